@@ -1,0 +1,122 @@
+/**
+ * The narrow view of a tenant the engine needs. `@lifeboat/qlik` satisfies it over
+ * `@lifeboat/qlik`'s @qlik/api client; engine tests can satisfy it in memory.
+ *
+ * Records carry Qlik's own field names where they exist, so a snapshot stays
+ * readable next to Qlik's API reference.
+ */
+
+export interface CallerInfo {
+  userId: string;
+  subject: string;
+  name: string;
+  /** OAuth client with admin.apps + admin_classic: sees every user's private content. */
+  isPrivateContentBot: boolean;
+}
+
+export interface UserRecord {
+  id: string;
+  subject: string;
+  name?: string;
+  email?: string;
+  status: string;
+  assignedRoles: { id?: string; name: string }[];
+  assignedGroups: { id: string; name: string }[];
+}
+
+export interface GroupRecord {
+  id: string;
+  name: string;
+  description?: string;
+  providerType?: string;
+  status?: string;
+  assignedRoles: { id?: string; name: string }[];
+}
+
+export interface RoleRecord {
+  id: string;
+  name: string;
+  description?: string;
+  type: string;
+  assignedScopes?: string[];
+}
+
+export interface SpaceRecord {
+  id: string;
+  name: string;
+  type: "shared" | "managed" | "data";
+  description?: string;
+  ownerId: string;
+}
+
+export interface AssignmentRecord {
+  id: string;
+  type: "user" | "group";
+  assigneeId: string;
+  roles: string[];
+}
+
+export type SpaceType = "shared" | "managed" | "personal" | "data";
+
+/** One app as the items catalogue lists it. */
+export interface AppSummary {
+  appId: string;
+  itemId: string;
+  name: string;
+  /** Undefined for a personal space. */
+  spaceId?: string;
+  spaceType: SpaceType;
+  ownerId: string;
+  /** Catalogue timestamps: cheap change hints, not proof of change. */
+  updatedAt?: string;
+  resourceUpdatedAt?: string;
+}
+
+export interface ScriptVersionInfo {
+  scriptId: string;
+  modifiedTime: string;
+  modifierId?: string;
+  versionMessage?: string;
+  size?: number;
+}
+
+/** One engine object with its metadata and full property tree. */
+export interface ObjectRecord {
+  id: string;
+  type: string;
+  genericType: "genericObject" | "genericBookmark" | "genericMeasure" | "genericDimension" | "genericVariable";
+  title: string;
+  ownerId: string;
+  /** The owner's identity-provider subject (`qMeta.owner`). */
+  ownerSubject: string;
+  approved: boolean;
+  published: boolean;
+  publishTime?: string;
+  /** `GetFullPropertyTree` output: `{ qProperty, qChildren, qEmbeddedSnapshotRef }`. */
+  propertyTree: unknown;
+}
+
+export interface AppExport {
+  /** The .qvf bytes, streamed. Consume it once. */
+  body: AsyncIterable<Uint8Array>;
+  /** Size when the server said it. */
+  size?: number;
+}
+
+export interface TenantReader {
+  readonly host: string;
+  whoAmI(): Promise<CallerInfo>;
+  listUsers(): AsyncIterable<UserRecord>;
+  listGroups(): AsyncIterable<GroupRecord>;
+  listRoles(): AsyncIterable<RoleRecord>;
+  listSpaces(): AsyncIterable<SpaceRecord>;
+  listSpaceAssignments(spaceId: string): AsyncIterable<AssignmentRecord>;
+  listApps(): AsyncIterable<AppSummary>;
+  /** `GET /apps/{id}`: `{ attributes, privileges }` as Qlik returns it. */
+  getAppInfo(appId: string): Promise<{ attributes: Record<string, unknown> }>;
+  getAppScript(appId: string): Promise<string>;
+  getAppScriptHistory(appId: string): Promise<ScriptVersionInfo[]>;
+  exportApp(appId: string, opts: { withData: boolean }): Promise<AppExport>;
+  /** Every object the caller can see, read through one QIX session. */
+  readAppObjects(appId: string): Promise<ObjectRecord[]>;
+}
