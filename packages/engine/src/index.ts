@@ -1,1 +1,19 @@
+/**
+ * @lifeboat/engine — backup, diff and browse over a `TenantReader` and a
+ * `SnapshotRepository`. Engines report through events; nothing here writes to the
+ * console.
+ */
 export type * from "./tenant.ts";
+export { backup, tenantKeyForHost, TOOL_VERSION } from "./backup.ts";
+export type { BackupOptions, BackupResult } from "./backup.ts";
+export type { BackupEvent, BackupEventListener } from "./events.ts";
+export { countItems, emptyCounts, LAYERS, RESTORE_NEEDS } from "./manifest.ts";
+export type { CoverageGap, ItemStatus, Layer, LayerCounts, Manifest, ManifestItem, RestoreNeed } from "./manifest.ts";
+export { LAYOUT_VERSION, PATHS } from "./layout.ts";
+export type { AppDoc, ObjectDoc, SpaceDoc, TenantDoc } from "./layout.ts";
+export { appFingerprint, VOLATILE_ATTRIBUTES } from "./fingerprint.ts";
+export { compareIndexes, describeObjectChange, diffSnapshots, loadSnapshotIndex, phrase } from "./diff.ts";
+export type { DiffChange, DiffKind, IndexedApp, SnapshotDiff, SnapshotIndex } from "./diff.ts";
+export { browseSnapshot, BrowsePathError, matchSegment } from "./browse.ts";
+export type { BrowseEntry, BrowseResult } from "./browse.ts";
+export { entryNameForId } from "./internal/names.ts";

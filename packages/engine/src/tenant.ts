@@ -103,7 +103,7 @@ export interface AppExport {
   size?: number;
 }
 
-export interface TenantReader {
+export interface TenantReader extends TenantStatsSource {
   readonly host: string;
   whoAmI(): Promise<CallerInfo>;
   listUsers(): AsyncIterable<UserRecord>;
@@ -119,4 +119,12 @@ export interface TenantReader {
   exportApp(appId: string, opts: { withData: boolean }): Promise<AppExport>;
   /** Every object the caller can see, read through one QIX session. */
   readAppObjects(appId: string): Promise<ObjectRecord[]>;
+}
+
+/**
+ * Optional: what the client reports about the calls it made (e.g. per rate-limit
+ * tier). The backup stores it in the manifest as `apiCalls`, as is.
+ */
+export interface TenantStatsSource {
+  stats?(): unknown;
 }

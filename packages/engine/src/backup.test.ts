@@ -1,0 +1,232 @@
+import type { SnapshotRepository } from "@lifeboat/repository";
+import { beforeEach, describe, expect, it } from "vitest";
+import { backup } from "./backup.ts";
+import { browseSnapshot } from "./browse.ts";
+import { diffSnapshots } from "./diff.ts";
+import type { BackupEvent } from "./events.ts";
+import { interimRepository } from "./internal/interim-repo.test-helper.ts";
+import { entryNameForId } from "./internal/names.ts";
+import { type AppDoc, PATHS } from "./layout.ts";
+import type { Manifest } from "./manifest.ts";
+import type { ObjectRecord } from "./tenant.ts";
+import { createFakeTenant, type FakeTenant, sampleTenantState } from "./testing.ts";
+
+let repo: SnapshotRepository;
+let tenant: FakeTenant;
+
+beforeEach(() => {
+  repo = interimRepository();
+  tenant = createFakeTenant(sampleTenantState());
+});
+
+async function readText(ref: { id: string }): Promise<string> {
+  const parts: Uint8Array[] = [];
+  for await (const p of repo.readBlob(ref.id)) parts.push(p);
+  return Buffer.concat(parts).toString("utf8");
+}
+
+async function objectsOf(snapshotTree: string, appId: string): Promise<ObjectRecord[]> {
+  const root = await repo.loadTree(snapshotTree);
+  const apps = root.entries.find((e) => e.name === PATHS.apps);
+  if (apps?.type !== "tree") throw new Error("no apps");
+  const app = (await repo.loadTree(apps.subtree)).entries.find((e) => e.name === entryNameForId(appId));
+  if (app?.type !== "tree") throw new Error("no app");
+  const objects = (await repo.loadTree(app.subtree)).entries.find((e) => e.name === PATHS.objects);
+  if (objects?.type !== "tree") throw new Error("no objects");
+  const out: ObjectRecord[] = [];
+  for (const e of (await repo.loadTree(objects.subtree)).entries) if (e.type === "blob") out.push(await repo.readJson<ObjectRecord>(e.blob));
+  return out;
+}
+
+describe("backup", () => {
+  it("captures every layer, every app and every object with its owner and state", async () => {
+    const events: BackupEvent[] = [];
+    const { snapshot, manifest } = await backup({ tenant, repository: repo, onEvent: (e) => events.push(e) });
+
+    expect(snapshot.partial).toBe(false);
+    expect(snapshot.tenant).toBe("acme.example.qlikcloud.com");
+    expect(manifest.counts.apps).toEqual({ captured: 3, unchanged: 0, failed: 0, skipped: 0 });
+    expect(manifest.counts.users.captured).toBe(3);
+    expect(manifest.counts.spaces.captured).toBe(2);
+    expect(manifest.counts.objects.captured).toBe(5);
+    expect(manifest.coverageGaps).toEqual([]);
+    expect(manifest.exports.count).toBe(3);
+    expect(await repo.readJson<Manifest>(snapshot.manifest!)).toEqual(manifest);
+
+    for (const app of tenant.state.apps) {
+      const stored = await objectsOf(snapshot.tree, app.summary.appId);
+      expect(stored.sort((a, b) => a.id.localeCompare(b.id))).toEqual([...app.objects].sort((a, b) => a.id.localeCompare(b.id)));
+    }
+    const janeSheet = manifest.items.find((i) => i.layer === "objects" && i.id === "sh-jane");
+    expect(janeSheet).toMatchObject({ status: "captured", owner: "auth0|jane", appId: "app-sales", type: "sheet" });
+
+    const root = await repo.loadTree(snapshot.tree);
+    expect(root.entries.map((e) => e.name)).toEqual(["apps", "groups.json", "roles.json", "spaces", "tenant.json", "users"]);
+    const listing = await browseSnapshot(repo, snapshot, "apps/app-sales");
+    expect(listing.entries.map((e) => e.name).sort()).toEqual(["app.json", "app.qvf", "objects", "script-history.json", "script.qvs"]);
+    expect(listing.entries.find((e) => e.name === PATHS.qvf)).toMatchObject({ kind: "qvf", type: "blob" });
+    const objects = await browseSnapshot(repo, snapshot, "apps/Sales (dev)".replace("Sales (dev)", "app-sales") + "/objects");
+    expect(objects.entries.find((e) => e.name === "sh-jane.json")).toMatchObject({ kind: "sheet", label: "Q3 review" });
+
+    const types = events.map((e) => e.type);
+    expect(types[0]).toBe("layer-start");
+    expect(types.at(-1)).toBe("done");
+    expect(events.filter((e) => e.type === "item" && e.layer === "apps")).toHaveLength(3);
+  });
+
+  it("stores app attributes, owner, space and publish lineage", async () => {
+    const { snapshot } = await backup({ tenant, repository: repo });
+    const appTree = await browseSnapshot(repo, snapshot, "apps/app-sales-pub");
+    const appJson = appTree.entries.find((e) => e.name === PATHS.app)!;
+    expect(appJson.type).toBe("blob");
+    const root = await repo.loadTree(snapshot.tree);
+    const apps = root.entries.find((e) => e.name === PATHS.apps) as { subtree: string };
+    const entry = (await repo.loadTree(apps.subtree)).entries.find((e) => e.name === "app-sales-pub") as { subtree: string };
+    const docEntry = (await repo.loadTree(entry.subtree)).entries.find((e) => e.name === PATHS.app);
+    if (docEntry?.type !== "blob") throw new Error("no app.json");
+    const doc = await repo.readJson<AppDoc>(docEntry.blob);
+    expect(doc.space).toEqual({ id: "sp-managed", name: "Sales", type: "managed" });
+    expect(doc.owner).toEqual({ id: "u-admin", subject: "auth0|admin", name: "Ada Admin" });
+    expect(doc.lineage).toEqual({ published: true, publishTime: "2026-01-02T00:00:00.000Z", originAppId: "app-sales" });
+    const scriptEntry = (await repo.loadTree(entry.subtree)).entries.find((e) => e.name === PATHS.script);
+    if (scriptEntry?.type !== "blob") throw new Error("no script");
+    expect(await readText(scriptEntry.blob)).toContain("LOAD 1 AS x");
+  });
+
+  it("a second run on an unchanged tenant exports nothing and references the previous files", async () => {
+    const first = await backup({ tenant, repository: repo });
+    tenant.exported.length = 0;
+    const second = await backup({ tenant, repository: repo });
+    expect(tenant.exported).toEqual([]);
+    expect(second.manifest.counts.apps).toEqual({ captured: 0, unchanged: 3, failed: 0, skipped: 0 });
+    expect(second.manifest.previousSnapshot).toBe(first.snapshot.id);
+    expect(second.manifest.exports).toEqual({ count: 0, bytes: 0 });
+    expect(second.snapshot.tree).not.toBe("");
+    // The unchanged snapshot still holds every .qvf.
+    const listing = await browseSnapshot(repo, second.snapshot, "apps/app-jane");
+    expect(listing.entries.some((e) => e.name === PATHS.qvf)).toBe(true);
+  });
+
+  it("--full exports every app again", async () => {
+    await backup({ tenant, repository: repo });
+    tenant.exported.length = 0;
+    const second = await backup({ tenant, repository: repo, full: true });
+    expect(tenant.exported.sort()).toEqual(["app-jane", "app-sales", "app-sales-pub"]);
+    expect(second.manifest.counts.apps.captured).toBe(3);
+  });
+
+  it("changing one private sheet re-exports only its app, and diff names that sheet and its owner", async () => {
+    const first = await backup({ tenant, repository: repo });
+    const sheet = tenant.state.apps[0]!.objects.find((o) => o.id === "sh-jane")!;
+    sheet.title = "Q3 review (final)";
+    const tree = sheet.propertyTree as { qChildren: { qProperty: Record<string, unknown> }[] };
+    tree.qChildren[0]!.qProperty.color = "red";
+    tree.qChildren[1]!.qProperty.color = "green";
+    tenant.exported.length = 0;
+    const second = await backup({ tenant, repository: repo });
+    expect(tenant.exported).toEqual(["app-sales"]);
+    expect(second.manifest.counts.apps).toMatchObject({ captured: 1, unchanged: 2 });
+
+    const diff = await diffSnapshots(repo, first.snapshot, second.snapshot);
+    expect(diff.changes).toHaveLength(1);
+    expect(diff.changes[0]).toMatchObject({
+      kind: "changed",
+      layer: "objects",
+      id: "sh-jane",
+      appId: "app-sales",
+      owner: "auth0|jane",
+      type: "sheet",
+      title: "Q3 review (final)",
+      details: ["title", "2 charts changed"],
+    });
+    expect(diff.changes[0]!.summary).toBe("sheet 'Q3 review (final)' of auth0|jane in app 'Sales': title and 2 charts changed");
+  });
+
+  it("a non-bot caller records a coverage gap and warns", async () => {
+    tenant = createFakeTenant(sampleTenantState({ bot: false }));
+    const events: BackupEvent[] = [];
+    const { manifest } = await backup({ tenant, repository: repo, onEvent: (e) => events.push(e) });
+    expect(manifest.coverageGaps).toHaveLength(1);
+    expect(manifest.coverageGaps[0]!.description).toContain("other users' private content not visible to auth0|admin");
+    expect(events.some((e) => e.type === "warning" && e.code === "coverage-gap")).toBe(true);
+    // Jane's private sheets are not visible to the admin's API key.
+    expect(manifest.items.some((i) => i.id === "sh-jane")).toBe(false);
+  });
+
+  it("failures are recorded with reasons, the rest is saved, the snapshot is partial", async () => {
+    tenant.fail("exportApp", "app-sales", new Error("503 Service Unavailable"), 1);
+    tenant.fail("readAppObjects", "app-jane", new Error("websocket closed"), 1);
+    tenant.fail("listSpaceAssignments", "sp-managed", new Error("403 Forbidden"), 1);
+    const { snapshot, manifest } = await backup({ tenant, repository: repo });
+    expect(snapshot.partial).toBe(true);
+    expect(manifest.partial).toBe(true);
+    const status = (layer: string, id: string) => manifest.items.find((i) => i.layer === layer && i.id === id);
+    expect(status("apps", "app-sales")).toMatchObject({ status: "failed" });
+    expect(status("apps", "app-sales")!.reason).toMatch(/could not export app 'Sales' \(app-sales\) on https:\/\/acme.*503/);
+    expect(status("apps", "app-jane")!.reason).toMatch(/could not read the objects of app 'Jane's scratch'.*websocket closed/);
+    expect(status("apps", "app-sales-pub")).toMatchObject({ status: "captured" });
+    expect(status("spaces", "sp-managed")).toMatchObject({ status: "failed" });
+    // Every app ends captured or failed; none missing.
+    for (const app of tenant.state.apps) expect(status("apps", app.summary.appId)).toBeDefined();
+    // The failed export's objects are still captured.
+    expect(status("objects", "sh-jane")).toMatchObject({ status: "captured" });
+    // The next run exports the app whose export failed, even though its content is unchanged.
+    tenant.exported.length = 0;
+    const next = await backup({ tenant, repository: repo });
+    expect(tenant.exported.sort()).toEqual(["app-jane", "app-sales"]);
+    expect(next.snapshot.partial).toBe(false);
+  });
+
+  it("a failed listing is recorded as a failed layer, not an abort", async () => {
+    tenant.fail("listUsers", "*", new Error("500"));
+    const { manifest } = await backup({ tenant, repository: repo });
+    expect(manifest.items.find((i) => i.layer === "users")).toMatchObject({ status: "failed", id: "(users)" });
+    expect(manifest.counts.apps.captured).toBe(3);
+    expect(manifest.partial).toBe(true);
+  });
+
+  it("bad credentials abort before anything is written", async () => {
+    tenant.fail("whoAmI", "*", new Error("401 Unauthorized"));
+    await expect(backup({ tenant, repository: repo })).rejects.toThrow("401");
+    expect(await repo.listSnapshots()).toEqual([]);
+  });
+
+  it("stores hostile ids and names safely: entry names never contain '/', '..' or control characters", async () => {
+    const app = tenant.state.apps[0]!;
+    const hostile = ["../../etc/passwd", "a/b", "..", ".", "tab\there\u0000nul", "ünïcødé-😀", "x".repeat(10_240)];
+    app.summary.name = "../" + "n".repeat(10_240) + "\u0007";
+    app.objects = hostile.map((id, i) => ({ ...app.objects[0]!, id, title: `${id} title ${i}` }));
+    const { snapshot } = await backup({ tenant, repository: repo });
+    const stored = await objectsOf(snapshot.tree, "app-sales");
+    expect(stored.map((o) => o.id).sort()).toEqual([...hostile].sort());
+    const listing = await browseSnapshot(repo, snapshot, "apps/app-sales/objects");
+    for (const e of listing.entries) {
+      expect(e.name).not.toMatch(/[/\\\u0000-\u001f]/);
+      expect(e.name.replace(/\.json$/, "")).not.toMatch(/^\.+$/);
+      expect(e.name.length).toBeLessThanOrEqual(200);
+    }
+    expect(new Set(listing.entries.map((e) => e.name)).size).toBe(hostile.length);
+    const apps = await browseSnapshot(repo, snapshot, "apps");
+    const label = apps.entries.find((e) => e.name === "app-sales")!.label!;
+    expect(label.length).toBeLessThanOrEqual(1024);
+    expect(label).not.toMatch(/[\u0000-\u001f]/);
+  });
+
+  it("respects the session and export pool bounds", async () => {
+    let active = 0;
+    let peak = 0;
+    const original = tenant.exportApp.bind(tenant);
+    tenant.exportApp = async (appId, opts) => {
+      active++;
+      peak = Math.max(peak, active);
+      await new Promise((r) => setTimeout(r, 10));
+      const result = await original(appId, opts);
+      active--;
+      return result;
+    };
+    for (let i = 0; i < 10; i++) tenant.state.apps.push({ ...structuredClone(tenant.state.apps[2]!), summary: { ...tenant.state.apps[2]!.summary, appId: `extra-${i}` } });
+    await backup({ tenant, repository: repo, exports: 2, sessions: 8 });
+    expect(peak).toBeLessThanOrEqual(2);
+    expect(peak).toBeGreaterThan(0);
+  });
+});

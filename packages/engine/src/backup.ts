@@ -1,0 +1,574 @@
+/**
+ * Backup: reads a tenant through a `TenantReader` and writes one snapshot with its
+ * manifest into a `SnapshotRepository`.
+ *
+ * ```ts
+ * const { snapshot, manifest } = await backup({
+ *   tenant: createTenantClient(config), repository: repo,
+ *   onEvent: (e) => render(e),
+ * });
+ * ```
+ *
+ * Order: caller → identity layers (users, groups, roles) → spaces + assignments →
+ * apps. Per app: attributes, script, history and objects are read first (cheap), the
+ * fingerprint decides whether to export (Tier 2), and the export body streams into
+ * the repository. A failing item is recorded with its reason and the run goes on;
+ * the snapshot is then marked partial. Only a failure to identify the caller (bad
+ * credentials, unreachable host) or to write the repository aborts the run.
+ */
+import type { BlobRef, Snapshot, SnapshotRepository, Tree, TreeEntry } from "@lifeboat/repository";
+import type { BackupEvent, BackupEventListener } from "./events.ts";
+import { appFingerprint } from "./fingerprint.ts";
+import { displayName, entryNameForId } from "./internal/names.ts";
+import { createPool } from "./internal/pool.ts";
+import { type AppDoc, LAYOUT_VERSION, PATHS, type TenantDoc } from "./layout.ts";
+import {
+  countItems,
+  type CoverageGap,
+  type Layer,
+  type Manifest,
+  type ManifestItem,
+  RESTORE_NEEDS,
+} from "./manifest.ts";
+import type { AppSummary, CallerInfo, ObjectRecord, SpaceRecord, TenantReader, UserRecord } from "./tenant.ts";
+
+export const TOOL_VERSION = "0.1.0";
+
+export interface BackupOptions {
+  tenant: TenantReader;
+  repository: SnapshotRepository;
+  /** Snapshot tenant key (retention and "previous snapshot" group by it). Default: the host name. */
+  tenantKey?: string;
+  /** Export every app even when unchanged since the previous snapshot. */
+  full?: boolean;
+  /** Export apps with their data. */
+  withData?: boolean;
+  tags?: string[];
+  /** Parallel QIX sessions / app reads (default 4). */
+  sessions?: number;
+  /** Parallel exports + downloads (default 4). */
+  exports?: number;
+  onEvent?: BackupEventListener;
+  /** Clock, for tests. */
+  now?: () => Date;
+}
+
+export interface BackupResult {
+  snapshot: Snapshot;
+  manifest: Manifest;
+  manifestRef: BlobRef;
+}
+
+/** The snapshot tenant key for a host: its name without scheme, port kept. */
+export function tenantKeyForHost(host: string): string {
+  try {
+    return new URL(host.includes("://") ? host : `https://${host}`).host;
+  } catch {
+    return host;
+  }
+}
+
+function reasonOf(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+const byName = (a: TreeEntry, b: TreeEntry) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+function tree(entries: TreeEntry[]): Tree {
+  return { entries: [...entries].sort(byName) };
+}
+
+function definedMeta(meta: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(meta)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/** What the previous snapshot of this tenant knew about an app, for changed-only capture. */
+interface PreviousApp {
+  fingerprint: string;
+  qvf?: { ref: BlobRef; withData: boolean; exportedAt: string };
+}
+
+export async function backup(options: BackupOptions): Promise<BackupResult> {
+  const { tenant, repository: repo } = options;
+  const now = options.now ?? (() => new Date());
+  const emit = (event: BackupEvent) => options.onEvent?.(event);
+  const full = options.full ?? false;
+  const withData = options.withData ?? false;
+  const tags = options.tags ?? [];
+  const tenantKey = options.tenantKey ?? tenantKeyForHost(tenant.host);
+  const started = now();
+  const items: ManifestItem[] = [];
+  const coverageGaps: CoverageGap[] = [];
+  const record = (item: ManifestItem) => {
+    items.push(item);
+    emit({
+      type: "item",
+      layer: item.layer,
+      id: item.id,
+      ...(item.name !== undefined ? { name: item.name } : {}),
+      status: item.status,
+      ...(item.reason !== undefined ? { reason: item.reason } : {}),
+      ...(item.bytes !== undefined ? { bytes: item.bytes } : {}),
+    });
+  };
+  const layerFailed = (layer: Layer, what: string, err: unknown) => {
+    const reason = `could not list ${what} on ${tenant.host}: ${reasonOf(err)}`;
+    record({ layer, id: `(${layer})`, status: "failed", reason });
+    emit({ type: "warning", code: "layer-failed", message: reason });
+  };
+
+  // The caller: a failure here (bad credentials, unreachable host) aborts the run.
+  const caller = await tenant.whoAmI();
+  emit({ type: "layer-start", layer: "tenant", total: 1 });
+  if (!caller.isPrivateContentBot) {
+    const gap: CoverageGap = {
+      layer: "objects",
+      description:
+        `other users' private content not visible to ${caller.subject || caller.userId}: ` +
+        "their private sheets, stories and bookmarks are not in this snapshot. " +
+        "Use an OAuth client with the admin.apps and admin_classic scopes to capture them.",
+    };
+    coverageGaps.push(gap);
+    emit({ type: "warning", code: "coverage-gap", message: gap.description });
+  }
+  const tenantDoc: TenantDoc = { layoutVersion: LAYOUT_VERSION, host: tenant.host, caller, capturedAt: started.toISOString() };
+  const rootEntries: TreeEntry[] = [
+    { name: PATHS.tenant, type: "blob", blob: await repo.saveJson(tenantDoc), meta: { host: tenant.host } },
+  ];
+  record({ layer: "tenant", id: tenantKey, name: tenant.host, status: "captured" });
+
+  const previous = await loadPrevious(repo, tenantKey, emit);
+
+  // Identity layers.
+  const users = await captureUsers(tenant, repo, emit, record, layerFailed);
+  if (users.entry) rootEntries.push(users.entry);
+  const userById = users.byId;
+
+  for (const [layer, path, list] of [
+    ["groups", PATHS.groups, () => tenant.listGroups()],
+    ["roles", PATHS.roles, () => tenant.listRoles()],
+  ] as const) {
+    emit({ type: "layer-start", layer });
+    try {
+      const all: { id: string; name: string }[] = [];
+      for await (const x of list()) all.push(x);
+      rootEntries.push({ name: path, type: "blob", blob: await repo.saveJson(all), meta: { count: all.length } });
+      for (const x of all) record({ layer, id: x.id, name: displayName(x.name), status: "captured" });
+    } catch (err) {
+      layerFailed(layer, layer, err);
+    }
+  }
+
+  // Spaces and their assignments.
+  const spaces = await captureSpaces(tenant, repo, emit, record, layerFailed);
+  if (spaces.entry) rootEntries.push(spaces.entry);
+
+  // Apps.
+  const apps = await captureApps({
+    tenant,
+    repo,
+    emit,
+    record,
+    layerFailed,
+    previous: previous?.apps ?? new Map(),
+    previousId: previous?.snapshot.id,
+    spacesById: spaces.byId,
+    userById,
+    full,
+    withData,
+    sessions: options.sessions ?? 4,
+    exports: options.exports ?? 4,
+    now,
+  });
+  rootEntries.push(apps.entry);
+
+  const rootTree = await repo.saveTree(tree(rootEntries));
+  const finished = now();
+  const partial = items.some((i) => i.status === "failed" || i.status === "skipped");
+  const manifest: Manifest = {
+    manifestVersion: 1,
+    tenant: tenantKey,
+    host: tenant.host,
+    caller: {
+      userId: caller.userId,
+      subject: caller.subject,
+      name: caller.name,
+      isPrivateContentBot: caller.isPrivateContentBot,
+    },
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationMs: finished.getTime() - started.getTime(),
+    options: { full, withData, tags },
+    ...(previous ? { previousSnapshot: previous.snapshot.id } : {}),
+    partial,
+    counts: countItems(items),
+    items,
+    coverageGaps,
+    ...(typeof tenant.stats === "function" ? { apiCalls: tenant.stats() } : {}),
+    exports: apps.exports,
+    restoreNeeds: [...RESTORE_NEEDS],
+  };
+  const manifestRef = await repo.saveJson(manifest);
+  const snapshot = await repo.saveSnapshot({
+    tenant: tenantKey,
+    time: started.toISOString(),
+    toolVersion: TOOL_VERSION,
+    tags,
+    partial,
+    tree: rootTree,
+    manifest: manifestRef,
+  });
+  emit({ type: "done", snapshot, manifest });
+  return { snapshot, manifest, manifestRef };
+}
+
+type Emit = (event: BackupEvent) => void;
+type Record_ = (item: ManifestItem) => void;
+type LayerFailed = (layer: Layer, what: string, err: unknown) => void;
+
+async function loadPrevious(
+  repo: SnapshotRepository,
+  tenantKey: string,
+  emit: Emit,
+): Promise<{ snapshot: Snapshot; apps: Map<string, PreviousApp> } | undefined> {
+  const snapshots = (await repo.listSnapshots()).filter((s) => s.tenant === tenantKey);
+  snapshots.sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0));
+  const snapshot = snapshots[0];
+  if (!snapshot) return undefined;
+  const apps = new Map<string, PreviousApp>();
+  try {
+    const root = await repo.loadTree(snapshot.tree);
+    const appsEntry = root.entries.find((e) => e.name === PATHS.apps);
+    if (appsEntry?.type === "tree") {
+      const appsTree = await repo.loadTree(appsEntry.subtree);
+      for (const entry of appsTree.entries) {
+        if (entry.type !== "tree") continue;
+        const appTree = await repo.loadTree(entry.subtree);
+        const appJson = appTree.entries.find((e) => e.name === PATHS.app);
+        const qvf = appTree.entries.find((e) => e.name === PATHS.qvf);
+        if (appJson?.type !== "blob") continue;
+        const doc = await repo.readJson<AppDoc>(appJson.blob);
+        apps.set(doc.appId, {
+          fingerprint: doc.fingerprint,
+          ...(qvf?.type === "blob" && doc.qvf ? { qvf: { ref: qvf.blob, withData: doc.qvf.withData, exportedAt: doc.qvf.exportedAt } } : {}),
+        });
+      }
+    }
+  } catch (err) {
+    emit({
+      type: "warning",
+      code: "previous-snapshot-unreadable",
+      message: `could not read the previous snapshot ${snapshot.id.slice(0, 8)} (${reasonOf(err)}); every app is exported again`,
+    });
+    apps.clear();
+  }
+  return { snapshot, apps };
+}
+
+async function captureUsers(
+  tenant: TenantReader,
+  repo: SnapshotRepository,
+  emit: Emit,
+  record: Record_,
+  layerFailed: LayerFailed,
+): Promise<{ entry?: TreeEntry; byId: Map<string, UserRecord> }> {
+  emit({ type: "layer-start", layer: "users" });
+  const byId = new Map<string, UserRecord>();
+  try {
+    for await (const user of tenant.listUsers()) byId.set(user.id, user);
+  } catch (err) {
+    layerFailed("users", "users", err);
+    return { byId };
+  }
+  const entries: TreeEntry[] = [];
+  for (const user of byId.values()) {
+    entries.push({
+      name: entryNameForId(user.id, ".json"),
+      type: "blob",
+      blob: await repo.saveJson(user),
+      meta: definedMeta({ id: user.id, subject: user.subject, name: displayName(user.name), email: user.email, status: user.status }),
+    });
+    record({ layer: "users", id: user.id, name: displayName(user.name ?? user.subject), status: "captured" });
+  }
+  const subtree = await repo.saveTree(tree(entries));
+  return { entry: { name: PATHS.users, type: "tree", subtree, meta: { count: entries.length } }, byId };
+}
+
+async function captureSpaces(
+  tenant: TenantReader,
+  repo: SnapshotRepository,
+  emit: Emit,
+  record: Record_,
+  layerFailed: LayerFailed,
+): Promise<{ entry?: TreeEntry; byId: Map<string, SpaceRecord> }> {
+  emit({ type: "layer-start", layer: "spaces" });
+  const byId = new Map<string, SpaceRecord>();
+  try {
+    for await (const space of tenant.listSpaces()) byId.set(space.id, space);
+  } catch (err) {
+    layerFailed("spaces", "spaces", err);
+    return { byId };
+  }
+  const entries: TreeEntry[] = [];
+  let done = 0;
+  for (const space of byId.values()) {
+    const name = displayName(space.name);
+    const spaceEntries: TreeEntry[] = [{ name: PATHS.space, type: "blob", blob: await repo.saveJson(space) }];
+    try {
+      const assignments = [];
+      for await (const a of tenant.listSpaceAssignments(space.id)) assignments.push(a);
+      spaceEntries.push({ name: PATHS.assignments, type: "blob", blob: await repo.saveJson(assignments), meta: { count: assignments.length } });
+      record({ layer: "spaces", id: space.id, name, status: "captured", type: space.type, owner: space.ownerId });
+    } catch (err) {
+      record({
+        layer: "spaces",
+        id: space.id,
+        name,
+        status: "failed",
+        reason: `could not list the assignments of space '${name}' (${space.id}): ${reasonOf(err)}`,
+        type: space.type,
+      });
+    }
+    entries.push({
+      name: entryNameForId(space.id),
+      type: "tree",
+      subtree: await repo.saveTree(tree(spaceEntries)),
+      meta: definedMeta({ id: space.id, name, type: space.type, ownerId: space.ownerId }),
+    });
+    emit({ type: "progress", layer: "spaces", done: ++done, total: byId.size });
+  }
+  const subtree = await repo.saveTree(tree(entries));
+  return { entry: { name: PATHS.spaces, type: "tree", subtree, meta: { count: entries.length } }, byId };
+}
+
+interface AppsContext {
+  tenant: TenantReader;
+  repo: SnapshotRepository;
+  emit: Emit;
+  record: Record_;
+  layerFailed: LayerFailed;
+  previous: Map<string, PreviousApp>;
+  previousId: string | undefined;
+  spacesById: Map<string, SpaceRecord>;
+  userById: Map<string, UserRecord>;
+  full: boolean;
+  withData: boolean;
+  sessions: number;
+  exports: number;
+  now: () => Date;
+}
+
+async function captureApps(ctx: AppsContext): Promise<{ entry: TreeEntry; exports: { count: number; bytes: number } }> {
+  const { tenant, repo, emit } = ctx;
+  const summaries: AppSummary[] = [];
+  try {
+    for await (const app of tenant.listApps()) summaries.push(app);
+  } catch (err) {
+    ctx.layerFailed("apps", "apps", err);
+  }
+  emit({ type: "layer-start", layer: "apps", total: summaries.length });
+  const readPool = createPool(ctx.sessions);
+  const exportPool = createPool(ctx.exports);
+  const exports = { count: 0, bytes: 0 };
+  let done = 0;
+  const entries = await Promise.all(
+    summaries.map((summary) =>
+      readPool.run(async () => {
+        const entry = await captureApp(ctx, summary, exportPool, exports);
+        emit({ type: "progress", layer: "apps", done: ++done, total: summaries.length, bytes: exports.bytes });
+        return entry;
+      }),
+    ),
+  );
+  const subtree = await repo.saveTree(tree(entries));
+  return { entry: { name: PATHS.apps, type: "tree", subtree, meta: { count: entries.length } }, exports };
+}
+
+async function captureApp(
+  ctx: AppsContext,
+  summary: AppSummary,
+  exportPool: ReturnType<typeof createPool>,
+  exports: { count: number; bytes: number },
+): Promise<TreeEntry> {
+  const { tenant, repo, record } = ctx;
+  const appId = summary.appId;
+  const name = displayName(summary.name) ?? appId;
+  const where = `app '${name}' (${appId}) on ${tenant.host}`;
+  const entries: TreeEntry[] = [];
+  const meta = definedMeta({
+    id: appId,
+    name,
+    spaceId: summary.spaceId,
+    spaceType: summary.spaceType,
+    ownerId: summary.ownerId,
+  });
+  const fail = (step: string, err: unknown): TreeEntry => {
+    record({
+      layer: "objects",
+      id: `(objects of ${appId})`,
+      appId,
+      status: "failed",
+      reason: `not read: the app failed (could not ${step} it)`,
+    });
+    record({ layer: "apps", id: appId, name, status: "failed", reason: `could not ${step} ${where}: ${reasonOf(err)}`, owner: summary.ownerId, type: summary.spaceType });
+    return { name: entryNameForId(appId), type: "tree", subtree: "", meta: { ...meta, failed: true } };
+  };
+
+  // Cheap reads first: attributes, script, history, objects.
+  let attributes: Record<string, unknown>;
+  let script: string;
+  let history: unknown;
+  let objects: ObjectRecord[];
+  try {
+    attributes = (await tenant.getAppInfo(appId)).attributes;
+  } catch (err) {
+    return finishFailed(ctx, fail("read the attributes of", err), entries);
+  }
+  try {
+    script = await tenant.getAppScript(appId);
+    history = await tenant.getAppScriptHistory(appId);
+  } catch (err) {
+    return finishFailed(ctx, fail("read the load script of", err), entries);
+  }
+  try {
+    objects = await tenant.readAppObjects(appId);
+  } catch (err) {
+    return finishFailed(ctx, fail("read the objects of", err), entries);
+  }
+
+  const fingerprint = appFingerprint({ attributes, script, objects, withData: ctx.withData });
+  const prev = ctx.previous.get(appId);
+  const reusable =
+    !ctx.full && prev && prev.fingerprint === fingerprint && prev.qvf && prev.qvf.withData === ctx.withData
+      ? prev.qvf
+      : undefined;
+
+  // Objects: one JSON document each, ids made safe as entry names.
+  const objectEntries: TreeEntry[] = [];
+  const seen = new Set<string>();
+  for (const obj of objects) {
+    let entryName = entryNameForId(obj.id, ".json");
+    if (seen.has(entryName)) entryName = entryNameForId(`${obj.id}\u0000${seen.size}`, ".json");
+    seen.add(entryName);
+    objectEntries.push({
+      name: entryName,
+      type: "blob",
+      blob: await repo.saveJson(obj),
+      meta: definedMeta({
+        id: obj.id,
+        type: obj.type,
+        genericType: obj.genericType,
+        title: displayName(obj.title),
+        ownerId: obj.ownerId,
+        ownerSubject: obj.ownerSubject,
+        approved: obj.approved,
+        published: obj.published,
+        publishTime: obj.publishTime,
+      }),
+    });
+  }
+  entries.push({ name: PATHS.objects, type: "tree", subtree: await repo.saveTree(tree(objectEntries)), meta: { count: objectEntries.length } });
+  entries.push({ name: PATHS.script, type: "blob", blob: await repo.saveBlob(new TextEncoder().encode(script)) });
+  entries.push({ name: PATHS.scriptHistory, type: "blob", blob: await repo.saveJson(history) });
+
+  // The export: referenced when unchanged, otherwise streamed into the repository.
+  let qvf: AppDoc["qvf"];
+  let qvfRef: BlobRef | undefined;
+  let exportError: unknown;
+  if (reusable && (await repo.hasBlob(reusable.ref.id))) {
+    qvfRef = reusable.ref;
+    qvf = { withData: reusable.withData, exportedAt: reusable.exportedAt, ...(ctx.previousId ? { reusedFrom: ctx.previousId } : {}) };
+  } else {
+    try {
+      qvfRef = await exportPool.run(async () => {
+        const exported = await tenant.exportApp(appId, { withData: ctx.withData });
+        return repo.saveBlob(exported.body);
+      });
+      qvf = { withData: ctx.withData, exportedAt: ctx.now().toISOString() };
+      exports.count++;
+      exports.bytes += qvfRef.size;
+    } catch (err) {
+      exportError = err;
+    }
+  }
+  if (qvfRef) entries.push({ name: PATHS.qvf, type: "blob", blob: qvfRef, meta: { size: qvfRef.size } });
+
+  const owner = ctx.userById.get(String(attributes.ownerId ?? summary.ownerId));
+  const space = summary.spaceId ? ctx.spacesById.get(summary.spaceId) : undefined;
+  const publishTime = typeof attributes.publishTime === "string" && attributes.publishTime ? attributes.publishTime : undefined;
+  const originAppId = typeof attributes.originAppId === "string" && attributes.originAppId ? attributes.originAppId : undefined;
+  const doc: AppDoc = {
+    layoutVersion: LAYOUT_VERSION,
+    appId,
+    name: summary.name,
+    summary,
+    attributes,
+    ...(summary.spaceId
+      ? { space: definedMeta({ id: summary.spaceId, name: space?.name, type: space?.type ?? summary.spaceType }) as AppDoc["space"] }
+      : {}),
+    owner: definedMeta({ id: String(attributes.ownerId ?? summary.ownerId), subject: owner?.subject, name: owner?.name }) as AppDoc["owner"],
+    lineage: definedMeta({ published: publishTime !== undefined, publishTime, originAppId }) as AppDoc["lineage"],
+    fingerprint,
+    ...(qvf ? { qvf } : {}),
+    objectCount: objects.length,
+  };
+  entries.push({ name: PATHS.app, type: "blob", blob: await repo.saveJson(doc) });
+
+  if (exportError !== undefined) {
+    ctx.record({
+      layer: "apps",
+      id: appId,
+      name,
+      status: "failed",
+      reason: `could not export ${where}: ${reasonOf(exportError)} (attributes, script and objects were captured)`,
+      owner: summary.ownerId,
+      type: summary.spaceType,
+    });
+  } else {
+    const reused = reusable !== undefined && qvfRef === reusable.ref;
+    ctx.record({
+      layer: "apps",
+      id: appId,
+      name,
+      status: reused ? "unchanged" : "captured",
+      reason: reused
+        ? "unchanged since the previous snapshot: its .qvf is referenced"
+        : ctx.full
+          ? "exported (--full)"
+          : prev
+            ? "changed since the previous snapshot"
+            : "not in the previous snapshot",
+      owner: summary.ownerId,
+      type: summary.spaceType,
+      bytes: reused ? 0 : (qvfRef?.size ?? 0),
+    });
+  }
+  for (const obj of objects) {
+    ctx.record({
+      layer: "objects",
+      id: obj.id,
+      appId,
+      name: displayName(obj.title),
+      status: "captured",
+      owner: obj.ownerSubject,
+      type: obj.type,
+    });
+  }
+  return {
+    name: entryNameForId(appId),
+    type: "tree",
+    subtree: await repo.saveTree(tree(entries)),
+    meta: { ...meta, objects: objects.length, ...(exportError !== undefined ? { failed: true } : {}) },
+  };
+}
+
+/** An app that could not be read at all still gets a (small) entry, so `ls` shows it failed. */
+async function finishFailed(ctx: AppsContext, entry: TreeEntry, entries: TreeEntry[]): Promise<TreeEntry> {
+  if (entry.type !== "tree") return entry;
+  return { ...entry, subtree: await ctx.repo.saveTree(tree(entries)) };
+}
+
+export type { CallerInfo };

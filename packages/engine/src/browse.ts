@@ -1,0 +1,128 @@
+/**
+ * Walking a backup snapshot as tenant / space / app / object, with names from `meta`
+ * (entry names are ids). `lifeboat ls SNAPSHOT [path]` uses it.
+ *
+ * ```ts
+ * const listing = await browseSnapshot(repo, snapshot, "apps/Sales/objects");
+ * ```
+ *
+ * A path segment matches an entry by its name (the id) first, then by a unique
+ * `meta.name` / `meta.title` / `meta.subject`. Paths are only used for lookups, never
+ * to build file-system paths.
+ */
+import type { Snapshot, SnapshotRepository, TreeEntry } from "@lifeboat/repository";
+import { PATHS } from "./layout.ts";
+
+export interface BrowseEntry {
+  /** Tree entry name (the id, made safe). */
+  name: string;
+  type: "tree" | "blob";
+  /** What it is: tenant, users, user, space, app, object type (sheet, …), file. */
+  kind: string;
+  /** Human name from meta, when there is one. */
+  label?: string;
+  size?: number;
+  meta: Record<string, unknown>;
+}
+
+export interface BrowseResult {
+  /** The resolved path, as entry names joined with "/". */
+  path: string;
+  /** What the path names (the last segment's kind, or "snapshot" at the root). */
+  kind: string;
+  /** Entries of the tree at that path; one entry when the path names a blob. */
+  entries: BrowseEntry[];
+}
+
+export class BrowsePathError extends Error {
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
+    super(message);
+    this.name = "BrowsePathError";
+  }
+}
+
+const labelOf = (meta: Record<string, unknown> | undefined): string | undefined => {
+  for (const k of ["title", "name", "subject", "host"]) {
+    const v = meta?.[k];
+    if (typeof v === "string" && v) return v;
+  }
+  return undefined;
+};
+
+/** The kind of an entry, from where it sits in the layout. */
+function kindOf(parents: string[], entry: TreeEntry): string {
+  const parent = parents.at(-1);
+  const grand = parents.at(-2);
+  if (parents.length === 0) {
+    if (entry.name === PATHS.tenant) return "tenant";
+    if (entry.type === "tree") return entry.name; // users, spaces, apps
+    return entry.name.replace(/\.json$/, ""); // groups, roles
+  }
+  if (parent === PATHS.users && parents.length === 1) return "user";
+  if (parent === PATHS.spaces && parents.length === 1) return "space";
+  if (parent === PATHS.apps && parents.length === 1) return "app";
+  if (parent === PATHS.objects && grand !== undefined && parents.length === 3) {
+    const t = entry.meta?.type;
+    return typeof t === "string" ? t : "object";
+  }
+  if (entry.name === PATHS.qvf) return "qvf";
+  if (entry.name === PATHS.script) return "script";
+  if (entry.name === PATHS.objects) return "objects";
+  return "file";
+}
+
+function toBrowseEntry(parents: string[], e: TreeEntry): BrowseEntry {
+  const label = labelOf(e.meta);
+  return {
+    name: e.name,
+    type: e.type,
+    kind: kindOf(parents, e),
+    ...(label !== undefined ? { label } : {}),
+    ...(e.type === "blob" ? { size: e.blob.size } : {}),
+    meta: e.meta ?? {},
+  };
+}
+
+/** Finds the entry a segment names: by entry name, then by a unique label. */
+export function matchSegment(entries: TreeEntry[], segment: string): TreeEntry | undefined {
+  const exact = entries.find((e) => e.name === segment);
+  if (exact) return exact;
+  const byId = entries.filter((e) => e.meta?.id === segment);
+  if (byId.length === 1) return byId[0];
+  const byLabel = entries.filter((e) => labelOf(e.meta) === segment);
+  if (byLabel.length === 1) return byLabel[0];
+  if (byLabel.length > 1)
+    throw new BrowsePathError(
+      `'${segment}' names ${byLabel.length} entries (${byLabel.map((e) => e.name).join(", ")}); use the id`,
+      segment,
+    );
+  return undefined;
+}
+
+export async function browseSnapshot(repo: SnapshotRepository, snapshot: Snapshot, path = ""): Promise<BrowseResult> {
+  const segments = path.split("/").filter((s) => s !== "" && s !== ".");
+  let tree = await repo.loadTree(snapshot.tree);
+  const parents: string[] = [];
+  let kind = "snapshot";
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!;
+    const entry = matchSegment(tree.entries, segment);
+    const here = parents.length ? parents.join("/") : "/";
+    if (!entry)
+      throw new BrowsePathError(
+        `no entry '${segment}' under ${here} in snapshot ${snapshot.id.slice(0, 8)}; run 'lifeboat ls ${snapshot.id.slice(0, 8)} ${parents.join("/")}' to see the entries`,
+        path,
+      );
+    kind = kindOf(parents, entry);
+    if (entry.type === "blob") {
+      if (i !== segments.length - 1) throw new BrowsePathError(`'${entry.name}' under ${here} is a file, not a folder`, path);
+      return { path: [...parents, entry.name].join("/"), kind, entries: [toBrowseEntry(parents, entry)] };
+    }
+    parents.push(entry.name);
+    tree = await repo.loadTree(entry.subtree);
+  }
+  return { path: parents.join("/"), kind, entries: tree.entries.map((e) => toBrowseEntry(parents, e)) };
+}

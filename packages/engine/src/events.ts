@@ -1,0 +1,15 @@
+import type { Snapshot } from "@lifeboat/repository";
+import type { ItemStatus, Layer, Manifest } from "./manifest.ts";
+
+/**
+ * What a backup reports while it runs. The CLI renders these as progress bars,
+ * text or NDJSON; the engine never writes to the console.
+ */
+export type BackupEvent =
+  | { type: "layer-start"; layer: Layer; total?: number }
+  | { type: "item"; layer: Layer; id: string; name?: string; status: ItemStatus; reason?: string; bytes?: number }
+  | { type: "progress"; layer: Layer; done: number; total: number; bytes?: number }
+  | { type: "warning"; code: "coverage-gap" | "layer-failed" | "previous-snapshot-unreadable"; message: string }
+  | { type: "done"; snapshot: Snapshot; manifest: Manifest };
+
+export type BackupEventListener = (event: BackupEvent) => void;

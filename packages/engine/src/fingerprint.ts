@@ -1,0 +1,37 @@
+/**
+ * Change detection without exporting. An export is Tier 2 (expensive); reading an
+ * app's attributes (Tier 1), script (Tier 1) and objects (QIX, no tier) is cheap.
+ * So the backup reads those every run and hashes them; an app whose hash equals the
+ * one in the tenant's previous snapshot is not exported again and the previous
+ * .qvf is referenced.
+ *
+ * Limits, documented in docs/snapshot-layout.md: content that is in the .qvf but not
+ * in the hash is not detected — the media library, the data model when the export
+ * is without data, and objects the caller cannot see (private content of other
+ * users for a non-bot caller). `--full` forces export.
+ */
+import { canonicalJson, sha256Hex } from "./internal/canonical.ts";
+import type { ObjectRecord } from "./tenant.ts";
+
+/**
+ * Attributes that change without the app's content changing (or that describe the
+ * caller), left out of the hash. `lastReloadTime` counts only when exporting data.
+ */
+export const VOLATILE_ATTRIBUTES = ["modifiedDate", "lastReloadTime", "thumbnail", "usage", "privileges", "_resourcetype"] as const;
+
+export interface FingerprintInput {
+  attributes: Record<string, unknown>;
+  script: string;
+  objects: ObjectRecord[];
+  withData: boolean;
+}
+
+export function appFingerprint(input: FingerprintInput): string {
+  const attributes: Record<string, unknown> = { ...input.attributes };
+  for (const key of VOLATILE_ATTRIBUTES) {
+    if (key === "lastReloadTime" && input.withData) continue;
+    delete attributes[key];
+  }
+  const objects = [...input.objects].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return sha256Hex(canonicalJson({ v: 1, attributes, script: input.script, objects, withData: input.withData }));
+}
