@@ -1,0 +1,242 @@
+/**
+ * Tenant configuration: `lifeboat.yaml` plus flags and environment, resolved at the
+ * CLI edge into the config `createTenantClient` takes.
+ *
+ * ```yaml
+ * # lifeboat.yaml
+ * tenants:
+ *   prod:
+ *     host: https://acme.eu.qlikcloud.com
+ *     auth:
+ *       type: oauth2
+ *       clientId: 0123abcd
+ *       clientSecretEnv: PROD_QLIK_CLIENT_SECRET   # the secret itself stays in the environment
+ *   staging:
+ *     host: https://acme-staging.eu.qlikcloud.com
+ *     auth: { type: apikey, apiKeyEnv: STAGING_QLIK_API_KEY }
+ * ```
+ *
+ * Reading, validating (pure, errors with field paths) and applying the environment
+ * are separate steps; only `resolveTenant` looks at the environment, and it is given
+ * the environment as a value.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseDocument } from "yaml";
+import { z } from "zod";
+import { EXIT, UserError } from "./errors.ts";
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
+
+const apiKeyAuth = z
+  .strictObject({
+    type: z.literal("apikey"),
+    /** Discouraged: prefer apiKeyEnv, so the key is not in a file. */
+    apiKey: z.string().min(1).optional(),
+    apiKeyEnv: envName.optional(),
+  })
+  .refine((a) => (a.apiKey === undefined) !== (a.apiKeyEnv === undefined), {
+    message: "give exactly one of apiKey or apiKeyEnv",
+  });
+
+const oauthAuth = z
+  .strictObject({
+    type: z.literal("oauth2"),
+    clientId: z.string().min(1).optional(),
+    clientIdEnv: envName.optional(),
+    clientSecret: z.string().min(1).optional(),
+    clientSecretEnv: envName.optional(),
+    scope: z.string().min(1).optional(),
+  })
+  .refine((a) => (a.clientId === undefined) !== (a.clientIdEnv === undefined), {
+    message: "give exactly one of clientId or clientIdEnv",
+  })
+  .refine((a) => (a.clientSecret === undefined) !== (a.clientSecretEnv === undefined), {
+    message: "give exactly one of clientSecret or clientSecretEnv",
+  });
+
+const hostSchema = z
+  .string()
+  .min(1)
+  .refine((h) => parseHost(h) !== undefined, { message: "must be a host name or an http(s) URL, e.g. https://acme.eu.qlikcloud.com" });
+
+const tenantSchema = z.strictObject({
+  host: hostSchema,
+  auth: z.discriminatedUnion("type", [apiKeyAuth, oauthAuth]),
+  tags: z.array(z.string().min(1)).optional(),
+});
+
+export const configSchema = z.strictObject({
+  /** Repository location (`--repo` / LIFEBOAT_REPOSITORY win over it). */
+  repository: z.string().min(1).optional(),
+  /** Tenant used when neither --tenant nor QLIK_HOST says otherwise. */
+  defaultTenant: z.string().min(1).optional(),
+  tenants: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/, "tenant names use letters, digits, '.', '_' and '-'"), tenantSchema),
+});
+
+export type LifeboatConfig = z.infer<typeof configSchema>;
+export type TenantEntry = z.infer<typeof tenantSchema>;
+
+export interface ConfigIssue {
+  /** Dotted field path, e.g. "tenants.prod.auth.clientId". */
+  path: string;
+  message: string;
+}
+
+/** What `createTenantClient` takes (without `onEvent`). */
+export interface TenantConnection {
+  /** The config's tenant name, when it came from the config. */
+  name?: string;
+  host: string;
+  auth: { type: "apikey"; apiKey: string } | { type: "oauth2"; clientId: string; clientSecret: string; scope?: string };
+  tags: string[];
+}
+
+function parseHost(host: string): string | undefined {
+  try {
+    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? host : `https://${host}`);
+    if (url.protocol !== "https:" && url.protocol !== "http:") return undefined;
+    if (!url.hostname) return undefined;
+    return url.origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pure: parses and validates config text; never throws for bad input. */
+export function parseConfig(text: string): { config?: LifeboatConfig; issues: ConfigIssue[] } {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    return { issues: doc.errors.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? "?"}`, message: e.message.split("\n")[0] ?? e.message })) };
+  }
+  const value: unknown = doc.toJS() ?? {};
+  const result = configSchema.safeParse(value);
+  if (!result.success) {
+    return {
+      issues: result.error.issues.map((i) => ({
+        path: i.path.length ? i.path.map(String).join(".") : "(top level)",
+        message: i.message,
+      })),
+    };
+  }
+  return { config: result.data, issues: [] };
+}
+
+/** Reads and validates a config file; throws a UserError naming every bad field. */
+export function loadConfigFile(file: string): LifeboatConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(
+      `cannot read config file ${file}${code === "ENOENT" ? ": it does not exist" : `: ${(err as Error).message}`}; ` +
+        "pass --config FILE or create lifeboat.yaml",
+      EXIT.usage,
+    );
+  }
+  const { config, issues } = parseConfig(text);
+  if (!config) {
+    throw new UserError(
+      `invalid config file ${file}:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`,
+      EXIT.usage,
+    );
+  }
+  return config;
+}
+
+export interface TenantFlags {
+  tenant?: string;
+  config?: string;
+  host?: string;
+}
+
+/** Which config file applies: --config, then LIFEBOAT_CONFIG, then ./lifeboat.yaml if it exists. */
+export function configPath(flags: TenantFlags, env: NodeJS.ProcessEnv, cwd: string): { file: string; explicit: boolean } | undefined {
+  if (flags.config) return { file: resolve(cwd, flags.config), explicit: true };
+  if (env.LIFEBOAT_CONFIG) return { file: resolve(cwd, env.LIFEBOAT_CONFIG), explicit: true };
+  const local = resolve(cwd, "lifeboat.yaml");
+  return existsSync(local) ? { file: local, explicit: false } : undefined;
+}
+
+function fromEnv(env: NodeJS.ProcessEnv, name: string, field: string): string {
+  const v = env[name];
+  if (!v) throw new UserError(`${field} names the environment variable ${name}, which is not set; export it and retry`, EXIT.usage);
+  return v;
+}
+
+/** Pure given its inputs: a config entry with its *Env fields read from `env`. */
+export function connectionFromEntry(name: string, entry: TenantEntry, env: NodeJS.ProcessEnv): TenantConnection {
+  const host = parseHost(entry.host)!;
+  const at = `tenants.${name}.auth`;
+  const a = entry.auth;
+  const auth: TenantConnection["auth"] =
+    a.type === "apikey"
+      ? { type: "apikey", apiKey: a.apiKey ?? fromEnv(env, a.apiKeyEnv!, `${at}.apiKeyEnv`) }
+      : {
+          type: "oauth2",
+          clientId: a.clientId ?? fromEnv(env, a.clientIdEnv!, `${at}.clientIdEnv`),
+          clientSecret: a.clientSecret ?? fromEnv(env, a.clientSecretEnv!, `${at}.clientSecretEnv`),
+          ...(a.scope ? { scope: a.scope } : {}),
+        };
+  return { name, host, auth, tags: entry.tags ?? [] };
+}
+
+/**
+ * The tenant to talk to: `--tenant NAME` from the config; else `--host`/QLIK_HOST with
+ * QLIK_API_KEY or QLIK_CLIENT_ID + QLIK_CLIENT_SECRET (QLIK_SCOPE optional); else the
+ * config's defaultTenant or only tenant.
+ */
+export function resolveTenant(flags: TenantFlags, env: NodeJS.ProcessEnv, cwd = process.cwd()): TenantConnection {
+  const where = configPath(flags, env, cwd);
+  const config = where && (where.explicit || existsSync(where.file)) ? loadConfigFile(where.file) : undefined;
+
+  if (flags.tenant) {
+    if (!config)
+      throw new UserError(`--tenant ${flags.tenant} needs a config file; none found (pass --config FILE or create ./lifeboat.yaml)`, EXIT.usage);
+    const entry = config.tenants[flags.tenant];
+    if (!entry) {
+      const names = Object.keys(config.tenants);
+      throw new UserError(
+        `tenant '${flags.tenant}' is not in ${where!.file}; ${names.length ? `known tenants: ${names.join(", ")}` : "it defines no tenants"}`,
+        EXIT.usage,
+      );
+    }
+    return connectionFromEntry(flags.tenant, entry, env);
+  }
+
+  const rawHost = flags.host ?? env.QLIK_HOST;
+  if (rawHost) {
+    const host = parseHost(rawHost);
+    if (!host) throw new UserError(`${flags.host ? "--host" : "QLIK_HOST"} '${rawHost}' is not a host name or http(s) URL`, EXIT.usage);
+    if (env.QLIK_CLIENT_ID || env.QLIK_CLIENT_SECRET) {
+      if (!env.QLIK_CLIENT_ID || !env.QLIK_CLIENT_SECRET)
+        throw new UserError("OAuth needs both QLIK_CLIENT_ID and QLIK_CLIENT_SECRET; one of them is not set", EXIT.usage);
+      return {
+        host,
+        auth: { type: "oauth2", clientId: env.QLIK_CLIENT_ID, clientSecret: env.QLIK_CLIENT_SECRET, ...(env.QLIK_SCOPE ? { scope: env.QLIK_SCOPE } : {}) },
+        tags: [],
+      };
+    }
+    if (env.QLIK_API_KEY) return { host, auth: { type: "apikey", apiKey: env.QLIK_API_KEY }, tags: [] };
+    throw new UserError(
+      `no credentials for ${host}: set QLIK_API_KEY, or QLIK_CLIENT_ID and QLIK_CLIENT_SECRET (an OAuth client with admin.apps and admin_classic sees private content)`,
+      EXIT.usage,
+    );
+  }
+
+  if (config) {
+    const names = Object.keys(config.tenants);
+    const name = config.defaultTenant ?? (names.length === 1 ? names[0] : undefined);
+    if (name) {
+      const entry = config.tenants[name];
+      if (!entry) throw new UserError(`defaultTenant '${name}' in ${where!.file} is not among its tenants (${names.join(", ")})`, EXIT.usage);
+      return connectionFromEntry(name, entry, env);
+    }
+    throw new UserError(`${where!.file} defines ${names.length} tenants; choose one with --tenant (${names.join(", ")})`, EXIT.usage);
+  }
+  throw new UserError(
+    "no tenant given: pass --tenant NAME with a lifeboat.yaml, or --host URL (or QLIK_HOST) with QLIK_API_KEY or QLIK_CLIENT_ID + QLIK_CLIENT_SECRET",
+    EXIT.usage,
+  );
+}
