@@ -1,0 +1,60 @@
+/** Text renderings of a backup manifest and a snapshot diff. */
+import { LAYERS, type Manifest, type SnapshotDiff } from "@lifeboat/engine";
+import type { Snapshot } from "@lifeboat/repository";
+import { clean, formatBytes, formatDuration, table } from "./table.ts";
+
+export function renderManifest(manifest: Manifest, snapshot?: Snapshot, opts: { items?: boolean } = {}): string {
+  let text = "";
+  if (snapshot) text += `snapshot ${snapshot.id.slice(0, 12)} of ${snapshot.tenant} at ${snapshot.time}${snapshot.partial ? " (PARTIAL)" : ""}\n`;
+  text += `caller ${manifest.caller.subject || manifest.caller.userId}${manifest.caller.isPrivateContentBot ? " (private-content bot)" : ""}, `;
+  text += `took ${formatDuration(manifest.durationMs)}, exported ${manifest.exports.count} app(s), ${formatBytes(manifest.exports.bytes)}`;
+  if (manifest.options.full) text += ", --full";
+  if (manifest.options.withData) text += ", with data";
+  text += "\n\n";
+  text += table(
+    ["layer", "captured", "unchanged", "failed", "skipped"],
+    LAYERS.filter((l) => l !== "tenant").map((l) => {
+      const c = manifest.counts[l];
+      return [l, c.captured, c.unchanged, c.failed, c.skipped];
+    }),
+  );
+  const problems = manifest.items.filter((i) => i.status === "failed" || i.status === "skipped");
+  if (problems.length) {
+    text += `\n${problems.length} item(s) failed or skipped:\n`;
+    for (const p of problems) text += `  ${p.status} ${p.layer} ${p.name ? `'${clean(p.name)}' ` : ""}(${clean(p.id)}): ${p.reason ?? ""}\n`;
+  }
+  if (manifest.coverageGaps.length) {
+    text += "\ncoverage gaps:\n";
+    for (const g of manifest.coverageGaps) text += `  ${g.layer}: ${g.description}\n`;
+  }
+  if (opts.items) {
+    const apps = manifest.items.filter((i) => i.layer === "apps");
+    if (apps.length) {
+      text += "\n" + table(
+        ["app", "id", "status", "objects", "qvf"],
+        apps.map((a) => [
+          clean(a.name ?? "", 40),
+          a.id,
+          a.status,
+          manifest.items.filter((o) => o.layer === "objects" && o.appId === a.id && o.status === "captured").length,
+          a.status === "unchanged" ? "referenced" : a.bytes ? formatBytes(a.bytes) : "-",
+        ]),
+      );
+    }
+  }
+  if (manifest.apiCalls !== undefined) text += `\nAPI calls: ${JSON.stringify(manifest.apiCalls)}\n`;
+  const needs = manifest.restoreNeeds.filter((n) => n.reenter.length > 0);
+  text += needs.length
+    ? `\na restore will need re-entered: ${needs.map((n) => `${n.layer}: ${n.reenter.join(", ")}`).join("; ")}\n`
+    : "\na restore will need no secrets re-entered for these layers (apps exported without data need a reload)\n";
+  return text;
+}
+
+export function renderDiff(diff: SnapshotDiff): string {
+  let text = `from ${diff.from.id.slice(0, 12)} (${diff.from.time}) to ${diff.to.id.slice(0, 12)} (${diff.to.time})\n`;
+  if (diff.changes.length === 0) return text + "no differences\n";
+  const sign = { added: "+", removed: "-", changed: "~" } as const;
+  for (const c of diff.changes) text += `${sign[c.kind]} ${clean(c.summary, 400)}\n`;
+  text += `${diff.counts.added} added, ${diff.counts.removed} removed, ${diff.counts.changed} changed\n`;
+  return text;
+}
