@@ -1,1 +1,28 @@
-export {};
+/**
+ * `@lifeboat/qlik` — the only package that talks to Qlik (through `@qlik/api`).
+ *
+ * @example
+ * import { createTenantClient } from "@lifeboat/qlik";
+ * const tenant = createTenantClient({ host: "https://acme.eu.qlikcloud.com", auth: { type: "apikey", apiKey } });
+ * const me = await tenant.whoAmI();
+ * for await (const app of tenant.listApps()) { … }
+ * console.log(tenant.stats().callsPerTier);
+ * await tenant.close();
+ */
+export {
+  createTenantClient,
+  isPrivateContentBot,
+  normalizeHost,
+  PRIVATE_CONTENT_BOT_SCOPE,
+  type ClientStats,
+  type ConcurrencyOptions,
+  type LimitOptions,
+  type QlikClientEvent,
+  type TenantAuth,
+  type TenantClient,
+  type TenantClientConfig,
+} from "./client.ts";
+export { QlikApiError, isQlikApiError, type QlikErrorKind, type QlikErrorFields } from "./errors.ts";
+export { OPERATIONS, type OperationInfo, type OperationName } from "./operations.ts";
+export { Semaphore, mapPool } from "./internal/pool.ts";
+export type { RetryPolicy } from "./internal/retry.ts";

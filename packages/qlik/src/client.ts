@@ -1,0 +1,611 @@
+/**
+ * The per-tenant client: one `createQlikApi({ hostConfig })` instance per tenant (no
+ * `@qlik/api` globals), every REST call wrapped in one place (`call`) that waits for the
+ * tier's rate-limit budget and a concurrency slot, retries what is worth retrying and
+ * classifies failures into `QlikApiError`s that name the object, the place and the next
+ * step. Freshness is decided here too: every read passes `noCache: true` (`@qlik/api`
+ * caches every GET for 10 minutes by default, API-FACTS §5).
+ *
+ * @example
+ * const tenant = createTenantClient({ host: "https://acme.eu.qlikcloud.com",
+ *   auth: { type: "oauth2", clientId, clientSecret } });
+ * for await (const app of tenant.listApps()) console.log(app.name);
+ * await tenant.close();
+ */
+import { createQlikApi, type QlikAPI } from "@qlik/api";
+import type { HostConfig } from "@qlik/api/auth";
+import type {
+  AppExport,
+  AppSummary,
+  AssignmentRecord,
+  CallerInfo,
+  GroupRecord,
+  ObjectRecord,
+  RoleRecord,
+  ScriptVersionInfo,
+  SpaceRecord,
+  SpaceType,
+  TenantReader,
+  UserRecord,
+} from "@lifeboat/engine";
+import { classify, QlikApiError } from "./errors.ts";
+import { OPERATIONS, bucketOf, publishedPerMinute, type OperationName } from "./operations.ts";
+import { systemClock, type Clock } from "./internal/clock.ts";
+import { TierLimiter } from "./internal/limiter.ts";
+import { defaultRetryPolicy, withRetry, backoffDelay, type RetryPolicy } from "./internal/retry.ts";
+import { Semaphore } from "./internal/pool.ts";
+import { parseSize, streamBody, TruncatedDownloadError, type OpenedDownload } from "./internal/download.ts";
+import { readObjects, type QixDocLike } from "./internal/objects.ts";
+
+export type TenantAuth =
+  | { type: "apikey"; apiKey: string }
+  | {
+      type: "oauth2";
+      clientId: string;
+      clientSecret: string;
+      /** Space-separated scopes. Default: `user_default admin.apps admin_classic` (a private-content bot). */
+      scope?: string;
+    };
+
+export interface LimitOptions {
+  /** Requests per minute per bucket ("1", "2", "special:…"), overriding the published limits. */
+  perMinute?: Record<string, number>;
+  /** Qlik's counting window (default 5 minutes). */
+  windowMs?: number;
+  /** Fraction of the published budget to use (default 0.9). */
+  headroom?: number;
+  /** The tenant's clock runs this much faster than ours (the emulator's `timeScale`; default 1). */
+  timeScale?: number;
+  /** false: no client-side throttling; 429s are still honoured (default true). */
+  enabled?: boolean;
+}
+
+export interface ConcurrencyOptions {
+  /** REST requests in flight (default 8). */
+  rest?: number;
+  /** Exports + downloads in flight, from POST export until the body is consumed (default 2). */
+  exports?: number;
+  /** QIX app sessions open at once (default 2). */
+  qixSessions?: number;
+  /** QIX calls in flight within one session (default 8). */
+  qixCalls?: number;
+}
+
+export type QlikClientEvent =
+  | { type: "retry"; operation: string; object?: string; attempt: number; delayMs: number; kind: string; status?: number }
+  | { type: "rate-limited"; operation: string; bucket: string; retryAfterMs: number }
+  | { type: "throttled"; bucket: string; waitMs: number; reason: "window" | "retry-after" }
+  | { type: "download-resumed"; appId: string; received: number; expected?: number; resumes: number }
+  | { type: "re-export"; appId: string; reason: string }
+  | { type: "object-skipped"; appId: string; objectId: string; objectType: string; reason: string };
+
+export interface TenantClientConfig {
+  /** Tenant URL; `https://` is assumed without a scheme (pass `http://localhost:…` for the emulator). */
+  host: string;
+  auth: TenantAuth;
+  limits?: LimitOptions;
+  concurrency?: ConcurrencyOptions;
+  retry?: Partial<RetryPolicy>;
+  onEvent?: (e: QlikClientEvent) => void;
+  /** QIX session identity (default "lifeboat"): a session of our own, never a user's, opened without data. */
+  qixIdentity?: string;
+  /** Injected for tests. */
+  clock?: Clock;
+  random?: () => number;
+}
+
+export interface ClientStats {
+  /** Requests sent (attempts, including retries) per bucket: "1", "2", "special:…". */
+  callsPerTier: Record<string, number>;
+  callsPerOperation: Record<string, number>;
+  retries: number;
+  /** 429 answers seen. */
+  rateLimited: number;
+  /** Time spent waiting for the client-side limiter or a Retry-After pause. */
+  throttledMs: number;
+  qixSessions: number;
+  qixCalls: number;
+  bytesDownloaded: number;
+  downloadResumes: number;
+  reExports: number;
+}
+
+export interface TenantClient extends TenantReader {
+  /** Normalised tenant URL (scheme, no trailing slash). */
+  readonly host: string;
+  stats(): ClientStats;
+  /** Closes open QIX sessions; the client must not be used afterwards. */
+  close(): Promise<void>;
+}
+
+/** Internal surface the writer shares (same limiter, retries and stats). */
+export interface TenantCore {
+  readonly host: string;
+  readonly api: QlikAPI;
+  readonly hostConfig: HostConfig;
+  readonly config: TenantClientConfig;
+  call<T>(op: OperationName, object: string | undefined, fn: () => Promise<T>, opts?: { idempotent?: boolean }): Promise<T>;
+  qixCall<T>(what: string, object: string, fn: () => Promise<T>): Promise<T>;
+  withQixSession<T>(appId: string, object: string, fn: (doc: unknown) => Promise<T>): Promise<T>;
+  authorization(): Promise<string>;
+  emit(e: QlikClientEvent): void;
+  stats: ClientStats;
+  appName(appId: string): string;
+  rememberApp(appId: string, name: string): void;
+}
+
+export const PRIVATE_CONTENT_BOT_SCOPE = "user_default admin.apps admin_classic";
+
+export function normalizeHost(host: string): string {
+  const trimmed = host.trim().replace(/\/+$/, "");
+  return /^https?:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
+}
+
+export function toHostConfig(host: string, auth: TenantAuth): HostConfig {
+  if (auth.type === "apikey") return { authType: "apikey", host, apiKey: auth.apiKey } as HostConfig;
+  return { authType: "oauth2", host, clientId: auth.clientId, clientSecret: auth.clientSecret, scope: auth.scope ?? PRIVATE_CONTENT_BOT_SCOPE } as HostConfig;
+}
+
+/**
+ * Whether the credentials see every user's private content. Qlik grants that to an OAuth
+ * M2M client holding the `admin.apps` scope (with `admin_classic`) — API-FACTS §6.3. A token
+ * does not tell its scopes back through `@qlik/api`, but the token endpoint only grants
+ * scopes already assigned to the client (§1.2), so a client that got a token while
+ * requesting both scopes has them. API keys never do (they act as their user).
+ */
+export function isPrivateContentBot(auth: TenantAuth): boolean {
+  if (auth.type !== "oauth2") return false;
+  const scopes = new Set((auth.scope ?? PRIVATE_CONTENT_BOT_SCOPE).split(/[\s,]+/).filter(Boolean));
+  return scopes.has("admin.apps") && scopes.has("admin_classic");
+}
+
+export function createTenantCore(config: TenantClientConfig): TenantCore {
+  const host = normalizeHost(config.host);
+  const hostConfig = toHostConfig(host, config.auth);
+  const api = createQlikApi({ hostConfig });
+  const clock = config.clock ?? systemClock;
+  const random = config.random ?? Math.random;
+  const policy: RetryPolicy = { ...defaultRetryPolicy, ...config.retry };
+  const stats: ClientStats = {
+    callsPerTier: {},
+    callsPerOperation: {},
+    retries: 0,
+    rateLimited: 0,
+    throttledMs: 0,
+    qixSessions: 0,
+    qixCalls: 0,
+    bytesDownloaded: 0,
+    downloadResumes: 0,
+    reExports: 0,
+  };
+  const emit = (e: QlikClientEvent): void => {
+    try {
+      config.onEvent?.(e);
+    } catch {
+      // a listener's failure is not the connector's
+    }
+  };
+  const limits = config.limits ?? {};
+  const limiter = new TierLimiter({
+    clock,
+    perMinute: (bucket) => limits.perMinute?.[bucket] ?? publishedPerMinute(bucket),
+    windowMs: limits.windowMs,
+    headroom: limits.headroom,
+    timeScale: limits.timeScale,
+    enabled: limits.enabled,
+    onThrottle: (bucket, waitMs, reason) => emit({ type: "throttled", bucket, waitMs, reason }),
+  });
+  const rest = new Semaphore(config.concurrency?.rest ?? 8);
+  const qixSessions = new Semaphore(config.concurrency?.qixSessions ?? 2);
+  const names = new Map<string, string>();
+
+  async function call<T>(op: OperationName, object: string | undefined, fn: () => Promise<T>, opts: { idempotent?: boolean } = {}): Promise<T> {
+    const info = OPERATIONS[op];
+    const bucket = bucketOf(info);
+    return withRetry(
+      async () => {
+        const waited = await limiter.acquire(bucket);
+        stats.throttledMs += waited;
+        stats.callsPerTier[bucket] = (stats.callsPerTier[bucket] ?? 0) + 1;
+        stats.callsPerOperation[op] = (stats.callsPerOperation[op] ?? 0) + 1;
+        return rest.run(fn);
+      },
+      {
+        operation: op,
+        host,
+        object,
+        clock,
+        policy,
+        random,
+        idempotent: opts.idempotent,
+        onRateLimited: (err) => {
+          stats.rateLimited++;
+          const ms = err.retryAfterMs ?? 1000;
+          limiter.pause(bucket, ms);
+          emit({ type: "rate-limited", operation: op, bucket, retryAfterMs: ms });
+        },
+        onRetry: (err, attempt, delayMs) => {
+          stats.retries++;
+          emit({ type: "retry", operation: op, object, attempt, delayMs, kind: err.kind, status: err.status });
+        },
+      },
+    );
+  }
+
+  async function qixCall<T>(what: string, object: string, fn: () => Promise<T>): Promise<T> {
+    stats.qixCalls++;
+    try {
+      return await fn();
+    } catch (e) {
+      throw classifyQix(e, { operation: "readAppObjects", host, object, what });
+    }
+  }
+
+  const identity = config.qixIdentity ?? "lifeboat";
+  async function withQixSession<T>(appId: string, object: string, fn: (doc: unknown) => Promise<T>): Promise<T> {
+    return qixSessions.run(() =>
+      withRetry(
+        async () => {
+          stats.qixSessions++;
+          const session = api.qix.openAppSession({ appId, withoutData: true, identity, hostConfig });
+          try {
+            const doc = await qixCall("OpenDoc", object, () => session.getDoc());
+            return await fn(doc);
+          } finally {
+            await session.close({ websocketCloseDelay: 0 }).catch(() => undefined);
+          }
+        },
+        {
+          operation: "readAppObjects",
+          host,
+          object,
+          clock,
+          policy,
+          random,
+          onRetry: (err, attempt, delayMs) => {
+            stats.retries++;
+            emit({ type: "retry", operation: "readAppObjects", object, attempt, delayMs, kind: err.kind, status: err.status });
+          },
+        },
+      ),
+    );
+  }
+
+  return {
+    host,
+    api,
+    hostConfig,
+    config,
+    call,
+    qixCall,
+    withQixSession,
+    authorization: async () => `Bearer ${await api.auth.getAccessToken({ hostConfig })}`,
+    emit,
+    stats,
+    appName: (appId) => names.get(appId) ?? "",
+    rememberApp: (appId, name) => void names.set(appId, name),
+  };
+}
+
+/** QIX errors: enigma-style `{ code, message }` or websocket failures carrying an HTTP status in the text. */
+export function classifyQix(e: unknown, ctx: { operation: string; host: string; object: string; what: string }): QlikApiError {
+  if (e instanceof QlikApiError) return e;
+  const err = (e ?? {}) as { code?: unknown; message?: unknown; status?: unknown };
+  const message = typeof err.message === "string" ? err.message : String(e);
+  const base = { operation: ctx.operation, host: ctx.host, object: ctx.object, cause: e };
+  const detail = `${ctx.what}: ${message}`;
+  if (typeof err.status === "number") return classify(e, ctx).with({ detail });
+  const code = typeof err.code === "number" ? err.code : undefined;
+  // Engine error codes (QIX spec LocalizedErrorCode): 2 not found, 1003 app not found, 5 / 1013? access denied.
+  if (code === 2 || code === 1003 || /not found/i.test(message)) return new QlikApiError({ ...base, kind: "not-found", code: code?.toString(), detail });
+  if (code === 5 || /access denied|forbidden|\b403\b/i.test(message)) return new QlikApiError({ ...base, kind: "forbidden", status: /\b403\b/.test(message) ? 403 : undefined, code: code?.toString(), detail });
+  if (/\b401\b|unauthori[sz]ed/i.test(message)) return new QlikApiError({ ...base, kind: "unauthorized", status: 401, detail });
+  if (/\b429\b/.test(message)) return new QlikApiError({ ...base, kind: "rate-limited", status: 429, detail, retryAfterMs: 1000 });
+  if (/\b404\b/.test(message)) return new QlikApiError({ ...base, kind: "not-found", status: 404, detail });
+  if (/\b50[0234]\b|closed|socket|ECONNRESET|ECONNREFUSED|hang up|timeout|terminated/i.test(message))
+    return new QlikApiError({ ...base, kind: "transient", detail });
+  return new QlikApiError({ ...base, kind: "permanent", code: code?.toString(), detail });
+}
+
+/** Lists every page by following `links.next` (each page through `call`). */
+async function* pages<R extends { data: unknown; next?: () => Promise<R> }>(
+  core: TenantCore,
+  op: OperationName,
+  object: string | undefined,
+  first: () => Promise<R>,
+): AsyncGenerator<unknown> {
+  let resp: R | undefined = await core.call(op, object, first);
+  while (resp) {
+    const data = (resp.data as { data?: unknown[] } | undefined)?.data;
+    if (Array.isArray(data)) yield* data;
+    const next: (() => Promise<R>) | undefined = resp.next;
+    // `next()` reuses the first call's options (hostConfig, noCache) and follows the href verbatim.
+    resp = next ? await core.call(op, object, () => next()) : undefined;
+  }
+}
+
+const rec = (v: unknown): Record<string, unknown> => (v && typeof v === "object" ? (v as Record<string, unknown>) : {});
+const s = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const roleRefs = (v: unknown): { id?: string; name: string }[] =>
+  Array.isArray(v)
+    ? v.map((r) => {
+        const o = rec(r);
+        const out: { id?: string; name: string } = { name: s(o.name) ?? "" };
+        if (s(o.id)) out.id = s(o.id);
+        return out;
+      })
+    : [];
+
+export function toUserRecord(u: unknown): UserRecord {
+  const o = rec(u);
+  const r: UserRecord = {
+    id: s(o.id) ?? "",
+    subject: s(o.subject) ?? "",
+    status: s(o.status) ?? "active",
+    assignedRoles: roleRefs(o.assignedRoles),
+    assignedGroups: Array.isArray(o.assignedGroups) ? o.assignedGroups.map((g) => ({ id: s(rec(g).id) ?? "", name: s(rec(g).name) ?? "" })) : [],
+  };
+  if (s(o.name) !== undefined) r.name = s(o.name);
+  if (s(o.email) !== undefined) r.email = s(o.email);
+  return r;
+}
+
+function toGroupRecord(g: unknown): GroupRecord {
+  const o = rec(g);
+  const r: GroupRecord = { id: s(o.id) ?? "", name: s(o.name) ?? "", assignedRoles: roleRefs(o.assignedRoles) };
+  if (s(o.description) !== undefined) r.description = s(o.description);
+  if (s(o.providerType) !== undefined) r.providerType = s(o.providerType);
+  if (s(o.status) !== undefined) r.status = s(o.status);
+  return r;
+}
+
+function toRoleRecord(x: unknown): RoleRecord {
+  const o = rec(x);
+  const r: RoleRecord = { id: s(o.id) ?? "", name: s(o.name) ?? "", type: s(o.type) ?? "default" };
+  if (s(o.description) !== undefined) r.description = s(o.description);
+  if (Array.isArray(o.assignedScopes)) r.assignedScopes = o.assignedScopes.filter((v): v is string => typeof v === "string");
+  return r;
+}
+
+export function toSpaceRecord(x: unknown): SpaceRecord {
+  const o = rec(x);
+  const type = s(o.type);
+  const r: SpaceRecord = {
+    id: s(o.id) ?? "",
+    name: s(o.name) ?? "",
+    type: type === "managed" || type === "data" ? type : "shared",
+    ownerId: s(o.ownerId) ?? "",
+  };
+  if (s(o.description) !== undefined) r.description = s(o.description);
+  return r;
+}
+
+function toAssignmentRecord(x: unknown): AssignmentRecord {
+  const o = rec(x);
+  return {
+    id: s(o.id) ?? "",
+    type: s(o.type) === "group" ? "group" : "user",
+    assigneeId: s(o.assigneeId) ?? "",
+    roles: Array.isArray(o.roles) ? o.roles.filter((v): v is string => typeof v === "string") : [],
+  };
+}
+
+/** The id part of a temp-content `Location` (`/v1/temp-contents/<id>`, relative or absolute): its last path segment. */
+export function tempContentIdFromLocation(location: string): string {
+  const path = location.split(/[?#]/)[0] ?? "";
+  const id = path.split("/").filter(Boolean).pop();
+  if (!id) throw new Error(`export answered with an unusable Location header: "${location}"`);
+  return decodeURIComponent(id);
+}
+
+export function createTenantClient(config: TenantClientConfig): TenantClient {
+  const core = createTenantCore(config);
+  const { api, host, call, stats } = core;
+  const clock = config.clock ?? systemClock;
+  const random = config.random ?? Math.random;
+  const policy: RetryPolicy = { ...defaultRetryPolicy, ...config.retry };
+  const exportsPool = new Semaphore(config.concurrency?.exports ?? 2);
+  const qixCalls = config.concurrency?.qixCalls ?? 8;
+  const nc = { noCache: true } as const;
+  let closed = false;
+
+  const appLabel = (appId: string): string => {
+    const name = core.appName(appId);
+    return name ? `app '${name}' (id ${appId})` : `app ${appId}`;
+  };
+
+  async function spaceTypes(): Promise<Map<string, SpaceType>> {
+    const types = new Map<string, SpaceType>();
+    for await (const sp of client.listSpaces()) types.set(sp.id, sp.type);
+    return types;
+  }
+
+  /** POST export, then open the download; a 404/410 on the fresh file (expired) means export again. */
+  async function exportAndOpen(appId: string, withData: boolean): Promise<{ open: (offset: number) => Promise<OpenedDownload>; first: OpenedDownload }> {
+    const label = appLabel(appId);
+    for (let round = 1; ; round++) {
+      const resp = await call("exportApp", label, () => api.apps.exportApp(appId, withData ? {} : { NoData: true }, nc));
+      const location = (resp.headers as Headers | undefined)?.get?.("location");
+      if (!location)
+        throw new QlikApiError({ kind: "permanent", operation: "exportApp", host, object: label, status: resp.status, detail: "the export answered without a Location header" });
+      const id = tempContentIdFromLocation(location);
+      const url = `${host}/api/v1/temp-contents/${encodeURIComponent(id)}`;
+      const open = (offset: number): Promise<OpenedDownload> =>
+        call("downloadTempFile", label, async () => {
+          const headers: Record<string, string> = { Authorization: await core.authorization() };
+          if (offset > 0) headers.Range = `bytes=${offset}-`;
+          const res = await fetch(url, { headers, redirect: "follow" });
+          if (res.status >= 300) {
+            const text = await res.text().catch(() => "");
+            let data: unknown = text;
+            try {
+              data = JSON.parse(text);
+            } catch {
+              // not JSON
+            }
+            throw { status: res.status, headers: res.headers, data, message: `GET ${url} answered ${res.status}` };
+          }
+          return { response: res, size: parseSize(res) };
+        });
+      try {
+        return { open, first: await open(0) };
+      } catch (e) {
+        const err = classify(e, { operation: "downloadTempFile", host, object: label });
+        if (err.kind === "not-found" && round < 3) {
+          stats.reExports++;
+          core.emit({ type: "re-export", appId, reason: `temp file answered ${err.status ?? "?"} (expired)` });
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  const client: TenantClient = {
+    host,
+
+    async whoAmI(): Promise<CallerInfo> {
+      // GET /users/me answers 301 to the user resource; fetch follows it (Qlik Cloud platform, not Windows).
+      const resp = await call("getMyUser", undefined, () => api.users.getMyUser(nc));
+      const u = toUserRecord(resp.data);
+      return { userId: u.id, subject: u.subject, name: u.name ?? "", isPrivateContentBot: isPrivateContentBot(config.auth) };
+    },
+
+    async *listUsers(): AsyncIterable<UserRecord> {
+      for await (const u of pages(core, "getUsers", undefined, () => api.users.getUsers({ limit: 100 }, nc))) yield toUserRecord(u);
+    },
+
+    async *listGroups(): AsyncIterable<GroupRecord> {
+      for await (const g of pages(core, "getGroups", undefined, () => api.groups.getGroups({ limit: 100 }, nc))) yield toGroupRecord(g);
+    },
+
+    async *listRoles(): AsyncIterable<RoleRecord> {
+      for await (const r of pages(core, "getRoles", undefined, () => api.roles.getRoles({ limit: 100 }, nc))) yield toRoleRecord(r);
+    },
+
+    async *listSpaces(): AsyncIterable<SpaceRecord> {
+      for await (const sp of pages(core, "getSpaces", undefined, () => api.spaces.getSpaces({ limit: 100 }, nc))) yield toSpaceRecord(sp);
+    },
+
+    async *listSpaceAssignments(spaceId: string): AsyncIterable<AssignmentRecord> {
+      const label = `the space ${spaceId}`;
+      for await (const a of pages(core, "getSpaceAssignments", label, () => api.spaces.getSpaceAssignments(spaceId, { limit: 100 }, nc)))
+        yield toAssignmentRecord(a);
+    },
+
+    async *listApps(): AsyncIterable<AppSummary> {
+      const types = await spaceTypes();
+      const items = pages(core, "getItems", undefined, () => api.items.getItems({ resourceType: "app", limit: 100, noActions: true }, nc));
+      for await (const item of items) {
+        const o = rec(item);
+        const appId = s(o.resourceId) ?? "";
+        const name = s(o.name) ?? "";
+        core.rememberApp(appId, name);
+        const spaceId = s(o.spaceId) || undefined;
+        // No spaceId ⇒ personal. A space we cannot list (not a member) is shared or managed;
+        // the items API cannot tell which, and "shared" is the safe restore default.
+        const spaceType: SpaceType = spaceId ? (types.get(spaceId) ?? "shared") : "personal";
+        const app: AppSummary = { appId, itemId: s(o.id) ?? "", name, spaceType, ownerId: s(o.ownerId) ?? "" };
+        if (spaceId) app.spaceId = spaceId;
+        if (s(o.updatedAt)) app.updatedAt = s(o.updatedAt);
+        if (s(o.resourceUpdatedAt)) app.resourceUpdatedAt = s(o.resourceUpdatedAt);
+        yield app;
+      }
+    },
+
+    async getAppInfo(appId: string): Promise<{ attributes: Record<string, unknown> }> {
+      const resp = await call("getAppInfo", appLabel(appId), () => api.apps.getAppInfo(appId, nc));
+      const data = rec(resp.data);
+      const attributes = rec(data.attributes);
+      if (s(attributes.name)) core.rememberApp(appId, s(attributes.name) ?? "");
+      return { ...data, attributes };
+    },
+
+    async getAppScript(appId: string): Promise<string> {
+      const resp = await call("getAppScript", appLabel(appId), () => api.apps.getAppScript(appId, "current", nc));
+      return s(rec(resp.data).script) ?? "";
+    },
+
+    async getAppScriptHistory(appId: string): Promise<ScriptVersionInfo[]> {
+      const out: ScriptVersionInfo[] = [];
+      let resp = await call("getAppScriptHistory", appLabel(appId), () => api.apps.getAppScriptHistory(appId, {}, nc));
+      for (;;) {
+        const scripts = rec(resp.data).scripts;
+        if (Array.isArray(scripts))
+          for (const v of scripts) {
+            const o = rec(v);
+            const info: ScriptVersionInfo = { scriptId: s(o.scriptId) ?? "", modifiedTime: s(o.modifiedTime) ?? "" };
+            if (s(o.modifierId)) info.modifierId = s(o.modifierId);
+            if (s(o.versionMessage)) info.versionMessage = s(o.versionMessage);
+            if (typeof o.size === "number") info.size = o.size;
+            out.push(info);
+          }
+        const next: (() => Promise<typeof resp>) | undefined = resp.next;
+        if (!next) return out;
+        resp = await call("getAppScriptHistory", appLabel(appId), () => next());
+      }
+    },
+
+    async exportApp(appId: string, opts: { withData: boolean }): Promise<AppExport> {
+      const release = await exportsPool.acquire();
+      let opened: Awaited<ReturnType<typeof exportAndOpen>>;
+      try {
+        opened = await exportAndOpen(appId, opts.withData);
+      } catch (e) {
+        release();
+        throw e;
+      }
+      const label = appLabel(appId);
+      const body = streamBody(opened.first, {
+        open: opened.open,
+        onBytes: (n) => void (stats.bytesDownloaded += n),
+        onFinish: release,
+        async onTruncated(received, expected, resumes, cause) {
+          stats.downloadResumes++;
+          if (resumes >= policy.attempts) {
+            throw new QlikApiError({
+              kind: "transient",
+              operation: "downloadTempFile",
+              host,
+              object: label,
+              status: 0,
+              attempts: resumes,
+              detail: `the download kept breaking off (${received} of ${expected ?? "?"} bytes)`,
+              cause,
+            });
+          }
+          core.emit({ type: "download-resumed", appId, received, expected, resumes });
+          stats.retries++;
+          await clock.sleep(backoffDelay(resumes, policy, random));
+        },
+      });
+      const result: AppExport = { body };
+      if (opened.first.size !== undefined) result.size = opened.first.size;
+      return result;
+    },
+
+    async readAppObjects(appId: string): Promise<ObjectRecord[]> {
+      if (closed) throw new Error("the tenant client is closed");
+      const label = appLabel(appId);
+      return core.withQixSession(appId, label, (doc) =>
+        readObjects(doc as QixDocLike, {
+          concurrency: qixCalls,
+          call: (what, fn) => core.qixCall(what, label, fn),
+          isNotFound: (e) => e instanceof QlikApiError && e.kind === "not-found",
+          onSkip: (objectId, objectType, reason) => core.emit({ type: "object-skipped", appId, objectId, objectType, reason }),
+        }),
+      );
+    },
+
+    stats(): ClientStats {
+      return structuredClone(stats);
+    },
+
+    async close(): Promise<void> {
+      closed = true;
+    },
+  };
+  return client;
+}
+
+export { TruncatedDownloadError };

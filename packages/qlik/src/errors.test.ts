@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { classify, QlikApiError } from "./errors.ts";
+
+const where = { operation: "exportApp", host: "https://acme.eu.qlikcloud.com", object: "app 'Sales' (id 6a1)" };
+
+describe("classify", () => {
+  it("maps statuses to kinds", () => {
+    const cases: [number, string][] = [
+      [401, "unauthorized"],
+      [403, "forbidden"],
+      [404, "not-found"],
+      [410, "not-found"],
+      [429, "rate-limited"],
+      [500, "transient"],
+      [502, "transient"],
+      [503, "transient"],
+      [504, "transient"],
+      [0, "transient"],
+      [400, "permanent"],
+      [409, "permanent"],
+    ];
+    for (const [status, kind] of cases) expect(classify({ status, headers: new Headers(), data: {} }, where).kind).toBe(kind);
+  });
+
+  it("names the object, the place and the next step, with Qlik's error detail", () => {
+    const err = classify(
+      { status: 403, headers: new Headers(), data: { errors: [{ code: "APPS-403", title: "Forbidden", detail: "no access" }] } },
+      where,
+    );
+    expect(err).toBeInstanceOf(QlikApiError);
+    expect(err.code).toBe("APPS-403");
+    expect(err.message).toContain("could not export app 'Sales' (id 6a1) on https://acme.eu.qlikcloud.com (403 APPS-403)");
+    expect(err.message).toContain("admin.apps");
+    expect(err.message).toContain("Forbidden: no access");
+  });
+
+  it("reads Retry-After seconds on 429", () => {
+    const err = classify({ status: 429, headers: new Headers({ "retry-after": "13" }), data: {} }, where);
+    expect(err.retryAfterMs).toBe(13_000);
+    expect(err.retryable).toBe(true);
+  });
+
+  it("classifies network errors and unknown hosts", () => {
+    const reset = classify(Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNRESET" } }), where);
+    expect(reset.kind).toBe("transient");
+    const dns = classify({ status: 0, headers: new Headers(), data: {}, message: "fetch failed - getaddrinfo ENOTFOUND nowhere.invalid" }, where);
+    expect(dns.kind).toBe("permanent");
+    expect(dns.message).toContain("check the tenant URL");
+  });
+
+  it("classifies OAuth token failures as unauthorized", () => {
+    const err = classify({ errors: [{ code: "OAUTH-1", status: 401, title: "invalid_client" }], message: "invalid_client" }, { operation: "getMyUser", host: "https://t" });
+    expect(err.kind).toBe("unauthorized");
+    expect(err.message).toContain("client id and secret");
+  });
+
+  it("keeps an already classified error and adds the object", () => {
+    const inner = classify({ status: 404, headers: new Headers(), data: {} }, { operation: "getAppInfo", host: "https://t" });
+    const outer = classify(inner, { operation: "getAppInfo", host: "https://t", object: "app 'X' (id 1)" });
+    expect(outer.kind).toBe("not-found");
+    expect(outer.message).toContain("app 'X' (id 1)");
+  });
+});

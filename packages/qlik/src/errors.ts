@@ -1,0 +1,231 @@
+/**
+ * One error class for everything the connector can fail with, classified from
+ * `@qlik/api`'s thrown `{ status, headers, data }` (API-FACTS §3) or from Node's network
+ * errors, in one place (`classify`). The CLI maps `kind` to exit codes and text; the engine
+ * records it per item in the manifest.
+ */
+
+export type QlikErrorKind = "not-found" | "forbidden" | "unauthorized" | "rate-limited" | "transient" | "permanent";
+
+export interface QlikErrorFields {
+  kind: QlikErrorKind;
+  /** HTTP status when there was a response; 0 for network failures; undefined for QIX errors. */
+  status?: number;
+  /** Our operation name, e.g. "exportApp" (see `operations.ts`). */
+  operation: string;
+  /** What the operation was about, e.g. "app 'Sales' (id 6a1…)". */
+  object?: string;
+  /** The tenant, e.g. "https://acme.eu.qlikcloud.com". */
+  host: string;
+  /** Qlik's error code from the body, e.g. "HTTP-429", "USERS-7", or a QIX error code. */
+  code?: string;
+  /** Qlik's title/detail, or the network error text. */
+  detail?: string;
+  /** For rate-limited: how long Qlik asked us to wait. */
+  retryAfterMs?: number;
+  /** How many attempts were made before giving up. */
+  attempts?: number;
+}
+
+/**
+ * Errors name the object, the place and the next step:
+ * "could not export app 'Sales' (id 6a1…) on https://acme.eu.qlikcloud.com: 403 Forbidden — …".
+ */
+export class QlikApiError extends Error implements QlikErrorFields {
+  readonly kind: QlikErrorKind;
+  readonly status?: number;
+  readonly operation: string;
+  readonly object?: string;
+  readonly host: string;
+  readonly code?: string;
+  readonly detail?: string;
+  readonly retryAfterMs?: number;
+  readonly attempts?: number;
+
+  constructor(fields: QlikErrorFields & { message?: string; cause?: unknown }) {
+    super(fields.message ?? describe(fields), fields.cause === undefined ? undefined : { cause: fields.cause });
+    this.name = "QlikApiError";
+    this.kind = fields.kind;
+    this.status = fields.status;
+    this.operation = fields.operation;
+    this.object = fields.object;
+    this.host = fields.host;
+    this.code = fields.code;
+    this.detail = fields.detail;
+    this.retryAfterMs = fields.retryAfterMs;
+    this.attempts = fields.attempts;
+  }
+
+  /** A copy with more context (object name, attempts) once the caller knows it. */
+  with(extra: Partial<QlikErrorFields>): QlikApiError {
+    const fields: QlikErrorFields = { ...this.fieldsOf(), ...extra };
+    return new QlikApiError({ ...fields, cause: this.cause });
+  }
+
+  /** Whether retrying the same request may succeed. */
+  get retryable(): boolean {
+    return this.kind === "transient" || this.kind === "rate-limited";
+  }
+
+  private fieldsOf(): QlikErrorFields {
+    const { kind, status, operation, object, host, code, detail, retryAfterMs, attempts } = this;
+    return { kind, status, operation, object, host, code, detail, retryAfterMs, attempts };
+  }
+}
+
+export function isQlikApiError(e: unknown): e is QlikApiError {
+  return e instanceof QlikApiError;
+}
+
+/** What each operation does, as a verb phrase for messages ("could not <phrase> <object>"). */
+const PHRASES: Record<string, string> = {
+  whoAmI: "read the calling user of",
+  getMyUser: "read the calling user of",
+  getUsers: "list users of",
+  getGroups: "list groups of",
+  getRoles: "list roles of",
+  getSpaces: "list spaces of",
+  getSpaceAssignments: "list the members of",
+  getItems: "list apps of",
+  getAppInfo: "read",
+  getAppScript: "read the script of",
+  getAppScriptHistory: "read the script history of",
+  exportApp: "export",
+  downloadTempFile: "download the export of",
+  readAppObjects: "read the objects of",
+  createUser: "create",
+  createSpace: "create",
+  createSpaceAssignment: "assign a member to",
+  uploadTempFile: "upload the file for",
+  importApp: "import",
+  updateAppOwner: "change the owner of",
+  updateAppObjectOwner: "change the owner of",
+  publishApp: "publish",
+  republishApp: "republish",
+  moveAppToSpace: "move",
+  removeAppFromSpace: "remove from its space",
+  copyApp: "copy",
+  deleteApp: "delete",
+  openApp: "open",
+};
+
+function describe(f: QlikErrorFields): string {
+  const verb = PHRASES[f.operation] ?? `call ${f.operation} on`;
+  const what = f.object ? `${verb} ${f.object}` : verb.replace(/ (of|on)$/, "");
+  const where = f.object || / (of|on)$/.test(verb) ? ` on ${f.host}` : ` ${f.host}`;
+  const status = f.status === undefined ? "" : f.status === 0 ? " (no response)" : ` (${f.status}${f.code ? ` ${f.code}` : ""})`;
+  const detail = f.detail ? `: ${f.detail}` : "";
+  const attempts = f.attempts && f.attempts > 1 ? ` after ${f.attempts} attempts` : "";
+  return `could not ${what}${where}${status}${attempts}${detail} — ${nextStep(f)}`;
+}
+
+/** The next step for the reader of the message. */
+function nextStep(f: QlikErrorFields): string {
+  switch (f.kind) {
+    case "unauthorized":
+      return "the credentials were rejected: check the API key, or the OAuth client id and secret, for this tenant";
+    case "forbidden":
+      if (["exportApp", "downloadTempFile", "readAppObjects", "openApp", "updateAppObjectOwner"].includes(f.operation))
+        return "the caller lacks permission on this app; to reach every user's content use an OAuth client with the admin.apps and admin_classic scopes (a private-content bot)";
+      return "the caller lacks permission for this; use a tenant admin API key or an OAuth client with the needed scopes";
+    case "not-found":
+      return "it does not exist on the tenant (deleted or moved since it was listed?); list again and retry";
+    case "rate-limited":
+      return "Qlik's rate limit was still exceeded after retrying; lower the concurrency or try again later";
+    case "transient":
+      return "the tenant or network kept failing; try again later (the run can be resumed)";
+    case "permanent":
+      return "the request was rejected as shown; this will not succeed by retrying";
+  }
+}
+
+/** The parts of a thrown `@qlik/api` `InvokeFetchError` (or anything else) we look at. */
+interface ThrownLike {
+  status?: unknown;
+  headers?: unknown;
+  data?: unknown;
+  message?: unknown;
+  code?: unknown;
+  cause?: unknown;
+  errors?: unknown;
+  name?: unknown;
+}
+
+/** Qlik's error body `{errors:[{code,title,detail,status}]}` or the flat variant. */
+export function qlikErrorInfo(data: unknown): { code?: string; detail?: string } {
+  if (!data || typeof data !== "object") return typeof data === "string" && data.length > 0 && data.length < 500 ? { detail: data } : {};
+  const d = data as { errors?: unknown; code?: unknown; title?: unknown; detail?: unknown };
+  const first = Array.isArray(d.errors) ? (d.errors[0] as Record<string, unknown> | undefined) : (d as Record<string, unknown>);
+  if (!first) return {};
+  const code = typeof first.code === "string" ? first.code : undefined;
+  const title = typeof first.title === "string" ? first.title : undefined;
+  const detail = typeof first.detail === "string" ? first.detail : undefined;
+  const text = [title, detail].filter(Boolean).join(": ");
+  return { code, detail: text || undefined };
+}
+
+/** `Retry-After` as milliseconds (integer seconds per Qlik; an HTTP date is accepted too). */
+export function retryAfterMs(headers: unknown, nowMs: number): number | undefined {
+  let raw: string | null | undefined;
+  if (headers && typeof (headers as Headers).get === "function") raw = (headers as Headers).get("retry-after");
+  else if (headers && typeof headers === "object") raw = (headers as Record<string, string>)["retry-after"];
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+const NETWORK_CODES = /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CLOSED|other side closed|socket hang up|terminated|fetch failed|network|aborted/i;
+
+/** Maps an HTTP status to a kind. */
+export function kindOfStatus(status: number): QlikErrorKind {
+  if (status === 401) return "unauthorized";
+  if (status === 403) return "forbidden";
+  if (status === 404 || status === 410) return "not-found";
+  if (status === 429) return "rate-limited";
+  if (status === 0 || status === 408 || status === 500 || status === 502 || status === 503 || status === 504) return "transient";
+  return "permanent";
+}
+
+/**
+ * Classifies anything a call threw into a `QlikApiError`. `@qlik/api` throws
+ * `InvokeFetchError { status, headers, data }` for every status ≥ 300 and status 0 for a
+ * fetch that never got a response; OAuth token failures throw `AuthorizationError { errors }`.
+ */
+export function classify(e: unknown, ctx: { operation: string; host: string; object?: string; nowMs?: number }): QlikApiError {
+  if (e instanceof QlikApiError) return e.object || !ctx.object ? e : e.with({ object: ctx.object });
+  const t = (e ?? {}) as ThrownLike;
+  const base = { operation: ctx.operation, host: ctx.host, object: ctx.object, cause: e };
+  if (typeof t.status === "number") {
+    const status = t.status;
+    const info = qlikErrorInfo(t.data);
+    const unknownHost = status === 0 && typeof t.message === "string" && /ENOTFOUND/.test(t.message);
+    const kind = unknownHost ? "permanent" : kindOfStatus(status);
+    let detail = info.detail ?? (status === 0 && typeof t.message === "string" ? t.message : undefined);
+    if (unknownHost) detail = `host not found (${String(t.message)}); check the tenant URL`;
+    return new QlikApiError({
+      ...base,
+      kind,
+      status,
+      code: info.code,
+      detail,
+      retryAfterMs: status === 429 ? (retryAfterMs(t.headers, ctx.nowMs ?? Date.now()) ?? 1000) : undefined,
+    });
+  }
+  // @qlik/api AuthorizationError (OAuth token endpoint said no): `errors[]` with status.
+  if (Array.isArray(t.errors)) {
+    const info = qlikErrorInfo({ errors: t.errors });
+    const first = t.errors[0] as { status?: unknown } | undefined;
+    const status = typeof first?.status === "number" ? first.status : Number(first?.status) || 401;
+    const kind = status === 403 ? "forbidden" : status >= 500 ? "transient" : "unauthorized";
+    return new QlikApiError({ ...base, kind, status, code: info.code, detail: info.detail ?? String(t.message ?? "") });
+  }
+  const message = typeof t.message === "string" ? t.message : String(e);
+  const code = typeof t.code === "string" ? t.code : undefined;
+  const causeText = t.cause && typeof t.cause === "object" ? String((t.cause as { code?: unknown; message?: unknown }).code ?? (t.cause as { message?: unknown }).message ?? "") : "";
+  if (/ENOTFOUND/.test(`${code} ${message} ${causeText}`))
+    return new QlikApiError({ ...base, kind: "permanent", status: 0, code, detail: `host not found (${message}); check the tenant URL` });
+  if (NETWORK_CODES.test(`${code ?? ""} ${message} ${causeText}`)) return new QlikApiError({ ...base, kind: "transient", status: 0, code, detail: message });
+  return new QlikApiError({ ...base, kind: "permanent", code, detail: message });
+}

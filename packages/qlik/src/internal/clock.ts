@@ -1,0 +1,71 @@
+/** Time as the limiter and retry logic see it; tests inject a manual clock. */
+export interface Clock {
+  /** Milliseconds, monotonic enough for windows. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => performance.timeOrigin + performance.now(),
+  sleep: (ms) => (ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms))),
+};
+
+/**
+ * A clock that only moves when told to: `sleep` resolves once `advance` passes its
+ * deadline. Deterministic tests of the limiter and retry loops.
+ */
+export class ManualClock implements Clock {
+  private t: number;
+  private sleepers: { until: number; resolve: () => void }[] = [];
+
+  constructor(start = 0) {
+    this.t = start;
+  }
+
+  now(): number {
+    return this.t;
+  }
+
+  sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => this.sleepers.push({ until: this.t + ms, resolve }));
+  }
+
+  /** Number of pending sleeps. */
+  get pending(): number {
+    return this.sleepers.length;
+  }
+
+  /** Moves time forward by `ms`, waking sleepers in deadline order and letting their continuations run. */
+  async advance(ms: number): Promise<void> {
+    const target = this.t + ms;
+    for (;;) {
+      await flush();
+      this.sleepers.sort((a, b) => a.until - b.until);
+      const next = this.sleepers[0];
+      if (!next || next.until > target) break;
+      this.sleepers.shift();
+      this.t = Math.max(this.t, next.until);
+      next.resolve();
+    }
+    this.t = target;
+    await flush();
+  }
+
+  /** Advances to each pending deadline until nothing sleeps (bounded). */
+  async runAll(maxSteps = 10_000): Promise<void> {
+    for (let i = 0; i < maxSteps; i++) {
+      await flush();
+      this.sleepers.sort((a, b) => a.until - b.until);
+      const next = this.sleepers[0];
+      if (!next) return;
+      await this.advance(Math.max(0, next.until - this.t));
+    }
+    throw new Error("ManualClock.runAll: sleepers keep coming");
+  }
+}
+
+async function flush(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  await new Promise<void>((resolve) => setImmediate(resolve));
+}

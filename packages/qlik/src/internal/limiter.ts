@@ -1,0 +1,125 @@
+/**
+ * Client-side rate limiter, one per tenant client (= one user on one tenant, the unit
+ * Qlik counts by: per tier, per user, per tenant — API-FACTS §2).
+ *
+ * Qlik counts requests per tier over a 5-minute window: Tier 1 = 1,000/min, Tier 2 =
+ * 100/min, so 5,000 and 500 requests in any 5 minutes. We keep a sliding log of our own
+ * send times per tier and admit a request only while the log for the last window (plus a
+ * small margin for network delay between our send and Qlik's count) holds fewer than
+ * `headroom` × the window budget. So no 5-minute window ever sees more than the limit,
+ * however bursty the callers are: a burst is admitted at once up to the budget (Qlik
+ * tolerates bursts inside the window), then requests are spaced as old ones leave the
+ * window, which makes the sustained rate the published one at most.
+ *
+ * A 429 pauses the whole tier for its `Retry-After` (a secondary source says a 429 blocks
+ * every endpoint of the tier; pausing just the one endpoint would only earn more 429s).
+ */
+import type { Clock } from "./clock.ts";
+
+export interface LimiterOptions {
+  clock: Clock;
+  /** Requests per minute for a tier bucket ("1", "2", "special:…"). */
+  perMinute: (bucket: string) => number;
+  /** Qlik's counting window in Qlik time (5 minutes). */
+  windowMs?: number;
+  /** Fraction of the published budget we allow ourselves (default 0.9). */
+  headroom?: number;
+  /**
+   * How much faster the tenant's clock runs than ours (the emulator's `timeScale`; 1 for
+   * Qlik Cloud): windows shrink by this factor. Retry-After is real time already.
+   */
+  timeScale?: number;
+  /** false: no client-side throttling (429s are still honoured by pausing). */
+  enabled?: boolean;
+  /** Told whenever a request had to wait, with how long. */
+  onThrottle?: (bucket: string, waitMs: number, reason: "window" | "retry-after") => void;
+}
+
+interface Bucket {
+  /** Send times, oldest first; `head` is the first one still in the window. */
+  times: number[];
+  head: number;
+  pausedUntil: number;
+}
+
+export class TierLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly windowReal: number;
+  private readonly headroom: number;
+  private readonly enabled: boolean;
+  private readonly windowMsQlik: number;
+
+  constructor(private readonly options: LimiterOptions) {
+    const scale = options.timeScale ?? 1;
+    if (!(scale > 0)) throw new Error(`limits.timeScale must be positive, got ${scale}`);
+    const windowMs = options.windowMs ?? 5 * 60_000;
+    // 2% margin: a request we send at the window's edge may be counted a little later.
+    this.windowReal = (windowMs / scale) * 1.02;
+    this.headroom = options.headroom ?? 0.9;
+    if (!(this.headroom > 0 && this.headroom <= 1)) throw new Error(`limits.headroom must be in (0, 1], got ${this.headroom}`);
+    this.enabled = options.enabled ?? true;
+    this.windowMsQlik = windowMs;
+  }
+
+  /** Requests allowed per window for a bucket. */
+  budget(bucket: string): number {
+    const perWindow = (this.options.perMinute(bucket) * this.windowMsQlik) / 60_000;
+    return Math.max(1, Math.floor(perWindow * this.headroom));
+  }
+
+  /** Waits until a request of `bucket` may be sent, then counts it. Returns the time waited. */
+  async acquire(bucket: string): Promise<number> {
+    const { clock } = this.options;
+    const b = this.bucket(bucket);
+    const start = clock.now();
+    for (;;) {
+      const now = clock.now();
+      if (b.pausedUntil > now) {
+        const wait = b.pausedUntil - now;
+        this.options.onThrottle?.(bucket, wait, "retry-after");
+        await clock.sleep(wait);
+        continue;
+      }
+      if (!this.enabled) return clock.now() - start;
+      this.expire(b, now);
+      if (b.times.length - b.head < this.budget(bucket)) {
+        b.times.push(now);
+        return now - start;
+      }
+      const oldest = b.times[b.head] ?? now;
+      const wait = Math.max(1, oldest + this.windowReal - now);
+      this.options.onThrottle?.(bucket, wait, "window");
+      await clock.sleep(wait);
+    }
+  }
+
+  /** A 429 said: nothing of this tier for `ms`. */
+  pause(bucket: string, ms: number): void {
+    const b = this.bucket(bucket);
+    b.pausedUntil = Math.max(b.pausedUntil, this.options.clock.now() + ms);
+  }
+
+  /** Requests counted in the current window (for tests and stats). */
+  inWindow(bucket: string): number {
+    const b = this.bucket(bucket);
+    this.expire(b, this.options.clock.now());
+    return b.times.length - b.head;
+  }
+
+  private expire(b: Bucket, now: number): void {
+    while (b.head < b.times.length && (b.times[b.head] ?? 0) <= now - this.windowReal) b.head++;
+    if (b.head > 1024 && b.head * 2 > b.times.length) {
+      b.times = b.times.slice(b.head);
+      b.head = 0;
+    }
+  }
+
+  private bucket(name: string): Bucket {
+    let b = this.buckets.get(name);
+    if (!b) {
+      b = { times: [], head: 0, pausedUntil: 0 };
+      this.buckets.set(name, b);
+    }
+    return b;
+  }
+}

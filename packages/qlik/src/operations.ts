@@ -1,0 +1,70 @@
+/**
+ * Every REST operation Lifeboat calls, with its rate-limit tier — taken from
+ * `shared/qlik-cloud/operations.tsv` (sources: Qlik's OpenAPI specs with `x-qlik-tier`)
+ * for exactly these rows, and committed as code. `surface.test.ts` checks this table and
+ * `docs/qlik-surface.md` against that file and the OpenAPI spec.
+ *
+ * Tiers (API-FACTS §2): "1" = 1,000 requests/min, "2" = 100/min, "special" = the limit
+ * in the row, each with a bucket of its own.
+ */
+
+export interface OperationInfo {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Path with the `/api` prefix, as `operations.tsv` writes it. */
+  path: string;
+  tier: "1" | "2" | "special";
+  perMinute: number;
+  /** The `@qlik/api` function (or "fetch" where we go around it, with the reason in the code). */
+  qlikApi: string;
+}
+
+export const OPERATIONS = {
+  // --- reads (backup) ---
+  getMyUser: { method: "GET", path: "/api/v1/users/me", tier: "1", perMinute: 1000, qlikApi: "users.getMyUser" },
+  getUsers: { method: "GET", path: "/api/v1/users", tier: "1", perMinute: 1000, qlikApi: "users.getUsers" },
+  getGroups: { method: "GET", path: "/api/v1/groups", tier: "1", perMinute: 1000, qlikApi: "groups.getGroups" },
+  getRoles: { method: "GET", path: "/api/v1/roles", tier: "1", perMinute: 1000, qlikApi: "roles.getRoles" },
+  getSpaces: { method: "GET", path: "/api/v1/spaces", tier: "1", perMinute: 1000, qlikApi: "spaces.getSpaces" },
+  getSpaceAssignments: { method: "GET", path: "/api/v1/spaces/{spaceId}/assignments", tier: "1", perMinute: 1000, qlikApi: "spaces.getSpaceAssignments" },
+  getItems: { method: "GET", path: "/api/v1/items", tier: "1", perMinute: 1000, qlikApi: "items.getItems" },
+  getAppInfo: { method: "GET", path: "/api/v1/apps/{appId}", tier: "1", perMinute: 1000, qlikApi: "apps.getAppInfo" },
+  getAppScript: { method: "GET", path: "/api/v1/apps/{appId}/scripts/{id}", tier: "1", perMinute: 1000, qlikApi: "apps.getAppScript" },
+  getAppScriptHistory: { method: "GET", path: "/api/v1/apps/{appId}/scripts", tier: "1", perMinute: 1000, qlikApi: "apps.getAppScriptHistory" },
+  exportApp: { method: "POST", path: "/api/v1/apps/{appId}/export", tier: "2", perMinute: 100, qlikApi: "apps.exportApp" },
+  downloadTempFile: { method: "GET", path: "/api/v1/temp-contents/{id}", tier: "1", perMinute: 1000, qlikApi: "fetch (streamed; temp-contents.downloadTempFile buffers)" },
+  // --- writes (restore) ---
+  createUser: { method: "POST", path: "/api/v1/users", tier: "2", perMinute: 100, qlikApi: "users.createUser" },
+  createSpace: { method: "POST", path: "/api/v1/spaces", tier: "2", perMinute: 100, qlikApi: "spaces.createSpace" },
+  createSpaceAssignment: { method: "POST", path: "/api/v1/spaces/{spaceId}/assignments", tier: "2", perMinute: 100, qlikApi: "spaces.createSpaceAssignment" },
+  uploadTempFile: { method: "POST", path: "/api/v1/temp-contents", tier: "2", perMinute: 100, qlikApi: "tempContents.uploadTempFile" },
+  importApp: { method: "POST", path: "/api/v1/apps/import", tier: "2", perMinute: 100, qlikApi: "apps.importApp" },
+  updateAppOwner: { method: "PUT", path: "/api/v1/apps/{appId}/owner", tier: "2", perMinute: 100, qlikApi: "apps.updateAppOwner" },
+  updateAppObjectOwner: {
+    method: "POST",
+    path: "/api/v1/apps/{appId}/objects/{objectId}/actions/change-owner",
+    tier: "2",
+    perMinute: 100,
+    qlikApi: "apps.updateAppObjectOwner",
+  },
+  publishApp: { method: "POST", path: "/api/v1/apps/{appId}/publish", tier: "2", perMinute: 100, qlikApi: "apps.publishApp" },
+  republishApp: { method: "PUT", path: "/api/v1/apps/{appId}/publish", tier: "2", perMinute: 100, qlikApi: "apps.republishApp" },
+  moveAppToSpace: { method: "PUT", path: "/api/v1/apps/{appId}/space", tier: "2", perMinute: 100, qlikApi: "apps.moveAppToSpace" },
+  removeAppFromSpace: { method: "DELETE", path: "/api/v1/apps/{appId}/space", tier: "2", perMinute: 100, qlikApi: "apps.removeAppFromSpace" },
+  copyApp: { method: "POST", path: "/api/v1/apps/{appId}/copy", tier: "2", perMinute: 100, qlikApi: "apps.copyApp" },
+  deleteApp: { method: "DELETE", path: "/api/v1/apps/{appId}", tier: "2", perMinute: 100, qlikApi: "apps.deleteApp" },
+} as const satisfies Record<string, OperationInfo>;
+
+export type OperationName = keyof typeof OPERATIONS;
+
+/** The limiter bucket of an operation: its tier, or a bucket of its own for special limits. */
+export function bucketOf(op: OperationInfo): string {
+  return op.tier === "special" ? `special:${op.method} ${op.path}` : op.tier;
+}
+
+/** Published per-minute limit of a bucket. */
+export function publishedPerMinute(bucket: string): number {
+  if (bucket === "1") return 1000;
+  if (bucket === "2") return 100;
+  const op = Object.values(OPERATIONS as Record<string, OperationInfo>).find((o) => bucketOf(o) === bucket);
+  return op?.perMinute ?? 100;
+}
