@@ -1,0 +1,149 @@
+import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { NotFoundError } from "../errors.ts";
+import { checkRange, dirOf, relativePath, type Backend, type FileHandle, type FileInfo, type FileType } from "./backend.ts";
+
+const TMP_MARK = ".tmp-";
+
+/**
+ * A repository in a local directory. Saves are atomic and durable: write a temp file beside
+ * the target, fsync it, rename it over the target, fsync the directory.
+ */
+export class LocalBackend implements Backend {
+  readonly location: string;
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    this.location = this.root;
+  }
+
+  private path(h: FileHandle): string {
+    return join(this.root, relativePath(h));
+  }
+
+  async save(h: FileHandle, data: Uint8Array): Promise<void> {
+    const target = this.path(h);
+    const dir = dirname(target);
+    await mkdir(dir, { recursive: true });
+    const tmp = `${target}${TMP_MARK}${randomBytes(6).toString("hex")}`;
+    const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } catch (err) {
+      await fh.close().catch(() => {});
+      await unlink(tmp).catch(() => {});
+      throw err;
+    }
+    await fh.close();
+    await rename(tmp, target);
+    await syncDir(dir);
+  }
+
+  async load(h: FileHandle, range?: { offset: number; length: number }): Promise<Uint8Array> {
+    const p = this.path(h);
+    let fh;
+    try {
+      fh = await open(p, "r");
+    } catch (err) {
+      throw notFound(err, relativePath(h), this.location);
+    }
+    try {
+      if (!range) return new Uint8Array(await fh.readFile());
+      const { size } = await fh.stat();
+      checkRange(size, range, relativePath(h));
+      const buf = Buffer.alloc(range.length);
+      let done = 0;
+      while (done < range.length) {
+        const { bytesRead } = await fh.read(buf, done, range.length - done, range.offset + done);
+        if (bytesRead === 0) throw new RangeError(`${relativePath(h)} ended early`);
+        done += bytesRead;
+      }
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async stat(h: FileHandle): Promise<FileInfo> {
+    try {
+      const s = await stat(this.path(h));
+      return { name: h.name, size: s.size };
+    } catch (err) {
+      throw notFound(err, relativePath(h), this.location);
+    }
+  }
+
+  async list(type: FileType): Promise<FileInfo[]> {
+    if (type === "config") {
+      try {
+        const s = await stat(join(this.root, "config"));
+        return [{ name: "", size: s.size }];
+      } catch (err) {
+        if (isEnoent(err)) return [];
+        throw err;
+      }
+    }
+    const base = join(this.root, dirOf(type));
+    const dirs = type === "data" ? (await readdirOrEmpty(base)).filter((d) => /^[0-9a-f]{2}$/.test(d)).map((d) => join(base, d)) : [base];
+    const out: FileInfo[] = [];
+    for (const dir of dirs) {
+      for (const name of await readdirOrEmpty(dir)) {
+        if (name.includes(TMP_MARK)) continue;
+        try {
+          const s = await stat(join(dir, name));
+          if (s.isFile()) out.push({ name, size: s.size });
+        } catch (err) {
+          if (!isEnoent(err)) throw err; // removed while listing
+        }
+      }
+    }
+    return out;
+  }
+
+  async remove(h: FileHandle): Promise<void> {
+    await rm(this.path(h), { force: true });
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return (await readdirOrEmpty(this.root)).length === 0;
+  }
+
+  async close(): Promise<void> {}
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if (isEnoent(err)) return [];
+    throw err;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  // Directory fsync makes the rename durable; not supported everywhere (e.g. Windows).
+  try {
+    const fh = await open(dir, "r");
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    /* best effort */
+  }
+}
+
+function isEnoent(err: unknown): boolean {
+  return typeof err === "object" && err !== null && "code" in err && (err.code === "ENOENT" || err.code === "ENOTDIR");
+}
+
+function notFound(err: unknown, file: string, where: string): unknown {
+  return isEnoent(err) ? new NotFoundError(file, where) : err;
+}
+
+LocalBackend satisfies new (root: string) => Backend;

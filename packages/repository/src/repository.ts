@@ -1,0 +1,634 @@
+/**
+ * The repository: blobs, trees and snapshots over a Backend (docs/design.md).
+ *
+ * ```ts
+ * const repo = await openRepository({ url: "/backups/acme", password });
+ * const ref = await repo.saveBlob(fs.createReadStream("app.qvf"));
+ * const tree = await repo.saveTree({ entries: [{ name: "app.qvf", type: "blob", blob: ref }] });
+ * await repo.saveSnapshot({ tenant: "acme", time: new Date().toISOString(), toolVersion: "0.1.0", tags: [], partial: false, tree });
+ * await repo.close();
+ * ```
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { stat } from "node:fs/promises";
+import { hostname } from "node:os";
+import type { BlobRef, BlobSource, Snapshot, SnapshotInput, SnapshotRepository, Tree, TreeEntry } from "./api.ts";
+import type { Backend } from "./backend/backend.ts";
+import { LocalBackend } from "./backend/local.ts";
+import { backendFromUrl } from "./backend/url.ts";
+import { DamageError, NotFoundError, RepositoryError } from "./errors.ts";
+import { chunkStream, DEFAULT_CHUNKER, gearTable, type ChunkerParams } from "./internal/chunker.ts";
+import {
+  DEFAULT_KDF,
+  hmac,
+  isKeyFile,
+  newMasterKey,
+  seal,
+  sealJson,
+  sha256,
+  unseal,
+  unsealJson,
+  unwrapMasterKey,
+  wrapMasterKey,
+  type KdfParams,
+  type KeyFile,
+  type MasterKey,
+} from "./internal/crypto.ts";
+import { entryKey, MasterIndex, type EntryType, type IndexFile, type IndexPack, type PackEntry } from "./internal/index-store.ts";
+import { Locker, type HeldLock, type LockEvent, type LockOptions } from "./locks.ts";
+
+export const FORMAT_VERSION = 1;
+export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
+/** Write an index file after this many packs even before a snapshot, so long runs persist progress. */
+const PACKS_PER_INDEX = 64;
+
+export interface RepositoryConfig {
+  version: number;
+  id: string;
+  created: string;
+  chunker: { seed: string } & ChunkerParams;
+  packSize: number;
+  compression: "deflate";
+}
+
+export type RepositoryEvent = LockEvent | { type: "warning"; message: string; file?: string };
+
+export interface OpenOptions {
+  /** A local path or `s3:ENDPOINT/BUCKET/PREFIX`; or pass `backend`. */
+  url?: string;
+  backend?: Backend;
+  password?: string;
+  /** Allow the empty password. Needed both to create and to open such a repository. */
+  insecureNoPassword?: boolean;
+  /** Create the repository (like initRepository) instead of opening it. */
+  create?: boolean;
+  /** Key derivation cost for new key files (init, changePassword). Tests use cheap values. */
+  kdf?: KdfParams;
+  /** Chunker and pack sizes for a new repository (tests use small ones). */
+  chunker?: ChunkerParams;
+  packSize?: number;
+  locks?: LockOptions;
+  /** Which lock writes take automatically when none is held. Default "shared". */
+  autoLock?: "shared" | "none";
+  /** Compress stored entries (default true). */
+  compress?: boolean;
+  onEvent?: (e: RepositoryEvent) => void;
+}
+
+interface SnapshotDoc extends SnapshotInput {
+  version: number;
+  hostname?: string;
+}
+
+function resolvePassword(opts: OpenOptions, location: string): string {
+  if (opts.password !== undefined && opts.password !== "") return opts.password;
+  if (opts.insecureNoPassword) return "";
+  throw new RepositoryError(
+    `a password is needed for the repository at ${location} — set LIFEBOAT_PASSWORD or pass --password-file ` +
+      `(a repository created with --insecure-no-password needs that flag instead)`,
+    "NO_PASSWORD",
+  );
+}
+
+async function checkLocalPath(backend: Backend): Promise<void> {
+  if (!(backend instanceof LocalBackend)) return;
+  try {
+    const s = await stat(backend.root);
+    if (!s.isDirectory()) {
+      throw new RepositoryError(`repository path ${backend.root} is a file, not a directory — choose a directory path`, "NOT_A_DIRECTORY");
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOTDIR") {
+      throw new RepositoryError(`repository path ${backend.root} is inside a file, not a directory — choose a directory path`, "NOT_A_DIRECTORY");
+    }
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+}
+
+/** Creates a new repository; refuses a location that already holds anything. */
+export async function initRepository(opts: OpenOptions): Promise<Repository> {
+  const backend = opts.backend ?? backendFromUrl(opts.url ?? "");
+  const password = resolvePassword(opts, backend.location);
+  await checkLocalPath(backend);
+  const hasConfig = await backend.stat({ type: "config", name: "" }).then(
+    () => true,
+    (e) => (e instanceof NotFoundError ? false : Promise.reject(e)),
+  );
+  if (hasConfig) throw new RepositoryError(`a repository already exists at ${backend.location} — nothing was changed`, "EXISTS");
+  if (!(await backend.isEmpty())) {
+    throw new RepositoryError(
+      `${backend.location} is not empty and is not a Lifeboat repository — choose an empty or new location; nothing was changed`,
+      "NOT_EMPTY",
+    );
+  }
+  const mk = newMasterKey();
+  const chunker = opts.chunker ?? DEFAULT_CHUNKER;
+  const config: RepositoryConfig = {
+    version: FORMAT_VERSION,
+    id: randomBytes(32).toString("hex"),
+    created: new Date().toISOString(),
+    chunker: { seed: randomBytes(32).toString("base64"), ...chunker },
+    packSize: opts.packSize ?? DEFAULT_PACK_SIZE,
+    compression: "deflate",
+  };
+  const keyName = await saveKeyFile(backend, await wrapMasterKey(mk, password, opts.kdf ?? DEFAULT_KDF, hostname()));
+  await backend.save({ type: "config", name: "" }, await sealJson(mk.encrypt, "config", config));
+  return new Repository(backend, mk, config, keyName, opts);
+}
+
+async function saveKeyFile(backend: Backend, kf: KeyFile): Promise<string> {
+  const bytes = Buffer.from(JSON.stringify(kf, null, 2));
+  const name = sha256(bytes);
+  await backend.save({ type: "key", name }, bytes);
+  return name;
+}
+
+/** Opens an existing repository (or creates one with `create: true`). */
+export async function openRepository(opts: OpenOptions): Promise<Repository> {
+  if (opts.create) return initRepository(opts);
+  const backend = opts.backend ?? backendFromUrl(opts.url ?? "");
+  await checkLocalPath(backend);
+  let configBytes: Uint8Array;
+  try {
+    configBytes = await backend.load({ type: "config", name: "" });
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    if (await backend.isEmpty()) {
+      throw new RepositoryError(`there is no repository at ${backend.location} — create one with 'lifeboat init'`, "NO_REPOSITORY");
+    }
+    throw new RepositoryError(`${backend.location} is not a Lifeboat repository (it has no config file) — check --repo / LIFEBOAT_REPOSITORY`, "NOT_A_REPOSITORY");
+  }
+  const password = resolvePassword(opts, backend.location);
+  const keys = await backend.list("key");
+  if (keys.length === 0) throw new DamageError(`repository at ${backend.location} has no key files (keys/ is empty) — it cannot be opened`, "keys/");
+  const damaged: string[] = [];
+  for (const k of keys) {
+    let kf: unknown;
+    try {
+      const bytes = await backend.load({ type: "key", name: k.name });
+      if (sha256(bytes) !== k.name) throw new Error("hash mismatch");
+      kf = JSON.parse(Buffer.from(bytes).toString("utf8"));
+      if (!isKeyFile(kf)) throw new Error("not a key file");
+    } catch {
+      damaged.push(`keys/${k.name}`);
+      continue;
+    }
+    const mk = await unwrapMasterKey(kf, password);
+    if (!mk) continue;
+    const config = await unsealJson<RepositoryConfig>(mk.encrypt, "config", configBytes, "config");
+    if (config.version > FORMAT_VERSION) {
+      throw new RepositoryError(
+        `repository at ${backend.location} has format version ${config.version}; this Lifeboat reads up to version ${FORMAT_VERSION} — upgrade Lifeboat`,
+        "VERSION",
+      );
+    }
+    const repo = new Repository(backend, mk, config, k.name, opts);
+    await repo.loadIndex();
+    return repo;
+  }
+  if (damaged.length === keys.length) {
+    throw new DamageError(`every key file of the repository at ${backend.location} is damaged (${damaged.join(", ")}) — it cannot be opened`, damaged[0]);
+  }
+  throw new RepositoryError(
+    `wrong password for the repository at ${backend.location}: it opens none of its ${keys.length - damaged.length} key file(s) — check LIFEBOAT_PASSWORD or --password-file`,
+    "WRONG_PASSWORD",
+  );
+}
+
+interface PackBuilder {
+  parts: Buffer[];
+  entries: PackEntry[];
+  size: number;
+}
+
+export class Repository implements SnapshotRepository {
+  readonly index = new MasterIndex();
+  readonly locker: Locker;
+  private readonly gear: Int32Array;
+  private readonly chunker: ChunkerParams;
+  private pack: PackBuilder = { parts: [], entries: [], size: 0 };
+  /** Sealed entries not yet in an uploaded+indexed pack, readable meanwhile. */
+  private readonly pending = new Map<string, Buffer>();
+  private readonly sealing = new Map<string, Promise<void>>();
+  private readonly uploads = new Set<Promise<void>>();
+  private unindexed: IndexPack[] = [];
+  private lock: HeldLock | undefined;
+  private locking: Promise<HeldLock> | undefined;
+  private readonly snapshotCache = new Map<string, Snapshot | null>();
+  private closed = false;
+  private readonly compress: boolean;
+
+  constructor(
+    readonly backend: Backend,
+    private readonly masterKey: MasterKey,
+    readonly config: RepositoryConfig,
+    private keyName: string,
+    private readonly opts: OpenOptions,
+  ) {
+    this.gear = gearTable(Buffer.from(config.chunker.seed, "base64"));
+    this.chunker = { min: config.chunker.min, avg: config.chunker.avg, max: config.chunker.max };
+    this.compress = opts.compress ?? true;
+    this.locker = new Locker(backend, masterKey.encrypt, opts.locks, (e) => this.emit(e));
+  }
+
+  get location(): string {
+    return this.backend.location;
+  }
+
+  /** @internal the encryption key, for verify/prune in this package. */
+  get encKey(): Buffer {
+    return this.masterKey.encrypt;
+  }
+
+  emit(e: RepositoryEvent): void {
+    this.opts.onEvent?.(e);
+  }
+
+  // ------------------------------------------------------------------ locks
+
+  /** Takes a lock for this handle (released by close()). Shared for backup/restore, exclusive for prune. */
+  async acquireLock(kind: "shared" | "exclusive", purpose: string): Promise<void> {
+    if (this.lock) {
+      if (this.lock.info.exclusive || kind === "shared") return;
+      await this.lock.release();
+      this.lock = undefined;
+    }
+    this.locking = this.locker.acquire(kind === "exclusive", purpose);
+    try {
+      this.lock = await this.locking;
+    } finally {
+      this.locking = undefined;
+    }
+  }
+
+  async releaseLock(): Promise<void> {
+    const l = this.lock;
+    this.lock = undefined;
+    await l?.release();
+  }
+
+  private async writeLock(): Promise<void> {
+    if (this.closed) throw new RepositoryError(`repository at ${this.location} is closed`, "CLOSED");
+    if (this.lock || (this.opts.autoLock ?? "shared") === "none") return;
+    if (this.locking) {
+      await this.locking;
+      return;
+    }
+    await this.acquireLock("shared", "backup");
+  }
+
+  // ------------------------------------------------------------------ index
+
+  /** Loads index files not loaded yet. Damaged ones are skipped with a warning (verify reports them). */
+  async loadIndex(): Promise<void> {
+    const files = (await this.backend.list("index")).filter((f) => !this.index.files.has(f.name));
+    await forEachLimit(files, 8, async (f) => {
+      try {
+        const idx = await this.readIndexFile(f.name);
+        for (const p of idx.packs) this.index.addPack(p, f.name);
+        this.index.files.add(f.name);
+      } catch (err) {
+        if (err instanceof NotFoundError) return; // removed by a concurrent prune
+        if (!(err instanceof DamageError)) throw err;
+        this.emit({ type: "warning", message: `${err.message} — run 'lifeboat verify'`, file: `index/${f.name}` });
+      }
+    });
+  }
+
+  async readIndexFile(name: string): Promise<IndexFile> {
+    const bytes = await this.backend.load({ type: "index", name });
+    if (sha256(bytes) !== name) throw new DamageError(`index/${name} is damaged: its content does not match its name`, `index/${name}`);
+    const idx = await unsealJson<IndexFile>(this.masterKey.encrypt, "index", bytes, `index/${name}`);
+    if (!idx || !Array.isArray(idx.packs)) throw new DamageError(`index/${name} is damaged: no pack list`, `index/${name}`);
+    return idx;
+  }
+
+  /** Saves an index file naming `packs`; returns its name. */
+  async writeIndexFile(packs: IndexPack[]): Promise<string> {
+    const doc: IndexFile = { version: 1, packs };
+    const bytes = await sealJson(this.masterKey.encrypt, "index", doc);
+    const name = sha256(bytes);
+    await this.backend.save({ type: "index", name }, bytes);
+    this.index.files.add(name);
+    for (const p of packs) this.index.addPack(p, name);
+    return name;
+  }
+
+  // ------------------------------------------------------------------ entries and packs
+
+  private known(type: EntryType, id: string): boolean {
+    return this.index.has(type, id) || this.pending.has(entryKey(type, id));
+  }
+
+  private async storeEntry(type: EntryType, id: string, plaintext: Uint8Array): Promise<void> {
+    const k = entryKey(type, id);
+    if (this.known(type, id)) return;
+    // A concurrent saver of the same id: wait for it, so whoever returns can rely on the entry.
+    const running = this.sealing.get(k);
+    if (running) return running;
+    const work = (async () => {
+      const sealed = await seal(this.masterKey.encrypt, k, plaintext, this.compress);
+      this.pending.set(k, sealed);
+      const p = this.pack;
+      p.entries.push({ type, id, offset: p.size, length: sealed.length, size: plaintext.length });
+      p.parts.push(sealed);
+      p.size += sealed.length;
+    })();
+    this.sealing.set(k, work);
+    try {
+      await work;
+    } finally {
+      this.sealing.delete(k);
+    }
+    if (this.pack.size >= this.config.packSize) await this.flushPack();
+  }
+
+  private async flushPack(): Promise<void> {
+    const p = this.pack;
+    if (p.entries.length === 0) return;
+    this.pack = { parts: [], entries: [], size: 0 };
+    const header = await sealJson(this.masterKey.encrypt, "pack-header", p.entries);
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(header.length);
+    const bytes = Buffer.concat([...p.parts, header, len]);
+    p.parts.length = 0;
+    const id = sha256(bytes);
+    const upload = (async () => {
+      await this.backend.save({ type: "data", name: id }, bytes);
+      const ip: IndexPack = { id, size: bytes.length, entries: p.entries };
+      this.unindexed.push(ip);
+      // Readable through the index from now on; the index file follows (write order).
+      this.index.addPack(ip, "");
+      for (const e of p.entries) this.pending.delete(entryKey(e.type, e.id));
+    })();
+    this.uploads.add(upload);
+    try {
+      await upload;
+    } finally {
+      this.uploads.delete(upload);
+    }
+    if (this.unindexed.length >= PACKS_PER_INDEX) await this.flushIndex();
+  }
+
+  private async flushIndex(): Promise<void> {
+    if (this.unindexed.length === 0) return;
+    const packs = this.unindexed;
+    this.unindexed = [];
+    await this.writeIndexFile(packs);
+  }
+
+  /** Makes everything saved so far durable: the open pack, in-flight uploads, then an index file. */
+  async flush(): Promise<void> {
+    await this.flushPack();
+    while (this.uploads.size > 0) await Promise.allSettled([...this.uploads]);
+    await this.flushIndex();
+  }
+
+  /** Reads and decrypts one entry (from memory while its pack is not uploaded yet). */
+  async readEntry(type: EntryType, id: string): Promise<Buffer> {
+    const k = entryKey(type, id);
+    await this.sealing.get(k);
+    const mem = this.pending.get(k);
+    if (mem) return unseal(this.masterKey.encrypt, k, mem, `${type} ${id}`);
+    let loc = this.index.get(type, id);
+    if (!loc) {
+      await this.loadIndex(); // another writer may have added it
+      loc = this.index.get(type, id);
+    }
+    if (!loc) {
+      throw new RepositoryError(`${type} ${id} is not in the index of the repository at ${this.location} — run 'lifeboat verify'`, "MISSING");
+    }
+    let sealed: Uint8Array;
+    try {
+      sealed = await this.backend.load({ type: "data", name: loc.pack }, { offset: loc.offset, length: loc.length });
+    } catch (err) {
+      if (err instanceof NotFoundError) throw new DamageError(`pack ${loc.pack} holding ${type} ${id} is missing — run 'lifeboat verify'`, `data/${loc.pack}`);
+      if (err instanceof RangeError) throw new DamageError(`pack ${loc.pack} holding ${type} ${id} is truncated — run 'lifeboat verify'`, `data/${loc.pack}`);
+      throw err;
+    }
+    return unseal(this.masterKey.encrypt, k, sealed, `${type} ${id} in pack ${loc.pack}`);
+  }
+
+  // ------------------------------------------------------------------ blobs
+
+  async saveBlob(source: BlobSource): Promise<BlobRef> {
+    await this.writeLock();
+    const src: AsyncIterable<Uint8Array> = source instanceof Uint8Array ? oneShot(source) : source;
+    const whole = createHash("sha256");
+    const chunks: [string, number][] = [];
+    let size = 0;
+    const window: Promise<void>[] = [];
+    try {
+      for await (const c of chunkStream(src, this.gear, this.chunker)) {
+        whole.update(c);
+        size += c.length;
+        const id = hmac(this.masterKey.mac, c);
+        chunks.push([id, c.length]);
+        const p = this.storeEntry("chunk", id, c);
+        p.catch(() => {});
+        window.push(p);
+        // A few chunks compress in parallel (libuv pool); memory stays bounded.
+        if (window.length >= 4) await window.shift();
+      }
+      await Promise.all(window);
+    } catch (err) {
+      await Promise.allSettled(window);
+      throw err;
+    }
+    const id = whole.digest("hex");
+    await this.storeEntry("blob", id, Buffer.from(JSON.stringify({ size, chunks })));
+    return { id, size };
+  }
+
+  async *readBlob(ref: BlobRef | string): AsyncIterable<Uint8Array> {
+    const id = typeof ref === "string" ? ref : ref.id;
+    const list = JSON.parse((await this.readEntry("blob", id)).toString("utf8")) as { size: number; chunks: [string, number][] };
+    let next: Promise<Buffer> | undefined;
+    for (let i = 0; i < list.chunks.length; i++) {
+      const cur = next ?? this.readEntry("chunk", list.chunks[i]![0]);
+      const following = list.chunks[i + 1];
+      next = following ? this.readEntry("chunk", following[0]) : undefined;
+      next?.catch(() => {});
+      const data = await cur;
+      if (data.length !== list.chunks[i]![1]) throw new DamageError(`chunk ${list.chunks[i]![0]} of blob ${id} has the wrong size`);
+      yield data;
+    }
+  }
+
+  async hasBlob(id: string): Promise<boolean> {
+    return this.known("blob", id);
+  }
+
+  async saveJson(value: unknown): Promise<BlobRef> {
+    return this.saveBlob(Buffer.from(JSON.stringify(value)));
+  }
+
+  async readJson<T = unknown>(ref: BlobRef | string): Promise<T> {
+    const parts: Uint8Array[] = [];
+    for await (const p of this.readBlob(ref)) parts.push(p);
+    return JSON.parse(Buffer.concat(parts).toString("utf8")) as T;
+  }
+
+  /** Reads a whole blob into memory (small blobs only). */
+  async readBlobBytes(ref: BlobRef | string): Promise<Buffer> {
+    const parts: Uint8Array[] = [];
+    for await (const p of this.readBlob(ref)) parts.push(p);
+    return Buffer.concat(parts);
+  }
+
+  /** The chunk list of a blob (for verify and prune). */
+  async blobChunks(id: string): Promise<{ size: number; chunks: [string, number][] }> {
+    return JSON.parse((await this.readEntry("blob", id)).toString("utf8"));
+  }
+
+  // ------------------------------------------------------------------ trees
+
+  /** Saves a tree; entries are sorted by name so equal listings get equal ids. */
+  async saveTree(tree: Tree): Promise<string> {
+    await this.writeLock();
+    const seen = new Set<string>();
+    const entries: TreeEntry[] = [];
+    for (const e of [...tree.entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (seen.has(e.name)) throw new RepositoryError(`tree entry name '${e.name}' appears twice — names in a tree must be unique`, "DUPLICATE_NAME");
+      seen.add(e.name);
+      entries.push(e);
+    }
+    const text = Buffer.from(JSON.stringify({ entries }));
+    const id = sha256(text);
+    await this.storeEntry("tree", id, text);
+    return id;
+  }
+
+  async loadTree(id: string): Promise<Tree> {
+    return JSON.parse((await this.readEntry("tree", id)).toString("utf8")) as Tree;
+  }
+
+  // ------------------------------------------------------------------ snapshots
+
+  async saveSnapshot(input: SnapshotInput): Promise<Snapshot> {
+    await this.writeLock();
+    await this.flush();
+    const doc: SnapshotDoc = { version: FORMAT_VERSION, ...input, hostname: hostname() };
+    const bytes = await sealJson(this.masterKey.encrypt, "snapshot", doc);
+    const id = sha256(bytes);
+    await this.backend.save({ type: "snapshot", name: id }, bytes);
+    const snap = toSnapshot(id, doc);
+    this.snapshotCache.set(id, snap);
+    return snap;
+  }
+
+  /** Loads one snapshot file by full id; DamageError when it is damaged. */
+  async readSnapshotFile(id: string): Promise<Snapshot> {
+    const bytes = await this.backend.load({ type: "snapshot", name: id });
+    if (sha256(bytes) !== id) throw new DamageError(`snapshots/${id} is damaged: its content does not match its name`, `snapshots/${id}`);
+    const doc = await unsealJson<SnapshotDoc>(this.masterKey.encrypt, "snapshot", bytes, `snapshots/${id}`);
+    if (typeof doc.tree !== "string" || typeof doc.tenant !== "string") throw new DamageError(`snapshots/${id} is damaged: fields missing`, `snapshots/${id}`);
+    return toSnapshot(id, doc);
+  }
+
+  /** All readable snapshots, oldest first. Damaged snapshot files are skipped with a warning. */
+  async listSnapshots(): Promise<Snapshot[]> {
+    const files = await this.backend.list("snapshot");
+    const out: Snapshot[] = [];
+    await forEachLimit(files, 8, async (f) => {
+      let s = this.snapshotCache.get(f.name);
+      if (s === undefined) {
+        try {
+          s = await this.readSnapshotFile(f.name);
+        } catch (err) {
+          if (err instanceof NotFoundError) return;
+          if (!(err instanceof DamageError)) throw err;
+          this.emit({ type: "warning", message: `${err.message} — skipped; run 'lifeboat verify'`, file: `snapshots/${f.name}` });
+          s = null;
+        }
+        this.snapshotCache.set(f.name, s);
+      }
+      if (s) out.push(s);
+    });
+    return out.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1));
+  }
+
+  async loadSnapshot(idOrPrefix: string): Promise<Snapshot> {
+    if (idOrPrefix === "latest") {
+      const all = await this.listSnapshots();
+      const last = all[all.length - 1];
+      if (!last) throw new RepositoryError(`the repository at ${this.location} has no snapshots yet`, "NO_SNAPSHOT");
+      return last;
+    }
+    if (!/^[0-9a-f]+$/.test(idOrPrefix)) {
+      throw new RepositoryError(`'${idOrPrefix}' is not a snapshot id — use a hex id, a unique prefix of one, or 'latest'`, "BAD_ID");
+    }
+    const matches = (await this.backend.list("snapshot")).filter((f) => f.name.startsWith(idOrPrefix));
+    if (matches.length === 0) {
+      throw new RepositoryError(`no snapshot '${idOrPrefix}' in the repository at ${this.location} — 'lifeboat snapshots' lists them`, "NO_SNAPSHOT");
+    }
+    if (matches.length > 1) {
+      throw new RepositoryError(`snapshot prefix '${idOrPrefix}' is ambiguous (${matches.length} snapshots) — give more characters`, "AMBIGUOUS");
+    }
+    const id = matches[0]!.name;
+    const cached = this.snapshotCache.get(id);
+    if (cached) return cached;
+    const s = await this.readSnapshotFile(id);
+    this.snapshotCache.set(id, s);
+    return s;
+  }
+
+  /** Removes snapshot files (forget). The caller holds the exclusive lock. */
+  async removeSnapshot(id: string): Promise<void> {
+    await this.backend.remove({ type: "snapshot", name: id });
+    this.snapshotCache.delete(id);
+  }
+
+  // ------------------------------------------------------------------ keys
+
+  /** Writes a key file for `newPassword`, then removes the one this handle was opened with. */
+  async changePassword(newPassword: string, opts: { kdf?: KdfParams; insecureNoPassword?: boolean } = {}): Promise<void> {
+    if (newPassword === "" && !opts.insecureNoPassword) {
+      throw new RepositoryError("the new password is empty — pass --insecure-no-password to really remove password protection", "NO_PASSWORD");
+    }
+    const kf = await wrapMasterKey(this.masterKey, newPassword, opts.kdf ?? this.opts.kdf ?? DEFAULT_KDF, hostname());
+    const name = await saveKeyFile(this.backend, kf);
+    if (name !== this.keyName) await this.backend.remove({ type: "key", name: this.keyName });
+    this.keyName = name;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Flushes pending data (unreferenced until a snapshot names it) and releases the lock. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (this.pack.entries.length > 0 || this.unindexed.length > 0 || this.uploads.size > 0) await this.flush();
+    } finally {
+      this.closed = true;
+      await this.releaseLock();
+      await this.backend.close();
+    }
+  }
+}
+
+function toSnapshot(id: string, doc: SnapshotDoc): Snapshot {
+  const s: Snapshot = {
+    id,
+    tenant: doc.tenant,
+    time: doc.time,
+    toolVersion: doc.toolVersion,
+    tags: doc.tags ?? [],
+    partial: doc.partial === true,
+    tree: doc.tree,
+  };
+  if (doc.manifest) s.manifest = doc.manifest;
+  return s;
+}
+
+async function* oneShot(b: Uint8Array): AsyncIterable<Uint8Array> {
+  yield b;
+}
+
+export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (i < items.length) await fn(items[i++]!);
+  });
+  await Promise.all(workers);
+}
