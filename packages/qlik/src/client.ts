@@ -141,9 +141,14 @@ export function normalizeHost(host: string): string {
   return /^https?:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
 }
 
+/**
+ * The `@qlik/api` host config for one tenant. `onAuthFailed` is set so `@qlik/api` does not
+ * `console.error` credential failures itself: they reach the caller as `QlikApiError`s.
+ */
 export function toHostConfig(host: string, auth: TenantAuth): HostConfig {
-  if (auth.type === "apikey") return { authType: "apikey", host, apiKey: auth.apiKey } as HostConfig;
-  return { authType: "oauth2", host, clientId: auth.clientId, clientSecret: auth.clientSecret, scope: auth.scope ?? PRIVATE_CONTENT_BOT_SCOPE } as HostConfig;
+  const onAuthFailed = (): void => undefined;
+  if (auth.type === "apikey") return { authType: "apikey", host, apiKey: auth.apiKey, onAuthFailed } as HostConfig;
+  return { authType: "oauth2", host, clientId: auth.clientId, clientSecret: auth.clientSecret, scope: auth.scope ?? PRIVATE_CONTENT_BOT_SCOPE, onAuthFailed } as HostConfig;
 }
 
 /**
