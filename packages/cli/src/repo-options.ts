@@ -1,0 +1,63 @@
+/**
+ * Repository and password options shared by every command that touches a repository.
+ * The environment is read here, at the edge, and nowhere deeper:
+ *   repository: --repo, else LIFEBOAT_REPOSITORY (a path or s3:ENDPOINT/BUCKET/PREFIX)
+ *   password:   --password-file, else LIFEBOAT_PASSWORD; --insecure-no-password for none
+ */
+import { readFile } from "node:fs/promises";
+import { openRepository, initRepository, type OpenOptions, type Repository } from "@lifeboat/repository";
+import type { Command } from "commander";
+import { EXIT, UserError } from "./errors.ts";
+
+export interface RepoCliOptions {
+  repo?: string;
+  passwordFile?: string;
+  insecureNoPassword?: boolean;
+}
+
+export function addRepoOptions(cmd: Command): Command {
+  return cmd
+    .option("-r, --repo <location>", "repository: a path or s3:ENDPOINT/BUCKET/PREFIX (default: LIFEBOAT_REPOSITORY)")
+    .option("--password-file <file>", "read the repository password from this file (default: LIFEBOAT_PASSWORD)")
+    .option("--insecure-no-password", "use a repository without a password (only if it was created that way)");
+}
+
+/** Reads a password file: its first line, without the line ending. */
+export async function readPasswordFile(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new UserError(`password file ${file} does not exist — check --password-file`, EXIT.usage);
+    if (code === "EISDIR") throw new UserError(`password file ${file} is a directory — give the path of a file`, EXIT.usage);
+    throw new UserError(`cannot read password file ${file}: ${(err as Error).message}`, EXIT.usage);
+  }
+  const first = text.split(/\r?\n/)[0] ?? "";
+  if (first === "") throw new UserError(`password file ${file} is empty — write the password on its first line`, EXIT.usage);
+  return first;
+}
+
+/** Resolves --repo / --password-file / --insecure-no-password against the environment. */
+export async function resolveRepoOptions(
+  opts: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Pick<OpenOptions, "url" | "password" | "insecureNoPassword">> {
+  const o = opts as RepoCliOptions;
+  const url = o.repo ?? env.LIFEBOAT_REPOSITORY;
+  if (!url) throw new UserError("no repository given — pass --repo or set LIFEBOAT_REPOSITORY (a path or s3:ENDPOINT/BUCKET/PREFIX)", EXIT.usage);
+  let password: string | undefined;
+  if (o.passwordFile) password = await readPasswordFile(o.passwordFile);
+  else if (env.LIFEBOAT_PASSWORD) password = env.LIFEBOAT_PASSWORD;
+  return { url, password, insecureNoPassword: o.insecureNoPassword === true };
+}
+
+/** Opens the repository named by the command's options. The caller closes it. */
+export async function openRepoFromOptions(opts: Record<string, unknown>, extra: Partial<OpenOptions> = {}): Promise<Repository> {
+  return openRepository({ ...(await resolveRepoOptions(opts)), ...extra });
+}
+
+/** Creates a repository at the location named by the command's options. */
+export async function initRepoFromOptions(opts: Record<string, unknown>, extra: Partial<OpenOptions> = {}): Promise<Repository> {
+  return initRepository({ ...(await resolveRepoOptions(opts)), ...extra });
+}
