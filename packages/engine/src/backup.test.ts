@@ -1,10 +1,9 @@
-import type { SnapshotRepository } from "@lifeboat/repository";
-import { beforeEach, describe, expect, it } from "vitest";
+import { createTestRepository, type SnapshotRepository } from "@lifeboat/repository";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { backup } from "./backup.ts";
 import { browseSnapshot } from "./browse.ts";
 import { diffSnapshots } from "./diff.ts";
 import type { BackupEvent } from "./events.ts";
-import { interimRepository } from "./internal/interim-repo.test-helper.ts";
 import { entryNameForId } from "./internal/names.ts";
 import { type AppDoc, PATHS } from "./layout.ts";
 import type { Manifest } from "./manifest.ts";
@@ -14,9 +13,12 @@ import { createFakeTenant, type FakeTenant, sampleTenantState } from "./testing.
 let repo: SnapshotRepository;
 let tenant: FakeTenant;
 
-beforeEach(() => {
-  repo = interimRepository();
+beforeEach(async () => {
+  repo = await createTestRepository();
   tenant = createFakeTenant(sampleTenantState());
+});
+afterEach(async () => {
+  await repo.close();
 });
 
 async function readText(ref: { id: string }): Promise<string> {
@@ -175,6 +177,18 @@ describe("backup", () => {
     const next = await backup({ tenant, repository: repo });
     expect(tenant.exported.sort()).toEqual(["app-jane", "app-sales"]);
     expect(next.snapshot.partial).toBe(false);
+  });
+
+  it("objects the reader skipped are recorded as skipped with their reason", async () => {
+    const { manifest, snapshot } = await backup({
+      tenant,
+      repository: repo,
+      skippedObjects: (appId) => (appId === "app-sales" ? [{ objectId: "broken-1", objectType: "map", reason: "GetFullPropertyTree failed: 500" }] : []),
+    });
+    const item = manifest.items.find((i) => i.id === "broken-1");
+    expect(item).toMatchObject({ layer: "objects", status: "skipped", appId: "app-sales", type: "map" });
+    expect(item!.reason).toContain("GetFullPropertyTree failed: 500");
+    expect(snapshot.partial).toBe(true);
   });
 
   it("a failed listing is recorded as a failed layer, not an abort", async () => {

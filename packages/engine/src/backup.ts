@@ -49,6 +49,12 @@ export interface BackupOptions {
   /** Parallel exports + downloads (default 4). */
   exports?: number;
   onEvent?: BackupEventListener;
+  /**
+   * Objects the reader could not read and left out of `readAppObjects` (the connector
+   * reports them as events); asked once per app after its objects were read, and
+   * recorded as skipped with their reason.
+   */
+  skippedObjects?: (appId: string) => { objectId: string; objectType?: string; reason: string }[];
   /** Clock, for tests. */
   now?: () => Date;
 }
@@ -71,6 +77,16 @@ export function tenantKeyForHost(host: string): string {
 function reasonOf(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/**
+ * "could not <step> <where>: <error>". The connector's errors already name the object
+ * and the host; those are kept as they are rather than wrapped twice.
+ */
+function failure(step: string, where: string, host: string, err: unknown): string {
+  const reason = reasonOf(err);
+  if (reason.includes(host) && /^could not /.test(reason)) return reason;
+  return `could not ${step} ${where}: ${reason}`;
 }
 
 const byName = (a: TreeEntry, b: TreeEntry) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -179,6 +195,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     userById,
     full,
     withData,
+    skippedObjects: options.skippedObjects,
     sessions: options.sessions ?? 4,
     exports: options.exports ?? 4,
     now,
@@ -328,7 +345,7 @@ async function captureSpaces(
         id: space.id,
         name,
         status: "failed",
-        reason: `could not list the assignments of space '${name}' (${space.id}): ${reasonOf(err)}`,
+        reason: failure("list the assignments of", `space '${name}' (${space.id}) on ${tenant.host}`, tenant.host, err),
         type: space.type,
       });
     }
@@ -356,6 +373,7 @@ interface AppsContext {
   userById: Map<string, UserRecord>;
   full: boolean;
   withData: boolean;
+  skippedObjects: BackupOptions["skippedObjects"];
   sessions: number;
   exports: number;
   now: () => Date;
@@ -413,7 +431,7 @@ async function captureApp(
       status: "failed",
       reason: `not read: the app failed (could not ${step} it)`,
     });
-    record({ layer: "apps", id: appId, name, status: "failed", reason: `could not ${step} ${where}: ${reasonOf(err)}`, owner: summary.ownerId, type: summary.spaceType });
+    record({ layer: "apps", id: appId, name, status: "failed", reason: failure(step, where, tenant.host, err), owner: summary.ownerId, type: summary.spaceType });
     return { name: entryNameForId(appId), type: "tree", subtree: "", meta: { ...meta, failed: true } };
   };
 
@@ -523,7 +541,7 @@ async function captureApp(
       id: appId,
       name,
       status: "failed",
-      reason: `could not export ${where}: ${reasonOf(exportError)} (attributes, script and objects were captured)`,
+      reason: `${failure("export", where, tenant.host, exportError)} (attributes, script and objects were captured)`,
       owner: summary.ownerId,
       type: summary.spaceType,
     });
@@ -555,6 +573,16 @@ async function captureApp(
       status: "captured",
       owner: obj.ownerSubject,
       type: obj.type,
+    });
+  }
+  for (const skip of ctx.skippedObjects?.(appId) ?? []) {
+    ctx.record({
+      layer: "objects",
+      id: skip.objectId,
+      appId,
+      status: "skipped",
+      reason: `object ${skip.objectId}${skip.objectType ? ` (${skip.objectType})` : ""} of ${where}: ${skip.reason}`,
+      ...(skip.objectType ? { type: skip.objectType } : {}),
     });
   }
   return {
