@@ -1,0 +1,127 @@
+/**
+ * `lifeboat backup`: one snapshot of a tenant into the repository.
+ *
+ *   lifeboat backup --tenant prod                # from lifeboat.yaml
+ *   QLIK_HOST=… QLIK_API_KEY=… lifeboat backup   # from the environment
+ *   lifeboat backup --full --with-data --tag weekly --json
+ *
+ * Exit codes: 0 all captured, 3 snapshot saved but partial (some items failed).
+ */
+import { backup, type BackupEvent, type Manifest } from "@lifeboat/engine";
+import { createTenantClient } from "@lifeboat/qlik";
+import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
+import type { Command } from "commander";
+import { resolveTenant, type TenantConnection } from "../config.ts";
+import { EXIT, UserError } from "../errors.ts";
+import { writeJsonLine } from "../render/json.ts";
+import { renderManifest } from "../render/manifest.ts";
+import { createBackupRenderer, renderModeFor } from "../render/progress.ts";
+import { addRepoOptions, openRepoFromOptions } from "../repo-options.ts";
+
+export interface BackupCommandOptions {
+  tenant?: string;
+  config?: string;
+  host?: string;
+  full?: boolean;
+  withData?: boolean;
+  json?: boolean;
+  tag?: string[];
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("backup")
+    .description("back up a tenant: users, groups, roles, spaces, apps (.qvf, script) and every object with its owner")
+    .option("--tenant <name>", "a tenant from the config file")
+    .option("--config <file>", "config file (default: ./lifeboat.yaml, or LIFEBOAT_CONFIG)")
+    .option("--host <url>", "tenant URL (default: QLIK_HOST); credentials from QLIK_API_KEY or QLIK_CLIENT_ID + QLIK_CLIENT_SECRET")
+    .option("--full", "export every app, even when unchanged since the last snapshot")
+    .option("--with-data", "export apps with their data")
+    .option("--tag <tag>", "tag the snapshot (repeatable)", collect, [])
+    .option("--json", "write the event stream and the manifest as NDJSON to stdout");
+  addRepoOptions(cmd);
+  cmd.action(async (opts: BackupCommandOptions & Record<string, unknown>) => {
+    const connection = resolveTenant(opts, process.env);
+    const repo = await openRepoFromOptions(opts);
+    try {
+      await runBackup({ connection, repo, opts });
+    } finally {
+      await repo.close();
+    }
+  });
+}
+
+export interface RunBackupInput {
+  connection: TenantConnection;
+  repo: SnapshotRepository;
+  opts: BackupCommandOptions;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WriteStream | NodeJS.WritableStream;
+  /** Receives every event too (the demo uses it). */
+  onEvent?: (event: BackupEvent) => void;
+}
+
+/** Runs one backup with rendering; throws a UserError (exit 3) when the snapshot is partial. */
+export async function runBackup(input: RunBackupInput): Promise<{ snapshot: Snapshot; manifest: Manifest }> {
+  const { connection, repo, opts } = input;
+  const stdout = input.stdout ?? process.stdout;
+  const stderr = input.stderr ?? process.stderr;
+  const mode = renderModeFor({ json: opts.json }, stderr as NodeJS.WriteStream);
+  const render = createBackupRenderer(mode, stdout, stderr);
+  const client = createTenantClient({ host: connection.host, auth: connection.auth });
+  let result: { snapshot: Snapshot; manifest: Manifest };
+  try {
+    if (mode !== "json") stderr.write(`backing up ${connection.host}${connection.name ? ` (${connection.name})` : ""}\n`);
+    result = await backup({
+      tenant: client,
+      repository: repo,
+      full: opts.full ?? false,
+      withData: opts.withData ?? false,
+      tags: [...connection.tags, ...(opts.tag ?? [])],
+      onEvent: (event) => {
+        render(event);
+        input.onEvent?.(event);
+      },
+    });
+  } catch (err) {
+    render.stop();
+    throw describeConnectionError(err, connection);
+  } finally {
+    await client.close();
+  }
+  render.stop();
+  const { snapshot, manifest } = result;
+  if (mode === "json") {
+    writeJsonLine(stdout, { type: "manifest", snapshot, manifest });
+  } else {
+    stdout.write(renderManifest(manifest, snapshot, { items: false }));
+  }
+  if (snapshot.partial) {
+    const failed = manifest.items.filter((i) => i.status === "failed" || i.status === "skipped").length;
+    throw new UserError(
+      `snapshot ${snapshot.id.slice(0, 12)} was saved PARTIAL: ${failed} item(s) failed or were skipped; ` +
+        `see 'lifeboat show ${snapshot.id.slice(0, 12)}' for the reasons, then run the backup again`,
+      EXIT.partial,
+    );
+  }
+  return result;
+}
+
+/** Turns "could not connect" style failures into a message that names the host and the next step. */
+function describeConnectionError(err: unknown, connection: TenantConnection): unknown {
+  if (err instanceof UserError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const kind = err && typeof err === "object" && "kind" in err ? String((err as { kind: unknown }).kind) : "";
+  const status = err && typeof err === "object" && "status" in err ? Number((err as { status: unknown }).status) : NaN;
+  if (kind === "unauthorized" || kind === "forbidden" || status === 401 || status === 403) {
+    return new UserError(
+      `${connection.host} rejected the credentials (${message}); check ${connection.auth.type === "apikey" ? "the API key" : "the OAuth client id and secret"}${connection.name ? ` of tenant '${connection.name}'` : ""}`,
+    );
+  }
+  if (kind === "unreachable" || status === 0 || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed|ETIMEDOUT|ECONNRESET/i.test(message)) {
+    return new UserError(`cannot reach ${connection.host} (${message}); check the host URL and the network`);
+  }
+  return err;
+}

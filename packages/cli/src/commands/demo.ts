@@ -1,0 +1,134 @@
+/**
+ * `lifeboat demo`: the whole story against the built-in sandbox, on one machine, in
+ * well under a minute.
+ *
+ * 1. starts the sandbox — the Qlik Cloud emulator with the `demo` tenant — in-process;
+ * 2. creates a repository in a temporary folder, encrypted with a password generated for
+ *    this run and held only in memory (with --keep it is written, mode 0600, beside the
+ *    repository so the snapshots can be opened again);
+ * 3. backs the demo tenant up as an OAuth private-content bot, with progress;
+ * 4. shows the manifest and the snapshot's contents (`lifeboat ls`);
+ * 5. changes one user's private sheet — through the sandbox's test-only admin surface, i.e.
+ *    as that user would in Qlik; this is sandbox setup, not Lifeboat talking to Qlik;
+ * 6. backs up again (only the changed app is exported) and shows the difference.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { browseSnapshot, diffSnapshots, loadSnapshotIndex, type Manifest } from "@lifeboat/engine";
+import { startEmulator } from "@lifeboat/emulator";
+import { initRepository, type Snapshot, type SnapshotRepository } from "@lifeboat/repository";
+import type { Command } from "commander";
+import type { TenantConnection } from "../config.ts";
+import { renderBrowse } from "../render/browse.ts";
+import { renderDiff, renderManifest } from "../render/manifest.ts";
+import { clean } from "../render/table.ts";
+import { runBackup } from "./backup.ts";
+
+export interface DemoOptions {
+  keep?: boolean;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command("demo")
+    .description("run a backup demo against the built-in sandbox tenant (nothing leaves this machine)")
+    .option("--keep", "keep the temporary repository (and its password file) after the demo")
+    .action(async (opts: DemoOptions) => {
+      await runDemo(opts);
+    });
+}
+
+export interface DemoIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WriteStream | NodeJS.WritableStream;
+}
+
+/** A user's private sheet the demo can change: found in the snapshot Lifeboat just took. */
+async function findPrivateSheet(repo: SnapshotRepository, snapshot: Snapshot, botUserId: string) {
+  const index = await loadSnapshotIndex(repo, snapshot);
+  for (const app of index.apps.values()) {
+    for (const obj of app.objects.values()) {
+      const m = obj.meta;
+      if (m.type === "sheet" && m.approved === false && m.published === false && m.ownerId !== botUserId && typeof m.ownerId === "string")
+        return { appId: app.id, appName: app.name, objectId: obj.id, title: String(m.title ?? obj.id), ownerId: m.ownerId, ownerSubject: String(m.ownerSubject ?? "") };
+    }
+  }
+  return undefined;
+}
+
+export async function runDemo(opts: DemoOptions = {}, io: DemoIo = { stdout: process.stdout, stderr: process.stderr }): Promise<void> {
+  const out = (text: string) => io.stdout.write(text);
+  const step = (n: number, text: string) => out(`\n\x1b[1m${n}. ${text}\x1b[0m\n`.replace(/\x1b\[[0-9;]*m/g, (m) => ((io.stdout as NodeJS.WriteStream).isTTY ? m : "")));
+  const started = Date.now();
+  out("Lifeboat demo: everything runs on this machine against the sandbox (a Qlik Cloud emulator).\n");
+
+  step(1, "Starting the sandbox tenant (demo fixture)");
+  const emu = await startEmulator({ fixture: "demo", port: 0, admin: true, seed: "lifeboat-demo" });
+  const dir = await mkdtemp(join(tmpdir(), "lifeboat-demo-"));
+  let repo: SnapshotRepository | undefined;
+  try {
+    out(`   sandbox at ${emu.host}\n`);
+
+    step(2, "Creating a repository in a temporary folder");
+    const repoPath = join(dir, "repo");
+    const password = randomBytes(24).toString("base64url");
+    repo = await initRepository({ url: repoPath, password });
+    out(`   ${repoPath}\n   encrypted with a password generated for this run and held only in memory${opts.keep ? "" : " (the folder is removed at the end)"}\n`);
+    if (opts.keep) {
+      await writeFile(join(dir, "password.txt"), password + "\n", { mode: 0o600 });
+      out(`   --keep: password file ${join(dir, "password.txt")} (use --repo ${repoPath} --password-file …)\n`);
+    }
+
+    // The bot sees every user's private content; the API key (tenant admin) would not.
+    const connection: TenantConnection = {
+      host: emu.host,
+      auth: { type: "oauth2", clientId: emu.clientId, clientSecret: emu.clientSecret },
+      tags: ["demo"],
+    };
+
+    step(3, "Backing up the sandbox as an OAuth private-content bot (lifeboat backup)");
+    const first = await runBackup({ connection, repo, opts: {}, stdout: io.stdout, stderr: io.stderr });
+
+    step(4, `What snapshot ${first.snapshot.id.slice(0, 12)} holds (lifeboat ls)`);
+    out(renderBrowse(await browseSnapshot(repo, first.snapshot, "")));
+    const apps = await browseSnapshot(repo, first.snapshot, "apps");
+    out("\n" + renderBrowse(apps));
+
+    const target = await findPrivateSheet(repo, first.snapshot, first.manifest.caller.userId);
+    if (!target) throw new Error("the demo tenant has no private sheet to change; the sandbox fixture changed");
+    out("\n" + renderBrowse(await browseSnapshot(repo, first.snapshot, `apps/${target.appId}/objects`)));
+
+    step(5, `${target.ownerSubject} edits the private sheet '${clean(target.title)}' in app '${clean(target.appName)}'`);
+    out("   (sandbox setup through the emulator's admin surface — as the user would in Qlik; not Lifeboat)\n");
+    const newTitle = `${target.title} (revised)`;
+    const resp = await fetch(`${emu.host}/__emulator/apps/${encodeURIComponent(target.appId)}/objects/${encodeURIComponent(target.objectId)}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: newTitle, properties: { demoNote: "edited by the Lifeboat demo" }, asUserId: target.ownerId }),
+    });
+    if (!resp.ok) throw new Error(`the sandbox refused to change the sheet: ${resp.status} ${await resp.text()}`);
+    out(`   '${clean(target.title)}' → '${clean(newTitle)}'\n`);
+
+    step(6, "Backing up again: unchanged apps are referenced, only the changed app is exported");
+    const second = await runBackup({ connection, repo, opts: {}, stdout: io.stdout, stderr: io.stderr });
+    summarizeRun(out, second.manifest);
+
+    step(7, `What changed (lifeboat diff ${first.snapshot.id.slice(0, 12)} ${second.snapshot.id.slice(0, 12)})`);
+    out(renderDiff(await diffSnapshots(repo, first.snapshot, second.snapshot)));
+
+    out(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Full manifest: 'lifeboat show SNAPSHOT' (shown here for the second run):\n\n`);
+    out(renderManifest(second.manifest, second.snapshot, { items: true }));
+  } finally {
+    await repo?.close();
+    await emu.close();
+    if (!opts.keep) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function summarizeRun(out: (t: string) => void, manifest: Manifest): void {
+  const exported = manifest.items.filter((i) => i.layer === "apps" && i.status === "captured");
+  out(`   exported ${exported.length} app(s): ${exported.map((a) => `'${clean(a.name ?? a.id)}'`).join(", ") || "none"}; ${manifest.counts.apps.unchanged} unchanged\n`);
+}

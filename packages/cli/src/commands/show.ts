@@ -1,0 +1,29 @@
+/** `lifeboat show SNAPSHOT`: the manifest of a backup run. */
+import type { Manifest } from "@lifeboat/engine";
+import type { Command } from "commander";
+import { EXIT, UserError } from "../errors.ts";
+import { writeJson } from "../render/json.ts";
+import { renderManifest } from "../render/manifest.ts";
+import { addRepoOptions, openRepoFromOptions } from "../repo-options.ts";
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("show")
+    .description("print a snapshot's manifest: what was captured, unchanged, failed or skipped, and why")
+    .argument("<snapshot>", "snapshot id, unique prefix, or 'latest'")
+    .option("--json", "print the manifest as JSON");
+  addRepoOptions(cmd);
+  cmd.action(async (id: string, opts: { json?: boolean } & Record<string, unknown>) => {
+    const repo = await openRepoFromOptions(opts);
+    try {
+      const snapshot = await repo.loadSnapshot(id);
+      if (!snapshot.manifest)
+        throw new UserError(`snapshot ${snapshot.id.slice(0, 12)} has no manifest (it was not written by 'lifeboat backup')`, EXIT.error);
+      const manifest = await repo.readJson<Manifest>(snapshot.manifest);
+      if (opts.json) writeJson(process.stdout, { snapshot, manifest });
+      else process.stdout.write(renderManifest(manifest, snapshot, { items: true }));
+    } finally {
+      await repo.close();
+    }
+  });
+}

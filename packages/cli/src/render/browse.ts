@@ -1,0 +1,33 @@
+/** Text rendering of `browseSnapshot` results (`lifeboat ls SNAPSHOT [path]`). */
+import type { BrowseEntry, BrowseResult } from "@lifeboat/engine";
+import { clean, formatBytes, table } from "./table.ts";
+
+function details(e: BrowseEntry): string {
+  const m = e.meta;
+  const parts: string[] = [];
+  if (typeof m.ownerSubject === "string") parts.push(`owner ${m.ownerSubject}`);
+  else if (typeof m.ownerId === "string") parts.push(`owner ${m.ownerId}`);
+  if (m.approved === true) parts.push("approved");
+  else if (m.published === true) parts.push("published");
+  else if (m.approved === false && m.published === false) parts.push("private");
+  if (typeof m.spaceType === "string") parts.push(`${m.spaceType} space${typeof m.spaceId === "string" ? ` ${m.spaceId}` : ""}`);
+  if (typeof m.type === "string" && e.kind === "space") parts.push(m.type);
+  if (typeof m.objects === "number") parts.push(`${m.objects} objects`);
+  if (typeof m.count === "number") parts.push(`${m.count} entries`);
+  if (typeof m.email === "string") parts.push(m.email);
+  if (m.failed === true) parts.push("FAILED");
+  if (e.size !== undefined) parts.push(formatBytes(e.size));
+  return parts.join(", ");
+}
+
+export function renderBrowse(result: BrowseResult): string {
+  const header = `/${result.path}${result.kind !== "snapshot" ? `  (${result.kind})` : ""}\n`;
+  if (result.entries.length === 0) return header + "(empty)\n";
+  return (
+    header +
+    table(
+      ["name", "kind", "title", "details"],
+      result.entries.map((e) => [clean(e.name + (e.type === "tree" ? "/" : ""), 60), e.kind, clean(e.label ?? "", 50), details(e)]),
+    )
+  );
+}
