@@ -1,1 +1,21 @@
+/**
+ * @lifeboat/emulator — a Qlik Cloud emulator (REST + QIX websocket) over seedable tenant state.
+ *
+ * @example
+ *   import { startEmulator } from "@lifeboat/emulator";
+ *   const emu = await startEmulator({ fixture: "demo" });
+ *   // emu.host, emu.apiKey (tenant admin), emu.clientId/emu.clientSecret (private-content bot:
+ *   // request scope "user_default admin.apps admin_classic")
+ *   await emu.close();
+ */
 export * from "./model.ts";
+export { startEmulator } from "./server.ts";
+export type { EmulatorHandle, EmulatorOptions, QixServerFactory, TenantHandle } from "./server.ts";
+export type { FixtureName } from "./fixtures.ts";
+export type { Quirks } from "./internal/runtime.ts";
+export { defaultQuirks } from "./internal/runtime.ts";
+export type { LatencyModel } from "./internal/latency.ts";
+export { realisticLatency } from "./internal/latency.ts";
+export { parseFaultSpec } from "./internal/faults.ts";
+export type { FaultKind, FaultSpec } from "./internal/faults.ts";
+export type { QixContext, QixServer } from "./qix/contract.ts";

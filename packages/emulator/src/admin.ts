@@ -1,0 +1,113 @@
+/**
+ * The test-only admin surface under `/__emulator/…` — off unless `admin: true`. Lifeboat
+ * never calls it; tests and the demo use it to inspect state, inject faults and act "as a
+ * user" (e.g. edit one user's private sheet between two backups). No authentication.
+ *
+ *   GET    /__emulator/state                         summary of the tenant
+ *   GET    /__emulator/apps/{appId}                  the app as stored (objects incl. private)
+ *   POST   /__emulator/faults        {spec}          reconfigure fault injection ("" = off)
+ *   GET    /__emulator/faults                        current spec and counts
+ *   POST   /__emulator/rate-limits/reset             forget rate-limit windows
+ *   PATCH  /__emulator/apps/{appId}/objects/{objectId}  {properties?, title?, asUserId?}
+ *          merges `properties` (or sets qMetaDef.title) as `asUserId` (default: the owner);
+ *          403 if that user cannot see the object
+ *   DELETE /__emulator/apps/{appId}                  delete an app
+ *   DELETE /__emulator/apps/{appId}/objects/{objectId}
+ *   DELETE /__emulator/users/{userId}
+ *   POST   /__emulator/temp-contents/{id}/expire     make a temp file expire now
+ */
+import { Hono } from "hono";
+import type { Identity, Tenant } from "./model.ts";
+import { canSeeObject } from "./model.ts";
+import { badRequest, forbidden, notFound } from "./internal/errors.ts";
+import { parseFaultSpec } from "./internal/faults.ts";
+import { nowIso, type Runtime } from "./internal/runtime.ts";
+import { readJson, type Env } from "./rest/common.ts";
+
+export function adminRoutes(tenant: Tenant, rt: Runtime): Hono<Env> {
+  const app = new Hono<Env>();
+  app.get("/state", (c) => {
+    const apps = Object.values(tenant.apps);
+    return c.json({
+      tenantId: tenant.id,
+      hostname: tenant.hostname,
+      users: Object.keys(tenant.users).length,
+      groups: Object.keys(tenant.groups).length,
+      spaces: Object.keys(tenant.spaces).length,
+      assignments: Object.keys(tenant.assignments).length,
+      apps: apps.length,
+      objects: apps.reduce((n, a) => n + Object.keys(a.objects).length, 0),
+      tempContents: Object.keys(tenant.tempContents).length,
+      faults: rt.faults.current(),
+      faultStats: rt.faults.stats,
+    });
+  });
+  app.get("/apps/:appId", (c) => {
+    const a = tenant.apps[c.req.param("appId")];
+    if (!a) throw notFound("HTTP-404", `App "${c.req.param("appId")}" not found.`);
+    return c.json(a);
+  });
+  app.get("/faults", (c) => c.json({ spec: rt.faults.current(), stats: rt.faults.stats }));
+  app.post("/faults", async (c) => {
+    const body = await readJson(c);
+    const spec = typeof body.spec === "string" ? body.spec : "";
+    try {
+      rt.faults.configure(spec ? parseFaultSpec(spec) : undefined);
+    } catch (e) {
+      throw badRequest("EMU-1", (e as Error).message);
+    }
+    return c.json({ spec: rt.faults.current() });
+  });
+  app.post("/rate-limits/reset", (c) => {
+    rt.limiter?.reset();
+    return c.body(null, 204);
+  });
+  app.patch("/apps/:appId/objects/:objectId", async (c) => {
+    const a = tenant.apps[c.req.param("appId")];
+    const o = a?.objects[c.req.param("objectId")];
+    if (!a || !o) throw notFound("HTTP-404", `Object "${c.req.param("objectId")}" not found in app "${c.req.param("appId")}".`);
+    const body = await readJson(c);
+    const asUserId = typeof body.asUserId === "string" ? body.asUserId : o.ownerId;
+    const user = tenant.users[asUserId];
+    if (!user) throw badRequest("EMU-1", `unknown user "${asUserId}"`);
+    const as: Identity = { tenant, user, scopes: ["user_default"], isPrivateContentBot: false, isTenantAdmin: user.roles.includes("TenantAdmin") };
+    if (!canSeeObject(as, o) || (!o.approved && !o.published && o.ownerId !== user.id)) throw forbidden("EMU-3", `User "${user.name}" cannot edit object "${o.id}".`);
+    if (body.properties !== undefined) {
+      if (typeof body.properties !== "object" || body.properties === null) throw badRequest("EMU-1", "properties must be an object");
+      o.properties = { ...o.properties, ...(body.properties as Record<string, unknown>), qInfo: o.properties.qInfo };
+    }
+    if (typeof body.title === "string") o.properties.qMetaDef = { ...((o.properties.qMetaDef as Record<string, unknown> | undefined) ?? {}), title: body.title };
+    const t = nowIso();
+    o.modifiedDate = t;
+    if (o.approved || o.published || rt.quirks.privateEditBumpsAppModified) a.modifiedDate = t;
+    rt.changed(tenant);
+    return c.json(o);
+  });
+  app.delete("/apps/:appId", (c) => {
+    if (!tenant.apps[c.req.param("appId")]) throw notFound("HTTP-404", "app not found");
+    delete tenant.apps[c.req.param("appId")];
+    rt.changed(tenant);
+    return c.body(null, 204);
+  });
+  app.delete("/apps/:appId/objects/:objectId", (c) => {
+    const a = tenant.apps[c.req.param("appId")];
+    if (!a?.objects[c.req.param("objectId")]) throw notFound("HTTP-404", "object not found");
+    delete a.objects[c.req.param("objectId")];
+    a.modifiedDate = nowIso();
+    rt.changed(tenant);
+    return c.body(null, 204);
+  });
+  app.delete("/users/:userId", (c) => {
+    if (!tenant.users[c.req.param("userId")]) throw notFound("HTTP-404", "user not found");
+    delete tenant.users[c.req.param("userId")];
+    rt.changed(tenant);
+    return c.body(null, 204);
+  });
+  app.post("/temp-contents/:id/expire", (c) => {
+    const t = tenant.tempContents[c.req.param("id")];
+    if (!t) throw notFound("HTTP-404", "temp content not found");
+    t.expiresAt = Date.now();
+    return c.body(null, 204);
+  });
+  return app;
+}

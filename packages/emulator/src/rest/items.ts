@@ -1,0 +1,127 @@
+/** The items catalogue (`/api/v1/items`), restricted to apps: item id ≠ app id. */
+import type { App, Tenant } from "../model.ts";
+import { badRequest, notFound } from "../internal/errors.ts";
+import { appPrivileges, canOpenApp } from "../internal/access.ts";
+import { baseUrl, paginate, parseLimit, who, type Ctx, type RestApp, type RouteDeps } from "./common.ts";
+
+export function itemJson(c: Ctx, tenant: Tenant, app: App): Record<string, unknown> {
+  const base = baseUrl(c);
+  const privileges = appPrivileges(who(c), app);
+  const actions = privileges.filter((p) => ["read", "update", "delete", "publish", "duplicate", "export", "reload"].includes(p));
+  const space = app.spaceId ? tenant.spaces[app.spaceId] : undefined;
+  const item: Record<string, unknown> = {
+    id: app.itemId,
+    name: app.name,
+    description: app.description,
+    resourceType: "app",
+    resourceId: app.id,
+    resourceSubType: "",
+    resourceAttributes: {
+      id: app.id,
+      name: app.name,
+      description: app.description,
+      createdDate: app.createdDate,
+      modifiedDate: app.modifiedDate,
+      lastReloadTime: app.lastReloadTime ?? "",
+      owner: tenant.users[app.ownerId]?.subject ?? "",
+      ownerId: app.ownerId,
+      publishTime: app.publishTime ?? "",
+      published: false,
+      originAppId: app.originAppId ?? "",
+      hasSectionAccess: app.hasSectionAccess,
+      usage: app.usage,
+      spaceId: app.spaceId ?? "",
+      _resourcetype: "app",
+    },
+    resourceCustomAttributes: {},
+    ownerId: app.ownerId,
+    creatorId: app.ownerId,
+    updaterId: app.ownerId,
+    tenantId: tenant.id,
+    createdAt: app.createdDate,
+    updatedAt: app.modifiedDate,
+    resourceCreatedAt: app.createdDate,
+    resourceUpdatedAt: app.modifiedDate,
+    resourceReloadStatus: "ok",
+    resourceSize: { appFile: app.dataModelBytes, appMemory: app.dataModelBytes },
+    isFavorited: false,
+    actions,
+    collectionIds: [],
+    meta: { isFavorited: false, actions, tags: [], collections: [] },
+    links: { self: { href: `${base}/api/v1/items/${app.itemId}` }, open: { href: `${base}/sense/app/${app.id}` } },
+  };
+  if (app.lastReloadTime) item.resourceReloadEndTime = app.lastReloadTime;
+  if (space) item.spaceId = space.id;
+  return item;
+}
+
+const SPACE_TYPES = ["shared", "managed", "personal", "data"];
+
+export function registerItems(app: RestApp, { tenant }: RouteDeps): void {
+  app.get("/api/v1/items", (c) => {
+    const limit = parseLimit(c, 10, 100);
+    const q = (k: string): string | undefined => c.req.query(k) || undefined;
+    const resourceType = q("resourceType");
+    let apps = Object.values(tenant.apps).filter((a) => canOpenApp(who(c), a));
+    if (resourceType) {
+      const types = resourceType.split(",").map((t) => t.replace(/\[.*\]$/, "").trim());
+      if (!types.includes("app")) apps = [];
+    }
+    const spaceId = q("spaceId");
+    if (spaceId === "personal") apps = apps.filter((a) => !a.spaceId);
+    else if (spaceId) apps = apps.filter((a) => a.spaceId === spaceId);
+    const spaceType = q("spaceType");
+    if (spaceType) {
+      const types = spaceType.split(",");
+      if (types.some((t) => !SPACE_TYPES.includes(t))) throw badRequest("ITEMS-1", `unsupported spaceType "${spaceType}" (shared, managed, personal, data)`);
+      apps = apps.filter((a) => types.includes(a.spaceId ? (tenant.spaces[a.spaceId]?.type ?? "") : "personal"));
+    }
+    const ownerId = q("ownerId");
+    if (ownerId) apps = apps.filter((a) => a.ownerId === ownerId);
+    const notOwnerId = q("notOwnerId");
+    if (notOwnerId) apps = apps.filter((a) => a.ownerId !== notOwnerId);
+    const creator = q("createdByUserId");
+    if (creator) apps = apps.filter((a) => a.ownerId === creator);
+    const resourceId = q("resourceId");
+    if (resourceId) apps = apps.filter((a) => a.id === resourceId);
+    const resourceIds = q("resourceIds");
+    if (resourceIds) {
+      const ids = resourceIds.split(",");
+      if (ids.length > 100) throw badRequest("ITEMS-1", "resourceIds accepts at most 100 ids.");
+      apps = apps.filter((a) => ids.includes(a.id));
+    }
+    const name = q("name");
+    if (name) apps = apps.filter((a) => a.name.toLowerCase() === name.toLowerCase());
+    const query = q("query");
+    if (query) apps = apps.filter((a) => a.name.toLowerCase().includes(query.toLowerCase()) || a.description.toLowerCase().includes(query.toLowerCase()));
+    const sort = q("sort") ?? "+createdAt";
+    const key = sort.replace(/^[+-]/, "");
+    const field: Record<string, (a: App) => string> = {
+      createdAt: (a) => a.createdDate,
+      updatedAt: (a) => a.modifiedDate,
+      name: (a) => a.name.toLowerCase(),
+      recentlyUsed: (a) => a.modifiedDate,
+    };
+    const get = field[key];
+    if (!get) throw badRequest("ITEMS-1", `unsupported sort "${sort}"`);
+    apps.sort((a, b) => get(a).localeCompare(get(b)) || a.itemId.localeCompare(b.itemId));
+    if (sort.startsWith("-")) apps.reverse();
+    const { page, links } = paginate(c, apps, limit);
+    return c.json({ data: page.map((a) => itemJson(c, tenant, a)), links });
+  });
+  const byItem = (c: Ctx, itemId: string): App => {
+    const found = Object.values(tenant.apps).find((a) => a.itemId === itemId);
+    if (!found || !canOpenApp(who(c), found)) throw notFound("ITEMS-4", `Item "${itemId}" was not found.`);
+    return found;
+  };
+  app.get("/api/v1/items/:itemId", (c) => c.json(itemJson(c, tenant, byItem(c, c.req.param("itemId")))));
+  app.get("/api/v1/items/:itemId/publisheditems", (c) => {
+    const source = byItem(c, c.req.param("itemId"));
+    const limit = parseLimit(c, 10, 100);
+    const copies = Object.values(tenant.apps)
+      .filter((a) => a.originAppId === source.id && canOpenApp(who(c), a))
+      .sort((a, b) => a.createdDate.localeCompare(b.createdDate));
+    const { page, links } = paginate(c, copies, limit);
+    return c.json({ data: page.map((a) => itemJson(c, tenant, a)), links });
+  });
+}
