@@ -1,0 +1,107 @@
+/**
+ * `lifeboat sandbox`: runs the Qlik Cloud emulator (`@lifeboat/emulator`) on loopback until
+ * SIGINT/SIGTERM. When ready it prints exactly one JSON line on stdout —
+ * `{"host","apiKey","clientId","clientSecret"}` (+ `tenants` when there are several) — so
+ * scripts can `read` it; nothing else is written to stdout.
+ */
+import { startEmulator, type EmulatorOptions, type FixtureName } from "@lifeboat/emulator";
+import type { Command } from "commander";
+import { EXIT, UserError } from "../errors.ts";
+
+interface SandboxFlags {
+  port?: string;
+  fixture?: string;
+  apps?: string;
+  objectsPerApp?: string;
+  users?: string;
+  seed?: string;
+  state?: string;
+  rateLimits?: string;
+  timeScale?: string;
+  latency?: string;
+  faults?: string;
+  tenants?: string;
+  admin?: boolean;
+}
+
+function int(name: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`--${name} must be an integer ≥ ${min}, got "${value}"`, EXIT.usage);
+  return n;
+}
+
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value as T)) throw new UserError(`--${name} must be one of ${allowed.join(", ")}, got "${value}"`, EXIT.usage);
+  return value as T;
+}
+
+/** Pure: flags → emulator options (usage errors as UserError). */
+export function sandboxOptions(flags: SandboxFlags): EmulatorOptions {
+  const timeScale = flags.timeScale === undefined ? undefined : Number(flags.timeScale);
+  if (timeScale !== undefined && !(timeScale > 0 && Number.isFinite(timeScale))) throw new UserError(`--time-scale must be a positive number, got "${flags.timeScale}"`, EXIT.usage);
+  const port = int("port", flags.port, 0);
+  if (port !== undefined && port > 65535) throw new UserError(`--port must be at most 65535, got ${port}`, EXIT.usage);
+  return {
+    port,
+    fixture: oneOf<FixtureName>("fixture", flags.fixture, ["demo", "generated", "empty"]),
+    apps: int("apps", flags.apps, 0),
+    objectsPerApp: int("objects-per-app", flags.objectsPerApp, 0),
+    users: int("users", flags.users, 0),
+    seed: flags.seed,
+    stateFile: flags.state,
+    rateLimits: oneOf("rate-limits", flags.rateLimits, ["qlik", "off"] as const),
+    timeScale,
+    latency: oneOf("latency", flags.latency, ["none", "realistic"] as const),
+    faults: flags.faults,
+    tenants: int("tenants", flags.tenants, 1),
+    admin: flags.admin === true,
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command("sandbox")
+    .description("run the Qlik Cloud emulator on loopback; prints one JSON line with its host and credentials")
+    .option("--port <n>", "port of the first tenant (0 = a free port)", "0")
+    .option("--fixture <name>", "demo | generated | empty", "demo")
+    .option("--apps <n>", "generated fixture: number of apps")
+    .option("--objects-per-app <n>", "generated fixture: objects per app")
+    .option("--users <n>", "generated fixture: number of users")
+    .option("--seed <s>", "seed of the fixture (deterministic)")
+    .option("--state <file>", "persist the tenants to this JSON file across restarts")
+    .option("--rate-limits <mode>", "qlik | off", "off")
+    .option("--time-scale <k>", "one real second = K emulated seconds (shrinks windows and latency)")
+    .option("--latency <mode>", "none | realistic", "none")
+    .option("--faults <spec>", 'fault injection, e.g. "rate=0.05,kinds=429+500+503+reset+truncate+expire,seed=7"')
+    .option("--tenants <n>", "number of tenants, one port each", "1")
+    .option("--admin", "enable the test-only /__emulator admin surface")
+    .action(async (flags: SandboxFlags) => {
+      let options: EmulatorOptions;
+      try {
+        options = sandboxOptions(flags);
+      } catch (e) {
+        throw e instanceof UserError ? e : new UserError(String((e as Error).message), EXIT.usage);
+      }
+      let emu;
+      try {
+        emu = await startEmulator(options);
+      } catch (e) {
+        throw new UserError(`could not start the sandbox: ${(e as Error).message}`);
+      }
+      const line: Record<string, unknown> = { host: emu.host, apiKey: emu.apiKey, clientId: emu.clientId, clientSecret: emu.clientSecret };
+      if (emu.tenants.length > 1) line.tenants = emu.tenants;
+      process.stdout.write(`${JSON.stringify(line)}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+          resolve();
+        };
+        process.on("SIGINT", stop);
+        process.on("SIGTERM", stop);
+      });
+      await emu.close();
+    });
+}
