@@ -36,6 +36,8 @@ import { defaultRetryPolicy, withRetry, backoffDelay, type RetryPolicy } from ".
 import { Semaphore } from "./internal/pool.ts";
 import { parseSize, streamBody, TruncatedDownloadError, type OpenedDownload } from "./internal/download.ts";
 import { readObjects, type QixDocLike } from "./internal/objects.ts";
+import { rec, s, tempContentIdFromLocation, toAssignmentRecord, toGroupRecord, toRoleRecord, toSpaceRecord, toUserRecord } from "./internal/records.ts";
+import { createTenantWriter, type TenantWriter } from "./writer.ts";
 
 export type TenantAuth =
   | { type: "apikey"; apiKey: string }
@@ -114,6 +116,8 @@ export interface TenantClient extends TenantReader {
   /** Normalised tenant URL (scheme, no trailing slash). */
   readonly host: string;
   stats(): ClientStats;
+  /** The restore side of the same tenant connection (same limiter, retries and stats). */
+  writer(): TenantWriter;
   /** Closes open QIX sessions; the client must not be used afterwards. */
   close(): Promise<void>;
 }
@@ -329,80 +333,6 @@ async function* pages<R extends { data: unknown; next?: () => Promise<R> }>(
   }
 }
 
-const rec = (v: unknown): Record<string, unknown> => (v && typeof v === "object" ? (v as Record<string, unknown>) : {});
-const s = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
-const roleRefs = (v: unknown): { id?: string; name: string }[] =>
-  Array.isArray(v)
-    ? v.map((r) => {
-        const o = rec(r);
-        const out: { id?: string; name: string } = { name: s(o.name) ?? "" };
-        if (s(o.id)) out.id = s(o.id);
-        return out;
-      })
-    : [];
-
-export function toUserRecord(u: unknown): UserRecord {
-  const o = rec(u);
-  const r: UserRecord = {
-    id: s(o.id) ?? "",
-    subject: s(o.subject) ?? "",
-    status: s(o.status) ?? "active",
-    assignedRoles: roleRefs(o.assignedRoles),
-    assignedGroups: Array.isArray(o.assignedGroups) ? o.assignedGroups.map((g) => ({ id: s(rec(g).id) ?? "", name: s(rec(g).name) ?? "" })) : [],
-  };
-  if (s(o.name) !== undefined) r.name = s(o.name);
-  if (s(o.email) !== undefined) r.email = s(o.email);
-  return r;
-}
-
-function toGroupRecord(g: unknown): GroupRecord {
-  const o = rec(g);
-  const r: GroupRecord = { id: s(o.id) ?? "", name: s(o.name) ?? "", assignedRoles: roleRefs(o.assignedRoles) };
-  if (s(o.description) !== undefined) r.description = s(o.description);
-  if (s(o.providerType) !== undefined) r.providerType = s(o.providerType);
-  if (s(o.status) !== undefined) r.status = s(o.status);
-  return r;
-}
-
-function toRoleRecord(x: unknown): RoleRecord {
-  const o = rec(x);
-  const r: RoleRecord = { id: s(o.id) ?? "", name: s(o.name) ?? "", type: s(o.type) ?? "default" };
-  if (s(o.description) !== undefined) r.description = s(o.description);
-  if (Array.isArray(o.assignedScopes)) r.assignedScopes = o.assignedScopes.filter((v): v is string => typeof v === "string");
-  return r;
-}
-
-export function toSpaceRecord(x: unknown): SpaceRecord {
-  const o = rec(x);
-  const type = s(o.type);
-  const r: SpaceRecord = {
-    id: s(o.id) ?? "",
-    name: s(o.name) ?? "",
-    type: type === "managed" || type === "data" ? type : "shared",
-    ownerId: s(o.ownerId) ?? "",
-  };
-  if (s(o.description) !== undefined) r.description = s(o.description);
-  return r;
-}
-
-function toAssignmentRecord(x: unknown): AssignmentRecord {
-  const o = rec(x);
-  return {
-    id: s(o.id) ?? "",
-    type: s(o.type) === "group" ? "group" : "user",
-    assigneeId: s(o.assigneeId) ?? "",
-    roles: Array.isArray(o.roles) ? o.roles.filter((v): v is string => typeof v === "string") : [],
-  };
-}
-
-/** The id part of a temp-content `Location` (`/v1/temp-contents/<id>`, relative or absolute): its last path segment. */
-export function tempContentIdFromLocation(location: string): string {
-  const path = location.split(/[?#]/)[0] ?? "";
-  const id = path.split("/").filter(Boolean).pop();
-  if (!id) throw new Error(`export answered with an unusable Location header: "${location}"`);
-  return decodeURIComponent(id);
-}
-
 export function createTenantClient(config: TenantClientConfig): TenantClient {
   const core = createTenantCore(config);
   const { api, host, call, stats } = core;
@@ -413,6 +343,7 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
   const qixCalls = config.concurrency?.qixCalls ?? 8;
   const nc = { noCache: true } as const;
   let closed = false;
+  let writerInstance: TenantWriter | undefined;
 
   const appLabel = (appId: string): string => {
     const name = core.appName(appId);
@@ -606,6 +537,11 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
       return structuredClone(stats);
     },
 
+    writer(): TenantWriter {
+      writerInstance ??= createTenantWriter(core);
+      return writerInstance;
+    },
+
     async close(): Promise<void> {
       closed = true;
     },
@@ -613,4 +549,4 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
   return client;
 }
 
-export { TruncatedDownloadError };
+export { TruncatedDownloadError, tempContentIdFromLocation };

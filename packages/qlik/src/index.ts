@@ -22,6 +22,15 @@ export {
   type TenantClient,
   type TenantClientConfig,
 } from "./client.ts";
+export {
+  stateSteps,
+  type AppEditor,
+  type CreateUserInput,
+  type ImportAppInput,
+  type ObjectInput,
+  type StateStep,
+  type TenantWriter,
+} from "./writer.ts";
 export { QlikApiError, isQlikApiError, type QlikErrorKind, type QlikErrorFields } from "./errors.ts";
 export { OPERATIONS, type OperationInfo, type OperationName } from "./operations.ts";
 export { Semaphore, mapPool } from "./internal/pool.ts";

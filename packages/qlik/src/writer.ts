@@ -1,0 +1,417 @@
+/**
+ * What restore needs to change on a tenant (API-FACTS §6.1–§6.5, §9). Same client core as
+ * the reader: one limiter per tenant user, the same retries and error classes.
+ *
+ * Retries of writes: calls that create something (users, spaces, assignments, imports,
+ * copies, publishes) are *not* retried after a 5xx or a reset — Qlik may have done the
+ * work — only after a 429 (refused before doing anything). Restore's journal decides what
+ * to do with such a failure (look the thing up, then retry). Calls that set a state
+ * (owners, moves, deletes) are idempotent and retried.
+ *
+ * @example
+ * const w = tenant.writer();
+ * const { appId } = await w.importApp({ name: "Sales (restored)", spaceId, body: () => readQvf() });
+ * await w.withApp(appId, async (app) => {
+ *   await app.upsertObject(record);
+ *   await app.setState(record.id, record.genericType, { published: true, approved: false });
+ *   await app.save();
+ * });
+ * await w.updateObjectOwner(appId, record.id, ownerId);
+ */
+import type { AssignmentRecord, ObjectRecord, SpaceRecord, UserRecord } from "@lifeboat/engine";
+import { QlikApiError } from "./errors.ts";
+import type { TenantCore } from "./client.ts";
+import { tempContentIdFromLocation, toSpaceRecord, toUserRecord } from "./internal/records.ts";
+import { readObjects, type QixDocLike, type QixHandle } from "./internal/objects.ts";
+
+export interface CreateUserInput {
+  subject: string;
+  name?: string;
+  email?: string;
+  /** Role names to assign. */
+  roles?: string[];
+}
+
+export interface ImportAppInput {
+  /** The .qvf bytes; called again for a retried upload. */
+  body: () => AsyncIterable<Uint8Array>;
+  name: string;
+  /** Target shared space; undefined = the caller's personal space. */
+  spaceId?: string;
+}
+
+export interface ObjectInput {
+  id: string;
+  type: string;
+  genericType: ObjectRecord["genericType"];
+  /** `{ qProperty, qChildren, qEmbeddedSnapshotRef }` as the reader recorded it. */
+  propertyTree: unknown;
+}
+
+export interface AppEditor {
+  /** `GetAllInfos` as `{ id, type }`. */
+  listObjects(): Promise<{ id: string; type: string }[]>;
+  /** Objects as the reader records them (same rules). */
+  readObjects(): Promise<ObjectRecord[]>;
+  /**
+   * Creates the object (with its children) or replaces its properties. The engine may
+   * give a created object another id when the wanted one is taken; the id used is returned.
+   */
+  upsertObject(obj: ObjectInput): Promise<{ id: string; created: boolean }>;
+  /** Brings publish/approve state to the wanted values (only the calls needed). */
+  setState(id: string, genericType: ObjectRecord["genericType"], state: { published: boolean; approved: boolean }): Promise<void>;
+  destroyObject(id: string, genericType: ObjectRecord["genericType"]): Promise<void>;
+  /** `Doc.DoSave()`: every change above is lost without it. */
+  save(): Promise<void>;
+}
+
+export interface TenantWriter {
+  readonly host: string;
+  findUserBySubject(subject: string): Promise<UserRecord | undefined>;
+  findUserByEmail(email: string): Promise<UserRecord | undefined>;
+  /** Creates an invited user (Qlik cannot create active users; they activate at first login). */
+  createUser(input: CreateUserInput): Promise<UserRecord>;
+  findSpaceByName(name: string): Promise<SpaceRecord | undefined>;
+  createSpace(input: { name: string; type: "shared" | "managed" | "data"; description?: string }): Promise<SpaceRecord>;
+  /** Finds a space by exact name or creates it. */
+  ensureSpace(input: { name: string; type: "shared" | "managed" | "data"; description?: string }): Promise<{ space: SpaceRecord; created: boolean }>;
+  createSpaceAssignment(spaceId: string, input: { type: "user" | "group"; assigneeId: string; roles: string[] }): Promise<AssignmentRecord>;
+  /** Uploads the file to temp-contents (streamed), then imports it: a new app id. */
+  importApp(input: ImportAppInput): Promise<{ appId: string; attributes: Record<string, unknown> }>;
+  updateAppOwner(appId: string, ownerId: string): Promise<void>;
+  updateObjectOwner(appId: string, objectId: string, ownerId: string): Promise<void>;
+  publishApp(
+    appId: string,
+    input: { spaceId: string; name?: string; data?: "source" | "target"; moveApp?: boolean; originAppId?: string },
+  ): Promise<{ appId: string }>;
+  republishApp(appId: string, input: { targetId: string; data?: "source" | "target"; checkOriginAppId?: boolean; name?: string }): Promise<{ appId: string }>;
+  moveAppToSpace(appId: string, spaceId: string): Promise<void>;
+  removeAppFromSpace(appId: string): Promise<void>;
+  copyApp(appId: string, input: { name?: string; spaceId?: string }): Promise<{ appId: string }>;
+  deleteApp(appId: string): Promise<void>;
+  /** Opens one QIX session on the app (without data) for the duration of `fn`. */
+  withApp<T>(appId: string, fn: (app: AppEditor) => Promise<T>): Promise<T>;
+}
+
+const rec = (v: unknown): Record<string, unknown> => (v && typeof v === "object" ? (v as Record<string, unknown>) : {});
+const str = (v: unknown): string | undefined => (typeof v === "string" && v.length > 0 ? v : undefined);
+/** SCIM string literal. */
+const scim = (v: string): string => `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+
+interface WritableDoc extends QixDocLike {
+  createObject(prop: unknown): Promise<QixHandle & { id?: string }>;
+  createBookmark(prop: unknown): Promise<QixHandle & { id?: string }>;
+  createMeasure(prop: unknown): Promise<QixHandle & { id?: string }>;
+  createDimension(prop: unknown): Promise<QixHandle & { id?: string }>;
+  createVariableEx(prop: unknown): Promise<QixHandle & { id?: string }>;
+  destroyObject(id: string): Promise<unknown>;
+  destroyBookmark(id: string): Promise<unknown>;
+  destroyMeasure(id: string): Promise<unknown>;
+  destroyDimension(id: string): Promise<unknown>;
+  destroyVariableById(id: string): Promise<unknown>;
+  doSave(): Promise<void>;
+}
+
+interface EditableHandle extends QixHandle {
+  id?: string;
+  setProperties(p: unknown): Promise<void>;
+  setFullPropertyTree?(t: unknown): Promise<void>;
+  publish?(): Promise<void>;
+  unPublish?(): Promise<void>;
+  approve?(): Promise<void>;
+  unApprove?(): Promise<void>;
+}
+
+export function createTenantWriter(core: TenantCore): TenantWriter {
+  const { api, host, call } = core;
+  const nc = { noCache: true } as const;
+  const appLabel = (appId: string): string => {
+    const name = core.appName(appId);
+    return name ? `app '${name}' (id ${appId})` : `app ${appId}`;
+  };
+
+  async function findUser(filter: string, label: string): Promise<UserRecord | undefined> {
+    const resp = await call("getUsers", label, () => api.users.getUsers({ filter, limit: 2 }, nc));
+    const data = rec(resp.data).data;
+    return Array.isArray(data) && data.length > 0 ? toUserRecord(data[0]) : undefined;
+  }
+
+  async function findSpaceByName(name: string): Promise<SpaceRecord | undefined> {
+    let resp = await call("getSpaces", `the space '${name}'`, () => api.spaces.getSpaces({ name, limit: 100 }, nc));
+    for (;;) {
+      const data = rec(resp.data).data;
+      // `name` filters by substring; take the exact match.
+      const hit = Array.isArray(data) ? data.map(toSpaceRecord).find((s) => s.name === name) : undefined;
+      if (hit) return hit;
+      const next: (() => Promise<typeof resp>) | undefined = resp.next;
+      if (!next) return undefined;
+      resp = await call("getSpaces", `the space '${name}'`, () => next());
+    }
+  }
+
+  async function createSpace(input: { name: string; type: "shared" | "managed" | "data"; description?: string }): Promise<SpaceRecord> {
+    const body = { name: input.name, type: input.type, description: input.description ?? "" };
+    const resp = await call("createSpace", `the ${input.type} space '${input.name}'`, () => api.spaces.createSpace(body), { idempotent: false });
+    return toSpaceRecord(resp.data);
+  }
+
+  const writer: TenantWriter = {
+    host,
+
+    findUserBySubject: (subject) => findUser(`subject eq ${scim(subject)}`, `the user with subject '${subject}'`),
+    findUserByEmail: (email) => findUser(`email eq ${scim(email)}`, `the user with email '${email}'`),
+
+    async createUser(input) {
+      const body: Record<string, unknown> = { subject: input.subject, status: "invited" };
+      if (input.name) body.name = input.name;
+      if (input.email) body.email = input.email;
+      if (input.roles?.length) body.assignedRoles = input.roles.map((name) => ({ name }));
+      const resp = await call("createUser", `the user '${input.subject}'`, () => api.users.createUser(body as never), { idempotent: false });
+      return toUserRecord(resp.data);
+    },
+
+    findSpaceByName,
+    createSpace,
+
+    async ensureSpace(input) {
+      const found = await findSpaceByName(input.name);
+      if (found) return { space: found, created: false };
+      try {
+        return { space: await createSpace(input), created: true };
+      } catch (e) {
+        // 409: someone (or our own earlier, unanswered attempt) created it meanwhile.
+        if (e instanceof QlikApiError && e.status === 409) {
+          const again = await findSpaceByName(input.name);
+          if (again) return { space: again, created: false };
+        }
+        throw e;
+      }
+    },
+
+    async createSpaceAssignment(spaceId, input) {
+      const resp = await call(
+        "createSpaceAssignment",
+        `the space ${spaceId} (${input.type} ${input.assigneeId})`,
+        () => api.spaces.createSpaceAssignment(spaceId, { type: input.type, assigneeId: input.assigneeId, roles: input.roles as never }),
+        { idempotent: false },
+      );
+      const o = rec(resp.data);
+      return {
+        id: str(o.id) ?? "",
+        type: o.type === "group" ? "group" : "user",
+        assigneeId: str(o.assigneeId) ?? input.assigneeId,
+        roles: Array.isArray(o.roles) ? o.roles.filter((r): r is string => typeof r === "string") : input.roles,
+      };
+    },
+
+    async importApp(input) {
+      const label = `app '${input.name}'`;
+      // Upload first (streamed, retryable: a second temp file is harmless), then import by fileId.
+      const uploaded = await call("uploadTempFile", label, () =>
+        api.tempContents.uploadTempFile({ filename: "app.qvf", ttl: 3600 }, ReadableStream.from(input.body()) as never, nc),
+      );
+      const location = (uploaded.headers as Headers | undefined)?.get?.("location");
+      if (!location)
+        throw new QlikApiError({ kind: "permanent", operation: "uploadTempFile", host, object: label, detail: "the upload answered without a Location header" });
+      const fileId = tempContentIdFromLocation(location);
+      const query: { name: string; fileId: string; spaceId?: string } = { name: input.name, fileId };
+      if (input.spaceId) query.spaceId = input.spaceId;
+      const resp = await call("importApp", label, () => api.apps.importApp(query, undefined as never), { idempotent: false });
+      const attributes = rec(rec(resp.data).attributes);
+      const appId = str(attributes.id);
+      if (!appId) throw new QlikApiError({ kind: "permanent", operation: "importApp", host, object: label, detail: "the import answered without an app id" });
+      core.rememberApp(appId, str(attributes.name) ?? input.name);
+      return { appId, attributes };
+    },
+
+    async updateAppOwner(appId, ownerId) {
+      await call("updateAppOwner", appLabel(appId), () => api.apps.updateAppOwner(appId, { ownerId }));
+    },
+
+    async updateObjectOwner(appId, objectId, ownerId) {
+      await call("updateAppObjectOwner", `object ${objectId} of ${appLabel(appId)}`, () => api.apps.updateAppObjectOwner(appId, objectId, { ownerId }));
+    },
+
+    async publishApp(appId, input) {
+      const body: Record<string, unknown> = { spaceId: input.spaceId, data: input.data ?? "source" };
+      if (input.name) body.attributes = { name: input.name };
+      if (input.moveApp) body.moveApp = true;
+      if (input.originAppId) body.originAppId = input.originAppId;
+      const resp = await call("publishApp", appLabel(appId), () => api.apps.publishApp(appId, body as never), { idempotent: false });
+      return { appId: str(rec(rec(resp.data).attributes).id) ?? "" };
+    },
+
+    async republishApp(appId, input) {
+      const body: Record<string, unknown> = { targetId: input.targetId, data: input.data ?? "source" };
+      if (input.checkOriginAppId !== undefined) body.checkOriginAppId = input.checkOriginAppId;
+      if (input.name) body.attributes = { name: input.name };
+      const resp = await call("republishApp", appLabel(appId), () => api.apps.republishApp(appId, body as never), { idempotent: false });
+      return { appId: str(rec(rec(resp.data).attributes).id) ?? input.targetId };
+    },
+
+    async moveAppToSpace(appId, spaceId) {
+      await call("moveAppToSpace", appLabel(appId), () => api.apps.moveAppToSpace(appId, { spaceId }));
+    },
+
+    async removeAppFromSpace(appId) {
+      await call("removeAppFromSpace", appLabel(appId), () => api.apps.removeAppFromSpace(appId));
+    },
+
+    async copyApp(appId, input) {
+      const attributes: Record<string, unknown> = {};
+      if (input.name) attributes.name = input.name;
+      if (input.spaceId) attributes.spaceId = input.spaceId;
+      const resp = await call("copyApp", appLabel(appId), () => api.apps.copyApp(appId, { attributes } as never), { idempotent: false });
+      const copied = rec(rec(resp.data).attributes);
+      const id = str(copied.id) ?? "";
+      if (id) core.rememberApp(id, str(copied.name) ?? input.name ?? "");
+      return { appId: id };
+    },
+
+    async deleteApp(appId) {
+      await call("deleteApp", appLabel(appId), () => api.apps.deleteApp(appId));
+    },
+
+    async withApp(appId, fn) {
+      const label = appLabel(appId);
+      const q = <T>(what: string, f: () => Promise<T>): Promise<T> => core.qixCall(what, label, f);
+      return core.withQixSession(appId, label, (raw) => fn(editorFor(raw as WritableDoc, q, label)));
+    },
+  };
+  return writer;
+}
+
+export type StateStep = "publish" | "unPublish" | "approve" | "unApprove";
+
+/**
+ * The QIX calls that take an object from one publish/approve state to another. Approving
+ * needs a published object and unpublishing needs an unapproved one, so approved implies
+ * published (an "approved but not published" wish is read as approved).
+ */
+export function stateSteps(current: { published: boolean; approved: boolean }, wanted: { published: boolean; approved: boolean }): StateStep[] {
+  const steps: StateStep[] = [];
+  let { published, approved } = current;
+  if (approved && !wanted.approved) {
+    steps.push("unApprove");
+    approved = false;
+  }
+  if ((wanted.published || wanted.approved) && !published) {
+    steps.push("publish");
+    published = true;
+  }
+  if (wanted.approved && !approved) steps.push("approve");
+  if (!wanted.published && !wanted.approved && published) steps.push("unPublish");
+  return steps;
+}
+
+function editorFor(doc: WritableDoc, q: <T>(what: string, f: () => Promise<T>) => Promise<T>, label: string): AppEditor {
+  const open = async (id: string, genericType: ObjectRecord["genericType"]): Promise<EditableHandle | undefined> => {
+    try {
+      switch (genericType) {
+        case "genericBookmark":
+          return (await q(`GetBookmark ${id}`, () => doc.getBookmark(id))) as EditableHandle;
+        case "genericMeasure":
+          return (await q(`GetMeasure ${id}`, () => doc.getMeasure(id))) as EditableHandle;
+        case "genericDimension":
+          return (await q(`GetDimension ${id}`, () => doc.getDimension(id))) as EditableHandle;
+        case "genericVariable":
+          return (await q(`GetVariableById ${id}`, () => doc.getVariableById(id))) as EditableHandle;
+        default:
+          return (await q(`GetObject ${id}`, () => doc.getObject(id))) as EditableHandle;
+      }
+    } catch (e) {
+      if (e instanceof QlikApiError && e.kind === "not-found") return undefined;
+      throw e;
+    }
+  };
+
+  return {
+    async listObjects() {
+      const infos = await q("GetAllInfos", () => doc.getAllInfos());
+      return infos.filter((i) => typeof i.qId === "string").map((i) => ({ id: i.qId as string, type: String(i.qType ?? "") }));
+    },
+
+    readObjects: () => readObjects(doc, { concurrency: 8, call: q, isNotFound: (e) => e instanceof QlikApiError && e.kind === "not-found" }),
+
+    async upsertObject(obj) {
+      const tree = rec(obj.propertyTree);
+      const qProperty = rec(tree.qProperty);
+      const existing = await open(obj.id, obj.genericType);
+      if (existing) {
+        if (obj.genericType === "genericObject" && existing.setFullPropertyTree) {
+          const set = existing.setFullPropertyTree.bind(existing);
+          await q(`SetFullPropertyTree ${obj.id}`, () => set(obj.propertyTree));
+        } else {
+          await q(`SetProperties ${obj.id}`, () => existing.setProperties(qProperty));
+        }
+        return { id: obj.id, created: false };
+      }
+      const props = { ...qProperty, qInfo: { ...rec(qProperty.qInfo), qId: obj.id, qType: obj.type } };
+      let created: EditableHandle;
+      switch (obj.genericType) {
+        case "genericBookmark":
+          created = (await q(`CreateBookmark ${obj.id}`, () => doc.createBookmark(props))) as EditableHandle;
+          break;
+        case "genericMeasure":
+          created = (await q(`CreateMeasure ${obj.id}`, () => doc.createMeasure(props))) as EditableHandle;
+          break;
+        case "genericDimension":
+          created = (await q(`CreateDimension ${obj.id}`, () => doc.createDimension(props))) as EditableHandle;
+          break;
+        case "genericVariable":
+          created = (await q(`CreateVariableEx ${obj.id}`, () => doc.createVariableEx(props))) as EditableHandle;
+          break;
+        default: {
+          // Create the parent alone, then SetFullPropertyTree recreates the children.
+          created = (await q(`CreateObject ${obj.id}`, () => doc.createObject(props))) as EditableHandle;
+        }
+      }
+      // The engine silently picks another id when the wanted one is taken: read it back.
+      let id = created.id;
+      if (!id) id = str(rec(rec(await q(`GetLayout (new ${obj.id})`, () => created.getLayout())).qInfo).qId);
+      if (!id) throw new QlikApiError({ kind: "permanent", operation: "openApp", host: "", object: label, detail: `created object ${obj.id} has no id` });
+      if (obj.genericType === "genericObject" && created.setFullPropertyTree && Array.isArray(tree.qChildren) && tree.qChildren.length > 0) {
+        const set = created.setFullPropertyTree.bind(created);
+        const newTree = { ...tree, qProperty: { ...props, qInfo: { ...props.qInfo, qId: id } } };
+        await q(`SetFullPropertyTree ${id}`, () => set(newTree));
+      }
+      return { id, created: true };
+    },
+
+    async setState(id, genericType, state) {
+      const h = await open(id, genericType);
+      if (!h) throw new QlikApiError({ kind: "not-found", operation: "openApp", host: "", object: `object ${id} of ${label}` });
+      const layout = rec(await q(`GetLayout ${id}`, () => h.getLayout()));
+      const meta = rec(layout.qMeta);
+      const published = meta.published === true;
+      const approved = meta.approved === true;
+      const step = async (name: "publish" | "unPublish" | "approve" | "unApprove"): Promise<void> => {
+        const f = h[name];
+        if (typeof f !== "function") throw new QlikApiError({ kind: "permanent", operation: "openApp", host: "", object: `object ${id} of ${label}`, detail: `${genericType} has no ${name}` });
+        await q(`${name} ${id}`, () => f.call(h));
+      };
+      for (const name of stateSteps({ published, approved }, state)) await step(name);
+    },
+
+    async destroyObject(id, genericType) {
+      switch (genericType) {
+        case "genericBookmark":
+          await q(`DestroyBookmark ${id}`, () => doc.destroyBookmark(id));
+          break;
+        case "genericMeasure":
+          await q(`DestroyMeasure ${id}`, () => doc.destroyMeasure(id));
+          break;
+        case "genericDimension":
+          await q(`DestroyDimension ${id}`, () => doc.destroyDimension(id));
+          break;
+        case "genericVariable":
+          await q(`DestroyVariableById ${id}`, () => doc.destroyVariableById(id));
+          break;
+        default:
+          await q(`DestroyObject ${id}`, () => doc.destroyObject(id));
+      }
+    },
+
+    save: () => q("DoSave", () => doc.doSave()),
+  };
+}
