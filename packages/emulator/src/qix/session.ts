@@ -156,7 +156,10 @@ export class Session {
     const close: number[] = [];
     for (const [handle, ref] of this.handles) {
       if (ref.kind === "Global") continue;
-      if (!ref.session && removed.has(ref.id)) {
+      // Removed objects, and objects this caller can no longer see (unpublished by their
+      // owner), lose their handles: the client drops its cached API for them.
+      const gone = !ref.session && ref.kind !== "Doc" && (removed.has(ref.id) || !this.stillVisible(doc, ref.id));
+      if (gone) {
         close.push(handle);
         this.handles.delete(handle);
         this.handleByKey.delete(`${ref.kind}:${ref.id}`);
@@ -165,6 +168,11 @@ export class Session {
       }
     }
     return { change, close };
+  }
+
+  private stillVisible(doc: LoadedDoc, id: string): boolean {
+    const l = doc.locate(id);
+    return !!l && doc.canSee(this.who, l);
   }
 
   /** The ObjectInterface for an object, reusing the session's handle for it. */
