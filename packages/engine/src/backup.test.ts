@@ -141,7 +141,7 @@ describe("backup", () => {
       title: "Q3 review (final)",
       details: ["title", "2 charts changed"],
     });
-    expect(diff.changes[0]!.summary).toBe("sheet 'Q3 review (final)' of auth0|jane in app 'Sales': title and 2 charts changed");
+    expect(diff.changes[0]!.summary).toBe("sheet 'Q3 review (final)' of auth0|jane (Jane Doe) in app 'Sales': title and 2 charts changed");
   });
 
   it("a non-bot caller records a coverage gap and warns", async () => {

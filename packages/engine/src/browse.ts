@@ -22,6 +22,10 @@ export interface BrowseEntry {
   /** Human name from meta, when there is one. */
   label?: string;
   size?: number;
+  /** Owner's name (from the snapshot's users), when the entry has an owner. */
+  ownerName?: string;
+  /** Space's name (from the snapshot's spaces), when the entry lives in a space. */
+  spaceName?: string;
   meta: Record<string, unknown>;
 }
 
@@ -74,14 +78,43 @@ function kindOf(parents: string[], entry: TreeEntry): string {
   return "file";
 }
 
-function toBrowseEntry(parents: string[], e: TreeEntry): BrowseEntry {
+/** Names of users (by id and subject) and spaces (by id), read from the snapshot once. */
+interface Names {
+  users: Map<string, string>;
+  spaces: Map<string, string>;
+}
+
+async function loadNames(repo: SnapshotRepository, root: TreeEntry[]): Promise<Names> {
+  const names: Names = { users: new Map(), spaces: new Map() };
+  for (const [key, map] of [
+    [PATHS.users, names.users],
+    [PATHS.spaces, names.spaces],
+  ] as const) {
+    const entry = root.find((e) => e.name === key);
+    if (entry?.type !== "tree") continue;
+    for (const e of (await repo.loadTree(entry.subtree)).entries) {
+      const name = e.meta?.name;
+      if (typeof name !== "string" || !name) continue;
+      if (typeof e.meta?.id === "string") map.set(e.meta.id, name);
+      if (typeof e.meta?.subject === "string") map.set(e.meta.subject, name);
+    }
+  }
+  return names;
+}
+
+function toBrowseEntry(parents: string[], e: TreeEntry, names?: Names): BrowseEntry {
   const label = labelOf(e.meta);
+  const owner = e.meta?.ownerSubject ?? e.meta?.ownerId;
+  const ownerName = typeof owner === "string" ? names?.users.get(owner) : undefined;
+  const spaceName = typeof e.meta?.spaceId === "string" ? names?.spaces.get(e.meta.spaceId) : undefined;
   return {
     name: e.name,
     type: e.type,
     kind: kindOf(parents, e),
     ...(label !== undefined ? { label } : {}),
     ...(e.type === "blob" ? { size: e.blob.size } : {}),
+    ...(ownerName !== undefined ? { ownerName } : {}),
+    ...(spaceName !== undefined ? { spaceName } : {}),
     meta: e.meta ?? {},
   };
 }
@@ -105,6 +138,7 @@ export function matchSegment(entries: TreeEntry[], segment: string): TreeEntry |
 export async function browseSnapshot(repo: SnapshotRepository, snapshot: Snapshot, path = ""): Promise<BrowseResult> {
   const segments = path.split("/").filter((s) => s !== "" && s !== ".");
   let tree = await repo.loadTree(snapshot.tree);
+  const names = await loadNames(repo, tree.entries);
   const parents: string[] = [];
   let kind = "snapshot";
   for (let i = 0; i < segments.length; i++) {
@@ -119,10 +153,10 @@ export async function browseSnapshot(repo: SnapshotRepository, snapshot: Snapsho
     kind = kindOf(parents, entry);
     if (entry.type === "blob") {
       if (i !== segments.length - 1) throw new BrowsePathError(`'${entry.name}' under ${here} is a file, not a folder`, path);
-      return { path: [...parents, entry.name].join("/"), kind, entries: [toBrowseEntry(parents, entry)] };
+      return { path: [...parents, entry.name].join("/"), kind, entries: [toBrowseEntry(parents, entry, names)] };
     }
     parents.push(entry.name);
     tree = await repo.loadTree(entry.subtree);
   }
-  return { path: parents.join("/"), kind, entries: tree.entries.map((e) => toBrowseEntry(parents, e)) };
+  return { path: parents.join("/"), kind, entries: tree.entries.map((e) => toBrowseEntry(parents, e, names)) };
 }

@@ -55,6 +55,8 @@ export interface DiffChange {
   title?: string;
   /** Owner subject for objects, owner id for apps. */
   owner?: string;
+  /** The owner's name, from the snapshot's users. */
+  ownerName?: string;
   /** What changed, e.g. ["title", "2 charts changed"]. Empty for added/removed. */
   details: string[];
   /** One line for people. */
@@ -240,7 +242,7 @@ function quote(title: string | undefined): string {
 
 export function summarize(change: Omit<DiffChange, "summary">): string {
   const where = change.appName !== undefined ? ` in app '${change.appName}'` : "";
-  const owner = change.owner ? ` of ${change.owner}` : "";
+  const owner = change.owner ? ` of ${change.owner}${change.ownerName ? ` (${change.ownerName})` : ""}` : "";
   const what =
     change.layer === "objects"
       ? `${change.type ?? "object"}${quote(change.title)}${owner}${where}`
@@ -270,6 +272,8 @@ export async function diffSnapshots(repo: SnapshotRepository, from: Snapshot, to
       if (title !== undefined) base.title = title;
       const owner = str(meta.ownerSubject) ?? str(meta.ownerId);
       if (owner) base.owner = owner;
+      const ownerName = ownerNameOf(b, owner) ?? ownerNameOf(a, owner);
+      if (ownerName) base.ownerName = ownerName;
       if (c.kind === "changed") {
         const [x, y] = await Promise.all([
           repo.readJson<ObjectRecord>((c.before as IndexedBlob).blob),
@@ -298,6 +302,15 @@ export async function diffSnapshots(repo: SnapshotRepository, from: Snapshot, to
   const counts = { added: 0, removed: 0, changed: 0 };
   for (const c of changes) counts[c.kind]++;
   return { from: { id: from.id, time: from.time }, to: { id: to.id, time: to.time }, changes, counts };
+}
+
+/** A user's name by id or subject, from a snapshot's users. */
+function ownerNameOf(index: SnapshotIndex, owner: string | undefined): string | undefined {
+  if (!owner) return undefined;
+  for (const u of index.users.values()) {
+    if (u.id === owner || u.meta.subject === owner) return str(u.meta.name);
+  }
+  return undefined;
 }
 
 function describeMetaChange(before: Record<string, unknown>, after: Record<string, unknown>): string[] {

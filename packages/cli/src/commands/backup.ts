@@ -59,6 +59,8 @@ export interface RunBackupInput {
   opts: BackupCommandOptions;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WriteStream | NodeJS.WritableStream;
+  /** Print the summary table after the run (default true). */
+  summary?: boolean;
   /** Receives every event too (the demo uses it). */
   onEvent?: (event: BackupEvent) => void;
 }
@@ -70,7 +72,15 @@ export async function runBackup(input: RunBackupInput): Promise<{ snapshot: Snap
   const stderr = input.stderr ?? process.stderr;
   const mode = renderModeFor({ json: opts.json }, stderr as NodeJS.WriteStream);
   const render = createBackupRenderer(mode, stdout, stderr);
-  const client = createTenantClient({ host: connection.host, auth: connection.auth });
+  // Objects the connector could not read arrive as events; the engine records them as skipped.
+  const skipped = new Map<string, { objectId: string; objectType: string; reason: string }[]>();
+  const client = createTenantClient({
+    host: connection.host,
+    auth: connection.auth,
+    onEvent: (e) => {
+      if (e.type === "object-skipped") skipped.set(e.appId, [...(skipped.get(e.appId) ?? []), e]);
+    },
+  });
   let result: { snapshot: Snapshot; manifest: Manifest };
   try {
     if (mode !== "json") stderr.write(`backing up ${connection.host}${connection.name ? ` (${connection.name})` : ""}\n`);
@@ -80,6 +90,7 @@ export async function runBackup(input: RunBackupInput): Promise<{ snapshot: Snap
       full: opts.full ?? false,
       withData: opts.withData ?? false,
       tags: [...connection.tags, ...(opts.tag ?? [])],
+      skippedObjects: (appId) => skipped.get(appId) ?? [],
       onEvent: (event) => {
         render(event);
         input.onEvent?.(event);
@@ -95,7 +106,7 @@ export async function runBackup(input: RunBackupInput): Promise<{ snapshot: Snap
   const { snapshot, manifest } = result;
   if (mode === "json") {
     writeJsonLine(stdout, { type: "manifest", snapshot, manifest });
-  } else {
+  } else if (input.summary !== false) {
     stdout.write(renderManifest(manifest, snapshot, { items: false }));
   }
   if (snapshot.partial) {

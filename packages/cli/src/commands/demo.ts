@@ -90,9 +90,10 @@ export async function runDemo(opts: DemoOptions = {}, io: DemoIo = { stdout: pro
     };
 
     step(3, "Backing up the sandbox as an OAuth private-content bot (lifeboat backup)");
-    const first = await runBackup({ connection, repo, opts: {}, stdout: io.stdout, stderr: io.stderr });
+    const first = await runBackup({ connection, repo, opts: {}, stdout: io.stdout, stderr: io.stderr, summary: false });
 
-    step(4, `What snapshot ${first.snapshot.id.slice(0, 12)} holds (lifeboat ls)`);
+    step(4, `The manifest (lifeboat show ${first.snapshot.id.slice(0, 12)}) and what the snapshot holds (lifeboat ls)`);
+    out(renderManifest(first.manifest, first.snapshot, { items: true }) + "\n");
     out(renderBrowse(await browseSnapshot(repo, first.snapshot, "")));
     const apps = await browseSnapshot(repo, first.snapshot, "apps");
     out("\n" + renderBrowse(apps));
@@ -119,8 +120,7 @@ export async function runDemo(opts: DemoOptions = {}, io: DemoIo = { stdout: pro
     step(7, `What changed (lifeboat diff ${first.snapshot.id.slice(0, 12)} ${second.snapshot.id.slice(0, 12)})`);
     out(renderDiff(await diffSnapshots(repo, first.snapshot, second.snapshot)));
 
-    out(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Full manifest: 'lifeboat show SNAPSHOT' (shown here for the second run):\n\n`);
-    out(renderManifest(second.manifest, second.snapshot, { items: true }));
+    out(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
   } finally {
     await repo?.close();
     await emu.close();

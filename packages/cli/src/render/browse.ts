@@ -5,12 +5,13 @@ import { clean, formatBytes, table } from "./table.ts";
 function details(e: BrowseEntry): string {
   const m = e.meta;
   const parts: string[] = [];
-  if (typeof m.ownerSubject === "string") parts.push(`owner ${m.ownerSubject}`);
-  else if (typeof m.ownerId === "string") parts.push(`owner ${m.ownerId}`);
+  const owner = typeof m.ownerSubject === "string" ? m.ownerSubject : typeof m.ownerId === "string" ? m.ownerId : undefined;
+  if (owner) parts.push(e.ownerName ? `owner ${clean(e.ownerName, 30)} (${owner})` : `owner ${owner}`);
   if (m.approved === true) parts.push("approved");
   else if (m.published === true) parts.push("published");
   else if (m.approved === false && m.published === false) parts.push("private");
-  if (typeof m.spaceType === "string") parts.push(`${m.spaceType} space${typeof m.spaceId === "string" ? ` ${m.spaceId}` : ""}`);
+  if (typeof m.spaceType === "string")
+    parts.push(`${m.spaceType} space${e.spaceName ? ` '${clean(e.spaceName, 30)}'` : typeof m.spaceId === "string" ? ` ${m.spaceId}` : ""}`);
   if (typeof m.type === "string" && e.kind === "space") parts.push(m.type);
   if (typeof m.objects === "number") parts.push(`${m.objects} objects`);
   if (typeof m.count === "number") parts.push(`${m.count} entries`);

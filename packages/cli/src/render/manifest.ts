@@ -42,7 +42,7 @@ export function renderManifest(manifest: Manifest, snapshot?: Snapshot, opts: { 
       );
     }
   }
-  if (manifest.apiCalls !== undefined) text += `\nAPI calls: ${JSON.stringify(manifest.apiCalls)}\n`;
+  if (manifest.apiCalls !== undefined) text += `\nAPI calls: ${formatApiCalls(manifest.apiCalls)}\n`;
   const needs = manifest.restoreNeeds.filter((n) => n.reenter.length > 0);
   text += needs.length
     ? `\na restore will need re-entered: ${needs.map((n) => `${n.layer}: ${n.reenter.join(", ")}`).join("; ")}\n`
@@ -57,4 +57,21 @@ export function renderDiff(diff: SnapshotDiff): string {
   for (const c of diff.changes) text += `${sign[c.kind]} ${clean(c.summary, 400)}\n`;
   text += `${diff.counts.added} added, ${diff.counts.removed} removed, ${diff.counts.changed} changed\n`;
   return text;
+}
+
+/** "tier 1: 60, tier 2: 12; QIX: 12 sessions, 312 calls; 0 retries, 0 rate-limited" — or the raw JSON. */
+export function formatApiCalls(stats: unknown): string {
+  if (!stats || typeof stats !== "object") return JSON.stringify(stats);
+  const s = stats as Record<string, unknown>;
+  const tiers = s.callsPerTier;
+  if (!tiers || typeof tiers !== "object") return JSON.stringify(stats);
+  const parts = [
+    Object.entries(tiers as Record<string, number>)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([tier, n]) => `${/^\d+$/.test(tier) ? `tier ${tier}` : tier}: ${n}`)
+      .join(", ") || "no REST calls",
+  ];
+  if (typeof s.qixSessions === "number") parts.push(`QIX: ${s.qixSessions} sessions, ${s.qixCalls ?? 0} calls`);
+  if (typeof s.retries === "number") parts.push(`${s.retries} retries, ${s.rateLimited ?? 0} rate-limited (429) answers, waited ${formatDuration(Math.round(Number(s.throttledMs ?? 0)))}`);
+  return parts.join("; ");
 }
