@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 // suites live in e2e/. Both run in CI through `npm test`.
 export default defineConfig({
   test: {
+    // In CI a JSON report is written too, so .ci/run can print one plain summary line.
+    reporters: process.env.CI ? ["default", ["json", { outputFile: ".tmp/vitest-report.json" }]] : ["default"],
     projects: [
       {
         test: {
