@@ -338,25 +338,30 @@ describe("app-level and master items", () => {
     expect(await doc.applyBookmark("bm-new")).toBe(true);
     expect(await doc.destroyBookmark("bm-new")).toBe(true);
 
-    const m = await doc.getMeasure("meas1");
+    // master items and variables are base (library) content: edited by the app owner or a bot
+    await expect(doc.destroyMeasure("meas1")).rejects.toMatchObject({ code: 5 });
+    const owner = await docFor("owner");
+    const m = await owner.getMeasure("meas1");
     expect((await m.getMeasure()).qDef).toBe("Sum(Amount)");
     expect((await m.getLayout()).qMeasure.qLabel).toBe("Revenue");
-    const newM = await doc.createMeasure({ qInfo: { qType: "measure" }, qMeasure: { qDef: "Count(x)" }, qMetaDef: { title: "N" } });
-    expect(await doc.destroyMeasure(newM.id)).toBe(true);
+    const newM = await owner.createMeasure({ qMeasure: { qDef: "Count(x)" }, qMetaDef: { title: "N" } });
+    expect((await newM.getLayout()).qMeta).toMatchObject({ approved: true, published: true, owner: "auth0|owner" });
+    expect((await newM.getInfo()).qType).toBe("measure");
+    expect(await owner.destroyMeasure(newM.id)).toBe(true);
 
-    const d = await doc.getDimension("dim1");
+    const d = await owner.getDimension("dim1");
     expect((await d.getDimension()).qFieldDefs).toEqual(["Region"]);
-    const newD = await doc.createDimension({ qInfo: { qType: "dimension" }, qDim: { qFieldDefs: ["X"] }, qMetaDef: { title: "X" } });
-    expect(await doc.destroyDimension(newD.id)).toBe(true);
+    const newD = await owner.createDimension({ qInfo: { qType: "dimension" }, qDim: { qFieldDefs: ["X"] }, qMetaDef: { title: "X" } });
+    expect(await owner.destroyDimension(newD.id)).toBe(true);
 
-    const v = await doc.getVariableByName("vThreshold");
+    const v = await owner.getVariableByName("vThreshold");
     expect((await v.getLayout()).qText).toBe("100");
     expect((await v.getLayout()).qNum).toBe(100);
-    const v2 = await doc.createVariableEx({ qInfo: { qType: "variable" }, qName: "vNew", qDefinition: "='a'" });
+    const v2 = await owner.createVariableEx({ qInfo: { qType: "variable" }, qName: "vNew", qDefinition: "='a'" });
     expect((await doc.getVariableById(v2.id)).id).toBe(v2.id);
-    await expect(doc.createVariableEx({ qInfo: { qType: "variable" }, qName: "vNew", qDefinition: "1" })).rejects.toMatchObject({ code: 3 });
-    expect(await doc.destroyVariableById(v2.id)).toBe(true);
-    await expect(doc.getVariableByName("vNew")).rejects.toMatchObject({ code: 2 });
+    await expect(owner.createVariableEx({ qInfo: { qType: "variable" }, qName: "vNew", qDefinition: "1" })).rejects.toMatchObject({ code: 3 });
+    expect(await owner.destroyVariableById(v2.id)).toBe(true);
+    await expect(owner.getVariableByName("vNew")).rejects.toMatchObject({ code: 2 });
   });
 });
 

@@ -269,11 +269,31 @@ function setProps(s: Session, obj: AppObject, prop: Record<string, unknown>): vo
   s.touch(obj);
 }
 
-function createPersisted(s: Session, genericType: GenericType, prop: Record<string, unknown>): Result {
+/**
+ * Library content — master measures, dimensions and visualizations, and variables — is app
+ * content everyone who opens the app sees, not a user's private content: it is created as
+ * base (approved and published). Sheets, stories and bookmarks start private to their creator.
+ */
+function isLibraryContent(genericType: GenericType, qType: string): boolean {
+  return genericType === "genericMeasure" || genericType === "genericDimension" || genericType === "genericVariable" || qType === "masterobject";
+}
+
+const DEFAULT_TYPE: Partial<Record<GenericType, string>> = {
+  genericBookmark: "bookmark",
+  genericMeasure: "measure",
+  genericDimension: "dimension",
+  genericVariable: "variable",
+};
+
+function createPersisted(s: Session, genericType: GenericType, given: Record<string, unknown>): Result {
   const doc = s.requireDoc();
-  requireType(prop, "qProp");
+  const fallback = DEFAULT_TYPE[genericType];
+  const givenInfo = (given.qInfo ?? {}) as Record<string, unknown>;
+  const prop = fallback && givenInfo.qType === undefined ? { ...given, qInfo: { ...givenInfo, qType: fallback } } : given;
+  const qType = requireType(prop, "qProp");
   const id = doc.freeId(requestedId(prop), (x) => s.sessionObjects.has(x));
-  const obj = doc.newObject({ id, genericType, properties: prop, ownerId: s.who.user.id, now: s.now() });
+  const library = isLibraryContent(genericType, qType);
+  const obj = doc.newObject({ id, genericType, properties: prop, ownerId: s.who.user.id, now: s.now(), approved: library, published: library });
   doc.add(obj);
   s.changed.add(id);
   return { qInfo: info(obj), qReturn: s.objectInterface(KIND_OF[genericType], obj) };
@@ -701,8 +721,7 @@ const DOC: Record<string, MethodDef> = {
       if (typeof name !== "string" || name === "") throw new QixError(ErrorCode.INVALID_PARAMETERS, "qName is mandatory", "qProp.qName");
       const taken = s.requireDoc().all().some((l) => l.obj.genericType === "genericVariable" && l.obj.properties.qName === name);
       if (taken) throw new QixError(ErrorCode.ALREADY_EXISTS, "Variable already exists", name);
-      const qInfo = { qType: "variable", ...((prop.qInfo ?? {}) as object) };
-      return createPersisted(s, "genericVariable", { ...prop, qInfo });
+      return createPersisted(s, "genericVariable", prop);
     },
   },
   DestroyVariableById: destroy("genericVariable"),
