@@ -30,3 +30,14 @@ export {
   type RepositoryEvent,
 } from "./repository.ts";
 export { createTestRepository, reopenTestRepository, TEST_KDF, TEST_PASSWORD, TEST_CHUNKER } from "./testing.ts";
+export { verifyRepository, type ProblemKind, type VerifyOptions, type VerifyProblem, type VerifyReport } from "./verify.ts";
+export {
+  planRetention,
+  parseDuration,
+  isEmptyPolicy,
+  type RetentionDecision,
+  type RetentionGroup,
+  type RetentionPlan,
+  type RetentionPolicy,
+} from "./retention.ts";
+export { forget, prune, type ForgetResult, type PruneOptions, type PruneReport } from "./prune.ts";

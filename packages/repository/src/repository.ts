@@ -240,6 +240,11 @@ export class Repository implements SnapshotRepository {
     return this.masterKey.encrypt;
   }
 
+  /** @internal the MAC key (chunk ids), for verify in this package. */
+  get macKey(): Buffer {
+    return this.masterKey.mac;
+  }
+
   emit(e: RepositoryEvent): void {
     this.opts.onEvent?.(e);
   }
@@ -293,6 +298,12 @@ export class Repository implements SnapshotRepository {
         this.emit({ type: "warning", message: `${err.message} — run 'lifeboat verify'`, file: `index/${f.name}` });
       }
     });
+  }
+
+  /** Forgets what is loaded and reads every index file again (after prune rewrote them). */
+  async reloadIndex(): Promise<void> {
+    this.index.clear();
+    await this.loadIndex();
   }
 
   async readIndexFile(name: string): Promise<IndexFile> {
@@ -602,7 +613,8 @@ export class Repository implements SnapshotRepository {
     } finally {
       this.closed = true;
       await this.releaseLock();
-      await this.backend.close();
+      if (!this.opts.backend) await this.backend.close(); // only a backend we created from a URL
+
     }
   }
 }

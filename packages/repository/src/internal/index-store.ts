@@ -48,6 +48,12 @@ export class MasterIndex {
     if (indexFile) known.indexFiles.add(indexFile);
   }
 
+  clear(): void {
+    this.byKey.clear();
+    this.packs.clear();
+    this.files.clear();
+  }
+
   get(type: EntryType, id: string): Location | undefined {
     return this.byKey.get(entryKey(type, id));
   }
