@@ -234,7 +234,13 @@ export class LoadedDoc {
     for (const [id, obj] of this.objects) {
       const saved = clone(obj);
       const persistedOwner = this.app.objects[id]?.ownerId;
-      if (persistedOwner !== undefined) saved.ownerId = persistedOwner;
+      if (persistedOwner !== undefined && persistedOwner !== saved.ownerId) {
+        const own = (o: AppObject): void => {
+          o.ownerId = persistedOwner;
+          o.children.forEach(own);
+        };
+        own(saved);
+      }
       objects[id] = saved;
     }
     this.app.objects = objects;
@@ -250,8 +256,9 @@ export class LoadedDoc {
     }
     this.app.name = this.title;
     this.app.modifiedDate = now;
-    // What was saved is now the baseline; keep owners the working copy shows in step.
-    for (const [id, obj] of this.objects) obj.ownerId = objects[id]?.ownerId ?? obj.ownerId;
+    // What was saved is now the baseline: the working copy continues from a copy of it.
+    this.objects = new Map(Object.entries(clone(objects)));
+    this.reindex();
     this.modified = false;
   }
 }
