@@ -95,7 +95,7 @@ export function registerSpaces(app: RestApp, { tenant, rt }: RouteDeps): void {
       links,
     });
   });
-  app.get("/api/v1/spaces/types", (c) => c.json({ data: ["shared", "managed", "data"].map((name) => ({ name, links: { self: { href: `${baseUrl(c)}/api/v1/spaces/types` } } })) }));
+  app.get("/api/v1/spaces/types", (c) => c.json({ data: ["shared", "managed", "data"] }));
   app.get("/api/v1/spaces/:spaceId", (c) => c.json(spaceJson(c, tenant, spaceFor(c, c.req.param("spaceId")))));
   app.post("/api/v1/spaces", async (c) => {
     const body = await readJson(c);
