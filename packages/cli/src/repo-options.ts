@@ -5,7 +5,7 @@
  *   password:   --password-file, else LIFEBOAT_PASSWORD; --insecure-no-password for none
  */
 import { readFile } from "node:fs/promises";
-import { openRepository, initRepository, type OpenOptions, type Repository } from "@lifeboat/repository";
+import { openRepository, initRepository, type OpenOptions, type Repository, type RepositoryEvent } from "@lifeboat/repository";
 import type { Command } from "commander";
 import { EXIT, UserError } from "./errors.ts";
 
@@ -54,10 +54,19 @@ export async function resolveRepoOptions(
 
 /** Opens the repository named by the command's options. The caller closes it. */
 export async function openRepoFromOptions(opts: Record<string, unknown>, extra: Partial<OpenOptions> = {}): Promise<Repository> {
-  return openRepository({ ...(await resolveRepoOptions(opts)), ...extra });
+  return openRepository({ ...(await resolveRepoOptions(opts)), onEvent: renderRepositoryEvent, ...extra });
+}
+
+/** Repository warnings (damaged files skipped, stale locks removed) go to stderr. */
+export function renderRepositoryEvent(e: RepositoryEvent): void {
+  if (e.type === "warning") process.stderr.write(`lifeboat: warning: ${e.message}\n`);
+  else if (e.type === "stale-lock-removed") {
+    const who = e.lock ? `${e.lock.purpose} (PID ${e.lock.pid} on ${e.lock.hostname})` : "an unreadable lock";
+    process.stderr.write(`lifeboat: removed stale lock of ${who}: ${e.reason}\n`);
+  }
 }
 
 /** Creates a repository at the location named by the command's options. */
 export async function initRepoFromOptions(opts: Record<string, unknown>, extra: Partial<OpenOptions> = {}): Promise<Repository> {
-  return initRepository({ ...(await resolveRepoOptions(opts)), ...extra });
+  return initRepository({ ...(await resolveRepoOptions(opts)), onEvent: renderRepositoryEvent, ...extra });
 }

@@ -4,6 +4,14 @@ import { register as demo } from "./demo.ts";
 import { register as diff } from "./diff.ts";
 import { register as show } from "./show.ts";
 import { register as sandbox } from "./sandbox.ts";
+import { register as init } from "./init.ts";
+import { register as snapshots } from "./snapshots.ts";
+import { register as ls } from "./ls.ts";
+import { register as cat } from "./cat.ts";
+import { register as verify } from "./verify.ts";
+import { register as forget } from "./forget.ts";
+import { register as prune } from "./prune.ts";
+import { register as key } from "./key.ts";
 
 /** Every command's `register`; add one line per command module. */
 export const commands: ((program: Command) => void)[] = [
@@ -12,4 +20,12 @@ export const commands: ((program: Command) => void)[] = [
   diff,
   demo,
   sandbox,
+  init,
+  snapshots,
+  ls,
+  cat,
+  verify,
+  forget,
+  prune,
+  key,
 ];

@@ -1,0 +1,42 @@
+/** `lifeboat verify [--read-data]`: check the repository; exit code 4 when anything is damaged. */
+import { verifyRepository, type VerifyReport } from "@lifeboat/repository";
+import type { Command } from "commander";
+import { EXIT } from "../errors.ts";
+import { writeJson } from "../render/json.ts";
+import { formatBytes } from "../render/table.ts";
+import { addRepoOptions, openRepoFromOptions } from "../repo-options.ts";
+
+export function renderVerifyReport(r: VerifyReport): string {
+  const c = r.checked;
+  let text = `checked ${c.keys} key file(s), ${c.indexFiles} index file(s), ${c.packs} pack(s), ${c.snapshots} snapshot(s), ${c.trees} tree(s), ${c.blobs} blob(s)`;
+  text += r.readData ? `, read ${formatBytes(c.bytesRead)}\n` : " (structure only; --read-data reads every byte)\n";
+  for (const n of r.notes) text += `note: ${n}\n`;
+  if (r.ok) return text + "no problems found\n";
+  text += `\n${r.problems.length} problem(s):\n`;
+  for (const p of r.problems) text += `  ${p.kind}: ${[p.file, p.object].filter(Boolean).join(" ")}: ${p.message}\n`;
+  text += r.affectedSnapshots.length
+    ? `\nsnapshots affected (cannot be restored completely):\n${r.affectedSnapshots.map((s) => `  ${s}\n`).join("")}`
+    : "\nno snapshot is affected\n";
+  return text;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("verify")
+    .description("check the repository's structure; with --read-data read and check every byte (exit code 4 on damage)")
+    .option("--read-data", "read every pack and check every byte")
+    .option("--json", "print the report as JSON");
+  addRepoOptions(cmd);
+  cmd.action(async (opts: { readData?: boolean; json?: boolean } & Record<string, unknown>) => {
+    const repo = await openRepoFromOptions(opts, { autoLock: "none" });
+    try {
+      await repo.acquireLock("shared", "verify");
+      const report = await verifyRepository(repo, { readData: opts.readData === true });
+      if (opts.json) writeJson(process.stdout, report);
+      else process.stdout.write(renderVerifyReport(report));
+      if (!report.ok) process.exitCode = EXIT.damaged;
+    } finally {
+      await repo.close();
+    }
+  });
+}
