@@ -269,7 +269,7 @@ export function readPointer(value: unknown, pointer: string): unknown {
   let cur: unknown = value;
   for (const raw of pointer.replace(/^\//, "").split("/")) {
     const key = raw.replace(/~1/g, "/").replace(/~0/g, "~");
-    if (typeof cur !== "object" || cur === null) return undefined;
+    if (typeof cur !== "object" || cur === null || !Object.hasOwn(cur, key)) return undefined;
     cur = (cur as Record<string, unknown>)[key];
   }
   return cur;

@@ -186,6 +186,22 @@ describe("objects", () => {
     expect((await sheet.getChildInfos()).map((i: AnyDoc) => i.qId)).toEqual(["alice-chart-1", "alice-chart-2"]);
   });
 
+  it("ApplyPatches edits properties; a path into the prototype is refused", async () => {
+    const doc = await docFor("alice");
+    const sheet = await doc.getObject("alice-private");
+    await sheet.applyPatches([
+      { qOp: "replace", qPath: "/qMetaDef/title", qValue: JSON.stringify("Patched") },
+      { qOp: "add", qPath: "/custom/flag", qValue: "true" },
+      { qOp: "remove", qPath: "/rank" },
+    ]);
+    const props = await sheet.getProperties();
+    expect(props.qMetaDef.title).toBe("Patched");
+    expect(props.custom).toEqual({ flag: true });
+    expect(props).not.toHaveProperty("rank");
+    await expect(sheet.applyPatches([{ qOp: "add", qPath: "/__proto__/polluted", qValue: "1" }])).rejects.toMatchObject({ code: -32602 });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it("SetProperties is refused on objects the caller may not update", async () => {
     const doc = await docFor("alice");
     const community = await doc.getObject("bob-community");

@@ -393,12 +393,15 @@ interface Patch {
   qValue?: string;
 }
 
+const UNSAFE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
 function applyPatches(target: Record<string, unknown>, patches: unknown[]): Record<string, unknown> {
   const out = clone(target);
   for (const raw of patches) {
     const p = raw as Patch;
     if (typeof p !== "object" || p === null || typeof p.qPath !== "string" || typeof p.qOp !== "string") throw invalidParams("qPatches");
     const parts = p.qPath.replace(/^\//, "").split("/").map((k) => k.replace(/~1/g, "/").replace(/~0/g, "~"));
+    if (parts.some((k) => UNSAFE_KEYS.has(k))) throw invalidParams("qPatches.qPath");
     const last = parts.pop();
     if (last === undefined || last === "") throw invalidParams("qPatches.qPath");
     let cur: Record<string, unknown> = out;
@@ -488,14 +491,16 @@ function publishing(op: "Publish" | "UnPublish" | "Approve" | "UnApprove"): Meth
 }
 
 /** Methods shared by GenericObject, GenericBookmark, GenericMeasure, GenericDimension, GenericVariable. */
-function commonGeneric(layout: (s: Session, obj: AppObject, located: Located | undefined) => Result): Record<string, MethodDef> {
+function commonGeneric(
+  layout: (s: Session, obj: AppObject, located: Located | undefined) => Result,
+  patchParams: readonly string[] = ["qPatches"],
+): Record<string, MethodDef> {
   return {
     GetLayout: { params: [], run: (s, ref) => {
       const { obj, located } = s.node(ref);
       return { qLayout: layout(s, obj, located) };
     } },
     GetProperties: { params: [], run: (s, ref) => ({ qProp: clone(s.node(ref).obj.properties) }) },
-    GetEffectiveProperties: { params: [], run: (s, ref) => ({ qProp: clone(s.node(ref).obj.properties) }) },
     GetInfo: { params: [], run: (s, ref) => ({ qInfo: info(s.node(ref).obj) }) },
     SetProperties: {
       params: ["qProp"],
@@ -509,12 +514,14 @@ function commonGeneric(layout: (s: Session, obj: AppObject, located: Located | u
       },
     },
     ApplyPatches: {
-      params: ["qPatches", "qSoftPatch"],
+      params: patchParams,
       mutates: true,
       run: (s, ref, p) => {
         const patches = p.array("qPatches");
-        p.boolean("qSoftPatch");
+        const soft = patchParams.includes("qSoftPatch") ? p.boolean("qSoftPatch") : false;
         const { obj, located } = s.node(ref);
+        // Soft patches are session-only in the engine; the emulator accepts and drops them.
+        if (soft) return {};
         s.require(located, "update");
         setProps(s, obj, applyPatches(obj.properties, patches));
         return {};
@@ -855,7 +862,8 @@ const DOC: Record<string, MethodDef> = {
 };
 
 const GENERIC_OBJECT: Record<string, MethodDef> = {
-  ...commonGeneric((s, obj, located) => objectLayout(s.layoutContext, obj, located)),
+  ...commonGeneric((s, obj, located) => objectLayout(s.layoutContext, obj, located), ["qPatches", "qSoftPatch"]),
+  GetEffectiveProperties: { params: [], run: (s, ref) => ({ qProp: clone(s.node(ref).obj.properties) }) },
   GetFullPropertyTree: { params: [], run: (s, ref) => ({ qPropEntry: propertyEntry(s.node(ref).obj) }) },
   SetFullPropertyTree: {
     params: ["qPropEntry"],
@@ -945,8 +953,10 @@ const GENERIC_OBJECT: Record<string, MethodDef> = {
   },
 };
 
+const { GetLinkedObjects: _bl, ...bookmarkCommon } = commonGeneric((s, _obj, l) => bookmarkLayout(s.layoutContext, l!));
+
 const GENERIC_BOOKMARK: Record<string, MethodDef> = {
-  ...commonGeneric((s, _obj, l) => bookmarkLayout(s.layoutContext, l!)),
+  ...bookmarkCommon,
   Apply: { params: [], run: () => ({ qSuccess: true }) },
 };
 
@@ -960,7 +970,8 @@ const GENERIC_DIMENSION: Record<string, MethodDef> = {
   GetDimension: { params: [], run: (s, ref) => ({ qDim: clone(s.node(ref).obj.properties.qDim ?? {}) }) },
 };
 
-const { Publish: _p, UnPublish: _u, Approve: _a, UnApprove: _ua, ...variableCommon } = commonGeneric((s, _obj, l) =>
+// Variables have no owner-facing state in the engine API: no Publish/Approve, no links.
+const { Publish: _p, UnPublish: _u, Approve: _a, UnApprove: _ua, GetLinkedObjects: _vl, ...variableCommon } = commonGeneric((s, _obj, l) =>
   variableLayout(s.layoutContext, l!),
 );
 
@@ -995,9 +1006,11 @@ const METHODS: Record<Kind, Record<string, MethodDef>> = {
   GenericVariable: GENERIC_VARIABLE,
 };
 
-/** Every method the emulated engine answers, by handle type (for docs and tests). */
-export function supportedMethods(): Record<string, string[]> {
-  return Object.fromEntries(Object.entries(METHODS).map(([k, v]) => [k, Object.keys(v).sort()]));
+/** Every method the emulated engine answers, by handle type, with its parameter names in order. */
+export function supportedMethods(): Record<string, Record<string, readonly string[]>> {
+  return Object.fromEntries(
+    Object.entries(METHODS).map(([kind, table]) => [kind, Object.fromEntries(Object.entries(table).map(([name, def]) => [name, def.params]))]),
+  );
 }
 
 export { readPointer };
