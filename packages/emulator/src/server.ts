@@ -254,7 +254,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         now: () => new Date(),
         onPersist: () => persister.changed(),
       });
-      const server = createServer(getRequestListener(app.fetch));
+      // Errors after the response started (e.g. a download cut by fault injection) end the socket quietly.
+      const server = createServer(getRequestListener(app.fetch, { errorHandler: () => undefined }));
       const sockets = new Set<Duplex>();
       server.on("connection", (s) => {
         sockets.add(s);
@@ -265,8 +266,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         socket.on("error", () => undefined);
         const path = (req.url ?? "").split("?")[0] ?? "";
         if (!path.startsWith("/app/")) return rejectUpgrade(socket, 404, "Not Found");
-        if (!qix) return rejectUpgrade(socket, 501, "Not Implemented");
         if (!resolveBearer(tenant, req.headers.authorization)) return rejectUpgrade(socket, 401, "Unauthorized");
+        if (!qix) return rejectUpgrade(socket, 501, "Not Implemented");
         try {
           qix.handleUpgrade(req, socket, head);
         } catch {

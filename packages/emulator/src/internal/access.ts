@@ -44,6 +44,23 @@ export function canOpenApp(who: Identity, app: App): boolean {
   return !!space && spaceRoles(who.tenant, who.user, space).length > 0;
 }
 
+/** Ids of the spaces in which the caller has any role (owner, direct or group assignment). */
+export function memberSpaceIds(who: Identity): Set<string> {
+  const ids = new Set<string>();
+  for (const s of Object.values(who.tenant.spaces)) if (s.ownerId === who.user.id) ids.add(s.id);
+  for (const a of Object.values(who.tenant.assignments)) {
+    if ((a.type === "user" && a.assigneeId === who.user.id) || (a.type === "group" && who.user.groups.includes(a.assigneeId))) ids.add(a.spaceId);
+  }
+  return ids;
+}
+
+/** `canOpenApp` for many apps at once (one pass over the assignments). */
+export function appOpener(who: Identity): (app: App) => boolean {
+  if (who.isPrivateContentBot) return () => true;
+  const spaces = memberSpaceIds(who);
+  return (app) => app.ownerId === who.user.id || (!!app.spaceId && spaces.has(app.spaceId));
+}
+
 const EDIT_ROLES = new Set(["producer", "facilitator", "codeveloper", "publisher", "operator"]);
 const ALL_PRIVILEGES = ["read", "create", "update", "delete", "reload", "import", "publish", "duplicate", "export", "exportdata", "change_owner", "change_space"];
 

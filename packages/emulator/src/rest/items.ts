@@ -1,7 +1,7 @@
 /** The items catalogue (`/api/v1/items`), restricted to apps: item id ≠ app id. */
 import type { App, Tenant } from "../model.ts";
 import { badRequest, notFound } from "../internal/errors.ts";
-import { appPrivileges, canOpenApp } from "../internal/access.ts";
+import { appOpener, appPrivileges, canOpenApp } from "../internal/access.ts";
 import { baseUrl, paginate, parseLimit, who, type Ctx, type RestApp, type RouteDeps } from "./common.ts";
 
 export function itemJson(c: Ctx, tenant: Tenant, app: App): Record<string, unknown> {
@@ -62,7 +62,8 @@ export function registerItems(app: RestApp, { tenant }: RouteDeps): void {
     const limit = parseLimit(c, 10, 100);
     const q = (k: string): string | undefined => c.req.query(k) || undefined;
     const resourceType = q("resourceType");
-    let apps = Object.values(tenant.apps).filter((a) => canOpenApp(who(c), a));
+    const canOpen = appOpener(who(c));
+    let apps = Object.values(tenant.apps).filter(canOpen);
     if (resourceType) {
       const types = resourceType.split(",").map((t) => t.replace(/\[.*\]$/, "").trim());
       if (!types.includes("app")) apps = [];

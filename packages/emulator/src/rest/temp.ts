@@ -178,9 +178,12 @@ export function registerTemp(app: RestApp, { tenant, rt }: RouteDeps): void {
         if (sent + chunk.length > cut) {
           chunk = chunk.subarray(0, Math.max(0, cut - sent));
           if (chunk.length > 0) controller.enqueue(chunk);
-          // Let the partial body reach the socket, then cut the connection.
-          setTimeout(() => socket.destroy(), 20);
-          controller.error(new Error("truncated by fault injection"));
+          // Let the partial body reach the socket, then cut the connection mid-body.
+          await new Promise<void>((resolve) => {
+            socket.once("close", () => resolve());
+            setTimeout(() => socket.destroy(), 20);
+          });
+          controller.close();
           return;
         }
         controller.enqueue(chunk);

@@ -1,0 +1,208 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { EmulatorHandle } from "./server.ts";
+import { startTestEmulator, userApi, userByName } from "./testing.ts";
+import { parseFaultSpec } from "./internal/faults.ts";
+
+const running: EmulatorHandle[] = [];
+async function start(opts: Parameters<typeof startTestEmulator>[0]): Promise<EmulatorHandle> {
+  const emu = await startTestEmulator(opts);
+  running.push(emu);
+  return emu;
+}
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((e) => e.close()));
+});
+
+const get = (emu: { host: string }, path: string, token: string, init: RequestInit = {}) =>
+  fetch(`${emu.host}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) } });
+
+async function inParallel<T>(n: number, width: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < n) {
+        const i = next++;
+        out[i] = await fn(i);
+      }
+    }),
+  );
+  return out;
+}
+
+describe("rate limits", () => {
+  it("answers 429 with an integer Retry-After after 500 Tier-2 calls in the 5-minute window, per tier and per user", async () => {
+    // timeScale 60: the 5-minute window lasts 5 real seconds
+    const emu = await start({ rateLimits: "qlik", timeScale: 60 });
+    const statuses = await inParallel(500, 25, async () => (await get(emu, "/api/v1/spaces/nope", emu.apiKey, { method: "PUT", body: "{}" })).status);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(0);
+    const limited = await get(emu, "/api/v1/spaces/nope", emu.apiKey, { method: "PUT", body: "{}" });
+    expect(limited.status).toBe(429);
+    const retryAfter = limited.headers.get("retry-after")!;
+    expect(retryAfter).toMatch(/^\d+$/);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(Number(retryAfter)).toBeLessThanOrEqual(5);
+    const body = (await limited.json()) as { errors: { code: string; title: string }[] };
+    expect(body.errors[0]).toMatchObject({ code: "HTTP-429", title: "API rate limit reached." });
+    // Tier 1 is counted separately; another user has their own window
+    expect((await get(emu, "/api/v1/users/me", emu.apiKey, { redirect: "manual" })).status).toBe(301);
+    const ben = userByName(emu, "Ben Builder");
+    userApi(emu, ben);
+    expect((await get(emu, "/api/v1/spaces/nope", `test_${ben.id}`, { method: "PUT", body: "{}" })).status).toBe(404);
+    // after Retry-After the tier is open again
+    await new Promise((r) => setTimeout(r, Number(retryAfter) * 1000 + 100));
+    expect((await get(emu, "/api/v1/spaces/nope", emu.apiKey, { method: "PUT", body: "{}" })).status).toBe(404);
+  });
+  it("is off by default", async () => {
+    const emu = await start({});
+    const statuses = await inParallel(150, 25, async () => (await get(emu, "/api/v1/spaces/nope", emu.apiKey, { method: "PUT", body: "{}" })).status);
+    expect(statuses.every((s) => s === 404)).toBe(true);
+  });
+});
+
+describe("faults", () => {
+  it("parses specs and rejects bad ones", () => {
+    expect(parseFaultSpec("rate=0.05,kinds=429+500+503+reset+truncate+expire,seed=7")).toEqual({ rate: 0.05, kinds: ["429", "500", "503", "reset", "truncate", "expire"], seed: "7" });
+    expect(() => parseFaultSpec("rate=2")).toThrow(/rate/);
+    expect(() => parseFaultSpec("kinds=boom")).toThrow(/boom/);
+  });
+  it("injects faults at the configured rate, reproducibly from the seed", async () => {
+    const observe = async (): Promise<number[]> => {
+      const emu = await start({ faults: "rate=0.2,kinds=429+500+503,seed=7" });
+      const statuses: number[] = [];
+      for (let i = 0; i < 400; i++) statuses.push((await get(emu, "/api/v1/users?limit=1", emu.apiKey)).status);
+      return statuses;
+    };
+    const first = await observe();
+    const rate = first.filter((s) => s !== 200).length / first.length;
+    expect(rate).toBeGreaterThan(0.15);
+    expect(rate).toBeLessThan(0.25);
+    expect(new Set(first.filter((s) => s !== 200))).toEqual(new Set([429, 500, 503]));
+    expect(await observe()).toEqual(first);
+  });
+  it("resets connections, truncates downloads and expires temp files", async () => {
+    const emu = await start({});
+    const app = Object.values(emu.state.tenants[0]!.apps).find((a) => a.name === "Customer 360")!;
+    const ex = await get(emu, `/api/v1/apps/${app.id}/export`, emu.apiKey, { method: "POST" });
+    const path = `/api${ex.headers.get("location")}`;
+    emu.setFaults("rate=1,kinds=reset");
+    await expect(get(emu, "/api/v1/users", emu.apiKey)).rejects.toThrow();
+    emu.setFaults("rate=1,kinds=truncate");
+    const res = await get(emu, path, emu.apiKey);
+    const expected = Number(res.headers.get("content-length"));
+    let got = 0;
+    await expect(
+      (async () => {
+        const reader = res.body!.getReader();
+        for (;;) {
+          const r = await reader.read();
+          if (r.done) break;
+          got += r.value.length;
+        }
+      })(),
+    ).rejects.toThrow();
+    expect(got).toBeLessThan(expected);
+    emu.setFaults("rate=1,kinds=expire");
+    expect((await get(emu, path, emu.apiKey)).status).toBe(410);
+    emu.setFaults("");
+    expect((await get(emu, path, emu.apiKey)).status).toBe(200);
+  });
+});
+
+describe("latency", () => {
+  it("delays Tier-1 calls by 150 ms and exports by 1 s + 1 s per 50 MB, divided by timeScale", async () => {
+    const emu = await start({ latency: "realistic", timeScale: 5 });
+    let t = performance.now();
+    await get(emu, "/api/v1/users?limit=1", emu.apiKey);
+    const tier1 = performance.now() - t;
+    expect(tier1).toBeGreaterThanOrEqual(28);
+    expect(tier1).toBeLessThan(150);
+    const app = Object.values(emu.state.tenants[0]!.apps).find((a) => a.name === "Customer 360")!;
+    t = performance.now();
+    await get(emu, `/api/v1/apps/${app.id}/export`, emu.apiKey, { method: "POST" });
+    const exportMs = performance.now() - t;
+    expect(exportMs).toBeGreaterThanOrEqual((300 + 1000) / 5 - 2);
+  });
+});
+
+describe("state, tenants, upgrades", () => {
+  it("persists tenants to --state and loads them on restart", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "lb-emu-"));
+    try {
+      const stateFile = join(dir, "state.json");
+      const a = await startTestEmulator({ stateFile });
+      const created = await get(a, "/api/v1/spaces", a.apiKey, { method: "POST", body: JSON.stringify({ name: "Survives restart", type: "shared" }), headers: { "content-type": "application/json" } });
+      expect(created.status).toBe(201);
+      await a.close();
+      const b = await start({ stateFile, seed: "another seed" });
+      expect(b.apiKey).toBe(a.apiKey);
+      const list = (await (await get(b, "/api/v1/spaces?limit=100", b.apiKey)).json()) as { data: { name: string }[] };
+      expect(list.data.map((s) => s.name)).toContain("Survives restart");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+  it("serves several tenants, each on its own host with its own credentials", async () => {
+    const emu = await start({ tenants: 2 });
+    const [one, two] = emu.tenants;
+    expect(one!.host).not.toBe(two!.host);
+    expect(one!.tenantId).not.toBe(two!.tenantId);
+    expect((await get(two!, "/api/v1/users?limit=1", two!.apiKey)).status).toBe(200);
+    expect((await get(two!, "/api/v1/users?limit=1", one!.apiKey)).status).toBe(401);
+  });
+  it("is deterministic per seed", async () => {
+    const a = await start({ seed: 42 });
+    const b = await start({ seed: 42 });
+    expect(Object.keys(a.state.tenants[0]!.apps)).toEqual(Object.keys(b.state.tenants[0]!.apps));
+    expect(a.apiKey).toBe(b.apiKey);
+  });
+  it("refuses websocket upgrades outside /app/ and without a valid token", async () => {
+    const emu = await start({});
+    const upgrade = (path: string, token?: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${emu.host}${path}`, { headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+        req.on("response", (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("upgrade", (res, socket) => {
+          socket.destroy();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    expect(await upgrade("/elsewhere")).toBe(404);
+    expect(await upgrade("/app/whatever")).toBe(401);
+    expect(await upgrade("/app/whatever", "bad")).toBe(401);
+  });
+});
+
+describe("generated fixture", () => {
+  it("is deterministic and sized as asked", async () => {
+    const emu = await start({ fixture: "generated", apps: 30, objectsPerApp: 7, users: 12, seed: "g" });
+    const t = emu.state.tenants[0]!;
+    expect(Object.keys(t.apps)).toHaveLength(30);
+    expect(Object.values(t.apps).every((a) => Object.keys(a.objects).length === 7)).toBe(true);
+    expect(Object.keys(t.users)).toHaveLength(14);
+    const again = await start({ fixture: "generated", apps: 30, objectsPerApp: 7, users: 12, seed: "g" });
+    expect(Object.keys(again.state.tenants[0]!.apps)).toEqual(Object.keys(t.apps));
+  });
+  it("holds 2,000 apps × 50 objects", async () => {
+    const emu = await start({ fixture: "generated", apps: 2000, objectsPerApp: 50, users: 100, seed: "big" });
+    const t = emu.state.tenants[0]!;
+    expect(Object.keys(t.apps)).toHaveLength(2000);
+    const res = await get(emu, "/api/v1/items?resourceType=app&limit=100", emu.apiKey);
+    expect(res.status).toBe(200);
+  });
+  it("empty has only the admin and the bot", async () => {
+    const emu = await start({ fixture: "empty" });
+    const t = emu.state.tenants[0]!;
+    expect(Object.keys(t.users)).toHaveLength(2);
+    expect(Object.keys(t.apps)).toHaveLength(0);
+  });
+});
