@@ -2,6 +2,7 @@
 import type { Repository, Tree, TreeEntry } from "@lifeboat/repository";
 import type { Command } from "commander";
 import { UserError } from "../errors.ts";
+import { lsBackupSnapshot } from "../render/browse.ts";
 import { writeJson } from "../render/json.ts";
 import { clean, formatBytes, table } from "../render/table.ts";
 import { addRepoOptions, openRepoFromOptions } from "../repo-options.ts";
@@ -33,6 +34,7 @@ export function register(program: Command): void {
     const repo = await openRepoFromOptions(opts, { autoLock: "none" });
     try {
       const snap = await repo.loadSnapshot(id);
+      if (await lsBackupSnapshot(repo, snap, path, opts)) return; // backup snapshots: names from meta
       const { entry, tree } = await resolvePath(repo, snap.tree, path);
       const entries = tree ? tree.entries : [entry!];
       if (opts.json) {

@@ -1,5 +1,7 @@
 /** Text rendering of `browseSnapshot` results (`lifeboat ls SNAPSHOT [path]`). */
-import type { BrowseEntry, BrowseResult } from "@lifeboat/engine";
+import { type BrowseEntry, BrowsePathError, type BrowseResult, browseSnapshot, PATHS } from "@lifeboat/engine";
+import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
+import { UserError } from "../errors.ts";
 import { clean, formatBytes, table } from "./table.ts";
 
 function details(e: BrowseEntry): string {
@@ -31,4 +33,30 @@ export function renderBrowse(result: BrowseResult): string {
       result.entries.map((e) => [clean(e.name + (e.type === "tree" ? "/" : ""), 60), e.kind, clean(e.label ?? "", 50), details(e)]),
     )
   );
+}
+
+/**
+ * `lifeboat ls` for a snapshot written by `lifeboat backup` (its root holds tenant.json):
+ * walks tenant / space / app / object with names from meta; path segments may be ids
+ * or unique names. Returns false for other snapshots, which `ls` lists generically.
+ */
+export async function lsBackupSnapshot(
+  repo: SnapshotRepository,
+  snapshot: Snapshot,
+  path: string,
+  opts: { json?: boolean },
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<boolean> {
+  const root = await repo.loadTree(snapshot.tree);
+  if (!root.entries.some((e) => e.name === PATHS.tenant)) return false;
+  let result: BrowseResult;
+  try {
+    result = await browseSnapshot(repo, snapshot, path);
+  } catch (err) {
+    if (err instanceof BrowsePathError) throw new UserError(err.message);
+    throw err;
+  }
+  if (opts.json) out.write(JSON.stringify({ snapshot: snapshot.id, ...result }, null, 2) + "\n");
+  else out.write(renderBrowse(result));
+  return true;
 }

@@ -1,0 +1,300 @@
+/**
+ * Backup end to end: the engine through the connector (@lifeboat/qlik over @qlik/api)
+ * against the emulator, into a real (in-memory) repository. The reference for "what is
+ * in the tenant" is read independently with @qlik/api (REST items + QIX), not through
+ * our connector.
+ */
+import { backup, diffSnapshots, loadSnapshotIndex, type Manifest, type ObjectRecord } from "@lifeboat/engine";
+import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
+import { createTenantClient, PRIVATE_CONTENT_BOT_SCOPE, type TenantClient } from "@lifeboat/qlik";
+import { createTestRepository, type Repository } from "@lifeboat/repository";
+import { createQlikApi } from "@qlik/api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+interface ReferenceObject {
+  id: string;
+  type: string;
+  ownerSubject: string;
+  ownerId: string;
+  approved: boolean;
+  published: boolean;
+}
+
+/** Everything @qlik/api sees in the tenant, read with the bot's credentials. */
+async function readReference(emu: EmulatorHandle): Promise<Map<string, { name: string; infos: ReferenceObject[] }>> {
+  const hostConfig = {
+    authType: "oauth2",
+    host: emu.host,
+    clientId: emu.clientId,
+    clientSecret: emu.clientSecret,
+    scope: PRIVATE_CONTENT_BOT_SCOPE,
+  } as const;
+  const api = createQlikApi({ hostConfig });
+  const apps = new Map<string, { name: string; infos: ReferenceObject[] }>();
+  let page = await api.items.getItems({ resourceType: "app", limit: 100 }, { noCache: true });
+  const items = [...(page.data.data ?? [])];
+  while (page.data.links?.next?.href) {
+    const next = new URL(page.data.links.next.href, emu.host).searchParams.get("next");
+    if (!next) break;
+    page = await api.items.getItems({ resourceType: "app", limit: 100, next }, { noCache: true });
+    items.push(...(page.data.data ?? []));
+  }
+  for (const item of items) {
+    const appId = item.resourceId!;
+    const session = api.qix.openAppSession({ appId, withoutData: true, identity: "e2e-reference", hostConfig });
+    try {
+      const doc = await session.getDoc();
+      const infos: ReferenceObject[] = [];
+      for (const info of await doc.getAllInfos()) {
+        const open =
+          info.qType === "bookmark"
+            ? doc.getBookmark(info.qId!)
+            : info.qType === "measure"
+              ? doc.getMeasure(info.qId!)
+              : info.qType === "dimension"
+                ? doc.getDimension(info.qId!)
+                : info.qType === "variable"
+                  ? doc.getVariableById(info.qId!)
+                  : doc.getObject(info.qId!);
+        const layout = (await (await open).getLayout()) as { qMeta?: Record<string, unknown> };
+        const m = layout.qMeta ?? {};
+        infos.push({
+          id: info.qId!,
+          type: info.qType!,
+          ownerSubject: String(m.owner ?? ""),
+          ownerId: String(m.ownerId ?? ""),
+          approved: m.approved === true,
+          published: m.published === true,
+        });
+      }
+      apps.set(appId, { name: item.name ?? "", infos });
+    } finally {
+      await session.close({ websocketCloseDelay: 0 }).catch(() => undefined);
+    }
+  }
+  return apps;
+}
+
+/** Every qInfo.qId inside a property tree (the object and its descendants). */
+function idsInTree(node: unknown, out = new Set<string>()): Set<string> {
+  if (!node || typeof node !== "object") return out;
+  const n = node as { qProperty?: { qInfo?: { qId?: string } }; qChildren?: unknown[] };
+  if (n.qProperty?.qInfo?.qId) out.add(n.qProperty.qInfo.qId);
+  for (const c of n.qChildren ?? []) idsInTree(c, out);
+  return out;
+}
+
+async function storedObjects(repo: Repository, snapshotId: string): Promise<Map<string, ObjectRecord[]>> {
+  const snapshot = await repo.loadSnapshot(snapshotId);
+  const index = await loadSnapshotIndex(repo, snapshot);
+  const out = new Map<string, ObjectRecord[]>();
+  for (const app of index.apps.values()) {
+    const records: ObjectRecord[] = [];
+    for (const o of app.objects.values()) records.push(await repo.readJson<ObjectRecord>(o.blob));
+    out.set(app.id, records);
+  }
+  return out;
+}
+
+function botClient(emu: EmulatorHandle, extra: Partial<Parameters<typeof createTenantClient>[0]> = {}): TenantClient {
+  return createTenantClient({ host: emu.host, auth: { type: "oauth2", clientId: emu.clientId, clientSecret: emu.clientSecret }, ...extra });
+}
+
+describe("backup of the demo tenant", () => {
+  let emu: EmulatorHandle;
+  let repo: Repository;
+  let client: TenantClient;
+  let first: { snapshotId: string; manifest: Manifest };
+
+  beforeAll(async () => {
+    emu = await startEmulator({ fixture: "demo", port: 0, admin: true, seed: "e2e-backup" });
+    repo = await createTestRepository();
+    client = botClient(emu);
+    const result = await backup({ tenant: client, repository: repo });
+    first = { snapshotId: result.snapshot.id, manifest: result.manifest };
+  });
+  afterAll(async () => {
+    await client?.close();
+    await repo?.close();
+    await emu?.close();
+  });
+
+  it("captures every object of every user with the owner subject and state @qlik/api reads", async () => {
+    expect(first.manifest.partial).toBe(false);
+    expect(first.manifest.coverageGaps).toEqual([]);
+    const reference = await readReference(emu);
+    const stored = await storedObjects(repo, first.snapshotId);
+    expect([...stored.keys()].sort()).toEqual([...reference.keys()].sort());
+    let privateOfOthers = 0;
+    for (const [appId, ref] of reference) {
+      const records = stored.get(appId)!;
+      const byId = new Map(records.map((r) => [r.id, r]));
+      const covered = new Set<string>();
+      for (const r of records) idsInTree(r.propertyTree, covered);
+      for (const info of ref.infos) {
+        // Every object is stored: on its own, or inside its parent's property tree.
+        expect(covered.has(info.id) || byId.has(info.id), `${info.type} ${info.id} of app ${ref.name}`).toBe(true);
+        const record = byId.get(info.id);
+        if (!record) continue;
+        expect({ id: record.id, type: record.type, ownerSubject: record.ownerSubject, ownerId: record.ownerId, approved: record.approved, published: record.published }).toEqual(info);
+        if (!info.approved && !info.published) privateOfOthers++;
+      }
+      // Nothing stored that the tenant does not have.
+      for (const r of records) expect(ref.infos.some((i) => i.id === r.id)).toBe(true);
+    }
+    expect(privateOfOthers).toBeGreaterThan(0);
+    // The manifest lists every stored object with its owner.
+    const objectItems = first.manifest.items.filter((i) => i.layer === "objects");
+    expect(objectItems.length).toBe([...stored.values()].reduce((n, r) => n + r.length, 0));
+    expect(objectItems.every((i) => i.status === "captured" && typeof i.owner === "string" && i.owner.length > 0)).toBe(true);
+  });
+
+  it("records app attributes, space, owner and publish lineage, script and history", async () => {
+    const snapshot = await repo.loadSnapshot(first.snapshotId);
+    const index = await loadSnapshotIndex(repo, snapshot);
+    const appDocs = await Promise.all([...index.apps.values()].map((a) => repo.readJson<import("@lifeboat/engine").AppDoc>(a.app!)));
+    const managed = appDocs.filter((d) => d.space?.type === "managed");
+    expect(managed.length).toBeGreaterThan(0);
+    for (const d of managed) {
+      expect(d.lineage.published).toBe(true);
+      expect(d.lineage.originAppId).toBeTruthy();
+    }
+    expect(appDocs.some((d) => d.summary.spaceType === "personal")).toBe(true);
+    for (const d of appDocs) {
+      expect(d.owner.subject).toBeTruthy();
+      expect(d.qvf?.withData).toBe(false);
+      expect(index.apps.get(d.appId)!.script).toBeDefined();
+    }
+    // Never a secret in the snapshot: none of the credentials appear in any stored JSON.
+    const texts = await Promise.all(appDocs.map((d) => JSON.stringify(d)));
+    const manifestText = JSON.stringify(first.manifest);
+    for (const secret of [emu.clientSecret, emu.apiKey]) {
+      expect(manifestText.includes(secret)).toBe(false);
+      for (const t of texts) expect(t.includes(secret)).toBe(false);
+    }
+  });
+
+  it("a second run on the unchanged tenant exports nothing", async () => {
+    const exportsBefore = client.stats().callsPerOperation.exportApp ?? 0;
+    const second = await backup({ tenant: client, repository: repo });
+    expect(client.stats().callsPerOperation.exportApp ?? 0).toBe(exportsBefore);
+    expect(second.manifest.exports.count).toBe(0);
+    expect(second.manifest.counts.apps.captured).toBe(0);
+    expect(second.manifest.counts.apps.unchanged).toBe(first.manifest.counts.apps.captured);
+    const diff = await diffSnapshots(repo, await repo.loadSnapshot(first.snapshotId), second.snapshot);
+    expect(diff.changes).toEqual([]);
+  });
+
+  it("changing one private sheet re-exports only its app, and diff names exactly that sheet and its owner", async () => {
+    const before = await repo.loadSnapshot("latest");
+    const index = await loadSnapshotIndex(repo, before);
+    let target: { appId: string; objectId: string; ownerId: string; ownerSubject: string; title: string } | undefined;
+    for (const app of index.apps.values()) {
+      for (const o of app.objects.values()) {
+        if (o.meta.type === "sheet" && o.meta.approved === false && o.meta.published === false && o.meta.ownerId !== first.manifest.caller.userId) {
+          target = { appId: app.id, objectId: o.id, ownerId: String(o.meta.ownerId), ownerSubject: String(o.meta.ownerSubject), title: String(o.meta.title) };
+          break;
+        }
+      }
+      if (target) break;
+    }
+    expect(target).toBeDefined();
+    const t = target!;
+    const resp = await fetch(`${emu.host}/__emulator/apps/${t.appId}/objects/${t.objectId}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: `${t.title} v2`, asUserId: t.ownerId }),
+    });
+    expect(resp.status).toBe(200);
+
+    const second = await backup({ tenant: client, repository: repo });
+    const exported = second.manifest.items.filter((i) => i.layer === "apps" && i.status === "captured").map((i) => i.id);
+    expect(exported).toEqual([t.appId]);
+    expect(second.manifest.exports.count).toBe(1);
+
+    const diff = await diffSnapshots(repo, before, second.snapshot);
+    expect(diff.changes).toHaveLength(1);
+    expect(diff.changes[0]).toMatchObject({ kind: "changed", layer: "objects", id: t.objectId, appId: t.appId, owner: t.ownerSubject, type: "sheet", title: `${t.title} v2` });
+    expect(diff.changes[0]!.details).toContain("title");
+    expect(diff.changes[0]!.summary).toContain(`sheet '${t.title} v2' of ${t.ownerSubject}`);
+  });
+
+  it("an API key caller (not a private-content bot) gets a coverage gap, never silence", async () => {
+    const keyClient = createTenantClient({ host: emu.host, auth: { type: "apikey", apiKey: emu.apiKey } });
+    try {
+      const result = await backup({ tenant: keyClient, repository: await createTestRepository() });
+      expect(result.manifest.caller.isPrivateContentBot).toBe(false);
+      expect(result.manifest.coverageGaps).toHaveLength(1);
+      expect(result.manifest.coverageGaps[0]!.description).toMatch(/other users' private content not visible to /);
+    } finally {
+      await keyClient.close();
+    }
+  });
+});
+
+describe("backup under faults and rate limits (generated tenant)", () => {
+  it("with faults injected every app and layer ends captured or failed with a reason, none missing", async () => {
+    const emu = await startEmulator({
+      fixture: "generated",
+      apps: 30,
+      objectsPerApp: 4,
+      users: 6,
+      port: 0,
+      seed: "e2e-faults",
+      faults: "rate=0.15,kinds=429+500+503+reset+truncate+expire,seed=3",
+    });
+    const repo = await createTestRepository();
+    // Few retries, so some items really fail and the test sees failures recorded.
+    const client = botClient(emu, { retry: { attempts: 2, rateLimitAttempts: 3, baseMs: 1, maxMs: 5 } });
+    try {
+      const { manifest, snapshot } = await backup({ tenant: client, repository: repo });
+      const appIds = emu.state.tenants[0]!.apps ? Object.keys(emu.state.tenants[0]!.apps) : [];
+      const appItems = manifest.items.filter((i) => i.layer === "apps");
+      const listFailed = appItems.some((i) => i.id === "(apps)");
+      if (!listFailed) {
+        expect(new Set(appItems.map((i) => i.id))).toEqual(new Set(appIds));
+      }
+      for (const item of manifest.items) {
+        expect(["captured", "unchanged", "failed", "skipped"]).toContain(item.status);
+        if (item.status === "failed" || item.status === "skipped") expect(item.reason, `${item.layer} ${item.id}`).toMatch(/\S/);
+      }
+      const failures = manifest.items.filter((i) => i.status === "failed");
+      expect(snapshot.partial).toBe(failures.length > 0);
+      expect(manifest.counts.apps.captured + manifest.counts.apps.failed).toBe(appItems.length);
+      // The faults did bite: some calls were retried, and with two attempts some items failed.
+      expect(client.stats().retries).toBeGreaterThan(0);
+    } finally {
+      await client.close();
+      await repo.close();
+      await emu.close();
+    }
+  });
+
+  it("with Qlik's rate limits on, no 429 surfaces as a failure", async () => {
+    // Reaching Qlik's real limits (500 Tier-2 calls per 5 minutes) takes minutes, so besides
+    // the tenant's own limits, 10% of REST calls answer 429 with Retry-After: 1.
+    const emu = await startEmulator({
+      fixture: "generated",
+      apps: 12,
+      objectsPerApp: 2,
+      users: 4,
+      port: 0,
+      seed: "e2e-limits",
+      rateLimits: "qlik",
+      faults: "rate=0.1,kinds=429,seed=5",
+    });
+    const repo = await createTestRepository();
+    const client = botClient(emu, { concurrency: { exports: 8, rest: 16, qixSessions: 8 } });
+    try {
+      const { manifest } = await backup({ tenant: client, repository: repo, exports: 8, sessions: 8 });
+      expect(client.stats().rateLimited).toBeGreaterThan(0);
+      expect(manifest.items.filter((i) => i.status === "failed")).toEqual([]);
+      expect(manifest.counts.apps.captured).toBe(12);
+      expect(JSON.stringify(manifest.items)).not.toMatch(/429/);
+    } finally {
+      await client.close();
+      await repo.close();
+      await emu.close();
+    }
+  });
+});
