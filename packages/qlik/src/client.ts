@@ -12,7 +12,7 @@
  * for await (const app of tenant.listApps()) console.log(app.name);
  * await tenant.close();
  */
-import { createQlikApi, type QlikAPI } from "@qlik/api";
+import { auth as auth_, createQlikApi, type QlikAPI } from "@qlik/api";
 import type { HostConfig } from "@qlik/api/auth";
 import type {
   AppExport,
@@ -89,6 +89,8 @@ export interface TenantClientConfig {
   concurrency?: ConcurrencyOptions;
   retry?: Partial<RetryPolicy>;
   onEvent?: (e: QlikClientEvent) => void;
+  /** OAuth: renew the access token after this long even without a 401 (default 1 hour; Qlik's live 6 hours). */
+  tokenMaxAgeMs?: number;
   /** QIX session identity (default "lifeboat"): a session of our own, never a user's, opened without data. */
   qixIdentity?: string;
   /** Injected for tests. */
@@ -125,10 +127,10 @@ export interface TenantClient extends TenantReader {
 /** Internal surface the writer shares (same limiter, retries and stats). */
 export interface TenantCore {
   readonly host: string;
-  readonly api: QlikAPI;
-  readonly hostConfig: HostConfig;
   readonly config: TenantClientConfig;
-  call<T>(op: OperationName, object: string | undefined, fn: () => Promise<T>, opts?: { idempotent?: boolean }): Promise<T>;
+  /** The current `@qlik/api` instance and host config (a fresh one after an OAuth token refresh). */
+  session(): Promise<ApiSession>;
+  call<T>(op: OperationName, object: string | undefined, fn: (api: QlikAPI) => Promise<T>, opts?: { idempotent?: boolean }): Promise<T>;
   qixCall<T>(what: string, object: string, fn: () => Promise<T>): Promise<T>;
   withQixSession<T>(appId: string, object: string, fn: (doc: unknown) => Promise<T>): Promise<T>;
   authorization(): Promise<string>;
@@ -138,6 +140,11 @@ export interface TenantCore {
   rememberApp(appId: string, name: string): void;
 }
 
+export interface ApiSession {
+  api: QlikAPI;
+  hostConfig: HostConfig;
+}
+
 export const PRIVATE_CONTENT_BOT_SCOPE = "user_default admin.apps admin_classic";
 
 export function normalizeHost(host: string): string {
@@ -145,14 +152,30 @@ export function normalizeHost(host: string): string {
   return /^https?:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
 }
 
+const onAuthFailed = (): void => undefined;
+
 /**
  * The `@qlik/api` host config for one tenant. `onAuthFailed` is set so `@qlik/api` does not
  * `console.error` credential failures itself: they reach the caller as `QlikApiError`s.
  */
 export function toHostConfig(host: string, auth: TenantAuth): HostConfig {
-  const onAuthFailed = (): void => undefined;
   if (auth.type === "apikey") return { authType: "apikey", host, apiKey: auth.apiKey, onAuthFailed } as HostConfig;
   return { authType: "oauth2", host, clientId: auth.clientId, clientSecret: auth.clientSecret, scope: auth.scope ?? PRIVATE_CONTENT_BOT_SCOPE, onAuthFailed } as HostConfig;
+}
+
+/**
+ * OAuth tokens: `@qlik/api` caches oauth2 tokens in one process-wide map keyed by
+ * `clientId + scope` only — not by host or secret (chunks/invoke-fetch-functions-*.js,
+ * `getTopicFromOauthHostConfig`). Two tenants (or two emulators) with the same client id
+ * would share a token, and a client with a wrong secret would silently reuse a good token
+ * obtained earlier in the process. So each client asks `@qlik/api`'s own oauth2 module for
+ * a token with `noCache: true` (`auth.getAccessToken`, which then calls `/oauth/token`
+ * fresh), keeps it itself, and binds a `createQlikApi` instance to it as a Bearer
+ * credential (the `apikey` auth type sends exactly `Authorization: Bearer <token>` on REST
+ * and on the websocket). The token is renewed on a 401 and after `tokenMaxAgeMs`.
+ */
+function bearerHostConfig(host: string, token: string): HostConfig {
+  return { authType: "apikey", host, apiKey: token, onAuthFailed } as HostConfig;
 }
 
 /**
@@ -170,8 +193,37 @@ export function isPrivateContentBot(auth: TenantAuth): boolean {
 
 export function createTenantCore(config: TenantClientConfig): TenantCore {
   const host = normalizeHost(config.host);
-  const hostConfig = toHostConfig(host, config.auth);
-  const api = createQlikApi({ hostConfig });
+  const auth = config.auth;
+  const tokenMaxAgeMs = config.tokenMaxAgeMs ?? 60 * 60_000;
+  let current: (ApiSession & { issuedAt: number }) | undefined;
+  let pendingToken: Promise<ApiSession & { issuedAt: number }> | undefined;
+  if (auth.type === "apikey") {
+    const hostConfig = toHostConfig(host, auth);
+    current = { api: createQlikApi({ hostConfig }), hostConfig, issuedAt: Number.POSITIVE_INFINITY };
+  }
+  /** For oauth2: a fresh token (coalescing concurrent requests). */
+  const renew = (): Promise<ApiSession & { issuedAt: number }> => {
+    pendingToken ??= (async () => {
+      try {
+        const tokenConfig = { ...toHostConfig(host, auth), noCache: true } as HostConfig;
+        // POST /oauth/token is a Tier 2 call of its own.
+        stats.callsPerTier["2"] = (stats.callsPerTier["2"] ?? 0) + 1;
+        stats.callsPerOperation.oauthToken = (stats.callsPerOperation.oauthToken ?? 0) + 1;
+        const token = await auth_.getAccessToken({ hostConfig: tokenConfig });
+        if (!token) throw new QlikApiError({ kind: "unauthorized", operation: "oauthToken", host, detail: "the token endpoint returned no access token" });
+        const hostConfig = bearerHostConfig(host, token);
+        current = { api: createQlikApi({ hostConfig }), hostConfig, issuedAt: Date.now() };
+        return current;
+      } finally {
+        pendingToken = undefined;
+      }
+    })();
+    return pendingToken;
+  };
+  const session = async (): Promise<ApiSession> => {
+    if (current && Date.now() - current.issuedAt < tokenMaxAgeMs) return current;
+    return renew();
+  };
   const clock = config.clock ?? systemClock;
   const random = config.random ?? Math.random;
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...config.retry };
@@ -208,7 +260,7 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
   const qixSessions = new Semaphore(config.concurrency?.qixSessions ?? 2);
   const names = new Map<string, string>();
 
-  async function call<T>(op: OperationName, object: string | undefined, fn: () => Promise<T>, opts: { idempotent?: boolean } = {}): Promise<T> {
+  async function call<T>(op: OperationName, object: string | undefined, fn: (api: QlikAPI) => Promise<T>, opts: { idempotent?: boolean } = {}): Promise<T> {
     const info = OPERATIONS[op];
     const bucket = bucketOf(info);
     return withRetry(
@@ -217,7 +269,15 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
         stats.throttledMs += waited;
         stats.callsPerTier[bucket] = (stats.callsPerTier[bucket] ?? 0) + 1;
         stats.callsPerOperation[op] = (stats.callsPerOperation[op] ?? 0) + 1;
-        return rest.run(fn);
+        const used = await session();
+        try {
+          return await rest.run(() => fn(used.api));
+        } catch (e) {
+          // An OAuth token may have expired or been revoked: renew once and repeat.
+          if (auth.type !== "oauth2" || (e as { status?: unknown })?.status !== 401) throw e;
+          const fresh = used === current ? await renew() : await session();
+          return await rest.run(() => fn(fresh.api));
+        }
       },
       {
         operation: op,
@@ -256,12 +316,13 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
       withRetry(
         async () => {
           stats.qixSessions++;
-          const session = api.qix.openAppSession({ appId, withoutData: true, identity, hostConfig });
+          const { api, hostConfig } = await session();
+          const app = api.qix.openAppSession({ appId, withoutData: true, identity, hostConfig });
           try {
-            const doc = await qixCall("OpenDoc", object, () => session.getDoc());
+            const doc = await qixCall("OpenDoc", object, () => app.getDoc());
             return await fn(doc);
           } finally {
-            await session.close({ websocketCloseDelay: 0 }).catch(() => undefined);
+            await app.close({ websocketCloseDelay: 0 }).catch(() => undefined);
           }
         },
         {
@@ -282,13 +343,15 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
 
   return {
     host,
-    api,
-    hostConfig,
     config,
+    session,
     call,
     qixCall,
     withQixSession,
-    authorization: async () => `Bearer ${await api.auth.getAccessToken({ hostConfig })}`,
+    authorization: async () => {
+      const { hostConfig } = await session();
+      return `Bearer ${await auth_.getAccessToken({ hostConfig })}`;
+    },
     emit,
     stats,
     appName: (appId) => names.get(appId) ?? "",
@@ -321,7 +384,7 @@ async function* pages<R extends { data: unknown; next?: () => Promise<R> }>(
   core: TenantCore,
   op: OperationName,
   object: string | undefined,
-  first: () => Promise<R>,
+  first: (api: QlikAPI) => Promise<R>,
 ): AsyncGenerator<unknown> {
   let resp: R | undefined = await core.call(op, object, first);
   while (resp) {
@@ -335,7 +398,7 @@ async function* pages<R extends { data: unknown; next?: () => Promise<R> }>(
 
 export function createTenantClient(config: TenantClientConfig): TenantClient {
   const core = createTenantCore(config);
-  const { api, host, call, stats } = core;
+  const { host, call, stats } = core;
   const clock = config.clock ?? systemClock;
   const random = config.random ?? Math.random;
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...config.retry };
@@ -360,7 +423,7 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
   async function exportAndOpen(appId: string, withData: boolean): Promise<{ open: (offset: number) => Promise<OpenedDownload>; first: OpenedDownload }> {
     const label = appLabel(appId);
     for (let round = 1; ; round++) {
-      const resp = await call("exportApp", label, () => api.apps.exportApp(appId, withData ? {} : { NoData: true }, nc));
+      const resp = await call("exportApp", label, (api) => api.apps.exportApp(appId, withData ? {} : { NoData: true }, nc));
       const location = (resp.headers as Headers | undefined)?.get?.("location");
       if (!location)
         throw new QlikApiError({ kind: "permanent", operation: "exportApp", host, object: label, status: resp.status, detail: "the export answered without a Location header" });
@@ -402,36 +465,36 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
 
     async whoAmI(): Promise<CallerInfo> {
       // GET /users/me answers 301 to the user resource; fetch follows it (Qlik Cloud platform, not Windows).
-      const resp = await call("getMyUser", undefined, () => api.users.getMyUser(nc));
+      const resp = await call("getMyUser", undefined, (api) => api.users.getMyUser(nc));
       const u = toUserRecord(resp.data);
       return { userId: u.id, subject: u.subject, name: u.name ?? "", isPrivateContentBot: isPrivateContentBot(config.auth) };
     },
 
     async *listUsers(): AsyncIterable<UserRecord> {
-      for await (const u of pages(core, "getUsers", undefined, () => api.users.getUsers({ limit: 100 }, nc))) yield toUserRecord(u);
+      for await (const u of pages(core, "getUsers", undefined, (api) => api.users.getUsers({ limit: 100 }, nc))) yield toUserRecord(u);
     },
 
     async *listGroups(): AsyncIterable<GroupRecord> {
-      for await (const g of pages(core, "getGroups", undefined, () => api.groups.getGroups({ limit: 100 }, nc))) yield toGroupRecord(g);
+      for await (const g of pages(core, "getGroups", undefined, (api) => api.groups.getGroups({ limit: 100 }, nc))) yield toGroupRecord(g);
     },
 
     async *listRoles(): AsyncIterable<RoleRecord> {
-      for await (const r of pages(core, "getRoles", undefined, () => api.roles.getRoles({ limit: 100 }, nc))) yield toRoleRecord(r);
+      for await (const r of pages(core, "getRoles", undefined, (api) => api.roles.getRoles({ limit: 100 }, nc))) yield toRoleRecord(r);
     },
 
     async *listSpaces(): AsyncIterable<SpaceRecord> {
-      for await (const sp of pages(core, "getSpaces", undefined, () => api.spaces.getSpaces({ limit: 100 }, nc))) yield toSpaceRecord(sp);
+      for await (const sp of pages(core, "getSpaces", undefined, (api) => api.spaces.getSpaces({ limit: 100 }, nc))) yield toSpaceRecord(sp);
     },
 
     async *listSpaceAssignments(spaceId: string): AsyncIterable<AssignmentRecord> {
       const label = `the space ${spaceId}`;
-      for await (const a of pages(core, "getSpaceAssignments", label, () => api.spaces.getSpaceAssignments(spaceId, { limit: 100 }, nc)))
+      for await (const a of pages(core, "getSpaceAssignments", label, (api) => api.spaces.getSpaceAssignments(spaceId, { limit: 100 }, nc)))
         yield toAssignmentRecord(a);
     },
 
     async *listApps(): AsyncIterable<AppSummary> {
       const types = await spaceTypes();
-      const items = pages(core, "getItems", undefined, () => api.items.getItems({ resourceType: "app", limit: 100, noActions: true }, nc));
+      const items = pages(core, "getItems", undefined, (api) => api.items.getItems({ resourceType: "app", limit: 100, noActions: true }, nc));
       for await (const item of items) {
         const o = rec(item);
         const appId = s(o.resourceId) ?? "";
@@ -450,7 +513,7 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
     },
 
     async getAppInfo(appId: string): Promise<{ attributes: Record<string, unknown> }> {
-      const resp = await call("getAppInfo", appLabel(appId), () => api.apps.getAppInfo(appId, nc));
+      const resp = await call("getAppInfo", appLabel(appId), (api) => api.apps.getAppInfo(appId, nc));
       const data = rec(resp.data);
       const attributes = rec(data.attributes);
       if (s(attributes.name)) core.rememberApp(appId, s(attributes.name) ?? "");
@@ -458,13 +521,13 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
     },
 
     async getAppScript(appId: string): Promise<string> {
-      const resp = await call("getAppScript", appLabel(appId), () => api.apps.getAppScript(appId, "current", nc));
+      const resp = await call("getAppScript", appLabel(appId), (api) => api.apps.getAppScript(appId, "current", nc));
       return s(rec(resp.data).script) ?? "";
     },
 
     async getAppScriptHistory(appId: string): Promise<ScriptVersionInfo[]> {
       const out: ScriptVersionInfo[] = [];
-      let resp = await call("getAppScriptHistory", appLabel(appId), () => api.apps.getAppScriptHistory(appId, {}, nc));
+      let resp = await call("getAppScriptHistory", appLabel(appId), (api) => api.apps.getAppScriptHistory(appId, {}, nc));
       for (;;) {
         const scripts = rec(resp.data).scripts;
         if (Array.isArray(scripts))

@@ -79,6 +79,7 @@ export function isQlikApiError(e: unknown): e is QlikApiError {
 
 /** What each operation does, as a verb phrase for messages ("could not <phrase> <object>"). */
 const PHRASES: Record<string, string> = {
+  oauthToken: "get an OAuth access token from",
   whoAmI: "read the calling user of",
   getMyUser: "read the calling user of",
   getUsers: "list users of",

@@ -19,6 +19,8 @@ export interface OperationInfo {
 }
 
 export const OPERATIONS = {
+  // --- authentication (OAuth M2M only; API keys need no call) ---
+  oauthToken: { method: "POST", path: "/oauth/token", tier: "2", perMinute: 100, qlikApi: "auth.getAccessToken (oauth2 module, noCache)" },
   // --- reads (backup) ---
   getMyUser: { method: "GET", path: "/api/v1/users/me", tier: "1", perMinute: 1000, qlikApi: "users.getMyUser" },
   getUsers: { method: "GET", path: "/api/v1/users", tier: "1", perMinute: 1000, qlikApi: "users.getUsers" },

@@ -123,7 +123,7 @@ interface EditableHandle extends QixHandle {
 }
 
 export function createTenantWriter(core: TenantCore): TenantWriter {
-  const { api, host, call } = core;
+  const { host, call } = core;
   const nc = { noCache: true } as const;
   const appLabel = (appId: string): string => {
     const name = core.appName(appId);
@@ -131,13 +131,13 @@ export function createTenantWriter(core: TenantCore): TenantWriter {
   };
 
   async function findUser(filter: string, label: string): Promise<UserRecord | undefined> {
-    const resp = await call("getUsers", label, () => api.users.getUsers({ filter, limit: 2 }, nc));
+    const resp = await call("getUsers", label, (api) => api.users.getUsers({ filter, limit: 2 }, nc));
     const data = rec(resp.data).data;
     return Array.isArray(data) && data.length > 0 ? toUserRecord(data[0]) : undefined;
   }
 
   async function findSpaceByName(name: string): Promise<SpaceRecord | undefined> {
-    let resp = await call("getSpaces", `the space '${name}'`, () => api.spaces.getSpaces({ name, limit: 100 }, nc));
+    let resp = await call("getSpaces", `the space '${name}'`, (api) => api.spaces.getSpaces({ name, limit: 100 }, nc));
     for (;;) {
       const data = rec(resp.data).data;
       // `name` filters by substring; take the exact match.
@@ -151,7 +151,7 @@ export function createTenantWriter(core: TenantCore): TenantWriter {
 
   async function createSpace(input: { name: string; type: "shared" | "managed" | "data"; description?: string }): Promise<SpaceRecord> {
     const body = { name: input.name, type: input.type, description: input.description ?? "" };
-    const resp = await call("createSpace", `the ${input.type} space '${input.name}'`, () => api.spaces.createSpace(body), { idempotent: false });
+    const resp = await call("createSpace", `the ${input.type} space '${input.name}'`, (api) => api.spaces.createSpace(body), { idempotent: false });
     return toSpaceRecord(resp.data);
   }
 
@@ -166,7 +166,7 @@ export function createTenantWriter(core: TenantCore): TenantWriter {
       if (input.name) body.name = input.name;
       if (input.email) body.email = input.email;
       if (input.roles?.length) body.assignedRoles = input.roles.map((name) => ({ name }));
-      const resp = await call("createUser", `the user '${input.subject}'`, () => api.users.createUser(body as never), { idempotent: false });
+      const resp = await call("createUser", `the user '${input.subject}'`, (api) => api.users.createUser(body as never), { idempotent: false });
       return toUserRecord(resp.data);
     },
 
@@ -192,7 +192,7 @@ export function createTenantWriter(core: TenantCore): TenantWriter {
       const resp = await call(
         "createSpaceAssignment",
         `the space ${spaceId} (${input.type} ${input.assigneeId})`,
-        () => api.spaces.createSpaceAssignment(spaceId, { type: input.type, assigneeId: input.assigneeId, roles: input.roles as never }),
+        (api) => api.spaces.createSpaceAssignment(spaceId, { type: input.type, assigneeId: input.assigneeId, roles: input.roles as never }),
         { idempotent: false },
       );
       const o = rec(resp.data);
@@ -207,7 +207,7 @@ export function createTenantWriter(core: TenantCore): TenantWriter {
     async importApp(input) {
       const label = `app '${input.name}'`;
       // Upload first (streamed, retryable: a second temp file is harmless), then import by fileId.
-      const uploaded = await call("uploadTempFile", label, () =>
+      const uploaded = await call("uploadTempFile", label, (api) =>
         api.tempContents.uploadTempFile({ filename: "app.qvf", ttl: 3600 }, ReadableStream.from(input.body()) as never, nc),
       );
       const location = (uploaded.headers as Headers | undefined)?.get?.("location");
@@ -216,7 +216,7 @@ export function createTenantWriter(core: TenantCore): TenantWriter {
       const fileId = tempContentIdFromLocation(location);
       const query: { name: string; fileId: string; spaceId?: string } = { name: input.name, fileId };
       if (input.spaceId) query.spaceId = input.spaceId;
-      const resp = await call("importApp", label, () => api.apps.importApp(query, undefined as never), { idempotent: false });
+      const resp = await call("importApp", label, (api) => api.apps.importApp(query, undefined as never), { idempotent: false });
       const attributes = rec(rec(resp.data).attributes);
       const appId = str(attributes.id);
       if (!appId) throw new QlikApiError({ kind: "permanent", operation: "importApp", host, object: label, detail: "the import answered without an app id" });
@@ -225,11 +225,11 @@ export function createTenantWriter(core: TenantCore): TenantWriter {
     },
 
     async updateAppOwner(appId, ownerId) {
-      await call("updateAppOwner", appLabel(appId), () => api.apps.updateAppOwner(appId, { ownerId }));
+      await call("updateAppOwner", appLabel(appId), (api) => api.apps.updateAppOwner(appId, { ownerId }));
     },
 
     async updateObjectOwner(appId, objectId, ownerId) {
-      await call("updateAppObjectOwner", `object ${objectId} of ${appLabel(appId)}`, () => api.apps.updateAppObjectOwner(appId, objectId, { ownerId }));
+      await call("updateAppObjectOwner", `object ${objectId} of ${appLabel(appId)}`, (api) => api.apps.updateAppObjectOwner(appId, objectId, { ownerId }));
     },
 
     async publishApp(appId, input) {
@@ -237,7 +237,7 @@ export function createTenantWriter(core: TenantCore): TenantWriter {
       if (input.name) body.attributes = { name: input.name };
       if (input.moveApp) body.moveApp = true;
       if (input.originAppId) body.originAppId = input.originAppId;
-      const resp = await call("publishApp", appLabel(appId), () => api.apps.publishApp(appId, body as never), { idempotent: false });
+      const resp = await call("publishApp", appLabel(appId), (api) => api.apps.publishApp(appId, body as never), { idempotent: false });
       return { appId: str(rec(rec(resp.data).attributes).id) ?? "" };
     },
 
@@ -245,23 +245,23 @@ export function createTenantWriter(core: TenantCore): TenantWriter {
       const body: Record<string, unknown> = { targetId: input.targetId, data: input.data ?? "source" };
       if (input.checkOriginAppId !== undefined) body.checkOriginAppId = input.checkOriginAppId;
       if (input.name) body.attributes = { name: input.name };
-      const resp = await call("republishApp", appLabel(appId), () => api.apps.republishApp(appId, body as never), { idempotent: false });
+      const resp = await call("republishApp", appLabel(appId), (api) => api.apps.republishApp(appId, body as never), { idempotent: false });
       return { appId: str(rec(rec(resp.data).attributes).id) ?? input.targetId };
     },
 
     async moveAppToSpace(appId, spaceId) {
-      await call("moveAppToSpace", appLabel(appId), () => api.apps.moveAppToSpace(appId, { spaceId }));
+      await call("moveAppToSpace", appLabel(appId), (api) => api.apps.moveAppToSpace(appId, { spaceId }));
     },
 
     async removeAppFromSpace(appId) {
-      await call("removeAppFromSpace", appLabel(appId), () => api.apps.removeAppFromSpace(appId));
+      await call("removeAppFromSpace", appLabel(appId), (api) => api.apps.removeAppFromSpace(appId));
     },
 
     async copyApp(appId, input) {
       const attributes: Record<string, unknown> = {};
       if (input.name) attributes.name = input.name;
       if (input.spaceId) attributes.spaceId = input.spaceId;
-      const resp = await call("copyApp", appLabel(appId), () => api.apps.copyApp(appId, { attributes } as never), { idempotent: false });
+      const resp = await call("copyApp", appLabel(appId), (api) => api.apps.copyApp(appId, { attributes } as never), { idempotent: false });
       const copied = rec(rec(resp.data).attributes);
       const id = str(copied.id) ?? "";
       if (id) core.rememberApp(id, str(copied.name) ?? input.name ?? "");
@@ -269,7 +269,7 @@ export function createTenantWriter(core: TenantCore): TenantWriter {
     },
 
     async deleteApp(appId) {
-      await call("deleteApp", appLabel(appId), () => api.apps.deleteApp(appId));
+      await call("deleteApp", appLabel(appId), (api) => api.apps.deleteApp(appId));
     },
 
     async withApp(appId, fn) {

@@ -1,0 +1,262 @@
+/**
+ * The connector against the emulator over real sockets (REST + QIX websocket): what it
+ * reads must equal the emulator's tenant state, seen through Qlik's visibility rules.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator, type EmulatorHandle, type Tenant } from "@lifeboat/emulator";
+import type { ObjectRecord } from "@lifeboat/engine";
+import { createTenantClient, type TenantClient } from "./client.ts";
+import { QlikApiError } from "./errors.ts";
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+function botOf(emu: EmulatorHandle, extra: Partial<Parameters<typeof createTenantClient>[0]> = {}): TenantClient {
+  return createTenantClient({ host: emu.host, auth: { type: "oauth2", clientId: emu.clientId, clientSecret: emu.clientSecret }, ...extra });
+}
+function keyOf(emu: EmulatorHandle, extra: Partial<Parameters<typeof createTenantClient>[0]> = {}): TenantClient {
+  return createTenantClient({ host: emu.host, auth: { type: "apikey", apiKey: emu.apiKey }, ...extra });
+}
+
+/** Top-level objects of an app in emulator state, as the reader should record them. */
+function expectedObjects(tenant: Tenant, appId: string, visibleTo?: string): Partial<ObjectRecord>[] {
+  const app = tenant.apps[appId];
+  if (!app) throw new Error(`no app ${appId}`);
+  return Object.values(app.objects)
+    .filter((o) => visibleTo === undefined || o.approved || o.published || o.ownerId === visibleTo)
+    .map((o) => ({
+      id: o.id,
+      type: o.type,
+      genericType: o.genericType,
+      ownerId: o.ownerId,
+      ownerSubject: tenant.users[o.ownerId]?.subject ?? "",
+      approved: o.approved,
+      published: o.published,
+    }))
+    .sort((a, b) => (a.id ?? "").localeCompare(b.id ?? ""));
+}
+
+const pick = (o: ObjectRecord): Partial<ObjectRecord> => ({
+  id: o.id,
+  type: o.type,
+  genericType: o.genericType,
+  ownerId: o.ownerId,
+  ownerSubject: o.ownerSubject,
+  approved: o.approved,
+  published: o.published,
+});
+
+describe("against the emulator (demo fixture)", () => {
+  let emu: EmulatorHandle;
+  let tenant: Tenant;
+  beforeAll(async () => {
+    emu = await startEmulator({ fixture: "demo", port: 0, rateLimits: "off" });
+    tenant = emu.state.tenants[0] as Tenant;
+  });
+  afterAll(async () => {
+    await emu?.close();
+  });
+
+  it("whoAmI: the OAuth bot is a private-content bot, the API key's user is not", async () => {
+    const bot = await botOf(emu).whoAmI();
+    const key = await keyOf(emu).whoAmI();
+    expect(bot.isPrivateContentBot).toBe(true);
+    expect(key.isPrivateContentBot).toBe(false);
+    expect(tenant.users[bot.userId]?.subject).toBe(bot.subject);
+    expect(tenant.users[key.userId]?.subject).toBe(key.subject);
+    expect(key.userId).not.toBe(bot.userId);
+  });
+
+  it("lists users, groups, roles, spaces, assignments and every app with its space type", async () => {
+    const c = botOf(emu);
+    const users = await collect(c.listUsers());
+    expect(users.map((u) => u.id).sort()).toEqual(Object.keys(tenant.users).sort());
+    for (const u of users) expect(u.subject).toBe(tenant.users[u.id]?.subject);
+    expect((await collect(c.listGroups())).map((g) => g.id).sort()).toEqual(Object.keys(tenant.groups).sort());
+    expect((await collect(c.listRoles())).map((r) => r.id).sort()).toEqual(Object.keys(tenant.roles).sort());
+    const spaces = await collect(c.listSpaces());
+    expect(spaces.map((s) => s.id).sort()).toEqual(Object.keys(tenant.spaces).sort());
+    for (const s of spaces) {
+      const want = Object.values(tenant.assignments).filter((a) => a.spaceId === s.id);
+      const got = await collect(c.listSpaceAssignments(s.id));
+      expect(got.map((a) => [a.id, a.assigneeId, [...a.roles].sort()]).sort()).toEqual(want.map((a) => [a.id, a.assigneeId, [...a.roles].sort()]).sort());
+    }
+    const apps = await collect(c.listApps());
+    expect(apps.map((a) => a.appId).sort()).toEqual(Object.keys(tenant.apps).sort());
+    for (const a of apps) {
+      const st = tenant.apps[a.appId];
+      expect(a.itemId).toBe(st?.itemId);
+      expect(a.spaceId).toBe(st?.spaceId);
+      expect(a.spaceType).toBe(st?.spaceId ? tenant.spaces[st.spaceId]?.type : "personal");
+    }
+    expect(apps.some((a) => a.spaceType === "personal")).toBe(true);
+    expect(apps.some((a) => a.spaceType === "managed")).toBe(true);
+  });
+
+  it("reads app info, script and script history", async () => {
+    const c = botOf(emu);
+    const app = Object.values(tenant.apps)[0];
+    if (!app) throw new Error("demo has apps");
+    const info = await c.getAppInfo(app.id);
+    expect(info.attributes.id).toBe(app.id);
+    expect(info.attributes.name).toBe(app.name);
+    expect(await c.getAppScript(app.id)).toBe(app.script);
+    const history = await c.getAppScriptHistory(app.id);
+    expect(history.map((h) => h.scriptId).sort()).toEqual(app.scriptHistory.map((h) => h.scriptId).sort());
+  });
+
+  it("readAppObjects: the bot sees every user's objects; an API key only its own and public ones", async () => {
+    const bot = botOf(emu);
+    const key = keyOf(emu);
+    const keyUser = (await key.whoAmI()).userId;
+    let privateOfOthers = 0;
+    for (const app of Object.values(tenant.apps)) {
+      const all = (await bot.readAppObjects(app.id)).map(pick).sort((a, b) => (a.id ?? "").localeCompare(b.id ?? ""));
+      expect(all).toEqual(expectedObjects(tenant, app.id));
+      privateOfOthers += Object.values(app.objects).filter((o) => !o.approved && !o.published && o.ownerId !== keyUser).length;
+      const visible = await key.readAppObjects(app.id).catch((e: unknown) => e);
+      if (visible instanceof QlikApiError) {
+        // Apps in other users' personal spaces are closed to an API key.
+        expect(visible.kind).toBe("forbidden");
+        expect(app.spaceId).toBeUndefined();
+        continue;
+      }
+      expect((visible as ObjectRecord[]).map(pick).sort((a, b) => (a.id ?? "").localeCompare(b.id ?? ""))).toEqual(expectedObjects(tenant, app.id, keyUser));
+    }
+    expect(privateOfOthers).toBeGreaterThan(0);
+    expect(bot.stats().qixSessions).toBe(Object.keys(tenant.apps).length);
+  });
+
+  it("exports stream the app file, which imports back as a new app with the same objects", async () => {
+    const c = botOf(emu);
+    const app = Object.values(tenant.apps).find((a) => Object.keys(a.objects).length > 0 && a.spaceId);
+    if (!app) throw new Error("demo has an app with objects");
+    const exp = await c.exportApp(app.id, { withData: false });
+    const chunks: Uint8Array[] = [];
+    for await (const ch of exp.body) chunks.push(ch);
+    const bytes = Buffer.concat(chunks);
+    expect(bytes.length).toBe(exp.size);
+    expect(c.stats().bytesDownloaded).toBe(bytes.length);
+
+    const w = c.writer();
+    const shared = Object.values(tenant.spaces).find((s) => s.type === "shared");
+    const { appId } = await w.importApp({ name: `${app.name} (restored)`, spaceId: shared?.id, body: async function* () {
+      yield bytes;
+    } });
+    expect(appId).not.toBe(app.id);
+    expect(tenant.apps[appId]?.name).toBe(`${app.name} (restored)`);
+    expect(Object.keys(tenant.apps[appId]?.objects ?? {}).sort()).toEqual(Object.keys(app.objects).sort());
+    await w.deleteApp(appId);
+    expect(tenant.apps[appId]).toBeUndefined();
+  });
+
+  it("a missing app fails with a not-found error that names the app and the tenant", async () => {
+    const err = (await botOf(emu)
+      .getAppInfo("00000000-0000-0000-0000-000000000000")
+      .catch((e: unknown) => e)) as QlikApiError;
+    expect(err).toBeInstanceOf(QlikApiError);
+    expect(err.kind).toBe("not-found");
+    expect(err.message).toContain(emu.host);
+  });
+
+  it("wrong credentials fail as unauthorized", async () => {
+    const bad = createTenantClient({ host: emu.host, auth: { type: "apikey", apiKey: "not-a-key" } });
+    const err = (await bad.whoAmI().catch((e: unknown) => e)) as QlikApiError;
+    expect(err.kind).toBe("unauthorized");
+    const badBot = createTenantClient({ host: emu.host, auth: { type: "oauth2", clientId: emu.clientId, clientSecret: "wrong" } });
+    const err2 = (await badBot.whoAmI().catch((e: unknown) => e)) as QlikApiError;
+    expect(err2).toBeInstanceOf(QlikApiError);
+    expect(err2.kind).toBe("unauthorized");
+  });
+});
+
+describe("against the emulator with Qlik's rate limits (timeScale 100: a 5-minute window is 3 s)", () => {
+  let emu: EmulatorHandle;
+  let tenant: Tenant;
+  beforeAll(async () => {
+    emu = await startEmulator({ fixture: "demo", port: 0, rateLimits: "qlik", timeScale: 100 });
+    tenant = emu.state.tenants[0] as Tenant;
+  });
+  afterAll(async () => {
+    await emu?.close();
+  });
+
+  /** 560 Tier-2 calls (more than the 500 a window allows): setting each app's owner to itself. */
+  async function tier2Burst(c: TenantClient): Promise<void> {
+    const w = c.writer();
+    const apps = Object.values(tenant.apps);
+    const jobs = Array.from({ length: 560 }, (_, i) => apps[i % apps.length]);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < jobs.length) {
+          const app = jobs[next++];
+          if (app) await w.updateAppOwner(app.id, app.ownerId);
+        }
+      }),
+    );
+  }
+
+  it("the limiter keeps a burst under the limit: no 429 at all", async () => {
+    const c = botOf(emu, { limits: { timeScale: 100 } });
+    await tier2Burst(c);
+    expect(c.stats().callsPerOperation.updateAppOwner).toBe(560);
+    expect(c.stats().rateLimited).toBe(0);
+  }, 60_000);
+
+  it("without the client-side limiter, 429s are honoured and retried, never surfaced", async () => {
+    const c = botOf(emu, { limits: { enabled: false } });
+    await tier2Burst(c);
+    expect(c.stats().rateLimited).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe("against the emulator with faults injected", () => {
+  let emu: EmulatorHandle;
+  let tenant: Tenant;
+  beforeAll(async () => {
+    emu = await startEmulator({ fixture: "demo", port: 0, rateLimits: "off", faults: "rate=0.15,seed=3,kinds=429+500+503+reset+truncate+expire" });
+    tenant = emu.state.tenants[0] as Tenant;
+  });
+  afterAll(async () => {
+    await emu?.close();
+  });
+
+  it("every call succeeds after retries or fails with a classified error", async () => {
+    const c = botOf(emu, { retry: { baseMs: 5, maxMs: 40 } });
+    const outcomes: ("ok" | QlikApiError)[] = [];
+    const attempt = async (fn: () => Promise<unknown>): Promise<void> => {
+      try {
+        await fn();
+        outcomes.push("ok");
+      } catch (e) {
+        if (!(e instanceof QlikApiError)) throw e;
+        outcomes.push(e);
+      }
+    };
+    await attempt(() => collect(c.listUsers()));
+    await attempt(() => collect(c.listGroups()));
+    await attempt(() => collect(c.listSpaces()));
+    await attempt(() => collect(c.listApps()));
+    for (const app of Object.values(tenant.apps)) {
+      await attempt(() => c.getAppInfo(app.id));
+      await attempt(() => c.getAppScript(app.id));
+      await attempt(async () => {
+        const exp = await c.exportApp(app.id, { withData: false });
+        let n = 0;
+        for await (const ch of exp.body) n += ch.byteLength;
+        if (exp.size !== undefined) expect(n).toBe(exp.size);
+      });
+      await attempt(() => c.readAppObjects(app.id));
+    }
+    expect(outcomes.length).toBe(4 + 4 * Object.keys(tenant.apps).length);
+    const failures = outcomes.filter((o): o is QlikApiError => o !== "ok");
+    for (const f of failures) expect(["transient", "rate-limited"]).toContain(f.kind);
+    // With 5 attempts per call and a 15% fault rate, failures are rare; retries are not.
+    expect(failures.length).toBeLessThanOrEqual(2);
+    expect(c.stats().retries).toBeGreaterThan(0);
+  }, 90_000);
+});
