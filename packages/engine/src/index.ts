@@ -17,3 +17,4 @@ export type { DiffChange, DiffKind, IndexedApp, SnapshotDiff, SnapshotIndex } fr
 export { browseSnapshot, BrowsePathError, matchSegment } from "./browse.ts";
 export type { BrowseEntry, BrowseResult } from "./browse.ts";
 export { entryNameForId } from "./internal/names.ts";
+export * from "./restore/index.ts";

@@ -1,0 +1,15 @@
+/**
+ * Restore: read the snapshot (`loadRestoreSource`) and the target (`readTargetState`),
+ * plan purely (`planRestore`), show the plan, then execute it with a journal
+ * (`executeRestore`) and read the result back (`verifyRestore`).
+ */
+export { loadRestoreSource, SnapshotContentError } from "./source.ts";
+export type { RestoreSource, SourceApp, SourceSpace } from "./source.ts";
+export { readTargetState } from "./target.ts";
+export type { ObjectWrite, RestoreAppEditor, RestoreTarget, TargetState } from "./target.ts";
+export { PLAN_FORMAT, PLAN_VERSION, planRestore, RestorePlanError, restoreKeyOf, tenantKeyOf } from "./plan.ts";
+export type { AppDecision, PlanStep, PreviousAttempt, Ref, RestoreOptions, RestorePlan, SpaceDecision, StepKind, UserDecision } from "./plan.ts";
+export { formatPlanFile, parsePlanFile, PlanFileError, signPlan } from "./planfile.ts";
+export type { SignedPlan } from "./planfile.ts";
+export { FileJournal, journalState, MemoryJournal } from "./journal.ts";
+export type { JournalRecord, JournalState, RestoreJournal } from "./journal.ts";

@@ -1,0 +1,98 @@
+/**
+ * The restore journal: an append-only record of the steps a restore completed, keyed by
+ * the plan's step ids, with the ids of everything it created. It is written before and
+ * after each step that changes the tenant, so a restore killed at any point can be run
+ * again: completed steps are skipped (after checking that what they created still
+ * exists), and a step that was started but not recorded as done looks for what it may
+ * have created before creating it again — no duplicate apps or objects.
+ *
+ * `FileJournal` writes JSON lines and syncs each one to disk before the step goes on.
+ * Journals hold target ids and step ids only, never credentials.
+ */
+import { mkdir, open, readFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { Ref } from "./plan.ts";
+
+export type JournalRecord =
+  | { type: "begin"; at: string; restoreKey: string; snapshot: string; target: string }
+  | { type: "started"; at: string; step: string }
+  | { type: "done"; at: string; step: string; outputs?: Record<Ref, string>; note?: string }
+  | { type: "failed"; at: string; step: string; error: string }
+  | { type: "finished"; at: string; status: string };
+
+export interface RestoreJournal {
+  /** Where it lives, for messages. */
+  readonly location: string;
+  load(): Promise<JournalRecord[]>;
+  /** Durable when it resolves. */
+  append(record: JournalRecord): Promise<void>;
+}
+
+export interface JournalState {
+  done: Set<string>;
+  /** Started and never recorded as done (nor failed): the attempt may have been killed mid-call. */
+  interrupted: Set<string>;
+  /** ref → target id of everything created. */
+  created: Record<Ref, string>;
+  attempts: number;
+}
+
+export function journalState(records: JournalRecord[]): JournalState {
+  const state: JournalState = { done: new Set(), interrupted: new Set(), created: {}, attempts: 0 };
+  for (const r of records) {
+    if (r.type === "begin") state.attempts++;
+    else if (r.type === "started") state.interrupted.add(r.step);
+    else if (r.type === "done") {
+      state.done.add(r.step);
+      state.interrupted.delete(r.step);
+      Object.assign(state.created, r.outputs ?? {});
+    } else if (r.type === "failed") state.interrupted.delete(r.step);
+  }
+  return state;
+}
+
+export class MemoryJournal implements RestoreJournal {
+  readonly location = "memory";
+  readonly records: JournalRecord[] = [];
+  async load(): Promise<JournalRecord[]> {
+    return [...this.records];
+  }
+  async append(record: JournalRecord): Promise<void> {
+    this.records.push(structuredClone(record));
+  }
+}
+
+export class FileJournal implements RestoreJournal {
+  constructor(readonly location: string) {}
+
+  async load(): Promise<JournalRecord[]> {
+    let text: string;
+    try {
+      text = await readFile(this.location, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw e;
+    }
+    const out: JournalRecord[] = [];
+    for (const line of text.split("\n")) {
+      if (!line.trim()) continue;
+      try {
+        out.push(JSON.parse(line) as JournalRecord);
+      } catch {
+        // A line cut short by a kill mid-write: everything before it is intact.
+      }
+    }
+    return out;
+  }
+
+  async append(record: JournalRecord): Promise<void> {
+    await mkdir(dirname(this.location), { recursive: true });
+    const fh = await open(this.location, "a", 0o600);
+    try {
+      await fh.write(JSON.stringify(record) + "\n");
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+  }
+}

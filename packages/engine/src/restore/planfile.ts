@@ -1,0 +1,63 @@
+/**
+ * Plan files: `lifeboat restore --plan --json` writes one, `--from-plan FILE` executes
+ * exactly it. The file carries a signature over the whole plan (which names the snapshot
+ * id and the target host): an HMAC-SHA256 when a key is given (the CLI derives one from
+ * the repository's keys, so only someone who can open the repository can sign a plan),
+ * else a SHA-256 digest. An edited, truncated or foreign plan file is rejected.
+ */
+import { createHmac } from "node:crypto";
+import { canonicalJson, sha256Hex } from "../internal/canonical.ts";
+import { PLAN_FORMAT, PLAN_VERSION, type RestorePlan } from "./plan.ts";
+
+export interface SignedPlan {
+  plan: RestorePlan;
+  signature: { algorithm: "hmac-sha256" | "sha256"; value: string };
+}
+
+export class PlanFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PlanFileError";
+  }
+}
+
+function digest(plan: RestorePlan, key: Uint8Array | undefined): SignedPlan["signature"] {
+  const text = canonicalJson(plan);
+  if (key) return { algorithm: "hmac-sha256", value: createHmac("sha256", key).update("lifeboat-restore-plan\n").update(text).digest("hex") };
+  return { algorithm: "sha256", value: sha256Hex(text) };
+}
+
+export function signPlan(plan: RestorePlan, key?: Uint8Array): SignedPlan {
+  return { plan, signature: digest(plan, key) };
+}
+
+/** The plan file's text (pretty JSON, newline-terminated). */
+export function formatPlanFile(plan: RestorePlan, key?: Uint8Array): string {
+  return JSON.stringify(signPlan(plan, key), null, 2) + "\n";
+}
+
+/** Parses and checks a plan file; throws `PlanFileError` naming what is wrong. */
+export function parsePlanFile(text: string, file: string, key?: Uint8Array): RestorePlan {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new PlanFileError(`plan file ${file} is not valid JSON (${(e as Error).message}) — it may be truncated; write it again with 'lifeboat restore … --plan --json'`);
+  }
+  const d = doc as Partial<SignedPlan> | null;
+  const plan = d?.plan as RestorePlan | undefined;
+  if (!d || typeof d !== "object" || !plan || typeof plan !== "object" || plan.format !== PLAN_FORMAT)
+    throw new PlanFileError(`${file} is not a Lifeboat restore plan (no '${PLAN_FORMAT}' document)`);
+  if (plan.version !== PLAN_VERSION) throw new PlanFileError(`plan file ${file} has version ${String(plan.version)}; this Lifeboat reads version ${PLAN_VERSION}`);
+  const sig = d.signature;
+  if (!sig || typeof sig.value !== "string") throw new PlanFileError(`plan file ${file} has no signature; it was not written by 'lifeboat restore --plan --json'`);
+  if (sig.algorithm === "hmac-sha256" && !key)
+    throw new PlanFileError(`plan file ${file} is signed with the repository's key; open the same repository (--repo, password) to use it`);
+  const expected = digest(plan, sig.algorithm === "hmac-sha256" ? key : undefined);
+  if (expected.algorithm !== sig.algorithm || expected.value !== sig.value)
+    throw new PlanFileError(
+      `plan file ${file} does not match its signature: it was edited, truncated or signed for another repository; ` +
+        "nothing was changed — make a new plan with 'lifeboat restore … --plan --json'",
+    );
+  return plan;
+}

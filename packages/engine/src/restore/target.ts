@@ -1,0 +1,99 @@
+/**
+ * The narrow view of a *target* tenant that restore needs: what the planner reads and
+ * what the executor changes. `@lifeboat/qlik` satisfies it (`createRestoreTarget`) over
+ * `@qlik/api`; engine tests satisfy it in memory.
+ *
+ * Contracts the executor relies on:
+ * - `getApp` resolves `undefined` (never throws) when the app does not exist;
+ * - creating calls (`createUser`, `createSpace`, `importApp`, `copyApp`) are not retried by
+ *   the implementation after an unanswered request; the executor's journal decides;
+ * - `AppEditor.upsertObject` returns the id the engine actually used (it may differ from
+ *   the wanted one when that id is taken);
+ * - every QIX change is lost unless `AppEditor.save()` is called.
+ */
+import type {
+  AppSummary,
+  AssignmentRecord,
+  CallerInfo,
+  GroupRecord,
+  ObjectRecord,
+  SpaceRecord,
+  UserRecord,
+} from "../tenant.ts";
+
+export interface ObjectWrite {
+  id: string;
+  type: string;
+  genericType: ObjectRecord["genericType"];
+  /** `{ qProperty, qChildren, qEmbeddedSnapshotRef }` as the backup recorded it. */
+  propertyTree: unknown;
+}
+
+export interface RestoreAppEditor {
+  /** Objects as the backup reader records them (top-level objects with their trees). */
+  readObjects(): Promise<ObjectRecord[]>;
+  upsertObject(obj: ObjectWrite): Promise<{ id: string; created: boolean }>;
+  setState(id: string, genericType: ObjectRecord["genericType"], state: { published: boolean; approved: boolean }): Promise<void>;
+  destroyObject(id: string, genericType: ObjectRecord["genericType"]): Promise<void>;
+  save(): Promise<void>;
+}
+
+export interface RestoreTarget {
+  readonly host: string;
+  whoAmI(): Promise<CallerInfo>;
+  listUsers(): AsyncIterable<UserRecord>;
+  listGroups(): AsyncIterable<GroupRecord>;
+  listSpaces(): AsyncIterable<SpaceRecord>;
+  listSpaceAssignments(spaceId: string): AsyncIterable<AssignmentRecord>;
+  listApps(): AsyncIterable<AppSummary>;
+  /** `GET /apps/{id}` attributes, or undefined when the app does not exist. */
+  getApp(appId: string): Promise<{ attributes: Record<string, unknown> } | undefined>;
+
+  /** An invited user (Qlik cannot create active users). */
+  createUser(input: { subject: string; name?: string; email?: string }): Promise<UserRecord>;
+  createSpace(input: { name: string; type: "shared" | "managed" | "data"; description?: string }): Promise<SpaceRecord>;
+  createSpaceAssignment(spaceId: string, input: { type: "user" | "group"; assigneeId: string; roles: string[] }): Promise<AssignmentRecord>;
+  /** Uploads and imports a .qvf: a new app id. `spaceId` undefined = the caller's personal space. */
+  importApp(input: { name: string; spaceId?: string; body: () => AsyncIterable<Uint8Array> }): Promise<{ appId: string }>;
+  copyApp(appId: string, input: { name?: string; spaceId?: string }): Promise<{ appId: string }>;
+  /** Publishes by *moving* the app into a managed space, naming its origin (development) app. */
+  moveToManagedSpace(appId: string, input: { spaceId: string; originAppId: string }): Promise<void>;
+  moveAppToSpace(appId: string, spaceId: string): Promise<void>;
+  updateAppOwner(appId: string, ownerId: string): Promise<void>;
+  updateObjectOwner(appId: string, objectId: string, ownerId: string): Promise<void>;
+  deleteApp(appId: string): Promise<void>;
+  /** One QIX session on the app for the duration of `fn`. */
+  withApp<T>(appId: string, fn: (app: RestoreAppEditor) => Promise<T>): Promise<T>;
+}
+
+/** What the planner knows of the target: read once, before planning. */
+export interface TargetState {
+  host: string;
+  caller: CallerInfo;
+  users: UserRecord[];
+  groups: GroupRecord[];
+  spaces: SpaceRecord[];
+  /** Assignments of the spaces the plan may touch (by space id). */
+  assignments: Record<string, AssignmentRecord[]>;
+  apps: AppSummary[];
+}
+
+async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+/** Reads the target's state for the planner. `whoAmI` first: bad credentials fail here, before anything else. */
+export async function readTargetState(target: RestoreTarget): Promise<TargetState> {
+  const caller = await target.whoAmI();
+  const [users, groups, spaces, apps] = await Promise.all([
+    all(target.listUsers()),
+    all(target.listGroups()),
+    all(target.listSpaces()),
+    all(target.listApps()),
+  ]);
+  const assignments: Record<string, AssignmentRecord[]> = {};
+  for (const s of spaces) assignments[s.id] = await all(target.listSpaceAssignments(s.id));
+  return { host: target.host, caller, users, groups, spaces, assignments, apps };
+}
