@@ -44,7 +44,8 @@ describe("forget and prune", () => {
     const dryPrune = await prune(repo, { dryRun: true });
     expect(await stored(backend)).toBe(sizeBefore);
     const report = await prune(repo);
-    expect(report.bytes.freed).toBe(dryPrune.bytes.freed);
+    // The dry run estimates repacked packs without their new headers: within a few KiB.
+    expect(Math.abs(report.bytes.freed - dryPrune.bytes.freed)).toBeLessThan(4096);
     expect(report.bytes.freed).toBeGreaterThan(2 * 1024 * 1024);
     expect(await stored(backend)).toBe(report.bytes.after);
     expect(await stored(backend)).toBeLessThan(sizeBefore - 2 * 1024 * 1024);
@@ -155,5 +156,20 @@ describe("locks", () => {
     expect(later[0]!.lock!.heartbeat > first.lock!.heartbeat).toBe(true);
     await repo.close();
     expect(await repo.locker.list()).toEqual([]);
+  });
+});
+
+describe("prune safety", () => {
+  it("refuses to run when an index file is damaged, removing nothing", async () => {
+    const backend = new MemoryBackend();
+    const repo = await createTestRepository({ backend });
+    await snapshotOf(repo, "x", randomBytes(1000), "2026-01-01T00:00:00Z");
+    await repo.close();
+    const [idx] = await backend.list("index");
+    backend.files.set(`index/${idx!.name}`, Buffer.from("garbage"));
+    const files = [...backend.files.keys()].filter((p) => !p.startsWith("locks/")).sort();
+    const again = await reopenTestRepository(repo);
+    await expect(prune(again)).rejects.toThrow(/index file index\/\w+ is damaged.*nothing was removed/);
+    expect([...backend.files.keys()].filter((p) => !p.startsWith("locks/")).sort()).toEqual(files);
   });
 });

@@ -50,8 +50,14 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
   const threshold = opts.repackThreshold ?? 0.2;
   if (!opts.dryRun) await repo.acquireLock("exclusive", "prune");
   await repo.flush();
-  await repo.loadIndex();
+  await repo.reloadIndex();
   const backend = repo.backend;
+  // A damaged index file hides which packs are in use: deleting "unindexed" packs would lose data.
+  for (const f of await backend.list("index")) {
+    if (!repo.index.files.has(f.name)) {
+      throw new RepositoryError(`index file index/${f.name} is damaged, so prune cannot tell which packs are in use — run 'lifeboat verify'; nothing was removed`, "DAMAGED");
+    }
+  }
 
   // 1. What do the snapshots use? Refuse when anything is damaged or missing.
   const snapshots: Snapshot[] = [];

@@ -100,8 +100,14 @@ export async function verifyRepository(repo: Repository, opts: VerifyOptions = {
     }
     opts.onProgress?.({ phase: "packs", done: ++done, total: packIds.length });
   }
+  const indexDamaged = problems.some((p) => p.kind === "damaged-index");
   for (const name of [...stored.keys()].sort()) {
-    if (!repo.index.packs.has(name)) notes.push(`pack ${packFile(name)} is in no index (left by an interrupted write); 'lifeboat prune' removes it`);
+    if (repo.index.packs.has(name)) continue;
+    notes.push(
+      indexDamaged
+        ? `pack ${packFile(name)} is in no readable index (perhaps named by the damaged index file); keep it until the index is repaired`
+        : `pack ${packFile(name)} is in no index (left by an interrupted write); 'lifeboat prune' removes it`,
+    );
   }
 
   // Snapshots and everything reachable from them
@@ -117,7 +123,7 @@ export async function verifyRepository(repo: Repository, opts: VerifyOptions = {
     if (err instanceof DamageError) {
       problem({ kind: "damaged-entry", object: `${type} ${id}`, message: `${err.message} (referenced by ${from})` });
     } else {
-      problem({ kind: "missing-entry", object: `${type} ${id}`, message: `${type} is not in any index (referenced by ${from})` });
+      problem({ kind: "missing-entry", object: `${type} ${id}`, message: `${type} is not in any readable index (referenced by ${from})` });
     }
   };
 

@@ -1,0 +1,77 @@
+/**
+ * Frozen repositories (testdata/v1, written once by testdata/make-fixtures.ts): today's code
+ * must read format version 1 as written back then, and must produce exactly the recorded verify
+ * report for each damaged copy. Regenerate the reports only on purpose:
+ *   LIFEBOAT_UPDATE_GOLDEN=1 npx vitest run packages/repository/src/frozen.test.ts
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readFile, readdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { FROZEN_PASSWORD, frozenContent } from "../testdata/frozen-content.ts";
+import { LocalBackend } from "./backend/local.ts";
+import { openRepository, type RepositoryEvent } from "./repository.ts";
+import { verifyRepository } from "./verify.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "testdata", "v1");
+const update = process.env.LIFEBOAT_UPDATE_GOLDEN === "1";
+
+async function listing(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(join(e.parentPath, e.name));
+  return out.sort();
+}
+
+async function open(name: string, events: RepositoryEvent[] = []) {
+  return openRepository({ backend: new LocalBackend(join(root, name)), password: FROZEN_PASSWORD, autoLock: "none", onEvent: (e) => events.push(e) });
+}
+
+describe("frozen repositories, format version 1", () => {
+  it("reads the good repository's snapshots, trees and blobs byte for byte", async () => {
+    const repo = await open("good");
+    const snaps = await repo.listSnapshots();
+    expect(snaps.map((s) => [s.tenant, s.time, s.partial, s.tags])).toEqual([
+      ["acme.example", "2026-01-01T02:00:00.000Z", false, ["nightly"]],
+      ["acme.example", "2026-01-02T02:00:00.000Z", true, []],
+    ]);
+    const c = frozenContent();
+    const t1 = await repo.loadTree(snaps[0]!.tree);
+    const apps = t1.entries.find((e) => e.name === "apps")!;
+    if (apps.type !== "tree") throw new Error("apps is not a tree");
+    const app1 = (await repo.loadTree(apps.subtree)).entries[0]!;
+    if (app1.type !== "blob") throw new Error("app1 is not a blob");
+    expect(app1.meta).toEqual({ owner: "alice" });
+    expect(app1.blob.id).toBe(createHash("sha256").update(c.app1).digest("hex"));
+    expect((await repo.readBlobBytes(app1.blob)).equals(c.app1)).toBe(true);
+    expect(await repo.readJson(snaps[1]!.manifest!)).toEqual(c.users2);
+  });
+
+  it("refuses a wrong password on a frozen repository", async () => {
+    await expect(openRepository({ backend: new LocalBackend(join(root, "good")), password: "not it" })).rejects.toThrow(/wrong password/);
+  });
+
+  for (const name of ["good", "missing-pack", "corrupt-index", "truncated-snapshot"]) {
+    it(`verify --read-data on '${name}' produces the recorded report and changes nothing`, async () => {
+      const before = await listing(join(root, name));
+      const repo = await open(name);
+      const report = await verifyRepository(repo, { readData: true });
+      const golden = join(root, "..", "expected", `${name}.verify.json`);
+      if (update || !existsSync(golden)) {
+        if (!update) throw new Error(`${golden} is missing — run with LIFEBOAT_UPDATE_GOLDEN=1 to record it`);
+        await writeFile(golden, JSON.stringify(report, null, 2) + "\n");
+      }
+      expect(JSON.parse(JSON.stringify(report))).toEqual(JSON.parse(await readFile(golden, "utf8")));
+      expect(report.ok).toBe(name === "good");
+      expect(await listing(join(root, name))).toEqual(before);
+    });
+  }
+
+  it("skips the truncated snapshot when listing, with a warning naming it", async () => {
+    const events: RepositoryEvent[] = [];
+    const repo = await open("truncated-snapshot", events);
+    expect((await repo.listSnapshots()).length).toBe(1);
+    expect(events).toEqual([expect.objectContaining({ type: "warning", message: expect.stringMatching(/^snapshots\/\w+ is damaged.*run 'lifeboat verify'/) })]);
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * Writes the frozen repositories in this folder. Run only on purpose, when the format
+ * changes (a new version gets new folders; old ones stay as they are):
+ *
+ *   npx tsx packages/repository/testdata/make-fixtures.ts
+ *
+ * then regenerate the expected verify reports with
+ *
+ *   LIFEBOAT_UPDATE_GOLDEN=1 npx vitest run packages/repository/src/frozen.test.ts
+ */
+import { cp, readdir, rm, truncate, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { LocalBackend } from "../src/backend/local.ts";
+import { initRepository } from "../src/repository.ts";
+import { FROZEN_KDF, FROZEN_PASSWORD, frozenContent } from "./frozen-content.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const v1 = join(here, "v1");
+
+async function main(): Promise<void> {
+  await rm(v1, { recursive: true, force: true });
+  const good = join(v1, "good");
+  const repo = await initRepository({
+    backend: new LocalBackend(good),
+    password: FROZEN_PASSWORD,
+    kdf: FROZEN_KDF,
+    chunker: { min: 512, avg: 1024, max: 4096 },
+    packSize: 4096,
+    autoLock: "none",
+  });
+  const c = frozenContent();
+  const app1 = await repo.saveBlob(c.app1);
+  await repo.flush(); // app1's chunks in packs of their own: the missing-pack case removes one
+  const users = await repo.saveJson(c.users);
+  const apps = await repo.saveTree({ entries: [{ name: "app1.qvf", type: "blob", blob: app1, meta: { owner: "alice" } }] });
+  const root1 = await repo.saveTree({ entries: [{ name: "apps", type: "tree", subtree: apps }, { name: "users.json", type: "blob", blob: users }] });
+  await repo.saveSnapshot({ tenant: "acme.example", time: "2026-01-01T02:00:00.000Z", toolVersion: "lifeboat 0.1.0", tags: ["nightly"], partial: false, tree: root1 });
+  const users2 = await repo.saveJson(c.users2);
+  const root2 = await repo.saveTree({ entries: [{ name: "users.json", type: "blob", blob: users2 }] });
+  await repo.saveSnapshot({ tenant: "acme.example", time: "2026-01-02T02:00:00.000Z", toolVersion: "lifeboat 0.1.0", tags: [], partial: true, tree: root2, manifest: users2 });
+  await repo.close();
+
+  // Damaged copies.
+  const missing = join(v1, "missing-pack");
+  await cp(good, missing, { recursive: true });
+  const firstPack = repo.index.get("chunk", (await repo.blobChunks(app1.id)).chunks[0]![0])!.pack;
+  await rm(join(missing, "data", firstPack.slice(0, 2), firstPack));
+
+  const corrupt = join(v1, "corrupt-index");
+  await cp(good, corrupt, { recursive: true });
+  const indexes = (await readdir(join(corrupt, "index"))).sort();
+  const target = repo.index.packs.get(firstPack)!.indexFiles.values().next().value as string;
+  await writeFile(join(corrupt, "index", target), Buffer.from("this is not an index file"));
+  void indexes;
+
+  const truncated = join(v1, "truncated-snapshot");
+  await cp(good, truncated, { recursive: true });
+  const snaps = (await readdir(join(truncated, "snapshots"))).sort();
+  await truncate(join(truncated, "snapshots", snaps[0]!), 40);
+
+  process.stdout.write(`wrote ${v1}\n`);
+}
+
+await main();
