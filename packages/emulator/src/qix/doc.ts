@@ -111,10 +111,11 @@ export class LoadedDoc {
   }
 
   /**
-   * What the caller may do with an object, as `qMeta.privileges` lists it. Private objects:
-   * the owner and a private-content bot may do everything. Community (published) objects
-   * must be unpublished before they are edited or deleted. Base (approved) objects are
-   * edited by the app owner or a bot. Approve/unapprove: app owner or bot only.
+   * What the caller may do with an object, as `qMeta.privileges` lists it. A private-content
+   * bot may do everything. Private objects: their owner may do everything. Community
+   * (published) objects are frozen for their owner until unpublished. Base (approved) objects
+   * are edited by the app owner. Approve/unapprove: app owner or bot only. (The privilege that
+   * allows a REST change-owner is spelled "changeowner", as @qlik/api's permission parser reads it.)
    */
   privileges(who: Identity, located: Located): string[] {
     const root = located.root;
@@ -122,11 +123,10 @@ export class LoadedDoc {
     const isBot = who.isPrivateContentBot;
     const appOwner = this.isAppOwner(who);
     const privs = ["read"];
-    if (root.approved) {
-      if (appOwner || isBot) privs.push("update", "delete");
-    } else if (root.published) {
-      // community content: frozen until unpublished
-    } else if (isOwner || isBot) {
+    if (isBot) privs.push("update", "delete");
+    else if (root.approved) {
+      if (appOwner) privs.push("update", "delete");
+    } else if (!root.published && isOwner) {
       privs.push("update", "delete");
     }
     privs.push("exportdata");

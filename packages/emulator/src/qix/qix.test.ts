@@ -6,6 +6,7 @@ import type { HostConfig } from "@qlik/api/auth";
 import { openAppSession } from "@qlik/api/qix";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
+import { supportedMethods } from "./index.ts";
 import { type CallerName, type QixHarness, startQixHarness } from "./testing.ts";
 
 let h: QixHarness;
@@ -430,6 +431,59 @@ describe("malformed frames over a raw websocket", () => {
     expect(await next()).toMatchObject({ id: 12, error: { code: 8 } });
     ws.send(JSON.stringify({ jsonrpc: "2.0", id: 13, handle: -1, method: "EngineVersion", params: [] }));
     expect(await next()).toMatchObject({ id: 13, result: { qVersion: { qComponentVersion: expect.any(String) } } });
+    ws.close();
+  });
+});
+
+describe("fuzzed params on every method", () => {
+  it("every call with ill-typed params gets exactly one answer, never an internal error, and the engine keeps serving", async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${h.port}/app/${h.appId}`, { headers: { authorization: `Bearer ${h.token("bot")}` } });
+    const replies = new Map<number, Record<string, unknown>>();
+    const waiting = new Map<number, () => void>();
+    ws.on("message", (data) => {
+      const msg = JSON.parse(String(data)) as Record<string, unknown>;
+      if (typeof msg.id !== "number") return;
+      expect(replies.has(msg.id), `duplicate reply ${msg.id}`).toBe(false);
+      replies.set(msg.id, msg);
+      waiting.get(msg.id)?.();
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.on("open", () => resolve());
+      ws.on("error", reject);
+    });
+    let nextId = 1;
+    const call = (handle: number, method: string, params: unknown): Promise<Record<string, unknown>> => {
+      const id = nextId++;
+      const done = new Promise<Record<string, unknown>>((resolve) => waiting.set(id, () => resolve(replies.get(id)!)));
+      ws.send(JSON.stringify({ jsonrpc: "2.0", id, handle, method, params }));
+      return done;
+    };
+    const handleOf = (r: Record<string, unknown>): number => ((r.result as Record<string, Record<string, number>>).qReturn!.qHandle as number);
+    await call(-1, "OpenDoc", [h.appId, "", "", "", true]);
+    const handles: Record<string, number> = {
+      Global: -1,
+      Doc: 1,
+      GenericObject: handleOf(await call(1, "GetObject", ["alice-private"])),
+      GenericBookmark: handleOf(await call(1, "GetBookmark", ["bm-alice"])),
+      GenericMeasure: handleOf(await call(1, "GetMeasure", ["meas1"])),
+      GenericDimension: handleOf(await call(1, "GetDimension", ["dim1"])),
+      GenericVariable: handleOf(await call(1, "GetVariableById", ["var1"])),
+    };
+    const variants: unknown[] = [[null], [1, 2, 3], [{}], [{ qInfo: 5, qChildren: 7, qProperty: "x" }], { qId: {}, qProp: [], qPropEntry: 1 }, [[]], [true, "s", {}], [{ qTypes: "x", qData: 5 }]];
+    const internal: string[] = [];
+    for (const [kind, methods] of Object.entries(supportedMethods())) {
+      for (const method of Object.keys(methods)) {
+        if (method === "OpenDoc" || method === "DoSave") continue;
+        for (const params of variants) {
+          const reply = await call(handles[kind]!, method, params);
+          expect(reply.result !== undefined || reply.error !== undefined, `${kind}.${method}`).toBe(true);
+          if ((reply.error as { code?: number } | undefined)?.code === -32603) internal.push(`${kind}.${method} ${JSON.stringify(params)}: ${JSON.stringify(reply.error)}`);
+        }
+      }
+    }
+    expect(internal).toEqual([]);
+    const alive = await call(-1, "EngineVersion", []);
+    expect(alive.result).toBeDefined();
     ws.close();
   });
 });
