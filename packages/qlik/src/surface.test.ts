@@ -1,0 +1,68 @@
+/**
+ * `docs/qlik-surface.md` lists every REST call we make. This checks that each row exists in
+ * Qlik's OpenAPI spec (or `operations.tsv`) with the tier the row states, and that the doc
+ * and `OPERATIONS` (the table the limiter uses) list the same calls with the same tiers.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { OPERATIONS, type OperationInfo } from "./operations.ts";
+
+const DOC = fileURLToPath(new URL("../../../docs/qlik-surface.md", import.meta.url));
+const SHARED = process.env.LIFEBOAT_QLIK_SPECS ?? "/work/shared/qlik-cloud";
+const SPEC = `${SHARED}/specs/qlik-cloud-rest-openapi-2025-01-17.json`;
+const TSV = `${SHARED}/operations.tsv`;
+
+interface Row {
+  method: string;
+  path: string;
+  qlikApi: string;
+  tier: string;
+}
+
+/** Rows of the table under "## REST calls". */
+function docRows(): Row[] {
+  const text = readFileSync(DOC, "utf8");
+  const section = text.split(/^## /m).find((s) => s.startsWith("REST calls"));
+  if (!section) throw new Error("docs/qlik-surface.md has no '## REST calls' section");
+  const rows: Row[] = [];
+  for (const line of section.split("\n")) {
+    const cells = line.split("|").map((c) => c.trim());
+    if (cells.length < 7 || !/^(GET|POST|PUT|PATCH|DELETE)$/.test(cells[1] ?? "")) continue;
+    rows.push({ method: cells[1] ?? "", path: cells[2] ?? "", qlikApi: cells[3] ?? "", tier: cells[4] ?? "" });
+  }
+  return rows;
+}
+
+describe("docs/qlik-surface.md", () => {
+  const rows = docRows();
+
+  it("lists exactly the operations the connector's limiter table knows, with the same tiers", () => {
+    const fromDoc = rows.map((r) => `${r.method} ${r.path} tier ${r.tier} ${r.qlikApi}`).sort();
+    const fromCode = (Object.values(OPERATIONS) as OperationInfo[]).map((o) => `${o.method} ${o.path} tier ${o.tier} ${o.qlikApi}`).sort();
+    expect(fromDoc).toEqual(fromCode);
+    expect(rows.length).toBeGreaterThan(20);
+  });
+
+  const haveSources = existsSync(SPEC) && existsSync(TSV);
+  it.skipIf(!haveSources)(`every row exists in Qlik's spec or operations.tsv with that tier (reads ${SHARED}; skipped when absent)`, () => {
+    const spec = JSON.parse(readFileSync(SPEC, "utf8")) as { paths: Record<string, Record<string, { "x-qlik-tier"?: { tier?: string } }>> };
+    const tsv = new Map<string, string>();
+    for (const line of readFileSync(TSV, "utf8").split("\n").slice(1)) {
+      const [method, path, , tier] = line.split("\t");
+      if (method && path && tier) tsv.set(`${method} ${path}`, tier);
+    }
+    const problems: string[] = [];
+    for (const r of rows) {
+      const specPath = r.path.replace(/^\/api(?=\/)/, "");
+      const op = spec.paths[specPath]?.[r.method.toLowerCase()];
+      const specTier = op?.["x-qlik-tier"]?.tier;
+      const tsvTier = tsv.get(`${r.method} ${r.path}`);
+      if (!op && tsvTier === undefined) problems.push(`${r.method} ${r.path}: in neither the OpenAPI spec nor operations.tsv`);
+      const tier = specTier ?? tsvTier;
+      if (tier !== undefined && tier !== r.tier) problems.push(`${r.method} ${r.path}: doc says tier ${r.tier}, Qlik says ${tier}`);
+      if (tsvTier !== undefined && specTier !== undefined && tsvTier !== specTier) problems.push(`${r.method} ${r.path}: spec tier ${specTier} ≠ operations.tsv ${tsvTier}`);
+    }
+    expect(problems).toEqual([]);
+  });
+});
