@@ -182,6 +182,38 @@ describe("state, tenants, upgrades", () => {
   });
 });
 
+describe("quirk switches", () => {
+  it("importIntoManagedSpace=allow, importKeepsObjectOwners and appInfoIncludesSpaceId change behaviour", async () => {
+    const emu = await start({ quirks: { importIntoManagedSpace: "allow", importKeepsObjectOwners: true, appInfoIncludesSpaceId: true } });
+    const t = emu.state.tenants[0]!;
+    const src = Object.values(t.apps).find((a) => a.name === "Sales Overview" && !a.originAppId)!;
+    const sales = Object.values(t.spaces).find((s) => s.name === "Sales")!;
+    const token = await fetch(`${emu.host}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ client_id: emu.clientId, client_secret: emu.clientSecret, grant_type: "client_credentials" }),
+    });
+    const bot = ((await token.json()) as { access_token: string }).access_token;
+    const ex = await get(emu, `/api/v1/apps/${src.id}/export?NoData=true`, bot, { method: "POST" });
+    const fileId = ex.headers.get("location")!.split("/").pop();
+    const imp = await get(emu, `/api/v1/apps/import?fileId=${fileId}&spaceId=${sales.id}`, bot, { method: "POST" });
+    expect(imp.status).toBe(200);
+    const body = (await imp.json()) as { attributes: { id: string; spaceId?: string } };
+    expect(body.attributes.spaceId).toBe(sales.id);
+    const imported = t.apps[body.attributes.id]!;
+    for (const o of Object.values(src.objects)) expect(imported.objects[o.id]?.ownerId).toBe(o.ownerId);
+  });
+  it("exportIncludesCommunity=false leaves other users' community objects out of an API-key export", async () => {
+    const emu = await start({ quirks: { exportIncludesCommunity: false } });
+    const t = emu.state.tenants[0]!;
+    const src = Object.values(t.apps).find((a) => a.name === "Sales Overview" && !a.originAppId)!;
+    const community = Object.values(src.objects).find((o) => o.published && !o.approved)!;
+    const ex = await get(emu, `/api/v1/apps/${src.id}/export?NoData=true`, emu.apiKey, { method: "POST" });
+    const snapshot = t.tempContents[ex.headers.get("location")!.split("/").pop()!]!.source;
+    expect(snapshot.kind === "export" && snapshot.snapshot.app.objects[community.id]).toBeFalsy();
+  });
+});
+
 describe("generated fixture", () => {
   it("is deterministic and sized as asked", async () => {
     const emu = await start({ fixture: "generated", apps: 30, objectsPerApp: 7, users: 12, seed: "g" });

@@ -12,6 +12,9 @@ describe("lifeboat sandbox", () => {
     expect(() => sandboxOptions({ fixture: "nope" })).toThrow(/--fixture/);
     expect(() => sandboxOptions({ timeScale: "-1" })).toThrow(/--time-scale/);
     expect(() => sandboxOptions({ port: "70000" })).toThrow(/--port/);
+    expect(sandboxOptions({ quirk: ["importIntoManagedSpace=allow", "appInfoIncludesSpaceId=true"] }).quirks).toEqual({ importIntoManagedSpace: "allow", appInfoIncludesSpaceId: true });
+    expect(() => sandboxOptions({ quirk: ["nope=1"] })).toThrow(/--quirk/);
+    expect(() => sandboxOptions({ quirk: ["appInfoIncludesSpaceId=maybe"] })).toThrow(/true or false/);
   });
 
   it("prints exactly one JSON line when ready, serves, and exits 0 on SIGTERM", async () => {

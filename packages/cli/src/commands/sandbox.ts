@@ -4,7 +4,7 @@
  * `{"host","apiKey","clientId","clientSecret"}` (+ `tenants` when there are several) — so
  * scripts can `read` it; nothing else is written to stdout.
  */
-import { startEmulator, type EmulatorOptions, type FixtureName } from "@lifeboat/emulator";
+import { defaultQuirks, startEmulator, type EmulatorOptions, type FixtureName, type Quirks } from "@lifeboat/emulator";
 import type { Command } from "commander";
 import { EXIT, UserError } from "../errors.ts";
 
@@ -22,6 +22,7 @@ interface SandboxFlags {
   faults?: string;
   tenants?: string;
   admin?: boolean;
+  quirk?: string[];
 }
 
 function int(name: string, value: string | undefined, min: number): number | undefined {
@@ -35,6 +36,27 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
   if (value === undefined) return undefined;
   if (!allowed.includes(value as T)) throw new UserError(`--${name} must be one of ${allowed.join(", ")}, got "${value}"`, EXIT.usage);
   return value as T;
+}
+
+/** `--quirk name=value` (repeatable) → a partial Quirks, typed by the defaults. */
+function quirks(list: string[] | undefined): Partial<Quirks> | undefined {
+  if (!list || list.length === 0) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const item of list) {
+    const [name, value] = item.split("=", 2);
+    if (!name || value === undefined || !(name in defaultQuirks)) {
+      throw new UserError(`--quirk "${item}": expected name=value with name one of ${Object.keys(defaultQuirks).join(", ")}`, EXIT.usage);
+    }
+    const def = defaultQuirks[name as keyof Quirks];
+    if (typeof def === "boolean") {
+      if (value !== "true" && value !== "false") throw new UserError(`--quirk ${name} takes true or false, got "${value}"`, EXIT.usage);
+      out[name] = value === "true";
+    } else {
+      if (name === "importIntoManagedSpace" && value !== "refuse" && value !== "allow") throw new UserError(`--quirk ${name} takes refuse or allow, got "${value}"`, EXIT.usage);
+      out[name] = value;
+    }
+  }
+  return out as Partial<Quirks>;
 }
 
 /** Pure: flags → emulator options (usage errors as UserError). */
@@ -57,6 +79,7 @@ export function sandboxOptions(flags: SandboxFlags): EmulatorOptions {
     faults: flags.faults,
     tenants: int("tenants", flags.tenants, 1),
     admin: flags.admin === true,
+    quirks: quirks(flags.quirk),
   };
 }
 
@@ -77,6 +100,7 @@ export function register(program: Command): void {
     .option("--faults <spec>", 'fault injection, e.g. "rate=0.05,kinds=429+500+503+reset+truncate+expire,seed=7"')
     .option("--tenants <n>", "number of tenants, one port each", "1")
     .option("--admin", "enable the test-only /__emulator admin surface")
+    .option("--quirk <name=value>", "switch an UNCONFIRMED behaviour (repeatable; see README)", (v: string, prev: string[] = []) => [...prev, v])
     .action(async (flags: SandboxFlags) => {
       let options: EmulatorOptions;
       try {

@@ -24,6 +24,8 @@ export interface Quirks {
    * exporter's own private objects only.
    */
   botExportIncludesAllPrivate: boolean;
+  /** A non-bot export carries other users' community (published) objects (default true). */
+  exportIncludesCommunity: boolean;
   /** Whether `GET /apps/{id}` reports `attributes.spaceId` (default false). */
   appInfoIncludesSpaceId: boolean;
   /** Whether editing a private object bumps the app's `modifiedDate` (default false). */
@@ -38,6 +40,7 @@ export const defaultQuirks: Quirks = {
   importIntoManagedSpace: "refuse",
   importKeepsObjectOwners: false,
   botExportIncludesAllPrivate: true,
+  exportIncludesCommunity: true,
   appInfoIncludesSpaceId: false,
   privateEditBumpsAppModified: false,
   rateLimitBlocksWholeTier: true,

@@ -46,7 +46,9 @@ export function nxApp(tenant: Tenant, w: Identity, app: App, quirks: Quirks): Re
 export function exportedObjects(w: Identity, app: App, quirks: Quirks): Record<string, AppObject> {
   const out: Record<string, AppObject> = {};
   for (const o of Object.values(app.objects)) {
-    if ((w.isPrivateContentBot && quirks.botExportIncludesAllPrivate) || (canSeeObject(w, o) && (o.approved || o.published || o.ownerId === w.user.id))) {
+    const own = o.ownerId === w.user.id;
+    const visible = o.approved || own || (o.published && quirks.exportIncludesCommunity);
+    if ((w.isPrivateContentBot && quirks.botExportIncludesAllPrivate) || (canSeeObject(w, o) && visible)) {
       out[o.id] = o;
     }
   }
