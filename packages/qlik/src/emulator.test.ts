@@ -7,6 +7,7 @@ import { startEmulator, type EmulatorHandle, type Tenant } from "@lifeboat/emula
 import type { ObjectRecord } from "@lifeboat/engine";
 import { createTenantClient, type TenantClient } from "./client.ts";
 import { QlikApiError } from "./errors.ts";
+import { createRestoreTarget } from "./restore-target.ts";
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -259,4 +260,84 @@ describe("against the emulator with faults injected", () => {
     expect(failures.length).toBeLessThanOrEqual(2);
     expect(c.stats().retries).toBeGreaterThan(0);
   }, 90_000);
+});
+
+describe("the writer against the emulator (restore operations)", () => {
+  let emu: EmulatorHandle;
+  let tenant: Tenant;
+  beforeAll(async () => {
+    emu = await startEmulator({ fixture: "demo", port: 0, rateLimits: "off" });
+    tenant = emu.state.tenants[0] as Tenant;
+  });
+  afterAll(async () => {
+    await emu?.close();
+  });
+
+  it("restores a deleted private sheet with its owner and state, and moves a copy into a managed space", async () => {
+    const client = botOf(emu);
+    const target = createRestoreTarget(client);
+    const app = Object.values(tenant.apps).find((a) => a.spaceId && tenant.spaces[a.spaceId]?.type === "shared" && Object.values(a.objects).some((o) => o.type === "sheet" && !o.approved && !o.published));
+    if (!app) throw new Error("demo has a shared app with a private sheet");
+    const before = await client.readAppObjects(app.id);
+    const sheet = before.find((o) => o.type === "sheet" && !o.approved && !o.published);
+    if (!sheet) throw new Error("private sheet not read");
+
+    // Delete it, then restore it from the record: create, state, save, then hand it to its owner.
+    await target.withApp(app.id, async (ed) => {
+      await ed.destroyObject(sheet.id, sheet.genericType);
+      await ed.save();
+    });
+    expect(tenant.apps[app.id]?.objects[sheet.id]).toBeUndefined();
+    let restoredId = "";
+    await target.withApp(app.id, async (ed) => {
+      const r = await ed.upsertObject(sheet);
+      expect(r.created).toBe(true);
+      restoredId = r.id;
+      await ed.setState(r.id, sheet.genericType, { published: true, approved: false });
+      await ed.save();
+    });
+    await target.updateObjectOwner(app.id, restoredId, sheet.ownerId);
+    const after = (await client.readAppObjects(app.id)).find((o) => o.id === restoredId);
+    expect(after).toMatchObject({ type: "sheet", title: sheet.title, ownerId: sheet.ownerId, ownerSubject: sheet.ownerSubject, published: true, approved: false });
+    expect((after?.propertyTree as { qChildren: unknown[] }).qChildren.length).toBe((sheet.propertyTree as { qChildren: unknown[] }).qChildren.length);
+
+    // Updating an existing object replaces its properties.
+    await target.withApp(app.id, async (ed) => {
+      const tree = structuredClone(after?.propertyTree) as { qProperty: { qMetaDef: { title: string } } };
+      tree.qProperty.qMetaDef.title = "Renamed by restore";
+      const r = await ed.upsertObject({ id: restoredId, type: "sheet", genericType: "genericObject", propertyTree: tree });
+      expect(r).toEqual({ id: restoredId, created: false });
+      await ed.save();
+    });
+    expect((await client.readAppObjects(app.id)).find((o) => o.id === restoredId)?.title).toBe("Renamed by restore");
+
+    // Managed-space flow: a development copy, the original moved into a managed space with the copy as origin.
+    const managed = Object.values(tenant.spaces).find((s) => s.type === "managed");
+    if (!managed) throw new Error("demo has a managed space");
+    const { appId: copyId } = await target.copyApp(app.id, { name: `${app.name} (dev)`, spaceId: app.spaceId });
+    expect(tenant.apps[copyId]?.name).toBe(`${app.name} (dev)`);
+    await target.moveToManagedSpace(app.id, { spaceId: managed.id, originAppId: copyId });
+    expect(tenant.apps[app.id]?.spaceId).toBe(managed.id);
+    expect(tenant.apps[app.id]?.originAppId).toBe(copyId);
+    expect(await target.getApp("00000000-0000-0000-0000-000000000000")).toBeUndefined();
+  });
+
+  it("finds users by subject and email, creates invited users and spaces with assignments", async () => {
+    const w = botOf(emu).writer();
+    const someone = Object.values(tenant.users).find((u) => u.email);
+    if (!someone) throw new Error("demo has users");
+    expect((await w.findUserBySubject(someone.subject))?.id).toBe(someone.id);
+    expect((await w.findUserByEmail(someone.email))?.id).toBe(someone.id);
+    expect(await w.findUserBySubject("auth0|nobody-\"quoted\"")).toBeUndefined();
+    const created = await w.createUser({ subject: "auth0|restored-user", name: "Restored User", email: "restored@example.com" });
+    expect(created.status).toBe("invited");
+    expect(tenant.users[created.id]?.subject).toBe("auth0|restored-user");
+
+    const first = await w.ensureSpace({ name: "Restored space", type: "shared", description: "from a snapshot" });
+    expect(first.created).toBe(true);
+    const again = await w.ensureSpace({ name: "Restored space", type: "shared" });
+    expect(again).toEqual({ space: first.space, created: false });
+    const a = await w.createSpaceAssignment(first.space.id, { type: "user", assigneeId: created.id, roles: ["consumer"] });
+    expect(tenant.assignments[a.id]).toMatchObject({ spaceId: first.space.id, assigneeId: created.id, roles: ["consumer"] });
+  });
 });

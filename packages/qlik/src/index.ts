@@ -31,6 +31,7 @@ export {
   type StateStep,
   type TenantWriter,
 } from "./writer.ts";
+export { createRestoreTarget } from "./restore-target.ts";
 export { QlikApiError, isQlikApiError, type QlikErrorKind, type QlikErrorFields } from "./errors.ts";
 export { OPERATIONS, type OperationInfo, type OperationName } from "./operations.ts";
 export { Semaphore, mapPool } from "./internal/pool.ts";
