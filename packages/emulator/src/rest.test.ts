@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmulatorHandle } from "./server.ts";
+import { createTenantApp } from "./server.ts";
 import { adminApi, botApi, rejection, startTestEmulator, userApi, userByName, type QlikApi } from "./testing.ts";
 
 let emu: EmulatorHandle;
@@ -293,6 +294,36 @@ describe("bad input", () => {
         expect(r.status).toBeLessThan(500);
       }
     }
+    expect((await raw("/api/v1/users")).status).toBe(200);
+  });
+  it("answers every registered route, with every method, ill-formed ids and bodies, without a 5xx", async () => {
+    const app = createTenantApp(tenant(), {} as never, { admin: false });
+    const paths = new Set(app.routes.filter((r) => r.path.startsWith("/api/")).map((r) => r.path));
+    const ids = ["%E0%A4%A", "a".repeat(300)];
+    const bodies = ["", "[]", '{"attributes":5,"spaceId":[],"ownerId":{},"roles":"x","name":7,"type":"user"}'];
+    let calls = 0;
+    const failures: string[] = [];
+    for (const path of paths) {
+      const jobs: Promise<void>[] = [];
+      for (const id of ids) {
+        const concrete = path.replace(/:([A-Za-z]+)(\{[^}]*\})?/g, id);
+        for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"]) {
+          for (const body of method === "GET" || method === "DELETE" ? [undefined] : bodies) {
+            jobs.push(
+              (async () => {
+                const r = await raw(concrete, { method, body, headers: { "content-type": "application/json" } });
+                await r.arrayBuffer();
+                calls++;
+                if (r.status >= 500) failures.push(`${method} ${concrete.slice(0, 80)} with ${JSON.stringify(body)} → ${r.status}`);
+              })(),
+            );
+          }
+        }
+      }
+      await Promise.all(jobs);
+    }
+    expect(failures).toEqual([]);
+    expect(calls).toBeGreaterThan(800);
     expect((await raw("/api/v1/users")).status).toBe(200);
   });
 });

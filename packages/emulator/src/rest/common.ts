@@ -31,8 +31,19 @@ export function who(c: Ctx): Identity {
 }
 
 /** Parses a JSON request body; malformed JSON is a Qlik-shaped 400. */
-export async function readJson(c: Ctx, required = true): Promise<Record<string, unknown>> {
+/** Largest JSON request body accepted (Qlik answers 413 above its own, smaller, limits). */
+const MAX_JSON_BYTES = 10 * 1024 * 1024;
+
+async function bodyText(c: Ctx): Promise<string> {
+  const declared = Number(c.req.header("content-length") ?? 0);
+  if (declared > MAX_JSON_BYTES) throw new QlikError(413, "HTTP-413", "Payload Too Large", `JSON bodies are limited to ${MAX_JSON_BYTES} bytes.`);
   const text = await c.req.text();
+  if (text.length > MAX_JSON_BYTES) throw new QlikError(413, "HTTP-413", "Payload Too Large", `JSON bodies are limited to ${MAX_JSON_BYTES} bytes.`);
+  return text;
+}
+
+export async function readJson(c: Ctx, required = true): Promise<Record<string, unknown>> {
+  const text = await bodyText(c);
   if (text.trim() === "") {
     if (required) throw badRequest("HTTP-400", "The request body is empty; a JSON object is required.");
     return {};
@@ -49,7 +60,7 @@ export async function readJson(c: Ctx, required = true): Promise<Record<string, 
 
 /** Parses a JSON array request body (JSON-Patch). */
 export async function readJsonArray(c: Ctx): Promise<Record<string, unknown>[]> {
-  const text = await c.req.text();
+  const text = await bodyText(c);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

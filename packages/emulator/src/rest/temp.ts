@@ -45,7 +45,7 @@ function lookup(tenant: Tenant, id: string): TempContent {
   if (!t) throw notFound("HTTP-404", `Temporary content "${id}" was not found.`);
   if (isExpired(t)) {
     // drop the payload, keep the tombstone for 410
-    if (t.source.kind === "bytes") t.source = { kind: "bytes", data: new Uint8Array(0) };
+    t.source = { kind: "bytes", data: new Uint8Array(0) };
     throw gone(id);
   }
   return t;
