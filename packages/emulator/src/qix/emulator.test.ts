@@ -16,7 +16,7 @@ let tenant: Tenant;
 let app: App;
 let botHost: HostConfig;
 
-// biome-ignore lint: mixin-typed Doc used loosely
+// The mixin-typed Doc is large; these tests use it loosely.
 type AnyDoc = any;
 
 function userHost(user: User): HostConfig {

@@ -21,7 +21,7 @@ afterEach(async () => {
   await h.close();
 });
 
-// biome-ignore lint: the mixin-typed Doc is large; tests use it loosely
+// The mixin-typed Doc is large; these tests use it loosely.
 type AnyDoc = any;
 
 async function docFor(caller: CallerName, identity: string = caller, appId = h.appId): Promise<AnyDoc> {
