@@ -120,19 +120,22 @@ export async function runBackup(input: RunBackupInput): Promise<{ snapshot: Snap
   return result;
 }
 
-/** Turns "could not connect" style failures into a message that names the host and the next step. */
+/** Turns credential and connection failures into a message that names the host and the next step. */
 function describeConnectionError(err: unknown, connection: TenantConnection): unknown {
   if (err instanceof UserError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  const kind = err && typeof err === "object" && "kind" in err ? String((err as { kind: unknown }).kind) : "";
-  const status = err && typeof err === "object" && "status" in err ? Number((err as { status: unknown }).status) : NaN;
+  const field = (name: string): unknown => (err && typeof err === "object" && name in err ? (err as Record<string, unknown>)[name] : undefined);
+  const kind = String(field("kind") ?? "");
+  const status = Number(field("status") ?? NaN);
+  const detail = typeof field("detail") === "string" ? String(field("detail")) : message;
   if (kind === "unauthorized" || kind === "forbidden" || status === 401 || status === 403) {
+    const what = connection.auth.type === "apikey" ? "the API key" : "the OAuth client id and secret";
     return new UserError(
-      `${connection.host} rejected the credentials (${message}); check ${connection.auth.type === "apikey" ? "the API key" : "the OAuth client id and secret"}${connection.name ? ` of tenant '${connection.name}'` : ""}`,
+      `${connection.host} rejected the credentials (${Number.isNaN(status) ? "" : `${status} `}${detail}); check ${what}${connection.name ? ` of tenant '${connection.name}'` : ""}`,
     );
   }
-  if (kind === "unreachable" || status === 0 || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed|ETIMEDOUT|ECONNRESET/i.test(message)) {
-    return new UserError(`cannot reach ${connection.host} (${message}); check the host URL and the network`);
+  if (status === 0 || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed|ETIMEDOUT|ECONNRESET/i.test(message)) {
+    return new UserError(`cannot reach ${connection.host}: ${detail}; check the host URL and the network`);
   }
   return err;
 }
