@@ -131,8 +131,10 @@ export interface TenantCore {
   /** The current `@qlik/api` instance and host config (a fresh one after an OAuth token refresh). */
   session(): Promise<ApiSession>;
   call<T>(op: OperationName, object: string | undefined, fn: (api: QlikAPI) => Promise<T>, opts?: { idempotent?: boolean }): Promise<T>;
-  qixCall<T>(what: string, object: string, fn: () => Promise<T>): Promise<T>;
-  withQixSession<T>(appId: string, object: string, fn: (doc: unknown) => Promise<T>): Promise<T>;
+  qixCall<T>(what: string, object: string, fn: () => Promise<T>, operation?: string): Promise<T>;
+  withQixSession<T>(appId: string, object: string, fn: (doc: unknown) => Promise<T>, opts?: { retry?: "all" | "open"; operation?: string }): Promise<T>;
+  /** Marks the core closed: later calls fail with a permanent error. */
+  close(): void;
   authorization(): Promise<string>;
   emit(e: QlikClientEvent): void;
   stats: ClientStats;
@@ -259,10 +261,12 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
   const rest = new Semaphore(config.concurrency?.rest ?? 8);
   const qixSessions = new Semaphore(config.concurrency?.qixSessions ?? 2);
   const names = new Map<string, string>();
+  let closed = false;
 
   async function call<T>(op: OperationName, object: string | undefined, fn: (api: QlikAPI) => Promise<T>, opts: { idempotent?: boolean } = {}): Promise<T> {
     const info = OPERATIONS[op];
     const bucket = bucketOf(info);
+    if (closed) throw new QlikApiError({ kind: "permanent", operation: op, host, object, detail: "the tenant client was closed" });
     return withRetry(
       async () => {
         const waited = await limiter.acquire(bucket);
@@ -301,45 +305,67 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
     );
   }
 
-  async function qixCall<T>(what: string, object: string, fn: () => Promise<T>): Promise<T> {
+  async function qixCall<T>(what: string, object: string, fn: () => Promise<T>, operation = "readAppObjects"): Promise<T> {
     stats.qixCalls++;
     try {
       return await fn();
     } catch (e) {
-      throw classifyQix(e, { operation: "readAppObjects", host, object, what });
+      throw classifyQix(e, { operation, host, object, what });
     }
   }
 
   const identity = config.qixIdentity ?? "lifeboat";
-  async function withQixSession<T>(appId: string, object: string, fn: (doc: unknown) => Promise<T>): Promise<T> {
-    return qixSessions.run(() =>
-      withRetry(
-        async () => {
-          stats.qixSessions++;
-          const { api, hostConfig } = await session();
-          const app = api.qix.openAppSession({ appId, withoutData: true, identity, hostConfig });
+  /**
+   * One QIX session for `fn`, always closed. `retry: "all"` (reads) repeats open + `fn` after
+   * a transient failure; `retry: "open"` (writes) repeats only opening the session, so a
+   * failure inside `fn` reaches the caller, whose journal decides.
+   */
+  async function withQixSession<T>(appId: string, object: string, fn: (doc: unknown) => Promise<T>, opts: { retry?: "all" | "open"; operation?: string } = {}): Promise<T> {
+    const operation = opts.operation ?? "readAppObjects";
+    const retryCtx = {
+      operation,
+      host,
+      object,
+      clock,
+      policy,
+      random,
+      onRetry: (err: QlikApiError, attempt: number, delayMs: number) => {
+        stats.retries++;
+        emit({ type: "retry", operation, object, attempt, delayMs, kind: err.kind, status: err.status });
+      },
+    };
+    const open = async (): Promise<{ doc: unknown; close: () => Promise<void> }> => {
+      if (closed) throw new QlikApiError({ kind: "permanent", operation, host, object, detail: "the tenant client was closed" });
+      stats.qixSessions++;
+      const { api, hostConfig } = await session();
+      const app = api.qix.openAppSession({ appId, withoutData: true, identity, hostConfig });
+      const close = (): Promise<void> => app.close({ websocketCloseDelay: 0 }).catch(() => undefined);
+      try {
+        return { doc: await qixCall("OpenDoc", object, () => app.getDoc(), operation), close };
+      } catch (e) {
+        await close();
+        throw e;
+      }
+    };
+    return qixSessions.run(async () => {
+      if ((opts.retry ?? "all") === "all")
+        return withRetry(async () => {
+          const s = await open();
           try {
-            const doc = await qixCall("OpenDoc", object, () => app.getDoc());
-            return await fn(doc);
+            return await fn(s.doc);
           } finally {
-            await app.close({ websocketCloseDelay: 0 }).catch(() => undefined);
+            await s.close();
           }
-        },
-        {
-          operation: "readAppObjects",
-          host,
-          object,
-          clock,
-          policy,
-          random,
-          onRetry: (err, attempt, delayMs) => {
-            stats.retries++;
-            emit({ type: "retry", operation: "readAppObjects", object, attempt, delayMs, kind: err.kind, status: err.status });
-          },
-        },
-      ),
-    );
+        }, retryCtx);
+      const s = await withRetry(open, retryCtx);
+      try {
+        return await fn(s.doc);
+      } finally {
+        await s.close();
+      }
+    });
   }
+
 
   return {
     host,
@@ -348,6 +374,7 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
     call,
     qixCall,
     withQixSession,
+    close: () => void (closed = true),
     authorization: async () => {
       const { hostConfig } = await session();
       return `Bearer ${await auth_.getAccessToken({ hostConfig })}`;
@@ -405,7 +432,6 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
   const exportsPool = new Semaphore(config.concurrency?.exports ?? 2);
   const qixCalls = config.concurrency?.qixCalls ?? 8;
   const nc = { noCache: true } as const;
-  let closed = false;
   let writerInstance: TenantWriter | undefined;
 
   const appLabel = (appId: string): string => {
@@ -584,7 +610,6 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
     },
 
     async readAppObjects(appId: string): Promise<ObjectRecord[]> {
-      if (closed) throw new Error("the tenant client is closed");
       const label = appLabel(appId);
       return core.withQixSession(appId, label, (doc) =>
         readObjects(doc as QixDocLike, {
@@ -606,7 +631,8 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
     },
 
     async close(): Promise<void> {
-      closed = true;
+      // QIX sessions are closed after each read; this makes later calls fail clearly.
+      core.close();
     },
   };
   return client;

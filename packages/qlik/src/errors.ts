@@ -107,7 +107,7 @@ const PHRASES: Record<string, string> = {
   removeAppFromSpace: "remove from its space",
   copyApp: "copy",
   deleteApp: "delete",
-  openApp: "open",
+  editApp: "change the objects of",
 };
 
 function describe(f: QlikErrorFields): string {
@@ -126,7 +126,7 @@ function nextStep(f: QlikErrorFields): string {
     case "unauthorized":
       return "the credentials were rejected: check the API key, or the OAuth client id and secret, for this tenant";
     case "forbidden":
-      if (["exportApp", "downloadTempFile", "readAppObjects", "openApp", "updateAppObjectOwner"].includes(f.operation))
+      if (["exportApp", "downloadTempFile", "readAppObjects", "editApp", "updateAppObjectOwner"].includes(f.operation))
         return "the caller lacks permission on this app; to reach every user's content use an OAuth client with the admin.apps and admin_classic scopes (a private-content bot)";
       return "the caller lacks permission for this; use a tenant admin API key or an OAuth client with the needed scopes";
     case "not-found":

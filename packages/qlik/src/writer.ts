@@ -274,8 +274,8 @@ export function createTenantWriter(core: TenantCore): TenantWriter {
 
     async withApp(appId, fn) {
       const label = appLabel(appId);
-      const q = <T>(what: string, f: () => Promise<T>): Promise<T> => core.qixCall(what, label, f);
-      return core.withQixSession(appId, label, (raw) => fn(editorFor(raw as WritableDoc, q, label)));
+      const q = <T>(what: string, f: () => Promise<T>): Promise<T> => core.qixCall(what, label, f, "editApp");
+      return core.withQixSession(appId, label, (raw) => fn(editorFor(raw as WritableDoc, q, label, host)), { retry: "open", operation: "editApp" });
     },
   };
   return writer;
@@ -304,7 +304,7 @@ export function stateSteps(current: { published: boolean; approved: boolean }, w
   return steps;
 }
 
-function editorFor(doc: WritableDoc, q: <T>(what: string, f: () => Promise<T>) => Promise<T>, label: string): AppEditor {
+function editorFor(doc: WritableDoc, q: <T>(what: string, f: () => Promise<T>) => Promise<T>, label: string, host: string): AppEditor {
   const open = async (id: string, genericType: ObjectRecord["genericType"]): Promise<EditableHandle | undefined> => {
     try {
       switch (genericType) {
@@ -369,7 +369,7 @@ function editorFor(doc: WritableDoc, q: <T>(what: string, f: () => Promise<T>) =
       // The engine silently picks another id when the wanted one is taken: read it back.
       let id = created.id;
       if (!id) id = str(rec(rec(await q(`GetLayout (new ${obj.id})`, () => created.getLayout())).qInfo).qId);
-      if (!id) throw new QlikApiError({ kind: "permanent", operation: "openApp", host: "", object: label, detail: `created object ${obj.id} has no id` });
+      if (!id) throw new QlikApiError({ kind: "permanent", operation: "editApp", host, object: label, detail: `created object ${obj.id} has no id` });
       if (obj.genericType === "genericObject" && created.setFullPropertyTree && Array.isArray(tree.qChildren) && tree.qChildren.length > 0) {
         const set = created.setFullPropertyTree.bind(created);
         const newTree = { ...tree, qProperty: { ...props, qInfo: { ...props.qInfo, qId: id } } };
@@ -380,14 +380,14 @@ function editorFor(doc: WritableDoc, q: <T>(what: string, f: () => Promise<T>) =
 
     async setState(id, genericType, state) {
       const h = await open(id, genericType);
-      if (!h) throw new QlikApiError({ kind: "not-found", operation: "openApp", host: "", object: `object ${id} of ${label}` });
+      if (!h) throw new QlikApiError({ kind: "not-found", operation: "editApp", host, object: `object ${id} of ${label}` });
       const layout = rec(await q(`GetLayout ${id}`, () => h.getLayout()));
       const meta = rec(layout.qMeta);
       const published = meta.published === true;
       const approved = meta.approved === true;
       const step = async (name: "publish" | "unPublish" | "approve" | "unApprove"): Promise<void> => {
         const f = h[name];
-        if (typeof f !== "function") throw new QlikApiError({ kind: "permanent", operation: "openApp", host: "", object: `object ${id} of ${label}`, detail: `${genericType} has no ${name}` });
+        if (typeof f !== "function") throw new QlikApiError({ kind: "permanent", operation: "editApp", host, object: `object ${id} of ${label}`, detail: `${genericType} has no ${name}` });
         await q(`${name} ${id}`, () => f.call(h));
       };
       for (const name of stateSteps({ published, approved }, state)) await step(name);
