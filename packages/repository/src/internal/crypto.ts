@@ -41,10 +41,24 @@ function encrypt(key: Buffer, aad: string, flag: number, payload: Uint8Array): B
   return Buffer.concat(parts);
 }
 
+/** Level 4: most of level 6's ratio on JSON at about twice the speed (bench/RESULTS.md). */
+const DEFLATE_LEVEL = 4;
+const PROBE = 32 * 1024;
+
+/**
+ * Already-compressed data (most of a .qvf, images) does not shrink; deflating it costs more
+ * than everything else on the write path. A fast probe of the first 32 KiB decides.
+ */
+async function worthCompressing(data: Uint8Array): Promise<boolean> {
+  if (data.length <= PROBE * 2) return true;
+  const z = await deflateRaw(data.subarray(0, PROBE), { level: 1 });
+  return z.length < PROBE * 0.95;
+}
+
 /** Seals bytes; compresses with raw DEFLATE when asked and when that makes them smaller. */
 export async function seal(key: Buffer, aad: string, plaintext: Uint8Array, compress = true): Promise<Buffer> {
-  if (compress && plaintext.length > 64) {
-    const z = await deflateRaw(plaintext, { level: 6, strategy: zc.Z_DEFAULT_STRATEGY });
+  if (compress && plaintext.length > 64 && (await worthCompressing(plaintext))) {
+    const z = await deflateRaw(plaintext, { level: DEFLATE_LEVEL, strategy: zc.Z_DEFAULT_STRATEGY });
     if (z.length < plaintext.length) return encrypt(key, aad, 1, z);
   }
   return encrypt(key, aad, 0, plaintext);
