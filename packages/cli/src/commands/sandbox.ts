@@ -112,7 +112,9 @@ export function register(program: Command): void {
       try {
         emu = await startEmulator(options);
       } catch (e) {
-        throw new UserError(`could not start the sandbox: ${(e as Error).message}`);
+        const msg = (e as Error).message;
+        const hint = /EADDRINUSE/.test(msg) ? " — choose another --port, or --port 0 for a free one" : options.stateFile ? ` — check the state file ${options.stateFile}` : "";
+        throw new UserError(`could not start the sandbox: ${msg}${hint}`);
       }
       const line: Record<string, unknown> = { host: emu.host, apiKey: emu.apiKey, clientId: emu.clientId, clientSecret: emu.clientSecret };
       if (emu.tenants.length > 1) line.tenants = emu.tenants;
