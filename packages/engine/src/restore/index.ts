@@ -13,3 +13,7 @@ export { formatPlanFile, parsePlanFile, PlanFileError, signPlan } from "./planfi
 export type { SignedPlan } from "./planfile.ts";
 export { FileJournal, journalState, MemoryJournal } from "./journal.ts";
 export type { JournalRecord, JournalState, RestoreJournal } from "./journal.ts";
+export { executeRestore, objectRef, SafetyBackupError, treeFingerprint } from "./execute.ts";
+export type { ExecuteOptions, RestoreEvent, RestoreEventListener, RestoreResult, StepOutcome } from "./execute.ts";
+export { verifyRestore } from "./verify.ts";
+export type { AppVerification, Mismatch, VerificationReport, VerifyOptions } from "./verify.ts";

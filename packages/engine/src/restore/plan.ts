@@ -119,7 +119,7 @@ export interface RestorePlan {
   /** Stable id of "this restore" (snapshot, target, selection, options): keys the journal. */
   restoreKey: string;
   snapshot: { id: string; tenant: string; host: string; time: string; partial: boolean };
-  target: { host: string; caller: string; sameTenant: boolean };
+  target: { host: string; caller: string; callerIsBot: boolean; sameTenant: boolean };
   options: RestoreOptions;
   /** Source user id → ref of the target user who owns their content (absent: unresolved). */
   owners: Record<string, Ref>;
@@ -611,7 +611,7 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
     version: PLAN_VERSION,
     restoreKey: restoreKeyOf(snapId, target.host, options),
     snapshot: { id: snapId, tenant: source.snapshot.tenant, host: source.tenant.host, time: source.snapshot.time, partial: source.snapshot.partial },
-    target: { host: target.host, caller: target.caller.subject, sameTenant },
+    target: { host: target.host, caller: target.caller.subject, callerIsBot: target.caller.isPrivateContentBot, sameTenant },
     options: normalizeOptions(options),
     owners,
     users,

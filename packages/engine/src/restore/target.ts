@@ -49,6 +49,9 @@ export interface RestoreTarget {
   /** `GET /apps/{id}` attributes, or undefined when the app does not exist. */
   getApp(appId: string): Promise<{ attributes: Record<string, unknown> } | undefined>;
 
+  findUserBySubject(subject: string): Promise<UserRecord | undefined>;
+  findSpaceByName(name: string): Promise<SpaceRecord | undefined>;
+
   /** An invited user (Qlik cannot create active users). */
   createUser(input: { subject: string; name?: string; email?: string }): Promise<UserRecord>;
   createSpace(input: { name: string; type: "shared" | "managed" | "data"; description?: string }): Promise<SpaceRecord>;

@@ -1,0 +1,227 @@
+/**
+ * Restore end to end: `lifeboat restore` (in process, through `runRestore`) against the
+ * emulator, from snapshots taken by the real backup engine through the connector. The
+ * reference for "what is in the tenant" is read independently with @qlik/api (REST items
+ * + QIX as the private-content bot), never through our connector.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { backup, loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
+import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
+import { createTenantClient, PRIVATE_CONTENT_BOT_SCOPE } from "@lifeboat/qlik";
+import { createTestRepository, type Repository, type Snapshot } from "@lifeboat/repository";
+import { createQlikApi } from "@qlik/api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runRestore, type RestoreCommandOptions } from "../packages/cli/src/commands/restore.ts";
+
+type Api = ReturnType<typeof createQlikApi>;
+interface Tenantish {
+  host: string;
+  clientId: string;
+  clientSecret: string;
+  apiKey: string;
+}
+
+const hostConfigOf = (t: Tenantish) => ({ authType: "oauth2", host: t.host, clientId: t.clientId, clientSecret: t.clientSecret, scope: PRIVATE_CONTENT_BOT_SCOPE }) as const;
+const botApi = (t: Tenantish): Api => createQlikApi({ hostConfig: hostConfigOf(t) });
+const botEnv = (t: Tenantish): NodeJS.ProcessEnv => ({ QLIK_HOST: t.host, QLIK_CLIENT_ID: t.clientId, QLIK_CLIENT_SECRET: t.clientSecret });
+
+export interface RefObject {
+  id: string;
+  type: string;
+  ownerSubject: string;
+  approved: boolean;
+  published: boolean;
+}
+export interface RefApp {
+  appId: string;
+  name: string;
+  spaceId?: string;
+  ownerSubject: string;
+  originAppId?: string;
+  objects: RefObject[];
+}
+
+/** Every app with its objects as @qlik/api reads them (bot: every user's private content). */
+export async function readReference(t: Tenantish): Promise<RefApp[]> {
+  const api = botApi(t);
+  const hostConfig = hostConfigOf(t);
+  const users = new Map<string, string>();
+  for (const u of (await api.users.getUsers({ limit: 100 }, { noCache: true })).data.data ?? []) users.set(u.id!, u.subject!);
+  const items = (await api.items.getItems({ resourceType: "app", limit: 100 }, { noCache: true })).data.data ?? [];
+  const out: RefApp[] = [];
+  for (const item of items) {
+    const appId = item.resourceId!;
+    const info = (await api.apps.getAppInfo(appId, { noCache: true })).data.attributes ?? {};
+    const session = api.qix.openAppSession({ appId, withoutData: true, identity: "e2e-reference", hostConfig });
+    const objects: RefObject[] = [];
+    try {
+      const doc = await session.getDoc();
+      const children = new Set<string>();
+      for (const i of await doc.getAllInfos()) {
+        const q = i.qType!;
+        const open = q === "bookmark" ? doc.getBookmark(i.qId!) : q === "measure" ? doc.getMeasure(i.qId!) : q === "dimension" ? doc.getDimension(i.qId!) : q === "variable" ? doc.getVariableById(i.qId!) : doc.getObject(i.qId!);
+        const h = await open;
+        const layout = (await h.getLayout()) as { qMeta?: Record<string, unknown> };
+        if (q !== "bookmark" && q !== "measure" && q !== "dimension" && q !== "variable") {
+          const tree = (await (h as unknown as { getFullPropertyTree(): Promise<unknown> }).getFullPropertyTree()) as { qChildren?: unknown[] };
+          const walk = (n: unknown) => {
+            for (const c of ((n as { qChildren?: unknown[] }).qChildren ?? []) as { qProperty?: { qInfo?: { qId?: string } } }[]) {
+              if (c.qProperty?.qInfo?.qId) children.add(c.qProperty.qInfo.qId);
+              walk(c);
+            }
+          };
+          walk(tree);
+        }
+        const m = layout.qMeta ?? {};
+        objects.push({ id: i.qId!, type: q, ownerSubject: String(m.owner ?? ""), approved: m.approved === true, published: m.published === true });
+      }
+      out.push({
+        appId,
+        name: item.name ?? "",
+        ...(item.spaceId ? { spaceId: item.spaceId } : {}),
+        ownerSubject: users.get(String(info.ownerId)) ?? "",
+        ...(typeof info.originAppId === "string" && info.originAppId ? { originAppId: info.originAppId } : {}),
+        objects: objects.filter((o) => !children.has(o.id)).sort((a, b) => (a.id < b.id ? -1 : 1)),
+      });
+    } finally {
+      await session.close({ websocketCloseDelay: 0 }).catch(() => undefined);
+    }
+  }
+  return out;
+}
+
+/** The snapshot's view of an app, in the reference's shape. */
+export function expectedObjects(source: RestoreSource, appId: string): RefObject[] {
+  const app = source.apps.find((a) => a.id === appId)!;
+  return app.objects.map((o) => ({ id: o.id, type: o.type, ownerSubject: o.ownerSubject, approved: o.approved, published: o.published })).sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+export function sink(): Writable & { text: () => string } {
+  const chunks: string[] = [];
+  const w = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  }) as Writable & { text: () => string };
+  w.text = () => chunks.join("");
+  return w;
+}
+
+export async function restoreCli(args: { snapshot?: string; opts: RestoreCommandOptions; env: NodeJS.ProcessEnv; repo: Repository; journalDir: string }) {
+  const stdout = sink();
+  const stderr = sink();
+  let code: number;
+  try {
+    code = await runRestore({ snapshotArg: args.snapshot, opts: { journalDir: args.journalDir, ...args.opts }, env: args.env, repo: args.repo, stdout, stderr });
+  } catch (e) {
+    stderr.write(`ERROR ${(e as Error).message}\n`);
+    code = (e as { exitCode?: number }).exitCode ?? 1;
+  }
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+async function takeBackup(t: Tenantish, repo: Repository, tags: string[] = []): Promise<Snapshot> {
+  const client = createTenantClient({ host: t.host, auth: { type: "oauth2", clientId: t.clientId, clientSecret: t.clientSecret } });
+  try {
+    return (await backup({ tenant: client, repository: repo, tags })).snapshot;
+  } finally {
+    await client.close();
+  }
+}
+
+async function destroyObject(t: Tenantish, appId: string, objectId: string): Promise<void> {
+  const session = botApi(t).qix.openAppSession({ appId, withoutData: true, identity: "e2e-setup", hostConfig: hostConfigOf(t) });
+  try {
+    const doc = await session.getDoc();
+    await doc.destroyObject(objectId);
+    await doc.doSave();
+  } finally {
+    await session.close({ websocketCloseDelay: 0 }).catch(() => undefined);
+  }
+}
+
+describe("restore into the same tenant", () => {
+  let emu: EmulatorHandle;
+  let repo: Repository;
+  let dir: string;
+  let snap: Snapshot;
+  let source: RestoreSource;
+
+  beforeAll(async () => {
+    emu = await startEmulator({ fixture: "demo", admin: true });
+    repo = await createTestRepository();
+    dir = await mkdtemp(join(tmpdir(), "lifeboat-restore-"));
+    snap = await takeBackup(emu, repo);
+    source = await loadRestoreSource(repo, snap);
+  });
+  afterAll(async () => {
+    await repo?.close();
+    await emu?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("brings back deleted apps, a deleted space and a user's deleted sheet; the read-back equals the snapshot", async () => {
+    const api = botApi(emu);
+    const before = await readReference(emu);
+    const byName = (n: string, managed = false) => before.find((a) => a.name === n && !!a.originAppId === managed)!;
+    // Delete: an app, a published app in a managed space, a whole shared space with its apps, and Chloe's private sheet.
+    const customer = byName("Customer 360");
+    const pipelinePub = byName("Pipeline Analysis", true);
+    const pnl = byName("P&L");
+    const budget = byName("Budget vs Actual");
+    const financeDevId = pnl.spaceId!;
+    const sales = byName("Sales Overview");
+    const chloeSheet = source.apps.find((a) => a.id === sales.appId)!.objects.find((o) => o.title === "Chloe's private sheet")!;
+    expect(chloeSheet).toBeDefined();
+    await api.apps.deleteApp(customer.appId);
+    await api.apps.deleteApp(pipelinePub.appId);
+    // P&L has a published copy in Finance; its origin disappears with the space.
+    await api.apps.deleteApp(pnl.appId);
+    await api.apps.deleteApp(budget.appId);
+    await api.spaces.deleteSpace(financeDevId);
+    await destroyObject(emu, sales.appId, chloeSheet.id);
+
+    const r = await restoreCli({ snapshot: snap.id, opts: { all: true, yes: true }, env: botEnv(emu), repo, journalDir: dir });
+    if (process.env.DEBUG_RESTORE) console.log(r.stdout, r.stderr);
+    expect(r.stderr + r.stdout).not.toMatch(/FAIL/);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/safety backup: snapshot [0-9a-f]{12}/);
+    expect(r.stdout).toContain("the restored content equals the snapshot");
+
+    const after = await readReference(emu);
+    // Every snapshot app is there again, by id (still existing) or as a new app with the same name in the same space.
+    const spaces = new Map<string, string>();
+    for (const s of (await api.spaces.getSpaces({ limit: 100 }, { noCache: true })).data.data ?? []) spaces.set(s.id, s.name);
+    const srcSpaceName = new Map(source.spaces.map((s) => [s.record.id, s.record.name]));
+    for (const app of source.apps) {
+      const found =
+        after.find((a) => a.appId === app.id) ??
+        after.find(
+          (a) =>
+            a.name === app.name &&
+            !before.some((b) => b.appId === a.appId) &&
+            (app.doc.summary.spaceId ? spaces.get(a.spaceId ?? "") === srcSpaceName.get(app.doc.summary.spaceId) : !a.spaceId) &&
+            !!a.originAppId === !!app.doc.lineage.originAppId,
+        );
+      expect(found, app.name).toBeDefined();
+      expect(found!.objects, app.name).toEqual(expectedObjects(source, app.id));
+      expect(found!.ownerSubject, app.name).toBe(app.doc.owner.subject);
+    }
+    // No duplicates: as many apps as in the snapshot.
+    expect(after.length).toBe(source.apps.length);
+    expect([...spaces.values()]).toContain("Finance Dev");
+  });
+
+  it("running the same restore again changes nothing and creates no duplicates", async () => {
+    const before = await readReference(emu);
+    const r = await restoreCli({ snapshot: snap.id, opts: { all: true, yes: true }, env: botEnv(emu), repo, journalDir: dir });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const after = await readReference(emu);
+    expect(after.map((a) => a.appId).sort()).toEqual(before.map((a) => a.appId).sort());
+    expect(after).toEqual(before);
+  });
+});

@@ -1,0 +1,466 @@
+/**
+ * `lifeboat restore SNAPSHOT`: plan, confirm, back the target up, restore with a
+ * journal, verify.
+ *
+ *   lifeboat restore latest --app "Sales Overview" --plan          # show what would happen
+ *   lifeboat restore 1a2b3c --all --target-tenant staging --create-missing-users --yes
+ *   lifeboat restore 1a2b3c --app Sales --as-new --name "Sales (restored)"
+ *   lifeboat restore 1a2b3c --all --plan --json > plan.json && lifeboat restore --from-plan plan.json --yes
+ *
+ * The target is the snapshot's own tenant (QLIK_HOST / lifeboat.yaml) unless
+ * --target-host or --target-tenant names another (a migration). Without --yes the
+ * command asks to type the target's host; with no terminal it refuses.
+ *
+ * The journal, the restore log and the verification report live beside the repository
+ * (`<repo>/restore-journals/` for a local repository, else LIFEBOAT_STATE_DIR or
+ * ~/.lifeboat/restore-journals; --journal-dir overrides). Running the same restore again
+ * continues from the journal.
+ *
+ * Exit codes: 0 restored and verified equal to the snapshot; 2 bad input or a plan with
+ * blockers (nothing written); 3 partial (some steps failed — run it again); 4 restored,
+ * but the read-back differs from the snapshot.
+ */
+import { createHmac } from "node:crypto";
+import { existsSync } from "node:fs";
+import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline/promises";
+import {
+  backup,
+  executeRestore,
+  FileJournal,
+  formatPlanFile,
+  journalState,
+  loadRestoreSource,
+  parsePlanFile,
+  planRestore,
+  readTargetState,
+  RestorePlanError,
+  restoreKeyOf,
+  tenantKeyOf,
+  verifyRestore,
+  type RestoreEvent,
+  type RestoreOptions,
+  type RestorePlan,
+  type RestoreResult,
+  type VerificationReport,
+} from "@lifeboat/engine";
+import { createRestoreTarget, createTenantClient } from "@lifeboat/qlik";
+import type { Repository, Snapshot } from "@lifeboat/repository";
+import type { Command } from "commander";
+import { resolveTenant, type TenantConnection } from "../config.ts";
+import { EXIT, UserError } from "../errors.ts";
+import { writeJsonLine } from "../render/json.ts";
+import { clean, table } from "../render/table.ts";
+import { addRepoOptions, openRepoFromOptions, resolveRepoOptions } from "../repo-options.ts";
+
+export interface RestoreCommandOptions {
+  app?: string[];
+  space?: string[];
+  all?: boolean;
+  targetHost?: string;
+  targetTenant?: string;
+  config?: string;
+  spaceMap?: string[];
+  asNew?: boolean;
+  name?: string;
+  ownerFallback?: string;
+  createMissingUsers?: boolean;
+  skipExisting?: boolean;
+  keepExtraObjects?: boolean;
+  safetyBackup?: boolean;
+  plan?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  yes?: boolean;
+  fromPlan?: string;
+  journalDir?: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("restore")
+    .description("restore apps (with their objects, owners and publish state), spaces and users from a snapshot — into the same tenant or another")
+    .argument("[snapshot]", "snapshot id, unique prefix, or 'latest' (not with --from-plan)")
+    .option("--app <id|name>", "restore this app (repeatable)", collect, [])
+    .option("--space <id|name>", "restore this space, its assignments and its apps (repeatable)", collect, [])
+    .option("--all", "restore everything in the snapshot")
+    .option("--target-host <url>", "restore into this tenant (credentials from QLIK_API_KEY or QLIK_CLIENT_ID + QLIK_CLIENT_SECRET)")
+    .option("--target-tenant <name>", "restore into this tenant of the config file")
+    .option("--config <file>", "config file (default: ./lifeboat.yaml, or LIFEBOAT_CONFIG)")
+    .option("--space-map <old=new>", "put the snapshot's space OLD (id or name) into the target's existing space NEW (repeatable)", collect, [])
+    .option("--as-new", "import as a new app even when the app exists or its name is taken")
+    .option("--name <name>", "name of the new app (with --as-new, one app)")
+    .option("--owner-fallback <subject>", "give content whose owner is not in the target to this user")
+    .option("--create-missing-users", "create (invite) owners and members missing in the target")
+    .option("--skip-existing", "leave apps whose name is taken in the target alone")
+    .option("--keep-extra-objects", "keep objects of existing apps that the snapshot does not have")
+    .option("--no-safety-backup", "do not back the target up before changing it")
+    .option("--plan", "show the plan and stop (with --json: write a signed plan file to stdout)")
+    .option("--dry-run", "same as --plan")
+    .option("--json", "JSON output: the plan file with --plan, else NDJSON events and the verification report")
+    .option("--yes", "do not ask for confirmation")
+    .option("--from-plan <file>", "execute exactly this plan file (written by --plan --json)")
+    .option("--journal-dir <dir>", "where journals, logs and verification reports are kept");
+  addRepoOptions(cmd);
+  cmd.action(async (snapshotArg: string | undefined, opts: RestoreCommandOptions & Record<string, unknown>) => {
+    const code = await runRestore({ snapshotArg, opts, env: process.env });
+    if (code !== 0) process.exitCode = code;
+  });
+}
+
+export interface RunRestoreInput {
+  snapshotArg: string | undefined;
+  opts: RestoreCommandOptions & Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+  /** Answers the confirmation prompt (tests and the demo); default: the terminal, if any. */
+  confirm?: (question: string) => Promise<string>;
+  /** An already open repository (the demo); otherwise opened from the options. */
+  repo?: Repository;
+  onEvent?: (e: RestoreEvent) => void;
+}
+
+function parseSpaceMap(values: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const i = v.indexOf("=");
+    if (i <= 0 || i === v.length - 1) throw new UserError(`--space-map ${v}: expected OLD=NEW (space ids or names)`, EXIT.usage);
+    out[v.slice(0, i)] = v.slice(i + 1);
+  }
+  return out;
+}
+
+function optionsFrom(opts: RestoreCommandOptions): RestoreOptions {
+  const o: RestoreOptions = {};
+  if (opts.app?.length) o.apps = opts.app;
+  if (opts.space?.length) o.spaces = opts.space;
+  if (opts.all) o.all = true;
+  const map = parseSpaceMap(opts.spaceMap ?? []);
+  if (Object.keys(map).length) o.spaceMap = map;
+  if (opts.asNew) o.asNew = true;
+  if (opts.name !== undefined) o.name = opts.name;
+  if (opts.ownerFallback) o.ownerFallback = opts.ownerFallback;
+  if (opts.createMissingUsers) o.createMissingUsers = true;
+  if (opts.skipExisting) o.skipExisting = true;
+  if (opts.keepExtraObjects) o.removeExtraObjects = false;
+  if (opts.safetyBackup === false) o.safetyBackup = false;
+  return o;
+}
+
+/** The plan-signing key: derived from the repository's MAC key, so a plan file only verifies against its repository. */
+function signingKey(repo: Repository): Uint8Array | undefined {
+  const mac = (repo as unknown as { macKey?: Uint8Array }).macKey;
+  return mac ? createHmac("sha256", mac).update("lifeboat restore plan signing key v1").digest() : undefined;
+}
+
+async function journalDir(opts: RestoreCommandOptions & Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<string> {
+  if (opts.journalDir) return resolve(opts.journalDir);
+  if (env.LIFEBOAT_JOURNAL_DIR) return resolve(env.LIFEBOAT_JOURNAL_DIR);
+  try {
+    const { url } = await resolveRepoOptions(opts, env);
+    if (url && !url.startsWith("s3:") && existsSync(url)) return join(resolve(url), "restore-journals");
+  } catch {
+    // the repository came from elsewhere (the demo); fall through
+  }
+  return join(env.LIFEBOAT_STATE_DIR ?? join(homedir(), ".lifeboat"), "restore-journals");
+}
+
+/** The tenant to restore into: the flags, else the snapshot's own tenant from the environment or config. */
+function resolveTarget(opts: RestoreCommandOptions, env: NodeJS.ProcessEnv, sourceHost: string | undefined): TenantConnection {
+  if (opts.targetTenant) return resolveTenant({ tenant: opts.targetTenant, config: opts.config }, env);
+  if (opts.targetHost) return resolveTenant({ host: opts.targetHost, config: opts.config }, env);
+  const conn = resolveTenant({ config: opts.config }, env);
+  if (sourceHost && tenantKeyOf(conn.host) !== tenantKeyOf(sourceHost))
+    throw new UserError(
+      `the snapshot is of ${sourceHost} but the default tenant is ${conn.host}; to restore into another tenant say so with --target-host ${conn.host} (or --target-tenant NAME)`,
+      EXIT.usage,
+    );
+  return conn;
+}
+
+function describeConnectionError(err: unknown, c: TenantConnection): unknown {
+  if (err instanceof UserError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const kind = err && typeof err === "object" && "kind" in err ? String((err as { kind: unknown }).kind) : "";
+  if (kind === "unauthorized" || kind === "forbidden")
+    return new UserError(`${c.host} rejected the credentials (${message}); check ${c.auth.type === "apikey" ? "the API key" : "the OAuth client id and secret"} — nothing was changed`);
+  if (kind === "unreachable" || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed/i.test(message))
+    return new UserError(`cannot reach ${c.host} (${message}); check the host URL and the network — nothing was changed`);
+  return err;
+}
+
+export async function runRestore(input: RunRestoreInput): Promise<number> {
+  const { opts, env } = input;
+  const stdout = input.stdout ?? process.stdout;
+  const stderr = input.stderr ?? process.stderr;
+  const json = opts.json === true;
+  const planOnly = opts.plan === true || opts.dryRun === true;
+  const say = (text: string) => {
+    if (!json) stderr.write(text);
+  };
+
+  if (opts.fromPlan && input.snapshotArg) throw new UserError("give either SNAPSHOT or --from-plan FILE, not both", EXIT.usage);
+  if (!opts.fromPlan && !input.snapshotArg) throw new UserError("which snapshot? pass SNAPSHOT (id, prefix or 'latest') or --from-plan FILE", EXIT.usage);
+  const options = opts.fromPlan ? undefined : optionsFrom(opts);
+
+  const repo = input.repo ?? (await openRepoFromOptions(opts));
+  try {
+    const key = signingKey(repo);
+    let filePlan: RestorePlan | undefined;
+    if (opts.fromPlan) {
+      let text: string;
+      try {
+        text = await readFile(opts.fromPlan, "utf8");
+      } catch (e) {
+        throw new UserError(`cannot read plan file ${opts.fromPlan}: ${(e as Error).message}`, EXIT.usage);
+      }
+      try {
+        filePlan = parsePlanFile(text, opts.fromPlan, key);
+      } catch (e) {
+        throw new UserError((e as Error).message, EXIT.usage);
+      }
+    }
+
+    let snapshot: Snapshot;
+    const snapshotId = filePlan ? filePlan.snapshot.id : input.snapshotArg!;
+    try {
+      snapshot = await repo.loadSnapshot(snapshotId);
+    } catch (e) {
+      throw new UserError(`snapshot '${snapshotId}' is not in ${repo.location}: ${(e as Error).message}; list snapshots with 'lifeboat snapshots'`, EXIT.usage);
+    }
+    let source;
+    try {
+      source = await loadRestoreSource(repo, snapshot);
+    } catch (e) {
+      throw new UserError((e as Error).message, EXIT.usage);
+    }
+
+    // A plan names its target: its host, with credentials from --target-tenant or the environment.
+    const connection = filePlan
+      ? resolveTarget(opts.targetTenant ? opts : { ...opts, targetHost: opts.targetHost ?? filePlan.target.host }, env, undefined)
+      : resolveTarget(opts, env, source.tenant.host);
+    if (filePlan && tenantKeyOf(connection.host) !== tenantKeyOf(filePlan.target.host))
+      throw new UserError(`plan file ${opts.fromPlan} is for ${filePlan.target.host}, not ${connection.host}; nothing was changed`, EXIT.usage);
+
+    const client = createTenantClient({ host: connection.host, auth: connection.auth });
+    try {
+      const target = createRestoreTarget(client);
+      let state;
+      try {
+        state = await readTargetState(target);
+      } catch (e) {
+        throw describeConnectionError(e, connection);
+      }
+      const dir = await journalDir(opts, env);
+
+      let plan: RestorePlan;
+      if (filePlan) {
+        plan = filePlan;
+      } else {
+        // The planner's own key function: the journal of "this restore" is found before planning.
+        const journalFile = join(dir, `${restoreKeyOf(snapshot.id, connection.host, options!)}.jsonl`);
+        const previous = journalState(await new FileJournal(journalFile).load());
+        try {
+          plan = planRestore(source, state, options!, { created: previous.created });
+        } catch (e) {
+          if (e instanceof RestorePlanError) throw new UserError(`${e.message} — nothing was changed`, EXIT.usage);
+          throw e;
+        }
+      }
+
+      if (planOnly) {
+        if (json) stdout.write(formatPlanFile(plan, key));
+        else stdout.write(renderPlan(plan));
+        return 0;
+      }
+      if (json) writeJsonLine(stdout, { type: "plan", plan });
+      else stdout.write(renderPlan(plan));
+      if (plan.blockers.length > 0)
+        throw new UserError(`the plan has ${plan.blockers.length} blocker(s) (listed above); resolve them with the options named there — nothing was changed`, EXIT.usage);
+      if (plan.steps.length === 0) {
+        say("nothing to do: the target already has everything selected\n");
+        return 0;
+      }
+
+      // Confirmation: type the target's host.
+      if (!opts.yes) {
+        const host = tenantKeyOf(plan.target.host);
+        const ask = input.confirm ?? (process.stdin.isTTY ? promptTerminal : undefined);
+        if (!ask)
+          throw new UserError(`refusing to change ${plan.target.host} without confirmation: no terminal to ask on; pass --yes to confirm — nothing was changed`, EXIT.usage);
+        const answer = (await ask(`This changes ${plan.target.host} (${plan.steps.length} steps). Type the tenant's host (${host}) to go on: `)).trim();
+        if (tenantKeyOf(answer) !== host && answer !== plan.target.host) throw new UserError(`'${answer}' is not ${host}; nothing was changed`, EXIT.usage);
+      }
+
+      await mkdir(dir, { recursive: true });
+      const journal = new FileJournal(join(dir, `${plan.restoreKey}.jsonl`));
+      const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+      const logFile = join(dir, `${plan.restoreKey}-${stamp}.log`);
+      const reportFile = join(dir, `${plan.restoreKey}-${stamp}-verification.json`);
+      const log = async (line: string) => {
+        await appendFile(logFile, `${new Date().toISOString()} ${line}\n`);
+      };
+      await log(`restore of snapshot ${plan.snapshot.id} (${plan.snapshot.host}) into ${plan.target.host} as ${plan.target.caller}; restore key ${plan.restoreKey}`);
+      const killAfter = env.LIFEBOAT_TEST_KILL_AFTER_STEP;
+
+      let result: RestoreResult;
+      const pending: Promise<void>[] = [];
+      const onEvent = (e: RestoreEvent) => {
+        input.onEvent?.(e);
+        if (json) writeJsonLine(stdout, e.type === "step" ? { type: "step", id: e.step.id, label: e.step.label, outcome: e.outcome, note: e.note } : e);
+        const line = eventLine(e);
+        if (line) {
+          say(line + "\n");
+          pending.push(log(line));
+        }
+      };
+      try {
+        result = await executeRestore({
+          plan,
+          source,
+          repository: repo,
+          target,
+          journal,
+          onEvent,
+          safetyBackup: async () => {
+            const r = await backup({ tenant: client, repository: repo, tags: ["pre-restore", ...connection.tags] });
+            return r.snapshot;
+          },
+          afterStep: async (stepId, index) => {
+            // Test hook (e2e only): die here, without any cleanup, as a kill -9 would.
+            if (killAfter && (killAfter === stepId || killAfter === String(index + 1))) {
+              await Promise.all(pending);
+              process.kill(process.pid, "SIGKILL");
+              await new Promise(() => undefined);
+            }
+          },
+        });
+      } catch (e) {
+        await Promise.all(pending);
+        await log(`aborted: ${(e as Error).message}`);
+        throw new UserError(`${(e as Error).message} (journal ${journal.location}, log ${logFile})`);
+      }
+      await Promise.all(pending);
+
+      say("verifying: reading the restored content back\n");
+      const report = await verifyRestore({ plan, source, target, created: result.created });
+      await writeFile(reportFile, JSON.stringify(report, null, 2) + "\n");
+      await log(`verification: ${report.status} (${report.mismatches} mismatch(es)); report ${reportFile}`);
+      for (const line of renderVerification(report).split("\n")) if (line) await log(line);
+
+      if (json) writeJsonLine(stdout, { type: "verification", report, log: logFile, journal: journal.location });
+      else {
+        stdout.write(renderResult(result, report, { log: logFile, report: reportFile }));
+      }
+      if (result.status === "partial") {
+        say(`restore PARTIAL: ${result.failed.length} step(s) failed; run the same command again to continue (journal ${journal.location})\n`);
+        return EXIT.partial;
+      }
+      return report.status === "match" ? EXIT.ok : EXIT.damaged;
+    } finally {
+      await client.close();
+    }
+  } finally {
+    if (!input.repo) await repo.close();
+  }
+}
+
+async function promptTerminal(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
+}
+
+function eventLine(e: RestoreEvent): string | undefined {
+  switch (e.type) {
+    case "begin":
+      return `${e.resumed ? "continuing" : "starting"} restore ${e.restoreKey}: ${e.steps} step(s); journal ${e.journal}`;
+    case "safety-backup":
+      return `safety backup of the target taken: snapshot ${e.snapshotId.slice(0, 12)} (tag pre-restore) — restore it to undo this restore`;
+    case "warning":
+      return `warning: ${e.message}`;
+    case "step": {
+      const mark = { done: "ok  ", "already-done": "same", failed: "FAIL", skipped: "----" }[e.outcome];
+      return `[${String(e.index + 1).padStart(String(e.total).length)}/${e.total}] ${mark} ${clean(e.step.label, 100)}${e.note ? ` — ${clean(e.note, 200)}` : ""}`;
+    }
+    case "end":
+      return `restore ${e.result.status}`;
+  }
+}
+
+export function renderPlan(plan: RestorePlan): string {
+  let out = `restore plan ${plan.restoreKey}\n`;
+  out += `  snapshot ${plan.snapshot.id.slice(0, 12)} of ${plan.snapshot.host} taken ${plan.snapshot.time}${plan.snapshot.partial ? " (PARTIAL)" : ""}\n`;
+  out += `  target   ${plan.target.host} as ${plan.target.caller}${plan.target.sameTenant ? " (the same tenant)" : " (another tenant)"}\n\n`;
+  if (plan.users.length) {
+    out += "users\n";
+    out += table(
+      ["subject", "name", "decision", "target user", "why"],
+      plan.users.map((u) => [clean(u.subject || u.sourceId, 40), clean(u.name ?? "", 24), u.action + (u.matchedBy ? ` (${u.matchedBy})` : ""), u.targetId ?? (u.action === "create" ? "(new)" : "-"), clean(u.reason, 90)]),
+    );
+    out += "\n";
+  }
+  if (plan.spaces.length) {
+    out += "spaces\n";
+    out += table(
+      ["space", "type", "decision", "target", "why"],
+      plan.spaces.map((s) => [clean(s.name, 40), s.type, s.action, s.targetId ?? (s.action === "create" ? "(new)" : "-"), clean(s.reason, 90)]),
+    );
+    out += "\n";
+  }
+  if (plan.apps.length) {
+    out += "apps\n";
+    out += table(
+      ["app", "from", "decision", "as", "into", "objects", "why"],
+      plan.apps.map((a) => [
+        clean(a.name, 40),
+        a.sourceSpace ? `${clean(a.sourceSpace.name, 24)} (${a.sourceSpace.type})` : "personal",
+        a.action,
+        clean(a.targetName, 40),
+        a.managed ? `${clean(a.managed.space.name, 24)} via ${clean(a.targetSpace?.name ?? "", 24)}` : a.targetSpace ? clean(a.targetSpace.name, 30) : "personal",
+        a.objects,
+        clean(a.reason, 100),
+      ]),
+    );
+    out += "\n";
+  }
+  out += `steps (${plan.steps.length})\n`;
+  plan.steps.forEach((s, i) => {
+    out += `  ${String(i + 1).padStart(3)}. ${clean(s.label, 120)}\n`;
+  });
+  for (const w of plan.warnings) out += `warning: ${w}\n`;
+  for (const b of plan.blockers) out += `BLOCKER: ${b}\n`;
+  return out;
+}
+
+export function renderVerification(report: VerificationReport): string {
+  let out = `verification: ${report.status === "match" ? "the restored content equals the snapshot" : `${report.mismatches} mismatch(es)`}\n`;
+  out += table(
+    ["app", "target id", "objects", "fields checked", "mismatches"],
+    report.apps.map((a) => [clean(a.name, 40), a.targetAppId ?? "-", a.objects, a.checked, a.mismatches.length]),
+  );
+  const all = [...report.other, ...report.apps.flatMap((a) => a.mismatches)];
+  for (const m of all.slice(0, 50)) out += `  ${clean(m.where, 120)}: ${m.field} expected ${clean(m.expected ?? "", 60)}, found ${clean(m.actual ?? "", 60)}\n`;
+  if (all.length > 50) out += `  … and ${all.length - 50} more (see the report file)\n`;
+  for (const a of report.apps) if (a.notVisible) out += `  ${clean(a.name, 40)}: ${a.notVisible} private object(s) of other users not visible to the restoring user, not compared\n`;
+  return out;
+}
+
+function renderResult(result: RestoreResult, report: VerificationReport, files: { log: string; report: string }): string {
+  const counts = { done: 0, "already-done": 0, failed: 0, skipped: 0 };
+  for (const s of result.steps) counts[s.outcome]++;
+  let out = `\nrestore ${result.status}: ${counts.done} step(s) done, ${counts["already-done"]} already done, ${counts.failed} failed, ${counts.skipped} not run\n`;
+  if (result.safetySnapshot) out += `safety backup: snapshot ${result.safetySnapshot.slice(0, 12)} (tag pre-restore) holds the target as it was before\n`;
+  for (const f of result.failed) out += `  failed: ${clean(f.label, 100)}: ${clean(f.error, 300)}\n`;
+  out += renderVerification(report);
+  out += `log: ${files.log}\nverification report: ${files.report}\njournal: ${result.journal}\n`;
+  return out;
+}

@@ -1,0 +1,349 @@
+/**
+ * The restore executor: runs a plan's steps in order against a `RestoreTarget`, with a
+ * journal, and reports through events. Thin by design: every decision was made by the
+ * planner; the executor only resolves refs to target ids and makes each step idempotent.
+ *
+ * ```ts
+ * const result = await executeRestore({ plan, source, repository, target, journal,
+ *   safetyBackup: async () => (await backup({ tenant: reader, repository, tags: ["pre-restore"] })).snapshot,
+ *   onEvent: render });
+ * ```
+ *
+ * Idempotency, per step kind:
+ * - creating steps (users, spaces, imports, copies) record what they created in the
+ *   journal; a later attempt checks it still exists and skips. A step that was started but
+ *   never recorded (the process was killed during the call) first looks for what it may
+ *   have created — a user by subject, a space by name, an app by name in its space that
+ *   was not there when the plan was made — and adopts it instead of creating a duplicate;
+ * - object, owner, state and move steps compare the target with the snapshot and change
+ *   only what differs, so running them again changes nothing.
+ * A failed step fails the steps that depend on what it should have created; the others
+ * go on, and the result is partial. A failed safety backup stops the restore before it
+ * changes anything.
+ */
+import type { SnapshotRepository } from "@lifeboat/repository";
+import { canonicalJson } from "../internal/canonical.ts";
+import { journalState, type RestoreJournal } from "./journal.ts";
+import type { PlanStep, Ref, RestorePlan } from "./plan.ts";
+import type { RestoreSource, SourceApp } from "./source.ts";
+import type { RestoreTarget } from "./target.ts";
+
+export type StepOutcome = "done" | "already-done" | "failed" | "skipped";
+
+export type RestoreEvent =
+  | { type: "begin"; restoreKey: string; steps: number; resumed: boolean; journal: string }
+  | { type: "step"; step: PlanStep; index: number; total: number; outcome: StepOutcome; note?: string }
+  | { type: "warning"; message: string }
+  | { type: "safety-backup"; snapshotId: string }
+  | { type: "end"; result: RestoreResult };
+
+export type RestoreEventListener = (e: RestoreEvent) => void;
+
+export interface RestoreResult {
+  status: "complete" | "partial";
+  steps: { id: string; label: string; outcome: StepOutcome; note?: string }[];
+  failed: { step: string; label: string; error: string }[];
+  /** ref → target id of everything the restore (this and earlier attempts) created. */
+  created: Record<Ref, string>;
+  safetySnapshot?: string;
+  journal: string;
+}
+
+export interface ExecuteOptions {
+  plan: RestorePlan;
+  source: RestoreSource;
+  /** Where the snapshot's .qvf blobs are read from. */
+  repository: SnapshotRepository;
+  target: RestoreTarget;
+  journal: RestoreJournal;
+  /** Backs the target up (tag pre-restore) and returns the snapshot id; required when the plan has a safety-backup step. */
+  safetyBackup?: () => Promise<{ id: string }>;
+  onEvent?: RestoreEventListener;
+  /**
+   * Called after each step is journaled (tests use it to kill the process at a chosen
+   * point: the CLI honours an env var only its e2e tests set).
+   */
+  afterStep?: (stepId: string, index: number) => void | Promise<void>;
+  now?: () => Date;
+}
+
+const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Key of an object id remapped by the engine on creation, in journal outputs. */
+export const objectRef = (sourceAppId: string, objectId: string): Ref => `obj:${sourceAppId}:${objectId}`;
+
+/** The comparable part of a property tree: the root id is the engine's choice, not content. */
+export function treeFingerprint(tree: unknown): string {
+  const t = structuredClone(tree ?? {}) as { qProperty?: { qInfo?: { qId?: string } } };
+  if (t.qProperty?.qInfo) delete t.qProperty.qInfo.qId;
+  return canonicalJson(t);
+}
+
+export class SafetyBackupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SafetyBackupError";
+  }
+}
+
+export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResult> {
+  const { plan, source, repository: repo, target, journal } = opts;
+  const now = opts.now ?? (() => new Date());
+  const at = () => now().toISOString();
+  const emit = (e: RestoreEvent) => opts.onEvent?.(e);
+  const state = journalState(await journal.load());
+  const created: Record<Ref, string> = { ...state.created };
+  const appsById = new Map(source.apps.map((a) => [a.id, a]));
+  const result: RestoreResult = { status: "complete", steps: [], failed: [], created, journal: journal.location };
+  if (created.safety) result.safetySnapshot = created.safety;
+
+  await journal.append({ type: "begin", at: at(), restoreKey: plan.restoreKey, snapshot: plan.snapshot.id, target: plan.target.host });
+  emit({ type: "begin", restoreKey: plan.restoreKey, steps: plan.steps.length, resumed: state.attempts > 0, journal: journal.location });
+
+  /** A ref's target id, or undefined when what it names was not created (a failed step). */
+  const resolve = (ref: Ref): string | undefined => (ref.startsWith("id:") ? ref.slice(3) : created[ref]);
+  const need = (ref: Ref, what: string): string => {
+    const id = resolve(ref);
+    if (!id) throw new DependencyError(`${what} was not created (an earlier step failed)`);
+    return id;
+  };
+  const ownerOf = (sourceUserId: string): string | undefined => {
+    const ref = plan.owners[sourceUserId];
+    return ref ? resolve(ref) : undefined;
+  };
+  const appOf = (id: string): SourceApp => {
+    const a = appsById.get(id);
+    if (!a) throw new Error(`the plan names app ${id}, which is not in snapshot ${plan.snapshot.id.slice(0, 12)}; the plan does not belong to this snapshot`);
+    return a;
+  };
+  const mappedId = (appId: string, objectId: string): string => created[objectRef(appId, objectId)] ?? objectId;
+
+  /** Finds an app named `name` in a space that the plan did not know of (made by an interrupted attempt). */
+  const findAdoptable = async (name: string, spaceId: string | undefined, known: string[]): Promise<string | undefined> => {
+    const taken = new Set([...known, ...Object.values(created)]);
+    for await (const a of target.listApps()) {
+      if (a.name !== name || taken.has(a.appId)) continue;
+      if (spaceId ? a.spaceId === spaceId : !a.spaceId) return a.appId;
+    }
+    return undefined;
+  };
+
+  async function run(step: PlanStep, interrupted: boolean): Promise<{ outputs?: Record<Ref, string>; note?: string; already?: boolean }> {
+    switch (step.kind) {
+      case "safety-backup": {
+        if (!opts.safetyBackup) throw new SafetyBackupError("the plan asks for a safety backup but no backup function was given");
+        let snap: { id: string };
+        try {
+          snap = await opts.safetyBackup();
+        } catch (e) {
+          throw new SafetyBackupError(`the safety backup of ${plan.target.host} failed, so nothing was changed: ${errText(e)}`);
+        }
+        result.safetySnapshot = snap.id;
+        emit({ type: "safety-backup", snapshotId: snap.id });
+        return { outputs: { safety: snap.id }, note: `snapshot ${snap.id.slice(0, 12)}` };
+      }
+      case "create-user": {
+        const existing = await target.findUserBySubject(step.subject);
+        if (existing) return { outputs: { [step.ref]: existing.id }, note: `user ${step.subject} exists (${existing.id})`, already: true };
+        const u = await target.createUser({ subject: step.subject, ...(step.name ? { name: step.name } : {}), ...(step.email ? { email: step.email } : {}) });
+        return { outputs: { [step.ref]: u.id }, note: `invited ${u.id}` };
+      }
+      case "create-space": {
+        const existing = await target.findSpaceByName(step.name);
+        if (existing && existing.type === step.type) return { outputs: { [step.ref]: existing.id }, note: `space exists (${existing.id})`, already: true };
+        if (existing) throw new Error(`a ${existing.type} space named '${step.name}' appeared on ${plan.target.host} since the plan was made; plan again`);
+        const s = await target.createSpace({ name: step.name, type: step.type, ...(step.description ? { description: step.description } : {}) });
+        return { outputs: { [step.ref]: s.id }, note: s.id };
+      }
+      case "assign": {
+        const spaceId = need(step.space, "the space");
+        const assigneeId = need(step.assignee, "the assignee");
+        for await (const a of target.listSpaceAssignments(spaceId)) if (a.assigneeId === assigneeId) return { note: "already assigned", already: true };
+        await target.createSpaceAssignment(spaceId, { type: step.assigneeType, assigneeId, roles: step.roles });
+        return {};
+      }
+      case "import-app": {
+        const spaceId = step.space ? need(step.space, "the space") : undefined;
+        const earlier = created[step.ref];
+        if (earlier) {
+          if (await target.getApp(earlier)) return { note: `imported earlier as ${earlier}`, already: true };
+          emit({ type: "warning", message: `app ${earlier}, imported by an earlier attempt of this restore, is gone; importing again` });
+        } else if (interrupted) {
+          const adopt = await findAdoptable(step.name, spaceId, step.knownSameName);
+          if (adopt) return { outputs: { [step.ref]: adopt }, note: `found ${adopt} from the interrupted attempt` };
+        }
+        const app = appOf(step.app);
+        const qvf = step.qvf;
+        const { appId } = await target.importApp({ name: step.name, ...(spaceId ? { spaceId } : {}), body: () => repo.readBlob(qvf) });
+        return { outputs: { [step.ref]: appId }, note: `new app id ${appId} (was ${app.id})` };
+      }
+      case "copy-app": {
+        const from = need(step.from, "the imported app");
+        const spaceId = need(step.space, "the development space");
+        const earlier = created[step.ref];
+        if (earlier && (await target.getApp(earlier))) return { note: `copied earlier as ${earlier}`, already: true };
+        if (!earlier && interrupted) {
+          const adopt = await findAdoptable(step.name, spaceId, [...step.knownSameName, from]);
+          if (adopt) return { outputs: { [step.ref]: adopt }, note: `found ${adopt} from the interrupted attempt` };
+        }
+        const { appId } = await target.copyApp(from, { name: step.name, spaceId });
+        return { outputs: { [step.ref]: appId }, note: `development copy ${appId}` };
+      }
+      case "objects":
+        return restoreObjects(step.app, need(step.target, "the app"), step.removeExtra);
+      case "strip-app": {
+        const appId = need(step.target, "the development copy");
+        const removed = await target.withApp(appId, async (ed) => {
+          const gone: string[] = [];
+          for (const o of await ed.readObjects()) {
+            if (o.approved) continue;
+            await ed.destroyObject(o.id, o.genericType);
+            gone.push(o.id);
+          }
+          if (gone.length) await ed.save();
+          return gone;
+        });
+        return { note: removed.length ? `removed ${removed.length} private/community object(s)` : "nothing to remove", already: removed.length === 0 };
+      }
+      case "object-owners":
+        return restoreObjectOwners(step.app, need(step.target, "the app"));
+      case "app-owner": {
+        const appId = need(step.target, "the app");
+        const ownerId = need(step.owner, "the owner");
+        const info = await target.getApp(appId);
+        if (!info) throw new Error(`app ${appId} is not on ${plan.target.host}`);
+        if (info.attributes.ownerId === ownerId) return { note: "owner already right", already: true };
+        await target.updateAppOwner(appId, ownerId);
+        return { note: `owner ${ownerId}` };
+      }
+      case "publish-move": {
+        const appId = need(step.target, "the app");
+        const spaceId = need(step.space, "the managed space");
+        const origin = need(step.origin, "the development app");
+        const info = await target.getApp(appId);
+        if (!info) throw new Error(`app ${appId} is not on ${plan.target.host}`);
+        if (info.attributes.originAppId === origin && info.attributes.publishTime) return { note: "already in the managed space", already: true };
+        await target.moveToManagedSpace(appId, { spaceId, originAppId: origin });
+        return { note: `moved into ${spaceId}, origin ${origin}` };
+      }
+    }
+  }
+
+  async function restoreObjects(sourceAppId: string, appId: string, removeExtra: boolean): Promise<{ outputs?: Record<Ref, string>; note?: string; already?: boolean }> {
+    const app = appOf(sourceAppId);
+    const outputs: Record<Ref, string> = {};
+    let createdN = 0;
+    let updated = 0;
+    let removed = 0;
+    let skipped = 0;
+    await target.withApp(appId, async (ed) => {
+      const current = new Map((await ed.readObjects()).map((o) => [o.id, o]));
+      const wanted = new Set<string>();
+      let changed = false;
+      for (const o of app.objects) {
+        const id = mappedId(sourceAppId, o.id);
+        wanted.add(id);
+        let have = current.get(id);
+        if (!have && !plan.target.callerIsBot && !o.approved && !o.published && o.ownerSubject !== plan.target.caller) {
+          // Another user's private object is invisible to a non-bot caller: it may exist; never duplicate it.
+          skipped++;
+          continue;
+        }
+        if (!have || treeFingerprint(have.propertyTree) !== treeFingerprint(o.propertyTree)) {
+          const r = await ed.upsertObject({ id, type: o.type, genericType: o.genericType, propertyTree: o.propertyTree });
+          if (r.created) createdN++;
+          else updated++;
+          if (r.id !== o.id) outputs[objectRef(sourceAppId, o.id)] = r.id;
+          wanted.add(r.id);
+          changed = true;
+          have = { ...o, id: r.id, approved: false, published: false, ...(have ? { approved: have.approved, published: have.published } : {}) };
+        }
+        if (have.approved !== o.approved || have.published !== o.published) {
+          await ed.setState(have.id, o.genericType, { published: o.published, approved: o.approved });
+          changed = true;
+        }
+      }
+      if (removeExtra) {
+        for (const o of current.values()) {
+          if (wanted.has(o.id)) continue;
+          await ed.destroyObject(o.id, o.genericType);
+          removed++;
+          changed = true;
+        }
+      }
+      if (changed) await ed.save();
+    });
+    Object.assign(created, outputs);
+    const parts = [`${app.objects.length} object(s)`];
+    if (createdN) parts.push(`${createdN} recreated`);
+    if (updated) parts.push(`${updated} updated`);
+    if (removed) parts.push(`${removed} not in the snapshot removed`);
+    if (skipped) parts.push(`${skipped} private object(s) of others not visible to ${plan.target.caller} left alone`);
+    return { outputs, note: parts.join(", "), already: createdN + updated + removed === 0 };
+  }
+
+  async function restoreObjectOwners(sourceAppId: string, appId: string): Promise<{ note?: string; already?: boolean }> {
+    const app = appOf(sourceAppId);
+    const current = new Map((await target.withApp(appId, (ed) => ed.readObjects())).map((o) => [o.id, o]));
+    let changed = 0;
+    let unresolved = 0;
+    for (const o of app.objects) {
+      const owner = ownerOf(o.ownerId);
+      if (!owner) {
+        unresolved++;
+        continue;
+      }
+      const id = mappedId(sourceAppId, o.id);
+      const have = current.get(id);
+      if (!have || have.ownerId === owner) continue;
+      await target.updateObjectOwner(appId, id, owner);
+      changed++;
+    }
+    const note = `${changed} owner(s) changed${unresolved ? `, ${unresolved} unresolved (see the plan)` : ""}`;
+    return { note, already: changed === 0 };
+  }
+
+  // Refs whose creating step failed: steps needing them fail as dependent.
+  const total = plan.steps.length;
+  for (const [index, step] of plan.steps.entries()) {
+    if (state.done.has(step.id) && step.kind !== "import-app" && step.kind !== "copy-app") {
+      result.steps.push({ id: step.id, label: step.label, outcome: "already-done", note: "done by an earlier attempt" });
+      emit({ type: "step", step, index, total, outcome: "already-done", note: "done by an earlier attempt" });
+      continue;
+    }
+    await journal.append({ type: "started", at: at(), step: step.id });
+    try {
+      const r = await run(step, state.interrupted.has(step.id));
+      Object.assign(created, r.outputs ?? {});
+      await journal.append({ type: "done", at: at(), step: step.id, ...(r.outputs && Object.keys(r.outputs).length ? { outputs: r.outputs } : {}), ...(r.note ? { note: r.note } : {}) });
+      const outcome: StepOutcome = r.already ? "already-done" : "done";
+      result.steps.push({ id: step.id, label: step.label, outcome, ...(r.note ? { note: r.note } : {}) });
+      emit({ type: "step", step, index, total, outcome, ...(r.note ? { note: r.note } : {}) });
+    } catch (e) {
+      const dependent = e instanceof DependencyError;
+      const error = errText(e);
+      await journal.append({ type: "failed", at: at(), step: step.id, error });
+      const outcome: StepOutcome = dependent ? "skipped" : "failed";
+      result.steps.push({ id: step.id, label: step.label, outcome, note: error });
+      result.failed.push({ step: step.id, label: step.label, error });
+      result.status = "partial";
+      emit({ type: "step", step, index, total, outcome, note: error });
+      if (e instanceof SafetyBackupError) {
+        await journal.append({ type: "finished", at: at(), status: "aborted" });
+        throw e;
+      }
+    }
+    await opts.afterStep?.(step.id, index);
+  }
+  await journal.append({ type: "finished", at: at(), status: result.status });
+  emit({ type: "end", result });
+  return result;
+}
+
+class DependencyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DependencyError";
+  }
+}
+

@@ -1,0 +1,171 @@
+/**
+ * Verification after a restore: reads the restored content back through the target
+ * (REST + QIX, the same way a backup reads it) and compares it with the snapshot —
+ * every object of every restored app (present, type, title, property tree, owner,
+ * approved, published), no objects the snapshot does not have, the app's owner and
+ * space, the development copy holding base content only, created users and spaces, and
+ * the assignments the plan restored.
+ *
+ * `status` is "match" only when nothing differs; each mismatch names where, what was
+ * expected and what was found.
+ */
+import type { AppSummary } from "../tenant.ts";
+import { objectRef, treeFingerprint } from "./execute.ts";
+import type { Ref, RestorePlan } from "./plan.ts";
+import type { RestoreSource } from "./source.ts";
+import type { RestoreTarget } from "./target.ts";
+
+export interface Mismatch {
+  /** e.g. "app 'Sales' object 'sh-1' (sheet 'Q3')". */
+  where: string;
+  field: string;
+  expected?: string;
+  actual?: string;
+}
+
+export interface AppVerification {
+  sourceId: string;
+  name: string;
+  targetAppId?: string;
+  objects: number;
+  /** Object fields compared. */
+  checked: number;
+  /** Objects not comparable (others' private content invisible to a non-bot caller). */
+  notVisible: number;
+  mismatches: Mismatch[];
+}
+
+export interface VerificationReport {
+  status: "match" | "mismatch";
+  checkedAt: string;
+  target: string;
+  snapshot: string;
+  apps: AppVerification[];
+  /** Users, spaces, assignments. */
+  other: Mismatch[];
+  mismatches: number;
+}
+
+export interface VerifyOptions {
+  plan: RestorePlan;
+  source: RestoreSource;
+  target: RestoreTarget;
+  /** ref → target id, from the executor's result (or the journal). */
+  created: Record<Ref, string>;
+  now?: () => Date;
+}
+
+const show = (v: unknown): string => (v === undefined ? "(none)" : typeof v === "string" ? v : JSON.stringify(v));
+
+export async function verifyRestore(opts: VerifyOptions): Promise<VerificationReport> {
+  const { plan, source, target, created } = opts;
+  const resolve = (ref: Ref | undefined): string | undefined => (ref === undefined ? undefined : ref.startsWith("id:") ? ref.slice(3) : created[ref]);
+  const other: Mismatch[] = [];
+  const apps: AppVerification[] = [];
+
+  const targetApps = new Map<string, AppSummary>();
+  for await (const a of target.listApps()) targetApps.set(a.appId, a);
+
+  for (const u of plan.users) {
+    if (u.action !== "create") continue;
+    const found = await target.findUserBySubject(u.subject);
+    if (!found) other.push({ where: `user ${u.subject}`, field: "exists", expected: "created (invited)", actual: "missing" });
+  }
+  const spaceIds = new Map<string, string>();
+  for await (const s of target.listSpaces()) spaceIds.set(s.id, s.name);
+  for (const s of plan.spaces) {
+    const id = resolve(s.ref);
+    if (s.action === "blocked") continue;
+    if (!id || !spaceIds.has(id)) other.push({ where: `space '${s.targetName}'`, field: "exists", expected: s.action, actual: "missing" });
+  }
+  for (const step of plan.steps) {
+    if (step.kind !== "assign") continue;
+    const spaceId = resolve(step.space);
+    const assigneeId = resolve(step.assignee);
+    if (!spaceId || !assigneeId) {
+      other.push({ where: step.label, field: "assignment", expected: step.roles.join(", "), actual: "not restored" });
+      continue;
+    }
+    let roles: string[] | undefined;
+    for await (const a of target.listSpaceAssignments(spaceId)) if (a.assigneeId === assigneeId) roles = a.roles;
+    if (!roles || [...roles].sort().join(",") !== [...step.roles].sort().join(","))
+      other.push({ where: step.label, field: "roles", expected: step.roles.join(", "), actual: roles ? roles.join(", ") : "no assignment" });
+  }
+
+  for (const d of plan.apps) {
+    if (d.action !== "import" && d.action !== "reconcile") continue;
+    const app = source.apps.find((a) => a.id === d.sourceId);
+    if (!app) continue;
+    const appId = d.action === "reconcile" ? d.targetAppId : created[`app:${d.sourceId}`];
+    const v: AppVerification = { sourceId: d.sourceId, name: d.targetName, ...(appId ? { targetAppId: appId } : {}), objects: app.objects.length, checked: 0, notVisible: 0, mismatches: [] };
+    apps.push(v);
+    const here = `app '${d.targetName}'`;
+    const info = appId ? await target.getApp(appId) : undefined;
+    if (!appId || !info) {
+      v.mismatches.push({ where: here, field: "exists", expected: `restored from ${d.sourceId}`, actual: "missing" });
+      continue;
+    }
+    const owner = resolve(d.owner);
+    if (!owner) v.mismatches.push({ where: here, field: "owner", expected: show(app.doc.owner.subject ?? app.doc.owner.id), actual: "unresolved in the target (see the plan)" });
+    else if (info.attributes.ownerId !== owner) v.mismatches.push({ where: here, field: "owner", expected: owner, actual: show(info.attributes.ownerId) });
+    if (d.action === "import") {
+      const expectedSpace = d.managed ? resolve(d.managed.space.ref) : resolve(d.targetSpace?.ref);
+      const actualSpace = targetApps.get(appId)?.spaceId;
+      if ((expectedSpace ?? "") !== (actualSpace ?? "")) v.mismatches.push({ where: here, field: "space", expected: show(expectedSpace ?? "personal"), actual: show(actualSpace ?? "personal") });
+      if (d.managed && info.attributes.originAppId !== resolve(d.managed.origin))
+        v.mismatches.push({ where: here, field: "originAppId", expected: show(resolve(d.managed.origin)), actual: show(info.attributes.originAppId) });
+    }
+
+    const current = new Map((await target.withApp(appId, (ed) => ed.readObjects())).map((o) => [o.id, o]));
+    const seen = new Set<string>();
+    for (const o of app.objects) {
+      const id = created[objectRef(d.sourceId, o.id)] ?? o.id;
+      seen.add(id);
+      const where = `${here} object '${o.id}' (${o.type} '${o.title}')`;
+      const have = current.get(id);
+      if (!have) {
+        if (!plan.target.callerIsBot && !o.approved && !o.published && o.ownerSubject !== plan.target.caller) {
+          v.notVisible++;
+          continue;
+        }
+        v.mismatches.push({ where, field: "exists", expected: "present", actual: "missing" });
+        continue;
+      }
+      const expectedOwner = plan.owners[o.ownerId] ? resolve(plan.owners[o.ownerId]) : undefined;
+      const checks: [string, unknown, unknown][] = [
+        ["type", o.type, have.type],
+        ["title", o.title, have.title],
+        ["approved", o.approved, have.approved],
+        ["published", o.published, have.published],
+        ["owner", expectedOwner ?? `unresolved ${o.ownerSubject || o.ownerId} (see the plan)`, have.ownerId],
+      ];
+      for (const [field, expected, actual] of checks) {
+        v.checked++;
+        if (expected !== actual) v.mismatches.push({ where, field, expected: show(expected), actual: show(actual) });
+      }
+      v.checked++;
+      if (treeFingerprint(have.propertyTree) !== treeFingerprint(o.propertyTree)) v.mismatches.push({ where, field: "properties", expected: "as in the snapshot", actual: "differs" });
+    }
+    for (const o of current.values())
+      if (!seen.has(o.id)) v.mismatches.push({ where: `${here} object '${o.id}' (${o.type} '${o.title}')`, field: "extra", expected: "not in the snapshot", actual: "present" });
+
+    if (d.managed?.devCopy) {
+      const copyId = resolve(d.managed.origin);
+      if (!copyId || !(await target.getApp(copyId))) v.mismatches.push({ where: `${here} development copy`, field: "exists", expected: "present", actual: "missing" });
+      else
+        for (const o of await target.withApp(copyId, (ed) => ed.readObjects()))
+          if (!o.approved) v.mismatches.push({ where: `${here} development copy object '${o.id}'`, field: "content", expected: "base content only", actual: o.published ? "community" : "private" });
+    }
+  }
+
+  const mismatches = other.length + apps.reduce((n, a) => n + a.mismatches.length, 0);
+  return {
+    status: mismatches === 0 ? "match" : "mismatch",
+    checkedAt: (opts.now ?? (() => new Date()))().toISOString(),
+    target: plan.target.host,
+    snapshot: plan.snapshot.id,
+    apps,
+    other,
+    mismatches,
+  };
+}
