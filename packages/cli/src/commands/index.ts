@@ -12,6 +12,7 @@ import { register as verify } from "./verify.ts";
 import { register as forget } from "./forget.ts";
 import { register as prune } from "./prune.ts";
 import { register as key } from "./key.ts";
+import { register as restore } from "./restore.ts";
 
 /** Every command's `register`; add one line per command module. */
 export const commands: ((program: Command) => void)[] = [
@@ -28,4 +29,5 @@ export const commands: ((program: Command) => void)[] = [
   forget,
   prune,
   key,
+  restore,
 ];
