@@ -37,6 +37,10 @@ describe("users, groups, roles", () => {
     const me = await admin.users.getMyUser({ noCache: true });
     expect(me.data.name).toBe("Ada Admin");
   });
+  it("answers /tenants/me with this tenant (via 302)", async () => {
+    const me = await admin.tenants.getMyTenant({ noCache: true });
+    expect(me.data.id).toBe(tenant().id);
+  });
   it("creates an invited user and refuses a duplicate subject", async () => {
     const created = await admin.users.createUser({ subject: "auth0|new-user-1", name: "New User", email: "new@example.com", status: "invited" });
     expect(created.status).toBe(201);

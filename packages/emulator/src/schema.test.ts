@@ -26,6 +26,8 @@ const spec = JSON.parse(readFileSync(new URL("../spec/qlik-rest-subset.json", im
 const schemas = spec.components.schemas as Record<string, Json>;
 (schemas["oauth-token-response"]!.properties as Json).expires_in = { type: "integer" };
 Object.assign(schemas.Group!.properties as Json, { providerType: { enum: ["idp", "custom"], type: "string" }, description: { type: "string" } });
+// A tenant's `created`/`lastUpdated` are typed `format: date` but described (and sent) as timestamps.
+for (const k of ["created", "lastUpdated"]) ((schemas.Tenant!.properties as Json)[k] as Json).format = "date-time";
 
 /**
  * Operations whose published response schema is wrong, with the reason; their 2xx bodies
@@ -169,6 +171,9 @@ describe("responses conform to Qlik's OpenAPI schemas", () => {
     await call("GET", `/api/v1/users?filter=${encodeURIComponent(`subject eq "${ben.subject}"`)}&totalResults=true`);
     await call("GET", `/api/v1/users?filter=${encodeURIComponent("bogus ~~ 1")}`);
     await call("GET", "/api/v1/users/me");
+    await call("GET", "/api/v1/tenants/me");
+    await call("GET", `/api/v1/tenants/${tenant.id}`);
+    await call("GET", "/api/v1/tenants/nope");
     await call("GET", `/api/v1/users/${ben.id}`);
     await call("GET", "/api/v1/users/000000000000000000000000");
     await call("GET", "/api/v1/users/actions/count");

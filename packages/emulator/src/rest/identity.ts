@@ -104,6 +104,24 @@ function rolesFromBody(tenant: Tenant, value: unknown): string[] {
 }
 
 export function registerIdentity(app: RestApp, { tenant, rt }: RouteDeps): void {
+  // The tenant itself: `/tenants/me` redirects (302) like Qlik's.
+  app.get("/api/v1/tenants/me", (c) => c.redirect(`${baseUrl(c)}/api/v1/tenants/${tenant.id}`, 302));
+  app.get("/api/v1/tenants/:tenantId", (c) => {
+    if (c.req.param("tenantId") !== tenant.id) throw notFound("TENANTS-4", `Tenant "${c.req.param("tenantId")}" was not found.`);
+    const admin = Object.values(tenant.users).find((u) => u.roles.includes("TenantAdmin"));
+    return c.json({
+      id: tenant.id,
+      name: tenant.name,
+      hostnames: [tenant.hostname],
+      datacenter: "emulator",
+      status: "active",
+      created: "2025-01-06T09:00:00.000Z",
+      lastUpdated: "2025-01-06T09:00:00.000Z",
+      ...(admin ? { createdByUser: admin.id } : {}),
+      links: { self: { href: `${baseUrl(c)}/api/v1/tenants/${tenant.id}` } },
+    });
+  });
+
   app.get("/api/v1/users", (c) => {
     const limit = parseLimit(c, 20, 100);
     const users = sortUsers(filterUsers(tenant, c.req.query("filter")), c.req.query("sort"));
