@@ -261,18 +261,23 @@ async function loadPrevious(
     const appsEntry = root.entries.find((e) => e.name === PATHS.apps);
     if (appsEntry?.type === "tree") {
       const appsTree = await repo.loadTree(appsEntry.subtree);
-      for (const entry of appsTree.entries) {
-        if (entry.type !== "tree") continue;
-        const appTree = await repo.loadTree(entry.subtree);
-        const appJson = appTree.entries.find((e) => e.name === PATHS.app);
-        const qvf = appTree.entries.find((e) => e.name === PATHS.qvf);
-        if (appJson?.type !== "blob") continue;
-        const doc = await repo.readJson<AppDoc>(appJson.blob);
-        apps.set(doc.appId, {
-          fingerprint: doc.fingerprint,
-          ...(qvf?.type === "blob" && doc.qvf ? { qvf: { ref: qvf.blob, withData: doc.qvf.withData, exportedAt: doc.qvf.exportedAt } } : {}),
-        });
-      }
+      const pool = createPool(16);
+      await Promise.all(
+        appsTree.entries.map((entry) =>
+          pool.run(async () => {
+            if (entry.type !== "tree") return;
+            const appTree = await repo.loadTree(entry.subtree);
+            const appJson = appTree.entries.find((e) => e.name === PATHS.app);
+            const qvf = appTree.entries.find((e) => e.name === PATHS.qvf);
+            if (appJson?.type !== "blob") return;
+            const doc = await repo.readJson<AppDoc>(appJson.blob);
+            apps.set(doc.appId, {
+              fingerprint: doc.fingerprint,
+              ...(qvf?.type === "blob" && doc.qvf ? { qvf: { ref: qvf.blob, withData: doc.qvf.withData, exportedAt: doc.qvf.exportedAt } } : {}),
+            });
+          }),
+        ),
+      );
     }
   } catch (err) {
     emit({

@@ -7,8 +7,8 @@
  *
  * Exit codes: 0 all captured, 3 snapshot saved but partial (some items failed).
  */
-import { backup, type BackupEvent, type Manifest } from "@lifeboat/engine";
-import { createTenantClient } from "@lifeboat/qlik";
+import { backup, type BackupEvent, type Manifest, type TenantReader } from "@lifeboat/engine";
+import { createTenantClient, type TenantClient } from "@lifeboat/qlik";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import type { Command } from "commander";
 import { resolveTenant, type TenantConnection } from "../config.ts";
@@ -59,6 +59,8 @@ export interface RunBackupInput {
   opts: BackupCommandOptions;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WriteStream | NodeJS.WritableStream;
+  /** A ready tenant reader instead of a client for `connection` (tests). Not closed here. */
+  tenant?: TenantReader;
   /** Print the summary table after the run (default true). */
   summary?: boolean;
   /** Receives every event too (the demo uses it). */
@@ -74,7 +76,7 @@ export async function runBackup(input: RunBackupInput): Promise<{ snapshot: Snap
   const render = createBackupRenderer(mode, stdout, stderr);
   // Objects the connector could not read arrive as events; the engine records them as skipped.
   const skipped = new Map<string, { objectId: string; objectType: string; reason: string }[]>();
-  const client = createTenantClient({
+  const client = input.tenant ?? createTenantClient({
     host: connection.host,
     auth: connection.auth,
     onEvent: (e) => {
@@ -100,7 +102,7 @@ export async function runBackup(input: RunBackupInput): Promise<{ snapshot: Snap
     render.stop();
     throw describeConnectionError(err, connection);
   } finally {
-    await client.close();
+    if (!input.tenant) await (client as TenantClient).close();
   }
   render.stop();
   const { snapshot, manifest } = result;
