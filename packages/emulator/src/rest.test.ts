@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmulatorHandle } from "./server.ts";
 import { createTenantApp } from "./server.ts";
+import { createQlikApi } from "@qlik/api";
 import { adminApi, botApi, rejection, startTestEmulator, userApi, userByName, type QlikApi } from "./testing.ts";
 
 let emu: EmulatorHandle;
@@ -106,6 +107,14 @@ describe("items and apps", () => {
     expect(names).not.toContain("P&L");
     const bens = Object.values(tenant().apps).find((a) => a.name === "Ben's Sandbox")!;
     expect((await rejection(dev.apps.getAppInfo(bens.id))).status).toBe(403);
+  });
+  it("refuses export to a consumer and private content to an OAuth token without admin.apps", async () => {
+    const dev = userApi(emu, userByName(emu, "Dev Patel"));
+    const src = Object.values(tenant().apps).find((a) => a.name === "Sales Overview" && !a.originAppId)!;
+    expect((await rejection(dev.apps.exportApp(src.id, { NoData: true }))).status).toBe(403);
+    const plain = createQlikApi({ hostConfig: { authType: "oauth2", host: emu.host, clientId: emu.clientId, clientSecret: emu.clientSecret, scope: "user_default" } });
+    const personal = await plain.items.getItems({ resourceType: "app", spaceType: "personal", limit: 100 }, { noCache: true });
+    expect(personal.data.data).toEqual([]);
   });
   it("filters items by spaceId and pages with a cursor", async () => {
     const sales = Object.values(tenant().spaces).find((s) => s.name === "Sales")!;
