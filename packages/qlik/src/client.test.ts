@@ -189,6 +189,44 @@ describe("createTenantClient over HTTP", () => {
   });
 });
 
+describe("download resume when the server ignores Range", () => {
+  it("skips the bytes already delivered and gives up with a transient error when it keeps breaking", async () => {
+    const bytes = Buffer.alloc(120_000, 7);
+    for (let i = 0; i < bytes.length; i += 97) bytes[i] = i % 256;
+    let gets = 0;
+    script.set("POST /api/v1/apps/app2/export", (_q, res) => {
+      res.writeHead(201, { location: "/v1/temp-contents/ign" });
+      res.end();
+    });
+    script.set("GET /api/v1/temp-contents/ign", (_q, res) => {
+      gets++;
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(bytes.length) });
+      if (gets === 1) {
+        res.write(bytes.subarray(0, 50_000), () => setTimeout(() => res.socket?.destroy(), 20));
+        return;
+      }
+      res.end(bytes); // ignores Range: whole file again
+    });
+    const exp = await client().exportApp("app2", { withData: true });
+    const chunks: Uint8Array[] = [];
+    for await (const ch of exp.body) chunks.push(ch);
+    expect(Buffer.compare(Buffer.concat(chunks), bytes)).toBe(0);
+    expect(gets).toBe(2);
+
+    script.set("GET /api/v1/temp-contents/ign", (_q, res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(bytes.length) });
+      res.write(bytes.subarray(0, 1000), () => setTimeout(() => res.socket?.destroy(), 5));
+    });
+    const broken = await client().exportApp("app2", { withData: true });
+    const err = await (async () => {
+      for await (const _ of broken.body) void _;
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(QlikApiError);
+    expect((err as QlikApiError).kind).toBe("transient");
+    expect((err as QlikApiError).message).toContain("download");
+  });
+});
+
 describe("tempContentIdFromLocation", () => {
   it("takes the last path segment of relative or absolute locations", () => {
     expect(tempContentIdFromLocation("/v1/temp-contents/abc")).toBe("abc");
