@@ -7,122 +7,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { backup, loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
-import { createTenantClient, PRIVATE_CONTENT_BOT_SCOPE } from "@lifeboat/qlik";
+import { createTenantClient } from "@lifeboat/qlik";
 import { createTestRepository, type Repository, type Snapshot } from "@lifeboat/repository";
-import { createQlikApi } from "@qlik/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runRestore, type RestoreCommandOptions } from "../packages/cli/src/commands/restore.ts";
-
-type Api = ReturnType<typeof createQlikApi>;
-interface Tenantish {
-  host: string;
-  clientId: string;
-  clientSecret: string;
-  apiKey: string;
-}
-
-const hostConfigOf = (t: Tenantish) => ({ authType: "oauth2", host: t.host, clientId: t.clientId, clientSecret: t.clientSecret, scope: PRIVATE_CONTENT_BOT_SCOPE }) as const;
-const botApi = (t: Tenantish): Api => createQlikApi({ hostConfig: hostConfigOf(t) });
-const botEnv = (t: Tenantish): NodeJS.ProcessEnv => ({ QLIK_HOST: t.host, QLIK_CLIENT_ID: t.clientId, QLIK_CLIENT_SECRET: t.clientSecret });
-
-export interface RefObject {
-  id: string;
-  type: string;
-  ownerSubject: string;
-  approved: boolean;
-  published: boolean;
-}
-export interface RefApp {
-  appId: string;
-  name: string;
-  spaceId?: string;
-  ownerSubject: string;
-  originAppId?: string;
-  objects: RefObject[];
-}
-
-/** Every app with its objects as @qlik/api reads them (bot: every user's private content). */
-export async function readReference(t: Tenantish): Promise<RefApp[]> {
-  const api = botApi(t);
-  const hostConfig = hostConfigOf(t);
-  const users = new Map<string, string>();
-  for (const u of (await api.users.getUsers({ limit: 100 }, { noCache: true })).data.data ?? []) users.set(u.id!, u.subject!);
-  const items = (await api.items.getItems({ resourceType: "app", limit: 100 }, { noCache: true })).data.data ?? [];
-  const out: RefApp[] = [];
-  for (const item of items) {
-    const appId = item.resourceId!;
-    const info = (await api.apps.getAppInfo(appId, { noCache: true })).data.attributes ?? {};
-    const session = api.qix.openAppSession({ appId, withoutData: true, identity: "e2e-reference", hostConfig });
-    const objects: RefObject[] = [];
-    try {
-      const doc = await session.getDoc();
-      const children = new Set<string>();
-      for (const i of await doc.getAllInfos()) {
-        const q = i.qType!;
-        const open = q === "bookmark" ? doc.getBookmark(i.qId!) : q === "measure" ? doc.getMeasure(i.qId!) : q === "dimension" ? doc.getDimension(i.qId!) : q === "variable" ? doc.getVariableById(i.qId!) : doc.getObject(i.qId!);
-        const h = await open;
-        const layout = (await h.getLayout()) as { qMeta?: Record<string, unknown> };
-        if (q !== "bookmark" && q !== "measure" && q !== "dimension" && q !== "variable") {
-          const tree = (await (h as unknown as { getFullPropertyTree(): Promise<unknown> }).getFullPropertyTree()) as { qChildren?: unknown[] };
-          const walk = (n: unknown) => {
-            for (const c of ((n as { qChildren?: unknown[] }).qChildren ?? []) as { qProperty?: { qInfo?: { qId?: string } } }[]) {
-              if (c.qProperty?.qInfo?.qId) children.add(c.qProperty.qInfo.qId);
-              walk(c);
-            }
-          };
-          walk(tree);
-        }
-        const m = layout.qMeta ?? {};
-        objects.push({ id: i.qId!, type: q, ownerSubject: String(m.owner ?? ""), approved: m.approved === true, published: m.published === true });
-      }
-      out.push({
-        appId,
-        name: item.name ?? "",
-        ...(item.spaceId ? { spaceId: item.spaceId } : {}),
-        ownerSubject: users.get(String(info.ownerId)) ?? "",
-        ...(typeof info.originAppId === "string" && info.originAppId ? { originAppId: info.originAppId } : {}),
-        objects: objects.filter((o) => !children.has(o.id)).sort((a, b) => (a.id < b.id ? -1 : 1)),
-      });
-    } finally {
-      await session.close({ websocketCloseDelay: 0 }).catch(() => undefined);
-    }
-  }
-  return out;
-}
-
-/** The snapshot's view of an app, in the reference's shape. */
-export function expectedObjects(source: RestoreSource, appId: string): RefObject[] {
-  const app = source.apps.find((a) => a.id === appId)!;
-  return app.objects.map((o) => ({ id: o.id, type: o.type, ownerSubject: o.ownerSubject, approved: o.approved, published: o.published })).sort((a, b) => (a.id < b.id ? -1 : 1));
-}
-
-export function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(chunk, _enc, cb) {
-      chunks.push(String(chunk));
-      cb();
-    },
-  }) as Writable & { text: () => string };
-  w.text = () => chunks.join("");
-  return w;
-}
-
-export async function restoreCli(args: { snapshot?: string; opts: RestoreCommandOptions; env: NodeJS.ProcessEnv; repo: Repository; journalDir: string }) {
-  const stdout = sink();
-  const stderr = sink();
-  let code: number;
-  try {
-    code = await runRestore({ snapshotArg: args.snapshot, opts: { journalDir: args.journalDir, ...args.opts }, env: args.env, repo: args.repo, stdout, stderr });
-  } catch (e) {
-    stderr.write(`ERROR ${(e as Error).message}\n`);
-    code = (e as { exitCode?: number }).exitCode ?? 1;
-  }
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+import { botApi, botEnv, expectedObjects, hostConfigOf, readReference, restoreCli, type Tenantish } from "./restore-helpers.ts";
 
 async function takeBackup(t: Tenantish, repo: Repository, tags: string[] = []): Promise<Snapshot> {
   const client = createTenantClient({ host: t.host, auth: { type: "oauth2", clientId: t.clientId, clientSecret: t.clientSecret } });

@@ -306,7 +306,14 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         await appendFile(logFile, `${new Date().toISOString()} ${line}\n`);
       };
       await log(`restore of snapshot ${plan.snapshot.id} (${plan.snapshot.host}) into ${plan.target.host} as ${plan.target.caller}; restore key ${plan.restoreKey}`);
+      // Test hooks (e2e only): die like a kill -9 after a step, or after its work but before the journal knows.
       const killAfter = env.LIFEBOAT_TEST_KILL_AFTER_STEP;
+      const killBeforeJournal = env.LIFEBOAT_TEST_KILL_BEFORE_JOURNAL;
+      const die = async (): Promise<void> => {
+        await Promise.all(pending);
+        process.kill(process.pid, "SIGKILL");
+        await new Promise(() => undefined);
+      };
 
       let result: RestoreResult;
       const pending: Promise<void>[] = [];
@@ -332,12 +339,10 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
             return r.snapshot;
           },
           afterStep: async (stepId, index) => {
-            // Test hook (e2e only): die here, without any cleanup, as a kill -9 would.
-            if (killAfter && (killAfter === stepId || killAfter === String(index + 1))) {
-              await Promise.all(pending);
-              process.kill(process.pid, "SIGKILL");
-              await new Promise(() => undefined);
-            }
+            if (killAfter && (killAfter === stepId || killAfter === String(index + 1))) await die();
+          },
+          beforeJournal: async (stepId, index) => {
+            if (killBeforeJournal && (killBeforeJournal === stepId || killBeforeJournal === String(index + 1))) await die();
           },
         });
       } catch (e) {

@@ -64,6 +64,8 @@ export interface ExecuteOptions {
    * point: the CLI honours an env var only its e2e tests set).
    */
   afterStep?: (stepId: string, index: number) => void | Promise<void>;
+  /** Called when a step's work is done but before the journal records it (tests: a kill mid-call). */
+  beforeJournal?: (stepId: string, index: number) => void | Promise<void>;
   now?: () => Date;
 }
 
@@ -314,6 +316,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
     await journal.append({ type: "started", at: at(), step: step.id });
     try {
       const r = await run(step, state.interrupted.has(step.id));
+      await opts.beforeJournal?.(step.id, index);
       Object.assign(created, r.outputs ?? {});
       await journal.append({ type: "done", at: at(), step: step.id, ...(r.outputs && Object.keys(r.outputs).length ? { outputs: r.outputs } : {}), ...(r.note ? { note: r.note } : {}) });
       const outcome: StepOutcome = r.already ? "already-done" : "done";

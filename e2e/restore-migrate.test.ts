@@ -1,0 +1,129 @@
+/**
+ * Restore into another, empty tenant (a migration): owners mapped by subject, a missing
+ * user listed by the plan and created with --create-missing-users, spaces created with
+ * their assignments, and Qlik's managed-space flow (development copy, move, origin).
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { backup, loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
+import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
+import { createTenantClient, PRIVATE_CONTENT_BOT_SCOPE } from "@lifeboat/qlik";
+import { createTestRepository, type Repository, type Snapshot } from "@lifeboat/repository";
+import { createQlikApi } from "@qlik/api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectedObjects, readReference, restoreCli } from "./restore-helpers.ts";
+
+const botApi = (t: { host: string; clientId: string; clientSecret: string }) =>
+  createQlikApi({ hostConfig: { authType: "oauth2", host: t.host, clientId: t.clientId, clientSecret: t.clientSecret, scope: PRIVATE_CONTENT_BOT_SCOPE } });
+
+describe("restore into another, empty tenant", () => {
+  let src: EmulatorHandle;
+  let dst: EmulatorHandle;
+  let repo: Repository;
+  let dir: string;
+  let snap: Snapshot;
+  let source: RestoreSource;
+  let env: NodeJS.ProcessEnv;
+  let devSubject: string;
+
+  beforeAll(async () => {
+    [src, dst] = await Promise.all([startEmulator({ fixture: "demo" }), startEmulator({ fixture: "empty", admin: true, seed: "other" })]);
+    repo = await createTestRepository();
+    dir = await mkdtemp(join(tmpdir(), "lifeboat-migrate-"));
+    const client = createTenantClient({ host: src.host, auth: { type: "oauth2", clientId: src.clientId, clientSecret: src.clientSecret } });
+    snap = (await backup({ tenant: client, repository: repo })).snapshot;
+    await client.close();
+    source = await loadRestoreSource(repo, snap);
+    env = { QLIK_HOST: dst.host, QLIK_CLIENT_ID: dst.clientId, QLIK_CLIENT_SECRET: dst.clientSecret };
+    // The target knows every user of the snapshot but Dev Patel (same subjects; one by email only).
+    const api = botApi(dst);
+    const existing = (await api.users.getUsers({ limit: 100 }, { noCache: true })).data.data ?? [];
+    for (const u of source.users) {
+      if (u.name === "Dev Patel") {
+        devSubject = u.subject;
+        continue;
+      }
+      if (existing.some((e) => e.subject === u.subject || (u.email && e.email === u.email))) continue;
+      const subject = u.name === "Grace Kim" ? `okta|${u.subject}` : u.subject; // matched by email
+      await api.users.createUser({ subject, name: u.name ?? "", email: u.email ?? "", status: "invited" } as never);
+    }
+  });
+  afterAll(async () => {
+    await repo?.close();
+    await Promise.all([src?.close(), dst?.close()]);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("the plan lists the missing user and writes nothing", async () => {
+    const before = await (await fetch(`${dst.host}/__emulator/state`)).json();
+    const r = await restoreCli({ snapshot: snap.id, opts: { space: ["Sales Dev", "Sales"], targetHost: dst.host, plan: true }, env, repo, journalDir: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const devRow = r.stdout.split("\n").find((l) => l.includes(devSubject));
+    expect(devRow).toMatch(/missing/);
+    expect(r.stdout).toMatch(/Grace Kim\s+map \(email\)/);
+    expect(r.stdout).toMatch(/warning: owner .*Dev Patel.* is not in the target/);
+    expect(r.stdout).toMatch(/Sales Dev\s+shared\s+create/);
+    expect(await (await fetch(`${dst.host}/__emulator/state`)).json()).toEqual(before);
+  });
+
+  it("with --create-missing-users the user is invited and owns their objects; spaces, apps and owners equal the snapshot", async () => {
+    const r = await restoreCli({ snapshot: snap.id, opts: { space: ["Sales Dev", "Sales"], targetHost: dst.host, createMissingUsers: true, yes: true }, env, repo, journalDir: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("the restored content equals the snapshot");
+    // An empty target gets no safety backup (nothing to protect)…
+    expect(r.stdout).not.toMatch(/safety backup:/);
+    const api = botApi(dst);
+    const dev = ((await api.users.getUsers({ filter: `subject eq "${devSubject}"` }, { noCache: true })).data.data ?? [])[0];
+    expect(dev).toMatchObject({ name: "Dev Patel", status: "invited" });
+
+    const ref = await readReference(dst);
+    const spaces = new Map(((await api.spaces.getSpaces({ limit: 100 }, { noCache: true })).data.data ?? []).map((s) => [s.id, s]));
+    const srcSpace = new Map(source.spaces.map((s) => [s.record.id, s.record]));
+    const selected = source.apps.filter((a) => ["Sales Dev", "Sales"].includes(srcSpace.get(a.doc.summary.spaceId ?? "")?.name ?? ""));
+    expect(selected.length).toBe(5);
+    expect(ref.length).toBe(selected.length);
+    for (const app of selected) {
+      const space = srcSpace.get(app.doc.summary.spaceId!)!;
+      const found = ref.filter((a) => a.name === app.name && spaces.get(a.spaceId ?? "")?.name === space.name);
+      expect(found.length, app.name).toBe(1);
+      // Grace was matched by email: her objects carry the target's subject for her.
+      const graceSubject = source.users.find((u) => u.name === "Grace Kim")!.subject;
+      const expected = expectedObjects(source, app.id).map((o) => (o.ownerSubject === graceSubject ? { ...o, ownerSubject: `okta|${graceSubject}` } : o));
+      expect(found[0]!.objects, app.name).toEqual(expected);
+      expect(found[0]!.ownerSubject, app.name).toBe(app.doc.owner.subject);
+      expect(spaces.get(found[0]!.spaceId!)?.type).toBe(space.type);
+      if (space.type === "managed") {
+        // Its origin is the restored development app of the same name in Sales Dev.
+        const origin = ref.find((a) => a.appId === found[0]!.originAppId);
+        expect(origin?.name).toBe(app.name);
+        expect(spaces.get(origin!.spaceId!)?.name).toBe("Sales Dev");
+      }
+    }
+    const devObjects = ref.flatMap((a) => a.objects).filter((o) => o.ownerSubject === devSubject);
+    expect(devObjects.length).toBeGreaterThan(0);
+    // Assignments of the created spaces (users only: the IdP group 'Sales' does not exist there).
+    const salesDev = [...spaces.values()].find((s) => s.name === "Sales Dev")!;
+    const assignments = (await api.spaces.getSpaceAssignments(salesDev.id, { limit: 100 }, { noCache: true })).data.data ?? [];
+    expect(assignments.map((a) => a.roles?.join(",")).sort()).toEqual(["consumer", "facilitator", "producer"]);
+    expect(r.stdout).toMatch(/group 'Sales' is not in the target/);
+  });
+
+  it("a managed app alone follows Qlik's flow: development copy in a shared space, stripped of private content, original moved", async () => {
+    const pnlPub = source.apps.find((a) => a.name === "P&L" && a.doc.summary.spaceType === "managed")!;
+    const r = await restoreCli({ snapshot: snap.id, opts: { app: [pnlPub.id], targetHost: dst.host, createMissingUsers: true, yes: true }, env, repo, journalDir: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/safety backup: snapshot [0-9a-f]{12}/);
+    const ref = await readReference(dst);
+    const api = botApi(dst);
+    const spaces = new Map(((await api.spaces.getSpaces({ limit: 100 }, { noCache: true })).data.data ?? []).map((s) => [s.id, s]));
+    const pub = ref.find((a) => a.name === "P&L" && spaces.get(a.spaceId ?? "")?.name === "Finance")!;
+    expect(spaces.get(pub.spaceId!)?.type).toBe("managed");
+    expect(pub.objects).toEqual(expectedObjects(source, pnlPub.id));
+    const devCopy = ref.find((a) => a.appId === pub.originAppId)!;
+    expect(spaces.get(devCopy.spaceId!)?.name).toBe("Finance (development)");
+    expect(devCopy.objects.length).toBeGreaterThan(0);
+    expect(devCopy.objects.every((o) => o.approved)).toBe(true);
+    expect(devCopy.ownerSubject).toBe(pnlPub.doc.owner.subject);
+  });
+});
