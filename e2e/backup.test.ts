@@ -96,6 +96,31 @@ async function storedObjects(repo: Repository, snapshotId: string): Promise<Map<
   return out;
 }
 
+/** Asserts that the snapshot holds every object @qlik/api reads, with its owner and state; returns how many are private. */
+async function expectMatchesReference(emu: EmulatorHandle, repo: Repository, snapshotId: string): Promise<number> {
+    const reference = await readReference(emu);
+    const stored = await storedObjects(repo, snapshotId);
+    expect([...stored.keys()].sort()).toEqual([...reference.keys()].sort());
+    let privateOfOthers = 0;
+    for (const [appId, ref] of reference) {
+      const records = stored.get(appId)!;
+      const byId = new Map(records.map((r) => [r.id, r]));
+      const covered = new Set<string>();
+      for (const r of records) idsInTree(r.propertyTree, covered);
+      for (const info of ref.infos) {
+        // Every object is stored: on its own, or inside its parent's property tree.
+        expect(covered.has(info.id) || byId.has(info.id), `${info.type} ${info.id} of app ${ref.name}`).toBe(true);
+        const record = byId.get(info.id);
+        if (!record) continue;
+        expect({ id: record.id, type: record.type, ownerSubject: record.ownerSubject, ownerId: record.ownerId, approved: record.approved, published: record.published }).toEqual(info);
+        if (!info.approved && !info.published) privateOfOthers++;
+      }
+      // Nothing stored that the tenant does not have.
+      for (const r of records) expect(ref.infos.some((i) => i.id === r.id)).toBe(true);
+    }
+  return privateOfOthers;
+}
+
 function botClient(emu: EmulatorHandle, extra: Partial<Parameters<typeof createTenantClient>[0]> = {}): TenantClient {
   return createTenantClient({ host: emu.host, auth: { type: "oauth2", clientId: emu.clientId, clientSecret: emu.clientSecret }, ...extra });
 }
@@ -122,29 +147,11 @@ describe("backup of the demo tenant", () => {
   it("captures every object of every user with the owner subject and state @qlik/api reads", async () => {
     expect(first.manifest.partial).toBe(false);
     expect(first.manifest.coverageGaps).toEqual([]);
-    const reference = await readReference(emu);
-    const stored = await storedObjects(repo, first.snapshotId);
-    expect([...stored.keys()].sort()).toEqual([...reference.keys()].sort());
-    let privateOfOthers = 0;
-    for (const [appId, ref] of reference) {
-      const records = stored.get(appId)!;
-      const byId = new Map(records.map((r) => [r.id, r]));
-      const covered = new Set<string>();
-      for (const r of records) idsInTree(r.propertyTree, covered);
-      for (const info of ref.infos) {
-        // Every object is stored: on its own, or inside its parent's property tree.
-        expect(covered.has(info.id) || byId.has(info.id), `${info.type} ${info.id} of app ${ref.name}`).toBe(true);
-        const record = byId.get(info.id);
-        if (!record) continue;
-        expect({ id: record.id, type: record.type, ownerSubject: record.ownerSubject, ownerId: record.ownerId, approved: record.approved, published: record.published }).toEqual(info);
-        if (!info.approved && !info.published) privateOfOthers++;
-      }
-      // Nothing stored that the tenant does not have.
-      for (const r of records) expect(ref.infos.some((i) => i.id === r.id)).toBe(true);
-    }
+    const privateOfOthers = await expectMatchesReference(emu, repo, first.snapshotId);
     expect(privateOfOthers).toBeGreaterThan(0);
     // The manifest lists every stored object with its owner.
     const objectItems = first.manifest.items.filter((i) => i.layer === "objects");
+    const stored = await storedObjects(repo, first.snapshotId);
     expect(objectItems.length).toBe([...stored.values()].reduce((n, r) => n + r.length, 0));
     expect(objectItems.every((i) => i.status === "captured" && typeof i.owner === "string" && i.owner.length > 0)).toBe(true);
   });
@@ -232,11 +239,27 @@ describe("backup of the demo tenant", () => {
   });
 });
 
-describe("backup under faults and rate limits (generated tenant)", () => {
+describe("backup of generated tenants: faults and rate limits", () => {
+  it("captures every object of every user of a generated tenant as @qlik/api reads them", async () => {
+    const emu = await startEmulator({ fixture: "generated", apps: 8, objectsPerApp: 6, users: 5, port: 0, seed: "e2e-generated" });
+    const repo = await createTestRepository();
+    const client = botClient(emu);
+    try {
+      const { snapshot, manifest } = await backup({ tenant: client, repository: repo });
+      expect(manifest.partial).toBe(false);
+      expect(manifest.counts.apps.captured).toBe(8);
+      await expectMatchesReference(emu, repo, snapshot.id);
+    } finally {
+      await client.close();
+      await repo.close();
+      await emu.close();
+    }
+  });
+
   it("with faults injected every app and layer ends captured or failed with a reason, none missing", async () => {
     const emu = await startEmulator({
       fixture: "generated",
-      apps: 30,
+      apps: 16,
       objectsPerApp: 4,
       users: 6,
       port: 0,
@@ -272,16 +295,16 @@ describe("backup under faults and rate limits (generated tenant)", () => {
 
   it("with Qlik's rate limits on, no 429 surfaces as a failure", async () => {
     // Reaching Qlik's real limits (500 Tier-2 calls per 5 minutes) takes minutes, so besides
-    // the tenant's own limits, 10% of REST calls answer 429 with Retry-After: 1.
+    // the tenant's own limits, 15% of REST calls answer 429 with Retry-After: 1.
     const emu = await startEmulator({
       fixture: "generated",
-      apps: 12,
+      apps: 8,
       objectsPerApp: 2,
       users: 4,
       port: 0,
       seed: "e2e-limits",
       rateLimits: "qlik",
-      faults: "rate=0.1,kinds=429,seed=5",
+      faults: "rate=0.15,kinds=429,seed=5",
     });
     const repo = await createTestRepository();
     const client = botClient(emu, { concurrency: { exports: 8, rest: 16, qixSessions: 8 } });
@@ -289,7 +312,7 @@ describe("backup under faults and rate limits (generated tenant)", () => {
       const { manifest } = await backup({ tenant: client, repository: repo, exports: 8, sessions: 8 });
       expect(client.stats().rateLimited).toBeGreaterThan(0);
       expect(manifest.items.filter((i) => i.status === "failed")).toEqual([]);
-      expect(manifest.counts.apps.captured).toBe(12);
+      expect(manifest.counts.apps.captured).toBe(8);
       expect(JSON.stringify(manifest.items)).not.toMatch(/429/);
     } finally {
       await client.close();
