@@ -313,7 +313,8 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
       emit({ type: "step", step, index, total, outcome: "already-done", note: "done by an earlier attempt" });
       continue;
     }
-    await journal.append({ type: "started", at: at(), step: step.id });
+    const known = step.kind === "import-app" || step.kind === "copy-app" ? step.knownSameName : undefined;
+    await journal.append({ type: "started", at: at(), step: step.id, ...(known ? { known } : {}) });
     try {
       const r = await run(step, state.interrupted.has(step.id));
       await opts.beforeJournal?.(step.id, index);

@@ -15,7 +15,8 @@ import type { Ref } from "./plan.ts";
 
 export type JournalRecord =
   | { type: "begin"; at: string; restoreKey: string; snapshot: string; target: string }
-  | { type: "started"; at: string; step: string }
+  /** `known`: for creating steps, the same-named things that existed before (so a retry can tell ours apart). */
+  | { type: "started"; at: string; step: string; known?: string[] }
   | { type: "done"; at: string; step: string; outputs?: Record<Ref, string>; note?: string }
   | { type: "failed"; at: string; step: string; error: string }
   | { type: "finished"; at: string; status: string };
@@ -34,17 +35,24 @@ export interface JournalState {
   interrupted: Set<string>;
   /** ref → target id of everything created. */
   created: Record<Ref, string>;
+  /** Interrupted creating steps → what existed under the same name before they started. */
+  interruptedKnown: Record<string, string[]>;
   attempts: number;
 }
 
 export function journalState(records: JournalRecord[]): JournalState {
-  const state: JournalState = { done: new Set(), interrupted: new Set(), created: {}, attempts: 0 };
+  const state: JournalState = { done: new Set(), interrupted: new Set(), created: {}, interruptedKnown: {}, attempts: 0 };
   for (const r of records) {
     if (r.type === "begin") state.attempts++;
-    else if (r.type === "started") state.interrupted.add(r.step);
+    else if (r.type === "started") {
+      state.interrupted.add(r.step);
+      // The first attempt's view counts: later attempts saw what it created.
+      if (r.known && !state.interruptedKnown[r.step]) state.interruptedKnown[r.step] = r.known;
+    }
     else if (r.type === "done") {
       state.done.add(r.step);
       state.interrupted.delete(r.step);
+      delete state.interruptedKnown[r.step];
       Object.assign(state.created, r.outputs ?? {});
     } else if (r.type === "failed") state.interrupted.delete(r.step);
   }

@@ -255,6 +255,22 @@ describe("planRestore: apps", () => {
     expect(p.apps[0]!.reason).toMatch(/earlier attempt/);
   });
 
+  it("an interrupted import: same-named apps that were not there before are the attempt's, not a clash", () => {
+    const target: TargetState = {
+      ...emptyTarget(),
+      users: [user("t-dev", "auth0|dev")],
+      apps: [
+        { appId: "old", itemId: "i1", name: "Scratch", spaceType: "personal", ownerId: "t-dev" },
+        { appId: "half", itemId: "i2", name: "Scratch", spaceType: "personal", ownerId: "t-dev" },
+      ],
+    };
+    const p = planRestore(source(), target, { apps: ["a-personal"] }, { created: {}, interruptedKnown: { "app:a-personal:import": ["old"] } });
+    expect(p.blockers).toEqual([]);
+    expect(p.steps.find((s) => s.kind === "import-app")).toMatchObject({ knownSameName: ["old"] });
+    // Without the journal's record both are clashes.
+    expect(planRestore(source(), target, { apps: ["a-personal"] }).apps[0]!.action).toBe("blocked");
+  });
+
   it("the restore key is stable across attempts and differs per target and selection", () => {
     const a = plan({ apps: ["a-sales"] });
     const b = planRestore(source(), { ...emptyTarget(), users: [user("x", "y")] }, { apps: ["a-sales"] });

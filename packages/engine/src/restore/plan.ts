@@ -144,6 +144,11 @@ export class RestorePlanError extends Error {
 export interface PreviousAttempt {
   /** ref → target id of everything created so far. */
   created: Record<Ref, string>;
+  /**
+   * Creating steps an attempt started but never recorded (killed mid-call) → the ids of the
+   * same-named apps that existed before it: any other same-named app is that attempt's.
+   */
+  interruptedKnown?: Record<string, string[]>;
 }
 
 const idRef = (id: string): Ref => `id:${id}`;
@@ -514,8 +519,12 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
     // Name clashes in the space the app finally lives in.
     const finalSpaceId = managed ? spaceD?.targetId : importSpace?.id;
     const finalSpaceExists = !srcSpace || finalSpaceId !== undefined;
+    const interruptedKnown = previous.interruptedKnown?.[`app:${app.id}:import`];
+    const fromInterrupted = (appId: string) => interruptedKnown !== undefined && !interruptedKnown.includes(appId);
     const clashes = finalSpaceExists
-      ? targetAppsIn(finalSpaceId, app.name).filter((t) => !createdIds.has(t.appId) && (finalSpaceId || t.ownerId === (owner?.startsWith("id:") ? owner.slice(3) : "")))
+      ? targetAppsIn(finalSpaceId, app.name).filter(
+          (t) => !createdIds.has(t.appId) && !fromInterrupted(t.appId) && (finalSpaceId || t.ownerId === (owner?.startsWith("id:") ? owner.slice(3) : "")),
+        )
       : [];
     let name = app.name;
     if (options.asNew) {
@@ -523,6 +532,8 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
       d.reason = `--as-new: imported beside the existing content as '${name}'`;
     } else if (fromEarlier) {
       d.reason = `imported by an earlier attempt of this restore (app ${fromEarlier}); the run continues it`;
+    } else if (interruptedKnown) {
+      d.reason = "an earlier attempt was interrupted while importing it; the run looks for that import before importing again";
     } else if (clashes.length > 0) {
       if (options.skipExisting) {
         d.action = "skip";
@@ -539,7 +550,8 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
     if (managed) d.reason += devCopy ? "; managed: a development copy stays in the shared space" : "; managed: its restored origin app becomes the development app";
     d.targetName = name;
     const ref = `app:${app.id}`;
-    const knownSameName = importSpace?.id !== undefined || !srcSpace ? targetAppsIn(importSpace?.id, name).map((t) => t.appId) : [];
+    const knownSameName =
+      interruptedKnown ?? (importSpace?.id !== undefined || !srcSpace ? targetAppsIn(importSpace?.id, name).map((t) => t.appId) : []);
     appSteps.push({
       id: `app:${app.id}:import`,
       kind: "import-app",
@@ -561,7 +573,7 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
         from: ref,
         name,
         space: importSpace.ref,
-        knownSameName: importSpace.id ? targetAppsIn(importSpace.id, name).map((t) => t.appId) : [],
+        knownSameName: previous.interruptedKnown?.[`app:${app.id}:dev-copy`] ?? (importSpace.id ? targetAppsIn(importSpace.id, name).map((t) => t.appId) : []),
         label: `copy '${name}' as its development app in '${importSpace.name}'`,
         reason: "Qlik's flow for managed spaces: the copy stays in the shared space for development",
       });

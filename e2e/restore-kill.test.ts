@@ -1,0 +1,96 @@
+/**
+ * A restore killed midway (SIGKILL, as `kill -9` would) and run again completes to the
+ * snapshot with no duplicate apps or objects. The CLI runs as a child process; a test-only
+ * environment variable makes it kill itself at a chosen point: after a step's work but
+ * before the journal records it (the nastiest moment: Qlik did it, we do not know), and
+ * after a later step.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { backup, loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
+import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
+import { createTenantClient } from "@lifeboat/qlik";
+import { initRepository, openRepository, TEST_KDF, type Snapshot } from "@lifeboat/repository";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { botApi, botEnv, expectedObjects, readReference, type RefApp } from "./restore-helpers.ts";
+
+const BIN = resolve(import.meta.dirname, "../packages/cli/bin/lifeboat.js");
+const PASSWORD = "kill-test-password";
+
+function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += String(d)));
+    child.stderr.on("data", (d) => (out += String(d)));
+    child.on("error", fail);
+    child.on("exit", (code, signal) => done({ code, signal, out }));
+  });
+}
+
+describe("a restore killed midway", () => {
+  let emu: EmulatorHandle;
+  let dir: string;
+  let snap: Snapshot;
+  let source: RestoreSource;
+
+  beforeAll(async () => {
+    emu = await startEmulator({ fixture: "demo" });
+    dir = await mkdtemp(join(tmpdir(), "lifeboat-kill-"));
+    const repo = await initRepository({ url: join(dir, "repo"), password: PASSWORD, kdf: TEST_KDF });
+    const client = createTenantClient({ host: emu.host, auth: { type: "oauth2", clientId: emu.clientId, clientSecret: emu.clientSecret } });
+    snap = (await backup({ tenant: client, repository: repo })).snapshot;
+    await client.close();
+    source = await loadRestoreSource(repo, snap);
+    await repo.close();
+  });
+  afterAll(async () => {
+    await emu?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("completes on the next run, equal to the snapshot, without duplicates", async () => {
+    const api = botApi(emu);
+    const before = await readReference(emu);
+    const customer = before.find((a) => a.name === "Customer 360")!;
+    const salesPub = before.find((a) => a.name === "Sales Overview" && a.originAppId)!;
+    const srcSalesPub = source.apps.find((a) => a.id === salesPub.appId)!;
+    await api.apps.deleteApp(customer.appId);
+    await api.apps.deleteApp(salesPub.appId);
+
+    const env = { ...botEnv(emu), LIFEBOAT_PASSWORD: PASSWORD };
+    const args = ["restore", snap.id, "--app", customer.appId, "--app", salesPub.appId, "--yes", "--repo", join(dir, "repo")];
+    // 1: killed after Qlik imported Customer 360 but before the journal knew it.
+    const first = await cli(args, { ...env, LIFEBOAT_TEST_KILL_BEFORE_JOURNAL: `app:${customer.appId}:import` });
+    expect(first.signal, first.out).toBe("SIGKILL");
+    expect((await readReference(emu)).filter((a) => a.name === "Customer 360").length).toBe(1);
+    // 2: the next attempt adopts that app, goes on, and is killed after the managed app's objects step.
+    const second = await cli(args, { ...env, LIFEBOAT_TEST_KILL_AFTER_STEP: `app:${salesPub.appId}:objects` });
+    expect(second.signal, second.out).toBe("SIGKILL");
+    expect(second.out).toMatch(/continuing restore/);
+    expect(second.out).toMatch(/from the interrupted attempt/);
+    // 3: completes.
+    const third = await cli(args, env);
+    expect(third.code, third.out).toBe(0);
+    expect(third.out).toContain("the restored content equals the snapshot");
+
+    const after = await readReference(emu);
+    expect(after.length).toBe(before.length);
+    const named = (n: string, managed: boolean): RefApp[] => after.filter((a) => a.name === n && !!a.originAppId === managed);
+    expect(named("Customer 360", false).length).toBe(1);
+    expect(named("Sales Overview", true).length).toBe(1);
+    expect(named("Customer 360", false)[0]!.objects).toEqual(expectedObjects(source, customer.appId));
+    expect(named("Sales Overview", true)[0]!.objects).toEqual(expectedObjects(source, srcSalesPub.id));
+    expect(named("Sales Overview", true)[0]!.ownerSubject).toBe(srcSalesPub.doc.owner.subject);
+    // The journal, the logs and the verification reports sit beside the repository.
+    const files = await readdir(join(dir, "repo", "restore-journals"));
+    expect(files.filter((f) => f.endsWith(".jsonl")).length).toBe(1);
+    expect(files.some((f) => f.endsWith("-verification.json"))).toBe(true);
+    // The repository still opens (the journal folder does not disturb it).
+    const repo = await openRepository({ url: join(dir, "repo"), password: PASSWORD });
+    expect((await repo.listSnapshots()).some((s) => s.tags.includes("pre-restore"))).toBe(true);
+    await repo.close();
+  });
+});
