@@ -120,7 +120,7 @@ export interface TenantClient extends TenantReader {
   stats(): ClientStats;
   /** The restore side of the same tenant connection (same limiter, retries and stats). */
   writer(): TenantWriter;
-  /** Closes open QIX sessions; the client must not be used afterwards. */
+  /** Ends the client: later calls fail with a permanent error (QIX sessions are closed after each use already). */
   close(): Promise<void>;
 }
 

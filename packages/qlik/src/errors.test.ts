@@ -52,6 +52,10 @@ describe("classify", () => {
     const err = classify({ errors: [{ code: "OAUTH-1", status: 401, title: "invalid_client" }], message: "invalid_client" }, { operation: "getMyUser", host: "https://t" });
     expect(err.kind).toBe("unauthorized");
     expect(err.message).toContain("client id and secret");
+    const busy = classify({ errors: [{ code: "HTTP-429", status: 429, title: "API rate limit reached." }] }, { operation: "oauthToken", host: "https://t" });
+    expect(busy.kind).toBe("rate-limited");
+    const down = classify({ errors: [{ code: "HTTP-503", status: "503", title: "Unavailable" }] }, { operation: "oauthToken", host: "https://t" });
+    expect(down.kind).toBe("transient");
   });
 
   it("keeps an already classified error and adds the object", () => {

@@ -219,8 +219,16 @@ export function classify(e: unknown, ctx: { operation: string; host: string; obj
     const info = qlikErrorInfo({ errors: t.errors });
     const first = t.errors[0] as { status?: unknown } | undefined;
     const status = typeof first?.status === "number" ? first.status : Number(first?.status) || 401;
-    const kind = status === 403 ? "forbidden" : status >= 500 ? "transient" : "unauthorized";
-    return new QlikApiError({ ...base, kind, status, code: info.code, detail: info.detail ?? String(t.message ?? "") });
+    const byStatus = kindOfStatus(status);
+    const kind: QlikErrorKind = byStatus === "forbidden" || byStatus === "rate-limited" || byStatus === "transient" ? byStatus : "unauthorized";
+    return new QlikApiError({
+      ...base,
+      kind,
+      status,
+      code: info.code,
+      detail: info.detail ?? String(t.message ?? ""),
+      retryAfterMs: kind === "rate-limited" ? 1000 : undefined,
+    });
   }
   const message = typeof t.message === "string" ? t.message : String(e);
   const code = typeof t.code === "string" ? t.code : undefined;
