@@ -144,6 +144,24 @@ describe("backup", () => {
     expect(diff.changes[0]!.summary).toBe("sheet 'Q3 review (final)' of auth0|jane (Jane Doe) in app 'Sales': title and 2 charts changed");
   });
 
+  it("diff reports app attribute and script changes, and added and removed objects", async () => {
+    const first = await backup({ tenant, repository: repo });
+    const app = tenant.state.apps[0]!;
+    app.attributes.description = "now with a description";
+    app.attributes.modifiedDate = "2026-02-02T00:00:00.000Z"; // volatile: not a change by itself
+    app.script += "\n// more";
+    app.objects.pop();
+    app.objects.push({ ...structuredClone(app.objects[0]!), id: "sh-new", title: "New sheet" });
+    const second = await backup({ tenant, repository: repo });
+    const diff = await diffSnapshots(repo, first.snapshot, second.snapshot);
+    expect(diff.changes.map((c) => c.summary)).toEqual([
+      "app 'Sales' (app-sales): script and description changed",
+      "sheet 'Q3 review' of auth0|jane (Jane Doe) in app 'Sales': removed",
+      "sheet 'New sheet' of auth0|admin (Ada Admin) in app 'Sales': added",
+    ]);
+    expect(diff.counts).toEqual({ added: 1, removed: 1, changed: 1 });
+  });
+
   it("a non-bot caller records a coverage gap and warns", async () => {
     tenant = createFakeTenant(sampleTenantState({ bot: false }));
     const events: BackupEvent[] = [];

@@ -18,7 +18,7 @@
  */
 import type { BlobRef, Snapshot, SnapshotRepository, Tree, TreeEntry } from "@lifeboat/repository";
 import type { BackupEvent, BackupEventListener } from "./events.ts";
-import { appFingerprint } from "./fingerprint.ts";
+import { appFingerprint, attributesHash } from "./fingerprint.ts";
 import { displayName, entryNameForId } from "./internal/names.ts";
 import { createPool } from "./internal/pool.ts";
 import { type AppDoc, LAYOUT_VERSION, PATHS, type TenantDoc } from "./layout.ts";
@@ -594,7 +594,7 @@ async function captureApp(
     name: entryNameForId(appId),
     type: "tree",
     subtree: await repo.saveTree(tree(entries)),
-    meta: { ...meta, objects: objects.length, ...(exportError !== undefined ? { failed: true } : {}) },
+    meta: { ...meta, objects: objects.length, attributes: attributesHash(attributes), ...(exportError !== undefined ? { failed: true } : {}) },
   };
 }
 

@@ -14,6 +14,7 @@
  */
 import type { BlobRef, Snapshot, SnapshotRepository, Tree, TreeEntry } from "@lifeboat/repository";
 import { canonicalJson } from "./internal/canonical.ts";
+import { stableAttributes } from "./fingerprint.ts";
 import { type AppDoc, PATHS } from "./layout.ts";
 import type { ObjectRecord } from "./tenant.ts";
 
@@ -328,6 +329,12 @@ async function describeAppChange(repo: SnapshotRepository, before: IndexedApp, a
     if (x.space?.id !== y.space?.id) details.push("space");
     if (x.owner.id !== y.owner.id) details.push("owner");
     if (x.lineage.publishTime !== y.lineage.publishTime) details.push("publish state");
+    const xa = stableAttributes(x.attributes, false);
+    const ya = stableAttributes(y.attributes, false);
+    const skip = new Set(["name", "ownerId", "owner", "publishTime", "published", "spaceId"]);
+    for (const key of [...new Set([...Object.keys(xa), ...Object.keys(ya)])].sort()) {
+      if (!skip.has(key) && canonicalJson(xa[key]) !== canonicalJson(ya[key])) details.push(key);
+    }
   }
   return details.length ? details : describeMetaChange(before.meta, after.meta);
 }

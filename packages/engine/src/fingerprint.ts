@@ -26,12 +26,23 @@ export interface FingerprintInput {
   withData: boolean;
 }
 
-export function appFingerprint(input: FingerprintInput): string {
-  const attributes: Record<string, unknown> = { ...input.attributes };
+/** The attributes that count as content: all but the volatile ones. */
+export function stableAttributes(attributes: Record<string, unknown>, withData: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...attributes };
   for (const key of VOLATILE_ATTRIBUTES) {
-    if (key === "lastReloadTime" && input.withData) continue;
-    delete attributes[key];
+    if (key === "lastReloadTime" && withData) continue;
+    delete out[key];
   }
+  return out;
+}
+
+/** Hash of the stable attributes alone (diff uses it to see attribute changes). */
+export function attributesHash(attributes: Record<string, unknown>): string {
+  return sha256Hex(canonicalJson(stableAttributes(attributes, false))).slice(0, 32);
+}
+
+export function appFingerprint(input: FingerprintInput): string {
+  const attributes = stableAttributes(input.attributes, input.withData);
   const objects = [...input.objects].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return sha256Hex(canonicalJson({ v: 1, attributes, script: input.script, objects, withData: input.withData }));
 }

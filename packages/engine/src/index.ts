@@ -11,7 +11,7 @@ export { countItems, emptyCounts, LAYERS, RESTORE_NEEDS } from "./manifest.ts";
 export type { CoverageGap, ItemStatus, Layer, LayerCounts, Manifest, ManifestItem, RestoreNeed } from "./manifest.ts";
 export { LAYOUT_VERSION, PATHS } from "./layout.ts";
 export type { AppDoc, ObjectDoc, SpaceDoc, TenantDoc } from "./layout.ts";
-export { appFingerprint, VOLATILE_ATTRIBUTES } from "./fingerprint.ts";
+export { appFingerprint, attributesHash, stableAttributes, VOLATILE_ATTRIBUTES } from "./fingerprint.ts";
 export { compareIndexes, describeObjectChange, diffSnapshots, loadSnapshotIndex, phrase } from "./diff.ts";
 export type { DiffChange, DiffKind, IndexedApp, SnapshotDiff, SnapshotIndex } from "./diff.ts";
 export { browseSnapshot, BrowsePathError, matchSegment } from "./browse.ts";
