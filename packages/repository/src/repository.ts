@@ -17,7 +17,7 @@ import type { Backend } from "./backend/backend.ts";
 import { LocalBackend } from "./backend/local.ts";
 import { backendFromUrl } from "./backend/url.ts";
 import { DamageError, NotFoundError, RepositoryError } from "./errors.ts";
-import { chunkStream, DEFAULT_CHUNKER, gearTable, type ChunkerParams } from "./internal/chunker.ts";
+import { chunkBuffer, chunkStream, DEFAULT_CHUNKER, gearTable, type ChunkerParams } from "./internal/chunker.ts";
 import {
   DEFAULT_KDF,
   hmac,
@@ -424,13 +424,14 @@ export class Repository implements SnapshotRepository {
 
   async saveBlob(source: BlobSource): Promise<BlobRef> {
     await this.writeLock();
-    const src: AsyncIterable<Uint8Array> = source instanceof Uint8Array ? oneShot(source) : source;
+    const chunks_: Iterable<Uint8Array> | AsyncIterable<Uint8Array> =
+      source instanceof Uint8Array ? chunkBuffer(source, this.gear, this.chunker) : chunkStream(source, this.gear, this.chunker);
     const whole = createHash("sha256");
     const chunks: [string, number][] = [];
     let size = 0;
     const window: Promise<void>[] = [];
     try {
-      for await (const c of chunkStream(src, this.gear, this.chunker)) {
+      for await (const c of chunks_) {
         whole.update(c);
         size += c.length;
         const id = hmac(this.masterKey.mac, c);
@@ -631,10 +632,6 @@ function toSnapshot(id: string, doc: SnapshotDoc): Snapshot {
   };
   if (doc.manifest) s.manifest = doc.manifest;
   return s;
-}
-
-async function* oneShot(b: Uint8Array): AsyncIterable<Uint8Array> {
-  yield b;
 }
 
 export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

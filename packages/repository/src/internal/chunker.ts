@@ -28,61 +28,95 @@ function topMask(bits: number): number {
 }
 
 /**
- * Splits a stream into chunks. Memory: one buffer of `max` bytes. Each yielded chunk is a
- * fresh copy the caller may keep.
+ * Finds the end of the chunk starting at `start` in `buf[start, end)`: FastCDC's normalised
+ * cut. Returns -1 when more data is needed (not `final` and no cut before `end`).
+ * Resumable: `state.pos`/`state.h` carry the scan between calls for the same chunk.
  */
-export async function* chunkStream(source: AsyncIterable<Uint8Array>, gear: Int32Array, p: ChunkerParams): AsyncGenerator<Buffer> {
+function findCut(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  final: boolean,
+  gear: Int32Array,
+  p: ChunkerParams,
+  masks: { s: number; l: number },
+  state: { pos: number; h: number },
+): number {
+  const len = end - start;
+  if (state.pos < p.min) {
+    if (len <= p.min) return final ? len : -1;
+    state.pos = p.min; // FastCDC: never cut below min, so do not even hash those bytes
+    state.h = 0;
+  }
+  let h = state.h;
+  const normal = Math.min(p.avg, len, p.max);
+  const limit = Math.min(len, p.max);
+  let i = state.pos;
+  for (; i < normal; i++) {
+    h = ((h << 1) + (gear[buf[start + i]!] as number)) | 0;
+    if ((h & masks.s) === 0) return i + 1;
+  }
+  for (; i < limit; i++) {
+    h = ((h << 1) + (gear[buf[start + i]!] as number)) | 0;
+    if ((h & masks.l) === 0) return i + 1;
+  }
+  state.pos = i;
+  state.h = h;
+  if (len >= p.max) return p.max;
+  return final ? len : -1;
+}
+
+function masksFor(p: ChunkerParams): { s: number; l: number } {
   const bitsAvg = Math.round(Math.log2(p.avg));
-  const maskS = topMask(bitsAvg + 2);
-  const maskL = topMask(bitsAvg - 2);
-  const buf = Buffer.allocUnsafe(p.max);
-  let len = 0; // bytes in buf
-  let pos = 0; // next byte to hash
-  let h = 0;
+  return { s: topMask(bitsAvg + 2), l: topMask(bitsAvg - 2) };
+}
 
-  const findCut = (final: boolean): number => {
-    if (pos < p.min) {
-      if (len <= p.min) return final ? len : -1;
-      pos = p.min;
-      h = 0;
-    }
-    const normal = Math.min(p.avg, len);
-    let i = pos;
-    for (; i < normal; i++) {
-      h = ((h << 1) + (gear[buf[i]!] as number)) | 0;
-      if ((h & maskS) === 0) return i + 1;
-    }
-    for (; i < len; i++) {
-      h = ((h << 1) + (gear[buf[i]!] as number)) | 0;
-      if ((h & maskL) === 0) return i + 1;
-    }
-    pos = i;
-    if (len >= p.max || final) return len;
-    return -1;
-  };
+/** Splits a buffer into chunks without copying (the chunks are views of `data`). */
+export function* chunkBuffer(data: Uint8Array, gear: Int32Array, p: ChunkerParams): Generator<Uint8Array> {
+  const masks = masksFor(p);
+  let start = 0;
+  while (start < data.length) {
+    const cut = findCut(data, start, data.length, true, gear, p, masks, { pos: 0, h: 0 });
+    yield data.subarray(start, start + cut);
+    start += cut;
+  }
+}
 
+/**
+ * Splits a stream into chunks. Memory: one buffer that grows to at most `max` bytes (small
+ * streams stay small). Each yielded chunk is a fresh copy the caller may keep.
+ */
+export async function* chunkStream(source: AsyncIterable<Uint8Array>, gear: Int32Array, p: ChunkerParams): AsyncGenerator<Uint8Array> {
+  const masks = masksFor(p);
+  let buf = Buffer.allocUnsafe(Math.min(p.max, 64 * 1024));
+  let len = 0;
+  const state = { pos: 0, h: 0 };
   const take = (cut: number): Buffer => {
     const out = Buffer.from(buf.subarray(0, cut));
     buf.copyWithin(0, cut, len);
     len -= cut;
-    pos = 0;
-    h = 0;
+    state.pos = 0;
+    state.h = 0;
     return out;
   };
-
   for await (const piece of source) {
     let off = 0;
     while (off < piece.length) {
-      const n = Math.min(p.max - len, piece.length - off);
+      if (len === buf.length && buf.length < p.max) {
+        const bigger = Buffer.allocUnsafe(Math.min(p.max, buf.length * 2));
+        buf.copy(bigger, 0, 0, len);
+        buf = bigger;
+      }
+      const n = Math.min(buf.length - len, piece.length - off);
       buf.set(piece.subarray(off, off + n), len);
       len += n;
       off += n;
       for (;;) {
-        const cut = findCut(false);
+        const cut = findCut(buf, 0, len, false, gear, p, masks, state);
         if (cut < 0) break;
         yield take(cut);
       }
     }
   }
-  while (len > 0) yield take(findCut(true));
+  while (len > 0) yield take(findCut(buf, 0, len, true, gear, p, masks, state));
 }
