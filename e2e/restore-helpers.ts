@@ -105,12 +105,19 @@ export function sink(): Writable & { text: () => string } {
   return w;
 }
 
-export async function restoreCli(args: { snapshot?: string; opts: RestoreCommandOptions; env: NodeJS.ProcessEnv; repo: Repository; journalDir: string }) {
+export async function restoreCli(args: {
+  snapshot?: string;
+  opts: RestoreCommandOptions;
+  env: NodeJS.ProcessEnv;
+  repo: Repository;
+  journalDir: string;
+  confirm?: (q: string) => Promise<string>;
+}) {
   const stdout = sink();
   const stderr = sink();
   let code: number;
   try {
-    code = await runRestore({ snapshotArg: args.snapshot, opts: { journalDir: args.journalDir, ...args.opts }, env: args.env, repo: args.repo, stdout, stderr });
+    code = await runRestore({ snapshotArg: args.snapshot, opts: { journalDir: args.journalDir, ...args.opts }, env: args.env, repo: args.repo, stdout, stderr, ...(args.confirm ? { confirm: args.confirm } : {}) });
   } catch (e) {
     stderr.write(`ERROR ${(e as Error).message}\n`);
     code = (e as { exitCode?: number }).exitCode ?? 1;

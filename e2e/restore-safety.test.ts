@@ -1,0 +1,133 @@
+/**
+ * Safety and bad input: a restore into an existing tenant leaves a pre-restore snapshot
+ * that restores the state before it; plan files are executed exactly or rejected when
+ * edited or truncated; the confirmation gate; unknown snapshots, selectors matching
+ * nothing, space maps naming nonexistent spaces and wrong credentials fail clearly with
+ * nothing written to the tenant.
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { backup, loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
+import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
+import { createTenantClient } from "@lifeboat/qlik";
+import { createTestRepository, type Repository, type Snapshot } from "@lifeboat/repository";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { botApi, botEnv, expectedObjects, hostConfigOf, readReference, restoreCli } from "./restore-helpers.ts";
+
+describe("restore safety and bad input", () => {
+  let emu: EmulatorHandle;
+  let repo: Repository;
+  let dir: string;
+  let snap: Snapshot;
+  let source: RestoreSource;
+  let salesId: string;
+
+  const state = async () => ({ summary: await (await fetch(`${emu.host}/__emulator/state`)).json(), ref: await readReference(emu) });
+  const adminApp = async (appId: string) => (await (await fetch(`${emu.host}/__emulator/apps/${appId}`)).json()) as { objects: Record<string, { properties: { qMetaDef?: { title?: string } } }> };
+
+  beforeAll(async () => {
+    emu = await startEmulator({ fixture: "demo", admin: true });
+    repo = await createTestRepository();
+    dir = await mkdtemp(join(tmpdir(), "lifeboat-safety-"));
+    const client = createTenantClient({ host: emu.host, auth: { type: "oauth2", clientId: emu.clientId, clientSecret: emu.clientSecret } });
+    snap = (await backup({ tenant: client, repository: repo })).snapshot;
+    await client.close();
+    source = await loadRestoreSource(repo, snap);
+    salesId = source.apps.find((a) => a.name === "Sales Overview" && a.doc.summary.spaceType === "shared")!.id;
+  });
+  afterAll(async () => {
+    await repo?.close();
+    await emu?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("bad input fails clearly and writes nothing", async () => {
+    const before = await state();
+    const env = botEnv(emu);
+    const run = (snapshot: string | undefined, opts: Parameters<typeof restoreCli>[0]["opts"], e = env) => restoreCli({ snapshot, opts, env: e, repo, journalDir: dir });
+
+    const unknown = await run("deadbeef", { all: true, yes: true });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/snapshot 'deadbeef' is not in/);
+
+    const nothing = await run(snap.id, { app: ["No Such App"], yes: true });
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toMatch(/no app 'No Such App' in snapshot .*lifeboat ls/);
+    expect(nothing.stderr).toMatch(/nothing was changed/);
+
+    const noSelection = await run(snap.id, { yes: true });
+    expect(noSelection.code).toBe(2);
+    expect(noSelection.stderr).toMatch(/nothing selected/);
+
+    const badMap = await run(snap.id, { app: [salesId], spaceMap: ["Sales Dev=Nowhere"], yes: true });
+    expect(badMap.code).toBe(2);
+    expect(badMap.stderr).toMatch(/--space-map Sales Dev=Nowhere: there is no space 'Nowhere'/);
+
+    const badCreds = await run(snap.id, { all: true, yes: true }, { ...env, QLIK_CLIENT_SECRET: "wrong" });
+    expect(badCreds.code).toBe(1);
+    expect(badCreds.stderr).toMatch(/rejected the credentials.*nothing was changed/);
+
+    const noTty = await run(snap.id, { app: [salesId] });
+    expect(noTty.code).toBe(2);
+    expect(noTty.stderr).toMatch(/refusing to change .* without confirmation.*--yes/);
+
+    const wrongAnswer = await restoreCli({ snapshot: snap.id, opts: { app: [salesId] }, env, repo, journalDir: dir, confirm: async () => "prod.example.com" });
+    expect(wrongAnswer.code).toBe(2);
+    expect(wrongAnswer.stderr).toMatch(/is not 127\.0\.0\.1/);
+
+    // Plan files: edited or truncated ones are rejected.
+    const planned = await run(snap.id, { app: [salesId], plan: true, json: true });
+    expect(planned.code).toBe(0);
+    const file = join(dir, "plan.json");
+    await writeFile(file, planned.stdout.replace(/"Sales Overview"/g, '"Sales Overvieww"'));
+    const edited = await run(undefined, { fromPlan: file, yes: true });
+    expect(edited.code).toBe(2);
+    expect(edited.stderr).toMatch(/does not match its signature/);
+    await writeFile(file, planned.stdout.slice(0, 500));
+    const truncated = await run(undefined, { fromPlan: file, yes: true });
+    expect(truncated.code).toBe(2);
+    expect(truncated.stderr).toMatch(/truncated/);
+
+    expect(await state()).toEqual(before);
+  });
+
+  it("a restore into an existing tenant leaves a safety snapshot that restores the pre-restore state; --from-plan executes the plan", async () => {
+    const api = botApi(emu);
+    // Users change things after the backup: Chloe's private sheet deleted, a base sheet renamed.
+    const chloeSheet = source.apps.find((a) => a.id === salesId)!.objects.find((o) => o.title === "Chloe's private sheet")!;
+    const overview = source.apps.find((a) => a.id === salesId)!.objects.find((o) => o.title === "Overview")!;
+    const session = api.qix.openAppSession({ appId: salesId, withoutData: true, identity: "e2e-setup", hostConfig: hostConfigOf(emu) });
+    const doc = await session.getDoc();
+    await doc.destroyObject(chloeSheet.id);
+    await doc.doSave();
+    await session.close({ websocketCloseDelay: 0 });
+    const patch = await fetch(`${emu.host}/__emulator/apps/${salesId}/objects/${overview.id}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "Overview (edited)" }) });
+    expect(patch.status).toBe(200);
+    const changed = (await readReference(emu)).find((a) => a.appId === salesId)!;
+
+    // Restore the snapshot through a plan file.
+    const planned = await restoreCli({ snapshot: snap.id, opts: { app: [salesId], plan: true, json: true }, env: botEnv(emu), repo, journalDir: dir });
+    const file = join(dir, "plan-ok.json");
+    await writeFile(file, planned.stdout);
+    expect(JSON.parse(await readFile(file, "utf8")).signature.algorithm).toBe("hmac-sha256");
+    const r = await restoreCli({ opts: { fromPlan: file, yes: true }, env: botEnv(emu), repo, journalDir: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/1 recreated/);
+    const safetyId = /safety backup: snapshot ([0-9a-f]{12})/.exec(r.stdout)?.[1];
+    expect(safetyId).toBeDefined();
+    const restored = (await readReference(emu)).find((a) => a.appId === salesId)!;
+    expect(restored.objects).toEqual(expectedObjects(source, salesId));
+    expect((await adminApp(salesId)).objects[overview.id]?.properties.qMetaDef?.title).toBe("Overview");
+    const safety = await repo.loadSnapshot(safetyId!);
+    expect(safety.tags).toContain("pre-restore");
+
+    // Restoring the safety snapshot brings the pre-restore state back.
+    const undo = await restoreCli({ snapshot: safetyId!, opts: { app: [salesId], yes: true }, env: botEnv(emu), repo, journalDir: dir });
+    expect(undo.code, undo.stdout + undo.stderr).toBe(0);
+    expect(undo.stderr).toMatch(/1 not in the snapshot removed/);
+    const undone = (await readReference(emu)).find((a) => a.appId === salesId)!;
+    expect(undone).toEqual(changed);
+    expect((await adminApp(salesId)).objects[overview.id]?.properties.qMetaDef?.title).toBe("Overview (edited)");
+  });
+});
