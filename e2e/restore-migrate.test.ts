@@ -109,6 +109,18 @@ describe("restore into another, empty tenant", () => {
     expect(r.stdout).toMatch(/group 'Sales' is not in the target/);
   });
 
+  it("a personal app lands in its owner's personal space", async () => {
+    const experiments = source.apps.find((a) => a.name === "Experiments")!;
+    expect(experiments.doc.summary.spaceType).toBe("personal");
+    const r = await restoreCli({ snapshot: snap.id, opts: { app: ["Experiments"], targetHost: dst.host, createMissingUsers: true, yes: true }, env, repo, journalDir: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const found = (await readReference(dst)).filter((a) => a.name === "Experiments");
+    expect(found.length).toBe(1);
+    expect(found[0]!.spaceId).toBeUndefined();
+    expect(found[0]!.ownerSubject).toBe(devSubject);
+    expect(found[0]!.objects).toEqual(expectedObjects(source, experiments.id));
+  });
+
   it("a managed app alone follows Qlik's flow: development copy in a shared space, stripped of private content, original moved", async () => {
     const pnlPub = source.apps.find((a) => a.name === "P&L" && a.doc.summary.spaceType === "managed")!;
     const r = await restoreCli({ snapshot: snap.id, opts: { app: [pnlPub.id], targetHost: dst.host, createMissingUsers: true, yes: true }, env, repo, journalDir: dir });

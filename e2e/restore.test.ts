@@ -106,6 +106,19 @@ describe("restore into the same tenant", () => {
     expect([...spaces.values()]).toContain("Finance Dev");
   });
 
+  it("--as-new --name restores an existing app beside itself under a new name", async () => {
+    const sales = source.apps.find((a) => a.name === "Sales Overview" && a.doc.summary.spaceType === "shared")!;
+    const r = await restoreCli({ snapshot: snap.id, opts: { app: [sales.id], asNew: true, name: "Sales Overview (restored)", yes: true }, env: botEnv(emu), repo, journalDir: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const ref = await readReference(emu);
+    const copy = ref.filter((a) => a.name === "Sales Overview (restored)");
+    expect(copy.length).toBe(1);
+    expect(copy[0]!.spaceId).toBe(ref.find((a) => a.appId === sales.id)!.spaceId);
+    expect(copy[0]!.objects).toEqual(expectedObjects(source, sales.id));
+    expect(copy[0]!.ownerSubject).toBe(sales.doc.owner.subject);
+    await botApi(emu).apps.deleteApp(copy[0]!.appId);
+  });
+
   it("running the same restore again changes nothing and creates no duplicates", async () => {
     const before = await readReference(emu);
     const r = await restoreCli({ snapshot: snap.id, opts: { all: true, yes: true }, env: botEnv(emu), repo, journalDir: dir });
