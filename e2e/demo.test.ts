@@ -17,7 +17,9 @@ describe("lifeboat demo", () => {
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(stdout).toMatch(/layer\s+captured\s+unchanged\s+failed\s+skipped/);
     expect(stdout).toMatch(/apps\s+12\s+0\s+0\s+0/);
-    expect(stdout).toContain("/apps  (apps)");
+    expect(stdout).toContain("/spaces  (spaces)");
+    expect(stdout).toMatch(/apps in this space \(\d+\):/);
+    expect(stdout).toMatch(/\/apps\/\S+\/objects  \(objects\)/);
     expect(stdout).toMatch(/exported 1 app\(s\): '.+'; 11 unchanged/);
     // The diff names exactly one change: the edited private sheet, with its owner.
     expect(stdout).toMatch(/~ sheet '.+ \(revised\)' of auth0\|\S+ \(.+\) in app '.+': title and properties changed/);

@@ -76,6 +76,20 @@ describe("backup", () => {
     expect(events.filter((e) => e.type === "item" && e.layer === "apps")).toHaveLength(3);
   });
 
+  it("ls walks tenant → space → app → object by id or unique name", async () => {
+    const { snapshot } = await backup({ tenant, repository: repo });
+    const space = await browseSnapshot(repo, snapshot, "spaces/Sales (dev)");
+    expect(space.kind).toBe("space");
+    expect(space.entries.map((e) => e.name).sort()).toEqual(["assignments.json", "space.json"]);
+    expect(space.apps?.map((e) => e.name)).toEqual(["app-sales"]);
+    expect(space.apps?.[0]).toMatchObject({ kind: "app", label: "Sales", ownerName: "Ada Admin", spaceName: "Sales (dev)" });
+    const objects = await browseSnapshot(repo, snapshot, "apps/Jane's scratch/objects");
+    expect(objects.entries.map((e) => [e.label, e.kind, e.ownerName])).toEqual([["Scratch", "sheet", "Jane Doe"]]);
+    await expect(browseSnapshot(repo, snapshot, "apps/Sales")).rejects.toThrow(/'Sales' names 2 entries \(app-sales, app-sales-pub\); use the id/);
+    await expect(browseSnapshot(repo, snapshot, "apps/nope")).rejects.toThrow(/no entry 'nope' under apps/);
+    await expect(browseSnapshot(repo, snapshot, "tenant.json/x")).rejects.toThrow(/is a file, not a folder/);
+  });
+
   it("stores app attributes, owner, space and publish lineage", async () => {
     const { snapshot } = await backup({ tenant, repository: repo });
     const appTree = await browseSnapshot(repo, snapshot, "apps/app-sales-pub");

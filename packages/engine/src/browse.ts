@@ -36,6 +36,11 @@ export interface BrowseResult {
   kind: string;
   /** Entries of the tree at that path; one entry when the path names a blob. */
   entries: BrowseEntry[];
+  /**
+   * For a space: the apps that live in it (their entries under `apps/`, whose path is
+   * `apps/<name>`), so `ls` walks tenant → space → app → object.
+   */
+  apps?: BrowseEntry[];
 }
 
 export class BrowsePathError extends Error {
@@ -141,6 +146,7 @@ export async function browseSnapshot(repo: SnapshotRepository, snapshot: Snapsho
   const names = await loadNames(repo, tree.entries);
   const parents: string[] = [];
   let kind = "snapshot";
+  let last: TreeEntry | undefined;
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i]!;
     const entry = matchSegment(tree.entries, segment);
@@ -151,6 +157,7 @@ export async function browseSnapshot(repo: SnapshotRepository, snapshot: Snapsho
         path,
       );
     kind = kindOf(parents, entry);
+    last = entry;
     if (entry.type === "blob") {
       if (i !== segments.length - 1) throw new BrowsePathError(`'${entry.name}' under ${here} is a file, not a folder`, path);
       return { path: [...parents, entry.name].join("/"), kind, entries: [toBrowseEntry(parents, entry, names)] };
@@ -158,5 +165,16 @@ export async function browseSnapshot(repo: SnapshotRepository, snapshot: Snapsho
     parents.push(entry.name);
     tree = await repo.loadTree(entry.subtree);
   }
-  return { path: parents.join("/"), kind, entries: tree.entries.map((e) => toBrowseEntry(parents, e, names)) };
+  const result: BrowseResult = { path: parents.join("/"), kind, entries: tree.entries.map((e) => toBrowseEntry(parents, e, names)) };
+  if (kind === "space") {
+    const root = await repo.loadTree(snapshot.tree);
+    const apps = root.entries.find((e) => e.name === PATHS.apps);
+    const spaceId = last?.meta?.id;
+    if (apps?.type === "tree" && typeof spaceId === "string") {
+      result.apps = (await repo.loadTree(apps.subtree)).entries
+        .filter((e) => e.meta?.spaceId === spaceId)
+        .map((e) => toBrowseEntry([PATHS.apps], e, names));
+    }
+  }
+  return result;
 }

@@ -53,7 +53,7 @@ async function findPrivateSheet(repo: SnapshotRepository, snapshot: Snapshot, bo
     for (const obj of app.objects.values()) {
       const m = obj.meta;
       if (m.type === "sheet" && m.approved === false && m.published === false && m.ownerId !== botUserId && typeof m.ownerId === "string")
-        return { appId: app.id, appName: app.name, objectId: obj.id, title: String(m.title ?? obj.id), ownerId: m.ownerId, ownerSubject: String(m.ownerSubject ?? "") };
+        return { appId: app.id, appName: app.name, spaceId: app.meta.spaceId, objectId: obj.id, title: String(m.title ?? obj.id), ownerId: m.ownerId, ownerSubject: String(m.ownerSubject ?? "") };
     }
   }
   return undefined;
@@ -95,12 +95,14 @@ export async function runDemo(opts: DemoOptions = {}, io: DemoIo = { stdout: pro
     step(4, `The manifest (lifeboat show ${first.snapshot.id.slice(0, 12)}) and what the snapshot holds (lifeboat ls)`);
     out(renderManifest(first.manifest, first.snapshot, { items: true }) + "\n");
     out(renderBrowse(await browseSnapshot(repo, first.snapshot, "")));
-    const apps = await browseSnapshot(repo, first.snapshot, "apps");
-    out("\n" + renderBrowse(apps));
-
     const target = await findPrivateSheet(repo, first.snapshot, first.manifest.caller.userId);
     if (!target) throw new Error("the demo tenant has no private sheet to change; the sandbox fixture changed");
-    out("\n" + renderBrowse(await browseSnapshot(repo, first.snapshot, `apps/${target.appId}/objects`)));
+    // tenant → space → app → object
+    const spaces = await browseSnapshot(repo, first.snapshot, "spaces");
+    out(`\n$ lifeboat ls ${first.snapshot.id.slice(0, 8)} spaces\n` + renderBrowse(spaces));
+    const space = spaces.entries.find((e) => e.meta.id === target.spaceId) ?? spaces.entries[0];
+    if (space) out(`\n$ lifeboat ls ${first.snapshot.id.slice(0, 8)} spaces/${space.name}\n` + renderBrowse(await browseSnapshot(repo, first.snapshot, `spaces/${space.name}`)));
+    out(`\n$ lifeboat ls ${first.snapshot.id.slice(0, 8)} apps/${target.appId}/objects\n` + renderBrowse(await browseSnapshot(repo, first.snapshot, `apps/${target.appId}/objects`)));
 
     step(5, `${target.ownerSubject} edits the private sheet '${clean(target.title)}' in app '${clean(target.appName)}'`);
     out("   (sandbox setup through the emulator's admin surface — as the user would in Qlik; not Lifeboat)\n");

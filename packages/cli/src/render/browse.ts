@@ -23,16 +23,21 @@ function details(e: BrowseEntry): string {
   return parts.join(", ");
 }
 
+function entryTable(entries: BrowseEntry[], prefix = ""): string {
+  return table(
+    ["name", "kind", "title", "details"],
+    entries.map((e) => [clean(prefix + e.name + (e.type === "tree" ? "/" : ""), 60), e.kind, clean(e.label ?? "", 50), details(e)]),
+  );
+}
+
 export function renderBrowse(result: BrowseResult): string {
   const header = `/${result.path}${result.kind !== "snapshot" ? `  (${result.kind})` : ""}\n`;
-  if (result.entries.length === 0) return header + "(empty)\n";
-  return (
-    header +
-    table(
-      ["name", "kind", "title", "details"],
-      result.entries.map((e) => [clean(e.name + (e.type === "tree" ? "/" : ""), 60), e.kind, clean(e.label ?? "", 50), details(e)]),
-    )
-  );
+  let text = header + (result.entries.length === 0 ? "(empty)\n" : entryTable(result.entries));
+  if (result.apps) {
+    text += `\napps in this space (${result.apps.length}):\n`;
+    text += result.apps.length ? entryTable(result.apps, "apps/") : "(none)\n";
+  }
+  return text;
 }
 
 /**
