@@ -55,7 +55,9 @@ class Builder {
   private clock = 0;
 
   constructor(seed: string, index: number, name: string) {
-    this.rng = createRng(`${seed}:tenant:${index}`);
+    // The fixture name is part of the seed: a "demo" and an "empty" tenant never share ids,
+    // keys or secrets, so a restore into another tenant cannot pass by coincidence.
+    this.rng = createRng(`${seed}:${name}:tenant:${index}`);
     const id = this.rng.hex(32);
     const hostname = `${name}${index === 0 ? "" : `-${index + 1}`}.eu.qlikcloud.local`;
     this.tenant = emptyTenant(id, hostname, index === 0 ? name : `${name} ${index + 1}`);

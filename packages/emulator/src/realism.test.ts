@@ -154,6 +154,16 @@ describe("state, tenants, upgrades", () => {
     expect((await get(two!, "/api/v1/users?limit=1", two!.apiKey)).status).toBe(200);
     expect((await get(two!, "/api/v1/users?limit=1", one!.apiKey)).status).toBe(401);
   });
+  it("mixes fixtures per tenant, and different fixtures never share ids or keys", async () => {
+    const emu = await start({ tenantFixtures: ["demo", "empty"] });
+    const [demo, empty] = emu.state.tenants;
+    expect(Object.keys(demo!.apps).length).toBeGreaterThan(0);
+    expect(Object.keys(empty!.apps)).toHaveLength(0);
+    expect(demo!.id).not.toBe(empty!.id);
+    const shared = Object.keys(demo!.users).filter((id) => id in empty!.users);
+    expect(shared).toEqual([]);
+    expect(emu.tenants[0]!.apiKey).not.toBe(emu.tenants[1]!.apiKey);
+  });
   it("is deterministic per seed", async () => {
     const a = await start({ seed: 42 });
     const b = await start({ seed: 42 });

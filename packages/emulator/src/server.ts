@@ -39,6 +39,8 @@ export interface EmulatorOptions {
   /** Port of the first tenant; 0 (default) picks a free port. Further tenants use port+i (or free ports). */
   port?: number;
   fixture?: FixtureName;
+  /** Per-tenant fixtures for multi-tenant runs (e.g. ["demo", "empty"]); defaults to `fixture` for every tenant. */
+  tenantFixtures?: FixtureName[];
   /** `generated` fixture: apps, objects per app, users. */
   apps?: number;
   objectsPerApp?: number;
@@ -219,15 +221,17 @@ function listen(server: Server, port: number): Promise<number> {
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
   const seed = String(options.seed ?? "0");
-  const tenantCount = options.tenants ?? 1;
+  const tenantCount = options.tenants ?? options.tenantFixtures?.length ?? 1;
   if (!Number.isInteger(tenantCount) || tenantCount < 1) throw new Error(`tenants must be a positive integer, got ${tenantCount}`);
   const fixture = options.fixture ?? "demo";
-  if (!["demo", "generated", "empty"].includes(fixture)) throw new Error(`unknown fixture "${fixture}" (demo, generated, empty)`);
+  const fixtures = options.tenantFixtures ?? Array.from({ length: tenantCount }, () => fixture);
+  if (fixtures.length !== tenantCount) throw new Error(`tenantFixtures names ${fixtures.length} fixtures for ${tenantCount} tenants`);
+  for (const f of fixtures) if (!["demo", "generated", "empty"].includes(f)) throw new Error(`unknown fixture "${f}" (demo, generated, empty)`);
 
   let tenants = options.stateFile ? await loadState(options.stateFile) : undefined;
   const fromState = tenants !== undefined;
   tenants ??= Array.from({ length: tenantCount }, (_, i) =>
-    buildTenant({ fixture, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, tenantIndex: i }).tenant,
+    buildTenant({ fixture: fixtures[i] ?? fixture, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, tenantIndex: i }).tenant,
   );
 
   const clock = createClock(options.timeScale ?? 1);

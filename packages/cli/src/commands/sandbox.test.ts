@@ -10,6 +10,7 @@ describe("lifeboat sandbox", () => {
   it("maps flags to emulator options and rejects bad values", () => {
     expect(sandboxOptions({ port: "0", fixture: "generated", apps: "5", timeScale: "100", rateLimits: "qlik" })).toMatchObject({ port: 0, fixture: "generated", apps: 5, timeScale: 100, rateLimits: "qlik" });
     expect(() => sandboxOptions({ fixture: "nope" })).toThrow(/--fixture/);
+    expect(sandboxOptions({ fixture: "demo,empty", tenants: "1" })).toMatchObject({ tenantFixtures: ["demo", "empty"], tenants: undefined });
     expect(() => sandboxOptions({ timeScale: "-1" })).toThrow(/--time-scale/);
     expect(() => sandboxOptions({ port: "70000" })).toThrow(/--port/);
     expect(sandboxOptions({ quirk: ["importIntoManagedSpace=allow", "appInfoIncludesSpaceId=true"] }).quirks).toEqual({ importIntoManagedSpace: "allow", appInfoIncludesSpaceId: true });

@@ -59,6 +59,13 @@ function quirks(list: string[] | undefined): Partial<Quirks> | undefined {
   return out as Partial<Quirks>;
 }
 
+/** `--fixture demo` or, with several tenants, `--fixture demo,empty` (one per tenant). */
+function fixtureOptions(value: string | undefined): Pick<EmulatorOptions, "fixture" | "tenantFixtures"> {
+  if (value === undefined) return {};
+  const names = value.split(",").map((f) => oneOf<FixtureName>("fixture", f.trim(), ["demo", "generated", "empty"]) as FixtureName);
+  return names.length === 1 ? { fixture: names[0] } : { tenantFixtures: names };
+}
+
 /** Pure: flags → emulator options (usage errors as UserError). */
 export function sandboxOptions(flags: SandboxFlags): EmulatorOptions {
   const timeScale = flags.timeScale === undefined ? undefined : Number(flags.timeScale);
@@ -67,7 +74,7 @@ export function sandboxOptions(flags: SandboxFlags): EmulatorOptions {
   if (port !== undefined && port > 65535) throw new UserError(`--port must be at most 65535, got ${port}`, EXIT.usage);
   return {
     port,
-    fixture: oneOf<FixtureName>("fixture", flags.fixture, ["demo", "generated", "empty"]),
+    ...fixtureOptions(flags.fixture),
     apps: int("apps", flags.apps, 0),
     objectsPerApp: int("objects-per-app", flags.objectsPerApp, 0),
     users: int("users", flags.users, 0),
@@ -77,7 +84,7 @@ export function sandboxOptions(flags: SandboxFlags): EmulatorOptions {
     timeScale,
     latency: oneOf("latency", flags.latency, ["none", "realistic"] as const),
     faults: flags.faults,
-    tenants: int("tenants", flags.tenants, 1),
+    tenants: flags.fixture?.includes(",") && flags.tenants === "1" ? undefined : int("tenants", flags.tenants, 1),
     admin: flags.admin === true,
     quirks: quirks(flags.quirk),
   };
@@ -88,7 +95,7 @@ export function register(program: Command): void {
     .command("sandbox")
     .description("run the Qlik Cloud emulator on loopback; prints one JSON line with its host and credentials")
     .option("--port <n>", "port of the first tenant (0 = a free port)", "0")
-    .option("--fixture <name>", "demo | generated | empty", "demo")
+    .option("--fixture <name>", "demo | generated | empty (comma-separated: one per tenant)", "demo")
     .option("--apps <n>", "generated fixture: number of apps")
     .option("--objects-per-app <n>", "generated fixture: objects per app")
     .option("--users <n>", "generated fixture: number of users")
