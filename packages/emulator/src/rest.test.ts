@@ -184,6 +184,20 @@ describe("export, download, import", () => {
     expect((await rejection(bot.tempContents.downloadTempFile(id, {}, { noCache: true }))).status).toBe(410);
     expect((await rejection(bot.tempContents.downloadTempFile("000000000000000000000000", {}, { noCache: true }))).status).toBe(404);
   });
+  it("imports an export with data from a raw body and from an upload, keeping the data model without buffering it", async () => {
+    const src = Object.values(tenant().apps).find((a) => a.name === "Customer 360")!;
+    const ex = await bot.apps.exportApp(src.id, {});
+    const dl = await bot.tempContents.downloadTempFile(ex.headers.get("location")!.split("/").pop()!, {}, { noCache: true });
+    const bytes = new Uint8Array(await (dl.data as Blob).arrayBuffer());
+    const raw = await bot.apps.importApp({ name: "With data" }, bytes as never);
+    expect(tenant().apps[raw.data.attributes!.id!]?.dataModelBytes).toBe(src.dataModelBytes);
+    const up = await bot.tempContents.uploadTempFile({ filename: "c.qvf" }, dl.data as Blob);
+    const fileId = up.headers.get("location")!.split("/").pop()!;
+    expect(tenant().tempContents[fileId]?.source.kind).toBe("export");
+    expect(tenant().tempContents[fileId]?.size).toBe(bytes.length);
+    const viaFile = await bot.apps.importApp({ fileId }, undefined as never);
+    expect(tenant().apps[viaFile.data.attributes!.id!]?.dataModelBytes).toBe(src.dataModelBytes);
+  });
   it("imports an uploaded temp file; refuses garbage, AUTOREPLACE and managed spaces", async () => {
     const src = Object.values(tenant().apps).find((a) => a.name === "Budget vs Actual")!;
     const ex = await bot.apps.exportApp(src.id, { NoData: true });
