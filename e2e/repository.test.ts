@@ -234,7 +234,7 @@ describe("crash consistency", () => {
     const dir = join(await tempDir(), "repo");
     const seed = await initRepository({ url: dir, password: PASSWORD, kdf: TEST_KDF, chunker: { min: 16 * 1024, avg: 64 * 1024, max: 256 * 1024 }, packSize: 256 * 1024 });
     await seed.close();
-    const child = spawn(process.execPath, ["--import", "tsx", writer, dir, PASSWORD], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", writer, dir], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LIFEBOAT_PASSWORD: PASSWORD } });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => (out += d));

@@ -168,3 +168,24 @@ describe("opening", () => {
     await expect(openRepository({ backend: b, password: "wrong" })).rejects.toBeInstanceOf(RepositoryError);
   });
 });
+
+describe("storage failures", () => {
+  it("a failed pack upload fails the snapshot, and no snapshot names the lost data", async () => {
+    class FailingBackend extends MemoryBackend {
+      failData = false;
+      override async save(h: Parameters<MemoryBackend["save"]>[0], d: Uint8Array) {
+        if (this.failData && h.type === "data") throw new Error("disk full");
+        return super.save(h, d);
+      }
+    }
+    const backend = new FailingBackend();
+    const repo = await createTestRepository({ backend, smallChunks: true });
+    backend.failData = true;
+    const blob = await repo.saveBlob(randomBytes(600 * 1024)).catch((e: Error) => e);
+    const tree = blob instanceof Error ? undefined : await repo.saveTree({ entries: [{ name: "x", type: "blob", blob }] }).catch(() => undefined);
+    await expect(repo.saveSnapshot({ tenant: "t", time: "2026-01-01T00:00:00Z", toolVersion: "t", tags: [], partial: false, tree: tree ?? "0" })).rejects.toThrow(
+      /saving a pack to memory:memory failed: disk full — nothing saved since is referenced; run the backup again/,
+    );
+    expect(await backend.list("snapshot")).toEqual([]);
+  });
+});

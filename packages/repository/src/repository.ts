@@ -41,6 +41,7 @@ export const FORMAT_VERSION = 1;
 export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
 /** Write an index file after this many packs even before a snapshot, so long runs persist progress. */
 const PACKS_PER_INDEX = 64;
+const MAX_UPLOADS = 2;
 
 export interface RepositoryConfig {
   version: number;
@@ -211,6 +212,7 @@ export class Repository implements SnapshotRepository {
   private readonly pending = new Map<string, Buffer>();
   private readonly sealing = new Map<string, Promise<void>>();
   private readonly uploads = new Set<Promise<void>>();
+  private uploadError: unknown;
   private unindexed: IndexPack[] = [];
   private lock: HeldLock | undefined;
   private locking: Promise<HeldLock> | undefined;
@@ -373,12 +375,24 @@ export class Repository implements SnapshotRepository {
       for (const e of p.entries) this.pending.delete(entryKey(e.type, e.id));
     })();
     this.uploads.add(upload);
-    try {
-      await upload;
-    } finally {
-      this.uploads.delete(upload);
-    }
+    upload.then(
+      () => this.uploads.delete(upload),
+      (err: unknown) => {
+        this.uploads.delete(upload);
+        this.uploadError ??= err;
+      },
+    );
+    // Uploads overlap with chunking and sealing, at most MAX_UPLOADS packs in flight (bounded memory).
+    while (this.uploads.size >= MAX_UPLOADS) await Promise.race(this.uploads).catch(() => {});
+    this.throwUploadError();
     if (this.unindexed.length >= PACKS_PER_INDEX) await this.flushIndex();
+  }
+
+  /** A failed pack upload poisons this handle for writing: its entries were never stored. */
+  private throwUploadError(): void {
+    if (this.uploadError) {
+      throw new RepositoryError(`saving a pack to ${this.location} failed: ${(this.uploadError as Error).message ?? String(this.uploadError)} — nothing saved since is referenced; run the backup again`, "UPLOAD_FAILED");
+    }
   }
 
   private async flushIndex(): Promise<void> {
@@ -392,6 +406,7 @@ export class Repository implements SnapshotRepository {
   async flush(): Promise<void> {
     await this.flushPack();
     while (this.uploads.size > 0) await Promise.allSettled([...this.uploads]);
+    this.throwUploadError();
     await this.flushIndex();
   }
 
