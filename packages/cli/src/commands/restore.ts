@@ -47,7 +47,7 @@ import {
   type VerificationReport,
 } from "@lifeboat/engine";
 import { createRestoreTarget, createTenantClient } from "@lifeboat/qlik";
-import type { Repository, Snapshot } from "@lifeboat/repository";
+import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import type { Command } from "commander";
 import { resolveTenant, type TenantConnection } from "../config.ts";
 import { EXIT, UserError } from "../errors.ts";
@@ -120,8 +120,8 @@ export interface RunRestoreInput {
   stderr?: NodeJS.WritableStream;
   /** Answers the confirmation prompt (tests and the demo); default: the terminal, if any. */
   confirm?: (question: string) => Promise<string>;
-  /** An already open repository (the demo); otherwise opened from the options. */
-  repo?: Repository;
+  /** An already open repository (the demo, tests); otherwise opened from the options. */
+  repo?: SnapshotRepository;
   onEvent?: (e: RestoreEvent) => void;
 }
 
@@ -153,7 +153,7 @@ function optionsFrom(opts: RestoreCommandOptions): RestoreOptions {
 }
 
 /** The plan-signing key: derived from the repository's MAC key, so a plan file only verifies against its repository. */
-function signingKey(repo: Repository): Uint8Array | undefined {
+function signingKey(repo: SnapshotRepository): Uint8Array | undefined {
   const mac = (repo as unknown as { macKey?: Uint8Array }).macKey;
   return mac ? createHmac("sha256", mac).update("lifeboat restore plan signing key v1").digest() : undefined;
 }
@@ -231,7 +231,8 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
     try {
       snapshot = await repo.loadSnapshot(snapshotId);
     } catch (e) {
-      throw new UserError(`snapshot '${snapshotId}' is not in ${repo.location}: ${(e as Error).message}; list snapshots with 'lifeboat snapshots'`, EXIT.usage);
+      const where = (repo as { location?: string }).location ?? "the repository";
+      throw new UserError(`snapshot '${snapshotId}' is not in ${where}: ${(e as Error).message}; list snapshots with 'lifeboat snapshots'`, EXIT.usage);
     }
     let source;
     try {
@@ -468,4 +469,57 @@ function renderResult(result: RestoreResult, report: VerificationReport, files: 
   out += renderVerification(report);
   out += `log: ${files.log}\nverification report: ${files.report}\njournal: ${result.journal}\n`;
   return out;
+}
+
+export interface RestoreDemoInput {
+  /** The sandbox tenant and its private-content bot. */
+  host: string;
+  clientId: string;
+  clientSecret: string;
+  repo: SnapshotRepository;
+  /** The snapshot to restore from (the demo's latest backup). */
+  snapshot: Snapshot;
+  /** Where journals and logs go (the demo's temporary folder). */
+  dir: string;
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+  /** Prints a numbered demo step heading. */
+  step: (n: number, text: string) => void;
+  firstStep: number;
+}
+
+/**
+ * The restore part of `lifeboat demo`: an app and a user's private sheet are deleted in the
+ * sandbox (setup through the emulator's test-only admin surface, as a user would in Qlik),
+ * then `lifeboat restore` plans, restores and verifies them. Throws when the restore does
+ * not verify.
+ */
+export async function runRestoreDemo(input: RestoreDemoInput): Promise<void> {
+  const { host, io } = input;
+  const out = (text: string) => io.stdout.write(text);
+  const source = await loadRestoreSource(input.repo, input.snapshot);
+  const app = source.apps.find((a) => a.doc.summary.spaceType === "shared" && a.objects.length > 0);
+  const sheetApp = source.apps.find((a) => a !== app && a.objects.some((o) => o.type === "sheet" && !o.approved && !o.published));
+  const sheet = sheetApp?.objects.find((o) => o.type === "sheet" && !o.approved && !o.published);
+  if (!app || !sheetApp || !sheet) throw new Error("the sandbox snapshot has no app and private sheet to delete; the sandbox fixture changed");
+
+  let n = input.firstStep;
+  input.step(n++, `Disaster: app '${clean(app.name)}' is deleted, and so is ${sheet.ownerSubject}'s private sheet '${clean(sheet.title)}' in '${clean(sheetApp.name)}'`);
+  out("   (sandbox setup through the emulator's admin surface — as users would in Qlik; not Lifeboat)\n");
+  for (const path of [`apps/${encodeURIComponent(app.id)}`, `apps/${encodeURIComponent(sheetApp.id)}/objects/${encodeURIComponent(sheet.id)}`]) {
+    const resp = await fetch(`${host}/__emulator/${path}`, { method: "DELETE" });
+    if (!resp.ok) throw new Error(`the sandbox refused to delete ${path}: ${resp.status} ${await resp.text()}`);
+  }
+
+  input.step(n++, `Restoring both from snapshot ${input.snapshot.id.slice(0, 12)} (lifeboat restore ${input.snapshot.id.slice(0, 12)} --app … --yes)`);
+  out("   the plan first, then a safety backup of the tenant, the steps, and a read-back of everything restored\n");
+  const code = await runRestore({
+    snapshotArg: input.snapshot.id,
+    opts: { app: [app.id, sheetApp.id], yes: true, journalDir: join(input.dir, "restore-journals") },
+    env: { QLIK_HOST: host, QLIK_CLIENT_ID: input.clientId, QLIK_CLIENT_SECRET: input.clientSecret },
+    repo: input.repo,
+    stdout: io.stdout,
+    stderr: io.stderr,
+  });
+  if (code !== 0) throw new Error(`the demo restore ended with exit code ${code}; see the verification above`);
+  out(`   '${clean(app.name)}' is back (as a new app id: Qlik's import cannot keep ids) and '${clean(sheet.title)}' is back in '${clean(sheetApp.name)}', owned by ${sheet.ownerSubject}\n`);
 }

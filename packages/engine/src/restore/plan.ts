@@ -342,6 +342,12 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
         d.action = "blocked";
         d.reason = `name taken by a ${byName.type} space`;
       } else {
+        const srcOwner = rec.ownerId ? sourceUsers.get(rec.ownerId) : undefined;
+        if (srcOwner)
+          warnings.push(
+            `space '${rec.name}' will be created owned by ${target.caller.subject || "the restoring user"}; its owner in the snapshot, ${srcOwner.subject}, ` +
+              "is not restored (the connector cannot change a space's owner yet) — transfer it in the hub",
+          );
         steps.push({
           id: `space:${rec.id}:create`,
           kind: "create-space",
@@ -546,6 +552,14 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
       continue;
     } else {
       d.reason = sameTenant ? "the app no longer exists: imported as a new app (Qlik gives it a new id)" : "not in the target: imported (new app id)";
+    }
+    if (sameTenant && !managed) {
+      const published = target.apps.filter((t) => t.spaceType === "managed" && !selectedApps.has(t.appId) && source.apps.some((a) => a.id === t.appId && (a.doc.lineage.originAppId ?? a.doc.attributes.originAppId) === app.id));
+      if (published.length)
+        warnings.push(
+          `app '${app.name}' is the origin of published app(s) ${published.map((p) => `'${p.name}' (${p.appId})`).join(", ")}: they keep naming the old id; ` +
+            "republish from the restored app to link them again",
+        );
     }
     if (managed) d.reason += devCopy ? "; managed: a development copy stays in the shared space" : "; managed: its restored origin app becomes the development app";
     d.targetName = name;
