@@ -33,6 +33,8 @@ export interface LockOptions {
 export interface HeldLock {
   readonly name: string;
   readonly info: LockInfo;
+  /** True when the heartbeat could not be refreshed for longer than the stale age: others may have removed the lock. */
+  expired(): boolean;
   release(): Promise<void>;
 }
 
@@ -131,11 +133,14 @@ export class Locker {
     let name = first;
     let released = false;
     let refreshing: Promise<void> = Promise.resolve();
+    let lastBeat = Date.parse(info.heartbeat);
     const timer = setInterval(() => {
       refreshing = (async () => {
-        const next = { ...info, heartbeat: new Date(this.now()).toISOString() };
+        const beat = this.now();
+        const next = { ...info, heartbeat: new Date(beat).toISOString() };
         const old = name;
         name = await this.write(next);
+        lastBeat = beat;
         await this.backend.remove({ type: "lock", name: old });
         if (released) await this.backend.remove({ type: "lock", name });
       })().catch(() => {});
@@ -146,6 +151,7 @@ export class Locker {
         return name;
       },
       info,
+      expired: () => this.now() - lastBeat >= this.staleMs,
       release: async () => {
         released = true;
         clearInterval(timer);

@@ -173,3 +173,15 @@ describe("prune safety", () => {
     expect([...backend.files.keys()].filter((p) => !p.startsWith("locks/")).sort()).toEqual(files);
   });
 });
+
+describe("expired locks", () => {
+  it("refuses to save a snapshot when our own lock could not be refreshed for longer than the stale age", async () => {
+    let now = Date.now();
+    const repo = await createTestRepository({ locks: { now: () => now, staleMs: 60_000, refreshMs: 3_600_000 } });
+    const blob = await repo.saveBlob(Buffer.from("x"));
+    const tree = await repo.saveTree({ entries: [{ name: "x", type: "blob", blob }] });
+    now += 61_000; // e.g. the laptop slept
+    await expect(repo.saveSnapshot({ tenant: "t", time: "2026-01-01T00:00:00Z", toolVersion: "t", tags: [], partial: false, tree })).rejects.toThrow(/could not be refreshed for too long/);
+    expect(await repo.backend.list("snapshot")).toEqual([]);
+  });
+});

@@ -535,6 +535,13 @@ export class Repository implements SnapshotRepository {
   async saveSnapshot(input: SnapshotInput): Promise<Snapshot> {
     await this.writeLock();
     await this.flush();
+    if (this.lock?.expired()) {
+      // A prune elsewhere may have taken our stale lock for dead and removed data we wrote.
+      throw new RepositoryError(
+        `the lock on ${this.location} could not be refreshed for too long (suspended or disconnected?) — the snapshot was not saved; run the backup again`,
+        "LOCK_EXPIRED",
+      );
+    }
     const doc: SnapshotDoc = { version: FORMAT_VERSION, ...input, hostname: hostname() };
     const bytes = await sealJson(this.masterKey.encrypt, "snapshot", doc);
     const id = sha256(bytes);
