@@ -21,11 +21,11 @@ export function renderManifest(manifest: Manifest, snapshot?: Snapshot, opts: { 
   const problems = manifest.items.filter((i) => i.status === "failed" || i.status === "skipped");
   if (problems.length) {
     text += `\n${problems.length} item(s) failed or skipped:\n`;
-    for (const p of problems) text += `  ${p.status} ${p.layer} ${p.name ? `'${clean(p.name)}' ` : ""}(${clean(p.id)}): ${p.reason ?? ""}\n`;
+    for (const p of problems) text += `  ${p.status} ${p.layer} ${p.name ? `'${clean(p.name)}' ` : ""}(${clean(p.id)}): ${clean(p.reason ?? "", 2000)}\n`;
   }
   if (manifest.coverageGaps.length) {
     text += "\ncoverage gaps:\n";
-    for (const g of manifest.coverageGaps) text += `  ${g.layer}: ${g.description}\n`;
+    for (const g of manifest.coverageGaps) text += `  ${g.layer}: ${clean(g.description, 2000)}\n`;
   }
   if (opts.items) {
     const apps = manifest.items.filter((i) => i.layer === "apps");

@@ -99,7 +99,7 @@ export function createBackupRenderer(mode: RenderMode, out: NodeJS.WritableStrea
         if (event.status === "unchanged") s.unchanged++;
         if (event.bytes) bytes += event.bytes;
         if (event.status === "failed") {
-          const msg = `failed: ${event.layer.replace(/s$/, "")} ${event.name ? `'${clean(event.name)}' ` : ""}(${clean(event.id)}): ${event.reason ?? "no reason given"}\n`;
+          const msg = `failed: ${event.layer.replace(/s$/, "")} ${event.name ? `'${clean(event.name)}' ` : ""}(${clean(event.id)}): ${clean(event.reason ?? "no reason given", 2000)}\n`;
           if (mode === "text") err.write(msg);
           else warnings.push(msg);
         }
@@ -112,8 +112,8 @@ export function createBackupRenderer(mode: RenderMode, out: NodeJS.WritableStrea
         break;
       }
       case "warning":
-        if (mode === "text") err.write(`warning: ${event.message}\n`);
-        else warnings.push(`warning: ${event.message}\n`);
+        if (mode === "text") err.write(`warning: ${clean(event.message, 2000)}\n`);
+        else warnings.push(`warning: ${clean(event.message, 2000)}\n`);
         break;
       case "done":
         break;
