@@ -11,6 +11,8 @@
  *   PATCH  /__emulator/apps/{appId}/objects/{objectId}  {properties?, title?, asUserId?}
  *          merges `properties` (or sets qMetaDef.title) as `asUserId` (default: the owner);
  *          403 if that user cannot see the object
+ *   PATCH  /__emulator/apps/{appId}  {name?, description?, dataModelBytes?, script?}
+ *          changes the stored app (e.g. give it a 2 GB data model); bumps modifiedDate
  *   DELETE /__emulator/apps/{appId}                  delete an app
  *   DELETE /__emulator/apps/{appId}/objects/{objectId}
  *   DELETE /__emulator/users/{userId}
@@ -21,7 +23,7 @@ import type { Identity, Tenant } from "./model.ts";
 import { canSeeObject } from "./model.ts";
 import { badRequest, forbidden, notFound } from "./internal/errors.ts";
 import { parseFaultSpec } from "./internal/faults.ts";
-import { nowIso, type Runtime } from "./internal/runtime.ts";
+import { newHexId, nowIso, type Runtime } from "./internal/runtime.ts";
 import { readJson, type Env } from "./rest/common.ts";
 
 export function adminRoutes(tenant: Tenant, rt: Runtime): Hono<Env> {
@@ -82,6 +84,27 @@ export function adminRoutes(tenant: Tenant, rt: Runtime): Hono<Env> {
     if (o.approved || o.published || rt.quirks.privateEditBumpsAppModified) a.modifiedDate = t;
     rt.changed(tenant);
     return c.json(o);
+  });
+  app.patch("/apps/:appId", async (c) => {
+    const a = tenant.apps[c.req.param("appId")];
+    if (!a) throw notFound("HTTP-404", `App "${c.req.param("appId")}" not found.`);
+    const body = await readJson(c);
+    if (body.dataModelBytes !== undefined) {
+      if (typeof body.dataModelBytes !== "number" || !Number.isSafeInteger(body.dataModelBytes) || body.dataModelBytes < 0) throw badRequest("EMU-1", "dataModelBytes must be a non-negative integer");
+      a.dataModelBytes = body.dataModelBytes;
+    }
+    for (const k of ["name", "description", "script"] as const) {
+      if (body[k] === undefined) continue;
+      if (typeof body[k] !== "string") throw badRequest("EMU-1", `${k} must be a string`);
+      a[k] = body[k] as string;
+    }
+    if (typeof body.script === "string") {
+      a.scriptHistory.unshift({ scriptId: newHexId(), script: body.script, versionMessage: "changed through the admin surface", modifiedTime: nowIso(), modifierId: a.ownerId });
+    }
+    a.modifiedDate = nowIso();
+    rt.changed(tenant);
+    const { objects: _objects, ...rest } = a;
+    return c.json(rest);
   });
   app.delete("/apps/:appId", (c) => {
     if (!tenant.apps[c.req.param("appId")]) throw notFound("HTTP-404", "app not found");

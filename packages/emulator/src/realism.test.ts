@@ -192,6 +192,26 @@ describe("state, tenants, upgrades", () => {
   });
 });
 
+describe("admin surface", () => {
+  it("is off unless enabled, and can resize an app's data model", async () => {
+    const off = await start({});
+    expect((await fetch(`${off.host}/__emulator/state`)).status).toBe(404);
+    const emu = await start({ admin: true });
+    const app = Object.values(emu.state.tenants[0]!.apps)[0]!;
+    const r = await fetch(`${emu.host}/__emulator/apps/${app.id}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ dataModelBytes: 3 * 1024 ** 3 }) });
+    expect(r.status).toBe(200);
+    expect(app.dataModelBytes).toBe(3 * 1024 ** 3);
+    const ex = await get(emu, `/api/v1/apps/${app.id}/export`, emu.apiKey, { method: "POST" });
+    const head = await get(emu, `/api${ex.headers.get("location")}`, emu.apiKey, { headers: { range: "bytes=0-99" } });
+    expect(head.status).toBe(206);
+    const total = /^bytes 0-99\/(\d+)$/.exec(head.headers.get("content-range") ?? "")?.[1];
+    expect(Number(total)).toBeGreaterThan(3 * 1024 ** 3);
+    await head.arrayBuffer();
+    const bad = await fetch(`${emu.host}/__emulator/apps/${app.id}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ dataModelBytes: -1 }) });
+    expect(bad.status).toBe(400);
+  });
+});
+
 describe("quirk switches", () => {
   it("importIntoManagedSpace=allow, importKeepsObjectOwners and appInfoIncludesSpaceId change behaviour", async () => {
     const emu = await start({ quirks: { importIntoManagedSpace: "allow", importKeepsObjectOwners: true, appInfoIncludesSpaceId: true } });

@@ -181,7 +181,7 @@ export function createTenantApp(tenant: Tenant, rt: Runtime, opts: { admin: bool
     }
     if (fault === "429") throw new QlikError(429, "HTTP-429", "API rate limit reached.", "Injected fault: you need to wait 1 seconds until limit is lifted.", { "retry-after": "1" });
     if (fault === "500") throw new QlikError(500, "HTTP-500", "Internal Server Error", "Injected fault.");
-    if (fault === "503") throw new QlikError(503, "HTTP-503", "Service Unavailable", "Injected fault.");
+    if (fault === "503") throw new QlikError(503, "HTTP-503", "Service Unavailable", "Injected fault.", { "retry-after": "1" });
     await rt.clock.sleep(tier.bucket === "1" ? rt.latency.tier1Ms : rt.latency.tier2Ms);
     await next();
   });
