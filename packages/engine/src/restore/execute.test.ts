@@ -1,0 +1,271 @@
+/**
+ * The executor and the verification against an in-memory target: the happy path, journal
+ * resumption without duplicates, failures that fail only their dependants, and a failing
+ * safety backup that stops the restore before any change. (The same flows run against the
+ * emulator through the connector in e2e/restore*.test.ts.)
+ */
+import { createTestRepository, type Repository } from "@lifeboat/repository";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { AppDoc } from "../layout.ts";
+import type { AppSummary, AssignmentRecord, ObjectRecord, SpaceRecord, UserRecord } from "../tenant.ts";
+import { executeRestore, SafetyBackupError } from "./execute.ts";
+import { MemoryJournal } from "./journal.ts";
+import { planRestore } from "./plan.ts";
+import type { RestoreSource } from "./source.ts";
+import { readTargetState, type RestoreAppEditor, type RestoreTarget } from "./target.ts";
+import { verifyRestore } from "./verify.ts";
+
+const CALLER: UserRecord = { id: "t-bot", subject: "bot", status: "active", assignedRoles: [], assignedGroups: [] };
+
+class FakeTarget implements RestoreTarget {
+  readonly host = "https://dst.example.com";
+  users: UserRecord[] = [CALLER];
+  spaces: SpaceRecord[] = [];
+  assignments: Record<string, AssignmentRecord[]> = {};
+  apps = new Map<string, { summary: AppSummary; objects: Map<string, ObjectRecord>; originAppId?: string; publishTime?: string }>();
+  calls: string[] = [];
+  failOn = new Set<string>();
+  private n = 0;
+  private id = (p: string) => `${p}-${++this.n}`;
+  private call(name: string) {
+    this.calls.push(name);
+    if (this.failOn.has(name)) throw new Error(`${name} refused (injected)`);
+  }
+
+  async whoAmI() {
+    return { userId: CALLER.id, subject: CALLER.subject, name: "bot", isPrivateContentBot: true };
+  }
+  async *listUsers() {
+    yield* this.users;
+  }
+  async *listGroups() {}
+  async *listSpaces() {
+    yield* this.spaces;
+  }
+  async *listSpaceAssignments(spaceId: string) {
+    yield* this.assignments[spaceId] ?? [];
+  }
+  async *listApps() {
+    for (const a of this.apps.values()) yield a.summary;
+  }
+  async getApp(appId: string) {
+    const a = this.apps.get(appId);
+    return a ? { attributes: { id: appId, name: a.summary.name, ownerId: a.summary.ownerId, originAppId: a.originAppId, publishTime: a.publishTime } } : undefined;
+  }
+  async findUserBySubject(subject: string) {
+    return this.users.find((u) => u.subject === subject);
+  }
+  async findSpaceByName(name: string) {
+    return this.spaces.find((s) => s.name === name);
+  }
+  async createUser(input: { subject: string; name?: string; email?: string }) {
+    this.call("createUser");
+    const u: UserRecord = { id: this.id("user"), subject: input.subject, status: "invited", assignedRoles: [], assignedGroups: [] };
+    this.users.push(u);
+    return u;
+  }
+  async createSpace(input: { name: string; type: "shared" | "managed" | "data" }) {
+    this.call("createSpace");
+    const s: SpaceRecord = { id: this.id("space"), name: input.name, type: input.type, ownerId: CALLER.id };
+    this.spaces.push(s);
+    return s;
+  }
+  async createSpaceAssignment(spaceId: string, input: { type: "user" | "group"; assigneeId: string; roles: string[] }) {
+    this.call("createSpaceAssignment");
+    const a: AssignmentRecord = { id: this.id("as"), ...input };
+    (this.assignments[spaceId] ??= []).push(a);
+    return a;
+  }
+  async importApp(input: { name: string; spaceId?: string; body: () => AsyncIterable<Uint8Array> }) {
+    this.call("importApp");
+    const chunks: Uint8Array[] = [];
+    for await (const c of input.body()) chunks.push(c);
+    const objects = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ObjectRecord[];
+    const appId = this.id("app");
+    const space = input.spaceId ? this.spaces.find((s) => s.id === input.spaceId) : undefined;
+    this.apps.set(appId, {
+      summary: { appId, itemId: appId, name: input.name, spaceType: space?.type ?? "personal", ownerId: CALLER.id, ...(input.spaceId ? { spaceId: input.spaceId } : {}) },
+      // The file carries objects and their states; the importer owns them.
+      objects: new Map(objects.map((o) => [o.id, { ...structuredClone(o), ownerId: CALLER.id, ownerSubject: CALLER.subject }])),
+    });
+    return { appId };
+  }
+  async copyApp(appId: string, input: { name?: string; spaceId?: string }) {
+    this.call("copyApp");
+    const src = this.apps.get(appId)!;
+    const id = this.id("app");
+    this.apps.set(id, { summary: { ...src.summary, appId: id, name: input.name ?? src.summary.name, ...(input.spaceId ? { spaceId: input.spaceId } : {}) }, objects: new Map(structuredClone([...src.objects])) });
+    return { appId: id };
+  }
+  async moveToManagedSpace(appId: string, input: { spaceId: string; originAppId: string }) {
+    this.call("moveToManagedSpace");
+    const a = this.apps.get(appId)!;
+    a.summary = { ...a.summary, spaceId: input.spaceId, spaceType: "managed" };
+    a.originAppId = input.originAppId;
+    a.publishTime = "now";
+  }
+  async moveAppToSpace() {}
+  async updateAppOwner(appId: string, ownerId: string) {
+    this.call("updateAppOwner");
+    this.apps.get(appId)!.summary.ownerId = ownerId;
+  }
+  async updateObjectOwner(appId: string, objectId: string, ownerId: string) {
+    this.call("updateObjectOwner");
+    const o = this.apps.get(appId)!.objects.get(objectId)!;
+    o.ownerId = ownerId;
+    o.ownerSubject = this.users.find((u) => u.id === ownerId)?.subject ?? "";
+  }
+  async deleteApp(appId: string) {
+    this.apps.delete(appId);
+  }
+  async withApp<T>(appId: string, fn: (ed: RestoreAppEditor) => Promise<T>): Promise<T> {
+    const app = this.apps.get(appId);
+    if (!app) throw new Error(`no app ${appId}`);
+    const ed: RestoreAppEditor = {
+      readObjects: async () => structuredClone([...app.objects.values()]),
+      upsertObject: async (o) => {
+        this.call("upsertObject");
+        const have = app.objects.get(o.id);
+        if (have) have.propertyTree = structuredClone(o.propertyTree);
+        else app.objects.set(o.id, { id: o.id, type: o.type, genericType: o.genericType, title: o.id, ownerId: CALLER.id, ownerSubject: CALLER.subject, approved: false, published: false, propertyTree: structuredClone(o.propertyTree) });
+        return { id: o.id, created: !have };
+      },
+      setState: async (id, _g, state) => {
+        this.call("setState");
+        Object.assign(app.objects.get(id)!, state);
+      },
+      destroyObject: async (id) => {
+        this.call("destroyObject");
+        app.objects.delete(id);
+      },
+      save: async () => void this.call("save"),
+    };
+    return fn(ed);
+  }
+}
+
+const obj = (id: string, ownerId: string, ownerSubject: string, state: "base" | "private"): ObjectRecord => ({
+  id,
+  type: "sheet",
+  genericType: "genericObject",
+  title: id,
+  ownerId,
+  ownerSubject,
+  approved: state === "base",
+  published: state === "base",
+  propertyTree: { qProperty: { qInfo: { qId: id, qType: "sheet" }, qMetaDef: { title: id } }, qChildren: [] },
+});
+
+async function sourceIn(repo: Repository): Promise<RestoreSource> {
+  const mk = async (id: string, name: string, spaceId: string | undefined, objects: ObjectRecord[], inQvf: ObjectRecord[]) => {
+    const doc: AppDoc = {
+      layoutVersion: 1,
+      appId: id,
+      name,
+      summary: { appId: id, itemId: id, name, spaceType: spaceId ? "shared" : "personal", ownerId: "u-ben", ...(spaceId ? { spaceId } : {}) },
+      attributes: { id, name },
+      ...(spaceId ? { space: { id: spaceId, name: "Dev", type: "shared" } } : {}),
+      owner: { id: "u-ben", subject: "auth0|ben" },
+      lineage: { published: false },
+      fingerprint: "f",
+      objectCount: objects.length,
+    };
+    return { id, name, doc, objects, qvf: await repo.saveJson(inQvf) };
+  };
+  const base = obj("s1", "u-ben", "auth0|ben", "base");
+  const priv = obj("s2", "u-dev", "auth0|dev", "private");
+  return {
+    snapshot: { id: "snap-exec-0001", tenant: "src", time: "2026-11-20T00:00:00.000Z", toolVersion: "x", tags: [], partial: false, tree: "t" },
+    tenant: { layoutVersion: 1, host: "https://src.example.com", caller: { userId: "b", subject: "bot", name: "bot", isPrivateContentBot: true }, capturedAt: "x" },
+    users: [
+      { id: "u-ben", subject: "auth0|ben", status: "active", assignedRoles: [], assignedGroups: [] },
+      { id: "u-dev", subject: "auth0|dev", status: "active", assignedRoles: [], assignedGroups: [] },
+    ],
+    groups: [],
+    spaces: [{ record: { id: "sp-dev", name: "Dev", type: "shared", ownerId: "u-ben" }, assignments: [{ id: "a", type: "user", assigneeId: "u-dev", roles: ["producer"] }] }],
+    apps: [
+      // The private sheet is not in the .qvf: the executor recreates it through QIX.
+      await mk("a-1", "Sales", "sp-dev", [base, priv], [base]),
+      await mk("a-2", "Scratch", undefined, [base], [base]),
+    ],
+  };
+}
+
+describe("executeRestore", () => {
+  let repo: Repository;
+  let target: FakeTarget;
+  let source: RestoreSource;
+  beforeEach(async () => {
+    repo = await createTestRepository();
+    target = new FakeTarget();
+    target.users.push({ id: "t-ben", subject: "auth0|ben", status: "active", assignedRoles: [], assignedGroups: [] });
+    source = await sourceIn(repo);
+  });
+  afterEach(async () => repo.close());
+
+  it("restores, recreates objects missing from the file, re-owns them, and verifies equal; a second run changes nothing", async () => {
+    const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
+    expect(plan.blockers).toEqual([]);
+    const journal = new MemoryJournal();
+    const result = await executeRestore({ plan, source, repository: repo, target, journal });
+    expect(result.status).toBe("complete");
+    expect(target.calls.filter((c) => c === "importApp").length).toBe(2);
+    const report = await verifyRestore({ plan, source, target, created: result.created });
+    expect(report.mismatches, JSON.stringify(report, null, 1)).toBe(0);
+    const sales = target.apps.get(result.created["app:a-1"]!)!;
+    expect(sales.objects.get("s2")).toMatchObject({ ownerSubject: "auth0|dev", approved: false, published: false });
+    expect(sales.summary.ownerId).toBe("t-ben");
+    expect(target.assignments[result.created["space:sp-dev"]!]?.[0]).toMatchObject({ assigneeId: result.created["user:u-dev"], roles: ["producer"] });
+
+    // Same plan, same journal: nothing is created again.
+    target.calls = [];
+    const again = await executeRestore({ plan, source, repository: repo, target, journal });
+    expect(again.status).toBe("complete");
+    expect(target.calls.filter((c) => /^(create|import|copy|upsert|updateObjectOwner)/.test(c))).toEqual([]);
+    expect(target.apps.size).toBe(2);
+  });
+
+  it("a failing step fails its dependants only; the result is partial and a re-run completes it", async () => {
+    target.failOn.add("createSpace");
+    const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
+    const journal = new MemoryJournal();
+    const result = await executeRestore({ plan, source, repository: repo, target, journal });
+    expect(result.status).toBe("partial");
+    const outcome = (id: string) => result.steps.find((s) => s.id === id)?.outcome;
+    expect(outcome("space:sp-dev:create")).toBe("failed");
+    expect(outcome("app:a-1:import")).toBe("skipped");
+    expect(result.steps.find((s) => s.id === "app:a-1:import")?.note).toMatch(/not created/);
+    expect(outcome("app:a-2:import")).toBe("done");
+    target.failOn.clear();
+    const again = await executeRestore({ plan, source, repository: repo, target, journal });
+    expect(again.status).toBe("complete");
+    expect(target.apps.size).toBe(2);
+    expect((await verifyRestore({ plan, source, target, created: again.created })).status).toBe("match");
+  });
+
+  it("a failing safety backup stops the restore before any change", async () => {
+    target.spaces.push({ id: "existing", name: "Other", type: "shared", ownerId: "t-ben" });
+    const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
+    expect(plan.steps[0]?.kind).toBe("safety-backup");
+    await expect(
+      executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal(), safetyBackup: async () => Promise.reject(new Error("disk full")) }),
+    ).rejects.toThrow(SafetyBackupError);
+    expect(target.calls).toEqual([]);
+  });
+
+  it("verification reports what differs", async () => {
+    const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
+    const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal() });
+    const sales = target.apps.get(result.created["app:a-1"]!)!;
+    sales.objects.get("s1")!.approved = false;
+    sales.objects.delete("s2");
+    sales.objects.set("x9", obj("x9", "t-bot", "bot", "private"));
+    const report = await verifyRestore({ plan, source, target, created: result.created });
+    expect(report.status).toBe("mismatch");
+    expect(report.apps[0]!.mismatches.map((m) => `${m.field}:${m.where}`).sort()).toEqual([
+      "approved:app 'Sales' object 's1' (sheet 's1')",
+      "exists:app 'Sales' object 's2' (sheet 's2')",
+      "extra:app 'Sales' object 'x9' (sheet 'x9')",
+    ]);
+  });
+});
