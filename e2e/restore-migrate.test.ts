@@ -3,7 +3,7 @@
  * user listed by the plan and created with --create-missing-users, spaces created with
  * their assignments, and Qlik's managed-space flow (development copy, move, origin).
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { backup, loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
@@ -65,6 +65,20 @@ describe("restore into another, empty tenant", () => {
     expect(r.stdout).toMatch(/warning: owner .*Dev Patel.* is not in the target/);
     expect(r.stdout).toMatch(/Sales Dev\s+shared\s+create/);
     expect(await (await fetch(`${dst.host}/__emulator/state`)).json()).toEqual(before);
+  });
+
+  it("--target-tenant takes the target from lifeboat.yaml (secrets from the environment)", async () => {
+    const file = join(dir, "lifeboat.yaml");
+    await writeFile(
+      file,
+      `tenants:\n  staging:\n    host: ${dst.host}\n    auth: { type: oauth2, clientId: ${dst.clientId}, clientSecretEnv: STAGING_SECRET }\n`,
+    );
+    const r = await restoreCli({ snapshot: snap.id, opts: { app: ["Customer 360"], targetTenant: "staging", config: file, plan: true }, env: { STAGING_SECRET: dst.clientSecret }, repo, journalDir: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`target   ${dst.host}`);
+    const missing = await restoreCli({ snapshot: snap.id, opts: { app: ["Customer 360"], targetTenant: "prod", config: file, plan: true }, env: {}, repo, journalDir: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/tenant 'prod' is not in .*known tenants: staging/);
   });
 
   it("with --create-missing-users the user is invited and owns their objects; spaces, apps and owners equal the snapshot", async () => {
