@@ -18,7 +18,7 @@
  */
 import type { BlobRef, Snapshot, SnapshotRepository, Tree, TreeEntry } from "@lifeboat/repository";
 import type { BackupEvent, BackupEventListener } from "./events.ts";
-import { appFingerprint, attributesHash } from "./fingerprint.ts";
+import { appFingerprint, attributesHash, decideExport, type PreviousCapture } from "./fingerprint.ts";
 import { displayName, entryNameForId } from "./internal/names.ts";
 import { createPool } from "./internal/pool.ts";
 import { type AppDoc, LAYOUT_VERSION, PATHS, type TenantDoc } from "./layout.ts";
@@ -101,11 +101,6 @@ function definedMeta(meta: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-/** What the previous snapshot of this tenant knew about an app, for changed-only capture. */
-interface PreviousApp {
-  fingerprint: string;
-  qvf?: { ref: BlobRef; withData: boolean; exportedAt: string };
-}
 
 export async function backup(options: BackupOptions): Promise<BackupResult> {
   const { tenant, repository: repo } = options;
@@ -250,12 +245,12 @@ async function loadPrevious(
   repo: SnapshotRepository,
   tenantKey: string,
   emit: Emit,
-): Promise<{ snapshot: Snapshot; apps: Map<string, PreviousApp> } | undefined> {
+): Promise<{ snapshot: Snapshot; apps: Map<string, PreviousCapture> } | undefined> {
   const snapshots = (await repo.listSnapshots()).filter((s) => s.tenant === tenantKey);
   snapshots.sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0));
   const snapshot = snapshots[0];
   if (!snapshot) return undefined;
-  const apps = new Map<string, PreviousApp>();
+  const apps = new Map<string, PreviousCapture>();
   try {
     const root = await repo.loadTree(snapshot.tree);
     const appsEntry = root.entries.find((e) => e.name === PATHS.apps);
@@ -372,7 +367,7 @@ interface AppsContext {
   emit: Emit;
   record: Record_;
   layerFailed: LayerFailed;
-  previous: Map<string, PreviousApp>;
+  previous: Map<string, PreviousCapture>;
   previousId: string | undefined;
   spacesById: Map<string, SpaceRecord>;
   userById: Map<string, UserRecord>;
@@ -463,11 +458,8 @@ async function captureApp(
   }
 
   const fingerprint = appFingerprint({ attributes, script, objects, withData: ctx.withData });
-  const prev = ctx.previous.get(appId);
-  const reusable =
-    !ctx.full && prev && prev.fingerprint === fingerprint && prev.qvf && prev.qvf.withData === ctx.withData
-      ? prev.qvf
-      : undefined;
+  const decision = decideExport({ previous: ctx.previous.get(appId), fingerprint, full: ctx.full, withData: ctx.withData });
+  const reusable = decision.export ? undefined : decision.reuse;
 
   // Objects: one JSON document each, ids made safe as entry names.
   const objectEntries: TreeEntry[] = [];
@@ -557,13 +549,7 @@ async function captureApp(
       id: appId,
       name,
       status: reused ? "unchanged" : "captured",
-      reason: reused
-        ? "unchanged since the previous snapshot: its .qvf is referenced"
-        : ctx.full
-          ? "exported (--full)"
-          : prev
-            ? "changed since the previous snapshot"
-            : "not in the previous snapshot",
+      reason: reused || decision.export ? decision.reason : "its previous .qvf is missing from the repository: exported again",
       owner: summary.ownerId,
       type: summary.spaceType,
       bytes: reused ? 0 : (qvfRef?.size ?? 0),

@@ -46,3 +46,29 @@ export function appFingerprint(input: FingerprintInput): string {
   const objects = [...input.objects].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return sha256Hex(canonicalJson({ v: 1, attributes, script: input.script, objects, withData: input.withData }));
 }
+
+/** What the previous snapshot knew about an app. */
+export interface PreviousCapture {
+  fingerprint: string;
+  /** The stored export, when that snapshot has one. */
+  qvf?: { ref: { id: string; size: number }; withData: boolean; exportedAt: string };
+}
+
+export type ExportDecision =
+  | { export: true; reason: string }
+  | { export: false; reuse: NonNullable<PreviousCapture["qvf"]>; reason: string };
+
+/**
+ * Pure: export the app again, or reference the previous .qvf — and why. The caller
+ * still checks that the referenced blob exists before relying on it.
+ */
+export function decideExport(input: { previous?: PreviousCapture; fingerprint: string; full: boolean; withData: boolean }): ExportDecision {
+  const { previous, fingerprint } = input;
+  if (input.full) return { export: true, reason: "exported (--full)" };
+  if (!previous) return { export: true, reason: "not in the previous snapshot" };
+  if (!previous.qvf) return { export: true, reason: "the previous snapshot has no export of it" };
+  if (previous.qvf.withData !== input.withData)
+    return { export: true, reason: input.withData ? "the previous export is without data" : "the previous export is with data" };
+  if (previous.fingerprint !== fingerprint) return { export: true, reason: "changed since the previous snapshot" };
+  return { export: false, reuse: previous.qvf, reason: "unchanged since the previous snapshot: its .qvf is referenced" };
+}
