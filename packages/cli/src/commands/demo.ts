@@ -10,7 +10,9 @@
  * 4. shows the manifest and the snapshot's contents (`lifeboat ls`);
  * 5. changes one user's private sheet — through the sandbox's test-only admin surface, i.e.
  *    as that user would in Qlik; this is sandbox setup, not Lifeboat talking to Qlik;
- * 6. backs up again (only the changed app is exported) and shows the difference.
+ * 6. backs up again (only the changed app is exported) and shows the difference;
+ * 8. then deletes an app and a private sheet in the sandbox and restores them
+ *    (`runRestoreDemo`, owned by the restore command).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -25,6 +27,7 @@ import { renderBrowse } from "../render/browse.ts";
 import { renderDiff, renderManifest } from "../render/manifest.ts";
 import { clean } from "../render/table.ts";
 import { runBackup } from "./backup.ts";
+import { runRestoreDemo } from "./restore.ts";
 
 export interface DemoOptions {
   keep?: boolean;
@@ -121,6 +124,9 @@ export async function runDemo(opts: DemoOptions = {}, io: DemoIo = { stdout: pro
 
     step(7, `What changed (lifeboat diff ${first.snapshot.id.slice(0, 12)} ${second.snapshot.id.slice(0, 12)})`);
     out(renderDiff(await diffSnapshots(repo, first.snapshot, second.snapshot)));
+
+    // Steps 8–: restore (packages/cli/src/commands/restore.ts).
+    await runRestoreDemo({ host: emu.host, clientId: emu.clientId, clientSecret: emu.clientSecret, repo, snapshot: second.snapshot, dir, io, step, firstStep: 8 });
 
     out(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
   } finally {
