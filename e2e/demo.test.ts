@@ -24,5 +24,7 @@ describe("lifeboat demo", () => {
     // The diff names exactly one change: the edited private sheet, with its owner.
     expect(stdout).toMatch(/~ sheet '.+ \(revised\)' of auth0\|\S+ \(.+\) in app '.+': title and properties changed/);
     expect(stdout).toContain("0 added, 0 removed, 1 changed");
+    // The restore steps (runRestoreDemo) follow and verify.
+    expect(stdout).toContain("verification: the restored content equals the snapshot");
   });
 });
