@@ -8,7 +8,10 @@ import { createTestRepository, type Repository } from "@lifeboat/repository";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AppDoc } from "../layout.ts";
 import type { AppSummary, AssignmentRecord, ObjectRecord, SpaceRecord, UserRecord } from "../tenant.ts";
+import { backup } from "../backup.ts";
+import { createFakeTenant, sampleTenantState } from "../testing.ts";
 import { executeRestore, SafetyBackupError } from "./execute.ts";
+import { restore } from "./run.ts";
 import { MemoryJournal } from "./journal.ts";
 import { planRestore } from "./plan.ts";
 import type { RestoreSource } from "./source.ts";
@@ -80,7 +83,13 @@ class FakeTarget implements RestoreTarget {
     this.call("importApp");
     const chunks: Uint8Array[] = [];
     for await (const c of input.body()) chunks.push(c);
-    const objects = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ObjectRecord[];
+    let objects: ObjectRecord[] = [];
+    try {
+      const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      if (Array.isArray(parsed)) objects = parsed as ObjectRecord[];
+    } catch {
+      // Not a file of ours (the backup's fake export bytes): an app with no objects.
+    }
     const appId = this.id("app");
     const space = input.spaceId ? this.spaces.find((s) => s.id === input.spaceId) : undefined;
     this.apps.set(appId, {
@@ -127,7 +136,8 @@ class FakeTarget implements RestoreTarget {
         this.call("upsertObject");
         const have = app.objects.get(o.id);
         if (have) have.propertyTree = structuredClone(o.propertyTree);
-        else app.objects.set(o.id, { id: o.id, type: o.type, genericType: o.genericType, title: o.id, ownerId: CALLER.id, ownerSubject: CALLER.subject, approved: false, published: false, propertyTree: structuredClone(o.propertyTree) });
+        const title = (o.propertyTree as { qProperty?: { qMetaDef?: { title?: string } } }).qProperty?.qMetaDef?.title ?? o.id;
+        if (!have) app.objects.set(o.id, { id: o.id, type: o.type, genericType: o.genericType, title, ownerId: CALLER.id, ownerSubject: CALLER.subject, approved: false, published: false, propertyTree: structuredClone(o.propertyTree) });
         return { id: o.id, created: !have };
       },
       setState: async (id, _g, state) => {
@@ -267,5 +277,32 @@ describe("executeRestore", () => {
       "exists:app 'Sales' object 's2' (sheet 's2')",
       "extra:app 'Sales' object 'x9' (sheet 'x9')",
     ]);
+  });
+});
+
+describe("restore()", () => {
+  it("plans, executes and verifies a snapshot written by backup() into another tenant", async () => {
+    const repo = await createTestRepository();
+    try {
+      const { snapshot } = await backup({ tenant: createFakeTenant(sampleTenantState()), repository: repo });
+      const target = new FakeTarget();
+      const journals = new Map<string, MemoryJournal>();
+      const journal = (key: string) => journals.get(key) ?? journals.set(key, new MemoryJournal()).get(key)!;
+      const planned = await restore({ repository: repo, snapshot: snapshot.id, target, options: { all: true }, journal, planOnly: true });
+      expect(planned.result).toBeUndefined();
+      expect(planned.plan.users.filter((u) => u.action === "missing").map((u) => u.subject).sort()).toEqual(["auth0|admin", "auth0|bob", "auth0|jane"]);
+      expect(target.calls).toEqual([]);
+
+      const { plan, result, report } = await restore({ repository: repo, snapshot: "latest", target, options: { all: true, createMissingUsers: true }, journal });
+      expect(plan.blockers).toEqual([]);
+      expect(result?.status, JSON.stringify(result?.failed)).toBe("complete");
+      expect(report?.status, JSON.stringify(report?.apps.flatMap((a) => a.mismatches))).toBe("match");
+      // The managed app's origin is restored too: no development copy is needed.
+      expect(target.calls).not.toContain("copyApp");
+      expect(target.calls.filter((c) => c === "importApp").length).toBe(3);
+      expect([...target.apps.values()].find((a) => a.summary.spaceType === "managed")?.originAppId).toBe(result?.created["app:app-sales"]);
+    } finally {
+      await repo.close();
+    }
   });
 });
