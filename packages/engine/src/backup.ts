@@ -101,7 +101,6 @@ function definedMeta(meta: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-
 export async function backup(options: BackupOptions): Promise<BackupResult> {
   const { tenant, repository: repo } = options;
   const now = options.now ?? (() => new Date());
