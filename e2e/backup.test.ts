@@ -226,6 +226,21 @@ describe("backup of the demo tenant", () => {
     expect(diff.changes[0]!.summary).toContain(`sheet '${t.title} v2' of ${t.ownerSubject}`);
   });
 
+  it("--with-data exports with data, and the next run without data exports again", async () => {
+    const dataRepo = await createTestRepository();
+    try {
+      const withData = await backup({ tenant: client, repository: dataRepo, withData: true });
+      expect(withData.manifest.options.withData).toBe(true);
+      const noData = await backup({ tenant: client, repository: dataRepo });
+      expect(noData.manifest.exports.count).toBe(withData.manifest.exports.count);
+      expect(withData.manifest.exports.bytes).toBeGreaterThan(noData.manifest.exports.bytes);
+      const reasons = new Set(noData.manifest.items.filter((i) => i.layer === "apps").map((i) => i.reason));
+      expect([...reasons]).toEqual(["the previous export is with data"]);
+    } finally {
+      await dataRepo.close();
+    }
+  });
+
   it("an API key caller (not a private-content bot) gets a coverage gap, never silence", async () => {
     const keyClient = createTenantClient({ host: emu.host, auth: { type: "apikey", apiKey: emu.apiKey } });
     try {
