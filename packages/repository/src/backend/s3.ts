@@ -86,7 +86,14 @@ export class S3Backend implements Backend {
   }
 
   async list(type: FileType): Promise<FileInfo[]> {
-    const base = type === "config" ? "" : dirOf(type) + "/";
+    if (type === "config") {
+      // One object: ask for it instead of listing the whole prefix.
+      return this.stat({ type, name: "" }).then(
+        (f) => [f],
+        (err) => (err instanceof NotFoundError ? [] : Promise.reject(err)),
+      );
+    }
+    const base = dirOf(type) + "/";
     const prefix = (this.prefix ? this.prefix + "/" : "") + base;
     const out: FileInfo[] = [];
     let token: string | undefined;
@@ -97,9 +104,7 @@ export class S3Backend implements Backend {
       for (const obj of res.Contents ?? []) {
         if (!obj.Key) continue;
         const rest = obj.Key.slice(prefix.length);
-        if (type === "config") {
-          if (rest === "config") out.push({ name: "", size: obj.Size ?? 0 });
-        } else if (type === "data") {
+        if (type === "data") {
           const m = /^[0-9a-f]{2}\/([^/]+)$/.exec(rest);
           if (m?.[1]) out.push({ name: m[1], size: obj.Size ?? 0 });
         } else if (rest && !rest.includes("/")) {
