@@ -1,0 +1,188 @@
+/**
+ * The child side of `child.ts`: reads one job from `LIFEBOAT_BENCH_JOB`, runs it, and
+ * prints one `BENCH-RESULT {…}` line with the result and the process's peak RSS.
+ *
+ * Jobs:
+ * - `lifeboat`: one `backup(...)` through `createTenantClient` into a local repository
+ *   (created when `init`), timed from the first call to the saved snapshot (repository
+ *   open/close and key derivation are outside the timed span);
+ * - `peer`: the documented approach (`peer.ts`);
+ * - `restore`: `restore()` of the repository's latest snapshot into the (empty) tenant.
+ */
+import { backup, MemoryJournal, restore } from "@lifeboat/engine";
+import { createRestoreTarget, createTenantClient, type ClientStats, type ConcurrencyOptions } from "@lifeboat/qlik";
+import { initRepository, openRepository } from "@lifeboat/repository";
+import { RESULT_PREFIX } from "./child.ts";
+import { runPeer } from "./peer.ts";
+
+export interface LifeboatJob {
+  kind: "lifeboat";
+  host: string;
+  clientId: string;
+  clientSecret: string;
+  repo: string;
+  password: string;
+  init: boolean;
+  /** The emulator's time scale, told to the client's limiter. */
+  timeScale: number;
+  full?: boolean;
+  withData?: boolean;
+  /** Engine pools (CLI default: 4 and 4). */
+  sessions?: number;
+  exports?: number;
+  /** Connector options (CLI default: none). */
+  concurrency?: ConcurrencyOptions;
+  headroom?: number;
+}
+
+export interface LifeboatResult {
+  wallMs: number;
+  snapshotId: string;
+  /** Plaintext size of the run's manifest. */
+  manifestBytes: number;
+  partial: boolean;
+  stats: ClientStats;
+  exports: { count: number; bytes: number };
+  apps: { captured: number; unchanged: number; failed: number; skipped: number };
+  objects: number;
+  failures: string[];
+}
+
+export interface PeerJob {
+  kind: "peer";
+  host: string;
+  clientId: string;
+  clientSecret: string;
+  exportDir: string;
+  withData?: boolean;
+}
+
+export interface RestoreJob {
+  kind: "restore";
+  host: string;
+  clientId: string;
+  clientSecret: string;
+  repo: string;
+  password: string;
+  timeScale: number;
+}
+
+export interface RestoreResultSummary {
+  /** plan + execute + read-back verification. */
+  wallMs: number;
+  executeMs: number;
+  status: string;
+  steps: number;
+  failed: string[];
+  blockers: string[];
+  verification: string;
+  mismatches: number;
+  stats: ClientStats;
+}
+
+async function runRestore(job: RestoreJob): Promise<RestoreResultSummary> {
+  const repo = await openRepository({ url: job.repo, password: job.password });
+  const client = createTenantClient({
+    host: job.host,
+    auth: { type: "oauth2", clientId: job.clientId, clientSecret: job.clientSecret },
+    limits: { timeScale: job.timeScale },
+  });
+  try {
+    const started = performance.now();
+    let executeStarted = 0;
+    let executeEnded = 0;
+    const out = await restore({
+      repository: repo,
+      snapshot: "latest",
+      target: createRestoreTarget(client),
+      options: { all: true, createMissingUsers: true, safetyBackup: false },
+      journal: () => new MemoryJournal(),
+      onEvent: () => {
+        executeStarted ||= performance.now();
+        executeEnded = performance.now();
+      },
+    });
+    const wallMs = performance.now() - started;
+    return {
+      wallMs,
+      executeMs: executeEnded - executeStarted,
+      status: out.result?.status ?? "not executed",
+      steps: out.result?.steps.length ?? 0,
+      failed: (out.result?.failed ?? []).slice(0, 5).map((f) => `${f.label}: ${f.error}`),
+      blockers: out.plan.blockers.slice(0, 5).map((b) => JSON.stringify(b)),
+      verification: out.report?.status ?? "none",
+      mismatches: out.report?.mismatches ?? 0,
+      stats: client.stats(),
+    };
+  } finally {
+    await client.close();
+    await repo.close();
+  }
+}
+
+async function runLifeboat(job: LifeboatJob): Promise<LifeboatResult> {
+  const repo = job.init ? await initRepository({ url: job.repo, password: job.password }) : await openRepository({ url: job.repo, password: job.password });
+  const skipped = new Map<string, { objectId: string; objectType: string; reason: string }[]>();
+  const client = createTenantClient({
+    host: job.host,
+    auth: { type: "oauth2", clientId: job.clientId, clientSecret: job.clientSecret },
+    limits: { timeScale: job.timeScale, ...(job.headroom !== undefined ? { headroom: job.headroom } : {}) },
+    ...(job.concurrency ? { concurrency: job.concurrency } : {}),
+    onEvent: (e) => {
+      if (e.type === "object-skipped") skipped.set(e.appId, [...(skipped.get(e.appId) ?? []), e]);
+    },
+  });
+  try {
+    const started = performance.now();
+    const { snapshot, manifest, manifestRef } = await backup({
+      tenant: client,
+      repository: repo,
+      full: job.full ?? false,
+      withData: job.withData ?? false,
+      ...(job.sessions !== undefined ? { sessions: job.sessions } : {}),
+      ...(job.exports !== undefined ? { exports: job.exports } : {}),
+      skippedObjects: (appId) => skipped.get(appId) ?? [],
+    });
+    const wallMs = performance.now() - started;
+    const failures = manifest.items.filter((i) => i.status === "failed" || i.status === "skipped").map((i) => `${i.layer} ${i.id}: ${i.reason ?? ""}`);
+    return {
+      wallMs,
+      snapshotId: snapshot.id,
+      manifestBytes: manifestRef.size,
+      partial: snapshot.partial,
+      stats: client.stats(),
+      exports: manifest.exports,
+      apps: manifest.counts.apps,
+      objects: manifest.counts.objects.captured + manifest.counts.objects.unchanged,
+      failures: failures.slice(0, 5),
+    };
+  } finally {
+    await client.close();
+    await repo.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const raw = process.env.LIFEBOAT_BENCH_JOB;
+  if (!raw) throw new Error("LIFEBOAT_BENCH_JOB is not set; this module is started by bench/child.ts");
+  const job = JSON.parse(raw) as LifeboatJob | PeerJob | RestoreJob;
+  let result: unknown;
+  if (job.kind === "lifeboat") result = await runLifeboat(job);
+  else if (job.kind === "restore") result = await runRestore(job);
+  else if (job.kind === "peer") result = await runPeer(job);
+  else throw new Error(`unknown bench job ${(job as { kind: string }).kind}`);
+  const usage = process.resourceUsage();
+  const maxRssBytes = usage.maxRSS * 1024;
+  const cpuMs = Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000);
+  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify({ result, maxRssBytes, cpuMs })}\n`);
+}
+
+if (process.env.LIFEBOAT_BENCH_JOB) {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
