@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Backend } from "./backend/backend.ts";
-import { LockedError, NotFoundError } from "./errors.ts";
+import { DamageError, LockedError, NotFoundError } from "./errors.ts";
 import { sealJson, unsealJson } from "./internal/crypto.ts";
 
 export interface LockInfo {
@@ -84,6 +84,7 @@ export class Locker {
         out.push({ name: f.name, lock: await unsealJson<LockInfo>(this.key, "lock", data, `locks/${f.name}`) });
       } catch (err) {
         if (err instanceof NotFoundError) continue; // released meanwhile
+        if (!(err instanceof DamageError)) throw err; // a storage hiccup must not make a live lock look stale
         out.push({ name: f.name, lock: undefined });
       }
     }

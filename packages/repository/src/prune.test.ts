@@ -145,6 +145,16 @@ describe("locks", () => {
     await expect(repo.saveBlob(Buffer.from("x"))).rejects.toThrow(/locked exclusively by prune \(PID 1 on other-host/);
   });
 
+  it("takes a lock at open when asked, so a prune waits for a restore", async () => {
+    const repo = await createTestRepository({ locks: { timeoutMs: 100 } });
+    await repo.close();
+    const reader = await reopenTestRepository(repo, { lock: { kind: "shared", purpose: "restore" } });
+    const pruner = await reopenTestRepository(repo, { locks: { timeoutMs: 100 } });
+    await expect(prune(pruner)).rejects.toThrow(/locked \(shared\) by restore/);
+    await reader.close();
+    await prune(pruner);
+  });
+
   it("refreshes the heartbeat of a held lock", async () => {
     const repo = await createTestRepository({ locks: { refreshMs: 20 } });
     await repo.acquireLock("shared", "backup");

@@ -71,6 +71,11 @@ export interface OpenOptions {
   locks?: LockOptions;
   /** Which lock writes take automatically when none is held. Default "shared". */
   autoLock?: "shared" | "none";
+  /**
+   * Take a lock right away, e.g. `{ kind: "shared", purpose: "restore" }` so a prune cannot
+   * remove data while it is being read. Released by close().
+   */
+  lock?: { kind: "shared" | "exclusive"; purpose: string };
   /** Compress stored entries (default true). */
   compress?: boolean;
   onEvent?: (e: RepositoryEvent) => void;
@@ -184,7 +189,13 @@ export async function openRepository(opts: OpenOptions): Promise<Repository> {
       );
     }
     const repo = new Repository(backend, mk, config, k.name, opts);
-    await repo.loadIndex();
+    if (opts.lock) await repo.acquireLock(opts.lock.kind, opts.lock.purpose);
+    try {
+      await repo.loadIndex();
+    } catch (err) {
+      await repo.releaseLock();
+      throw err;
+    }
     return repo;
   }
   if (damaged.length === keys.length) {
