@@ -14,11 +14,19 @@ export interface ChunkerParams {
 
 export const DEFAULT_CHUNKER: ChunkerParams = { min: 512 * 1024, avg: 1024 * 1024, max: 8 * 1024 * 1024 };
 
+const gearCache = new Map<string, Int32Array>();
+
+/** The per-repository gear table (256 HMACs; cached, since every open needs it). */
 export function gearTable(seed: Uint8Array): Int32Array {
+  const key = Buffer.from(seed).toString("hex");
+  const cached = gearCache.get(key);
+  if (cached) return cached;
   const g = new Int32Array(256);
   for (let i = 0; i < 256; i++) {
     g[i] = createHmac("sha256", seed).update(`gear${i}`).digest().readInt32LE(0);
   }
+  if (gearCache.size >= 16) gearCache.delete(gearCache.keys().next().value!);
+  gearCache.set(key, g);
   return g;
 }
 

@@ -4,11 +4,16 @@
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, scrypt as scryptCb } from "node:crypto";
 import { promisify } from "node:util";
-import { deflateRaw as deflateRawCb, inflateRaw as inflateRawCb, constants as zc } from "node:zlib";
+import { deflateRaw as deflateRawCb, deflateRawSync, inflateRaw as inflateRawCb, inflateRawSync, constants as zc } from "node:zlib";
 import { DamageError } from "../errors.ts";
 
-const deflateRaw = promisify(deflateRawCb);
-const inflateRaw = promisify(inflateRawCb);
+const deflateRawAsync = promisify(deflateRawCb);
+const inflateRawAsync = promisify(inflateRawCb);
+/** Below this size a trip to the libuv pool costs more than (de)compressing on the spot. */
+const SYNC_LIMIT = 64 * 1024;
+const deflateRaw = async (data: Uint8Array, opts: { level: number; strategy?: number }): Promise<Buffer> =>
+  data.length < SYNC_LIMIT ? deflateRawSync(data, opts) : deflateRawAsync(data, opts);
+const inflateRaw = async (data: Uint8Array): Promise<Buffer> => (data.length < SYNC_LIMIT / 4 ? inflateRawSync(data) : inflateRawAsync(data));
 const scrypt = promisify(scryptCb) as (pw: string, salt: Uint8Array, len: number, opts: object) => Promise<Buffer>;
 
 export const NONCE = 12;
