@@ -354,7 +354,14 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       await Promise.all(pending);
 
       say("verifying: reading the restored content back\n");
-      const report = await verifyRestore({ plan, source, target, created: result.created });
+      let report: VerificationReport;
+      try {
+        report = await verifyRestore({ plan, source, target, created: result.created });
+      } catch (e) {
+        await log(`verification failed: ${(e as Error).message}`);
+        say(`restore ${result.status}, but the verification could not read the target back: ${(e as Error).message}; run the same command again to verify (journal ${journal.location})\n`);
+        return EXIT.partial;
+      }
       await writeFile(reportFile, JSON.stringify(report, null, 2) + "\n");
       await log(`verification: ${report.status} (${report.mismatches} mismatch(es)); report ${reportFile}`);
       for (const line of renderVerification(report).split("\n")) if (line) await log(line);

@@ -253,6 +253,19 @@ describe("executeRestore", () => {
     expect((await verifyRestore({ plan, source, target, created: again.created })).status).toBe("match");
   });
 
+  it("an owner that failed to be created holds back the owner steps instead of leaving objects to the importer", async () => {
+    target.failOn.add("createUser");
+    const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
+    const journal = new MemoryJournal();
+    const result = await executeRestore({ plan, source, repository: repo, target, journal });
+    expect(result.steps.find((s) => s.id === "app:a-1:object-owners")).toMatchObject({ outcome: "skipped", note: expect.stringMatching(/owner auth0\|dev was not created/) });
+    target.failOn.clear();
+    const again = await executeRestore({ plan, source, repository: repo, target, journal });
+    expect(again.status).toBe("complete");
+    const report = await verifyRestore({ plan, source, target, created: again.created });
+    expect(report.status, JSON.stringify(report.apps.flatMap((a) => a.mismatches))).toBe("match");
+  });
+
   it("a failing safety backup stops the restore before any change", async () => {
     target.spaces.push({ id: "existing", name: "Other", type: "shared", ownerId: "t-ben" });
     const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });

@@ -286,6 +286,12 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
 
   async function restoreObjectOwners(sourceAppId: string, appId: string): Promise<{ note?: string; already?: boolean }> {
     const app = appOf(sourceAppId);
+    // An owner the plan creates but an earlier step failed to: this step must wait for it
+    // (fail as dependent, so a re-run does it), never pass it over as "unresolved".
+    for (const o of app.objects) {
+      const ref = plan.owners[o.ownerId];
+      if (ref && !resolve(ref)) throw new DependencyError(`the owner ${o.ownerSubject || o.ownerId} was not created (an earlier step failed)`);
+    }
     const current = new Map((await target.withApp(appId, (ed) => ed.readObjects())).map((o) => [o.id, o]));
     let changed = 0;
     let unresolved = 0;
