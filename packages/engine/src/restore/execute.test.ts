@@ -12,7 +12,7 @@ import { backup } from "../backup.ts";
 import { createFakeTenant, sampleTenantState } from "../testing.ts";
 import { executeRestore, SafetyBackupError } from "./execute.ts";
 import { restore } from "./run.ts";
-import { MemoryJournal } from "./journal.ts";
+import { journalState, MemoryJournal } from "./journal.ts";
 import { planRestore } from "./plan.ts";
 import type { RestoreSource } from "./source.ts";
 import { readTargetState, type RestoreAppEditor, type RestoreTarget } from "./target.ts";
@@ -28,6 +28,8 @@ class FakeTarget implements RestoreTarget {
   apps = new Map<string, { summary: AppSummary; objects: Map<string, ObjectRecord>; originAppId?: string; publishTime?: string }>();
   calls: string[] = [];
   failOn = new Set<string>();
+  /** Calls that do their work and then fail (a 5xx or reset after Qlik acted). */
+  failAfter = new Set<string>();
   private n = 0;
   private id = (p: string) => `${p}-${++this.n}`;
   private call(name: string) {
@@ -97,6 +99,7 @@ class FakeTarget implements RestoreTarget {
       // The file carries objects and their states; the importer owns them.
       objects: new Map(objects.map((o) => [o.id, { ...structuredClone(o), ownerId: CALLER.id, ownerSubject: CALLER.subject }])),
     });
+    if (this.failAfter.has("importApp")) throw new Error("503 after the import was done (injected)");
     return { appId };
   }
   async copyApp(appId: string, input: { name?: string; spaceId?: string }) {
@@ -264,6 +267,25 @@ describe("executeRestore", () => {
     expect(again.status).toBe("complete");
     const report = await verifyRestore({ plan, source, target, created: again.created });
     expect(report.status, JSON.stringify(report.apps.flatMap((a) => a.mismatches))).toBe("match");
+  });
+
+  it("an import that failed after Qlik did it is adopted on the re-run, not duplicated", async () => {
+    target.failAfter.add("importApp");
+    const plan = planRestore(source, await readTargetState(target), { apps: ["a-2"], createMissingUsers: true });
+    const journal = new MemoryJournal();
+    expect((await executeRestore({ plan, source, repository: repo, target, journal })).status).toBe("partial");
+    expect(target.apps.size).toBe(1);
+    target.failAfter.clear();
+    // A fresh plan sees the half-done app: not a clash, because the journal knows what existed before.
+    const previous = journalState(await journal.load());
+    const replan = planRestore(source, await readTargetState(target), { apps: ["a-2"], createMissingUsers: true }, previous);
+    expect(replan.blockers).toEqual([]);
+    // The target has content now, so this run takes a safety backup first.
+    const again = await executeRestore({ plan: replan, source, repository: repo, target, journal, safetyBackup: async () => ({ id: "safety-1" }) });
+    expect(again.status).toBe("complete");
+    expect(again.safetySnapshot).toBe("safety-1");
+    expect(again.steps.find((s) => s.id === "app:a-2:import")?.note).toMatch(/interrupted attempt/);
+    expect(target.apps.size).toBe(1);
   });
 
   it("a failing safety backup stops the restore before any change", async () => {

@@ -31,7 +31,11 @@ export interface RestoreJournal {
 
 export interface JournalState {
   done: Set<string>;
-  /** Started and never recorded as done (nor failed): the attempt may have been killed mid-call. */
+  /**
+   * Started and never recorded as done: the attempt was killed mid-call, or the call failed
+   * in a way that does not prove Qlik did nothing (a 5xx or a reset after the request was
+   * sent). Creating steps look for what such an attempt may have made before creating again.
+   */
   interrupted: Set<string>;
   /** ref → target id of everything created. */
   created: Record<Ref, string>;
@@ -54,7 +58,7 @@ export function journalState(records: JournalRecord[]): JournalState {
       state.interrupted.delete(r.step);
       delete state.interruptedKnown[r.step];
       Object.assign(state.created, r.outputs ?? {});
-    } else if (r.type === "failed") state.interrupted.delete(r.step);
+    }
   }
   return state;
 }
