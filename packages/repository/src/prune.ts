@@ -72,14 +72,15 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
     }
   }
   const used = new Set<string>();
-  const need = (type: "chunk" | "blob" | "tree", id: string, from: string) => {
+  const need = (type: "chunk" | "blob" | "inline" | "tree", id: string, from: string) => {
     if (!repo.index.has(type, id)) {
       throw new RepositoryError(`${type} ${id} (referenced by ${from}) is in no index — run 'lifeboat verify'; nothing was removed`, "MISSING");
     }
     used.add(entryKey(type, id));
   };
   const markBlob = async (id: string, from: string) => {
-    if (used.has(entryKey("blob", id))) return;
+    if (used.has(entryKey("blob", id)) || used.has(entryKey("inline", id))) return;
+    if (repo.index.has("inline", id)) return need("inline", id, from);
     need("blob", id, from);
     for (const [cid] of (await repo.blobChunks(id)).chunks) need("chunk", cid, `blob ${id}`);
   };

@@ -86,11 +86,21 @@ describe("blobs", () => {
     await repo.close();
   });
 
-  it("round-trips JSON", async () => {
-    const repo = await createTestRepository();
+  it("round-trips JSON, stored inline as one entry; a multi-chunk blob as chunks plus a list", async () => {
+    const repo = await createTestRepository({ smallChunks: true });
     const v = { a: [1, 2, { b: "ü" }], n: null };
     const ref = await repo.saveJson(v);
     expect(await repo.readJson(ref)).toEqual(v);
+    expect(repo.blobIndexed(ref.id)).toBeUndefined(); // not uploaded yet: still readable from memory
+    await repo.flush();
+    expect(repo.blobIndexed(ref.id)).toEqual({ type: "inline" });
+    const big = await repo.saveBlob(randomBytes(300 * 1024));
+    await repo.flush();
+    expect(repo.blobIndexed(big.id)).toEqual({ type: "blob" });
+    expect((await repo.blobChunks(big.id)).chunks.length).toBeGreaterThan(1);
+    const again = await reopenTestRepository(repo);
+    expect(await again.readJson(ref)).toEqual(v);
+    expect(await again.hasBlob(ref.id)).toBe(true);
   });
 });
 

@@ -450,23 +450,37 @@ export class Repository implements SnapshotRepository {
 
   async saveBlob(source: BlobSource): Promise<BlobRef> {
     await this.writeLock();
-    const chunks_: Iterable<Uint8Array> | AsyncIterable<Uint8Array> =
+    const pieces: Iterable<Uint8Array> | AsyncIterable<Uint8Array> =
       source instanceof Uint8Array ? chunkBuffer(source, this.gear, this.chunker) : chunkStream(source, this.gear, this.chunker);
     const whole = createHash("sha256");
     const chunks: [string, number][] = [];
     let size = 0;
     const window: Promise<void>[] = [];
+    // The first chunk waits for a second one: a blob of one chunk is stored inline (one entry).
+    let first: Uint8Array | undefined;
+    let count = 0;
+    const store = async (c: Uint8Array) => {
+      const id = hmac(this.masterKey.mac, c);
+      chunks.push([id, c.length]);
+      const p = this.storeEntry("chunk", id, c);
+      p.catch(() => {});
+      window.push(p);
+      // A few chunks compress in parallel (libuv pool); memory stays bounded.
+      if (window.length >= 4) await window.shift();
+    };
     try {
-      for await (const c of chunks_) {
+      for await (const c of pieces) {
         whole.update(c);
         size += c.length;
-        const id = hmac(this.masterKey.mac, c);
-        chunks.push([id, c.length]);
-        const p = this.storeEntry("chunk", id, c);
-        p.catch(() => {});
-        window.push(p);
-        // A few chunks compress in parallel (libuv pool); memory stays bounded.
-        if (window.length >= 4) await window.shift();
+        if (++count === 1) {
+          first = c;
+          continue;
+        }
+        if (first) {
+          await store(first);
+          first = undefined;
+        }
+        await store(c);
       }
       await Promise.all(window);
     } catch (err) {
@@ -474,13 +488,29 @@ export class Repository implements SnapshotRepository {
       throw err;
     }
     const id = whole.digest("hex");
-    await this.storeEntry("blob", id, Buffer.from(JSON.stringify({ size, chunks })));
+    if (count <= 1) await this.storeEntry("inline", id, first ?? new Uint8Array(0));
+    else await this.storeEntry("blob", id, Buffer.from(JSON.stringify({ size, chunks })));
     return { id, size };
+  }
+
+  /** How a blob is stored: inline (one entry) or as a list of chunks. */
+  async blobLayout(id: string): Promise<{ inline: true } | { inline: false; size: number; chunks: [string, number][] }> {
+    const isInline = () => this.known("inline", id) || this.sealing.has(entryKey("inline", id));
+    if (!isInline() && !this.known("blob", id) && !this.sealing.has(entryKey("blob", id))) await this.loadIndex();
+    if (isInline()) return { inline: true };
+    const list = JSON.parse((await this.readEntry("blob", id)).toString("utf8")) as { size: number; chunks: [string, number][] };
+    return { inline: false, ...list };
   }
 
   async *readBlob(ref: BlobRef | string): AsyncIterable<Uint8Array> {
     const id = typeof ref === "string" ? ref : ref.id;
-    const list = JSON.parse((await this.readEntry("blob", id)).toString("utf8")) as { size: number; chunks: [string, number][] };
+    const layout = await this.blobLayout(id);
+    if (layout.inline) {
+      const data = await this.readEntry("inline", id);
+      if (data.length > 0) yield data;
+      return;
+    }
+    const list = layout;
     let next: Promise<Buffer> | undefined;
     for (let i = 0; i < list.chunks.length; i++) {
       const cur = next ?? this.readEntry("chunk", list.chunks[i]![0]);
@@ -494,7 +524,7 @@ export class Repository implements SnapshotRepository {
   }
 
   async hasBlob(id: string): Promise<boolean> {
-    return this.known("blob", id);
+    return this.known("blob", id) || this.known("inline", id);
   }
 
   async saveJson(value: unknown): Promise<BlobRef> {
@@ -514,9 +544,16 @@ export class Repository implements SnapshotRepository {
     return Buffer.concat(parts);
   }
 
-  /** The chunk list of a blob (for verify and prune). */
+  /** The chunk list of a blob stored as a list (for verify and prune). */
   async blobChunks(id: string): Promise<{ size: number; chunks: [string, number][] }> {
     return JSON.parse((await this.readEntry("blob", id)).toString("utf8"));
+  }
+
+  /** Whether the index holds a blob (as a list or inline). */
+  blobIndexed(id: string): { type: "blob" | "inline" } | undefined {
+    if (this.index.has("inline", id)) return { type: "inline" };
+    if (this.index.has("blob", id)) return { type: "blob" };
+    return undefined;
   }
 
   // ------------------------------------------------------------------ trees

@@ -132,10 +132,11 @@ export async function verifyRepository(repo: Repository, opts: VerifyOptions = {
     if (memo !== undefined) return memo;
     checked.blobs++;
     let isBad = false;
-    if (bad.has(entryKey("blob", id)) || !repo.index.has("blob", id)) {
-      missingOrDamaged("blob", id, from);
+    const stored = repo.blobIndexed(id);
+    if (!stored || bad.has(entryKey(stored.type, id))) {
+      missingOrDamaged(stored?.type ?? "blob", id, from);
       isBad = true;
-    } else {
+    } else if (stored.type === "blob") {
       try {
         const list = await repo.blobChunks(id);
         for (const [cid] of list.chunks) {
@@ -254,6 +255,7 @@ async function checkEntries(
         if (plain.length !== e.size) reason = `entry has ${plain.length} bytes, the index says ${e.size}`;
         else if (e.type === "chunk" && hmac(repo.macKey, plain) !== e.id) reason = "chunk content does not match its id";
         else if (e.type === "tree" && sha256(plain) !== e.id) reason = "tree content does not match its id";
+        else if (e.type === "inline" && sha256(plain) !== e.id) reason = "blob content does not match its id";
         else if (e.type === "blob") {
           const list = JSON.parse(plain.toString("utf8")) as { size: number; chunks: [string, number][] };
           if (list.chunks.reduce((s, [, n]) => s + n, 0) !== list.size) reason = "blob's chunk sizes do not add up";

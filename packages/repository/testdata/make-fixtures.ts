@@ -2,12 +2,14 @@
  * Writes the frozen repositories in this folder. Run only on purpose, when the format
  * changes (a new version gets new folders; old ones stay as they are):
  *
- *   npx tsx packages/repository/testdata/make-fixtures.ts
+ *   npx tsx packages/repository/testdata/make-fixtures.ts          # everything, anew
+ *   npx tsx packages/repository/testdata/make-fixtures.ts --add    # only folders that are missing
  *
  * then regenerate the expected verify reports with
  *
  *   LIFEBOAT_UPDATE_GOLDEN=1 npx vitest run packages/repository/src/frozen.test.ts
  */
+import { existsSync } from "node:fs";
 import { cp, readdir, rm, truncate, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,7 +20,26 @@ import { FROZEN_KDF, FROZEN_PASSWORD, frozenContent } from "./frozen-content.ts"
 const here = dirname(fileURLToPath(import.meta.url));
 const v1 = join(here, "v1");
 
+/** A good repository as today's writer lays it out (small blobs inline). Written once, kept. */
+async function goodInline(): Promise<void> {
+  const dir = join(v1, "good-inline");
+  if (existsSync(dir)) return;
+  const repo = await initRepository({ backend: new LocalBackend(dir), password: FROZEN_PASSWORD, kdf: FROZEN_KDF, chunker: { min: 512, avg: 1024, max: 4096 }, packSize: 4096, autoLock: "none" });
+  const c = frozenContent();
+  const app1 = await repo.saveBlob(c.app1);
+  const users = await repo.saveJson(c.users);
+  const empty = await repo.saveBlob(new Uint8Array(0));
+  const root = await repo.saveTree({ entries: [{ name: "app1.qvf", type: "blob", blob: app1 }, { name: "users.json", type: "blob", blob: users }, { name: "empty", type: "blob", blob: empty }] });
+  await repo.saveSnapshot({ tenant: "acme.example", time: "2026-01-03T02:00:00.000Z", toolVersion: "lifeboat 0.1.0", tags: [], partial: false, tree: root, manifest: users });
+  await repo.close();
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes("--add")) {
+    await goodInline();
+    process.stdout.write(`added missing fixtures under ${v1}\n`);
+    return;
+  }
   await rm(v1, { recursive: true, force: true });
   const good = join(v1, "good");
   const repo = await initRepository({
@@ -59,6 +80,7 @@ async function main(): Promise<void> {
   const snaps = (await readdir(join(truncated, "snapshots"))).sort();
   await truncate(join(truncated, "snapshots", snaps[0]!), 40);
 
+  await goodInline();
   process.stdout.write(`wrote ${v1}\n`);
 }
 

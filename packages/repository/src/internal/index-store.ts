@@ -1,6 +1,6 @@
 /** The in-memory view of all index files: (type, id) → where the entry lives. */
 
-export type EntryType = "chunk" | "blob" | "tree";
+export type EntryType = "chunk" | "blob" | "inline" | "tree";
 
 export interface PackEntry {
   type: EntryType;
