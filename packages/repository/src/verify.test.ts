@@ -74,7 +74,8 @@ describe("verify", () => {
     // Remove the pack holding the blob "a" (only the first snapshot needs it).
     const repo0 = await open(backend);
     const a = (await repo0.loadTree((await repo0.loadSnapshot(snaps[0]!)).tree)).entries.find((e) => e.name === "a")!;
-    const chunkPack = repo0.index.get("blob", a.type === "blob" ? a.blob.id : "")!.pack;
+    const aId = a.type === "blob" ? a.blob.id : "";
+    const chunkPack = repo0.index.get(repo0.blobIndexed(aId)!.type, aId)!.pack;
     expect(packs.length).toBeGreaterThan(1);
     backend.files.delete(`data/${chunkPack.slice(0, 2)}/${chunkPack}`);
     const r = await verifyRepository(await open(backend), { readData: true });
