@@ -180,7 +180,7 @@ describe("repository commands", () => {
     const r = await lifeboat(["verify", "--read-data"], env); // the exit code as the shell sees it
     expect(r.code).toBe(4);
     expect(r.stdout).toMatch(/damaged-pack: data\/\w\w\/\w+: pack content does not match its name/);
-    expect(r.stdout).toMatch(/damaged-entry: data\/\w\w\/\w+ chunk \w+: authentication failed/);
+    expect(r.stdout).toMatch(/damaged-entry: data\/\w\w\/\w+ inline \w+: authentication failed/);
     expect(r.stdout).toContain(`snapshots affected (cannot be restored completely):\n  ${snap.id}`);
     const j = await inProcess(["verify", "--read-data", "--json"], env);
     expect(j.code).toBe(4);
