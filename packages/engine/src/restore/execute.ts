@@ -23,6 +23,7 @@
  */
 import type { SnapshotRepository } from "@lifeboat/repository";
 import { canonicalJson } from "../internal/canonical.ts";
+import { createPool } from "../internal/pool.ts";
 import { journalState, type RestoreJournal } from "./journal.ts";
 import type { PlanStep, Ref, RestorePlan } from "./plan.ts";
 import type { RestoreSource, SourceApp } from "./source.ts";
@@ -64,6 +65,8 @@ export interface ExecuteOptions {
    * point: the CLI honours an env var only its e2e tests set).
    */
   afterStep?: (stepId: string, index: number) => void | Promise<void>;
+  /** App step chains run in parallel (default 4); tenant-level steps always run in order first. */
+  concurrency?: number;
   /** Called when a step's work is done but before the journal records it (tests: a kill mid-call). */
   beforeJournal?: (stepId: string, index: number) => void | Promise<void>;
   now?: () => Date;
@@ -311,13 +314,19 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
     return { note, already: changed === 0 };
   }
 
-  // Refs whose creating step failed: steps needing them fail as dependent.
   const total = plan.steps.length;
-  for (const [index, step] of plan.steps.entries()) {
+  const outcomes = new Map<number, RestoreResult["steps"][number]>();
+  const record = (index: number, step: PlanStep, outcome: StepOutcome, note?: string) => {
+    outcomes.set(index, { id: step.id, label: step.label, outcome, ...(note !== undefined ? { note } : {}) });
+    emit({ type: "step", step, index, total, outcome, ...(note !== undefined ? { note } : {}) });
+  };
+
+  /** Runs one step with its journal records. A failed step fails only what depends on it. */
+  async function runStep(step: PlanStep, index: number): Promise<void> {
     if (state.done.has(step.id) && step.kind !== "import-app" && step.kind !== "copy-app") {
-      result.steps.push({ id: step.id, label: step.label, outcome: "already-done", note: "done by an earlier attempt" });
-      emit({ type: "step", step, index, total, outcome: "already-done", note: "done by an earlier attempt" });
-      continue;
+      record(index, step, "already-done", "done by an earlier attempt");
+      await opts.afterStep?.(step.id, index);
+      return;
     }
     const known = step.kind === "import-app" || step.kind === "copy-app" ? step.knownSameName : undefined;
     await journal.append({ type: "started", at: at(), step: step.id, ...(known ? { known } : {}) });
@@ -326,18 +335,13 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
       await opts.beforeJournal?.(step.id, index);
       Object.assign(created, r.outputs ?? {});
       await journal.append({ type: "done", at: at(), step: step.id, ...(r.outputs && Object.keys(r.outputs).length ? { outputs: r.outputs } : {}), ...(r.note ? { note: r.note } : {}) });
-      const outcome: StepOutcome = r.already ? "already-done" : "done";
-      result.steps.push({ id: step.id, label: step.label, outcome, ...(r.note ? { note: r.note } : {}) });
-      emit({ type: "step", step, index, total, outcome, ...(r.note ? { note: r.note } : {}) });
+      record(index, step, r.already ? "already-done" : "done", r.note);
     } catch (e) {
-      const dependent = e instanceof DependencyError;
       const error = errText(e);
       await journal.append({ type: "failed", at: at(), step: step.id, error });
-      const outcome: StepOutcome = dependent ? "skipped" : "failed";
-      result.steps.push({ id: step.id, label: step.label, outcome, note: error });
+      record(index, step, e instanceof DependencyError ? "skipped" : "failed", error);
       result.failed.push({ step: step.id, label: step.label, error });
       result.status = "partial";
-      emit({ type: "step", step, index, total, outcome, note: error });
       if (e instanceof SafetyBackupError) {
         await journal.append({ type: "finished", at: at(), status: "aborted" });
         throw e;
@@ -345,9 +349,55 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
     }
     await opts.afterStep?.(step.id, index);
   }
+
+  // Safety backup, users, spaces and assignments first, in order; then one chain of steps
+  // per app, chains in parallel (a managed app's chain waits for its origin app's chain).
+  const chains = new Map<string, { step: PlanStep; index: number }[]>();
+  for (const [index, step] of plan.steps.entries()) {
+    const app = appChainOf(step);
+    if (app === undefined) {
+      await runStep(step, index);
+      continue;
+    }
+    const chain = chains.get(app) ?? [];
+    chain.push({ step, index });
+    chains.set(app, chain);
+  }
+  const pool = createPool(Math.max(1, opts.concurrency ?? 4));
+  const finished = new Map<Ref, Promise<void>>();
+  for (const [app, chain] of chains) {
+    const own = `app:${app}`;
+    const deps = new Set<Ref>();
+    for (const { step } of chain)
+      for (const ref of refsOf(step)) if (ref.startsWith("app:") && ref !== own && chains.has(ref.slice(4))) deps.add(ref);
+    finished.set(
+      own,
+      (async () => {
+        await Promise.all([...deps].map((d) => finished.get(d)));
+        await pool.run(async () => {
+          for (const { step, index } of chain) await runStep(step, index);
+        });
+      })(),
+    );
+  }
+  await Promise.all(finished.values());
+  result.steps = [...outcomes.entries()].sort((a, b) => a[0] - b[0]).map(([, o]) => o);
   await journal.append({ type: "finished", at: at(), status: result.status });
   emit({ type: "end", result });
   return result;
+}
+
+/** The source app a step belongs to ("app:<id>:<what>"), or undefined for tenant-level steps. */
+function appChainOf(step: PlanStep): string | undefined {
+  if (!step.id.startsWith("app:")) return undefined;
+  const rest = step.id.slice(4);
+  const cut = rest.lastIndexOf(":");
+  return cut > 0 ? rest.slice(0, cut) : undefined;
+}
+
+function refsOf(step: PlanStep): Ref[] {
+  const o = step as unknown as Record<string, unknown>;
+  return ["target", "from", "origin", "space", "owner"].map((k) => o[k]).filter((v): v is string => typeof v === "string");
 }
 
 class DependencyError extends Error {
