@@ -121,8 +121,14 @@ describe("restore into the same tenant", () => {
 
   it("running the same restore again changes nothing and creates no duplicates", async () => {
     const before = await readReference(emu);
-    const r = await restoreCli({ snapshot: snap.id, opts: { all: true, yes: true }, env: botEnv(emu), repo, journalDir: dir });
+    const r = await restoreCli({ snapshot: snap.id, opts: { all: true, yes: true, json: true }, env: botEnv(emu), repo, journalDir: dir });
     expect(r.code, r.stderr + r.stdout).toBe(0);
+    // --json: NDJSON — the plan, the events, then the verification.
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
+    expect(lines[0]?.type).toBe("plan");
+    expect(lines.filter((l) => l.type === "step").every((l) => l.outcome === "already-done" || l.outcome === "done")).toBe(true);
+    expect(lines.at(-1)).toMatchObject({ type: "verification", report: { status: "match", mismatches: 0 } });
+    expect(r.stderr).toBe("");
     const after = await readReference(emu);
     expect(after.map((a) => a.appId).sort()).toEqual(before.map((a) => a.appId).sort());
     expect(after).toEqual(before);
