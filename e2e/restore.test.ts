@@ -119,6 +119,19 @@ describe("restore into the same tenant", () => {
     await botApi(emu).apps.deleteApp(copy[0]!.appId);
   });
 
+  it("with an API key (not a private-content bot) the restore works and says what it could not see", async () => {
+    const budget = source.apps.find((a) => a.name === "Budget vs Actual")!;
+    const env = { QLIK_HOST: emu.host, QLIK_API_KEY: emu.apiKey };
+    const r = await restoreCli({ snapshot: snap.id, opts: { app: [budget.id], asNew: true, name: "Budget (API key)", yes: true }, env, repo, journalDir: dir });
+    expect(r.stdout).toMatch(/is not a private-content bot/);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const ref = await readReference(emu);
+    const copy = ref.find((a) => a.name === "Budget (API key)")!;
+    expect(copy.objects).toEqual(expectedObjects(source, budget.id));
+    expect(r.stdout).toMatch(/2 private object\(s\) of other users not visible to the restoring user, not compared/);
+    await botApi(emu).apps.deleteApp(copy.appId);
+  });
+
   it("running the same restore again changes nothing and creates no duplicates", async () => {
     const before = await readReference(emu);
     const r = await restoreCli({ snapshot: snap.id, opts: { all: true, yes: true, json: true }, env: botEnv(emu), repo, journalDir: dir });
