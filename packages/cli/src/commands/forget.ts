@@ -28,7 +28,8 @@ export function renderRetentionPlan(plan: RetentionPlan, dryRun: boolean): strin
     text += `tenant ${clean(g.tenant, 80)}:\n`;
     for (const d of g.decisions) {
       const s = d.snapshot;
-      text += `  ${d.keep ? "keep  " : dryRun ? "would remove" : "remove"} ${s.id.slice(0, 12)} ${s.time}${s.partial ? " (partial)" : ""}  — ${d.reasons.join("; ")}\n`;
+      const label = d.keep ? "keep" : dryRun ? "would remove" : "remove";
+      text += `  ${label.padEnd(dryRun ? 12 : 6)} ${s.id.slice(0, 12)} ${s.time}${s.partial ? " (partial)" : ""}  — ${d.reasons.join("; ")}\n`;
     }
   }
   text += `${plan.keep.length} kept, ${plan.remove.length} ${dryRun ? "would be removed (dry run)" : "removed"}\n`;
