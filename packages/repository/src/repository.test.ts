@@ -59,7 +59,7 @@ describe("blobs", () => {
   it("stores an edited large blob again only around the edits (content-defined chunking)", async () => {
     const backend = new MemoryBackend();
     const repo = await initRepository({ backend, password: "pw", kdf: TEST_KDF, compress: false });
-    const v1 = randomBytes(24 * 1024 * 1024);
+    const v1 = randomBytes(64 * 1024 * 1024);
     await repo.saveBlob(pieces(v1, 65536));
     await repo.flush();
     const before = await storedBytes(backend);
@@ -70,7 +70,8 @@ describe("blobs", () => {
     const ref = await repo.saveBlob(pieces(v2, 65536));
     await repo.flush();
     const added = (await storedBytes(backend)) - before;
-    expect(added / v2.length).toBeLessThan(0.35); // ≤ ~4 chunks of ~1-2 MiB out of 24 MiB
+    // Two edits touch at most ~4 chunks of ~1–2 MiB out of 64 MiB (typically 3–6% is stored again).
+    expect(added / v2.length).toBeLessThan(0.15);
     expect((await collect(repo.readBlob(ref))).equals(v2)).toBe(true);
     await repo.close();
   });
