@@ -259,7 +259,8 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
     need(a.doc.summary.ownerId || a.doc.owner.id);
     for (const o of a.objects) need(o.ownerId);
   }
-  if (options.all) for (const u of source.users) if (u.status !== "deleted") need(u.id);
+  // --all brings every user back, except disabled and deleted ones nobody's content needs.
+  if (options.all) for (const u of source.users) if (u.status !== "deleted" && u.status !== "disabled") need(u.id);
 
   const tById = new Map(target.users.map((u) => [u.id, u]));
   const tBySubject = new Map(target.users.map((u) => [u.subject, u]));
@@ -381,7 +382,7 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
         assignee = idRef(tg.id);
       } else {
         const u = sourceUsers.get(a.assigneeId);
-        label = `user ${u?.subject ?? a.assigneeId}`;
+        label = `user ${u?.name ? `${u.name} (${u.subject})` : (u?.subject ?? a.assigneeId)}`;
         if (!needed.has(a.assigneeId)) {
           needed.add(a.assigneeId);
           const ud = decideUser(a.assigneeId);
