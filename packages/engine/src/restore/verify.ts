@@ -9,6 +9,7 @@
  * `status` is "match" only when nothing differs; each mismatch names where, what was
  * expected and what was found.
  */
+import { createPool } from "../internal/pool.ts";
 import type { AppSummary } from "../tenant.ts";
 import { objectRef, treeFingerprint } from "./execute.ts";
 import type { Ref, RestorePlan } from "./plan.ts";
@@ -52,6 +53,8 @@ export interface VerifyOptions {
   target: RestoreTarget;
   /** ref → target id, from the executor's result (or the journal). */
   created: Record<Ref, string>;
+  /** Apps read back at once (default 4). */
+  concurrency?: number;
   now?: () => Date;
 }
 
@@ -62,6 +65,7 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
   const resolve = (ref: Ref | undefined): string | undefined => (ref === undefined ? undefined : ref.startsWith("id:") ? ref.slice(3) : created[ref]);
   const other: Mismatch[] = [];
   const apps: AppVerification[] = [];
+  const order = new Map(plan.apps.map((a, i) => [a.sourceId, i]));
 
   const targetApps = new Map<string, AppSummary>();
   for await (const a of target.listApps()) targetApps.set(a.appId, a);
@@ -92,10 +96,18 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
       other.push({ where: step.label, field: "roles", expected: step.roles.join(", "), actual: roles ? roles.join(", ") : "no assignment" });
   }
 
+  // Apps are read back in parallel (the connector bounds QIX sessions); the report keeps plan order.
+  const pool = createPool(Math.max(1, opts.concurrency ?? 4));
+  const checks: Promise<void>[] = [];
   for (const d of plan.apps) {
     if (d.action !== "import" && d.action !== "reconcile") continue;
     const app = source.apps.find((a) => a.id === d.sourceId);
     if (!app) continue;
+    checks.push(pool.run(() => verifyApp(d, app)));
+  }
+  await Promise.all(checks);
+
+  async function verifyApp(d: (typeof plan.apps)[number], app: (typeof source.apps)[number]): Promise<void> {
     const appId = d.action === "reconcile" ? d.targetAppId : created[`app:${d.sourceId}`];
     const v: AppVerification = { sourceId: d.sourceId, name: d.targetName, ...(appId ? { targetAppId: appId } : {}), objects: app.objects.length, checked: 0, notVisible: 0, mismatches: [] };
     apps.push(v);
@@ -103,7 +115,7 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
     const info = appId ? await target.getApp(appId) : undefined;
     if (!appId || !info) {
       v.mismatches.push({ where: here, field: "exists", expected: `restored from ${d.sourceId}`, actual: "missing" });
-      continue;
+      return;
     }
     const owner = resolve(d.owner);
     if (!owner) v.mismatches.push({ where: here, field: "owner", expected: show(app.doc.owner.subject ?? app.doc.owner.id), actual: "unresolved in the target (see the plan)" });
@@ -158,6 +170,7 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
     }
   }
 
+  apps.sort((a, b) => order.get(a.sourceId)! - order.get(b.sourceId)!);
   const mismatches = other.length + apps.reduce((n, a) => n + a.mismatches.length, 0);
   return {
     status: mismatches === 0 ? "match" : "mismatch",
