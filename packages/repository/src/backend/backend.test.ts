@@ -8,6 +8,9 @@ import { LocalBackend } from "./local.ts";
 import { MemoryBackend } from "./memory.ts";
 import { S3Backend } from "./s3.ts";
 import { backendFromUrl, parseS3Url } from "./url.ts";
+import { RetryBackend } from "./retry.ts";
+import { NotFoundError } from "../errors.ts";
+import type { FileHandle } from "./backend.ts";
 import { startS3Server, type S3TestServer } from "../testing-s3.ts";
 
 const tmpDirs: string[] = [];
@@ -16,6 +19,7 @@ afterAll(async () => {
 });
 
 backendConformance("memory", async () => new MemoryBackend());
+backendConformance("retry(memory)", async () => new RetryBackend(new MemoryBackend(), { baseDelayMs: 1 }));
 
 backendConformance("local", async () => {
   const dir = await mkdtemp(join(tmpdir(), "lifeboat-local-"));
@@ -68,3 +72,37 @@ describe("repository URLs", () => {
 
 void CreateBucketCommand;
 void S3Client;
+
+describe("retry wrapper", () => {
+  class Flaky extends MemoryBackend {
+    failures = 0;
+    calls = 0;
+    override async load(h: FileHandle, range?: { offset: number; length: number }) {
+      this.calls++;
+      if (this.failures-- > 0) throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+      return super.load(h, range);
+    }
+  }
+
+  it("retries transient failures and reports each retry", async () => {
+    const inner = new Flaky();
+    await inner.save({ type: "index", name: "aa" }, Buffer.from("x"));
+    inner.failures = 2;
+    const retries: number[] = [];
+    const b = new RetryBackend(inner, { baseDelayMs: 1, onRetry: (e) => retries.push(e.attempt) });
+    expect(Buffer.from(await b.load({ type: "index", name: "aa" })).toString()).toBe("x");
+    expect(retries).toEqual([1, 2]);
+  });
+
+  it("gives up after the last attempt, and never retries 'not found'", async () => {
+    const inner = new Flaky();
+    await inner.save({ type: "index", name: "aa" }, Buffer.from("x"));
+    inner.failures = 10;
+    await expect(new RetryBackend(inner, { baseDelayMs: 1, attempts: 3 }).load({ type: "index", name: "aa" })).rejects.toThrow(/socket hang up/);
+    expect(inner.calls).toBe(3);
+    inner.calls = 0;
+    inner.failures = 0;
+    await expect(new RetryBackend(inner, { baseDelayMs: 1 }).load({ type: "index", name: "bb" })).rejects.toBeInstanceOf(NotFoundError);
+    expect(inner.calls).toBe(1);
+  });
+});

@@ -1,6 +1,7 @@
 import { RepositoryError } from "../errors.ts";
 import type { Backend } from "./backend.ts";
 import { LocalBackend } from "./local.ts";
+import { RetryBackend } from "./retry.ts";
 import { S3Backend } from "./s3.ts";
 
 /** Parsed `s3:ENDPOINT/BUCKET/PREFIX`. ENDPOINT may carry a scheme (default https). */
@@ -20,10 +21,13 @@ export function parseS3Url(url: string): { endpoint: string; bucket: string; pre
   return { endpoint: scheme + host, bucket, prefix: prefix.filter(Boolean).join("/") };
 }
 
-/** A backend for a repository location: a local path, or `s3:ENDPOINT/BUCKET/PREFIX`. */
+/**
+ * A backend for a repository location: a local path, or `s3:ENDPOINT/BUCKET/PREFIX` (wrapped
+ * in RetryBackend: networks fail transiently; the SDK's own retries cover only some cases).
+ */
 export function backendFromUrl(url: string): Backend {
   if (!url) throw new RepositoryError("no repository given — pass --repo or set LIFEBOAT_REPOSITORY", "NO_REPO");
-  if (url.startsWith("s3:")) return new S3Backend(parseS3Url(url));
+  if (url.startsWith("s3:")) return new RetryBackend(new S3Backend(parseS3Url(url)));
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
     throw new RepositoryError(`repository URL '${url}' has an unknown scheme — use a local path or s3:ENDPOINT/BUCKET/PREFIX`, "BAD_URL");
   }

@@ -1,0 +1,78 @@
+import { NotFoundError, RepositoryError } from "../errors.ts";
+import type { Backend, FileHandle, FileInfo, FileType } from "./backend.ts";
+
+export interface RetryOptions {
+  /** Attempts in total, including the first. Default 4. */
+  attempts?: number;
+  /** First delay; doubles each time, with jitter. Default 200 ms. */
+  baseDelayMs?: number;
+  /** Told about each retry (the CLI can render it). */
+  onRetry?: (e: { op: string; file: string; attempt: number; error: unknown }) => void;
+}
+
+/**
+ * Retries transient storage failures (network errors, 5xx, throttling) with exponential
+ * backoff. "Not found", out-of-range reads and configuration errors are answers, not
+ * failures, and are passed through at once. Safe because every operation is idempotent:
+ * saves are atomic whole-file writes of content-addressed names, removes are idempotent.
+ */
+export class RetryBackend implements Backend {
+  readonly location: string;
+  private readonly attempts: number;
+  private readonly base: number;
+
+  constructor(
+    readonly inner: Backend,
+    private readonly opts: RetryOptions = {},
+  ) {
+    this.location = inner.location;
+    this.attempts = Math.max(1, opts.attempts ?? 4);
+    this.base = opts.baseDelayMs ?? 200;
+  }
+
+  private async run<T>(op: string, file: string, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (attempt >= this.attempts || !isTransient(err)) throw err;
+        this.opts.onRetry?.({ op, file, attempt, error: err });
+        await new Promise((r) => setTimeout(r, this.base * 2 ** (attempt - 1) * (0.5 + Math.random())));
+      }
+    }
+  }
+
+  save(h: FileHandle, data: Uint8Array): Promise<void> {
+    return this.run("save", h.name, () => this.inner.save(h, data));
+  }
+  load(h: FileHandle, range?: { offset: number; length: number }): Promise<Uint8Array> {
+    return this.run("load", h.name, () => this.inner.load(h, range));
+  }
+  stat(h: FileHandle): Promise<FileInfo> {
+    return this.run("stat", h.name, () => this.inner.stat(h));
+  }
+  list(type: FileType): Promise<FileInfo[]> {
+    return this.run("list", type, () => this.inner.list(type));
+  }
+  remove(h: FileHandle): Promise<void> {
+    return this.run("remove", h.name, () => this.inner.remove(h));
+  }
+  isEmpty(): Promise<boolean> {
+    return this.run("isEmpty", "", () => this.inner.isEmpty());
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+/** Permanent answers are not retried; everything else (I/O, network, 5xx, throttling) is. */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof NotFoundError || err instanceof RangeError || err instanceof RepositoryError) return false;
+  const e = err as { code?: string; $metadata?: { httpStatusCode?: number }; name?: string };
+  const status = e?.$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) return false;
+  if (e?.code && ["ENOENT", "ENOTDIR", "EISDIR", "EACCES", "EPERM", "EROFS", "ENOSPC", "EEXIST"].includes(e.code)) return false;
+  return true;
+}
+
+RetryBackend satisfies new (inner: Backend, opts?: RetryOptions) => Backend;
