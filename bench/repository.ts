@@ -158,7 +158,7 @@ Measured ${new Date().toISOString().slice(0, 10)} on ${machine}; temp directory 
 Re-run: \`npx tsx bench/repository.ts --write\`.
 
 **One ${(tp.bytes / 1024 ** 3).toFixed(2)} GiB blob** (app-export-like bytes: ~¾ incompressible, ~¼ JSON-like), local repository, default settings
-(CDC 512 KiB–8 MiB, 16 MiB packs, raw DEFLATE level 4 after a compressibility probe, AES-256-GCM, fsync per pack):
+(CDC 512 KiB–8 MiB, 16 MiB packs, raw DEFLATE level 3 after a compressibility probe, AES-256-GCM, fsync per pack):
 
 | operation | time | throughput |
 | --- | ---: | ---: |
