@@ -236,6 +236,18 @@ describe("executeRestore", () => {
     expect(again.status).toBe("complete");
     expect(target.calls.filter((c) => /^(create|import|copy|upsert|updateObjectOwner)/.test(c))).toEqual([]);
     expect(target.apps.size).toBe(2);
+
+    // After a complete run, the same restore later checks everything again: a sheet deleted
+    // since comes back, into the app this restore created (no second import).
+    target.apps.get(result.created["app:a-1"]!)!.objects.delete("s2");
+    const previous = journalState(await journal.load());
+    expect(previous.done.size).toBe(0);
+    const later = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true }, previous);
+    expect(later.blockers).toEqual([]);
+    const third = await executeRestore({ plan: later, source, repository: repo, target, journal, safetyBackup: async () => ({ id: "s" }) });
+    expect(third.status).toBe("complete");
+    expect(target.apps.size).toBe(2);
+    expect(target.apps.get(result.created["app:a-1"]!)!.objects.get("s2")).toMatchObject({ ownerSubject: "auth0|dev" });
   });
 
   it("a failing step fails its dependants only; the result is partial and a re-run completes it", async () => {

@@ -1,10 +1,12 @@
 /**
  * The restore journal: an append-only record of the steps a restore completed, keyed by
  * the plan's step ids, with the ids of everything it created. It is written before and
- * after each step that changes the tenant, so a restore killed at any point can be run
- * again: completed steps are skipped (after checking that what they created still
+ * after each step that changes the tenant, so a restore killed (or failed) at any point
+ * can be run again: completed steps are skipped (after checking that what they created still
  * exists), and a step that was started but not recorded as done looks for what it may
- * have created before creating it again — no duplicate apps or objects.
+ * have created before creating it again — no duplicate apps or objects. Once a run
+ * completes, running the same restore again checks every step anew (apps it created are
+ * still found by their ids, so they are reconciled rather than imported twice).
  *
  * `FileJournal` writes JSON lines and syncs each one to disk before the step goes on.
  * Journals hold target ids and step ids only, never credentials.
@@ -52,8 +54,13 @@ export function journalState(records: JournalRecord[]): JournalState {
       state.interrupted.add(r.step);
       // The first attempt's view counts: later attempts saw what it created.
       if (r.known && !state.interruptedKnown[r.step]) state.interruptedKnown[r.step] = r.known;
-    }
-    else if (r.type === "done") {
+    } else if (r.type === "finished" && r.status === "complete") {
+      // A completed restore run again is a new run: every step is checked again (creating
+      // steps still find what they created, through `created`).
+      state.done.clear();
+      state.interrupted.clear();
+      state.interruptedKnown = {};
+    } else if (r.type === "done") {
       state.done.add(r.step);
       state.interrupted.delete(r.step);
       delete state.interruptedKnown[r.step];
