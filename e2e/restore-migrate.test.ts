@@ -123,6 +123,17 @@ describe("restore into another, empty tenant", () => {
     expect(r.stdout).toMatch(/group 'Sales' is not in the target/);
   });
 
+  it("--space-map puts an app into an existing space of the target", async () => {
+    const api = botApi(dst);
+    const landing = (await api.spaces.createSpace({ name: "Landing Zone", type: "shared", description: "" })).data;
+    const r = await restoreCli({ snapshot: snap.id, opts: { app: ["Customer 360"], spaceMap: ["Sales Dev=Landing Zone"], targetHost: dst.host, createMissingUsers: true, yes: true }, env, repo, journalDir: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Sales Dev\s+shared\s+map\s+\S+\s+--space-map to 'Landing Zone'/);
+    const found = (await readReference(dst)).filter((a) => a.name === "Customer 360" && a.spaceId === landing.id);
+    expect(found.length).toBe(1);
+    expect(found[0]!.objects).toEqual(expectedObjects(source, source.apps.find((a) => a.name === "Customer 360")!.id));
+  });
+
   it("a personal app lands in its owner's personal space", async () => {
     const experiments = source.apps.find((a) => a.name === "Experiments")!;
     expect(experiments.doc.summary.spaceType).toBe("personal");
