@@ -61,6 +61,47 @@ async function objectEntryNames(repo: Repository, root: string, appId: string): 
   return (await repo.loadTree(objects)).entries.map((e) => e.name);
 }
 
+/**
+ * Reads everything a snapshot stores — its metadata, the manifest, every tree (entry names and
+ * meta) and every blob byte (JSON documents and .qvf files alike) — and returns where each
+ * needle occurs. Also returns how many blobs and bytes it read, so a caller can check the
+ * walk was not vacuous.
+ */
+async function findInSnapshot(repoPath: string, snapshotId: string, needles: string[]): Promise<{ hits: string[]; blobs: number; bytes: number }> {
+  const repo = await openRepository({ url: repoPath, password: PASSWORD });
+  const hits: string[] = [];
+  let blobs = 0;
+  let bytes = 0;
+  const scan = (where: string, text: string): void => {
+    for (const [i, n] of needles.entries()) if (text.includes(n)) hits.push(`needle ${i} in ${where}`);
+  };
+  const readAll = async (ref: Parameters<Repository["readBlob"]>[0], where: string): Promise<void> => {
+    const parts: Buffer[] = [];
+    for await (const c of repo.readBlob(ref)) parts.push(Buffer.from(c));
+    const buf = Buffer.concat(parts);
+    blobs++;
+    bytes += buf.length;
+    scan(where, buf.toString("latin1"));
+  };
+  const walk = async (treeId: string, path: string): Promise<void> => {
+    const tree = await repo.loadTree(treeId);
+    scan(`tree ${path}`, JSON.stringify(tree));
+    for (const e of tree.entries) {
+      if (e.type === "tree") await walk(e.subtree, `${path}/${e.name}`);
+      else await readAll(e.blob, `${path}/${e.name}`);
+    }
+  };
+  try {
+    const snapshot = await repo.loadSnapshot(snapshotId);
+    scan("snapshot metadata", JSON.stringify(snapshot));
+    if (snapshot.manifest) await readAll(snapshot.manifest, "manifest");
+    await walk(snapshot.tree, "");
+  } finally {
+    await repo.close();
+  }
+  return { hits, blobs, bytes };
+}
+
 /** Every file under `dir`, relative. */
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -92,14 +133,22 @@ describe("lifeboat backup / show / diff / ls (CLI)", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/layer\s+captured\s+unchanged\s+failed\s+skipped/);
     expect(run.stdout).toMatch(/apps\s+12\s+0\s+0\s+0/);
-    // Never a secret in the output.
-    expect(run.stdout + run.stderr).not.toContain(emu.clientSecret);
+    // Never a secret in the output: not the client secret, not the API key, not an access token.
+    for (const secret of [emu.clientSecret, emu.apiKey, "emuat."]) expect(run.stdout + run.stderr).not.toContain(secret);
 
     const show = await lifeboat(["show", "latest", "--json"], env);
     expect(show.code, show.stderr).toBe(0);
     const shown = JSON.parse(show.stdout) as { snapshot: { id: string; tags: string[] }; manifest: Manifest };
     expect(shown.snapshot.tags).toContain("e2e");
     expect(shown.manifest.counts.apps.captured).toBe(12);
+
+    // Never a secret in anything stored: manifest, trees and every blob, .qvf files included.
+    // (The emulator's access tokens all start with "emuat."; "Sales Overview" is the control
+    // that proves the walk reads the documents.)
+    const stored = await findInSnapshot(repoPath, shown.snapshot.id, [emu.clientSecret, emu.apiKey, "emuat.", "Sales Overview"]);
+    expect(stored.hits.filter((h) => !h.startsWith("needle 3 "))).toEqual([]);
+    expect(stored.hits.some((h) => h.startsWith("needle 3 "))).toBe(true);
+    expect(stored.blobs).toBeGreaterThan(100);
 
     const showText = await lifeboat(["show", shown.snapshot.id.slice(0, 10)], env);
     expect(showText.stdout).toContain("Sales Overview");
@@ -138,6 +187,11 @@ describe("lifeboat backup / show / diff / ls (CLI)", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/warning: other users' private content not visible to /);
     expect(run.stdout).toMatch(/coverage gaps:/);
+    // The API key is in no log line and nowhere in the snapshot.
+    expect(run.stdout + run.stderr).not.toContain(emu.apiKey);
+    const stored = await findInSnapshot(repoPath, "latest", [emu.apiKey, emu.clientSecret, "emuat."]);
+    expect(stored.hits).toEqual([]);
+    expect(stored.blobs).toBeGreaterThan(100);
   });
 
   it("wrong credentials: a clear error naming the host, nothing written", async () => {
