@@ -216,7 +216,8 @@ describe("lifeboat backup / show / diff / ls (CLI)", () => {
     const run = await lifeboat(["backup", "--host", `http://127.0.0.1:${port}`], { ...env, QLIK_API_KEY: "k" });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`cannot reach http://127.0.0.1:${port}`);
-    expect(run.stderr).toContain("check the host URL and the network");
+    expect(run.stderr).toContain("connection refused: nothing listens at that address and port");
+    expect(run.stderr).toContain("check the host URL (scheme, name and port) and the network");
   });
 
   it("config: a tenant missing from the file and a malformed file are usage errors with field paths", async () => {

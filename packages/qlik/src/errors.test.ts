@@ -34,6 +34,19 @@ describe("classify", () => {
     expect(err.message).toContain("Forbidden: no access");
   });
 
+  it("keeps the reason Node's fetch hides in its cause; a blocked port is permanent", () => {
+    const refused = classify(Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9999"), { code: "ECONNREFUSED" }) }), where);
+    expect(refused.kind).toBe("transient");
+    expect(refused.detail).toBe("fetch failed - connect ECONNREFUSED 127.0.0.1:9999");
+    const badPort = classify(Object.assign(new TypeError("fetch failed"), { cause: new Error("bad port") }), where);
+    expect(badPort.kind).toBe("permanent");
+    expect(badPort.detail).toMatch(/refuses to connect to this port.*check the port/);
+    // @qlik/api's own form of the same error: status 0 with the reason in the message.
+    const viaApi = classify({ status: 0, message: "fetch failed - bad port", headers: new Headers(), data: undefined }, where);
+    expect(viaApi.kind).toBe("permanent");
+    expect(viaApi.detail).toMatch(/blocked ports/);
+  });
+
   it("reads Retry-After seconds on 429", () => {
     const err = classify({ status: 429, headers: new Headers({ "retry-after": "13" }), data: {} }, where);
     expect(err.retryAfterMs).toBe(13_000);

@@ -179,6 +179,10 @@ export function retryAfterMs(headers: unknown, nowMs: number): number | undefine
 
 const NETWORK_CODES = /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EAI_AGAIN|UND_ERR_SOCKET|UND_ERR_CLOSED|other side closed|socket hang up|terminated|fetch failed|network|aborted/i;
 
+/** Node's fetch refuses some ports outright (the fetch standard's "bad ports": 1, 7, 9, 22, 25, …); no retry helps. */
+const BAD_PORT = /\bbad port\b/i;
+const BAD_PORT_DETAIL = "Node's fetch refuses to connect to this port (it is on the fetch standard's list of blocked ports); check the port in the tenant URL";
+
 /** Maps an HTTP status to a kind. */
 export function kindOfStatus(status: number): QlikErrorKind {
   if (status === 401) return "unauthorized";
@@ -202,9 +206,11 @@ export function classify(e: unknown, ctx: { operation: string; host: string; obj
     const status = t.status;
     const info = qlikErrorInfo(t.data);
     const unknownHost = status === 0 && typeof t.message === "string" && /ENOTFOUND/.test(t.message);
-    const kind = unknownHost ? "permanent" : kindOfStatus(status);
+    const blockedPort = status === 0 && typeof t.message === "string" && BAD_PORT.test(t.message);
+    const kind = unknownHost || blockedPort ? "permanent" : kindOfStatus(status);
     let detail = info.detail ?? (status === 0 && typeof t.message === "string" ? t.message : undefined);
     if (unknownHost) detail = `host not found (${String(t.message)}); check the tenant URL`;
+    if (blockedPort) detail = BAD_PORT_DETAIL;
     return new QlikApiError({
       ...base,
       kind,
@@ -230,9 +236,15 @@ export function classify(e: unknown, ctx: { operation: string; host: string; obj
       retryAfterMs: kind === "rate-limited" ? 1000 : undefined,
     });
   }
-  const message = typeof t.message === "string" ? t.message : String(e);
   const code = typeof t.code === "string" ? t.code : undefined;
-  const causeText = t.cause && typeof t.cause === "object" ? String((t.cause as { code?: unknown; message?: unknown }).code ?? (t.cause as { message?: unknown }).message ?? "") : "";
+  const cause = t.cause && typeof t.cause === "object" ? (t.cause as { code?: unknown; message?: unknown }) : undefined;
+  const causeText = cause ? String(cause.code ?? cause.message ?? "") : "";
+  // Node's fetch throws a bare "fetch failed" and keeps the reason (connect ECONNREFUSED …,
+  // bad port, …) in its cause: keep it in the message, as @qlik/api's own fetch errors do.
+  const ownMessage = typeof t.message === "string" ? t.message : String(e);
+  const causeMessage = typeof cause?.message === "string" ? cause.message : "";
+  const message = causeMessage && !ownMessage.includes(causeMessage) ? `${ownMessage} - ${causeMessage}` : ownMessage;
+  if (BAD_PORT.test(message)) return new QlikApiError({ ...base, kind: "permanent", status: 0, code, detail: BAD_PORT_DETAIL });
   if (/ENOTFOUND/.test(`${code} ${message} ${causeText}`))
     return new QlikApiError({ ...base, kind: "permanent", status: 0, code, detail: `host not found (${message}); check the tenant URL` });
   if (NETWORK_CODES.test(`${code ?? ""} ${message} ${causeText}`)) return new QlikApiError({ ...base, kind: "transient", status: 0, code, detail: message });

@@ -3,7 +3,8 @@ import { createFakeTenant, sampleTenantState } from "@lifeboat/engine/testing";
 import { createTestRepository } from "@lifeboat/repository";
 import { describe, expect, it } from "vitest";
 import { EXIT, UserError } from "../errors.ts";
-import { runBackup } from "./backup.ts";
+import { QlikApiError } from "@lifeboat/qlik";
+import { describeConnectionError, runBackup } from "./backup.ts";
 
 function sink() {
   const stream = new PassThrough();
@@ -50,5 +51,27 @@ describe("runBackup", () => {
     } finally {
       await repo.close();
     }
+  });
+});
+
+describe("describeConnectionError", () => {
+  const host = "http://127.0.0.1:39999";
+  const net = (detail: string) => new QlikApiError({ kind: "transient", status: 0, operation: "whoAmI", host, detail });
+  const text = (e: unknown) => (e as UserError).message;
+  it("says in plain words why the host could not be reached, names it and the next step, once", () => {
+    const refused = text(describeConnectionError(net("fetch failed - connect ECONNREFUSED 127.0.0.1:39999"), { ...connection, host, name: "demo" }));
+    expect(refused).toBe(
+      "cannot reach http://127.0.0.1:39999 (tenant 'demo'): connection refused: nothing listens at that address and port (fetch failed - connect ECONNREFUSED 127.0.0.1:39999); " +
+        "check the host URL (scheme, name and port) and the network, then run the backup again",
+    );
+    const unknown = text(describeConnectionError(net("host not found (getaddrinfo ENOTFOUND nope); check the tenant URL"), { ...connection, host: "https://nope" }));
+    expect(unknown).toMatch(/^cannot reach https:\/\/nope: the host name does not resolve \(getaddrinfo ENOTFOUND nope\); check the host URL/);
+    expect(unknown.match(/check the/g)).toHaveLength(1);
+  });
+  it("names the rejected credential without showing it", () => {
+    const e = new QlikApiError({ kind: "unauthorized", status: 401, operation: "whoAmI", host, detail: "Invalid API key" });
+    const msg = text(describeConnectionError(e, { ...connection, host }));
+    expect(msg).toBe("http://127.0.0.1:39999 rejected the credentials (401 Invalid API key); check the API key");
+    expect(msg).not.toContain("secret-key");
   });
 });

@@ -122,8 +122,17 @@ export async function runBackup(input: RunBackupInput): Promise<{ snapshot: Snap
   return result;
 }
 
+/** Why a host could not be reached, in plain words (the raw reason stays in parentheses). */
+function unreachableReason(detail: string): string {
+  const raw = detail.replace(/;\s*check the [^;]*$/i, "").replace(/^host not found \((.*)\)$/, "$1");
+  if (/ECONNREFUSED/.test(raw)) return `connection refused: nothing listens at that address and port (${raw})`;
+  if (/ENOTFOUND|EAI_AGAIN/.test(raw)) return `the host name does not resolve (${raw})`;
+  if (/ETIMEDOUT|timed? ?out/i.test(raw)) return `the connection timed out (${raw})`;
+  return raw;
+}
+
 /** Turns credential and connection failures into a message that names the host and the next step. */
-function describeConnectionError(err: unknown, connection: TenantConnection): unknown {
+export function describeConnectionError(err: unknown, connection: TenantConnection): unknown {
   if (err instanceof UserError) return err;
   const message = err instanceof Error ? err.message : String(err);
   const field = (name: string): unknown => (err && typeof err === "object" && name in err ? (err as Record<string, unknown>)[name] : undefined);
@@ -137,7 +146,10 @@ function describeConnectionError(err: unknown, connection: TenantConnection): un
     );
   }
   if (status === 0 || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed|ETIMEDOUT|ECONNRESET/i.test(message)) {
-    return new UserError(`cannot reach ${connection.host}: ${detail}; check the host URL and the network`);
+    const where = connection.name ? ` (tenant '${connection.name}')` : "";
+    return new UserError(
+      `cannot reach ${connection.host}${where}: ${unreachableReason(detail)}; check the host URL (scheme, name and port) and the network, then run the backup again`,
+    );
   }
   return err;
 }
