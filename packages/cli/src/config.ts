@@ -107,7 +107,13 @@ function parseHost(host: string): string | undefined {
 export function parseConfig(text: string): { config?: LifeboatConfig; issues: ConfigIssue[] } {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
-    return { issues: doc.errors.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? "?"}`, message: e.message.split("\n")[0] ?? e.message })) };
+    return {
+      issues: doc.errors.map((e) => ({
+        path: `line ${e.linePos?.[0]?.line ?? "?"}`,
+        // prettyErrors appends ":" and a source excerpt; keep the sentence.
+        message: (e.message.split("\n")[0] ?? e.message).replace(/:\s*$/, ""),
+      })),
+    };
   }
   const value: unknown = doc.toJS() ?? {};
   const result = configSchema.safeParse(value);
@@ -138,7 +144,8 @@ export function loadConfigFile(file: string): LifeboatConfig {
   const { config, issues } = parseConfig(text);
   if (!config) {
     throw new UserError(
-      `invalid config file ${file}:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`,
+      `invalid config file ${file}:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}\n` +
+        "fix these fields and run again; the format (tenants.NAME.host, tenants.NAME.auth with type apikey or oauth2) is in docs/backup.md",
       EXIT.usage,
     );
   }
