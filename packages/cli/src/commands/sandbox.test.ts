@@ -1,4 +1,7 @@
 import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -8,7 +11,7 @@ const bin = fileURLToPath(new URL("../../bin/lifeboat.js", import.meta.url));
 
 describe("lifeboat sandbox", () => {
   it("maps flags to emulator options and rejects bad values", () => {
-    expect(sandboxOptions({ port: "0", fixture: "generated", apps: "5", timeScale: "100", rateLimits: "qlik" })).toMatchObject({ port: 0, fixture: "generated", apps: 5, timeScale: 100, rateLimits: "qlik" });
+    expect(sandboxOptions({ port: "0", fixture: "generated", apps: "5", timeScale: "100", rateLimits: "qlik", state: "s.json", latency: "realistic", faults: "rate=0.1" })).toMatchObject({ port: 0, fixture: "generated", apps: 5, timeScale: 100, rateLimits: "qlik", stateFile: "s.json", latency: "realistic", faults: "rate=0.1" });
     expect(() => sandboxOptions({ fixture: "nope" })).toThrow(/--fixture/);
     expect(sandboxOptions({ fixture: "demo,empty", tenants: "1" })).toMatchObject({ tenantFixtures: ["demo", "empty"], tenants: undefined });
     expect(() => sandboxOptions({ timeScale: "-1" })).toThrow(/--time-scale/);
@@ -18,8 +21,16 @@ describe("lifeboat sandbox", () => {
     expect(() => sandboxOptions({ quirk: ["appInfoIncludesSpaceId=maybe"] })).toThrow(/true or false/);
   });
 
-  it("prints exactly one JSON line when ready, serves, and exits 0 on SIGTERM", async () => {
-    const child = spawn(process.execPath, [bin, "sandbox", "--port", "0", "--tenants", "2"], { stdio: ["ignore", "pipe", "pipe"] });
+  interface Line {
+    host: string;
+    apiKey: string;
+    clientId: string;
+    clientSecret: string;
+    tenants?: { host: string; apiKey: string; clientId: string; clientSecret: string }[];
+  }
+  /** Starts the real bin; resolves with its first stdout line, parsed, and a stop() that SIGTERMs it. */
+  async function sandbox(args: string[]): Promise<{ info: Line; lines: string[]; stop: () => Promise<number | null> }> {
+    const child = spawn(process.execPath, [bin, "sandbox", "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
     const lines: string[] = [];
     const rl = createInterface({ input: child.stdout });
     const first = await new Promise<string>((resolve, reject) => {
@@ -29,16 +40,60 @@ describe("lifeboat sandbox", () => {
       });
       child.once("exit", (code) => reject(new Error(`sandbox exited early with ${code}`)));
     });
-    const info = JSON.parse(first) as { host: string; apiKey: string; clientId: string; clientSecret: string; tenants: { host: string }[] };
+    const stop = () =>
+      new Promise<number | null>((resolve) => {
+        child.once("exit", (c) => resolve(c));
+        child.kill("SIGTERM");
+      });
+    return { info: JSON.parse(first) as Line, lines, stop };
+  }
+
+  it("prints exactly one JSON line when ready (with a tenants array of the same shape), serves, and exits 0 on SIGTERM", async () => {
+    const { info, lines, stop } = await sandbox(["--tenants", "2"]);
     expect(info.host).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(info.tenants).toHaveLength(2);
+    for (const t of info.tenants!) {
+      expect(Object.keys(t).sort()).toEqual(expect.arrayContaining(["apiKey", "clientId", "clientSecret", "host"]));
+      expect(t.host).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    }
+    expect(info.tenants![0]).toMatchObject({ host: info.host, apiKey: info.apiKey, clientId: info.clientId, clientSecret: info.clientSecret });
+    expect(info.tenants![1]!.host).not.toBe(info.host);
     const res = await fetch(`${info.host}/api/v1/users/me`, { headers: { authorization: `Bearer ${info.apiKey}` } });
     expect(res.status).toBe(200);
-    const code = await new Promise<number | null>((resolve) => {
-      child.once("exit", (c) => resolve(c));
-      child.kill("SIGTERM");
+    // The second tenant answers its own OAuth client.
+    const second = info.tenants![1]!;
+    const token = await fetch(`${second.host}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ client_id: second.clientId, client_secret: second.clientSecret, grant_type: "client_credentials" }),
     });
-    expect(code).toBe(0);
+    expect(token.status).toBe(200);
+    expect(await stop()).toBe(0);
     expect(lines).toHaveLength(1);
+  });
+
+  it("--state FILE keeps the tenant across a SIGTERM and a restart", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "lb-sandbox-state-"));
+    try {
+      const state = join(dir, "tenant.json");
+      const a = await sandbox(["--state", state]);
+      const created = await fetch(`${a.info.host}/api/v1/spaces`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${a.info.apiKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ name: "Kept across restarts", type: "shared" }),
+      });
+      expect(created.status).toBe(201);
+      expect(await a.stop()).toBe(0);
+      const b = await sandbox(["--state", state, "--seed", "a different seed"]);
+      try {
+        expect(b.info.apiKey).toBe(a.info.apiKey);
+        const list = (await (await fetch(`${b.info.host}/api/v1/spaces?limit=100`, { headers: { authorization: `Bearer ${b.info.apiKey}` } })).json()) as { data: { name: string }[] };
+        expect(list.data.map((x) => x.name)).toContain("Kept across restarts");
+      } finally {
+        expect(await b.stop()).toBe(0);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
