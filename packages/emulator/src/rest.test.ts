@@ -323,7 +323,7 @@ describe("bad input", () => {
     }
     expect((await raw("/api/v1/users")).status).toBe(200);
   });
-  it("answers every registered route, with every method, ill-formed ids and bodies, without a 5xx", async () => {
+  it("answers every registered route, with every method, ill-formed ids and bodies, without a 5xx and with Qlik's error shape", async () => {
     const app = createTenantApp(tenant(), {} as never, { admin: false });
     const paths = new Set(app.routes.filter((r) => r.path.startsWith("/api/")).map((r) => r.path));
     const ids = ["%E0%A4%A", "a".repeat(300)];
@@ -339,9 +339,21 @@ describe("bad input", () => {
             jobs.push(
               (async () => {
                 const r = await raw(concrete, { method, body, headers: { "content-type": "application/json" } });
-                await r.arrayBuffer();
+                const text = await r.text();
                 calls++;
-                if (r.status >= 500) failures.push(`${method} ${concrete.slice(0, 80)} with ${JSON.stringify(body)} → ${r.status}`);
+                const where = `${method} ${concrete.slice(0, 80)} with ${JSON.stringify(body)} → ${r.status}`;
+                if (r.status >= 500) failures.push(where);
+                // Every refusal is in Qlik's error shape: {"errors":[{"code","title",…}]}.
+                if (r.status >= 400) {
+                  let errors: unknown;
+                  try {
+                    errors = (JSON.parse(text) as { errors?: unknown }).errors;
+                  } catch {
+                    errors = undefined;
+                  }
+                  const first = Array.isArray(errors) ? (errors[0] as { code?: unknown; title?: unknown } | undefined) : undefined;
+                  if (typeof first?.code !== "string" || typeof first.title !== "string") failures.push(`${where}: not Qlik's error shape: ${text.slice(0, 80)}`);
+                }
               })(),
             );
           }
