@@ -215,6 +215,9 @@ describe("responses conform to Qlik's OpenAPI schemas", () => {
     await call("GET", `/api/v1/spaces/${spaceId}/assignments/${aid}`);
     await call("PUT", `/api/v1/spaces/${spaceId}/assignments/${aid}`, { body: { roles: ["consumer"] } });
     await call("DELETE", `/api/v1/spaces/${spaceId}/assignments/${aid}`);
+    // Restore hands a space it created to its owner in the snapshot.
+    const patched = await call("PATCH", `/api/v1/spaces/${spaceId}`, { body: [{ op: "replace", path: "/ownerId", value: ben.id }] });
+    expect((patched.json as { ownerId?: string }).ownerId).toBe(ben.id);
     // items
     const items = await call("GET", "/api/v1/items?resourceType=app&limit=3", bot);
     const item = (items.json as { data: Json[] }).data[0] as Json;

@@ -341,5 +341,8 @@ describe("the writer against the emulator (restore operations)", () => {
     expect(again).toEqual({ space: first.space, created: false });
     const a = await w.createSpaceAssignment(first.space.id, { type: "user", assigneeId: created.id, roles: ["consumer"] });
     expect(tenant.assignments[a.id]).toMatchObject({ spaceId: first.space.id, assigneeId: created.id, roles: ["consumer"] });
+    // A space the restore created goes to its owner in the snapshot (PATCH replace /ownerId).
+    await w.updateSpaceOwner(first.space.id, someone.id);
+    expect(tenant.spaces[first.space.id]?.ownerId).toBe(someone.id);
   });
 });

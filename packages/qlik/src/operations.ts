@@ -38,6 +38,7 @@ export const OPERATIONS = {
   createUser: { method: "POST", path: "/api/v1/users", tier: "2", perMinute: 100, qlikApi: "users.createUser" },
   createSpace: { method: "POST", path: "/api/v1/spaces", tier: "2", perMinute: 100, qlikApi: "spaces.createSpace" },
   createSpaceAssignment: { method: "POST", path: "/api/v1/spaces/{spaceId}/assignments", tier: "2", perMinute: 100, qlikApi: "spaces.createSpaceAssignment" },
+  patchSpace: { method: "PATCH", path: "/api/v1/spaces/{spaceId}", tier: "2", perMinute: 100, qlikApi: "spaces.patchSpace" },
   uploadTempFile: { method: "POST", path: "/api/v1/temp-contents", tier: "2", perMinute: 100, qlikApi: "tempContents.uploadTempFile" },
   importApp: { method: "POST", path: "/api/v1/apps/import", tier: "2", perMinute: 100, qlikApi: "apps.importApp" },
   updateAppOwner: { method: "PUT", path: "/api/v1/apps/{appId}/owner", tier: "2", perMinute: 100, qlikApi: "apps.updateAppOwner" },

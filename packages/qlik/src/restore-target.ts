@@ -37,6 +37,9 @@ export function createRestoreTarget(client: TenantClient): RestoreTarget {
     createUser: (input) => writer.createUser(input),
     createSpace: (input) => writer.createSpace(input),
     createSpaceAssignment: (spaceId, input) => writer.createSpaceAssignment(spaceId, input),
+    async updateSpaceOwner(spaceId, ownerId) {
+      await writer.updateSpaceOwner(spaceId, ownerId);
+    },
 
     async importApp(input) {
       const { appId } = await writer.importApp({ name: input.name, body: input.body, ...(input.spaceId ? { spaceId: input.spaceId } : {}) });

@@ -76,6 +76,8 @@ export interface TenantWriter {
   /** Finds a space by exact name or creates it. */
   ensureSpace(input: { name: string; type: "shared" | "managed" | "data"; description?: string }): Promise<{ space: SpaceRecord; created: boolean }>;
   createSpaceAssignment(spaceId: string, input: { type: "user" | "group"; assigneeId: string; roles: string[] }): Promise<AssignmentRecord>;
+  /** `PATCH /spaces/{id}` with `replace /ownerId`: hands the space to another user (idempotent). */
+  updateSpaceOwner(spaceId: string, ownerId: string): Promise<SpaceRecord>;
   /** Uploads the file to temp-contents (streamed), then imports it: a new app id. */
   importApp(input: ImportAppInput): Promise<{ appId: string; attributes: Record<string, unknown> }>;
   updateAppOwner(appId: string, ownerId: string): Promise<void>;
@@ -202,6 +204,13 @@ export function createTenantWriter(core: TenantCore): TenantWriter {
         assigneeId: str(o.assigneeId) ?? input.assigneeId,
         roles: Array.isArray(o.roles) ? o.roles.filter((r): r is string => typeof r === "string") : input.roles,
       };
+    },
+
+    async updateSpaceOwner(spaceId, ownerId) {
+      const resp = await call("patchSpace", `the space ${spaceId} (owner ${ownerId})`, (api) =>
+        api.spaces.patchSpace(spaceId, [{ op: "replace", path: "/ownerId", value: ownerId }]),
+      );
+      return toSpaceRecord(resp.data);
     },
 
     async importApp(input) {

@@ -81,6 +81,11 @@ class FakeTarget implements RestoreTarget {
     (this.assignments[spaceId] ??= []).push(a);
     return a;
   }
+  async updateSpaceOwner(spaceId: string, ownerId: string) {
+    this.call("updateSpaceOwner");
+    const s = this.spaces.find((x) => x.id === spaceId)!;
+    s.ownerId = ownerId;
+  }
   async importApp(input: { name: string; spaceId?: string; body: () => AsyncIterable<Uint8Array> }) {
     this.call("importApp");
     const chunks: Uint8Array[] = [];

@@ -56,6 +56,8 @@ export interface RestoreTarget {
   createUser(input: { subject: string; name?: string; email?: string }): Promise<UserRecord>;
   createSpace(input: { name: string; type: "shared" | "managed" | "data"; description?: string }): Promise<SpaceRecord>;
   createSpaceAssignment(spaceId: string, input: { type: "user" | "group"; assigneeId: string; roles: string[] }): Promise<AssignmentRecord>;
+  /** Hands a space to another user (`PATCH /spaces/{id}`, `replace /ownerId`). */
+  updateSpaceOwner(spaceId: string, ownerId: string): Promise<void>;
   /** Uploads and imports a .qvf: a new app id. `spaceId` undefined = the caller's personal space. */
   importApp(input: { name: string; spaceId?: string; body: () => AsyncIterable<Uint8Array> }): Promise<{ appId: string }>;
   copyApp(appId: string, input: { name?: string; spaceId?: string }): Promise<{ appId: string }>;
