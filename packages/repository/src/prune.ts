@@ -44,7 +44,8 @@ export interface PruneReport {
   indexFiles: { removed: number; written: number };
 }
 
-const PACKS_PER_INDEX_FILE = 2000;
+/** An index file holds up to this many entries (a few MB of JSON), and at least one pack. */
+const ENTRIES_PER_INDEX_FILE = 50_000;
 
 export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<PruneReport> {
   const threshold = opts.repackThreshold ?? 0.2;
@@ -163,8 +164,21 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
   const oldIndexFiles = await backend.list("index");
   const remaining = [...keep, ...written];
   const newIndexFiles = new Set<string>();
-  for (let i = 0; i < remaining.length; i += PACKS_PER_INDEX_FILE) {
-    const doc = { version: 1, packs: remaining.slice(i, i + PACKS_PER_INDEX_FILE) };
+  const batches: IndexPack[][] = [];
+  let batch: IndexPack[] = [];
+  let batchEntries = 0;
+  for (const p of remaining) {
+    if (batch.length > 0 && batchEntries + p.entries.length > ENTRIES_PER_INDEX_FILE) {
+      batches.push(batch);
+      batch = [];
+      batchEntries = 0;
+    }
+    batch.push(p);
+    batchEntries += p.entries.length;
+  }
+  if (batch.length > 0) batches.push(batch);
+  for (const packs of batches) {
+    const doc = { version: 1, packs };
     const bytes = await sealJson(repo.encKey, "index", doc);
     const name = sha256(bytes);
     await backend.save({ type: "index", name }, bytes);

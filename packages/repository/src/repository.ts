@@ -41,6 +41,8 @@ export const FORMAT_VERSION = 1;
 export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
 /** Write an index file after this many packs even before a snapshot, so long runs persist progress. */
 const PACKS_PER_INDEX = 64;
+/** …or after this many entries (packs of small JSON documents hold thousands each). */
+const ENTRIES_PER_INDEX = 50_000;
 const MAX_UPLOADS = 2;
 
 export interface RepositoryConfig {
@@ -396,7 +398,9 @@ export class Repository implements SnapshotRepository {
     // Uploads overlap with chunking and sealing, at most MAX_UPLOADS packs in flight (bounded memory).
     while (this.uploads.size >= MAX_UPLOADS) await Promise.race(this.uploads).catch(() => {});
     this.throwUploadError();
-    if (this.unindexed.length >= PACKS_PER_INDEX) await this.flushIndex();
+    if (this.unindexed.length >= PACKS_PER_INDEX || this.unindexed.reduce((n, ip) => n + ip.entries.length, 0) >= ENTRIES_PER_INDEX) {
+      await this.flushIndex();
+    }
   }
 
   /** A failed pack upload poisons this handle for writing: its entries were never stored. */

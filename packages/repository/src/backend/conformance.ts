@@ -54,6 +54,8 @@ export function backendConformance(name: string, make: () => Promise<Backend>): 
       expect(Buffer.from(await b.load(h, { offset: 999, length: 1 }))).toEqual(data.subarray(999));
       expect((await b.load(h, { offset: 10, length: 0 })).length).toBe(0);
       await expect(b.load(h, { offset: 990, length: 20 })).rejects.toThrow();
+      await b.remove(h);
+      await expect(b.load(h, { offset: 0, length: 10 })).rejects.toBeInstanceOf(NotFoundError);
       await b.close();
     });
 

@@ -44,6 +44,7 @@ export class LocalBackend implements Backend {
   }
 
   async load(h: FileHandle, range?: { offset: number; length: number }): Promise<Uint8Array> {
+    if (range && h.type === "data") return this.loadRange(h, range);
     const p = this.path(h);
     let fh;
     try {
@@ -53,19 +54,77 @@ export class LocalBackend implements Backend {
     }
     try {
       if (!range) return new Uint8Array(await fh.readFile());
-      const { size } = await fh.stat();
-      checkRange(size, range, relativePath(h));
-      const buf = Buffer.alloc(range.length);
-      let done = 0;
-      while (done < range.length) {
-        const { bytesRead } = await fh.read(buf, done, range.length - done, range.offset + done);
-        if (bytesRead === 0) throw new RangeError(`${relativePath(h)} ended early`);
-        done += bytesRead;
-      }
-      return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+      return await readRange(fh, range, relativePath(h));
     } finally {
       await fh.close();
     }
+  }
+
+  /**
+   * Ranged reads of packs go through a few cached read-only handles: restoring or diffing
+   * thousands of small objects would otherwise open and close a pack file for each.
+   * Packs are immutable, so a cached handle can never show stale bytes.
+   */
+  private readonly handles = new Map<string, { fh: Awaited<ReturnType<typeof open>>; users: number; used: number }>();
+  /** Closes handles idle for a second, so an unclosed backend never leaks descriptors for long. */
+  private sweeper: NodeJS.Timeout | undefined;
+
+  private async loadRange(h: FileHandle, range: { offset: number; length: number }): Promise<Uint8Array> {
+    const p = this.path(h);
+    let entry = this.handles.get(p);
+    if (!entry) {
+      let fh;
+      try {
+        fh = await open(p, "r");
+      } catch (err) {
+        throw notFound(err, relativePath(h), this.location);
+      }
+      entry = this.handles.get(p); // opened concurrently meanwhile?
+      if (entry) await fh.close();
+      else {
+        entry = { fh, users: 0, used: Date.now() };
+        this.handles.set(p, entry);
+        this.evict();
+        this.sweeper ??= setInterval(() => this.sweep(), 1000).unref();
+      }
+    }
+    entry.users++;
+    entry.used = Date.now();
+    try {
+      return await readRange(entry.fh, range, relativePath(h));
+    } finally {
+      entry.users--;
+    }
+  }
+
+  private evict(): void {
+    if (this.handles.size <= MAX_HANDLES) return;
+    for (const [p, e] of this.handles) {
+      if (e.users > 0) continue;
+      this.handles.delete(p);
+      void e.fh.close().catch(() => {});
+      if (this.handles.size <= MAX_HANDLES) return;
+    }
+  }
+
+  private sweep(): void {
+    const limit = Date.now() - 1000;
+    for (const [p, e] of this.handles) {
+      if (e.users > 0 || e.used > limit) continue;
+      this.handles.delete(p);
+      void e.fh.close().catch(() => {});
+    }
+    if (this.handles.size === 0 && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
+  }
+
+  private async dropHandle(p: string): Promise<void> {
+    const e = this.handles.get(p);
+    if (!e) return;
+    this.handles.delete(p);
+    if (e.users === 0) await e.fh.close().catch(() => {});
   }
 
   async stat(h: FileHandle): Promise<FileInfo> {
@@ -105,6 +164,7 @@ export class LocalBackend implements Backend {
   }
 
   async remove(h: FileHandle): Promise<void> {
+    await this.dropHandle(this.path(h));
     await rm(this.path(h), { force: true });
   }
 
@@ -112,7 +172,27 @@ export class LocalBackend implements Backend {
     return (await readdirOrEmpty(this.root)).length === 0;
   }
 
-  async close(): Promise<void> {}
+  /** Closes cached handles; the backend stays usable (handles reopen on demand). */
+  async close(): Promise<void> {
+    for (const p of [...this.handles.keys()]) await this.dropHandle(p);
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+}
+
+const MAX_HANDLES = 32;
+
+async function readRange(fh: Awaited<ReturnType<typeof open>>, range: { offset: number; length: number }, file: string): Promise<Uint8Array> {
+  checkRange(Number.MAX_SAFE_INTEGER, range, file); // negative values
+  const buf = Buffer.alloc(range.length);
+  let done = 0;
+  while (done < range.length) {
+    // No fstat first: a short read tells us the file is shorter (one pool round trip less).
+    const { bytesRead } = await fh.read(buf, done, range.length - done, range.offset + done);
+    if (bytesRead === 0) throw new RangeError(`range ${range.offset}+${range.length} is outside ${file}`);
+    done += bytesRead;
+  }
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
 }
 
 async function readdirOrEmpty(dir: string): Promise<string[]> {
