@@ -296,6 +296,31 @@ describe("backup of generated tenants: faults and rate limits", () => {
         expect(["captured", "unchanged", "failed", "skipped"]).toContain(item.status);
         if (item.status === "failed" || item.status === "skipped") expect(item.reason, `${item.layer} ${item.id}`).toMatch(/\S/);
       }
+      // None missing below the apps either: every object of every app that was not itself
+      // failed is stored (alone or in its parent's tree) or listed with its reason.
+      const tenant = emu.state.tenants[0]!;
+      const stored = await storedObjects(repo, snapshot.id);
+      const missing: string[] = [];
+      let objectsChecked = 0;
+      for (const app of Object.values(tenant.apps)) {
+        const appItem = appItems.find((i) => i.id === app.id);
+        if (!appItem || appItem.status === "failed") continue;
+        const records = stored.get(app.id) ?? [];
+        const covered = new Set(records.map((r) => r.id));
+        for (const r of records) idsInTree(r.propertyTree, covered);
+        const listed = new Set(manifest.items.filter((i) => i.layer === "objects" && i.appId === app.id && i.reason).map((i) => i.id));
+        for (const o of Object.values(app.objects)) {
+          objectsChecked++;
+          if (!covered.has(o.id) && !listed.has(o.id)) missing.push(`${o.type} ${o.id} of app ${app.name}`);
+        }
+      }
+      expect(missing).toEqual([]);
+      expect(objectsChecked).toBeGreaterThan(0);
+      // Users: each captured, or the layer is listed as failed.
+      const userItems = manifest.items.filter((i) => i.layer === "users");
+      if (!userItems.some((i) => i.id === "(users)")) {
+        expect(new Set(userItems.map((i) => i.id))).toEqual(new Set(Object.keys(tenant.users)));
+      }
       const failures = manifest.items.filter((i) => i.status === "failed");
       expect(snapshot.partial).toBe(failures.length > 0);
       expect(manifest.counts.apps.captured + manifest.counts.apps.failed).toBe(appItems.length);
