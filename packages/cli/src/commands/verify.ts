@@ -31,7 +31,12 @@ export function register(program: Command): void {
     const repo = await openRepoFromOptions(opts, { autoLock: "none" });
     try {
       await repo.acquireLock("shared", "verify");
-      const report = await verifyRepository(repo, { readData: opts.readData === true });
+      const live = process.stderr.isTTY && !opts.json && !process.env.CI;
+      const report = await verifyRepository(repo, {
+        readData: opts.readData === true,
+        // Progress on a terminal only; stdout keeps the report.
+        onProgress: live ? (p) => process.stderr.write(`\rchecking ${p.phase}: ${p.done}/${p.total}\x1b[K${p.done === p.total ? "\n" : ""}`) : undefined,
+      });
       if (opts.json) writeJson(process.stdout, report);
       else process.stdout.write(renderVerifyReport(report));
       if (!report.ok) process.exitCode = EXIT.damaged;
