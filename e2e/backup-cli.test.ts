@@ -150,21 +150,46 @@ describe("lifeboat backup / show / diff / ls (CLI)", () => {
     expect(stored.hits.some((h) => h.startsWith("needle 3 "))).toBe(true);
     expect(stored.blobs).toBeGreaterThan(100);
 
-    const showText = await lifeboat(["show", shown.snapshot.id.slice(0, 10)], env);
+    // Read-only commands run side by side (each is a process start; they share a lock-free read).
+    type LsJson = { path: string; kind: string; entries: { name: string; kind: string; label?: string; meta?: Record<string, unknown> }[]; apps?: { label?: string }[] };
+    const [showText, ls, byName, missing, rootJson, spaceJson, objectJson] = await Promise.all([
+      lifeboat(["show", shown.snapshot.id.slice(0, 10)], env),
+      lifeboat(["ls", "latest", "apps"], env),
+      lifeboat(["ls", "latest", "apps/Customer 360/objects"], env),
+      lifeboat(["ls", "latest", "apps/no-such-app"], env),
+      lifeboat(["ls", "latest", "--json"], env),
+      lifeboat(["ls", "latest", "spaces/Sales", "--json"], env),
+      lifeboat(["ls", "latest", "apps/Customer 360/objects", "--json"], env),
+    ]);
     expect(showText.stdout).toContain("Sales Overview");
 
-    const ls = await lifeboat(["ls", "latest", "apps"], env);
     expect(ls.code, ls.stderr).toBe(0);
     expect(ls.stdout).toContain("Sales Overview");
     expect(ls.stdout).toMatch(/owner .+ \(/);
     expect(ls.stdout.split("\n").filter((l) => / app /.test(l))).toHaveLength(12);
     // A path segment may be a unique name.
-    const byName = await lifeboat(["ls", "latest", "apps/Customer 360/objects"], env);
     expect(byName.code, byName.stderr).toBe(0);
     expect(byName.stdout).toContain("(objects)");
-    const missing = await lifeboat(["ls", "latest", "apps/no-such-app"], env);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no entry 'no-such-app' under apps/);
+
+    // --json walks tenant → space → app → object.
+    const root = JSON.parse(rootJson.stdout) as LsJson;
+    expect(root.kind).toBe("snapshot");
+    expect(root.entries.map((e) => e.kind).sort()).toEqual(["apps", "groups", "roles", "spaces", "tenant", "users"]);
+    const space = JSON.parse(spaceJson.stdout) as LsJson;
+    expect(space.kind).toBe("space");
+    expect(space.apps?.length).toBeGreaterThan(0);
+    const objects = JSON.parse(objectJson.stdout) as LsJson;
+    const tenantApp = Object.values(emu.state.tenants[0]!.apps).find((a) => a.name === "Customer 360")!;
+    expect(objects.entries).toHaveLength(Object.keys(tenantApp.objects).length);
+    const sheet = objects.entries.find((e) => e.kind === "sheet")!;
+    const objectLs = await lifeboat(["ls", "latest", `apps/Customer 360/objects/${String(sheet.meta?.id)}`, "--json"], env);
+    expect(objectLs.code, objectLs.stderr).toBe(0);
+    const object = JSON.parse(objectLs.stdout) as LsJson;
+    expect(object.kind).toBe("sheet");
+    const truth = tenantApp.objects[String(sheet.meta?.id)]!;
+    expect(object.entries[0]!.meta).toMatchObject({ id: truth.id, ownerId: truth.ownerId, ownerSubject: emu.state.tenants[0]!.users[truth.ownerId]!.subject, approved: truth.approved, published: truth.published });
 
     // A second run in JSON mode: NDJSON events, then the manifest; nothing exported.
     const second = await lifeboat(["backup", "--json"], { ...env, QLIK_HOST: emu.host, QLIK_CLIENT_ID: emu.clientId, QLIK_CLIENT_SECRET: emu.clientSecret });
