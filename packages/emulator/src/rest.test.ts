@@ -215,7 +215,7 @@ describe("export, download, import", () => {
 });
 
 describe("owners and publishing", () => {
-  it("lets the bot change an object's owner and refuses another user's API key", async () => {
+  it("lets the bot and the owner change an object's owner; refuses another user's and a tenant admin's API key", async () => {
     const app = Object.values(tenant().apps).find((a) => a.name === "Sales Overview" && !a.originAppId)!;
     const chloe = userByName(emu, "Chloe Chen");
     const ben = userByName(emu, "Ben Builder");
@@ -223,6 +223,9 @@ describe("owners and publishing", () => {
     const asBen = userApi(emu, ben);
     const refused = await rejection(asBen.apps.updateAppObjectOwner(app.id, chloesPrivate.id, { ownerId: ben.id }));
     expect(refused.status).toBe(403);
+    // A tenant admin's API key is not a private-content bot: refused too.
+    expect((await rejection(admin.apps.updateAppObjectOwner(app.id, chloesPrivate.id, { ownerId: ben.id }))).status).toBe(403);
+    expect(tenant().apps[app.id]!.objects[chloesPrivate.id]!.ownerId).toBe(chloe.id);
     const ok = await bot.apps.updateAppObjectOwner(app.id, chloesPrivate.id, { ownerId: ben.id });
     expect(ok.data.attributes?.ownerId).toBe(ben.id);
     expect(ok.data.attributes?.id).toBe(chloesPrivate.id);
