@@ -114,6 +114,17 @@ describe("restore into another, empty tenant", () => {
         expect(spaces.get(origin!.spaceId!)?.name).toBe("Sales Dev");
       }
     }
+    // The created spaces belong to their owners in the snapshot (by subject, else email), not to the restoring bot.
+    const targetUsers = (await api.users.getUsers({ limit: 100 }, { noCache: true })).data.data ?? [];
+    const me = (await api.users.getMyUser({ noCache: true })).data;
+    for (const name of ["Sales Dev", "Sales"]) {
+      const src = source.spaces.find((s) => s.record.name === name)!.record;
+      const owner = source.users.find((u) => u.id === src.ownerId)!;
+      const expected = targetUsers.find((u) => u.subject === owner.subject) ?? targetUsers.find((u) => owner.email && u.email === owner.email);
+      expect(expected?.id, name).not.toBe(me.id);
+      expect([...spaces.values()].find((s) => s.name === name)!.ownerId, name).toBe(expected!.id);
+    }
+    expect(r.stdout).toMatch(/hand space 'Sales Dev' to its owner/);
     const devObjects = ref.flatMap((a) => a.objects).filter((o) => o.ownerSubject === devSubject);
     expect(devObjects.length).toBeGreaterThan(0);
     // Assignments of the created spaces (users only: the IdP group 'Sales' does not exist there).

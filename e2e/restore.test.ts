@@ -104,6 +104,24 @@ describe("restore into the same tenant", () => {
     // No duplicates: as many apps as in the snapshot.
     expect(after.length).toBe(source.apps.length);
     expect([...spaces.values()]).toContain("Finance Dev");
+
+    // The re-created space belongs to its owner in the snapshot and has its members again.
+    const subjects = new Map<string, string>();
+    for (const u of (await api.users.getUsers({ limit: 100 }, { noCache: true })).data.data ?? []) subjects.set(u.id!, u.subject!);
+    const groupNames = new Map<string, string>();
+    for (const g of (await api.groups.getGroups({ limit: 100 }, { noCache: true })).data.data ?? []) groupNames.set(g.id!, g.name!);
+    const srcSubject = (id: string) => source.users.find((u) => u.id === id)?.subject;
+    const srcFinanceDev = source.spaces.find((s) => s.record.name === "Finance Dev")!;
+    const financeDev = ((await api.spaces.getSpaces({ name: "Finance Dev", limit: 100 }, { noCache: true })).data.data ?? []).find((s) => s.name === "Finance Dev")!;
+    expect(financeDev.id).not.toBe(financeDevId);
+    expect(subjects.get(financeDev.ownerId!)).toBe(srcSubject(srcFinanceDev.record.ownerId));
+    const members = (a: { type?: string; assigneeId?: string; roles?: string[] }, name: (id: string) => string | undefined) =>
+      `${a.type} ${name(a.assigneeId!)} ${[...(a.roles ?? [])].sort().join(",")}`;
+    const srcName = (id: string) => srcSubject(id) ?? source.groups.find((g) => g.id === id)?.name;
+    const restoredMembers = ((await api.spaces.getSpaceAssignments(financeDev.id!, { limit: 100 }, { noCache: true })).data.data ?? []).map((a) =>
+      members(a, (id) => subjects.get(id) ?? groupNames.get(id)),
+    );
+    expect(restoredMembers.sort()).toEqual(srcFinanceDev.assignments.map((a) => members(a, srcName)).sort());
   });
 
   it("--as-new --name restores an existing app beside itself under a new name", async () => {

@@ -234,6 +234,11 @@ describe("executeRestore", () => {
     expect(sales.objects.get("s2")).toMatchObject({ ownerSubject: "auth0|dev", approved: false, published: false });
     expect(sales.summary.ownerId).toBe("t-ben");
     expect(target.assignments[result.created["space:sp-dev"]!]?.[0]).toMatchObject({ assigneeId: result.created["user:u-dev"], roles: ["producer"] });
+    // The created space goes to its owner in the snapshot (Ben), after every app step.
+    expect(target.spaces.find((s) => s.id === result.created["space:sp-dev"])?.ownerId).toBe("t-ben");
+    const writes = target.calls.filter((c) => c !== "save");
+    expect(writes.at(-1)).toBe("updateSpaceOwner");
+    expect(writes.filter((c) => c === "updateSpaceOwner").length).toBe(1);
 
     // Same plan, same journal: nothing is created again.
     target.calls = [];
@@ -319,6 +324,7 @@ describe("executeRestore", () => {
     const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
     const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal() });
     const sales = target.apps.get(result.created["app:a-1"]!)!;
+    target.spaces.find((s) => s.id === result.created["space:sp-dev"])!.ownerId = "t-bot";
     sales.objects.get("s1")!.approved = false;
     sales.objects.delete("s2");
     sales.objects.set("x9", obj("x9", "t-bot", "bot", "private"));
@@ -329,6 +335,7 @@ describe("executeRestore", () => {
       "exists:app 'Sales' object 's2' (sheet 's2')",
       "extra:app 'Sales' object 'x9' (sheet 'x9')",
     ]);
+    expect(report.other).toEqual([{ where: "space 'Dev'", field: "owner", expected: "t-ben (auth0|ben)", actual: "t-bot" }]);
   });
 });
 

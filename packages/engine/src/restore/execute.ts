@@ -167,6 +167,21 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
         await target.createSpaceAssignment(spaceId, { type: step.assigneeType, assigneeId, roles: step.roles });
         return {};
       }
+      case "space-owner": {
+        const spaceId = need(step.space, "the space");
+        const ownerId = need(step.owner, "the owner");
+        let current: string | undefined;
+        let found = false;
+        for await (const s of target.listSpaces())
+          if (s.id === spaceId) {
+            found = true;
+            current = s.ownerId;
+          }
+        if (!found) throw new Error(`space ${spaceId} is not on ${plan.target.host} (deleted since the plan was made?); plan again`);
+        if (current === ownerId) return { note: "owner already right", already: true };
+        await target.updateSpaceOwner(spaceId, ownerId);
+        return { note: `owner ${ownerId}` };
+      }
       case "import-app": {
         const spaceId = step.space ? need(step.space, "the space") : undefined;
         const earlier = created[step.ref];
@@ -351,12 +366,15 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
   }
 
   // Safety backup, users, spaces and assignments first, in order; then one chain of steps
-  // per app, chains in parallel (a managed app's chain waits for its origin app's chain).
+  // per app, chains in parallel (a managed app's chain waits for its origin app's chain);
+  // then the tenant-level steps the plan puts after the apps (space owners), in order.
   const chains = new Map<string, { step: PlanStep; index: number }[]>();
+  const tail: { step: PlanStep; index: number }[] = [];
   for (const [index, step] of plan.steps.entries()) {
     const app = appChainOf(step);
     if (app === undefined) {
-      await runStep(step, index);
+      if (chains.size > 0) tail.push({ step, index });
+      else await runStep(step, index);
       continue;
     }
     const chain = chains.get(app) ?? [];
@@ -381,6 +399,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
     );
   }
   await Promise.all(finished.values());
+  for (const { step, index } of tail) await runStep(step, index);
   result.steps = [...outcomes.entries()].sort((a, b) => a[0] - b[0]).map(([, o]) => o);
   await journal.append({ type: "finished", at: at(), status: result.status });
   emit({ type: "end", result });

@@ -178,6 +178,37 @@ describe("planRestore: selection and spaces", () => {
     expect(reused.steps.filter((s) => s.kind === "assign").map((s) => s.kind === "assign" && s.assignee)).toEqual(["id:t-g"]);
   });
 
+  it("hands a created space to its owner in the snapshot, after every app step; never a space reused by name", () => {
+    const ben = user("t-ben", "auth0|ben");
+    const p = plan({ spaces: ["Sales Dev"] }, { ...emptyTarget(), users: [ben] });
+    const owner = p.steps.find((s) => s.kind === "space-owner");
+    expect(owner).toMatchObject({ id: "space:sp-dev:owner", space: "space:sp-dev", owner: "id:t-ben" });
+    expect(p.steps.at(-1)).toBe(owner);
+    expect(p.spaces[0]!.owner).toEqual({ sourceId: "u-ben", subject: "auth0|ben", ref: "id:t-ben" });
+    // Owner not in the target: warned, created with --create-missing-users.
+    const missing = plan({ spaces: ["Sales Dev"] });
+    expect(missing.steps.some((s) => s.kind === "space-owner")).toBe(false);
+    expect(missing.warnings.join("\n")).toMatch(/space 'Sales Dev': its owner auth0\|ben is not in the target/);
+    const created = plan({ spaces: ["Sales Dev"], createMissingUsers: true });
+    expect(created.steps.find((s) => s.kind === "space-owner")).toMatchObject({ owner: "user:u-ben" });
+    expect(created.steps.some((s) => s.kind === "create-user" && s.subject === "auth0|ben")).toBe(true);
+    // A space of that name already in the target is someone else's: its owner stays.
+    const reused = plan({ spaces: ["Sales Dev"] }, { ...emptyTarget(), users: [ben], spaces: [{ id: "t-dev", name: "Sales Dev", type: "shared", ownerId: "t-other" }] });
+    expect(reused.steps.some((s) => s.kind === "space-owner")).toBe(false);
+    // …unless an earlier attempt of this restore created it.
+    const resumed = planRestore(source(), { ...emptyTarget(), users: [ben], spaces: [{ id: "t-dev", name: "Sales Dev", type: "shared", ownerId: "t-bot" }] }, { spaces: ["Sales Dev"] }, { created: { "space:sp-dev": "t-dev" } });
+    expect(resumed.steps.find((s) => s.kind === "space-owner")).toMatchObject({ space: "id:t-dev", owner: "id:t-ben" });
+  });
+
+  it("same tenant: the same space is brought back to its owner when it changed", () => {
+    const t = { ...emptyTarget("https://src.example.com"), users: [user("u-ben", "auth0|ben"), user("u-chloe", "auth0|chloe")] };
+    const changed = plan({ spaces: ["Sales Dev"] }, { ...t, spaces: [{ id: "sp-dev", name: "Sales Dev", type: "shared", ownerId: "u-chloe" }] });
+    expect(changed.steps.find((s) => s.kind === "space-owner")).toMatchObject({ space: "id:sp-dev", owner: "id:u-ben" });
+    const same = plan({ spaces: ["Sales Dev"] }, { ...t, spaces: [{ id: "sp-dev", name: "Sales Dev", type: "shared", ownerId: "u-ben" }] });
+    expect(same.steps.some((s) => s.kind === "space-owner")).toBe(false);
+    expect(same.spaces[0]!.owner?.ref).toBe("id:u-ben");
+  });
+
   it("blocks when a space name is taken by a space of another type", () => {
     const p = plan({ apps: ["a-sales"] }, { ...emptyTarget(), spaces: [{ id: "x", name: "Sales Dev", type: "managed", ownerId: "x" }] });
     expect(p.blockers.join("\n")).toMatch(/Sales Dev.*--space-map/);

@@ -4,7 +4,8 @@
  * for each decision, which users map to which target users (by id on the same tenant,
  * then subject, then email, then `ownerFallback`), which users to create or report
  * missing, which spaces to reuse, map or create, which apps to import, reconcile, skip or
- * block (name clashes), and the ordered steps the executor runs (API-FACTS §9).
+ * block (name clashes), whose spaces go back to their owners, and the ordered steps the
+ * executor runs (API-FACTS §9; space owners last).
  *
  * ```ts
  * const plan = planRestore(source, await readTargetState(target), { apps: ["Sales"], createMissingUsers: true });
@@ -72,6 +73,11 @@ export interface SpaceDecision {
   targetId?: string;
   targetName: string;
   ref: Ref;
+  /**
+   * The space's owner in the snapshot, when the restore hands the space to them (spaces it
+   * creates, and on the same tenant the same space): `ref` absent = unresolved in the target.
+   */
+  owner?: { sourceId: string; subject: string; ref?: Ref };
   reason: string;
 }
 
@@ -103,6 +109,7 @@ export type PlanStep =
   | (StepBase & { kind: "create-user"; ref: Ref; subject: string; name?: string; email?: string })
   | (StepBase & { kind: "create-space"; ref: Ref; name: string; type: "shared" | "managed" | "data"; description?: string })
   | (StepBase & { kind: "assign"; space: Ref; assignee: Ref; assigneeType: "user" | "group"; roles: string[] })
+  | (StepBase & { kind: "space-owner"; space: Ref; owner: Ref })
   | (StepBase & { kind: "import-app"; ref: Ref; app: string; name: string; space?: Ref; qvf: BlobRef; knownSameName: string[] })
   | (StepBase & { kind: "objects"; app: string; target: Ref; removeExtra: boolean })
   | (StepBase & { kind: "copy-app"; ref: Ref; from: Ref; name: string; space: Ref; knownSameName: string[] })
@@ -315,6 +322,18 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
     if (d.action === "missing") warnings.push(`owner ${d.subject || id}${d.name ? ` (${d.name})` : ""} is not in the target: its content stays with ${target.caller.subject || "the restoring user"}`);
   }
   const userRef = (id: string | undefined): Ref | undefined => (id ? owners[id] : undefined);
+  /** Decides a user the selection did not need so far (a member or owner of a space): mapped, created or missing. */
+  const ensureUser = (id: string, label?: string): void => {
+    if (needed.has(id)) return;
+    needed.add(id);
+    const ud = decideUser(id);
+    users.push(ud);
+    if (ud.ref) owners[id] = ud.ref;
+    if (ud.action === "create")
+      steps.push({ id: `user:${id}:create`, kind: "create-user", ref: ud.ref!, subject: ud.subject, ...(ud.name ? { name: ud.name } : {}), ...(ud.email ? { email: ud.email } : {}), label: label ?? `create user ${ud.subject}`, reason: ud.reason });
+  };
+  /** Space owners are handed over last, after every app step (the restoring user keeps its rights while it fills the space). */
+  const tailSteps: PlanStep[] = [];
 
   // ---- spaces ------------------------------------------------------------------------
   const spaces: SpaceDecision[] = [];
@@ -343,12 +362,6 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
         d.action = "blocked";
         d.reason = `name taken by a ${byName.type} space`;
       } else {
-        const srcOwner = rec.ownerId ? sourceUsers.get(rec.ownerId) : undefined;
-        if (srcOwner)
-          warnings.push(
-            `space '${rec.name}' will be created owned by ${target.caller.subject || "the restoring user"}; its owner in the snapshot, ${srcOwner.subject}, ` +
-              "is not restored (the connector cannot change a space's owner yet) — transfer it in the hub",
-          );
         steps.push({
           id: `space:${rec.id}:create`,
           kind: "create-space",
@@ -363,6 +376,29 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
     }
     spaceDecisions.set(rec.id, d);
     spaces.push(d);
+    // The owner: a space the restore creates (now or in an earlier attempt) goes to its owner in
+    // the snapshot; on the same tenant, the same space is brought back to it. A space reused
+    // by name or mapped is someone else's: its owner stays.
+    const createdEarlier = d.action === "reuse" && d.targetId !== undefined && createdIds.has(d.targetId) && !byId;
+    if (rec.ownerId && (d.action === "create" || createdEarlier || (d.action === "reuse" && byId))) {
+      ensureUser(rec.ownerId);
+      const srcOwner = sourceUsers.get(rec.ownerId);
+      const subject = srcOwner?.subject || rec.ownerId;
+      const ownerRef = owners[rec.ownerId];
+      d.owner = { sourceId: rec.ownerId, subject, ...(ownerRef ? { ref: ownerRef } : {}) };
+      const current = d.targetId ? target.spaces.find((s) => s.id === d.targetId)?.ownerId : undefined;
+      if (!ownerRef)
+        warnings.push(`space '${rec.name}': its owner ${subject} is not in the target; it stays with ${d.action === "create" ? target.caller.subject || "the restoring user" : "its current owner"}`);
+      else if (!(ownerRef.startsWith("id:") && current === ownerRef.slice(3)))
+        tailSteps.push({
+          id: `space:${rec.id}:owner`,
+          kind: "space-owner",
+          space: d.ref,
+          owner: ownerRef,
+          label: `hand space '${d.targetName}' to its owner ${subject}`,
+          reason: d.action === "create" || createdEarlier ? "a created space belongs to the restoring user until then" : "its owner in the snapshot",
+        });
+    }
     return d;
   };
 
@@ -383,14 +419,7 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
       } else {
         const u = sourceUsers.get(a.assigneeId);
         label = `user ${u?.name ? `${u.name} (${u.subject})` : (u?.subject ?? a.assigneeId)}`;
-        if (!needed.has(a.assigneeId)) {
-          needed.add(a.assigneeId);
-          const ud = decideUser(a.assigneeId);
-          users.push(ud);
-          if (ud.ref) owners[a.assigneeId] = ud.ref;
-          if (ud.action === "create")
-            steps.push({ id: `user:${a.assigneeId}:create`, kind: "create-user", ref: ud.ref!, subject: ud.subject, ...(ud.name ? { name: ud.name } : {}), ...(ud.email ? { email: ud.email } : {}), label: `create user ${ud.subject}`, reason: ud.reason });
-        }
+        ensureUser(a.assigneeId);
         assignee = owners[a.assigneeId];
         if (!assignee) {
           warnings.push(`space '${src.record.name}': ${label} is not in the target; its assignment (${a.roles.join(", ")}) is not restored`);
@@ -616,7 +645,7 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
     if (src && d.action === "create" && !assigned.has(d.sourceId)) assignmentsFor(src, d);
   }
 
-  // ---- order: safety backup, users, spaces, assignments, apps ------------------------
+  // ---- order: safety backup, users, spaces, assignments, apps, space owners ----------
   const hasContent = target.apps.length > 0 || target.spaces.length > 0;
   const safety = options.safetyBackup !== false && hasContent;
   const rank: Record<StepKind, number> = { "safety-backup": 0, "create-user": 1, "create-space": 2, assign: 3 } as Record<StepKind, number>;
@@ -625,6 +654,7 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
     ...(safety ? [{ id: "safety-backup", kind: "safety-backup" as const, label: `back up ${target.host} before changing it (tag pre-restore)`, reason: "the target has content the restore may change" }] : []),
     ...head,
     ...appSteps,
+    ...tailSteps,
   ];
   if (!safety && hasContent) warnings.push("no safety backup of the target will be taken (--no-safety-backup)");
   if (source.snapshot.partial) warnings.push(`snapshot ${snapId.slice(0, 12)} is partial: some items failed at backup time and cannot be restored`);

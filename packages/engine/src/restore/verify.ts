@@ -3,7 +3,7 @@
  * (REST + QIX, the same way a backup reads it) and compares it with the snapshot —
  * every object of every restored app (present, type, title, property tree, owner,
  * approved, published), no objects the snapshot does not have, the app's owner and
- * space, the development copy holding base content only, created users and spaces, and
+ * space, the owners of the spaces the restore created (or brought back), the development copy holding base content only, created users and spaces, and
  * the assignments the plan restored.
  *
  * `status` is "match" only when nothing differs; each mismatch names where, what was
@@ -76,11 +76,22 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
     if (!found) other.push({ where: `user ${u.subject}`, field: "exists", expected: "created (invited)", actual: "missing" });
   }
   const spaceIds = new Map<string, string>();
-  for await (const s of target.listSpaces()) spaceIds.set(s.id, s.name);
+  const spaceOwners = new Map<string, string>();
+  for await (const s of target.listSpaces()) {
+    spaceIds.set(s.id, s.name);
+    spaceOwners.set(s.id, s.ownerId);
+  }
   for (const s of plan.spaces) {
     const id = resolve(s.ref);
     if (s.action === "blocked") continue;
-    if (!id || !spaceIds.has(id)) other.push({ where: `space '${s.targetName}'`, field: "exists", expected: s.action, actual: "missing" });
+    if (!id || !spaceIds.has(id)) {
+      other.push({ where: `space '${s.targetName}'`, field: "exists", expected: s.action, actual: "missing" });
+      continue;
+    }
+    if (!s.owner) continue;
+    const owner = resolve(s.owner.ref);
+    if (!owner) other.push({ where: `space '${s.targetName}'`, field: "owner", expected: s.owner.subject, actual: "unresolved in the target (see the plan)" });
+    else if (spaceOwners.get(id) !== owner) other.push({ where: `space '${s.targetName}'`, field: "owner", expected: `${owner} (${s.owner.subject})`, actual: show(spaceOwners.get(id)) });
   }
   for (const step of plan.steps) {
     if (step.kind !== "assign") continue;
