@@ -23,7 +23,12 @@ describe("restore safety and bad input", () => {
   let source: RestoreSource;
   let salesId: string;
 
-  const state = async () => ({ summary: await (await fetch(`${emu.host}/__emulator/state`)).json(), ref: await readReference(emu) });
+  /** Everything the tenant holds (users, groups, spaces, assignments, apps with every object, uploads) plus a read-back through @qlik/api. */
+  const state = async () => {
+    const t = emu.state.tenants[0]!;
+    const content = structuredClone({ users: t.users, groups: t.groups, roles: t.roles, spaces: t.spaces, assignments: t.assignments, apps: t.apps, tempContents: t.tempContents });
+    return { content, summary: await (await fetch(`${emu.host}/__emulator/state`)).json(), ref: await readReference(emu) };
+  };
   const adminApp = async (appId: string) => (await (await fetch(`${emu.host}/__emulator/apps/${appId}`)).json()) as { objects: Record<string, { properties: { qMetaDef?: { title?: string } } }> };
 
   beforeAll(async () => {
@@ -88,6 +93,11 @@ describe("restore safety and bad input", () => {
     const truncated = await run(undefined, { fromPlan: file, yes: true });
     expect(truncated.code).toBe(2);
     expect(truncated.stderr).toMatch(/truncated/);
+    // A plan file decided the selection and options: flags beside it are refused, not ignored.
+    await writeFile(file, planned.stdout);
+    const withFlags = await run(undefined, { fromPlan: file, all: true, createMissingUsers: true, yes: true });
+    expect(withFlags.code).toBe(2);
+    expect(withFlags.stderr).toMatch(/--from-plan executes the plan file as it is, so --all, --create-missing-users cannot be given with it/);
 
     expect(await state()).toEqual(before);
   });
@@ -111,10 +121,19 @@ describe("restore safety and bad input", () => {
     const file = join(dir, "plan-ok.json");
     await writeFile(file, planned.stdout);
     expect(JSON.parse(await readFile(file, "utf8")).signature.algorithm).toBe("hmac-sha256");
-    const r = await restoreCli({ opts: { fromPlan: file, yes: true }, env: botEnv(emu), repo, journalDir: dir });
+    // No --yes: the confirmation asks to type the target's host, and goes on when it is typed.
+    const questions: string[] = [];
+    const host = new URL(emu.host).host;
+    const r = await restoreCli({ opts: { fromPlan: file, json: true }, env: botEnv(emu), repo, journalDir: dir, confirm: async (q) => (questions.push(q), host) });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/1 recreated/);
-    const safetyId = /safety backup: snapshot ([0-9a-f]{12})/.exec(r.stdout)?.[1];
+    expect(questions).toEqual([expect.stringContaining(`Type the tenant's host (${host}) to go on`)]);
+    // Exactly the file's plan: the plan it ran is the file's, and its steps are the file's steps.
+    const filePlan = JSON.parse(planned.stdout).plan as { steps: { id: string }[] };
+    const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; id?: string; note?: string; snapshotId?: string; plan?: unknown });
+    expect(events[0]).toEqual({ type: "plan", plan: filePlan });
+    expect(events.filter((e) => e.type === "step").map((e) => e.id).sort()).toEqual(filePlan.steps.map((st) => st.id).sort());
+    expect(events.find((e) => e.id === `app:${salesId}:objects`)?.note).toMatch(/1 recreated/);
+    const safetyId = events.find((e) => e.type === "safety-backup")?.snapshotId?.slice(0, 12);
     expect(safetyId).toBeDefined();
     const restored = (await readReference(emu)).find((a) => a.appId === salesId)!;
     expect(restored.objects).toEqual(expectedObjects(source, salesId));

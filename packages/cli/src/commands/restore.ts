@@ -80,6 +80,21 @@ export interface RestoreCommandOptions {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+/** Options that a plan file already decided (rejected with --from-plan). */
+const PLAN_CHOICES: [keyof RestoreCommandOptions, string][] = [
+  ["app", "--app"],
+  ["space", "--space"],
+  ["all", "--all"],
+  ["spaceMap", "--space-map"],
+  ["asNew", "--as-new"],
+  ["name", "--name"],
+  ["ownerFallback", "--owner-fallback"],
+  ["createMissingUsers", "--create-missing-users"],
+  ["skipExisting", "--skip-existing"],
+  ["keepExtraObjects", "--keep-extra-objects"],
+  ["safetyBackup", "--no-safety-backup"],
+];
+
 export function register(program: Command): void {
   const cmd = program
     .command("restore")
@@ -206,6 +221,18 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
 
   if (opts.fromPlan && input.snapshotArg) throw new UserError("give either SNAPSHOT or --from-plan FILE, not both", EXIT.usage);
   if (!opts.fromPlan && !input.snapshotArg) throw new UserError("which snapshot? pass SNAPSHOT (id, prefix or 'latest') or --from-plan FILE", EXIT.usage);
+  if (opts.fromPlan) {
+    // The plan file holds the selection and every choice: a flag here would be silently ignored.
+    const given = PLAN_CHOICES.filter(([key]) => {
+      const v = opts[key];
+      return Array.isArray(v) ? v.length > 0 : key === "safetyBackup" ? v === false : v !== undefined && v !== false;
+    });
+    if (given.length)
+      throw new UserError(
+        `--from-plan executes the plan file as it is, so ${given.map(([, flag]) => flag).join(", ")} cannot be given with it; make a new plan with those options ('lifeboat restore SNAPSHOT … --plan --json')`,
+        EXIT.usage,
+      );
+  }
   const options = opts.fromPlan ? undefined : optionsFrom(opts);
 
   const repo = input.repo ?? (await openRepoFromOptions(opts));
@@ -424,8 +451,15 @@ export function renderPlan(plan: RestorePlan): string {
   if (plan.spaces.length) {
     out += "spaces\n";
     out += table(
-      ["space", "type", "decision", "target", "why"],
-      plan.spaces.map((s) => [clean(s.name, 40), s.type, s.action, s.targetId ?? (s.action === "create" ? "(new)" : "-"), clean(s.reason, 90)]),
+      ["space", "type", "decision", "target", "owner", "why"],
+      plan.spaces.map((s) => [
+        clean(s.name, 40),
+        s.type,
+        s.action,
+        s.targetId ?? (s.action === "create" ? "(new)" : "-"),
+        s.owner ? clean(s.owner.subject, 40) + (s.owner.ref ? "" : " (missing)") : "-",
+        clean(s.reason, 90),
+      ]),
     );
     out += "\n";
   }
