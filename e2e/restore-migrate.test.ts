@@ -177,3 +177,67 @@ describe("restore into another, empty tenant", () => {
     expect(devCopy.ownerSubject).toBe(pnlPub.doc.owner.subject);
   });
 });
+
+describe("restore everything into a second, empty tenant", () => {
+  it("--all --create-missing-users: every app, space, owner and member of the snapshot, verified equal", async () => {
+    const [src, dst] = await Promise.all([startEmulator({ fixture: "demo" }), startEmulator({ fixture: "empty", seed: "all" })]);
+    const repo = await createTestRepository();
+    const dir = await mkdtemp(join(tmpdir(), "lifeboat-migrate-all-"));
+    try {
+      const client = createTenantClient({ host: src.host, auth: { type: "oauth2", clientId: src.clientId, clientSecret: src.clientSecret } });
+      const { snapshot } = await backup({ tenant: client, repository: repo });
+      await client.close();
+      const source = await loadRestoreSource(repo, snapshot);
+      const env = { QLIK_HOST: dst.host, QLIK_CLIENT_ID: dst.clientId, QLIK_CLIENT_SECRET: dst.clientSecret };
+      const r = await restoreCli({ snapshot: snapshot.id, opts: { all: true, targetHost: dst.host, createMissingUsers: true, yes: true }, env, repo, journalDir: dir });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain("the restored content equals the snapshot");
+
+      const api = botApi(dst);
+      const users = (await api.users.getUsers({ limit: 100 }, { noCache: true })).data.data ?? [];
+      // Owners map by subject, else by email (the empty tenant's own admin has another subject).
+      const targetOf = (sourceUserId: string) => {
+        const u = source.users.find((x) => x.id === sourceUserId)!;
+        return users.find((t) => t.subject === u.subject) ?? users.find((t) => !!u.email && t.email === u.email);
+      };
+      const subjectOf = (subject: string) => {
+        const u = source.users.find((x) => x.subject === subject);
+        return u ? (targetOf(u.id)?.subject ?? subject) : subject;
+      };
+      // Every active or invited user of the snapshot is in the target, once.
+      for (const u of source.users.filter((x) => x.status === "active" || x.status === "invited")) expect(targetOf(u.id), u.subject).toBeDefined();
+      expect(new Set(users.map((u) => u.subject)).size).toBe(users.length);
+
+      const spaces = (await api.spaces.getSpaces({ limit: 100 }, { noCache: true })).data.data ?? [];
+      for (const s of source.spaces) {
+        const t = spaces.filter((x) => x.name === s.record.name);
+        expect(t.length, s.record.name).toBe(1);
+        expect(t[0]!.type).toBe(s.record.type);
+        expect(t[0]!.ownerId, `owner of ${s.record.name}`).toBe(targetOf(s.record.ownerId)?.id);
+        // Members: every user assignment (groups are matched by name and the empty tenant has none).
+        const members = (await api.spaces.getSpaceAssignments(t[0]!.id!, { limit: 100 }, { noCache: true })).data.data ?? [];
+        expect(members.map((m) => `${m.assigneeId} ${[...(m.roles ?? [])].sort().join(",")}`).sort(), `members of ${s.record.name}`).toEqual(
+          s.assignments.filter((a) => a.type === "user").map((a) => `${targetOf(a.assigneeId)?.id} ${[...a.roles].sort().join(",")}`).sort(),
+        );
+      }
+      const spaceName = new Map(spaces.map((s) => [s.id!, s.name!]));
+      const srcSpaceName = new Map(source.spaces.map((s) => [s.record.id, s.record.name]));
+      const ref = await readReference(dst);
+      // Managed apps without their origin in the snapshot get a development copy: everything else is one app per snapshot app.
+      const devCopies = ref.filter((a) => (spaceName.get(a.spaceId ?? "") ?? "").endsWith("(development)"));
+      expect(ref.length).toBe(source.apps.length + devCopies.length);
+      for (const app of source.apps) {
+        const found = ref.filter(
+          (a) => a.name === app.name && (spaceName.get(a.spaceId ?? "") ?? "personal") === (srcSpaceName.get(app.doc.summary.spaceId ?? "") ?? "personal"),
+        );
+        expect(found.length, app.name).toBe(1);
+        expect(found[0]!.ownerSubject, app.name).toBe(subjectOf(app.doc.owner.subject ?? ""));
+        expect(found[0]!.objects, app.name).toEqual(expectedObjects(source, app.id).map((o) => ({ ...o, ownerSubject: subjectOf(o.ownerSubject) })));
+      }
+    } finally {
+      await repo.close();
+      await Promise.all([src.close(), dst.close()]);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
