@@ -429,6 +429,11 @@ describe("malformed frames over a raw websocket", () => {
     expect(await next()).toMatchObject({ id: 11, error: { code: 2 } });
     ws.send(JSON.stringify({ jsonrpc: "2.0", id: 12, handle: 1, method: "CreateObject", params: [{ qInfo: { qType: 5 } }] }));
     expect(await next()).toMatchObject({ id: 12, error: { code: 8 } });
+    // 20,000 levels deep: refused up front as invalid params, not an internal error from a
+    // handler that overflowed its stack.
+    const deep = `${'{"a":'.repeat(20_000)}1${"}".repeat(20_000)}`;
+    ws.send(`{"jsonrpc":"2.0","id":14,"handle":1,"method":"CreateObject","params":[{"qInfo":{"qType":"sheet"},"deep":${deep}}]}`);
+    expect(await next()).toMatchObject({ id: 14, error: { code: -32602 } });
     ws.send(JSON.stringify({ jsonrpc: "2.0", id: 13, handle: -1, method: "EngineVersion", params: [] }));
     expect(await next()).toMatchObject({ id: 13, result: { qVersion: { qComponentVersion: expect.any(String) } } });
     ws.close();

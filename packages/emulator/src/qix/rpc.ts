@@ -88,7 +88,29 @@ export function parseFrame(text: string): { request: RpcRequest } | { error: Qix
   if (typeof params !== "object" || params === null) {
     return { error: invalidParams("params"), id };
   }
+  // The method handlers walk, clone and compare params recursively; refuse absurd nesting
+  // here instead of overflowing the stack in them (an internal error).
+  if (nestingDepth(params, MAX_PARAMS_DEPTH) > MAX_PARAMS_DEPTH) {
+    return { error: invalidParams(`params (nested deeper than ${MAX_PARAMS_DEPTH} levels)`), id };
+  }
   return { request: { id, handle, method: frame.method, params } };
+}
+
+/** Real property trees nest a few dozen levels; this leaves ample room. */
+export const MAX_PARAMS_DEPTH = 512;
+
+/** Depth of nested objects/arrays, without recursion; stops counting past `limit`. */
+function nestingDepth(value: unknown, limit: number): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth > max) max = depth;
+    if (max > limit) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+  }
+  return max;
 }
 
 /**
