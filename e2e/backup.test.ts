@@ -186,6 +186,22 @@ describe("backup of the demo tenant", () => {
     }
   });
 
+  it("the manifest has the run's duration, API calls per tier and what a restore needs re-entered", () => {
+    const m = first.manifest;
+    expect(m.durationMs).toBeGreaterThan(0);
+    expect(Date.parse(m.finishedAt)).toBeGreaterThanOrEqual(Date.parse(m.startedAt));
+    const calls = m.apiCalls as { callsPerTier: Record<string, number>; callsPerOperation: Record<string, number>; qixSessions: number };
+    const apps = m.counts.apps.captured;
+    expect(apps).toBe(12);
+    // Exports are Tier 2; listings and reads Tier 1; every app was opened once over QIX.
+    expect(calls.callsPerOperation.exportApp).toBe(apps);
+    expect(calls.callsPerTier["2"]).toBeGreaterThanOrEqual(apps);
+    expect(calls.callsPerTier["1"]).toBeGreaterThan(apps);
+    expect(calls.qixSessions).toBeGreaterThanOrEqual(apps);
+    expect(m.restoreNeeds.map((n) => n.layer).sort()).toEqual(["apps", "groups", "objects", "roles", "spaces", "users"]);
+    for (const n of m.restoreNeeds) expect(n.note).toMatch(/\S/);
+  });
+
   it("a second run on the unchanged tenant exports nothing", async () => {
     const exportsBefore = client.stats().callsPerOperation.exportApp ?? 0;
     const second = await backup({ tenant: client, repository: repo });
