@@ -98,6 +98,9 @@ describe("restore safety and bad input", () => {
     const withFlags = await run(undefined, { fromPlan: file, all: true, createMissingUsers: true, yes: true });
     expect(withFlags.code).toBe(2);
     expect(withFlags.stderr).toMatch(/--from-plan executes the plan file as it is, so --all, --create-missing-users cannot be given with it/);
+    const otherHost = await run(undefined, { fromPlan: file, targetHost: "http://127.0.0.1:9", yes: true });
+    expect(otherHost.code).toBe(2);
+    expect(otherHost.stderr).toMatch(/plan file .* is for http:\/\/127\.0\.0\.1:\d+, not http:\/\/127\.0\.0\.1:9; nothing was changed — pass --target-host/);
 
     expect(await state()).toEqual(before);
   });

@@ -273,7 +273,10 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       ? resolveTarget(opts.targetTenant ? opts : { ...opts, targetHost: opts.targetHost ?? filePlan.target.host }, env, undefined)
       : resolveTarget(opts, env, source.tenant.host);
     if (filePlan && tenantKeyOf(connection.host) !== tenantKeyOf(filePlan.target.host))
-      throw new UserError(`plan file ${opts.fromPlan} is for ${filePlan.target.host}, not ${connection.host}; nothing was changed`, EXIT.usage);
+      throw new UserError(
+        `plan file ${opts.fromPlan} is for ${filePlan.target.host}, not ${connection.host}; nothing was changed — pass --target-host ${filePlan.target.host} (or the --target-tenant of that host), or make a plan for ${connection.host}`,
+        EXIT.usage,
+      );
 
     const client = createTenantClient({ host: connection.host, auth: connection.auth });
     try {

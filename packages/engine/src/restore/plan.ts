@@ -233,7 +233,7 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
   }
   if (options.name && selectedApps.size !== 1)
     throw new RestorePlanError(`--name names one new app, but the selection has ${selectedApps.size} apps; select exactly one with --app`);
-  if (selectedApps.size === 0 && selectedSpaces.size === 0) throw new RestorePlanError(`the selection matches nothing in snapshot ${snapId.slice(0, 12)}`);
+  if (selectedApps.size === 0 && selectedSpaces.size === 0) throw new RestorePlanError(`the selection matches nothing in snapshot ${snapId.slice(0, 12)}: it holds no apps or spaces; run 'lifeboat ls ${snapId.slice(0, 12)}' to see what it holds`);
 
   // ---- space map (validated up front: a bad map is an input error) -----------------
   const spaceMap = new Map<string, SpaceRecord>(); // source space id → target space
