@@ -67,7 +67,7 @@ describe("resolveTenant", () => {
 
   it("names the missing tenant and the known ones", () => {
     writeFileSync(join(dir, "lifeboat.yaml"), good);
-    expect(() => resolveTenant({ tenant: "nope" }, {}, dir)).toThrow(/tenant 'nope' is not in .*lifeboat.yaml; known tenants: prod, staging/);
+    expect(() => resolveTenant({ tenant: "nope" }, {}, dir)).toThrow(/tenant 'nope' is not in .*lifeboat.yaml; known tenants: prod, staging — pass one of them with --tenant, or add 'nope' under tenants: in that file/);
   });
 
   it("names the unset environment variable", () => {

@@ -205,7 +205,8 @@ export function resolveTenant(flags: TenantFlags, env: NodeJS.ProcessEnv, cwd = 
     if (!entry) {
       const names = Object.keys(config.tenants);
       throw new UserError(
-        `tenant '${flags.tenant}' is not in ${where!.file}; ${names.length ? `known tenants: ${names.join(", ")}` : "it defines no tenants"}`,
+        `tenant '${flags.tenant}' is not in ${where!.file}; ${names.length ? `known tenants: ${names.join(", ")}` : "it defines no tenants"} — ` +
+          `pass one of them with --tenant, or add '${flags.tenant}' under tenants: in that file`,
         EXIT.usage,
       );
     }
