@@ -152,4 +152,21 @@ describe("restore safety and bad input", () => {
     expect(undone).toEqual(changed);
     expect((await adminApp(salesId)).objects[overview.id]?.properties.qMetaDef?.title).toBe("Overview (edited)");
   });
+  it("a plan file whose target changed since it was made is refused, nothing written", async () => {
+    const api = botApi(emu);
+    const name = "Sales Overview (planned)";
+    const planned = await restoreCli({ snapshot: snap.id, opts: { app: [salesId], asNew: true, name, plan: true, json: true }, env: botEnv(emu), repo, journalDir: dir });
+    expect(planned.code, planned.stderr).toBe(0);
+    const file = join(dir, "plan-stale.json");
+    await writeFile(file, planned.stdout);
+    // Someone makes an app of that name in that space after the plan was made.
+    const spaceId = (await readReference(emu)).find((a) => a.appId === salesId)!.spaceId!;
+    const other = (await api.apps.copyApp(salesId, { attributes: { name, spaceId } } as never)).data.attributes!.id!;
+    const before = await state();
+    const r = await restoreCli({ opts: { fromPlan: file, yes: true }, env: botEnv(emu), repo, journalDir: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`no longer fits .*an app named '${name.replace(/[()]/g, "\\$&")}' appeared in space ${spaceId} since the plan was made \\(${other}\\)\\. Nothing was changed — make a new plan`));
+    expect(await state()).toEqual(before);
+    await api.apps.deleteApp(other);
+  });
 });

@@ -38,6 +38,7 @@ import {
   readTargetState,
   RestorePlanError,
   restoreKeyOf,
+  stalePlanReasons,
   tenantKeyOf,
   verifyRestore,
   type RestoreEvent,
@@ -292,6 +293,14 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       let plan: RestorePlan;
       if (filePlan) {
         plan = filePlan;
+        // Exactly that plan — or nothing, when the target changed under it since it was made.
+        const journalNow = journalState(await new FileJournal(join(dir, `${plan.restoreKey}.jsonl`)).load());
+        const stale = stalePlanReasons(plan, state, journalNow);
+        if (stale.length)
+          throw new UserError(
+            `plan file ${opts.fromPlan} no longer fits ${plan.target.host}: ${stale.join("; ")}. Nothing was changed — make a new plan ('lifeboat restore ${plan.snapshot.id.slice(0, 12)} … --plan --json')`,
+            EXIT.usage,
+          );
       } else {
         // The planner's own key function: the journal of "this restore" is found before planning.
         const journalFile = join(dir, `${restoreKeyOf(snapshot.id, connection.host, options!)}.jsonl`);

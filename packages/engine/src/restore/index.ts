@@ -9,7 +9,7 @@ export { readTargetState } from "./target.ts";
 export type { ObjectWrite, RestoreAppEditor, RestoreTarget, TargetState } from "./target.ts";
 export { PLAN_FORMAT, PLAN_VERSION, planRestore, RestorePlanError, restoreKeyOf, tenantKeyOf } from "./plan.ts";
 export type { AppDecision, PlanStep, PreviousAttempt, Ref, RestoreOptions, RestorePlan, SpaceDecision, StepKind, UserDecision } from "./plan.ts";
-export { formatPlanFile, parsePlanFile, PlanFileError, signPlan } from "./planfile.ts";
+export { formatPlanFile, parsePlanFile, PlanFileError, signPlan, stalePlanReasons } from "./planfile.ts";
 export type { SignedPlan } from "./planfile.ts";
 export { FileJournal, journalState, MemoryJournal } from "./journal.ts";
 export type { JournalRecord, JournalState, RestoreJournal } from "./journal.ts";

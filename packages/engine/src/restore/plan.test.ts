@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AppDoc } from "../layout.ts";
 import type { ObjectRecord, UserRecord } from "../tenant.ts";
 import { planRestore, RestorePlanError, type RestoreOptions } from "./plan.ts";
-import { formatPlanFile, parsePlanFile, PlanFileError } from "./planfile.ts";
+import { formatPlanFile, parsePlanFile, PlanFileError, stalePlanReasons } from "./planfile.ts";
 import type { RestoreSource, SourceApp } from "./source.ts";
 import type { TargetState } from "./target.ts";
 
@@ -331,5 +331,33 @@ describe("plan files", () => {
     expect(() => parsePlanFile('{"hello":1}', "plan.json", key)).toThrow(/not a Lifeboat restore plan/);
     expect(() => parsePlanFile(text, "plan.json", new Uint8Array(32).fill(8))).toThrow(/signature/);
     expect(() => parsePlanFile(text, "plan.json")).toThrow(/repository's key/);
+  });
+});
+
+describe("stalePlanReasons: a plan file made earlier, executed later", () => {
+  const none = { done: new Set<string>(), interrupted: new Set<string>(), created: {} };
+  const withDev: TargetState = { ...emptyTarget(), spaces: [{ id: "t-dev", name: "Sales Dev", type: "shared", ownerId: "t-bot" }] };
+  const salesIn = (appId: string) => ({ appId, itemId: `i-${appId}`, name: "Sales Overview", spaceType: "shared" as const, spaceId: "t-dev", ownerId: "t-bot" });
+
+  it("still fits when nothing relevant changed", () => {
+    const p = plan({ apps: ["a-sales"] }, withDev);
+    expect(stalePlanReasons(p, withDev, none)).toEqual([]);
+  });
+
+  it("an app of the imported name that appeared in the space since is named; one this restore made is not", () => {
+    const p = plan({ apps: ["a-sales"] }, withDev);
+    const later = { ...withDev, apps: [salesIn("x-1")] };
+    expect(stalePlanReasons(p, later, none)).toEqual(["an app named 'Sales Overview' appeared in space t-dev since the plan was made (x-1)"]);
+    expect(stalePlanReasons(p, later, { ...none, created: { "app:a-sales": "x-1" } })).toEqual([]);
+    // An interrupted attempt's import is the executor's to adopt.
+    expect(stalePlanReasons(p, later, { ...none, interrupted: new Set(["app:a-sales:import"]) })).toEqual([]);
+  });
+
+  it("an app the plan restores in place that is gone is named", () => {
+    const same: TargetState = { ...withDev, host: "https://src.example.com", spaces: [{ id: "sp-dev", name: "Sales Dev", type: "shared", ownerId: "u-ben" }], apps: [{ ...salesIn("a-sales"), spaceId: "sp-dev" }] };
+    const p = planRestore(source(), same, { apps: ["a-sales"] });
+    expect(p.apps[0]!.action).toBe("reconcile");
+    expect(stalePlanReasons(p, same, none)).toEqual([]);
+    expect(stalePlanReasons(p, { ...same, apps: [] }, none)).toEqual(["app a-sales, which the plan restores in place, is no longer on https://src.example.com"]);
   });
 });

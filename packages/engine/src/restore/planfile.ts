@@ -7,7 +7,9 @@
  */
 import { createHmac } from "node:crypto";
 import { canonicalJson, sha256Hex } from "../internal/canonical.ts";
+import type { JournalState } from "./journal.ts";
 import { PLAN_FORMAT, PLAN_VERSION, type RestorePlan } from "./plan.ts";
+import type { TargetState } from "./target.ts";
 
 export interface SignedPlan {
   plan: RestorePlan;
@@ -60,4 +62,36 @@ export function parsePlanFile(text: string, file: string, key?: Uint8Array): Res
         "nothing was changed — make a new plan with 'lifeboat restore … --plan --json'",
     );
   return plan;
+}
+
+/**
+ * Why a plan made earlier no longer fits the target (pure): an app the plan reconciles is
+ * gone, or an app of the name the plan imports (or copies) under appeared in that space
+ * since the plan was made. Steps this restore already started or finished (`journal`) are
+ * left to the executor, which adopts what an interrupted attempt made. Empty = still fits.
+ */
+export function stalePlanReasons(plan: RestorePlan, state: TargetState, journal: Pick<JournalState, "done" | "interrupted" | "created">): string[] {
+  const reasons: string[] = [];
+  const apps = new Map(state.apps.map((a) => [a.appId, a]));
+  const ours = new Set(Object.values(journal.created));
+  const idOf = (ref: string | undefined): string | undefined => (ref?.startsWith("id:") ? ref.slice(3) : ref ? journal.created[ref] : undefined);
+  const gone = new Set<string>();
+  for (const step of plan.steps) {
+    if (journal.done.has(step.id) || journal.interrupted.has(step.id)) continue;
+    if (step.kind === "objects" && step.target.startsWith("id:") && !apps.has(step.target.slice(3)) && !gone.has(step.target)) {
+      gone.add(step.target);
+      reasons.push(`app ${step.target.slice(3)}, which the plan restores in place, is no longer on ${plan.target.host}`);
+    }
+    if (step.kind === "import-app" || step.kind === "copy-app") {
+      // A personal app's name clashes only in its owner's personal space: the planner's concern.
+      // A space the restore creates has nothing in it yet.
+      const spaceId = idOf(step.space);
+      if (!spaceId) continue;
+      const known = new Set(step.knownSameName);
+      const appeared = state.apps.filter((a) => a.name === step.name && a.spaceId === spaceId && !known.has(a.appId) && !ours.has(a.appId));
+      if (appeared.length)
+        reasons.push(`an app named '${step.name}' appeared in space ${spaceId} since the plan was made (${appeared.map((a) => a.appId).join(", ")})`);
+    }
+  }
+  return reasons;
 }
