@@ -29,7 +29,7 @@ describe("lifeboat sandbox", () => {
     tenants?: { host: string; apiKey: string; clientId: string; clientSecret: string }[];
   }
   /** Starts the real bin; resolves with its first stdout line, parsed, and a stop() that SIGTERMs it. */
-  async function sandbox(args: string[]): Promise<{ info: Line; lines: string[]; stop: () => Promise<number | null> }> {
+  async function sandbox(args: string[]): Promise<{ info: Line; lines: string[]; stop: (signal?: NodeJS.Signals) => Promise<number | null> }> {
     const child = spawn(process.execPath, [bin, "sandbox", "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
     const lines: string[] = [];
     const rl = createInterface({ input: child.stdout });
@@ -40,10 +40,10 @@ describe("lifeboat sandbox", () => {
       });
       child.once("exit", (code) => reject(new Error(`sandbox exited early with ${code}`)));
     });
-    const stop = () =>
+    const stop = (signal: NodeJS.Signals = "SIGTERM") =>
       new Promise<number | null>((resolve) => {
         child.once("exit", (c) => resolve(c));
-        child.kill("SIGTERM");
+        child.kill(signal);
       });
     return { info: JSON.parse(first) as Line, lines, stop };
   }
@@ -72,7 +72,7 @@ describe("lifeboat sandbox", () => {
     expect(lines).toHaveLength(1);
   });
 
-  it("--state FILE keeps the tenant across a SIGTERM and a restart", async () => {
+  it("--state FILE keeps the tenant across a SIGTERM and a restart; SIGINT exits 0 too", async () => {
     const dir = await mkdtemp(join(tmpdir(), "lb-sandbox-state-"));
     try {
       const state = join(dir, "tenant.json");
@@ -90,7 +90,7 @@ describe("lifeboat sandbox", () => {
         const list = (await (await fetch(`${b.info.host}/api/v1/spaces?limit=100`, { headers: { authorization: `Bearer ${b.info.apiKey}` } })).json()) as { data: { name: string }[] };
         expect(list.data.map((x) => x.name)).toContain("Kept across restarts");
       } finally {
-        expect(await b.stop()).toBe(0);
+        expect(await b.stop("SIGINT")).toBe(0);
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
