@@ -57,7 +57,7 @@ describe("restore into another, empty tenant", () => {
 
   it("the plan lists the missing user and writes nothing", async () => {
     const before = await (await fetch(`${dst.host}/__emulator/state`)).json();
-    const r = await restoreCli({ snapshot: snap.id, opts: { space: ["Sales Dev", "Sales"], targetHost: dst.host, plan: true }, env, repo, journalDir: dir });
+    const r = await restoreCli({ snapshot: snap.id, opts: { space: ["Sales Dev", "Sales"], targetHost: dst.host, dryRun: true }, env, repo, journalDir: dir });
     expect(r.code, r.stderr).toBe(0);
     const devRow = r.stdout.split("\n").find((l) => l.includes(devSubject));
     expect(devRow).toMatch(/missing/);
@@ -179,7 +179,7 @@ describe("restore into another, empty tenant", () => {
 });
 
 describe("restore everything into a second, empty tenant", () => {
-  it("an unresolved owner exits 4; --all --create-missing-users brings every app, space, owner and member of the snapshot, verified equal", async () => {
+  it("an unresolved owner exits 4 and --owner-fallback takes its content; --all --create-missing-users brings every app, space, owner and member of the snapshot, verified equal", async () => {
     const [src, dst] = await Promise.all([startEmulator({ fixture: "demo" }), startEmulator({ fixture: "empty", seed: "all" })]);
     const repo = await createTestRepository();
     const dir = await mkdtemp(join(tmpdir(), "lifeboat-migrate-all-"));
@@ -196,6 +196,18 @@ describe("restore everything into a second, empty tenant", () => {
       const partial = await restoreCli({ snapshot: snapshot.id, opts: { app: ["Experiments"], targetHost: dst.host, yes: true }, env, repo, journalDir: dir });
       expect(partial.code, partial.stdout + partial.stderr).toBe(4);
       expect(partial.stdout).toMatch(/app 'Experiments': owner expected .+, found unresolved in the target \(see the plan\)/);
+      for (const a of await readReference(dst)) await api.apps.deleteApp(a.appId);
+      // --owner-fallback gives it (and its objects) to a user who is there: verified equal.
+      const me = (await api.users.getMyUser({ noCache: true })).data;
+      const admin = ((await api.users.getUsers({ limit: 100 }, { noCache: true })).data.data ?? []).find((u) => u.id !== me.id && u.status === "active")!;
+      const fallback = await restoreCli({ snapshot: snapshot.id, opts: { app: ["Experiments"], targetHost: dst.host, ownerFallback: admin.subject!, yes: true }, env, repo, journalDir: dir });
+      expect(fallback.code, fallback.stdout + fallback.stderr).toBe(0);
+      expect(fallback.stdout).toMatch(/map \(fallback\)/);
+      const given = (await readReference(dst)).filter((a) => a.name === "Experiments");
+      expect(given.length).toBe(1);
+      expect(given[0]!.ownerSubject).toBe(admin.subject);
+      expect(given[0]!.objects.length).toBeGreaterThan(0);
+      expect(given[0]!.objects.every((o) => o.ownerSubject === admin.subject)).toBe(true);
       for (const a of await readReference(dst)) await api.apps.deleteApp(a.appId);
 
       const r = await restoreCli({ snapshot: snapshot.id, opts: { all: true, targetHost: dst.host, createMissingUsers: true, yes: true }, env, repo, journalDir: dir });
