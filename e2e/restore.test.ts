@@ -124,6 +124,22 @@ describe("restore into the same tenant", () => {
     expect(restoredMembers.sort()).toEqual(srcFinanceDev.assignments.map((a) => members(a, srcName)).sort());
   });
 
+  it("a name clash blocks (nothing written) until the options resolve it: --skip-existing leaves the app alone", async () => {
+    // 'Customer 360' was deleted and restored under a new id above: restoring its old id again by
+    // itself (another restore, so no journal of it) meets the restored app of the same name.
+    const customer = source.apps.find((a) => a.name === "Customer 360")!;
+    const before = await readReference(emu);
+    expect(before.some((a) => a.appId === customer.id)).toBe(false);
+    const blocked = await restoreCli({ snapshot: snap.id, opts: { app: [customer.id], yes: true }, env: botEnv(emu), repo, journalDir: dir });
+    expect(blocked.code).toBe(2);
+    expect(blocked.stdout).toMatch(/BLOCKER: app 'Customer 360': an app named 'Customer 360' already exists in 'Sales Dev' \([0-9a-f-]+\); pass --as-new \[--name NAME\] to restore it beside, or --skip-existing/);
+    expect(blocked.stderr).toMatch(/the plan has 1 blocker\(s\).*nothing was changed/);
+    const skipped = await restoreCli({ snapshot: snap.id, opts: { app: [customer.id], skipExisting: true, yes: true, plan: true }, env: botEnv(emu), repo, journalDir: dir });
+    expect(skipped.code).toBe(0);
+    expect(skipped.stdout).toMatch(/Customer 360\s+Sales Dev \(shared\)\s+skip\s/);
+    expect(await readReference(emu)).toEqual(before);
+  });
+
   it("--as-new --name restores an existing app beside itself under a new name", async () => {
     const sales = source.apps.find((a) => a.name === "Sales Overview" && a.doc.summary.spaceType === "shared")!;
     const r = await restoreCli({ snapshot: snap.id, opts: { app: [sales.id], asNew: true, name: "Sales Overview (restored)", yes: true }, env: botEnv(emu), repo, journalDir: dir });

@@ -577,7 +577,7 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
         continue;
       }
       d.action = "blocked";
-      d.reason = `an app named '${app.name}' already exists in ${importSpace?.name ?? "the owner's personal space"} (${clashes.map((c) => c.appId).join(", ")})`;
+      d.reason = `an app named '${app.name}' already exists in ${importSpace ? `'${importSpace.name}'` : "the owner's personal space"} (${clashes.map((c) => c.appId).join(", ")})`;
       blockers.push(`app '${app.name}': ${d.reason}; pass --as-new [--name NAME] to restore it beside, or --skip-existing`);
       continue;
     } else {
