@@ -109,7 +109,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
   const resolve = (ref: Ref): string | undefined => (ref.startsWith("id:") ? ref.slice(3) : created[ref]);
   const need = (ref: Ref, what: string): string => {
     const id = resolve(ref);
-    if (!id) throw new DependencyError(`${what} was not created (an earlier step failed)`);
+    if (!id) throw new DependencyError(`${what} was not created (an earlier step failed); run the same restore again once that step is fixed`);
     return id;
   };
   const ownerOf = (sourceUserId: string): string | undefined => {
@@ -231,7 +231,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
         const appId = need(step.target, "the app");
         const ownerId = need(step.owner, "the owner");
         const info = await target.getApp(appId);
-        if (!info) throw new Error(`app ${appId} is not on ${plan.target.host}`);
+        if (!info) throw new Error(`app ${appId} is not on ${plan.target.host} (deleted while the restore ran?); run the same restore again to plan anew`);
         if (info.attributes.ownerId === ownerId) return { note: "owner already right", already: true };
         await target.updateAppOwner(appId, ownerId);
         return { note: `owner ${ownerId}` };
@@ -241,7 +241,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
         const spaceId = need(step.space, "the managed space");
         const origin = need(step.origin, "the development app");
         const info = await target.getApp(appId);
-        if (!info) throw new Error(`app ${appId} is not on ${plan.target.host}`);
+        if (!info) throw new Error(`app ${appId} is not on ${plan.target.host} (deleted while the restore ran?); run the same restore again to plan anew`);
         if (info.attributes.originAppId === origin && info.attributes.publishTime) return { note: "already in the managed space", already: true };
         await target.moveToManagedSpace(appId, { spaceId, originAppId: origin });
         return { note: `moved into ${spaceId}, origin ${origin}` };
