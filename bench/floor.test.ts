@@ -56,3 +56,10 @@ test("a sequential client's latency sum", async () => {
   const ms = sequentialLatencyMs({ tier1Calls: 2, tier2Calls: 1, exports: 1, exportedBytes: 50 * 1024 * 1024, appOpens: 1, qixCalls: 101 });
   assert.equal(ms, 2 * 150 + 300 + 1000 + 1000 + 1000 + 300 + 101 * 20);
 });
+
+test("OAuth token requests are not rate-limited calls", async () => {
+  const { limitedCalls } = await import("./floor.ts");
+  assert.deepEqual(limitedCalls({ "1": 8066, "2": 2001 }, { oauthToken: 1, exportApp: 2000 }), { "1": 8066, "2": 2000 });
+  assert.equal(rateLimitFloor(limitedCalls({ "1": 8066, "2": 2001 }, { oauthToken: 1 })).floorMs, 15 * MIN);
+  assert.deepEqual(limitedCalls({ "1": 3 }), { "1": 3 });
+});

@@ -131,3 +131,16 @@ export function sequentialLatencyMs(work: SequentialWork, m: LatencyModel = ISSU
     work.qixCalls * m.qixCallMs
   );
 }
+
+/**
+ * The calls that count against Qlik's limits, from the connector's stats: its per-tier
+ * counts less the OAuth token requests, which it books as Tier 2 but which go to
+ * `/oauth/token`, outside `/api` — Qlik publishes no tier for them and the emulator does
+ * not count them (they are few: one per client per token lifetime).
+ */
+export function limitedCalls(callsPerTier: Record<string, number>, callsPerOperation: Record<string, number> = {}): Record<string, number> {
+  const out = { ...callsPerTier };
+  const tokens = callsPerOperation.oauthToken ?? 0;
+  if (tokens > 0 && out["2"] !== undefined) out["2"] = Math.max(0, out["2"] - tokens);
+  return out;
+}

@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { startEmulator, type EmulatorOptions } from "@lifeboat/emulator";
 import { runChild } from "./child.ts";
-import { floorRatio, rateLimitFloor } from "./floor.ts";
+import { floorRatio, limitedCalls, rateLimitFloor } from "./floor.ts";
 import type { LifeboatJob, LifeboatResult, RestoreJob, RestoreResultSummary } from "./worker.ts";
 
 export interface RestoreBench {
@@ -54,7 +54,7 @@ export async function runRestoreBench(ctx: RestoreBenchContext): Promise<Restore
     log(`P6: restore into an empty tenant (timeScale ${mode.timeScale}) …`);
     const job: RestoreJob = { kind: "restore", host: target.host, clientId: target.clientId, clientSecret: target.clientSecret, repo, password, timeScale: mode.timeScale };
     const r = await runChild<RestoreResultSummary>(job);
-    const floor = rateLimitFloor(r.result.stats.callsPerTier);
+    const floor = rateLimitFloor(limitedCalls(r.result.stats.callsPerTier, r.result.stats.callsPerOperation));
     const ratio = floorRatio(r.result.wallMs, floor.floorMs, mode.timeScale);
     log(
       `P6: ${(r.result.wallMs / 1000).toFixed(1)} s (execute ${(r.result.executeMs / 1000).toFixed(1)} s), status ${r.result.status}, verification ${r.result.verification} ` +
