@@ -6,7 +6,7 @@
  * after a later step.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { backup, loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
@@ -88,6 +88,15 @@ describe("a restore killed midway", () => {
     const files = await readdir(join(dir, "repo", "restore-journals"));
     expect(files.filter((f) => f.endsWith(".jsonl")).length).toBe(1);
     expect(files.some((f) => f.endsWith("-verification.json"))).toBe(true);
+    // One restore log per run, each saying what was done; the last one ends with the verification.
+    const logs = files.filter((f) => f.endsWith(".log")).sort();
+    expect(logs.length).toBe(3);
+    const lastLog = await readFile(join(dir, "repo", "restore-journals", logs.at(-1)!), "utf8");
+    expect(lastLog).toMatch(/continuing restore/);
+    expect(lastLog).toMatch(/\] (ok  |same) restore object owners of 'Customer 360'/);
+    expect(lastLog).toMatch(/verification: match \(0 mismatch\(es\)\)/);
+    const firstLog = await readFile(join(dir, "repo", "restore-journals", logs[0]!), "utf8");
+    expect(firstLog).toMatch(/safety backup of the target taken/);
     // The repository still opens (the journal folder does not disturb it).
     const repo = await openRepository({ url: join(dir, "repo"), password: PASSWORD });
     expect((await repo.listSnapshots()).some((s) => s.tags.includes("pre-restore"))).toBe(true);
