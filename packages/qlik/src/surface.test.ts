@@ -9,7 +9,8 @@ import { describe, expect, it } from "vitest";
 import { OPERATIONS, type OperationInfo } from "./operations.ts";
 
 const DOC = fileURLToPath(new URL("../../../docs/qlik-surface.md", import.meta.url));
-const SHARED = process.env.LIFEBOAT_QLIK_SPECS ?? "/work/shared/qlik-cloud";
+// Qlik's specs live in the shared folder beside the repository (`../shared/qlik-cloud`).
+const SHARED = process.env.LIFEBOAT_QLIK_SPECS ?? fileURLToPath(new URL("../../../../shared/qlik-cloud", import.meta.url));
 const SPEC = `${SHARED}/specs/qlik-cloud-rest-openapi-2025-01-17.json`;
 const TSV = `${SHARED}/operations.tsv`;
 
