@@ -102,4 +102,31 @@ describe("a restore killed midway", () => {
     expect((await repo.listSnapshots()).some((s) => s.tags.includes("pre-restore"))).toBe(true);
     await repo.close();
   });
+  it("killed just after Qlik created a space: the next run adopts it, hands it to its owner, and equals the snapshot", async () => {
+    const dst = await startEmulator({ fixture: "empty", seed: "kill-space" });
+    try {
+      const financeDev = source.spaces.find((x) => x.record.name === "Finance Dev")!.record;
+      const env = { QLIK_HOST: dst.host, QLIK_CLIENT_ID: dst.clientId, QLIK_CLIENT_SECRET: dst.clientSecret, LIFEBOAT_PASSWORD: PASSWORD };
+      const args = ["restore", snap.id, "--space", "Finance Dev", "--target-host", dst.host, "--create-missing-users", "--yes", "--repo", join(dir, "repo")];
+      const first = await cli(args, { ...env, LIFEBOAT_TEST_KILL_BEFORE_JOURNAL: `space:${financeDev.id}:create` });
+      expect(first.signal, first.out).toBe("SIGKILL");
+      const again = await cli(args, env);
+      expect(again.code, again.out).toBe(0);
+      expect(again.out).toContain("the restored content equals the snapshot");
+      expect(again.out).toMatch(/hand space 'Finance Dev' to its owner/);
+
+      const api = botApi(dst);
+      const spaces = ((await api.spaces.getSpaces({ limit: 100 }, { noCache: true })).data.data ?? []).filter((x) => x.name === "Finance Dev");
+      expect(spaces.length).toBe(1);
+      const users = (await api.users.getUsers({ limit: 100 }, { noCache: true })).data.data ?? [];
+      const owner = source.users.find((u) => u.id === financeDev.ownerId)!;
+      expect(users.find((u) => u.id === spaces[0]!.ownerId)?.subject).toBe(owner.subject);
+      const ref = await readReference(dst);
+      const selected = source.apps.filter((a) => a.doc.summary.spaceId === financeDev.id);
+      expect(ref.length).toBe(selected.length);
+      for (const app of selected) expect(ref.filter((a) => a.name === app.name).length, app.name).toBe(1);
+    } finally {
+      await dst.close();
+    }
+  });
 });

@@ -306,7 +306,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         const journalFile = join(dir, `${restoreKeyOf(snapshot.id, connection.host, options!)}.jsonl`);
         const previous = journalState(await new FileJournal(journalFile).load());
         try {
-          plan = planRestore(source, state, options!, { created: previous.created, interruptedKnown: previous.interruptedKnown });
+          plan = planRestore(source, state, options!, { created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] });
         } catch (e) {
           if (e instanceof RestorePlanError) throw new UserError(`${e.message} — nothing was changed`, EXIT.usage);
           throw e;

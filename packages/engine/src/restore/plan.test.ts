@@ -198,6 +198,9 @@ describe("planRestore: selection and spaces", () => {
     // …unless an earlier attempt of this restore created it.
     const resumed = planRestore(source(), { ...emptyTarget(), users: [ben], spaces: [{ id: "t-dev", name: "Sales Dev", type: "shared", ownerId: "t-bot" }] }, { spaces: ["Sales Dev"] }, { created: { "space:sp-dev": "t-dev" } });
     expect(resumed.steps.find((s) => s.kind === "space-owner")).toMatchObject({ space: "id:t-dev", owner: "id:t-ben" });
+    // …or an earlier attempt was killed while creating it (Qlik made it, the journal never knew).
+    const killed = planRestore(source(), { ...emptyTarget(), users: [ben], spaces: [{ id: "t-dev", name: "Sales Dev", type: "shared", ownerId: "t-bot" }] }, { spaces: ["Sales Dev"] }, { created: {}, interrupted: ["space:sp-dev:create"] });
+    expect(killed.steps.find((s) => s.kind === "space-owner")).toMatchObject({ space: "id:t-dev", owner: "id:t-ben" });
   });
 
   it("same tenant: the same space is brought back to its owner when it changed", () => {

@@ -156,6 +156,8 @@ export interface PreviousAttempt {
    * same-named apps that existed before it: any other same-named app is that attempt's.
    */
   interruptedKnown?: Record<string, string[]>;
+  /** Steps an attempt started and never recorded (killed or failed mid-call): what they made is ours. */
+  interrupted?: Iterable<string>;
 }
 
 const idRef = (id: string): Ref => `id:${id}`;
@@ -210,6 +212,7 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
   const blockers: string[] = [];
   const steps: PlanStep[] = [];
   const createdIds = new Set(Object.values(previous.created));
+  const interruptedSteps = new Set(previous.interrupted ?? []);
 
   // ---- selection -------------------------------------------------------------------
   if (!options.all && !options.apps?.length && !options.spaces?.length)
@@ -379,7 +382,10 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
     // The owner: a space the restore creates (now or in an earlier attempt) goes to its owner in
     // the snapshot; on the same tenant, the same space is brought back to it. A space reused
     // by name or mapped is someone else's: its owner stays.
-    const createdEarlier = d.action === "reuse" && d.targetId !== undefined && createdIds.has(d.targetId) && !byId;
+    // A space of that name that an interrupted attempt's create step may have made is ours too:
+    // that attempt planned to create it, so no space of that name existed then.
+    const createdEarlier =
+      d.action === "reuse" && d.targetId !== undefined && !byId && (createdIds.has(d.targetId) || interruptedSteps.has(`space:${rec.id}:create`));
     if (rec.ownerId && (d.action === "create" || createdEarlier || (d.action === "reuse" && byId))) {
       ensureUser(rec.ownerId);
       const srcOwner = sourceUsers.get(rec.ownerId);

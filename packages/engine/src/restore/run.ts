@@ -46,7 +46,7 @@ export async function restore(o: RestoreRunOptions): Promise<RestoreRunResult> {
   const state = await readTargetState(o.target);
   const journal = o.journal(restoreKeyOf(snapshot.id, o.target.host, o.options));
   const previous = journalState(await journal.load());
-  const plan = planRestore(source, state, o.options, { created: previous.created, interruptedKnown: previous.interruptedKnown });
+  const plan = planRestore(source, state, o.options, { created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] });
   if (o.planOnly || plan.blockers.length > 0) return { plan };
   const result = await executeRestore({
     plan,
