@@ -91,7 +91,8 @@ describe("restore into another, empty tenant", () => {
     expect(r.stdout).not.toMatch(/safety backup:/);
     const api = botApi(dst);
     const dev = ((await api.users.getUsers({ filter: `subject eq "${devSubject}"` }, { noCache: true })).data.data ?? [])[0];
-    expect(dev).toMatchObject({ name: "Dev Patel", status: "invited" });
+    // Created from the snapshot: subject, name and email.
+    expect(dev).toMatchObject({ subject: devSubject, name: "Dev Patel", email: source.users.find((u) => u.subject === devSubject)!.email, status: "invited" });
 
     const ref = await readReference(dst);
     const spaces = new Map(((await api.spaces.getSpaces({ limit: 100 }, { noCache: true })).data.data ?? []).map((s) => [s.id, s]));
