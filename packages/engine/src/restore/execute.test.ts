@@ -320,6 +320,18 @@ describe("executeRestore", () => {
     expect(target.calls).toEqual([]);
   });
 
+  it("a space whose owner is not in the target stays with the restoring user, and the verification says so", async () => {
+    target.users = target.users.filter((u) => u.subject !== "auth0|ben");
+    const plan = planRestore(source, await readTargetState(target), { spaces: ["Dev"], ownerFallback: "bot" });
+    expect(plan.steps.some((s) => s.kind === "space-owner")).toBe(true); // the fallback takes Ben's space
+    const noFallback = planRestore(source, await readTargetState(target), { spaces: ["Dev"] });
+    expect(noFallback.steps.some((s) => s.kind === "space-owner")).toBe(false);
+    const result = await executeRestore({ plan: noFallback, source, repository: repo, target, journal: new MemoryJournal() });
+    const report = await verifyRestore({ plan: noFallback, source, target, created: result.created });
+    expect(report.other).toContainEqual({ where: "space 'Dev'", field: "owner", expected: "auth0|ben", actual: "unresolved in the target (see the plan)" });
+    expect(report.status).toBe("mismatch");
+  });
+
   it("verification reports what differs", async () => {
     const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
     const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal() });
