@@ -15,7 +15,7 @@ import { botApi, expectedObjects, readReference, restoreCli } from "./restore-he
 
 describe("restore under faults", () => {
   it("converges to the snapshot over re-runs, with no duplicates", async () => {
-    const [src, dst] = await Promise.all([startEmulator({ fixture: "demo" }), startEmulator({ fixture: "empty", seed: "faults" })]);
+    const [src, dst] = await Promise.all([startEmulator({ fixture: "demo" }), startEmulator({ fixture: "empty", seed: "faults", admin: true })]);
     const repo = await createTestRepository();
     const dir = await mkdtemp(join(tmpdir(), "lifeboat-faults-"));
     try {
@@ -33,6 +33,9 @@ describe("restore under faults", () => {
         expect([1, 3], r.stdout + r.stderr).toContain(r.code);
       }
       expect(codes.at(-1), `exit codes per run: ${codes.join(", ")}`).toBe(0);
+      // The faults did hit the restore (a run without any would prove nothing).
+      const { stats } = (await (await fetch(`${dst.host}/__emulator/faults`)).json()) as { stats: { injected: Record<string, number> } };
+      expect(Object.values(stats.injected).reduce((a, b) => a + b, 0)).toBeGreaterThan(3);
       dst.setFaults("");
 
       const ref = await readReference(dst);
