@@ -103,6 +103,12 @@ function parseArgs(argv: string[]): { mode: Mode; only: Set<string>; keep: boole
   if (apps) mode.apps = Number(apps);
   const tuned = value("--tuned");
   if (tuned) TUNED = JSON.parse(tuned) as Partial<LifeboatJob>;
+  const churn = value("--churn");
+  if (churn) mode.churn = Number(churn);
+  const days = value("--days");
+  if (days) mode.p4Days = Number(days);
+  const p4apps = value("--p4-apps");
+  if (p4apps) mode.p4Apps = Number(p4apps);
   const big = value("--big-app-bytes");
   if (big) mode.bigAppBytes = Number(big);
   const only = new Set((value("--only") ?? "P1,P2,P3,P4,P5,P6").split(",").map((s) => s.trim().toUpperCase()));
