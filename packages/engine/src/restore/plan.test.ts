@@ -356,6 +356,14 @@ describe("stalePlanReasons: a plan file made earlier, executed later", () => {
     expect(stalePlanReasons(p, later, { ...none, interrupted: new Set(["app:a-sales:import"]) })).toEqual([]);
   });
 
+  it("a space the plan creates that appeared since is named (the executor would adopt and re-own it)", () => {
+    const p = plan({ spaces: ["Sales Dev"] });
+    expect(p.steps.some((s) => s.kind === "create-space")).toBe(true);
+    const later = { ...emptyTarget(), spaces: [{ id: "t-x", name: "Sales Dev", type: "shared" as const, ownerId: "t-someone" }] };
+    expect(stalePlanReasons(p, later, none)).toEqual(["a shared space named 'Sales Dev' appeared since the plan was made (t-x)"]);
+    expect(stalePlanReasons(p, later, { ...none, created: { "space:sp-dev": "t-x" } })).toEqual([]);
+  });
+
   it("an app the plan restores in place that is gone is named", () => {
     const same: TargetState = { ...withDev, host: "https://src.example.com", spaces: [{ id: "sp-dev", name: "Sales Dev", type: "shared", ownerId: "u-ben" }], apps: [{ ...salesIn("a-sales"), spaceId: "sp-dev" }] };
     const p = planRestore(source(), same, { apps: ["a-sales"] });

@@ -66,8 +66,8 @@ export function parsePlanFile(text: string, file: string, key?: Uint8Array): Res
 
 /**
  * Why a plan made earlier no longer fits the target (pure): an app the plan reconciles is
- * gone, or an app of the name the plan imports (or copies) under appeared in that space
- * since the plan was made. Steps this restore already started or finished (`journal`) are
+ * gone, a space the plan creates exists already, or an app of the name the plan imports
+ * (or copies) under appeared in that space since the plan was made. Steps this restore already started or finished (`journal`) are
  * left to the executor, which adopts what an interrupted attempt made. Empty = still fits.
  */
 export function stalePlanReasons(plan: RestorePlan, state: TargetState, journal: Pick<JournalState, "done" | "interrupted" | "created">): string[] {
@@ -81,6 +81,11 @@ export function stalePlanReasons(plan: RestorePlan, state: TargetState, journal:
     if (step.kind === "objects" && step.target.startsWith("id:") && !apps.has(step.target.slice(3)) && !gone.has(step.target)) {
       gone.add(step.target);
       reasons.push(`app ${step.target.slice(3)}, which the plan restores in place, is no longer on ${plan.target.host}`);
+    }
+    if (step.kind === "create-space") {
+      // The executor would adopt it (and hand it to the snapshot's owner): it is someone else's.
+      const there = state.spaces.find((x) => x.name === step.name && !ours.has(x.id));
+      if (there) reasons.push(`a ${there.type} space named '${step.name}' appeared since the plan was made (${there.id})`);
     }
     if (step.kind === "import-app" || step.kind === "copy-app") {
       // A personal app's name clashes only in its owner's personal space: the planner's concern.
