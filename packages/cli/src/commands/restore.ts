@@ -236,7 +236,8 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
   }
   const options = opts.fromPlan ? undefined : optionsFrom(opts);
 
-  const repo = input.repo ?? (await openRepoFromOptions(opts));
+  // A shared lock for the whole run: a prune must not remove data this restore is reading.
+  const repo = input.repo ?? (await openRepoFromOptions(opts, { lock: { kind: "shared", purpose: "restore" } }));
   try {
     const key = signingKey(repo);
     let filePlan: RestorePlan | undefined;
