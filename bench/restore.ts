@@ -25,7 +25,7 @@ export interface RestoreBench {
 }
 
 export interface RestoreBenchContext {
-  mode: { timeScale: number; p6Apps: number; p6ObjectsPerApp: number };
+  mode: { timeScale: number; p6Apps: number; p6ObjectsPerApp: number; restoreHeadroom?: number };
   work: string;
   password: string;
   log: (msg: string) => void;
@@ -53,6 +53,7 @@ export async function runRestoreBench(ctx: RestoreBenchContext): Promise<Restore
   try {
     log(`P6: restore into an empty tenant (timeScale ${mode.timeScale}) …`);
     const job: RestoreJob = { kind: "restore", host: target.host, clientId: target.clientId, clientSecret: target.clientSecret, repo, password, timeScale: mode.timeScale };
+    if (mode.restoreHeadroom !== undefined) job.headroom = mode.restoreHeadroom;
     const r = await runChild<RestoreResultSummary>(job);
     const floor = rateLimitFloor(limitedCalls(r.result.stats.callsPerTier, r.result.stats.callsPerOperation));
     const ratio = floorRatio(r.result.wallMs, floor.floorMs, mode.timeScale);
@@ -65,6 +66,7 @@ export async function runRestoreBench(ctx: RestoreBenchContext): Promise<Restore
       measured: true,
       apps: mode.p6Apps,
       objectsPerApp: mode.p6ObjectsPerApp,
+      headroom: mode.restoreHeadroom ?? "connector default (0.9)",
       wallMs: Math.round(r.result.wallMs),
       floorEmulatedMs: floor.floorMs,
       floor,

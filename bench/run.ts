@@ -43,6 +43,8 @@ interface Mode {
   bigAppBytes: number;
   p6Apps: number;
   p6ObjectsPerApp: number;
+  /** `--restore-headroom F`: the connector's budget fraction for P6 (default: its own, 0.9). */
+  restoreHeadroom?: number;
   /** P6 runs at a time scale of its own (restore makes one Tier-2 call per object). */
   p6TimeScale: number;
 }
@@ -109,6 +111,8 @@ function parseArgs(argv: string[]): { mode: Mode; only: Set<string>; keep: boole
   if (days) mode.p4Days = Number(days);
   const p4apps = value("--p4-apps");
   if (p4apps) mode.p4Apps = Number(p4apps);
+  const restoreHeadroom = value("--restore-headroom");
+  if (restoreHeadroom) mode.restoreHeadroom = Number(restoreHeadroom);
   const big = value("--big-app-bytes");
   if (big) mode.bigAppBytes = Number(big);
   const only = new Set((value("--only") ?? "P1,P2,P3,P4,P5,P6").split(",").map((s) => s.trim().toUpperCase()));

@@ -65,6 +65,8 @@ export interface RestoreJob {
   repo: string;
   password: string;
   timeScale: number;
+  /** Fraction of the published budget the connector uses (its default 0.9). */
+  headroom?: number;
 }
 
 export interface RestoreResultSummary {
@@ -85,7 +87,7 @@ async function runRestore(job: RestoreJob): Promise<RestoreResultSummary> {
   const client = createTenantClient({
     host: job.host,
     auth: { type: "oauth2", clientId: job.clientId, clientSecret: job.clientSecret },
-    limits: { timeScale: job.timeScale },
+    limits: { timeScale: job.timeScale, ...(job.headroom !== undefined ? { headroom: job.headroom } : {}) },
   });
   try {
     const started = performance.now();
