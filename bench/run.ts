@@ -6,7 +6,11 @@
  *     npm run bench                 # full: 2,000 apps × 50 objects (~30 min; time scales in FULL)
  *     npm run bench -- --quick      # quick: 600 apps × 20 objects (~8 min)
  *     npm run bench -- --only P1,P5 # a subset (P1 P2 P3 share one tenant and run together)
- *     npm run bench -- --scale 10   # another time scale
+ *     npm run bench -- --scale 10   # another time scale for Lifeboat's runs
+ *     npm run bench -- --only P1T --tuned '{"exports":32,…}'   # P1 with other options only
+ *     npm run bench -- --only P4 --churn 0 --days 10           # P4 variants (also --p4-apps N)
+ *     npm run bench -- --only P6 --restore-headroom 1          # P6 with the whole budget
+ *     (also --apps N, --big-app-bytes N, --keep to keep the work directory)
  *
  * Every measured client runs in a child process (`child.ts`), the emulator in this one.
  * Results go to stdout as a table and to `bench/results/<mode>.json`.
