@@ -37,7 +37,7 @@ export interface DemoOptions {
 export function register(program: Command): void {
   program
     .command("demo")
-    .description("run a backup demo against the built-in sandbox tenant (nothing leaves this machine)")
+    .description("run a backup-and-restore demo against the built-in sandbox tenant (nothing leaves this machine)")
     .option("--keep", "keep the temporary repository (and its password file) after the demo")
     .action(async (opts: DemoOptions) => {
       await runDemo(opts);
