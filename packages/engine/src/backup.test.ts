@@ -123,6 +123,31 @@ describe("backup", () => {
     expect(listing.entries.some((e) => e.name === PATHS.qvf)).toBe(true);
   });
 
+  it("an unchanged app's app.json and tree are byte-identical to the previous run's (they dedup)", async () => {
+    const appsTreeOf = async (snapshotTree: string) => {
+      const apps = (await repo.loadTree(snapshotTree)).entries.find((e) => e.name === PATHS.apps);
+      if (apps?.type !== "tree") throw new Error("no apps");
+      return apps.subtree;
+    };
+    const first = await backup({ tenant, repository: repo, now: () => new Date("2026-11-25T10:00:00Z") });
+    const second = await backup({ tenant, repository: repo, now: () => new Date("2026-11-26T10:00:00Z") });
+    expect(second.manifest.counts.apps.unchanged).toBe(3);
+    expect(second.manifest.previousSnapshot).toBe(first.snapshot.id);
+    expect(await appsTreeOf(second.snapshot.tree)).toBe(await appsTreeOf(first.snapshot.tree));
+    const firstApps = await repo.loadTree(await appsTreeOf(first.snapshot.tree));
+    const secondApps = await repo.loadTree(await appsTreeOf(second.snapshot.tree));
+    expect(secondApps.entries.map((e) => (e.type === "tree" ? e.subtree : ""))).toEqual(
+      firstApps.entries.map((e) => (e.type === "tree" ? e.subtree : "")),
+    );
+    // The stored document names no run: exportedAt stays the first export's date.
+    const janeApp = secondApps.entries.find((e) => e.name === entryNameForId("app-jane"));
+    if (janeApp?.type !== "tree") throw new Error("no app-jane");
+    const appJson = (await repo.loadTree(janeApp.subtree)).entries.find((e) => e.name === PATHS.app);
+    if (appJson?.type !== "blob") throw new Error("no app.json");
+    const doc = await repo.readJson<AppDoc>(appJson.blob);
+    expect(doc.qvf).toEqual({ withData: false, exportedAt: "2026-11-25T10:00:00.000Z" });
+  });
+
   it("--full exports every app again", async () => {
     await backup({ tenant, repository: repo });
     tenant.exported.length = 0;

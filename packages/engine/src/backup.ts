@@ -494,7 +494,10 @@ async function captureApp(
   let exportError: unknown;
   if (reusable && (await repo.hasBlob(reusable.ref.id))) {
     qvfRef = reusable.ref;
-    qvf = { withData: reusable.withData, exportedAt: reusable.exportedAt, ...(ctx.previousId ? { reusedFrom: ctx.previousId } : {}) };
+    // Only facts of the app go into app.json: that this run referenced the file (rather
+    // than exported it) is the manifest's (status "unchanged", `previousSnapshot`), so an
+    // unchanged app's document and tree are byte-identical to the previous run's and dedup.
+    qvf = { withData: reusable.withData, exportedAt: reusable.exportedAt };
   } else {
     try {
       qvfRef = await exportPool.run(async () => {

@@ -66,7 +66,16 @@ export interface AppDoc {
   /** Hash of attributes (minus volatile fields), script and object trees: see fingerprint.ts. */
   fingerprint: string;
   /** Whether app.qvf was exported with data. Absent when no export is stored. */
-  qvf?: { withData: boolean; exportedAt: string; reusedFrom?: string };
+  qvf?: {
+    withData: boolean;
+    /** When the file was exported (kept when later runs reference it unchanged). */
+    exportedAt: string;
+    /**
+     * Written by versions before the P4 fix only; no longer written. That a run referenced
+     * the file is in its manifest (app item status "unchanged", `previousSnapshot`).
+     */
+    reusedFrom?: string;
+  };
   objectCount: number;
 }
 
