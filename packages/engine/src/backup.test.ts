@@ -1,6 +1,6 @@
 import { createTestRepository, type SnapshotRepository } from "@lifeboat/repository";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { backup } from "./backup.ts";
+import { backup, DEFAULT_EXPORTS, DEFAULT_SESSIONS } from "./backup.ts";
 import { browseSnapshot } from "./browse.ts";
 import { diffSnapshots } from "./diff.ts";
 import type { BackupEvent } from "./events.ts";
@@ -281,6 +281,35 @@ describe("backup", () => {
     const label = apps.entries.find((e) => e.name === "app-sales")!.label!;
     expect(label.length).toBeLessThanOrEqual(1024);
     expect(label).not.toMatch(/[\u0000-\u001f]/);
+  });
+
+  it("by default reads 8 apps and exports up to 16 at once (the connector's default pools)", async () => {
+    let reading = 0;
+    let readPeak = 0;
+    let exporting = 0;
+    let exportPeak = 0;
+    const read = tenant.readAppObjects.bind(tenant);
+    tenant.readAppObjects = async (appId) => {
+      readPeak = Math.max(readPeak, ++reading);
+      await new Promise((r) => setTimeout(r, 5));
+      reading--;
+      return read(appId);
+    };
+    const original = tenant.exportApp.bind(tenant);
+    tenant.exportApp = async (appId, opts) => {
+      exportPeak = Math.max(exportPeak, ++exporting);
+      await new Promise((r) => setTimeout(r, 50));
+      const result = await original(appId, opts);
+      exporting--;
+      return result;
+    };
+    for (let i = 0; i < 40; i++) tenant.state.apps.push({ ...structuredClone(tenant.state.apps[2]!), summary: { ...tenant.state.apps[2]!.summary, appId: `extra-${i}` } });
+    await backup({ tenant, repository: repo });
+    expect(readPeak).toBe(DEFAULT_SESSIONS);
+    expect(DEFAULT_SESSIONS).toBe(8);
+    expect(exportPeak).toBeGreaterThan(4);
+    expect(exportPeak).toBeLessThanOrEqual(DEFAULT_EXPORTS);
+    expect(DEFAULT_EXPORTS).toBe(16);
   });
 
   it("respects the session and export pool bounds", async () => {

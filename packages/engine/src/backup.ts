@@ -34,6 +34,14 @@ import type { AppSummary, CallerInfo, ObjectRecord, SpaceRecord, TenantReader, U
 
 export const TOOL_VERSION = "0.1.0";
 
+/**
+ * Default app reads and exports in flight. Exports are Tier 2 and held ~1.5 s each (export
+ * job + download), so 16 in flight keep Qlik's 100/min busy; reads are QIX (not
+ * rate-limited) plus three Tier-1 calls. The connector's own pools match these.
+ */
+export const DEFAULT_SESSIONS = 8;
+export const DEFAULT_EXPORTS = 16;
+
 export interface BackupOptions {
   tenant: TenantReader;
   repository: SnapshotRepository;
@@ -44,9 +52,9 @@ export interface BackupOptions {
   /** Export apps with their data. */
   withData?: boolean;
   tags?: string[];
-  /** Parallel QIX sessions / app reads (default 4). */
+  /** Parallel app reads (QIX sessions; default 8, the connector's default session pool). */
   sessions?: number;
-  /** Parallel exports + downloads (default 4). */
+  /** Parallel exports + downloads (default 16, the connector's default export pool). */
   exports?: number;
   onEvent?: BackupEventListener;
   /**
@@ -190,8 +198,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     full,
     withData,
     skippedObjects: options.skippedObjects,
-    sessions: options.sessions ?? 4,
-    exports: options.exports ?? 4,
+    sessions: options.sessions ?? DEFAULT_SESSIONS,
+    exports: options.exports ?? DEFAULT_EXPORTS,
     now,
   });
   rootEntries.push(apps.entry);

@@ -4,7 +4,7 @@
  * console.
  */
 export type * from "./tenant.ts";
-export { backup, tenantKeyForHost, TOOL_VERSION } from "./backup.ts";
+export { backup, DEFAULT_EXPORTS, DEFAULT_SESSIONS, tenantKeyForHost, TOOL_VERSION } from "./backup.ts";
 export type { BackupOptions, BackupResult } from "./backup.ts";
 export type { BackupEvent, BackupEventListener } from "./events.ts";
 export { countItems, emptyCounts, LAYERS, RESTORE_NEEDS } from "./manifest.ts";

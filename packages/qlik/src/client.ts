@@ -54,7 +54,11 @@ export interface LimitOptions {
   perMinute?: Record<string, number>;
   /** Qlik's counting window (default 5 minutes). */
   windowMs?: number;
-  /** Fraction of the published budget to use (default 0.9). */
+  /**
+   * Fraction of the published budget to use (default 1: the whole budget). The limiter's
+   * window is 2% longer than Qlik's, which is what keeps a request sent at the window's
+   * edge from being counted in the next one; lower this when other tools share the user.
+   */
   headroom?: number;
   /** The tenant's clock runs this much faster than ours (the emulator's `timeScale`; default 1). */
   timeScale?: number;
@@ -63,15 +67,21 @@ export interface LimitOptions {
 }
 
 export interface ConcurrencyOptions {
-  /** REST requests in flight (default 8). */
+  /** REST requests in flight (default 16). */
   rest?: number;
-  /** Exports + downloads in flight, from POST export until the body is consumed (default 2). */
+  /**
+   * Exports + downloads in flight, from POST export until the body is consumed (default 16).
+   * Bodies stream (a 64 KiB read buffer each), so this bounds sockets, not memory.
+   */
   exports?: number;
-  /** QIX app sessions open at once (default 2). */
+  /** QIX app sessions open at once (default 8; QIX is not rate-limited). */
   qixSessions?: number;
   /** QIX calls in flight within one session (default 8). */
   qixCalls?: number;
 }
+
+/** The connector's default concurrency (issue 6: exports and QIX sessions are what bound a backup). */
+export const DEFAULT_CONCURRENCY: Readonly<Required<ConcurrencyOptions>> = { rest: 16, exports: 16, qixSessions: 8, qixCalls: 8 };
 
 export type QlikClientEvent =
   | { type: "retry"; operation: string; object?: string; attempt: number; delayMs: number; kind: string; status?: number }
@@ -258,8 +268,8 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
     enabled: limits.enabled,
     onThrottle: (bucket, waitMs, reason) => emit({ type: "throttled", bucket, waitMs, reason }),
   });
-  const rest = new Semaphore(config.concurrency?.rest ?? 8);
-  const qixSessions = new Semaphore(config.concurrency?.qixSessions ?? 2);
+  const rest = new Semaphore(config.concurrency?.rest ?? DEFAULT_CONCURRENCY.rest);
+  const qixSessions = new Semaphore(config.concurrency?.qixSessions ?? DEFAULT_CONCURRENCY.qixSessions);
   const names = new Map<string, string>();
   let closed = false;
 
@@ -429,8 +439,8 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
   const clock = config.clock ?? systemClock;
   const random = config.random ?? Math.random;
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...config.retry };
-  const exportsPool = new Semaphore(config.concurrency?.exports ?? 2);
-  const qixCalls = config.concurrency?.qixCalls ?? 8;
+  const exportsPool = new Semaphore(config.concurrency?.exports ?? DEFAULT_CONCURRENCY.exports);
+  const qixCalls = config.concurrency?.qixCalls ?? DEFAULT_CONCURRENCY.qixCalls;
   const nc = { noCache: true } as const;
   let writerInstance: TenantWriter | undefined;
 

@@ -11,6 +11,7 @@
  */
 export {
   createTenantClient,
+  DEFAULT_CONCURRENCY,
   isPrivateContentBot,
   normalizeHost,
   PRIVATE_CONTENT_BOT_SCOPE,

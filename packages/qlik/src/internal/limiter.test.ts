@@ -63,8 +63,8 @@ describe("TierLimiter", () => {
 
   it("applies headroom and the 5-minute window to the published per-minute figure", () => {
     const clock = new ManualClock();
-    const l = new TierLimiter({ clock, perMinute: () => 100 });
-    expect(l.budget("2")).toBe(450); // 100/min × 5 min × 0.9
+    expect(new TierLimiter({ clock, perMinute: () => 100 }).budget("2")).toBe(500); // 100/min × 5 min, whole budget by default
+    expect(new TierLimiter({ clock, perMinute: () => 100, headroom: 0.9 }).budget("2")).toBe(450); // × 0.9
   });
 
   it("shrinks the window by timeScale", async () => {

@@ -22,7 +22,7 @@ export interface LimiterOptions {
   perMinute: (bucket: string) => number;
   /** Qlik's counting window in Qlik time (5 minutes). */
   windowMs?: number;
-  /** Fraction of the published budget we allow ourselves (default 0.9). */
+  /** Fraction of the published budget we allow ourselves (default 1; the 2% window margin protects). */
   headroom?: number;
   /**
    * How much faster the tenant's clock runs than ours (the emulator's `timeScale`; 1 for
@@ -55,7 +55,7 @@ export class TierLimiter {
     const windowMs = options.windowMs ?? 5 * 60_000;
     // 2% margin: a request we send at the window's edge may be counted a little later.
     this.windowReal = (windowMs / scale) * 1.02;
-    this.headroom = options.headroom ?? 0.9;
+    this.headroom = options.headroom ?? 1;
     if (!(this.headroom > 0 && this.headroom <= 1)) throw new Error(`limits.headroom must be in (0, 1], got ${this.headroom}`);
     this.enabled = options.enabled ?? true;
     this.windowMsQlik = windowMs;
