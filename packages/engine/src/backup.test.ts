@@ -148,6 +148,65 @@ describe("backup", () => {
     expect(doc.qvf).toEqual({ withData: false, exportedAt: "2026-11-25T10:00:00.000Z" });
   });
 
+  describe("trustItemDates", () => {
+    const dated = () => {
+      for (const a of tenant.state.apps) Object.assign(a.summary, { updatedAt: "2026-11-01T00:00:00.000Z", resourceUpdatedAt: "2026-11-01T00:00:00.000Z" });
+    };
+    const restReads = () => (tenant.calls.getAppInfo ?? 0) + (tenant.calls.getAppScript ?? 0) + (tenant.calls.getAppScriptHistory ?? 0);
+
+    it("is off by default: every run reads attributes, script and history of every app", async () => {
+      dated();
+      await backup({ tenant, repository: repo });
+      const before = restReads();
+      await backup({ tenant, repository: repo });
+      expect(restReads() - before).toBe(3 * tenant.state.apps.length);
+    });
+
+    it("with unchanged catalogue dates reuses the previous REST reads, still reads objects, and stores the same content", async () => {
+      dated();
+      const first = await backup({ tenant, repository: repo, trustItemDates: true });
+      const reads = restReads();
+      const objectReads = tenant.calls.readAppObjects ?? 0;
+      const second = await backup({ tenant, repository: repo, trustItemDates: true });
+      expect(restReads()).toBe(reads);
+      expect((tenant.calls.readAppObjects ?? 0) - objectReads).toBe(tenant.state.apps.length);
+      expect(second.manifest.counts.apps.unchanged).toBe(3);
+      expect(second.manifest.items.find((i) => i.layer === "apps" && i.id === "app-sales")?.reason).toContain("--trust-item-dates");
+      const appsOf = async (t: string) => (await repo.loadTree(t)).entries.find((e) => e.name === PATHS.apps);
+      expect(await appsOf(second.snapshot.tree)).toEqual(await appsOf(first.snapshot.tree));
+    });
+
+    it("still finds an object change that did not move the app's dates (objects are always read)", async () => {
+      dated();
+      await backup({ tenant, repository: repo, trustItemDates: true });
+      tenant.state.apps[0]!.objects.find((o) => o.id === "sh-jane")!.title = "edited privately";
+      tenant.exported.length = 0;
+      await backup({ tenant, repository: repo, trustItemDates: true });
+      expect(tenant.exported).toEqual(["app-sales"]);
+    });
+
+    it("reads again the apps whose catalogue dates moved, and finds their script change", async () => {
+      dated();
+      await backup({ tenant, repository: repo, trustItemDates: true });
+      const reads = restReads();
+      const app = tenant.state.apps[1]!;
+      app.script = "LOAD 42 AS answer AUTOGENERATE 1;";
+      app.summary.updatedAt = "2026-11-02T00:00:00.000Z";
+      tenant.exported.length = 0;
+      await backup({ tenant, repository: repo, trustItemDates: true });
+      expect(restReads() - reads).toBe(3);
+      expect(tenant.exported).toEqual([app.summary.appId]);
+    });
+
+    it("is ignored with full: every app is read again", async () => {
+      dated();
+      await backup({ tenant, repository: repo, trustItemDates: true });
+      const reads = restReads();
+      await backup({ tenant, repository: repo, trustItemDates: true, full: true });
+      expect(restReads() - reads).toBe(3 * tenant.state.apps.length);
+    });
+  });
+
   it("--full exports every app again", async () => {
     await backup({ tenant, repository: repo });
     tenant.exported.length = 0;

@@ -51,6 +51,17 @@ export interface BackupOptions {
   full?: boolean;
   /** Export apps with their data. */
   withData?: boolean;
+  /**
+   * Off by default. When the apps listing shows an app's catalogue entry (`updatedAt`,
+   * `resourceUpdatedAt`, name, space, owner) exactly as the previous snapshot recorded it,
+   * take its attributes, load script and script history from that snapshot instead of
+   * reading them again (3 Tier-1 calls per app). Objects are still read through QIX every
+   * run (a private-sheet edit does not move the app's dates), so object changes are still
+   * found. The risk: Qlik is not known to bump those dates on every script or attribute
+   * change (API-FACTS §8, UNCONFIRMED), so such a change could be missed until the dates
+   * move or a run without this option. Ignored with `full` and `withData`.
+   */
+  trustItemDates?: boolean;
   tags?: string[];
   /** Parallel app reads (QIX sessions; default 8, the connector's default session pool). */
   sessions?: number;
@@ -192,7 +203,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     record,
     layerFailed,
     previous: previous?.apps ?? new Map(),
-    previousId: previous?.snapshot.id,
+    previousReads: previous?.reads ?? new Map(),
+    trustItemDates: (options.trustItemDates ?? false) && !full && !withData,
     spacesById: spaces.byId,
     userById,
     full,
@@ -252,12 +264,13 @@ async function loadPrevious(
   repo: SnapshotRepository,
   tenantKey: string,
   emit: Emit,
-): Promise<{ snapshot: Snapshot; apps: Map<string, PreviousCapture> } | undefined> {
+): Promise<{ snapshot: Snapshot; apps: Map<string, PreviousCapture>; reads: Map<string, PreviousReads> } | undefined> {
   const snapshots = (await repo.listSnapshots()).filter((s) => s.tenant === tenantKey);
   snapshots.sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0));
   const snapshot = snapshots[0];
   if (!snapshot) return undefined;
   const apps = new Map<string, PreviousCapture>();
+  const reads = new Map<string, PreviousReads>();
   try {
     const root = await repo.loadTree(snapshot.tree);
     const appsEntry = root.entries.find((e) => e.name === PATHS.apps);
@@ -271,8 +284,13 @@ async function loadPrevious(
             const appTree = await repo.loadTree(entry.subtree);
             const appJson = appTree.entries.find((e) => e.name === PATHS.app);
             const qvf = appTree.entries.find((e) => e.name === PATHS.qvf);
+            const scriptEntry = appTree.entries.find((e) => e.name === PATHS.script);
+            const historyEntry = appTree.entries.find((e) => e.name === PATHS.scriptHistory);
             if (appJson?.type !== "blob") return;
             const doc = await repo.readJson<AppDoc>(appJson.blob);
+            if (scriptEntry?.type === "blob" && historyEntry?.type === "blob" && doc.summary && doc.attributes) {
+              reads.set(doc.appId, { summary: doc.summary, attributes: doc.attributes, script: scriptEntry.blob, history: historyEntry.blob });
+            }
             apps.set(doc.appId, {
               fingerprint: doc.fingerprint,
               ...(qvf?.type === "blob" && doc.qvf ? { qvf: { ref: qvf.blob, withData: doc.qvf.withData, exportedAt: doc.qvf.exportedAt } } : {}),
@@ -288,8 +306,9 @@ async function loadPrevious(
       message: `could not read the previous snapshot ${snapshot.id.slice(0, 8)} (${reasonOf(err)}); every app is exported again`,
     });
     apps.clear();
+    reads.clear();
   }
-  return { snapshot, apps };
+  return { snapshot, apps, reads };
 }
 
 async function captureUsers(
@@ -375,7 +394,9 @@ interface AppsContext {
   record: Record_;
   layerFailed: LayerFailed;
   previous: Map<string, PreviousCapture>;
-  previousId: string | undefined;
+  /** What the previous snapshot read of each app through REST (for `trustItemDates`). */
+  previousReads: Map<string, PreviousReads>;
+  trustItemDates: boolean;
   spacesById: Map<string, SpaceRecord>;
   userById: Map<string, UserRecord>;
   full: boolean;
@@ -443,21 +464,36 @@ async function captureApp(
   };
 
   // Cheap reads first: attributes, script, history, objects.
-  let attributes: Record<string, unknown>;
-  let script: string;
+  let attributes: Record<string, unknown> | undefined;
+  let script: string | undefined;
   let history: unknown;
+  let historyRef: BlobRef | undefined;
   let objects: ObjectRecord[];
+  const prior = ctx.trustItemDates ? ctx.previousReads.get(appId) : undefined;
+  if (prior && sameCatalogueEntry(prior.summary, summary)) {
+    try {
+      script = await readText(repo, prior.script);
+      attributes = prior.attributes;
+      historyRef = prior.history;
+    } catch {
+      script = undefined; // unreadable: read from the tenant below
+    }
+  }
+  const fromPrevious = attributes !== undefined;
   try {
-    attributes = (await tenant.getAppInfo(appId)).attributes;
+    attributes ??= (await tenant.getAppInfo(appId)).attributes;
   } catch (err) {
     return finishFailed(ctx, fail("read the attributes of", err), entries);
   }
   try {
-    script = await tenant.getAppScript(appId);
-    history = await tenant.getAppScriptHistory(appId);
+    if (!fromPrevious) {
+      script = await tenant.getAppScript(appId);
+      history = await tenant.getAppScriptHistory(appId);
+    }
   } catch (err) {
     return finishFailed(ctx, fail("read the load script of", err), entries);
   }
+  if (script === undefined) return finishFailed(ctx, fail("read the load script of", new Error("no script")), entries);
   try {
     objects = await tenant.readAppObjects(appId);
   } catch (err) {
@@ -494,7 +530,7 @@ async function captureApp(
   }
   entries.push({ name: PATHS.objects, type: "tree", subtree: await repo.saveTree(tree(objectEntries)), meta: { count: objectEntries.length } });
   entries.push({ name: PATHS.script, type: "blob", blob: await repo.saveBlob(new TextEncoder().encode(script)) });
-  entries.push({ name: PATHS.scriptHistory, type: "blob", blob: await repo.saveJson(history) });
+  entries.push({ name: PATHS.scriptHistory, type: "blob", blob: historyRef ?? (await repo.saveJson(history)) });
 
   // The export: referenced when unchanged, otherwise streamed into the repository.
   let qvf: AppDoc["qvf"];
@@ -559,7 +595,9 @@ async function captureApp(
       id: appId,
       name,
       status: reused ? "unchanged" : "captured",
-      reason: reused || decision.export ? decision.reason : "its previous .qvf is missing from the repository: exported again",
+      reason:
+        (reused || decision.export ? decision.reason : "its previous .qvf is missing from the repository: exported again") +
+        (fromPrevious ? "; attributes and script taken from the previous snapshot (catalogue dates unchanged, --trust-item-dates)" : ""),
       owner: summary.ownerId,
       type: summary.spaceType,
       bytes: reused ? 0 : (qvfRef?.size ?? 0),
@@ -592,6 +630,34 @@ async function captureApp(
     subtree: await repo.saveTree(tree(entries)),
     meta: { ...meta, objects: objects.length, attributes: attributesHash(attributes), ...(exportError !== undefined ? { failed: true } : {}) },
   };
+}
+
+/** What a previous snapshot stored of an app's REST reads. */
+interface PreviousReads {
+  summary: AppSummary;
+  attributes: Record<string, unknown>;
+  script: BlobRef;
+  history: BlobRef;
+}
+
+/** Same catalogue entry: both dates present and equal, and the same name, space and owner. */
+function sameCatalogueEntry(before: AppSummary, now: AppSummary): boolean {
+  if (!now.updatedAt || !now.resourceUpdatedAt) return false;
+  return (
+    before.updatedAt === now.updatedAt &&
+    before.resourceUpdatedAt === now.resourceUpdatedAt &&
+    before.name === now.name &&
+    before.spaceId === now.spaceId &&
+    before.spaceType === now.spaceType &&
+    before.ownerId === now.ownerId &&
+    before.itemId === now.itemId
+  );
+}
+
+async function readText(repo: SnapshotRepository, ref: BlobRef): Promise<string> {
+  const parts: Uint8Array[] = [];
+  for await (const part of repo.readBlob(ref.id)) parts.push(part);
+  return Buffer.concat(parts).toString("utf8");
 }
 
 /** An app that could not be read at all still gets a (small) entry, so `ls` shows it failed. */
