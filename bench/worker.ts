@@ -27,12 +27,14 @@ export interface LifeboatJob {
   timeScale: number;
   full?: boolean;
   withData?: boolean;
-  /** Engine pools (CLI default: 4 and 4). */
+  /** Engine pools (default: DEFAULT_SESSIONS 8 and DEFAULT_EXPORTS 16). */
   sessions?: number;
   exports?: number;
   /** Connector options (CLI default: none). */
   concurrency?: ConcurrencyOptions;
   headroom?: number;
+  /** backup({ trustItemDates }) (default off). */
+  trustItemDates?: boolean;
 }
 
 export interface LifeboatResult {
@@ -143,6 +145,7 @@ async function runLifeboat(job: LifeboatJob): Promise<LifeboatResult> {
       withData: job.withData ?? false,
       ...(job.sessions !== undefined ? { sessions: job.sessions } : {}),
       ...(job.exports !== undefined ? { exports: job.exports } : {}),
+      ...(job.trustItemDates ? { trustItemDates: true } : {}),
       skippedObjects: (appId) => skipped.get(appId) ?? [],
     });
     const wallMs = performance.now() - started;
