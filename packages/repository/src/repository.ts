@@ -378,6 +378,12 @@ export class Repository implements SnapshotRepository {
     len.writeUInt32LE(header.length);
     const bytes = Buffer.concat([...p.parts, header, len]);
     p.parts.length = 0;
+    // Until the upload is indexed, entries are read from `pending`: point it into the pack
+    // rather than at the sealed parts, so each pack in flight is held once, not twice.
+    for (const e of p.entries) {
+      const k = entryKey(e.type, e.id);
+      if (this.pending.has(k)) this.pending.set(k, bytes.subarray(e.offset, e.offset + e.length));
+    }
     const id = sha256(bytes);
     const upload = (async () => {
       await this.backend.save({ type: "data", name: id }, bytes);
