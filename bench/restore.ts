@@ -66,7 +66,7 @@ export async function runRestoreBench(ctx: RestoreBenchContext): Promise<Restore
       measured: true,
       apps: mode.p6Apps,
       objectsPerApp: mode.p6ObjectsPerApp,
-      headroom: mode.restoreHeadroom ?? "connector default (0.9)",
+      headroom: mode.restoreHeadroom ?? "connector default (1)",
       wallMs: Math.round(r.result.wallMs),
       floorEmulatedMs: floor.floorMs,
       floor,
