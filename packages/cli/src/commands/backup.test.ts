@@ -52,6 +52,25 @@ describe("runBackup", () => {
       await repo.close();
     }
   });
+
+  it("--trust-item-dates reaches the engine: a second run reuses the REST reads of apps whose dates did not move", async () => {
+    const repo = await createTestRepository();
+    const tenant = createFakeTenant(sampleTenantState());
+    for (const a of tenant.state.apps) Object.assign(a.summary, { updatedAt: "2026-11-01T00:00:00.000Z", resourceUpdatedAt: "2026-11-01T00:00:00.000Z" });
+    const restReads = () => (tenant.calls.getAppInfo ?? 0) + (tenant.calls.getAppScript ?? 0) + (tenant.calls.getAppScriptHistory ?? 0);
+    const run = (opts: { trustItemDates?: boolean }) => runBackup({ connection, repo, tenant, opts, stdout: sink().stream, stderr: sink().stream });
+    try {
+      await run({});
+      let before = restReads();
+      await run({});
+      expect(restReads() - before).toBe(3 * tenant.state.apps.length);
+      before = restReads();
+      await run({ trustItemDates: true });
+      expect(restReads() - before).toBe(0);
+    } finally {
+      await repo.close();
+    }
+  });
 });
 
 describe("describeConnectionError", () => {

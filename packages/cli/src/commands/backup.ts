@@ -24,6 +24,7 @@ export interface BackupCommandOptions {
   host?: string;
   full?: boolean;
   withData?: boolean;
+  trustItemDates?: boolean;
   json?: boolean;
   tag?: string[];
 }
@@ -39,6 +40,10 @@ export function register(program: Command): void {
     .option("--host <url>", "tenant URL (default: QLIK_HOST); credentials from QLIK_API_KEY or QLIK_CLIENT_ID + QLIK_CLIENT_SECRET")
     .option("--full", "export every app, even when unchanged since the last snapshot")
     .option("--with-data", "export apps with their data")
+    .option(
+      "--trust-item-dates",
+      "reuse an app's previous attributes, script and history when the catalogue dates are unchanged (fewer Tier-1 calls; objects are still read — see docs/snapshot-layout.md for the risk)",
+    )
     .option("--tag <tag>", "tag the snapshot (repeatable)", collect, [])
     .option("--json", "write the event stream and the manifest as NDJSON to stdout");
   addRepoOptions(cmd);
@@ -91,6 +96,7 @@ export async function runBackup(input: RunBackupInput): Promise<{ snapshot: Snap
       repository: repo,
       full: opts.full ?? false,
       withData: opts.withData ?? false,
+      trustItemDates: opts.trustItemDates ?? false,
       tags: [...connection.tags, ...(opts.tag ?? [])],
       skippedObjects: (appId) => skipped.get(appId) ?? [],
       onEvent: (event) => {
