@@ -16,6 +16,7 @@
  * lower bound that no client can beat. Emulated time: divide by the emulator's
  * `timeScale` to compare with a real wall clock.
  */
+import { realisticLatency, type LatencyModel } from "@lifeboat/emulator";
 
 /** Qlik's counting window. */
 export const QLIK_WINDOW_MS = 5 * 60_000;
@@ -82,26 +83,12 @@ export function floorRatio(wallMsReal: number, floorMsEmulated: number, timeScal
   return wallMsReal / (floorMsEmulated / timeScale);
 }
 
-/** The latency model of issue 6 (emulated ms), the same numbers as the emulator's `realisticLatency`. */
-export interface LatencyModel {
-  tier1Ms: number;
-  tier2Ms: number;
-  exportBaseMs: number;
-  exportMsPerMB: number;
-  downloadBytesPerSecond: number;
-  openAppMs: number;
-  qixCallMs: number;
-}
-
-export const ISSUE_LATENCY: LatencyModel = {
-  tier1Ms: 150,
-  tier2Ms: 300,
-  exportBaseMs: 1000,
-  exportMsPerMB: 1000 / 50,
-  downloadBytesPerSecond: 50 * 1024 * 1024,
-  openAppMs: 300,
-  qixCallMs: 20,
-};
+/**
+ * The latency model of issue 6 (emulated ms): the emulator's own `realisticLatency`, so the
+ * bench's arithmetic and the emulator's waits cannot drift apart.
+ */
+export type { LatencyModel };
+export const ISSUE_LATENCY: LatencyModel = realisticLatency;
 
 export interface SequentialWork {
   tier1Calls: number;
