@@ -25,6 +25,9 @@ import { type AppDoc, LAYOUT_VERSION, PATHS, type TenantDoc } from "./layout.ts"
 import {
   countItems,
   type CoverageGap,
+  groupItems,
+  MANIFEST_LAYOUT_VERSION,
+  type StoredManifest,
   type Layer,
   type Manifest,
   type ManifestItem,
@@ -219,6 +222,15 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   const rootTree = await repo.saveTree(tree(rootEntries));
   const finished = now();
   const partial = items.some((i) => i.status === "failed" || i.status === "skipped");
+  // Stored so that an unchanged app's object items are byte-identical between runs (see `StoredManifest`).
+  const grouped = groupItems(items);
+  const appItems: StoredManifest["appItems"] = [];
+  const manifestEntries: TreeEntry[] = [];
+  for (const [appId, list] of grouped.perApp) {
+    const ref = await repo.saveJson(list);
+    appItems.push({ appId, items: ref });
+    manifestEntries.push({ name: entryNameForId(appId, ".json"), type: "blob", blob: ref, meta: { count: list.length } });
+  }
   const manifest: Manifest = {
     manifestVersion: 1,
     tenant: tenantKey,
@@ -236,13 +248,15 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     ...(previous ? { previousSnapshot: previous.snapshot.id } : {}),
     partial,
     counts: countItems(items),
-    items,
+    items: [...grouped.top, ...[...grouped.perApp.values()].flat()],
     coverageGaps,
     ...(typeof tenant.stats === "function" ? { apiCalls: tenant.stats() } : {}),
     exports: apps.exports,
     restoreNeeds: [...RESTORE_NEEDS],
   };
-  const manifestRef = await repo.saveJson(manifest);
+  const stored: StoredManifest = { ...manifest, items: grouped.top, layoutVersion: MANIFEST_LAYOUT_VERSION, appItems };
+  const manifestRef = await repo.saveJson(stored);
+  const manifestTree = await repo.saveTree(tree(manifestEntries));
   const snapshot = await repo.saveSnapshot({
     tenant: tenantKey,
     time: started.toISOString(),
@@ -251,6 +265,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     partial,
     tree: rootTree,
     manifest: manifestRef,
+    manifestTree,
   });
   emit({ type: "done", snapshot, manifest });
   return { snapshot, manifest, manifestRef };

@@ -37,6 +37,8 @@ export interface SnapshotInput {
   tree: string;
   /** The run's manifest, stored as a blob (JSON). */
   manifest?: BlobRef;
+  /** A tree of blobs the manifest refers to (kept alive and verified with the snapshot). */
+  manifestTree?: string;
 }
 
 export interface Snapshot extends SnapshotInput {

@@ -59,6 +59,21 @@ describe("forget and prune", () => {
     await repo.close();
   });
 
+  it("keeps the blobs of a snapshot's manifestTree through prune, and verify checks them", async () => {
+    const backend = new MemoryBackend();
+    const repo = await createTestRepository({ backend, compress: false });
+    const items = await repo.saveJson([{ layer: "objects", id: "o1" }]);
+    const manifestTree = await repo.saveTree({ entries: [{ name: "a.json", type: "blob", blob: items }] });
+    const tree = await repo.saveTree({ entries: [] });
+    const snap = await repo.saveSnapshot({ tenant: "acme", time: "2026-01-01T00:00:00Z", toolVersion: "t", tags: [], partial: false, tree, manifest: await repo.saveJson({ appItems: [items] }), manifestTree });
+    expect((await repo.listSnapshots()).find((s) => s.id === snap.id)?.manifestTree).toBe(manifestTree);
+    await prune(repo);
+    const again = await reopenTestRepository(repo);
+    expect(await again.readJson(items)).toEqual([{ layer: "objects", id: "o1" }]);
+    expect((await verifyRepository(again, { readData: true })).problems).toEqual([]);
+    await repo.close();
+  });
+
   it("repacks partly used packs and removes packs no index names", async () => {
     const backend = new MemoryBackend();
     const repo = await createTestRepository({ backend, smallChunks: true, compress: false, packSize: 4 * 1024 * 1024 });

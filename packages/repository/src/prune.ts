@@ -96,6 +96,7 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
   for (const s of snapshots) {
     await markTree(s.tree, `snapshot ${s.id}`);
     if (s.manifest) await markBlob(s.manifest.id, `snapshot ${s.id}`);
+    if (s.manifestTree) await markTree(s.manifestTree, `snapshot ${s.id} (manifest)`);
   }
 
   // 2. Plan per pack. An entry counts as used only in the pack the index resolves it to.

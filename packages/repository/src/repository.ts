@@ -711,6 +711,7 @@ function toSnapshot(id: string, doc: SnapshotDoc): Snapshot {
     tree: doc.tree,
   };
   if (doc.manifest) s.manifest = doc.manifest;
+  if (typeof doc.manifestTree === "string") s.manifestTree = doc.manifestTree;
   return s;
 }
 

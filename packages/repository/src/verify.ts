@@ -196,6 +196,7 @@ export async function verifyRepository(repo: Repository, opts: VerifyOptions = {
   for (const s of snaps) {
     let isBad = await checkTree(s.tree, `snapshot ${s.id}`);
     if (s.manifest) isBad = (await checkBlob(s.manifest.id, `snapshot ${s.id} (manifest)`)) || isBad;
+    if (s.manifestTree) isBad = (await checkTree(s.manifestTree, `snapshot ${s.id} (manifest)`)) || isBad;
     if (isBad) affected.add(s.id);
     opts.onProgress?.({ phase: "snapshots", done: ++done, total: snaps.length });
   }

@@ -1,5 +1,5 @@
 /** `lifeboat show SNAPSHOT`: the manifest of a backup run. */
-import type { Manifest } from "@lifeboat/engine";
+import { loadManifest } from "@lifeboat/engine";
 import type { Command } from "commander";
 import { EXIT, UserError } from "../errors.ts";
 import { writeJson } from "../render/json.ts";
@@ -19,7 +19,7 @@ export function register(program: Command): void {
       const snapshot = await repo.loadSnapshot(id);
       if (!snapshot.manifest)
         throw new UserError(`snapshot ${snapshot.id.slice(0, 12)} has no manifest (it was not written by 'lifeboat backup')`, EXIT.error);
-      const manifest = await repo.readJson<Manifest>(snapshot.manifest);
+      const manifest = await loadManifest(repo, snapshot);
       if (opts.json) writeJson(process.stdout, { snapshot, manifest });
       else process.stdout.write(renderManifest(manifest, snapshot, { items: true }));
     } finally {
