@@ -106,6 +106,15 @@ describe("blobs", () => {
 });
 
 describe("trees and snapshots", () => {
+  it("says what to do when 'latest' is asked of a repository without snapshots", async () => {
+    const repo = await createTestRepository();
+    try {
+      await expect(repo.loadSnapshot("latest")).rejects.toThrow(/has no snapshots yet — run 'lifeboat backup' first/);
+    } finally {
+      await repo.close();
+    }
+  });
+
   it("saves trees with sorted unique names and snapshots that list, load by prefix and 'latest'", async () => {
     const repo = await createTestRepository();
     const blob = await repo.saveBlob(Buffer.from("hello"));

@@ -644,7 +644,7 @@ export class Repository implements SnapshotRepository {
     if (idOrPrefix === "latest") {
       const all = await this.listSnapshots();
       const last = all[all.length - 1];
-      if (!last) throw new RepositoryError(`the repository at ${this.location} has no snapshots yet`, "NO_SNAPSHOT");
+      if (!last) throw new RepositoryError(`the repository at ${this.location} has no snapshots yet — run 'lifeboat backup' first, or check --repo / LIFEBOAT_REPOSITORY`, "NO_SNAPSHOT");
       return last;
     }
     if (!/^[0-9a-f]+$/.test(idOrPrefix)) {
