@@ -2,13 +2,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { backup } from "@lifeboat/engine";
 import { startEmulator } from "@lifeboat/emulator";
-import { createTenantClient } from "@lifeboat/qlik";
 import { createTestRepository } from "@lifeboat/repository";
 import { describe, expect, it } from "vitest";
 import { runRestoreDemo } from "../packages/cli/src/commands/restore.ts";
-import { readReference, sink } from "./restore-helpers.ts";
+import { readReference, sink, takeBackup } from "./restore-helpers.ts";
 
 describe("demo: restore", () => {
   it("deletes an app and a private sheet in the sandbox, restores both and shows a matching verification", async () => {
@@ -16,9 +14,7 @@ describe("demo: restore", () => {
     const repo = await createTestRepository();
     const dir = await mkdtemp(join(tmpdir(), "lifeboat-restore-demo-"));
     try {
-      const client = createTenantClient({ host: emu.host, auth: { type: "oauth2", clientId: emu.clientId, clientSecret: emu.clientSecret } });
-      const { snapshot } = await backup({ tenant: client, repository: repo });
-      await client.close();
+      const snapshot = await takeBackup(emu, repo);
       const before = await readReference(emu);
       const stdout = sink();
       const stderr = sink();

@@ -6,12 +6,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { backup, loadRestoreSource } from "@lifeboat/engine";
+import { loadRestoreSource } from "@lifeboat/engine";
 import { startEmulator } from "@lifeboat/emulator";
-import { createTenantClient } from "@lifeboat/qlik";
 import { createTestRepository } from "@lifeboat/repository";
 import { describe, expect, it } from "vitest";
-import { botApi, expectedObjects, readReference, restoreCli } from "./restore-helpers.ts";
+import { botApi, expectedObjects, readReference, restoreCli, takeBackup } from "./restore-helpers.ts";
 
 describe("restore under faults", () => {
   it("converges to the snapshot over re-runs, with no duplicates", async () => {
@@ -19,9 +18,7 @@ describe("restore under faults", () => {
     const repo = await createTestRepository();
     const dir = await mkdtemp(join(tmpdir(), "lifeboat-faults-"));
     try {
-      const client = createTenantClient({ host: src.host, auth: { type: "oauth2", clientId: src.clientId, clientSecret: src.clientSecret } });
-      const { snapshot } = await backup({ tenant: client, repository: repo });
-      await client.close();
+      const snapshot = await takeBackup(src, repo);
       const source = await loadRestoreSource(repo, snapshot);
       const env = { QLIK_HOST: dst.host, QLIK_CLIENT_ID: dst.clientId, QLIK_CLIENT_SECRET: dst.clientSecret };
       dst.setFaults("rate=0.2,kinds=500+503+reset,seed=11");

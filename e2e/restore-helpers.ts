@@ -4,9 +4,9 @@
  * process with captured output.
  */
 import { Writable } from "node:stream";
-import type { RestoreSource } from "@lifeboat/engine";
-import { PRIVATE_CONTENT_BOT_SCOPE } from "@lifeboat/qlik";
-import type { Repository } from "@lifeboat/repository";
+import { backup, type RestoreSource } from "@lifeboat/engine";
+import { createTenantClient, PRIVATE_CONTENT_BOT_SCOPE } from "@lifeboat/qlik";
+import type { Repository, Snapshot } from "@lifeboat/repository";
 import { createQlikApi } from "@qlik/api";
 import { runRestore, type RestoreCommandOptions } from "../packages/cli/src/commands/restore.ts";
 
@@ -20,6 +20,16 @@ export interface Tenantish {
 
 export const hostConfigOf = (t: Tenantish) => ({ authType: "oauth2", host: t.host, clientId: t.clientId, clientSecret: t.clientSecret, scope: PRIVATE_CONTENT_BOT_SCOPE }) as const;
 export const botApi = (t: Tenantish): Api => createQlikApi({ hostConfig: hostConfigOf(t) });
+/** Backs the tenant up as its private-content bot through the connector (the real backup engine). */
+export async function takeBackup(t: Tenantish, repo: Repository, tags: string[] = []): Promise<Snapshot> {
+  const client = createTenantClient({ host: t.host, auth: { type: "oauth2", clientId: t.clientId, clientSecret: t.clientSecret } });
+  try {
+    return (await backup({ tenant: client, repository: repo, tags })).snapshot;
+  } finally {
+    await client.close();
+  }
+}
+
 export const botEnv = (t: Tenantish): NodeJS.ProcessEnv => ({ QLIK_HOST: t.host, QLIK_CLIENT_ID: t.clientId, QLIK_CLIENT_SECRET: t.clientSecret });
 
 export interface RefObject {

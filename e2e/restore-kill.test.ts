@@ -9,12 +9,11 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { backup, loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
+import { loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
-import { createTenantClient } from "@lifeboat/qlik";
 import { initRepository, openRepository, TEST_KDF, type Snapshot } from "@lifeboat/repository";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { botApi, botEnv, expectedObjects, readReference, type RefApp } from "./restore-helpers.ts";
+import { botApi, botEnv, expectedObjects, readReference, type RefApp, takeBackup } from "./restore-helpers.ts";
 
 const BIN = resolve(import.meta.dirname, "../packages/cli/bin/lifeboat.js");
 const PASSWORD = "kill-test-password";
@@ -40,9 +39,7 @@ describe("a restore killed midway", () => {
     emu = await startEmulator({ fixture: "demo" });
     dir = await mkdtemp(join(tmpdir(), "lifeboat-kill-"));
     const repo = await initRepository({ url: join(dir, "repo"), password: PASSWORD, kdf: TEST_KDF });
-    const client = createTenantClient({ host: emu.host, auth: { type: "oauth2", clientId: emu.clientId, clientSecret: emu.clientSecret } });
-    snap = (await backup({ tenant: client, repository: repo })).snapshot;
-    await client.close();
+    snap = await takeBackup(emu, repo);
     source = await loadRestoreSource(repo, snap);
     await repo.close();
   });

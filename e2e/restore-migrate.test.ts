@@ -6,13 +6,13 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { backup, loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
+import { loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
-import { createTenantClient, PRIVATE_CONTENT_BOT_SCOPE } from "@lifeboat/qlik";
+import { PRIVATE_CONTENT_BOT_SCOPE } from "@lifeboat/qlik";
 import { createTestRepository, type Repository, type Snapshot } from "@lifeboat/repository";
 import { createQlikApi } from "@qlik/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectedObjects, readReference, restoreCli } from "./restore-helpers.ts";
+import { expectedObjects, readReference, restoreCli, takeBackup } from "./restore-helpers.ts";
 
 const botApi = (t: { host: string; clientId: string; clientSecret: string }) =>
   createQlikApi({ hostConfig: { authType: "oauth2", host: t.host, clientId: t.clientId, clientSecret: t.clientSecret, scope: PRIVATE_CONTENT_BOT_SCOPE } });
@@ -31,9 +31,7 @@ describe("restore into another, empty tenant", () => {
     [src, dst] = await Promise.all([startEmulator({ fixture: "demo" }), startEmulator({ fixture: "empty", admin: true, seed: "other" })]);
     repo = await createTestRepository();
     dir = await mkdtemp(join(tmpdir(), "lifeboat-migrate-"));
-    const client = createTenantClient({ host: src.host, auth: { type: "oauth2", clientId: src.clientId, clientSecret: src.clientSecret } });
-    snap = (await backup({ tenant: client, repository: repo })).snapshot;
-    await client.close();
+    snap = await takeBackup(src, repo);
     source = await loadRestoreSource(repo, snap);
     env = { QLIK_HOST: dst.host, QLIK_CLIENT_ID: dst.clientId, QLIK_CLIENT_SECRET: dst.clientSecret };
     // The target knows every user of the snapshot but Dev Patel (same subjects; one by email only).
@@ -185,9 +183,7 @@ describe("restore everything into a second, empty tenant", () => {
     const repo = await createTestRepository();
     const dir = await mkdtemp(join(tmpdir(), "lifeboat-migrate-all-"));
     try {
-      const client = createTenantClient({ host: src.host, auth: { type: "oauth2", clientId: src.clientId, clientSecret: src.clientSecret } });
-      const { snapshot } = await backup({ tenant: client, repository: repo });
-      await client.close();
+      const snapshot = await takeBackup(src, repo);
       const source = await loadRestoreSource(repo, snapshot);
       const env = { QLIK_HOST: dst.host, QLIK_CLIENT_ID: dst.clientId, QLIK_CLIENT_SECRET: dst.clientSecret };
       const api = botApi(dst);

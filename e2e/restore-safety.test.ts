@@ -8,12 +8,11 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { backup, loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
+import { loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
-import { createTenantClient } from "@lifeboat/qlik";
 import { createTestRepository, type Repository, type Snapshot } from "@lifeboat/repository";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { botApi, botEnv, expectedObjects, hostConfigOf, readReference, restoreCli } from "./restore-helpers.ts";
+import { botApi, botEnv, expectedObjects, hostConfigOf, readReference, restoreCli, takeBackup } from "./restore-helpers.ts";
 
 describe("restore safety and bad input", () => {
   let emu: EmulatorHandle;
@@ -35,9 +34,7 @@ describe("restore safety and bad input", () => {
     emu = await startEmulator({ fixture: "demo", admin: true });
     repo = await createTestRepository();
     dir = await mkdtemp(join(tmpdir(), "lifeboat-safety-"));
-    const client = createTenantClient({ host: emu.host, auth: { type: "oauth2", clientId: emu.clientId, clientSecret: emu.clientSecret } });
-    snap = (await backup({ tenant: client, repository: repo })).snapshot;
-    await client.close();
+    snap = await takeBackup(emu, repo);
     source = await loadRestoreSource(repo, snap);
     salesId = source.apps.find((a) => a.name === "Sales Overview" && a.doc.summary.spaceType === "shared")!.id;
   });

@@ -12,16 +12,7 @@ import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { createTenantClient } from "@lifeboat/qlik";
 import { createTestRepository, type Repository, type Snapshot } from "@lifeboat/repository";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { botApi, botEnv, expectedObjects, hostConfigOf, readReference, restoreCli, type Tenantish } from "./restore-helpers.ts";
-
-async function takeBackup(t: Tenantish, repo: Repository, tags: string[] = []): Promise<Snapshot> {
-  const client = createTenantClient({ host: t.host, auth: { type: "oauth2", clientId: t.clientId, clientSecret: t.clientSecret } });
-  try {
-    return (await backup({ tenant: client, repository: repo, tags })).snapshot;
-  } finally {
-    await client.close();
-  }
-}
+import { botApi, botEnv, expectedObjects, hostConfigOf, readReference, restoreCli, takeBackup, type Tenantish } from "./restore-helpers.ts";
 
 async function destroyObject(t: Tenantish, appId: string, objectId: string): Promise<void> {
   const session = botApi(t).qix.openAppSession({ appId, withoutData: true, identity: "e2e-setup", hostConfig: hostConfigOf(t) });
