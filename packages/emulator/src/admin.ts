@@ -8,7 +8,7 @@
  *   POST   /__emulator/faults        {spec}          reconfigure fault injection ("" = off)
  *   GET    /__emulator/faults                        current spec and counts
  *   POST   /__emulator/rate-limits/reset             forget rate-limit windows
- *   PATCH  /__emulator/apps/{appId}/objects/{objectId}  {properties?, title?, asUserId?}
+ *   PATCH  /__emulator/apps/{appId}/objects/{objectId}  {properties?, title?, asUserId?, keepModifiedDate?}
  *          merges `properties` (or sets qMetaDef.title) as `asUserId` (default: the owner);
  *          403 if that user cannot see the object
  *   PATCH  /__emulator/apps/{appId}  {name?, description?, dataModelBytes?, script?}
@@ -80,7 +80,8 @@ export function adminRoutes(tenant: Tenant, rt: Runtime): Hono<Env> {
     }
     if (typeof body.title === "string") o.properties.qMetaDef = { ...((o.properties.qMetaDef as Record<string, unknown> | undefined) ?? {}), title: body.title };
     const t = nowIso();
-    o.modifiedDate = t;
+    // `keepModifiedDate: true` edits without moving the date (a fault: tests that Lifeboat's deep check catches it).
+    if (body.keepModifiedDate !== true) o.modifiedDate = t;
     if (o.approved || o.published || rt.quirks.privateEditBumpsAppModified) a.modifiedDate = t;
     rt.changed(tenant);
     return c.json(o);

@@ -256,6 +256,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         canOpenApp,
         delay: (kind) => clock.sleep(kind === "call" ? latency.qixCallMs : latency.openAppMs),
         now: () => new Date(),
+        objectMetaDates: quirks.objectMetaDates,
         onPersist: () => persister.changed(),
       });
       // Errors after the response started (e.g. a download cut by fault injection) end the socket quietly.

@@ -30,6 +30,8 @@ export interface Quirks {
   appInfoIncludesSpaceId: boolean;
   /** Whether editing a private object bumps the app's `modifiedDate` (default false). */
   privateEditBumpsAppModified: boolean;
+  /** Whether objects' `qMeta` carries `createdDate` / `modifiedDate` (default true). */
+  objectMetaDates: boolean;
   /** A 429 blocks the whole tier for Retry-After (default true). */
   rateLimitBlocksWholeTier: boolean;
   /** Tenant-wide ceiling = user limit × users × 0.5 (default true). */
@@ -43,6 +45,7 @@ export const defaultQuirks: Quirks = {
   exportIncludesCommunity: true,
   appInfoIncludesSpaceId: false,
   privateEditBumpsAppModified: false,
+  objectMetaDates: true,
   rateLimitBlocksWholeTier: true,
   rateLimitTenantCeiling: true,
 };

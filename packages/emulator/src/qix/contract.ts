@@ -16,6 +16,11 @@ export interface QixContext {
   delay(kind: "call" | "open"): Promise<void>;
   /** Current time (the emulator may scale time). */
   now(): Date;
+  /**
+   * Whether objects' `qMeta` carries `createdDate` / `modifiedDate` (default true). The key
+   * names are UNCONFIRMED in Qlik's docs (API-FACTS §6, §8): quirk `objectMetaDates`.
+   */
+  objectMetaDates?: boolean;
   /** Called after a DoSave changed persisted state (the server may persist `--state`). */
   onPersist?(tenant: Tenant): void;
 }

@@ -48,6 +48,8 @@ export class LoadedDoc {
   constructor(
     readonly tenant: Tenant,
     readonly app: App,
+    /** `metaDates: false` leaves `createdDate` / `modifiedDate` out of qMeta (quirk `objectMetaDates`). */
+    private readonly options: { metaDates: boolean } = { metaDates: true },
   ) {
     this.objects = new Map(Object.entries(clone(app.objects)));
     this.script = app.script;
@@ -151,9 +153,11 @@ export class LoadedDoc {
       published: root.published,
       ownerId: this.ownerId(root),
       owner: this.owner(root)?.subject ?? "",
-      createdDate: obj.createdDate,
-      modifiedDate: obj.modifiedDate,
     };
+    if (this.options.metaDates) {
+      meta.createdDate = obj.createdDate;
+      meta.modifiedDate = obj.modifiedDate;
+    }
     if (root.publishTime !== undefined) meta.publishTime = root.publishTime;
     return meta;
   }
