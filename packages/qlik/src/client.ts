@@ -15,6 +15,7 @@
 import { auth as auth_, createQlikApi, type QlikAPI } from "@qlik/api";
 import type { HostConfig } from "@qlik/api/auth";
 import type {
+  AppContent,
   AppExport,
   AppSummary,
   AssignmentRecord,
@@ -35,7 +36,7 @@ import { TierLimiter } from "./internal/limiter.ts";
 import { defaultRetryPolicy, withRetry, backoffDelay, type RetryPolicy } from "./internal/retry.ts";
 import { Semaphore } from "./internal/pool.ts";
 import { parseSize, streamBody, TruncatedDownloadError, type OpenedDownload } from "./internal/download.ts";
-import { readObjects, type QixDocLike } from "./internal/objects.ts";
+import { listInfos, readObjects, readStamps, type QixDocLike } from "./internal/objects.ts";
 import { rec, s, tempContentIdFromLocation, toAssignmentRecord, toGroupRecord, toRoleRecord, toSpaceRecord, toUserRecord } from "./internal/records.ts";
 import { createTenantWriter, type TenantWriter } from "./writer.ts";
 
@@ -629,6 +630,30 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
           onSkip: (objectId, objectType, reason) => core.emit({ type: "object-skipped", appId, objectId, objectType, reason }),
         }),
       );
+    },
+
+    async readAppContent(appId, opts): Promise<AppContent> {
+      const label = appLabel(appId);
+      return core.withQixSession(appId, label, async (raw) => {
+        const doc = raw as QixDocLike;
+        const call = <T>(what: string, fn: () => Promise<T>) => core.qixCall(what, label, fn);
+        const readOpts = {
+          concurrency: qixCalls,
+          call,
+          isNotFound: (e: unknown) => e instanceof QlikApiError && e.kind === "not-found",
+          onSkip: (objectId: string, objectType: string, reason: string) => core.emit({ type: "object-skipped", appId, objectId, objectType, reason }),
+        };
+        const getScript = doc.getScript?.bind(doc);
+        const scriptRead = opts.script && getScript ? call("GetScript", getScript) : undefined;
+        scriptRead?.catch(() => undefined); // awaited below; keeps an early failure from going unhandled
+        const infos = await listInfos(doc, readOpts);
+        const stamps = await readStamps(doc, infos, readOpts);
+        const content: AppContent = {};
+        if (stamps) content.stamps = stamps;
+        if (!stamps || !opts.unchanged?.(stamps)) content.objects = await readObjects(doc, readOpts, infos);
+        if (scriptRead) content.script = await scriptRead;
+        return content;
+      });
     },
 
     stats(): ClientStats {

@@ -1,7 +1,8 @@
 /**
  * `docs/qlik-surface.md` lists every REST call we make. This checks that each row exists in
  * Qlik's OpenAPI spec (or `operations.tsv`) with the tier the row states, and that the doc
- * and `OPERATIONS` (the table the limiter uses) list the same calls with the same tiers.
+ * and `OPERATIONS` (the table the limiter uses) list the same calls with the same tiers, and
+ * that every engine method the QIX table names exists in Qlik's QIX engine spec.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -13,6 +14,27 @@ const DOC = fileURLToPath(new URL("../../../docs/qlik-surface.md", import.meta.u
 const SHARED = process.env.LIFEBOAT_QLIK_SPECS ?? fileURLToPath(new URL("../../../../shared/qlik-cloud", import.meta.url));
 const SPEC = `${SHARED}/specs/qlik-cloud-rest-openapi-2025-01-17.json`;
 const TSV = `${SHARED}/operations.tsv`;
+const QIX_SPEC = `${SHARED}/specs/qix-engine-api.json`;
+
+/** `Class.Method` names in the first column of the table under "## QIX". */
+function qixMethods(): string[] {
+  const text = readFileSync(DOC, "utf8");
+  const section = text.split(/^## /m).find((s) => s.startsWith("QIX"));
+  if (!section) throw new Error("docs/qlik-surface.md has no '## QIX' section");
+  const names = new Set<string>();
+  for (const line of section.split("\n")) {
+    const first = line.split("|")[1] ?? "";
+    if (/^\s*(method|---)/.test(first)) continue;
+    // "Doc.GetBookmark / GetMeasure → GetLayout, GetProperties": a bare name takes the class before it.
+    let cls = "";
+    for (const m of first.matchAll(/\b(?:(Global|Doc|GenericObject|GenericBookmark|GenericMeasure|GenericDimension|GenericVariable|Generic\*)\.)?([A-Z][A-Za-z]+)\b/g)) {
+      if (m[1]) cls = m[1];
+      if (!cls || m[2] === "qNoData") continue;
+      names.add(`${cls === "Generic*" ? "GenericObject" : cls}.${m[2]}`);
+    }
+  }
+  return [...names].sort();
+}
 
 interface Row {
   method: string;
@@ -43,6 +65,14 @@ describe("docs/qlik-surface.md", () => {
     const fromCode = (Object.values(OPERATIONS) as OperationInfo[]).map((o) => `${o.method} ${o.path} tier ${o.tier} ${o.qlikApi}`).sort();
     expect(fromDoc).toEqual(fromCode);
     expect(rows.length).toBeGreaterThan(20);
+  });
+
+  it.skipIf(!existsSync(QIX_SPEC))("every engine method in the QIX table exists in Qlik's QIX engine spec", () => {
+    const spec = JSON.parse(readFileSync(QIX_SPEC, "utf8")) as { methods: { name: string }[] };
+    const known = new Set(spec.methods.map((m) => m.name));
+    const named = qixMethods();
+    expect(named.length).toBeGreaterThan(20);
+    expect(named.filter((n) => !known.has(n))).toEqual([]);
   });
 
   const haveSources = existsSync(SPEC) && existsSync(TSV);

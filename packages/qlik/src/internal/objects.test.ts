@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { collectChildIds, readObjects, type QixDocLike, type QixHandle } from "./objects.ts";
+import { collectChildIds, readObjects, readStamps, type QixDocLike, type QixHandle } from "./objects.ts";
 
 type Obj = { type: string; meta?: Record<string, unknown>; props?: Record<string, unknown>; children?: string[] };
 
@@ -88,5 +88,48 @@ describe("collectChildIds", () => {
     const ids = new Set<string>();
     collectChildIds({ qChildren: [{ qProperty: { qInfo: { qId: "a" } }, qChildren: [{ qProperty: { qInfo: { qId: "b" } }, qChildren: [] }] }] }, ids);
     expect([...ids]).toEqual(["a", "b"]);
+  });
+});
+
+describe("readStamps", () => {
+  const call = <T>(_what: string, fn: () => Promise<T>) => fn();
+  const meta = (id: string, extra: Record<string, unknown> = {}) => ({ qInfo: { qId: id }, qMeta: { modifiedDate: `2026-11-0${id.length}T00:00:00Z`, ownerId: "u1", ...extra } });
+  const infos = [
+    { qId: "sheet1", qType: "sheet" },
+    { qId: "chart1", qType: "barchart" },
+    { qId: "bm1", qType: "bookmark" },
+    { qId: "m1", qType: "measure" },
+    { qId: "v1", qType: "variable" },
+  ];
+  const doc = (over: Partial<QixDocLike> = {}, calls: string[] = []): QixDocLike => ({
+    getAllInfos: async () => infos,
+    getObject: async () => Promise.reject(new Error("not used")),
+    getBookmark: async () => Promise.reject(new Error("not used")),
+    getMeasure: async () => Promise.reject(new Error("not used")),
+    getDimension: async () => Promise.reject(new Error("not used")),
+    getVariableById: async () => Promise.reject(new Error("not used")),
+    getObjects: async (o) => (calls.push(`objects ${o.qTypes.join(",")}`), [meta("sheet1", { published: true }), meta("chart1")]),
+    getBookmarks: async (o) => (calls.push(`bookmarks ${o.qTypes.join(",")}`), [meta("bm1")]),
+    getVariables: async () => (calls.push("variables"), [meta("v1")]),
+    createSessionObject: async (p) => {
+      calls.push(`session ${Object.keys(p).filter((k) => k.endsWith("ListDef")).join(",")}`);
+      return { getLayout: async () => ({ qMeasureList: { qItems: [meta("m1", { approved: true })] } }), getProperties: async () => ({}) };
+    },
+    ...over,
+  });
+
+  it("stamps every listed object, children included, from list calls only, sorted by id", async () => {
+    const calls: string[] = [];
+    const stamps = await readStamps(doc({}, calls), infos, { call, concurrency: 4 });
+    expect(stamps?.map((s) => s.id)).toEqual(["bm1", "chart1", "m1", "sheet1", "v1"]);
+    expect(stamps?.find((s) => s.id === "sheet1")).toMatchObject({ type: "sheet", published: true, approved: false, ownerId: "u1" });
+    expect(stamps?.find((s) => s.id === "m1")).toMatchObject({ approved: true });
+    expect(calls.sort()).toEqual(["bookmarks bookmark", "objects barchart,sheet", "session qMeasureListDef", "variables"]);
+  });
+
+  it("gives no stamps when any object comes back without a modifiedDate, or a list call is missing", async () => {
+    expect(await readStamps(doc({ getBookmarks: async () => [{ qInfo: { qId: "bm1" }, qMeta: { ownerId: "u1" } }] }), infos, { call, concurrency: 4 })).toBeUndefined();
+    expect(await readStamps(doc({ getObjects: async () => [meta("sheet1")] }), infos, { call, concurrency: 4 })).toBeUndefined();
+    expect(await readStamps(doc({ getVariables: undefined }), infos, { call, concurrency: 4 })).toBeUndefined();
   });
 });

@@ -17,12 +17,13 @@
  * `GetProperties()`: `{ qProperty, qChildren: [], qEmbeddedSnapshotRef: null }`.
  *
  * Session objects (list helpers such as "SheetList" that a client creates for itself)
- * are not app content and are skipped by type; we create none ourselves.
+ * are not app content and are skipped by type. `readStamps` creates two of its own (a
+ * measure and a dimension list); they live only as long as the session.
  *
  * An object listed by GetAllInfos but gone when opened (deleted meanwhile) is skipped and
  * reported through `onSkip`.
  */
-import type { ObjectRecord } from "@lifeboat/engine";
+import type { ObjectRecord, ObjectStamp } from "@lifeboat/engine";
 import { mapPool } from "./pool.ts";
 
 /** The handle methods we use; `@qlik/api`'s RPC objects satisfy it. */
@@ -32,9 +33,20 @@ export interface QixHandle {
   getFullPropertyTree?(): Promise<unknown>;
 }
 
+/** A list entry as `GetObjects`, `GetBookmarks`, `GetVariables` and the list defs return it. */
+export interface QixListEntry {
+  qInfo?: { qId?: string; qType?: string };
+  qMeta?: Record<string, unknown>;
+}
+
 /** The `Doc` methods we use; `@qlik/api`'s `Doc` satisfies it. */
 export interface QixDocLike {
   getAllInfos(): Promise<{ qId?: string; qType?: string }[]>;
+  getObjects?(options: { qTypes: string[]; qIncludeSessionObjects: boolean; qData: Record<string, unknown> }): Promise<QixListEntry[]>;
+  getBookmarks?(options: { qTypes: string[]; qData: Record<string, unknown> }): Promise<QixListEntry[]>;
+  getVariables?(listDef: { qType: string; qShowReserved: boolean; qShowConfig: boolean; qData: Record<string, unknown> }): Promise<QixListEntry[]>;
+  createSessionObject?(prop: Record<string, unknown>): Promise<QixHandle>;
+  getScript?(): Promise<string>;
   getObject(id: string): Promise<QixHandle>;
   getBookmark(id: string): Promise<QixHandle>;
   getMeasure(id: string): Promise<QixHandle>;
@@ -84,10 +96,85 @@ export interface ReadObjectsOptions {
   onSkip?: (objectId: string, type: string, reason: string) => void;
 }
 
-export async function readObjects(doc: QixDocLike, opts: ReadObjectsOptions): Promise<ObjectRecord[]> {
-  const infos = (await opts.call("GetAllInfos", () => doc.getAllInfos()))
-    .filter((i): i is { qId: string; qType: string } => typeof i.qId === "string" && typeof i.qType === "string")
+type Info = { qId: string; qType: string };
+
+/** `GetAllInfos` less the session helpers: every persisted object, children included. */
+export async function listInfos(doc: QixDocLike, opts: Pick<ReadObjectsOptions, "call">): Promise<Info[]> {
+  return (await opts.call("GetAllInfos", () => doc.getAllInfos()))
+    .filter((i): i is Info => typeof i.qId === "string" && typeof i.qType === "string")
     .filter((i) => !SESSION_TYPES.has(i.qType));
+}
+
+/**
+ * The stamp of every object in `infos` from list calls only (API-FACTS §8, object level):
+ * `GetObjects` for generic objects (children included), `GetBookmarks`, `GetVariables`,
+ * and a session object with a measure or dimension list def for master items — at most
+ * seven calls whatever the app's size. Undefined when any object comes back without a
+ * `qMeta.modifiedDate` (the key is UNCONFIRMED in Qlik's docs) or a list call is not
+ * available: the caller then reads every object.
+ */
+export async function readStamps(doc: QixDocLike, infos: Info[], opts: Pick<ReadObjectsOptions, "call" | "concurrency">): Promise<ObjectStamp[] | undefined> {
+  const typesOf = (generic: GenericType) => [...new Set(infos.filter((i) => genericTypeOf(i.qType) === generic).map((i) => i.qType))].sort();
+  const objectTypes = typesOf("genericObject");
+  const lists: (() => Promise<QixListEntry[]>)[] = [];
+  const need = (generic: GenericType) => typesOf(generic).length > 0;
+  if (objectTypes.length > 0) {
+    if (!doc.getObjects) return undefined;
+    const getObjects = doc.getObjects.bind(doc);
+    lists.push(() => opts.call("GetObjects", () => getObjects({ qTypes: objectTypes, qIncludeSessionObjects: false, qData: {} })));
+  }
+  if (need("genericBookmark")) {
+    if (!doc.getBookmarks) return undefined;
+    const getBookmarks = doc.getBookmarks.bind(doc);
+    lists.push(() => opts.call("GetBookmarks", () => getBookmarks({ qTypes: typesOf("genericBookmark"), qData: {} })));
+  }
+  if (need("genericVariable")) {
+    if (!doc.getVariables) return undefined;
+    const getVariables = doc.getVariables.bind(doc);
+    lists.push(() => opts.call("GetVariables", () => getVariables({ qType: "variable", qShowReserved: false, qShowConfig: false, qData: {} })));
+  }
+  for (const [generic, def, out] of [
+    ["genericMeasure", "qMeasureListDef", "qMeasureList"],
+    ["genericDimension", "qDimensionListDef", "qDimensionList"],
+  ] as const) {
+    if (!need(generic)) continue;
+    if (!doc.createSessionObject) return undefined;
+    const create = doc.createSessionObject.bind(doc);
+    const qType = generic === "genericMeasure" ? "measure" : "dimension";
+    lists.push(async () => {
+      const handle = await opts.call(`CreateSessionObject ${def}`, () => create({ qInfo: { qType: `Lifeboat${out}` }, [def]: { qType, qData: {} } }));
+      const layout = asRecord(await opts.call(`GetLayout ${def}`, () => handle.getLayout()));
+      const items = asRecord(layout?.[out])?.qItems;
+      return Array.isArray(items) ? (items as QixListEntry[]) : [];
+    });
+  }
+  const metaById = new Map<string, Record<string, unknown>>();
+  for (const entries of await mapPool(lists, opts.concurrency, (list) => list())) {
+    for (const e of entries) {
+      const id = e.qInfo?.qId;
+      if (typeof id === "string" && e.qMeta) metaById.set(id, e.qMeta);
+    }
+  }
+  const stamps: ObjectStamp[] = [];
+  for (const info of infos) {
+    const meta = metaById.get(info.qId);
+    const modifiedDate = str(meta?.modifiedDate);
+    if (!meta || !modifiedDate) return undefined;
+    const owner = meta.owner;
+    stamps.push({
+      id: info.qId,
+      type: info.qType,
+      modifiedDate,
+      ownerId: str(meta.ownerId) ?? str(asRecord(owner)?.id) ?? (typeof owner === "string" ? owner : ""),
+      published: meta.published === true,
+      approved: meta.approved === true,
+    });
+  }
+  return stamps.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+export async function readObjects(doc: QixDocLike, opts: ReadObjectsOptions, listed?: Info[]): Promise<ObjectRecord[]> {
+  const infos = listed ?? (await listInfos(doc, opts));
 
   const descendants = new Set<string>();
   const records = new Map<string, { record: ObjectRecord; children: Set<string> }>();
