@@ -10,15 +10,17 @@
  * ```
  *
  * Order: caller → identity layers (users, groups, roles) → spaces + assignments →
- * apps. Per app: attributes, script, history and objects are read first (cheap), the
- * fingerprint decides whether to export (Tier 2), and the export body streams into
- * the repository. A failing item is recorded with its reason and the run goes on;
+ * apps. Per app: attributes (REST), then one QIX session for the objects' stamps, the
+ * objects unless their stamps are unchanged (stamps.ts) and the script, then the script
+ * history if the script changed; the fingerprint decides whether to export (Tier 2), and
+ * the export body streams into the repository. A failing item is recorded with its reason and the run goes on;
  * the snapshot is then marked partial. Only a failure to identify the caller (bad
  * credentials, unreachable host) or to write the repository aborts the run.
  */
 import type { BlobRef, Snapshot, SnapshotRepository, Tree, TreeEntry } from "@lifeboat/repository";
 import type { BackupEvent, BackupEventListener } from "./events.ts";
-import { appFingerprint, attributesHash, decideExport, type PreviousCapture } from "./fingerprint.ts";
+import { appFingerprint, attributesHash, decideExport, objectsHash, type PreviousCapture } from "./fingerprint.ts";
+import { DEFAULT_DEEP_CHECK_DAYS, deepCheckDue, sameStamps, type StampsDoc, utcDay } from "./stamps.ts";
 import { displayName, entryNameForId } from "./internal/names.ts";
 import { createPool } from "./internal/pool.ts";
 import { type AppDoc, LAYOUT_VERSION, PATHS, type TenantDoc } from "./layout.ts";
@@ -33,7 +35,7 @@ import {
   type ManifestItem,
   RESTORE_NEEDS,
 } from "./manifest.ts";
-import type { AppSummary, CallerInfo, ObjectRecord, SpaceRecord, TenantReader, UserRecord } from "./tenant.ts";
+import type { AppContent, AppSummary, CallerInfo, ObjectRecord, SpaceRecord, TenantReader, UserRecord } from "./tenant.ts";
 
 export const TOOL_VERSION = "0.1.0";
 
@@ -58,13 +60,21 @@ export interface BackupOptions {
    * Off by default. When the apps listing shows an app's catalogue entry (`updatedAt`,
    * `resourceUpdatedAt`, name, space, owner) exactly as the previous snapshot recorded it,
    * take its attributes, load script and script history from that snapshot instead of
-   * reading them again (3 Tier-1 calls per app). Objects are still read through QIX every
-   * run (a private-sheet edit does not move the app's dates), so object changes are still
-   * found. The risk: Qlik is not known to bump those dates on every script or attribute
+   * reading them again (a Tier-1 call per app, and the script). Objects are still checked
+   * through QIX every run (a private-sheet edit does not move the app's dates), so object
+   * changes are still found. The risk: Qlik is not known to bump those dates on every script or attribute
    * change (API-FACTS §8, UNCONFIRMED), so such a change could be missed until the dates
    * move or a run without this option. Ignored with `full` and `withData`.
    */
   trustItemDates?: boolean;
+  /**
+   * With a connector that reports object stamps (`readAppContent`), an app whose objects
+   * all carry the stamps the previous snapshot recorded is not read object by object; its
+   * stored objects are referenced. Every app is still read in full at least every
+   * `deepCheckDays` days (default 7, spread over the days by app id); 0 reads every app in
+   * full every run. `full` reads everything. See stamps.ts.
+   */
+  deepCheckDays?: number;
   tags?: string[];
   /** Parallel app reads (QIX sessions; default 8, the connector's default session pool). */
   sessions?: number;
@@ -207,6 +217,12 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     layerFailed,
     previous: previous?.apps ?? new Map(),
     previousReads: previous?.reads ?? new Map(),
+    previousContents: previous?.contents ?? new Map(),
+    deepCheckDays: options.deepCheckDays ?? DEFAULT_DEEP_CHECK_DAYS,
+    coverageGap: (gap) => {
+      coverageGaps.push(gap);
+      emit({ type: "warning", code: "stamps-missed-change", message: gap.description });
+    },
     trustItemDates: (options.trustItemDates ?? false) && !full && !withData,
     spacesById: spaces.byId,
     userById,
@@ -279,13 +295,16 @@ async function loadPrevious(
   repo: SnapshotRepository,
   tenantKey: string,
   emit: Emit,
-): Promise<{ snapshot: Snapshot; apps: Map<string, PreviousCapture>; reads: Map<string, PreviousReads> } | undefined> {
+): Promise<
+  { snapshot: Snapshot; apps: Map<string, PreviousCapture>; reads: Map<string, PreviousReads>; contents: Map<string, PreviousContent> } | undefined
+> {
   const snapshots = (await repo.listSnapshots()).filter((s) => s.tenant === tenantKey);
   snapshots.sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0));
   const snapshot = snapshots[0];
   if (!snapshot) return undefined;
   const apps = new Map<string, PreviousCapture>();
   const reads = new Map<string, PreviousReads>();
+  const contents = new Map<string, PreviousContent>();
   try {
     const root = await repo.loadTree(snapshot.tree);
     const appsEntry = root.entries.find((e) => e.name === PATHS.apps);
@@ -301,8 +320,17 @@ async function loadPrevious(
             const qvf = appTree.entries.find((e) => e.name === PATHS.qvf);
             const scriptEntry = appTree.entries.find((e) => e.name === PATHS.script);
             const historyEntry = appTree.entries.find((e) => e.name === PATHS.scriptHistory);
+            const objectsEntry = appTree.entries.find((e) => e.name === PATHS.objects);
+            const stampsEntry = appTree.entries.find((e) => e.name === PATHS.objectStamps);
             if (appJson?.type !== "blob") return;
             const doc = await repo.readJson<AppDoc>(appJson.blob);
+            const content: PreviousContent = {};
+            if (doc.objectsHash) content.objectsHash = doc.objectsHash;
+            if (objectsEntry?.type === "tree") content.objects = objectsEntry.subtree;
+            if (stampsEntry?.type === "blob") content.stamps = await repo.readJson<StampsDoc>(stampsEntry.blob);
+            if (scriptEntry?.type === "blob") content.script = scriptEntry.blob;
+            if (historyEntry?.type === "blob") content.history = historyEntry.blob;
+            contents.set(doc.appId, content);
             if (scriptEntry?.type === "blob" && historyEntry?.type === "blob" && doc.summary && doc.attributes) {
               reads.set(doc.appId, { summary: doc.summary, attributes: doc.attributes, script: scriptEntry.blob, history: historyEntry.blob });
             }
@@ -322,8 +350,9 @@ async function loadPrevious(
     });
     apps.clear();
     reads.clear();
+    contents.clear();
   }
-  return { snapshot, apps, reads };
+  return { snapshot, apps, reads, contents };
 }
 
 async function captureUsers(
@@ -412,6 +441,10 @@ interface AppsContext {
   /** What the previous snapshot read of each app through REST (for `trustItemDates`). */
   previousReads: Map<string, PreviousReads>;
   trustItemDates: boolean;
+  /** What the previous snapshot stored of each app's objects, stamps and script. */
+  previousContents: Map<string, PreviousContent>;
+  deepCheckDays: number;
+  coverageGap: (gap: CoverageGap) => void;
   spacesById: Map<string, SpaceRecord>;
   userById: Map<string, UserRecord>;
   full: boolean;
@@ -478,12 +511,12 @@ async function captureApp(
     return { name: entryNameForId(appId), type: "tree", subtree: "", meta: { ...meta, failed: true } };
   };
 
-  // Cheap reads first: attributes, script, history, objects.
+  // Cheap reads first: attributes (REST), then one QIX session for the objects' stamps,
+  // the objects (unless their stamps are unchanged) and the script; the script history
+  // (REST) only when the script changed.
   let attributes: Record<string, unknown> | undefined;
   let script: string | undefined;
-  let history: unknown;
   let historyRef: BlobRef | undefined;
-  let objects: ObjectRecord[];
   const prior = ctx.trustItemDates ? ctx.previousReads.get(appId) : undefined;
   if (prior && sameCatalogueEntry(prior.summary, summary)) {
     try {
@@ -500,52 +533,102 @@ async function captureApp(
   } catch (err) {
     return finishFailed(ctx, fail("read the attributes of", err), entries);
   }
+
+  const before = ctx.previousContents.get(appId);
+  const deep = ctx.full || deepCheckDue({ appId, lastDeepCheck: before?.stamps?.deepCheckedOn, now: ctx.now(), deepCheckDays: ctx.deepCheckDays });
+  const previousStamps = !deep && before?.objectsHash && before.objects ? before.stamps?.stamps : undefined;
+  let content: AppContent;
   try {
-    if (!fromPrevious) {
-      script = await tenant.getAppScript(appId);
-      history = await tenant.getAppScriptHistory(appId);
-    }
+    content = tenant.readAppContent
+      ? await tenant.readAppContent(appId, {
+          ...(previousStamps ? { unchanged: (stamps) => sameStamps(stamps, previousStamps) } : {}),
+          script: !fromPrevious,
+        })
+      : { objects: await tenant.readAppObjects(appId) };
+  } catch (err) {
+    return finishFailed(ctx, fail("read the objects of", err), entries);
+  }
+  try {
+    if (!fromPrevious) script = content.script ?? (await tenant.getAppScript(appId));
   } catch (err) {
     return finishFailed(ctx, fail("read the load script of", err), entries);
   }
   if (script === undefined) return finishFailed(ctx, fail("read the load script of", new Error("no script")), entries);
+  const scriptRef = await repo.saveBlob(new TextEncoder().encode(script));
   try {
-    objects = await tenant.readAppObjects(appId);
+    if (!historyRef && !deep && before?.history && before.script?.id === scriptRef.id) historyRef = before.history;
+    historyRef ??= await repo.saveJson(await tenant.getAppScriptHistory(appId));
   } catch (err) {
-    return finishFailed(ctx, fail("read the objects of", err), entries);
+    return finishFailed(ctx, fail("read the load script history of", err), entries);
   }
 
-  const fingerprint = appFingerprint({ attributes, script, objects, withData: ctx.withData });
+  // Objects: one JSON document each, ids made safe as entry names — or, when their stamps
+  // say they are as before, the previous snapshot's objects tree as it is.
+  const objects = content.objects;
+  let objectsTree: string;
+  let objectEntries: TreeEntry[];
+  let hashOfObjects: string;
+  if (objects) {
+    hashOfObjects = objectsHash(objects);
+    objectEntries = [];
+    const seen = new Set<string>();
+    for (const obj of objects) {
+      let entryName = entryNameForId(obj.id, ".json");
+      if (seen.has(entryName)) entryName = entryNameForId(`${obj.id}\u0000${seen.size}`, ".json");
+      seen.add(entryName);
+      objectEntries.push({
+        name: entryName,
+        type: "blob",
+        blob: await repo.saveJson(obj),
+        meta: definedMeta({
+          id: obj.id,
+          type: obj.type,
+          genericType: obj.genericType,
+          title: displayName(obj.title),
+          ownerId: obj.ownerId,
+          ownerSubject: obj.ownerSubject,
+          approved: obj.approved,
+          published: obj.published,
+          publishTime: obj.publishTime,
+        }),
+      });
+    }
+    const saved = tree(objectEntries);
+    objectEntries = saved.entries;
+    objectsTree = await repo.saveTree(saved);
+    const missed = content.stamps && before?.stamps && before.objectsHash && sameStamps(content.stamps, before.stamps.stamps) && before.objectsHash !== hashOfObjects;
+    if (missed)
+      ctx.coverageGap({
+        layer: "objects",
+        description:
+          `${where}: an object changed although no object's modifiedDate moved; this run read every object and captured the change, ` +
+          `but on this tenant a change can go unseen until an app's next full read (every ${ctx.deepCheckDays} days). ` +
+          "Run with --deep-check-days 0 to read every object every run.",
+      });
+  } else {
+    // readAppContent only skips the objects when `unchanged` said so, which needs all three.
+    hashOfObjects = before!.objectsHash!;
+    objectsTree = before!.objects!;
+    objectEntries = (await repo.loadTree(objectsTree)).entries;
+  }
+  entries.push({ name: PATHS.objects, type: "tree", subtree: objectsTree, meta: { count: objectEntries.length } });
+  if (content.stamps) {
+    const stampsDoc: StampsDoc = { deepCheckedOn: objects || !before?.stamps ? utcDay(ctx.now()) : before.stamps.deepCheckedOn, stamps: content.stamps };
+    entries.push({ name: PATHS.objectStamps, type: "blob", blob: await repo.saveJson(stampsDoc) });
+  }
+  entries.push({ name: PATHS.script, type: "blob", blob: scriptRef });
+  entries.push({ name: PATHS.scriptHistory, type: "blob", blob: historyRef });
+
+  const objectsNote = !content.stamps || !before?.stamps
+    ? ""
+    : !objects
+      ? "; objects not read again (their stamps are unchanged)"
+      : deep
+        ? "; every object read (deep check)"
+        : "; every object read (their stamps changed)";
+  const fingerprint = appFingerprint({ attributes, script, objectsHash: hashOfObjects, withData: ctx.withData });
   const decision = decideExport({ previous: ctx.previous.get(appId), fingerprint, full: ctx.full, withData: ctx.withData });
   const reusable = decision.export ? undefined : decision.reuse;
-
-  // Objects: one JSON document each, ids made safe as entry names.
-  const objectEntries: TreeEntry[] = [];
-  const seen = new Set<string>();
-  for (const obj of objects) {
-    let entryName = entryNameForId(obj.id, ".json");
-    if (seen.has(entryName)) entryName = entryNameForId(`${obj.id}\u0000${seen.size}`, ".json");
-    seen.add(entryName);
-    objectEntries.push({
-      name: entryName,
-      type: "blob",
-      blob: await repo.saveJson(obj),
-      meta: definedMeta({
-        id: obj.id,
-        type: obj.type,
-        genericType: obj.genericType,
-        title: displayName(obj.title),
-        ownerId: obj.ownerId,
-        ownerSubject: obj.ownerSubject,
-        approved: obj.approved,
-        published: obj.published,
-        publishTime: obj.publishTime,
-      }),
-    });
-  }
-  entries.push({ name: PATHS.objects, type: "tree", subtree: await repo.saveTree(tree(objectEntries)), meta: { count: objectEntries.length } });
-  entries.push({ name: PATHS.script, type: "blob", blob: await repo.saveBlob(new TextEncoder().encode(script)) });
-  entries.push({ name: PATHS.scriptHistory, type: "blob", blob: historyRef ?? (await repo.saveJson(history)) });
 
   // The export: referenced when unchanged, otherwise streamed into the repository.
   let qvf: AppDoc["qvf"];
@@ -588,8 +671,9 @@ async function captureApp(
     owner: definedMeta({ id: String(attributes.ownerId ?? summary.ownerId), subject: owner?.subject, name: owner?.name }) as AppDoc["owner"],
     lineage: definedMeta({ published: publishTime !== undefined, publishTime, originAppId }) as AppDoc["lineage"],
     fingerprint,
+    objectsHash: hashOfObjects,
     ...(qvf ? { qvf } : {}),
-    objectCount: objects.length,
+    objectCount: objectEntries.length,
   };
   entries.push({ name: PATHS.app, type: "blob", blob: await repo.saveJson(doc) });
 
@@ -612,21 +696,27 @@ async function captureApp(
       status: reused ? "unchanged" : "captured",
       reason:
         (reused || decision.export ? decision.reason : "its previous .qvf is missing from the repository: exported again") +
-        (fromPrevious ? "; attributes and script taken from the previous snapshot (catalogue dates unchanged, --trust-item-dates)" : ""),
+        (fromPrevious ? "; attributes and script taken from the previous snapshot (catalogue dates unchanged, --trust-item-dates)" : "") +
+        objectsNote,
       owner: summary.ownerId,
       type: summary.spaceType,
       bytes: reused ? 0 : (qvfRef?.size ?? 0),
     });
   }
-  for (const obj of objects) {
+  // From the tree entries' meta, in entry order, so both paths record the same items.
+  for (const entry of objectEntries) {
+    const m = entry.meta ?? {};
+    const title = typeof m.title === "string" ? m.title : undefined;
+    const owner = typeof m.ownerSubject === "string" ? m.ownerSubject : undefined;
+    const type = typeof m.type === "string" ? m.type : undefined;
     ctx.record({
       layer: "objects",
-      id: obj.id,
+      id: String(m.id ?? entry.name),
       appId,
-      name: displayName(obj.title),
+      ...(title !== undefined ? { name: title } : {}),
       status: "captured",
-      owner: obj.ownerSubject,
-      type: obj.type,
+      ...(owner !== undefined ? { owner } : {}),
+      ...(type !== undefined ? { type } : {}),
     });
   }
   for (const skip of ctx.skippedObjects?.(appId) ?? []) {
@@ -643,8 +733,18 @@ async function captureApp(
     name: entryNameForId(appId),
     type: "tree",
     subtree: await repo.saveTree(tree(entries)),
-    meta: { ...meta, objects: objects.length, attributes: attributesHash(attributes), ...(exportError !== undefined ? { failed: true } : {}) },
+    meta: { ...meta, objects: objectEntries.length, attributes: attributesHash(attributes), ...(exportError !== undefined ? { failed: true } : {}) },
   };
+}
+
+/** What a previous snapshot stored of an app's objects, stamps and script (refs, not contents). */
+interface PreviousContent {
+  objectsHash?: string;
+  /** The objects tree's id. */
+  objects?: string;
+  stamps?: StampsDoc;
+  script?: BlobRef;
+  history?: BlobRef;
 }
 
 /** What a previous snapshot stored of an app's REST reads. */

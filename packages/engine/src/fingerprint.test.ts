@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { appFingerprint, decideExport, type PreviousCapture } from "./fingerprint.ts";
+import { appFingerprint, decideExport, objectsHash, type PreviousCapture } from "./fingerprint.ts";
 import type { ObjectRecord } from "./tenant.ts";
 
 const obj = (id: string, title: string): ObjectRecord => ({
@@ -29,6 +29,12 @@ describe("appFingerprint", () => {
     expect(appFingerprint({ ...base, objects: [obj("a", "A"), obj("b", "B2")] })).not.toBe(fp);
     expect(appFingerprint({ ...base, objects: [obj("a", "A")] })).not.toBe(fp);
     expect(appFingerprint({ ...base, withData: true })).not.toBe(fp);
+  });
+
+  it("is the same from the objects or from their stored hash (a run that skipped reading them)", () => {
+    const { objects, ...rest } = base;
+    expect(appFingerprint({ ...rest, objectsHash: objectsHash(objects) })).toBe(fp);
+    expect(appFingerprint({ ...rest, objectsHash: objectsHash([obj("a", "A")]) })).not.toBe(fp);
   });
 
   it("counts a reload only when exporting with data", () => {

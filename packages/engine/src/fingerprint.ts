@@ -19,12 +19,11 @@ import type { ObjectRecord } from "./tenant.ts";
  */
 export const VOLATILE_ATTRIBUTES = ["modifiedDate", "lastReloadTime", "thumbnail", "usage", "privileges", "_resourcetype"] as const;
 
-export interface FingerprintInput {
+export type FingerprintInput = {
   attributes: Record<string, unknown>;
   script: string;
-  objects: ObjectRecord[];
   withData: boolean;
-}
+} & ({ objects: ObjectRecord[] } | { objectsHash: string });
 
 /** The attributes that count as content: all but the volatile ones. */
 export function stableAttributes(attributes: Record<string, unknown>, withData: boolean): Record<string, unknown> {
@@ -41,10 +40,22 @@ export function attributesHash(attributes: Record<string, unknown>): string {
   return sha256Hex(canonicalJson(stableAttributes(attributes, false))).slice(0, 32);
 }
 
+/** Hash of an app's object records (order-independent); stored in app.json as `objectsHash`. */
+export function objectsHash(objects: readonly ObjectRecord[]): string {
+  const sorted = [...objects].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return sha256Hex(canonicalJson(sorted));
+}
+
+/**
+ * Version 2: the objects enter through their hash, so a run that found an app's objects
+ * unchanged by their stamps can compute the fingerprint from the previous `objectsHash`
+ * without reading them. (Version 1 hashed the records inline; a snapshot written with it
+ * has a different fingerprint, so the first run after the change exports every app once.)
+ */
 export function appFingerprint(input: FingerprintInput): string {
   const attributes = stableAttributes(input.attributes, input.withData);
-  const objects = [...input.objects].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return sha256Hex(canonicalJson({ v: 1, attributes, script: input.script, objects, withData: input.withData }));
+  const objects = "objectsHash" in input ? input.objectsHash : objectsHash(input.objects);
+  return sha256Hex(canonicalJson({ v: 2, attributes, script: input.script, objects, withData: input.withData }));
 }
 
 /** What the previous snapshot knew about an app. */

@@ -18,6 +18,7 @@
  *     script.qvs                     current load script (UTF-8)
  *     script-history.json            ScriptVersionInfo[]
  *     objects/<objectId>.json        ObjectRecord        meta {id, type, title, ownerId, ownerSubject, ...}
+ *     object-stamps.json             StampsDoc (when the connector reports object dates; see stamps.ts)
  * ```
  *
  * Entry names are ids made safe by `entryNameForId` (never user-chosen names);
@@ -41,6 +42,7 @@ export const PATHS = {
   script: "script.qvs",
   scriptHistory: "script-history.json",
   objects: "objects",
+  objectStamps: "object-stamps.json",
 } as const;
 
 export interface TenantDoc {
@@ -65,6 +67,8 @@ export interface AppDoc {
   lineage: { published: boolean; publishTime?: string; originAppId?: string };
   /** Hash of attributes (minus volatile fields), script and object trees: see fingerprint.ts. */
   fingerprint: string;
+  /** Hash of the object records alone (`objectsHash`); absent in snapshots before fingerprint v2. */
+  objectsHash?: string;
   /** Whether app.qvf was exported with data. Absent when no export is stored. */
   qvf?: {
     withData: boolean;

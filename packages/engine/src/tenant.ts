@@ -96,6 +96,33 @@ export interface ObjectRecord {
   propertyTree: unknown;
 }
 
+/**
+ * What the engine says of one object without reading it: its id and type, the
+ * `qMeta.modifiedDate` the engine keeps, and the owner and publish state. A stamp list
+ * covers every object `GetAllInfos` lists (children of sheets included), sorted by id.
+ */
+export interface ObjectStamp {
+  id: string;
+  type: string;
+  modifiedDate: string;
+  ownerId: string;
+  published: boolean;
+  approved: boolean;
+}
+
+/** One QIX session's read of an app: see `TenantReader.readAppContent`. */
+export interface AppContent {
+  /**
+   * Stamps of every object, or undefined when the engine did not report a
+   * `qMeta.modifiedDate` for each of them (then `objects` is always read).
+   */
+  stamps?: ObjectStamp[];
+  /** Every object; undefined only when `unchanged(stamps)` said the objects are as before. */
+  objects?: ObjectRecord[];
+  /** The load script (`Doc.GetScript`), when asked for. */
+  script?: string;
+}
+
 export interface AppExport {
   /** The .qvf bytes, streamed. Consume it once. */
   body: AsyncIterable<Uint8Array>;
@@ -119,6 +146,13 @@ export interface TenantReader extends TenantStatsSource {
   exportApp(appId: string, opts: { withData: boolean }): Promise<AppExport>;
   /** Every object the caller can see, read through one QIX session. */
   readAppObjects(appId: string): Promise<ObjectRecord[]>;
+  /**
+   * Optional, one QIX session: the objects' stamps (cheap list calls), then — unless
+   * `unchanged(stamps)` returns true — every object as `readAppObjects` reads them, and
+   * the load script when `script` is set. Readers without it are read through
+   * `readAppObjects` and `getAppScript` every run.
+   */
+  readAppContent?(appId: string, opts: { unchanged?: (stamps: ObjectStamp[]) => boolean; script?: boolean }): Promise<AppContent>;
 }
 
 /**

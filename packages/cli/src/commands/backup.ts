@@ -10,7 +10,7 @@
 import { backup, type BackupEvent, type Manifest, type TenantReader } from "@lifeboat/engine";
 import { createTenantClient, type TenantClient } from "@lifeboat/qlik";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import { resolveTenant, type TenantConnection } from "../config.ts";
 import { EXIT, UserError } from "../errors.ts";
 import { writeJsonLine } from "../render/json.ts";
@@ -25,11 +25,18 @@ export interface BackupCommandOptions {
   full?: boolean;
   withData?: boolean;
   trustItemDates?: boolean;
+  deepCheckDays?: number;
   json?: boolean;
   tag?: string[];
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+function days(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError("expected a whole number of days ≥ 0 (0 reads every object of every app every run)");
+  return n;
+}
 
 export function register(program: Command): void {
   const cmd = program
@@ -43,6 +50,11 @@ export function register(program: Command): void {
     .option(
       "--trust-item-dates",
       "reuse an app's previous attributes, script and history when the catalogue dates are unchanged (fewer Tier-1 calls; objects are still read — see docs/snapshot-layout.md for the risk)",
+    )
+    .option(
+      "--deep-check-days <n>",
+      "read every object of an app at least every n days even when its object stamps are unchanged (default 7; 0 = every run)",
+      days,
     )
     .option("--tag <tag>", "tag the snapshot (repeatable)", collect, [])
     .option("--json", "write the event stream and the manifest as NDJSON to stdout");
@@ -97,6 +109,7 @@ export async function runBackup(input: RunBackupInput): Promise<{ snapshot: Snap
       full: opts.full ?? false,
       withData: opts.withData ?? false,
       trustItemDates: opts.trustItemDates ?? false,
+      ...(opts.deepCheckDays !== undefined ? { deepCheckDays: opts.deepCheckDays } : {}),
       tags: [...connection.tags, ...(opts.tag ?? [])],
       skippedObjects: (appId) => skipped.get(appId) ?? [],
       onEvent: (event) => {
