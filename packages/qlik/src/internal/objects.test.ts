@@ -109,11 +109,16 @@ describe("readStamps", () => {
     getDimension: async () => Promise.reject(new Error("not used")),
     getVariableById: async () => Promise.reject(new Error("not used")),
     getObjects: async (o) => (calls.push(`objects ${o.qTypes.join(",")}`), [meta("sheet1", { published: true }), meta("chart1")]),
-    getBookmarks: async (o) => (calls.push(`bookmarks ${o.qTypes.join(",")}`), [meta("bm1")]),
-    getVariables: async () => (calls.push("variables"), [meta("v1")]),
     createSessionObject: async (p) => {
       calls.push(`session ${Object.keys(p).filter((k) => k.endsWith("ListDef")).join(",")}`);
-      return { getLayout: async () => ({ qMeasureList: { qItems: [meta("m1", { approved: true })] } }), getProperties: async () => ({}) };
+      return {
+        getLayout: async () => ({
+          qBookmarkList: { qItems: [meta("bm1")] },
+          qMeasureList: { qItems: [meta("m1", { approved: true })] },
+          qVariableList: { qItems: [meta("v1")] },
+        }),
+        getProperties: async () => ({}),
+      };
     },
     ...over,
   });
@@ -124,12 +129,13 @@ describe("readStamps", () => {
     expect(stamps?.map((s) => s.id)).toEqual(["bm1", "chart1", "m1", "sheet1", "v1"]);
     expect(stamps?.find((s) => s.id === "sheet1")).toMatchObject({ type: "sheet", published: true, approved: false, ownerId: "u1" });
     expect(stamps?.find((s) => s.id === "m1")).toMatchObject({ approved: true });
-    expect(calls.sort()).toEqual(["bookmarks bookmark", "objects barchart,sheet", "session qMeasureListDef", "variables"]);
+    expect(calls.sort()).toEqual(["objects barchart,sheet", "session qBookmarkListDef,qMeasureListDef,qVariableListDef"]);
   });
 
   it("gives no stamps when any object comes back without a modifiedDate, or a list call is missing", async () => {
-    expect(await readStamps(doc({ getBookmarks: async () => [{ qInfo: { qId: "bm1" }, qMeta: { ownerId: "u1" } }] }), infos, { call, concurrency: 4 })).toBeUndefined();
+    const noDate = { getLayout: async () => ({ qBookmarkList: { qItems: [{ qInfo: { qId: "bm1" }, qMeta: { ownerId: "u1" } }] }, qMeasureList: { qItems: [meta("m1")] }, qVariableList: { qItems: [meta("v1")] } }), getProperties: async () => ({}) };
+    expect(await readStamps(doc({ createSessionObject: async () => noDate }), infos, { call, concurrency: 4 })).toBeUndefined();
     expect(await readStamps(doc({ getObjects: async () => [meta("sheet1")] }), infos, { call, concurrency: 4 })).toBeUndefined();
-    expect(await readStamps(doc({ getVariables: undefined }), infos, { call, concurrency: 4 })).toBeUndefined();
+    expect(await readStamps(doc({ createSessionObject: undefined }), infos, { call, concurrency: 4 })).toBeUndefined();
   });
 });

@@ -17,8 +17,8 @@
  * `GetProperties()`: `{ qProperty, qChildren: [], qEmbeddedSnapshotRef: null }`.
  *
  * Session objects (list helpers such as "SheetList" that a client creates for itself)
- * are not app content and are skipped by type. `readStamps` creates two of its own (a
- * measure and a dimension list); they live only as long as the session.
+ * are not app content and are skipped by type. `readStamps` creates one of its own (the
+ * master-item lists); it lives only as long as the session.
  *
  * An object listed by GetAllInfos but gone when opened (deleted meanwhile) is skipped and
  * reported through `onSkip`.
@@ -33,7 +33,7 @@ export interface QixHandle {
   getFullPropertyTree?(): Promise<unknown>;
 }
 
-/** A list entry as `GetObjects`, `GetBookmarks`, `GetVariables` and the list defs return it. */
+/** A list entry as `GetObjects` and the list defs return it. */
 export interface QixListEntry {
   qInfo?: { qId?: string; qType?: string };
   qMeta?: Record<string, unknown>;
@@ -43,8 +43,6 @@ export interface QixListEntry {
 export interface QixDocLike {
   getAllInfos(): Promise<{ qId?: string; qType?: string }[]>;
   getObjects?(options: { qTypes: string[]; qIncludeSessionObjects: boolean; qData: Record<string, unknown> }): Promise<QixListEntry[]>;
-  getBookmarks?(options: { qTypes: string[]; qData: Record<string, unknown> }): Promise<QixListEntry[]>;
-  getVariables?(listDef: { qType: string; qShowReserved: boolean; qShowConfig: boolean; qData: Record<string, unknown> }): Promise<QixListEntry[]>;
   createSessionObject?(prop: Record<string, unknown>): Promise<QixHandle>;
   getScript?(): Promise<string>;
   getObject(id: string): Promise<QixHandle>;
@@ -107,45 +105,46 @@ export async function listInfos(doc: QixDocLike, opts: Pick<ReadObjectsOptions, 
 
 /**
  * The stamp of every object in `infos` from list calls only (API-FACTS §8, object level):
- * `GetObjects` for generic objects (children included), `GetBookmarks`, `GetVariables`,
- * and a session object with a measure or dimension list def for master items — at most
- * seven calls whatever the app's size. Undefined when any object comes back without a
- * `qMeta.modifiedDate` (the key is UNCONFIRMED in Qlik's docs) or a list call is not
- * available: the caller then reads every object.
+ * `GetObjects` for generic objects (children included) and one session object whose
+ * properties hold a bookmark, measure, dimension and variable list def, as the Sense
+ * client builds its own lists — at most four calls whatever the app's size. Undefined
+ * when any object comes back without a `qMeta.modifiedDate` (the key is UNCONFIRMED in
+ * Qlik's docs) or a list is missing: the caller then reads every object.
  */
 export async function readStamps(doc: QixDocLike, infos: Info[], opts: Pick<ReadObjectsOptions, "call" | "concurrency">): Promise<ObjectStamp[] | undefined> {
   const typesOf = (generic: GenericType) => [...new Set(infos.filter((i) => genericTypeOf(i.qType) === generic).map((i) => i.qType))].sort();
   const objectTypes = typesOf("genericObject");
   const lists: (() => Promise<QixListEntry[]>)[] = [];
-  const need = (generic: GenericType) => typesOf(generic).length > 0;
   if (objectTypes.length > 0) {
     if (!doc.getObjects) return undefined;
     const getObjects = doc.getObjects.bind(doc);
     lists.push(() => opts.call("GetObjects", () => getObjects({ qTypes: objectTypes, qIncludeSessionObjects: false, qData: {} })));
   }
-  if (need("genericBookmark")) {
-    if (!doc.getBookmarks) return undefined;
-    const getBookmarks = doc.getBookmarks.bind(doc);
-    lists.push(() => opts.call("GetBookmarks", () => getBookmarks({ qTypes: typesOf("genericBookmark"), qData: {} })));
-  }
-  if (need("genericVariable")) {
-    if (!doc.getVariables) return undefined;
-    const getVariables = doc.getVariables.bind(doc);
-    lists.push(() => opts.call("GetVariables", () => getVariables({ qType: "variable", qShowReserved: false, qShowConfig: false, qData: {} })));
-  }
-  for (const [generic, def, out] of [
-    ["genericMeasure", "qMeasureListDef", "qMeasureList"],
-    ["genericDimension", "qDimensionListDef", "qDimensionList"],
+  // Master items: list defs in one session object (layout key ← def key).
+  const defs: Record<string, unknown> = {};
+  const outKeys: string[] = [];
+  for (const [generic, qType, def, out] of [
+    ["genericBookmark", "bookmark", "qBookmarkListDef", "qBookmarkList"],
+    ["genericMeasure", "measure", "qMeasureListDef", "qMeasureList"],
+    ["genericDimension", "dimension", "qDimensionListDef", "qDimensionList"],
+    ["genericVariable", "variable", "qVariableListDef", "qVariableList"],
   ] as const) {
-    if (!need(generic)) continue;
+    if (typesOf(generic).length === 0) continue;
+    defs[def] = generic === "genericVariable" ? { qType, qShowReserved: false, qShowConfig: false, qData: {} } : { qType, qData: {} };
+    outKeys.push(out);
+  }
+  if (outKeys.length > 0) {
     if (!doc.createSessionObject) return undefined;
     const create = doc.createSessionObject.bind(doc);
-    const qType = generic === "genericMeasure" ? "measure" : "dimension";
     lists.push(async () => {
-      const handle = await opts.call(`CreateSessionObject ${def}`, () => create({ qInfo: { qType: `Lifeboat${out}` }, [def]: { qType, qData: {} } }));
-      const layout = asRecord(await opts.call(`GetLayout ${def}`, () => handle.getLayout()));
-      const items = asRecord(layout?.[out])?.qItems;
-      return Array.isArray(items) ? (items as QixListEntry[]) : [];
+      const handle = await opts.call("CreateSessionObject (list defs)", () => create({ qInfo: { qType: "LifeboatStampList" }, ...defs }));
+      const layout = asRecord(await opts.call("GetLayout (list defs)", () => handle.getLayout()));
+      const entries: QixListEntry[] = [];
+      for (const out of outKeys) {
+        const items = asRecord(layout?.[out])?.qItems;
+        if (Array.isArray(items)) entries.push(...(items as QixListEntry[]));
+      }
+      return entries;
     });
   }
   const metaById = new Map<string, Record<string, unknown>>();
