@@ -6,7 +6,7 @@ import { diffSnapshots } from "./diff.ts";
 import type { BackupEvent } from "./events.ts";
 import { entryNameForId } from "./internal/names.ts";
 import { type AppDoc, PATHS } from "./layout.ts";
-import { loadManifest, type Manifest, type StoredManifest } from "./manifest.ts";
+import { loadManifest, type Manifest } from "./manifest.ts";
 import type { ObjectRecord } from "./tenant.ts";
 import { createFakeTenant, type FakeTenant, sampleTenantState } from "./testing.ts";
 
@@ -121,28 +121,6 @@ describe("backup", () => {
     // The unchanged snapshot still holds every .qvf.
     const listing = await browseSnapshot(repo, second.snapshot, "apps/app-jane");
     expect(listing.entries.some((e) => e.name === PATHS.qvf)).toBe(true);
-  });
-
-  it("an unchanged app's manifest items are stored in a blob identical between runs; loadManifest restores every item", async () => {
-    const first = await backup({ tenant, repository: repo, now: () => new Date("2026-11-25T10:00:00Z") });
-    const second = await backup({ tenant, repository: repo, now: () => new Date("2026-11-26T10:00:00Z") });
-    const storedOf = (s: typeof first) => repo.readJson<StoredManifest>(s.snapshot.manifest!);
-    const [a, b] = [await storedOf(first), await storedOf(second)];
-    expect(a.layoutVersion).toBe(2);
-    expect(a.appItems.map((x) => x.appId).sort()).toEqual(tenant.state.apps.map((x) => x.summary.appId).sort());
-    const ids = (m: StoredManifest) => new Map(m.appItems.map((x) => [x.appId, x.items.id]));
-    expect(ids(b)).toEqual(ids(a));
-    expect(a.items.some((i) => i.layer === "objects")).toBe(false);
-    // The blobs are reachable from the snapshot (prune and verify keep them).
-    const tree = await repo.loadTree(second.snapshot.manifestTree!);
-    expect(tree.entries.map((e) => (e.type === "blob" ? e.blob.id : "")).sort()).toEqual([...ids(b).values()].sort());
-    // Loaded back: the same items as the run's in-memory manifest (the same as stored inline before).
-    for (const run of [first, second]) {
-      const loaded = await loadManifest(repo, run.snapshot);
-      expect(loaded).toEqual(run.manifest);
-      expect(JSON.stringify(loaded)).toBe(JSON.stringify(run.manifest));
-      expect(loaded.items.filter((i) => i.layer === "objects")).toHaveLength(run.manifest.counts.objects.captured + run.manifest.counts.objects.unchanged + run.manifest.counts.objects.failed + run.manifest.counts.objects.skipped);
-    }
   });
 
   it("loadManifest reads an old (inline) manifest as it is", async () => {

@@ -27,13 +27,11 @@ import { type AppDoc, LAYOUT_VERSION, PATHS, type TenantDoc } from "./layout.ts"
 import {
   countItems,
   type CoverageGap,
-  groupItems,
-  MANIFEST_LAYOUT_VERSION,
-  type StoredManifest,
   type Layer,
   type Manifest,
   type ManifestItem,
   RESTORE_NEEDS,
+  storeManifest,
 } from "./manifest.ts";
 import type { AppContent, AppSummary, CallerInfo, ObjectRecord, SpaceRecord, TenantReader, UserRecord } from "./tenant.ts";
 
@@ -238,16 +236,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   const rootTree = await repo.saveTree(tree(rootEntries));
   const finished = now();
   const partial = items.some((i) => i.status === "failed" || i.status === "skipped");
-  // Stored so that an unchanged app's object items are byte-identical between runs (see `StoredManifest`).
-  const grouped = groupItems(items);
-  const appItems: StoredManifest["appItems"] = [];
-  const manifestEntries: TreeEntry[] = [];
-  for (const [appId, list] of grouped.perApp) {
-    const ref = await repo.saveJson(list);
-    appItems.push({ appId, items: ref });
-    manifestEntries.push({ name: entryNameForId(appId, ".json"), type: "blob", blob: ref, meta: { count: list.length } });
-  }
-  const manifest: Manifest = {
+  // Stored so that what did not change since the previous run deduplicates (see `StoredManifest`).
+  const draft: Manifest = {
     manifestVersion: 1,
     tenant: tenantKey,
     host: tenant.host,
@@ -264,15 +254,13 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     ...(previous ? { previousSnapshot: previous.snapshot.id } : {}),
     partial,
     counts: countItems(items),
-    items: [...grouped.top, ...[...grouped.perApp.values()].flat()],
+    items,
     coverageGaps,
     ...(typeof tenant.stats === "function" ? { apiCalls: tenant.stats() } : {}),
     exports: apps.exports,
     restoreNeeds: [...RESTORE_NEEDS],
   };
-  const stored: StoredManifest = { ...manifest, items: grouped.top, layoutVersion: MANIFEST_LAYOUT_VERSION, appItems };
-  const manifestRef = await repo.saveJson(stored);
-  const manifestTree = await repo.saveTree(tree(manifestEntries));
+  const { manifest, manifestRef, manifestTree } = await storeManifest(repo, draft, rootTree);
   const snapshot = await repo.saveSnapshot({
     tenant: tenantKey,
     time: started.toISOString(),

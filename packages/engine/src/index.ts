@@ -8,7 +8,7 @@ export { backup, DEFAULT_EXPORTS, DEFAULT_SESSIONS, tenantKeyForHost, TOOL_VERSI
 export type { BackupOptions, BackupResult } from "./backup.ts";
 export type { BackupEvent, BackupEventListener } from "./events.ts";
 export { countItems, emptyCounts, LAYERS, loadManifest, MANIFEST_LAYOUT_VERSION, RESTORE_NEEDS } from "./manifest.ts";
-export type { CoverageGap, ItemStatus, Layer, LayerCounts, Manifest, ManifestItem, RestoreNeed, StoredManifest } from "./manifest.ts";
+export type { CoverageGap, ItemBody, ItemFacts, ItemStatus, Layer, LayerCounts, Manifest, ManifestItem, ManifestParts, RestoreNeed, StoredManifest, StoredManifestV2 } from "./manifest.ts";
 export { LAYOUT_VERSION, PATHS } from "./layout.ts";
 export type { AppDoc, ObjectDoc, SpaceDoc, TenantDoc } from "./layout.ts";
 export { appFingerprint, attributesHash, decideExport, stableAttributes, VOLATILE_ATTRIBUTES } from "./fingerprint.ts";

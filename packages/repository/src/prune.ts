@@ -136,7 +136,7 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
   let size = 0;
   const flushNew = async () => {
     if (entries.length === 0) return;
-    const header = await sealJson(repo.encKey, "pack-header", entries);
+    const header = await sealJson(repo.encKey, "pack-header", entries, true);
     const len = Buffer.alloc(4);
     len.writeUInt32LE(header.length);
     const bytes = Buffer.concat([...parts, header, len]);
@@ -180,7 +180,7 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
   if (batch.length > 0) batches.push(batch);
   for (const packs of batches) {
     const doc = { version: 1, packs };
-    const bytes = await sealJson(repo.encKey, "index", doc);
+    const bytes = await sealJson(repo.encKey, "index", doc, true);
     const name = sha256(bytes);
     await backend.save({ type: "index", name }, bytes);
     newIndexFiles.add(name);

@@ -332,7 +332,7 @@ export class Repository implements SnapshotRepository {
   /** Saves an index file naming `packs`; returns its name. */
   async writeIndexFile(packs: IndexPack[]): Promise<string> {
     const doc: IndexFile = { version: 1, packs };
-    const bytes = await sealJson(this.masterKey.encrypt, "index", doc);
+    const bytes = await sealJson(this.masterKey.encrypt, "index", doc, true);
     const name = sha256(bytes);
     await this.backend.save({ type: "index", name }, bytes);
     this.index.files.add(name);
@@ -353,7 +353,7 @@ export class Repository implements SnapshotRepository {
     const running = this.sealing.get(k);
     if (running) return running;
     const work = (async () => {
-      const sealed = await seal(this.masterKey.encrypt, k, plaintext, this.compress);
+      const sealed = await seal(this.masterKey.encrypt, k, plaintext, this.compress, type === "tree");
       this.pending.set(k, sealed);
       const p = this.pack;
       p.entries.push({ type, id, offset: p.size, length: sealed.length, size: plaintext.length });
@@ -373,7 +373,7 @@ export class Repository implements SnapshotRepository {
     const p = this.pack;
     if (p.entries.length === 0) return;
     this.pack = { parts: [], entries: [], size: 0 };
-    const header = await sealJson(this.masterKey.encrypt, "pack-header", p.entries);
+    const header = await sealJson(this.masterKey.encrypt, "pack-header", p.entries, true);
     const len = Buffer.alloc(4);
     len.writeUInt32LE(header.length);
     const bytes = Buffer.concat([...p.parts, header, len]);

@@ -48,6 +48,12 @@ function encrypt(key: Buffer, aad: string, flag: number, payload: Uint8Array): B
 
 /** Level 3: the fastest zlib level with lazy-free matching; on JSON it matches level 6's ratio at ~5× the speed. */
 const DEFLATE_LEVEL = 3;
+/**
+ * Trees, index files and pack headers are JSON dense with hex ids. Level 6 with
+ * `Z_FILTERED` (short matches count for less, more is left to Huffman coding) stores them
+ * 6–10% smaller than level 3, at ~1.5× its cost on what is a small part of the bytes written.
+ */
+const DENSE = { level: 6, strategy: zc.Z_FILTERED };
 const PROBE = 32 * 1024;
 
 /**
@@ -60,10 +66,13 @@ async function worthCompressing(data: Uint8Array): Promise<boolean> {
   return z.length < PROBE * 0.95;
 }
 
-/** Seals bytes; compresses with raw DEFLATE when asked and when that makes them smaller. */
-export async function seal(key: Buffer, aad: string, plaintext: Uint8Array, compress = true): Promise<Buffer> {
+/**
+ * Seals bytes; compresses with raw DEFLATE when asked and when that makes them smaller
+ * (`dense`: the settings for JSON dense with hex ids, see `DENSE`).
+ */
+export async function seal(key: Buffer, aad: string, plaintext: Uint8Array, compress = true, dense = false): Promise<Buffer> {
   if (compress && plaintext.length > 64 && (await worthCompressing(plaintext))) {
-    const z = await deflateRaw(plaintext, { level: DEFLATE_LEVEL, strategy: zc.Z_DEFAULT_STRATEGY });
+    const z = await deflateRaw(plaintext, dense ? DENSE : { level: DEFLATE_LEVEL, strategy: zc.Z_DEFAULT_STRATEGY });
     if (z.length < plaintext.length) return encrypt(key, aad, 1, z);
   }
   return encrypt(key, aad, 0, plaintext);
@@ -96,8 +105,8 @@ export async function unseal(key: Buffer, aad: string, sealed: Uint8Array, what:
   throw new DamageError(`${what} uses unknown compression ${flag} — written by a newer Lifeboat?`, what);
 }
 
-export async function sealJson(key: Buffer, aad: string, value: unknown): Promise<Buffer> {
-  return seal(key, aad, Buffer.from(JSON.stringify(value)));
+export async function sealJson(key: Buffer, aad: string, value: unknown, dense = false): Promise<Buffer> {
+  return seal(key, aad, Buffer.from(JSON.stringify(value)), true, dense);
 }
 
 export async function unsealJson<T>(key: Buffer, aad: string, sealed: Uint8Array, what: string): Promise<T> {
