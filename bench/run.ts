@@ -169,7 +169,7 @@ async function lifeboat(emu: EmulatorHandle, job: LifeboatJob, what: string): Pr
   const s = r.result.stats;
   log(
     `${what}: ${fmtS(r.result.wallMs)}, calls ${JSON.stringify(s.callsPerTier)}, exports ${r.result.exports.count}, ` +
-      `apps ${JSON.stringify(r.result.apps)}, 429s ${s.rateLimited}, retries ${s.retries}, throttled ${fmtS(s.throttledMs)}, RSS ${(r.maxRssBytes / MB).toFixed(0)} MB, CPU ${fmtS(r.cpuMs)} (emulator ${fmtS(r.parentCpuMs)})` +
+      `apps ${JSON.stringify(r.result.apps)} (objects not read: ${r.result.objectsSkipped}, deep-checked: ${r.result.deepChecked}), 429s ${s.rateLimited}, retries ${s.retries}, throttled ${fmtS(s.throttledMs)}, RSS ${(r.maxRssBytes / MB).toFixed(0)} MB, CPU ${fmtS(r.cpuMs)} (emulator ${fmtS(r.parentCpuMs)})` +
       (r.result.failures.length ? `, FAILURES: ${r.result.failures.join(" | ")}` : ""),
   );
   return r;
@@ -279,10 +279,10 @@ async function main(): Promise<void> {
 
         if (mode.tuned) await tunedP1(emu);
 
-        const unchanged = await lifeboat(emu, lifeboatJob(emu, repo, mode.timeScale, {}), "P3 unchanged");
+        const unchanged = await lifeboat(emu, lifeboatJob(emu, repo, mode.timeScale, { dayOffset: 1 }), "P3 unchanged (next day)");
         const changed = await changeApps(emu.host, pick(appIds, mode.churn, 1), "day 1");
         log(`changed ${changed} apps (${(mode.churn * 100).toFixed(0)}%) through the admin surface`);
-        const daily = await lifeboat(emu, lifeboatJob(emu, repo, mode.timeScale, {}), "P3 daily");
+        const daily = await lifeboat(emu, lifeboatJob(emu, repo, mode.timeScale, { dayOffset: 2 }), "P3 daily (day 2)");
         lifeboatRuns = { full, daily };
         const p3 = {
           unchanged: { lifeboat: summaryOf(unchanged), tier2Fraction: t2(unchanged) / t2(full), wallFraction: unchanged.result.wallMs / full.result.wallMs },
@@ -292,9 +292,9 @@ async function main(): Promise<void> {
         if (mode.p3Trust) {
           // The same two runs with trustItemDates: the unchanged run first (nothing moved since
           // "P3 daily"), then another 2% churn (other apps, seed 2) and a daily run.
-          const tu = await lifeboat(emu, lifeboatJob(emu, repo, mode.timeScale, { trustItemDates: true }), "P3 unchanged (trustItemDates)");
+          const tu = await lifeboat(emu, lifeboatJob(emu, repo, mode.timeScale, { trustItemDates: true, dayOffset: 3 }), "P3 unchanged (trustItemDates, day 3)");
           const changed2 = await changeApps(emu.host, pick(appIds, mode.churn, 2), "day 2");
-          const td = await lifeboat(emu, lifeboatJob(emu, repo, mode.timeScale, { trustItemDates: true }), "P3 daily (trustItemDates)");
+          const td = await lifeboat(emu, lifeboatJob(emu, repo, mode.timeScale, { trustItemDates: true, dayOffset: 4 }), "P3 daily (trustItemDates, day 4)");
           out.P3trust = {
             unchanged: { lifeboat: summaryOf(tu), tier2Fraction: t2(tu) / t2(full), wallFraction: tu.result.wallMs / full.result.wallMs },
             daily: { changedApps: changed2, lifeboat: summaryOf(td), tier2Fraction: t2(td) / t2(full), wallFraction: td.result.wallMs / full.result.wallMs },

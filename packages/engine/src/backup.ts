@@ -20,7 +20,17 @@
 import type { BlobRef, Snapshot, SnapshotRepository, Tree, TreeEntry } from "@lifeboat/repository";
 import type { BackupEvent, BackupEventListener } from "./events.ts";
 import { appFingerprint, attributesHash, decideExport, objectsHash, type PreviousCapture } from "./fingerprint.ts";
-import { DEFAULT_DEEP_CHECK_DAYS, deepCheckDue, sameStamps, type StampsDoc, utcDay } from "./stamps.ts";
+import {
+  DEFAULT_DEEP_CHECK_DAYS,
+  decodeDeepChecks,
+  type DeepChecks,
+  deepCheckDue,
+  encodeDeepChecks,
+  MAX_DEEP_CHECK_DAYS,
+  sameStamps,
+  type StampsDoc,
+  utcDay,
+} from "./stamps.ts";
 import { displayName, entryNameForId } from "./internal/names.ts";
 import { createPool } from "./internal/pool.ts";
 import { type AppDoc, LAYOUT_VERSION, PATHS, type TenantDoc } from "./layout.ts";
@@ -216,7 +226,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     previous: previous?.apps ?? new Map(),
     previousReads: previous?.reads ?? new Map(),
     previousContents: previous?.contents ?? new Map(),
-    deepCheckDays: options.deepCheckDays ?? DEFAULT_DEEP_CHECK_DAYS,
+    deepCheckDays: deepCheckDaysOf(options.deepCheckDays),
+    lastFullRead: new Map(),
     coverageGap: (gap) => {
       coverageGaps.push(gap);
       emit({ type: "warning", code: "stamps-missed-change", message: gap.description });
@@ -259,6 +270,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     ...(typeof tenant.stats === "function" ? { apiCalls: tenant.stats() } : {}),
     exports: apps.exports,
     restoreNeeds: [...RESTORE_NEEDS],
+    ...(apps.deepChecks ? { deepChecks: apps.deepChecks } : {}),
   };
   const { manifest, manifestRef, manifestTree } = await storeManifest(repo, draft, rootTree);
   const snapshot = await repo.saveSnapshot({
@@ -298,6 +310,14 @@ async function loadPrevious(
     const appsEntry = root.entries.find((e) => e.name === PATHS.apps);
     if (appsEntry?.type === "tree") {
       const appsTree = await repo.loadTree(appsEntry.subtree);
+      // When each app was last read in full: the run manifest, by position in the apps tree.
+      const run = snapshot.manifest ? await repo.readJson<{ deepChecks?: DeepChecks }>(snapshot.manifest).catch(() => undefined) : undefined;
+      const lastFullReads = decodeDeepChecks(run?.deepChecks, appsTree.entries.length);
+      appsTree.entries.forEach((entry, i) => {
+        const id = entry.meta?.id;
+        const day = lastFullReads[i];
+        if (typeof id === "string" && day) contents.set(id, { ...contents.get(id), lastFullRead: day });
+      });
       const pool = createPool(16);
       await Promise.all(
         appsTree.entries.map((entry) =>
@@ -312,7 +332,7 @@ async function loadPrevious(
             const stampsEntry = appTree.entries.find((e) => e.name === PATHS.objectStamps);
             if (appJson?.type !== "blob") return;
             const doc = await repo.readJson<AppDoc>(appJson.blob);
-            const content: PreviousContent = {};
+            const content: PreviousContent = { ...contents.get(doc.appId) };
             if (doc.objectsHash) content.objectsHash = doc.objectsHash;
             if (objectsEntry?.type === "tree") content.objects = objectsEntry.subtree;
             if (stampsEntry?.type === "blob") content.stamps = await repo.readJson<StampsDoc>(stampsEntry.blob);
@@ -432,6 +452,8 @@ interface AppsContext {
   /** What the previous snapshot stored of each app's objects, stamps and script. */
   previousContents: Map<string, PreviousContent>;
   deepCheckDays: number;
+  /** Filled per app with stamps: the day its objects were last read in full. */
+  lastFullRead: Map<string, string>;
   coverageGap: (gap: CoverageGap) => void;
   spacesById: Map<string, SpaceRecord>;
   userById: Map<string, UserRecord>;
@@ -443,7 +465,7 @@ interface AppsContext {
   now: () => Date;
 }
 
-async function captureApps(ctx: AppsContext): Promise<{ entry: TreeEntry; exports: { count: number; bytes: number } }> {
+async function captureApps(ctx: AppsContext): Promise<{ entry: TreeEntry; exports: { count: number; bytes: number }; deepChecks?: DeepChecks }> {
   const { tenant, repo, emit } = ctx;
   const summaries: AppSummary[] = [];
   try {
@@ -465,8 +487,13 @@ async function captureApps(ctx: AppsContext): Promise<{ entry: TreeEntry; export
       }),
     ),
   );
-  const subtree = await repo.saveTree(tree(entries));
-  return { entry: { name: PATHS.apps, type: "tree", subtree, meta: { count: entries.length } }, exports };
+  const sorted = tree(entries);
+  const subtree = await repo.saveTree(sorted);
+  const deepChecks =
+    ctx.lastFullRead.size > 0
+      ? encodeDeepChecks(utcDay(ctx.now()), sorted.entries.map((e) => ctx.lastFullRead.get(String(e.meta?.id ?? ""))))
+      : undefined;
+  return { entry: { name: PATHS.apps, type: "tree", subtree, meta: { count: entries.length } }, exports, ...(deepChecks ? { deepChecks } : {}) };
 }
 
 async function captureApp(
@@ -523,7 +550,7 @@ async function captureApp(
   }
 
   const before = ctx.previousContents.get(appId);
-  const deep = ctx.full || deepCheckDue({ appId, lastDeepCheck: before?.stamps?.deepCheckedOn, now: ctx.now(), deepCheckDays: ctx.deepCheckDays });
+  const deep = ctx.full || deepCheckDue({ appId, lastDeepCheck: before?.lastFullRead, now: ctx.now(), deepCheckDays: ctx.deepCheckDays });
   const previousStamps = !deep && before?.objectsHash && before.objects ? before.stamps?.stamps : undefined;
   let content: AppContent;
   try {
@@ -601,7 +628,8 @@ async function captureApp(
   }
   entries.push({ name: PATHS.objects, type: "tree", subtree: objectsTree, meta: { count: objectEntries.length } });
   if (content.stamps) {
-    const stampsDoc: StampsDoc = { deepCheckedOn: objects || !before?.stamps ? utcDay(ctx.now()) : before.stamps.deepCheckedOn, stamps: content.stamps };
+    const stampsDoc: StampsDoc = { stamps: content.stamps };
+    ctx.lastFullRead.set(appId, objects || !before?.lastFullRead ? utcDay(ctx.now()) : before.lastFullRead);
     entries.push({ name: PATHS.objectStamps, type: "blob", blob: await repo.saveJson(stampsDoc) });
   }
   entries.push({ name: PATHS.script, type: "blob", blob: scriptRef });
@@ -725,12 +753,21 @@ async function captureApp(
   };
 }
 
+function deepCheckDaysOf(n: number | undefined): number {
+  if (n === undefined) return DEFAULT_DEEP_CHECK_DAYS;
+  if (!Number.isInteger(n) || n < 0 || n > MAX_DEEP_CHECK_DAYS)
+    throw new RangeError(`deepCheckDays must be a whole number of days from 0 to ${MAX_DEEP_CHECK_DAYS} (got ${String(n)}); 0 reads every object of every app every run`);
+  return n;
+}
+
 /** What a previous snapshot stored of an app's objects, stamps and script (refs, not contents). */
 interface PreviousContent {
   objectsHash?: string;
   /** The objects tree's id. */
   objects?: string;
   stamps?: StampsDoc;
+  /** From the run manifest's `deepChecks`. */
+  lastFullRead?: string;
   script?: BlobRef;
   history?: BlobRef;
 }

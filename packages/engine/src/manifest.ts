@@ -8,6 +8,7 @@
 import type { BlobRef, Snapshot, SnapshotRepository, TreeEntry } from "@lifeboat/repository";
 import { entryNameForId } from "./internal/names.ts";
 import { PATHS } from "./layout.ts";
+import type { DeepChecks } from "./stamps.ts";
 
 export const LAYERS = ["tenant", "users", "groups", "roles", "spaces", "apps", "objects"] as const;
 export type Layer = (typeof LAYERS)[number];
@@ -69,6 +70,8 @@ export interface Manifest {
   apiCalls?: unknown;
   exports: { count: number; bytes: number };
   restoreNeeds: RestoreNeed[];
+  /** When each app's objects were last read in full (stamps.ts `DeepChecks`); absent without object stamps. */
+  deepChecks?: DeepChecks;
 }
 
 export function emptyCounts(): Record<Layer, LayerCounts> {
@@ -163,6 +166,7 @@ export interface StoredManifest {
   partial: boolean;
   apiCalls?: unknown;
   exports: { count: number; bytes: number };
+  deepChecks?: DeepChecks;
   /** The facts of the items in manifest order: per layer the usual ones, then [position, facts] where they differ. */
   facts: { usual: Partial<Record<Layer, ItemFacts>>; except: [number, ItemFacts][] };
 }
@@ -344,6 +348,7 @@ export async function storeManifest(
     partial: draft.partial,
     apiCalls: draft.apiCalls,
     exports: draft.exports,
+    deepChecks: draft.deepChecks,
     facts: { usual, except },
   });
   const manifestRef = await repo.saveJson(stored);
@@ -397,7 +402,7 @@ export async function loadManifest(repo: SnapshotRepository, snapshot: Snapshot)
 function reorder(m: Manifest): Manifest {
   const keys: (keyof Manifest)[] = [
     "manifestVersion", "tenant", "host", "caller", "startedAt", "finishedAt", "durationMs", "options", "previousSnapshot",
-    "partial", "counts", "items", "coverageGaps", "apiCalls", "exports", "restoreNeeds",
+    "partial", "counts", "items", "coverageGaps", "apiCalls", "exports", "restoreNeeds", "deepChecks",
   ];
   const out: Record<string, unknown> = {};
   for (const k of keys) if (k in m) out[k] = m[k];

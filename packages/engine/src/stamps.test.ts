@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deepCheckDue, sameStamps } from "./stamps.ts";
+import { decodeDeepChecks, deepCheckDue, encodeDeepChecks, sameStamps } from "./stamps.ts";
 import type { ObjectStamp } from "./tenant.ts";
 
 const stamp = (id: string, modifiedDate = "2026-11-01T10:00:00.000Z"): ObjectStamp => ({ id, type: "sheet", modifiedDate, ownerId: "u1", published: false, approved: false });
@@ -54,5 +54,22 @@ describe("deepCheckDue", () => {
 
   it("weekly runs with a 7-day cycle still read every app in full every run (age), never less often", () => {
     for (const appId of ids) expect(deepCheckDue({ appId, lastDeepCheck: "2026-11-03", now: day("2026-11-10"), deepCheckDays: 7 })).toBe(true);
+  });
+});
+
+describe("deep checks in the run manifest", () => {
+  it("round-trips the day of each app's last full read by position; unknown stays unknown", () => {
+    const days = ["2026-11-25", "2026-11-20", undefined, "2026-10-01", "2026-11-26"];
+    const enc = encodeDeepChecks("2026-11-25", days);
+    expect(enc).toEqual({ day: "2026-11-25", ages: "05-z-" });
+    // 2026-10-01 is older than 35 days: it comes back as 35 days ago (still due for any cycle ≤ 30); a future day as unknown.
+    expect(decodeDeepChecks(enc, 5)).toEqual(["2026-11-25", "2026-11-20", undefined, "2026-10-21", undefined]);
+  });
+
+  it("gives unknown for every app when the record is missing, malformed or of another length", () => {
+    expect(decodeDeepChecks(undefined, 2)).toEqual([undefined, undefined]);
+    expect(decodeDeepChecks({ day: "2026-11-25", ages: "0" }, 2)).toEqual([undefined, undefined]);
+    expect(decodeDeepChecks({ day: "garbage", ages: "00" }, 2)).toEqual([undefined, undefined]);
+    expect(decodeDeepChecks({ day: "2026-11-25", ages: "0?" }, 2)).toEqual(["2026-11-25", undefined]);
   });
 });

@@ -16,14 +16,50 @@
 import { sha256Hex } from "./internal/canonical.ts";
 import type { ObjectStamp } from "./tenant.ts";
 
-/** Stored per app as `object-stamps.json`. Changes only when the app changes or is deep-checked. */
+/** Stored per app as `object-stamps.json`; byte-identical between runs while the app is unchanged. */
 export interface StampsDoc {
-  /** The UTC day (YYYY-MM-DD) every object of the app was last read. */
-  deepCheckedOn: string;
   stamps: ObjectStamp[];
 }
 
 export const DEFAULT_DEEP_CHECK_DAYS = 7;
+/** The longest deep-check cycle (the run manifest records ages up to 35 days). */
+export const MAX_DEEP_CHECK_DAYS = 30;
+
+/**
+ * When each app was last read in full, kept in the run's manifest rather than in the app's
+ * tree (so a deep check changes no app document): `ages[i]` is the age in days, on `day`,
+ * of the last full read of the app at position i of the snapshot's `apps` tree — one of
+ * 0-9a-z (0–35, "z" also for older) — or "-" for an app without stamps.
+ */
+export interface DeepChecks {
+  day: string;
+  ages: string;
+}
+
+const AGE_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+export function encodeDeepChecks(day: string, lastFullReads: readonly (string | undefined)[]): DeepChecks {
+  const today = dayIndex(day);
+  let ages = "";
+  for (const last of lastFullReads) {
+    const age = last === undefined ? -1 : today - dayIndex(last);
+    ages += age < 0 || !Number.isFinite(age) ? "-" : AGE_DIGITS[Math.min(age, AGE_DIGITS.length - 1)];
+  }
+  return { day, ages };
+}
+
+/** The day of each position's last full read, or undefined ("-", unknown, or malformed). */
+export function decodeDeepChecks(checks: DeepChecks | undefined, count: number): (string | undefined)[] {
+  const out: (string | undefined)[] = new Array(count).fill(undefined);
+  if (!checks || typeof checks.ages !== "string" || checks.ages.length !== count) return out;
+  const today = dayIndex(checks.day);
+  if (!Number.isFinite(today)) return out;
+  for (let i = 0; i < count; i++) {
+    const age = AGE_DIGITS.indexOf(checks.ages[i]!);
+    if (age >= 0) out[i] = utcDay(new Date((today - age) * DAY_MS));
+  }
+  return out;
+}
 
 const DAY_MS = 86_400_000;
 

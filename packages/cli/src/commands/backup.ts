@@ -34,7 +34,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 function days(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError("expected a whole number of days ≥ 0 (0 reads every object of every app every run)");
+  if (!/^\d+$/.test(value.trim()) || n > 30) throw new InvalidArgumentError("expected a whole number of days from 0 to 30 (0 reads every object of every app every run)");
   return n;
 }
 
@@ -53,7 +53,7 @@ export function register(program: Command): void {
     )
     .option(
       "--deep-check-days <n>",
-      "read every object of an app at least every n days even when its object stamps are unchanged (default 7; 0 = every run)",
+      "read every object of an app at least every n days even when its object stamps are unchanged (default 7, at most 30; 0 = every run)",
       days,
     )
     .option("--tag <tag>", "tag the snapshot (repeatable)", collect, [])
