@@ -383,7 +383,8 @@ async function main(): Promise<void> {
         let changedTotal = 0;
         for (let day = 1; day <= mode.p4Days; day++) {
           changedTotal += await changeApps(emu.host, pick(appIds, mode.churn, 100 + day), `day ${day}`);
-          const r = await runChild<LifeboatResult>(lifeboatJob(emu, repo, 1, {}));
+          // Each run is a day later (backup's clock), so the deep checks due each day are in the figure.
+          const r = await runChild<LifeboatResult>(lifeboatJob(emu, repo, 1, { dayOffset: day }));
           if (r.result.partial) throw new Error(`P4 day ${day}: partial snapshot: ${r.result.failures.join(" | ")}`);
           sizes.push(dirSize(repo));
           manifests.push(r.result.manifestBytes);
