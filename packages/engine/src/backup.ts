@@ -184,7 +184,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     coverageGaps.push(gap);
     emit({ type: "warning", code: "coverage-gap", message: gap.description });
   }
-  const tenantDoc: TenantDoc = { layoutVersion: LAYOUT_VERSION, host: tenant.host, caller, capturedAt: started.toISOString() };
+  // No run facts (the time is the snapshot's and the manifest's), so an unchanged tenant.json dedups.
+  const tenantDoc: TenantDoc = { layoutVersion: LAYOUT_VERSION, host: tenant.host, caller };
   const rootEntries: TreeEntry[] = [
     { name: PATHS.tenant, type: "blob", blob: await repo.saveJson(tenantDoc), meta: { host: tenant.host } },
   ];

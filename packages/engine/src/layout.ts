@@ -50,7 +50,8 @@ export interface TenantDoc {
   host: string;
   /** Who took the backup (no credentials). */
   caller: CallerInfo;
-  capturedAt: string;
+  /** Written by versions before the P4 fix only: the time is the snapshot's (`snapshot.time`) and the manifest's. */
+  capturedAt?: string;
 }
 
 export interface AppDoc {
