@@ -6,7 +6,7 @@
  *     npm run bench                 # full: 2,000 apps × 50 objects (~30 min; time scales in FULL)
  *     npm run bench -- --quick      # quick: 600 apps × 20 objects (~8 min)
  *     npm run bench -- --only P1,P5 # a subset (P1 P2 P3 share one tenant and run together)
- *     npm run bench -- --scale 10   # another time scale for Lifeboat's runs
+ *     npm run bench -- --scale 10   # another time scale for Lifeboat's runs (--p3-scale for P3's; default 1)
  *     npm run bench -- --only P1T --tuned '{"exports":32,…}'   # P1 with other options only
  *     npm run bench -- --only P4 --churn 0 --days 10           # P4 variants (also --p4-apps N)
  *     npm run bench -- --only P6 --restore-headroom 1          # P6 with the whole budget
@@ -53,6 +53,12 @@ interface Mode {
   restoreHeadroom?: number;
   /** P6 runs at a time scale of its own (restore makes one Tier-2 call per object). */
   p6TimeScale: number;
+  /**
+   * The P3 runs (no change, 2% changed) run at this scale — 1: real time. They are bound by
+   * QIX latency and the client's CPU, which time-scaling does not shrink; at the P1 scale
+   * their CPU would weigh K times more against the waits than on a real tenant.
+   */
+  p3TimeScale: number;
 }
 
 const FULL: Mode = {
@@ -72,6 +78,7 @@ const FULL: Mode = {
   p6Apps: 60,
   p6ObjectsPerApp: 20,
   p6TimeScale: 10,
+  p3TimeScale: 1,
 };
 
 const QUICK: Mode = {
@@ -91,6 +98,7 @@ const QUICK: Mode = {
   p6Apps: 40,
   p6ObjectsPerApp: 12,
   p6TimeScale: 10,
+  p3TimeScale: 1,
 };
 
 /** Options only (no code change): engine pools, connector concurrency, the whole published budget. */
@@ -121,6 +129,8 @@ function parseArgs(argv: string[]): { mode: Mode; only: Set<string>; keep: boole
   if (restoreHeadroom) mode.restoreHeadroom = Number(restoreHeadroom);
   if (argv.includes("--no-tuned")) mode.tuned = false;
   if (argv.includes("--p3-trust")) mode.p3Trust = true;
+  const p3scale = value("--p3-scale");
+  if (p3scale) mode.p3TimeScale = Number(p3scale);
   const big = value("--big-app-bytes");
   if (big) mode.bigAppBytes = Number(big);
   const only = new Set((value("--only") ?? "P1,P2,P3,P4,P5,P6").split(",").map((s) => s.trim().toUpperCase()));
@@ -262,7 +272,7 @@ async function main(): Promise<void> {
 
     // ---- P1, P3 (and Lifeboat's side of P2): one tenant, three Lifeboat runs ----
     const t2 = (r: ChildReport<LifeboatResult>) => r.result.stats.callsPerTier["2"] ?? 0;
-    let lifeboatRuns: { full: ChildReport<LifeboatResult>; daily: ChildReport<LifeboatResult> } | undefined;
+    let lifeboatRuns: { full: ChildReport<LifeboatResult>; daily: ChildReport<LifeboatResult>; dailyScale: number } | undefined;
     if (only.has("P1") || only.has("P2") || only.has("P3")) {
       const emu = await startEmulator(emulatorOptions(mode, {}));
       try {
@@ -279,36 +289,46 @@ async function main(): Promise<void> {
 
         if (mode.tuned) await tunedP1(emu);
 
-        const unchanged = await lifeboat(emu, lifeboatJob(emu, repo, mode.timeScale, { dayOffset: 1 }), "P3 unchanged (next day)");
+        // P3 in real time (see Mode.p3TimeScale); fractions compare emulated times.
+        const K3 = mode.p3TimeScale;
+        emu.setTimeScale(K3);
+        const fraction = (r: ChildReport<LifeboatResult>) => ({
+          wallFraction: (r.result.wallMs * K3) / (full.result.wallMs * mode.timeScale),
+          ofFloor: floor.floorMs > 0 ? (r.result.wallMs * K3) / floor.floorMs : undefined,
+        });
+        const pct = (x: number | undefined) => (x === undefined ? "-" : `${(x * 100).toFixed(1)}%`);
+        const unchanged = await lifeboat(emu, lifeboatJob(emu, repo, K3, { dayOffset: 1 }), "P3 unchanged (next day)");
         const changed = await changeApps(emu.host, pick(appIds, mode.churn, 1), "day 1");
         log(`changed ${changed} apps (${(mode.churn * 100).toFixed(0)}%) through the admin surface`);
-        const daily = await lifeboat(emu, lifeboatJob(emu, repo, mode.timeScale, { dayOffset: 2 }), "P3 daily (day 2)");
-        lifeboatRuns = { full, daily };
+        const daily = await lifeboat(emu, lifeboatJob(emu, repo, K3, { dayOffset: 2 }), "P3 daily (day 2)");
+        lifeboatRuns = { full, daily, dailyScale: K3 };
         const p3 = {
-          unchanged: { lifeboat: summaryOf(unchanged), tier2Fraction: t2(unchanged) / t2(full), wallFraction: unchanged.result.wallMs / full.result.wallMs },
-          daily: { changedApps: changed, lifeboat: summaryOf(daily), tier2Fraction: t2(daily) / t2(full), wallFraction: daily.result.wallMs / full.result.wallMs },
+          timeScale: K3,
+          unchanged: { lifeboat: summaryOf(unchanged), tier2Fraction: t2(unchanged) / t2(full), ...fraction(unchanged) },
+          daily: { changedApps: changed, lifeboat: summaryOf(daily), tier2Fraction: t2(daily) / t2(full), ...fraction(daily) },
         };
         out.P3 = p3;
         if (mode.p3Trust) {
           // The same two runs with trustItemDates: the unchanged run first (nothing moved since
           // "P3 daily"), then another 2% churn (other apps, seed 2) and a daily run.
-          const tu = await lifeboat(emu, lifeboatJob(emu, repo, mode.timeScale, { trustItemDates: true, dayOffset: 3 }), "P3 unchanged (trustItemDates, day 3)");
+          const tu = await lifeboat(emu, lifeboatJob(emu, repo, K3, { trustItemDates: true, dayOffset: 3 }), "P3 unchanged (trustItemDates, day 3)");
           const changed2 = await changeApps(emu.host, pick(appIds, mode.churn, 2), "day 2");
-          const td = await lifeboat(emu, lifeboatJob(emu, repo, mode.timeScale, { trustItemDates: true, dayOffset: 4 }), "P3 daily (trustItemDates, day 4)");
+          const td = await lifeboat(emu, lifeboatJob(emu, repo, K3, { trustItemDates: true, dayOffset: 4 }), "P3 daily (trustItemDates, day 4)");
           out.P3trust = {
-            unchanged: { lifeboat: summaryOf(tu), tier2Fraction: t2(tu) / t2(full), wallFraction: tu.result.wallMs / full.result.wallMs },
-            daily: { changedApps: changed2, lifeboat: summaryOf(td), tier2Fraction: t2(td) / t2(full), wallFraction: td.result.wallMs / full.result.wallMs },
+            unchanged: { lifeboat: summaryOf(tu), tier2Fraction: t2(tu) / t2(full), ...fraction(tu) },
+            daily: { changedApps: changed2, lifeboat: summaryOf(td), tier2Fraction: t2(td) / t2(full), ...fraction(td) },
           };
           lines.push(
-            `P3 unchanged, trustItemDates: Tier-2 ${t2(tu)}/${t2(full)}, wall ${fmtS(tu.result.wallMs)} = ${((tu.result.wallMs / full.result.wallMs) * 100).toFixed(1)}% of full; ` +
-              `daily (${changed2} changed): Tier-2 ${t2(td)}, wall ${fmtS(td.result.wallMs)} = ${((td.result.wallMs / full.result.wallMs) * 100).toFixed(1)}% of full`,
+            `P3 unchanged, trustItemDates: Tier-2 ${t2(tu)}/${t2(full)}, wall ${fmtS(tu.result.wallMs)} at K=${K3} = ${pct(fraction(tu).wallFraction)} of full (${pct(fraction(tu).ofFloor)} of its floor); ` +
+              `daily (${changed2} changed): Tier-2 ${t2(td)}, wall ${fmtS(td.result.wallMs)} = ${pct(fraction(td).wallFraction)} of full`,
           );
         }
+        emu.setTimeScale(mode.timeScale);
         lines.push(
-          `P3 unchanged: Tier-2 ${t2(unchanged)}/${t2(full)} = ${(p3.unchanged.tier2Fraction * 100).toFixed(1)}%, wall ${fmtS(unchanged.result.wallMs)} = ${(p3.unchanged.wallFraction * 100).toFixed(1)}% of full  [target ≤ 5%]`,
+          `P3 unchanged: Tier-2 ${t2(unchanged)}/${t2(full)} = ${(p3.unchanged.tier2Fraction * 100).toFixed(1)}%, wall ${fmtS(unchanged.result.wallMs)} at K=${K3} = ${pct(p3.unchanged.wallFraction)} of the full run (${pct(p3.unchanged.ofFloor)} of its floor), emulated  [target ≤ 5%]`,
         );
         lines.push(
-          `P3 daily (${changed} apps changed): Tier-2 ${t2(daily)}/${t2(full)} = ${(p3.daily.tier2Fraction * 100).toFixed(1)}%, wall ${fmtS(daily.result.wallMs)} = ${(p3.daily.wallFraction * 100).toFixed(1)}% of full`,
+          `P3 daily (${changed} apps changed): Tier-2 ${t2(daily)}/${t2(full)} = ${(p3.daily.tier2Fraction * 100).toFixed(1)}%, wall ${fmtS(daily.result.wallMs)} at K=${K3} = ${pct(p3.daily.wallFraction)} of full (${pct(p3.daily.ofFloor)} of its floor)`,
         );
         out.P1P3repoBytes = dirSize(repo);
       } finally {
@@ -344,7 +364,7 @@ async function main(): Promise<void> {
           const corrected = Math.max(0, r.result.wallMs - r.cpuMs - r.parentCpuMs) * K + r.cpuMs;
           return { measuredRealMs: Math.round(r.result.wallMs), latencyModelEmulatedMs: Math.round(model), correctedEmulatedMs: Math.round(corrected) };
         };
-        const lbEmulated = (r: ChildReport<LifeboatResult>) => r.result.wallMs * mode.timeScale;
+        const lbEmulated = (r: ChildReport<LifeboatResult>) => r.result.wallMs * (r === lifeboatRuns?.daily ? lifeboatRuns.dailyScale : mode.timeScale);
         const pf = peerTimes(peerFull);
         const pd = peerDaily ? peerTimes(peerDaily) : pf;
         const ratioOf = (p: ReturnType<typeof peerTimes>, r: ChildReport<LifeboatResult>) => ({

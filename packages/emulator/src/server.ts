@@ -81,6 +81,8 @@ export interface EmulatorHandle extends Omit<TenantHandle, "tenantId"> {
   state: { tenants: Tenant[] };
   /** Reconfigures fault injection at run time ("" = off). */
   setFaults(spec: string): void;
+  /** Changes the time scale between runs (benchmarks); forgets every rate-limit window. */
+  setTimeScale(k: number): void;
   close(): Promise<void>;
 }
 
@@ -243,12 +245,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const servers: { server: Server; qix: QixServer | undefined; sockets: Set<Duplex> }[] = [];
   const handles: TenantHandle[] = [];
+  const limiters: (RateLimiter | undefined)[] = [];
   try {
     for (const [i, tenant] of tenants.entries()) {
       const limiter =
         options.rateLimits === "qlik"
           ? new RateLimiter(clock, { ...defaultRateLimitOptions, blockWholeTier: quirks.rateLimitBlocksWholeTier, tenantCeiling: quirks.rateLimitTenantCeiling }, () => Object.keys(tenant.users).length)
           : undefined;
+      limiters.push(limiter);
       const rt: Runtime = { clock, latency, limiter, faults, quirks, exportTtlSeconds: options.exportTtlSeconds ?? 3600, changed: () => persister.changed() };
       const app = createTenantApp(tenant, rt, { admin: options.admin === true });
       const qix = qixFactory?.({
@@ -302,6 +306,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     tenants: handles,
     state: { tenants },
     setFaults: (spec) => faults.configure(spec ? parseFaultSpec(spec) : undefined),
+    setTimeScale: (k) => {
+      clock.setTimeScale(k);
+      for (const l of limiters) l?.reset();
+    },
     async close() {
       if (closed) return;
       closed = true;

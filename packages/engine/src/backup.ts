@@ -49,10 +49,11 @@ export const TOOL_VERSION = "0.1.0";
 
 /**
  * Default app reads and exports in flight. Exports are Tier 2 and held ~1.5 s each (export
- * job + download), so 16 in flight keep Qlik's 100/min busy; reads are QIX (not
- * rate-limited) plus three Tier-1 calls. The connector's own pools match these.
+ * job + download), so 16 in flight keep Qlik's 100/min busy; a read is one QIX session (not
+ * rate-limited; mostly the 300 ms of opening the app when its stamps are unchanged) plus a
+ * Tier-1 call. The connector's own pools match these.
  */
-export const DEFAULT_SESSIONS = 8;
+export const DEFAULT_SESSIONS = 24;
 export const DEFAULT_EXPORTS = 16;
 
 export interface BackupOptions {
@@ -544,26 +545,23 @@ async function captureApp(
     }
   }
   const fromPrevious = attributes !== undefined;
-  try {
-    attributes ??= (await tenant.getAppInfo(appId)).attributes;
-  } catch (err) {
-    return finishFailed(ctx, fail("read the attributes of", err), entries);
-  }
-
   const before = ctx.previousContents.get(appId);
   const deep = ctx.full || deepCheckDue({ appId, lastDeepCheck: before?.lastFullRead, now: ctx.now(), deepCheckDays: ctx.deepCheckDays });
   const previousStamps = !deep && before?.objectsHash && before.objects ? before.stamps?.stamps : undefined;
-  let content: AppContent;
-  try {
-    content = tenant.readAppContent
-      ? await tenant.readAppContent(appId, {
+  // The attributes (REST) and the QIX session do not depend on each other: both at once.
+  const [attributesRead, contentRead] = await Promise.allSettled([
+    attributes ? Promise.resolve(attributes) : tenant.getAppInfo(appId).then((info) => info.attributes),
+    tenant.readAppContent
+      ? tenant.readAppContent(appId, {
           ...(previousStamps ? { unchanged: (stamps) => sameStamps(stamps, previousStamps) } : {}),
           script: !fromPrevious,
         })
-      : { objects: await tenant.readAppObjects(appId) };
-  } catch (err) {
-    return finishFailed(ctx, fail("read the objects of", err), entries);
-  }
+      : tenant.readAppObjects(appId).then((objects): AppContent => ({ objects })),
+  ]);
+  if (attributesRead.status === "rejected") return finishFailed(ctx, fail("read the attributes of", attributesRead.reason), entries);
+  attributes = attributesRead.value;
+  if (contentRead.status === "rejected") return finishFailed(ctx, fail("read the objects of", contentRead.reason), entries);
+  const content = contentRead.value;
   try {
     if (!fromPrevious) script = content.script ?? (await tenant.getAppScript(appId));
   } catch (err) {

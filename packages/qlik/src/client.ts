@@ -82,7 +82,7 @@ export interface ConcurrencyOptions {
 }
 
 /** The connector's default concurrency (issue 6: exports and QIX sessions are what bound a backup). */
-export const DEFAULT_CONCURRENCY: Readonly<Required<ConcurrencyOptions>> = { rest: 16, exports: 16, qixSessions: 8, qixCalls: 8 };
+export const DEFAULT_CONCURRENCY: Readonly<Required<ConcurrencyOptions>> = { rest: 16, exports: 16, qixSessions: 24, qixCalls: 8 };
 
 export type QlikClientEvent =
   | { type: "retry"; operation: string; object?: string; attempt: number; delayMs: number; kind: string; status?: number }

@@ -4,6 +4,11 @@
  */
 export interface Clock {
   readonly timeScale: number;
+  /**
+   * Changes the scale between measured runs (benchmarks). Rate-limit windows already open
+   * are measured in real time and would shrink or stretch: reset them too.
+   */
+  setTimeScale(k: number): void;
   /** Real milliseconds now (monotonic enough for windows). */
   nowMs(): number;
   /** Converts emulated milliseconds into real milliseconds. */
@@ -12,10 +17,21 @@ export interface Clock {
   sleep(emulatedMs: number): Promise<void>;
 }
 
-export function createClock(timeScale = 1): Clock {
+function checkScale(timeScale: number): void {
   if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new Error(`timeScale must be a positive number, got ${timeScale}`);
+}
+
+export function createClock(initialScale = 1): Clock {
+  checkScale(initialScale);
+  let timeScale = initialScale;
   return {
-    timeScale,
+    get timeScale() {
+      return timeScale;
+    },
+    setTimeScale(k) {
+      checkScale(k);
+      timeScale = k;
+    },
     nowMs: () => performance.timeOrigin + performance.now(),
     real: (ms) => ms / timeScale,
     sleep: (ms) => {

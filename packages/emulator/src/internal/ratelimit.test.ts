@@ -13,6 +13,7 @@ function fakeClock(): Clock & { advance(ms: number): void } {
   let now = 1_000_000;
   return {
     timeScale: 1,
+    setTimeScale: () => undefined,
     nowMs: () => now,
     real: (ms) => ms,
     sleep: async () => undefined,
