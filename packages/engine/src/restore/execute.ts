@@ -65,7 +65,7 @@ export interface ExecuteOptions {
    * point: the CLI honours an env var only its e2e tests set).
    */
   afterStep?: (stepId: string, index: number) => void | Promise<void>;
-  /** App step chains run in parallel (default 4); tenant-level steps always run in order first. */
+  /** App step chains run in parallel (default 8); tenant-level steps always run in order first. */
   concurrency?: number;
   /** Called when a step's work is done but before the journal records it (tests: a kill mid-call). */
   beforeJournal?: (stepId: string, index: number) => void | Promise<void>;
@@ -313,6 +313,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
     const current = new Map((await target.withApp(appId, (ed) => ed.readObjects())).map((o) => [o.id, o]));
     let changed = 0;
     let unresolved = 0;
+    const changes: { id: string; owner: string }[] = [];
     for (const o of app.objects) {
       const owner = ownerOf(o.ownerId);
       if (!owner) {
@@ -322,9 +323,20 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
       const id = mappedId(sourceAppId, o.id);
       const have = current.get(id);
       if (!have || have.ownerId === owner) continue;
-      await target.updateObjectOwner(appId, id, owner);
-      changed++;
+      changes.push({ id, owner });
     }
+    // One Tier-2 call per object (Qlik has no bulk change): several in flight, so an app's
+    // owners do not take a round trip each; the connector's limiter paces the tier. A failure
+    // fails the step; the calls already made stand and a re-run skips them (compared above).
+    const ownerPool = createPool(OWNER_CHANGES_IN_FLIGHT);
+    await Promise.all(
+      changes.map((c) =>
+        ownerPool.run(async () => {
+          await target.updateObjectOwner(appId, c.id, c.owner);
+          changed++;
+        }),
+      ),
+    );
     const note = `${changed} owner(s) changed${unresolved ? `, ${unresolved} unresolved (see the plan)` : ""}`;
     return { note, already: changed === 0 };
   }
@@ -381,7 +393,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
     chain.push({ step, index });
     chains.set(app, chain);
   }
-  const pool = createPool(Math.max(1, opts.concurrency ?? 4));
+  const pool = createPool(Math.max(1, opts.concurrency ?? 8));
   const finished = new Map<Ref, Promise<void>>();
   for (const [app, chain] of chains) {
     const own = `app:${app}`;
@@ -405,6 +417,9 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
   emit({ type: "end", result });
   return result;
 }
+
+/** Object owner changes of one app in flight at once. */
+const OWNER_CHANGES_IN_FLIGHT = 4;
 
 /** The source app a step belongs to ("app:<id>:<what>"), or undefined for tenant-level steps. */
 function appChainOf(step: PlanStep): string | undefined {

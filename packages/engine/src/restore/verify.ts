@@ -53,7 +53,7 @@ export interface VerifyOptions {
   target: RestoreTarget;
   /** ref → target id, from the executor's result (or the journal). */
   created: Record<Ref, string>;
-  /** Apps read back at once (default 4). */
+  /** Apps read back at once (default 16; QIX, not rate-limited). */
   concurrency?: number;
   now?: () => Date;
 }
@@ -108,7 +108,7 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
   }
 
   // Apps are read back in parallel (the connector bounds QIX sessions); the report keeps plan order.
-  const pool = createPool(Math.max(1, opts.concurrency ?? 4));
+  const pool = createPool(Math.max(1, opts.concurrency ?? 16));
   const checks: Promise<void>[] = [];
   for (const d of plan.apps) {
     if (d.action !== "import" && d.action !== "reconcile") continue;
