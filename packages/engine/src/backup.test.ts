@@ -348,6 +348,30 @@ describe("backup", () => {
     expect(label).not.toMatch(/[\u0000-\u001f]/);
   });
 
+  it("an app's read slot is free before its export waits (for Tier 2): reads run ahead of exports", async () => {
+    const apps = tenant.state.apps.length;
+    expect(apps).toBeGreaterThan(1);
+    expect(apps).toBeLessThanOrEqual(4); // within the read-ahead bound for 1 session and 1 export
+    let reads = 0;
+    let readsWhenFirstExportRan = -1;
+    const read = tenant.readAppObjects.bind(tenant);
+    tenant.readAppObjects = async (appId) => {
+      reads++;
+      return read(appId);
+    };
+    const original = tenant.exportApp.bind(tenant);
+    tenant.exportApp = async (appId, opts) => {
+      if (readsWhenFirstExportRan < 0) {
+        // The first export waits (as for a full Tier-2 window) until every app was read, or gives up.
+        for (let i = 0; i < 200 && reads < apps; i++) await new Promise((r) => setTimeout(r, 5));
+        readsWhenFirstExportRan = reads;
+      }
+      return original(appId, opts);
+    };
+    await backup({ tenant, repository: repo, sessions: 1, exports: 1 });
+    expect(readsWhenFirstExportRan).toBe(apps);
+  });
+
   it("by default reads 24 apps and exports up to 16 at once (the connector's default pools)", async () => {
     let reading = 0;
     let readPeak = 0;

@@ -478,12 +478,16 @@ async function captureApps(ctx: AppsContext): Promise<{ entry: TreeEntry; export
   emit({ type: "layer-start", layer: "apps", total: summaries.length });
   const readPool = createPool(ctx.sessions);
   const exportPool = createPool(ctx.exports);
+  // Apps read but not yet exported are bounded, so reads run ahead of the (rate-limited)
+  // exports by a few rounds without holding every app's state until the end.
+  const inFlight = createPool(Math.max(ctx.sessions, ctx.exports) * 4);
   const exports = { count: 0, bytes: 0 };
   let done = 0;
   const entries = await Promise.all(
     summaries.map((summary) =>
-      readPool.run(async () => {
-        const entry = await captureApp(ctx, summary, exportPool, exports);
+      inFlight.run(async () => {
+        const read = await readPool.run(() => captureApp(ctx, summary, exportPool, exports));
+        const entry = typeof read === "function" ? await read() : read;
         emit({ type: "progress", layer: "apps", done: ++done, total: summaries.length, bytes: exports.bytes });
         return entry;
       }),
@@ -503,7 +507,7 @@ async function captureApp(
   summary: AppSummary,
   exportPool: ReturnType<typeof createPool>,
   exports: { count: number; bytes: number },
-): Promise<TreeEntry> {
+): Promise<TreeEntry | (() => Promise<TreeEntry>)> {
   const { tenant, repo, record } = ctx;
   const appId = summary.appId;
   const name = displayName(summary.name) ?? appId;
@@ -645,110 +649,114 @@ async function captureApp(
   const decision = decideExport({ previous: ctx.previous.get(appId), fingerprint, full: ctx.full, withData: ctx.withData });
   const reusable = decision.export ? undefined : decision.reuse;
 
-  // The export: referenced when unchanged, otherwise streamed into the repository.
-  let qvf: AppDoc["qvf"];
-  let qvfRef: BlobRef | undefined;
-  let exportError: unknown;
-  if (reusable && (await repo.hasBlob(reusable.ref.id))) {
-    qvfRef = reusable.ref;
-    // Only facts of the app go into app.json: that this run referenced the file (rather
-    // than exported it) is the manifest's (status "unchanged", `previousSnapshot`), so an
-    // unchanged app's document and tree are byte-identical to the previous run's and dedup.
-    qvf = { withData: reusable.withData, exportedAt: reusable.exportedAt };
-  } else {
-    try {
-      qvfRef = await exportPool.run(async () => {
-        const exported = await tenant.exportApp(appId, { withData: ctx.withData });
-        return repo.saveBlob(exported.body);
-      });
-      qvf = { withData: ctx.withData, exportedAt: ctx.now().toISOString() };
-      exports.count++;
-      exports.bytes += qvfRef.size;
-    } catch (err) {
-      exportError = err;
+  // The export phase runs after the caller released this app's read slot (see captureApps):
+  // waiting for Tier 2 must not hold a QIX session slot, so reads keep ahead of exports.
+  return async () => {
+    // The export: referenced when unchanged, otherwise streamed into the repository.
+    let qvf: AppDoc["qvf"];
+    let qvfRef: BlobRef | undefined;
+    let exportError: unknown;
+    if (reusable && (await repo.hasBlob(reusable.ref.id))) {
+      qvfRef = reusable.ref;
+      // Only facts of the app go into app.json: that this run referenced the file (rather
+      // than exported it) is the manifest's (status "unchanged", `previousSnapshot`), so an
+      // unchanged app's document and tree are byte-identical to the previous run's and dedup.
+      qvf = { withData: reusable.withData, exportedAt: reusable.exportedAt };
+    } else {
+      try {
+        qvfRef = await exportPool.run(async () => {
+          const exported = await tenant.exportApp(appId, { withData: ctx.withData });
+          return repo.saveBlob(exported.body);
+        });
+        qvf = { withData: ctx.withData, exportedAt: ctx.now().toISOString() };
+        exports.count++;
+        exports.bytes += qvfRef.size;
+      } catch (err) {
+        exportError = err;
+      }
     }
-  }
-  if (qvfRef) entries.push({ name: PATHS.qvf, type: "blob", blob: qvfRef, meta: { size: qvfRef.size } });
+    if (qvfRef) entries.push({ name: PATHS.qvf, type: "blob", blob: qvfRef, meta: { size: qvfRef.size } });
 
-  const owner = ctx.userById.get(String(attributes.ownerId ?? summary.ownerId));
-  const space = summary.spaceId ? ctx.spacesById.get(summary.spaceId) : undefined;
-  const publishTime = typeof attributes.publishTime === "string" && attributes.publishTime ? attributes.publishTime : undefined;
-  const originAppId = typeof attributes.originAppId === "string" && attributes.originAppId ? attributes.originAppId : undefined;
-  const doc: AppDoc = {
-    layoutVersion: LAYOUT_VERSION,
-    appId,
-    name: summary.name,
-    summary,
-    attributes,
-    ...(summary.spaceId
-      ? { space: definedMeta({ id: summary.spaceId, name: space?.name, type: space?.type ?? summary.spaceType }) as AppDoc["space"] }
-      : {}),
-    owner: definedMeta({ id: String(attributes.ownerId ?? summary.ownerId), subject: owner?.subject, name: owner?.name }) as AppDoc["owner"],
-    lineage: definedMeta({ published: publishTime !== undefined, publishTime, originAppId }) as AppDoc["lineage"],
-    fingerprint,
-    objectsHash: hashOfObjects,
-    ...(qvf ? { qvf } : {}),
-    objectCount: objectEntries.length,
-  };
-  entries.push({ name: PATHS.app, type: "blob", blob: await repo.saveJson(doc) });
+    const owner = ctx.userById.get(String(attributes.ownerId ?? summary.ownerId));
+    const space = summary.spaceId ? ctx.spacesById.get(summary.spaceId) : undefined;
+    const publishTime = typeof attributes.publishTime === "string" && attributes.publishTime ? attributes.publishTime : undefined;
+    const originAppId = typeof attributes.originAppId === "string" && attributes.originAppId ? attributes.originAppId : undefined;
+    const doc: AppDoc = {
+      layoutVersion: LAYOUT_VERSION,
+      appId,
+      name: summary.name,
+      summary,
+      attributes,
+      ...(summary.spaceId
+        ? { space: definedMeta({ id: summary.spaceId, name: space?.name, type: space?.type ?? summary.spaceType }) as AppDoc["space"] }
+        : {}),
+      owner: definedMeta({ id: String(attributes.ownerId ?? summary.ownerId), subject: owner?.subject, name: owner?.name }) as AppDoc["owner"],
+      lineage: definedMeta({ published: publishTime !== undefined, publishTime, originAppId }) as AppDoc["lineage"],
+      fingerprint,
+      objectsHash: hashOfObjects,
+      ...(qvf ? { qvf } : {}),
+      objectCount: objectEntries.length,
+    };
+    entries.push({ name: PATHS.app, type: "blob", blob: await repo.saveJson(doc) });
 
-  if (exportError !== undefined) {
-    ctx.record({
-      layer: "apps",
-      id: appId,
-      name,
-      status: "failed",
-      reason: `${failure("export", where, tenant.host, exportError)} (attributes, script and objects were captured)`,
-      owner: summary.ownerId,
-      type: summary.spaceType,
-    });
-  } else {
-    const reused = reusable !== undefined && qvfRef === reusable.ref;
-    ctx.record({
-      layer: "apps",
-      id: appId,
-      name,
-      status: reused ? "unchanged" : "captured",
-      reason:
-        (reused || decision.export ? decision.reason : "its previous .qvf is missing from the repository: exported again") +
-        (fromPrevious ? "; attributes and script taken from the previous snapshot (catalogue dates unchanged, --trust-item-dates)" : "") +
-        objectsNote,
-      owner: summary.ownerId,
-      type: summary.spaceType,
-      bytes: reused ? 0 : (qvfRef?.size ?? 0),
-    });
-  }
-  // From the tree entries' meta, in entry order, so both paths record the same items.
-  for (const entry of objectEntries) {
-    const m = entry.meta ?? {};
-    const title = typeof m.title === "string" ? m.title : undefined;
-    const owner = typeof m.ownerSubject === "string" ? m.ownerSubject : undefined;
-    const type = typeof m.type === "string" ? m.type : undefined;
-    ctx.record({
-      layer: "objects",
-      id: String(m.id ?? entry.name),
-      appId,
-      ...(title !== undefined ? { name: title } : {}),
-      status: "captured",
-      ...(owner !== undefined ? { owner } : {}),
-      ...(type !== undefined ? { type } : {}),
-    });
-  }
-  for (const skip of ctx.skippedObjects?.(appId) ?? []) {
-    ctx.record({
-      layer: "objects",
-      id: skip.objectId,
-      appId,
-      status: "skipped",
-      reason: `object ${skip.objectId}${skip.objectType ? ` (${skip.objectType})` : ""} of ${where}: ${skip.reason}`,
-      ...(skip.objectType ? { type: skip.objectType } : {}),
-    });
-  }
-  return {
-    name: entryNameForId(appId),
-    type: "tree",
-    subtree: await repo.saveTree(tree(entries)),
-    meta: { ...meta, objects: objectEntries.length, attributes: attributesHash(attributes), ...(exportError !== undefined ? { failed: true } : {}) },
+    if (exportError !== undefined) {
+      ctx.record({
+        layer: "apps",
+        id: appId,
+        name,
+        status: "failed",
+        reason: `${failure("export", where, tenant.host, exportError)} (attributes, script and objects were captured)`,
+        owner: summary.ownerId,
+        type: summary.spaceType,
+      });
+    } else {
+      const reused = reusable !== undefined && qvfRef === reusable.ref;
+      ctx.record({
+        layer: "apps",
+        id: appId,
+        name,
+        status: reused ? "unchanged" : "captured",
+        reason:
+          (reused || decision.export ? decision.reason : "its previous .qvf is missing from the repository: exported again") +
+          (fromPrevious ? "; attributes and script taken from the previous snapshot (catalogue dates unchanged, --trust-item-dates)" : "") +
+          objectsNote,
+        owner: summary.ownerId,
+        type: summary.spaceType,
+        bytes: reused ? 0 : (qvfRef?.size ?? 0),
+      });
+    }
+    // From the tree entries' meta, in entry order, so both paths record the same items.
+    for (const entry of objectEntries) {
+      const m = entry.meta ?? {};
+      const title = typeof m.title === "string" ? m.title : undefined;
+      const owner = typeof m.ownerSubject === "string" ? m.ownerSubject : undefined;
+      const type = typeof m.type === "string" ? m.type : undefined;
+      ctx.record({
+        layer: "objects",
+        id: String(m.id ?? entry.name),
+        appId,
+        ...(title !== undefined ? { name: title } : {}),
+        status: "captured",
+        ...(owner !== undefined ? { owner } : {}),
+        ...(type !== undefined ? { type } : {}),
+      });
+    }
+    for (const skip of ctx.skippedObjects?.(appId) ?? []) {
+      ctx.record({
+        layer: "objects",
+        id: skip.objectId,
+        appId,
+        status: "skipped",
+        reason: `object ${skip.objectId}${skip.objectType ? ` (${skip.objectType})` : ""} of ${where}: ${skip.reason}`,
+        ...(skip.objectType ? { type: skip.objectType } : {}),
+      });
+    }
+    return {
+      name: entryNameForId(appId),
+      type: "tree",
+      subtree: await repo.saveTree(tree(entries)),
+      meta: { ...meta, objects: objectEntries.length, attributes: attributesHash(attributes), ...(exportError !== undefined ? { failed: true } : {}) },
+    };
   };
 }
 
