@@ -20,6 +20,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "@lifeboat/emulator";
+import { initRepository } from "@lifeboat/repository";
 import { runChild, type ChildReport } from "./child.ts";
 import { changeApps, pick, resetRateLimits } from "./churn.ts";
 import { floorRatio, limitedCalls, rateLimitFloor, sequentialLatencyMs, type Floor } from "./floor.ts";
@@ -215,6 +216,7 @@ function summaryOf(r: ChildReport<LifeboatResult>) {
     partial: r.result.partial,
     failures: r.result.failures,
     maxRssMB: Math.round(r.maxRssBytes / MB),
+    maxRssBytes: r.maxRssBytes,
     cpuMs: r.cpuMs,
     emulatorCpuMs: r.parentCpuMs,
   };
@@ -429,7 +431,10 @@ async function main(): Promise<void> {
         if (!big) throw new Error("P5: the generated tenant has no app");
         big.dataModelBytes = mode.bigAppBytes;
         log(`P5: app ${big.id} has a ${(mode.bigAppBytes / 1e9).toFixed(2)} GB data model`);
-        const lb = await lifeboat(emu, lifeboatJob(emu, join(work, "repo-p5"), mode.timeScale, { init: true, withData: true }), "P5 with data");
+        // As users run it: a repository made beforehand (`lifeboat init`), then the CLI's backup
+        // code with its whole module graph loaded (worker.ts, `cli`).
+        await (await initRepository({ url: join(work, "repo-p5"), password: PASSWORD })).close();
+        const lb = await lifeboat(emu, lifeboatJob(emu, join(work, "repo-p5"), mode.timeScale, { withData: true, cli: true }), "P5 with data");
         const pr = await peer(emu, join(work, "peer-p5"), "P5 with data", true);
         out.P5 = { bigAppBytes: mode.bigAppBytes, lifeboat: summaryOf(lb), peer: peerSummary(pr) };
         lines.push(

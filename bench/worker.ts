@@ -9,11 +9,11 @@
  * - `peer`: the documented approach (`peer.ts`);
  * - `restore`: `restore()` of the repository's latest snapshot into the (empty) tenant.
  */
-import { backup, MemoryJournal, restore } from "@lifeboat/engine";
+import { backup, MemoryJournal, restore, type Manifest } from "@lifeboat/engine";
 import { createRestoreTarget, createTenantClient, type ClientStats, type ConcurrencyOptions } from "@lifeboat/qlik";
 import { initRepository, openRepository } from "@lifeboat/repository";
+import { Writable } from "node:stream";
 import { RESULT_PREFIX } from "./child.ts";
-import { runPeer } from "./peer.ts";
 
 export interface LifeboatJob {
   kind: "lifeboat";
@@ -40,6 +40,14 @@ export interface LifeboatJob {
    * deep checks due that day (about a seventh of the apps with the default 7-day cycle).
    */
   dayOffset?: number;
+  /**
+   * Run the CLI's own backup code (`lifeboat backup`'s `runBackup`, after loading the CLI's
+   * whole module graph as `bin/lifeboat.js` does) instead of calling `backup()` directly:
+   * what a user's process holds in memory (P5). The repository is opened as the CLI opens it
+   * (`openRepoFromOptions`); the only difference from the command line is the client, made
+   * here with the emulator's time scale (the CLI's `createTenantClient` call has no limits).
+   */
+  cli?: boolean;
 }
 
 export interface LifeboatResult {
@@ -132,7 +140,65 @@ async function runRestore(job: RestoreJob): Promise<RestoreResultSummary> {
   }
 }
 
+async function runLifeboatCli(job: LifeboatJob): Promise<LifeboatResult> {
+  if (job.init) throw new Error("bench job lifeboat --cli: create the repository first (init: false)");
+  // The CLI's entry module pulls in every command, as `bin/lifeboat.js` does.
+  await import("lifeboat");
+  const { runBackup } = await import("../packages/cli/src/commands/backup.ts");
+  const { openRepoFromOptions } = await import("../packages/cli/src/repo-options.ts");
+  process.env.LIFEBOAT_PASSWORD = job.password;
+  const repo = await openRepoFromOptions({ repo: job.repo }, {});
+  const skipped = new Map<string, { objectId: string; objectType: string; reason: string }[]>();
+  const client = createTenantClient({
+    host: job.host,
+    auth: { type: "oauth2", clientId: job.clientId, clientSecret: job.clientSecret },
+    limits: { timeScale: job.timeScale },
+    onEvent: (e) => {
+      if (e.type === "object-skipped") skipped.set(e.appId, [...(skipped.get(e.appId) ?? []), e]);
+    },
+  });
+  const sink = new Writable({ write: (_chunk, _enc, done) => done() });
+  try {
+    const started = performance.now();
+    const { snapshot, manifest } = await runBackup({
+      connection: { host: job.host, auth: { type: "oauth2", clientId: job.clientId, clientSecret: job.clientSecret }, tags: [] },
+      repo,
+      tenant: client,
+      opts: { withData: job.withData ?? false, full: job.full ?? false, json: true },
+      stdout: sink,
+      stderr: sink,
+    });
+    const wallMs = performance.now() - started;
+    const failures = manifest.items.filter((i) => i.status === "failed" || i.status === "skipped").map((i) => `${i.layer} ${i.id}: ${i.reason ?? ""}`);
+    return {
+      wallMs,
+      snapshotId: snapshot.id,
+      manifestBytes: 0,
+      partial: snapshot.partial,
+      stats: client.stats(),
+      exports: manifest.exports,
+      apps: manifest.counts.apps,
+      objects: manifest.counts.objects.captured + manifest.counts.objects.unchanged,
+      ...objectReads(manifest),
+      failures: failures.slice(0, 5),
+    };
+  } finally {
+    await client.close();
+    await repo.close();
+  }
+}
+
+/** Apps whose objects were not read again / were read in full by a deep check (from the app items' reasons). */
+function objectReads(manifest: Manifest): { objectsSkipped: number; deepChecked: number } {
+  const apps = manifest.items.filter((i) => i.layer === "apps");
+  return {
+    objectsSkipped: apps.filter((i) => i.reason?.includes("objects not read again")).length,
+    deepChecked: apps.filter((i) => i.reason?.includes("(deep check)")).length,
+  };
+}
+
 async function runLifeboat(job: LifeboatJob): Promise<LifeboatResult> {
+  if (job.cli) return runLifeboatCli(job);
   const repo = job.init ? await initRepository({ url: job.repo, password: job.password }) : await openRepository({ url: job.repo, password: job.password });
   const skipped = new Map<string, { objectId: string; objectType: string; reason: string }[]>();
   const client = createTenantClient({
@@ -168,8 +234,7 @@ async function runLifeboat(job: LifeboatJob): Promise<LifeboatResult> {
       exports: manifest.exports,
       apps: manifest.counts.apps,
       objects: manifest.counts.objects.captured + manifest.counts.objects.unchanged,
-      objectsSkipped: manifest.items.filter((i) => i.layer === "apps" && i.reason?.includes("objects not read again")).length,
-      deepChecked: manifest.items.filter((i) => i.layer === "apps" && i.reason?.includes("(deep check)")).length,
+      ...objectReads(manifest),
       failures: failures.slice(0, 5),
     };
   } finally {
@@ -185,7 +250,8 @@ async function main(): Promise<void> {
   let result: unknown;
   if (job.kind === "lifeboat") result = await runLifeboat(job);
   else if (job.kind === "restore") result = await runRestore(job);
-  else if (job.kind === "peer") result = await runPeer(job);
+  // Loaded only for the peer's job: the measured Lifeboat process holds none of its modules.
+  else if (job.kind === "peer") result = await (await import("./peer.ts")).runPeer(job);
   else throw new Error(`unknown bench job ${(job as { kind: string }).kind}`);
   const usage = process.resourceUsage();
   const maxRssBytes = usage.maxRSS * 1024;

@@ -21,61 +21,77 @@
  * the environment as a value.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { parseDocument } from "yaml";
-import { z } from "zod";
+import type { z } from "zod";
 import { EXIT, UserError } from "./errors.ts";
 
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
+/**
+ * The config file's schema, built on first use: zod is loaded (≈12 MB resident) only by a
+ * command that reads a config file, not by one configured from the environment (bench/RESULTS.md, P5).
+ */
+function buildSchemas() {
+  const { z } = requireCjs("zod") as typeof import("zod");
+  const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
 
-const apiKeyAuth = z
-  .strictObject({
-    type: z.literal("apikey"),
-    /** Discouraged: prefer apiKeyEnv, so the key is not in a file. */
-    apiKey: z.string().min(1).optional(),
-    apiKeyEnv: envName.optional(),
-  })
-  .refine((a) => (a.apiKey === undefined) !== (a.apiKeyEnv === undefined), {
-    message: "give exactly one of apiKey or apiKeyEnv",
+  const apiKeyAuth = z
+    .strictObject({
+      type: z.literal("apikey"),
+      /** Discouraged: prefer apiKeyEnv, so the key is not in a file. */
+      apiKey: z.string().min(1).optional(),
+      apiKeyEnv: envName.optional(),
+    })
+    .refine((a) => (a.apiKey === undefined) !== (a.apiKeyEnv === undefined), {
+      message: "give exactly one of apiKey or apiKeyEnv",
+    });
+
+  const oauthAuth = z
+    .strictObject({
+      type: z.literal("oauth2"),
+      clientId: z.string().min(1).optional(),
+      clientIdEnv: envName.optional(),
+      clientSecret: z.string().min(1).optional(),
+      clientSecretEnv: envName.optional(),
+      scope: z.string().min(1).optional(),
+    })
+    .refine((a) => (a.clientId === undefined) !== (a.clientIdEnv === undefined), {
+      message: "give exactly one of clientId or clientIdEnv",
+    })
+    .refine((a) => (a.clientSecret === undefined) !== (a.clientSecretEnv === undefined), {
+      message: "give exactly one of clientSecret or clientSecretEnv",
+    });
+
+  const hostSchema = z
+    .string()
+    .min(1)
+    .refine((h) => parseHost(h) !== undefined, { message: "must be a host name or an http(s) URL, e.g. https://acme.eu.qlikcloud.com" });
+
+  const tenantSchema = z.strictObject({
+    host: hostSchema,
+    auth: z.discriminatedUnion("type", [apiKeyAuth, oauthAuth]),
+    tags: z.array(z.string().min(1)).optional(),
   });
 
-const oauthAuth = z
-  .strictObject({
-    type: z.literal("oauth2"),
-    clientId: z.string().min(1).optional(),
-    clientIdEnv: envName.optional(),
-    clientSecret: z.string().min(1).optional(),
-    clientSecretEnv: envName.optional(),
-    scope: z.string().min(1).optional(),
-  })
-  .refine((a) => (a.clientId === undefined) !== (a.clientIdEnv === undefined), {
-    message: "give exactly one of clientId or clientIdEnv",
-  })
-  .refine((a) => (a.clientSecret === undefined) !== (a.clientSecretEnv === undefined), {
-    message: "give exactly one of clientSecret or clientSecretEnv",
+  const configSchema = z.strictObject({
+    /** Repository location (`--repo` / LIFEBOAT_REPOSITORY win over it). */
+    repository: z.string().min(1).optional(),
+    /** Tenant used when neither --tenant nor QLIK_HOST says otherwise. */
+    defaultTenant: z.string().min(1).optional(),
+    tenants: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/, "tenant names use letters, digits, '.', '_' and '-'"), tenantSchema),
   });
+  return { configSchema, tenantSchema };
+}
 
-const hostSchema = z
-  .string()
-  .min(1)
-  .refine((h) => parseHost(h) !== undefined, { message: "must be a host name or an http(s) URL, e.g. https://acme.eu.qlikcloud.com" });
+const requireCjs = createRequire(import.meta.url);
+let schemas: ReturnType<typeof buildSchemas> | undefined;
+/** The validator of a whole config file. */
+export function configSchema(): ReturnType<typeof buildSchemas>["configSchema"] {
+  return (schemas ??= buildSchemas()).configSchema;
+}
 
-const tenantSchema = z.strictObject({
-  host: hostSchema,
-  auth: z.discriminatedUnion("type", [apiKeyAuth, oauthAuth]),
-  tags: z.array(z.string().min(1)).optional(),
-});
-
-export const configSchema = z.strictObject({
-  /** Repository location (`--repo` / LIFEBOAT_REPOSITORY win over it). */
-  repository: z.string().min(1).optional(),
-  /** Tenant used when neither --tenant nor QLIK_HOST says otherwise. */
-  defaultTenant: z.string().min(1).optional(),
-  tenants: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/, "tenant names use letters, digits, '.', '_' and '-'"), tenantSchema),
-});
-
-export type LifeboatConfig = z.infer<typeof configSchema>;
-export type TenantEntry = z.infer<typeof tenantSchema>;
+export type LifeboatConfig = z.infer<ReturnType<typeof buildSchemas>["configSchema"]>;
+export type TenantEntry = z.infer<ReturnType<typeof buildSchemas>["tenantSchema"]>;
 
 export interface ConfigIssue {
   /** Dotted field path, e.g. "tenants.prod.auth.clientId". */
@@ -116,7 +132,7 @@ export function parseConfig(text: string): { config?: LifeboatConfig; issues: Co
     };
   }
   const value: unknown = doc.toJS() ?? {};
-  const result = configSchema.safeParse(value);
+  const result = configSchema().safeParse(value);
   if (!result.success) {
     return {
       issues: result.error.issues.map((i) => ({

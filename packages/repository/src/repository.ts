@@ -23,8 +23,8 @@ import {
   hmac,
   isKeyFile,
   newMasterKey,
-  seal,
   sealJson,
+  sealParts,
   sha256,
   unseal,
   unsealJson,
@@ -43,7 +43,14 @@ export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
 const PACKS_PER_INDEX = 64;
 /** …or after this many entries (packs of small JSON documents hold thousands each). */
 const ENTRIES_PER_INDEX = 50_000;
-const MAX_UPLOADS = 2;
+/**
+ * Packs being uploaded while the next one fills. One: a second (16 MiB more resident) did not
+ * measurably speed up the write path, which is bound by the main thread's hashing, chunking
+ * and encryption (bench/RESULTS.md, P5).
+ */
+const MAX_UPLOADS = 1;
+/** A sealed entry below this size is kept as one buffer; larger ones keep their parts (no copy). */
+const JOIN_BELOW = 64 * 1024;
 
 export interface RepositoryConfig {
   version: number;
@@ -221,8 +228,8 @@ export class Repository implements SnapshotRepository {
   private readonly gear: Int32Array;
   private readonly chunker: ChunkerParams;
   private pack: PackBuilder = { parts: [], entries: [], size: 0 };
-  /** Sealed entries not yet in an uploaded+indexed pack, readable meanwhile. */
-  private readonly pending = new Map<string, Buffer>();
+  /** Sealed entries (as their parts) not yet in an uploaded+indexed pack, readable meanwhile. */
+  private readonly pending = new Map<string, Buffer[]>();
   private readonly sealing = new Map<string, Promise<void>>();
   private readonly uploads = new Set<Promise<void>>();
   private uploadError: unknown;
@@ -353,12 +360,15 @@ export class Repository implements SnapshotRepository {
     const running = this.sealing.get(k);
     if (running) return running;
     const work = (async () => {
-      const sealed = await seal(this.masterKey.encrypt, k, plaintext, this.compress, type === "tree");
+      let sealed = await sealParts(this.masterKey.encrypt, k, plaintext, this.compress, type === "tree");
+      const length = sealed.reduce((n, b) => n + b.length, 0);
+      // Small entries (JSON documents, thousands a pack) are joined: one object each, not three.
+      if (length < JOIN_BELOW) sealed = [Buffer.concat(sealed, length)];
       this.pending.set(k, sealed);
       const p = this.pack;
-      p.entries.push({ type, id, offset: p.size, length: sealed.length, size: plaintext.length });
-      p.parts.push(sealed);
-      p.size += sealed.length;
+      p.entries.push({ type, id, offset: p.size, length, size: plaintext.length });
+      p.parts.push(...sealed);
+      p.size += length;
     })();
     this.sealing.set(k, work);
     try {
@@ -376,18 +386,18 @@ export class Repository implements SnapshotRepository {
     const header = await sealJson(this.masterKey.encrypt, "pack-header", p.entries, true);
     const len = Buffer.alloc(4);
     len.writeUInt32LE(header.length);
-    const bytes = Buffer.concat([...p.parts, header, len]);
+    // The pack is saved as its parts (sealed entries, header, length): never joined into one
+    // buffer here, so a pack in flight is held once; until its upload is indexed, its entries
+    // are read from `pending`, which holds those same parts.
+    const parts = [...p.parts, header, len];
     p.parts.length = 0;
-    // Until the upload is indexed, entries are read from `pending`: point it into the pack
-    // rather than at the sealed parts, so each pack in flight is held once, not twice.
-    for (const e of p.entries) {
-      const k = entryKey(e.type, e.id);
-      if (this.pending.has(k)) this.pending.set(k, bytes.subarray(e.offset, e.offset + e.length));
-    }
-    const id = sha256(bytes);
+    const hash = createHash("sha256");
+    for (const part of parts) hash.update(part);
+    const id = hash.digest("hex");
+    const size = p.size + header.length + len.length;
     const upload = (async () => {
-      await this.backend.save({ type: "data", name: id }, bytes);
-      const ip: IndexPack = { id, size: bytes.length, entries: p.entries };
+      await this.backend.save({ type: "data", name: id }, parts);
+      const ip: IndexPack = { id, size, entries: p.entries };
       this.unindexed.push(ip);
       // Readable through the index from now on; the index file follows (write order).
       this.index.addPack(ip, "");
@@ -436,7 +446,7 @@ export class Repository implements SnapshotRepository {
     const k = entryKey(type, id);
     await this.sealing.get(k);
     const mem = this.pending.get(k);
-    if (mem) return unseal(this.masterKey.encrypt, k, mem, `${type} ${id}`);
+    if (mem) return unseal(this.masterKey.encrypt, k, Buffer.concat(mem), `${type} ${id}`);
     let loc = this.index.get(type, id);
     if (!loc) {
       await this.loadIndex(); // another writer may have added it

@@ -19,7 +19,6 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { browseSnapshot, diffSnapshots, loadSnapshotIndex, type Manifest } from "@lifeboat/engine";
-import { startEmulator } from "@lifeboat/emulator";
 import { initRepository, type Snapshot, type SnapshotRepository } from "@lifeboat/repository";
 import type { Command } from "commander";
 import type { TenantConnection } from "../config.ts";
@@ -69,6 +68,8 @@ export async function runDemo(opts: DemoOptions = {}, io: DemoIo = { stdout: pro
   out("Lifeboat demo: everything runs on this machine against the sandbox (a Qlik Cloud emulator).\n");
 
   step(1, "Starting the sandbox tenant (demo fixture)");
+  // Loaded here, not at the top: the other commands run without the emulator in memory.
+  const { startEmulator } = await import("@lifeboat/emulator");
   const emu = await startEmulator({ fixture: "demo", port: 0, admin: true, seed: "lifeboat-demo" });
   const dir = await mkdtemp(join(tmpdir(), "lifeboat-demo-"));
   let repo: SnapshotRepository | undefined;

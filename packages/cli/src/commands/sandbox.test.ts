@@ -5,20 +5,21 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { defaultQuirks } from "@lifeboat/emulator";
 import { sandboxOptions } from "./sandbox.ts";
 
 const bin = fileURLToPath(new URL("../../bin/lifeboat.js", import.meta.url));
 
 describe("lifeboat sandbox", () => {
   it("maps flags to emulator options and rejects bad values", () => {
-    expect(sandboxOptions({ port: "0", fixture: "generated", apps: "5", timeScale: "100", rateLimits: "qlik", state: "s.json", latency: "realistic", faults: "rate=0.1" })).toMatchObject({ port: 0, fixture: "generated", apps: 5, timeScale: 100, rateLimits: "qlik", stateFile: "s.json", latency: "realistic", faults: "rate=0.1" });
-    expect(() => sandboxOptions({ fixture: "nope" })).toThrow(/--fixture/);
-    expect(sandboxOptions({ fixture: "demo,empty", tenants: "1" })).toMatchObject({ tenantFixtures: ["demo", "empty"], tenants: undefined });
-    expect(() => sandboxOptions({ timeScale: "-1" })).toThrow(/--time-scale/);
-    expect(() => sandboxOptions({ port: "70000" })).toThrow(/--port/);
-    expect(sandboxOptions({ quirk: ["importIntoManagedSpace=allow", "appInfoIncludesSpaceId=true"] }).quirks).toEqual({ importIntoManagedSpace: "allow", appInfoIncludesSpaceId: true });
-    expect(() => sandboxOptions({ quirk: ["nope=1"] })).toThrow(/--quirk/);
-    expect(() => sandboxOptions({ quirk: ["appInfoIncludesSpaceId=maybe"] })).toThrow(/true or false/);
+    expect(sandboxOptions({ port: "0", fixture: "generated", apps: "5", timeScale: "100", rateLimits: "qlik", state: "s.json", latency: "realistic", faults: "rate=0.1" }, defaultQuirks)).toMatchObject({ port: 0, fixture: "generated", apps: 5, timeScale: 100, rateLimits: "qlik", stateFile: "s.json", latency: "realistic", faults: "rate=0.1" });
+    expect(() => sandboxOptions({ fixture: "nope" }, defaultQuirks)).toThrow(/--fixture/);
+    expect(sandboxOptions({ fixture: "demo,empty", tenants: "1" }, defaultQuirks)).toMatchObject({ tenantFixtures: ["demo", "empty"], tenants: undefined });
+    expect(() => sandboxOptions({ timeScale: "-1" }, defaultQuirks)).toThrow(/--time-scale/);
+    expect(() => sandboxOptions({ port: "70000" }, defaultQuirks)).toThrow(/--port/);
+    expect(sandboxOptions({ quirk: ["importIntoManagedSpace=allow", "appInfoIncludesSpaceId=true"] }, defaultQuirks).quirks).toEqual({ importIntoManagedSpace: "allow", appInfoIncludesSpaceId: true });
+    expect(() => sandboxOptions({ quirk: ["nope=1"] }, defaultQuirks)).toThrow(/--quirk/);
+    expect(() => sandboxOptions({ quirk: ["appInfoIncludesSpaceId=maybe"] }, defaultQuirks)).toThrow(/true or false/);
   });
 
   interface Line {

@@ -4,7 +4,9 @@
  * `{"host","apiKey","clientId","clientSecret"}` (+ `tenants` when there are several) — so
  * scripts can `read` it; nothing else is written to stdout.
  */
-import { defaultQuirks, startEmulator, type EmulatorOptions, type FixtureName, type Quirks } from "@lifeboat/emulator";
+// The emulator (Hono, ws, fixtures) is loaded by the action only: every other command runs
+// without it in memory (bench/RESULTS.md, P5).
+import type { EmulatorOptions, FixtureName, Quirks } from "@lifeboat/emulator";
 import type { Command } from "commander";
 import { EXIT, UserError } from "../errors.ts";
 
@@ -39,7 +41,7 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
 }
 
 /** `--quirk name=value` (repeatable) → a partial Quirks, typed by the defaults. */
-function quirks(list: string[] | undefined): Partial<Quirks> | undefined {
+function quirks(list: string[] | undefined, defaultQuirks: Quirks): Partial<Quirks> | undefined {
   if (!list || list.length === 0) return undefined;
   const out: Record<string, unknown> = {};
   for (const item of list) {
@@ -66,8 +68,8 @@ function fixtureOptions(value: string | undefined): Pick<EmulatorOptions, "fixtu
   return names.length === 1 ? { fixture: names[0] } : { tenantFixtures: names };
 }
 
-/** Pure: flags → emulator options (usage errors as UserError). */
-export function sandboxOptions(flags: SandboxFlags): EmulatorOptions {
+/** Pure: flags → emulator options (usage errors as UserError); `defaultQuirks` is the emulator's. */
+export function sandboxOptions(flags: SandboxFlags, defaultQuirks: Quirks): EmulatorOptions {
   const timeScale = flags.timeScale === undefined ? undefined : Number(flags.timeScale);
   if (timeScale !== undefined && !(timeScale > 0 && Number.isFinite(timeScale))) throw new UserError(`--time-scale must be a positive number, got "${flags.timeScale}"`, EXIT.usage);
   const port = int("port", flags.port, 0);
@@ -86,7 +88,7 @@ export function sandboxOptions(flags: SandboxFlags): EmulatorOptions {
     faults: flags.faults,
     tenants: flags.fixture?.includes(",") && flags.tenants === "1" ? undefined : int("tenants", flags.tenants, 1),
     admin: flags.admin === true,
-    quirks: quirks(flags.quirk),
+    quirks: quirks(flags.quirk, defaultQuirks),
   };
 }
 
@@ -109,9 +111,10 @@ export function register(program: Command): void {
     .option("--admin", "enable the test-only /__emulator admin surface")
     .option("--quirk <name=value>", "switch an UNCONFIRMED behaviour (repeatable; see README)", (v: string, prev: string[] = []) => [...prev, v])
     .action(async (flags: SandboxFlags) => {
+      const { defaultQuirks, startEmulator } = await import("@lifeboat/emulator");
       let options: EmulatorOptions;
       try {
-        options = sandboxOptions(flags);
+        options = sandboxOptions(flags, defaultQuirks);
       } catch (e) {
         throw e instanceof UserError ? e : new UserError(String((e as Error).message), EXIT.usage);
       }

@@ -5,6 +5,8 @@
  * Contract:
  * - Files are addressed by (type, name). `name` is a lowercase hex string (64 chars for
  *   content-addressed files) or, for type "config", the empty string.
+ * - `save` takes the file's bytes whole or as parts written in order (a pack is saved as its
+ *   sealed entries, so it is never copied into one buffer where the storage does not need it).
  * - `save` is atomic: a concurrent or later `load` sees either nothing or the whole file,
  *   never a prefix. When `save` resolves the file is durable. Saving an existing name
  *   replaces it atomically (the repository only does that with identical content).
@@ -31,10 +33,24 @@ export interface FileInfo {
   size: number;
 }
 
+/** A file's bytes: one buffer, or parts to be written one after the other. */
+export type FileData = Uint8Array | readonly Uint8Array[];
+
+/** The bytes of `data` as one buffer (a copy only when it has several parts). */
+export function joinParts(data: FileData): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  return data.length === 1 ? data[0]! : Buffer.concat(data);
+}
+
+/** The length of `data`. */
+export function dataLength(data: FileData): number {
+  return data instanceof Uint8Array ? data.length : data.reduce((n, p) => n + p.length, 0);
+}
+
 export interface Backend {
   /** Human-readable location for messages, e.g. "/backups/acme" or "s3:http://host/bucket/prefix". */
   readonly location: string;
-  save(h: FileHandle, data: Uint8Array): Promise<void>;
+  save(h: FileHandle, data: FileData): Promise<void>;
   load(h: FileHandle, range?: { offset: number; length: number }): Promise<Uint8Array>;
   stat(h: FileHandle): Promise<FileInfo>;
   list(type: FileType): Promise<FileInfo[]>;

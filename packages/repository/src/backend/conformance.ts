@@ -44,6 +44,19 @@ export function backendConformance(name: string, make: () => Promise<Backend>): 
       await b.close();
     });
 
+    it("saves a file given as parts (more than IOV_MAX of them) as their concatenation", async () => {
+      const b = await make();
+      const parts = Array.from({ length: 3000 }, (_, i) => randomBytes(i % 7 === 0 ? 0 : (i % 50) + 1));
+      parts.push(randomBytes(70_000));
+      const whole = Buffer.concat(parts);
+      const h = { type: "data" as const, name: hex() };
+      await b.save(h, parts);
+      expect(Buffer.from(await b.load(h))).toEqual(whole);
+      expect(await b.stat(h)).toEqual({ name: h.name, size: whole.length });
+      expect(Buffer.from(await b.load(h, { offset: whole.length - 70_010, length: 20 }))).toEqual(whole.subarray(whole.length - 70_010, whole.length - 69_990));
+      await b.close();
+    });
+
     it("loads byte ranges, including empty ones and the last byte", async () => {
       const b = await make();
       const data = randomBytes(1000);

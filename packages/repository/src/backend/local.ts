@@ -1,11 +1,19 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle as FileHandle_ } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { NotFoundError } from "../errors.ts";
-import { checkRange, dirOf, relativePath, type Backend, type FileHandle, type FileInfo, type FileType } from "./backend.ts";
+import { checkRange, dataLength, dirOf, relativePath, type Backend, type FileData, type FileHandle, type FileInfo, type FileType } from "./backend.ts";
 
 const TMP_MARK = ".tmp-";
+
+/** Writes the parts in order with writev (a pack's sealed entries go to disk without being joined). */
+async function writeParts(fh: FileHandle_, parts: readonly Uint8Array[], path: string): Promise<void> {
+  const total = dataLength(parts);
+  // writev takes at most IOV_MAX buffers per system call; libuv loops until all are written.
+  const { bytesWritten } = await fh.writev(parts as Uint8Array[]);
+  if (bytesWritten !== total) throw new Error(`short write to ${path}: ${bytesWritten} of ${total} bytes — check the free space of the disk`);
+}
 
 /**
  * A repository in a local directory. Saves are atomic and durable: write a temp file beside
@@ -24,14 +32,15 @@ export class LocalBackend implements Backend {
     return join(this.root, relativePath(h));
   }
 
-  async save(h: FileHandle, data: Uint8Array): Promise<void> {
+  async save(h: FileHandle, data: FileData): Promise<void> {
     const target = this.path(h);
     const dir = dirname(target);
     await mkdir(dir, { recursive: true });
     const tmp = `${target}${TMP_MARK}${randomBytes(6).toString("hex")}`;
     const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
     try {
-      await fh.writeFile(data);
+      if (data instanceof Uint8Array) await fh.writeFile(data);
+      else await writeParts(fh, data, tmp);
       await fh.sync();
     } catch (err) {
       await fh.close().catch(() => {});

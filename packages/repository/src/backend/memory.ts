@@ -1,5 +1,5 @@
 import { NotFoundError } from "../errors.ts";
-import { checkRange, relativePath, type Backend, type FileHandle, type FileInfo, type FileType } from "./backend.ts";
+import { checkRange, joinParts, relativePath, type Backend, type FileData, type FileHandle, type FileInfo, type FileType } from "./backend.ts";
 
 /** Files in a Map; for tests and for the test repository. Copies on save and load. */
 export class MemoryBackend implements Backend {
@@ -10,8 +10,8 @@ export class MemoryBackend implements Backend {
     this.location = `memory:${name}`;
   }
 
-  async save(h: FileHandle, data: Uint8Array): Promise<void> {
-    this.files.set(relativePath(h), Uint8Array.from(data));
+  async save(h: FileHandle, data: FileData): Promise<void> {
+    this.files.set(relativePath(h), Uint8Array.from(joinParts(data)));
   }
 
   async load(h: FileHandle, range?: { offset: number; length: number }): Promise<Uint8Array> {

@@ -1,5 +1,5 @@
 import { NotFoundError, RepositoryError } from "../errors.ts";
-import type { Backend, FileHandle, FileInfo, FileType } from "./backend.ts";
+import type { Backend, FileData, FileHandle, FileInfo, FileType } from "./backend.ts";
 
 export interface RetryOptions {
   /** Attempts in total, including the first. Default 4. */
@@ -42,7 +42,7 @@ export class RetryBackend implements Backend {
     }
   }
 
-  save(h: FileHandle, data: Uint8Array): Promise<void> {
+  save(h: FileHandle, data: FileData): Promise<void> {
     return this.run("save", h.name, () => this.inner.save(h, data));
   }
   load(h: FileHandle, range?: { offset: number; length: number }): Promise<Uint8Array> {

@@ -1,13 +1,6 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { NotFoundError, RepositoryError } from "../errors.ts";
-import { dirOf, relativePath, type Backend, type FileHandle, type FileInfo, type FileType } from "./backend.ts";
+import { dirOf, joinParts, relativePath, type Backend, type FileData, type FileHandle, type FileInfo, type FileType } from "./backend.ts";
 
 export interface S3BackendOptions {
   /** e.g. "https://s3.eu-west-1.amazonaws.com" or "http://127.0.0.1:9000". */
@@ -21,6 +14,14 @@ export interface S3BackendOptions {
   client?: S3Client;
 }
 
+type Sdk = typeof import("@aws-sdk/client-s3");
+let sdkLoading: Promise<Sdk> | undefined;
+/**
+ * The AWS SDK is loaded on first use, not when this module is: it costs ~12 MB of resident
+ * memory, and most repositories are local paths (bench/RESULTS.md, P5).
+ */
+const loadSdk = (): Promise<Sdk> => (sdkLoading ??= import("@aws-sdk/client-s3"));
+
 /**
  * A repository under a prefix of an S3 bucket, on any S3-compatible endpoint (path-style
  * addressing). PutObject is atomic, which gives the backend contract's atomic save.
@@ -28,7 +29,9 @@ export interface S3BackendOptions {
  */
 export class S3Backend implements Backend {
   readonly location: string;
-  private readonly client: S3Client;
+  private client: S3Client | undefined;
+  private connecting: Promise<{ sdk: Sdk; client: S3Client }> | undefined;
+  private readonly opts: S3BackendOptions;
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly ownsClient: boolean;
@@ -38,22 +41,32 @@ export class S3Backend implements Backend {
     this.prefix = opts.prefix.replace(/^\/+|\/+$/g, "");
     this.location = `s3:${opts.endpoint.replace(/\/+$/, "")}/${opts.bucket}${this.prefix ? "/" + this.prefix : ""}`;
     this.ownsClient = !opts.client;
-    this.client =
-      opts.client ??
-      new S3Client({
+    this.opts = opts;
+    this.client = opts.client;
+  }
+
+  /** The SDK and the client, created on first use. */
+  private sdk(): Promise<{ sdk: Sdk; client: S3Client }> {
+    return (this.connecting ??= loadSdk().then((sdk) => {
+      const opts = this.opts;
+      this.client ??= new sdk.S3Client({
         endpoint: opts.endpoint,
         forcePathStyle: true,
         region: opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
         ...(opts.credentials ? { credentials: opts.credentials } : {}),
       });
+      return { sdk, client: this.client };
+    }));
   }
 
   private key(h: FileHandle): string {
     return this.prefix ? `${this.prefix}/${relativePath(h)}` : relativePath(h);
   }
 
-  async save(h: FileHandle, data: Uint8Array): Promise<void> {
-    await this.call(() => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(h), Body: data, ContentLength: data.length })));
+  async save(h: FileHandle, data: FileData): Promise<void> {
+    // One PutObject with a known length: the parts are joined (a pack is held twice meanwhile).
+    const body = joinParts(data);
+    await this.call(({ sdk, client }) => client.send(new sdk.PutObjectCommand({ Bucket: this.bucket, Key: this.key(h), Body: body, ContentLength: body.length })));
   }
 
   async load(h: FileHandle, range?: { offset: number; length: number }): Promise<Uint8Array> {
@@ -63,9 +76,9 @@ export class S3Backend implements Backend {
       return new Uint8Array(0);
     }
     const res = await this.call(
-      () =>
-        this.client.send(
-          new GetObjectCommand({
+      ({ sdk, client }) =>
+        client.send(
+          new sdk.GetObjectCommand({
             Bucket: this.bucket,
             Key: this.key(h),
             ...(range ? { Range: `bytes=${range.offset}-${range.offset + range.length - 1}` } : {}),
@@ -81,7 +94,7 @@ export class S3Backend implements Backend {
   }
 
   async stat(h: FileHandle): Promise<FileInfo> {
-    const res = await this.call(() => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(h) })), h);
+    const res = await this.call(({ sdk, client }) => client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.key(h) })), h);
     return { name: h.name, size: res.ContentLength ?? 0 };
   }
 
@@ -98,8 +111,8 @@ export class S3Backend implements Backend {
     const out: FileInfo[] = [];
     let token: string | undefined;
     do {
-      const res = await this.call(() =>
-        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token })),
+      const res = await this.call(({ sdk, client }) =>
+        client.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token })),
       );
       for (const obj of res.Contents ?? []) {
         if (!obj.Key) continue;
@@ -117,24 +130,27 @@ export class S3Backend implements Backend {
   }
 
   async remove(h: FileHandle): Promise<void> {
-    await this.call(() => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(h) })));
+    await this.call(({ sdk, client }) => client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(h) })));
   }
 
   async isEmpty(): Promise<boolean> {
     // No MaxKeys: s3rver fails with an internal error on MaxKeys=1 over nested keys; one page is cheap.
-    const res = await this.call(() =>
-      this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix ? this.prefix + "/" : "" })),
+    const res = await this.call(({ sdk, client }) =>
+      client.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix ? this.prefix + "/" : "" })),
     );
     return (res.Contents ?? []).length === 0;
   }
 
   async close(): Promise<void> {
-    if (this.ownsClient) this.client.destroy();
+    if (!this.ownsClient) return;
+    await this.connecting?.catch(() => {});
+    this.client?.destroy();
   }
 
-  private async call<T>(fn: () => Promise<T>, h?: FileHandle): Promise<T> {
+  private async call<T>(fn: (s: { sdk: Sdk; client: S3Client }) => Promise<T>, h?: FileHandle): Promise<T> {
+    const s = await this.sdk();
     try {
-      return await fn();
+      return await fn(s);
     } catch (err) {
       const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
       if (e.name === "NoSuchBucket") {

@@ -37,13 +37,19 @@ export function hmac(key: Uint8Array, data: Uint8Array): string {
   return createHmac("sha256", key).update(data).digest("hex");
 }
 
-/** Encrypts `nonce ‖ ct ‖ tag` of (flag byte ‖ payload) under `aad`. */
-function encrypt(key: Buffer, aad: string, flag: number, payload: Uint8Array): Buffer {
+/** Encrypts `nonce ‖ ct ‖ tag` of (flag byte ‖ payload) under `aad`, as parts (not joined). */
+function encryptParts(key: Buffer, aad: string, flag: number, payload: Uint8Array): Buffer[] {
   const nonce = randomBytes(NONCE);
   const c = createCipheriv("aes-256-gcm", key, nonce);
   c.setAAD(Buffer.from(aad));
-  const parts = [nonce, c.update(Buffer.of(flag)), c.update(payload), c.final(), c.getAuthTag()];
-  return Buffer.concat(parts);
+  const head = Buffer.concat([nonce, c.update(Buffer.of(flag))]);
+  const body = c.update(payload);
+  const tail = Buffer.concat([c.final(), c.getAuthTag()]);
+  return [head, body, tail];
+}
+
+function encrypt(key: Buffer, aad: string, flag: number, payload: Uint8Array): Buffer {
+  return Buffer.concat(encryptParts(key, aad, flag, payload));
 }
 
 /** Level 3: the fastest zlib level with lazy-free matching; on JSON it matches level 6's ratio at ~5× the speed. */
@@ -67,15 +73,22 @@ async function worthCompressing(data: Uint8Array): Promise<boolean> {
 }
 
 /**
- * Seals bytes; compresses with raw DEFLATE when asked and when that makes them smaller
- * (`dense`: the settings for JSON dense with hex ids, see `DENSE`).
+ * Seals bytes as parts whose concatenation is the sealed object: a pack keeps and writes the
+ * parts, so the ciphertext is not copied once more only to be joined (bench/RESULTS.md, P5).
+ * Compresses with raw DEFLATE when asked and when that makes them smaller (`dense`: the
+ * settings for JSON dense with hex ids, see `DENSE`).
  */
-export async function seal(key: Buffer, aad: string, plaintext: Uint8Array, compress = true, dense = false): Promise<Buffer> {
+export async function sealParts(key: Buffer, aad: string, plaintext: Uint8Array, compress = true, dense = false): Promise<Buffer[]> {
   if (compress && plaintext.length > 64 && (await worthCompressing(plaintext))) {
     const z = await deflateRaw(plaintext, dense ? DENSE : { level: DEFLATE_LEVEL, strategy: zc.Z_DEFAULT_STRATEGY });
-    if (z.length < plaintext.length) return encrypt(key, aad, 1, z);
+    if (z.length < plaintext.length) return encryptParts(key, aad, 1, z);
   }
-  return encrypt(key, aad, 0, plaintext);
+  return encryptParts(key, aad, 0, plaintext);
+}
+
+/** Seals bytes (as one buffer); see `sealParts`. */
+export async function seal(key: Buffer, aad: string, plaintext: Uint8Array, compress = true, dense = false): Promise<Buffer> {
+  return Buffer.concat(await sealParts(key, aad, plaintext, compress, dense));
 }
 
 /** Opens a sealed object; throws DamageError naming `what` when authentication fails. */
