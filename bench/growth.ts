@@ -3,7 +3,8 @@
  * objects, no latency, no limits), a full run, then a no-change run and a run after 2% churn.
  * After each run the new files (packs, index files, snapshot) are attributed: every new pack
  * entry to the part of the snapshot that first reached it (sealed bytes as stored), plus the
- * pack headers, index files and the snapshot file.
+ * pack headers, index files and the snapshot file. A tree stored in parts (repository format 2)
+ * shows as its index tree and its parts.
  *
  *     npx tsx bench/growth.ts                  # prints a table per run
  *     npx tsx bench/growth.ts --apps 100 --objects 20 --churn 0.02
@@ -48,7 +49,7 @@ async function categorise(repo: Repository, snap: Snapshot): Promise<Map<string,
     for (const [c] of layout.chunks) if (!cat.has(`chunk:${c}`)) cat.set(`chunk:${c}`, label);
   };
   const walk = async (treeId: string, path: string[], label: string) => {
-    if (!cat.has(`tree:${treeId}`)) cat.set(`tree:${treeId}`, label);
+    await treeObjects(repo, cat, treeId, label);
     const t = await repo.loadTree(treeId);
     for (const e of t.entries as TreeEntry[]) {
       const p = [...path, e.name];
@@ -59,7 +60,7 @@ async function categorise(repo: Repository, snap: Snapshot): Promise<Map<string,
   await walk(snap.tree, [], "root tree");
   if (snap.manifest) await blob(snap.manifest.id, "manifest: top-level document");
   if (snap.manifestTree) {
-    if (!cat.has(`tree:${snap.manifestTree}`)) cat.set(`tree:${snap.manifestTree}`, "manifest: tree");
+    await treeObjects(repo, cat, snap.manifestTree, "manifest: tree");
     const t = await repo.loadTree(snap.manifestTree);
     for (const e of t.entries) {
       if (e.type === "blob") await blob(e.blob.id, `manifest: part blobs`);
@@ -70,11 +71,23 @@ async function categorise(repo: Repository, snap: Snapshot): Promise<Map<string,
 }
 
 async function walkManifestSubtree(repo: Repository, cat: Map<string, string>, id: string, blob: (id: string, label: string) => Promise<void>) {
-  if (!cat.has(`tree:${id}`)) cat.set(`tree:${id}`, "manifest: subtree");
+  await treeObjects(repo, cat, id, "manifest: subtree");
   for (const e of (await repo.loadTree(id)).entries) {
     if (e.type === "blob") await blob(e.blob.id, "manifest: part blobs");
     else await walkManifestSubtree(repo, cat, e.subtree, blob);
   }
+}
+
+/** Labels a tree's stored objects: one, or (a large tree, format 2) an index tree and its parts. */
+async function treeObjects(repo: Repository, cat: Map<string, string>, id: string, label: string): Promise<void> {
+  if (cat.has(`tree:${id}`)) return;
+  const obj = await repo.loadTreeObject(id);
+  if (!("parts" in obj)) {
+    cat.set(`tree:${id}`, label);
+    return;
+  }
+  cat.set(`tree:${id}`, `${label}: index of parts`);
+  for (const p of obj.parts) if (!cat.has(`tree:${p}`)) cat.set(`tree:${p}`, `${label}: parts`);
 }
 
 function treeLabel(p: string[]): string {

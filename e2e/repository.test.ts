@@ -108,7 +108,7 @@ describe("repository commands", () => {
     const env = { LIFEBOAT_REPOSITORY: dir, LIFEBOAT_PASSWORD: PASSWORD };
     const init = await lifeboat(["init", "--json"], env); // as a user runs it: the real bin
     expect(init.code, init.stderr).toBe(0);
-    expect(JSON.parse(init.stdout)).toMatchObject({ location: dir, version: 1, encrypted: true });
+    expect(JSON.parse(init.stdout)).toMatchObject({ location: dir, version: 2, encrypted: true });
 
     // Snapshots as the backup engine writes them (through the library).
     const repo = await openRepository({ url: dir, password: PASSWORD });

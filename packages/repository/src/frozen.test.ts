@@ -1,7 +1,7 @@
 /**
- * Frozen repositories (testdata/v1, written once by testdata/make-fixtures.ts): today's code
- * must read format version 1 as written back then, and must produce exactly the recorded verify
- * report for each damaged copy. Regenerate the reports only on purpose:
+ * Frozen repositories (testdata/v1 and v2, written once by testdata/make-fixtures.ts): today's
+ * code must read format versions 1 and 2 as written back then, and must produce exactly the
+ * recorded verify report for each (damaged) copy. Regenerate the reports only on purpose:
  *   LIFEBOAT_UPDATE_GOLDEN=1 npx vitest run packages/repository/src/frozen.test.ts
  */
 import { createHash } from "node:crypto";
@@ -90,5 +90,38 @@ describe("frozen repositories, format version 1", () => {
     const repo = await open("truncated-snapshot", events);
     expect((await repo.listSnapshots()).length).toBe(1);
     expect(events).toEqual([expect.objectContaining({ type: "warning", message: expect.stringMatching(/^snapshots\/\w+ is damaged.*run 'lifeboat verify'/) })]);
+  });
+});
+
+describe("frozen repositories, format version 2", () => {
+  const root2 = join(dirname(fileURLToPath(import.meta.url)), "..", "testdata", "v2");
+
+  it("reads the good repository's 150-entry apps tree, stored in parts, whole", async () => {
+    const repo = await openRepository({ backend: new LocalBackend(join(root2, "good")), password: FROZEN_PASSWORD, autoLock: "none" });
+    expect(repo.config.version).toBe(2);
+    const [snap] = await repo.listSnapshots();
+    const apps = (await repo.loadTree(snap!.tree)).entries.find((e) => e.name === "apps");
+    if (apps?.type !== "tree") throw new Error("apps is not a tree");
+    const stored = await repo.loadTreeObject(apps.subtree);
+    expect("parts" in stored && stored.parts.length).toBeGreaterThan(1);
+    const c = frozenContent();
+    const entries = (await repo.loadTree(apps.subtree)).entries;
+    expect(entries.map((e) => [e.name, e.meta])).toEqual(c.apps.map((a) => [a.id, { name: a.name, owner: a.owner }]));
+    for (const [i, e] of entries.entries()) if (e.type === "blob") expect(await repo.readJson(e.blob)).toEqual(c.apps[i]);
+  });
+
+  it("verify --read-data on 'good' produces the recorded report and changes nothing", async () => {
+    const dir = join(root2, "good");
+    const before = await listing(dir);
+    const repo = await openRepository({ backend: new LocalBackend(dir), password: FROZEN_PASSWORD, autoLock: "none" });
+    const report = await verifyRepository(repo, { readData: true });
+    const golden = join(root, "..", "expected", "v2-good.verify.json");
+    if (update || !existsSync(golden)) {
+      if (!update) throw new Error(`${golden} is missing — run with LIFEBOAT_UPDATE_GOLDEN=1 to record it`);
+      await writeFile(golden, JSON.stringify(report, null, 2) + "\n");
+    }
+    expect(JSON.parse(JSON.stringify(report))).toEqual(JSON.parse(await readFile(golden, "utf8")));
+    expect(report.ok).toBe(true);
+    expect(await listing(dir)).toEqual(before);
   });
 });

@@ -23,12 +23,15 @@ export type { ChunkerParams } from "./internal/chunker.ts";
 export type { LockInfo, LockOptions } from "./locks.ts";
 export {
   FORMAT_VERSION,
+  TREE_PARTS,
   initRepository,
   openRepository,
   Repository,
   type OpenOptions,
   type RepositoryConfig,
   type RepositoryEvent,
+  type TreeObject,
+  type TreeParts,
 } from "./repository.ts";
 export { createTestRepository, reopenTestRepository, TEST_KDF, TEST_PASSWORD, TEST_CHUNKER } from "./testing.ts";
 export { verifyRepository, type ProblemKind, type VerifyOptions, type VerifyProblem, type VerifyReport } from "./verify.ts";

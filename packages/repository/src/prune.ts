@@ -88,7 +88,13 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
   const markTree = async (id: string, from: string): Promise<void> => {
     if (used.has(entryKey("tree", id))) return;
     need("tree", id, from);
-    for (const e of (await repo.loadTree(id)).entries) {
+    const obj = await repo.loadTreeObject(id);
+    // A tree stored in parts: each part is a tree object of its own (docs/design.md, "Trees in parts").
+    if ("parts" in obj) {
+      for (const [i, part] of obj.parts.entries()) await markTree(part, `tree ${id} (part ${i + 1} of ${obj.parts.length})`);
+      return;
+    }
+    for (const e of obj.entries) {
       if (e.type === "tree") await markTree(e.subtree, `tree ${id}`);
       else await markBlob(e.blob.id, `tree ${id}`);
     }

@@ -37,7 +37,49 @@ import {
 import { entryKey, MasterIndex, type EntryType, type IndexFile, type IndexPack, type PackEntry } from "./internal/index-store.ts";
 import { Locker, type HeldLock, type LockEvent, type LockOptions } from "./locks.ts";
 
-export const FORMAT_VERSION = 1;
+/** 2: trees may be stored in parts (docs/design.md, "Trees in parts"); version 1 is still read. */
+export const FORMAT_VERSION = 2;
+/**
+ * Trees in parts (format 2; docs/design.md, "Trees in parts"). Writers only — readers need none
+ * of this. A tree of more than `threshold` entries is stored as runs of consecutive entries (by
+ * name) plus an index tree listing the runs' ids; a list of more than `threshold` ids is itself
+ * cut into runs the same way, level by level. A run ends after an item with probability
+ * (its JSON length ÷ `partBytes`), decided by the item's hash (see `endsRun`), or when it reaches
+ * `maxPartBytes`: runs hold ~`partBytes` of JSON whatever the entries' size, and changing an
+ * entry rewrites its run and one index tree per level.
+ */
+export const TREE_PARTS = { threshold: 64, partBytes: 2048, maxPartBytes: 16384 } as const;
+
+/** Whether a run ends after an item: `key` is an entry's name or a part's id, `bytes` its JSON length. */
+export function endsRun(key: string, bytes: number): boolean {
+  const h = createHash("sha256").update(key).digest().readUInt32BE(0);
+  return h < (bytes / TREE_PARTS.partBytes) * 2 ** 32;
+}
+
+/** Cuts a sorted list into runs (see TREE_PARTS); runs of ids hold 2 or more, so each level shrinks. */
+function cutRuns<T>(items: T[], key: (item: T) => string, minRun = 1): T[][] {
+  const runs: T[][] = [];
+  let run: T[] = [];
+  let size = 0;
+  for (const item of items) {
+    const bytes = Buffer.byteLength(JSON.stringify(item)) + 1;
+    run.push(item);
+    size += bytes;
+    if (size >= TREE_PARTS.maxPartBytes || (run.length >= minRun && endsRun(key(item), bytes))) {
+      runs.push(run);
+      run = [];
+      size = 0;
+    }
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
+/** A tree as stored: a listing, or (format 2, large trees) the ids of the trees that list its parts. */
+export type TreeObject = Tree | TreeParts;
+export interface TreeParts {
+  parts: string[];
+}
 export const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
 /** Write an index file after this many packs even before a snapshot, so long runs persist progress. */
 const PACKS_PER_INDEX = 64;
@@ -578,7 +620,12 @@ export class Repository implements SnapshotRepository {
 
   // ------------------------------------------------------------------ trees
 
-  /** Saves a tree; entries are sorted by name so equal listings get equal ids. */
+  /**
+   * Saves a tree; entries are sorted by name so equal listings get equal ids. A tree of more than
+   * TREE_PARTS.threshold entries is stored in parts (format 2, docs/design.md "Trees in parts"):
+   * runs of consecutive entries cut where a name's hash says so, plus an index tree naming them,
+   * so changing one entry rewrites one part and the index. The id returned is the index tree's.
+   */
   async saveTree(tree: Tree): Promise<string> {
     await this.writeLock();
     const seen = new Set<string>();
@@ -588,14 +635,45 @@ export class Repository implements SnapshotRepository {
       seen.add(e.name);
       entries.push(e);
     }
-    const text = Buffer.from(JSON.stringify({ entries }));
+    if (this.config.version < 2 || entries.length <= TREE_PARTS.threshold) return this.storeTreeObject({ entries });
+    let ids = await Promise.all(cutRuns(entries, (e) => e.name).map((run) => this.storeTreeObject({ entries: run })));
+    while (ids.length > TREE_PARTS.threshold) {
+      ids = await Promise.all(cutRuns(ids, (id) => id, 2).map((run) => this.storeTreeObject({ parts: run })));
+    }
+    return this.storeTreeObject({ parts: ids });
+  }
+
+  private async storeTreeObject(obj: TreeObject): Promise<string> {
+    const text = Buffer.from(JSON.stringify(obj));
     const id = sha256(text);
     await this.storeEntry("tree", id, text);
     return id;
   }
 
+  /** A tree as stored: a listing (`entries`) or, for a large tree, the ids of its parts (`parts`). */
+  async loadTreeObject(id: string): Promise<TreeObject> {
+    const bytes = await this.readEntry("tree", id);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(bytes.toString("utf8"));
+    } catch {
+      throw new DamageError(`tree ${id} is damaged: it is not JSON — run 'lifeboat verify'`);
+    }
+    const d = doc as Partial<Record<"entries" | "parts", unknown>>;
+    if (Array.isArray(d?.entries)) return doc as Tree;
+    if (Array.isArray(d?.parts) && d.parts.every((p) => typeof p === "string")) return doc as TreeParts;
+    throw new DamageError(`tree ${id} is damaged: it has neither entries nor parts — run 'lifeboat verify'`);
+  }
+
+  /** Loads a tree, whole: a tree stored in parts is read part by part (level by level) and joined. */
   async loadTree(id: string): Promise<Tree> {
-    return JSON.parse((await this.readEntry("tree", id)).toString("utf8")) as Tree;
+    const obj = await this.loadTreeObject(id);
+    if ("entries" in obj) return obj;
+    const parts: TreeEntry[][] = [];
+    await forEachLimit([...obj.parts.keys()], 8, async (i) => {
+      parts[i] = (await this.loadTree(obj.parts[i]!)).entries;
+    });
+    return { entries: parts.flat() };
   }
 
   // ------------------------------------------------------------------ snapshots

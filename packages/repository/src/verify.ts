@@ -5,8 +5,8 @@
 import { DamageError, NotFoundError, RepositoryError } from "./errors.ts";
 import { hmac, isKeyFile, sha256, unseal, unsealJson } from "./internal/crypto.ts";
 import { entryKey, type EntryType, type PackEntry } from "./internal/index-store.ts";
-import type { Repository } from "./repository.ts";
-import type { Snapshot, Tree } from "./api.ts";
+import type { Repository, TreeObject } from "./repository.ts";
+import type { Snapshot } from "./api.ts";
 
 export type ProblemKind =
   | "damaged-key"
@@ -160,19 +160,26 @@ export async function verifyRepository(repo: Repository, opts: VerifyOptions = {
     checked.trees++;
     treeBad.set(id, false);
     let isBad = false;
-    let tree: Tree | undefined;
+    let tree: TreeObject | undefined;
     if (bad.has(entryKey("tree", id)) || !repo.index.has("tree", id)) {
       missingOrDamaged("tree", id, from);
       isBad = true;
     } else {
       try {
-        tree = await repo.loadTree(id);
+        tree = await repo.loadTreeObject(id);
       } catch (err) {
         missingOrDamaged("tree", id, from, err);
         isBad = true;
       }
     }
-    for (const e of tree?.entries ?? []) {
+    if (tree && "parts" in tree) {
+      // docs/design.md, "Trees in parts": each part is a tree object, checked like any; a bad part makes the tree bad.
+      for (const [i, p] of tree.parts.entries()) {
+        const r = await checkTree(p, `tree ${id}, part ${i + 1} of ${tree.parts.length}`);
+        isBad = isBad || r;
+      }
+    }
+    for (const e of tree && "entries" in tree ? tree.entries : []) {
       const r = e.type === "tree" ? await checkTree(e.subtree, `tree ${id}`) : await checkBlob(e.blob.id, `tree ${id}`);
       isBad = isBad || r;
     }

@@ -15,5 +15,7 @@ export function frozenContent() {
     app1,
     users: [{ id: "u1", name: "Alice" }, { id: "u2", name: "Bob" }],
     users2: [{ id: "u1", name: "Alice" }, { id: "u2", name: "Bob" }, { id: "u3", name: "Carol" }],
+    /** Format 2: the app documents of a 150-app `apps` tree (stored in parts). */
+    apps: Array.from({ length: 150 }, (_, i) => ({ id: `app-${String(i).padStart(3, "0")}`, name: `App ${i}`, owner: `u${(i % 3) + 1}` })),
   };
 }

@@ -14,11 +14,28 @@ import { cp, readdir, rm, truncate, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LocalBackend } from "../src/backend/local.ts";
+import type { TreeEntry } from "../src/api.ts";
 import { initRepository } from "../src/repository.ts";
 import { FROZEN_KDF, FROZEN_PASSWORD, frozenContent } from "./frozen-content.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const v1 = join(here, "v1");
+const v2 = join(here, "v2");
+
+/** Format 2: a good repository whose 150-entry `apps` tree is stored in parts. Written once, kept. */
+async function goodV2(): Promise<void> {
+  const dir = join(v2, "good");
+  if (existsSync(dir)) return;
+  const repo = await initRepository({ backend: new LocalBackend(dir), password: FROZEN_PASSWORD, kdf: FROZEN_KDF, chunker: { min: 512, avg: 1024, max: 4096 }, packSize: 4096, autoLock: "none" });
+  const c = frozenContent();
+  const entries: TreeEntry[] = [];
+  for (const a of c.apps) entries.push({ name: a.id, type: "blob", blob: await repo.saveJson(a), meta: { name: a.name, owner: a.owner } });
+  const apps = await repo.saveTree({ entries });
+  const users = await repo.saveJson(c.users);
+  const root = await repo.saveTree({ entries: [{ name: "apps", type: "tree", subtree: apps }, { name: "users.json", type: "blob", blob: users }] });
+  await repo.saveSnapshot({ tenant: "acme.example", time: "2026-02-01T02:00:00.000Z", toolVersion: "lifeboat 0.1.0", tags: [], partial: false, tree: root });
+  await repo.close();
+}
 
 /** A good repository as today's writer lays it out (small blobs inline). Written once, kept. */
 async function goodInline(): Promise<void> {
@@ -37,7 +54,8 @@ async function goodInline(): Promise<void> {
 async function main(): Promise<void> {
   if (process.argv.includes("--add")) {
     await goodInline();
-    process.stdout.write(`added missing fixtures under ${v1}\n`);
+    await goodV2();
+    process.stdout.write(`added missing fixtures under ${v1} and ${v2}\n`);
     return;
   }
   await rm(v1, { recursive: true, force: true });
@@ -81,6 +99,7 @@ async function main(): Promise<void> {
   await truncate(join(truncated, "snapshots", snaps[0]!), 40);
 
   await goodInline();
+  await goodV2();
   process.stdout.write(`wrote ${v1}\n`);
 }
 
