@@ -372,7 +372,7 @@ describe("backup", () => {
     expect(readsWhenFirstExportRan).toBe(apps);
   });
 
-  it("by default reads 24 apps and exports up to 16 at once (the connector's default pools)", async () => {
+  it("by default reads 32 apps and exports up to 16 at once (the connector's default pools)", async () => {
     let reading = 0;
     let readPeak = 0;
     let exporting = 0;
@@ -395,7 +395,7 @@ describe("backup", () => {
     for (let i = 0; i < 40; i++) tenant.state.apps.push({ ...structuredClone(tenant.state.apps[2]!), summary: { ...tenant.state.apps[2]!.summary, appId: `extra-${i}` } });
     await backup({ tenant, repository: repo });
     expect(readPeak).toBe(DEFAULT_SESSIONS);
-    expect(DEFAULT_SESSIONS).toBe(24);
+    expect(DEFAULT_SESSIONS).toBe(32);
     expect(exportPeak).toBeGreaterThan(4);
     expect(exportPeak).toBeLessThanOrEqual(DEFAULT_EXPORTS);
     expect(DEFAULT_EXPORTS).toBe(16);

@@ -53,7 +53,7 @@ export const TOOL_VERSION = "0.1.0";
  * rate-limited; mostly the 300 ms of opening the app when its stamps are unchanged) plus a
  * Tier-1 call. The connector's own pools match these.
  */
-export const DEFAULT_SESSIONS = 24;
+export const DEFAULT_SESSIONS = 32;
 export const DEFAULT_EXPORTS = 16;
 
 export interface BackupOptions {

@@ -82,7 +82,7 @@ export interface ConcurrencyOptions {
 }
 
 /** The connector's default concurrency (issue 6: exports and QIX sessions are what bound a backup). */
-export const DEFAULT_CONCURRENCY: Readonly<Required<ConcurrencyOptions>> = { rest: 16, exports: 16, qixSessions: 24, qixCalls: 8 };
+export const DEFAULT_CONCURRENCY: Readonly<Required<ConcurrencyOptions>> = { rest: 16, exports: 16, qixSessions: 32, qixCalls: 8 };
 
 export type QlikClientEvent =
   | { type: "retry"; operation: string; object?: string; attempt: number; delayMs: number; kind: string; status?: number }
@@ -647,10 +647,11 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
         const scriptRead = opts.script && getScript ? call("GetScript", getScript) : undefined;
         scriptRead?.catch(() => undefined); // awaited below; keeps an early failure from going unhandled
         const infos = await listInfos(doc, readOpts);
-        const stamps = await readStamps(doc, infos, readOpts);
+        const meta = new Map<string, Record<string, unknown>>();
+        const stamps = await readStamps(doc, infos, readOpts, meta);
         const content: AppContent = {};
         if (stamps) content.stamps = stamps;
-        if (!stamps || !opts.unchanged?.(stamps)) content.objects = await readObjects(doc, readOpts, infos);
+        if (!stamps || !opts.unchanged?.(stamps)) content.objects = await readObjects(doc, readOpts, infos, meta);
         if (scriptRead) content.script = await scriptRead;
         return content;
       });

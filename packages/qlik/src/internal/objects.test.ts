@@ -74,6 +74,16 @@ describe("readObjects", () => {
     expect(calls.filter((c) => c.endsWith("chart1"))).toEqual([]);
   });
 
+  it("takes qMeta from the session's stamp lists when given, and asks no object for its layout", async () => {
+    const calls: string[] = [];
+    const meta = new Map(Object.entries(objects).map(([id, o]) => [id, { ...(o.meta ?? {}), modifiedDate: "2026-11-01T00:00:00Z" }]));
+    const opts = { concurrency: 3, call: <T>(_w: string, fn: () => Promise<T>) => fn(), isNotFound: (e: unknown) => (e as { code?: number }).code === 2 };
+    const withMeta = await readObjects(fakeDoc(objects, calls), opts, undefined, meta);
+    expect(calls.filter((c) => c.startsWith("layout"))).toEqual([]);
+    const plain = await readObjects(fakeDoc(objects), opts);
+    expect(withMeta).toEqual(plain);
+  });
+
   it("fails the app on errors other than not-found", async () => {
     const doc = fakeDoc(objects);
     doc.getObject = async () => {

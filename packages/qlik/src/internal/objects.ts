@@ -111,7 +111,13 @@ export async function listInfos(doc: QixDocLike, opts: Pick<ReadObjectsOptions, 
  * when any object comes back without a `qMeta.modifiedDate` (the key is UNCONFIRMED in
  * Qlik's docs) or a list is missing: the caller then reads every object.
  */
-export async function readStamps(doc: QixDocLike, infos: Info[], opts: Pick<ReadObjectsOptions, "call" | "concurrency">): Promise<ObjectStamp[] | undefined> {
+export async function readStamps(
+  doc: QixDocLike,
+  infos: Info[],
+  opts: Pick<ReadObjectsOptions, "call" | "concurrency">,
+  /** Receives every listed object's `qMeta`, so `readObjects` need not ask each object for its layout. */
+  metaOut?: Map<string, Record<string, unknown>>,
+): Promise<ObjectStamp[] | undefined> {
   const typesOf = (generic: GenericType) => [...new Set(infos.filter((i) => genericTypeOf(i.qType) === generic).map((i) => i.qType))].sort();
   const objectTypes = typesOf("genericObject");
   const lists: (() => Promise<QixListEntry[]>)[] = [];
@@ -147,7 +153,7 @@ export async function readStamps(doc: QixDocLike, infos: Info[], opts: Pick<Read
       return entries;
     });
   }
-  const metaById = new Map<string, Record<string, unknown>>();
+  const metaById = metaOut ?? new Map<string, Record<string, unknown>>();
   for (const entries of await mapPool(lists, opts.concurrency, (list) => list())) {
     for (const e of entries) {
       const id = e.qInfo?.qId;
@@ -172,7 +178,11 @@ export async function readStamps(doc: QixDocLike, infos: Info[], opts: Pick<Read
   return stamps.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-export async function readObjects(doc: QixDocLike, opts: ReadObjectsOptions, listed?: Info[]): Promise<ObjectRecord[]> {
+/**
+ * `listed`: `GetAllInfos` already made; `meta`: the objects' `qMeta` from the stamp lists of
+ * the same session — an object found there is read without `GetLayout` (two calls, not three).
+ */
+export async function readObjects(doc: QixDocLike, opts: ReadObjectsOptions, listed?: Info[], meta?: ReadonlyMap<string, Record<string, unknown>>): Promise<ObjectRecord[]> {
   const infos = listed ?? (await listInfos(doc, opts));
 
   const descendants = new Set<string>();
@@ -183,7 +193,7 @@ export async function readObjects(doc: QixDocLike, opts: ReadObjectsOptions, lis
     const genericType = genericTypeOf(info.qType);
     let record: ObjectRecord;
     try {
-      record = await readRecord(doc, info, genericType, opts);
+      record = await readRecord(doc, info, genericType, opts, meta?.get(info.qId));
     } catch (e) {
       if (opts.isNotFound(e)) {
         opts.onSkip?.(info.qId, info.qType, "listed by GetAllInfos but no longer found");
@@ -211,7 +221,13 @@ export async function readObjects(doc: QixDocLike, opts: ReadObjectsOptions, lis
   return out;
 }
 
-async function readRecord(doc: QixDocLike, info: { qId: string; qType: string }, genericType: GenericType, opts: ReadObjectsOptions): Promise<ObjectRecord> {
+async function readRecord(
+  doc: QixDocLike,
+  info: { qId: string; qType: string },
+  genericType: GenericType,
+  opts: ReadObjectsOptions,
+  listedMeta: Record<string, unknown> | undefined,
+): Promise<ObjectRecord> {
   const id = info.qId;
   let handle: QixHandle;
   switch (genericType) {
@@ -230,7 +246,7 @@ async function readRecord(doc: QixDocLike, info: { qId: string; qType: string },
     default:
       handle = await opts.call(`GetObject ${id}`, () => doc.getObject(id));
   }
-  const layout = (await opts.call(`GetLayout ${id}`, () => handle.getLayout())) as Record<string, unknown> | undefined;
+  const layout = listedMeta ? { qMeta: listedMeta } : ((await opts.call(`GetLayout ${id}`, () => handle.getLayout())) as Record<string, unknown> | undefined);
   let propertyTree: unknown;
   let properties: Record<string, unknown> | undefined;
   if (genericType === "genericObject" && typeof handle.getFullPropertyTree === "function") {
