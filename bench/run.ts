@@ -7,6 +7,7 @@
  *     npm run bench -- --quick      # quick: 600 apps × 20 objects (~8 min)
  *     npm run bench -- --only P1,P5 # a subset (P1 P2 P3 share one tenant and run together)
  *     npm run bench -- --scale 10   # another time scale for Lifeboat's runs (--p3-scale for P3's; default 1)
+ *     npm run bench -- --only P1,P3 --no-object-dates   # with the emulator's objectMetaDates switch off
  *     npm run bench -- --only P1T --tuned '{"exports":32,…}'   # P1 with other options only
  *     npm run bench -- --only P4 --churn 0 --days 10           # P4 variants (also --p4-apps N)
  *     npm run bench -- --only P6 --restore-headroom 1          # P6 with the whole budget
@@ -60,6 +61,8 @@ interface Mode {
    * their CPU would weigh K times more against the waits than on a real tenant.
    */
   p3TimeScale: number;
+  /** `--no-object-dates`: the emulator's objectMetaDates switch off (no qMeta dates: every object read every run). */
+  noObjectDates?: boolean;
 }
 
 const FULL: Mode = {
@@ -130,6 +133,7 @@ function parseArgs(argv: string[]): { mode: Mode; only: Set<string>; keep: boole
   if (restoreHeadroom) mode.restoreHeadroom = Number(restoreHeadroom);
   if (argv.includes("--no-tuned")) mode.tuned = false;
   if (argv.includes("--p3-trust")) mode.p3Trust = true;
+  if (argv.includes("--no-object-dates")) mode.noObjectDates = true;
   const p3scale = value("--p3-scale");
   if (p3scale) mode.p3TimeScale = Number(p3scale);
   const big = value("--big-app-bytes");
@@ -165,6 +169,7 @@ function emulatorOptions(mode: Mode, over: Partial<EmulatorOptions>): EmulatorOp
     latency: "realistic",
     timeScale: mode.timeScale,
     admin: true,
+    ...(mode.noObjectDates ? { quirks: { objectMetaDates: false } } : {}),
     ...over,
   };
 }
