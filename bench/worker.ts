@@ -168,32 +168,30 @@ async function runLifeboatCli(job: LifeboatJob): Promise<LifeboatResult> {
       stdout: sink,
       stderr: sink,
     });
-    const wallMs = performance.now() - started;
-    const failures = manifest.items.filter((i) => i.status === "failed" || i.status === "skipped").map((i) => `${i.layer} ${i.id}: ${i.reason ?? ""}`);
-    return {
-      wallMs,
-      snapshotId: snapshot.id,
-      manifestBytes: 0,
-      partial: snapshot.partial,
-      stats: client.stats(),
-      exports: manifest.exports,
-      apps: manifest.counts.apps,
-      objects: manifest.counts.objects.captured + manifest.counts.objects.unchanged,
-      ...objectReads(manifest),
-      failures: failures.slice(0, 5),
-    };
+    return resultOf(performance.now() - started, snapshot, manifest, 0, client.stats());
   } finally {
     await client.close();
     await repo.close();
   }
 }
 
-/** Apps whose objects were not read again / were read in full by a deep check (from the app items' reasons). */
-function objectReads(manifest: Manifest): { objectsSkipped: number; deepChecked: number } {
+/** What a Lifeboat backup run reports (both the `backup()` and the CLI path). */
+function resultOf(wallMs: number, snapshot: { id: string; partial: boolean }, manifest: Manifest, manifestBytes: number, stats: ClientStats): LifeboatResult {
+  const failures = manifest.items.filter((i) => i.status === "failed" || i.status === "skipped").map((i) => `${i.layer} ${i.id}: ${i.reason ?? ""}`);
   const apps = manifest.items.filter((i) => i.layer === "apps");
   return {
+    wallMs,
+    snapshotId: snapshot.id,
+    manifestBytes,
+    partial: snapshot.partial,
+    stats,
+    exports: manifest.exports,
+    apps: manifest.counts.apps,
+    objects: manifest.counts.objects.captured + manifest.counts.objects.unchanged,
+    // Apps whose objects were not read again / were read in full by a deep check (from their reasons).
     objectsSkipped: apps.filter((i) => i.reason?.includes("objects not read again")).length,
     deepChecked: apps.filter((i) => i.reason?.includes("(deep check)")).length,
+    failures: failures.slice(0, 5),
   };
 }
 
@@ -223,20 +221,7 @@ async function runLifeboat(job: LifeboatJob): Promise<LifeboatResult> {
       ...(job.dayOffset ? { now: () => new Date(Date.now() + (job.dayOffset ?? 0) * 86_400_000) } : {}),
       skippedObjects: (appId) => skipped.get(appId) ?? [],
     });
-    const wallMs = performance.now() - started;
-    const failures = manifest.items.filter((i) => i.status === "failed" || i.status === "skipped").map((i) => `${i.layer} ${i.id}: ${i.reason ?? ""}`);
-    return {
-      wallMs,
-      snapshotId: snapshot.id,
-      manifestBytes: manifestRef.size,
-      partial: snapshot.partial,
-      stats: client.stats(),
-      exports: manifest.exports,
-      apps: manifest.counts.apps,
-      objects: manifest.counts.objects.captured + manifest.counts.objects.unchanged,
-      ...objectReads(manifest),
-      failures: failures.slice(0, 5),
-    };
+    return resultOf(performance.now() - started, snapshot, manifest, manifestRef.size, client.stats());
   } finally {
     await client.close();
     await repo.close();
