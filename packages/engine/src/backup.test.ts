@@ -348,6 +348,13 @@ describe("backup", () => {
     expect(label).not.toMatch(/[\u0000-\u001f]/);
   });
 
+  it("refuses a deep-check cycle outside 0..30 days, saying what is allowed, and writes no snapshot", async () => {
+    for (const bad of [31, -1, 1.5]) {
+      await expect(backup({ tenant, repository: repo, deepCheckDays: bad })).rejects.toThrow(/deepCheckDays must be a whole number of days from 0 to 30/);
+    }
+    expect(await repo.listSnapshots()).toEqual([]);
+  });
+
   it("an app's read slot is free before its export waits (for Tier 2): reads run ahead of exports", async () => {
     const apps = tenant.state.apps.length;
     expect(apps).toBeGreaterThan(1);

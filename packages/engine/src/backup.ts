@@ -150,6 +150,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   const withData = options.withData ?? false;
   const tags = options.tags ?? [];
   const tenantKey = options.tenantKey ?? tenantKeyForHost(tenant.host);
+  const deepCheckDays = deepCheckDaysOf(options.deepCheckDays); // bad input fails before any call
   const started = now();
   const items: ManifestItem[] = [];
   const coverageGaps: CoverageGap[] = [];
@@ -228,7 +229,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     previous: previous?.apps ?? new Map(),
     previousReads: previous?.reads ?? new Map(),
     previousContents: previous?.contents ?? new Map(),
-    deepCheckDays: deepCheckDaysOf(options.deepCheckDays),
+    deepCheckDays,
     lastFullRead: new Map(),
     coverageGap: (gap) => {
       coverageGaps.push(gap);

@@ -4,6 +4,7 @@ import { createTestRepository } from "@lifeboat/repository";
 import { describe, expect, it } from "vitest";
 import { EXIT, UserError } from "../errors.ts";
 import { QlikApiError } from "@lifeboat/qlik";
+import { main } from "../main.ts";
 import { describeConnectionError, runBackup } from "./backup.ts";
 
 function sink() {
@@ -69,6 +70,25 @@ describe("runBackup", () => {
       expect(restReads() - before).toBe(0);
     } finally {
       await repo.close();
+    }
+  });
+});
+
+describe("lifeboat backup --deep-check-days", () => {
+  it("refuses anything but a whole number of days from 0 to 30, naming the option, before touching a tenant", async () => {
+    const write = process.stderr.write.bind(process.stderr);
+    for (const bad of ["31", "-1", "7.5", "week"]) {
+      let stderr = "";
+      process.stderr.write = ((c: string | Uint8Array) => ((stderr += Buffer.from(c).toString()), true)) as typeof process.stderr.write;
+      let code: number;
+      try {
+        code = await main(["node", "lifeboat", "backup", "--host", "http://127.0.0.1:9", "--deep-check-days", bad]);
+      } finally {
+        process.stderr.write = write;
+      }
+      expect(code, bad).not.toBe(0);
+      expect(stderr, bad).toContain("--deep-check-days");
+      expect(stderr, bad).toContain("from 0 to 30");
     }
   });
 });

@@ -260,6 +260,26 @@ describe("executeRestore", () => {
     expect(target.apps.get(result.created["app:a-1"]!)!.objects.get("s2")).toMatchObject({ ownerSubject: "auth0|dev" });
   });
 
+  it("an app's object owner changes run several at a time (one Tier-2 call each), at most 4", async () => {
+    const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
+    let inFlight = 0;
+    let peak = 0;
+    let changes = 0;
+    const change = target.updateObjectOwner.bind(target);
+    target.updateObjectOwner = async (appId, objectId, ownerId) => {
+      peak = Math.max(peak, ++inFlight);
+      changes++;
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      return change(appId, objectId, ownerId);
+    };
+    const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal(), concurrency: 1 });
+    expect(result.status).toBe("complete");
+    expect(changes).toBeGreaterThan(1);
+    expect(peak).toBeGreaterThan(1);
+    expect(peak).toBeLessThanOrEqual(4);
+  });
+
   it("a failing step fails its dependants only; the result is partial and a re-run completes it", async () => {
     target.failOn.add("createSpace");
     const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
