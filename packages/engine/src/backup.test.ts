@@ -355,6 +355,25 @@ describe("backup", () => {
     expect(await repo.listSnapshots()).toEqual([]);
   });
 
+  it("reads an app's attributes (REST) and its objects (QIX) at once, not one after the other", async () => {
+    const started = new Set<string>();
+    let overlapped = 0;
+    const read = tenant.readAppObjects.bind(tenant);
+    tenant.readAppObjects = async (appId) => {
+      started.add(appId);
+      return read(appId);
+    };
+    const info = tenant.getAppInfo.bind(tenant);
+    tenant.getAppInfo = async (appId) => {
+      // Waits (up to ~1 s) for the same app's object read to start: only possible if both run at once.
+      for (let i = 0; i < 200 && !started.has(appId); i++) await new Promise((r) => setTimeout(r, 5));
+      if (started.has(appId)) overlapped++;
+      return info(appId);
+    };
+    await backup({ tenant, repository: repo, sessions: 1 });
+    expect(overlapped).toBe(tenant.state.apps.length);
+  });
+
   it("an app's read slot is free before its export waits (for Tier 2): reads run ahead of exports", async () => {
     const apps = tenant.state.apps.length;
     expect(apps).toBeGreaterThan(1);
