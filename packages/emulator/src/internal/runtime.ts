@@ -32,6 +32,12 @@ export interface Quirks {
   privateEditBumpsAppModified: boolean;
   /** Whether objects' `qMeta` carries `createdDate` / `modifiedDate` (default true). */
   objectMetaDates: boolean;
+  /**
+   * `Doc.DoSave` in a session opened without data (`OpenDoc` qNoData) saves the app without
+   * its data model (default true: the reading that hurts most; Qlik documents only that such a
+   * session's objects "contain no data").
+   */
+  noDataSaveDropsData: boolean;
   /** A 429 blocks the whole tier for Retry-After (default true). */
   rateLimitBlocksWholeTier: boolean;
   /** Tenant-wide ceiling = user limit × users × 0.5 (default true). */
@@ -46,6 +52,7 @@ export const defaultQuirks: Quirks = {
   appInfoIncludesSpaceId: false,
   privateEditBumpsAppModified: false,
   objectMetaDates: true,
+  noDataSaveDropsData: true,
   rateLimitBlocksWholeTier: true,
   rateLimitTenantCeiling: true,
 };
