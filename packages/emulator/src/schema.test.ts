@@ -39,10 +39,12 @@ const nxAppV2 = {
   properties: {
     attributes: {
       type: "object",
-      properties: Object.fromEntries(
-        ["createdAt", "description", "id", "name", "originAppId", "ownerId", "promotedAt", "reloadedAt", "resourceType", "spaceId", "updatedAt"].map((k) => [k, { type: "string" }])
-          .concat([["hasSectionAccess", { type: "boolean" }], ["state", { type: "string", enum: ["EMPTY", "PROMOTED", "DISTRIBUTED"] }], ["usage", { type: "string", enum: ["ANALYTICS", "DATA_PREPARATION", "DATAFLOW_PREP", "SINGLE_TABLE_PREP", "DIRECT_QUERY_MODE"] }]]),
-      ),
+      properties: {
+        ...Object.fromEntries(["createdAt", "description", "id", "name", "originAppId", "ownerId", "promotedAt", "reloadedAt", "resourceType", "spaceId", "updatedAt"].map((k) => [k, { type: "string" }])),
+        hasSectionAccess: { type: "boolean" },
+        state: { type: "string", enum: ["EMPTY", "PROMOTED", "DISTRIBUTED"] },
+        usage: { type: "string", enum: ["ANALYTICS", "DATA_PREPARATION", "DATAFLOW_PREP", "SINGLE_TABLE_PREP", "DIRECT_QUERY_MODE"] },
+      },
     },
     create: { type: "array", items: { type: "object", properties: { canCreate: { type: "boolean" }, resource: { type: "string" } } } },
     privileges: { type: "array", items: { type: "string" } },
