@@ -143,7 +143,8 @@ export interface TenantCore {
   session(): Promise<ApiSession>;
   call<T>(op: OperationName, object: string | undefined, fn: (api: QlikAPI) => Promise<T>, opts?: { idempotent?: boolean }): Promise<T>;
   qixCall<T>(what: string, object: string, fn: () => Promise<T>, operation?: string): Promise<T>;
-  withQixSession<T>(appId: string, object: string, fn: (doc: unknown) => Promise<T>, opts?: { retry?: "all" | "open"; operation?: string }): Promise<T>;
+  /** `withData: true` opens the app with its data (writes: see docs/restore.md, "Writing into an app"). */
+  withQixSession<T>(appId: string, object: string, fn: (doc: unknown) => Promise<T>, opts?: { retry?: "all" | "open"; operation?: string; withData?: boolean }): Promise<T>;
   /** Marks the core closed: later calls fail with a permanent error. */
   close(): void;
   authorization(): Promise<string>;
@@ -331,7 +332,7 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
    * a transient failure; `retry: "open"` (writes) repeats only opening the session, so a
    * failure inside `fn` reaches the caller, whose journal decides.
    */
-  async function withQixSession<T>(appId: string, object: string, fn: (doc: unknown) => Promise<T>, opts: { retry?: "all" | "open"; operation?: string } = {}): Promise<T> {
+  async function withQixSession<T>(appId: string, object: string, fn: (doc: unknown) => Promise<T>, opts: { retry?: "all" | "open"; operation?: string; withData?: boolean } = {}): Promise<T> {
     const operation = opts.operation ?? "readAppObjects";
     const retryCtx = {
       operation,
@@ -349,7 +350,11 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
       if (closed) throw new QlikApiError({ kind: "permanent", operation, host, object, detail: "the tenant client was closed" });
       stats.qixSessions++;
       const { api, hostConfig } = await session();
-      const app = api.qix.openAppSession({ appId, withoutData: true, identity, hostConfig });
+      // Reads open without data (cheap); writes with data, under an identity of their own so
+      // the engine never meets one identity in two modes ("App is opened in a different mode").
+      const app = opts.withData
+        ? api.qix.openAppSession({ appId, withoutData: false, identity: `${identity}-edit`, hostConfig })
+        : api.qix.openAppSession({ appId, withoutData: true, identity, hostConfig });
       const close = (): Promise<void> => app.close({ websocketCloseDelay: 0 }).catch(() => undefined);
       try {
         return { doc: await qixCall("OpenDoc", object, () => app.getDoc(), operation), close };

@@ -130,7 +130,16 @@ export function registerSoftDelete(app: RestApp, { tenant, rt }: RouteDeps): voi
     const type = c.req.query("eventType");
     const sort = c.req.query("sort") ?? "-eventTime";
     if (!/^[+-]?(eventTime|eventType|source)$/.test(sort)) throw badRequest("HTTP-400", `sort "${sort}" is not supported (source, eventType, eventTime with + or -).`);
-    const events = auditsOf(tenant).filter((e) => !type || e.eventType === type);
+    const span = c.req.query("eventTime");
+    let from = -Infinity;
+    let to = Infinity;
+    if (span) {
+      const [a, b] = span.split("/");
+      from = Date.parse(a ?? "");
+      to = Date.parse(b ?? "");
+      if (Number.isNaN(from) || Number.isNaN(to)) throw badRequest("HTTP-400", `eventTime "${span}" is not START/END in ISO 8601.`);
+    }
+    const events = auditsOf(tenant).filter((e) => (!type || e.eventType === type) && Date.parse(e.eventTime) >= from && Date.parse(e.eventTime) <= to);
     const key = sort.replace(/^[+-]/, "") as "eventTime" | "eventType" | "source";
     const dir = sort.startsWith("-") ? -1 : 1;
     const val = (e: AuditEvent) => (key === "source" ? "com.qlik/apps" : e[key]);

@@ -25,7 +25,9 @@ class FakeTarget implements RestoreTarget {
   users: UserRecord[] = [CALLER];
   spaces: SpaceRecord[] = [];
   assignments: Record<string, AssignmentRecord[]> = {};
-  apps = new Map<string, { summary: AppSummary; objects: Map<string, ObjectRecord>; originAppId?: string; publishTime?: string }>();
+  apps = new Map<string, { summary: AppSummary; objects: Map<string, ObjectRecord>; originAppId?: string; publishTime?: string; script?: string }>();
+  /** Soft-deleted apps (Qlik's 14-day window); `undefined` = the caller may not read deletion events. */
+  deleted: Map<string, { summary: AppSummary; objects: Map<string, ObjectRecord>; script?: string }> | undefined = new Map();
   calls: string[] = [];
   failOn = new Set<string>();
   /** Calls that do their work and then fail (a 5xx or reset after Qlik acted). */
@@ -135,6 +137,35 @@ class FakeTarget implements RestoreTarget {
   async deleteApp(appId: string) {
     this.apps.delete(appId);
   }
+  async readObjects(appId: string) {
+    const app = this.apps.get(appId);
+    if (!app) throw new Error(`no app ${appId}`);
+    return structuredClone([...app.objects.values()]);
+  }
+  async getAppScript(appId: string) {
+    return this.apps.get(appId)?.script ?? "";
+  }
+  async setAppScript(appId: string, script: string) {
+    this.call("setAppScript");
+    this.apps.get(appId)!.script = script;
+  }
+  async listSoftDeletedApps() {
+    if (!this.deleted) return undefined;
+    return [...this.deleted.values()].map((d) => ({ appId: d.summary.appId, name: d.summary.name, ...(d.summary.spaceId ? { spaceId: d.summary.spaceId } : {}), deletedAt: "2026-12-01T00:00:00Z", purgeAt: "2099-01-01T00:00:00Z" }));
+  }
+  async restoreDeletedApp(appId: string) {
+    this.call("restoreDeletedApp");
+    const d = this.deleted?.get(appId);
+    if (!d) throw new Error(`404: app ${appId} is not soft-deleted`);
+    this.deleted!.delete(appId);
+    this.apps.set(appId, d);
+  }
+  /** Deletes as Qlik does for an app older than 45 minutes: soft. */
+  softDelete(appId: string) {
+    const a = this.apps.get(appId)!;
+    this.apps.delete(appId);
+    this.deleted?.set(appId, a);
+  }
   async withApp<T>(appId: string, fn: (ed: RestoreAppEditor) => Promise<T>): Promise<T> {
     const app = this.apps.get(appId);
     if (!app) throw new Error(`no app ${appId}`);
@@ -228,7 +259,7 @@ describe("executeRestore", () => {
     const result = await executeRestore({ plan, source, repository: repo, target, journal });
     expect(result.status).toBe("complete");
     expect(target.calls.filter((c) => c === "importApp").length).toBe(2);
-    const report = await verifyRestore({ plan, source, target, created: result.created });
+    const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
     expect(report.mismatches, JSON.stringify(report, null, 1)).toBe(0);
     const sales = target.apps.get(result.created["app:a-1"]!)!;
     expect(sales.objects.get("s2")).toMatchObject({ ownerSubject: "auth0|dev", approved: false, published: false });
@@ -295,7 +326,7 @@ describe("executeRestore", () => {
     const again = await executeRestore({ plan, source, repository: repo, target, journal });
     expect(again.status).toBe("complete");
     expect(target.apps.size).toBe(2);
-    expect((await verifyRestore({ plan, source, target, created: again.created })).status).toBe("match");
+    expect((await verifyRestore({ plan, source, target, created: again.created, repository: repo })).status).toBe("match");
   });
 
   it("an owner that failed to be created holds back the owner steps instead of leaving objects to the importer", async () => {
@@ -307,7 +338,7 @@ describe("executeRestore", () => {
     target.failOn.clear();
     const again = await executeRestore({ plan, source, repository: repo, target, journal });
     expect(again.status).toBe("complete");
-    const report = await verifyRestore({ plan, source, target, created: again.created });
+    const report = await verifyRestore({ plan, source, target, created: again.created, repository: repo });
     expect(report.status, JSON.stringify(report.apps.flatMap((a) => a.mismatches))).toBe("match");
   });
 
@@ -347,7 +378,7 @@ describe("executeRestore", () => {
     const noFallback = planRestore(source, await readTargetState(target), { spaces: ["Dev"] });
     expect(noFallback.steps.some((s) => s.kind === "space-owner")).toBe(false);
     const result = await executeRestore({ plan: noFallback, source, repository: repo, target, journal: new MemoryJournal() });
-    const report = await verifyRestore({ plan: noFallback, source, target, created: result.created });
+    const report = await verifyRestore({ plan: noFallback, source, target, created: result.created, repository: repo });
     expect(report.other).toContainEqual({ where: "space 'Dev'", field: "owner", expected: "auth0|ben", actual: "unresolved in the target (see the plan)" });
     expect(report.status).toBe("mismatch");
   });
@@ -360,7 +391,7 @@ describe("executeRestore", () => {
     sales.objects.get("s1")!.approved = false;
     sales.objects.delete("s2");
     sales.objects.set("x9", obj("x9", "t-bot", "bot", "private"));
-    const report = await verifyRestore({ plan, source, target, created: result.created });
+    const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
     expect(report.status).toBe("mismatch");
     expect(report.apps[0]!.mismatches.map((m) => `${m.field}:${m.where}`).sort()).toEqual([
       "approved:app 'Sales' object 's1' (sheet 's1')",
