@@ -13,7 +13,7 @@ import { createFakeTenant, sampleTenantState } from "../testing.ts";
 import { executeRestore, SafetyBackupError } from "./execute.ts";
 import { restore } from "./run.ts";
 import { journalState, MemoryJournal } from "./journal.ts";
-import { planRestore } from "./plan.ts";
+import { objectsNeededFor, planRestore } from "./plan.ts";
 import type { RestoreSource } from "./source.ts";
 import { readTargetState, type RestoreAppEditor, type RestoreTarget } from "./target.ts";
 import { verifyRestore } from "./verify.ts";
@@ -426,5 +426,117 @@ describe("restore()", () => {
     } finally {
       await repo.close();
     }
+  });
+});
+
+describe("restoring in place, Qlik's restore first, section access", () => {
+  let repo: Repository;
+  let target: FakeTarget;
+  let source: RestoreSource;
+  /** The same tenant as the snapshot's, with its users, its space and the app 'Sales' (a-1) as the snapshot has it. */
+  beforeEach(async () => {
+    repo = await createTestRepository();
+    target = new FakeTarget();
+    source = await sourceIn(repo);
+    source.tenant = { ...source.tenant, host: target.host };
+    target.users.push(
+      { id: "u-ben", subject: "auth0|ben", status: "active", assignedRoles: [], assignedGroups: [] },
+      { id: "u-dev", subject: "auth0|dev", status: "active", assignedRoles: [], assignedGroups: [] },
+    );
+    target.spaces.push({ id: "sp-dev", name: "Dev", type: "shared", ownerId: "u-ben" });
+    target.assignments["sp-dev"] = [{ id: "a", type: "user", assigneeId: "u-dev", roles: ["producer"] }];
+    const sales = source.apps.find((a) => a.id === "a-1")!;
+    target.apps.set("a-1", {
+      summary: { ...sales.doc.summary },
+      objects: new Map(sales.objects.map((o) => [o.id, structuredClone(o)])),
+    });
+  });
+  afterEach(async () => repo.close());
+  const newSheet = (id: string) => obj(id, "u-dev", "auth0|dev", "private");
+
+  it("keeps an object the snapshot does not have by default, and says so in the plan", async () => {
+    target.apps.get("a-1")!.objects.set("new1", newSheet("new1"));
+    const plan = planRestore(source, await readTargetState(target), { apps: ["Sales"] });
+    const step = plan.steps.find((s) => s.kind === "objects")!;
+    expect(step.kind === "objects" && step.remove).toEqual([]);
+    expect(plan.apps[0]).toMatchObject({ action: "reconcile", extraObjects: { kept: 0, deleted: 0, known: false } });
+    expect(step.reason).toMatch(/the snapshot does not have are kept/);
+    const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal(), safetyBackup: async () => ({ id: "safe" }) });
+    expect(result.status).toBe("complete");
+    expect(target.apps.get("a-1")!.objects.has("new1")).toBe(true);
+    expect(target.calls).not.toContain("destroyObject");
+    const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
+    expect(report.status).toBe("match");
+    expect(report.apps[0]!.kept).toBe(1);
+  });
+
+  it("--delete-extra-objects lists each deletion in the plan and deletes only those (an object made after the plan stays)", async () => {
+    target.apps.get("a-1")!.objects.set("new1", newSheet("new1"));
+    const options = { apps: ["Sales"], deleteExtraObjects: true };
+    const plan = planRestore(source, await readTargetState(target, { objectsOf: objectsNeededFor(source, options) }), options);
+    const step = plan.steps.find((s) => s.kind === "objects")!;
+    expect(step.kind === "objects" && step.remove).toEqual([{ id: "new1", type: "sheet", genericType: "genericObject", title: "new1" }]);
+    expect(plan.apps[0]!.extraObjects).toEqual({ kept: 0, deleted: 1, known: true });
+    // Nothing changed by planning.
+    expect(target.apps.get("a-1")!.objects.has("new1")).toBe(true);
+    target.apps.get("a-1")!.objects.set("new2", newSheet("new2"));
+    const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal(), safetyBackup: async () => ({ id: "safe" }) });
+    expect(result.status).toBe("complete");
+    expect([...target.apps.get("a-1")!.objects.keys()].sort()).toEqual(["new2", "s1", "s2"]);
+    const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
+    expect(report.status).toBe("match");
+    // A planned deletion that did not happen is a mismatch.
+    target.apps.get("a-1")!.objects.set("new1", newSheet("new1"));
+    const again = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
+    expect(again.apps[0]!.mismatches.map((m) => m.field)).toEqual(["extra"]);
+  });
+
+  it("an app soft-deleted in the target comes back with Qlik's restore under its own id, then its objects are reconciled", async () => {
+    target.apps.get("a-1")!.objects.delete("s2");
+    target.softDelete("a-1");
+    const plan = planRestore(source, await readTargetState(target), { apps: ["Sales"] });
+    expect(plan.apps[0]).toMatchObject({ action: "qlik-restore", targetAppId: "a-1" });
+    expect(plan.apps[0]!.reason).toMatch(/Qlik's restore brings it back with the same id/);
+    expect(plan.steps.map((s) => s.kind)).toEqual(["safety-backup", "qlik-restore", "objects", "object-owners", "app-owner"]);
+    const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal(), safetyBackup: async () => ({ id: "safe" }) });
+    expect(result.status).toBe("complete");
+    expect(target.calls).toContain("restoreDeletedApp");
+    expect(target.calls).not.toContain("importApp");
+    expect([...target.apps.get("a-1")!.objects.keys()].sort()).toEqual(["s1", "s2"]);
+    const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
+    expect(report.status).toBe("match");
+    expect(report.apps[0]!.targetAppId).toBe("a-1");
+  });
+
+  it("an app Qlik can no longer restore is imported, and the plan says why (window passed, or unknown)", async () => {
+    target.apps.delete("a-1");
+    const passed = planRestore(source, await readTargetState(target), { apps: ["Sales"] });
+    expect(passed.apps[0]).toMatchObject({ action: "import" });
+    expect(passed.apps[0]!.reason).toMatch(/Qlik cannot restore it: not soft-deleted, or its 14-day window passed/);
+    target.deleted = undefined;
+    const unknown = planRestore(source, await readTargetState(target), { apps: ["Sales"] });
+    expect(unknown.apps[0]!.reason).toMatch(/whether Qlik could restore it is unknown/);
+    const result = await executeRestore({ plan: unknown, source, repository: repo, target, journal: new MemoryJournal(), safetyBackup: async () => ({ id: "safe" }) });
+    expect(target.calls).toContain("importApp");
+    expect(result.created["app:a-1"]).not.toBe("a-1");
+  });
+
+  it("an imported section-access app gets the snapshot's script, the plan says so, and verification compares it", async () => {
+    target.apps.delete("a-1");
+    const sales = source.apps.find((a) => a.id === "a-1")!;
+    sales.doc.attributes.hasSectionAccess = true;
+    const script = "Section Access;\nLOAD * INLINE [ACCESS, USERID\nUSER, auth0|ben];\nSection Application;\n";
+    sales.script = await repo.saveBlob(new TextEncoder().encode(script));
+    const plan = planRestore(source, await readTargetState(target), { apps: ["Sales"] });
+    expect(plan.apps[0]).toMatchObject({ action: "import", sectionAccess: true });
+    expect(plan.apps[0]!.reason).toMatch(/section access: the import may not carry its script/);
+    expect(plan.steps.map((s) => s.kind)).toContain("app-script");
+    const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal(), safetyBackup: async () => ({ id: "safe" }) });
+    const appId = result.created["app:a-1"]!;
+    expect(target.apps.get(appId)!.script).toBe(script);
+    expect((await verifyRestore({ plan, source, target, created: result.created, repository: repo })).status).toBe("match");
+    target.apps.get(appId)!.script = "";
+    const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
+    expect(report.apps[0]!.mismatches.map((m) => m.field)).toEqual(["script"]);
   });
 });
