@@ -490,7 +490,7 @@ export function renderPlan(plan: RestorePlan): string {
       plan.apps.map((a) => [
         clean(a.name, 40),
         a.sourceSpace ? `${clean(a.sourceSpace.name, 24)} (${a.sourceSpace.type})` : "personal",
-        a.action,
+        a.action + (a.sectionAccess ? " (section access)" : ""),
         clean(a.targetName, 40),
         a.managed ? `${clean(a.managed.space.name, 24)} via ${clean(a.targetSpace?.name ?? "", 24)}` : a.targetSpace ? clean(a.targetSpace.name, 30) : "personal",
         a.objects,
