@@ -456,11 +456,12 @@ describe("restoring in place, Qlik's restore first, section access", () => {
 
   it("keeps an object the snapshot does not have by default, and says so in the plan", async () => {
     target.apps.get("a-1")!.objects.set("new1", newSheet("new1"));
-    const plan = planRestore(source, await readTargetState(target), { apps: ["Sales"] });
+    // Even when the planner knows the target's objects, the default keeps them.
+    const plan = planRestore(source, await readTargetState(target, { objectsOf: ["a-1"] }), { apps: ["Sales"] });
     const step = plan.steps.find((s) => s.kind === "objects")!;
     expect(step.kind === "objects" && step.remove).toEqual([]);
-    expect(plan.apps[0]).toMatchObject({ action: "reconcile", extraObjects: { kept: 0, deleted: 0, known: false } });
-    expect(step.reason).toMatch(/the snapshot does not have are kept/);
+    expect(plan.apps[0]).toMatchObject({ action: "reconcile", extraObjects: { kept: 1, deleted: 0, known: true } });
+    expect(step.reason).toMatch(/1 object\(s\) the snapshot does not have are kept/);
     const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal(), safetyBackup: async () => ({ id: "safe" }) });
     expect(result.status).toBe("complete");
     expect(target.apps.get("a-1")!.objects.has("new1")).toBe(true);
