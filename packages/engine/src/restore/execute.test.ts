@@ -17,6 +17,7 @@ import { objectsNeededFor, planRestore } from "./plan.ts";
 import type { RestoreSource } from "./source.ts";
 import { readTargetState, type RestoreAppEditor, type RestoreTarget } from "./target.ts";
 import { verifyRestore } from "./verify.ts";
+import { stalePlanReasons } from "./planfile.ts";
 
 const CALLER: UserRecord = { id: "t-bot", subject: "bot", status: "active", assignedRoles: [], assignedGroups: [] };
 
@@ -507,6 +508,17 @@ describe("restoring in place, Qlik's restore first, section access", () => {
     const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
     expect(report.status).toBe("match");
     expect(report.apps[0]!.targetAppId).toBe("a-1");
+  });
+
+  it("a plan file that uses Qlik's restore no longer fits once Qlik purged the app", async () => {
+    target.softDelete("a-1");
+    const plan = planRestore(source, await readTargetState(target), { apps: ["Sales"] });
+    const none = { done: new Set<string>(), interrupted: new Set<string>(), created: {} };
+    expect(stalePlanReasons(plan, await readTargetState(target), none)).toEqual([]);
+    target.deleted!.clear();
+    expect(stalePlanReasons(plan, await readTargetState(target), none)).toEqual([
+      `app a-1, which the plan brings back with Qlik's restore, is no longer restorable by Qlik (purged or hard-deleted)`,
+    ]);
   });
 
   it("an app Qlik can no longer restore is imported, and the plan says why (window passed, or unknown)", async () => {
