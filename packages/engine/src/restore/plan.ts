@@ -591,7 +591,9 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
       d.reason =
         `deleted on ${gone.deletedAt.slice(0, 10)} and still restorable by Qlik (until ${gone.purgeAt.slice(0, 16).replace("T", " ")}): ` +
         "Qlik's restore brings it back with the same id into the same space, then objects, owners and states are brought back to the snapshot";
-      if (spaceD) d.targetSpace = { ref: spaceD.ref, name: spaceD.targetName };
+      // Where Qlik puts it back: the space it was in when deleted.
+      const there = deletedSpace ? target.spaces.find((x) => x.id === deletedSpace) : undefined;
+      if (there) d.targetSpace = { ref: idRef(there.id), name: there.name };
       if ((deletedSpace ?? "") !== (summary.spaceId ?? ""))
         warnings.push(`app '${app.name}' was in another space than in the snapshot when it was deleted; Qlik restores it there and the restore leaves its space as it is`);
       const ref = `app:${app.id}`;
