@@ -102,7 +102,8 @@ export interface TenantWriter {
   restoreDeletedApp(appId: string): Promise<{ attributes: Record<string, unknown> }>;
   /**
    * Apps soft-deleted and not purged, from the deletion events (`GET /audits`, tenant admins
-   * and audit admins only): `undefined` when the caller may not read them.
+   * and audit admins only): `undefined` when the caller may not read them. No event marks a
+   * restore, so an app restored since is listed too: callers drop apps that exist.
    */
   listSoftDeletedApps(now?: Date): Promise<SoftDeletedApp[] | undefined>;
 }

@@ -144,17 +144,19 @@ export async function readTargetState(target: RestoreTarget, opts: { objectsOf?:
     all(target.listSpaces()),
     all(target.listApps()),
     target.listSoftDeletedApps().then(
-      (list) => (list ? { list } : { unknown: `${caller.subject || "the restoring user"} may not read deletion events (Tenant Admin or Audit Admin role)` }),
+      (list): { list?: SoftDeletedApp[]; unknown?: string } =>
+        list ? { list } : { unknown: `${caller.subject || "the restoring user"} may not read deletion events (Tenant Admin or Audit Admin role)` },
       (e: unknown) => ({ unknown: `reading deletion events failed: ${e instanceof Error ? e.message : String(e)}` }),
     ),
   ]);
   const assignments: Record<string, AssignmentRecord[]> = {};
   for (const s of spaces) assignments[s.id] = await all(target.listSpaceAssignments(s.id));
   const state: TargetState = { host: target.host, caller, users, groups, spaces, assignments, apps };
-  if ("list" in deleted) state.softDeleted = deleted.list;
-  else state.softDeletedUnknown = deleted.unknown;
-  const ids = new Set(apps.map((a) => a.appId));
-  const wanted = [...new Set(opts.objectsOf ?? [])].filter((id) => ids.has(id));
+  // No event says an app was restored: one that is in the tenant again is not soft-deleted.
+  const live = new Set(apps.map((a) => a.appId));
+  if (deleted.list) state.softDeleted = deleted.list.filter((d) => !live.has(d.appId));
+  else state.softDeletedUnknown = deleted.unknown ?? "deletion events not read";
+  const wanted = [...new Set(opts.objectsOf ?? [])].filter((id) => live.has(id));
   if (wanted.length) {
     state.objects = {};
     for (const id of wanted)
