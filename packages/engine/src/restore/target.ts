@@ -146,7 +146,7 @@ export async function readTargetState(target: RestoreTarget, opts: { objectsOf?:
     target.listSoftDeletedApps().then(
       (list): { list?: SoftDeletedApp[]; unknown?: string } =>
         list ? { list } : { unknown: `${caller.subject || "the restoring user"} may not read deletion events (Tenant Admin or Audit Admin role)` },
-      (e: unknown) => ({ unknown: `reading deletion events failed: ${e instanceof Error ? e.message : String(e)}` }),
+      (e: unknown): { list?: SoftDeletedApp[]; unknown?: string } => ({ unknown: `reading deletion events failed: ${e instanceof Error ? e.message : String(e)}` }),
     ),
   ]);
   const assignments: Record<string, AssignmentRecord[]> = {};
