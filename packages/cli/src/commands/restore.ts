@@ -37,6 +37,7 @@ import {
   planRestore,
   readTargetState,
   RestorePlanError,
+  SnapshotContentError,
   restoreKeyOf,
   stalePlanReasons,
   tenantKeyOf,
@@ -255,19 +256,15 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       }
     }
 
-    let snapshot: Snapshot;
-    const snapshotId = filePlan ? filePlan.snapshot.id : input.snapshotArg!;
-    try {
-      snapshot = await repo.loadSnapshot(snapshotId);
-    } catch (e) {
-      const where = (repo as { location?: string }).location ?? "the repository";
-      throw new UserError(`snapshot '${snapshotId}' is not in ${where}: ${(e as Error).message}; list snapshots with 'lifeboat snapshots'`, EXIT.usage);
-    }
+    // An unknown snapshot is reported as by every command (`show`, `ls`: the repository's message, exit 2).
+    const snapshot: Snapshot = await repo.loadSnapshot(filePlan ? filePlan.snapshot.id : input.snapshotArg!);
     let source;
     try {
       source = await loadRestoreSource(repo, snapshot);
     } catch (e) {
-      throw new UserError((e as Error).message, EXIT.usage);
+      // Damaged stored data keeps its own class (exit 4); a snapshot not written by a backup is bad input.
+      if (e instanceof SnapshotContentError) throw new UserError(e.message, EXIT.usage);
+      throw e;
     }
 
     // A plan names its target: its host, with credentials from --target-tenant or the environment.
@@ -410,6 +407,15 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       else {
         stdout.write(renderResult(result, report, { log: logFile, report: reportFile }));
       }
+      const damaged = result.failed.filter((f) => f.damaged);
+      if (damaged.length) {
+        // Not a tenant or network failure: running it again reads the same damaged data.
+        say(
+          `restore PARTIAL: ${damaged.length} step(s) could not read the snapshot's data because the repository is damaged (above); ` +
+            `run 'lifeboat verify --read-data' to see what is damaged and which snapshots are affected, then restore what is missing from another snapshot (journal ${journal.location})\n`,
+        );
+        return EXIT.damaged;
+      }
       if (result.status === "partial") {
         say(`restore PARTIAL: ${result.failed.length} step(s) failed; run the same command again to continue (journal ${journal.location})\n`);
         return EXIT.partial;
@@ -442,7 +448,7 @@ function eventLine(e: RestoreEvent): string | undefined {
       return `warning: ${e.message}`;
     case "step": {
       const mark = { done: "ok  ", "already-done": "same", failed: "FAIL", skipped: "----" }[e.outcome];
-      return `[${String(e.index + 1).padStart(String(e.total).length)}/${e.total}] ${mark} ${clean(e.step.label, 100)}${e.note ? ` — ${clean(e.note, 200)}` : ""}`;
+      return `[${String(e.index + 1).padStart(String(e.total).length)}/${e.total}] ${mark} ${clean(e.step.label, 100)}${e.note ? ` — ${clean(e.note, e.outcome === "failed" ? 1000 : 200)}` : ""}`;
     }
     case "end":
       return `restore ${e.result.status}`;
@@ -519,7 +525,7 @@ function renderResult(result: RestoreResult, report: VerificationReport, files: 
   for (const s of result.steps) counts[s.outcome]++;
   let out = `\nrestore ${result.status}: ${counts.done} step(s) done, ${counts["already-done"]} already done, ${counts.failed} failed, ${counts.skipped} not run\n`;
   if (result.safetySnapshot) out += `safety backup: snapshot ${result.safetySnapshot.slice(0, 12)} (tag pre-restore) holds the target as it was before\n`;
-  for (const f of result.failed) out += `  failed: ${clean(f.label, 100)}: ${clean(f.error, 300)}\n`;
+  for (const f of result.failed) out += `  failed: ${clean(f.label, 100)}: ${clean(f.error, 1000)}\n`;
   out += renderVerification(report);
   out += `log: ${files.log}\nverification report: ${files.report}\njournal: ${result.journal}\n`;
   return out;
