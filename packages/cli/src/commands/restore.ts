@@ -190,7 +190,7 @@ async function journalDir(opts: RestoreCommandOptions & Record<string, unknown>,
 /** The tenant to restore into: the flags, else the snapshot's own tenant from the environment or config. */
 function resolveTarget(opts: RestoreCommandOptions, env: NodeJS.ProcessEnv, sourceHost: string | undefined): TenantConnection {
   if (opts.targetTenant) return resolveTenant({ tenant: opts.targetTenant, config: opts.config }, env);
-  if (opts.targetHost) return resolveTenant({ host: opts.targetHost, config: opts.config }, env);
+  if (opts.targetHost) return resolveTenant({ host: opts.targetHost, hostFlag: "--target-host", config: opts.config }, env);
   const conn = resolveTenant({ config: opts.config }, env);
   if (sourceHost && tenantKeyOf(conn.host) !== tenantKeyOf(sourceHost))
     throw new UserError(
