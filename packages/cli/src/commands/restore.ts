@@ -52,6 +52,7 @@ import { createRestoreTarget, createTenantClient } from "@lifeboat/qlik";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import type { Command } from "commander";
 import { resolveTenant, type TenantConnection } from "../config.ts";
+import { skippedObjectsRecord } from "./backup.ts";
 import { EXIT, UserError } from "../errors.ts";
 import { writeJsonLine } from "../render/json.ts";
 import { clean, table } from "../render/table.ts";
@@ -277,7 +278,8 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         EXIT.usage,
       );
 
-    const client = createTenantClient({ host: connection.host, auth: connection.auth });
+    const skipped = skippedObjectsRecord(); // the safety backup records what it could not read, as a backup does
+    const client = createTenantClient({ host: connection.host, auth: connection.auth, onEvent: skipped.onEvent });
     try {
       const target = createRestoreTarget(client);
       let state;
@@ -373,7 +375,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
           journal,
           onEvent,
           safetyBackup: async () => {
-            const r = await backup({ tenant: client, repository: repo, tags: ["pre-restore", ...connection.tags] });
+            const r = await backup({ tenant: client, repository: repo, tags: ["pre-restore", ...connection.tags], skippedObjects: skipped.of });
             return r.snapshot;
           },
           afterStep: async (stepId, index) => {
