@@ -41,7 +41,8 @@ export function exitCodeFor(err: unknown): number {
     return EXIT.usage;
   }
   const code = err && typeof err === "object" && "code" in err ? String((err as { code: unknown }).code) : "";
-  if (code === "DAMAGED") return EXIT.damaged;
+  // DAMAGED: stored data failed its check; MISSING: something a snapshot needs is in no index.
+  if (code === "DAMAGED" || code === "MISSING") return EXIT.damaged;
   if (NO_SUCH_SNAPSHOT.has(code)) return EXIT.usage;
   return EXIT.error;
 }
