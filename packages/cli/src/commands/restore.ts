@@ -18,7 +18,8 @@
  *
  * Exit codes: 0 restored and verified equal to the snapshot; 2 bad input or a plan with
  * blockers (nothing written); 3 partial (some steps failed — run it again); 4 restored,
- * but the read-back differs from the snapshot.
+ * but the read-back differs from the snapshot, or a step could not read the snapshot's data
+ * because the repository is damaged (running it again would not help: verify --read-data).
  */
 import { createHmac } from "node:crypto";
 import { existsSync } from "node:fs";
