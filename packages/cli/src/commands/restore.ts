@@ -451,7 +451,7 @@ function eventLine(e: RestoreEvent): string | undefined {
       return `warning: ${e.message}`;
     case "step": {
       const mark = { done: "ok  ", "already-done": "same", failed: "FAIL", skipped: "----" }[e.outcome];
-      return `[${String(e.index + 1).padStart(String(e.total).length)}/${e.total}] ${mark} ${clean(e.step.label, 100)}${e.note ? ` — ${clean(e.note, e.outcome === "failed" ? 1000 : 200)}` : ""}`;
+      return `[${String(e.index + 1).padStart(String(e.total).length)}/${e.total}] ${mark} ${clean(e.step.label, 100)}${e.note ? ` — ${clean(e.note, e.outcome === "failed" ? 2000 : 200)}` : ""}`;
     }
     case "end":
       return `restore ${e.result.status}`;
@@ -528,7 +528,7 @@ function renderResult(result: RestoreResult, report: VerificationReport, files: 
   for (const s of result.steps) counts[s.outcome]++;
   let out = `\nrestore ${result.status}: ${counts.done} step(s) done, ${counts["already-done"]} already done, ${counts.failed} failed, ${counts.skipped} not run\n`;
   if (result.safetySnapshot) out += `safety backup: snapshot ${result.safetySnapshot.slice(0, 12)} (tag pre-restore) holds the target as it was before\n`;
-  for (const f of result.failed) out += `  failed: ${clean(f.label, 100)}: ${clean(f.error, 1000)}\n`;
+  for (const f of result.failed) out += `  failed: ${clean(f.label, 100)}: ${clean(f.error, 2000)}\n`;
   out += renderVerification(report);
   out += `log: ${files.log}\nverification report: ${files.report}\njournal: ${result.journal}\n`;
   return out;
