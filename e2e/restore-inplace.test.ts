@@ -165,6 +165,7 @@ describe("restore into the same tenant: newer objects, section access, Qlik's re
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Customer 360\s+Sales Dev \(shared\)\s+qlik-restore\s/);
     expect(r.stdout).toMatch(/restore 'Customer 360' with Qlik's restore \(same id/);
+    expect(r.stdout).toMatch(/Customer 360: soft-deleted on \d{4}-\d\d-\d\d, restorable until .* UTC: Qlik's restore brings it back with the same id into the same space/);
     const back = await stored(emu, customer.id);
     expect(back.spaceId).toBe(spaceId);
     expect(back.dataModelBytes).toBe(dataModelBytes);
@@ -177,7 +178,7 @@ describe("restore into the same tenant: newer objects, section access, Qlik's re
     await deleteForGood(emu, budget.id);
     const r = await restoreCli({ snapshot: snap.id, opts: { app: [budget.id], yes: true }, env: botEnv(emu), repo, journalDir: dir });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/Qlik cannot restore it: not soft-deleted, or its 14-day window passed/);
+    expect(r.stdout).toMatch(/Budget vs Actual: Qlik cannot restore it \(not soft-deleted, or its 14-day window passed\): imported/);
     const restored = (await readReference(emu)).filter((a) => a.name === "Budget vs Actual");
     expect(restored.length).toBe(1);
     expect(restored[0]!.appId).not.toBe(budget.id);

@@ -506,6 +506,12 @@ export function renderPlan(plan: RestorePlan): string {
         clean(a.reason, 100),
       ]),
     );
+    // Apps gone from their own tenant: whether Qlik's own restore brings them back, and why.
+    const qlik = plan.apps.filter((a) => a.qlik);
+    if (qlik.length) {
+      out += "Qlik's own restore (soft-deleted apps)\n";
+      for (const a of qlik) out += `  ${clean(a.name, 40)}: ${clean(a.qlik!, 300)}\n`;
+    }
     out += "\n";
   }
   out += `steps (${plan.steps.length})\n`;

@@ -514,7 +514,7 @@ describe("restoring in place, Qlik's restore first, section access", () => {
     target.softDelete("a-1");
     const plan = planRestore(source, await readTargetState(target), { apps: ["Sales"] });
     expect(plan.apps[0]).toMatchObject({ action: "qlik-restore", targetAppId: "a-1" });
-    expect(plan.apps[0]!.reason).toMatch(/Qlik's restore brings it back with the same id/);
+    expect(plan.apps[0]!.qlik).toMatch(/Qlik's restore brings it back with the same id into the same space/);
     expect(plan.steps.map((s) => s.kind)).toEqual(["safety-backup", "qlik-restore", "objects", "object-owners", "app-owner"]);
     const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal(), safetyBackup: async () => ({ id: "safe" }) });
     expect(result.status).toBe("complete");
@@ -541,10 +541,10 @@ describe("restoring in place, Qlik's restore first, section access", () => {
     target.apps.delete("a-1");
     const passed = planRestore(source, await readTargetState(target), { apps: ["Sales"] });
     expect(passed.apps[0]).toMatchObject({ action: "import" });
-    expect(passed.apps[0]!.reason).toMatch(/Qlik cannot restore it: not soft-deleted, or its 14-day window passed/);
+    expect(passed.apps[0]!.qlik).toMatch(/Qlik cannot restore it \(not soft-deleted, or its 14-day window passed\): imported/);
     target.deleted = undefined;
     const unknown = planRestore(source, await readTargetState(target), { apps: ["Sales"] });
-    expect(unknown.apps[0]!.reason).toMatch(/whether Qlik could restore it is unknown/);
+    expect(unknown.apps[0]!.qlik).toMatch(/whether Qlik could restore it is unknown/);
     const result = await executeRestore({ plan: unknown, source, repository: repo, target, journal: new MemoryJournal(), safetyBackup: async () => ({ id: "safe" }) });
     expect(target.calls).toContain("importApp");
     expect(result.created["app:a-1"]).not.toBe("a-1");
@@ -558,8 +558,7 @@ describe("restoring in place, Qlik's restore first, section access", () => {
     sales.script = await repo.saveBlob(new TextEncoder().encode(script));
     const plan = planRestore(source, await readTargetState(target), { apps: ["Sales"] });
     expect(plan.apps[0]).toMatchObject({ action: "import", sectionAccess: true });
-    expect(plan.apps[0]!.reason).toMatch(/section access: the import may not carry its script/);
-    expect(plan.steps.map((s) => s.kind)).toContain("app-script");
+    expect(plan.steps.find((s) => s.kind === "app-script")?.reason).toMatch(/section-access app by someone other than its owner has no accessible script/);
     const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal(), safetyBackup: async () => ({ id: "safe" }) });
     const appId = result.created["app:a-1"]!;
     expect(target.apps.get(appId)!.script).toBe(script);

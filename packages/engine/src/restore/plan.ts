@@ -108,6 +108,8 @@ export interface AppDecision {
   extraObjects?: { kept: number; deleted: number; known: boolean };
   /** Section access: the script step sets the snapshot's script after the import. */
   sectionAccess?: boolean;
+  /** For an app gone from its own tenant: whether Qlik's restore is used, and why (or why not). */
+  qlik?: string;
   reason: string;
 }
 
@@ -588,9 +590,10 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
     if (gone && spaceThere && spaceD?.action !== "map") {
       d.action = "qlik-restore";
       d.targetAppId = app.id;
-      d.reason =
-        `deleted on ${gone.deletedAt.slice(0, 10)} and still restorable by Qlik (until ${gone.purgeAt.slice(0, 16).replace("T", " ")}): ` +
-        "Qlik's restore brings it back with the same id into the same space, then objects, owners and states are brought back to the snapshot";
+      d.reason = "soft-deleted: Qlik's restore brings it back (same id, same space), then it is reconciled";
+      d.qlik =
+        `soft-deleted on ${gone.deletedAt.slice(0, 10)}, restorable until ${gone.purgeAt.slice(0, 16).replace("T", " ")} UTC: ` +
+        "Qlik's restore brings it back with the same id into the same space, then its objects, owners and states are brought back to the snapshot";
       // Where Qlik puts it back: the space it was in when deleted.
       const there = deletedSpace ? target.spaces.find((x) => x.id === deletedSpace) : undefined;
       if (there) d.targetSpace = { ref: idRef(there.id), name: there.name };
@@ -603,18 +606,17 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
       if (owner) appSteps.push({ id: `app:${app.id}:app-owner`, kind: "app-owner", target: ref, owner, label: `restore the owner of '${app.name}'`, reason: "app owner by subject" });
       continue;
     }
-    const qlikCannot = !sameTenant || options.asNew
-      ? ""
-      : gone
+    if (sameTenant && !options.asNew && !fromEarlier && !existingById)
+      d.qlik = gone
         ? spaceD?.action === "map"
-          ? " (Qlik could restore it, but --space-map puts it elsewhere)"
-          : ` (Qlik could restore it, but its space ${deletedSpace} is gone)`
+          ? "Qlik could restore it, but --space-map puts it elsewhere: imported"
+          : `Qlik could restore it, but its space ${deletedSpace} is gone: imported`
         : target.softDeleted
-          ? " (Qlik cannot restore it: not soft-deleted, or its 14-day window passed)"
-          : ` (whether Qlik could restore it is unknown: ${target.softDeletedUnknown ?? "deletion events not read"})`;
+          ? "Qlik cannot restore it (not soft-deleted, or its 14-day window passed): imported"
+          : `whether Qlik could restore it is unknown (${target.softDeletedUnknown ?? "deletion events not read"}): imported`;
     if (!app.qvf) {
       d.action = "blocked";
-      d.reason = `the snapshot holds no .qvf for it (its export failed); it cannot be imported${qlikCannot}`;
+      d.reason = "the snapshot holds no .qvf for it (its export failed); it cannot be imported";
       blockers.push(`app '${app.name}': ${d.reason}`);
       continue;
     }
@@ -683,7 +685,7 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
       blockers.push(`app '${app.name}': ${d.reason}; pass --as-new [--name NAME] to restore it beside, or --skip-existing`);
       continue;
     } else {
-      d.reason = sameTenant ? `the app no longer exists${qlikCannot}: imported as a new app (Qlik gives it a new id)` : "not in the target: imported (new app id)";
+      d.reason = sameTenant ? "the app no longer exists: imported as a new app (Qlik gives it a new id)" : "not in the target: imported (new app id)";
     }
     if (sameTenant && !managed) {
       const published = target.apps.filter((t) => t.spaceType === "managed" && !selectedApps.has(t.appId) && source.apps.some((a) => a.id === t.appId && (a.doc.lineage.originAppId ?? a.doc.attributes.originAppId) === app.id));
@@ -714,8 +716,8 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
     // Section access (help.qlik.com export-apps-cloud-hub): an app exported by someone other
     // than its owner comes back without an accessible script; the snapshot holds the script.
     if (app.doc.attributes.hasSectionAccess === true) {
+      // The plan shows it as "import (section access)" and a step of its own.
       d.sectionAccess = true;
-      d.reason += "; section access: the import may not carry its script, so the snapshot's script is set after it";
       if (app.script)
         appSteps.push({ id: `app:${app.id}:script`, kind: "app-script", app: app.id, target: ref, script: app.script, label: `set the load script of '${name}' to the snapshot's (section access)`, reason: "an import of a section-access app by someone other than its owner has no accessible script" });
       else warnings.push(`app '${app.name}' has section access but the snapshot holds no script for it: check its script after the restore`);
