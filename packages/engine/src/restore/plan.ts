@@ -629,7 +629,8 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
       const originId = app.doc.lineage.originAppId ?? (typeof app.doc.attributes.originAppId === "string" ? app.doc.attributes.originAppId : undefined);
       const originD = originId ? appDecisionById.get(originId) : undefined;
       const originTarget = originId && sameTenant ? target.apps.find((t) => t.appId === originId) : undefined;
-      if (originD && (originD.action === "import" || originD.action === "reconcile") && originD.targetSpace) {
+      if (originD && (originD.action === "import" || originD.action === "reconcile" || originD.action === "qlik-restore") && originD.targetSpace) {
+        // A reconciled origin exists; an imported or Qlik-restored one is the ref its chain creates.
         origin = originD.action === "reconcile" ? idRef(originD.targetAppId!) : `app:${originD.sourceId}`;
         importSpace = originD.targetSpace;
       } else if (originTarget?.spaceId) {
