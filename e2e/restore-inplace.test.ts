@@ -117,6 +117,7 @@ describe("restore into the same tenant: newer objects, section access, Qlik's re
     const kept = await restoreCli({ snapshot: snap.id, opts: { app: [pipeline.id], yes: true }, env: botEnv(emu), repo, journalDir: dir });
     expect(kept.code, kept.stdout + kept.stderr).toBe(0);
     expect(kept.stdout).not.toMatch(/- delete /);
+    expect(kept.stdout).toMatch(/Pipeline Analysis: 1 object\(s\) the snapshot does not have kept \(--delete-extra-objects deletes them\)/);
     let objects = Object.keys((await stored(emu, pipeline.id)).objects);
     expect(objects).toContain(newer);
     expect(objects).toContain(lost.id);

@@ -535,6 +535,7 @@ export function renderVerification(report: VerificationReport): string {
   for (const m of all.slice(0, 50)) out += `  ${clean(m.where, 120)}: ${m.field} expected ${clean(m.expected ?? "", 60)}, found ${clean(m.actual ?? "", 60)}\n`;
   if (all.length > 50) out += `  … and ${all.length - 50} more (see the report file)\n`;
   for (const a of report.apps) if (a.notVisible) out += `  ${clean(a.name, 40)}: ${a.notVisible} private object(s) of other users not visible to the restoring user, not compared\n`;
+  for (const a of report.apps) if (a.kept) out += `  ${clean(a.name, 40)}: ${a.kept} object(s) the snapshot does not have kept (--delete-extra-objects deletes them)\n`;
   return out;
 }
 
