@@ -37,6 +37,10 @@ describe("soft delete (§6.1b)", () => {
     const deleted = (await (await rest(emu, "GET", "/api/v1/audits?eventType=com.qlik.app.deleted")).json()) as { data: { data: { id: string; deleteType: string } }[] };
     expect(deleted.data.find((e) => e.data.id === id)?.data.deleteType).toBe("SOFT");
 
+    // The eventTime window (START/END) filters: a window in the past holds none of today's events.
+    const past = (await (await rest(emu, "GET", `/api/v1/audits?eventType=com.qlik.app.softdeleted&eventTime=${encodeURIComponent("2020-01-01T00:00:00Z/2020-01-02T00:00:00Z")}`)).json()) as { data: unknown[] };
+    expect(past.data).toEqual([]);
+    expect((await rest(emu, "GET", "/api/v1/audits?eventTime=yesterday")).status).toBe(400);
     // Audit events are for tenant admins (and audit admins) only.
     expect((await userApi(emu, userByName(emu, "Ben Builder")).audits.getAudits({}).catch((e: { status: number }) => e)).status).toBe(403);
 
