@@ -88,7 +88,7 @@ describe("faults", () => {
     const emu = await start({});
     const app = Object.values(emu.state.tenants[0]!.apps).find((a) => a.name === "Customer 360")!;
     const ex = await get(emu, `/api/v1/apps/${app.id}/export`, emu.apiKey, { method: "POST" });
-    const path = `/api${ex.headers.get("location")}`;
+    const path = `${ex.headers.get("location")}`;
     emu.setFaults("rate=1,kinds=reset");
     await expect(get(emu, "/api/v1/users", emu.apiKey)).rejects.toThrow();
     emu.setFaults("rate=1,kinds=truncate");
@@ -208,7 +208,7 @@ describe("admin surface", () => {
     expect(r.status).toBe(200);
     expect(app.dataModelBytes).toBe(3 * 1024 ** 3);
     const ex = await get(emu, `/api/v1/apps/${app.id}/export`, emu.apiKey, { method: "POST" });
-    const head = await get(emu, `/api${ex.headers.get("location")}`, emu.apiKey, { headers: { range: "bytes=0-99" } });
+    const head = await get(emu, `${ex.headers.get("location")}`, emu.apiKey, { headers: { range: "bytes=0-99" } });
     expect(head.status).toBe(206);
     const total = /^bytes 0-99\/(\d+)$/.exec(head.headers.get("content-range") ?? "")?.[1];
     expect(Number(total)).toBeGreaterThan(3 * 1024 ** 3);
@@ -239,14 +239,28 @@ describe("quirk switches", () => {
     const imported = t.apps[body.attributes.id]!;
     for (const o of Object.values(src.objects)) expect(imported.objects[o.id]?.ownerId).toBe(o.ownerId);
   });
-  it("exportIncludesCommunity=false leaves other users' community objects out of an API-key export", async () => {
-    const emu = await start({ quirks: { exportIncludesCommunity: false } });
-    const t = emu.state.tenants[0]!;
-    const src = Object.values(t.apps).find((a) => a.name === "Sales Overview" && !a.originAppId)!;
-    const community = Object.values(src.objects).find((o) => o.published && !o.approved)!;
-    const ex = await get(emu, `/api/v1/apps/${src.id}/export?NoData=true`, emu.apiKey, { method: "POST" });
-    const snapshot = t.tempContents[ex.headers.get("location")!.split("/").pop()!]!.source;
-    expect(snapshot.kind === "export" && snapshot.snapshot.app.objects[community.id]).toBeFalsy();
+  it("exportIncludesCommunity: other users' community objects are out of an API-key export by default, in with true", async () => {
+    for (const [quirks, included] of [[{}, false], [{ exportIncludesCommunity: false }, false], [{ exportIncludesCommunity: true }, true]] as const) {
+      const emu = await start({ quirks });
+      const t = emu.state.tenants[0]!;
+      const src = Object.values(t.apps).find((a) => a.name === "Sales Overview" && !a.originAppId)!;
+      const admin = Object.values(t.apiKeys).find((k) => k.token === emu.apiKey)!.userId;
+      const community = Object.values(src.objects).find((o) => o.published && !o.approved && o.ownerId !== admin)!;
+      expect(community).toBeDefined();
+      const ex = await get(emu, `/api/v1/apps/${src.id}/export?NoData=true`, emu.apiKey, { method: "POST" });
+      expect(ex.headers.get("location")).toMatch(/^\/api\/v1\/temp-contents\/[0-9a-f]+$/);
+      const snapshot = t.tempContents[ex.headers.get("location")!.split("/").pop()!]!.source;
+      expect(snapshot.kind === "export" && !!snapshot.snapshot.app.objects[community.id], JSON.stringify(quirks)).toBe(included);
+    }
+  });
+  it("appInfoIncludesSpaceId: GET /apps/{id} reports attributes.spaceId by default, not with false", async () => {
+    for (const [quirks, included] of [[{}, true], [{ appInfoIncludesSpaceId: false }, false]] as const) {
+      const emu = await start({ quirks });
+      const t = emu.state.tenants[0]!;
+      const src = Object.values(t.apps).find((a) => a.name === "Sales Overview" && !a.originAppId)!;
+      const info = (await (await get(emu, `/api/v1/apps/${src.id}`, emu.apiKey)).json()) as { attributes: { spaceId?: string } };
+      expect(info.attributes.spaceId, JSON.stringify(quirks)).toBe(included ? src.spaceId : undefined);
+    }
   });
 });
 

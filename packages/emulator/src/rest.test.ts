@@ -141,7 +141,7 @@ describe("export, download, import", () => {
     const ex = await bot.apps.exportApp(src.id, { NoData: true });
     expect(ex.status).toBe(201);
     const location = ex.headers.get("location")!;
-    expect(location).toMatch(/^\/v1\/temp-contents\/[0-9a-f]+$/);
+    expect(location).toMatch(/^\/api\/v1\/temp-contents\/[0-9a-f]+$/);
     const dl = await bot.tempContents.downloadTempFile(location.split("/").pop()!, {}, { noCache: true });
     const bytes = new Uint8Array(await (dl.data as Blob).arrayBuffer());
     const space = Object.values(tenant().spaces).find((s) => s.name === "Sales Dev")!;

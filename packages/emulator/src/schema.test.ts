@@ -26,6 +26,10 @@ const spec = JSON.parse(readFileSync(new URL("../spec/qlik-rest-subset.json", im
 const schemas = spec.components.schemas as Record<string, Json>;
 (schemas["oauth-token-response"]!.properties as Json).expires_in = { type: "integer" };
 Object.assign(schemas.Group!.properties as Json, { providerType: { enum: ["idp", "custom"], type: "string" }, description: { type: "string" } });
+// An app's `attributes.spaceId`: absent from the spec's NxAttributes, but Qlik sends it (the
+// import response in qlik.dev/manage/reports/deploy-tabular-reports; qlik-cloud-examples
+// `tenant_deploy_content.sh` tests `.attributes | has("spaceId")`) — FIDELITY-AUDIT #9.
+(schemas.NxAttributes!.properties as Json).spaceId = { type: "string" };
 // A tenant's `created`/`lastUpdated` are typed `format: date` but described (and sent) as timestamps.
 for (const k of ["created", "lastUpdated"]) ((schemas.Tenant!.properties as Json)[k] as Json).format = "date-time";
 

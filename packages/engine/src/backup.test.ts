@@ -277,6 +277,22 @@ describe("backup", () => {
     expect(manifest.items.some((i) => i.id === "sh-jane")).toBe(false);
   });
 
+  it("an empty export (0 bytes) is a failed export, never a stored 0-byte .qvf", async () => {
+    const original = tenant.exportApp.bind(tenant);
+    tenant.exportApp = async (appId, opts) => (appId === "app-sales" ? { body: (async function* () {})() } : original(appId, opts));
+    const { manifest } = await backup({ tenant, repository: repo });
+    const item = manifest.items.find((i) => i.layer === "apps" && i.id === "app-sales")!;
+    expect(item.status).toBe("failed");
+    expect(item.reason).toMatch(/could not export app 'Sales'.*empty file \(0 bytes\)/);
+    expect(manifest.partial).toBe(true);
+    expect(manifest.exports.bytes).toBeGreaterThan(0);
+    // The next run exports it again.
+    tenant.exportApp = original;
+    tenant.exported.length = 0;
+    await backup({ tenant, repository: repo });
+    expect(tenant.exported).toContain("app-sales");
+  });
+
   it("failures are recorded with reasons, the rest is saved, the snapshot is partial", async () => {
     tenant.fail("exportApp", "app-sales", new Error("503 Service Unavailable"), 1);
     tenant.fail("readAppObjects", "app-jane", new Error("websocket closed"), 1);

@@ -142,6 +142,19 @@ function definedMeta(meta: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/**
+ * An export's body, failing at its end when not a single byte came: a .qvf is never empty,
+ * so an empty download (a 204, a cut-off export) is a failed export, never a stored 0-byte file.
+ */
+async function* nonEmpty(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let bytes = 0;
+  for await (const chunk of body) {
+    bytes += chunk.byteLength;
+    yield chunk;
+  }
+  if (bytes === 0) throw new Error("the export delivered an empty file (0 bytes), not a .qvf; back up this app again later");
+}
+
 export async function backup(options: BackupOptions): Promise<BackupResult> {
   const { tenant, repository: repo } = options;
   const now = options.now ?? (() => new Date());
@@ -667,7 +680,7 @@ async function captureApp(
       try {
         qvfRef = await exportPool.run(async () => {
           const exported = await tenant.exportApp(appId, { withData: ctx.withData });
-          return repo.saveBlob(exported.body);
+          return repo.saveBlob(nonEmpty(exported.body));
         });
         qvf = { withData: ctx.withData, exportedAt: ctx.now().toISOString() };
         exports.count++;

@@ -481,7 +481,22 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
             }
             throw { status: res.status, headers: res.headers, data, message: `GET ${url} answered ${res.status}` };
           }
-          return { response: res, size: parseSize(res) };
+          // Qlik's spec lists "204 No Content: resource is incomplete" for this call; a 2xx
+          // without the file (204, or an announced length of 0) is never a .qvf: retried as
+          // transient, then a failed export — never a stored 0-byte file.
+          const size = parseSize(res);
+          if ((res.status !== 200 && res.status !== 206) || size === 0) {
+            await res.body?.cancel().catch(() => undefined);
+            throw new QlikApiError({
+              kind: "transient",
+              operation: "downloadTempFile",
+              host,
+              object: label,
+              status: res.status,
+              detail: `the exported file answered ${res.status}${size === 0 ? " with an empty body" : res.status === 204 ? " No Content (the file is incomplete)" : ""}, not the .qvf; back up this app again later`,
+            });
+          }
+          return { response: res, size };
         });
       try {
         return { open, first: await open(0) };
@@ -596,6 +611,8 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
         open: opened.open,
         onBytes: (n) => void (stats.bytesDownloaded += n),
         onFinish: release,
+        emptyError: () =>
+          new QlikApiError({ kind: "permanent", operation: "downloadTempFile", host, object: label, detail: "the exported file was empty (0 bytes), not a .qvf; back up this app again later" }),
         async onTruncated(received, expected, resumes, cause) {
           stats.downloadResumes++;
           if (resumes >= policy.attempts) {

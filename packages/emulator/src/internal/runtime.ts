@@ -24,9 +24,17 @@ export interface Quirks {
    * exporter's own private objects only.
    */
   botExportIncludesAllPrivate: boolean;
-  /** A non-bot export carries other users' community (published) objects (default true). */
+  /**
+   * A non-bot export carries other users' community (published) objects (default false:
+   * help.qlik.com export-apps-cloud-hub lists "public content, private content belonging
+   * to you, media, data" only).
+   */
   exportIncludesCommunity: boolean;
-  /** Whether `GET /apps/{id}` reports `attributes.spaceId` (default false). */
+  /**
+   * Whether `GET /apps/{id}` reports `attributes.spaceId` (default true: the import response
+   * carries it, qlik.dev deploy-tabular-reports; qlik-cloud-examples `tenant_deploy_content.sh`
+   * tests `.attributes | has("spaceId")`).
+   */
   appInfoIncludesSpaceId: boolean;
   /** Whether editing a private object bumps the app's `modifiedDate` (default false). */
   privateEditBumpsAppModified: boolean;
@@ -42,8 +50,8 @@ export const defaultQuirks: Quirks = {
   importIntoManagedSpace: "refuse",
   importKeepsObjectOwners: false,
   botExportIncludesAllPrivate: true,
-  exportIncludesCommunity: true,
-  appInfoIncludesSpaceId: false,
+  exportIncludesCommunity: false,
+  appInfoIncludesSpaceId: true,
   privateEditBumpsAppModified: false,
   objectMetaDates: true,
   rateLimitBlocksWholeTier: true,

@@ -194,7 +194,7 @@ export function registerApps(app: RestApp, { tenant, rt }: RouteDeps): void {
     const noData = (c.req.query("NoData") ?? "").toLowerCase() === "true";
     const temp = createExportTemp(tenant, rt, who(c), snapshotOf(who(c), a, q, !noData));
     await rt.clock.sleep(rt.latency.exportBaseMs + (temp.size / (1024 * 1024)) * rt.latency.exportMsPerMB);
-    c.header("Location", `/v1/temp-contents/${temp.id}`);
+    c.header("Location", `/api/v1/temp-contents/${temp.id}`);
     return c.body(null, 201);
   });
 
