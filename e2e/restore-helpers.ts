@@ -54,7 +54,11 @@ export async function readReference(t: Tenantish): Promise<RefApp[]> {
   const hostConfig = hostConfigOf(t);
   const users = new Map<string, string>();
   for (const u of (await api.users.getUsers({ limit: 100 }, { noCache: true })).data.data ?? []) users.set(u.id!, u.subject!);
-  const items = (await api.items.getItems({ resourceType: "app", limit: 100 }, { noCache: true })).data.data ?? [];
+  // Unfiltered, then `spaceType=personal` (the unfiltered listing may leave other users'
+  // personal apps out: emulator switch itemsListIncludesOthersPersonal, default false).
+  const items = [...(await api.items.getItems({ resourceType: "app", limit: 100 }, { noCache: true })).data.data ?? []];
+  for (const i of (await api.items.getItems({ resourceType: "app", spaceType: "personal", limit: 100 }, { noCache: true })).data.data ?? [])
+    if (!items.some((x) => x.resourceId === i.resourceId)) items.push(i);
   const out: RefApp[] = [];
   for (const item of items) {
     const appId = item.resourceId!;

@@ -264,6 +264,60 @@ describe("quirk switches", () => {
   });
 });
 
+describe("OAuth scopes and personal apps (issue 10 items 5, 6)", () => {
+  /** A second OAuth client whose bot user holds TenantAdmin but only the `user_default` scope. */
+  function limitedClient(emu: EmulatorHandle): { clientId: string; clientSecret: string } {
+    const t = emu.state.tenants[0]!;
+    const bot = Object.values(t.users).find((u) => u.subject.startsWith("qlikbot\\"))!;
+    const c = { clientId: "limited-client", clientSecret: "limited-secret", userId: bot.id, scopes: ["user_default"] };
+    t.oauthClients[c.clientId] = c;
+    return c;
+  }
+  const token = (emu: EmulatorHandle, c: { clientId: string; clientSecret: string }, scope: string) =>
+    fetch(`${emu.host}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ client_id: c.clientId, client_secret: c.clientSecret, grant_type: "client_credentials", scope }),
+    });
+  it("unassignedScopes=drop (default) grants what the client holds and says so in `scope`; refuse answers 400", async () => {
+    const emu = await start({});
+    const c = limitedClient(emu);
+    const dropped = await token(emu, c, "user_default admin.apps admin_classic");
+    expect(dropped.status).toBe(200);
+    const body = (await dropped.json()) as { access_token: string; scope: string };
+    expect(body.scope).toBe("user_default");
+    // Not a bot: another user's personal app is out of reach.
+    const t = emu.state.tenants[0]!;
+    const personal = Object.values(t.apps).find((a) => !a.spaceId)!;
+    expect((await get(emu, `/api/v1/apps/${personal.id}`, body.access_token)).status).toBe(403);
+    const full = (await (await token(emu, emu, "user_default admin.apps admin_classic")).json()) as { scope: string };
+    expect(full.scope.split(" ").sort()).toEqual(["admin.apps", "admin_classic", "user_default"]);
+
+    const strict = await start({ quirks: { unassignedScopes: "refuse" } });
+    const sc = limitedClient(strict);
+    const refused = await token(strict, sc, "user_default admin.apps admin_classic");
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(await refused.json())).toMatch(/invalid_scope.*admin\.apps admin_classic/);
+    expect((await token(strict, sc, "user_default")).status).toBe(200);
+    expect((await token(strict, strict, "user_default admin.apps admin_classic")).status).toBe(200);
+  });
+  it("itemsListIncludesOthersPersonal=false (default): the unfiltered listing omits other users' personal apps, even for a bot; spaceType=personal lists them", async () => {
+    for (const [quirks, included] of [[{}, false], [{ itemsListIncludesOthersPersonal: true }, true]] as const) {
+      const emu = await start({ quirks });
+      const t = emu.state.tenants[0]!;
+      const bot = ((await (await token(emu, emu, "user_default admin.apps admin_classic")).json()) as { access_token: string }).access_token;
+      const list = async (query: string) =>
+        ((await (await get(emu, `/api/v1/items?resourceType=app&limit=100${query}`, bot)).json()) as { data: { resourceId: string }[] }).data.map((i) => i.resourceId);
+      const personal = Object.values(t.apps).filter((a) => !a.spaceId);
+      expect(personal.length).toBeGreaterThan(0);
+      const all = await list("");
+      for (const a of personal) expect(all.includes(a.id), `${JSON.stringify(quirks)} ${a.name}`).toBe(included);
+      expect((await list("&spaceType=personal")).sort()).toEqual(personal.map((a) => a.id).sort());
+      expect(all.length + (included ? 0 : personal.length)).toBe(Object.keys(t.apps).length);
+    }
+  });
+});
+
 describe("generated fixture", () => {
   it("is deterministic and sized as asked", async () => {
     const emu = await start({ fixture: "generated", apps: 30, objectsPerApp: 7, users: 12, seed: "g" });

@@ -293,6 +293,18 @@ describe("backup", () => {
     expect(tenant.exported).toContain("app-sales");
   });
 
+  it("an OAuth caller not granted the bot scopes: the gap says what the token was granted", async () => {
+    tenant = createFakeTenant(sampleTenantState({ bot: false }));
+    const who = tenant.whoAmI.bind(tenant);
+    tenant.whoAmI = async () => ({ ...(await who()), grantedScopes: ["user_default"], scopeNote: 'the OAuth token was granted "user_default" (asked: "user_default admin.apps admin_classic"), without admin.apps and admin_classic' });
+    const events: BackupEvent[] = [];
+    const { manifest } = await backup({ tenant, repository: repo, onEvent: (e) => events.push(e) });
+    expect(manifest.caller.isPrivateContentBot).toBe(false);
+    expect(manifest.coverageGaps).toHaveLength(1);
+    expect(manifest.coverageGaps[0]!.description).toMatch(/personal-space apps.*granted "user_default".*without admin\.apps and admin_classic\. Use an OAuth client/);
+    expect(events.some((e) => e.type === "warning" && e.code === "coverage-gap" && e.message.includes('granted "user_default"'))).toBe(true);
+  });
+
   it("failures are recorded with reasons, the rest is saved, the snapshot is partial", async () => {
     tenant.fail("exportApp", "app-sales", new Error("503 Service Unavailable"), 1);
     tenant.fail("readAppObjects", "app-jane", new Error("websocket closed"), 1);

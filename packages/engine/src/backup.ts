@@ -193,7 +193,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       layer: "objects",
       description:
         `other users' private content not visible to ${caller.subject || caller.userId}: ` +
-        "their private sheets, stories and bookmarks are not in this snapshot. " +
+        "their personal-space apps and their private sheets, stories and bookmarks are not in this snapshot. " +
+        (caller.scopeNote ? `${caller.scopeNote.replace(/[.\s]+$/, "")}. ` : "") +
         "Use an OAuth client with the admin.apps and admin_classic scopes to capture them.",
     };
     coverageGaps.push(gap);

@@ -40,6 +40,19 @@ export interface Quirks {
   privateEditBumpsAppModified: boolean;
   /** Whether objects' `qMeta` carries `createdDate` / `modifiedDate` (default true). */
   objectMetaDates: boolean;
+  /**
+   * What `/oauth/token` does with requested scopes not assigned to the client: `drop` them
+   * and grant the rest (default; the response's `scope` tells what was granted), or `refuse`
+   * the request with 400 (`invalid_scope`, RFC 6749 §5.2). Qlik documents only that requested
+   * scopes "should already be assigned to the OAuth client" (FIDELITY-AUDIT #23).
+   */
+  unassignedScopes: "drop" | "refuse";
+  /**
+   * Whether the item listing without a `spaceType`/`spaceId` filter includes other users'
+   * personal-space apps (default false: undocumented; Qlik's private-content-bots tutorial
+   * lists them with `spaceType=personal`, FIDELITY-AUDIT #25). A filtered listing always does.
+   */
+  itemsListIncludesOthersPersonal: boolean;
   /** A 429 blocks the whole tier for Retry-After (default true). */
   rateLimitBlocksWholeTier: boolean;
   /** Tenant-wide ceiling = user limit × users × 0.5 (default true). */
@@ -54,6 +67,8 @@ export const defaultQuirks: Quirks = {
   appInfoIncludesSpaceId: true,
   privateEditBumpsAppModified: false,
   objectMetaDates: true,
+  unassignedScopes: "drop",
+  itemsListIncludesOthersPersonal: false,
   rateLimitBlocksWholeTier: true,
   rateLimitTenantCeiling: true,
 };

@@ -57,13 +57,19 @@ export function itemJson(c: Ctx, tenant: Tenant, app: App): Record<string, unkno
 
 const SPACE_TYPES = ["shared", "managed", "personal", "data"];
 
-export function registerItems(app: RestApp, { tenant }: RouteDeps): void {
+export function registerItems(app: RestApp, { tenant, rt }: RouteDeps): void {
   app.get("/api/v1/items", (c) => {
     const limit = parseLimit(c, 10, 100);
     const q = (k: string): string | undefined => c.req.query(k) || undefined;
     const resourceType = q("resourceType");
-    const canOpen = appOpener(who(c));
+    const caller = who(c);
+    const canOpen = appOpener(caller);
     let apps = Object.values(tenant.apps).filter(canOpen);
+    // Without a space filter, other users' personal apps are left out unless the
+    // `itemsListIncludesOthersPersonal` switch says otherwise (undocumented; Qlik lists them
+    // with `spaceType=personal`, qlik.dev private-content-bots).
+    if (!q("spaceType") && !q("spaceId") && !rt.quirks.itemsListIncludesOthersPersonal)
+      apps = apps.filter((a) => !!a.spaceId || a.ownerId === caller.user.id);
     if (resourceType) {
       const types = resourceType.split(",").map((t) => t.replace(/\[.*\]$/, "").trim());
       if (!types.includes("app")) apps = [];
