@@ -318,6 +318,46 @@ describe("OAuth scopes and personal apps (issue 10 items 5, 6)", () => {
   });
 });
 
+describe("changing an app's owner (issue 10 item 7)", () => {
+  it("raises the new owner's role in the app's space as Qlik does: shared → producer, managed → facilitator, unless already held", async () => {
+    const emu = await start({});
+    const t = emu.state.tenants[0]!;
+    const bot = ((await (await fetch(`${emu.host}/oauth/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ client_id: emu.clientId, client_secret: emu.clientSecret, grant_type: "client_credentials", scope: "user_default admin.apps admin_classic" }) })).json()) as { access_token: string }).access_token;
+    const setOwner = async (appId: string, ownerId: string) => {
+      const r = await get(emu, `/api/v1/apps/${appId}/owner`, bot, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ ownerId }) });
+      expect(r.status).toBe(200);
+    };
+    const rolesOf = (spaceId: string, userId: string) =>
+      Object.values(t.assignments).filter((a) => a.spaceId === spaceId && a.type === "user" && a.assigneeId === userId).map((a) => [...a.roles].sort());
+    const humans = Object.values(t.users).filter((u) => u.subject.startsWith("auth0|") && u.status === "active");
+    for (const type of ["shared", "managed"] as const) {
+      const app = Object.values(t.apps).find((a) => a.spaceId && t.spaces[a.spaceId]?.type === type)!;
+      const space = t.spaces[app.spaceId!]!;
+      const role = type === "shared" ? "producer" : "facilitator";
+      // A user with no assignment in the space gets one with the role.
+      const stranger = humans.find((u) => u.id !== space.ownerId && rolesOf(space.id, u.id).length === 0 && !u.groups.some((g) => Object.values(t.assignments).some((a) => a.spaceId === space.id && a.assigneeId === g)))!;
+      await setOwner(app.id, stranger.id);
+      expect(rolesOf(space.id, stranger.id), type).toEqual([[role]]);
+      // A consumer keeps consumer and gains the role.
+      const consumer = { ...stranger, id: `u-consumer-${type}`, subject: `auth0|consumer-${type}`, groups: [] };
+      t.users[consumer.id] = consumer;
+      t.assignments["a-consumer-" + type] = { id: "a-consumer-" + type, spaceId: space.id, tenantId: t.id, type: "user", assigneeId: consumer.id, roles: ["consumer"], createdAt: "", createdBy: "", updatedAt: "", updatedBy: "" };
+      await setOwner(app.id, consumer.id);
+      expect(rolesOf(space.id, consumer.id), type).toEqual([["consumer", role].sort()]);
+      // Already holding it, or owning the space: nothing changes.
+      const before = JSON.stringify(t.assignments);
+      await setOwner(app.id, stranger.id);
+      await setOwner(app.id, space.ownerId);
+      expect(JSON.stringify(t.assignments)).toBe(before);
+    }
+    // A personal app has no space: nothing to raise.
+    const personal = Object.values(t.apps).find((a) => !a.spaceId)!;
+    const count = Object.keys(t.assignments).length;
+    await setOwner(personal.id, humans[0]!.id);
+    expect(Object.keys(t.assignments)).toHaveLength(count);
+  });
+});
+
 describe("generated fixture", () => {
   it("is deterministic and sized as asked", async () => {
     const emu = await start({ fixture: "generated", apps: 30, objectsPerApp: 7, users: 12, seed: "g" });
