@@ -17,6 +17,7 @@ import { createTestRepository } from "@lifeboat/repository";
 import { describe, expect, it } from "vitest";
 import { botApi, botEnv, expectedObjects, readReference, restoreCli, takeBackup } from "./restore-helpers.ts";
 
+const tenantUserSubject = (t: Tenant, id: string) => t.users[id]?.subject;
 type Quirks = NonNullable<Parameters<typeof startEmulator>[0]>["quirks"];
 async function withEmulator<T>(quirks: Quirks, fn: (emu: EmulatorHandle, tenant: Tenant) => Promise<T>): Promise<T> {
   const emu = await startEmulator({ fixture: "demo", admin: true, seed: "e2e-switches", quirks });
@@ -117,4 +118,41 @@ describe("backup and restore under both settings of appInfoIncludesSpaceId and e
       });
     });
   }
+});
+
+describe("a change-owner refusal is reported on its object (issue 10 item 7)", () => {
+  it("an API-key restore in place: Qlik refuses to hand back another user's sheet; that object is named, the rest of the app is restored", async () => {
+    await withEmulator({}, async (emu, t) => {
+      const repo = await createTestRepository();
+      const dir = await mkdtemp(join(tmpdir(), "lifeboat-refusal-"));
+      try {
+        const snapshot = await takeBackup(emu, repo);
+        const source = await loadRestoreSource(repo, snapshot);
+        const admin = Object.values(t.users).find((u) => u.name === "Ada Admin")!;
+        const sales = source.apps.find((a) => a.name === "Sales Overview" && a.doc.summary.spaceType === "shared")!;
+        // A community sheet of another user, now owned by a third user: the admin's key may not change it (not its owner, not a bot).
+        const sheet = sales.objects.find((o) => o.type === "sheet" && o.published && !o.approved && o.ownerSubject !== admin.subject)!;
+        const other = Object.values(t.users).find((u) => u.status === "active" && u.id !== admin.id && u.subject !== sheet.ownerSubject && u.subject !== sales.doc.owner.subject && u.subject.startsWith("auth0|"))!;
+        await botApi(emu).apps.updateAppObjectOwner(sales.id, sheet.id, { ownerId: other.id });
+        // And an owner change the key can undo: one of its own sheets, handed to another user... which it then no
+        // longer owns either. So the app's owner instead: the app-owner step runs after the refused object.
+        await botApi(emu).apps.updateAppOwner(sales.id, { ownerId: other.id });
+
+        const r = await restoreCli({ snapshot: snapshot.id, opts: { app: [sales.id], yes: true }, env: { QLIK_HOST: emu.host, QLIK_API_KEY: emu.apiKey }, repo, journalDir: dir });
+        const out = r.stdout + r.stderr;
+        expect(out).toMatch(new RegExp(`warning: app 'Sales Overview': Qlik refused to hand object '${sheet.id}' \\(sheet '.*?'\\) to ${sheet.ownerSubject.replace("|", "\\|")}.*403`));
+        expect(out).toMatch(new RegExp(`1 refused by Qlik: object '${sheet.id}'`));
+        // The verification names that object's owner, and the exit code says the restore differs (4), not that a step failed (3).
+        expect(out).toMatch(new RegExp(`object '${sheet.id}'.*owner`));
+        expect(r.code, out).toBe(4);
+        const app = t.apps[sales.id]!;
+        // The app's other steps went on: its owner is back.
+        expect(tenantUserSubject(t, app.ownerId)).toBe(sales.doc.owner.subject);
+        expect(app.objects[sheet.id]!.ownerId).toBe(other.id);
+      } finally {
+        await repo.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
 });
