@@ -204,6 +204,26 @@ describe("backup", () => {
       expect(tenant.exported).toEqual([app.summary.appId]);
     });
 
+    it("does not trust dates (to the second, as Qlik's items) within two seconds of the previous run: a change in that second is found", async () => {
+      let clock = Date.parse("2026-11-01T00:00:00.400Z");
+      const now = () => new Date(clock);
+      const secs = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+      const app = tenant.state.apps[1]!;
+      for (const a of tenant.state.apps) Object.assign(a.summary, { updatedAt: secs(clock - 300), resourceUpdatedAt: secs(clock - 300) });
+      await backup({ tenant, repository: repo, trustItemDates: true, now });
+      // Changed 300 ms after that run listed it: the dates, to the second, do not move.
+      app.script = "LOAD 7 AS late AUTOGENERATE 1;";
+      clock += 60_000;
+      const reads = restReads();
+      const second = await backup({ tenant, repository: repo, trustItemDates: true, now });
+      expect(restReads() - reads).toBe(3 * tenant.state.apps.length);
+      expect(second.manifest.items.find((i) => i.layer === "apps" && i.id === app.summary.appId)?.status).toBe("captured");
+      // A run later, the same dates lie well before the previous run: trusted again.
+      const again = restReads();
+      await backup({ tenant, repository: repo, trustItemDates: true, now });
+      expect(restReads()).toBe(again);
+    });
+
     it("is ignored with full: every app is read again", async () => {
       dated();
       await backup({ tenant, repository: repo, trustItemDates: true });

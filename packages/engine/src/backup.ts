@@ -242,6 +242,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     layerFailed,
     previous: previous?.apps ?? new Map(),
     previousReads: previous?.reads ?? new Map(),
+    ...(previous ? { previousTime: previous.snapshot.time } : {}),
     previousContents: previous?.contents ?? new Map(),
     deepCheckDays,
     lastFullRead: new Map(),
@@ -465,6 +466,8 @@ interface AppsContext {
   previous: Map<string, PreviousCapture>;
   /** What the previous snapshot read of each app through REST (for `trustItemDates`). */
   previousReads: Map<string, PreviousReads>;
+  /** When the previous run started (its snapshot's time), for `trustItemDates`. */
+  previousTime?: string;
   trustItemDates: boolean;
   /** What the previous snapshot stored of each app's objects, stamps and script. */
   previousContents: Map<string, PreviousContent>;
@@ -554,7 +557,7 @@ async function captureApp(
   let script: string | undefined;
   let historyRef: BlobRef | undefined;
   const prior = ctx.trustItemDates ? ctx.previousReads.get(appId) : undefined;
-  if (prior && sameCatalogueEntry(prior.summary, summary)) {
+  if (prior && sameCatalogueEntry(prior.summary, summary) && settledBefore(summary, ctx.previousTime)) {
     try {
       script = await readText(repo, prior.script);
       attributes = prior.attributes;
@@ -800,6 +803,19 @@ interface PreviousReads {
   attributes: Record<string, unknown>;
   script: BlobRef;
   history: BlobRef;
+}
+
+/**
+ * The items service stamps its dates to the second (a real tenant's listing:
+ * `"updatedAt": "2024-01-25T17:56:02Z"`), so a change made in the same second as the one the
+ * previous run saw, after that run listed the app, leaves the dates as they were. The
+ * previous run's reads are trusted only when both dates lie a full second (plus a second for
+ * clock skew) before that run started.
+ */
+function settledBefore(now: AppSummary, previousStart: string | undefined): boolean {
+  const start = previousStart ? Date.parse(previousStart) : Number.NaN;
+  const dates = [now.updatedAt, now.resourceUpdatedAt].map((d) => (d ? Date.parse(d) : Number.NaN));
+  return Number.isFinite(start) && dates.every((d) => Number.isFinite(d) && d + 2000 <= start);
 }
 
 /** Same catalogue entry: both dates present and equal, and the same name, space and owner. */
