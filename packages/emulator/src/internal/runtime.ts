@@ -32,6 +32,12 @@ export interface Quirks {
   privateEditBumpsAppModified: boolean;
   /** Whether objects' `qMeta` carries `createdDate` / `modifiedDate` (default true). */
   objectMetaDates: boolean;
+  /**
+   * Whether editing a chart (or any child object) moves its top-level object's (its sheet's)
+   * `qMeta.modifiedDate` too (default false: in Qlik a child's qMeta carries no dates, and
+   * whether its parent's date moves is not documented).
+   */
+  childEditMovesParentDate: boolean;
   /** A 429 blocks the whole tier for Retry-After (default true). */
   rateLimitBlocksWholeTier: boolean;
   /** Tenant-wide ceiling = user limit × users × 0.5 (default true). */
@@ -46,6 +52,7 @@ export const defaultQuirks: Quirks = {
   appInfoIncludesSpaceId: false,
   privateEditBumpsAppModified: false,
   objectMetaDates: true,
+  childEditMovesParentDate: false,
   rateLimitBlocksWholeTier: true,
   rateLimitTenantCeiling: true,
 };
