@@ -648,10 +648,11 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
         scriptRead?.catch(() => undefined); // awaited below; keeps an early failure from going unhandled
         const infos = await listInfos(doc, readOpts);
         const meta = new Map<string, Record<string, unknown>>();
-        const stamps = await readStamps(doc, infos, readOpts, meta);
+        const trees = new Map<string, unknown>();
+        const stamps = await readStamps(doc, infos, readOpts, meta, trees);
         const content: AppContent = {};
         if (stamps) content.stamps = stamps;
-        if (!stamps || !opts.unchanged?.(stamps)) content.objects = await readObjects(doc, readOpts, infos, meta);
+        if (!stamps || !opts.unchanged?.(stamps)) content.objects = await readObjects(doc, readOpts, infos, meta, trees);
         if (scriptRead) content.script = await scriptRead;
         return content;
       });
