@@ -21,7 +21,7 @@ interface Setup {
 
 const open: Setup[] = [];
 
-async function setup(quirks: { objectMetaDates?: boolean } = {}): Promise<Setup> {
+async function setup(quirks: { objectMetaDates?: boolean; childEditMovesParentDate?: boolean } = {}): Promise<Setup> {
   const emu = await startEmulator({ fixture: "demo", port: 0, admin: true, seed: "e2e-stamps", quirks });
   const repo = await createTestRepository();
   const client = createTenantClient({ host: emu.host, auth: { type: "oauth2", clientId: emu.clientId, clientSecret: emu.clientSecret } });
@@ -202,4 +202,29 @@ describe("backup with object stamps", () => {
     const third = await run(s);
     expect(third.manifest.items.filter((i) => i.layer === "apps" && i.status === "captured").map((i) => i.id)).toEqual([app.id]);
   });
+
+  for (const moves of [false, true]) {
+    it(`an edited chart inside a sheet is captured with childEditMovesParentDate=${moves}`, async () => {
+      const s = await setup({ childEditMovesParentDate: moves });
+      const first = await run(s);
+      const { app, sheet, owner } = privateSheet(s);
+      const chart = sheet.children[0]!;
+      const sheetDate = sheet.modifiedDate;
+      const resp = await fetch(`${s.emu.host}/__emulator/apps/${app.id}/objects/${chart.id}`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ properties: { title: "Edited chart" }, asUserId: owner.id }),
+      });
+      expect(resp.status).toBe(200);
+      // The switch decides whether the sheet's own date shows the edit; the capture must not depend on it.
+      const stored = s.emu.state.tenants[0]!.apps[app.id]!.objects[sheet.id]!;
+      if (moves) expect(stored.modifiedDate).not.toBe(sheetDate);
+      else expect(stored.modifiedDate).toBe(sheetDate);
+
+      const second = await run(s);
+      expect(second.manifest.items.filter((i) => i.layer === "apps" && i.status === "captured").map((i) => i.id)).toEqual([app.id]);
+      const diff = await diffSnapshots(s.repo, await s.repo.loadSnapshot(first.snapshotId), await s.repo.loadSnapshot(second.snapshotId));
+      expect(diff.changes).toEqual([expect.objectContaining({ kind: "changed", layer: "objects", id: sheet.id, appId: app.id })]);
+    });
+  }
 });
