@@ -17,7 +17,8 @@ import { createQlikApi } from "@qlik/api";
 import { afterEach, describe, expect, it } from "vitest";
 import { botEnv, hostConfigOf, restoreCli, takeBackup } from "./restore-helpers.ts";
 
-type AnyDoc = Record<string, (...args: unknown[]) => Promise<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyDoc = any;
 
 const open: { emu: EmulatorHandle; repo: Repository; dir: string }[] = [];
 afterEach(async () => {

@@ -553,12 +553,26 @@ function linkedObjects(s: Session, id: string): Result[] {
     .map((l) => ({ qRootId: l.root.id, qInfo: info(l.obj) }));
 }
 
-function appMeta(s: Session): Result {
+/** The app's attributes as GetAppLayout carries them at its top level (captured response, see above). */
+function appAttributes(s: Session): Result {
   const doc = s.requireDoc();
+  const app = doc.app;
   const owner = doc.isAppOwner(s.who) || s.who.isPrivateContentBot || s.who.isTenantAdmin;
-  const privileges = ["read", "exportdata"];
-  if (owner) privileges.push("update", "delete", "reload", "export", "publish", "change_owner", "change_space", "duplicate");
-  return { privileges, title: doc.title, description: doc.app.description, id: doc.app.id, _resourcetype: "app" };
+  const privileges = ["read"];
+  if (owner) privileges.push("update", "delete", "reload", "export", "duplicate", "change_owner", "change_space", "export_reduced", "source", "exportappdata");
+  return {
+    encrypted: true,
+    id: app.id,
+    published: app.publishTime !== undefined,
+    owner: doc.tenant.users[app.ownerId]?.subject ?? "",
+    ownerId: app.ownerId,
+    createdDate: app.createdDate,
+    modifiedDate: app.modifiedDate,
+    ...(app.spaceId ? { spaceId: app.spaceId } : {}),
+    hassectionaccess: app.hasSectionAccess,
+    _resourcetype: "app",
+    privileges,
+  };
 }
 
 function publishing(op: "Publish" | "UnPublish" | "Approve" | "UnApprove"): MethodDef {
@@ -908,7 +922,10 @@ const DOC: Record<string, MethodDef> = {
           qModified: doc.modified,
           qHasScript: doc.script !== "",
           qStateNames: [],
-          qMeta: appMeta(s),
+          // In the captured Qlik Cloud response the app's qMeta is empty and its attributes sit
+          // beside it in the layout (datahub-project/datahub PR #9682, GetAppLayout).
+          qMeta: {},
+          ...appAttributes(s),
           qLocaleInfo: {
             qDecimalSep: ".",
             qThousandSep: ",",
