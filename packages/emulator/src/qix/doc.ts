@@ -129,7 +129,7 @@ export class LoadedDoc {
    * bot may do everything. Private objects: their owner may do everything. Community
    * (published) objects are frozen for their owner until unpublished. Base (approved) objects
    * are edited by the app owner. Approve/unapprove: app owner or bot only. (The privilege that
-   * allows a REST change-owner is spelled "changeowner", as @qlik/api's permission parser reads it.)
+   * allows a REST change-owner is spelled "change_owner", as in responses captured from a real tenant.)
    */
   privileges(who: Identity, located: Located): string[] {
     const root = located.root;
