@@ -144,4 +144,32 @@ describe("bookmark selections", () => {
     expect(r.stdout + r.stderr).toMatch(/selections/);
     expect(await selectionsOf(emu, app.id, bookmark.id)).toEqual({});
   });
+
+  it("a bookmark that recorded the variables comes back with their values of that time, and the variables stay as they are", async () => {
+    const { emu, repo, dir } = await setup();
+    const { app } = northOnly(emu);
+    // The bookmark records vCurrency = 'EUR'; the variable is changed to 'USD' afterwards.
+    const id = await withDoc(emu, app.id, async (doc) => {
+      await (await doc.getField("Region", "$")).selectValues([{ qText: "South" }], false, false);
+      const bm = await doc.createBookmark({ qInfo: { qType: "bookmark" }, qMetaDef: { title: "With variables" }, qIncludeVariables: true });
+      const v = await doc.getVariableByName("vCurrency");
+      await v.setProperties({ ...(await v.getProperties()), qDefinition: "'USD'" });
+      await doc.doSave();
+      return bm.id as string;
+    });
+    const snap = await takeBackup(emu, repo);
+    await withDoc(emu, app.id, async (doc) => {
+      await doc.destroyBookmark(id);
+      await doc.doSave();
+    });
+    const r = await restoreCli({ snapshot: snap.id, opts: { app: [app.id], yes: true }, env: botEnv(emu), repo, journalDir: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    await withDoc(emu, app.id, async (doc) => {
+      const layout = await (await doc.getBookmark(id)).getLayout();
+      const vars = Object.fromEntries((layout.qBookmark.qVariableItems as { qName: string; qDefinition: string }[]).map((v) => [v.qName, v.qDefinition]));
+      expect(vars.vCurrency).toBe("'EUR'");
+      expect((await (await doc.getVariableByName("vCurrency")).getProperties()).qDefinition).toBe("'USD'");
+    });
+    expect(await selectionsOf(emu, app.id, id)).toEqual({ $: { Region: ["South"] } });
+  });
 });
