@@ -264,6 +264,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         now: () => new Date(),
         objectMetaDates: quirks.objectMetaDates,
         noDataSaveDropsData: quirks.noDataSaveDropsData,
+        childEditMovesParentDate: quirks.childEditMovesParentDate,
         onPersist: () => persister.changed(),
       });
       // Errors after the response started (e.g. a download cut by fault injection) end the socket quietly.

@@ -190,14 +190,19 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
         ["title", o.title, have.title],
         ["approved", o.approved, have.approved],
         ["published", o.published, have.published],
-        ["owner", expectedOwner ?? `unresolved ${o.ownerSubject || o.ownerId} (see the plan)`, have.ownerId],
+        // An object without an owner (system objects: LoadModel, appprops) has none after the restore either.
+        ["owner", o.ownerId === "" ? "" : (expectedOwner ?? `unresolved ${o.ownerSubject || o.ownerId} (see the plan)`), have.ownerId],
       ];
       for (const [field, expected, actual] of checks) {
         v.checked++;
         if (expected !== actual) v.mismatches.push({ where, field, expected: show(expected), actual: show(actual) });
       }
       v.checked++;
-      if (treeFingerprint(have.propertyTree) !== treeFingerprint(o.propertyTree)) v.mismatches.push({ where, field: "properties", expected: "as in the snapshot", actual: "differs" });
+      if (treeFingerprint(have.propertyTree, o.propertyTree) !== treeFingerprint(o.propertyTree)) {
+        // A bookmark whose properties match but whose selections do not (e.g. restored empty) says so.
+        const selectionsOnly = o.genericType === "genericBookmark" && treeFingerprint({ ...(have.propertyTree as object), qBookmark: null }) === treeFingerprint({ ...(o.propertyTree as object), qBookmark: null });
+        v.mismatches.push(selectionsOnly ? { where, field: "selections", expected: "as in the snapshot", actual: "differ" } : { where, field: "properties", expected: "as in the snapshot", actual: "differs" });
+      }
     }
     // Objects beyond the snapshot's: an imported app has none; in an app restored in place the
     // ones the plan deletes must be gone and the others are a user's newer work, kept.
