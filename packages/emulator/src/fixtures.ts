@@ -10,10 +10,11 @@
 import type { App, AppObject, GenericType, Group, Role, Space, SpaceAssignment, Tenant, User } from "./model.ts";
 import { emptyTenant } from "./model.ts";
 import { createRng, type Rng } from "./internal/rng.ts";
+import { demoKinds, generatedKinds, type KindCounts } from "./fixtures-kinds.ts";
 
 export type FixtureName = "demo" | "generated" | "empty";
 
-export interface FixtureOptions {
+export interface FixtureOptions extends KindCounts {
   fixture: FixtureName;
   seed: string;
   /** generated: number of apps (default 20). */
@@ -459,6 +460,7 @@ function demoTenant(b: Builder): TenantCredentials {
   b.sheet(experiments, dev, "private", "Dev's draft", 1);
   const quick = b.app("Quick Look", hiro, undefined);
   fill(quick, hiro, [], "small");
+  demoKinds(b);
   return creds;
 }
 
@@ -527,6 +529,7 @@ function generatedTenant(b: Builder, opts: FixtureOptions): TenantCredentials {
       app.objects[o.id] = o;
     }
   }
+  generatedKinds(b, opts, users, [...shared, ...managed], Object.values(b.tenant.apps));
   return creds;
 }
 

@@ -19,3 +19,5 @@ export { realisticLatency } from "./internal/latency.ts";
 export { parseFaultSpec } from "./internal/faults.ts";
 export type { FaultKind, FaultSpec } from "./internal/faults.ts";
 export type { QixContext, QixServer } from "./qix/contract.ts";
+export * from "./kinds.ts";
+export { DEMO_SECRETS } from "./fixtures-kinds.ts";

@@ -6,6 +6,7 @@
  * Shapes follow Qlik's published contracts where clients see them (users, spaces,
  * NxAttributes, qMeta) and stay internal elsewhere.
  */
+import type { TenantKinds } from "./kinds.ts";
 
 export type UserStatus = "active" | "invited" | "disabled" | "deleted" | "provisioned";
 
@@ -231,6 +232,8 @@ export interface Tenant {
   /** Audit events, oldest first (optional, as above). */
   audits?: AuditEvent[];
   tempContents: Record<string, TempContent>;
+  /** Data connections, credentials, reload tasks, webhooks (`kinds.ts`; optional, as above). */
+  kinds?: TenantKinds;
   oauthClients: Record<string, OAuthClient>;
   apiKeys: Record<string, ApiKey>;
 }

@@ -32,6 +32,9 @@ import { registerItems } from "./rest/items.ts";
 import { registerApps } from "./rest/apps.ts";
 import { registerSoftDelete } from "./rest/softdelete.ts";
 import { registerTemp } from "./rest/temp.ts";
+import { registerDataConnections } from "./rest/data-connections.ts";
+import { registerReloadTasks } from "./rest/reload-tasks.ts";
+import { registerWebhooks } from "./rest/webhooks.ts";
 import { adminRoutes } from "./admin.ts";
 
 export type QixServerFactory = (ctx: QixContext) => QixServer;
@@ -46,6 +49,10 @@ export interface EmulatorOptions {
   apps?: number;
   objectsPerApp?: number;
   users?: number;
+  /** `generated` fixture: data connections, reload tasks, webhooks (defaults scale with apps; fixtures-kinds.ts). */
+  connections?: number;
+  reloadTasks?: number;
+  webhooks?: number;
   seed?: string | number;
   /** JSON file the tenants persist to; loaded instead of the fixture when it exists. */
   stateFile?: string;
@@ -196,6 +203,9 @@ export function createTenantApp(tenant: Tenant, rt: Runtime, opts: { admin: bool
   registerApps(app, deps);
   registerSoftDelete(app, deps);
   registerTemp(app, deps);
+  registerDataConnections(app, deps);
+  registerReloadTasks(app, deps);
+  registerWebhooks(app, deps);
   return app;
 }
 
@@ -235,7 +245,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let tenants = options.stateFile ? await loadState(options.stateFile) : undefined;
   const fromState = tenants !== undefined;
   tenants ??= Array.from({ length: tenantCount }, (_, i) =>
-    buildTenant({ fixture: fixtures[i] ?? fixture, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, tenantIndex: i }).tenant,
+    buildTenant({ fixture: fixtures[i] ?? fixture, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, connections: options.connections, reloadTasks: options.reloadTasks, webhooks: options.webhooks, tenantIndex: i }).tenant,
   );
 
   const clock = createClock(options.timeScale ?? 1);

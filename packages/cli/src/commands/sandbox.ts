@@ -16,6 +16,9 @@ interface SandboxFlags {
   apps?: string;
   objectsPerApp?: string;
   users?: string;
+  connections?: string;
+  reloadTasks?: string;
+  webhooks?: string;
   seed?: string;
   state?: string;
   rateLimits?: string;
@@ -41,7 +44,7 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
 }
 
 /** The values of the switches that are not booleans. */
-const CHOICES: Record<string, string[]> = { importIntoManagedSpace: ["refuse", "allow"], unassignedScopes: ["drop", "refuse"] };
+const CHOICES: Record<string, string[]> = { importIntoManagedSpace: ["refuse", "allow"], unassignedScopes: ["drop", "refuse"], connectionSecretOnGet: ["plaintext", "absent"] };
 
 /** `--quirk name=value` (repeatable) → a partial Quirks, typed by the defaults. */
 function quirks(list: string[] | undefined, defaultQuirks: Quirks): Partial<Quirks> | undefined {
@@ -84,6 +87,9 @@ export function sandboxOptions(flags: SandboxFlags, defaultQuirks: Quirks): Emul
     apps: int("apps", flags.apps, 0),
     objectsPerApp: int("objects-per-app", flags.objectsPerApp, 0),
     users: int("users", flags.users, 0),
+    connections: int("connections", flags.connections, 0),
+    reloadTasks: int("reload-tasks", flags.reloadTasks, 0),
+    webhooks: int("webhooks", flags.webhooks, 0),
     seed: flags.seed,
     stateFile: flags.state,
     rateLimits: oneOf("rate-limits", flags.rateLimits, ["qlik", "off"] as const),
@@ -105,6 +111,9 @@ export function register(program: Command): void {
     .option("--apps <n>", "generated fixture: number of apps")
     .option("--objects-per-app <n>", "generated fixture: objects per app")
     .option("--users <n>", "generated fixture: number of users")
+    .option("--connections <n>", "generated fixture: number of data connections (default: apps/20, at least 2)")
+    .option("--reload-tasks <n>", "generated fixture: number of reload tasks (default: apps/4)")
+    .option("--webhooks <n>", "generated fixture: number of webhooks (default 2)")
     .option("--seed <s>", "seed of the fixture (deterministic)")
     .option("--state <file>", "persist the tenants to this JSON file across restarts")
     .option("--rate-limits <mode>", "qlik | off", "off")

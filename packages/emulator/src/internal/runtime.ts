@@ -65,6 +65,13 @@ export interface Quirks {
    * whether its parent's date moves is not documented).
    */
   childEditMovesParentDate: boolean;
+  /**
+   * What a single `GET /data-connections/{qID}` returns of a stored `qConnectionSecret`:
+   * `plaintext` (default: the reading that hurts a client most — @qlik/api 2.19's ConnectionGet
+   * documents the field as "included in the response of GET /data-connections/{qID}", whether in
+   * clear is UNCONFIRMED, API-FACTS §6.6) or `absent`. Lists never carry it.
+   */
+  connectionSecretOnGet: "plaintext" | "absent";
   /** A 429 blocks the whole tier for Retry-After (default true). */
   rateLimitBlocksWholeTier: boolean;
   /** Tenant-wide ceiling = user limit × users × 0.5 (default true). */
@@ -83,6 +90,7 @@ export const defaultQuirks: Quirks = {
   unassignedScopes: "drop",
   itemsListIncludesOthersPersonal: false,
   childEditMovesParentDate: false,
+  connectionSecretOnGet: "plaintext",
   rateLimitBlocksWholeTier: true,
   rateLimitTenantCeiling: true,
 };

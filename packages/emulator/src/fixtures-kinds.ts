@@ -1,0 +1,172 @@
+/**
+ * Fixture content of the issue-12 kinds (data connections, data credentials, reload tasks,
+ * webhooks), added after a fixture's apps, spaces and people exist.
+ *
+ * Every secret the demo fixture plants has a recognisable value starting `SECRET-demo-` (and
+ * the generated fixture's `SECRET-gen-`), listed by `plantedSecrets`, so a test can search
+ * every stored byte of a backup for them.
+ */
+import type { App, Space, Tenant, User } from "./model.ts";
+import type { Rng } from "./internal/rng.ts";
+import { kindsOf, type DataConnection, type DataCredential, type ReloadTask, type Webhook } from "./kinds.ts";
+
+export interface KindsBuilder {
+  tenant: Tenant;
+  rng: Rng;
+  /** Advances the fixture clock and returns its ISO time. */
+  tick(minutes?: number): string;
+}
+
+/** Counts of the generated fixture (defaults scale with the number of apps). */
+export interface KindCounts {
+  connections?: number;
+  reloadTasks?: number;
+  webhooks?: number;
+}
+
+const byName = <T extends { name: string }>(items: Record<string, T>, name: string): T => {
+  const found = Object.values(items).find((x) => x.name === name);
+  if (!found) throw new Error(`fixture: no "${name}"`);
+  return found;
+};
+
+function connection(b: KindsBuilder, f: Partial<DataConnection> & Pick<DataConnection, "name" | "type" | "connectStatement" | "datasourceID" | "ownerId">): DataConnection {
+  const t = b.tick(2);
+  const conn: DataConnection = { id: b.rng.guid(), logOn: 0, architecture: 0, separateCredentials: false, tags: [], created: t, updated: t, ...f };
+  kindsOf(b.tenant).dataConnections[conn.id] = conn;
+  return conn;
+}
+
+function credential(b: KindsBuilder, f: Pick<DataCredential, "name" | "type" | "datasourceID" | "ownerId" | "username" | "password">): DataCredential {
+  const t = b.tick(1);
+  const cred: DataCredential = { id: b.rng.guid(), created: t, updated: t, ...f };
+  kindsOf(b.tenant).dataCredentials[cred.id] = cred;
+  return cred;
+}
+
+function reloadTask(b: KindsBuilder, app: App, owner: User, f: Partial<ReloadTask> & Pick<ReloadTask, "timeZone" | "recurrence">): ReloadTask {
+  const t = b.tick(3);
+  const task: ReloadTask = {
+    id: b.rng.hex(24),
+    appId: app.id,
+    userId: owner.id,
+    spaceId: app.spaceId,
+    partial: false,
+    autoReload: false,
+    autoReloadPartial: false,
+    state: "Enabled",
+    startDateTime: t,
+    createdAt: t,
+    updatedAt: t,
+    ...f,
+  };
+  kindsOf(b.tenant).reloadTasks[task.id] = task;
+  return task;
+}
+
+function webhook(b: KindsBuilder, owner: User, f: Partial<Webhook> & Pick<Webhook, "name" | "url" | "eventTypes" | "level">): Webhook {
+  const t = b.tick(2);
+  const h: Webhook = {
+    id: b.rng.guid(),
+    description: "",
+    enabled: true,
+    headers: {},
+    encryptedHeaders: {},
+    checkCertificateRevocation: false,
+    enableCloudEventDelivery: false,
+    ownerId: owner.id,
+    origin: "api",
+    createdByUserId: owner.id,
+    updatedByUserId: owner.id,
+    createdAt: t,
+    updatedAt: t,
+    ...f,
+  };
+  kindsOf(b.tenant).webhooks[h.id] = h;
+  return h;
+}
+
+const snowflake = (db: string): string => `CUSTOM CONNECT TO "provider=QvOdbcConnectorPackage.exe;driver=snowflake;server=acme.eu-west-1.snowflakecomputing.com;database=${db};warehouse=ANALYTICS;"`;
+const rest = (url: string): string => `CUSTOM CONNECT TO "provider=QvRestConnector.exe;url=${url};timeout=30;method=GET;httpProtocol=1.1;isKeepAlive=true;bodyEncoding=UTF-8;sendExpect100Continue=true;autoDetectResponseType=true;checkResponseTypeOnTestConnection=true;keyGenerator=GenericRestConnector;"`;
+
+/** The demo fixture's connections, credential, reload tasks and webhooks (in several spaces, by several owners). */
+export function demoKinds(b: KindsBuilder): void {
+  const t = b.tenant;
+  const user = (name: string): User => byName(t.users, name);
+  const space = (name: string): Space => byName(t.spaces, name);
+  const app = (name: string): App => {
+    const found = Object.values(t.apps).find((a) => a.name === name && !a.originAppId);
+    if (!found) throw new Error(`fixture: no app "${name}"`);
+    return found;
+  };
+  const [admin, ben, chloe, emma, farid] = ["Ada Admin", "Ben Builder", "Chloe Chen", "Emma Evans", "Farid Haddad"].map(user) as [User, User, User, User, User];
+
+  connection(b, { name: "Sales DB", type: "QvOdbcConnectorPackage.exe", datasourceID: "snowflake", connectStatement: snowflake("SALES"), spaceId: space("Sales Dev").id, ownerId: ben.id, username: "svc_sales", password: "SECRET-demo-conn-1", tags: ["sales", "snowflake"] });
+  connection(b, { name: "CRM REST", type: "QvRestConnector.exe", datasourceID: "rest", connectStatement: rest("https://crm.example.com/api/v2/accounts"), spaceId: space("Sales Dev").id, ownerId: chloe.id, connectionSecret: "SECRET-demo-conn-2" });
+  const emmaLogin = credential(b, { name: "Emma's warehouse login", type: "QvOdbcConnectorPackage.exe", datasourceID: "snowflake", ownerId: emma.id, username: "emma.evans", password: "SECRET-demo-cred-1" });
+  connection(b, { name: "Finance Warehouse", type: "QvOdbcConnectorPackage.exe", datasourceID: "snowflake", connectStatement: snowflake("FINANCE"), spaceId: space("Finance Dev").id, ownerId: emma.id, separateCredentials: true, logOn: 1, credentialsId: emmaLogin.id, tags: ["finance"] });
+  connection(b, { name: "Ledger Files", type: "QvOdbcConnectorPackage.exe", datasourceID: "postgresql", connectStatement: `CUSTOM CONNECT TO "provider=QvOdbcConnectorPackage.exe;driver=postgres;host=ledger.example.com;port=5432;db=ledger;"`, spaceId: space("Finance").id, ownerId: admin.id, username: "ledger_reader", password: "SECRET-demo-conn-3" });
+  connection(b, { name: "Ben's scratch DB", type: "QvOdbcConnectorPackage.exe", datasourceID: "postgresql", connectStatement: `CUSTOM CONNECT TO "provider=QvOdbcConnectorPackage.exe;driver=postgres;host=localhost;port=5432;db=scratch;"`, ownerId: ben.id, username: "ben", password: "SECRET-demo-conn-4" });
+
+  reloadTask(b, app("Sales Overview"), ben, { timeZone: "Europe/Stockholm", recurrence: ["RRULE:FREQ=DAILY;INTERVAL=1;BYHOUR=6;BYMINUTE=0;BYSECOND=0"] });
+  reloadTask(b, app("Pipeline Analysis"), chloe, { timeZone: "UTC", partial: true, recurrence: ["RRULE:FREQ=HOURLY;INTERVAL=4;BYMINUTE=15;BYSECOND=0"] });
+  reloadTask(b, app("P&L"), emma, { timeZone: "America/New_York", recurrence: ["RRULE:FREQ=WEEKLY;BYDAY=MO,TH;BYHOUR=5;BYMINUTE=30;BYSECOND=0"], autoReload: true });
+  reloadTask(b, app("Budget vs Actual"), farid, { timeZone: "Asia/Tokyo", recurrence: ["RRULE:FREQ=MONTHLY;BYMONTHDAY=1;BYHOUR=2;BYMINUTE=0;BYSECOND=0"], state: "Disabled", disabledCode: "MANUALLY" });
+
+  webhook(b, admin, {
+    name: "Reload alerts",
+    description: "Posts failed reloads to the operations channel",
+    url: "https://hooks.example.com/qlik/reloads",
+    eventTypes: ["com.qlik.v1.app.reload.finished"],
+    filter: 'data.status eq "error"',
+    level: "tenant",
+    headers: { "X-Team": "operations" },
+    encryptedHeaders: { "X-Api-Token": "SECRET-demo-webhook-header-1" },
+    secret: "SECRET-demo-webhook-1-0123456789abcdef",
+  });
+  webhook(b, ben, { name: "Ben's app events", url: "https://ben.example.com/qlik-events", eventTypes: ["com.qlik.v1.app.created", "com.qlik.v1.app.published"], level: "user", enabled: false, secret: "SECRET-demo-webhook-2-0123456789abcdef" });
+}
+
+/** Every secret value `demoKinds` plants (a backup must contain none of them). */
+export const DEMO_SECRETS = [
+  "SECRET-demo-conn-1",
+  "SECRET-demo-conn-2",
+  "SECRET-demo-cred-1",
+  "SECRET-demo-conn-3",
+  "SECRET-demo-conn-4",
+  "SECRET-demo-webhook-header-1",
+  "SECRET-demo-webhook-1-0123456789abcdef",
+  "SECRET-demo-webhook-2-0123456789abcdef",
+];
+
+/**
+ * The generated fixture's kinds: `connections` (default: one per 20 apps, at least 2) spread
+ * over the shared spaces and personal spaces, `reloadTasks` (default: one per 4 apps) on
+ * distinct apps, `webhooks` (default 2). Secrets are `SECRET-gen-<kind>-<n>`.
+ */
+export function generatedKinds(b: KindsBuilder, counts: KindCounts, users: User[], spaces: Space[], apps: App[]): void {
+  const r = b.rng;
+  const admin = users[0]!;
+  const nConn = counts.connections ?? Math.max(2, Math.ceil(apps.length / 20));
+  const nTasks = Math.min(apps.length, counts.reloadTasks ?? Math.ceil(apps.length / 4));
+  const nHooks = counts.webhooks ?? 2;
+  const shared = spaces.filter((s) => s.type !== "managed");
+  const all = spaces;
+  for (let i = 0; i < nConn; i++) {
+    const n = String(i + 1).padStart(4, "0");
+    const roll = r.next();
+    const space = roll < 0.7 && shared.length ? r.pick(shared) : roll < 0.85 && all.length ? r.pick(all) : undefined;
+    const owner = space ? (r.next() < 0.5 ? (users.find((u) => u.id === space.ownerId) ?? admin) : r.pick(users)) : r.pick(users);
+    connection(b, { name: `Connection ${n}`, type: "QvOdbcConnectorPackage.exe", datasourceID: "snowflake", connectStatement: snowflake(`DB${n}`), spaceId: space?.id, ownerId: owner.id, username: `svc_${n}`, password: `SECRET-gen-conn-${n}` });
+  }
+  const zones = ["UTC", "Europe/Stockholm", "America/New_York", "Asia/Tokyo", "Europe/London"];
+  for (let i = 0; i < nTasks; i++) {
+    const app = apps[i]!;
+    const owner = users.find((u) => u.id === app.ownerId) ?? admin;
+    reloadTask(b, app, owner, { timeZone: r.pick(zones), recurrence: [`RRULE:FREQ=DAILY;INTERVAL=1;BYHOUR=${r.int(24)};BYMINUTE=${r.int(60)};BYSECOND=0`], state: r.next() < 0.9 ? "Enabled" : "Disabled" });
+  }
+  for (let i = 0; i < nHooks; i++) {
+    const n = String(i + 1).padStart(4, "0");
+    webhook(b, admin, { name: `Webhook ${n}`, url: `https://hooks.example.com/gen/${n}`, eventTypes: ["com.qlik.v1.app.reload.finished"], level: "tenant", secret: `SECRET-gen-webhook-${n}-0123456789abcdef0123` });
+  }
+}

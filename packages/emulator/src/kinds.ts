@@ -1,0 +1,121 @@
+/**
+ * The tenant's layers beyond apps, spaces and people (issue 12): data connections, data
+ * credentials, reload tasks, webhooks. Plain data kept in `Tenant.kinds` (optional: state
+ * files written before these kinds existed lack it); the REST routes in `rest/` serve them.
+ *
+ * Secrets (API-FACTS §7) are stored here because Qlik stores them — the emulator must accept
+ * them on create/update — but no route ever returns `qUsername`, `qPassword` or a webhook
+ * `secret`; `qConnectionSecret` comes back only on a single GET, as the `connectionSecretOnGet`
+ * quirk says.
+ */
+import type { Tenant } from "./model.ts";
+
+export interface DataConnection {
+  /** `qID` (== `qEngineObjectID`), a UUID; a client may supply it on create. */
+  id: string;
+  name: string;
+  /** `qType`: the connector, e.g. "QvOdbcConnectorPackage.exe", "QvRestConnector.exe". */
+  type: string;
+  connectStatement: string;
+  datasourceID: string;
+  /** Undefined: the owner's personal space. */
+  spaceId?: string;
+  /** Creator and owner (`user` in responses). */
+  ownerId: string;
+  logOn: 0 | 1;
+  architecture: 0 | 1;
+  separateCredentials: boolean;
+  credentialsId?: string;
+  tags: string[];
+  /** Write-only secrets: accepted, never returned (qConnectionSecret: see the quirk). */
+  username?: string;
+  password?: string;
+  connectionSecret?: string;
+  created: string;
+  updated: string;
+}
+
+export interface DataCredential {
+  id: string;
+  name: string;
+  /** `qType`: the connector type of the connections it serves. */
+  type: string;
+  datasourceID: string;
+  /** The user the credential belongs to (credentials are per user). */
+  ownerId: string;
+  /** Write-only. */
+  username: string;
+  password: string;
+  created: string;
+  updated: string;
+}
+
+export interface ReloadTask {
+  id: string;
+  appId: string;
+  /** The task's owner (`userId`). */
+  userId: string;
+  spaceId?: string;
+  partial: boolean;
+  timeZone: string;
+  /** RRULE lines without DTSTART. */
+  recurrence: string[];
+  startDateTime?: string;
+  endDateTime?: string;
+  autoReload: boolean;
+  autoReloadPartial: boolean;
+  state: "Enabled" | "Disabled" | "Completed";
+  disabledCode?: "MANUALLY" | "CONSECUTIVE-FAILURES" | "OWNER-DELETED" | "OWNER-DISABLED";
+  lastExecutionTime?: string;
+  nextExecutionTime?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Webhook {
+  id: string;
+  name: string;
+  description: string;
+  url: string;
+  eventTypes: string[];
+  filter?: string;
+  level: "tenant" | "user";
+  enabled: boolean;
+  headers: Record<string, string>;
+  /** Write-only values; responses list the names only. */
+  encryptedHeaders: Record<string, string>;
+  checkCertificateRevocation: boolean;
+  enableCloudEventDelivery: boolean;
+  /** Write-only HMAC key (32–64 characters). */
+  secret?: string;
+  ownerId: string;
+  origin: "api" | "automations" | "management-console";
+  createdByUserId: string;
+  updatedByUserId: string;
+  createdAt: string;
+  updatedAt: string;
+  disabledReason?: string;
+  disabledReasonCode?: string;
+}
+
+export interface TenantKinds {
+  dataConnections: Record<string, DataConnection>;
+  dataCredentials: Record<string, DataCredential>;
+  reloadTasks: Record<string, ReloadTask>;
+  webhooks: Record<string, Webhook>;
+}
+
+export function emptyKinds(): TenantKinds {
+  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {} };
+}
+
+/** The tenant's kinds, created (and completed) on first use. */
+export function kindsOf(tenant: Tenant): TenantKinds {
+  tenant.kinds ??= emptyKinds();
+  const k = tenant.kinds;
+  k.dataConnections ??= {};
+  k.dataCredentials ??= {};
+  k.reloadTasks ??= {};
+  k.webhooks ??= {};
+  return k;
+}

@@ -1,0 +1,145 @@
+/**
+ * Part of `schema.test.ts`: the schema fixes and the walk of the issue-12 kinds (data
+ * connections, data credentials, reload tasks, webhooks). Kept apart so the kinds grow here.
+ */
+import { expect } from "vitest";
+import type { EmulatorHandle } from "./server.ts";
+import { userByName } from "./testing.ts";
+
+type Json = Record<string, unknown>;
+type Spec = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }>>; components: Json };
+export type Call = (method: string, path: string, opts?: { body?: unknown; raw?: NonNullable<RequestInit["body"]>; token?: string; headers?: Record<string, string> }) => Promise<{ status: number; json: unknown; headers: Headers }>;
+
+const json = (schema: unknown) => ({ content: { "application/json": { schema } } });
+const selfLink = { type: "object", required: ["self"], properties: { self: { type: "object", required: ["href"], properties: { href: { type: "string" } } } } };
+const topLinks = { type: "object", required: ["self"], properties: Object.fromEntries(["self", "next", "prev"].map((k) => [k, { type: "object", required: ["href"], properties: { href: { type: "string" } } }])) };
+
+/**
+ * The merged 2025 spec shares component names across services, so the data-connections
+ * service's `Link` (`{self:{href}}`), `Meta` (`{count}`) and `TopLevelLink` resolve to other
+ * services' schemas (notifications' `Meta {unreadCount}`; a bare `{href}` Link). Those
+ * operations get their response schemas written from `@qlik/api` 2.19 `data-connections.d.ts`
+ * / `data-credentials.d.ts` (`ConnectionGet`, `Connections`, `ConnectionCreateResponse`,
+ * `Credential`, `BulkResponse`, `OrphanCredentialResItem` — whose spec version requires
+ * `userId`/`tenantId` while declaring `user`/`tenant`). Webhooks and reload tasks keep the spec's.
+ */
+export function patchKindSchemas(spec: Spec): void {
+  const schemas = spec.components.schemas as Record<string, Json>;
+  // `allOf` of a closed `$ref` cannot be validated closed (each part rejects the other's
+  // fields): the spec's `Task` and `WebhookResponse` are flattened into one closed object.
+  const flatten = (name: string): Json => {
+    const parts = (schemas[name]!.allOf as Json[]).map((x) => (typeof x.$ref === "string" ? schemas[x.$ref.split("/").pop()!]! : x));
+    return {
+      type: "object",
+      required: parts.flatMap((x) => (x.required as string[] | undefined) ?? []),
+      properties: Object.assign({}, ...parts.map((x) => JSON.parse(JSON.stringify(x.properties ?? {})) as Json)),
+    };
+  };
+  // Its `required` names a `jobId` it never declares; @qlik/api 2.19 `reload-tasks.d.ts` `Task`
+  // has no `jobId` (and adds `migrated`): the emulator follows @qlik/api.
+  const task = flatten("Task");
+  task.required = (task.required as string[]).filter((k) => k !== "jobId");
+  (task.properties as Json).migrated = { type: "boolean" };
+  schemas.Task = task;
+  // Webhook responses as @qlik/api 2.19 `WebhookResponseBase` has them: `description`,
+  // `enableCloudEventDelivery`, `secretKeyAdded`, `encryptedHeaders` as a list of names, and
+  // no `secret` (write-only since its sunset, API-FACTS §6.10) — a returned secret fails here.
+  const hook = flatten("WebhookResponse");
+  const hp = hook.properties as Json;
+  delete hp.secret;
+  Object.assign(hp, { description: { type: "string" }, enableCloudEventDelivery: { type: "boolean" }, secretKeyAdded: { type: "boolean" }, encryptedHeaders: { type: "array", items: { type: "string" } } });
+  schemas.WebhookResponse = hook;
+  // `PublicApiError` (data-connections' errors) requires a `details` it does not declare (its
+  // field is `detail`): a spec typo.
+  schemas.PublicApiError!.required = ["code", "title"];
+  const connGet = JSON.parse(JSON.stringify(schemas.ConnectionGet)) as Json;
+  (connGet.properties as Json).links = selfLink;
+  const connCreate = JSON.parse(JSON.stringify(schemas.ConnectionCreateResponse)) as Json;
+  (connCreate.properties as Json).links = selfLink;
+  (connCreate.properties as Json).tenant = { type: "string" };
+  const cred = JSON.parse(JSON.stringify(schemas.Credential)) as Json;
+  (cred.properties as Json).links = selfLink;
+  const p = spec.paths;
+  p["/v1/data-connections"]!.get!.responses["200"] = json({
+    type: "object",
+    properties: { data: { type: "array", items: connGet }, meta: { type: "object", properties: { count: { type: "integer" } } }, links: topLinks, errors: { type: "array" } },
+  });
+  p["/v1/data-connections"]!.post!.responses["201"] = json(connCreate);
+  p["/v1/data-connections/{qID}"]!.get!.responses["200"] = json(connGet);
+  p["/v1/data-connections/actions/update"]!.post!.responses["207"] = json({
+    type: "object",
+    properties: { data: { type: "array", items: { type: "object", required: ["id", "status"], properties: { id: { type: "string" }, status: { type: "integer" }, error: { type: "object", properties: { code: { type: "string" }, detail: { type: "string" }, status: { type: "integer" }, title: { type: "string" } } } } } } },
+  });
+  p["/v1/data-credentials/{qID}"]!.get!.responses["200"] = json(cred);
+  p["/v1/data-credentials/actions/filter-orphan"]!.post!.responses["200"] = json({
+    type: "object",
+    required: ["data", "count"],
+    properties: {
+      count: { type: "integer" },
+      data: { type: "array", items: { type: "object", required: ["qID", "qName", "qType", "created", "updated"], properties: Object.fromEntries(["created", "datasourceID", "qID", "qName", "qType", "tenant", "updated", "user"].map((k) => [k, { type: "string" }])) } },
+    },
+  });
+}
+
+/** Calls every operation of the kinds (as the admin API key unless a token is given). */
+export async function walkKinds(emu: EmulatorHandle, call: Call): Promise<void> {
+  const tenant = emu.state.tenants[0]!;
+  const ben = userByName(emu, "Ben Builder");
+  const salesDev = Object.values(tenant.spaces).find((s) => s.name === "Sales Dev")!;
+  // data connections
+  const list = await call("GET", "/api/v1/data-connections?limit=3");
+  expect(list.status).toBe(200);
+  await call("GET", `/api/v1/data-connections?spaceId=${salesDev.id}&noDatafiles=true&sort=-qName`);
+  await call("GET", `/api/v1/data-connections?filter=${encodeURIComponent('qName co "Sales"')}`);
+  await call("GET", "/api/v1/data-connections?limit=1000");
+  const made = await call("POST", "/api/v1/data-connections", {
+    body: { qName: "Schema conn", qType: "QvOdbcConnectorPackage.exe", qConnectStatement: 'CUSTOM CONNECT TO "provider=QvOdbcConnectorPackage.exe;driver=postgres;"', datasourceID: "postgresql", space: salesDev.id, qUsername: "u", qPassword: "p", qLogOn: "0" },
+  });
+  expect(made.status).toBe(201);
+  const qid = (made.json as Json).qID as string;
+  await call("POST", "/api/v1/data-connections", { body: { qName: "Schema conn", qType: "x", qConnectStatement: "y", datasourceID: "z", space: salesDev.id } });
+  await call("GET", `/api/v1/data-connections/${qid}`);
+  await call("GET", `/api/v1/data-connections/${encodeURIComponent("Schema conn")}?type=connectionname&spaceId=${salesDev.id}`);
+  await call("GET", "/api/v1/data-connections/00000000-0000-4000-8000-000000000000");
+  await call("PUT", `/api/v1/data-connections/${qid}`, { body: { qID: qid, qEngineObjectID: qid, qName: "Schema conn 2", qType: "QvOdbcConnectorPackage.exe", qConnectStatement: "CUSTOM CONNECT TO \"x\"" } });
+  await call("PATCH", `/api/v1/data-connections/${qid}`, { body: [{ op: "replace", path: "/qName", value: "Schema conn 3" }] });
+  await call("POST", "/api/v1/data-connections/actions/update", { body: { connections: [{ id: qid, ownerId: ben.id }, { id: "00000000-0000-4000-8000-000000000000" }] } });
+  // data credentials: one comes with a separate-credentials connection
+  const sep = await call("POST", "/api/v1/data-connections", {
+    body: { qName: "Schema sep", qType: "QvOdbcConnectorPackage.exe", qConnectStatement: "CUSTOM CONNECT TO \"y\"", datasourceID: "snowflake", qSeparateCredentials: true, qUsername: "me", qPassword: "pw", qCredentialsName: "Schema cred" },
+  });
+  const credId = (sep.json as Json).qCredentialsID as string;
+  await call("GET", `/api/v1/data-credentials/${credId}`);
+  await call("GET", `/api/v1/data-credentials/${encodeURIComponent("Schema cred")}?byCredentialName=true`);
+  await call("GET", "/api/v1/data-credentials/00000000-0000-4000-8000-000000000000");
+  await call("PUT", `/api/v1/data-credentials/${credId}`, { body: { qName: "Schema cred 2", qType: "QvOdbcConnectorPackage.exe", qUsername: "me", qPassword: "pw2" } });
+  await call("PATCH", `/api/v1/data-credentials/${credId}`, { body: [{ op: "replace", path: "/qPassword", value: "pw3" }] });
+  await call("DELETE", `/api/v1/data-connections/${(sep.json as Json).qID}`);
+  await call("POST", "/api/v1/data-credentials/actions/filter-orphan", { body: {} });
+  await call("DELETE", `/api/v1/data-credentials/${credId}`);
+  await call("DELETE", `/api/v1/data-connections/${qid}`);
+  // reload tasks
+  const app = Object.values(tenant.apps).find((a) => a.name === "Admin Scratchpad")!;
+  await call("GET", "/api/v1/reload-tasks?limit=2");
+  const task = await call("POST", "/api/v1/reload-tasks", { body: { appId: app.id, timeZone: "Europe/Paris", recurrence: ["RRULE:FREQ=DAILY;BYHOUR=3"], startDateTime: "2026-01-01T03:00:00Z" } });
+  expect(task.status).toBe(201);
+  const taskId = (task.json as Json).id as string;
+  await call("POST", "/api/v1/reload-tasks", { body: { appId: app.id, timeZone: "Mars/Olympus" } });
+  await call("GET", `/api/v1/reload-tasks?appId=${app.id}`);
+  await call("GET", `/api/v1/reload-tasks/${taskId}`);
+  await call("GET", "/api/v1/reload-tasks/000000000000000000000000");
+  await call("PUT", `/api/v1/reload-tasks/${taskId}`, { body: { timeZone: "UTC", state: "Disabled", recurrence: ["RRULE:FREQ=WEEKLY;BYDAY=MO"] } });
+  await call("DELETE", `/api/v1/reload-tasks/${taskId}`);
+  // webhooks
+  await call("GET", "/api/v1/webhooks/event-types");
+  await call("GET", "/api/v1/webhooks?limit=1");
+  const hook = await call("POST", "/api/v1/webhooks", { body: { name: "Schema hook", url: "https://example.com/h", eventTypes: ["com.qlik.v1.app.created"], secret: "x".repeat(40), encryptedHeaders: { "X-K": "v" } } });
+  expect(hook.status).toBe(201);
+  const hookId = (hook.json as Json).id as string;
+  await call("POST", "/api/v1/webhooks", { body: { name: "Bad", url: "https://example.com/h", secret: "short" } });
+  await call("GET", `/api/v1/webhooks/${hookId}`);
+  await call("GET", "/api/v1/webhooks/00000000-0000-4000-8000-000000000000");
+  await call("PUT", `/api/v1/webhooks/${hookId}`, { body: { name: "Schema hook 2", url: "https://example.com/h2", enabled: true } });
+  await call("PATCH", `/api/v1/webhooks/${hookId}`, { body: [{ op: "replace", path: "/description", value: "d" }] });
+  await call("DELETE", `/api/v1/webhooks/${hookId}`);
+}
