@@ -1,6 +1,6 @@
 /**
  * Fixture content of the issue-12 kinds (data connections, data credentials, reload tasks,
- * webhooks), added after a fixture's apps, spaces and people exist.
+ * webhooks, web integrations, CSP origins), added after a fixture's apps, spaces and people exist.
  *
  * Every secret the demo fixture plants has a recognisable value starting `SECRET-demo-` (and
  * the generated fixture's `SECRET-gen-`), listed by `plantedSecrets`, so a test can search
@@ -124,6 +124,22 @@ export function demoKinds(b: KindsBuilder): void {
     encryptedHeaders: { "X-Api-Token": "SECRET-demo-webhook-header-1" },
     secret: "SECRET-demo-webhook-1-0123456789abcdef",
   });
+  const t1 = b.tick(2);
+  const wi = { id: b.rng.hex(22), name: "Customer portal", validOrigins: ["https://portal.example.com", "https://www.example.com"], created: t1, createdBy: admin.id, lastUpdated: t1 };
+  kindsOf(t).webIntegrations[wi.id] = wi;
+  const t2 = b.tick(2);
+  const wi2 = { id: b.rng.hex(22), name: "Intranet mashup", validOrigins: ["https://intranet.example.com"], created: t2, createdBy: admin.id, lastUpdated: t2 };
+  kindsOf(t).webIntegrations[wi2.id] = wi2;
+  const off = { childSrc: false, connectSrc: false, connectSrcWSS: false, fontSrc: false, formAction: false, frameAncestors: false, frameSrc: false, imgSrc: false, mediaSrc: false, objectSrc: false, scriptSrc: false, styleSrc: false, workerSrc: false };
+  for (const [name, origin, on] of [
+    ["Portal embedding", "portal.example.com", { frameAncestors: true }],
+    ["Map tiles", "*.tiles.example.net", { imgSrc: true, connectSrc: true }],
+    ["Fonts", "https://fonts.example.org", { fontSrc: true, styleSrc: true }],
+  ] as const) {
+    const tc = b.tick(1);
+    const e = { id: b.rng.hex(24), name, origin, description: "", directives: { ...off, ...on }, createdDate: tc, modifiedDate: tc };
+    kindsOf(t).cspOrigins[e.id] = e;
+  }
   webhook(b, ben, { name: "Ben's app events", url: "https://ben.example.com/qlik-events", eventTypes: ["com.qlik.v1.app.created", "com.qlik.v1.app.published"], level: "user", enabled: false, secret: "SECRET-demo-webhook-2-0123456789abcdef" });
 }
 

@@ -198,7 +198,7 @@ describe("reload tasks", () => {
     expect(disabled.disabledCode).toBe("MANUALLY");
     const dev = userByName(emu, "Dev Patel");
     const asDev = data(await call("GET", "/api/v1/reload-tasks?limit=100", { token: tokenOf(dev) }));
-    expect(asDev.map((t) => t.appId).sort()).toEqual(all.filter((t) => ["Sales Overview", "Pipeline Analysis"].includes(emu.state.tenants[0]!.apps[t.appId]!.name)).map((t) => t.appId).sort());
+    expect(asDev.map((t) => t.appId).sort()).toEqual(all.filter((t) => ["Sales Overview", "Pipeline Analysis"].includes(emu.state.tenants[0]!.apps[t.appId!]!.name)).map((t) => t.appId).sort());
     expect((await call("PUT", `/api/v1/reload-tasks/${task.id}`, { token: tokenOf(dev), body: { state: "Disabled" } })).status).toBe(403);
     expect((await call("POST", "/api/v1/reload-tasks", { token: tokenOf(dev), body: { appId: sales.id, timeZone: "UTC" } })).status).toBe(403);
     expect((await call("POST", "/api/v1/reload-tasks", { body: { appId: sales.id } })).status).toBe(400);
@@ -254,6 +254,40 @@ describe("webhooks", () => {
   });
 });
 
+describe("web integrations and CSP origins", () => {
+  it("are tenant-admin settings: others get 403; ids are server-generated; PATCH replaces name or origins; pages by startingAfter", async () => {
+    const ben = userByName(emu, "Ben Builder");
+    expect((await call("GET", "/api/v1/web-integrations", { token: tokenOf(ben) })).status).toBe(403);
+    expect((await call("GET", "/api/v1/csp-origins", { token: tokenOf(ben) })).status).toBe(403);
+    const made = await call("POST", "/api/v1/web-integrations", { body: { name: "Zz embed", validOrigins: ["https://z.example.com"], id: "mine" } });
+    expect(made.status).toBe(201);
+    expect(made.json.id).not.toBe("mine");
+    const id = made.json.id as string;
+    expect((await call("PATCH", `/api/v1/web-integrations/${id}`, { body: [{ op: "add", path: "/name", value: "x" }] })).status).toBe(400);
+    await call("PATCH", `/api/v1/web-integrations/${id}`, { body: [{ op: "replace", path: "/validOrigins", value: ["https://y.example.com", "https://z.example.com"] }] });
+    expect((await call("GET", `/api/v1/web-integrations/${id}`)).json.validOrigins).toEqual(["https://y.example.com", "https://z.example.com"]);
+    const first = await call("GET", "/api/v1/web-integrations?limit=2");
+    expect(names(first)).toEqual(["Customer portal", "Intranet mashup"]);
+    const next = ((first.json.links as Json).next as { href: string }).href;
+    expect(next).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v1\/web-integrations\?.*startingAfter=/);
+    expect(names(await call("GET", next))).toEqual(["Zz embed"]);
+    await call("DELETE", `/api/v1/web-integrations/${id}`);
+    expect((await call("GET", `/api/v1/web-integrations/${id}`)).status).toBe(404);
+  });
+
+  it("CSP origins: one flag per directive, generate-header in JSON or text", async () => {
+    const list = data(await call("GET", "/api/v1/csp-origins"));
+    expect(list.map((e) => e.origin).sort()).toEqual(["*.tiles.example.net", "https://fonts.example.org", "portal.example.com"]);
+    const header = (await call("GET", "/api/v1/csp-origins/actions/generate-header")).json["Content-Security-Policy"] as string;
+    expect(header).toContain("frame-ancestors 'self' portal.example.com");
+    expect(header).toContain("img-src 'self' *.tiles.example.net");
+    const text = await fetch(`${emu.host}/api/v1/csp-origins/actions/generate-header`, { headers: { authorization: `Bearer ${emu.apiKey}`, accept: "text/plain" } });
+    expect(await text.text()).toBe(header);
+    expect((await call("POST", "/api/v1/csp-origins", { body: { origin: "x.example.com", imgSrc: "yes" } })).status).toBe(400);
+    expect((await call("POST", "/api/v1/csp-origins", { body: { name: "no origin" } })).status).toBe(400);
+  });
+});
+
 describe("secrets and tiers", () => {
   it("no planted secret leaves the emulator in any list or read of any kind, for any caller (besides the single-GET connection secret)", async () => {
     const fresh = await startTestEmulator();
@@ -285,7 +319,7 @@ describe("secrets and tiers", () => {
   });
 
   it("every route has the tier operations.tsv gives it (reads Tier 1, writes Tier 2)", () => {
-    const reads = ["/api/v1/data-connections", "/api/v1/data-connections/x", "/api/v1/data-credentials/x", "/api/v1/reload-tasks", "/api/v1/reload-tasks/x", "/api/v1/webhooks", "/api/v1/webhooks/x", "/api/v1/webhooks/event-types"];
+    const reads = ["/api/v1/data-connections", "/api/v1/data-connections/x", "/api/v1/data-credentials/x", "/api/v1/reload-tasks", "/api/v1/reload-tasks/x", "/api/v1/webhooks", "/api/v1/webhooks/x", "/api/v1/webhooks/event-types", "/api/v1/web-integrations", "/api/v1/web-integrations/x", "/api/v1/csp-origins", "/api/v1/csp-origins/x", "/api/v1/csp-origins/actions/generate-header"];
     for (const p of reads) expect(tierOf("GET", p)).toEqual({ bucket: "1", perMinute: 1000 });
     const writes: [string, string][] = [
       ["POST", "/api/v1/data-connections"],
@@ -304,6 +338,12 @@ describe("secrets and tiers", () => {
       ["PUT", "/api/v1/webhooks/x"],
       ["PATCH", "/api/v1/webhooks/x"],
       ["DELETE", "/api/v1/webhooks/x"],
+      ["POST", "/api/v1/web-integrations"],
+      ["PATCH", "/api/v1/web-integrations/x"],
+      ["DELETE", "/api/v1/web-integrations/x"],
+      ["POST", "/api/v1/csp-origins"],
+      ["PUT", "/api/v1/csp-origins/x"],
+      ["DELETE", "/api/v1/csp-origins/x"],
     ];
     for (const [m, p] of writes) expect(tierOf(m, p)).toEqual({ bucket: "2", perMinute: 100 });
   });

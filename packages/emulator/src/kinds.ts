@@ -1,6 +1,6 @@
 /**
  * The tenant's layers beyond apps, spaces and people (issue 12): data connections, data
- * credentials, reload tasks, webhooks. Plain data kept in `Tenant.kinds` (optional: state
+ * credentials, reload tasks, webhooks, web integrations, CSP origins. Plain data kept in `Tenant.kinds` (optional: state
  * files written before these kinds existed lack it); the REST routes in `rest/` serve them.
  *
  * Secrets (API-FACTS §7) are stored here because Qlik stores them — the emulator must accept
@@ -98,15 +98,40 @@ export interface Webhook {
   disabledReasonCode?: string;
 }
 
+export interface WebIntegration {
+  /** Server-generated: a restore gets a new id. */
+  id: string;
+  name: string;
+  validOrigins: string[];
+  created: string;
+  createdBy: string;
+  lastUpdated: string;
+}
+
+export interface CspOrigin {
+  id: string;
+  name: string;
+  origin: string;
+  description: string;
+  directives: Record<
+    "childSrc" | "connectSrc" | "connectSrcWSS" | "fontSrc" | "formAction" | "frameAncestors" | "frameSrc" | "imgSrc" | "mediaSrc" | "objectSrc" | "scriptSrc" | "styleSrc" | "workerSrc",
+    boolean
+  >;
+  createdDate: string;
+  modifiedDate: string;
+}
+
 export interface TenantKinds {
   dataConnections: Record<string, DataConnection>;
   dataCredentials: Record<string, DataCredential>;
   reloadTasks: Record<string, ReloadTask>;
   webhooks: Record<string, Webhook>;
+  webIntegrations: Record<string, WebIntegration>;
+  cspOrigins: Record<string, CspOrigin>;
 }
 
 export function emptyKinds(): TenantKinds {
-  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {} };
+  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {}, webIntegrations: {}, cspOrigins: {} };
 }
 
 /** The tenant's kinds, created (and completed) on first use. */
@@ -117,5 +142,7 @@ export function kindsOf(tenant: Tenant): TenantKinds {
   k.dataCredentials ??= {};
   k.reloadTasks ??= {};
   k.webhooks ??= {};
+  k.webIntegrations ??= {};
+  k.cspOrigins ??= {};
   return k;
 }

@@ -28,7 +28,7 @@ export function patchKindSchemas(spec: Spec): void {
   // `allOf` of a closed `$ref` cannot be validated closed (each part rejects the other's
   // fields): the spec's `Task` and `WebhookResponse` are flattened into one closed object.
   const flatten = (name: string): Json => {
-    const parts = (schemas[name]!.allOf as Json[]).map((x) => (typeof x.$ref === "string" ? schemas[x.$ref.split("/").pop()!]! : x));
+    const parts = [{ ...schemas[name]!, allOf: undefined }, ...(schemas[name]!.allOf as Json[])].map((x) => (typeof x.$ref === "string" ? schemas[x.$ref.split("/").pop()!]! : x));
     return {
       type: "object",
       required: parts.flatMap((x) => (x.required as string[] | undefined) ?? []),
@@ -49,6 +49,10 @@ export function patchKindSchemas(spec: Spec): void {
   delete hp.secret;
   Object.assign(hp, { description: { type: "string" }, enableCloudEventDelivery: { type: "boolean" }, secretKeyAdded: { type: "boolean" }, encryptedHeaders: { type: "array", items: { type: "string" } } });
   schemas.WebhookResponse = hook;
+  // CSP entries: `allOf` flattened; `description` from @qlik/api 2.19 `csp-origins.d.ts`.
+  const csp = flatten("CSPEntry");
+  Object.assign(csp.properties as Json, { id: { type: "string" }, description: { type: "string" } });
+  schemas.CSPEntry = csp;
   // `PublicApiError` (data-connections' errors) requires a `details` it does not declare (its
   // field is `detail`): a spec typo.
   schemas.PublicApiError!.required = ["code", "title"];
@@ -142,4 +146,33 @@ export async function walkKinds(emu: EmulatorHandle, call: Call): Promise<void> 
   await call("PUT", `/api/v1/webhooks/${hookId}`, { body: { name: "Schema hook 2", url: "https://example.com/h2", enabled: true } });
   await call("PATCH", `/api/v1/webhooks/${hookId}`, { body: [{ op: "replace", path: "/description", value: "d" }] });
   await call("DELETE", `/api/v1/webhooks/${hookId}`);
+  // web integrations
+  await call("GET", "/api/v1/web-integrations?limit=1");
+  const wi = await call("POST", "/api/v1/web-integrations", { body: { name: "Schema wi", validOrigins: ["https://a.example.com"] } });
+  expect(wi.status).toBe(201);
+  const wiId = (wi.json as Json).id as string;
+  await call("POST", "/api/v1/web-integrations", { body: { validOrigins: [] } });
+  await call("GET", `/api/v1/web-integrations/${wiId}`);
+  await call("GET", "/api/v1/web-integrations/nope");
+  await call("PATCH", `/api/v1/web-integrations/${wiId}`, { body: [{ op: "replace", path: "/validOrigins", value: ["https://b.example.com"] }] });
+  await call("DELETE", `/api/v1/web-integrations/${wiId}`);
+  await call("GET", "/api/v1/web-integrations", { token: (await userToken(emu, ben.id)) });
+  // CSP origins
+  await call("GET", "/api/v1/csp-origins?limit=2");
+  await call("GET", "/api/v1/csp-origins/actions/generate-header");
+  const csp = await call("POST", "/api/v1/csp-origins", { body: { name: "Schema csp", origin: "cdn.example.com", imgSrc: true } });
+  expect(csp.status).toBe(201);
+  const cspId = (csp.json as Json).id as string;
+  await call("POST", "/api/v1/csp-origins", { body: { name: "no origin" } });
+  await call("GET", `/api/v1/csp-origins/${cspId}`);
+  await call("GET", "/api/v1/csp-origins/nope");
+  await call("PUT", `/api/v1/csp-origins/${cspId}`, { body: { name: "Schema csp", origin: "cdn.example.com", imgSrc: true, fontSrc: true } });
+  await call("DELETE", `/api/v1/csp-origins/${cspId}`);
+}
+
+/** An API key for a fixture user (as testing.ts's userApi adds them). */
+async function userToken(emu: EmulatorHandle, userId: string): Promise<string> {
+  const token = `schema_${userId}`;
+  emu.state.tenants[0]!.apiKeys[token] = { id: token, token, userId };
+  return token;
 }

@@ -35,6 +35,7 @@ import { registerTemp } from "./rest/temp.ts";
 import { registerDataConnections } from "./rest/data-connections.ts";
 import { registerReloadTasks } from "./rest/reload-tasks.ts";
 import { registerWebhooks } from "./rest/webhooks.ts";
+import { registerWebIntegrations } from "./rest/web-integrations.ts";
 import { adminRoutes } from "./admin.ts";
 
 export type QixServerFactory = (ctx: QixContext) => QixServer;
@@ -206,6 +207,7 @@ export function createTenantApp(tenant: Tenant, rt: Runtime, opts: { admin: bool
   registerDataConnections(app, deps);
   registerReloadTasks(app, deps);
   registerWebhooks(app, deps);
+  registerWebIntegrations(app, deps);
   return app;
 }
 
