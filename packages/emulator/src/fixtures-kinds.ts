@@ -1,6 +1,6 @@
 /**
  * Fixture content of the issue-12 kinds (data connections, data credentials, reload tasks,
- * webhooks, web integrations, CSP origins), added after a fixture's apps, spaces and people exist.
+ * webhooks, web integrations, CSP origins, automations, automation connections), added after a fixture's apps, spaces and people exist.
  *
  * Every secret the demo fixture plants has a recognisable value starting `SECRET-demo-` (and
  * the generated fixture's `SECRET-gen-`), listed by `plantedSecrets`, so a test can search
@@ -8,7 +8,7 @@
  */
 import type { App, Space, Tenant, User } from "./model.ts";
 import type { Rng } from "./internal/rng.ts";
-import { kindsOf, type DataConnection, type DataCredential, type ReloadTask, type Webhook } from "./kinds.ts";
+import { kindsOf, type Automation, type AutomationConnection, type DataConnection, type DataCredential, type ReloadTask, type Webhook } from "./kinds.ts";
 
 export interface KindsBuilder {
   tenant: Tenant;
@@ -20,6 +20,8 @@ export interface KindsBuilder {
 /** Counts of the generated fixture (defaults scale with the number of apps). */
 export interface KindCounts {
   connections?: number;
+  automations?: number;
+  automationConnections?: number;
   reloadTasks?: number;
   webhooks?: number;
 }
@@ -86,6 +88,54 @@ function webhook(b: KindsBuilder, owner: User, f: Partial<Webhook> & Pick<Webhoo
   return h;
 }
 
+function automationConnection(b: KindsBuilder, owner: User, f: Partial<AutomationConnection> & Pick<AutomationConnection, "name" | "connectorId">, params: [string, string, boolean][]): AutomationConnection {
+  const t = b.tick(2);
+  const x: AutomationConnection = {
+    id: b.rng.guid(),
+    ownerId: owner.id,
+    params: params.map(([name, value, secret]) => ({ id: b.rng.guid(), name, value, fieldType: secret ? "password" : "string", isOptional: false })),
+    isConnected: true,
+    createdAt: t,
+    updatedAt: t,
+    ...f,
+  };
+  kindsOf(b.tenant).automationConnections[x.id] = x;
+  return x;
+}
+
+/** A small editor workspace: a start block (run mode) and one block per connection it uses. */
+function workspaceOf(runMode: Automation["runMode"], connections: AutomationConnection[]): Record<string, unknown> {
+  return {
+    blocks: [
+      { id: "start", type: "StartBlock", runMode, x: 0, y: 0 },
+      ...connections.map((x, i) => ({ id: `b${i + 1}`, type: "EndpointBlock", connectorId: x.connectorId, connectionId: x.id, x: 0, y: 120 * (i + 1) })),
+    ],
+    variables: [],
+  };
+}
+
+function automation(b: KindsBuilder, owner: User, f: Partial<Automation> & Pick<Automation, "name" | "runMode">, uses: AutomationConnection[] = []): Automation {
+  const t = b.tick(4);
+  const a: Automation = {
+    id: b.rng.guid(),
+    description: "",
+    workspace: workspaceOf(f.runMode, uses),
+    schedules: [],
+    state: "available",
+    maxConcurrentRuns: 1,
+    ownerId: owner.id,
+    connectorIds: [...new Set(uses.map((x) => x.connectorId))],
+    executionToken: b.rng.hex(40),
+    lastRunStatus: "finished",
+    lastRunAt: t,
+    createdAt: t,
+    updatedAt: t,
+    ...f,
+  };
+  kindsOf(b.tenant).automations[a.id] = a;
+  return a;
+}
+
 const snowflake = (db: string): string => `CUSTOM CONNECT TO "provider=QvOdbcConnectorPackage.exe;driver=snowflake;server=acme.eu-west-1.snowflakecomputing.com;database=${db};warehouse=ANALYTICS;"`;
 const rest = (url: string): string => `CUSTOM CONNECT TO "provider=QvRestConnector.exe;url=${url};timeout=30;method=GET;httpProtocol=1.1;isKeepAlive=true;bodyEncoding=UTF-8;sendExpect100Continue=true;autoDetectResponseType=true;checkResponseTypeOnTestConnection=true;keyGenerator=GenericRestConnector;"`;
 
@@ -140,6 +190,21 @@ export function demoKinds(b: KindsBuilder): void {
     const e = { id: b.rng.hex(24), name, origin, description: "", directives: { ...off, ...on }, createdDate: tc, modifiedDate: tc };
     kindsOf(t).cspOrigins[e.id] = e;
   }
+  const sfConn = automationConnection(b, ben, { name: "Snowflake (Ben)", connectorId: "61a87510-c7a3-11ea-95da-0fb0c241e75c", spaceId: space("Sales Dev").id }, [
+    ["account", "acme.eu-west-1", false],
+    ["username", "svc_automation", false],
+    ["password", "SECRET-demo-autoconn-1", true],
+  ]);
+  const slack = automationConnection(b, chloe, { name: "Slack (Chloe)", connectorId: "c7e48240-e0f2-11ea-a3f1-9d8b7a0c3a41", oauthAccountName: "chloe.chen@example.com" }, []);
+  const mail = automationConnection(b, emma, { name: "SMTP (Emma)", connectorId: "5b3f2a10-0c1d-11eb-9a0e-7f3c2b1a0d9e" }, [
+    ["host", "smtp.example.com", false],
+    ["apiKey", "SECRET-demo-autoconn-2", true],
+  ]);
+  automation(b, ben, { name: "Nightly sales refresh", description: "Reloads Sales Overview after the warehouse load", runMode: "scheduled", spaceId: space("Sales Dev").id, schedules: [{ id: b.rng.guid(), startAt: "2025-01-07T02:00:00.000Z", interval: 86400, recurrence: "RRULE:FREQ=DAILY;BYHOUR=2;BYMINUTE=0", timezone: "Europe/Stockholm" }] }, [sfConn]);
+  automation(b, chloe, { name: "Pipeline to Slack", runMode: "triggered" }, [slack]);
+  automation(b, emma, { name: "Month-end mail", runMode: "manual", state: "disabled", maxConcurrentRuns: 2 }, [mail]);
+  automation(b, admin, { name: "Audit webhook relay", runMode: "webhook", lastRunStatus: "failed" });
+
   webhook(b, ben, { name: "Ben's app events", url: "https://ben.example.com/qlik-events", eventTypes: ["com.qlik.v1.app.created", "com.qlik.v1.app.published"], level: "user", enabled: false, secret: "SECRET-demo-webhook-2-0123456789abcdef" });
 }
 
@@ -153,12 +218,15 @@ export const DEMO_SECRETS = [
   "SECRET-demo-webhook-header-1",
   "SECRET-demo-webhook-1-0123456789abcdef",
   "SECRET-demo-webhook-2-0123456789abcdef",
+  "SECRET-demo-autoconn-1",
+  "SECRET-demo-autoconn-2",
 ];
 
 /**
  * The generated fixture's kinds: `connections` (default: one per 20 apps, at least 2) spread
  * over the shared spaces and personal spaces, `reloadTasks` (default: one per 4 apps) on
- * distinct apps, `webhooks` (default 2). Secrets are `SECRET-gen-<kind>-<n>`.
+ * distinct apps, `webhooks` (default 2), `automationConnections` (one per 6 apps: ~330 for the
+ * realistic 2,000-app tenant), `automations` (one per 10 apps). Secrets are `SECRET-gen-<kind>-<n>`.
  */
 export function generatedKinds(b: KindsBuilder, counts: KindCounts, users: User[], spaces: Space[], apps: App[]): void {
   const r = b.rng;
@@ -180,6 +248,23 @@ export function generatedKinds(b: KindsBuilder, counts: KindCounts, users: User[
     const app = apps[i]!;
     const owner = users.find((u) => u.id === app.ownerId) ?? admin;
     reloadTask(b, app, owner, { timeZone: r.pick(zones), recurrence: [`RRULE:FREQ=DAILY;INTERVAL=1;BYHOUR=${r.int(24)};BYMINUTE=${r.int(60)};BYSECOND=0`], state: r.next() < 0.9 ? "Enabled" : "Disabled" });
+  }
+  const nAutoConns = counts.automationConnections ?? Math.ceil(apps.length / 6);
+  const nAutos = counts.automations ?? Math.ceil(apps.length / 10);
+  const autoConns: AutomationConnection[] = [];
+  const sharedOnly = spaces.filter((s) => s.type === "shared");
+  for (let i = 0; i < nAutoConns; i++) {
+    const n = String(i + 1).padStart(4, "0");
+    const owner = r.pick(users);
+    const space = r.next() < 0.5 && sharedOnly.length ? r.pick(sharedOnly) : undefined;
+    autoConns.push(automationConnection(b, owner, { name: `Automation connection ${n}`, connectorId: "61a87510-c7a3-11ea-95da-0fb0c241e75c", spaceId: space?.id }, [["username", `svc_${n}`, false], ["password", `SECRET-gen-autoconn-${n}`, true]]));
+  }
+  for (let i = 0; i < nAutos; i++) {
+    const n = String(i + 1).padStart(4, "0");
+    const owner = r.pick(users);
+    const uses = autoConns.length ? [r.pick(autoConns)] : [];
+    const scheduled = r.next() < 0.5;
+    automation(b, owner, { name: `Automation ${n}`, runMode: scheduled ? "scheduled" : "manual", schedules: scheduled ? [{ id: r.guid(), interval: 3600 * (1 + r.int(24)), timezone: r.pick(zones) }] : [] }, uses);
   }
   for (let i = 0; i < nHooks; i++) {
     const n = String(i + 1).padStart(4, "0");

@@ -254,6 +254,74 @@ describe("webhooks", () => {
   });
 });
 
+describe("automations and automation connections", () => {
+  async function automationsToken(): Promise<string> {
+    const client = Object.values(emu.state.tenants[0]!.oauthClients)[0]!;
+    if (!client.scopes.includes("admin.automations")) client.scopes.push("admin.automations");
+    const res = await fetch(`${emu.host}/oauth/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ client_id: emu.clientId, client_secret: emu.clientSecret, grant_type: "client_credentials", scope: "user_default admin.automations" }) });
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+
+  it("a tenant admin lists all (without workspaces); a definition is its owner's or an admin.automations token's only", async () => {
+    const ben = userByName(emu, "Ben Builder");
+    const all = await call("GET", "/api/v1/automations");
+    expect(names(all).sort()).toEqual(["Audit webhook relay", "Month-end mail", "Nightly sales refresh", "Pipeline to Slack"]);
+    expect(data(all).every((a) => !("workspace" in a))).toBe(true);
+    expect(names(await call("GET", "/api/v1/automations", { token: tokenOf(ben) }))).toEqual(["Nightly sales refresh"]);
+    expect((await call("GET", "/api/v1/automations?listAll=true", { token: tokenOf(ben) })).status).toBe(403);
+    const nightly = data(all).find((a) => a.name === "Nightly sales refresh")!;
+    expect(nightly).toMatchObject({ runMode: "scheduled", ownerId: ben.id, state: "available" });
+    const denied = await call("GET", `/api/v1/automations/${nightly.id}`);
+    expect(denied.status).toBe(403);
+    const asBot = await call("GET", `/api/v1/automations/${nightly.id}`, { token: await automationsToken() });
+    expect(asBot.status).toBe(200);
+    expect(asBot.json.schedules).toEqual([expect.objectContaining({ recurrence: "RRULE:FREQ=DAILY;BYHOUR=2;BYMINUTE=0", timezone: "Europe/Stockholm", interval: 86400 })]);
+    const blocks = (asBot.json.workspace as { blocks: Json[] }).blocks;
+    const conn = Object.values(kindsOf(emu.state.tenants[0]!).automationConnections).find((x) => x.name === "Snowflake (Ben)")!;
+    expect(blocks.some((b) => b.connectionId === conn.id)).toBe(true);
+    expect((await call("GET", `/api/v1/automations/${nightly.id}`, { token: tokenOf(ben) })).status).toBe(200);
+  });
+
+  it("runMode follows the workspace (not the body); a copy gets a new executionToken; move needs TenantAdmin and detaches connectors", async () => {
+    const ben = userByName(emu, "Ben Builder");
+    const token = tokenOf(ben);
+    const made = await call("POST", "/api/v1/automations", { token, body: { name: "Mine", runMode: "webhook", workspace: { blocks: [{ type: "StartBlock", runMode: "triggered" }] } } });
+    expect(made.json).toMatchObject({ runMode: "triggered", state: "available", ownerId: ben.id });
+    const id = made.json.id as string;
+    const put = await call("PUT", `/api/v1/automations/${id}`, { token, body: { name: "Mine", schedules: [{ interval: 120, timezone: "UTC" }] } });
+    expect(put.json.runMode).toBe("scheduled");
+    expect((await call("PUT", `/api/v1/automations/${id}`, { token, body: { name: "Mine", schedules: [{ interval: 90 }] } })).status).toBe(400);
+    const copy = await call("POST", `/api/v1/automations/${id}/actions/copy`, { token, body: { name: "Mine copy" } });
+    const copied = await call("GET", `/api/v1/automations/${copy.json.id}`, { token });
+    expect(copied.json.executionToken).not.toBe(made.json.executionToken);
+    expect((await call("POST", `/api/v1/automations/${id}/actions/move`, { token, body: { userId: userByName(emu, "Chloe Chen").id } })).status).toBe(403);
+    expect((await call("POST", `/api/v1/automations/${id}/actions/move`, { body: { userId: userByName(emu, "Chloe Chen").id } })).status).toBe(204);
+    expect((await call("GET", `/api/v1/automations/${id}`, { token })).status).toBe(404);
+    await call("DELETE", `/api/v1/automations/${copy.json.id}`, { token });
+  });
+
+  it("connections: password params are write-only; OAuth ones carry their account; deleting one in use needs forced=true", async () => {
+    const all = await call("GET", "/api/v1/automation-connections?listAll=true");
+    expect(names(all).sort()).toEqual(["SMTP (Emma)", "Slack (Chloe)", "Snowflake (Ben)"]);
+    expect(names(await call("GET", "/api/v1/automation-connections"))).toEqual([]);
+    const ben = userByName(emu, "Ben Builder");
+    expect((await call("GET", "/api/v1/automation-connections?listAll=true", { token: tokenOf(ben) })).status).toBe(403);
+    const sf = data(all).find((x) => x.name === "Snowflake (Ben)")!;
+    const one = await call("GET", `/api/v1/automation-connections/${sf.id}`);
+    expect(one.text).not.toContain("SECRET-demo");
+    expect(one.json.params).toEqual([
+      expect.objectContaining({ name: "account", value: "acme.eu-west-1" }),
+      expect.objectContaining({ name: "username", value: "svc_automation" }),
+      { id: expect.any(String), name: "password", fieldType: "password", isOptional: false },
+    ]);
+    const slack = await call("GET", `/api/v1/automation-connections/${data(all).find((x) => x.name === "Slack (Chloe)")!.id}`);
+    expect(slack.json.oauthAccountName).toBe("chloe.chen@example.com");
+    expect((await call("DELETE", `/api/v1/automation-connections/${sf.id}`)).status).toBe(400);
+    // The owner may not hand it over: change-owner is a tenant admin's.
+    expect((await call("POST", `/api/v1/automation-connections/${sf.id}/actions/change-owner`, { token: tokenOf(ben), body: { userId: userByName(emu, "Chloe Chen").id } })).status).toBe(403);
+  });
+});
+
 describe("web integrations and CSP origins", () => {
   it("are tenant-admin settings: others get 403; ids are server-generated; PATCH replaces name or origins; pages by startingAfter", async () => {
     const ben = userByName(emu, "Ben Builder");
@@ -307,6 +375,8 @@ describe("secrets and tiers", () => {
         for (const c of Object.values(k.dataConnections)) await get(`/api/v1/data-connections/${c.id}`);
         for (const c of Object.values(k.dataCredentials)) await get(`/api/v1/data-credentials/${c.id}`);
         for (const h of Object.values(k.webhooks)) await get(`/api/v1/webhooks/${h.id}`);
+        await get("/api/v1/automation-connections?listAll=true");
+        for (const x of Object.values(k.automationConnections)) await get(`/api/v1/automation-connections/${x.id}`);
       }
       const all = bodies.join("\n");
       const crm = Object.values(k.dataConnections).find((c) => c.name === "CRM REST")!;
@@ -319,7 +389,7 @@ describe("secrets and tiers", () => {
   });
 
   it("every route has the tier operations.tsv gives it (reads Tier 1, writes Tier 2)", () => {
-    const reads = ["/api/v1/data-connections", "/api/v1/data-connections/x", "/api/v1/data-credentials/x", "/api/v1/reload-tasks", "/api/v1/reload-tasks/x", "/api/v1/webhooks", "/api/v1/webhooks/x", "/api/v1/webhooks/event-types", "/api/v1/web-integrations", "/api/v1/web-integrations/x", "/api/v1/csp-origins", "/api/v1/csp-origins/x", "/api/v1/csp-origins/actions/generate-header"];
+    const reads = ["/api/v1/data-connections", "/api/v1/data-connections/x", "/api/v1/data-credentials/x", "/api/v1/reload-tasks", "/api/v1/reload-tasks/x", "/api/v1/webhooks", "/api/v1/webhooks/x", "/api/v1/webhooks/event-types", "/api/v1/web-integrations", "/api/v1/web-integrations/x", "/api/v1/csp-origins", "/api/v1/csp-origins/x", "/api/v1/csp-origins/actions/generate-header", "/api/v1/automations", "/api/v1/automations/x", "/api/v1/automation-connections", "/api/v1/automation-connections/x"];
     for (const p of reads) expect(tierOf("GET", p)).toEqual({ bucket: "1", perMinute: 1000 });
     const writes: [string, string][] = [
       ["POST", "/api/v1/data-connections"],
@@ -344,6 +414,15 @@ describe("secrets and tiers", () => {
       ["POST", "/api/v1/csp-origins"],
       ["PUT", "/api/v1/csp-origins/x"],
       ["DELETE", "/api/v1/csp-origins/x"],
+      ["POST", "/api/v1/automations"],
+      ["PUT", "/api/v1/automations/x"],
+      ["DELETE", "/api/v1/automations/x"],
+      ["POST", "/api/v1/automations/x/actions/copy"],
+      ["POST", "/api/v1/automations/x/actions/move"],
+      ["POST", "/api/v1/automation-connections"],
+      ["PUT", "/api/v1/automation-connections/x"],
+      ["DELETE", "/api/v1/automation-connections/x"],
+      ["POST", "/api/v1/automation-connections/x/actions/change-owner"],
     ];
     for (const [m, p] of writes) expect(tierOf(m, p)).toEqual({ bucket: "2", perMinute: 100 });
   });
@@ -359,11 +438,13 @@ describe("fixtures", () => {
   });
 
   it("generated: counts follow the options; 2,000 apps with ~330 connections still build in about a second", async () => {
-    const small = buildTenant({ fixture: "generated", seed: "s", tenantIndex: 0, apps: 10, connections: 7, reloadTasks: 3, webhooks: 1 }).tenant;
+    const small = buildTenant({ fixture: "generated", seed: "s", tenantIndex: 0, apps: 10, connections: 7, reloadTasks: 3, webhooks: 1, automations: 4, automationConnections: 5 }).tenant;
     const ks = kindsOf(small);
-    expect([Object.keys(ks.dataConnections).length, Object.keys(ks.reloadTasks).length, Object.keys(ks.webhooks).length]).toEqual([7, 3, 1]);
+    expect([ks.dataConnections, ks.reloadTasks, ks.webhooks, ks.automations, ks.automationConnections].map((x) => Object.keys(x).length)).toEqual([7, 3, 1, 4, 5]);
     const t0 = Date.now();
     const big = await startEmulator({ fixture: "generated", apps: 2000, objectsPerApp: 10, connections: 330, qix: false });
+    expect(Object.keys(kindsOf(big.state.tenants[0]!).automationConnections).length).toBe(334);
+    expect(Object.keys(kindsOf(big.state.tenants[0]!).automations).length).toBe(200);
     try {
       expect(Date.now() - t0).toBeLessThan(5000);
       const kb = kindsOf(big.state.tenants[0]!);

@@ -1,6 +1,6 @@
 /**
  * The tenant's layers beyond apps, spaces and people (issue 12): data connections, data
- * credentials, reload tasks, webhooks, web integrations, CSP origins. Plain data kept in `Tenant.kinds` (optional: state
+ * credentials, reload tasks, webhooks, web integrations, CSP origins, automations and automation connections. Plain data kept in `Tenant.kinds` (optional: state
  * files written before these kinds existed lack it); the REST routes in `rest/` serve them.
  *
  * Secrets (API-FACTS §7) are stored here because Qlik stores them — the emulator must accept
@@ -121,6 +121,63 @@ export interface CspOrigin {
   modifiedDate: string;
 }
 
+export interface AutomationSchedule {
+  id: string;
+  startAt?: string;
+  stopAt?: string;
+  /** Seconds, a multiple of 60. */
+  interval?: number;
+  /** RRULE; wins over interval. */
+  recurrence?: string;
+  timezone: string;
+}
+
+export interface Automation {
+  id: string;
+  name: string;
+  description: string;
+  /** The editor's JSON (blocks); connections are referenced inside it by id. */
+  workspace: Record<string, unknown>;
+  schedules: AutomationSchedule[];
+  state: "available" | "unavailable" | "disabled";
+  /** Read-only, derived from the workspace (rest/automations.ts `runModeOf`). */
+  runMode: "manual" | "scheduled" | "triggered" | "webhook";
+  maxConcurrentRuns: number;
+  ownerId: string;
+  /** Undefined: the owner's personal space. */
+  spaceId?: string;
+  connectorIds: string[];
+  /** Server-generated, differs after a restore. */
+  executionToken: string;
+  lastRunAt?: string;
+  lastRunStatus: "failed" | "finished" | "finished with warnings" | "must stop" | "not started" | "running" | "starting" | "stopped";
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AutomationConnectionParam {
+  id: string;
+  name: string;
+  /** Write-only when `fieldType` is "password". */
+  value: string;
+  fieldType: "string" | "password";
+  isOptional: boolean;
+}
+
+export interface AutomationConnection {
+  id: string;
+  name: string;
+  connectorId: string;
+  spaceId?: string;
+  ownerId: string;
+  params: AutomationConnectionParam[];
+  isConnected: boolean;
+  /** OAuth connections: the account; they need an interactive re-authorisation to connect. */
+  oauthAccountName?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface TenantKinds {
   dataConnections: Record<string, DataConnection>;
   dataCredentials: Record<string, DataCredential>;
@@ -128,10 +185,12 @@ export interface TenantKinds {
   webhooks: Record<string, Webhook>;
   webIntegrations: Record<string, WebIntegration>;
   cspOrigins: Record<string, CspOrigin>;
+  automations: Record<string, Automation>;
+  automationConnections: Record<string, AutomationConnection>;
 }
 
 export function emptyKinds(): TenantKinds {
-  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {}, webIntegrations: {}, cspOrigins: {} };
+  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {}, webIntegrations: {}, cspOrigins: {}, automations: {}, automationConnections: {} };
 }
 
 /** The tenant's kinds, created (and completed) on first use. */
@@ -144,5 +203,7 @@ export function kindsOf(tenant: Tenant): TenantKinds {
   k.webhooks ??= {};
   k.webIntegrations ??= {};
   k.cspOrigins ??= {};
+  k.automations ??= {};
+  k.automationConnections ??= {};
   return k;
 }

@@ -53,6 +53,9 @@ export function patchKindSchemas(spec: Spec): void {
   const csp = flatten("CSPEntry");
   Object.assign(csp.properties as Json, { id: { type: "string" }, description: { type: "string" } });
   schemas.CSPEntry = csp;
+  // Automations as @qlik/api 2.19 `automations.d.ts` has them (the 2025 spec lacks these fields).
+  for (const n of ["AutomationDetailResponseObject", "AutomationListObject"]) Object.assign(schemas[n]!.properties as Json, { description: { type: "string" }, spaceId: { type: "string" }, maxConcurrentRuns: { type: "integer" } });
+  Object.assign(schemas.ScheduleResponseObject!.properties as Json, { recurrence: { type: "string" }, nextRunAt: { type: "string" } });
   // `PublicApiError` (data-connections' errors) requires a `details` it does not declare (its
   // field is `detail`): a spec typo.
   schemas.PublicApiError!.required = ["code", "title"];
@@ -168,6 +171,43 @@ export async function walkKinds(emu: EmulatorHandle, call: Call): Promise<void> 
   await call("GET", "/api/v1/csp-origins/nope");
   await call("PUT", `/api/v1/csp-origins/${cspId}`, { body: { name: "Schema csp", origin: "cdn.example.com", imgSrc: true, fontSrc: true } });
   await call("DELETE", `/api/v1/csp-origins/${cspId}`);
+  // automations: the admin key is not the owner of others' definitions; an admin.automations token is
+  const client = Object.values(tenant.oauthClients)[0]!;
+  if (!client.scopes.includes("admin.automations")) client.scopes.push("admin.automations");
+  const tok = await fetch(`${emu.host}/oauth/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ client_id: emu.clientId, client_secret: emu.clientSecret, grant_type: "client_credentials", scope: "user_default admin.automations" }) });
+  const autoBot = { token: ((await tok.json()) as { access_token: string }).access_token };
+  await call("GET", "/api/v1/automations?limit=2");
+  await call("GET", `/api/v1/automations?filter=${encodeURIComponent('runMode eq "scheduled"')}&sort=-name`);
+  const someone = Object.values(tenant.kinds!.automations).find((a) => a.ownerId === ben.id)!;
+  await call("GET", `/api/v1/automations/${someone.id}`, autoBot);
+  await call("GET", `/api/v1/automations/${someone.id}`);
+  const auto = await call("POST", "/api/v1/automations", { body: { name: "Schema auto", description: "d", workspace: { blocks: [] }, schedules: [{ interval: 3600, timezone: "Europe/Paris", recurrence: "RRULE:FREQ=HOURLY" }] } });
+  expect(auto.status).toBe(201);
+  const autoId = (auto.json as Json).id as string;
+  await call("POST", "/api/v1/automations", { body: { description: "no name" } });
+  await call("GET", `/api/v1/automations/${autoId}`);
+  await call("GET", "/api/v1/automations/00000000-0000-4000-8000-000000000000");
+  await call("PUT", `/api/v1/automations/${autoId}`, { body: { name: "Schema auto 2", workspace: { blocks: [{ type: "StartBlock", runMode: "webhook" }] } } });
+  await call("POST", `/api/v1/automations/${autoId}/actions/disable`);
+  await call("POST", `/api/v1/automations/${autoId}/actions/enable`);
+  const copied = await call("POST", `/api/v1/automations/${autoId}/actions/copy`, { body: { name: "Schema copy" } });
+  await call("POST", `/api/v1/automations/${autoId}/actions/move`, { body: { userId: ben.id } });
+  await call("DELETE", `/api/v1/automations/${(copied.json as Json).id}`);
+  await call("DELETE", `/api/v1/automations/${autoId}`, autoBot);
+  // automation connections
+  await call("GET", "/api/v1/automation-connections?listAll=true&limit=2");
+  const ac = await call("POST", "/api/v1/automation-connections", { body: { connectorId: "61a87510-c7a3-11ea-95da-0fb0c241e75c", name: "Schema ac", params: [{ name: "password", value: "pw" }] } });
+  expect(ac.status).toBe(201);
+  const acId = (ac.json as Json).id as string;
+  await call("POST", "/api/v1/automation-connections", { body: { name: "no connector" } });
+  await call("GET", `/api/v1/automation-connections/${acId}`);
+  await call("GET", "/api/v1/automation-connections/nope");
+  const paramId = (((ac.json as Json).params as Json[])[0] as Json).id;
+  await call("PUT", `/api/v1/automation-connections/${acId}`, { body: { name: "Schema ac 2", params: [{ id: paramId, value: "pw2" }] } });
+  await call("POST", `/api/v1/automation-connections/${acId}/actions/check`);
+  await call("POST", `/api/v1/automation-connections/${acId}/actions/change-space`, { body: { spaceId: salesDev.id } });
+  await call("POST", `/api/v1/automation-connections/${acId}/actions/change-owner`, { body: { userId: ben.id } });
+  await call("DELETE", `/api/v1/automation-connections/${acId}`);
 }
 
 /** An API key for a fixture user (as testing.ts's userApi adds them). */

@@ -36,6 +36,7 @@ import { registerDataConnections } from "./rest/data-connections.ts";
 import { registerReloadTasks } from "./rest/reload-tasks.ts";
 import { registerWebhooks } from "./rest/webhooks.ts";
 import { registerWebIntegrations } from "./rest/web-integrations.ts";
+import { registerAutomations } from "./rest/automations.ts";
 import { adminRoutes } from "./admin.ts";
 
 export type QixServerFactory = (ctx: QixContext) => QixServer;
@@ -50,8 +51,10 @@ export interface EmulatorOptions {
   apps?: number;
   objectsPerApp?: number;
   users?: number;
-  /** `generated` fixture: data connections, reload tasks, webhooks (defaults scale with apps; fixtures-kinds.ts). */
+  /** `generated` fixture: data connections, reload tasks, webhooks, automations, automation connections (defaults scale with apps; fixtures-kinds.ts). */
   connections?: number;
+  automations?: number;
+  automationConnections?: number;
   reloadTasks?: number;
   webhooks?: number;
   seed?: string | number;
@@ -208,6 +211,7 @@ export function createTenantApp(tenant: Tenant, rt: Runtime, opts: { admin: bool
   registerReloadTasks(app, deps);
   registerWebhooks(app, deps);
   registerWebIntegrations(app, deps);
+  registerAutomations(app, deps);
   return app;
 }
 
@@ -247,7 +251,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let tenants = options.stateFile ? await loadState(options.stateFile) : undefined;
   const fromState = tenants !== undefined;
   tenants ??= Array.from({ length: tenantCount }, (_, i) =>
-    buildTenant({ fixture: fixtures[i] ?? fixture, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, connections: options.connections, reloadTasks: options.reloadTasks, webhooks: options.webhooks, tenantIndex: i }).tenant,
+    buildTenant({ fixture: fixtures[i] ?? fixture, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, connections: options.connections, automations: options.automations, automationConnections: options.automationConnections, reloadTasks: options.reloadTasks, webhooks: options.webhooks, tenantIndex: i }).tenant,
   );
 
   const clock = createClock(options.timeScale ?? 1);

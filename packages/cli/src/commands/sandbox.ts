@@ -17,6 +17,8 @@ interface SandboxFlags {
   objectsPerApp?: string;
   users?: string;
   connections?: string;
+  automations?: string;
+  automationConnections?: string;
   reloadTasks?: string;
   webhooks?: string;
   seed?: string;
@@ -88,6 +90,8 @@ export function sandboxOptions(flags: SandboxFlags, defaultQuirks: Quirks): Emul
     objectsPerApp: int("objects-per-app", flags.objectsPerApp, 0),
     users: int("users", flags.users, 0),
     connections: int("connections", flags.connections, 0),
+    automations: int("automations", flags.automations, 0),
+    automationConnections: int("automation-connections", flags.automationConnections, 0),
     reloadTasks: int("reload-tasks", flags.reloadTasks, 0),
     webhooks: int("webhooks", flags.webhooks, 0),
     seed: flags.seed,
@@ -112,6 +116,8 @@ export function register(program: Command): void {
     .option("--objects-per-app <n>", "generated fixture: objects per app")
     .option("--users <n>", "generated fixture: number of users")
     .option("--connections <n>", "generated fixture: number of data connections (default: apps/20, at least 2)")
+    .option("--automations <n>", "generated fixture: number of automations (default: apps/10)")
+    .option("--automation-connections <n>", "generated fixture: number of automation connections (default: apps/6)")
     .option("--reload-tasks <n>", "generated fixture: number of reload tasks (default: apps/4)")
     .option("--webhooks <n>", "generated fixture: number of webhooks (default 2)")
     .option("--seed <s>", "seed of the fixture (deterministic)")

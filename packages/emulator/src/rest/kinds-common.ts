@@ -25,9 +25,9 @@ function decode(cursor: string): number {
 
 /**
  * Cursor pagination where the service names its forward cursor `param` (data-connections:
- * `page`; reload-tasks and webhooks: `next`, with `prev` back). Links are absolute.
+ * `page`; automations: `cursor`; reload-tasks and webhooks: `next`, with `prev` back). Links are absolute.
  */
-export function cursorPage<T>(c: Ctx, items: T[], limit: number, param: "page" | "next"): { page: T[]; links: Record<string, { href: string }> } {
+export function cursorPage<T>(c: Ctx, items: T[], limit: number, param: "page" | "next" | "cursor"): { page: T[]; links: Record<string, { href: string }> } {
   const fwd = c.req.query(param);
   const back = param === "next" ? c.req.query("prev") : undefined;
   const offset = fwd ? decode(fwd) : back ? decode(back) : 0;
