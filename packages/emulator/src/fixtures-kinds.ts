@@ -8,6 +8,8 @@
  */
 import type { App, Space, Tenant, User } from "./model.ts";
 import type { Rng } from "./internal/rng.ts";
+import { createHash } from "node:crypto";
+import { writeZip } from "./internal/zip.ts";
 import { kindsOf, type Automation, type AutomationConnection, type DataConnection, type DataCredential, type ReloadTask, type Webhook } from "./kinds.ts";
 
 export interface KindsBuilder {
@@ -204,6 +206,39 @@ export function demoKinds(b: KindsBuilder): void {
   automation(b, chloe, { name: "Pipeline to Slack", runMode: "triggered" }, [slack]);
   automation(b, emma, { name: "Month-end mail", runMode: "manual", state: "disabled", maxConcurrentRuns: 2 }, [mail]);
   automation(b, admin, { name: "Audit webhook relay", runMode: "webhook", lastRunStatus: "failed" });
+
+  const archiveItem = (kind: "themes" | "extensions", name: string, qext: string, files: { name: string; data: string }[], model: Record<string, unknown>): void => {
+    const tc = b.tick(3);
+    const zip = writeZip(files);
+    kindsOf(t)[kind][`${b.rng.hex(24)}`] = {
+      id: "",
+      name,
+      qextFilename: qext,
+      model,
+      tags: [],
+      dependencies: {},
+      supernova: false,
+      archive: zip.toString("base64"),
+      checksum: createHash("sha256").update(zip).digest("hex"),
+      userId: admin.id,
+      createdAt: tc,
+      updatedAt: tc,
+    };
+  };
+  archiveItem("themes", "Acme corporate", "acme-theme", [
+    { name: "acme-theme.qext", data: JSON.stringify({ name: "Acme corporate", type: "theme", version: "1.2.0", author: "Acme BI team" }) },
+    { name: "theme.json", data: JSON.stringify({ _inherit: true, color: "#1d3557", palettes: { data: [{ name: "Acme", scale: ["#1d3557", "#457b9d", "#a8dadc"] }] } }) },
+  ], { type: "theme", version: "1.2.0", author: "Acme BI team" });
+  archiveItem("extensions", "Sankey chart", "sankey-chart", [
+    { name: "sankey-chart/sankey-chart.qext", data: JSON.stringify({ name: "Sankey chart", type: "visualization", version: "2.0.1", author: "Example Labs" }) },
+    { name: "sankey-chart/sankey-chart.js", data: "define([], function () { return { paint: function () {} }; });" },
+  ], { type: "visualization", version: "2.0.1", author: "Example Labs" });
+  archiveItem("extensions", "KPI tiles", "kpi-tiles", [
+    { name: "kpi-tiles.qext", data: JSON.stringify({ name: "KPI tiles", type: "visualization", version: "0.9.0" }) },
+    { name: "kpi-tiles.js", data: "define([], function () { return {}; });" },
+    { name: "kpi-tiles.css", data: ".kpi { font-weight: bold; }" },
+  ], { type: "visualization", version: "0.9.0" });
+  for (const kind of ["themes", "extensions"] as const) for (const [id, x] of Object.entries(kindsOf(t)[kind])) x.id = id;
 
   webhook(b, ben, { name: "Ben's app events", url: "https://ben.example.com/qlik-events", eventTypes: ["com.qlik.v1.app.created", "com.qlik.v1.app.published"], level: "user", enabled: false, secret: "SECRET-demo-webhook-2-0123456789abcdef" });
 }

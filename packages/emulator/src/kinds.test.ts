@@ -12,6 +12,7 @@ import { DEMO_SECRETS } from "./fixtures-kinds.ts";
 import { kindsOf } from "./kinds.ts";
 import { tierOf } from "./internal/tiers.ts";
 import { buildTenant } from "./fixtures.ts";
+import { readZip, writeZip } from "./internal/zip.ts";
 
 type Json = Record<string, unknown>;
 let emu: EmulatorHandle;
@@ -322,6 +323,61 @@ describe("automations and automation connections", () => {
   });
 });
 
+describe("themes and extensions", () => {
+  const upload = async (kind: string, form: FormData, token = emu.apiKey, method = "POST", id = "") =>
+    fetch(`${emu.host}/api/v1/${kind}${id ? `/${id}` : ""}`, { method, headers: { authorization: `Bearer ${token}` }, body: form });
+
+  it("an uploaded archive downloads byte for byte; a file inside it by path; found by id or qextFilename", async () => {
+    const zip = writeZip([
+      { name: "my-viz/my-viz.qext", data: JSON.stringify({ name: "My viz", type: "visualization", version: "3.1.4", author: "Me" }) },
+      { name: "my-viz/my-viz.js", data: "define([], () => ({}));" },
+      { name: "my-viz/assets/logo.bin", data: Buffer.from([0, 1, 2, 255, 254]) },
+    ]);
+    const form = new FormData();
+    form.set("file", new Blob([new Uint8Array(zip)]), "my-viz.zip");
+    const res = await upload("extensions", form);
+    expect(res.status).toBe(201);
+    const made = (await res.json()) as Json;
+    expect(made).toMatchObject({ name: "My viz", qextFilename: "my-viz", version: "3.1.4", author: "Me", type: "visualization" });
+    const file = await fetch(`${emu.host}/api/v1/extensions/my-viz/file`, { headers: { authorization: `Bearer ${emu.apiKey}` } });
+    expect(file.headers.get("content-type")).toBe("application/zip");
+    expect(Buffer.from(await file.arrayBuffer()).equals(zip)).toBe(true);
+    const inner = await fetch(`${emu.host}/api/v1/extensions/${made.id}/file/assets/logo.bin`, { headers: { authorization: `Bearer ${emu.apiKey}` } });
+    expect([...new Uint8Array(await inner.arrayBuffer())]).toEqual([0, 1, 2, 255, 254]);
+    // Again: the name is taken.
+    const again = await upload("extensions", form);
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ code: "HTTP-409", title: "Conflict", status: 409 });
+    // PATCH data only keeps the archive.
+    const patch = new FormData();
+    patch.set("data", JSON.stringify({ author: "Someone else" }));
+    expect(((await (await upload("extensions", patch, emu.apiKey, "PATCH", made.id as string)).json()) as Json).author).toBe("Someone else");
+    const after = await fetch(`${emu.host}/api/v1/extensions/${made.id}/file`, { headers: { authorization: `Bearer ${emu.apiKey}` } });
+    expect(Buffer.from(await after.arrayBuffer()).equals(zip)).toBe(true);
+    expect((await call("DELETE", `/api/v1/extensions/${made.id}`)).status).toBe(204);
+    const gone = await call("GET", `/api/v1/extensions/${made.id}`);
+    expect(gone.status).toBe(410);
+    expect(gone.json).toMatchObject({ code: "HTTP-410", title: "Gone" });
+    expect(names(await call("GET", "/api/v1/extensions"))).not.toContain("My viz");
+  });
+
+  it("everyone reads, only a tenant admin uploads; not multipart is 415, not a ZIP 422", async () => {
+    const ben = userByName(emu, "Ben Builder");
+    expect(names(await call("GET", "/api/v1/themes", { token: tokenOf(ben) }))).toEqual(["Acme corporate"]);
+    expect(names(await call("GET", "/api/v1/extensions", { token: tokenOf(ben) })).sort()).toEqual(["KPI tiles", "Sankey chart"]);
+    const theme = data(await call("GET", "/api/v1/themes"))[0]!;
+    const zip = Buffer.from(await (await fetch(`${emu.host}/api/v1/themes/${theme.id}/file`, { headers: { authorization: `Bearer ${tokenOf(ben)}` } })).arrayBuffer());
+    expect(readZip(zip).map((e) => e.name)).toEqual(["acme-theme.qext", "theme.json"]);
+    const form = new FormData();
+    form.set("data", JSON.stringify({ name: "Ben's theme" }));
+    expect((await upload("themes", form, tokenOf(ben))).status).toBe(403);
+    expect((await call("POST", "/api/v1/themes", { body: { name: "json" } })).status).toBe(415);
+    const bad = new FormData();
+    bad.set("file", new Blob([new Uint8Array([1, 2, 3, 4])]), "x.zip");
+    expect((await upload("themes", bad)).status).toBe(422);
+  });
+});
+
 describe("web integrations and CSP origins", () => {
   it("are tenant-admin settings: others get 403; ids are server-generated; PATCH replaces name or origins; pages by startingAfter", async () => {
     const ben = userByName(emu, "Ben Builder");
@@ -389,7 +445,7 @@ describe("secrets and tiers", () => {
   });
 
   it("every route has the tier operations.tsv gives it (reads Tier 1, writes Tier 2)", () => {
-    const reads = ["/api/v1/data-connections", "/api/v1/data-connections/x", "/api/v1/data-credentials/x", "/api/v1/reload-tasks", "/api/v1/reload-tasks/x", "/api/v1/webhooks", "/api/v1/webhooks/x", "/api/v1/webhooks/event-types", "/api/v1/web-integrations", "/api/v1/web-integrations/x", "/api/v1/csp-origins", "/api/v1/csp-origins/x", "/api/v1/csp-origins/actions/generate-header", "/api/v1/automations", "/api/v1/automations/x", "/api/v1/automation-connections", "/api/v1/automation-connections/x"];
+    const reads = ["/api/v1/data-connections", "/api/v1/data-connections/x", "/api/v1/data-credentials/x", "/api/v1/reload-tasks", "/api/v1/reload-tasks/x", "/api/v1/webhooks", "/api/v1/webhooks/x", "/api/v1/webhooks/event-types", "/api/v1/web-integrations", "/api/v1/web-integrations/x", "/api/v1/csp-origins", "/api/v1/csp-origins/x", "/api/v1/csp-origins/actions/generate-header", "/api/v1/automations", "/api/v1/automations/x", "/api/v1/automation-connections", "/api/v1/automation-connections/x", "/api/v1/themes", "/api/v1/themes/x/file", "/api/v1/extensions/x/file/a.js"];
     for (const p of reads) expect(tierOf("GET", p)).toEqual({ bucket: "1", perMinute: 1000 });
     const writes: [string, string][] = [
       ["POST", "/api/v1/data-connections"],
@@ -423,6 +479,9 @@ describe("secrets and tiers", () => {
       ["PUT", "/api/v1/automation-connections/x"],
       ["DELETE", "/api/v1/automation-connections/x"],
       ["POST", "/api/v1/automation-connections/x/actions/change-owner"],
+      ["POST", "/api/v1/themes"],
+      ["PATCH", "/api/v1/extensions/x"],
+      ["DELETE", "/api/v1/extensions/x"],
     ];
     for (const [m, p] of writes) expect(tierOf(m, p)).toEqual({ bucket: "2", perMinute: 100 });
   });

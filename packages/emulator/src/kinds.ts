@@ -1,6 +1,6 @@
 /**
  * The tenant's layers beyond apps, spaces and people (issue 12): data connections, data
- * credentials, reload tasks, webhooks, web integrations, CSP origins, automations and automation connections. Plain data kept in `Tenant.kinds` (optional: state
+ * credentials, reload tasks, webhooks, web integrations, CSP origins, automations and automation connections, themes and extensions. Plain data kept in `Tenant.kinds` (optional: state
  * files written before these kinds existed lack it); the REST routes in `rest/` serve them.
  *
  * Secrets (API-FACTS §7) are stored here because Qlik stores them — the emulator must accept
@@ -178,6 +178,26 @@ export interface AutomationConnection {
   updatedAt: string;
 }
 
+/** A theme or an extension: its model and its uploaded archive (base64, byte for byte). */
+export interface ArchiveItem {
+  id: string;
+  name: string;
+  qextFilename: string;
+  /** Model fields (type, author, version, qextVersion, icon, …). */
+  model: Record<string, unknown>;
+  tags: string[];
+  dependencies: Record<string, unknown>;
+  supernova: boolean;
+  archive?: string;
+  /** sha256 of the archive. */
+  checksum?: string;
+  userId: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Soft delete: reads answer 410 Gone. */
+  deletedAt?: string;
+}
+
 export interface TenantKinds {
   dataConnections: Record<string, DataConnection>;
   dataCredentials: Record<string, DataCredential>;
@@ -187,10 +207,12 @@ export interface TenantKinds {
   cspOrigins: Record<string, CspOrigin>;
   automations: Record<string, Automation>;
   automationConnections: Record<string, AutomationConnection>;
+  themes: Record<string, ArchiveItem>;
+  extensions: Record<string, ArchiveItem>;
 }
 
 export function emptyKinds(): TenantKinds {
-  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {}, webIntegrations: {}, cspOrigins: {}, automations: {}, automationConnections: {} };
+  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {}, webIntegrations: {}, cspOrigins: {}, automations: {}, automationConnections: {}, themes: {}, extensions: {} };
 }
 
 /** The tenant's kinds, created (and completed) on first use. */
@@ -205,5 +227,7 @@ export function kindsOf(tenant: Tenant): TenantKinds {
   k.cspOrigins ??= {};
   k.automations ??= {};
   k.automationConnections ??= {};
+  k.themes ??= {};
+  k.extensions ??= {};
   return k;
 }

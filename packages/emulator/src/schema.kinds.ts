@@ -5,6 +5,7 @@
 import { expect } from "vitest";
 import type { EmulatorHandle } from "./server.ts";
 import { userByName } from "./testing.ts";
+import { writeZip } from "./internal/zip.ts";
 
 type Json = Record<string, unknown>;
 type Spec = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }>>; components: Json };
@@ -23,6 +24,8 @@ const topLinks = { type: "object", required: ["self"], properties: Object.fromEn
  * `Credential`, `BulkResponse`, `OrphanCredentialResItem` — whose spec version requires
  * `userId`/`tenantId` while declaring `user`/`tenant`). Webhooks and reload tasks keep the spec's.
  */
+const p0 = (spec: Spec) => spec.paths;
+
 export function patchKindSchemas(spec: Spec): void {
   const schemas = spec.components.schemas as Record<string, Json>;
   // `allOf` of a closed `$ref` cannot be validated closed (each part rejects the other's
@@ -56,6 +59,11 @@ export function patchKindSchemas(spec: Spec): void {
   // Automations as @qlik/api 2.19 `automations.d.ts` has them (the 2025 spec lacks these fields).
   for (const n of ["AutomationDetailResponseObject", "AutomationListObject"]) Object.assign(schemas[n]!.properties as Json, { description: { type: "string" }, spaceId: { type: "string" }, maxConcurrentRuns: { type: "integer" } });
   Object.assign(schemas.ScheduleResponseObject!.properties as Json, { recurrence: { type: "string" }, nextRunAt: { type: "string" } });
+  // Themes and extensions: `createdAt`/`updateAt` are typed `format: date` though they are
+  // timestamps (UNCONFIRMED what Qlik sends; the emulator sends ISO date-times), and the spec
+  // gives `PATCH /themes/{id}` the list schema (`themes`) for the one theme it answers.
+  for (const n of ["theme", "extension"]) for (const f of ["createdAt", "updateAt"]) ((schemas[n]!.properties as Json)[f] as Json).format = "date-time";
+  p0(spec)["/v1/themes/{id}"]!.patch!.responses["200"] = json({ $ref: "#/components/schemas/theme" });
   // `PublicApiError` (data-connections' errors) requires a `details` it does not declare (its
   // field is `detail`): a spec typo.
   schemas.PublicApiError!.required = ["code", "title"];
@@ -208,6 +216,26 @@ export async function walkKinds(emu: EmulatorHandle, call: Call): Promise<void> 
   await call("POST", `/api/v1/automation-connections/${acId}/actions/change-space`, { body: { spaceId: salesDev.id } });
   await call("POST", `/api/v1/automation-connections/${acId}/actions/change-owner`, { body: { userId: ben.id } });
   await call("DELETE", `/api/v1/automation-connections/${acId}`);
+  // themes and extensions (multipart upload, byte-for-byte download)
+  for (const kind of ["themes", "extensions"]) {
+    await call("GET", `/api/v1/${kind}`);
+    const form = new FormData();
+    form.set("file", new Blob([new Uint8Array(writeZip([{ name: `schema-${kind}.qext`, data: JSON.stringify({ name: `Schema ${kind}`, version: "1.0.0" }) }, { name: "main.js", data: "//" }]))]), "x.zip");
+    const up = await call("POST", `/api/v1/${kind}`, { raw: form });
+    expect(up.status).toBe(201);
+    const id = (up.json as Json).id as string;
+    await call("POST", `/api/v1/${kind}`, { raw: form });
+    await call("GET", `/api/v1/${kind}/${id}`);
+    await call("GET", `/api/v1/${kind}/schema-${kind}`);
+    await call("GET", `/api/v1/${kind}/nope`);
+    await call("GET", `/api/v1/${kind}/${id}/file`);
+    await call("GET", `/api/v1/${kind}/${id}/file/main.js`);
+    const patch = new FormData();
+    patch.set("data", JSON.stringify({ author: "Schema" }));
+    await call("PATCH", `/api/v1/${kind}/${id}`, { raw: patch });
+    await call("DELETE", `/api/v1/${kind}/${id}`);
+    await call("GET", `/api/v1/${kind}/${id}`);
+  }
 }
 
 /** An API key for a fixture user (as testing.ts's userApi adds them). */

@@ -37,6 +37,7 @@ import { registerReloadTasks } from "./rest/reload-tasks.ts";
 import { registerWebhooks } from "./rest/webhooks.ts";
 import { registerWebIntegrations } from "./rest/web-integrations.ts";
 import { registerAutomations } from "./rest/automations.ts";
+import { registerThemesAndExtensions } from "./rest/themes-extensions.ts";
 import { adminRoutes } from "./admin.ts";
 
 export type QixServerFactory = (ctx: QixContext) => QixServer;
@@ -212,6 +213,7 @@ export function createTenantApp(tenant: Tenant, rt: Runtime, opts: { admin: bool
   registerWebhooks(app, deps);
   registerWebIntegrations(app, deps);
   registerAutomations(app, deps);
+  registerThemesAndExtensions(app, deps);
   return app;
 }
 
