@@ -240,6 +240,17 @@ export function demoKinds(b: KindsBuilder): void {
   ], { type: "visualization", version: "0.9.0" });
   for (const kind of ["themes", "extensions"] as const) for (const [id, x] of Object.entries(kindsOf(t)[kind])) x.id = id;
 
+  const collection = (name: string, type: "private" | "public" | "publicgoverned", creator: User, apps: App[], description = ""): void => {
+    const tc = b.tick(2);
+    const id = b.rng.hex(24);
+    kindsOf(t).collections[id] = { id, name, description, type, creatorId: creator.id, updaterId: creator.id, itemIds: apps.map((a) => a.itemId), createdAt: tc, updatedAt: tc };
+  };
+  const published = (name: string): App => Object.values(t.apps).find((a) => a.name === name && a.originAppId)!;
+  collection("Sales essentials", "public", admin, [published("Sales Overview"), published("Pipeline Analysis")], "Start here for sales");
+  collection("Finance certified", "publicgoverned", admin, [published("P&L")]);
+  collection("Ben's shortlist", "private", ben, [app("Sales Overview"), app("Customer 360"), app("Ben's Sandbox")]);
+  collection("Emma's month end", "private", emma, [app("P&L"), app("Budget vs Actual")]);
+
   webhook(b, ben, { name: "Ben's app events", url: "https://ben.example.com/qlik-events", eventTypes: ["com.qlik.v1.app.created", "com.qlik.v1.app.published"], level: "user", enabled: false, secret: "SECRET-demo-webhook-2-0123456789abcdef" });
 }
 

@@ -378,6 +378,41 @@ describe("themes and extensions", () => {
   });
 });
 
+describe("collections", () => {
+  it("private ones are their creator's, public ones everyone's (created by a tenant admin); items shown only when visible", async () => {
+    const ben = userByName(emu, "Ben Builder");
+    const dev = userByName(emu, "Dev Patel");
+    expect(names(await call("GET", "/api/v1/collections?limit=100", { token: tokenOf(ben) })).sort()).toEqual(["Ben's shortlist", "Finance certified", "Sales essentials"]);
+    expect(names(await call("GET", "/api/v1/collections?limit=100", { token: tokenOf(dev) })).sort()).toEqual(["Finance certified", "Sales essentials"]);
+    expect((await call("POST", "/api/v1/collections", { token: tokenOf(ben), body: { name: "Ben public", type: "public" } })).status).toBe(403);
+    const finance = data(await call("GET", "/api/v1/collections?type=publicgoverned", { token: tokenOf(dev) }))[0]!;
+    // Dev is no member of the Finance space: the collection's item is hidden from him.
+    expect(finance.itemCount).toBe(0);
+    expect(data(await call("GET", `/api/v1/collections/${finance.id}/items`)).map((i) => i.name)).toEqual(["P&L"]);
+    const shortlist = data(await call("GET", "/api/v1/collections?type=private", { token: tokenOf(ben) }))[0]!;
+    expect((await call("GET", `/api/v1/collections/${shortlist.id}`)).status).toBe(404);
+    expect((await call("DELETE", `/api/v1/collections/${finance.id}/items/${emu.state.tenants[0]!.apps[Object.keys(emu.state.tenants[0]!.apps).find((id) => emu.state.tenants[0]!.apps[id]!.name === "P&L" && emu.state.tenants[0]!.apps[id]!.originAppId)!]!.itemId}`)).status).toBe(400);
+  });
+
+  it("a deleted app's item leaves every collection", async () => {
+    const ben = userByName(emu, "Ben Builder");
+    const token = tokenOf(ben);
+    const made = await call("POST", "/api/v1/collections", { token, body: { name: "Temp", type: "private" } });
+    const api = botApi(emu);
+    const app = await api.apps.createApp({ attributes: { name: "Doomed" } });
+    const appId = app.data.attributes!.id!;
+    const item = Object.values(emu.state.tenants[0]!.apps).find((a) => a.id === appId)!.itemId;
+    // The bot created the app: give it to Ben so he can add it.
+    emu.state.tenants[0]!.apps[appId]!.ownerId = ben.id;
+    expect((await call("POST", `/api/v1/collections/${made.json.id}/items`, { token, body: { id: item } })).status).toBe(201);
+    expect((await call("POST", `/api/v1/collections/${made.json.id}/items`, { token, body: { id: item } })).status).toBe(409);
+    expect((await call("GET", `/api/v1/collections/${made.json.id}`, { token })).json.itemCount).toBe(1);
+    await api.apps.deleteApp(appId);
+    expect((await call("GET", `/api/v1/collections/${made.json.id}`, { token })).json.itemCount).toBe(0);
+    expect(kindsOf(emu.state.tenants[0]!).collections[made.json.id as string]!.itemIds).toEqual([]);
+  });
+});
+
 describe("web integrations and CSP origins", () => {
   it("are tenant-admin settings: others get 403; ids are server-generated; PATCH replaces name or origins; pages by startingAfter", async () => {
     const ben = userByName(emu, "Ben Builder");
@@ -445,7 +480,7 @@ describe("secrets and tiers", () => {
   });
 
   it("every route has the tier operations.tsv gives it (reads Tier 1, writes Tier 2)", () => {
-    const reads = ["/api/v1/data-connections", "/api/v1/data-connections/x", "/api/v1/data-credentials/x", "/api/v1/reload-tasks", "/api/v1/reload-tasks/x", "/api/v1/webhooks", "/api/v1/webhooks/x", "/api/v1/webhooks/event-types", "/api/v1/web-integrations", "/api/v1/web-integrations/x", "/api/v1/csp-origins", "/api/v1/csp-origins/x", "/api/v1/csp-origins/actions/generate-header", "/api/v1/automations", "/api/v1/automations/x", "/api/v1/automation-connections", "/api/v1/automation-connections/x", "/api/v1/themes", "/api/v1/themes/x/file", "/api/v1/extensions/x/file/a.js"];
+    const reads = ["/api/v1/data-connections", "/api/v1/data-connections/x", "/api/v1/data-credentials/x", "/api/v1/reload-tasks", "/api/v1/reload-tasks/x", "/api/v1/webhooks", "/api/v1/webhooks/x", "/api/v1/webhooks/event-types", "/api/v1/web-integrations", "/api/v1/web-integrations/x", "/api/v1/csp-origins", "/api/v1/csp-origins/x", "/api/v1/csp-origins/actions/generate-header", "/api/v1/automations", "/api/v1/automations/x", "/api/v1/automation-connections", "/api/v1/automation-connections/x", "/api/v1/themes", "/api/v1/themes/x/file", "/api/v1/extensions/x/file/a.js", "/api/v1/collections", "/api/v1/collections/x/items"];
     for (const p of reads) expect(tierOf("GET", p)).toEqual({ bucket: "1", perMinute: 1000 });
     const writes: [string, string][] = [
       ["POST", "/api/v1/data-connections"],
@@ -482,6 +517,10 @@ describe("secrets and tiers", () => {
       ["POST", "/api/v1/themes"],
       ["PATCH", "/api/v1/extensions/x"],
       ["DELETE", "/api/v1/extensions/x"],
+      ["POST", "/api/v1/collections"],
+      ["PATCH", "/api/v1/collections/x"],
+      ["POST", "/api/v1/collections/x/items"],
+      ["DELETE", "/api/v1/collections/x/items/y"],
     ];
     for (const [m, p] of writes) expect(tierOf(m, p)).toEqual({ bucket: "2", perMinute: 100 });
   });

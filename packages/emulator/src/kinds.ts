@@ -1,6 +1,6 @@
 /**
  * The tenant's layers beyond apps, spaces and people (issue 12): data connections, data
- * credentials, reload tasks, webhooks, web integrations, CSP origins, automations and automation connections, themes and extensions. Plain data kept in `Tenant.kinds` (optional: state
+ * credentials, reload tasks, webhooks, web integrations, CSP origins, automations and automation connections, themes and extensions, collections. Plain data kept in `Tenant.kinds` (optional: state
  * files written before these kinds existed lack it); the REST routes in `rest/` serve them.
  *
  * Secrets (API-FACTS §7) are stored here because Qlik stores them — the emulator must accept
@@ -198,6 +198,19 @@ export interface ArchiveItem {
   deletedAt?: string;
 }
 
+export interface Collection {
+  id: string;
+  name: string;
+  description: string;
+  type: "private" | "public" | "favorite" | "publicgoverned";
+  creatorId: string;
+  updaterId: string;
+  /** Catalogue item ids (apps' `itemId`). */
+  itemIds: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface TenantKinds {
   dataConnections: Record<string, DataConnection>;
   dataCredentials: Record<string, DataCredential>;
@@ -209,10 +222,11 @@ export interface TenantKinds {
   automationConnections: Record<string, AutomationConnection>;
   themes: Record<string, ArchiveItem>;
   extensions: Record<string, ArchiveItem>;
+  collections: Record<string, Collection>;
 }
 
 export function emptyKinds(): TenantKinds {
-  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {}, webIntegrations: {}, cspOrigins: {}, automations: {}, automationConnections: {}, themes: {}, extensions: {} };
+  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {}, webIntegrations: {}, cspOrigins: {}, automations: {}, automationConnections: {}, themes: {}, extensions: {}, collections: {} };
 }
 
 /** The tenant's kinds, created (and completed) on first use. */
@@ -229,5 +243,6 @@ export function kindsOf(tenant: Tenant): TenantKinds {
   k.automationConnections ??= {};
   k.themes ??= {};
   k.extensions ??= {};
+  k.collections ??= {};
   return k;
 }

@@ -64,6 +64,10 @@ export function patchKindSchemas(spec: Spec): void {
   // gives `PATCH /themes/{id}` the list schema (`themes`) for the one theme it answers.
   for (const n of ["theme", "extension"]) for (const f of ["createdAt", "updateAt"]) ((schemas[n]!.properties as Json)[f] as Json).format = "date-time";
   p0(spec)["/v1/themes/{id}"]!.patch!.responses["200"] = json({ $ref: "#/components/schemas/theme" });
+  // Collections: `description` (@qlik/api 2.19 `collections.d.ts`); the items listing requires
+  // `links` without declaring them.
+  (schemas.collectionResultResponseBody!.properties as Json).description = { type: "string" };
+  (schemas.CollectionsListCollectionItemsResponseBody!.properties as Json).links = { $ref: "#/components/schemas/itemsLinksResponseBody" };
   // `PublicApiError` (data-connections' errors) requires a `details` it does not declare (its
   // field is `detail`): a spec typo.
   schemas.PublicApiError!.required = ["code", "title"];
@@ -236,6 +240,25 @@ export async function walkKinds(emu: EmulatorHandle, call: Call): Promise<void> 
     await call("DELETE", `/api/v1/${kind}/${id}`);
     await call("GET", `/api/v1/${kind}/${id}`);
   }
+  // collections and their items
+  await call("GET", "/api/v1/collections?limit=2");
+  await call("GET", "/api/v1/collections?type=private");
+  const col = await call("POST", "/api/v1/collections", { body: { name: "Schema col", type: "public", description: "d" } });
+  expect(col.status).toBe(201);
+  const colId = (col.json as Json).id as string;
+  await call("POST", "/api/v1/collections", { body: { name: "Schema col", type: "public" } });
+  await call("GET", `/api/v1/collections/${colId}`);
+  await call("GET", "/api/v1/collections/nope");
+  const anApp = Object.values(tenant.apps).find((a) => a.name === "Admin Scratchpad")!;
+  await call("POST", `/api/v1/collections/${colId}/items`, { body: { id: anApp.itemId } });
+  await call("POST", `/api/v1/collections/${colId}/items`, { body: { id: anApp.itemId } });
+  await call("GET", `/api/v1/collections/${colId}/items`);
+  await call("GET", `/api/v1/collections/${colId}/items/${anApp.itemId}`);
+  await call("PUT", `/api/v1/collections/${colId}`, { body: { name: "Schema col 2" } });
+  await call("PATCH", `/api/v1/collections/${colId}`, { body: [{ op: "replace", path: "/type", value: "publicgoverned" }] });
+  await call("PATCH", `/api/v1/collections/${colId}`, { body: [{ op: "replace", path: "/type", value: "public" }] });
+  await call("DELETE", `/api/v1/collections/${colId}/items/${anApp.itemId}`);
+  await call("DELETE", `/api/v1/collections/${colId}`);
 }
 
 /** An API key for a fixture user (as testing.ts's userApi adds them). */

@@ -38,6 +38,7 @@ import { registerWebhooks } from "./rest/webhooks.ts";
 import { registerWebIntegrations } from "./rest/web-integrations.ts";
 import { registerAutomations } from "./rest/automations.ts";
 import { registerThemesAndExtensions } from "./rest/themes-extensions.ts";
+import { registerCollections } from "./rest/collections.ts";
 import { adminRoutes } from "./admin.ts";
 
 export type QixServerFactory = (ctx: QixContext) => QixServer;
@@ -214,6 +215,7 @@ export function createTenantApp(tenant: Tenant, rt: Runtime, opts: { admin: bool
   registerWebIntegrations(app, deps);
   registerAutomations(app, deps);
   registerThemesAndExtensions(app, deps);
+  registerCollections(app, deps);
   return app;
 }
 
