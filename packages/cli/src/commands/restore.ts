@@ -25,7 +25,7 @@
  */
 import { createHmac } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, relative, resolve, isAbsolute } from "node:path";
 import { createInterface } from "node:readline/promises";
@@ -445,7 +445,13 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
           if (tenantKeyOf(answer) !== host && answer !== plan.target.host) throw new UserError(`'${answer}' is not ${host}; nothing was changed`, EXIT.usage);
         }
 
-        const journal = storeJournal(store, scope, plan.restoreKey, lock);
+        // Test hook (e2e only): hold the tenant lock until a file appears, so a second restore meets a running one.
+      const pauseFile = env.LIFEBOAT_TEST_PAUSE_AFTER_LOCK;
+      if (pauseFile && lock) {
+        await writeFile(`${pauseFile}.held`, String(process.pid));
+        while (!existsSync(pauseFile)) await new Promise((r) => setTimeout(r, 50));
+      }
+      const journal = storeJournal(store, scope, plan.restoreKey, lock);
         const stamp = new Date().toISOString().replace(/[:.]/g, "-");
         const logName = `${plan.restoreKey}-${stamp}.log`;
         const reportName = `${plan.restoreKey}-${stamp}-verification.json`;

@@ -77,7 +77,7 @@ export interface TenantLock {
 }
 
 export interface LockWaitOptions {
-  /** How long to wait for a running restore to finish before giving up. Default 0: a single try (with a short settle for simultaneous starts). */
+  /** How long to wait for a running restore to finish before giving up. Default 0: no waiting (beyond telling a running restore from another one starting at the same instant). */
   waitMs?: number;
 }
 
@@ -339,8 +339,10 @@ export class LocalJournalStore implements JournalStore {
   async lock(tenant: string, holder: { restoring: string; restoreKey?: string }, options: LockWaitOptions = {}): Promise<TenantLock> {
     const dir = this.lockDir(tenant);
     await this.privateDir(dir);
-    // Simultaneous starts see each other and both back off: a short settle lets one of them win.
-    const deadline = this.now() + Math.max(options.waitMs ?? 0, 2_000);
+    // Simultaneous starts see each other and both back off (each retries under a new file
+    // name): a lock file still there one round later is a holder's, not a contender's.
+    const deadline = this.now() + (options.waitMs ?? 0);
+    let seen = new Set<string>();
     for (;;) {
       const time = new Date(this.now()).toISOString();
       const info: RestoreLockInfo = {
@@ -354,20 +356,20 @@ export class LocalJournalStore implements JournalStore {
       };
       const file = join(dir, `${randomBytes(12).toString("hex")}.json`);
       await this.writeAtomic(file, info);
-      let conflict: RestoreLockInfo | undefined;
+      const conflicts: { file: string; info: RestoreLockInfo }[] = [];
       for (const other of await this.readLocks(dir)) {
         if (other.file === file) continue;
         if (this.staleReason(other.info)) {
           await this.removeStale(other.file);
           continue;
         }
-        conflict ??= other.info;
+        conflicts.push({ file: other.file, info: other.info! });
       }
-      if (!conflict) return this.hold(file, info);
+      if (conflicts.length === 0) return this.hold(file, info);
       await unlink(file).catch(() => undefined);
-      // A live restore runs (not another contender of this instant): give up unless asked to wait.
-      const settled = (options.waitMs ?? 0) === 0 && Date.parse(conflict.created) < Date.parse(time) - 1_000;
-      if (settled || this.now() >= deadline) throw new RestoreLockedError(conflict, dir);
+      const holding = conflicts.find((c) => seen.has(c.file));
+      if (holding && this.now() >= deadline) throw new RestoreLockedError(holding.info, dir);
+      seen = new Set(conflicts.map((c) => c.file));
       await new Promise((r) => setTimeout(r, 100 + Math.random() * 300));
     }
   }
