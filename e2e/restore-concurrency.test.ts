@@ -189,25 +189,29 @@ describe("restores that overlap, and a restore resumed as 'latest'", () => {
     const a = cli(appArgs, hold);
     const b = cli(allArgs, hold);
     let loser: Run | undefined;
-    void a.then((r) => (loser ??= r.code === 1 ? r : undefined));
-    void b.then((r) => (loser ??= r.code === 1 ? r : undefined));
-    // One holds the tenant lock (and waits); the other meets it and stops.
-    await waitFor(() => existsSync(`${release}.held`) && loser !== undefined, "one restore to hold the lock and the other to stop");
-    const held = Number(await readFile(`${release}.held`, "utf8"));
-    expect(loser!.out).toMatch(
-      new RegExp(
-        `another restore into 127\\.0\\.0\\.1:\\d+ is running: restore of snapshot ${snap.id.slice(0, 12)} \\((--app ${ids.customer}|--all)\\) into http://127\\.0\\.0\\.1:\\d+ \\(PID ${held} on ${hostname().replace(/\./g, "\\.")}, since \\d{4}-[^)]+\\); two restores into one tenant would create duplicates, so this one stopped before changing anything`,
-      ),
-    );
-    expect(loser!.pid).not.toBe(held);
-    await writeFile(release, "");
+    let held = 0;
+    try {
+      void a.then((r) => (loser ??= r.code === 1 ? r : undefined));
+      void b.then((r) => (loser ??= r.code === 1 ? r : undefined));
+      // One holds the tenant lock (and waits); the other meets it and stops.
+      await waitFor(() => existsSync(`${release}.held`) && loser !== undefined, "one restore to hold the lock and the other to stop");
+      held = Number(await readFile(`${release}.held`, "utf8"));
+      expect(loser!.out).toMatch(
+        new RegExp(
+          `another restore into 127\\.0\\.0\\.1:\\d+ is running: restore of snapshot ${snap.id.slice(0, 12)} \\((--app ${ids.customer}|--all)\\) into http://127\\.0\\.0\\.1:\\d+ \\(PID ${held} on ${hostname().replace(/\./g, "\\.")}, since \\d{4}-[^)]+\\); two restores into one tenant would create duplicates, so this one stopped before changing anything`,
+        ),
+      );
+      expect(loser!.pid).not.toBe(held);
+    } finally {
+      await writeFile(release, ""); // never leave a held restore waiting
+    }
     const [ra, rb] = await Promise.all([a, b]);
     const winner = ra.pid === held ? ra : rb;
     expect(winner.code, winner.out).toBe(0);
     expect(winner.out).toContain("the restored content equals the snapshot");
     // The one that stopped, run again afterwards, imports nothing twice: it finds the work done, or
     // (another restore's import is not its own) stops at the name clash with nothing changed.
-    const rerun = await cli(loser === ra ? appArgs : allArgs, env());
+    const rerun = await cli(loser!.pid === ra.pid ? appArgs : allArgs, env());
     if (rerun.code !== 0) {
       expect(rerun.code, rerun.out).toBe(2);
       expect(rerun.out).toMatch(/an app named 'Customer 360' already exists in 'Sales Dev'.*--skip-existing/);

@@ -51,6 +51,7 @@ import {
   readTargetState,
   RestorePlanError,
   restoreKeyOf,
+  SafetyBackupError,
   stalePlanReasons,
   tenantKeyOf,
   verifyRestore,
@@ -502,7 +503,8 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         } catch (e) {
           await Promise.all(pending);
           await log(`aborted: ${(e as Error).message}`);
-          throw new UserError(`${(e as Error).message} (journal ${journal.location}, log ${logFile})`);
+          const advice = e instanceof SafetyBackupError && cannotWrite(e.cause) ? ` — ${READ_ONLY_SAFETY_ADVICE}` : "";
+          throw new UserError(`${(e as Error).message}${advice} (journal ${journal.location}, log ${logFile})`);
         }
         await Promise.all(pending);
 
@@ -537,6 +539,15 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
   } finally {
     if (!input.repo) await repo.close();
   }
+}
+
+const READ_ONLY_SAFETY_ADVICE =
+  "the repository cannot be written (read-only storage, or --no-lock), so it cannot hold the safety backup of the target: back the target up into a writable repository first ('lifeboat backup --repo OTHER'), then run this restore again with --no-safety-backup";
+
+/** Whether a safety backup failed because the repository refuses writes (read-only storage, --no-lock). */
+function cannotWrite(err: unknown): boolean {
+  const e = err as { name?: string; code?: string } | undefined;
+  return e?.name === "ReadOnlyError" || e?.code === "READ_ONLY" || e?.code === "EROFS";
 }
 
 /** The repository's id (journals are kept per repository); a repository without one is keyed by its location. */

@@ -160,8 +160,8 @@ export function defaultStateDir(env: NodeJS.ProcessEnv): string {
 }
 
 /** A folder name for a tenant key or repository id: readable, safe on any file system, unique. */
-export function folderNameOf(key: string): string {
-  const readable = key.replace(/[^A-Za-z0-9.-]+/g, "_").slice(0, 60);
+export function folderNameOf(key: string, readableLength = 60): string {
+  const readable = key.replace(/[^A-Za-z0-9.-]+/g, "_").slice(0, readableLength);
   return `${readable}-${sha256Hex(key).slice(0, 8)}`;
 }
 
@@ -196,7 +196,7 @@ export class LocalJournalStore implements JournalStore {
   }
 
   scopeDir(scope: JournalScope): string {
-    return join(this.location, "restores", folderNameOf(scope.repositoryId), folderNameOf(tenantKeyOf(scope.tenant)));
+    return join(this.location, "restores", folderNameOf(scope.repositoryId, 16), folderNameOf(tenantKeyOf(scope.tenant)));
   }
   lockDir(tenant: string): string {
     return join(this.location, "locks", folderNameOf(tenantKeyOf(tenant)));
