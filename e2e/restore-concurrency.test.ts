@@ -163,6 +163,12 @@ describe("restores that overlap, and a restore resumed as 'latest'", () => {
     expect(safetyPlan.out).not.toContain(`snapshot ${nightly.id.slice(0, 12)}`);
     expect(safetyPlan.out).not.toContain(`snapshot ${snap.id.slice(0, 12)}`);
 
+    // A state folder inside the repository's folder is used, and said so.
+    const inside = await cli(["restore", "latest", "--all", "--plan", "--repo", repoDir(), "--state-dir", join(repoDir(), "state")], env());
+    expect(inside.code, inside.out).toBe(0);
+    expect(inside.out).toMatch(/warning: the restore state folder .*\/repo\/state is inside the repository folder .*\/repo: journals, logs and verification reports \(app names, user subjects, hosts\) are kept there unencrypted/);
+    await rm(join(repoDir(), "state"), { recursive: true, force: true });
+
     // Journals, logs and reports: outside the repository, 0600 files in 0700 folders.
     expect(existsSync(join(repoDir(), "restore-journals"))).toBe(false);
     const walk = async (d: string): Promise<void> => {
