@@ -33,16 +33,19 @@ interface Run {
   out: string;
   pid: number;
 }
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((done, fail) => {
+/** The CLI as a child process; its output so far is readable while it runs. */
+function spawnCli(args: string[], env: NodeJS.ProcessEnv): { result: Promise<Run>; output: () => string } {
+  let out = "";
+  const result = new Promise<Run>((done, fail) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
     child.stdout.on("data", (d) => (out += String(d)));
     child.stderr.on("data", (d) => (out += String(d)));
     child.on("error", fail);
     child.on("exit", (code, signal) => done({ code, signal, out, pid: child.pid! }));
   });
+  return { result, output: () => out };
 }
+const cli = (args: string[], env: NodeJS.ProcessEnv): Promise<Run> => spawnCli(args, env).result;
 
 /** A small seeded generator (mulberry32). */
 function rng(seed: number): () => number {
@@ -186,7 +189,7 @@ describe("restores that overlap, and a restore resumed as 'latest'", () => {
     expect(files.some((f) => f.endsWith("-verification.json"))).toBe(true);
   });
 
-  it("two restores into one tenant at once: one runs, the other stops naming it, and nothing is duplicated (--app X beside --all)", async () => {
+  it("two restores into one tenant at once: one runs, the other stops naming it, and nothing is duplicated (--app X beside --all); --lock-wait waits", async () => {
     const ids = await disaster(true);
     const release = join(dir, "release-1");
     const hold = { ...env(), LIFEBOAT_TEST_PAUSE_AFTER_LOCK: release };
@@ -194,20 +197,25 @@ describe("restores that overlap, and a restore resumed as 'latest'", () => {
     const allArgs = ["restore", snap.id, "--all", "--yes", "--repo", repoDir()];
     const a = cli(appArgs, hold);
     const b = cli(allArgs, hold);
-    let loser: Run | undefined;
+    let loser: { run: Run; args: string[] } | undefined;
+    let waiter: ReturnType<typeof spawnCli> | undefined;
     let held = 0;
     try {
-      void a.then((r) => (loser ??= r.code === 1 ? r : undefined));
-      void b.then((r) => (loser ??= r.code === 1 ? r : undefined));
+      void a.then((r) => (loser ??= r.code === 1 ? { run: r, args: appArgs } : undefined));
+      void b.then((r) => (loser ??= r.code === 1 ? { run: r, args: allArgs } : undefined));
       // One holds the tenant lock (and waits); the other meets it and stops.
       await waitFor(() => existsSync(`${release}.held`) && loser !== undefined, "one restore to hold the lock and the other to stop");
       held = Number(await readFile(`${release}.held`, "utf8"));
-      expect(loser!.out).toMatch(
+      expect(loser!.run.out).toMatch(
         new RegExp(
           `another restore into 127\\.0\\.0\\.1:\\d+ is running: restore of snapshot ${snap.id.slice(0, 12)} \\((--app ${ids.customer}|--all)\\) into http://127\\.0\\.0\\.1:\\d+ \\(PID ${held} on ${hostname().replace(/\./g, "\\.")}, since \\d{4}-[^)]+\\); two restores into one tenant would create duplicates, so this one stopped before changing anything`,
         ),
       );
-      expect(loser!.pid).not.toBe(held);
+      expect(loser!.run.pid).not.toBe(held);
+      // A third one, the running one's twin told to wait, waits for it (and says so).
+      const winnerArgs = loser!.args === appArgs ? allArgs : appArgs;
+      waiter = spawnCli([...winnerArgs, "--lock-wait", "300"], env());
+      await waitFor(() => /waiting up to 300 s for another restore into 127\.0\.0\.1:\d+ to finish: restore of snapshot/.test(waiter!.output()), "the third restore to wait");
     } finally {
       await writeFile(release, ""); // never leave a held restore waiting
     }
@@ -215,9 +223,11 @@ describe("restores that overlap, and a restore resumed as 'latest'", () => {
     const winner = ra.pid === held ? ra : rb;
     expect(winner.code, winner.out).toBe(0);
     expect(winner.out).toContain("the restored content equals the snapshot");
+    const waited = await waiter!.result;
+    expect(waited.code, waited.out).toBe(0);
     // The one that stopped, run again afterwards, imports nothing twice: it finds the work done, or
     // (another restore's import is not its own) stops at the name clash with nothing changed.
-    const rerun = await cli(loser!.pid === ra.pid ? appArgs : allArgs, env());
+    const rerun = await cli(loser!.args, env());
     if (rerun.code !== 0) {
       expect(rerun.code, rerun.out).toBe(2);
       expect(rerun.out).toMatch(/an app named 'Customer 360' already exists in 'Sales Dev'.*--skip-existing/);
@@ -225,6 +235,10 @@ describe("restores that overlap, and a restore resumed as 'latest'", () => {
     }
     const after = await expectRestored();
     expect(after.filter((x) => x.name === "Customer 360").length).toBe(1);
+    // A bad --lock-wait is a usage error.
+    const bad = await cli([...appArgs, "--lock-wait", "soon"], env());
+    expect(bad.code, bad.out).toBe(2);
+    expect(bad.out).toMatch(/--lock-wait soon: expected a number of seconds, e\.g\. --lock-wait 600/);
   });
 
   const rounds = Number(process.env.LIFEBOAT_STRESS_ROUNDS ?? 2);

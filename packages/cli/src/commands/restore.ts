@@ -36,6 +36,7 @@ import {
   executeRestore,
   formatPlanFile,
   importLegacyJournals,
+  JournalStoreError,
   LocalJournalStore,
   SAFETY_TAG,
   SnapshotChoiceError,
@@ -341,15 +342,17 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
     let snapshot: Snapshot;
     let choice: SnapshotChoice | undefined;
     const snapshotId = filePlan ? filePlan.snapshot.id : input.snapshotArg!;
+    const earlyScope: JournalScope | undefined = early && { repositoryId, tenant: early.host };
+    if (early && earlyScope) {
+      const snapshotIds = new Set((await repo.listSnapshots()).map((x) => x.id));
+      for (const imported of await importLegacyJournals({ store, scope: earlyScope, host: early.host, dirs: legacyJournalDirs(opts, env, repoDir), snapshotIds }))
+        say(
+          `imported the journal of an earlier Lifeboat version from ${imported.from} into the journal store (${imported.to}); the old file is no longer used — delete it (and the restore logs beside it) when you no longer need them\n`,
+        );
+    }
     try {
-      if (early && !filePlan) {
-        const scope: JournalScope = { repositoryId, tenant: early.host };
-        const snapshotIds = new Set((await repo.listSnapshots()).map((x) => x.id));
-        for (const imported of await importLegacyJournals({ store, scope, host: early.host, dirs: legacyJournalDirs(opts, env, repoDir), snapshotIds }))
-          say(
-            `imported the journal of an earlier Lifeboat version from ${imported.from} into the journal store (${imported.to}); the old file is no longer used — delete it (and the restore logs beside it) when you no longer need them\n`,
-          );
-        choice = await chooseRestoreSnapshot({ repository: repo, arg: snapshotId, tags, store, scope, options: options!, host: early.host });
+      if (early && earlyScope && !filePlan) {
+        choice = await chooseRestoreSnapshot({ repository: repo, arg: snapshotId, tags, store, scope: earlyScope, options: options!, host: early.host });
         snapshot = choice.snapshot;
       } else {
         if (tags.length && snapshotId !== "latest") throw new SnapshotChoiceError(`--tag chooses among snapshots for 'latest'; snapshot '${snapshotId}' is named by id already — drop --tag or pass 'latest'`);
@@ -357,6 +360,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       }
     } catch (e) {
       if (e instanceof SnapshotChoiceError) throw new UserError(e.message, EXIT.usage);
+      if (e instanceof JournalStoreError) throw e;
       const where = (repo as { location?: string }).location ?? "the repository";
       throw new UserError(`snapshot '${snapshotId}' is not in ${where}: ${(e as Error).message}; list snapshots with 'lifeboat snapshots'`, EXIT.usage);
     }
@@ -388,7 +392,15 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
     if (planOnly) {
       const running = await store.holder(connection.host);
       if (running) say(`note: a restore into ${tenantKeyOf(connection.host)} is running now: ${running.restoring} (PID ${running.pid} on ${running.hostname}, since ${running.created}); this plan may be out of date when it ends\n`);
-    } else lock = await store.lock(connection.host, { restoring: describeRestore(snapshot.id, options, opts.fromPlan, connection.host), restoreKey }, { waitMs: lockWaitMs });
+    } else
+      lock = await store.lock(
+        connection.host,
+        { restoring: describeRestore(snapshot.id, options, opts.fromPlan, connection.host), restoreKey },
+        {
+          waitMs: lockWaitMs,
+          onWait: (h) => say(`waiting up to ${lockWaitMs / 1000} s for another restore into ${h.tenant} to finish: ${h.restoring} (PID ${h.pid} on ${h.hostname}, since ${h.created})\n`),
+        },
+      );
     try {
       const client = createTenantClient({ host: connection.host, auth: connection.auth });
       try {

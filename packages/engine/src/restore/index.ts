@@ -12,7 +12,7 @@ export type { AppDecision, PlanStep, PreviousAttempt, Ref, RestoreOptions, Resto
 export { formatPlanFile, parsePlanFile, PlanFileError, signPlan, stalePlanReasons } from "./planfile.ts";
 export type { SignedPlan } from "./planfile.ts";
 export { FileJournal, journalState, MemoryJournal } from "./journal.ts";
-export { defaultStateDir, LocalJournalStore, RestoreLockedError, RestoreLockLostError, storeJournal } from "./store.ts";
+export { defaultStateDir, JournalStoreError, LocalJournalStore, RestoreLockedError, RestoreLockLostError, storeJournal } from "./store.ts";
 export type { JournalScope, JournalStore, JournalSummary, LocalJournalStoreOptions, RestoreLockInfo, TenantLock } from "./store.ts";
 export { chooseRestoreSnapshot, importLegacyJournals, isSafetySnapshot, SAFETY_TAG, SnapshotChoiceError } from "./resume.ts";
 export type { ImportedJournal, SnapshotChoice } from "./resume.ts";

@@ -101,8 +101,10 @@ describe("LocalJournalStore", () => {
     const other = new LocalJournalStore(root, { pid: process.pid + 100_000, isProcessAlive: () => true });
     let released = false;
     setTimeout(() => void held.release().then(() => (released = true)), 400);
-    const second = await other.lock("acme", { restoring: "second" }, { waitMs: 20_000 });
+    const waitedFor: string[] = [];
+    const second = await other.lock("acme", { restoring: "second" }, { waitMs: 20_000, onWait: (h) => waitedFor.push(h.restoring) });
     expect(released).toBe(true);
+    expect(waitedFor).toEqual(["first"]);
     expect((await other.holder("acme"))?.restoring).toBe("second");
     await second.release();
   });

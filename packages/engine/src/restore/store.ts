@@ -79,6 +79,8 @@ export interface TenantLock {
 export interface LockWaitOptions {
   /** How long to wait for a running restore to finish before giving up. Default 0: no waiting (beyond telling a running restore from another one starting at the same instant). */
   waitMs?: number;
+  /** Called once when a running restore holds the lock and this one starts to wait for it. */
+  onWait?: (holder: RestoreLockInfo) => void;
 }
 
 export interface JournalStore {
@@ -111,6 +113,15 @@ export function storeJournal(store: JournalStore, scope: JournalScope, restoreKe
       await store.save(scope, restoreKey, record);
     },
   };
+}
+
+/** The journal store cannot be read or written (a permission, a full disk): nothing was changed on the tenant. */
+export class JournalStoreError extends Error {
+  readonly exitCode = 1;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "JournalStoreError";
+  }
 }
 
 export class RestoreLockedError extends Error {
@@ -225,7 +236,8 @@ export class LocalJournalStore implements JournalStore {
   private explain(e: unknown, path: string): Error {
     const code = errno(e);
     if (code === "EACCES" || code === "EPERM" || code === "EROFS")
-      return new Error(`cannot write the restore state folder ${path} (${code}); point --state-dir or LIFEBOAT_STATE_DIR at a writable private folder`);
+      return new JournalStoreError(`cannot write the restore state folder ${path} (${code}); point --state-dir or LIFEBOAT_STATE_DIR at a writable private folder`, { cause: e });
+    if (code) return new JournalStoreError(`the restore state folder ${path} failed: ${(e as Error).message}`, { cause: e });
     return e as Error;
   }
 
@@ -270,7 +282,7 @@ export class LocalJournalStore implements JournalStore {
       names = await readdir(dir);
     } catch (e) {
       if (errno(e) === "ENOENT") return [];
-      throw e;
+      throw this.explain(e, dir);
     }
     const out: JournalSummary[] = [];
     for (const n of names) {
@@ -343,6 +355,7 @@ export class LocalJournalStore implements JournalStore {
     // name): a lock file still there one round later is a holder's, not a contender's.
     const deadline = this.now() + (options.waitMs ?? 0);
     let seen = new Set<string>();
+    let waiting = false;
     for (;;) {
       const time = new Date(this.now()).toISOString();
       const info: RestoreLockInfo = {
@@ -369,6 +382,10 @@ export class LocalJournalStore implements JournalStore {
       await unlink(file).catch(() => undefined);
       const holding = conflicts.find((c) => seen.has(c.file));
       if (holding && this.now() >= deadline) throw new RestoreLockedError(holding.info, dir);
+      if (holding && !waiting) {
+        waiting = true;
+        options.onWait?.(holding.info);
+      }
       seen = new Set(conflicts.map((c) => c.file));
       await new Promise((r) => setTimeout(r, 100 + Math.random() * 300));
     }
@@ -384,6 +401,7 @@ export class LocalJournalStore implements JournalStore {
     let info = first;
     let lost = false;
     let released = false;
+    let lastBeat = this.now();
     let beating: Promise<void> = Promise.resolve();
     const timer = setInterval(() => {
       beating = (async () => {
@@ -393,9 +411,14 @@ export class LocalJournalStore implements JournalStore {
           if (!released) lost = true;
           return;
         }
-        info = { ...info, heartbeat: new Date(this.now()).toISOString() };
+        const beat = this.now();
+        info = { ...info, heartbeat: new Date(beat).toISOString() };
         await this.writeAtomic(file, info);
-      })().catch(() => undefined);
+        lastBeat = beat;
+      })().catch(() => {
+        // Not refreshed for longer than the stale age: others may take it for stale.
+        if (this.now() - lastBeat >= this.staleMs) lost = true;
+      });
     }, this.refreshMs);
     timer.unref();
     return {
