@@ -18,7 +18,8 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
+import { executeRestore, loadRestoreSource, MemoryJournal, planRestore, readTargetState, verifyRestore, type RestoreSource } from "@lifeboat/engine";
+import { createRestoreTarget, createTenantClient } from "@lifeboat/qlik";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { initRepository, openRepository, TEST_KDF, type Snapshot } from "@lifeboat/repository";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -239,6 +240,41 @@ describe("restores that overlap, and a restore resumed as 'latest'", () => {
     const bad = await cli([...appArgs, "--lock-wait", "soon"], env());
     expect(bad.code, bad.out).toBe(2);
     expect(bad.out).toMatch(/--lock-wait soon: expected a number of seconds, e\.g\. --lock-wait 600/);
+  });
+
+  it("verification through the connector reports a duplicate another restore made meanwhile, and not an app that was there before", async () => {
+    const ids = await disaster(true);
+    const repo = await openRepository({ url: repoDir(), password: PASSWORD });
+    const client = createTenantClient({ host: emu.host, auth: { type: "oauth2", clientId: emu.clientId, clientSecret: emu.clientSecret } });
+    try {
+      const target = createRestoreTarget(client);
+      const state = await readTargetState(target);
+      const plan = planRestore(source, state, { apps: [ids.customer], safetyBackup: false });
+      const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal() });
+      expect(result.status).toBe("complete");
+      const appsBefore = state.apps.map((x) => x.appId);
+      const restoredId = result.created[`app:${ids.customer}`]!;
+      expect((await verifyRestore({ plan, source, target, created: result.created, appsBefore })).status).toBe("match");
+      // Another restore (say, from another machine) imports the same app into the same space meanwhile.
+      const spaceId = (await readReference(emu)).find((x) => x.appId === restoredId)!.spaceId!;
+      const dup = (await botApi(emu).apps.copyApp(restoredId, { attributes: { name: "Customer 360", spaceId } } as never)).data.attributes!.id!;
+      const report = await verifyRestore({ plan, source, target, created: result.created, appsBefore });
+      expect(report.status).toBe("mismatch");
+      expect(report.apps[0]!.mismatches).toEqual([
+        {
+          where: "app 'Customer 360'",
+          field: "duplicates",
+          expected: `one app named 'Customer 360' in space ${spaceId} from this restore`,
+          actual: `2: also ${dup} (made since the plan, not by it — another restore running at the same time?)`,
+        },
+      ]);
+      // Had it been there before the plan, it would be someone else's app of the same name.
+      expect((await verifyRestore({ plan, source, target, created: result.created, appsBefore: [...appsBefore, dup] })).status).toBe("match");
+      await botApi(emu).apps.deleteApp(dup);
+    } finally {
+      await client.close();
+      await repo.close();
+    }
   });
 
   const rounds = Number(process.env.LIFEBOAT_STRESS_ROUNDS ?? 2);
