@@ -20,14 +20,15 @@
  *
  * Exit codes: 0 restored and verified equal to the snapshot; 1 error (e.g. another restore
  * into the tenant is running — nothing written); 2 bad input or a plan with blockers
- * (nothing written); 3 partial (some steps failed — run it again); 4 restored, but the
- * read-back differs from the snapshot.
+ * (nothing written); 3 partial (some steps failed — run it again); 4 restored,
+ * but the read-back differs from the snapshot, or a step could not read the snapshot's data
+ * because the repository is damaged (running it again would not help: verify --read-data).
  */
 import { createHmac } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { join, relative, resolve, isAbsolute } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import {
   backup,
@@ -39,6 +40,7 @@ import {
   JournalStoreError,
   LocalJournalStore,
   SAFETY_TAG,
+  SafetyBackupError,
   SnapshotChoiceError,
   storeJournal,
   type JournalScope,
@@ -51,8 +53,8 @@ import {
   planRestore,
   readTargetState,
   RestorePlanError,
+  SnapshotContentError,
   restoreKeyOf,
-  SafetyBackupError,
   stalePlanReasons,
   tenantKeyOf,
   verifyRestore,
@@ -66,6 +68,7 @@ import { createRestoreTarget, createTenantClient } from "@lifeboat/qlik";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import { Option, type Command } from "commander";
 import { resolveTenant, type TenantConnection } from "../config.ts";
+import { skippedObjectsRecord } from "./backup.ts";
 import { EXIT, UserError } from "../errors.ts";
 import { writeJsonLine } from "../render/json.ts";
 import { clean, table } from "../render/table.ts";
@@ -253,7 +256,7 @@ function describeJournal(j: JournalSummary): string {
 /** The tenant to restore into: the flags, else the snapshot's own tenant from the environment or config. */
 function resolveTarget(opts: RestoreCommandOptions, env: NodeJS.ProcessEnv, sourceHost: string | undefined): TenantConnection {
   if (opts.targetTenant) return resolveTenant({ tenant: opts.targetTenant, config: opts.config }, env);
-  if (opts.targetHost) return resolveTenant({ host: opts.targetHost, config: opts.config }, env);
+  if (opts.targetHost) return resolveTenant({ host: opts.targetHost, hostFlag: "--target-host", config: opts.config }, env);
   const conn = resolveTenant({ config: opts.config }, env);
   if (sourceHost && tenantKeyOf(conn.host) !== tenantKeyOf(sourceHost))
     throw new UserError(
@@ -329,7 +332,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       say(`warning: the restore state folder ${store.location} is inside the repository folder ${repoDir}: journals, logs and verification reports (app names, user subjects, hosts) are kept there unencrypted, beside the repository's data\n`);
 
     // The target is needed to find this tenant's unfinished restores before the snapshot is chosen;
-    // when it cannot be resolved yet, the snapshot's own checks speak first (as before).
+    // when it cannot be resolved yet, the snapshot's own checks speak first.
     let early: TenantConnection | undefined;
     try {
       early = filePlan
@@ -338,9 +341,6 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
     } catch {
       early = undefined;
     }
-
-    let snapshot: Snapshot;
-    let choice: SnapshotChoice | undefined;
     const snapshotId = filePlan ? filePlan.snapshot.id : input.snapshotArg!;
     const earlyScope: JournalScope | undefined = early && { repositoryId, tenant: early.host };
     if (early && earlyScope) {
@@ -350,6 +350,10 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
           `imported the journal of an earlier Lifeboat version from ${imported.from} into the journal store (${imported.to}); the old file is no longer used — delete it (and the restore logs beside it) when you no longer need them\n`,
         );
     }
+    // An unknown snapshot is reported as by every command (`show`, `ls`: the repository's message, exit 2).
+    // 'latest' is the snapshot of an unfinished restore of the same selection, else the newest that is not a safety backup.
+    let snapshot: Snapshot;
+    let choice: SnapshotChoice | undefined;
     try {
       if (early && earlyScope && !filePlan) {
         choice = await chooseRestoreSnapshot({ repository: repo, arg: snapshotId, tags, store, scope: earlyScope, options: options!, host: early.host });
@@ -360,9 +364,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       }
     } catch (e) {
       if (e instanceof SnapshotChoiceError) throw new UserError(e.message, EXIT.usage);
-      if (e instanceof JournalStoreError) throw e;
-      const where = (repo as { location?: string }).location ?? "the repository";
-      throw new UserError(`snapshot '${snapshotId}' is not in ${where}: ${(e as Error).message}; list snapshots with 'lifeboat snapshots'`, EXIT.usage);
+      throw e;
     }
     if (choice?.resumed)
       say(`continuing the restore of snapshot ${snapshot.id.slice(0, 12)} started at ${choice.resumed.startedAt} (journal ${choice.resumed.location}); 'latest' means that snapshot until this restore completes — name another snapshot by id to restore it instead\n`);
@@ -372,7 +374,9 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
     try {
       source = await loadRestoreSource(repo, snapshot);
     } catch (e) {
-      throw new UserError((e as Error).message, EXIT.usage);
+      // Damaged stored data keeps its own class (exit 4); a snapshot not written by a backup is bad input.
+      if (e instanceof SnapshotContentError) throw new UserError(e.message, EXIT.usage);
+      throw e;
     }
 
     // A plan names its target: its host, with credentials from --target-tenant or the environment.
@@ -387,165 +391,172 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
 
     const scope: JournalScope = { repositoryId, tenant: connection.host };
     const restoreKey = filePlan ? filePlan.restoreKey : restoreKeyOf(snapshot.id, connection.host, options!);
-    // One restore at a time per tenant: held from before the target is read until the verification is written.
+    const skipped = skippedObjectsRecord(); // the safety backup records what it could not read, as a backup does
+    const client = createTenantClient({ host: connection.host, auth: connection.auth, onEvent: skipped.onEvent });
     let lock: TenantLock | undefined;
-    if (planOnly) {
-      const running = await store.holder(connection.host);
-      if (running) say(`note: a restore into ${tenantKeyOf(connection.host)} is running now: ${running.restoring} (PID ${running.pid} on ${running.hostname}, since ${running.created}); this plan may be out of date when it ends\n`);
-    } else
-      lock = await store.lock(
-        connection.host,
-        { restoring: describeRestore(snapshot.id, options, opts.fromPlan, connection.host), restoreKey },
-        {
-          waitMs: lockWaitMs,
-          onWait: (h) => say(`waiting up to ${lockWaitMs / 1000} s for another restore into ${h.tenant} to finish: ${h.restoring} (PID ${h.pid} on ${h.hostname}, since ${h.created})\n`),
-        },
-      );
     try {
-      const client = createTenantClient({ host: connection.host, auth: connection.auth });
+      // One restore at a time per tenant: held from before the target is read until the verification is written.
+      if (planOnly) {
+        const running = await store.holder(connection.host);
+        if (running) say(`note: a restore into ${tenantKeyOf(connection.host)} is running now: ${running.restoring} (PID ${running.pid} on ${running.hostname}, since ${running.created}); this plan may be out of date when it ends\n`);
+      } else
+        lock = await store.lock(
+          connection.host,
+          { restoring: describeRestore(snapshot.id, options, opts.fromPlan, connection.host), restoreKey },
+          {
+            waitMs: lockWaitMs,
+            onWait: (h) => say(`waiting up to ${lockWaitMs / 1000} s for another restore into ${h.tenant} to finish: ${h.restoring} (PID ${h.pid} on ${h.hostname}, since ${h.created})\n`),
+          },
+        );
+      const target = createRestoreTarget(client);
+      let state;
       try {
-        const target = createRestoreTarget(client);
-        let state;
+        state = await readTargetState(target);
+      } catch (e) {
+        throw describeConnectionError(e, connection);
+      }
+
+      let plan: RestorePlan;
+      if (filePlan) {
+        plan = filePlan;
+        // Exactly that plan — or nothing, when the target changed under it since it was made.
+        const journalNow = journalState(await store.load(scope, plan.restoreKey));
+        const stale = stalePlanReasons(plan, state, journalNow);
+        if (stale.length)
+          throw new UserError(
+            `plan file ${opts.fromPlan} no longer fits ${plan.target.host}: ${stale.join("; ")}. Nothing was changed — make a new plan ('lifeboat restore ${plan.snapshot.id.slice(0, 12)} … --plan --json')`,
+            EXIT.usage,
+          );
+      } else {
+        // The planner's own key function: the journal of "this restore" is found before planning.
+        const previous = journalState(await store.load(scope, restoreKey));
         try {
-          state = await readTargetState(target);
+          plan = planRestore(source, state, options!, { created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] });
         } catch (e) {
-          throw describeConnectionError(e, connection);
+          if (e instanceof RestorePlanError) throw new UserError(`${e.message} — nothing was changed`, EXIT.usage);
+          throw e;
         }
+      }
 
-        let plan: RestorePlan;
-        if (filePlan) {
-          plan = filePlan;
-          // Exactly that plan — or nothing, when the target changed under it since it was made.
-          const journalNow = journalState(await store.load(scope, plan.restoreKey));
-          const stale = stalePlanReasons(plan, state, journalNow);
-          if (stale.length)
-            throw new UserError(
-              `plan file ${opts.fromPlan} no longer fits ${plan.target.host}: ${stale.join("; ")}. Nothing was changed — make a new plan ('lifeboat restore ${plan.snapshot.id.slice(0, 12)} … --plan --json')`,
-              EXIT.usage,
-            );
-        } else {
-          // The planner's own key function: the journal of "this restore" is found before planning.
-          const previous = journalState(await store.load(scope, restoreKey));
-          try {
-            plan = planRestore(source, state, options!, { created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] });
-          } catch (e) {
-            if (e instanceof RestorePlanError) throw new UserError(`${e.message} — nothing was changed`, EXIT.usage);
-            throw e;
-          }
-        }
-
-        if (planOnly) {
-          if (json) stdout.write(formatPlanFile(plan, key));
-          else stdout.write(renderPlan(plan));
-          return 0;
-        }
-        if (json) writeJsonLine(stdout, { type: "plan", plan });
+      if (planOnly) {
+        if (json) stdout.write(formatPlanFile(plan, key));
         else stdout.write(renderPlan(plan));
-        if (plan.blockers.length > 0)
-          throw new UserError(`the plan has ${plan.blockers.length} blocker(s) (listed above); resolve them with the options named there — nothing was changed`, EXIT.usage);
-        if (plan.steps.length === 0) {
-          say("nothing to do: the target already has everything selected\n");
-          return 0;
-        }
+        return 0;
+      }
+      if (json) writeJsonLine(stdout, { type: "plan", plan });
+      else stdout.write(renderPlan(plan));
+      if (plan.blockers.length > 0)
+        throw new UserError(`the plan has ${plan.blockers.length} blocker(s) (listed above); resolve them with the options named there — nothing was changed`, EXIT.usage);
+      if (plan.steps.length === 0) {
+        say("nothing to do: the target already has everything selected\n");
+        return 0;
+      }
 
-        // Confirmation: type the target's host.
-        if (!opts.yes) {
-          const host = tenantKeyOf(plan.target.host);
-          const ask = input.confirm ?? (process.stdin.isTTY ? promptTerminal : undefined);
-          if (!ask)
-            throw new UserError(`refusing to change ${plan.target.host} without confirmation: no terminal to ask on; pass --yes to confirm — nothing was changed`, EXIT.usage);
-          const answer = (await ask(`This changes ${plan.target.host} (${plan.steps.length} steps). Type the tenant's host (${host}) to go on: `)).trim();
-          if (tenantKeyOf(answer) !== host && answer !== plan.target.host) throw new UserError(`'${answer}' is not ${host}; nothing was changed`, EXIT.usage);
-        }
+      // Confirmation: type the target's host.
+      if (!opts.yes) {
+        const host = tenantKeyOf(plan.target.host);
+        const ask = input.confirm ?? (process.stdin.isTTY ? promptTerminal : undefined);
+        if (!ask)
+          throw new UserError(`refusing to change ${plan.target.host} without confirmation: no terminal to ask on; pass --yes to confirm — nothing was changed`, EXIT.usage);
+        const answer = (await ask(`This changes ${plan.target.host} (${plan.steps.length} steps). Type the tenant's host (${host}) to go on: `)).trim();
+        if (tenantKeyOf(answer) !== host && answer !== plan.target.host) throw new UserError(`'${answer}' is not ${host}; nothing was changed`, EXIT.usage);
+      }
 
-        // Test hook (e2e only): hold the tenant lock until a file appears, so a second restore meets a running one.
+      // Test hook (e2e only): hold the tenant lock until a file appears, so a second restore meets a running one.
       const pauseFile = env.LIFEBOAT_TEST_PAUSE_AFTER_LOCK;
       if (pauseFile && lock) {
         await writeFile(`${pauseFile}.held`, String(process.pid));
         while (!existsSync(pauseFile)) await new Promise((r) => setTimeout(r, 50));
       }
       const journal = storeJournal(store, scope, plan.restoreKey, lock);
-        const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-        const logName = `${plan.restoreKey}-${stamp}.log`;
-        const reportName = `${plan.restoreKey}-${stamp}-verification.json`;
-        const logFile = await store.writeFile(scope, logName, "", "append");
-        const log = async (line: string) => {
-          await store.writeFile(scope, logName, `${new Date().toISOString()} ${line}\n`, "append");
-        };
-        await log(`restore of snapshot ${plan.snapshot.id} (${plan.snapshot.host}) into ${plan.target.host} as ${plan.target.caller}; restore key ${plan.restoreKey}`);
-        // Test hooks (e2e only): die like a kill -9 after a step, or after its work but before the journal knows.
-        const killAfter = env.LIFEBOAT_TEST_KILL_AFTER_STEP;
-        const killBeforeJournal = env.LIFEBOAT_TEST_KILL_BEFORE_JOURNAL;
-        const die = async (): Promise<void> => {
-          await Promise.all(pending);
-          process.kill(process.pid, "SIGKILL");
-          await new Promise(() => undefined);
-        };
-
-        let result: RestoreResult;
-        const pending: Promise<void>[] = [];
-        const onEvent = (e: RestoreEvent) => {
-          input.onEvent?.(e);
-          if (json) writeJsonLine(stdout, e.type === "step" ? { type: "step", id: e.step.id, label: e.step.label, outcome: e.outcome, note: e.note } : e);
-          const line = eventLine(e);
-          if (line) {
-            say(line + "\n");
-            pending.push(log(line));
-          }
-        };
-        try {
-          result = await executeRestore({
-            plan,
-            source,
-            repository: repo,
-            target,
-            journal,
-            onEvent,
-            safetyBackup: async () => {
-              const r = await backup({ tenant: client, repository: repo, tags: [SAFETY_TAG, ...connection.tags] });
-              return r.snapshot;
-            },
-            afterStep: async (stepId, index) => {
-              if (killAfter && (killAfter === stepId || killAfter === String(index + 1))) await die();
-            },
-            beforeJournal: async (stepId, index) => {
-              if (killBeforeJournal && (killBeforeJournal === stepId || killBeforeJournal === String(index + 1))) await die();
-            },
-          });
-        } catch (e) {
-          await Promise.all(pending);
-          await log(`aborted: ${(e as Error).message}`);
-          const advice = e instanceof SafetyBackupError && cannotWrite(e.cause) ? ` — ${READ_ONLY_SAFETY_ADVICE}` : "";
-          throw new UserError(`${(e as Error).message}${advice} (journal ${journal.location}, log ${logFile})`);
-        }
+      const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+      const logName = `${plan.restoreKey}-${stamp}.log`;
+      const reportName = `${plan.restoreKey}-${stamp}-verification.json`;
+      const logFile = await store.writeFile(scope, logName, "", "append");
+      const log = async (line: string) => {
+        await store.writeFile(scope, logName, `${new Date().toISOString()} ${line}\n`, "append");
+      };
+      await log(`restore of snapshot ${plan.snapshot.id} (${plan.snapshot.host}) into ${plan.target.host} as ${plan.target.caller}; restore key ${plan.restoreKey}`);
+      // Test hooks (e2e only): die like a kill -9 after a step, or after its work but before the journal knows.
+      const killAfter = env.LIFEBOAT_TEST_KILL_AFTER_STEP;
+      const killBeforeJournal = env.LIFEBOAT_TEST_KILL_BEFORE_JOURNAL;
+      const die = async (): Promise<void> => {
         await Promise.all(pending);
+        process.kill(process.pid, "SIGKILL");
+        await new Promise(() => undefined);
+      };
 
-        say("verifying: reading the restored content back\n");
-        let report: VerificationReport;
-        try {
-          report = await verifyRestore({ plan, source, target, created: result.created, appsBefore: state.apps.map((a) => a.appId) });
-        } catch (e) {
-          await log(`verification failed: ${(e as Error).message}`);
-          say(`restore ${result.status}, but the verification could not read the target back: ${(e as Error).message}; run the same command again to verify (journal ${journal.location})\n`);
-          return EXIT.partial;
+      let result: RestoreResult;
+      const pending: Promise<void>[] = [];
+      const onEvent = (e: RestoreEvent) => {
+        input.onEvent?.(e);
+        if (json) writeJsonLine(stdout, e.type === "step" ? { type: "step", id: e.step.id, label: e.step.label, outcome: e.outcome, note: e.note } : e);
+        const line = eventLine(e);
+        if (line) {
+          say(line + "\n");
+          pending.push(log(line));
         }
-        const reportFile = await store.writeFile(scope, reportName, JSON.stringify(report, null, 2) + "\n", "replace");
-        await log(`verification: ${report.status} (${report.mismatches} mismatch(es)); report ${reportFile}`);
-        for (const line of renderVerification(report).split("\n")) if (line) await log(line);
-
-        if (json) writeJsonLine(stdout, { type: "verification", report, log: logFile, journal: journal.location });
-        else {
-          stdout.write(renderResult(result, report, { log: logFile, report: reportFile }));
-        }
-        if (result.status === "partial") {
-          say(`restore PARTIAL: ${result.failed.length} step(s) failed; run the same command again to continue (journal ${journal.location})\n`);
-          return EXIT.partial;
-        }
-        return report.status === "match" ? EXIT.ok : EXIT.damaged;
-      } finally {
-        await client.close();
+      };
+      try {
+        result = await executeRestore({
+          plan,
+          source,
+          repository: repo,
+          target,
+          journal,
+          onEvent,
+          safetyBackup: async () => {
+            const r = await backup({ tenant: client, repository: repo, tags: [SAFETY_TAG, ...connection.tags], skippedObjects: skipped.of });
+            return r.snapshot;
+          },
+          afterStep: async (stepId, index) => {
+            if (killAfter && (killAfter === stepId || killAfter === String(index + 1))) await die();
+          },
+          beforeJournal: async (stepId, index) => {
+            if (killBeforeJournal && (killBeforeJournal === stepId || killBeforeJournal === String(index + 1))) await die();
+          },
+        });
+      } catch (e) {
+        await Promise.all(pending);
+        await log(`aborted: ${(e as Error).message}`);
+        const advice = e instanceof SafetyBackupError && cannotWrite(e.cause) ? ` — ${READ_ONLY_SAFETY_ADVICE}` : "";
+        throw new UserError(`${(e as Error).message}${advice} (journal ${journal.location}, log ${logFile})`);
       }
+      await Promise.all(pending);
+
+      say("verifying: reading the restored content back\n");
+      let report: VerificationReport;
+      try {
+        report = await verifyRestore({ plan, source, target, created: result.created, appsBefore: state.apps.map((a) => a.appId) });
+      } catch (e) {
+        await log(`verification failed: ${(e as Error).message}`);
+        say(`restore ${result.status}, but the verification could not read the target back: ${(e as Error).message}; run the same command again to verify (journal ${journal.location})\n`);
+        return EXIT.partial;
+      }
+      const reportFile = await store.writeFile(scope, reportName, JSON.stringify(report, null, 2) + "\n", "replace");
+      await log(`verification: ${report.status} (${report.mismatches} mismatch(es)); report ${reportFile}`);
+      for (const line of renderVerification(report).split("\n")) if (line) await log(line);
+
+      if (json) writeJsonLine(stdout, { type: "verification", report, log: logFile, journal: journal.location });
+      else {
+        stdout.write(renderResult(result, report, { log: logFile, report: reportFile }));
+      }
+      const damaged = result.failed.filter((f) => f.damaged);
+      if (damaged.length) {
+        // Not a tenant or network failure: running it again reads the same damaged data.
+        say(
+          `restore PARTIAL: ${damaged.length} step(s) could not read the snapshot's data because the repository is damaged (above); ` +
+            `run 'lifeboat verify --read-data' to see what is damaged and which snapshots are affected, then restore what is missing from another snapshot (journal ${journal.location})\n`,
+        );
+        return EXIT.damaged;
+      }
+      if (result.status === "partial") {
+        say(`restore PARTIAL: ${result.failed.length} step(s) failed; run the same command again to continue (journal ${journal.location})\n`);
+        return EXIT.partial;
+      }
+      return report.status === "match" ? EXIT.ok : EXIT.damaged;
     } finally {
+      await client.close();
       await lock?.release();
     }
   } finally {
@@ -592,7 +603,7 @@ function eventLine(e: RestoreEvent): string | undefined {
       return `warning: ${e.message}`;
     case "step": {
       const mark = { done: "ok  ", "already-done": "same", failed: "FAIL", skipped: "----" }[e.outcome];
-      return `[${String(e.index + 1).padStart(String(e.total).length)}/${e.total}] ${mark} ${clean(e.step.label, 100)}${e.note ? ` — ${clean(e.note, 200)}` : ""}`;
+      return `[${String(e.index + 1).padStart(String(e.total).length)}/${e.total}] ${mark} ${clean(e.step.label, 100)}${e.note ? ` — ${clean(e.note, e.outcome === "failed" ? 2000 : 200)}` : ""}`;
     }
     case "end":
       return `restore ${e.result.status}`;
@@ -669,7 +680,7 @@ function renderResult(result: RestoreResult, report: VerificationReport, files: 
   for (const s of result.steps) counts[s.outcome]++;
   let out = `\nrestore ${result.status}: ${counts.done} step(s) done, ${counts["already-done"]} already done, ${counts.failed} failed, ${counts.skipped} not run\n`;
   if (result.safetySnapshot) out += `safety backup: snapshot ${result.safetySnapshot.slice(0, 12)} (tag pre-restore) holds the target as it was before\n`;
-  for (const f of result.failed) out += `  failed: ${clean(f.label, 100)}: ${clean(f.error, 300)}\n`;
+  for (const f of result.failed) out += `  failed: ${clean(f.label, 100)}: ${clean(f.error, 2000)}\n`;
   out += renderVerification(report);
   out += `log: ${files.log}\nverification report: ${files.report}\njournal: ${result.journal}\n`;
   return out;
