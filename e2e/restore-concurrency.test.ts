@@ -73,7 +73,8 @@ const names = (apps: RefApp[]) =>
     .sort()
     .join("\n");
 
-async function waitFor(check: () => boolean, what: string, ms = 60_000): Promise<void> {
+/** Polls for an event of a child process; the bound only keeps a broken run from hanging (children start slowly on a loaded machine). */
+async function waitFor(check: () => boolean, what: string, ms = 240_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
