@@ -25,6 +25,8 @@ import { initRepository, openRepository, TEST_KDF, type Snapshot } from "@lifebo
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { botApi, botEnv, expectedObjects, readReference, takeBackup, type RefApp } from "./restore-helpers.ts";
 
+/** Several CLI processes per test, on a machine shared with other test runs: minutes, not the default. */
+const SLOW = 900_000;
 const BIN = resolve(import.meta.dirname, "../packages/cli/bin/lifeboat.js");
 const PASSWORD = "concurrency-test-password";
 
@@ -74,10 +76,10 @@ const names = (apps: RefApp[]) =>
     .join("\n");
 
 /** Polls for an event of a child process; the bound only keeps a broken run from hanging (children start slowly on a loaded machine). */
-async function waitFor(check: () => boolean, what: string, ms = 240_000): Promise<void> {
+async function waitFor(check: () => boolean, what: string, detail: () => string = () => "", ms = 240_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${detail()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -189,28 +191,37 @@ describe("restores that overlap, and a restore resumed as 'latest'", () => {
     expect(files.some((f) => f.endsWith(".jsonl"))).toBe(true);
     expect(files.some((f) => f.endsWith(".log"))).toBe(true);
     expect(files.some((f) => f.endsWith("-verification.json"))).toBe(true);
-  });
+  }, SLOW);
 
   it("two restores into one tenant at once: one runs, the other stops naming it, and nothing is duplicated (--app X beside --all); --lock-wait waits", async () => {
-    const ids = await disaster(true);
+    // A backup of the tenant as it is now (earlier tests re-imported apps under new ids), then the disaster.
+    const repo = await openRepository({ url: repoDir(), password: PASSWORD });
+    const now = await takeBackup(emu, repo);
+    await repo.close();
+    await disaster(true);
     const release = join(dir, "release-1");
     const hold = { ...env(), LIFEBOAT_TEST_PAUSE_AFTER_LOCK: release };
-    const appArgs = ["restore", snap.id, "--app", ids.customer, "--yes", "--repo", repoDir()];
-    const allArgs = ["restore", snap.id, "--all", "--yes", "--repo", repoDir()];
-    const a = cli(appArgs, hold);
-    const b = cli(allArgs, hold);
+    const appArgs = ["restore", now.id, "--app", "Customer 360", "--yes", "--repo", repoDir()];
+    const allArgs = ["restore", now.id, "--all", "--yes", "--repo", repoDir()];
+    const pa = spawnCli(appArgs, hold);
+    const pb = spawnCli(allArgs, hold);
+    const a = pa.result;
+    const b = pb.result;
     let loser: { run: Run; args: string[] } | undefined;
     let waiter: ReturnType<typeof spawnCli> | undefined;
     let held = 0;
+    let exited = 0;
     try {
-      void a.then((r) => (loser ??= r.code === 1 ? { run: r, args: appArgs } : undefined));
-      void b.then((r) => (loser ??= r.code === 1 ? { run: r, args: allArgs } : undefined));
+      void a.then((r) => ((loser ??= r.code === 1 ? { run: r, args: appArgs } : undefined), exited++));
+      void b.then((r) => ((loser ??= r.code === 1 ? { run: r, args: allArgs } : undefined), exited++));
       // One holds the tenant lock (and waits); the other meets it and stops.
-      await waitFor(() => existsSync(`${release}.held`) && loser !== undefined, "one restore to hold the lock and the other to stop");
+      const outputs = () => `--app: ${pa.output()}\n--all: ${pb.output()}`;
+      await waitFor(() => (existsSync(`${release}.held`) && loser !== undefined) || exited === 2, "one restore to hold the lock and the other to stop", outputs);
+      expect(exited, outputs()).toBe(1);
       held = Number(await readFile(`${release}.held`, "utf8"));
       expect(loser!.run.out).toMatch(
         new RegExp(
-          `another restore into 127\\.0\\.0\\.1:\\d+ is running: restore of snapshot ${snap.id.slice(0, 12)} \\((--app ${ids.customer}|--all)\\) into http://127\\.0\\.0\\.1:\\d+ \\(PID ${held} on ${hostname().replace(/\./g, "\\.")}, since \\d{4}-[^)]+\\); two restores into one tenant would create duplicates, so this one stopped before changing anything`,
+          `another restore into 127\\.0\\.0\\.1:\\d+ is running: restore of snapshot ${now.id.slice(0, 12)} \\((--app Customer 360|--all)\\) into http://127\\.0\\.0\\.1:\\d+ \\(PID ${held} on ${hostname().replace(/\./g, "\\.")}, since \\d{4}-[^)]+\\); two restores into one tenant would create duplicates, so this one stopped before changing anything`,
         ),
       );
       expect(loser!.run.pid).not.toBe(held);
@@ -241,7 +252,7 @@ describe("restores that overlap, and a restore resumed as 'latest'", () => {
     const bad = await cli([...appArgs, "--lock-wait", "soon"], env());
     expect(bad.code, bad.out).toBe(2);
     expect(bad.out).toMatch(/--lock-wait soon: expected a number of seconds, e\.g\. --lock-wait 600/);
-  });
+  }, SLOW);
 
   it("verification through the connector reports a duplicate another restore made meanwhile, and not an app that was there before", async () => {
     const ids = await disaster(true);
@@ -308,5 +319,5 @@ describe("restores that overlap, and a restore resumed as 'latest'", () => {
       const after = await expectRestored();
       expect(shape(after).split("\n").length, where).toBe(before.length);
     }
-  });
+  }, SLOW);
 });
