@@ -15,9 +15,9 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { executeRestore, loadRestoreSource, MemoryJournal, planRestore, readTargetState, verifyRestore, type RestoreSource } from "@lifeboat/engine";
 import { createRestoreTarget, createTenantClient } from "@lifeboat/qlik";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
@@ -288,6 +288,30 @@ describe("restores that overlap, and a restore resumed as 'latest'", () => {
       await repo.close();
     }
   });
+
+  it("a journal an earlier version left beside the repository is imported into the state folder and continued", async () => {
+    const ids = await disaster();
+    const args = ["restore", snap.id, "--app", ids.customer, "--app", ids.salesPub, "--yes", "--repo", repoDir()];
+    const oldState = join(dir, "old-state");
+    const first = await cli(args, { ...env(), LIFEBOAT_STATE_DIR: oldState, LIFEBOAT_TEST_KILL_AFTER_STEP: "safety-backup" });
+    expect(first.signal, first.out).toBe("SIGKILL");
+    // Where an earlier version kept it: <repo>/restore-journals/<restore key>.jsonl (the same JSON lines).
+    const journal = (await readdir(oldState, { recursive: true })).map(String).find((f) => f.endsWith(".jsonl"))!;
+    const legacy = join(repoDir(), "restore-journals");
+    await mkdir(legacy);
+    await rename(join(oldState, journal), join(legacy, basename(journal)));
+    await rm(oldState, { recursive: true });
+
+    // The upgraded version, with a state folder of its own (this suite's holds journals of the same restore).
+    const again = await cli(args, { ...env(), LIFEBOAT_STATE_DIR: join(dir, "upgraded-state") });
+    expect(again.code, again.out).toBe(0);
+    expect(again.out).toContain(`imported the journal of an earlier Lifeboat version from ${join(legacy, basename(journal))} into the journal store`);
+    expect(again.out).toMatch(/continuing restore [0-9a-f]{24}: /);
+    expect(again.out).toMatch(/\[ *1\/\d+\] same back up .* before changing it/); // the safety backup is not taken twice
+    expect(again.out).toContain("the restored content equals the snapshot");
+    await expectRestored();
+    await rm(legacy, { recursive: true });
+  }, SLOW);
 
   const rounds = Number(process.env.LIFEBOAT_STRESS_ROUNDS ?? 2);
   const seed = Number(process.env.LIFEBOAT_STRESS_SEED ?? Date.now() % 100_000);

@@ -344,7 +344,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
     const snapshotId = filePlan ? filePlan.snapshot.id : input.snapshotArg!;
     const earlyScope: JournalScope | undefined = early && { repositoryId, tenant: early.host };
     if (early && earlyScope) {
-      const snapshotIds = new Set((await repo.listSnapshots()).map((x) => x.id));
+      const snapshotIds = async () => new Set((await repo.listSnapshots()).map((x) => x.id));
       for (const imported of await importLegacyJournals({ store, scope: earlyScope, host: early.host, dirs: legacyJournalDirs(opts, env, repoDir), snapshotIds }))
         say(
           `imported the journal of an earlier Lifeboat version from ${imported.from} into the journal store (${imported.to}); the old file is no longer used — delete it (and the restore logs beside it) when you no longer need them\n`,

@@ -94,9 +94,18 @@ export interface ImportedJournal {
  * files) into the store: those of restores into `host` from snapshots of this repository
  * that the store does not have yet. The old files are left where they are.
  */
-export async function importLegacyJournals(o: { store: JournalStore; scope: JournalScope; host: string; dirs: string[]; snapshotIds: Set<string> }): Promise<ImportedJournal[]> {
+export async function importLegacyJournals(o: {
+  store: JournalStore;
+  scope: JournalScope;
+  host: string;
+  dirs: string[];
+  /** The repository's snapshot ids (asked for only when an old journal of this tenant is found). */
+  snapshotIds: Set<string> | (() => Promise<Set<string>>);
+}): Promise<ImportedJournal[]> {
   const out: ImportedJournal[] = [];
   const seen = new Set<string>();
+  let ids: Set<string> | undefined;
+  const snapshotIds = async () => (ids ??= typeof o.snapshotIds === "function" ? await o.snapshotIds() : o.snapshotIds);
   for (const dir of o.dirs) {
     let names: string[];
     try {
@@ -111,7 +120,7 @@ export async function importLegacyJournals(o: { store: JournalStore; scope: Jour
       const file = join(dir, n);
       const records = await readJournalFile(file).catch(() => []);
       const s = summarize(key, records, file);
-      if (!s || tenantKeyOf(s.target) !== tenantKeyOf(o.host) || !o.snapshotIds.has(s.snapshot)) continue;
+      if (!s || tenantKeyOf(s.target) !== tenantKeyOf(o.host) || !(await snapshotIds()).has(s.snapshot)) continue;
       seen.add(key);
       if ((await o.store.load(o.scope, key)).length > 0) continue;
       for (const r of records) await o.store.save(o.scope, key, r);
