@@ -2,11 +2,17 @@
  * Repository locks (docs/design.md, "Locking"): shared for backup/restore/verify, exclusive
  * for forget/prune. A stale lock — heartbeat older than `staleMs`, or written on this host by
  * a process that no longer exists — is removed automatically while acquiring.
+ *
+ * The holder's side of staleness: a holder that could not refresh its heartbeat for
+ * `staleMs - 1.5 × refreshMs` (or whose lock file vanished) has *lost* its lock for good — it
+ * must not save an index or a snapshot, and a prune must not delete anything — because another
+ * process may by now have judged it dead. Losing is sticky: a later successful refresh does not
+ * undo it (the other process may already be pruning).
  */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Backend } from "./backend/backend.ts";
-import { DamageError, LockedError, NotFoundError } from "./errors.ts";
+import { DamageError, LockedError, NotFoundError, ReadOnlyError, isReadOnlyStorageError } from "./errors.ts";
 import { sealJson, unsealJson } from "./internal/crypto.ts";
 
 export interface LockInfo {
@@ -25,6 +31,12 @@ export interface LockOptions {
   refreshMs?: number;
   /** How long to wait for a conflicting lock to go away. Default 10 s. */
   timeoutMs?: number;
+  /**
+   * After writing our lock and finding no conflict, wait this long and list again before
+   * proceeding: a store whose listing lags behind its writes (some S3-compatible servers) could
+   * otherwise hide a lock written just before ours. Default 0 for local and memory storage, 200 ms otherwise.
+   */
+  settleMs?: number;
   /** For tests: whether a PID on this host is alive. */
   isProcessAlive?: (pid: number) => boolean;
   now?: () => number;
@@ -33,12 +45,17 @@ export interface LockOptions {
 export interface HeldLock {
   readonly name: string;
   readonly info: LockInfo;
-  /** True when the heartbeat could not be refreshed for longer than the stale age: others may have removed the lock. */
+  /**
+   * True once the heartbeat went unrefreshed for `staleMs - 1.5 × refreshMs`, or the lock file
+   * was found removed: others may have judged the holder dead. Sticky.
+   */
   expired(): boolean;
   release(): Promise<void>;
 }
 
-export type LockEvent = { type: "stale-lock-removed"; name: string; lock: LockInfo | undefined; reason: string };
+export type LockEvent =
+  | { type: "stale-lock-removed"; name: string; lock: LockInfo | undefined; reason: string }
+  | { type: "warning"; message: string; file?: string };
 
 export function processAlive(pid: number): boolean {
   try {
@@ -53,6 +70,7 @@ export class Locker {
   private readonly staleMs: number;
   private readonly refreshMs: number;
   private readonly timeoutMs: number;
+  private readonly settleMs: number;
   private readonly alive: (pid: number) => boolean;
   private readonly now: () => number;
   private readonly host = hostname();
@@ -66,14 +84,38 @@ export class Locker {
     this.staleMs = opts.staleMs ?? 30 * 60_000;
     this.refreshMs = opts.refreshMs ?? 5 * 60_000;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.settleMs = opts.settleMs ?? (/^(\/|memory:|[A-Za-z]:\\)/.test(backend.location) ? 0 : 200);
     this.alive = opts.isProcessAlive ?? processAlive;
     this.now = opts.now ?? Date.now;
   }
 
   /** Writes a lock document (also used by tests to plant foreign locks). */
   async write(info: LockInfo, name = randomBytes(32).toString("hex")): Promise<string> {
-    await this.backend.save({ type: "lock", name }, await sealJson(this.key, "lock", info));
+    try {
+      await this.backend.save({ type: "lock", name }, await sealJson(this.key, "lock", info));
+    } catch (err) {
+      if (!isReadOnlyStorageError(err)) throw err;
+      const why = (err as { code?: string; name?: string }).code ?? (err as { name?: string }).name ?? "write refused";
+      throw new ReadOnlyError(
+        `the repository at ${this.backend.location} is read-only (${why} writing locks/${name.slice(0, 12)}…): ${info.purpose} ` +
+          `cannot take its ${info.exclusive ? "exclusive" : "shared"} lock — commands that only read (snapshots, ls, show, cat, diff, ` +
+          `verify, restore with --no-safety-backup) run with --no-lock; backup, forget and prune need write access`,
+      );
+    }
     return name;
+  }
+
+  /** Removes one of our lock files; a failure is reported, not thrown (the lock goes stale by itself). */
+  private async removeOwn(name: string): Promise<void> {
+    try {
+      await this.backend.remove({ type: "lock", name });
+    } catch (err) {
+      this.onEvent({
+        type: "warning",
+        message: `could not remove our lock file locks/${name} from ${this.backend.location}: ${(err as Error).message} — others treat it as stale after ${Math.round(this.staleMs / 60_000)} minutes`,
+        file: `locks/${name}`,
+      });
+    }
   }
 
   async list(): Promise<{ name: string; lock: LockInfo | undefined }[]> {
@@ -99,25 +141,46 @@ export class Locker {
     return undefined;
   }
 
+  /** Stale locks among `others` are removed (with an event); returns the live ones that conflict. */
+  private async conflicts(own: string, exclusive: boolean): Promise<LockInfo[]> {
+    const conflicts: LockInfo[] = [];
+    for (const other of await this.list()) {
+      if (other.name === own) continue;
+      const stale = this.staleReason(other.lock);
+      if (stale) {
+        await this.backend.remove({ type: "lock", name: other.name });
+        this.onEvent({ type: "stale-lock-removed", name: other.name, lock: other.lock, reason: stale });
+        continue;
+      }
+      if (exclusive || other.lock!.exclusive) conflicts.push(other.lock!);
+    }
+    return conflicts;
+  }
+
+  /**
+   * Write our lock, then list (docs/design.md, "Locking"): of two processes racing for
+   * conflicting locks at least one sees the other's file — each lists only after its own file
+   * is durable — so at most one proceeds (both may back off and retry with jitter).
+   */
   async acquire(exclusive: boolean, purpose: string): Promise<HeldLock> {
     const deadline = this.now() + this.timeoutMs;
     for (;;) {
       const time = new Date(this.now()).toISOString();
       const info: LockInfo = { exclusive, hostname: this.host, pid: process.pid, purpose, created: time, heartbeat: time };
       const name = await this.write(info);
-      const conflicts: LockInfo[] = [];
-      for (const other of await this.list()) {
-        if (other.name === name) continue;
-        const stale = this.staleReason(other.lock);
-        if (stale) {
-          await this.backend.remove({ type: "lock", name: other.name });
-          this.onEvent({ type: "stale-lock-removed", name: other.name, lock: other.lock, reason: stale });
-          continue;
+      let conflicts: LockInfo[];
+      try {
+        conflicts = await this.conflicts(name, exclusive);
+        if (conflicts.length === 0 && this.settleMs > 0) {
+          await new Promise((r) => setTimeout(r, this.settleMs));
+          conflicts = await this.conflicts(name, exclusive);
         }
-        if (exclusive || other.lock!.exclusive) conflicts.push(other.lock!);
+      } catch (err) {
+        await this.removeOwn(name);
+        throw err;
       }
       if (conflicts.length === 0) return this.hold(name, info);
-      await this.backend.remove({ type: "lock", name });
+      await this.removeOwn(name);
       if (this.now() >= deadline) {
         const c = conflicts[0]!;
         throw new LockedError(
@@ -130,20 +193,46 @@ export class Locker {
     }
   }
 
+  /** How long a holder may go without a refresh before it must consider its lock lost. */
+  get holdLimitMs(): number {
+    return Math.max(this.staleMs - 1.5 * this.refreshMs, this.staleMs / 2);
+  }
+
   private hold(first: string, info: LockInfo): HeldLock {
     let name = first;
     let released = false;
+    let lost = false;
     let refreshing: Promise<void> = Promise.resolve();
     let lastBeat = Date.parse(info.heartbeat);
+    const check = () => {
+      if (!lost && this.now() - lastBeat >= this.holdLimitMs) lost = true;
+      return lost;
+    };
     const timer = setInterval(() => {
       refreshing = (async () => {
+        if (check() || released) return;
+        const old = name;
+        // Our file gone means another process removed it as stale: it may be pruning now.
+        const present = await this.backend.stat({ type: "lock", name: old }).then(
+          () => true,
+          (err) => (err instanceof NotFoundError ? false : Promise.reject(err)),
+        );
+        if (!present) {
+          lost = true;
+          return;
+        }
         const beat = this.now();
         const next = { ...info, heartbeat: new Date(beat).toISOString() };
-        const old = name;
-        name = await this.write(next);
+        const fresh = await this.write(next);
+        if (check()) {
+          // Too late: the refresh must not revive a lock others may have judged dead.
+          await this.removeOwn(fresh);
+          return;
+        }
+        name = fresh;
         lastBeat = beat;
-        await this.backend.remove({ type: "lock", name: old });
-        if (released) await this.backend.remove({ type: "lock", name });
+        await this.removeOwn(old);
+        if (released) await this.removeOwn(name);
       })().catch(() => {});
     }, this.refreshMs);
     timer.unref();
@@ -152,12 +241,12 @@ export class Locker {
         return name;
       },
       info,
-      expired: () => this.now() - lastBeat >= this.staleMs,
+      expired: check,
       release: async () => {
         released = true;
         clearInterval(timer);
         await refreshing;
-        await this.backend.remove({ type: "lock", name });
+        await this.removeOwn(name);
       },
     };
   }

@@ -54,7 +54,7 @@ import { resolveTenant, type TenantConnection } from "../config.ts";
 import { EXIT, UserError } from "../errors.ts";
 import { writeJsonLine } from "../render/json.ts";
 import { clean, table } from "../render/table.ts";
-import { addRepoOptions, openRepoFromOptions, resolveRepoOptions } from "../repo-options.ts";
+import { addNoLockOption, addRepoOptions, openRepoFromOptions, readOnlyOpenOptions, resolveRepoOptions } from "../repo-options.ts";
 
 export interface RestoreCommandOptions {
   app?: string[];
@@ -77,6 +77,8 @@ export interface RestoreCommandOptions {
   yes?: boolean;
   fromPlan?: string;
   journalDir?: string;
+  /** false with --no-lock. */
+  lock?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -122,6 +124,7 @@ export function register(program: Command): void {
     .option("--from-plan <file>", "execute exactly this plan file (written by --plan --json)")
     .option("--journal-dir <dir>", "where journals, logs and verification reports are kept");
   addRepoOptions(cmd);
+  addNoLockOption(cmd);
   cmd.action(async (snapshotArg: string | undefined, opts: RestoreCommandOptions & Record<string, unknown>) => {
     const code = await runRestore({ snapshotArg, opts, env: process.env });
     if (code !== 0) process.exitCode = code;
@@ -237,7 +240,8 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
   const options = opts.fromPlan ? undefined : optionsFrom(opts);
 
   // A shared lock for the whole run: a prune must not remove data this restore is reading.
-  const repo = input.repo ?? (await openRepoFromOptions(opts, { lock: { kind: "shared", purpose: "restore" } }));
+  // With --no-lock, or on read-only storage, the snapshot is read without a lock (nothing can be saved then).
+  const repo = input.repo ?? (await openRepoFromOptions(opts, readOnlyOpenOptions(opts, { purpose: "restore" })));
   try {
     const key = signingKey(repo);
     let filePlan: RestorePlan | undefined;
