@@ -10,7 +10,7 @@
  * ```
  */
 export type * from "./api.ts";
-export type { Backend, FileHandle, FileInfo, FileType } from "./backend/backend.ts";
+export type { Backend, FileData, FileHandle, FileInfo, FileType, TemporaryFile } from "./backend/backend.ts";
 export { MemoryBackend } from "./backend/memory.ts";
 export { LocalBackend } from "./backend/local.ts";
 export { S3Backend, type S3BackendOptions } from "./backend/s3.ts";
