@@ -9,6 +9,8 @@
  * deduplicate the content every snapshot shares against it (`hasBlob`, as the engine reuses an
  * unchanged app), add new random data, save the snapshot, close (unlock) — so a prune can run
  * between runs and delete what an earlier, forgotten snapshot held.
+ * "big": streams one endless blob of random data (packs of the repository's pack size are
+ * saved one after the other), so a kill lands while a pack is being written to its temporary file.
  */
 import { randomBytes } from "node:crypto";
 import { LocalBackend } from "../src/backend/local.ts";
@@ -44,6 +46,12 @@ if (mode === "cycle") {
     process.stdout.write(`snapshot ${s.id}\n`);
     await new Promise((r) => setTimeout(r, Math.random() * 50));
   }
+} else if (mode === "big") {
+  const repo = await openRepository({ backend: new LocalBackend(dir!), password: process.env.LIFEBOAT_PASSWORD });
+  async function* endless() {
+    for (;;) yield randomBytes(1024 * 1024);
+  }
+  await repo.saveBlob(endless());
 } else if (dir) {
   const repo = await openRepository({ backend: new LocalBackend(dir), password: process.env.LIFEBOAT_PASSWORD });
   for (let i = 0; ; i++) {
