@@ -151,6 +151,50 @@ describe("a writer and a prune", () => {
   });
 });
 
+/** A store whose listing shows a lock file only `lagMs` after its save completed (an eventually consistent S3-compatible server). */
+class LaggyBackend extends MemoryBackend {
+  private readonly savedAt = new Map<string, number>();
+  constructor(private readonly lagMs: number) {
+    super("laggy");
+  }
+  override async save(h: FileHandle, d: FileData): Promise<void> {
+    await super.save(h, d);
+    this.savedAt.set(`${h.type}/${h.name}`, Date.now());
+  }
+  override async list(t: FileType) {
+    const now = Date.now();
+    // Only lock files lag here: the rest of the repository was written long ago.
+    return (await super.list(t)).filter((f) => t !== "lock" || now - (this.savedAt.get(`${t}/${f.name}`) ?? 0) >= this.lagMs);
+  }
+}
+
+describe("acquiring against a lagging listing", () => {
+  /** Two processes take conflicting locks at the same moment, 8 times; how often did both get theirs? */
+  async function race(settleMs: number): Promise<number> {
+    const backend = new LaggyBackend(60);
+    const repo = await createTestRepository({ backend });
+    await repo.close();
+    let both = 0;
+    for (let i = 0; i < 8; i++) {
+      const locks = { settleMs, timeoutMs: 5_000 };
+      const a = await reopenTestRepository(repo, { autoLock: "none", locks });
+      const b = await reopenTestRepository(repo, { autoLock: "none", locks });
+      await Promise.all([a.acquireLock("exclusive", "prune"), b.acquireLock("shared", "backup")]).then(
+        () => both++,
+        () => {},
+      );
+      await Promise.all([a.close(), b.close()]);
+      await new Promise((r) => setTimeout(r, 70));
+    }
+    return both;
+  }
+
+  it("listing again after a settle delay keeps two conflicting locks from both being granted", async () => {
+    expect(await race(0)).toBeGreaterThan(0); // without it, both proceed: the test can fail
+    expect(await race(150)).toBe(0);
+  }, 90_000);
+});
+
 describe("lost locks", () => {
   it("a holder that could not refresh in time stays expired, even after a later refresh succeeds", async () => {
     let now = Date.now();

@@ -164,7 +164,7 @@ export class Locker {
    */
   async acquire(exclusive: boolean, purpose: string): Promise<HeldLock> {
     const deadline = this.now() + this.timeoutMs;
-    for (;;) {
+    for (let attempt = 0; ; ) {
       const time = new Date(this.now()).toISOString();
       const info: LockInfo = { exclusive, hostname: this.host, pid: process.pid, purpose, created: time, heartbeat: time };
       const name = await this.write(info);
@@ -189,7 +189,8 @@ export class Locker {
             `automatically after its heartbeat is ${Math.round(this.staleMs / 60_000)} minutes old`,
         );
       }
-      await new Promise((r) => setTimeout(r, 50 + Math.random() * 250));
+      // Growing, jittered waits: two contenders that keep meeting drift apart, so one gets through.
+      await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt++, 2000) * (0.5 + Math.random())));
     }
   }
 

@@ -16,7 +16,7 @@ import type { BlobRef, BlobSource, Snapshot, SnapshotInput, SnapshotRepository, 
 import type { Backend } from "./backend/backend.ts";
 import { LocalBackend } from "./backend/local.ts";
 import { backendFromUrl } from "./backend/url.ts";
-import { DamageError, NotFoundError, ReadOnlyError, RepositoryError } from "./errors.ts";
+import { DamageError, isReadOnlyStorageError, NotFoundError, ReadOnlyError, RepositoryError } from "./errors.ts";
 import { chunkBuffer, chunkStream, DEFAULT_CHUNKER, gearTable, type ChunkerParams } from "./internal/chunker.ts";
 import {
   DEFAULT_KDF,
@@ -205,7 +205,14 @@ export async function initRepository(opts: OpenOptions): Promise<Repository> {
     packSize: opts.packSize ?? DEFAULT_PACK_SIZE,
     compression: "deflate",
   };
-  const keyName = await saveKeyFile(backend, await wrapMasterKey(mk, password, opts.kdf ?? DEFAULT_KDF, hostname()));
+  let keyName: string;
+  try {
+    keyName = await saveKeyFile(backend, await wrapMasterKey(mk, password, opts.kdf ?? DEFAULT_KDF, hostname()));
+  } catch (err) {
+    if (!isReadOnlyStorageError(err)) throw err;
+    const why = (err as { code?: string; name?: string }).code ?? (err as { name?: string }).name;
+    throw new ReadOnlyError(`${backend.location} is read-only (${why}): init needs write access there — choose a writable location; nothing was created`);
+  }
   await backend.save({ type: "config", name: "" }, await sealJson(mk.encrypt, "config", config));
   return new Repository(backend, mk, config, keyName, opts);
 }
