@@ -141,9 +141,9 @@ export class Locker {
     return undefined;
   }
 
-  /** Stale locks among `others` are removed (with an event); returns the live ones that conflict. */
-  private async conflicts(own: string, exclusive: boolean): Promise<LockInfo[]> {
-    const conflicts: LockInfo[] = [];
+  /** Stale locks are removed (with an event); returns the live ones that conflict with ours. */
+  private async conflicts(own: string, exclusive: boolean): Promise<{ name: string; lock: LockInfo }[]> {
+    const conflicts: { name: string; lock: LockInfo }[] = [];
     for (const other of await this.list()) {
       if (other.name === own) continue;
       const stale = this.staleReason(other.lock);
@@ -152,7 +152,7 @@ export class Locker {
         this.onEvent({ type: "stale-lock-removed", name: other.name, lock: other.lock, reason: stale });
         continue;
       }
-      if (exclusive || other.lock!.exclusive) conflicts.push(other.lock!);
+      if (exclusive || other.lock!.exclusive) conflicts.push({ name: other.name, lock: other.lock! });
     }
     return conflicts;
   }
@@ -160,36 +160,45 @@ export class Locker {
   /**
    * Write our lock, then list (docs/design.md, "Locking"): of two processes racing for
    * conflicting locks at least one sees the other's file — each lists only after its own file
-   * is durable — so at most one proceeds (both may back off and retry with jitter).
+   * is durable — so at most one proceeds. Which one: the *older* request (first `created`, then
+   * name) keeps its file and waits for the younger to withdraw, so two contenders never keep
+   * backing off from each other; `created` is kept across retries, so a waiting request ages.
    */
   async acquire(exclusive: boolean, purpose: string): Promise<HeldLock> {
     const deadline = this.now() + this.timeoutMs;
+    const created = new Date(this.now()).toISOString();
+    const olderThan = (a: { name: string; lock: LockInfo }, b: { name: string; created: string }) =>
+      a.lock.created < b.created || (a.lock.created === b.created && a.name < b.name);
     for (let attempt = 0; ; ) {
-      const time = new Date(this.now()).toISOString();
-      const info: LockInfo = { exclusive, hostname: this.host, pid: process.pid, purpose, created: time, heartbeat: time };
+      const info: LockInfo = { exclusive, hostname: this.host, pid: process.pid, purpose, created, heartbeat: new Date(this.now()).toISOString() };
       const name = await this.write(info);
-      let conflicts: LockInfo[];
+      let conflicts: { name: string; lock: LockInfo }[];
       try {
-        conflicts = await this.conflicts(name, exclusive);
-        if (conflicts.length === 0 && this.settleMs > 0) {
-          await new Promise((r) => setTimeout(r, this.settleMs));
+        for (;;) {
           conflicts = await this.conflicts(name, exclusive);
+          if (conflicts.length === 0 && this.settleMs > 0) {
+            await new Promise((r) => setTimeout(r, this.settleMs));
+            conflicts = await this.conflicts(name, exclusive);
+          }
+          if (conflicts.length === 0) return this.hold(name, info);
+          // Only younger requests in the way: they withdraw by this same rule; wait for that, keeping our place.
+          if (conflicts.some((c) => olderThan(c, { name, created })) || this.now() >= deadline) break;
+          await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
         }
       } catch (err) {
         await this.removeOwn(name);
         throw err;
       }
-      if (conflicts.length === 0) return this.hold(name, info);
       await this.removeOwn(name);
       if (this.now() >= deadline) {
-        const c = conflicts[0]!;
+        const c = conflicts[0]!.lock;
         throw new LockedError(
           `repository at ${this.backend.location} is locked ${c.exclusive ? "exclusively" : "(shared)"} by ${c.purpose} ` +
             `(PID ${c.pid} on ${c.hostname}, since ${c.created}) — wait for it to finish; a dead holder's lock is removed ` +
             `automatically after its heartbeat is ${Math.round(this.staleMs / 60_000)} minutes old`,
         );
       }
-      // Growing, jittered waits: two contenders that keep meeting drift apart, so one gets through.
+      // Growing, jittered waits between tries against a holder.
       await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt++, 2000) * (0.5 + Math.random())));
     }
   }
