@@ -195,6 +195,36 @@ describe("acquiring against a lagging listing", () => {
   });
 });
 
+describe("prune and copies stored twice", () => {
+  it("keeps the surviving copy of an entry whose indexed pack is missing, instead of dropping it as a duplicate", async () => {
+    const backend = new MemoryBackend();
+    const repo = await createTestRepository({ backend });
+    await repo.close();
+    // Two writers store the same blob at once, neither knowing of the other: two packs hold it.
+    const data = randomBytes(300 * 1024);
+    const w1 = await reopenTestRepository(repo);
+    const w2 = await reopenTestRepository(repo);
+    const ref = await w1.saveBlob(data);
+    await w2.saveBlob(data);
+    await Promise.all([w1.close(), w2.close()]);
+    const w3 = await reopenTestRepository(repo);
+    const tree = await w3.saveTree({ entries: [{ name: "a", type: "blob", blob: ref }] });
+    await w3.saveSnapshot({ tenant: "acme", time: "2026-01-01T00:00:00Z", toolVersion: "t", tags: [], partial: false, tree });
+    await w3.close();
+    const look = await reopenTestRepository(repo, { autoLock: "none" });
+    const holders = [...look.index.packs].filter(([, m]) => m.entries.some((e) => e.id === ref.id)).map(([id]) => id);
+    expect(holders.length).toBe(2);
+    // The copy the index resolves to is lost (a deleted file); the other copy survives.
+    await backend.remove({ type: "data", name: look.index.get("inline", ref.id)!.pack });
+    const pruner = await reopenTestRepository(repo, { autoLock: "none" });
+    await prune(pruner);
+    await pruner.close();
+    const after = await reopenTestRepository(repo, { autoLock: "none" });
+    expect((await collect(after.readBlob(ref))).equals(data)).toBe(true);
+    expect((await verifyRepository(after, { readData: true })).problems).toEqual([]);
+  });
+});
+
 describe("lost locks", () => {
   it("a holder that could not refresh in time stays expired, even after a later refresh succeeds", async () => {
     let now = Date.now();

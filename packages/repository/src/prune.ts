@@ -127,14 +127,26 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
     if (s.manifestTree) await markTree(s.manifestTree, `snapshot ${s.id} (manifest)`);
   }
 
-  // 2. Plan per pack. An entry counts as used only in the pack the index resolves it to.
+  // 2. Plan per pack. An entry counts as used only in one pack: the one the index resolves it to
+  // or — when that pack is missing — another stored pack holding a copy (concurrent writers may
+  // both have stored it), so a surviving copy is never deleted as a duplicate.
   const stored = new Map((await backend.list("data")).map((f) => [f.name, f.size]));
+  const home = new Map<string, string>();
+  for (const [id, meta] of repo.index.packs) {
+    if (!stored.has(id)) continue;
+    for (const e of meta.entries) {
+      const k = entryKey(e.type, e.id);
+      if (!used.has(k) || home.has(k)) continue;
+      const resolved = repo.index.get(e.type, e.id)!.pack;
+      home.set(k, stored.has(resolved) ? resolved : id);
+    }
+  }
   const keep: IndexPack[] = [];
   const repack: IndexPack[] = [];
   const drop: string[] = [];
   for (const [id, meta] of repo.index.packs) {
     if (!stored.has(id)) continue; // missing packs are verify's business; nothing to delete
-    const live = meta.entries.filter((e) => used.has(entryKey(e.type, e.id)) && repo.index.get(e.type, e.id)!.pack === id);
+    const live = meta.entries.filter((e) => home.get(entryKey(e.type, e.id)) === id);
     const liveBytes = live.reduce((s, e) => s + e.length, 0);
     if (live.length === 0) drop.push(id);
     else if (meta.size - liveBytes >= threshold * meta.size && live.length < meta.entries.length) repack.push({ id, size: meta.size, entries: live });
