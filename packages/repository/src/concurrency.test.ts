@@ -225,6 +225,32 @@ describe("prune and copies stored twice", () => {
   });
 });
 
+describe("verify without a lock", () => {
+  it("says the repository changed under it instead of reporting what a concurrent prune moved as damage", async () => {
+    const backend = new MemoryBackend();
+    const repo = await createTestRepository({ backend, smallChunks: true });
+    const keep = randomBytes(100 * 1024);
+    const s0 = await snapshotOf(repo, { drop: randomBytes(150 * 1024), keep }, "2026-01-01T00:00:00Z");
+    const tree = await repo.saveTree({ entries: [{ name: "keep", type: "blob", blob: s0.refs.keep! }] });
+    await repo.saveSnapshot({ tenant: "acme", time: "2026-01-02T00:00:00Z", toolVersion: "t", tags: [], partial: false, tree });
+    await repo.close();
+    const rec = new Recording(backend);
+    const checker = await openRepository({ backend: rec, password: TEST_PASSWORD, noLock: true });
+    let fired = false;
+    rec.before = async (op, type) => {
+      if (fired || op !== "list" || type !== "data") return;
+      fired = true;
+      await forgetAndPrune(repo, s0.snap.id, 0); // elsewhere, between verify's index read and its pack checks
+    };
+    await expect(verifyRepository(checker, { readData: true })).rejects.toThrow(
+      /the repository at memory:memory changed while verify read it without a lock \(a prune elsewhere\?\), so what it found may not be damage — run verify again/,
+    );
+    expect(fired).toBe(true);
+    // Run again, it is clean.
+    expect((await verifyRepository(await reopenTestRepository(repo, { noLock: true }), { readData: true })).problems).toEqual([]);
+  });
+});
+
 describe("lost locks", () => {
   it("a holder that could not refresh in time stays expired, even after a later refresh succeeds", async () => {
     let now = Date.now();
