@@ -8,7 +8,10 @@
  *    snapshot) races a "forget + prune" that deletes the snapshot holding that shared blob, and
  *    sometimes a second backup. Start delays and a delay before every storage call are drawn
  *    from the round's seed, so a failing round is replayed with LIFEBOAT_STRESS_SEED=<seed>.
- * 2. In processes: writers that back up in a loop (open, dedup, save, close) are killed with
+ * 2. The real thing: `lifeboat backup` of an emulated tenant (the engine reuses every unchanged
+ *    app's .qvf from the previous snapshot) while this process forgets that previous snapshot
+ *    and prunes, a few seeded rounds; `lifeboat verify --read-data` after each.
+ * 3. In processes: writers that back up in a loop (open, dedup, save, close) are killed with
  *    SIGKILL at random moments while this process forgets and prunes; then prune + verify
  *    --read-data (the CLI) must come out clean, and every snapshot must read back.
  *
@@ -35,6 +38,7 @@ import {
   type FileType,
   type Repository,
 } from "@lifeboat/repository";
+import { startEmulator } from "@lifeboat/emulator";
 import { afterAll, describe, expect, it } from "vitest";
 import { sharedContent } from "../packages/repository/testdata/shared-content.ts";
 
@@ -257,6 +261,53 @@ function lifeboat(args: string[], env: Record<string, string>): Promise<{ code: 
     });
   });
 }
+
+describe("stress: lifeboat backup ‖ forget + prune of the snapshot it deduplicates against", () => {
+  it("every backup completes and verify --read-data passes after every round", async () => {
+    const emu = await startEmulator({ fixture: "demo" });
+    try {
+      const dir = join(await tempDir(), "repo");
+      const init = await initRepository({ url: dir, password: PASSWORD, kdf: TEST_KDF });
+      await init.close();
+      const env = { LIFEBOAT_REPOSITORY: dir, LIFEBOAT_PASSWORD: PASSWORD, QLIK_HOST: emu.host, QLIK_CLIENT_ID: emu.clientId, QLIK_CLIENT_SECRET: emu.clientSecret };
+      const first = await lifeboat(["backup"], env);
+      expect(first.code, first.stderr).toBe(0);
+      const r = rng(Number(ONLY_SEED ?? 77));
+      const rounds = STRESS ? 20 : 3;
+      const failures: string[] = [];
+      for (let i = 0; i < rounds; i++) {
+        const previous = await openRepository({ url: dir, password: PASSWORD, autoLock: "none" });
+        const prev = (await previous.listSnapshots()).pop()!;
+        await previous.close();
+        const backup = lifeboat(["backup"], env);
+        const delay = 300 + r() * 3000;
+        const pruner = (async () => {
+          await sleep(delay);
+          const repo = await openRepository({ url: dir, password: PASSWORD, autoLock: "none", locks: { timeoutMs: 120_000 } });
+          try {
+            await repo.acquireLock("exclusive", "forget");
+            await repo.removeSnapshot(prev.id);
+            return await prune(repo);
+          } finally {
+            await repo.close();
+          }
+        })();
+        const [b, p] = await Promise.allSettled([backup, pruner]);
+        const res = b.status === "fulfilled" ? b.value : { code: -1, stdout: "", stderr: String(b.reason) };
+        if (res.code !== 0) failures.push(`round ${i} (prune after ${Math.round(delay)} ms): backup exited ${res.code}: ${res.stderr.trim().split("\n").pop()}`);
+        if (p.status === "rejected") failures.push(`round ${i}: prune failed: ${(p.reason as Error).message}`);
+        const verify = await lifeboat(["verify", "--read-data", "--json"], env);
+        if (verify.code !== 0) {
+          const report = JSON.parse(verify.stdout || "{}");
+          failures.push(`round ${i} (prune after ${Math.round(delay)} ms): verify --read-data exited ${verify.code}: ${report.problems?.length} problem(s), e.g. ${report.problems?.[0]?.message}`);
+        }
+      }
+      expect(failures).toEqual([]);
+    } finally {
+      await emu.close();
+    }
+  });
+});
 
 describe("stress: writers killed with SIGKILL while forget + prune run", () => {
   it("after random kill -9 of looping writers and concurrent prunes, prune + verify --read-data come out clean and every snapshot reads back", async () => {
