@@ -4,5 +4,7 @@
 import { register } from "tsx/esm/api";
 
 register();
-const { main } = await import("../src/main.ts");
+const { main, quietOnClosedPipe } = await import("../src/main.ts");
+quietOnClosedPipe(process.stdout);
+quietOnClosedPipe(process.stderr);
 process.exitCode = await main(process.argv);

@@ -216,9 +216,29 @@ export function createTenantWriter(core: TenantCore): TenantWriter {
     async importApp(input) {
       const label = `app '${input.name}'`;
       // Upload first (streamed, retryable: a second temp file is harmless), then import by fileId.
-      const uploaded = await call("uploadTempFile", label, (api) =>
-        api.tempContents.uploadTempFile({ filename: "app.qvf", ttl: 3600 }, ReadableStream.from(input.body()) as never, nc),
-      );
+      // A failure to read the body (a damaged repository) is the caller's, not Qlik's: it is
+      // thrown as it is, never retried, never reported as a network error.
+      let bodyError: { error: unknown } | undefined;
+      const body = async function* () {
+        try {
+          yield* input.body();
+        } catch (e) {
+          bodyError ??= { error: e };
+          throw e;
+        }
+      };
+      let uploaded;
+      try {
+        uploaded = await call("uploadTempFile", label, async (api) => {
+          try {
+            return await api.tempContents.uploadTempFile({ filename: "app.qvf", ttl: 3600 }, ReadableStream.from(body()) as never, nc);
+          } catch (e) {
+            throw bodyError ? new Error("the upload's body could not be read") : e; // not retried (permanent)
+          }
+        });
+      } catch (e) {
+        throw bodyError ? bodyError.error : e;
+      }
       const location = (uploaded.headers as Headers | undefined)?.get?.("location");
       if (!location)
         throw new QlikApiError({ kind: "permanent", operation: "uploadTempFile", host, object: label, detail: "the upload answered without a Location header" });
