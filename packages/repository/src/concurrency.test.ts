@@ -344,6 +344,21 @@ describe("read-only storage", () => {
     await r.close();
   });
 
+  it("S3 refusing the lock write (AccessDenied: read-only credentials, a WORM policy) is read-only storage too", async () => {
+    const backend = new ReadOnlyBackend();
+    const repo = await createTestRepository({ backend });
+    await snapshotOf(repo, { a: randomBytes(100) }, "2026-01-01T00:00:00Z");
+    await repo.close();
+    backend.save = async () => {
+      throw Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+    };
+    await expect(reopenTestRepository(repo)).rejects.toThrow(/^the repository at memory:memory is read-only \(AccessDenied writing locks\/\w+…\): backup cannot take its shared lock/);
+    const events: RepositoryEvent[] = [];
+    const r = await reopenTestRepository(repo, { autoLock: "none", readOnlyFallback: true, lock: { kind: "shared", purpose: "verify" }, onEvent: (e) => events.push(e) });
+    expect(events.map((e) => e.type)).toEqual(["read-only"]);
+    expect((await verifyRepository(r, { readData: true })).ok).toBe(true);
+  });
+
   it("--no-lock writes no lock file at all", async () => {
     const backend = new MemoryBackend();
     const repo = await createTestRepository({ backend });
