@@ -5,13 +5,14 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, utimes, writeFile, mkdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Backend, FileData, FileHandle, FileType } from "./backend/backend.ts";
 import { LocalBackend } from "./backend/local.ts";
 import { MemoryBackend } from "./backend/memory.ts";
 import { ReadOnlyError } from "./errors.ts";
+import { pidNamespace } from "./locks.ts";
 import { prune } from "./prune.ts";
 import { openRepository, type Repository, type RepositoryEvent } from "./repository.ts";
 import { createTestRepository, reopenTestRepository, TEST_PASSWORD } from "./testing.ts";
@@ -248,6 +249,23 @@ describe("verify without a lock", () => {
     expect(fired).toBe(true);
     // Run again, it is clean.
     expect((await verifyRepository(await reopenTestRepository(repo, { noLock: true }), { readData: true })).problems).toEqual([]);
+  });
+});
+
+describe("stale locks", () => {
+  it("a lock from another PID namespace on a host of the same name (a container) is not taken for dead by its PID", async () => {
+    const events: RepositoryEvent[] = [];
+    const repo = await createTestRepository({ onEvent: (e) => events.push(e), locks: { timeoutMs: 300 } });
+    const now = new Date().toISOString();
+    const pid = 2 ** 22 + 4321; // no such process here
+    await repo.locker.write({ exclusive: false, hostname: hostname(), pid, pidns: "pid:[1]", purpose: "backup", created: now, heartbeat: now });
+    await expect(repo.acquireLock("exclusive", "prune")).rejects.toThrow(/locked \(shared\) by backup \(PID \d+ on /);
+    expect(events).toEqual([]);
+    // The same lock written in our namespace is dead, and removed.
+    await repo.locker.write({ exclusive: false, hostname: hostname(), pid, ...(pidNamespace() ? { pidns: pidNamespace() } : {}), purpose: "backup", created: now, heartbeat: now });
+    for (const f of await repo.locker.list()) if (f.lock?.pidns === "pid:[1]") await repo.backend.remove({ type: "lock", name: f.name });
+    await repo.acquireLock("exclusive", "prune");
+    expect(events).toEqual([expect.objectContaining({ type: "stale-lock-removed", reason: expect.stringMatching(/process \d+ on .* no longer exists/) })]);
   });
 });
 

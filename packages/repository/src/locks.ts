@@ -10,6 +10,7 @@
  * undo it (the other process may already be pruning).
  */
 import { randomBytes } from "node:crypto";
+import { readlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Backend } from "./backend/backend.ts";
 import { DamageError, LockedError, NotFoundError, ReadOnlyError, isReadOnlyStorageError } from "./errors.ts";
@@ -22,6 +23,21 @@ export interface LockInfo {
   purpose: string;
   created: string;
   heartbeat: string;
+  /**
+   * The holder's PID namespace (Linux: the target of /proc/self/ns/pid). Containers may share a
+   * host name yet not see each other's processes: a PID is only checked for liveness when the
+   * lock was written in our namespace.
+   */
+  pidns?: string;
+}
+
+/** This process's PID namespace, or undefined where there is none to read (not Linux). */
+export function pidNamespace(): string | undefined {
+  try {
+    return readlinkSync("/proc/self/ns/pid");
+  } catch {
+    return undefined;
+  }
 }
 
 export interface LockOptions {
@@ -74,6 +90,7 @@ export class Locker {
   private readonly alive: (pid: number) => boolean;
   private readonly now: () => number;
   private readonly host = hostname();
+  private readonly pidns = pidNamespace();
 
   constructor(
     private readonly backend: Backend,
@@ -137,7 +154,11 @@ export class Locker {
     if (!l) return "the lock file is unreadable";
     const age = this.now() - Date.parse(l.heartbeat);
     if (!(age < this.staleMs)) return `its heartbeat is ${Math.round(age / 1000)} s old`;
-    if (l.hostname === this.host && l.pid !== process.pid && !this.alive(l.pid)) return `process ${l.pid} on ${l.hostname} no longer exists`;
+    // A lock of an older Lifeboat names no namespace: judged by its PID as before.
+    const ourNamespace = l.pidns === undefined || l.pidns === this.pidns;
+    if (l.hostname === this.host && ourNamespace && l.pid !== process.pid && !this.alive(l.pid)) {
+      return `process ${l.pid} on ${l.hostname} no longer exists`;
+    }
     return undefined;
   }
 
@@ -170,7 +191,15 @@ export class Locker {
     const olderThan = (a: { name: string; lock: LockInfo }, b: { name: string; created: string }) =>
       a.lock.created < b.created || (a.lock.created === b.created && a.name < b.name);
     for (let attempt = 0; ; ) {
-      const info: LockInfo = { exclusive, hostname: this.host, pid: process.pid, purpose, created, heartbeat: new Date(this.now()).toISOString() };
+      const info: LockInfo = {
+        exclusive,
+        hostname: this.host,
+        pid: process.pid,
+        ...(this.pidns ? { pidns: this.pidns } : {}),
+        purpose,
+        created,
+        heartbeat: new Date(this.now()).toISOString(),
+      };
       const name = await this.write(info);
       let conflicts: { name: string; lock: LockInfo }[];
       try {
