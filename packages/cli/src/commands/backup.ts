@@ -61,7 +61,8 @@ export function register(program: Command): void {
   addRepoOptions(cmd);
   cmd.action(async (opts: BackupCommandOptions & Record<string, unknown>) => {
     const connection = resolveTenant(opts, process.env);
-    const repo = await openRepoFromOptions(opts);
+    // The shared lock is taken before the index is read: what we deduplicate against cannot be pruned meanwhile.
+    const repo = await openRepoFromOptions(opts, { lock: { kind: "shared", purpose: "backup" } });
     try {
       await runBackup({ connection, repo, opts });
     } finally {

@@ -73,7 +73,7 @@ import { skippedObjectsRecord } from "./backup.ts";
 import { EXIT, UserError } from "../errors.ts";
 import { writeJsonLine } from "../render/json.ts";
 import { clean, table } from "../render/table.ts";
-import { addRepoOptions, openRepoFromOptions, resolveRepoOptions } from "../repo-options.ts";
+import { addNoLockOption, addRepoOptions, openRepoFromOptions, readOnlyOpenOptions, resolveRepoOptions } from "../repo-options.ts";
 
 export interface RestoreCommandOptions {
   app?: string[];
@@ -104,6 +104,8 @@ export interface RestoreCommandOptions {
   tag?: string[];
   /** Seconds to wait for another restore into the tenant to finish. */
   lockWait?: string;
+  /** false with --no-lock. */
+  lock?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -154,6 +156,7 @@ export function register(program: Command): void {
     .option("--lock-wait <seconds>", "when another restore into the same tenant is running, wait this long for it to finish (default 0: stop at once)")
     .addOption(new Option("--journal-dir <dir>", "old name of --state-dir").hideHelp());
   addRepoOptions(cmd);
+  addNoLockOption(cmd);
   cmd.action(async (snapshotArg: string | undefined, opts: RestoreCommandOptions & Record<string, unknown>) => {
     const code = await runRestore({ snapshotArg, opts, env: process.env });
     if (code !== 0) process.exitCode = code;
@@ -314,7 +317,8 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
   const store = new LocalJournalStore(stateDirOf(opts, env));
 
   // A shared lock for the whole run: a prune must not remove data this restore is reading.
-  const repo = input.repo ?? (await openRepoFromOptions(opts, { lock: { kind: "shared", purpose: "restore" } }));
+  // With --no-lock, or on read-only storage, the snapshot is read without a lock (nothing can be saved then).
+  const repo = input.repo ?? (await openRepoFromOptions(opts, readOnlyOpenOptions(opts, { purpose: "restore" })));
   try {
     const key = signingKey(repo);
     let filePlan: RestorePlan | undefined;
