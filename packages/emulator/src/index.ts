@@ -14,6 +14,8 @@ export type { EmulatorHandle, EmulatorOptions, QixServerFactory, TenantHandle } 
 export type { FixtureName } from "./fixtures.ts";
 export type { SiteFixtureName } from "./qrs/fixtures.ts";
 export type { SiteCertificates, SiteHandle } from "./qrs/server.ts";
+export { generateTestCertificates, hasOpenssl, siteCertificatesFrom } from "./qrs/certs.ts";
+export type { TestCertificateFiles } from "./qrs/certs.ts";
 export type { Site, SiteApp, QrsUser, QrsStream } from "./qrs/model.ts";
 export type { Quirks } from "./internal/runtime.ts";
 export { defaultQuirks } from "./internal/runtime.ts";
