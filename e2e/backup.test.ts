@@ -36,14 +36,20 @@ async function readReference(emu: EmulatorHandle): Promise<Map<string, { name: s
   } as const;
   const api = createQlikApi({ hostConfig });
   const apps = new Map<string, { name: string; infos: ReferenceObject[] }>();
-  let page = await api.items.getItems({ resourceType: "app", limit: 100 }, { noCache: true });
-  const items = [...(page.data.data ?? [])];
-  while (page.data.links?.next?.href) {
-    const next = new URL(page.data.links.next.href, emu.host).searchParams.get("next");
-    if (!next) break;
-    page = await api.items.getItems({ resourceType: "app", limit: 100, next }, { noCache: true });
-    items.push(...(page.data.data ?? []));
+  // Unfiltered, then `spaceType=personal`: the unfiltered listing may leave other users'
+  // personal apps out (emulator switch itemsListIncludesOthersPersonal, default false).
+  const byId = new Map<string, NonNullable<Awaited<ReturnType<typeof api.items.getItems>>["data"]["data"]>[number]>();
+  for (const spaceType of [undefined, "personal"] as const) {
+    let page = await api.items.getItems({ resourceType: "app", limit: 100, ...(spaceType ? { spaceType } : {}) }, { noCache: true });
+    for (const i of page.data.data ?? []) byId.set(i.resourceId!, i);
+    while (page.data.links?.next?.href) {
+      const next = new URL(page.data.links.next.href, emu.host).searchParams.get("next");
+      if (!next) break;
+      page = await api.items.getItems({ resourceType: "app", limit: 100, next, ...(spaceType ? { spaceType } : {}) }, { noCache: true });
+      for (const i of page.data.data ?? []) byId.set(i.resourceId!, i);
+    }
   }
+  const items = [...byId.values()];
   for (const item of items) {
     const appId = item.resourceId!;
     const session = api.qix.openAppSession({ appId, withoutData: true, identity: "e2e-reference", hostConfig });

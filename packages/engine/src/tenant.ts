@@ -10,8 +10,12 @@ export interface CallerInfo {
   userId: string;
   subject: string;
   name: string;
-  /** OAuth client with admin.apps + admin_classic: sees every user's private content. */
+  /** OAuth client granted admin.apps + admin_classic: sees every user's private content. */
   isPrivateContentBot: boolean;
+  /** OAuth: the scopes the token endpoint granted (its response's `scope`). */
+  grantedScopes?: string[];
+  /** OAuth without the private-content scopes: why (what was asked, granted or refused), for the coverage gap. */
+  scopeNote?: string;
 }
 
 export interface UserRecord {

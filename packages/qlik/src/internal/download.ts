@@ -30,6 +30,8 @@ export interface DownloadDeps {
   onFinish(): void;
   /** Counts bytes delivered. */
   onBytes?(n: number): void;
+  /** The error for a body that ended without a single byte (an export is never empty). */
+  emptyError?(): Error;
 }
 
 export function parseSize(res: Response): number | undefined {
@@ -91,6 +93,7 @@ export async function* streamBody(first: OpenedDownload, deps: DownloadDeps): As
           failure = e;
         }
       }
+      if (failure === undefined && received === 0) throw deps.emptyError?.() ?? new Error("the download ended without a single byte");
       if (failure === undefined && (expected === undefined || received === expected)) return;
       if (failure === undefined && expected !== undefined && received > expected)
         throw new Error(`download delivered ${received} bytes, more than the announced ${expected}`);
