@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startEmulator, type EmulatorHandle, type SiteHandle } from "@lifeboat/emulator";
+import { generateTestCertificates, hasOpenssl, siteCertificatesFrom, startEmulator, type EmulatorHandle, type SiteHandle, type TestCertificateFiles } from "@lifeboat/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const bin = fileURLToPath(new URL("../packages/cli/bin/lifeboat.js", import.meta.url));
@@ -45,11 +45,17 @@ let emu: EmulatorHandle;
 let site: SiteHandle;
 let dir: string;
 let env: Record<string, string>;
+let certs: TestCertificateFiles | undefined;
+let rogue: TestCertificateFiles | undefined;
 
 beforeAll(async () => {
-  emu = await startEmulator({ fixture: "qseow-demo" });
-  site = emu.sites[0] as SiteHandle;
   dir = await mkdtemp(join(tmpdir(), "lb-e2e-qseow-"));
+  if (hasOpenssl()) {
+    certs = generateTestCertificates(dir, "site-ca");
+    rogue = generateTestCertificates(dir, "rogue-ca");
+  }
+  emu = await startEmulator({ fixture: "qseow-demo", ...(certs ? { siteCertificates: siteCertificatesFrom(certs) } : {}) });
+  site = emu.sites[0] as SiteHandle;
   env = { LIFEBOAT_REPOSITORY: join(dir, "repo"), LIFEBOAT_PASSWORD: PASSWORD, LIFEBOAT_QSEOW_USER: site.user };
   const init = await lifeboat(["init"], env);
   expect(init.code, init.stderr).toBe(0);
@@ -134,5 +140,19 @@ describe("lifeboat backup --source qseow", () => {
     expect(noPrefix.code).toBe(1);
     expect(noPrefix.stderr).toContain("rejected the credentials");
     expect(noPrefix.stderr).toContain("header user");
+  }, 120_000);
+
+  it.skipIf(!hasOpenssl())("backs up through the repository port with a client certificate; one from another CA is refused clearly (skipped: no openssl)", async () => {
+    const c = certs as TestCertificateFiles;
+    const r = rogue as TestCertificateFiles;
+    const ok = await lifeboat(["backup", "--source", "qseow", "--host", String(site.certHost), "--cert-file", c.clientCert, "--key-file", c.clientKey, "--ca-file", c.ca, "--json"], env);
+    expect(ok.code, ok.stderr).toBe(0);
+    const m = JSON.parse(ok.stdout.trim().split("\n").pop() as string) as { manifest: { caller: { subject: string }; counts: Record<string, { captured?: number; unchanged?: number }> } };
+    expect(m.manifest.caller.subject).toBe("ACME\\qadmin");
+    expect((m.manifest.counts.apps?.captured ?? 0) + (m.manifest.counts.apps?.unchanged ?? 0)).toBe(5);
+    const refused = await lifeboat(["backup", "--source", "qseow", "--host", String(site.certHost), "--cert-file", r.clientCert, "--key-file", r.clientKey, "--ca-file", c.ca], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("rejected the credentials");
+    expect(refused.stderr).toContain("client certificate");
   }, 120_000);
 });

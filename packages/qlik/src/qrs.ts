@@ -1,6 +1,10 @@
 /**
  * A client-managed (Qlik Sense Enterprise on Windows) site as a `TenantReader`, over the
- * Qlik Repository Service (QRS) API through a virtual proxy with header authentication.
+ * Qlik Repository Service (QRS) API: through a virtual proxy with header authentication
+ * (`https://site/prefix`), or on the repository port with a client certificate and the user in
+ * `X-Qlik-User: UserDirectory=…; UserId=…` (`https://site:4242`; client-managed.md, "Calling
+ * the QRS API"). Certificates go through `node:https` (Node's `fetch` takes no client
+ * certificate without the undici package, which this project does not ship).
  *
  * Plain `fetch`, not `@qlik/api`: `@qlik/api` can authenticate to QSEoW but ships no QRS
  * functions (client-managed.md, "Calling the QRS API", after @qlik/api docs/authentication.md).
@@ -24,6 +28,8 @@
  *   with a fresh export, never by downloading again.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { Agent, request as httpsRequest } from "node:https";
+import { Readable } from "node:stream";
 import type { AppExport, AppSummary, AssignmentRecord, CallerInfo, GroupRecord, ObjectRecord, RoleRecord, ScriptVersionInfo, SpaceRecord, TenantReader, UserRecord } from "@lifeboat/engine";
 import { QlikApiError, type QlikErrorKind } from "./errors.ts";
 
@@ -35,10 +41,20 @@ export interface QrsHeaderAuth {
   user: string;
 }
 
+export interface QrsCertificateAuth {
+  type: "certificate";
+  /** PEM texts: the client certificate and its key, and the CA that signed the site's certificate. */
+  cert: string;
+  key: string;
+  ca?: string;
+  /** The user to act as, `DIRECTORY\userid` (sent as `X-Qlik-User`). */
+  user: string;
+}
+
 export interface QrsReaderConfig {
-  /** The site through its virtual proxy: `https://site/prefix` (QRS at `${host}/qrs`). */
+  /** The site through its virtual proxy, `https://site/prefix`, or the repository port, `https://site:4242` (QRS at `${host}/qrs`). */
   host: string;
-  auth: QrsHeaderAuth;
+  auth: QrsHeaderAuth | QrsCertificateAuth;
   /** Attempts per read on a transient failure (5xx, network); default 3. */
   attempts?: number;
   fetch?: typeof fetch;
@@ -123,16 +139,43 @@ function xrfkey(): string {
   return [...randomBytes(16)].map((b) => alphabet[b % alphabet.length]).join("");
 }
 
+/** A `fetch` over `node:https` that presents a client certificate (only what this reader uses: method, headers, no body). */
+function certificateFetch(auth: QrsCertificateAuth): typeof fetch {
+  const agent = new Agent({ cert: auth.cert, key: auth.key, ...(auth.ca ? { ca: auth.ca } : {}), keepAlive: true });
+  return ((input: string | URL, init?: RequestInit) =>
+    new Promise<Response>((resolve, reject) => {
+      const req = httpsRequest(String(input), { method: init?.method ?? "GET", headers: init?.headers as Record<string, string>, agent }, (res) => {
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
+        const status = res.statusCode ?? 0;
+        const body = status === 204 || status === 304 ? null : (Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>);
+        resolve(new Response(body, { status, headers }));
+      });
+      req.on("error", reject);
+      req.end();
+    })) as typeof fetch;
+}
+
+/** A TLS failure: the site refused our certificate, or we do not trust its certificate. */
+function isTlsFailure(err: unknown): boolean {
+  const code = String((err as { code?: unknown } | null)?.code ?? "");
+  return /^ERR_SSL_|CERT|^ERR_TLS_|DEPTH_ZERO_SELF_SIGNED|UNABLE_TO_VERIFY/.test(code);
+}
+
 export interface QrsReader extends TenantReader {
   readonly source: "qseow";
 }
 
 export function createQrsReader(config: QrsReaderConfig): QrsReader {
   const host = config.host.trim().replace(/\/+$/, "");
-  const doFetch = config.fetch ?? fetch;
+  const auth = config.auth;
+  const doFetch = config.fetch ?? (auth.type === "certificate" ? certificateFetch(auth) : fetch);
   const attempts = config.attempts ?? 3;
   const key = xrfkey();
-  const headers = { "x-qlik-xrfkey": key, [config.auth.headerName]: config.auth.user, accept: "application/json" };
+  const [userDirectory = "", userId = ""] = auth.user.split("\\");
+  const headers: Record<string, string> = { "x-qlik-xrfkey": key, accept: "application/json" };
+  if (auth.type === "header") headers[auth.headerName] = auth.user;
+  else headers["x-qlik-user"] = `UserDirectory=${userDirectory}; UserId=${userId}`;
   const url = (path: string, query: Record<string, string> = {}): string => {
     const u = new URL(`${host}${path}`);
     for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
@@ -140,8 +183,16 @@ export function createQrsReader(config: QrsReaderConfig): QrsReader {
     return u.toString();
   };
 
+  let answered = false;
   async function fail(res: Response | undefined, operation: string, object: string | undefined, cause?: unknown, tries = 1): Promise<QlikApiError> {
     const status = res?.status ?? 0;
+    // Over TLS 1.3 a refused client certificate reaches the client as a reset connection, not
+    // as an alert: before anything ever answered, a reset is read as a refused certificate.
+    const resetBeforeAnyAnswer = auth.type === "certificate" && !answered && /ECONNRESET|socket hang up/i.test(`${(cause as { code?: unknown } | null)?.code ?? ""} ${cause instanceof Error ? cause.message : ""}`);
+    if (!res && (isTlsFailure(cause) || resetBeforeAnyAnswer)) {
+      const why = cause instanceof Error ? cause.message : String(cause);
+      return new QlikApiError({ kind: "unauthorized", status: 0, operation, object, host, detail: `the TLS handshake failed or the site closed the connection before answering — it refused the client certificate (is it signed by the site's CA?), or its own certificate is not signed by the CA given (${why})`, attempts: tries, cause });
+    }
     const text = res ? (await res.text().catch(() => "")).slice(0, 500) : cause instanceof Error ? cause.message : String(cause);
     return new QlikApiError({ kind: kindOf(status), status, operation, object, host, detail: text || res?.statusText, attempts: tries, cause });
   }
@@ -153,6 +204,7 @@ export function createQrsReader(config: QrsReaderConfig): QrsReader {
       let res: Response | undefined;
       try {
         res = await doFetch(url(path, query), { method, headers });
+        answered = true;
       } catch (err) {
         last = await fail(undefined, operation, object, err, i);
       }
@@ -222,11 +274,10 @@ export function createQrsReader(config: QrsReaderConfig): QrsReader {
     },
     whoAmI() {
       me ??= (async () => {
-        const [dir, id] = config.auth.user.split("\\");
-        const filter = `userDirectory eq '${(dir ?? "").replace(/'/g, "''")}' and userId eq '${(id ?? "").replace(/'/g, "''")}'`;
+        const filter = `userDirectory eq '${userDirectory.replace(/'/g, "''")}' and userId eq '${userId.replace(/'/g, "''")}'`;
         const found = await getJson<QrsUserJson[]>("/qrs/user/full", { filter }, "whoAmI");
         const u = found[0];
-        if (!u) throw new QlikApiError({ kind: "unauthorized", status: 200, operation: "whoAmI", host, detail: `the site knows no user ${config.auth.user}` });
+        if (!u) throw new QlikApiError({ kind: "unauthorized", status: 200, operation: "whoAmI", host, detail: `the site knows no user ${auth.user}` });
         // RootAdmin and ContentAdmin read every object, private ones included: the QSEoW counterpart of Cloud's private-content bot.
         const admin = (u.roles ?? []).some((r) => r === "RootAdmin" || r === "ContentAdmin");
         return { userId: u.id, subject: subjectOf(u), name: u.name ?? u.userId, isPrivateContentBot: admin };

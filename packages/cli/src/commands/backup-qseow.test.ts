@@ -40,4 +40,20 @@ describe("resolveQseowSource", () => {
     expect(await usage(resolveQseowSource({ host: "https://s/hdr" }, { LIFEBOAT_QSEOW_HEADER: "hdr-usr" }))).toContain("LIFEBOAT_QSEOW_USER");
     expect(await usage(resolveQseowSource({ host: "https://s/hdr" }, { ...env, LIFEBOAT_QSEOW_USER: "qadmin" }))).toContain("DIRECTORY\\userid");
   });
+
+  it("with --cert-file and --key-file: a client certificate and the user for X-Qlik-User", async () => {
+    const files: Record<string, string> = { "c.pem": "CERT", "k.pem": "KEY", "ca.pem": "CA" };
+    const read = async (f: string): Promise<string> => {
+      const text = files[f];
+      if (text === undefined) throw new Error("ENOENT");
+      return text;
+    };
+    expect(await resolveQseowSource({ host: "https://sense:4242", certFile: "c.pem", keyFile: "k.pem", caFile: "ca.pem" }, { LIFEBOAT_QSEOW_USER: "ACME\\qadmin" }, read)).toEqual({
+      host: "https://sense:4242",
+      auth: { type: "certificate", cert: "CERT", key: "KEY", ca: "CA", user: "ACME\\qadmin" },
+    });
+    expect(await usage(resolveQseowSource({ host: "https://sense:4242", certFile: "c.pem" }, env, read))).toContain("--key-file");
+    expect(await usage(resolveQseowSource({ host: "http://sense:4242", certFile: "c.pem", keyFile: "k.pem" }, env, read))).toContain("https://");
+    expect(await usage(resolveQseowSource({ host: "https://sense:4242", certFile: "c.pem", keyFile: "nope.pem" }, env, read))).toContain("--key-file");
+  });
 });

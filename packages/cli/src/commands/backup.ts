@@ -32,6 +32,9 @@ export interface BackupCommandOptions {
   source?: string;
   headerName?: string;
   headerUserFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  caFile?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -64,7 +67,10 @@ export function register(program: Command): void {
     .option("--json", "write the event stream and the manifest as NDJSON to stdout")
     .option("--source <kind>", "cloud (default) | qseow: a client-managed site through a header virtual proxy (--host https://site/prefix)")
     .option("--header-name <name>", "qseow: the header the virtual proxy reads the user from (default: LIFEBOAT_QSEOW_HEADER)")
-    .option("--header-user-file <file>", "qseow: read the user (DIRECTORY\\userid) from this file (default: LIFEBOAT_QSEOW_USER)");
+    .option("--header-user-file <file>", "qseow: read the user (DIRECTORY\\userid) from this file (default: LIFEBOAT_QSEOW_USER)")
+    .option("--cert-file <file>", "qseow: client certificate (PEM) for the repository port, e.g. --host https://site:4242; the user goes in X-Qlik-User")
+    .option("--key-file <file>", "qseow: the client certificate's key (PEM)")
+    .option("--ca-file <file>", "qseow: the CA (PEM) that signed the site's certificate");
   addRepoOptions(cmd);
   cmd.action(async (opts: BackupCommandOptions & Record<string, unknown>) => {
     if (opts.source !== undefined && opts.source !== "cloud" && opts.source !== "qseow") throw new UserError(`--source must be cloud or qseow, got "${opts.source}"`, EXIT.usage);
@@ -74,7 +80,11 @@ export function register(program: Command): void {
       try {
         // The connection only names the site in messages; the reader carries the header credentials.
         const connection: TenantConnection = { host: site.host, auth: { type: "apikey", apiKey: "" }, tags: [] };
-        await runBackup({ connection, repo, opts, tenant: createQrsReader(site), credentials: `the header user (LIFEBOAT_QSEOW_USER or --header-user-file) and --header-name ${site.auth.headerName}` });
+        const credentials =
+          site.auth.type === "header"
+            ? `the header user (LIFEBOAT_QSEOW_USER or --header-user-file) and --header-name ${site.auth.headerName}`
+            : "the client certificate (--cert-file, --key-file: signed by the site's CA?), --ca-file and the user (LIFEBOAT_QSEOW_USER or --header-user-file)";
+        await runBackup({ connection, repo, opts, tenant: createQrsReader(site), credentials });
       } finally {
         await repo.close();
       }
