@@ -155,4 +155,30 @@ describe("lifeboat backup --source qseow", () => {
     expect(refused.stderr).toContain("rejected the credentials");
     expect(refused.stderr).toContain("client certificate");
   }, 120_000);
+
+  it("an export whose download breaks half-way leaves a partial snapshot (exit 3) that names the app; the next run completes it", async () => {
+    const host = `${site.host}/${site.virtualProxyPrefix}`;
+    // Change one app so it must be exported again (the others are referenced from the previous snapshot).
+    const stored = emu.state.sites[0]?.apps;
+    const dash = Object.values(stored ?? {}).find((a) => a.app.name === "Sales Dashboard");
+    if (!dash) throw new Error("no Sales Dashboard");
+    dash.app.description = "changed for the fault test";
+    dash.app.modifiedDate = new Date().toISOString();
+    emu.setFaults("rate=1,kinds=truncate,seed=3");
+    try {
+      const broken = await lifeboat(["backup", "--source", "qseow", "--host", host, "--header-name", site.headerName, "--json"], env);
+      expect(broken.code, broken.stderr).toBe(3);
+      const m = JSON.parse(broken.stdout.trim().split("\n").pop() as string) as { snapshot: { partial: boolean }; manifest: { items: { layer: string; name?: string; status: string; reason?: string }[] } };
+      expect(m.snapshot.partial).toBe(true);
+      const failed = m.manifest.items.filter((i) => i.layer === "apps" && i.status === "failed");
+      expect(failed.map((i) => i.name)).toEqual(["Sales Dashboard"]);
+      expect(failed[0]?.reason).toContain("attributes, script and objects were captured");
+    } finally {
+      emu.setFaults("");
+    }
+    const again = await lifeboat(["backup", "--source", "qseow", "--host", host, "--header-name", site.headerName, "--json"], env);
+    expect(again.code, again.stderr).toBe(0);
+    const m2 = JSON.parse(again.stdout.trim().split("\n").pop() as string) as { manifest: { items: { layer: string; name?: string; status: string }[] } };
+    expect(m2.manifest.items.find((i) => i.layer === "apps" && i.name === "Sales Dashboard")?.status).toBe("captured");
+  }, 120_000);
 });

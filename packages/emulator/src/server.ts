@@ -259,7 +259,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const limiters: (RateLimiter | undefined)[] = [];
   const runningSites: RunningSite[] = [];
   try {
-    for (const site of sites) runningSites.push(await serveSite(site, { certificates: options.siteCertificates }));
+    for (const site of sites) runningSites.push(await serveSite(site, { certificates: options.siteCertificates, faults }));
     for (const [i, tenant] of tenants.entries()) {
       const limiter =
         options.rateLimits === "qlik"

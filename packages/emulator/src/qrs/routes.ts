@@ -21,6 +21,7 @@ import { Hono, type Context } from "hono";
 import type { HttpBindings } from "@hono/node-server";
 import type { AppObject } from "../model.ts";
 import { containerBytes, encodeContainer } from "../internal/container.ts";
+import type { FaultInjector } from "../internal/faults.ts";
 import { newGuid } from "../internal/runtime.ts";
 import { FilterError, matches, orderBy, parseFilter } from "./filter.ts";
 import {
@@ -147,7 +148,12 @@ function exportResponse(e: SiteExport, downloadPath: string | undefined, cancell
   return body;
 }
 
-export function siteRoutes(site: Site): Hono<SiteEnv> {
+/**
+ * `faults` (the emulator's `--faults` injector) applies to `/tempcontent` downloads only: `truncate`
+ * cuts the body half-way and closes the connection, `reset` closes it before any answer, `500`,
+ * `503` and `429` answer so, `expire` answers 404 — each after the one download is spent.
+ */
+export function siteRoutes(site: Site, faults?: FaultInjector): Hono<SiteEnv> {
   const app = new Hono<SiteEnv>();
   app.use("*", async (c, next) => {
     checkXrfkey(c);
@@ -230,13 +236,38 @@ export function siteRoutes(site: Site): Hono<SiteEnv> {
     if (!e || e.consumed) throw new QrsError(404, "Not Found");
     if (e.ownerId !== me(c).id) throw new QrsError(403, `Only the user who exported the app may download ${e.filename}.`);
     e.consumed = true;
+    const fault = faults?.draw(true);
+    const socket = c.env.incoming.socket;
+    if (fault === "reset") {
+      socket.destroy();
+      return new Response(null, { status: 500 });
+    }
+    if (fault === "500" || fault === "503" || fault === "429") throw new QrsError(Number(fault), `Injected fault ${fault}.`);
+    if (fault === "expire") throw new QrsError(404, "Not Found");
     const container = encodeContainer(e.snapshot);
     const iterator = containerBytes(container);
+    const cut = fault === "truncate" ? Math.floor(container.size / 2) : Number.POSITIVE_INFINITY;
+    let sent = 0;
     const stream = new ReadableStream<Uint8Array>({
       async pull(controller) {
         const r = await iterator.next();
-        if (r.done) controller.close();
-        else controller.enqueue(r.value);
+        if (r.done) {
+          controller.close();
+          return;
+        }
+        if (sent + r.value.length > cut) {
+          const part = r.value.subarray(0, Math.max(0, cut - sent));
+          if (part.length > 0) controller.enqueue(part);
+          // Let the partial body reach the socket, then cut the connection mid-body.
+          await new Promise<void>((resolve) => {
+            socket.once("close", () => resolve());
+            setTimeout(() => socket.destroy(), 20);
+          });
+          controller.close();
+          return;
+        }
+        sent += r.value.length;
+        controller.enqueue(r.value);
       },
       async cancel() {
         await iterator.return(undefined);

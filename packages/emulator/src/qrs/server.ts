@@ -19,6 +19,7 @@ import type { Duplex } from "node:stream";
 import { Hono } from "hono";
 import { getRequestListener } from "@hono/node-server";
 import { nowIso, newGuid } from "../internal/runtime.ts";
+import type { FaultInjector } from "../internal/faults.ts";
 import { qualifiedName, type QrsUser, type Site, type VirtualProxy } from "./model.ts";
 import { QrsError, siteRoutes, type SiteEnv } from "./routes.ts";
 
@@ -84,11 +85,11 @@ function certificateUser(site: Site, value: string | undefined): QrsUser {
 }
 
 /** The proxy's Hono app: one mount per virtual proxy. */
-export function createSiteProxyApp(site: Site): Hono<SiteEnv> {
+export function createSiteProxyApp(site: Site, faults?: FaultInjector): Hono<SiteEnv> {
   const top = new Hono<SiteEnv>();
   top.onError((err) => plainError(err));
   top.notFound((c) => c.text("Not Found", 404));
-  const routes = siteRoutes(site);
+  const routes = siteRoutes(site, faults);
   for (const proxy of site.virtualProxies) {
     top.use(`/${proxy.prefix}/*`, async (c, next) => {
       c.set("user", headerUser(site, proxy, c.req.header(proxy.headerName)));
@@ -106,7 +107,7 @@ export function createSiteProxyApp(site: Site): Hono<SiteEnv> {
 }
 
 /** The repository port's Hono app (client certificate checked by TLS; user from X-Qlik-User). */
-export function createSiteCertificateApp(site: Site): Hono<SiteEnv> {
+export function createSiteCertificateApp(site: Site, faults?: FaultInjector): Hono<SiteEnv> {
   const top = new Hono<SiteEnv>();
   top.onError((err) => plainError(err));
   top.notFound((c) => c.text("Not Found", 404));
@@ -114,7 +115,7 @@ export function createSiteCertificateApp(site: Site): Hono<SiteEnv> {
     c.set("user", certificateUser(site, c.req.header("x-qlik-user")));
     await next();
   });
-  top.route("/", siteRoutes(site));
+  top.route("/", siteRoutes(site, faults));
   return top;
 }
 
@@ -134,7 +135,7 @@ export interface RunningSite {
 }
 
 /** Serves `site` on loopback: the proxy on `port` (0 = free), and the certificate port when `certificates` are given. */
-export async function serveSite(site: Site, opts: { port?: number; certificates?: SiteCertificates } = {}): Promise<RunningSite> {
+export async function serveSite(site: Site, opts: { port?: number; certificates?: SiteCertificates; faults?: FaultInjector } = {}): Promise<RunningSite> {
   const servers: Server[] = [];
   const sockets = new Set<Duplex>();
   const track = (server: Server): Server => {
@@ -146,7 +147,7 @@ export async function serveSite(site: Site, opts: { port?: number; certificates?
     servers.push(server);
     return server;
   };
-  const proxy = track(createServer(getRequestListener(createSiteProxyApp(site).fetch, { errorHandler: () => undefined })));
+  const proxy = track(createServer(getRequestListener(createSiteProxyApp(site, opts.faults).fetch, { errorHandler: () => undefined })));
   const port = await listen(proxy, opts.port ?? 0);
   const vp = site.virtualProxies[0];
   const admin = site.users[site.adminUserId];
@@ -154,7 +155,7 @@ export async function serveSite(site: Site, opts: { port?: number; certificates?
   const handle: SiteHandle = { kind: "qseow", siteId: site.id, host: `http://127.0.0.1:${port}`, virtualProxyPrefix: vp.prefix, headerName: vp.headerName, user: qualifiedName(admin) };
   if (opts.certificates) {
     const { ca, cert, key } = opts.certificates;
-    const tls = track(createTlsServer({ ca, cert, key, requestCert: true, rejectUnauthorized: true }, getRequestListener(createSiteCertificateApp(site).fetch, { errorHandler: () => undefined })) as unknown as Server);
+    const tls = track(createTlsServer({ ca, cert, key, requestCert: true, rejectUnauthorized: true }, getRequestListener(createSiteCertificateApp(site, opts.faults).fetch, { errorHandler: () => undefined })) as unknown as Server);
     handle.certHost = `https://127.0.0.1:${await listen(tls, 0)}`;
   }
   return {
