@@ -216,6 +216,9 @@ describe("app export", () => {
     const other = await download(ex.json.downloadPath, "ACME\\johnsmith");
     expect(other.status).toBe(403);
     expect((await download(ex.json.downloadPath)).status).toBe(200);
+    // A spent export keeps nothing in memory.
+    const fileId = /\/tempcontent\/([^/]+)\//.exec(ex.json.downloadPath)?.[1] ?? "";
+    expect(Object.keys(emu.state.sites[0]?.exports ?? {})).not.toContain(fileId);
     expect((await download(ex.json.downloadPath)).status).toBe(404);
     const token = randomUUID();
     const again = await call(`/qrs/app/${dash.id}/export/${token}`, { method: "POST", query: "skipData=true" });

@@ -207,6 +207,7 @@ export function siteRoutes(site: Site, faults?: FaultInjector): Hono<SiteEnv> {
     const e = Object.values(site.exports).find((x) => x.appId === appId && x.exportToken === token && x.ownerId === me(c).id);
     if (!e) throw new QrsError(404, `No export ${token} of app ${appId} by the caller.`);
     e.consumed = true;
+    delete site.exports[e.id];
     return c.json(exportResponse(e, undefined, true));
   });
 
@@ -235,7 +236,9 @@ export function siteRoutes(site: Site, faults?: FaultInjector): Hono<SiteEnv> {
     // (help.qlik.com …/RepositoryServiceAPI-App-Export-App-Two-Calls.htm) — the file is not there.
     if (!e || e.consumed) throw new QrsError(404, "Not Found");
     if (e.ownerId !== me(c).id) throw new QrsError(403, `Only the user who exported the app may download ${e.filename}.`);
+    // Spent: dropped at once (a 1,000-app run keeps no exported copies); a second download finds nothing.
     e.consumed = true;
+    delete site.exports[e.id];
     const fault = faults?.draw(true);
     const socket = c.env.incoming.socket;
     if (fault === "reset") {
