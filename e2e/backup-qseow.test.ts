@@ -142,7 +142,7 @@ describe("lifeboat backup --source qseow", () => {
     expect(noPrefix.stderr).toContain("header user");
   }, 120_000);
 
-  it.skipIf(!hasOpenssl())("backs up through the repository port with a client certificate; one from another CA is refused clearly (skipped: no openssl)", async () => {
+  it.skipIf(!hasOpenssl())("backs up through the repository port with a client certificate; one from another CA is refused clearly (needs the openssl command)", async () => {
     const c = certs as TestCertificateFiles;
     const r = rogue as TestCertificateFiles;
     const ok = await lifeboat(["backup", "--source", "qseow", "--host", String(site.certHost), "--cert-file", c.clientCert, "--key-file", c.clientKey, "--ca-file", c.ca, "--json"], env);

@@ -31,7 +31,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!hasOpenssl())("createQrsReader with a client certificate (skipped: no openssl command)", () => {
+describe.skipIf(!hasOpenssl())("createQrsReader with a client certificate (needs the openssl command)", () => {
   it("reads and exports as the user X-Qlik-User names", async () => {
     const r = createQrsReader({ host: String(site.certHost), auth: { type: "certificate", cert: read(ours.clientCert), key: read(ours.clientKey), ca: read(ours.ca), user: "ACME\\qadmin" } });
     expect(await r.whoAmI()).toMatchObject({ subject: "ACME\\qadmin", isPrivateContentBot: true });

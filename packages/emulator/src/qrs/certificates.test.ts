@@ -57,7 +57,7 @@ function get(path: string, client: Pem, user?: string): Promise<{ status: number
   });
 }
 
-describe.skipIf(!hasOpenssl())("QRS with a client certificate (skipped: no openssl command on this machine)", () => {
+describe.skipIf(!hasOpenssl())("QRS with a client certificate (needs the openssl command)", () => {
   it("answers as the user X-Qlik-User names", async () => {
     const r = await get("/qrs/app/full", certs.client, "UserDirectory=ACME; UserId=qadmin");
     expect(r.status).toBe(200);
