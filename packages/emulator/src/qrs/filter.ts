@@ -188,3 +188,14 @@ export function orderBy<T>(items: T[], spec: string | undefined, fields: readonl
   const key = (x: T): string => String(lookup(x, field.split("."))[0] ?? "").toLowerCase();
   return [...items].sort((a, b) => (key(a) < key(b) ? -sign : key(a) > key(b) ? sign : 0));
 }
+
+/**
+ * The value a filter pins `path` to with `eq` in a top-level conjunct (`app.id eq X and …`), if
+ * any: every match then has that value, so a caller may narrow its candidates first (the
+ * emulator lists one app's objects without building every object of the site).
+ */
+export function pinnedValue(node: Node, path: string[]): Value | undefined {
+  if (node.kind === "and") return pinnedValue(node.left, path) ?? pinnedValue(node.right, path);
+  if (node.kind === "cmp" && node.op === "eq" && node.path.length === path.length && node.path.every((p, i) => p.toLowerCase() === path[i]?.toLowerCase())) return node.value;
+  return undefined;
+}
