@@ -47,3 +47,18 @@ export {
   type RunTrigger,
 } from "./history/store.ts";
 export { HistoryLockedError } from "./history/sql.ts";
+export {
+  ALERT_EVENT_TYPES,
+  DEFAULT_MASS_DELETION,
+  eventForMassDeletion,
+  eventForMissed,
+  eventForRun,
+  massDeletion,
+  type AlertEvent,
+  type AlertEventType,
+  type MassDeletionResult,
+  type MassDeletionThresholds,
+  type SnapshotSummary,
+} from "./alerts/events.ts";
+export { describeChannel, parseAlertSettings, type AlertSettings, type AlertSettingsResult, type Channel } from "./alerts/settings.ts";
+export { AlertDispatcher, type AlertDispatcherOptions, type DeliveryResult } from "./alerts/dispatcher.ts";
