@@ -125,6 +125,7 @@ for (const backend of backends) {
       try {
         await expect(raw.run(`UPDATE audit_log SET outcome = 'ok'`)).rejects.toThrow(/append-only/);
         await expect(raw.run(`DELETE FROM audit_log`)).rejects.toThrow(/append-only/);
+        if (backend.name === "postgres") await expect(raw.run(`TRUNCATE audit_log`)).rejects.toThrow(/append-only/);
         expect((await raw.query(`SELECT COUNT(*) AS n FROM audit_log`))[0]!.n).toEqual(backend.name === "postgres" ? "2" : 2);
       } finally {
         await raw.close();

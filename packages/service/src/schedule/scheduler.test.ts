@@ -42,9 +42,9 @@ describe("Scheduler with an injected clock", () => {
       for (const s of h.started) s.finish();
     }
     expect(h.started.map((s) => [s.tenant, s.at, s.reason])).toEqual([
-      ["acme", "2026-03-28T01:30:00.000Z", { trigger: "schedule", dueAt: new Date("2026-03-28T01:30:00Z"), coalesced: 0 }],
-      ["acme", "2026-03-29T01:00:00.000Z", { trigger: "schedule", dueAt: new Date("2026-03-29T01:00:00Z"), coalesced: 0 }],
-      ["acme", "2026-03-30T00:30:00.000Z", { trigger: "schedule", dueAt: new Date("2026-03-30T00:30:00Z"), coalesced: 0 }],
+      ["acme", "2026-03-28T01:30:00.000Z", { trigger: "schedule", dueAt: new Date("2026-03-28T01:30:00Z"), lastDueAt: new Date("2026-03-28T01:30:00Z"), coalesced: 0 }],
+      ["acme", "2026-03-29T01:00:00.000Z", { trigger: "schedule", dueAt: new Date("2026-03-29T01:00:00Z"), lastDueAt: new Date("2026-03-29T01:00:00Z"), coalesced: 0 }],
+      ["acme", "2026-03-30T00:30:00.000Z", { trigger: "schedule", dueAt: new Date("2026-03-30T00:30:00Z"), lastDueAt: new Date("2026-03-30T00:30:00Z"), coalesced: 0 }],
     ]);
   });
 
@@ -79,8 +79,8 @@ describe("Scheduler with an injected clock", () => {
     await h.clock.advanceBy(0);
     const acme = h.started.filter((s) => s.tenant === "acme");
     expect(acme.map((s) => [s.at, s.reason])).toEqual([
-      ["2026-12-07T10:00:00.000Z", { trigger: "schedule", dueAt: new Date("2026-12-07T10:00:00Z"), coalesced: 0 }],
-      ["2026-12-07T10:17:00.000Z", { trigger: "schedule", dueAt: new Date("2026-12-07T10:05:00Z"), coalesced: 2 }],
+      ["2026-12-07T10:00:00.000Z", { trigger: "schedule", dueAt: new Date("2026-12-07T10:00:00Z"), lastDueAt: new Date("2026-12-07T10:00:00Z"), coalesced: 0 }],
+      ["2026-12-07T10:17:00.000Z", { trigger: "schedule", dueAt: new Date("2026-12-07T10:05:00Z"), lastDueAt: new Date("2026-12-07T10:15:00Z"), coalesced: 2 }],
     ]);
     acme[1]!.finish();
     await h.clock.advanceTo("2026-12-07T10:20:00Z");
@@ -149,7 +149,7 @@ describe("missed runs after a restart, from the history store", () => {
       ]),
       startRun: async (tenant, reason) => {
         started.push(`${tenant}@${clock.now().toISOString()}`);
-        const id = await store.startRun({ tenant, kind: "backup", trigger: reason.trigger, scheduledFor: reason.trigger === "schedule" ? reason.dueAt : null, startedAt: clock.now(), startedBy: "scheduler" });
+        const id = await store.startRun({ tenant, kind: "backup", trigger: reason.trigger, scheduledFor: reason.trigger === "schedule" ? reason.lastDueAt : null, startedAt: clock.now(), startedBy: "scheduler" });
         await store.finishRun(id, { status: "succeeded", endedAt: clock.now() });
       },
       lastScheduledRun: (tenant) => store.lastScheduledRun(tenant),

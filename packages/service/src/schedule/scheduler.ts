@@ -6,8 +6,8 @@
  * - One run per tenant at a time. A run that falls due while the tenant's previous
  *   run is still going is **deferred and coalesced**: however many due times pass
  *   during that run, exactly one run starts as soon as it ends, with
- *   `reason.dueAt` = the first deferred due time and `reason.coalesced` = how many
- *   more due times it stands for. A manual `runNow` while a run is going is refused.
+ *   `reason.dueAt` = the first deferred due time, `reason.lastDueAt` = the last, and
+ *   `reason.coalesced` = how many more due times it stands for. A manual `runNow` while a run is going is refused.
  * - On `start()` it reports runs that should have started while the service was
  *   down as **missed**: the due times after the tenant's last scheduled run (read
  *   from the history store through `lastScheduledRun`) and before now. Missed runs
@@ -18,7 +18,15 @@ import type { Clock, TimerHandle } from "./clock.ts";
 import { nextRunOf, runsBetween, type Schedule } from "./spec.ts";
 
 export type RunReason =
-  | { trigger: "schedule"; dueAt: Date; /** further due times this run stands for (deferred while a run was going) */ coalesced: number }
+  | {
+      trigger: "schedule";
+      /** the due time this run is for (the first one, when several were coalesced) */
+      dueAt: Date;
+      /** the last due time this run stands for (= dueAt unless coalesced); record it as the run's due time, so a restart does not report the coalesced ones as missed */
+      lastDueAt: Date;
+      /** how many further due times passed while the previous run was going and are covered by this run */
+      coalesced: number;
+    }
   | { trigger: "manual"; by: string };
 
 export interface MissedRuns {
@@ -140,7 +148,7 @@ export class Scheduler {
 
   private due(tenant: string, slot: Slot, dueAt: Date): void {
     if (slot.running) slot.deferred.push(dueAt);
-    else this.launch(tenant, slot, { trigger: "schedule", dueAt, coalesced: 0 });
+    else this.launch(tenant, slot, { trigger: "schedule", dueAt, lastDueAt: dueAt, coalesced: 0 });
     // If the process was suspended past several due times, they are not replayed one by one.
     const now = this.opts.clock.now();
     this.arm(tenant, slot, now > dueAt ? now : dueAt);
@@ -169,7 +177,7 @@ export class Scheduler {
         if (slot.deferred.length > 0 && this.started) {
           const [first, ...rest] = slot.deferred;
           slot.deferred = [];
-          this.launch(tenant, slot, { trigger: "schedule", dueAt: first!, coalesced: rest.length });
+          this.launch(tenant, slot, { trigger: "schedule", dueAt: first!, lastDueAt: rest.at(-1) ?? first!, coalesced: rest.length });
         }
       });
     slot.running = done;
