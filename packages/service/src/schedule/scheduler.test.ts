@@ -60,6 +60,47 @@ describe("Scheduler with an injected clock", () => {
     expect(h.started.map((s) => s.at)).toEqual(["2026-10-25T00:30:00.000Z", "2026-10-26T01:30:00.000Z"]);
   });
 
+  it("fires weekly, monthly and cron schedules of several tenants at their instants, across DST", async () => {
+    const h = harness({
+      start: "2026-03-01T00:00:00Z",
+      tenants: {
+        weekly: { every: "week", on: ["sun"], at: "02:30", timeZone: "Europe/Amsterdam" },
+        monthly: { every: "month", day: "last", at: "23:30", timeZone: "Europe/Amsterdam" },
+        ny: { cron: "0 2 * * 0", timeZone: "America/New_York" },
+      },
+    });
+    await h.scheduler.start();
+    for (let day = 1; day <= 45; day++) {
+      await h.clock.advanceBy(86_400_000);
+      for (const s of h.started) s.finish();
+    }
+    const of = (t: string) => h.started.filter((s) => s.tenant === t).map((s) => s.at);
+    expect(of("weekly")).toEqual([
+      "2026-03-01T01:30:00.000Z",
+      "2026-03-08T01:30:00.000Z",
+      "2026-03-15T01:30:00.000Z",
+      "2026-03-22T01:30:00.000Z",
+      "2026-03-29T01:00:00.000Z", // spring forward: 02:30 does not exist, 03:00 CEST
+      "2026-04-05T00:30:00.000Z",
+      "2026-04-12T00:30:00.000Z",
+    ]);
+    expect(of("monthly")).toEqual(["2026-03-31T21:30:00.000Z"]); // 23:30 CEST on March 31
+    expect(of("ny")).toEqual([
+      "2026-03-01T07:00:00.000Z",
+      "2026-03-08T07:00:00.000Z", // US spring forward at 02:00 that day: runs at 03:00 EDT
+      "2026-03-15T06:00:00.000Z",
+      "2026-03-22T06:00:00.000Z",
+      "2026-03-29T06:00:00.000Z",
+      "2026-04-05T06:00:00.000Z",
+      "2026-04-12T06:00:00.000Z",
+    ]);
+    expect(h.scheduler.state().map((s) => [s.tenant, s.nextRun?.toISOString()])).toEqual([
+      ["weekly", "2026-04-19T00:30:00.000Z"],
+      ["monthly", "2026-04-30T21:30:00.000Z"],
+      ["ny", "2026-04-19T06:00:00.000Z"],
+    ]);
+  });
+
   it("runs one run per tenant at a time; due times during a run are coalesced into one run right after it", async () => {
     const h = harness({
       start: "2026-12-07T09:58:00Z",
