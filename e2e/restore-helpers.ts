@@ -71,10 +71,12 @@ export async function readReference(t: Tenantish): Promise<RefApp[]> {
       const children = new Set<string>();
       for (const i of await doc.getAllInfos()) {
         const q = i.qType!;
-        const open = q === "bookmark" ? doc.getBookmark(i.qId!) : q === "measure" ? doc.getMeasure(i.qId!) : q === "dimension" ? doc.getDimension(i.qId!) : q === "variable" ? doc.getVariableById(i.qId!) : doc.getObject(i.qId!);
+        // Snapshots are bookmark-type (@qlik/api's getSnapshotList lists them with a qBookmarkListDef).
+        const bookmarkType = q === "bookmark" || q === "snapshot";
+        const open = bookmarkType ? doc.getBookmark(i.qId!) : q === "measure" ? doc.getMeasure(i.qId!) : q === "dimension" ? doc.getDimension(i.qId!) : q === "variable" ? doc.getVariableById(i.qId!) : doc.getObject(i.qId!);
         const h = await open;
         const layout = (await h.getLayout()) as { qMeta?: Record<string, unknown> };
-        if (q !== "bookmark" && q !== "measure" && q !== "dimension" && q !== "variable") {
+        if (!bookmarkType && q !== "measure" && q !== "dimension" && q !== "variable") {
           const tree = (await (h as unknown as { getFullPropertyTree(): Promise<unknown> }).getFullPropertyTree()) as { qChildren?: unknown[] };
           const walk = (n: unknown) => {
             for (const c of ((n as { qChildren?: unknown[] }).qChildren ?? []) as { qProperty?: { qInfo?: { qId?: string } } }[]) {

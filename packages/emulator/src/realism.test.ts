@@ -363,7 +363,9 @@ describe("generated fixture", () => {
     const emu = await start({ fixture: "generated", apps: 30, objectsPerApp: 7, users: 12, seed: "g" });
     const t = emu.state.tenants[0]!;
     expect(Object.keys(t.apps)).toHaveLength(30);
-    expect(Object.values(t.apps).every((a) => Object.keys(a.objects).length === 7)).toBe(true);
+    // 7 objects as asked, plus the two system objects every app holds (LoadModel, appprops).
+    expect(Object.values(t.apps).every((a) => Object.keys(a.objects).length === 7 + 2)).toBe(true);
+    expect(Object.values(t.apps).every((a) => a.objects.LoadModel?.type === "LoadModel" && Object.values(a.objects).some((o) => o.type === "appprops"))).toBe(true);
     expect(Object.keys(t.users)).toHaveLength(14);
     const again = await start({ fixture: "generated", apps: 30, objectsPerApp: 7, users: 12, seed: "g" });
     expect(Object.keys(again.state.tenants[0]!.apps)).toEqual(Object.keys(t.apps));

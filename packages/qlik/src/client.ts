@@ -144,7 +144,7 @@ export interface TenantCore {
   session(): Promise<ApiSession>;
   call<T>(op: OperationName, object: string | undefined, fn: (api: QlikAPI) => Promise<T>, opts?: { idempotent?: boolean }): Promise<T>;
   qixCall<T>(what: string, object: string, fn: () => Promise<T>, operation?: string): Promise<T>;
-  withQixSession<T>(appId: string, object: string, fn: (doc: unknown) => Promise<T>, opts?: { retry?: "all" | "open"; operation?: string }): Promise<T>;
+  withQixSession<T>(appId: string, object: string, fn: (doc: unknown) => Promise<T>, opts?: { retry?: "all" | "open"; operation?: string; withData?: boolean }): Promise<T>;
   /** Marks the core closed: later calls fail with a permanent error. */
   close(): void;
   authorization(): Promise<string>;
@@ -361,9 +361,11 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
   /**
    * One QIX session for `fn`, always closed. `retry: "all"` (reads) repeats open + `fn` after
    * a transient failure; `retry: "open"` (writes) repeats only opening the session, so a
-   * failure inside `fn` reaches the caller, whose journal decides.
+   * failure inside `fn` reaches the caller, whose journal decides. `withData` opens the app
+   * with its data model (selections need it) under its own identity, since one identity
+   * cannot hold an app open in both modes ("App is opened in a different mode").
    */
-  async function withQixSession<T>(appId: string, object: string, fn: (doc: unknown) => Promise<T>, opts: { retry?: "all" | "open"; operation?: string } = {}): Promise<T> {
+  async function withQixSession<T>(appId: string, object: string, fn: (doc: unknown) => Promise<T>, opts: { retry?: "all" | "open"; operation?: string; withData?: boolean } = {}): Promise<T> {
     const operation = opts.operation ?? "readAppObjects";
     const retryCtx = {
       operation,
@@ -381,7 +383,7 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
       if (closed) throw new QlikApiError({ kind: "permanent", operation, host, object, detail: "the tenant client was closed" });
       stats.qixSessions++;
       const { api, hostConfig } = await session();
-      const app = api.qix.openAppSession({ appId, withoutData: true, identity, hostConfig });
+      const app = api.qix.openAppSession({ appId, withoutData: opts.withData !== true, identity: opts.withData === true ? `${identity}-data` : identity, hostConfig });
       const close = (): Promise<void> => app.close({ websocketCloseDelay: 0 }).catch(() => undefined);
       try {
         return { doc: await qixCall("OpenDoc", object, () => app.getDoc(), operation), close };
@@ -718,10 +720,11 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
         scriptRead?.catch(() => undefined); // awaited below; keeps an early failure from going unhandled
         const infos = await listInfos(doc, readOpts);
         const meta = new Map<string, Record<string, unknown>>();
-        const stamps = await readStamps(doc, infos, readOpts, meta);
+        const trees = new Map<string, unknown>();
+        const stamps = await readStamps(doc, infos, readOpts, meta, trees);
         const content: AppContent = {};
         if (stamps) content.stamps = stamps;
-        if (!stamps || !opts.unchanged?.(stamps)) content.objects = await readObjects(doc, readOpts, infos, meta);
+        if (!stamps || !opts.unchanged?.(stamps)) content.objects = await readObjects(doc, readOpts, infos, meta, trees);
         if (scriptRead) content.script = await scriptRead;
         return content;
       });

@@ -23,6 +23,8 @@ function keyOf(emu: EmulatorHandle, extra: Partial<Parameters<typeof createTenan
 }
 
 /** Top-level objects of an app in emulator state, as the reader should record them. */
+const SYSTEM = new Set(["LoadModel", "appprops"]);
+
 function expectedObjects(tenant: Tenant, appId: string, visibleTo?: string): Partial<ObjectRecord>[] {
   const app = tenant.apps[appId];
   if (!app) throw new Error(`no app ${appId}`);
@@ -32,10 +34,11 @@ function expectedObjects(tenant: Tenant, appId: string, visibleTo?: string): Par
       id: o.id,
       type: o.type,
       genericType: o.genericType,
-      ownerId: o.ownerId,
-      ownerSubject: tenant.users[o.ownerId]?.subject ?? "",
-      approved: o.approved,
-      published: o.published,
+      // System objects (LoadModel, appprops) have no qMeta in Qlik Cloud: no owner or state is recorded.
+      ownerId: SYSTEM.has(o.type) ? "" : o.ownerId,
+      ownerSubject: SYSTEM.has(o.type) ? "" : (tenant.users[o.ownerId]?.subject ?? ""),
+      approved: SYSTEM.has(o.type) ? false : o.approved,
+      published: SYSTEM.has(o.type) ? false : o.published,
     }))
     .sort((a, b) => (a.id ?? "").localeCompare(b.id ?? ""));
 }

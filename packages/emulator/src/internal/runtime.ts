@@ -53,6 +53,12 @@ export interface Quirks {
    * lists them with `spaceType=personal`, FIDELITY-AUDIT #25). A filtered listing always does.
    */
   itemsListIncludesOthersPersonal: boolean;
+  /**
+   * Whether editing a chart (or any child object) moves its top-level object's (its sheet's)
+   * `qMeta.modifiedDate` too (default false: in Qlik a child's qMeta carries no dates, and
+   * whether its parent's date moves is not documented).
+   */
+  childEditMovesParentDate: boolean;
   /** A 429 blocks the whole tier for Retry-After (default true). */
   rateLimitBlocksWholeTier: boolean;
   /** Tenant-wide ceiling = user limit × users × 0.5 (default true). */
@@ -69,6 +75,7 @@ export const defaultQuirks: Quirks = {
   objectMetaDates: true,
   unassignedScopes: "drop",
   itemsListIncludesOthersPersonal: false,
+  childEditMovesParentDate: false,
   rateLimitBlocksWholeTier: true,
   rateLimitTenantCeiling: true,
 };

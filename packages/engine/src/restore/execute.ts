@@ -80,10 +80,15 @@ const isDamage = (e: unknown): boolean => !!e && typeof e === "object" && (e as 
 /** Key of an object id remapped by the engine on creation, in journal outputs. */
 export const objectRef = (sourceAppId: string, objectId: string): Ref => `obj:${sourceAppId}:${objectId}`;
 
-/** The comparable part of a property tree: the root id is the engine's choice, not content. */
-export function treeFingerprint(tree: unknown): string {
-  const t = structuredClone(tree ?? {}) as { qProperty?: { qInfo?: { qId?: string } } };
+/**
+ * The comparable part of a property tree: the root id is the engine's choice, not content.
+ * With `as` (the snapshot's tree): a bookmark's selections (`qBookmark`) count only when the
+ * snapshot recorded them — a snapshot taken before Lifeboat read them has no `qBookmark`.
+ */
+export function treeFingerprint(tree: unknown, as?: unknown): string {
+  const t = structuredClone(tree ?? {}) as { qProperty?: { qInfo?: { qId?: string } }; qBookmark?: unknown };
   if (t.qProperty?.qInfo) delete t.qProperty.qInfo.qId;
+  if (as !== undefined && typeof as === "object" && as !== null && !("qBookmark" in as)) delete t.qBookmark;
   return canonicalJson(t);
 }
 
@@ -272,7 +277,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
           skipped++;
           continue;
         }
-        if (!have || treeFingerprint(have.propertyTree) !== treeFingerprint(o.propertyTree)) {
+        if (!have || treeFingerprint(have.propertyTree, o.propertyTree) !== treeFingerprint(o.propertyTree)) {
           const r = await ed.upsertObject({ id, type: o.type, genericType: o.genericType, propertyTree: o.propertyTree });
           if (r.created) createdN++;
           else updated++;
@@ -318,6 +323,8 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
     let unresolved = 0;
     const changes: { id: string; owner: string; what: string; subject: string }[] = [];
     for (const o of app.objects) {
+      // System objects (LoadModel, appprops) have no owner in Qlik: nothing to hand back.
+      if (!o.ownerId) continue;
       const owner = ownerOf(o.ownerId);
       if (!owner) {
         unresolved++;
