@@ -125,11 +125,18 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/** The PostgreSQL advisory-lock key that serialises migrations ("LB" + 13). */
+const MIGRATION_LOCK = 0x4c4213;
+
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;
 
 /** Versions applied so far (empty for a new database). */
 export async function appliedVersions(db: Sql): Promise<number[]> {
-  await db.run(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
+  // under the same lock as the migrations: two PostgreSQL sessions running CREATE TABLE IF NOT EXISTS at once can collide
+  await db.transaction(async (tx) => {
+    if (tx.dialect === "postgres") await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
+    await tx.run(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
+  });
   const rows = await db.query(`SELECT version FROM schema_migrations ORDER BY version`);
   return rows.map((r) => Number(r.version));
 }
@@ -152,7 +159,7 @@ export async function migrate(db: Sql, opts: { target?: number; now?: () => Date
   for (const m of migrations) {
     if (m.version > target || applied.includes(m.version)) continue;
     await db.transaction(async (tx) => {
-      if (tx.dialect === "postgres") await tx.query(`SELECT pg_advisory_xact_lock(727274)`);
+      if (tx.dialect === "postgres") await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
       // another process may have applied it while we waited for the lock
       const again = await tx.query(`SELECT 1 AS x FROM schema_migrations WHERE version = ?`, [m.version]);
       if (again.length > 0) return;

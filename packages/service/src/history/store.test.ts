@@ -176,6 +176,22 @@ for (const backend of backends) {
       store = await openHistoryStore(db.location);
     });
 
+    it.runIf(backend.name === "postgres")("lets two services migrate one new database at once; each version is applied once", async () => {
+      const fresh = await backend.make();
+      try {
+        const [a, b] = await Promise.all([openHistoryStore(fresh.location), openHistoryStore(fresh.location)]);
+        await Promise.all([a.close(), b.close()]);
+        const raw = await openRaw(fresh.location);
+        try {
+          expect(await appliedVersions(raw)).toEqual(MIGRATIONS.map((m) => m.version));
+        } finally {
+          await raw.close();
+        }
+      } finally {
+        await fresh.drop();
+      }
+    });
+
     it("rolls a failing migration back and refuses a schema newer than it knows", async () => {
       await store.close();
       const raw = await openRaw(db.location);
