@@ -13,7 +13,7 @@ import { loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { initRepository, openRepository, TEST_KDF, type Snapshot } from "@lifeboat/repository";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { botApi, botEnv, expectedObjects, readReference, type RefApp, takeBackup } from "./restore-helpers.ts";
+import { botApi, botEnv, deleteForGood, expectedObjects, readReference, type RefApp, takeBackup } from "./restore-helpers.ts";
 
 const BIN = resolve(import.meta.dirname, "../packages/cli/bin/lifeboat.js");
 const PASSWORD = "kill-test-password";
@@ -36,7 +36,7 @@ describe("a restore killed midway", () => {
   let source: RestoreSource;
 
   beforeAll(async () => {
-    emu = await startEmulator({ fixture: "demo" });
+    emu = await startEmulator({ fixture: "demo", admin: true });
     dir = await mkdtemp(join(tmpdir(), "lifeboat-kill-"));
     const repo = await initRepository({ url: join(dir, "repo"), password: PASSWORD, kdf: TEST_KDF });
     snap = await takeBackup(emu, repo);
@@ -54,8 +54,9 @@ describe("a restore killed midway", () => {
     const customer = before.find((a) => a.name === "Customer 360")!;
     const salesPub = before.find((a) => a.name === "Sales Overview" && a.originAppId)!;
     const srcSalesPub = source.apps.find((a) => a.id === salesPub.appId)!;
-    await api.apps.deleteApp(customer.appId);
-    await api.apps.deleteApp(salesPub.appId);
+    // Gone for good (Qlik's 14-day window passed): this run imports them.
+    await deleteForGood(emu, customer.appId);
+    await deleteForGood(emu, salesPub.appId);
 
     const env = { ...botEnv(emu), LIFEBOAT_PASSWORD: PASSWORD };
     const args = ["restore", snap.id, "--app", customer.appId, "--app", salesPub.appId, "--yes", "--repo", join(dir, "repo")];

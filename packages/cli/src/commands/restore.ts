@@ -34,6 +34,7 @@ import {
   formatPlanFile,
   journalState,
   loadRestoreSource,
+  objectsNeededFor,
   parsePlanFile,
   planRestore,
   readTargetState,
@@ -73,6 +74,7 @@ export interface RestoreCommandOptions {
   createMissingUsers?: boolean;
   skipExisting?: boolean;
   keepExtraObjects?: boolean;
+  deleteExtraObjects?: boolean;
   safetyBackup?: boolean;
   plan?: boolean;
   dryRun?: boolean;
@@ -96,6 +98,7 @@ const PLAN_CHOICES: [keyof RestoreCommandOptions, string][] = [
   ["createMissingUsers", "--create-missing-users"],
   ["skipExisting", "--skip-existing"],
   ["keepExtraObjects", "--keep-extra-objects"],
+  ["deleteExtraObjects", "--delete-extra-objects"],
   ["safetyBackup", "--no-safety-backup"],
 ];
 
@@ -116,7 +119,8 @@ export function register(program: Command): void {
     .option("--owner-fallback <subject>", "give content whose owner is not in the target to this user")
     .option("--create-missing-users", "create (invite) owners and members missing in the target")
     .option("--skip-existing", "leave apps whose name is taken in the target alone")
-    .option("--keep-extra-objects", "keep objects of existing apps that the snapshot does not have")
+    .option("--keep-extra-objects", "keep objects of apps restored in place that the snapshot does not have (the default)")
+    .option("--delete-extra-objects", "delete objects of apps restored in place that the snapshot does not have (each one is listed in the plan)")
     .option("--no-safety-backup", "do not back the target up before changing it")
     .option("--plan", "show the plan and stop (with --json: write a signed plan file to stdout)")
     .option("--dry-run", "same as --plan")
@@ -166,7 +170,9 @@ function optionsFrom(opts: RestoreCommandOptions): RestoreOptions {
   if (opts.ownerFallback) o.ownerFallback = opts.ownerFallback;
   if (opts.createMissingUsers) o.createMissingUsers = true;
   if (opts.skipExisting) o.skipExisting = true;
-  if (opts.keepExtraObjects) o.removeExtraObjects = false;
+  if (opts.keepExtraObjects && opts.deleteExtraObjects)
+    throw new UserError("--keep-extra-objects and --delete-extra-objects contradict each other; keeping is the default, so pass --delete-extra-objects alone to delete", EXIT.usage);
+  if (opts.deleteExtraObjects) o.deleteExtraObjects = true;
   if (opts.safetyBackup === false) o.safetyBackup = false;
   return o;
 }
@@ -285,7 +291,8 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       const target = createRestoreTarget(client);
       let state;
       try {
-        state = await readTargetState(target);
+        // With --delete-extra-objects the plan lists every deletion: it needs the target apps' objects.
+        state = await readTargetState(target, { objectsOf: options ? objectsNeededFor(source, options) : [] });
       } catch (e) {
         throw describeConnectionError(e, connection);
       }
@@ -396,7 +403,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       say("verifying: reading the restored content back\n");
       let report: VerificationReport;
       try {
-        report = await verifyRestore({ plan, source, target, created: result.created });
+        report = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
       } catch (e) {
         await log(`verification failed: ${(e as Error).message}`);
         say(`restore ${result.status}, but the verification could not read the target back: ${(e as Error).message}; run the same command again to verify (journal ${journal.location})\n`);
@@ -492,18 +499,26 @@ export function renderPlan(plan: RestorePlan): string {
       plan.apps.map((a) => [
         clean(a.name, 40),
         a.sourceSpace ? `${clean(a.sourceSpace.name, 24)} (${a.sourceSpace.type})` : "personal",
-        a.action,
+        a.action + (a.sectionAccess ? " (section access)" : ""),
         clean(a.targetName, 40),
         a.managed ? `${clean(a.managed.space.name, 24)} via ${clean(a.targetSpace?.name ?? "", 24)}` : a.targetSpace ? clean(a.targetSpace.name, 30) : "personal",
         a.objects,
         clean(a.reason, 100),
       ]),
     );
+    // Apps gone from their own tenant: whether Qlik's own restore brings them back, and why.
+    const qlik = plan.apps.filter((a) => a.qlik);
+    if (qlik.length) {
+      out += "Qlik's own restore (soft-deleted apps)\n";
+      for (const a of qlik) out += `  ${clean(a.name, 40)}: ${clean(a.qlik!, 300)}\n`;
+    }
     out += "\n";
   }
   out += `steps (${plan.steps.length})\n`;
   plan.steps.forEach((s, i) => {
     out += `  ${String(i + 1).padStart(3)}. ${clean(s.label, 120)}\n`;
+    // Every deletion is a line of the plan the user confirms.
+    if (s.kind === "objects") for (const r of s.remove) out += `         - delete ${r.type} '${clean(r.title, 60)}' (${r.id}): not in the snapshot\n`;
   });
   for (const w of plan.warnings) out += `warning: ${w}\n`;
   for (const b of plan.blockers) out += `BLOCKER: ${b}\n`;
@@ -520,6 +535,7 @@ export function renderVerification(report: VerificationReport): string {
   for (const m of all.slice(0, 50)) out += `  ${clean(m.where, 120)}: ${m.field} expected ${clean(m.expected ?? "", 60)}, found ${clean(m.actual ?? "", 60)}\n`;
   if (all.length > 50) out += `  … and ${all.length - 50} more (see the report file)\n`;
   for (const a of report.apps) if (a.notVisible) out += `  ${clean(a.name, 40)}: ${a.notVisible} private object(s) of other users not visible to the restoring user, not compared\n`;
+  for (const a of report.apps) if (a.kept) out += `  ${clean(a.name, 40)}: ${a.kept} object(s) the snapshot does not have kept (--delete-extra-objects deletes them)\n`;
   return out;
 }
 

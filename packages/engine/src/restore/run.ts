@@ -14,7 +14,7 @@
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import { executeRestore, type RestoreEventListener, type RestoreResult } from "./execute.ts";
 import { journalState, type RestoreJournal } from "./journal.ts";
-import { planRestore, restoreKeyOf, type RestoreOptions, type RestorePlan } from "./plan.ts";
+import { objectsNeededFor, planRestore, restoreKeyOf, type RestoreOptions, type RestorePlan } from "./plan.ts";
 import { loadRestoreSource } from "./source.ts";
 import { readTargetState, type RestoreTarget } from "./target.ts";
 import { verifyRestore, type VerificationReport } from "./verify.ts";
@@ -43,7 +43,7 @@ export interface RestoreRunResult {
 export async function restore(o: RestoreRunOptions): Promise<RestoreRunResult> {
   const snapshot = typeof o.snapshot === "string" ? await o.repository.loadSnapshot(o.snapshot) : o.snapshot;
   const source = await loadRestoreSource(o.repository, snapshot);
-  const state = await readTargetState(o.target);
+  const state = await readTargetState(o.target, { objectsOf: objectsNeededFor(source, o.options) });
   const journal = o.journal(restoreKeyOf(snapshot.id, o.target.host, o.options));
   const previous = journalState(await journal.load());
   const plan = planRestore(source, state, o.options, { created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] });
@@ -57,6 +57,6 @@ export async function restore(o: RestoreRunOptions): Promise<RestoreRunResult> {
     ...(o.safetyBackup ? { safetyBackup: o.safetyBackup } : {}),
     ...(o.onEvent ? { onEvent: o.onEvent } : {}),
   });
-  const report = await verifyRestore({ plan, source, target: o.target, created: result.created });
+  const report = await verifyRestore({ plan, source, target: o.target, created: result.created, repository: o.repository });
   return { plan, result, report };
 }
