@@ -80,6 +80,17 @@ describe("the 5-minute minimum", () => {
     expect(!r.ok && r.issues[0]).toEqual({ path: "s", message: expect.stringMatching(/daily at 02:00 \(UTC\) and cron "4 2 \* \* 1" \(UTC\) run 4 min apart/) });
     expect(parseTenantSchedules([{ every: "day", at: "02:00" }, { cron: "5 2 * * 1" }]).ok).toBe(true);
   });
+  it("compares real instants when a tenant's schedules are in different zones", () => {
+    // 02:00 Amsterdam is 01:00Z in winter; 01:02 UTC is two minutes later
+    const r = parseTenantSchedules([{ every: "day", at: "02:00", timeZone: "Europe/Amsterdam" }, { every: "day", at: "01:02", timeZone: "UTC" }], "s");
+    expect(!r.ok && r.issues[0]!.message).toMatch(/run 2 min apart/);
+    expect(parseTenantSchedules([{ every: "day", at: "02:00", timeZone: "Europe/Amsterdam" }, { every: "day", at: "01:07", timeZone: "UTC" }]).ok).toBe(true);
+  });
+  it("DST folds 02:30 and 03:00 Amsterdam into one instant on the spring-forward day: one run, accepted; 02:58 and 03:00 are not", () => {
+    expect(parseTenantSchedules([{ every: "day", at: "02:30", timeZone: "Europe/Amsterdam" }, { every: "day", at: "03:00", timeZone: "Europe/Amsterdam" }]).ok).toBe(true);
+    const r = parseTenantSchedules([{ every: "day", at: "02:58", timeZone: "Europe/Amsterdam" }, { every: "day", at: "03:00", timeZone: "Europe/Amsterdam" }], "s");
+    expect(!r.ok && r.issues[0]!.message).toMatch(/run 2 min apart/);
+  });
   it("finds no pair in a daily schedule", () => {
     expect(findTooCloseRuns([one({ every: "day", at: "02:30", timeZone: "Europe/Amsterdam" })])).toBeUndefined();
   });

@@ -231,7 +231,8 @@ const CHECK_MAX_RUNS = 5_000;
  *  2. DST: the real instants in the schedule's zone on the days around each of the zone's
  *     offset changes in the reference year (where 02:30 may become 03:00 and meet a 03:00 run).
  * Schedules of one tenant in different zones are merged in real instants over the first
- * 3,000 runs of each.
+ * 3,000 runs of each. Runs of two schedules at the same instant count as one run, as the
+ * scheduler starts one run for them.
  */
 export function findTooCloseRuns(
   schedules: readonly Schedule[],
@@ -251,7 +252,8 @@ export function findTooCloseRuns(
     for (let k = 1; k < runs.length; k++) {
       const p = runs[k - 1]!;
       const q = runs[k]!;
-      if (q.at - p.at < minMs) return { a: p.i, b: q.i, first: new Date(p.at), second: new Date(q.at), gapMs: q.at - p.at };
+      // two schedules at the same instant are one run (the scheduler starts one)
+      if (q.at !== p.at && q.at - p.at < minMs) return { a: p.i, b: q.i, first: new Date(p.at), second: new Date(q.at), gapMs: q.at - p.at };
     }
     return undefined;
   };
