@@ -138,6 +138,7 @@ export async function restoreCli(args: {
   opts: RestoreCommandOptions;
   env: NodeJS.ProcessEnv;
   repo: Repository;
+  /** The journal store's folder (--state-dir). */
   journalDir: string;
   confirm?: (q: string) => Promise<string>;
 }) {
@@ -145,7 +146,7 @@ export async function restoreCli(args: {
   const stderr = sink();
   let code: number;
   try {
-    code = await runRestore({ snapshotArg: args.snapshot, opts: { journalDir: args.journalDir, ...args.opts }, env: args.env, repo: args.repo, stdout, stderr, ...(args.confirm ? { confirm: args.confirm } : {}) });
+    code = await runRestore({ snapshotArg: args.snapshot, opts: { stateDir: args.journalDir, ...args.opts }, env: args.env, repo: args.repo, stdout, stderr, ...(args.confirm ? { confirm: args.confirm } : {}) });
   } catch (e) {
     stderr.write(`ERROR ${(e as Error).message}\n`);
     code = exitCodeFor(e); // as \`lifeboat\`'s main maps it

@@ -4,6 +4,9 @@
  * safety backup that stops the restore before any change. (The same flows run against the
  * emulator through the connector in e2e/restore*.test.ts.)
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createTestRepository, DamageError, type Repository } from "@lifeboat/repository";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AppDoc } from "../layout.ts";
@@ -12,6 +15,7 @@ import { backup } from "../backup.ts";
 import { createFakeTenant, sampleTenantState } from "../testing.ts";
 import { executeRestore, SafetyBackupError } from "./execute.ts";
 import { restore } from "./run.ts";
+import { LocalJournalStore } from "./store.ts";
 import { journalState, MemoryJournal } from "./journal.ts";
 import { objectsNeededFor, planRestore } from "./plan.ts";
 import type { RestoreSource } from "./source.ts";
@@ -467,6 +471,31 @@ describe("executeRestore", () => {
     expect(report.status).toBe("mismatch");
   });
 
+  it("verification notices a duplicate of a restored app that the plan did not make (a second restore at the same time)", async () => {
+    const state = await readTargetState(target);
+    const plan = planRestore(source, state, { all: true, createMissingUsers: true });
+    const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal() });
+    const appsBefore = state.apps.map((a) => a.appId);
+    const clean = await verifyRestore({ plan, source, target, created: result.created, repository: repo, appsBefore });
+    expect(clean.status, JSON.stringify(clean.apps.flatMap((a) => a.mismatches))).toBe("match");
+    // Another restore, running beside this one, imported Sales into the same space again.
+    const spaceId = target.apps.get(result.created["app:a-1"]!)!.summary.spaceId;
+    const { appId: dup } = await target.importApp({ name: "Sales", ...(spaceId ? { spaceId } : {}), body: async function* () {} });
+    const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo, appsBefore });
+    expect(report.status).toBe("mismatch");
+    expect(report.apps.find((a) => a.name === "Sales")!.mismatches).toEqual([
+      {
+        where: "app 'Sales'",
+        field: "duplicates",
+        expected: `one app named 'Sales' in space ${spaceId} from this restore`,
+        actual: `2: also ${dup} (made since the plan, not by it — another restore running at the same time?)`,
+      },
+    ]);
+    // An app of that name that was there before the plan is not this restore's duplicate.
+    const beforeToo = await verifyRestore({ plan, source, target, created: result.created, repository: repo, appsBefore: [...appsBefore, dup] });
+    expect(beforeToo.status).toBe("match");
+  });
+
   it("verification reports what differs", async () => {
     const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
     const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal() });
@@ -489,17 +518,18 @@ describe("executeRestore", () => {
 describe("restore()", () => {
   it("plans, executes and verifies a snapshot written by backup() into another tenant", async () => {
     const repo = await createTestRepository();
+    const stateDir = await mkdtemp(join(tmpdir(), "lifeboat-state-"));
     try {
       const { snapshot } = await backup({ tenant: createFakeTenant(sampleTenantState()), repository: repo });
       const target = new FakeTarget();
-      const journals = new Map<string, MemoryJournal>();
-      const journal = (key: string) => journals.get(key) ?? journals.set(key, new MemoryJournal()).get(key)!;
-      const planned = await restore({ repository: repo, snapshot: snapshot.id, target, options: { all: true }, journal, planOnly: true });
+      const journals = new LocalJournalStore(stateDir);
+      const repositoryId = repo.config.id;
+      const planned = await restore({ repository: repo, repositoryId, snapshot: snapshot.id, target, options: { all: true }, journals, planOnly: true });
       expect(planned.result).toBeUndefined();
       expect(planned.plan.users.filter((u) => u.action === "missing").map((u) => u.subject).sort()).toEqual(["auth0|admin", "auth0|bob", "auth0|jane"]);
       expect(target.calls).toEqual([]);
 
-      const { plan, result, report } = await restore({ repository: repo, snapshot: "latest", target, options: { all: true, createMissingUsers: true }, journal });
+      const { plan, result, report } = await restore({ repository: repo, repositoryId, snapshot: "latest", target, options: { all: true, createMissingUsers: true }, journals });
       expect(plan.blockers).toEqual([]);
       expect(result?.status, JSON.stringify(result?.failed)).toBe("complete");
       expect(report?.status, JSON.stringify(report?.apps.flatMap((a) => a.mismatches))).toBe("match");
@@ -507,8 +537,12 @@ describe("restore()", () => {
       expect(target.calls).not.toContain("copyApp");
       expect(target.calls.filter((c) => c === "importApp").length).toBe(3);
       expect([...target.apps.values()].find((a) => a.summary.spaceType === "managed")?.originAppId).toBe(result?.created["app:app-sales"]);
+      // The journal is in the store, and the tenant's lock was released.
+      expect((await journals.list({ repositoryId, tenant: target.host })).map((j) => [j.restoreKey, j.finished])).toEqual([[plan.restoreKey, "complete"]]);
+      expect(await journals.holder(target.host)).toBeUndefined();
     } finally {
       await repo.close();
+      await rm(stateDir, { recursive: true, force: true });
     }
   });
 });

@@ -93,8 +93,8 @@ export function treeFingerprint(tree: unknown, as?: unknown): string {
 }
 
 export class SafetyBackupError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = "SafetyBackupError";
   }
 }
@@ -149,7 +149,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
         try {
           snap = await opts.safetyBackup();
         } catch (e) {
-          throw new SafetyBackupError(`the safety backup of ${plan.target.host} failed, so nothing was changed: ${errText(e)}`);
+          throw new SafetyBackupError(`the safety backup of ${plan.target.host} failed, so nothing was changed: ${errText(e)}`, { cause: e });
         }
         result.safetySnapshot = snap.id;
         emit({ type: "safety-backup", snapshotId: snap.id });

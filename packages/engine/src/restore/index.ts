@@ -12,6 +12,10 @@ export type { AppDecision, PlannedRemoval, PlanStep, PreviousAttempt, Ref, Resto
 export { formatPlanFile, parsePlanFile, PlanFileError, signPlan, stalePlanReasons } from "./planfile.ts";
 export type { SignedPlan } from "./planfile.ts";
 export { FileJournal, journalState, MemoryJournal } from "./journal.ts";
+export { defaultStateDir, JournalStoreError, LocalJournalStore, RestoreLockedError, RestoreLockLostError, storeJournal } from "./store.ts";
+export type { JournalScope, JournalStore, JournalSummary, LocalJournalStoreOptions, RestoreLockInfo, TenantLock } from "./store.ts";
+export { chooseRestoreSnapshot, importLegacyJournals, isSafetySnapshot, SAFETY_TAG, SnapshotChoiceError } from "./resume.ts";
+export type { ImportedJournal, SnapshotChoice } from "./resume.ts";
 export type { JournalRecord, JournalState, RestoreJournal } from "./journal.ts";
 export { executeRestore, objectRef, SafetyBackupError, treeFingerprint } from "./execute.ts";
 export type { ExecuteOptions, RestoreEvent, RestoreEventListener, RestoreResult, StepOutcome } from "./execute.ts";

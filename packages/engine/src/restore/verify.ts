@@ -60,6 +60,12 @@ export interface VerifyOptions {
   created: Record<Ref, string>;
   /** Where the snapshot's blobs (scripts) are read from. */
   repository: Pick<SnapshotRepository, "readBlob">;
+  /**
+   * Ids of the apps the target had when the plan was made. With it, an app of a restored
+   * app's name in its space that was neither there before nor restored by this plan is a
+   * duplicate (e.g. made by a second restore running at the same time) and a mismatch.
+   */
+  appsBefore?: Iterable<string>;
   /** Apps read back at once (default 16; QIX, not rate-limited). */
   concurrency?: number;
   now?: () => Date;
@@ -76,6 +82,14 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
 
   const targetApps = new Map<string, AppSummary>();
   for await (const a of target.listApps()) targetApps.set(a.appId, a);
+  const before = opts.appsBefore ? new Set(opts.appsBefore) : undefined;
+  // Every app this plan restores into, whatever its name: never a duplicate of another.
+  const restoredIds = new Set<string>();
+  for (const d of plan.apps) {
+    const id = d.action === "reconcile" ? d.targetAppId : created[`app:${d.sourceId}`];
+    if (id) restoredIds.add(id);
+  }
+  for (const id of Object.values(created)) restoredIds.add(id);
 
   for (const u of plan.users) {
     if (u.action !== "create") continue;
@@ -167,6 +181,18 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
       if ((expectedSpace ?? "") !== (actualSpace ?? "")) v.mismatches.push({ where: here, field: "space", expected: show(expectedSpace ?? "personal"), actual: show(actualSpace ?? "personal") });
       if (d.managed && info.attributes.originAppId !== resolve(d.managed.origin))
         v.mismatches.push({ where: here, field: "originAppId", expected: show(resolve(d.managed.origin)), actual: show(info.attributes.originAppId) });
+    }
+
+    if (before) {
+      const space = targetApps.get(appId)?.spaceId ?? "";
+      const dups = [...targetApps.values()].filter((a) => a.name === d.targetName && (a.spaceId ?? "") === space && !restoredIds.has(a.appId) && !before.has(a.appId));
+      if (dups.length)
+        v.mismatches.push({
+          where: here,
+          field: "duplicates",
+          expected: `one app named '${d.targetName}' in ${space ? `space ${space}` : "the personal space"} from this restore`,
+          actual: `${dups.length + 1}: also ${dups.map((a) => a.appId).join(", ")} (made since the plan, not by it — another restore running at the same time?)`,
+        });
     }
 
     const current = new Map((await target.readObjects(appId)).map((o) => [o.id, o]));
