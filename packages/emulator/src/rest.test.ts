@@ -356,7 +356,10 @@ describe("bad input", () => {
                   } catch {
                     errors = undefined;
                   }
-                  const first = Array.isArray(errors) ? (errors[0] as { code?: unknown; title?: unknown } | undefined) : undefined;
+                  // The themes and extensions services answer one flat error object (spec `error`,
+                  // @qlik/api 2.19 themes.d.ts `Error`), not a list.
+                  const flat = /^\/api\/v1\/(themes|extensions)(\/|$)/.test(concrete) ? (JSON.parse(text) as { code?: unknown; title?: unknown }) : undefined;
+                  const first = flat ?? (Array.isArray(errors) ? (errors[0] as { code?: unknown; title?: unknown } | undefined) : undefined);
                   if (typeof first?.code !== "string" || typeof first.title !== "string") failures.push(`${where}: not Qlik's error shape: ${text.slice(0, 80)}`);
                 }
               })(),

@@ -34,6 +34,11 @@ export function registerThemesAndExtensions(app: Hono<Env>, { tenant, rt }: Rout
           const body: Record<string, unknown> = { code: e.code, title: e.title, status: e.status, traceId: traceId() };
           if (e.detail !== undefined) body.detail = e.detail;
           c.res = new Response(JSON.stringify(body), { status: e.status, headers: { "content-type": "application/json", ...e.headers } });
+        } else if (!e && c.res.status === 404 && (c.res.headers.get("content-type") ?? "").includes("application/json")) {
+          // No route for this method: the same flat shape.
+          const listed = (await c.res.clone().json()) as { errors?: Record<string, unknown>[]; traceId?: string };
+          const first = listed.errors?.[0];
+          if (first) c.res = new Response(JSON.stringify({ ...first, traceId: listed.traceId ?? traceId() }), { status: 404, headers: { "content-type": "application/json" } });
         }
       });
     }
