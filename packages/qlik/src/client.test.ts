@@ -189,6 +189,36 @@ describe("createTenantClient over HTTP", () => {
   });
 });
 
+describe("the rate limiter counts requests as they reach the tenant", () => {
+  it("requests queued behind a slow one (for the one REST slot) never crowd a window at the server", async () => {
+    // Budget: 180/min over a 1 s window = 3 per window. One REST slot, held 1.3 s by a slow
+    // Tier-1 call while Tier-2 calls queue for it. A limiter that stamps a request when it
+    // is admitted (before the slot) lets the stamps of the first three expire during the
+    // wait and admits three more: six then reach the server within a few ms.
+    const arrivals: number[] = [];
+    script.set("GET /api/v1/users/me", (_q, res) => {
+      setTimeout(() => json(res, 200, { id: "u1", subject: "s", name: "n", status: "active" }), 1300);
+    });
+    script.set("PUT /api/v1/apps/app-rl/owner", (_q, res) => {
+      arrivals.push(performance.now());
+      json(res, 200, { attributes: { id: "app-rl" } });
+    });
+    const c = createTenantClient({
+      host: base,
+      auth: { type: "apikey", apiKey: "test-key" },
+      concurrency: { rest: 1 },
+      limits: { perMinute: { "2": 180 }, windowMs: 1000 },
+    });
+    const slow = c.whoAmI();
+    await new Promise((r) => setTimeout(r, 50));
+    const w = c.writer();
+    await Promise.all([slow, ...Array.from({ length: 8 }, () => w.updateAppOwner("app-rl", "u1"))]);
+    expect(arrivals).toHaveLength(8);
+    // Any 1 s span at the server holds at most 3 of them.
+    for (const t of arrivals) expect(arrivals.filter((a) => a >= t && a < t + 1000).length).toBeLessThanOrEqual(3);
+  }, 20_000);
+});
+
 describe("download resume when the server ignores Range", () => {
   it("skips the bytes already delivered and gives up with a transient error when it keeps breaking", async () => {
     const bytes = Buffer.alloc(120_000, 7);

@@ -280,18 +280,28 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
     if (closed) throw new QlikApiError({ kind: "permanent", operation: op, host, object, detail: "the tenant client was closed" });
     return withRetry(
       async () => {
-        const waited = await limiter.acquire(bucket);
-        stats.throttledMs += waited;
-        stats.callsPerTier[bucket] = (stats.callsPerTier[bucket] ?? 0) + 1;
-        stats.callsPerOperation[op] = (stats.callsPerOperation[op] ?? 0) + 1;
-        const used = await session();
+        // Counted by the limiter from here until the answer (see limiter.ts): waiting for
+        // the token and a REST slot below must not make the request look older than it is.
+        const send = async (api: () => Promise<QlikAPI>): Promise<T> => {
+          const permit = await limiter.admit(bucket);
+          stats.throttledMs += permit.waitedMs;
+          stats.callsPerTier[bucket] = (stats.callsPerTier[bucket] ?? 0) + 1;
+          stats.callsPerOperation[op] = (stats.callsPerOperation[op] ?? 0) + 1;
+          try {
+            const a = await api();
+            return await rest.run(() => fn(a));
+          } finally {
+            permit.done();
+          }
+        };
+        let used: ApiSession | undefined;
         try {
-          return await rest.run(() => fn(used.api));
+          return await send(async () => (used = await session()).api);
         } catch (e) {
           // An OAuth token may have expired or been revoked: renew once and repeat.
-          if (auth.type !== "oauth2" || (e as { status?: unknown })?.status !== 401) throw e;
-          const fresh = used === current ? await renew() : await session();
-          return await rest.run(() => fn(fresh.api));
+          if (auth.type !== "oauth2" || (e as { status?: unknown })?.status !== 401 || !used) throw e;
+          const stale = used;
+          return await send(async () => (stale === current ? await renew() : await session()).api);
         }
       },
       {
