@@ -12,7 +12,7 @@
  * for await (const app of tenant.listApps()) console.log(app.name);
  * await tenant.close();
  */
-import { auth as auth_, createQlikApi, type QlikAPI } from "@qlik/api";
+import { auth as auth_, createQlikApi, interceptors as qlikInterceptors, type QlikAPI } from "@qlik/api";
 import type { HostConfig } from "@qlik/api/auth";
 import type {
   AppContent,
@@ -38,6 +38,7 @@ import { Semaphore } from "./internal/pool.ts";
 import { parseSize, streamBody, TruncatedDownloadError, type OpenedDownload } from "./internal/download.ts";
 import { listInfos, readObjects, readStamps, type QixDocLike } from "./internal/objects.ts";
 import { rec, s, tempContentIdFromLocation, toAssignmentRecord, toGroupRecord, toRoleRecord, toSpaceRecord, toUserRecord } from "./internal/records.ts";
+import { ownHostConfig, preEncodeQueryInterceptor } from "./internal/query.ts";
 import { createTenantWriter, type TenantWriter } from "./writer.ts";
 
 export type TenantAuth =
@@ -172,8 +173,8 @@ const onAuthFailed = (): void => undefined;
  * `console.error` credential failures itself: they reach the caller as `QlikApiError`s.
  */
 export function toHostConfig(host: string, auth: TenantAuth): HostConfig {
-  if (auth.type === "apikey") return { authType: "apikey", host, apiKey: auth.apiKey, onAuthFailed } as HostConfig;
-  return { authType: "oauth2", host, clientId: auth.clientId, clientSecret: auth.clientSecret, scope: auth.scope ?? PRIVATE_CONTENT_BOT_SCOPE, onAuthFailed } as HostConfig;
+  if (auth.type === "apikey") return ownHostConfig({ authType: "apikey", host, apiKey: auth.apiKey, onAuthFailed } as HostConfig);
+  return ownHostConfig({ authType: "oauth2", host, clientId: auth.clientId, clientSecret: auth.clientSecret, scope: auth.scope ?? PRIVATE_CONTENT_BOT_SCOPE, onAuthFailed } as HostConfig);
 }
 
 /**
@@ -188,7 +189,7 @@ export function toHostConfig(host: string, auth: TenantAuth): HostConfig {
  * and on the websocket). The token is renewed on a 401 and after `tokenMaxAgeMs`.
  */
 function bearerHostConfig(host: string, token: string): HostConfig {
-  return { authType: "apikey", host, apiKey: token, onAuthFailed } as HostConfig;
+  return ownHostConfig({ authType: "apikey", host, apiKey: token, onAuthFailed } as HostConfig);
 }
 
 /**
@@ -204,7 +205,16 @@ export function isPrivateContentBot(auth: TenantAuth): boolean {
   return scopes.has("admin.apps") && scopes.has("admin_classic");
 }
 
+let interceptorsInstalled = false;
+/** The connector's interceptors, on `@qlik/api`'s global stack once (see internal/query.ts for why global). */
+function installInterceptors(): void {
+  if (interceptorsInstalled) return;
+  interceptorsInstalled = true;
+  qlikInterceptors.addInterceptor(preEncodeQueryInterceptor);
+}
+
 export function createTenantCore(config: TenantClientConfig): TenantCore {
+  installInterceptors();
   const host = normalizeHost(config.host);
   const auth = config.auth;
   const tokenMaxAgeMs = config.tokenMaxAgeMs ?? 60 * 60_000;

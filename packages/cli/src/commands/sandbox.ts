@@ -55,6 +55,7 @@ function quirks(list: string[] | undefined, defaultQuirks: Quirks): Partial<Quir
       out[name] = value === "true";
     } else {
       if (name === "importIntoManagedSpace" && value !== "refuse" && value !== "allow") throw new UserError(`--quirk ${name} takes refuse or allow, got "${value}"`, EXIT.usage);
+      if (name === "queryPlus" && value !== "space" && value !== "literal") throw new UserError(`--quirk ${name} takes space or literal, got "${value}"`, EXIT.usage);
       out[name] = value;
     }
   }
