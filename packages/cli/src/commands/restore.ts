@@ -53,7 +53,7 @@ import type { Command } from "commander";
 import { resolveTenant, type TenantConnection } from "../config.ts";
 import { EXIT, UserError } from "../errors.ts";
 import { writeJsonLine } from "../render/json.ts";
-import { clean, table } from "../render/table.ts";
+import { clean, escapeText, table } from "../render/table.ts";
 import { addRepoOptions, openRepoFromOptions, resolveRepoOptions } from "../repo-options.ts";
 
 export interface RestoreCommandOptions {
@@ -439,7 +439,7 @@ function eventLine(e: RestoreEvent): string | undefined {
     case "safety-backup":
       return `safety backup of the target taken: snapshot ${e.snapshotId.slice(0, 12)} (tag pre-restore) — restore it to undo this restore`;
     case "warning":
-      return `warning: ${e.message}`;
+      return `warning: ${escapeText(e.message)}`;
     case "step": {
       const mark = { done: "ok  ", "already-done": "same", failed: "FAIL", skipped: "----" }[e.outcome];
       return `[${String(e.index + 1).padStart(String(e.total).length)}/${e.total}] ${mark} ${clean(e.step.label, 100)}${e.note ? ` — ${clean(e.note, 200)}` : ""}`;
@@ -452,7 +452,7 @@ function eventLine(e: RestoreEvent): string | undefined {
 export function renderPlan(plan: RestorePlan): string {
   let out = `restore plan ${plan.restoreKey}\n`;
   out += `  snapshot ${plan.snapshot.id.slice(0, 12)} of ${plan.snapshot.host} taken ${plan.snapshot.time}${plan.snapshot.partial ? " (PARTIAL)" : ""}\n`;
-  out += `  target   ${plan.target.host} as ${plan.target.caller}${plan.target.sameTenant ? " (the same tenant)" : " (another tenant)"}\n\n`;
+  out += `  target   ${plan.target.host} as ${clean(plan.target.caller, 200)}${plan.target.sameTenant ? " (the same tenant)" : " (another tenant)"}\n\n`;
   if (plan.users.length) {
     out += "users\n";
     out += table(
@@ -496,8 +496,8 @@ export function renderPlan(plan: RestorePlan): string {
   plan.steps.forEach((s, i) => {
     out += `  ${String(i + 1).padStart(3)}. ${clean(s.label, 120)}\n`;
   });
-  for (const w of plan.warnings) out += `warning: ${w}\n`;
-  for (const b of plan.blockers) out += `BLOCKER: ${b}\n`;
+  for (const w of plan.warnings) out += `warning: ${escapeText(w)}\n`;
+  for (const b of plan.blockers) out += `BLOCKER: ${escapeText(b)}\n`;
   return out;
 }
 
