@@ -95,6 +95,15 @@ export interface TenantWriter {
   withApp<T>(appId: string, fn: (app: AppEditor) => Promise<T>): Promise<T>;
 }
 
+/** Passes the chunks on, telling `progress` each time one is taken (by fetch, as it sends). */
+async function* withProgress(body: AsyncIterable<Uint8Array>, progress: () => void): AsyncGenerator<Uint8Array> {
+  for await (const chunk of body) {
+    progress();
+    yield chunk;
+  }
+  progress();
+}
+
 const rec = (v: unknown): Record<string, unknown> => (v && typeof v === "object" ? (v as Record<string, unknown>) : {});
 const str = (v: unknown): string | undefined => (typeof v === "string" && v.length > 0 ? v : undefined);
 /** SCIM string literal. */
@@ -147,7 +156,7 @@ export function createTenantWriter(core: TenantCore): TenantWriter {
       if (hit) return hit;
       const next: (() => Promise<typeof resp>) | undefined = resp.next;
       if (!next) return undefined;
-      resp = await call("getSpaces", `the space '${name}'`, () => next());
+      resp = await call("getSpaces", `the space '${name}'`, (_api, ctx) => (next as (o: unknown) => Promise<typeof resp>)(ctx.pageOptions));
     }
   }
 
@@ -216,8 +225,9 @@ export function createTenantWriter(core: TenantCore): TenantWriter {
     async importApp(input) {
       const label = `app '${input.name}'`;
       // Upload first (streamed, retryable: a second temp file is harmless), then import by fileId.
-      const uploaded = await call("uploadTempFile", label, (api) =>
-        api.tempContents.uploadTempFile({ filename: "app.qvf", ttl: 3600 }, ReadableStream.from(input.body()) as never, nc),
+      // Timeout kind `idle`: the upload may take as long as it needs while its bytes move.
+      const uploaded = await call("uploadTempFile", label, (api, ctx) =>
+        api.tempContents.uploadTempFile({ filename: "app.qvf", ttl: 3600 }, ReadableStream.from(withProgress(input.body(), ctx.progress)) as never, nc),
       );
       const location = (uploaded.headers as Headers | undefined)?.get?.("location");
       if (!location)
