@@ -114,7 +114,7 @@ export type QlikClientEvent =
 export function waitingMessage(e: Extract<QlikClientEvent, { type: "waiting" }>): string {
   const of = e.object ? ` (${e.object})` : "";
   const limit = e.kind === "idle" ? `gives up after ${formatSeconds(e.limitMs)} without progress` : `gives up after ${formatSeconds(e.limitMs)}`;
-  return `waiting ${formatSeconds(Math.round(e.waitedMs / 1000) * 1000)} for ${e.what}${of} on ${e.host} (attempt ${e.attempt}; ${limit})`;
+  return `waiting ${formatSeconds(Math.round(e.waitedMs / 100) * 100)} for ${e.what}${of} on ${e.host} (attempt ${e.attempt}; ${limit})`;
 }
 
 export interface TenantClientConfig {
@@ -212,7 +212,14 @@ const onAuthFailed = (): void => undefined;
  */
 export function toHostConfig(host: string, auth: TenantAuth): HostConfig {
   if (auth.type === "apikey") return ownHostConfig({ authType: "apikey", host, apiKey: auth.apiKey, onAuthFailed } as HostConfig);
-  return ownHostConfig({ authType: "oauth2", host, clientId: auth.clientId, clientSecret: auth.clientSecret, scope: auth.scope ?? PRIVATE_CONTENT_BOT_SCOPE, onAuthFailed } as HostConfig);
+  return ownHostConfig({
+    authType: "oauth2",
+    host,
+    clientId: auth.clientId,
+    clientSecret: auth.clientSecret,
+    scope: auth.scope ?? PRIVATE_CONTENT_BOT_SCOPE,
+    onAuthFailed,
+  } as HostConfig);
 }
 
 /**

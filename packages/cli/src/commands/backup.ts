@@ -8,7 +8,7 @@
  * Exit codes: 0 all captured, 3 snapshot saved but partial (some items failed).
  */
 import { backup, type BackupEvent, type Manifest, type TenantReader } from "@lifeboat/engine";
-import { createTenantClient, type TenantClient } from "@lifeboat/qlik";
+import { createTenantClient, waitingMessage, type TenantClient } from "@lifeboat/qlik";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import { InvalidArgumentError, type Command } from "commander";
 import { resolveTenant, type TenantConnection } from "../config.ts";
@@ -17,6 +17,7 @@ import { writeJsonLine } from "../render/json.ts";
 import { renderManifest } from "../render/manifest.ts";
 import { createBackupRenderer, renderModeFor } from "../render/progress.ts";
 import { addRepoOptions, openRepoFromOptions } from "../repo-options.ts";
+import { resolveCliTimeouts, timeoutHelp } from "../timeouts.ts";
 
 export interface BackupCommandOptions {
   tenant?: string;
@@ -28,6 +29,8 @@ export interface BackupCommandOptions {
   deepCheckDays?: number;
   json?: boolean;
   tag?: string[];
+  /** `--timeout KIND=SECONDS` items (cli/src/timeouts.ts). */
+  timeout?: string[];
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -57,6 +60,7 @@ export function register(program: Command): void {
       days,
     )
     .option("--tag <tag>", "tag the snapshot (repeatable)", collect, [])
+    .option("--timeout <kind=seconds>", timeoutHelp(), collect, [])
     .option("--json", "write the event stream and the manifest as NDJSON to stdout");
   addRepoOptions(cmd);
   cmd.action(async (opts: BackupCommandOptions & Record<string, unknown>) => {
@@ -82,6 +86,8 @@ export interface RunBackupInput {
   summary?: boolean;
   /** Receives every event too (the demo uses it). */
   onEvent?: (event: BackupEvent) => void;
+  /** For LIFEBOAT_TIMEOUTS (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Runs one backup with rendering; throws a UserError (exit 3) when the snapshot is partial. */
@@ -93,11 +99,15 @@ export async function runBackup(input: RunBackupInput): Promise<{ snapshot: Snap
   const render = createBackupRenderer(mode, stdout, stderr);
   // Objects the connector could not read arrive as events; the engine records them as skipped.
   const skipped = new Map<string, { objectId: string; objectType: string; reason: string }[]>();
+  const timeouts = resolveCliTimeouts(connection.timeouts, input.env ?? process.env, opts.timeout);
   const client = input.tenant ?? createTenantClient({
     host: connection.host,
     auth: connection.auth,
+    timeouts,
     onEvent: (e) => {
       if (e.type === "object-skipped") skipped.set(e.appId, [...(skipped.get(e.appId) ?? []), e]);
+      // A call that keeps the run waiting says so (no silent hangs): shown at once, also on a TTY.
+      if (e.type === "waiting") render({ type: "warning", code: "waiting", message: waitingMessage(e) });
     },
   });
   let result: { snapshot: Snapshot; manifest: Manifest };

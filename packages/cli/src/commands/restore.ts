@@ -47,13 +47,14 @@ import {
   type RestoreResult,
   type VerificationReport,
 } from "@lifeboat/engine";
-import { createRestoreTarget, createTenantClient } from "@lifeboat/qlik";
+import { createRestoreTarget, createTenantClient, waitingMessage } from "@lifeboat/qlik";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import type { Command } from "commander";
 import { resolveTenant, type TenantConnection } from "../config.ts";
 import { EXIT, UserError } from "../errors.ts";
 import { writeJsonLine } from "../render/json.ts";
 import { clean, escapeText, table } from "../render/table.ts";
+import { resolveCliTimeouts, timeoutHelp } from "../timeouts.ts";
 import { addRepoOptions, openRepoFromOptions, resolveRepoOptions } from "../repo-options.ts";
 
 export interface RestoreCommandOptions {
@@ -77,6 +78,8 @@ export interface RestoreCommandOptions {
   yes?: boolean;
   fromPlan?: string;
   journalDir?: string;
+  /** `--timeout KIND=SECONDS` items (cli/src/timeouts.ts). */
+  timeout?: string[];
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -120,7 +123,8 @@ export function register(program: Command): void {
     .option("--json", "JSON output: the plan file with --plan, else NDJSON events and the verification report")
     .option("--yes", "do not ask for confirmation")
     .option("--from-plan <file>", "execute exactly this plan file (written by --plan --json)")
-    .option("--journal-dir <dir>", "where journals, logs and verification reports are kept");
+    .option("--journal-dir <dir>", "where journals, logs and verification reports are kept")
+    .option("--timeout <kind=seconds>", timeoutHelp(), collect, []);
   addRepoOptions(cmd);
   cmd.action(async (snapshotArg: string | undefined, opts: RestoreCommandOptions & Record<string, unknown>) => {
     const code = await runRestore({ snapshotArg, opts, env: process.env });
@@ -280,7 +284,15 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         EXIT.usage,
       );
 
-    const client = createTenantClient({ host: connection.host, auth: connection.auth });
+    const client = createTenantClient({
+      host: connection.host,
+      auth: connection.auth,
+      timeouts: resolveCliTimeouts(connection.timeouts, env, opts.timeout),
+      // A call that keeps the restore waiting says so (no silent hangs).
+      onEvent: (e) => {
+        if (e.type === "waiting") say(`warning: ${escapeText(waitingMessage(e))}\n`);
+      },
+    });
     try {
       const target = createRestoreTarget(client);
       let state;
