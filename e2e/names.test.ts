@@ -59,13 +59,14 @@ async function titles(emu: EmulatorHandle, appId: string): Promise<Map<string, s
   return out;
 }
 
-describe("hostile names round trip", () => {
+// Under both readings of a raw "+" in a query (the emulator's UNCONFIRMED switch queryPlus).
+describe.each(["space", "literal"] as const)("hostile names round trip (queryPlus=%s)", (queryPlus) => {
   let emu: EmulatorHandle;
   let repo: Repository;
   let dir: string;
 
   beforeAll(async () => {
-    emu = await startEmulator({ fixture: "demo", admin: true });
+    emu = await startEmulator({ fixture: "demo", admin: true, quirks: { queryPlus } });
     repo = await createTestRepository();
     dir = await mkdtemp(join(tmpdir(), "lifeboat-names-"));
   });
