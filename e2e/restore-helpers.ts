@@ -9,6 +9,7 @@ import { createTenantClient, PRIVATE_CONTENT_BOT_SCOPE } from "@lifeboat/qlik";
 import type { Repository, Snapshot } from "@lifeboat/repository";
 import { createQlikApi } from "@qlik/api";
 import { runRestore, type RestoreCommandOptions } from "../packages/cli/src/commands/restore.ts";
+import { exitCodeFor } from "../packages/cli/src/errors.ts";
 
 export type Api = ReturnType<typeof createQlikApi>;
 export interface Tenantish {
@@ -130,7 +131,7 @@ export async function restoreCli(args: {
     code = await runRestore({ snapshotArg: args.snapshot, opts: { journalDir: args.journalDir, ...args.opts }, env: args.env, repo: args.repo, stdout, stderr, ...(args.confirm ? { confirm: args.confirm } : {}) });
   } catch (e) {
     stderr.write(`ERROR ${(e as Error).message}\n`);
-    code = (e as { exitCode?: number }).exitCode ?? 1;
+    code = exitCodeFor(e); // as \`lifeboat\`'s main maps it
   }
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }

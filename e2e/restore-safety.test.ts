@@ -51,7 +51,8 @@ describe("restore safety and bad input", () => {
 
     const unknown = await run("deadbeef", { all: true, yes: true });
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/snapshot 'deadbeef' is not in/);
+    // The repository's own message, as `lifeboat show deadbeef` prints it (e2e/cli-honesty).
+    expect(unknown.stderr).toMatch(/no snapshot 'deadbeef' in the repository at .* — 'lifeboat snapshots' lists them/);
 
     const nothing = await run(snap.id, { app: ["No Such App"], yes: true });
     expect(nothing.code).toBe(2);

@@ -4,7 +4,9 @@
 import { register } from "tsx/esm/api";
 
 register();
-const { main } = await import("../src/main.ts");
+const { main, quietOnClosedPipe } = await import("../src/main.ts");
+quietOnClosedPipe(process.stdout);
+quietOnClosedPipe(process.stderr);
 const code = await main(process.argv);
 // Once the command is done, a socket still open to a host that never answered (a request
 // given up by its deadline that the library could not abort) must not keep the process

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseConfig, resolveTenant } from "./config.ts";
+import { hostProblem, parseConfig, repositoryFromConfig, resolveTenant } from "./config.ts";
+import { resolveRepoOptions } from "./repo-options.ts";
 
 const good = `
 tenants:
@@ -90,5 +91,54 @@ describe("resolveTenant", () => {
   it("says what to do when no tenant is given", () => {
     expect(() => resolveTenant({}, {}, dir)).toThrow(/no tenant given/);
     expect(() => resolveTenant({ config: "missing.yaml", tenant: "x" }, {}, dir)).toThrow(/does not exist/);
+  });
+});
+
+describe("malformed host URLs", () => {
+  it("accepts a host name or an http(s) URL of a host, as given", () => {
+    for (const ok of ["acme.eu.qlikcloud.com", "localhost:8080", "https://acme.eu.qlikcloud.com", "https://acme.eu.qlikcloud.com/", "http://127.0.0.1:41234"]) expect(hostProblem(ok), ok).toBeUndefined();
+    expect(resolveTenant({ host: "localhost:8080" }, { QLIK_API_KEY: "k" }, dir).host).toBe("https://localhost:8080");
+  });
+
+  it("refuses what is not one instead of rewriting it into another host, and quotes the value as given", () => {
+    // Before: 'http//acme.com' became https://http, 'https:/acme.com' became https://https.
+    for (const bad of ["http//acme.com", "https:/acme.com", "ftp://acme.com", "https://acme.com/hub", "https://user:pw@acme.com", "acme .com", "https://acme.com?x=1"])
+      expect(hostProblem(bad), bad).toBeDefined();
+    expect(() => resolveTenant({ host: "http//acme.com" }, { QLIK_API_KEY: "k" }, dir)).toThrow(/^--host 'http\/\/acme.com' is not a host name or an http\(s\) URL/);
+    expect(() => resolveTenant({}, { QLIK_HOST: "https:/acme.com", QLIK_API_KEY: "k" }, dir)).toThrow(/^QLIK_HOST 'https:\/acme.com' is not a tenant URL: it must start with https:\/\//);
+    expect(() => resolveTenant({ host: "https://acme.com/hub", hostFlag: "--target-host" }, { QLIK_API_KEY: "k" }, dir)).toThrow(/^--target-host 'https:\/\/acme.com\/hub' has a path/);
+    writeFileSync(join(dir, "lifeboat.yaml"), "tenants:\n  prod:\n    host: http//acme.com\n    auth: { type: apikey, apiKey: k }\n");
+    expect(() => resolveTenant({}, {}, dir)).toThrow(/tenants.prod.host: 'http\/\/acme.com' is not a host name/);
+  });
+});
+
+describe("repository: in lifeboat.yaml", () => {
+  it("a config file with only repository: is valid, and a relative path is relative to the file", () => {
+    const { config, issues } = parseConfig("repository: ./backups\n");
+    expect(issues).toEqual([]);
+    expect(config!.repository).toBe("./backups");
+    writeFileSync(join(dir, "lifeboat.yaml"), "repository: ./backups\n");
+    expect(repositoryFromConfig({}, {}, dir)).toEqual({ url: join(dir, "backups"), file: join(dir, "lifeboat.yaml") });
+    writeFileSync(join(dir, "other.yaml"), "repository: s3:http://127.0.0.1:9000/bucket/prefix\n");
+    expect(repositoryFromConfig({ config: "other.yaml" }, {}, dir)?.url).toBe("s3:http://127.0.0.1:9000/bucket/prefix");
+    expect(repositoryFromConfig({}, { LIFEBOAT_CONFIG: join(dir, "other.yaml") }, dir)?.url).toBe("s3:http://127.0.0.1:9000/bucket/prefix");
+  });
+
+  it("precedence: --repo, then LIFEBOAT_REPOSITORY, then the config file", async () => {
+    writeFileSync(join(dir, "lifeboat.yaml"), "repository: /from/config\n");
+    const env = { LIFEBOAT_PASSWORD: "pw" };
+    expect((await resolveRepoOptions({}, env, dir)).url).toBe("/from/config");
+    expect((await resolveRepoOptions({}, { ...env, LIFEBOAT_REPOSITORY: "/from/env" }, dir)).url).toBe("/from/env");
+    expect((await resolveRepoOptions({ repo: "/from/flag" }, { ...env, LIFEBOAT_REPOSITORY: "/from/env" }, dir)).url).toBe("/from/flag");
+    // The file is not read when it is not needed: a broken one does not stop --repo.
+    writeFileSync(join(dir, "lifeboat.yaml"), "repository: [\n");
+    expect((await resolveRepoOptions({ repo: "/from/flag" }, env, dir)).url).toBe("/from/flag");
+    await expect(resolveRepoOptions({}, env, dir)).rejects.toThrow(/invalid config file/);
+  });
+
+  it("a config without tenants still lets QLIK_HOST choose the tenant, and says so when nothing does", () => {
+    writeFileSync(join(dir, "lifeboat.yaml"), "repository: ./backups\n");
+    expect(resolveTenant({}, { QLIK_HOST: "t.example", QLIK_API_KEY: "k" }, dir).host).toBe("https://t.example");
+    expect(() => resolveTenant({}, {}, dir)).toThrow(/no tenant given \(.*lifeboat.yaml names no tenants\)/);
   });
 });

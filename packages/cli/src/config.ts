@@ -22,7 +22,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { resolve } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import type { Timeouts } from "@lifeboat/qlik";
@@ -67,7 +67,10 @@ function buildSchemas() {
   const hostSchema = z
     .string()
     .min(1)
-    .refine((h) => parseHost(h) !== undefined, { message: "must be a host name or an http(s) URL, e.g. https://acme.eu.qlikcloud.com" });
+    .superRefine((h, ctx) => {
+      const problem = hostProblem(h);
+      if (problem) ctx.addIssue({ code: "custom", message: `'${h}' ${problem}` });
+    });
 
   /** Seconds per kind of call (cli/src/timeouts.ts); the tenant's own win over the top-level ones. */
   const seconds = z.number().positive("must be more than 0 seconds").optional();
@@ -89,7 +92,7 @@ function buildSchemas() {
     defaultTenant: z.string().min(1).optional(),
     /** Deadlines for every tenant (seconds per kind; a tenant's own `timeouts:` win). */
     timeouts: timeoutsSchema,
-    tenants: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/, "tenant names use letters, digits, '.', '_' and '-'"), tenantSchema),
+    tenants: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/, "tenant names use letters, digits, '.', '_' and '-'"), tenantSchema).default({}),
   });
   return { configSchema, tenantSchema };
 }
@@ -121,12 +124,40 @@ export interface TenantConnection {
   timeouts?: Partial<Timeouts>;
 }
 
+const EXAMPLE_HOST = "e.g. https://acme.eu.qlikcloud.com or acme.eu.qlikcloud.com";
+const LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
+/** A bare host name with an optional port: acme.eu.qlikcloud.com, localhost:8080. */
+const BARE_HOST = new RegExp(`^${LABEL}(?:\\.${LABEL})*\\.?(?::\\d{1,5})?/?$`);
+
+/**
+ * Why `host` is not a tenant's address, or undefined when it is one: an http(s) URL of a
+ * host (with an optional port and nothing after it), or a bare host name (https is assumed).
+ * A value is accepted as given or refused — never "repaired" into another host
+ * (`http//acme` is not read as the host `http`).
+ */
+export function hostProblem(host: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\//i.test(host)) {
+    if (!/^https?:\/\/[^/]/i.test(host)) return `is not a tenant URL: it must start with https:// or http:// followed by the host (${EXAMPLE_HOST})`;
+    let url: URL;
+    try {
+      url = new URL(host);
+    } catch {
+      return `is not a valid URL (${EXAMPLE_HOST})`;
+    }
+    if (!url.hostname) return `names no host (${EXAMPLE_HOST})`;
+    if (url.username || url.password) return "carries a user name or password; give credentials in QLIK_API_KEY or QLIK_CLIENT_ID + QLIK_CLIENT_SECRET, not in the URL";
+    if (url.pathname !== "/" || url.search || url.hash) return `has a path or query after the host; give only the scheme, host and port (${EXAMPLE_HOST})`;
+    return undefined;
+  }
+  if (!BARE_HOST.test(host)) return `is not a host name or an http(s) URL (${EXAMPLE_HOST})`;
+  return undefined;
+}
+
+/** The origin of a host that passed `hostProblem`; undefined otherwise. */
 function parseHost(host: string): string | undefined {
+  if (hostProblem(host)) return undefined;
   try {
-    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? host : `https://${host}`);
-    if (url.protocol !== "https:" && url.protocol !== "http:") return undefined;
-    if (!url.hostname) return undefined;
-    return url.origin;
+    return new URL(/^https?:\/\//i.test(host) ? host : `https://${host}`).origin;
   } catch {
     return undefined;
   }
@@ -185,6 +216,8 @@ export interface TenantFlags {
   tenant?: string;
   config?: string;
   host?: string;
+  /** The flag `host` came from, for messages (default --host; restore says --target-host). */
+  hostFlag?: string;
 }
 
 /** Which config file applies: --config, then LIFEBOAT_CONFIG, then ./lifeboat.yaml if it exists. */
@@ -199,6 +232,22 @@ function fromEnv(env: NodeJS.ProcessEnv, name: string, field: string): string {
   const v = env[name];
   if (!v) throw new UserError(`${field} names the environment variable ${name}, which is not set; export it and retry`, EXIT.usage);
   return v;
+}
+
+/**
+ * The config file's `repository:`, when a config file applies (--config, LIFEBOAT_CONFIG,
+ * ./lifeboat.yaml) and has one. A relative local path is relative to the config file's
+ * folder, so the file means the same from any working directory; `s3:…` is kept as written.
+ * Callers ask only when neither --repo nor LIFEBOAT_REPOSITORY is given (precedence: flag,
+ * environment, config file).
+ */
+export function repositoryFromConfig(flags: { config?: string }, env: NodeJS.ProcessEnv, cwd = process.cwd()): { url: string; file: string } | undefined {
+  const where = configPath(flags, env, cwd);
+  if (!where) return undefined;
+  const repository = loadConfigFile(where.file).repository;
+  if (!repository) return undefined;
+  const scheme = /^[a-z][a-z0-9+.-]+:/i.test(repository);
+  return { url: scheme || isAbsolute(repository) ? repository : resolve(dirname(where.file), repository), file: where.file };
 }
 
 /** Pure given its inputs: a config entry with its *Env fields read from `env`. */
@@ -231,9 +280,9 @@ export function resolveTenant(flags: TenantFlags, env: NodeJS.ProcessEnv, cwd = 
   if (flags.tenant) {
     if (!config)
       throw new UserError(`--tenant ${flags.tenant} needs a config file; none found (pass --config FILE or create ./lifeboat.yaml)`, EXIT.usage);
-    const entry = config.tenants[flags.tenant];
+    const entry = config.tenants?.[flags.tenant];
     if (!entry) {
-      const names = Object.keys(config.tenants);
+      const names = Object.keys(config.tenants ?? {});
       throw new UserError(
         `tenant '${flags.tenant}' is not in ${where!.file}; ${names.length ? `known tenants: ${names.join(", ")}` : "it defines no tenants"} — ` +
           `pass one of them with --tenant, or add '${flags.tenant}' under tenants: in that file`,
@@ -247,8 +296,9 @@ export function resolveTenant(flags: TenantFlags, env: NodeJS.ProcessEnv, cwd = 
   const sharedTimeouts = timeoutsFromSeconds(config?.timeouts);
   const withShared = (c: TenantConnection): TenantConnection => (Object.keys(sharedTimeouts).length ? { ...c, timeouts: sharedTimeouts } : c);
   if (rawHost) {
+    const problem = hostProblem(rawHost);
     const host = parseHost(rawHost);
-    if (!host) throw new UserError(`${flags.host ? "--host" : "QLIK_HOST"} '${rawHost}' is not a host name or http(s) URL`, EXIT.usage);
+    if (problem || !host) throw new UserError(`${flags.host ? (flags.hostFlag ?? "--host") : "QLIK_HOST"} '${rawHost}' ${problem ?? "is not a host name or an http(s) URL"}`, EXIT.usage);
     if (env.QLIK_CLIENT_ID || env.QLIK_CLIENT_SECRET) {
       if (!env.QLIK_CLIENT_ID || !env.QLIK_CLIENT_SECRET)
         throw new UserError("OAuth needs both QLIK_CLIENT_ID and QLIK_CLIENT_SECRET; one of them is not set", EXIT.usage);
@@ -265,18 +315,19 @@ export function resolveTenant(flags: TenantFlags, env: NodeJS.ProcessEnv, cwd = 
     );
   }
 
-  if (config) {
-    const names = Object.keys(config.tenants);
+  if (config && Object.keys(config.tenants ?? {}).length > 0) {
+    const tenants = config.tenants ?? {};
+    const names = Object.keys(tenants);
     const name = config.defaultTenant ?? (names.length === 1 ? names[0] : undefined);
     if (name) {
-      const entry = config.tenants[name];
+      const entry = tenants[name];
       if (!entry) throw new UserError(`defaultTenant '${name}' in ${where!.file} is not among its tenants (${names.join(", ")})`, EXIT.usage);
       return connectionFromEntry(name, entry, env, config.timeouts);
     }
     throw new UserError(`${where!.file} defines ${names.length} tenants; choose one with --tenant (${names.join(", ")})`, EXIT.usage);
   }
   throw new UserError(
-    "no tenant given: pass --tenant NAME with a lifeboat.yaml, or --host URL (or QLIK_HOST) with QLIK_API_KEY or QLIK_CLIENT_ID + QLIK_CLIENT_SECRET",
+    `no tenant given${config ? ` (${where!.file} names no tenants)` : ""}: pass --tenant NAME with a lifeboat.yaml, or --host URL (or QLIK_HOST) with QLIK_API_KEY or QLIK_CLIENT_ID + QLIK_CLIENT_SECRET`,
     EXIT.usage,
   );
 }

@@ -1,23 +1,28 @@
 /**
  * Repository and password options shared by every command that touches a repository.
  * The environment is read here, at the edge, and nowhere deeper:
- *   repository: --repo, else LIFEBOAT_REPOSITORY (a path or s3:ENDPOINT/BUCKET/PREFIX)
+ *   repository: --repo, else LIFEBOAT_REPOSITORY, else `repository:` of the config file
+ *               (--config, LIFEBOAT_CONFIG or ./lifeboat.yaml); a path or s3:ENDPOINT/BUCKET/PREFIX
  *   password:   --password-file, else LIFEBOAT_PASSWORD; --insecure-no-password for none
  */
 import { readFile } from "node:fs/promises";
 import { openRepository, initRepository, type OpenOptions, type Repository, type RepositoryEvent } from "@lifeboat/repository";
 import type { Command } from "commander";
+import { repositoryFromConfig } from "./config.ts";
 import { EXIT, UserError } from "./errors.ts";
 
 export interface RepoCliOptions {
   repo?: string;
+  config?: string;
   passwordFile?: string;
   insecureNoPassword?: boolean;
 }
 
 export function addRepoOptions(cmd: Command): Command {
+  // Commands that also pick a tenant declare --config themselves; one option serves both.
+  if (!cmd.options.some((o) => o.long === "--config")) cmd.option("--config <file>", "config file (default: LIFEBOAT_CONFIG, or ./lifeboat.yaml if it exists)");
   return cmd
-    .option("-r, --repo <location>", "repository: a path or s3:ENDPOINT/BUCKET/PREFIX (default: LIFEBOAT_REPOSITORY)")
+    .option("-r, --repo <location>", "repository: a path or s3:ENDPOINT/BUCKET/PREFIX (default: LIFEBOAT_REPOSITORY, else repository: in the config file)")
     .option("--password-file <file>", "read the repository password from this file (default: LIFEBOAT_PASSWORD)")
     .option("--insecure-no-password", "use a repository without a password (only if it was created that way)");
 }
@@ -42,10 +47,16 @@ export async function readPasswordFile(file: string): Promise<string> {
 export async function resolveRepoOptions(
   opts: Record<string, unknown>,
   env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
 ): Promise<Pick<OpenOptions, "url" | "password" | "insecureNoPassword">> {
   const o = opts as RepoCliOptions;
-  const url = o.repo ?? env.LIFEBOAT_REPOSITORY;
-  if (!url) throw new UserError("no repository given — pass --repo or set LIFEBOAT_REPOSITORY (a path or s3:ENDPOINT/BUCKET/PREFIX)", EXIT.usage);
+  // The config file is read only when neither the flag nor the environment names a repository.
+  const url = o.repo ?? env.LIFEBOAT_REPOSITORY ?? repositoryFromConfig({ config: o.config }, env, cwd)?.url;
+  if (!url)
+    throw new UserError(
+      "no repository given — pass --repo or set LIFEBOAT_REPOSITORY, or write repository: in lifeboat.yaml (a path or s3:ENDPOINT/BUCKET/PREFIX)",
+      EXIT.usage,
+    );
   let password: string | undefined;
   if (o.passwordFile) password = await readPasswordFile(o.passwordFile);
   else if (env.LIFEBOAT_PASSWORD) password = env.LIFEBOAT_PASSWORD;

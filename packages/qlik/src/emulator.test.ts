@@ -154,6 +154,28 @@ describe("against the emulator (demo fixture)", () => {
     expect(tenant.apps[appId]).toBeUndefined();
   });
 
+  it("an import whose body cannot be read fails with the body's own error, once: not retried, not a network error", async () => {
+    const c = botOf(emu);
+    const damage = Object.assign(new Error("chunk c0 in pack p0 is damaged: authentication failed"), { code: "DAMAGED" });
+    let reads = 0;
+    const before = Object.keys(tenant.apps).length;
+    const err = await c
+      .writer()
+      .importApp({
+        name: "never imported",
+        body: async function* () {
+          reads++;
+          yield new Uint8Array(64 * 1024);
+          throw damage;
+        },
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBe(damage);
+    expect(reads).toBe(1);
+    expect(c.stats().retries).toBe(0);
+    expect(Object.keys(tenant.apps)).toHaveLength(before);
+  });
+
   it("a missing app fails with a not-found error that names the app and the tenant", async () => {
     const err = (await botOf(emu)
       .getAppInfo("00000000-0000-0000-0000-000000000000")

@@ -78,3 +78,22 @@ describe("classify", () => {
     expect(outer.message).toContain("app 'X' (id 1)");
   });
 });
+
+describe("messages", () => {
+  it("an export's temp file that answers 410 expired: it is not called deleted or moved on the tenant", () => {
+    const expired = classify({ status: 410, data: { errors: [{ code: "HTTP-410", title: "Gone" }] } }, { operation: "downloadTempFile", host: "https://t", object: "app 'Sales' (id 1)" });
+    expect(expired.kind).toBe("not-found");
+    expect(expired.message).toMatch(/^could not download the export of app 'Sales' \(id 1\) on https:\/\/t \(410 HTTP-410\): Gone — the export's temporary file expired on the tenant/);
+    expect(expired.message).toMatch(/the next backup exports it afresh/);
+    expect(expired.message).not.toMatch(/deleted or moved/);
+    const gone = classify({ status: 404 }, { operation: "getAppInfo", host: "https://t", object: "app 'Sales' (id 1)" });
+    expect(gone.message).toMatch(/deleted or moved since it was listed/);
+  });
+
+  it("no message promises a resume or a setting that does not exist", () => {
+    for (const kind of ["transient", "rate-limited"] as const) {
+      const m = new QlikApiError({ kind, operation: "getItems", host: "https://t" }).message;
+      expect(m).not.toMatch(/resum|concurrency/);
+    }
+  });
+});

@@ -132,11 +132,18 @@ function nextStep(f: QlikErrorFields): string {
         return "the caller lacks permission on this app; to reach every user's content use an OAuth client with the admin.apps and admin_classic scopes (a private-content bot)";
       return "the caller lacks permission for this; use a tenant admin API key or an OAuth client with the needed scopes";
     case "not-found":
+      // An export's temporary file lives a limited time (410 Gone once expired): not the app's fault.
+      if (f.operation === "downloadTempFile" || f.status === 410)
+        return (
+          "the export's temporary file expired on the tenant before its download finished (Qlik keeps it only for a limited time, " +
+          "and Lifeboat already exported again when a fresh file was gone); the app is recorded as failed and the next backup exports it afresh — " +
+          "run the backup again, and if this recurs the downloads are too slow for the file's lifetime: check the network speed to the tenant"
+        );
       return "it does not exist on the tenant (deleted or moved since it was listed?); list again and retry";
     case "rate-limited":
-      return "Qlik's rate limit was still exceeded after retrying; lower the concurrency or try again later";
+      return "Qlik's rate limit was still exceeded after retrying; try again later, when other clients of the tenant are quieter";
     case "transient":
-      return "the tenant or network kept failing; try again later (the run can be resumed)";
+      return "the tenant or network kept failing; try again later";
     case "permanent":
       return "the request was rejected as shown; this will not succeed by retrying";
   }

@@ -225,10 +225,30 @@ export function createTenantWriter(core: TenantCore): TenantWriter {
     async importApp(input) {
       const label = `app '${input.name}'`;
       // Upload first (streamed, retryable: a second temp file is harmless), then import by fileId.
-      // Timeout kind `idle`: the upload may take as long as it needs while its bytes move.
-      const uploaded = await call("uploadTempFile", label, (api, ctx) =>
-        api.tempContents.uploadTempFile({ filename: "app.qvf", ttl: 3600 }, ReadableStream.from(withProgress(input.body(), ctx.progress)) as never, nc),
-      );
+      // A failure to read the body (a damaged repository) is the caller's, not Qlik's: it is
+      // thrown as it is, never retried, never reported as a network error.
+      let bodyError: { error: unknown } | undefined;
+      const body = async function* () {
+        try {
+          yield* input.body();
+        } catch (e) {
+          bodyError ??= { error: e };
+          throw e;
+        }
+      };
+      let uploaded;
+      try {
+        // Timeout kind `idle`: the upload may take as long as it needs while its bytes move.
+        uploaded = await call("uploadTempFile", label, async (api, ctx) => {
+          try {
+            return await api.tempContents.uploadTempFile({ filename: "app.qvf", ttl: 3600 }, ReadableStream.from(withProgress(body(), ctx.progress)) as never, nc);
+          } catch (e) {
+            throw bodyError ? new Error("the upload's body could not be read") : e; // not retried (permanent)
+          }
+        });
+      } catch (e) {
+        throw bodyError ? bodyError.error : e;
+      }
       const location = (uploaded.headers as Headers | undefined)?.get?.("location");
       if (!location)
         throw new QlikApiError({ kind: "permanent", operation: "uploadTempFile", host, object: label, detail: "the upload answered without a Location header" });

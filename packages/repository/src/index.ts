@@ -45,3 +45,4 @@ export {
   type RetentionPolicy,
 } from "./retention.ts";
 export { forget, prune, type ForgetResult, type PruneOptions, type PruneReport } from "./prune.ts";
+export { repairIndex, type RepairIndexReport } from "./repair.ts";

@@ -56,7 +56,7 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
   // A damaged index file hides which packs are in use: deleting "unindexed" packs would lose data.
   for (const f of await backend.list("index")) {
     if (!repo.index.files.has(f.name)) {
-      throw new RepositoryError(`index file index/${f.name} is damaged, so prune cannot tell which packs are in use — run 'lifeboat verify'; nothing was removed`, "DAMAGED");
+      throw new RepositoryError(`index file index/${f.name} is damaged, so prune cannot tell which packs are in use — run 'lifeboat repair index' (it rebuilds the index from the packs), then prune again; nothing was removed`, "DAMAGED");
     }
   }
 

@@ -359,7 +359,7 @@ export class Repository implements SnapshotRepository {
       } catch (err) {
         if (err instanceof NotFoundError) return; // removed by a concurrent prune
         if (!(err instanceof DamageError)) throw err;
-        this.emit({ type: "warning", message: `${err.message} — run 'lifeboat verify'`, file: `index/${f.name}` });
+        this.emit({ type: "warning", message: `${err.message} — run 'lifeboat repair index' to rebuild the index from the packs`, file: `index/${f.name}` });
       }
     });
   }

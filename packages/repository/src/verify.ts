@@ -105,7 +105,7 @@ export async function verifyRepository(repo: Repository, opts: VerifyOptions = {
     if (repo.index.packs.has(name)) continue;
     notes.push(
       indexDamaged
-        ? `pack ${packFile(name)} is in no readable index (perhaps named by the damaged index file); keep it until the index is repaired`
+        ? `pack ${packFile(name)} is in no readable index (perhaps named by the damaged index file); keep it, and run 'lifeboat repair index' to index it again`
         : `pack ${packFile(name)} is in no index (left by an interrupted write); 'lifeboat prune' removes it`,
     );
   }

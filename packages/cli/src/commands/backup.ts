@@ -8,7 +8,7 @@
  * Exit codes: 0 all captured, 3 snapshot saved but partial (some items failed).
  */
 import { backup, type BackupEvent, type Manifest, type TenantReader } from "@lifeboat/engine";
-import { createTenantClient, waitingMessage, type TenantClient } from "@lifeboat/qlik";
+import { createTenantClient, waitingMessage, type TenantClient, type QlikClientEvent } from "@lifeboat/qlik";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import { InvalidArgumentError, type Command } from "commander";
 import { resolveTenant, type TenantConnection } from "../config.ts";
@@ -90,6 +90,22 @@ export interface RunBackupInput {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * Objects the connector could not read arrive as its events, not in what it returns; the
+ * engine records them as skipped when asked per app (`skippedObjects`). Every backup through
+ * a tenant client — `lifeboat backup` and the safety backup before a restore — wires this
+ * record, so the snapshot's manifest names what is missing from it and why.
+ */
+export function skippedObjectsRecord(): { onEvent: (e: QlikClientEvent) => void; of: (appId: string) => { objectId: string; objectType: string; reason: string }[] } {
+  const skipped = new Map<string, { objectId: string; objectType: string; reason: string }[]>();
+  return {
+    onEvent: (e) => {
+      if (e.type === "object-skipped") skipped.set(e.appId, [...(skipped.get(e.appId) ?? []), { objectId: e.objectId, objectType: e.objectType, reason: e.reason }]);
+    },
+    of: (appId) => skipped.get(appId) ?? [],
+  };
+}
+
 /** Runs one backup with rendering; throws a UserError (exit 3) when the snapshot is partial. */
 export async function runBackup(input: RunBackupInput): Promise<{ snapshot: Snapshot; manifest: Manifest }> {
   const { connection, repo, opts } = input;
@@ -97,15 +113,14 @@ export async function runBackup(input: RunBackupInput): Promise<{ snapshot: Snap
   const stderr = input.stderr ?? process.stderr;
   const mode = renderModeFor({ json: opts.json }, stderr as NodeJS.WriteStream);
   const render = createBackupRenderer(mode, stdout, stderr);
-  // Objects the connector could not read arrive as events; the engine records them as skipped.
-  const skipped = new Map<string, { objectId: string; objectType: string; reason: string }[]>();
+  const skipped = skippedObjectsRecord();
   const timeouts = resolveCliTimeouts(connection.timeouts, input.env ?? process.env, opts.timeout);
   const client = input.tenant ?? createTenantClient({
     host: connection.host,
     auth: connection.auth,
     timeouts,
     onEvent: (e) => {
-      if (e.type === "object-skipped") skipped.set(e.appId, [...(skipped.get(e.appId) ?? []), e]);
+      skipped.onEvent(e);
       // A call that keeps the run waiting says so (no silent hangs): shown at once, also on a TTY.
       if (e.type === "waiting") render({ type: "warning", code: "waiting", message: waitingMessage(e) });
     },
@@ -121,7 +136,7 @@ export async function runBackup(input: RunBackupInput): Promise<{ snapshot: Snap
       trustItemDates: opts.trustItemDates ?? false,
       ...(opts.deepCheckDays !== undefined ? { deepCheckDays: opts.deepCheckDays } : {}),
       tags: [...connection.tags, ...(opts.tag ?? [])],
-      skippedObjects: (appId) => skipped.get(appId) ?? [],
+      skippedObjects: skipped.of,
       onEvent: (event) => {
         render(event);
         input.onEvent?.(event);

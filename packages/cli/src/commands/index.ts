@@ -13,6 +13,7 @@ import { register as forget } from "./forget.ts";
 import { register as prune } from "./prune.ts";
 import { register as key } from "./key.ts";
 import { register as restore } from "./restore.ts";
+import { register as repair } from "./repair.ts";
 
 /** Every command's `register`; add one line per command module. */
 export const commands: ((program: Command) => void)[] = [
@@ -30,4 +31,5 @@ export const commands: ((program: Command) => void)[] = [
   prune,
   key,
   restore,
+  repair,
 ];

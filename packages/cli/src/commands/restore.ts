@@ -18,7 +18,8 @@
  *
  * Exit codes: 0 restored and verified equal to the snapshot; 2 bad input or a plan with
  * blockers (nothing written); 3 partial (some steps failed — run it again); 4 restored,
- * but the read-back differs from the snapshot.
+ * but the read-back differs from the snapshot, or a step could not read the snapshot's data
+ * because the repository is damaged (running it again would not help: verify --read-data).
  */
 import { createHmac } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -37,6 +38,7 @@ import {
   planRestore,
   readTargetState,
   RestorePlanError,
+  SnapshotContentError,
   restoreKeyOf,
   stalePlanReasons,
   tenantKeyOf,
@@ -51,6 +53,7 @@ import { createRestoreTarget, createTenantClient, waitingMessage } from "@lifebo
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import type { Command } from "commander";
 import { resolveTenant, type TenantConnection } from "../config.ts";
+import { skippedObjectsRecord } from "./backup.ts";
 import { EXIT, UserError } from "../errors.ts";
 import { writeJsonLine } from "../render/json.ts";
 import { clean, escapeText, table } from "../render/table.ts";
@@ -193,7 +196,7 @@ async function journalDir(opts: RestoreCommandOptions & Record<string, unknown>,
 /** The tenant to restore into: the flags, else the snapshot's own tenant from the environment or config. */
 function resolveTarget(opts: RestoreCommandOptions, env: NodeJS.ProcessEnv, sourceHost: string | undefined): TenantConnection {
   if (opts.targetTenant) return resolveTenant({ tenant: opts.targetTenant, config: opts.config }, env);
-  if (opts.targetHost) return resolveTenant({ host: opts.targetHost, config: opts.config }, env);
+  if (opts.targetHost) return resolveTenant({ host: opts.targetHost, hostFlag: "--target-host", config: opts.config }, env);
   const conn = resolveTenant({ config: opts.config }, env);
   if (sourceHost && tenantKeyOf(conn.host) !== tenantKeyOf(sourceHost))
     throw new UserError(
@@ -259,19 +262,15 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       }
     }
 
-    let snapshot: Snapshot;
-    const snapshotId = filePlan ? filePlan.snapshot.id : input.snapshotArg!;
-    try {
-      snapshot = await repo.loadSnapshot(snapshotId);
-    } catch (e) {
-      const where = (repo as { location?: string }).location ?? "the repository";
-      throw new UserError(`snapshot '${snapshotId}' is not in ${where}: ${(e as Error).message}; list snapshots with 'lifeboat snapshots'`, EXIT.usage);
-    }
+    // An unknown snapshot is reported as by every command (`show`, `ls`: the repository's message, exit 2).
+    const snapshot: Snapshot = await repo.loadSnapshot(filePlan ? filePlan.snapshot.id : input.snapshotArg!);
     let source;
     try {
       source = await loadRestoreSource(repo, snapshot);
     } catch (e) {
-      throw new UserError((e as Error).message, EXIT.usage);
+      // Damaged stored data keeps its own class (exit 4); a snapshot not written by a backup is bad input.
+      if (e instanceof SnapshotContentError) throw new UserError(e.message, EXIT.usage);
+      throw e;
     }
 
     // A plan names its target: its host, with credentials from --target-tenant or the environment.
@@ -284,12 +283,14 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         EXIT.usage,
       );
 
+    const skipped = skippedObjectsRecord(); // the safety backup records what it could not read, as a backup does
     const client = createTenantClient({
       host: connection.host,
       auth: connection.auth,
       timeouts: resolveCliTimeouts(connection.timeouts, env, opts.timeout),
-      // A call that keeps the restore waiting says so (no silent hangs).
       onEvent: (e) => {
+        skipped.onEvent(e);
+        // A call that keeps the restore waiting says so (no silent hangs).
         if (e.type === "waiting") say(`warning: ${escapeText(waitingMessage(e))}\n`);
       },
     });
@@ -388,7 +389,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
           journal,
           onEvent,
           safetyBackup: async () => {
-            const r = await backup({ tenant: client, repository: repo, tags: ["pre-restore", ...connection.tags] });
+            const r = await backup({ tenant: client, repository: repo, tags: ["pre-restore", ...connection.tags], skippedObjects: skipped.of });
             return r.snapshot;
           },
           afterStep: async (stepId, index) => {
@@ -422,6 +423,15 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       else {
         stdout.write(renderResult(result, report, { log: logFile, report: reportFile }));
       }
+      const damaged = result.failed.filter((f) => f.damaged);
+      if (damaged.length) {
+        // Not a tenant or network failure: running it again reads the same damaged data.
+        say(
+          `restore PARTIAL: ${damaged.length} step(s) could not read the snapshot's data because the repository is damaged (above); ` +
+            `run 'lifeboat verify --read-data' to see what is damaged and which snapshots are affected, then restore what is missing from another snapshot (journal ${journal.location})\n`,
+        );
+        return EXIT.damaged;
+      }
       if (result.status === "partial") {
         say(`restore PARTIAL: ${result.failed.length} step(s) failed; run the same command again to continue (journal ${journal.location})\n`);
         return EXIT.partial;
@@ -454,7 +464,7 @@ function eventLine(e: RestoreEvent): string | undefined {
       return `warning: ${escapeText(e.message)}`;
     case "step": {
       const mark = { done: "ok  ", "already-done": "same", failed: "FAIL", skipped: "----" }[e.outcome];
-      return `[${String(e.index + 1).padStart(String(e.total).length)}/${e.total}] ${mark} ${clean(e.step.label, 100)}${e.note ? ` — ${clean(e.note, 200)}` : ""}`;
+      return `[${String(e.index + 1).padStart(String(e.total).length)}/${e.total}] ${mark} ${clean(e.step.label, 100)}${e.note ? ` — ${clean(e.note, e.outcome === "failed" ? 2000 : 200)}` : ""}`;
     }
     case "end":
       return `restore ${e.result.status}`;
@@ -531,7 +541,7 @@ function renderResult(result: RestoreResult, report: VerificationReport, files: 
   for (const s of result.steps) counts[s.outcome]++;
   let out = `\nrestore ${result.status}: ${counts.done} step(s) done, ${counts["already-done"]} already done, ${counts.failed} failed, ${counts.skipped} not run\n`;
   if (result.safetySnapshot) out += `safety backup: snapshot ${result.safetySnapshot.slice(0, 12)} (tag pre-restore) holds the target as it was before\n`;
-  for (const f of result.failed) out += `  failed: ${clean(f.label, 100)}: ${clean(f.error, 300)}\n`;
+  for (const f of result.failed) out += `  failed: ${clean(f.label, 100)}: ${clean(f.error, 2000)}\n`;
   out += renderVerification(report);
   out += `log: ${files.log}\nverification report: ${files.report}\njournal: ${result.journal}\n`;
   return out;

@@ -4,7 +4,7 @@
  * safety backup that stops the restore before any change. (The same flows run against the
  * emulator through the connector in e2e/restore*.test.ts.)
  */
-import { createTestRepository, type Repository } from "@lifeboat/repository";
+import { createTestRepository, DamageError, type Repository } from "@lifeboat/repository";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AppDoc } from "../layout.ts";
 import type { AppSummary, AssignmentRecord, ObjectRecord, SpaceRecord, UserRecord } from "../tenant.ts";
@@ -296,6 +296,22 @@ describe("executeRestore", () => {
     expect(again.status).toBe("complete");
     expect(target.apps.size).toBe(2);
     expect((await verifyRestore({ plan, source, target, created: again.created })).status).toBe("match");
+  });
+
+  it("a step that cannot read the snapshot's data (damaged repository) is marked damaged; a tenant failure is not", async () => {
+    target.failOn.add("createSpace");
+    // The same repository, with the .qvf reads failing as a damaged pack fails them.
+    const damaged = Object.assign(Object.create(repo) as Repository, {
+      async *readBlob(): AsyncIterable<Uint8Array> {
+        throw new DamageError("chunk c0 in pack p0 is damaged: authentication failed (modified, truncated or moved)", "data/p0/p0");
+      },
+    });
+    const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
+    const result = await executeRestore({ plan, source, repository: damaged, target, journal: new MemoryJournal() });
+    expect(result.status).toBe("partial");
+    const byStep = new Map(result.failed.map((f) => [f.step, f]));
+    expect(byStep.get("app:a-2:import")).toMatchObject({ damaged: true, error: expect.stringMatching(/^chunk c0 in pack p0 is damaged/) });
+    expect(byStep.get("space:sp-dev:create")?.damaged).toBeUndefined();
   });
 
   it("an owner that failed to be created holds back the owner steps instead of leaving objects to the importer", async () => {

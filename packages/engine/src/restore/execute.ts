@@ -43,7 +43,8 @@ export type RestoreEventListener = (e: RestoreEvent) => void;
 export interface RestoreResult {
   status: "complete" | "partial";
   steps: { id: string; label: string; outcome: StepOutcome; note?: string }[];
-  failed: { step: string; label: string; error: string }[];
+  /** `damaged`: the step could not read the snapshot's data from the repository (a DamageError), not a tenant failure. */
+  failed: { step: string; label: string; error: string; damaged?: true }[];
   /** ref → target id of everything the restore (this and earlier attempts) created. */
   created: Record<Ref, string>;
   safetySnapshot?: string;
@@ -73,6 +74,8 @@ export interface ExecuteOptions {
 }
 
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+/** The repository's DamageError (code "DAMAGED"): stored data failed its check. */
+const isDamage = (e: unknown): boolean => !!e && typeof e === "object" && (e as { code?: unknown }).code === "DAMAGED";
 
 /** Key of an object id remapped by the engine on creation, in journal outputs. */
 export const objectRef = (sourceAppId: string, objectId: string): Ref => `obj:${sourceAppId}:${objectId}`;
@@ -367,7 +370,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
       const error = errText(e);
       await journal.append({ type: "failed", at: at(), step: step.id, error });
       record(index, step, e instanceof DependencyError ? "skipped" : "failed", error);
-      result.failed.push({ step: step.id, label: step.label, error });
+      result.failed.push({ step: step.id, label: step.label, error, ...(isDamage(e) ? { damaged: true as const } : {}) });
       result.status = "partial";
       if (e instanceof SafetyBackupError) {
         await journal.append({ type: "finished", at: at(), status: "aborted" });
