@@ -11,6 +11,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from "node:n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startEmulator } from "@lifeboat/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const bin = fileURLToPath(new URL("../packages/cli/bin/lifeboat.js", import.meta.url));
@@ -87,6 +88,26 @@ describe("lifeboat backup against a host that does not answer", () => {
     expect(r.stderr).toContain(host);
     expect(r.stderr).toMatch(/no answer for 0\.8 s on GET \/api\/v1\/users\/me/);
     expect(r.stderr).not.toMatch(/waiting/);
+    expect(r.ms).toBeLessThan(60_000);
+  }, 90_000);
+
+  it("restore into a host that never answers: says what it waits for and fails naming the call and the host, nothing changed", async () => {
+    const emu = await startEmulator({ fixture: "empty" });
+    try {
+      const b = await lifeboat(["backup"], { ...env, QLIK_HOST: emu.host, QLIK_API_KEY: emu.apiKey });
+      expect(b.code, b.stderr).toBe(0);
+    } finally {
+      await emu.close();
+    }
+    const silent = await listen(createServer((socket) => socket.resume()));
+    const r = await lifeboat(
+      ["restore", "latest", "--all", "--yes", "--target-host", silent, "--journal-dir", join(dir, "journals"), "--timeout", "request=0.5", "--timeout", "notice=0.2"],
+      { ...env, QLIK_API_KEY: "k" },
+    );
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`warning: waiting [\\d.]+ s for GET /api/v1/users/me on ${silent.replace(/\./g, "\\.")} \\(attempt 1; gives up after 0\\.5 s\\)`));
+    expect(r.stderr).toContain(silent);
+    expect(r.stderr).toMatch(/no answer for 0\.5 s on GET \/api\/v1\/users\/me/);
     expect(r.ms).toBeLessThan(60_000);
   }, 90_000);
 
