@@ -27,7 +27,8 @@ it("backs up, diffs, verifies and prunes a tenant whose apps tree is stored in p
 
     // One object renamed by its owner: only its app is exported again, diff names only it.
     const app = [...index.apps.values()].sort((a, b) => (a.id < b.id ? -1 : 1))[37]!;
-    const obj = [...app.objects.values()][0]!;
+    // An object with an owner to edit it as (the system objects LoadModel and appprops have none).
+    const obj = [...app.objects.values()].find((o) => o.meta.ownerId)!;
     const resp = await fetch(`${emu.host}/__emulator/apps/${app.id}/objects/${obj.id}`, {
       method: "PATCH",
       headers: { "content-type": "application/json" },

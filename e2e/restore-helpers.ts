@@ -55,7 +55,11 @@ export async function readReference(t: Tenantish): Promise<RefApp[]> {
   const hostConfig = hostConfigOf(t);
   const users = new Map<string, string>();
   for (const u of (await api.users.getUsers({ limit: 100 }, { noCache: true })).data.data ?? []) users.set(u.id!, u.subject!);
-  const items = (await api.items.getItems({ resourceType: "app", limit: 100 }, { noCache: true })).data.data ?? [];
+  // Unfiltered, then `spaceType=personal` (the unfiltered listing may leave other users'
+  // personal apps out: emulator switch itemsListIncludesOthersPersonal, default false).
+  const items = [...(await api.items.getItems({ resourceType: "app", limit: 100 }, { noCache: true })).data.data ?? []];
+  for (const i of (await api.items.getItems({ resourceType: "app", spaceType: "personal", limit: 100 }, { noCache: true })).data.data ?? [])
+    if (!items.some((x) => x.resourceId === i.resourceId)) items.push(i);
   const out: RefApp[] = [];
   for (const item of items) {
     const appId = item.resourceId!;
@@ -67,10 +71,12 @@ export async function readReference(t: Tenantish): Promise<RefApp[]> {
       const children = new Set<string>();
       for (const i of await doc.getAllInfos()) {
         const q = i.qType!;
-        const open = q === "bookmark" ? doc.getBookmark(i.qId!) : q === "measure" ? doc.getMeasure(i.qId!) : q === "dimension" ? doc.getDimension(i.qId!) : q === "variable" ? doc.getVariableById(i.qId!) : doc.getObject(i.qId!);
+        // Snapshots are bookmark-type (@qlik/api's getSnapshotList lists them with a qBookmarkListDef).
+        const bookmarkType = q === "bookmark" || q === "snapshot";
+        const open = bookmarkType ? doc.getBookmark(i.qId!) : q === "measure" ? doc.getMeasure(i.qId!) : q === "dimension" ? doc.getDimension(i.qId!) : q === "variable" ? doc.getVariableById(i.qId!) : doc.getObject(i.qId!);
         const h = await open;
         const layout = (await h.getLayout()) as { qMeta?: Record<string, unknown> };
-        if (q !== "bookmark" && q !== "measure" && q !== "dimension" && q !== "variable") {
+        if (!bookmarkType && q !== "measure" && q !== "dimension" && q !== "variable") {
           const tree = (await (h as unknown as { getFullPropertyTree(): Promise<unknown> }).getFullPropertyTree()) as { qChildren?: unknown[] };
           const walk = (n: unknown) => {
             for (const c of ((n as { qChildren?: unknown[] }).qChildren ?? []) as { qProperty?: { qInfo?: { qId?: string } } }[]) {
@@ -136,3 +142,26 @@ export async function restoreCli(args: {
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
 
+
+type Member = { type?: string; assigneeId?: string; roles?: string[] };
+/**
+ * A space's members as Qlik leaves them after apps in it changed hands: an app's new owner
+ * who holds no Can edit (shared) / Can manage (managed) role in the app's space — directly or
+ * through a group — gets it (help.qlik.com, Qlik Analytics Migration › Update Application
+ * Owners). `owners`: the new owners' ids; `spaceOwnerThen`: who owned the space at that moment
+ * (the restoring bot for a space the restore created); `groupsOf`: a user's group ids.
+ */
+export function withAppOwnerRoles(members: Member[], spaceType: string, owners: string[], spaceOwnerThen: string, groupsOf: (userId: string) => string[] = () => []): Member[] {
+  const rule = spaceType === "shared" ? { role: "producer", ok: ["producer", "facilitator", "codeveloper"] } : spaceType === "managed" ? { role: "facilitator", ok: ["facilitator"] } : undefined;
+  const out = members.map((m) => ({ ...m, roles: [...(m.roles ?? [])] }));
+  if (!rule) return out;
+  for (const owner of new Set(owners)) {
+    if (owner === spaceOwnerThen) continue;
+    const held = out.filter((m) => (m.type !== "group" && m.assigneeId === owner) || (m.type === "group" && groupsOf(owner).includes(m.assigneeId ?? ""))).flatMap((m) => m.roles);
+    if (held.some((r) => rule.ok.includes(r))) continue;
+    const own = out.find((m) => m.type !== "group" && m.assigneeId === owner);
+    if (own) own.roles.push(rule.role);
+    else out.push({ type: "user", assigneeId: owner, roles: [rule.role] });
+  }
+  return out;
+}

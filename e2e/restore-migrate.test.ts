@@ -12,7 +12,7 @@ import { PRIVATE_CONTENT_BOT_SCOPE } from "@lifeboat/qlik";
 import { createTestRepository, type Repository, type Snapshot } from "@lifeboat/repository";
 import { createQlikApi } from "@qlik/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectedObjects, readReference, restoreCli, takeBackup } from "./restore-helpers.ts";
+import { expectedObjects, readReference, restoreCli, takeBackup, withAppOwnerRoles } from "./restore-helpers.ts";
 
 const botApi = (t: { host: string; clientId: string; clientSecret: string }) =>
   createQlikApi({ hostConfig: { authType: "oauth2", host: t.host, clientId: t.clientId, clientSecret: t.clientSecret, scope: PRIVATE_CONTENT_BOT_SCOPE } });
@@ -131,7 +131,12 @@ describe("restore into another, empty tenant", () => {
     // Assignments of the created spaces (users only: the IdP group 'Sales' does not exist there).
     const salesDev = [...spaces.values()].find((s) => s.name === "Sales Dev")!;
     const assignments = (await api.spaces.getSpaceAssignments(salesDev.id, { limit: 100 }, { noCache: true })).data.data ?? [];
-    expect(assignments.map((a) => a.roles?.join(",")).sort()).toEqual(["consumer", "facilitator", "producer"]);
+    // The snapshot's user members, plus the role Qlik gives each app's new owner (the bot owned the space then).
+    const srcSalesDev = source.spaces.find((s) => s.record.name === "Sales Dev")!;
+    const salesDevOwners = source.apps.filter((a) => a.doc.summary.spaceId === srcSalesDev.record.id).map((a) => a.doc.owner.id);
+    const expectedRoles = withAppOwnerRoles(srcSalesDev.assignments.filter((a) => a.type === "user"), "shared", salesDevOwners, "the restoring bot").map((a) => [...(a.roles ?? [])].sort().join(","));
+    expect(expectedRoles).toContain("consumer");
+    expect(assignments.map((a) => [...(a.roles ?? [])].sort().join(",")).sort()).toEqual(expectedRoles.sort());
     expect(r.stdout).toMatch(/group 'Sales' is not in the target/);
   });
 
@@ -204,7 +209,11 @@ describe("restore everything into a second, empty tenant", () => {
       expect(given.length).toBe(1);
       expect(given[0]!.ownerSubject).toBe(admin.subject);
       expect(given[0]!.objects.length).toBeGreaterThan(0);
-      expect(given[0]!.objects.every((o) => o.ownerSubject === admin.subject)).toBe(true);
+      // Every object with an owner is the fallback's (system objects, LoadModel and appprops, have no owner in Qlik).
+      const owned = given[0]!.objects.filter((o) => o.type !== "LoadModel" && o.type !== "appprops");
+      expect(owned.length).toBeGreaterThan(0);
+      expect(owned.every((o) => o.ownerSubject === admin.subject)).toBe(true);
+      expect(given[0]!.objects.filter((o) => !owned.includes(o)).every((o) => o.ownerSubject === "")).toBe(true);
       for (const a of await readReference(dst)) await api.apps.deleteApp(a.appId);
 
       const r = await restoreCli({ snapshot: snapshot.id, opts: { all: true, targetHost: dst.host, createMissingUsers: true, yes: true }, env, repo, journalDir: dir });
@@ -233,8 +242,13 @@ describe("restore everything into a second, empty tenant", () => {
         expect(t[0]!.ownerId, `owner of ${s.record.name}`).toBe(targetOf(s.record.ownerId)?.id);
         // Members: every user assignment (groups are matched by name and the empty tenant has none).
         const members = (await api.spaces.getSpaceAssignments(t[0]!.id!, { limit: 100 }, { noCache: true })).data.data ?? [];
+        // …plus the role Qlik gives each app's new owner in the app's space (the bot owned the space
+        // then). A managed space's apps are handed to their owners before they move in (imported
+        // into a shared space, owners restored, then publish-move), so none is raised there.
+        const owners = s.record.type === "managed" ? [] : source.apps.filter((a) => a.doc.summary.spaceId === s.record.id).map((a) => a.doc.owner.id);
+        const expected = withAppOwnerRoles(s.assignments.filter((a) => a.type === "user"), s.record.type, owners, "the restoring bot");
         expect(members.map((m) => `${m.assigneeId} ${[...(m.roles ?? [])].sort().join(",")}`).sort(), `members of ${s.record.name}`).toEqual(
-          s.assignments.filter((a) => a.type === "user").map((a) => `${targetOf(a.assigneeId)?.id} ${[...a.roles].sort().join(",")}`).sort(),
+          expected.map((a) => `${targetOf(a.assigneeId!)?.id} ${[...(a.roles ?? [])].sort().join(",")}`).sort(),
         );
       }
       const spaceName = new Map(spaces.map((s) => [s.id!, s.name!]));

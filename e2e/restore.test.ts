@@ -12,7 +12,7 @@ import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { createTenantClient } from "@lifeboat/qlik";
 import { createTestRepository, type Repository, type Snapshot } from "@lifeboat/repository";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { botApi, botEnv, expectedObjects, hostConfigOf, readReference, restoreCli, takeBackup, type Tenantish } from "./restore-helpers.ts";
+import { botApi, botEnv, expectedObjects, hostConfigOf, readReference, restoreCli, takeBackup, withAppOwnerRoles, type Tenantish } from "./restore-helpers.ts";
 
 async function destroyObject(t: Tenantish, appId: string, objectId: string): Promise<void> {
   const session = botApi(t).qix.openAppSession({ appId, withoutData: true, identity: "e2e-setup", hostConfig: hostConfigOf(t) });
@@ -112,7 +112,13 @@ describe("restore into the same tenant", () => {
     const restoredMembers = ((await api.spaces.getSpaceAssignments(financeDev.id!, { limit: 100 }, { noCache: true })).data.data ?? []).map((a) =>
       members(a, (id) => subjects.get(id) ?? groupNames.get(id)),
     );
-    expect(restoredMembers.sort()).toEqual(srcFinanceDev.assignments.map((a) => members(a, srcName)).sort());
+    // The snapshot's members, plus what Qlik does when the restore hands Finance Dev's apps
+    // (imported by the bot while it owned the recreated space) to their owners.
+    const srcGroupsOf = (id: string) => source.users.find((u) => u.id === id)?.assignedGroups.map((g) => g.id) ?? [];
+    const appOwners = source.apps.filter((a) => a.doc.summary.spaceId === srcFinanceDev.record.id).map((a) => a.doc.owner.id);
+    const me = (await api.users.getMyUser({ noCache: true })).data.id!;
+    const expectedMembers = withAppOwnerRoles(srcFinanceDev.assignments, "shared", appOwners, me, srcGroupsOf);
+    expect(restoredMembers.sort()).toEqual(expectedMembers.map((a) => members(a, srcName)).sort());
   });
 
   it("a name clash blocks (nothing written) until the options resolve it: --skip-existing leaves the app alone", async () => {

@@ -8,7 +8,7 @@
  *   POST   /__emulator/faults        {spec}          reconfigure fault injection ("" = off)
  *   GET    /__emulator/faults                        current spec and counts
  *   POST   /__emulator/rate-limits/reset             forget rate-limit windows
- *   PATCH  /__emulator/apps/{appId}/objects/{objectId}  {properties?, title?, asUserId?, keepModifiedDate?}
+ *   PATCH  /__emulator/apps/{appId}/objects/{objectId}  {properties?, title?, asUserId?, keepModifiedDate?} (children too)
  *          merges `properties` (or sets qMetaDef.title) as `asUserId` (default: the owner);
  *          403 if that user cannot see the object
  *   PATCH  /__emulator/apps/{appId}  {name?, description?, dataModelBytes?, script?}
@@ -19,7 +19,7 @@
  *   POST   /__emulator/temp-contents/{id}/expire     make a temp file expire now
  */
 import { Hono } from "hono";
-import type { Identity, Tenant } from "./model.ts";
+import type { AppObject, Identity, Tenant } from "./model.ts";
 import { canSeeObject } from "./model.ts";
 import { badRequest, forbidden, notFound } from "./internal/errors.ts";
 import { parseFaultSpec } from "./internal/faults.ts";
@@ -66,14 +66,17 @@ export function adminRoutes(tenant: Tenant, rt: Runtime): Hono<Env> {
   });
   app.patch("/apps/:appId/objects/:objectId", async (c) => {
     const a = tenant.apps[c.req.param("appId")];
-    const o = a?.objects[c.req.param("objectId")];
-    if (!a || !o) throw notFound("HTTP-404", `Object "${c.req.param("objectId")}" not found in app "${c.req.param("appId")}".`);
+    // A top-level object, or a child (a chart on a sheet): `root` is its top-level object.
+    const found = a ? findObject(a.objects, c.req.param("objectId")) : undefined;
+    const o = found?.obj;
+    const root = found?.root;
+    if (!a || !o || !root) throw notFound("HTTP-404", `Object "${c.req.param("objectId")}" not found in app "${c.req.param("appId")}".`);
     const body = await readJson(c);
     const asUserId = typeof body.asUserId === "string" ? body.asUserId : o.ownerId;
     const user = tenant.users[asUserId];
     if (!user) throw badRequest("EMU-1", `unknown user "${asUserId}"`);
     const as: Identity = { tenant, user, scopes: ["user_default"], isPrivateContentBot: false, isTenantAdmin: user.roles.includes("TenantAdmin") };
-    if (!canSeeObject(as, o) || (!o.approved && !o.published && o.ownerId !== user.id)) throw forbidden("EMU-3", `User "${user.name}" cannot edit object "${o.id}".`);
+    if (!canSeeObject(as, root) || (!root.approved && !root.published && root.ownerId !== user.id)) throw forbidden("EMU-3", `User "${user.name}" cannot edit object "${o.id}".`);
     if (body.properties !== undefined) {
       if (typeof body.properties !== "object" || body.properties === null) throw badRequest("EMU-1", "properties must be an object");
       o.properties = { ...o.properties, ...(body.properties as Record<string, unknown>), qInfo: o.properties.qInfo };
@@ -81,8 +84,12 @@ export function adminRoutes(tenant: Tenant, rt: Runtime): Hono<Env> {
     if (typeof body.title === "string") o.properties.qMetaDef = { ...((o.properties.qMetaDef as Record<string, unknown> | undefined) ?? {}), title: body.title };
     const t = nowIso();
     // `keepModifiedDate: true` edits without moving the date (a fault: tests that Lifeboat's deep check catches it).
-    if (body.keepModifiedDate !== true) o.modifiedDate = t;
-    if (o.approved || o.published || rt.quirks.privateEditBumpsAppModified) a.modifiedDate = t;
+    if (body.keepModifiedDate !== true) {
+      o.modifiedDate = t;
+      // Quirk childEditMovesParentDate: editing a chart also moves its sheet's date.
+      if (root !== o && rt.quirks.childEditMovesParentDate) root.modifiedDate = t;
+    }
+    if (root.approved || root.published || rt.quirks.privateEditBumpsAppModified) a.modifiedDate = t;
     rt.changed(tenant);
     return c.json(o);
   });
@@ -134,4 +141,21 @@ export function adminRoutes(tenant: Tenant, rt: Runtime): Hono<Env> {
     return c.body(null, 204);
   });
   return app;
+}
+
+/** An object anywhere in an app's trees, with its top-level object. */
+function findObject(objects: Record<string, AppObject>, id: string): { obj: AppObject; root: AppObject } | undefined {
+  const walk = (obj: AppObject, root: AppObject): { obj: AppObject; root: AppObject } | undefined => {
+    if (obj.id === id) return { obj, root };
+    for (const child of obj.children) {
+      const hit = walk(child, root);
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+  for (const top of Object.values(objects)) {
+    const hit = walk(top, top);
+    if (hit) return hit;
+  }
+  return undefined;
 }

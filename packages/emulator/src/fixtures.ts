@@ -160,6 +160,8 @@ class Builder {
       ].reverse(),
       media: {},
       objects: {},
+      // The fields of the script's inline table (what selections and bookmarks select in).
+      ...((opts.dataModelBytes ?? 0) > 0 ? { fields: { Region: ["North", "South"], Product: ["Gadgets", "Widgets"], Amount: ["95", "120"] } } : {}),
       dataModelBytes: opts.dataModelBytes ?? 0,
       dataSeed: `${this.tenant.id}:${id}`,
       itemId: this.rng.hex(24),
@@ -206,7 +208,10 @@ class Builder {
   chart(owner: User, state: "base" | "community" | "private", visualization: string, title: string): AppObject {
     return this.object({} as App, visualization, "genericObject", owner, state, {
       qMetaDef: {},
+      showTitles: true,
       title,
+      subtitle: "",
+      footnote: "",
       visualization,
       qHyperCubeDef: {
         qDimensions: [{ qDef: { qFieldDefs: ["Region"], qFieldLabels: [""] } }],
@@ -283,14 +288,41 @@ class Builder {
     return o;
   }
 
-  bookmark(app: App, owner: User, state: "base" | "community" | "private", title: string): AppObject {
-    const o = this.object(app, "bookmark", "genericBookmark", owner, state, {
+  /**
+   * A bookmark (or, with `type: "snapshot"`, a snapshot: bookmark-type, as @qlik/api's
+   * getSnapshotList lists them). Its selections are engine state (`AppObject.bookmark`), never
+   * properties: `region` selected in the default state, and `product` in the alternate state
+   * "Compare" when given.
+   */
+  bookmark(app: App, owner: User, state: "base" | "community" | "private", title: string, region = "North", product?: string, type = "bookmark"): AppObject {
+    const created = this.tick(0);
+    const o = this.object(app, type, "genericBookmark", owner, state, {
       qMetaDef: { title, description: "" },
-      creationDate: this.tick(0),
-      qBookmark: { qStateData: [{ qStateName: "$", qFieldItems: [{ qDef: { qName: "Region", qType: "PRESENT" }, qSelectInfo: { qTextSearch: "", qNumberFormat: {} }, qValues: [], qExcludedValues: [] }] }] },
+      creationDate: created,
     });
+    const item = (name: string, value: string) => ({
+      qDef: { qName: name, qType: "PRESENT" },
+      qSelectInfo: { qTextSearch: "", qRangeLo: -1e300, qRangeHi: -1e300, qNumberFormat: { qType: "U", qnDec: 0, qUseThou: 0 }, qRangeInfo: [], qSoftLock: false, qContinuousRangeInfo: [] },
+      qValues: [{ qText: value, qIsNumeric: false }],
+      qExcludedValues: [],
+    });
+    o.bookmark = {
+      qStateData: [{ qStateName: "$", qFieldItems: [item("Region", region)] }, ...(product ? [{ qStateName: "Compare", qFieldItems: [item("Product", product)] }] : [])],
+      qUtcModifyTime: Date.parse(created) / 86_400_000 + 25_569,
+    };
     app.objects[o.id] = o;
     return o;
+  }
+
+  /**
+   * The system objects every real app holds (datahub-project/datahub PR #9682: `LoadModel`;
+   * API-FACTS §6.2 / the audit: `appprops`): no owner of their own, no qMeta.
+   */
+  systemObjects(app: App, owner: User): void {
+    const load = this.object(app, "LoadModel", "genericObject", owner, "base", { qInfo: { qId: "LoadModel" }, tables: [], schemaVersion: 2.1 });
+    app.objects[load.id] = load;
+    const props = this.object(app, "appprops", "genericObject", owner, "base", { qMetaDef: {}, sheetTitleBgColor: "#ffffff", sheetTitleColor: "#404040", sheetLogoThumbnail: { qStaticContentUrlDef: {} } });
+    app.objects[props.id] = props;
   }
 
   credentials(admin: User, bot: User): TenantCredentials {
@@ -366,6 +398,7 @@ function demoTenant(b: Builder): TenantCredentials {
 
   const KB = 1024;
   const fill = (app: App, owner: User, members: User[], size: "full" | "small"): void => {
+    b.systemObjects(app, owner);
     b.sheet(app, owner, "base", "Overview", 3);
     b.sheet(app, owner, "base", "Details", 2);
     if (size === "full") {
@@ -377,11 +410,12 @@ function demoTenant(b: Builder): TenantCredentials {
       b.measure(app, owner, "Average amount", "Avg(Amount)");
       b.variable(app, owner, "vCurrency", "'EUR'");
       b.variable(app, owner, "vThreshold", "100");
-      b.bookmark(app, owner, "base", "North only");
+      b.bookmark(app, owner, "base", "North only", "North", "Widgets");
+      b.bookmark(app, owner, "base", "Story snapshot", "South", undefined, "snapshot");
     }
     members.forEach((m, i) => {
       b.sheet(app, m, "private", `${m.name.split(" ")[0]}'s private sheet`, 1 + (i % 2));
-      b.bookmark(app, m, "private", `${m.name.split(" ")[0]}'s bookmark`);
+      b.bookmark(app, m, "private", `${m.name.split(" ")[0]}'s bookmark`, "South");
     });
   };
 
@@ -464,6 +498,7 @@ function generatedTenant(b: Builder, opts: FixtureOptions): TenantCredentials {
     const space = roll < 0.6 ? r.pick(shared) : roll < 0.8 ? r.pick(managed) : undefined;
     const app = b.app(`Generated app ${String(i + 1).padStart(4, "0")}`, owner, space, { dataModelBytes: 16 * 1024 * (1 + r.int(8)) });
     if (space?.type === "managed") app.publishTime = app.createdDate;
+    b.systemObjects(app, owner);
     for (let j = 0; j < perApp; j++) {
       const [type, genericType] = types[j % types.length] ?? ["sheet", "genericObject"];
       const objOwner = genericType === "genericObject" || genericType === "genericBookmark" ? r.pick(users) : owner;
@@ -477,7 +512,13 @@ function generatedTenant(b: Builder, opts: FixtureOptions): TenantCredentials {
             : type === "dimension"
               ? { qMetaDef: { title }, qDim: { qGrouping: "N", qFieldDefs: [`F${j}`] } }
               : { qMetaDef: { title } };
-      const o = b.object(app, type, genericType, objOwner, state, props);
+      // Sheets hold a chart each, as real sheets do (a child: no dates or owner of its own in qMeta).
+      const children = type === "sheet" ? [b.chart(objOwner, state, "barchart", `${title} chart`)] : [];
+      const o = b.object(app, type, genericType, objOwner, state, props, children);
+      if (type === "sheet") o.properties.cells = children.map((c) => ({ name: c.id, type: c.type, col: 0, row: 0, colspan: 12, rowspan: 6 }));
+      if (genericType === "genericBookmark") {
+        o.bookmark = { qStateData: [{ qStateName: "$", qFieldItems: [{ qDef: { qName: "Region", qType: "PRESENT" }, qValues: [{ qText: j % 2 ? "North" : "South", qIsNumeric: false }], qExcludedValues: [] }] }] };
+      }
       app.objects[o.id] = o;
     }
   }

@@ -105,6 +105,21 @@ export interface AppObject {
   modifiedDate: string;
   properties: Record<string, unknown>;
   children: AppObject[];
+  /**
+   * Bookmarks only: the selections the engine recorded when the bookmark was created or
+   * replaced (`GenericBookmarkLayout.qBookmark`). Not a property: `GetProperties` never
+   * returns it and `SetProperties` cannot set it; only `CreateBookmark` / `ReplaceBookmark`
+   * take it from the session's current selections (QIX spec: `GenericBookmarkProperties`
+   * has no `qBookmark`).
+   */
+  bookmark?: BookmarkState;
+}
+
+/** A bookmark's recorded selections, in the QIX spec's `NxBookmark` shape (the parts the emulator keeps). */
+export interface BookmarkState {
+  qStateData: { qStateName: string; qFieldItems: Record<string, unknown>[] }[];
+  qVariableItems?: { qName: string; qValue: Record<string, unknown>; qDefinition: string }[];
+  qUtcModifyTime?: number;
 }
 
 export interface ScriptVersion {
@@ -138,6 +153,12 @@ export interface App {
   media: Record<string, string>;
   /** Persisted objects (what an export or a fresh OpenDoc sees). */
   objects: Record<string, AppObject>;
+  /**
+   * The data model's fields and their distinct values (text), for selections: a field can be
+   * selected in only when the app has data loaded (`dataModelBytes > 0`) and the session was
+   * opened with data. Absent = no fields.
+   */
+  fields?: Record<string, string[]>;
   /** Size in bytes of the generated data model; its bytes are derived from `dataSeed`. */
   dataModelBytes: number;
   dataSeed: string;

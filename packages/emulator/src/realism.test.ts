@@ -88,7 +88,7 @@ describe("faults", () => {
     const emu = await start({});
     const app = Object.values(emu.state.tenants[0]!.apps).find((a) => a.name === "Customer 360")!;
     const ex = await get(emu, `/api/v1/apps/${app.id}/export`, emu.apiKey, { method: "POST" });
-    const path = `/api${ex.headers.get("location")}`;
+    const path = `${ex.headers.get("location")}`;
     emu.setFaults("rate=1,kinds=reset");
     await expect(get(emu, "/api/v1/users", emu.apiKey)).rejects.toThrow();
     emu.setFaults("rate=1,kinds=truncate");
@@ -208,7 +208,7 @@ describe("admin surface", () => {
     expect(r.status).toBe(200);
     expect(app.dataModelBytes).toBe(3 * 1024 ** 3);
     const ex = await get(emu, `/api/v1/apps/${app.id}/export`, emu.apiKey, { method: "POST" });
-    const head = await get(emu, `/api${ex.headers.get("location")}`, emu.apiKey, { headers: { range: "bytes=0-99" } });
+    const head = await get(emu, `${ex.headers.get("location")}`, emu.apiKey, { headers: { range: "bytes=0-99" } });
     expect(head.status).toBe(206);
     const total = /^bytes 0-99\/(\d+)$/.exec(head.headers.get("content-range") ?? "")?.[1];
     expect(Number(total)).toBeGreaterThan(3 * 1024 ** 3);
@@ -239,14 +239,122 @@ describe("quirk switches", () => {
     const imported = t.apps[body.attributes.id]!;
     for (const o of Object.values(src.objects)) expect(imported.objects[o.id]?.ownerId).toBe(o.ownerId);
   });
-  it("exportIncludesCommunity=false leaves other users' community objects out of an API-key export", async () => {
-    const emu = await start({ quirks: { exportIncludesCommunity: false } });
+  it("exportIncludesCommunity: other users' community objects are out of an API-key export by default, in with true", async () => {
+    for (const [quirks, included] of [[{}, false], [{ exportIncludesCommunity: false }, false], [{ exportIncludesCommunity: true }, true]] as const) {
+      const emu = await start({ quirks });
+      const t = emu.state.tenants[0]!;
+      const src = Object.values(t.apps).find((a) => a.name === "Sales Overview" && !a.originAppId)!;
+      const admin = Object.values(t.apiKeys).find((k) => k.token === emu.apiKey)!.userId;
+      const community = Object.values(src.objects).find((o) => o.published && !o.approved && o.ownerId !== admin)!;
+      expect(community).toBeDefined();
+      const ex = await get(emu, `/api/v1/apps/${src.id}/export?NoData=true`, emu.apiKey, { method: "POST" });
+      expect(ex.headers.get("location")).toMatch(/^\/api\/v1\/temp-contents\/[0-9a-f]+$/);
+      const snapshot = t.tempContents[ex.headers.get("location")!.split("/").pop()!]!.source;
+      expect(snapshot.kind === "export" && !!snapshot.snapshot.app.objects[community.id], JSON.stringify(quirks)).toBe(included);
+    }
+  });
+  it("appInfoIncludesSpaceId: GET /apps/{id} reports attributes.spaceId by default, not with false", async () => {
+    for (const [quirks, included] of [[{}, true], [{ appInfoIncludesSpaceId: false }, false]] as const) {
+      const emu = await start({ quirks });
+      const t = emu.state.tenants[0]!;
+      const src = Object.values(t.apps).find((a) => a.name === "Sales Overview" && !a.originAppId)!;
+      const info = (await (await get(emu, `/api/v1/apps/${src.id}`, emu.apiKey)).json()) as { attributes: { spaceId?: string } };
+      expect(info.attributes.spaceId, JSON.stringify(quirks)).toBe(included ? src.spaceId : undefined);
+    }
+  });
+});
+
+describe("OAuth scopes and personal apps (issue 10 items 5, 6)", () => {
+  /** A second OAuth client whose bot user holds TenantAdmin but only the `user_default` scope. */
+  function limitedClient(emu: EmulatorHandle): { clientId: string; clientSecret: string } {
     const t = emu.state.tenants[0]!;
-    const src = Object.values(t.apps).find((a) => a.name === "Sales Overview" && !a.originAppId)!;
-    const community = Object.values(src.objects).find((o) => o.published && !o.approved)!;
-    const ex = await get(emu, `/api/v1/apps/${src.id}/export?NoData=true`, emu.apiKey, { method: "POST" });
-    const snapshot = t.tempContents[ex.headers.get("location")!.split("/").pop()!]!.source;
-    expect(snapshot.kind === "export" && snapshot.snapshot.app.objects[community.id]).toBeFalsy();
+    const bot = Object.values(t.users).find((u) => u.subject.startsWith("qlikbot\\"))!;
+    const c = { clientId: "limited-client", clientSecret: "limited-secret", userId: bot.id, scopes: ["user_default"] };
+    t.oauthClients[c.clientId] = c;
+    return c;
+  }
+  const token = (emu: EmulatorHandle, c: { clientId: string; clientSecret: string }, scope: string) =>
+    fetch(`${emu.host}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ client_id: c.clientId, client_secret: c.clientSecret, grant_type: "client_credentials", scope }),
+    });
+  it("unassignedScopes=drop (default) grants what the client holds and says so in `scope`; refuse answers 400", async () => {
+    const emu = await start({});
+    const c = limitedClient(emu);
+    const dropped = await token(emu, c, "user_default admin.apps admin_classic");
+    expect(dropped.status).toBe(200);
+    const body = (await dropped.json()) as { access_token: string; scope: string };
+    expect(body.scope).toBe("user_default");
+    // Not a bot: another user's personal app is out of reach.
+    const t = emu.state.tenants[0]!;
+    const personal = Object.values(t.apps).find((a) => !a.spaceId)!;
+    expect((await get(emu, `/api/v1/apps/${personal.id}`, body.access_token)).status).toBe(403);
+    const full = (await (await token(emu, emu, "user_default admin.apps admin_classic")).json()) as { scope: string };
+    expect(full.scope.split(" ").sort()).toEqual(["admin.apps", "admin_classic", "user_default"]);
+
+    const strict = await start({ quirks: { unassignedScopes: "refuse" } });
+    const sc = limitedClient(strict);
+    const refused = await token(strict, sc, "user_default admin.apps admin_classic");
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(await refused.json())).toMatch(/invalid_scope.*admin\.apps admin_classic/);
+    expect((await token(strict, sc, "user_default")).status).toBe(200);
+    expect((await token(strict, strict, "user_default admin.apps admin_classic")).status).toBe(200);
+  });
+  it("itemsListIncludesOthersPersonal=false (default): the unfiltered listing omits other users' personal apps, even for a bot; spaceType=personal lists them", async () => {
+    for (const [quirks, included] of [[{}, false], [{ itemsListIncludesOthersPersonal: true }, true]] as const) {
+      const emu = await start({ quirks });
+      const t = emu.state.tenants[0]!;
+      const bot = ((await (await token(emu, emu, "user_default admin.apps admin_classic")).json()) as { access_token: string }).access_token;
+      const list = async (query: string) =>
+        ((await (await get(emu, `/api/v1/items?resourceType=app&limit=100${query}`, bot)).json()) as { data: { resourceId: string }[] }).data.map((i) => i.resourceId);
+      const personal = Object.values(t.apps).filter((a) => !a.spaceId);
+      expect(personal.length).toBeGreaterThan(0);
+      const all = await list("");
+      for (const a of personal) expect(all.includes(a.id), `${JSON.stringify(quirks)} ${a.name}`).toBe(included);
+      expect((await list("&spaceType=personal")).sort()).toEqual(personal.map((a) => a.id).sort());
+      expect(all.length + (included ? 0 : personal.length)).toBe(Object.keys(t.apps).length);
+    }
+  });
+});
+
+describe("changing an app's owner (issue 10 item 7)", () => {
+  it("raises the new owner's role in the app's space as Qlik does: shared → producer, managed → facilitator, unless already held", async () => {
+    const emu = await start({});
+    const t = emu.state.tenants[0]!;
+    const bot = ((await (await fetch(`${emu.host}/oauth/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ client_id: emu.clientId, client_secret: emu.clientSecret, grant_type: "client_credentials", scope: "user_default admin.apps admin_classic" }) })).json()) as { access_token: string }).access_token;
+    const setOwner = async (appId: string, ownerId: string) => {
+      const r = await get(emu, `/api/v1/apps/${appId}/owner`, bot, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ ownerId }) });
+      expect(r.status).toBe(200);
+    };
+    const rolesOf = (spaceId: string, userId: string) =>
+      Object.values(t.assignments).filter((a) => a.spaceId === spaceId && a.type === "user" && a.assigneeId === userId).map((a) => [...a.roles].sort());
+    const humans = Object.values(t.users).filter((u) => u.subject.startsWith("auth0|") && u.status === "active");
+    for (const type of ["shared", "managed"] as const) {
+      const app = Object.values(t.apps).find((a) => a.spaceId && t.spaces[a.spaceId]?.type === type)!;
+      const space = t.spaces[app.spaceId!]!;
+      const role = type === "shared" ? "producer" : "facilitator";
+      // A user with no assignment in the space gets one with the role.
+      const stranger = humans.find((u) => u.id !== space.ownerId && rolesOf(space.id, u.id).length === 0 && !u.groups.some((g) => Object.values(t.assignments).some((a) => a.spaceId === space.id && a.assigneeId === g)))!;
+      await setOwner(app.id, stranger.id);
+      expect(rolesOf(space.id, stranger.id), type).toEqual([[role]]);
+      // A consumer keeps consumer and gains the role.
+      const consumer = { ...stranger, id: `u-consumer-${type}`, subject: `auth0|consumer-${type}`, groups: [] };
+      t.users[consumer.id] = consumer;
+      t.assignments["a-consumer-" + type] = { id: "a-consumer-" + type, spaceId: space.id, tenantId: t.id, type: "user", assigneeId: consumer.id, roles: ["consumer"], createdAt: "", createdBy: "", updatedAt: "", updatedBy: "" };
+      await setOwner(app.id, consumer.id);
+      expect(rolesOf(space.id, consumer.id), type).toEqual([["consumer", role].sort()]);
+      // Already holding it, or owning the space: nothing changes.
+      const before = JSON.stringify(t.assignments);
+      await setOwner(app.id, stranger.id);
+      await setOwner(app.id, space.ownerId);
+      expect(JSON.stringify(t.assignments)).toBe(before);
+    }
+    // A personal app has no space: nothing to raise.
+    const personal = Object.values(t.apps).find((a) => !a.spaceId)!;
+    const count = Object.keys(t.assignments).length;
+    await setOwner(personal.id, humans[0]!.id);
+    expect(Object.keys(t.assignments)).toHaveLength(count);
   });
 });
 
@@ -255,7 +363,9 @@ describe("generated fixture", () => {
     const emu = await start({ fixture: "generated", apps: 30, objectsPerApp: 7, users: 12, seed: "g" });
     const t = emu.state.tenants[0]!;
     expect(Object.keys(t.apps)).toHaveLength(30);
-    expect(Object.values(t.apps).every((a) => Object.keys(a.objects).length === 7)).toBe(true);
+    // 7 objects as asked, plus the two system objects every app holds (LoadModel, appprops).
+    expect(Object.values(t.apps).every((a) => Object.keys(a.objects).length === 7 + 2)).toBe(true);
+    expect(Object.values(t.apps).every((a) => a.objects.LoadModel?.type === "LoadModel" && Object.values(a.objects).some((o) => o.type === "appprops"))).toBe(true);
     expect(Object.keys(t.users)).toHaveLength(14);
     const again = await start({ fixture: "generated", apps: 30, objectsPerApp: 7, users: 12, seed: "g" });
     expect(Object.keys(again.state.tenants[0]!.apps)).toEqual(Object.keys(t.apps));

@@ -26,8 +26,19 @@ const spec = JSON.parse(readFileSync(new URL("../spec/qlik-rest-subset.json", im
 const schemas = spec.components.schemas as Record<string, Json>;
 (schemas["oauth-token-response"]!.properties as Json).expires_in = { type: "integer" };
 Object.assign(schemas.Group!.properties as Json, { providerType: { enum: ["idp", "custom"], type: "string" }, description: { type: "string" } });
-// A tenant's `created`/`lastUpdated` are typed `format: date` but described (and sent) as timestamps.
+// An app's `attributes.spaceId`: absent from the spec's NxAttributes, but Qlik sends it (the
+// import response in qlik.dev/manage/reports/deploy-tabular-reports; qlik-cloud-examples
+// `tenant_deploy_content.sh` tests `.attributes | has("spaceId")`) — FIDELITY-AUDIT #9.
+(schemas.NxAttributes!.properties as Json).spaceId = { type: "string" };
+// A tenant's `created`/`lastUpdated` are typed `format: date` but described (and sent) as timestamps;
+// so are a user's (a real tenant's GET /users/{id}: "2023-12-14T19:42:54.417Z", datahub-project/datahub
+// qlik_sense test mocks), which also carry `groups` (undeclared).
 for (const k of ["created", "lastUpdated"]) ((schemas.Tenant!.properties as Json)[k] as Json).format = "date-time";
+for (const k of ["created", "lastUpdated"]) ((schemas.User!.properties as Json)[k] as Json).format = "date-time";
+(schemas.User!.properties as Json).groups = { type: "array", items: { type: "string" } };
+// An item's `resourceCustomAttributes` is `null` in the real items listing (same capture);
+// the spec types it as an object.
+(schemas.itemResultResponseBody!.properties as Json).resourceCustomAttributes = { type: ["object", "null"] };
 
 /**
  * Operations whose published response schema is wrong, with the reason; their 2xx bodies

@@ -262,6 +262,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         delay: (kind) => clock.sleep(kind === "call" ? latency.qixCallMs : latency.openAppMs),
         now: () => new Date(),
         objectMetaDates: quirks.objectMetaDates,
+        childEditMovesParentDate: quirks.childEditMovesParentDate,
         onPersist: () => persister.changed(),
       });
       // Errors after the response started (e.g. a download cut by fault injection) end the socket quietly.

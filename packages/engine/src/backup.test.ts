@@ -204,6 +204,26 @@ describe("backup", () => {
       expect(tenant.exported).toEqual([app.summary.appId]);
     });
 
+    it("does not trust dates (to the second, as Qlik's items) within two seconds of the previous run: a change in that second is found", async () => {
+      let clock = Date.parse("2026-11-01T00:00:00.400Z");
+      const now = () => new Date(clock);
+      const secs = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+      const app = tenant.state.apps[1]!;
+      for (const a of tenant.state.apps) Object.assign(a.summary, { updatedAt: secs(clock - 300), resourceUpdatedAt: secs(clock - 300) });
+      await backup({ tenant, repository: repo, trustItemDates: true, now });
+      // Changed 300 ms after that run listed it: the dates, to the second, do not move.
+      app.script = "LOAD 7 AS late AUTOGENERATE 1;";
+      clock += 60_000;
+      const reads = restReads();
+      const second = await backup({ tenant, repository: repo, trustItemDates: true, now });
+      expect(restReads() - reads).toBe(3 * tenant.state.apps.length);
+      expect(second.manifest.items.find((i) => i.layer === "apps" && i.id === app.summary.appId)?.status).toBe("captured");
+      // A run later, the same dates lie well before the previous run: trusted again.
+      const again = restReads();
+      await backup({ tenant, repository: repo, trustItemDates: true, now });
+      expect(restReads()).toBe(again);
+    });
+
     it("is ignored with full: every app is read again", async () => {
       dated();
       await backup({ tenant, repository: repo, trustItemDates: true });
@@ -275,6 +295,34 @@ describe("backup", () => {
     expect(events.some((e) => e.type === "warning" && e.code === "coverage-gap")).toBe(true);
     // Jane's private sheets are not visible to the admin's API key.
     expect(manifest.items.some((i) => i.id === "sh-jane")).toBe(false);
+  });
+
+  it("an empty export (0 bytes) is a failed export, never a stored 0-byte .qvf", async () => {
+    const original = tenant.exportApp.bind(tenant);
+    tenant.exportApp = async (appId, opts) => (appId === "app-sales" ? { body: (async function* () {})() } : original(appId, opts));
+    const { manifest } = await backup({ tenant, repository: repo });
+    const item = manifest.items.find((i) => i.layer === "apps" && i.id === "app-sales")!;
+    expect(item.status).toBe("failed");
+    expect(item.reason).toMatch(/could not export app 'Sales'.*empty file \(0 bytes\)/);
+    expect(manifest.partial).toBe(true);
+    expect(manifest.exports.bytes).toBeGreaterThan(0);
+    // The next run exports it again.
+    tenant.exportApp = original;
+    tenant.exported.length = 0;
+    await backup({ tenant, repository: repo });
+    expect(tenant.exported).toContain("app-sales");
+  });
+
+  it("an OAuth caller not granted the bot scopes: the gap says what the token was granted", async () => {
+    tenant = createFakeTenant(sampleTenantState({ bot: false }));
+    const who = tenant.whoAmI.bind(tenant);
+    tenant.whoAmI = async () => ({ ...(await who()), grantedScopes: ["user_default"], scopeNote: 'the OAuth token was granted "user_default" (asked: "user_default admin.apps admin_classic"), without admin.apps and admin_classic' });
+    const events: BackupEvent[] = [];
+    const { manifest } = await backup({ tenant, repository: repo, onEvent: (e) => events.push(e) });
+    expect(manifest.caller.isPrivateContentBot).toBe(false);
+    expect(manifest.coverageGaps).toHaveLength(1);
+    expect(manifest.coverageGaps[0]!.description).toMatch(/personal-space apps.*granted "user_default".*without admin\.apps and admin_classic\. Use an OAuth client/);
+    expect(events.some((e) => e.type === "warning" && e.code === "coverage-gap" && e.message.includes('granted "user_default"'))).toBe(true);
   });
 
   it("failures are recorded with reasons, the rest is saved, the snapshot is partial", async () => {

@@ -142,6 +142,19 @@ function definedMeta(meta: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/**
+ * An export's body, failing at its end when not a single byte came: a .qvf is never empty,
+ * so an empty download (a 204, a cut-off export) is a failed export, never a stored 0-byte file.
+ */
+async function* nonEmpty(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let bytes = 0;
+  for await (const chunk of body) {
+    bytes += chunk.byteLength;
+    yield chunk;
+  }
+  if (bytes === 0) throw new Error("the export delivered an empty file (0 bytes), not a .qvf; back up this app again later");
+}
+
 export async function backup(options: BackupOptions): Promise<BackupResult> {
   const { tenant, repository: repo } = options;
   const now = options.now ?? (() => new Date());
@@ -180,7 +193,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       layer: "objects",
       description:
         `other users' private content not visible to ${caller.subject || caller.userId}: ` +
-        "their private sheets, stories and bookmarks are not in this snapshot. " +
+        "their personal-space apps and their private sheets, stories and bookmarks are not in this snapshot. " +
+        (caller.scopeNote ? `${caller.scopeNote.replace(/[.\s]+$/, "")}. ` : "") +
         "Use an OAuth client with the admin.apps and admin_classic scopes to capture them.",
     };
     coverageGaps.push(gap);
@@ -228,6 +242,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     layerFailed,
     previous: previous?.apps ?? new Map(),
     previousReads: previous?.reads ?? new Map(),
+    ...(previous ? { previousTime: previous.snapshot.time } : {}),
     previousContents: previous?.contents ?? new Map(),
     deepCheckDays,
     lastFullRead: new Map(),
@@ -451,6 +466,8 @@ interface AppsContext {
   previous: Map<string, PreviousCapture>;
   /** What the previous snapshot read of each app through REST (for `trustItemDates`). */
   previousReads: Map<string, PreviousReads>;
+  /** When the previous run started (its snapshot's time), for `trustItemDates`. */
+  previousTime?: string;
   trustItemDates: boolean;
   /** What the previous snapshot stored of each app's objects, stamps and script. */
   previousContents: Map<string, PreviousContent>;
@@ -546,7 +563,7 @@ async function captureApp(
   let script: string | undefined;
   let historyRef: BlobRef | undefined;
   const prior = ctx.trustItemDates ? ctx.previousReads.get(appId) : undefined;
-  if (prior && sameCatalogueEntry(prior.summary, summary)) {
+  if (prior && sameCatalogueEntry(prior.summary, summary) && settledBefore(summary, ctx.previousTime)) {
     try {
       script = await readText(repo, prior.script);
       attributes = prior.attributes;
@@ -690,7 +707,7 @@ async function captureApp(
       try {
         qvfRef = await exportPool.run(async () => {
           const exported = await tenant.exportApp(appId, { withData: ctx.withData });
-          return repo.saveBlob(exported.body);
+          return repo.saveBlob(nonEmpty(exported.body));
         });
         qvf = { withData: ctx.withData, exportedAt: ctx.now().toISOString() };
         exports.count++;
@@ -809,6 +826,19 @@ interface PreviousReads {
   attributes: Record<string, unknown>;
   script: BlobRef;
   history: BlobRef;
+}
+
+/**
+ * The items service stamps its dates to the second (a real tenant's listing:
+ * `"updatedAt": "2024-01-25T17:56:02Z"`), so a change made in the same second as the one the
+ * previous run saw, after that run listed the app, leaves the dates as they were. The
+ * previous run's reads are trusted only when both dates lie a full second (plus a second for
+ * clock skew) before that run started.
+ */
+function settledBefore(now: AppSummary, previousStart: string | undefined): boolean {
+  const start = previousStart ? Date.parse(previousStart) : Number.NaN;
+  const dates = [now.updatedAt, now.resourceUpdatedAt].map((d) => (d ? Date.parse(d) : Number.NaN));
+  return Number.isFinite(start) && dates.every((d) => Number.isFinite(d) && d + 2000 <= start);
 }
 
 /** Same catalogue entry: both dates present and equal, and the same name, space and owner. */

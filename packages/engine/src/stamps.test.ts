@@ -16,6 +16,14 @@ describe("sameStamps", () => {
     expect(sameStamps(a, [stamp("a"), { ...stamp("b"), approved: true }])).toBe(false);
     expect(sameStamps(a, [stamp("a"), { ...stamp("b"), type: "story" }])).toBe(false);
   });
+
+  it("compares content hashes too: a chart edited inside its sheet shows although no date moved", () => {
+    const withHash = (h: string) => [stamp("a"), { ...stamp("chart", ""), contentHash: h }];
+    expect(sameStamps(withHash("h1"), withHash("h1"))).toBe(true);
+    expect(sameStamps(withHash("h1"), withHash("h2"))).toBe(false);
+    // A stamp list stored before content hashes existed differs from one that has them: a full read, once.
+    expect(sameStamps([stamp("a"), stamp("chart", "")], withHash("h1"))).toBe(false);
+  });
 });
 
 describe("deepCheckDue", () => {

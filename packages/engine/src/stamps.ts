@@ -2,7 +2,8 @@
  * Object stamps: deciding, from list calls alone, that an app's objects are as the previous
  * snapshot stored them (API-FACTS §8, object level), and when to read them anyway.
  *
- * A stamp is an object's id, type, `qMeta.modifiedDate`, owner and publish state. When
+ * A stamp is an object's id, type, `qMeta.modifiedDate`, owner and publish state (and, for
+ * objects Qlik gives no date — charts, system objects — a hash of their content). When
  * every object of an app has the stamp the previous snapshot recorded — same set of
  * objects, children included — the objects are not read again: their stored documents,
  * tree and hash are referenced. That the engine moves `modifiedDate` on every edit is
@@ -79,6 +80,7 @@ export function sameStamps(a: readonly ObjectStamp[], b: readonly ObjectStamp[])
     const y = b[i]!;
     if (x.id !== y.id || x.type !== y.type || x.modifiedDate !== y.modifiedDate || x.ownerId !== y.ownerId || x.published !== y.published || x.approved !== y.approved)
       return false;
+    if ((x.contentHash ?? "") !== (y.contentHash ?? "")) return false;
   }
   return true;
 }

@@ -10,8 +10,12 @@ export interface CallerInfo {
   userId: string;
   subject: string;
   name: string;
-  /** OAuth client with admin.apps + admin_classic: sees every user's private content. */
+  /** OAuth client granted admin.apps + admin_classic: sees every user's private content. */
   isPrivateContentBot: boolean;
+  /** OAuth: the scopes the token endpoint granted (its response's `scope`). */
+  grantedScopes?: string[];
+  /** OAuth without the private-content scopes: why (what was asked, granted or refused), for the coverage gap. */
+  scopeNote?: string;
 }
 
 export interface UserRecord {
@@ -99,7 +103,10 @@ export interface ObjectRecord {
 /**
  * What the engine says of one object without reading it: its id and type, the
  * `qMeta.modifiedDate` the engine keeps, and the owner and publish state. A stamp list
- * covers every object `GetAllInfos` lists (children of sheets included), sorted by id.
+ * covers every top-level object `GetAllInfos` lists, sorted by id. Objects without a date
+ * (in Qlik Cloud: children such as charts, and system objects such as `LoadModel`) get
+ * `modifiedDate: ""` and a `contentHash` of their property tree, or are covered by their
+ * parent's `contentHash`.
  */
 export interface ObjectStamp {
   id: string;
@@ -108,6 +115,8 @@ export interface ObjectStamp {
   ownerId: string;
   published: boolean;
   approved: boolean;
+  /** Hash of the object's full property tree (children included), when the connector read it for the stamp. */
+  contentHash?: string;
 }
 
 /** One QIX session's read of an app: see `TenantReader.readAppContent`. */

@@ -313,6 +313,49 @@ describe("download resume when the server ignores Range", () => {
   });
 });
 
+describe("an export without a file is a failed export (issue 10 item 10)", () => {
+  const exportTo = (id: string) =>
+    script.set(`POST /api/v1/apps/${id}/export`, (_q, res) => {
+      res.writeHead(201, { location: `/api/v1/temp-contents/${id}-file` });
+      res.end();
+    });
+  it("a 204 (Qlik's spec: resource is incomplete) is retried, then fails naming the app; never an empty body", async () => {
+    exportTo("e204");
+    let gets = 0;
+    script.set("GET /api/v1/temp-contents/e204-file", (_q, res) => {
+      gets++;
+      res.writeHead(204);
+      res.end();
+    });
+    const err = (await client().exportApp("e204", { withData: false }).catch((e: unknown) => e)) as QlikApiError;
+    expect(err).toBeInstanceOf(QlikApiError);
+    expect(err.status).toBe(204);
+    expect(err.message).toContain("e204");
+    expect(gets).toBeGreaterThan(1);
+  });
+  it("a 200 announcing 0 bytes fails; a 200 whose body ends without a byte fails while streaming", async () => {
+    exportTo("e0");
+    script.set("GET /api/v1/temp-contents/e0-file", (_q, res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": "0" });
+      res.end();
+    });
+    const err = (await client().exportApp("e0", { withData: false }).catch((e: unknown) => e)) as QlikApiError;
+    expect(err).toBeInstanceOf(QlikApiError);
+    expect(err.message).toMatch(/empty/);
+    exportTo("echunked");
+    script.set("GET /api/v1/temp-contents/echunked-file", (_q, res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream", "transfer-encoding": "chunked" });
+      res.end();
+    });
+    const exp = await client().exportApp("echunked", { withData: false });
+    const streamErr = await (async () => {
+      for await (const _ of exp.body) void _;
+    })().catch((e: unknown) => e);
+    expect(streamErr).toBeInstanceOf(QlikApiError);
+    expect((streamErr as QlikApiError).message).toMatch(/empty \(0 bytes\).*echunked|echunked.*empty \(0 bytes\)/s);
+  });
+});
+
 describe("tempContentIdFromLocation", () => {
   it("takes the last path segment of relative or absolute locations", () => {
     expect(tempContentIdFromLocation("/v1/temp-contents/abc")).toBe("abc");

@@ -37,6 +37,7 @@ import { defaultRetryPolicy, withRetry, backoffDelay, type RetryPolicy } from ".
 import { Semaphore } from "./internal/pool.ts";
 import { parseSize, streamBody, TruncatedDownloadError, type OpenedDownload } from "./internal/download.ts";
 import { listInfos, readObjects, readStamps, type QixDocLike } from "./internal/objects.ts";
+import { grantedScopes, observeTokenResponse } from "./internal/token-response.ts";
 import { rec, s, tempContentIdFromLocation, toAssignmentRecord, toGroupRecord, toRoleRecord, toSpaceRecord, toUserRecord } from "./internal/records.ts";
 import { isOwnRequest, ownHostConfig, preEncodeQueryInterceptor } from "./internal/query.ts";
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -171,12 +172,14 @@ export interface TenantCore {
   call<T>(op: OperationName, object: string | undefined, fn: (api: QlikAPI, ctx: CallContext) => Promise<T>, opts?: { idempotent?: boolean }): Promise<T>;
   readonly timeouts: Timeouts;
   qixCall<T>(what: string, object: string, fn: () => Promise<T>, operation?: string): Promise<T>;
-  withQixSession<T>(appId: string, object: string, fn: (doc: unknown) => Promise<T>, opts?: { retry?: "all" | "open"; operation?: string }): Promise<T>;
+  withQixSession<T>(appId: string, object: string, fn: (doc: unknown) => Promise<T>, opts?: { retry?: "all" | "open"; operation?: string; withData?: boolean }): Promise<T>;
   /** Marks the core closed: later calls fail with a permanent error. */
   close(): void;
   authorization(): Promise<string>;
   emit(e: QlikClientEvent): void;
   stats: ClientStats;
+  /** OAuth: the scopes of the current token (requested and granted); undefined for an API key or before the first token. */
+  tokenScopes(): TokenScopes | undefined;
   appName(appId: string): string;
   rememberApp(appId: string, name: string): void;
 }
@@ -239,14 +242,15 @@ function bearerHostConfig(host: string, token: string): HostConfig {
 
 /**
  * Whether the credentials see every user's private content. Qlik grants that to an OAuth
- * M2M client holding the `admin.apps` scope (with `admin_classic`) — API-FACTS §6.3. A token
- * does not tell its scopes back through `@qlik/api`, but the token endpoint only grants
- * scopes already assigned to the client (§1.2), so a client that got a token while
- * requesting both scopes has them. API keys never do (they act as their user).
+ * M2M client holding the `admin.apps` scope with `admin_classic` (API-FACTS §6.3) — judged
+ * from the scopes the token endpoint *granted* (its response's `scope`; `granted`), never
+ * from those requested: an OAuth server may drop a requested scope the client does not hold
+ * (FIDELITY-AUDIT #23). Without `granted`, from the configured scopes (a static guess, used
+ * only before any token was fetched). API keys never are (they act as their user).
  */
-export function isPrivateContentBot(auth: TenantAuth): boolean {
+export function isPrivateContentBot(auth: TenantAuth, granted?: readonly string[]): boolean {
   if (auth.type !== "oauth2") return false;
-  const scopes = new Set((auth.scope ?? PRIVATE_CONTENT_BOT_SCOPE).split(/[\s,]+/).filter(Boolean));
+  const scopes = new Set(granted ?? (auth.scope ?? PRIVATE_CONTENT_BOT_SCOPE).split(/[\s,]+/).filter(Boolean));
   return scopes.has("admin.apps") && scopes.has("admin_classic");
 }
 
@@ -277,6 +281,14 @@ function timeoutKindOf(op: string): TimeoutKind {
   return APP_JOBS.has(op) ? "appJob" : "request";
 }
 
+/** What the last OAuth token request asked for and was granted. */
+export interface TokenScopes {
+  requested: string[];
+  granted: string[];
+  /** Set when the token endpoint refused the configured scopes and `user_default` was asked instead. */
+  refused?: string;
+}
+
 export function createTenantCore(config: TenantClientConfig): TenantCore {
   installInterceptors();
   const host = normalizeHost(config.host);
@@ -288,26 +300,46 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
     const hostConfig = toHostConfig(host, auth);
     current = { api: createQlikApi({ hostConfig }), hostConfig, issuedAt: Number.POSITIVE_INFINITY };
   }
+  let scopes: TokenScopes | undefined;
+  /** One token request through `@qlik/api`'s oauth2 module, its response observed (internal/token-response.ts). */
+  const tokenFor = async (scope: string) => {
+    const tokenConfig = { ...toHostConfig(host, { ...(auth as Extract<TenantAuth, { type: "oauth2" }>), scope }), noCache: true } as HostConfig;
+    // POST /oauth/token is a Tier 2 call of its own.
+    stats.callsPerTier["2"] = (stats.callsPerTier["2"] ?? 0) + 1;
+    stats.callsPerOperation.oauthToken = (stats.callsPerOperation.oauthToken ?? 0) + 1;
+    // @qlik/api's token call takes no signal: the deadline gives up on it (the socket is left to close).
+    return observeTokenResponse(() =>
+      withDeadline(() => auth_.getAccessToken({ hostConfig: tokenConfig }), {
+        kind: "request",
+        limitMs: timeouts.requestMs,
+        noticeMs: timeouts.noticeMs,
+        onNotice: (waitedMs) =>
+          emit({ type: "waiting", operation: "oauthToken", what: "POST /oauth/token", host, attempt: 1, kind: "request", waitedMs, limitMs: timeouts.requestMs }),
+        what: `POST /oauth/token on ${host}`,
+      }),
+    );
+  };
   /** For oauth2: a fresh token (coalescing concurrent requests). */
   const renew = (): Promise<ApiSession & { issuedAt: number }> => {
     pendingToken ??= (async () => {
       try {
-        const tokenConfig = { ...toHostConfig(host, auth), noCache: true } as HostConfig;
-        // POST /oauth/token is a Tier 2 call of its own.
-        stats.callsPerTier["2"] = (stats.callsPerTier["2"] ?? 0) + 1;
-        stats.callsPerOperation.oauthToken = (stats.callsPerOperation.oauthToken ?? 0) + 1;
-        // @qlik/api's token call takes no signal: the deadline gives up on it (the socket is left to close).
-        const token = await withDeadline(() => auth_.getAccessToken({ hostConfig: tokenConfig }), {
-          kind: "request",
-          limitMs: timeouts.requestMs,
-          noticeMs: timeouts.noticeMs,
-          onNotice: (waitedMs) =>
-            emit({ type: "waiting", operation: "oauthToken", what: "POST /oauth/token", host, attempt: 1, kind: "request", waitedMs, limitMs: timeouts.requestMs }),
-          what: `POST /oauth/token on ${host}`,
-        }).catch((e: unknown) => {
-          throw classify(e, { operation: "oauthToken", host });
-        });
+        if (auth.type !== "oauth2") throw new Error("renew() is for OAuth clients");
+        let requested = auth.scope ?? PRIVATE_CONTENT_BOT_SCOPE;
+        let got = await tokenFor(requested);
+        let refused: string | undefined;
+        // An OAuth server may refuse scopes the client does not hold (400, RFC 6749 §5.2
+        // invalid_scope). With the default scopes, ask again for `user_default` alone: the
+        // backup then runs as a non-bot and says what it cannot see (a coverage gap). Scopes
+        // the user configured are not second-guessed: the refusal is the error.
+        if (got.error !== undefined && got.response?.status === 400 && auth.scope === undefined) {
+          refused = classify(got.error, { operation: "oauthToken", host }).detail ?? "400 Bad Request";
+          requested = "user_default";
+          got = await tokenFor(requested);
+        }
+        if (got.error !== undefined) throw got.error;
+        const token = got.result;
         if (!token) throw new QlikApiError({ kind: "unauthorized", operation: "oauthToken", host, detail: "the token endpoint returned no access token" });
+        scopes = { requested: requested.split(/[\s,]+/).filter(Boolean), granted: grantedScopes(got.response, requested), ...(refused !== undefined ? { refused } : {}) };
         const hostConfig = bearerHostConfig(host, token);
         current = { api: createQlikApi({ hostConfig }), hostConfig, issuedAt: Date.now() };
         return current;
@@ -454,9 +486,11 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
   /**
    * One QIX session for `fn`, always closed. `retry: "all"` (reads) repeats open + `fn` after
    * a transient failure; `retry: "open"` (writes) repeats only opening the session, so a
-   * failure inside `fn` reaches the caller, whose journal decides.
+   * failure inside `fn` reaches the caller, whose journal decides. `withData` opens the app
+   * with its data model (selections need it) under its own identity, since one identity
+   * cannot hold an app open in both modes ("App is opened in a different mode").
    */
-  async function withQixSession<T>(appId: string, object: string, fn: (doc: unknown) => Promise<T>, opts: { retry?: "all" | "open"; operation?: string } = {}): Promise<T> {
+  async function withQixSession<T>(appId: string, object: string, fn: (doc: unknown) => Promise<T>, opts: { retry?: "all" | "open"; operation?: string; withData?: boolean } = {}): Promise<T> {
     const operation = opts.operation ?? "readAppObjects";
     const retryCtx = {
       operation,
@@ -474,7 +508,7 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
       if (closed) throw new QlikApiError({ kind: "permanent", operation, host, object, detail: "the tenant client was closed" });
       stats.qixSessions++;
       const { api, hostConfig } = await session();
-      const app = api.qix.openAppSession({ appId, withoutData: true, identity, hostConfig });
+      const app = api.qix.openAppSession({ appId, withoutData: opts.withData !== true, identity: opts.withData === true ? `${identity}-data` : identity, hostConfig });
       // Closing a session that never opened (a host that does not answer the upgrade) must not hang either.
       const close = (): Promise<void> =>
         withDeadline(() => app.close({ websocketCloseDelay: 0 }), { kind: "qixCall", limitMs: 5_000, noticeMs: 0, what: "QIX close" }).catch(() => undefined);
@@ -520,6 +554,7 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
     },
     emit,
     stats,
+    tokenScopes: () => (scopes ? structuredClone(scopes) : undefined),
     appName: (appId) => names.get(appId) ?? "",
     rememberApp: (appId, name) => void names.set(appId, name),
   };
@@ -613,7 +648,22 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
             }
             throw { status: res.status, headers: res.headers, data, message: `GET ${url} answered ${res.status}` };
           }
-          return { response: res, size: parseSize(res), abort: (reason: unknown) => body.abort(reason) };
+          // Qlik's spec lists "204 No Content: resource is incomplete" for this call; a 2xx
+          // without the file (204, or an announced length of 0) is never a .qvf: retried as
+          // transient, then a failed export — never a stored 0-byte file.
+          const size = parseSize(res);
+          if ((res.status !== 200 && res.status !== 206) || size === 0) {
+            await res.body?.cancel().catch(() => undefined);
+            throw new QlikApiError({
+              kind: "transient",
+              operation: "downloadTempFile",
+              host,
+              object: label,
+              status: res.status,
+              detail: `the exported file answered ${res.status}${size === 0 ? " with an empty body" : res.status === 204 ? " No Content (the file is incomplete)" : ""}, not the .qvf; back up this app again later`,
+            });
+          }
+          return { response: res, size, abort: (reason: unknown) => body.abort(reason) };
         });
       try {
         return { open, first: await open(0) };
@@ -636,7 +686,17 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
       // GET /users/me answers 301 to the user resource; fetch follows it (Qlik Cloud platform, not Windows).
       const resp = await call("getMyUser", undefined, (api) => api.users.getMyUser(nc));
       const u = toUserRecord(resp.data);
-      return { userId: u.id, subject: u.subject, name: u.name ?? "", isPrivateContentBot: isPrivateContentBot(config.auth) };
+      const scopes = core.tokenScopes();
+      const info: CallerInfo = { userId: u.id, subject: u.subject, name: u.name ?? "", isPrivateContentBot: isPrivateContentBot(config.auth, scopes?.granted ?? (config.auth.type === "oauth2" ? [] : undefined)) };
+      if (scopes) {
+        info.grantedScopes = scopes.granted;
+        const missing = ["admin.apps", "admin_classic"].filter((sc) => !scopes.granted.includes(sc));
+        if (missing.length > 0)
+          info.scopeNote = scopes.refused
+            ? `the token endpoint refused the scopes ${PRIVATE_CONTENT_BOT_SCOPE.split(" ").filter((sc) => sc !== "user_default").join(" ")} (${scopes.refused}); the token was asked for and granted "${scopes.granted.join(" ")}"`
+            : `the OAuth token was granted "${scopes.granted.join(" ")}" (asked: "${scopes.requested.join(" ")}"), without ${missing.join(" and ")}: assign ${missing.join(" and ")} to the OAuth client`;
+      }
+      return info;
     },
 
     async *listUsers(): AsyncIterable<UserRecord> {
@@ -663,10 +723,20 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
 
     async *listApps(): AsyncIterable<AppSummary> {
       const types = await spaceTypes();
-      const items = pages(core, "getItems", undefined, (api) => api.items.getItems({ resourceType: "app", limit: 100, noActions: true }, nc));
-      for await (const item of items) {
+      // Two listings: every app the caller can see, then `spaceType=personal` — the way Qlik
+      // lists other users' personal apps for a private-content bot (qlik.dev
+      // manage/platform-operations/private-content-bots). Whether the unfiltered listing
+      // includes them is undocumented (FIDELITY-AUDIT #25); an app found twice is listed once.
+      const seen = new Set<string>();
+      const listing = async function* (): AsyncGenerator<unknown> {
+        yield* pages(core, "getItems", undefined, (api) => api.items.getItems({ resourceType: "app", limit: 100, noActions: true }, nc));
+        yield* pages(core, "getItems", "personal-space apps", (api) => api.items.getItems({ resourceType: "app", spaceType: "personal", limit: 100, noActions: true }, nc));
+      };
+      for await (const item of listing()) {
         const o = rec(item);
         const appId = s(o.resourceId) ?? "";
+        if (seen.has(appId)) continue;
+        seen.add(appId);
         const name = s(o.name) ?? "";
         core.rememberApp(appId, name);
         const spaceId = s(o.spaceId) || undefined;
@@ -746,6 +816,8 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
         },
         onBytes: (n) => void (stats.bytesDownloaded += n),
         onFinish: release,
+        emptyError: () =>
+          new QlikApiError({ kind: "permanent", operation: "downloadTempFile", host, object: label, detail: "the exported file was empty (0 bytes), not a .qvf; back up this app again later" }),
         async onTruncated(received, expected, resumes, cause) {
           stats.downloadResumes++;
           if (resumes >= policy.attempts) {
@@ -798,10 +870,11 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
         scriptRead?.catch(() => undefined); // awaited below; keeps an early failure from going unhandled
         const infos = await listInfos(doc, readOpts);
         const meta = new Map<string, Record<string, unknown>>();
-        const stamps = await readStamps(doc, infos, readOpts, meta);
+        const trees = new Map<string, unknown>();
+        const stamps = await readStamps(doc, infos, readOpts, meta, trees);
         const content: AppContent = {};
         if (stamps) content.stamps = stamps;
-        if (!stamps || !opts.unchanged?.(stamps)) content.objects = await readObjects(doc, readOpts, infos, meta);
+        if (!stamps || !opts.unchanged?.(stamps)) content.objects = await readObjects(doc, readOpts, infos, meta, trees);
         if (scriptRead) content.script = await scriptRead;
         return content;
       });

@@ -23,6 +23,8 @@ function keyOf(emu: EmulatorHandle, extra: Partial<Parameters<typeof createTenan
 }
 
 /** Top-level objects of an app in emulator state, as the reader should record them. */
+const SYSTEM = new Set(["LoadModel", "appprops"]);
+
 function expectedObjects(tenant: Tenant, appId: string, visibleTo?: string): Partial<ObjectRecord>[] {
   const app = tenant.apps[appId];
   if (!app) throw new Error(`no app ${appId}`);
@@ -32,10 +34,11 @@ function expectedObjects(tenant: Tenant, appId: string, visibleTo?: string): Par
       id: o.id,
       type: o.type,
       genericType: o.genericType,
-      ownerId: o.ownerId,
-      ownerSubject: tenant.users[o.ownerId]?.subject ?? "",
-      approved: o.approved,
-      published: o.published,
+      // System objects (LoadModel, appprops) have no qMeta in Qlik Cloud: no owner or state is recorded.
+      ownerId: SYSTEM.has(o.type) ? "" : o.ownerId,
+      ownerSubject: SYSTEM.has(o.type) ? "" : (tenant.users[o.ownerId]?.subject ?? ""),
+      approved: SYSTEM.has(o.type) ? false : o.approved,
+      published: SYSTEM.has(o.type) ? false : o.published,
     }))
     .sort((a, b) => (a.id ?? "").localeCompare(b.id ?? ""));
 }
@@ -69,6 +72,53 @@ describe("against the emulator (demo fixture)", () => {
     expect(tenant.users[bot.userId]?.subject).toBe(bot.subject);
     expect(tenant.users[key.userId]?.subject).toBe(key.subject);
     expect(key.userId).not.toBe(bot.userId);
+  });
+
+  it("lists every app, other users' personal apps included, whether or not the unfiltered listing has them (itemsListIncludesOthersPersonal)", async () => {
+    for (const quirks of [{}, { itemsListIncludesOthersPersonal: true }, { itemsListIncludesOthersPersonal: false }]) {
+      const e = await startEmulator({ fixture: "demo", port: 0, rateLimits: "off", quirks });
+      try {
+        const t = e.state.tenants[0] as Tenant;
+        const c = botOf(e);
+        const apps = await collect(c.listApps());
+        expect(apps.map((a) => a.appId).sort(), JSON.stringify(quirks)).toEqual(Object.keys(t.apps).sort());
+        expect(new Set(apps.map((a) => a.appId)).size).toBe(apps.length);
+        const bot = await c.whoAmI();
+        expect(apps.filter((a) => a.spaceType === "personal" && a.ownerId !== bot.userId).length).toBeGreaterThan(0);
+      } finally {
+        await e.close();
+      }
+    }
+  });
+
+  it("a client not granted admin.apps/admin_classic is no bot, whatever it asked for (unassignedScopes drop and refuse)", async () => {
+    for (const unassignedScopes of ["drop", "refuse"] as const) {
+      const e = await startEmulator({ fixture: "demo", port: 0, rateLimits: "off", quirks: { unassignedScopes } });
+      try {
+        const t = e.state.tenants[0] as Tenant;
+        const botUser = Object.values(t.users).find((u) => u.subject.startsWith("qlikbot\\"))!;
+        t.oauthClients["limited-client"] = { clientId: "limited-client", clientSecret: "limited-secret", userId: botUser.id, scopes: ["user_default"] };
+        const c = createTenantClient({ host: e.host, auth: { type: "oauth2", clientId: "limited-client", clientSecret: "limited-secret" } });
+        const me = await c.whoAmI();
+        expect(me.isPrivateContentBot, unassignedScopes).toBe(false);
+        expect(me.grantedScopes).toEqual(["user_default"]);
+        expect(me.scopeNote).toMatch(unassignedScopes === "drop" ? /granted "user_default".*without admin\.apps and admin_classic/ : /refused the scopes admin\.apps admin_classic.*invalid_scope/);
+        // What it sees matches: no other user's personal app.
+        const apps = await collect(c.listApps());
+        expect(apps.some((a) => a.spaceType === "personal" && a.ownerId !== me.userId)).toBe(false);
+        // Scopes the user configured are not second-guessed: a refusal is the error.
+        const explicit = createTenantClient({ host: e.host, auth: { type: "oauth2", clientId: "limited-client", clientSecret: "limited-secret", scope: "user_default admin.apps admin_classic" } });
+        if (unassignedScopes === "refuse") await expect(explicit.whoAmI()).rejects.toThrow(/invalid_scope/);
+        else expect((await explicit.whoAmI()).isPrivateContentBot).toBe(false);
+        // The real bot is granted both and is one.
+        const full = await botOf(e).whoAmI();
+        expect(full.isPrivateContentBot).toBe(true);
+        expect(full.grantedScopes?.sort()).toEqual(["admin.apps", "admin_classic", "user_default"]);
+        expect(full.scopeNote).toBeUndefined();
+      } finally {
+        await e.close();
+      }
+    }
   });
 
   it("lists users, groups, roles, spaces, assignments and every app with its space type", async () => {

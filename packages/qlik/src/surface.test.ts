@@ -27,7 +27,7 @@ function qixMethods(): string[] {
     if (/^\s*(method|---)/.test(first)) continue;
     // "Doc.GetBookmark / GetMeasure → GetLayout, GetProperties": a bare name takes the class before it.
     let cls = "";
-    for (const m of first.matchAll(/\b(?:(Global|Doc|GenericObject|GenericBookmark|GenericMeasure|GenericDimension|GenericVariable|Generic\*)\.)?([A-Z][A-Za-z]+)\b/g)) {
+    for (const m of first.matchAll(/\b(?:(Global|Doc|GenericObject|GenericBookmark|GenericMeasure|GenericDimension|GenericVariable|Field|Generic\*)\.)?([A-Z][A-Za-z]+)\b/g)) {
       if (m[1]) cls = m[1];
       if (!cls || m[2] === "qNoData") continue;
       names.add(`${cls === "Generic*" ? "GenericObject" : cls}.${m[2]}`);

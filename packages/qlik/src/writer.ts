@@ -109,7 +109,22 @@ const str = (v: unknown): string | undefined => (typeof v === "string" && v.leng
 /** SCIM string literal. */
 const scim = (v: string): string => `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 
+/** A field handle (`Doc.GetField`). */
+interface FieldHandle {
+  selectValues(values: Record<string, unknown>[], toggleMode?: boolean, softLock?: boolean): Promise<boolean>;
+  lock(): Promise<boolean>;
+}
+
+interface VariableHandle {
+  getProperties(): Promise<unknown>;
+  setProperties(p: unknown): Promise<void>;
+}
+
 interface WritableDoc extends QixDocLike {
+  getField(name: string, state?: string): Promise<FieldHandle>;
+  clearAll(lockedAlso?: boolean, state?: string): Promise<void>;
+  replaceBookmark(id: string, ignorePatches?: boolean, objectIdsToPatch?: string[]): Promise<unknown>;
+  getVariableByName(name: string): Promise<VariableHandle>;
   createObject(prop: unknown): Promise<QixHandle & { id?: string }>;
   createBookmark(prop: unknown): Promise<QixHandle & { id?: string }>;
   createMeasure(prop: unknown): Promise<QixHandle & { id?: string }>;
@@ -314,7 +329,8 @@ export function createTenantWriter(core: TenantCore): TenantWriter {
     async withApp(appId, fn) {
       const label = appLabel(appId);
       const q = <T>(what: string, f: () => Promise<T>): Promise<T> => core.qixCall(what, label, f, "editApp");
-      return core.withQixSession(appId, label, (raw) => fn(editorFor(raw as WritableDoc, q, label, host)), { retry: "open", operation: "editApp" });
+      // With data: a bookmark is recreated from the session's selections, and selecting needs the data model.
+      return core.withQixSession(appId, label, (raw) => fn(editorFor(raw as WritableDoc, q, label, host)), { retry: "open", operation: "editApp", withData: true });
     },
   };
   return writer;
@@ -364,6 +380,59 @@ function editorFor(doc: WritableDoc, q: <T>(what: string, f: () => Promise<T>) =
     }
   };
 
+  /** States this session has selected in (cleared before the next bookmark's selections). */
+  const touchedStates = new Set<string>(["$"]);
+
+  /**
+   * Makes the session's selections those of a bookmark (QIX: `Doc.ClearAll`, then per state
+   * and field `Doc.GetField(name, state)` + `Field.SelectValues`, `Field.Lock`), sets its
+   * variable items' definitions, runs `record` (CreateBookmark / ReplaceBookmark record the
+   * current selections: help.qlik.com Engine API "Get the layout of a bookmark"), then puts
+   * the variables back and clears the selections. A field or value the app's data does not
+   * hold selects nothing; verification then reports the bookmark's selections as different.
+   */
+  const withSelections = async <T>(id: string, selections: Record<string, unknown>, record: () => Promise<T>): Promise<T> => {
+    const states = (Array.isArray(selections.qStateData) ? selections.qStateData : []).map(rec);
+    for (const st of states) touchedStates.add(str(st.qStateName) ?? "$");
+    const clear = async () => {
+      for (const state of touchedStates) await q(`ClearAll ${state} (bookmark ${id})`, () => doc.clearAll(true, state));
+    };
+    await clear();
+    for (const st of states) {
+      const state = str(st.qStateName) ?? "$";
+      for (const item of (Array.isArray(st.qFieldItems) ? st.qFieldItems : []).map(rec)) {
+        const name = str(rec(item.qDef).qName);
+        const values = (Array.isArray(item.qValues) ? item.qValues : []).map(rec);
+        if (!name || values.length === 0) continue;
+        const field = await q(`GetField ${name} (bookmark ${id})`, () => doc.getField(name, state));
+        await q(`SelectValues ${name} (bookmark ${id})`, () => field.selectValues(values, false, true));
+        if (item.qLocked === true) await q(`Lock ${name} (bookmark ${id})`, () => field.lock());
+      }
+    }
+    const restoreVars: (() => Promise<void>)[] = [];
+    for (const v of (Array.isArray(selections.qVariableItems) ? selections.qVariableItems : []).map(rec)) {
+      const name = str(v.qName);
+      if (!name) continue;
+      let handle: VariableHandle;
+      try {
+        handle = await q(`GetVariableByName ${name} (bookmark ${id})`, () => doc.getVariableByName(name));
+      } catch (e) {
+        if (e instanceof QlikApiError && e.kind === "not-found") continue;
+        throw e;
+      }
+      const before = rec(await q(`GetProperties ${name}`, () => handle.getProperties()));
+      if (before.qDefinition === v.qDefinition) continue;
+      await q(`SetProperties ${name} (bookmark ${id})`, () => handle.setProperties({ ...before, qDefinition: v.qDefinition }));
+      restoreVars.push(() => q(`SetProperties ${name} (put back)`, () => handle.setProperties(before)));
+    }
+    try {
+      return await record();
+    } finally {
+      for (const undo of restoreVars) await undo();
+      await clear();
+    }
+  };
+
   return {
     async listObjects() {
       const infos = await q("GetAllInfos", () => doc.getAllInfos());
@@ -375,6 +444,8 @@ function editorFor(doc: WritableDoc, q: <T>(what: string, f: () => Promise<T>) =
     async upsertObject(obj) {
       const tree = rec(obj.propertyTree);
       const qProperty = rec(tree.qProperty);
+      // A bookmark's selections (recorded from its layout) are brought back through the session's selections.
+      const selections = obj.genericType === "genericBookmark" && tree.qBookmark !== undefined ? rec(tree.qBookmark) : undefined;
       const existing = await open(obj.id, obj.genericType);
       if (existing) {
         if (obj.genericType === "genericObject" && existing.setFullPropertyTree) {
@@ -383,13 +454,14 @@ function editorFor(doc: WritableDoc, q: <T>(what: string, f: () => Promise<T>) =
         } else {
           await q(`SetProperties ${obj.id}`, () => existing.setProperties(qProperty));
         }
+        if (selections) await withSelections(obj.id, selections, () => q(`ReplaceBookmark ${obj.id}`, () => doc.replaceBookmark(obj.id, true)));
         return { id: obj.id, created: false };
       }
       const props = { ...qProperty, qInfo: { ...rec(qProperty.qInfo), qId: obj.id, qType: obj.type } };
       let created: EditableHandle;
       switch (obj.genericType) {
         case "genericBookmark":
-          created = (await q(`CreateBookmark ${obj.id}`, () => doc.createBookmark(props))) as EditableHandle;
+          created = (await withSelections(obj.id, selections ?? {}, () => q(`CreateBookmark ${obj.id}`, () => doc.createBookmark(props)))) as EditableHandle;
           break;
         case "genericMeasure":
           created = (await q(`CreateMeasure ${obj.id}`, () => doc.createMeasure(props))) as EditableHandle;

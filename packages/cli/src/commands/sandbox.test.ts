@@ -20,6 +20,9 @@ describe("lifeboat sandbox", () => {
     expect(sandboxOptions({ quirk: ["importIntoManagedSpace=allow", "appInfoIncludesSpaceId=true"] }, defaultQuirks).quirks).toEqual({ importIntoManagedSpace: "allow", appInfoIncludesSpaceId: true });
     expect(() => sandboxOptions({ quirk: ["nope=1"] }, defaultQuirks)).toThrow(/--quirk/);
     expect(() => sandboxOptions({ quirk: ["appInfoIncludesSpaceId=maybe"] }, defaultQuirks)).toThrow(/true or false/);
+    expect(sandboxOptions({ quirk: ["unassignedScopes=refuse", "itemsListIncludesOthersPersonal=true"] }, defaultQuirks).quirks).toEqual({ unassignedScopes: "refuse", itemsListIncludesOthersPersonal: true });
+    expect(() => sandboxOptions({ quirk: ["unassignedScopes=maybe"] }, defaultQuirks)).toThrow(/unassignedScopes takes drop or refuse/);
+    expect(() => sandboxOptions({ quirk: ["importIntoManagedSpace=maybe"] }, defaultQuirks)).toThrow(/refuse or allow/);
   });
 
   interface Line {

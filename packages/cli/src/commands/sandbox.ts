@@ -40,6 +40,9 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
   return value as T;
 }
 
+/** The values of the switches that are not booleans. */
+const CHOICES: Record<string, string[]> = { importIntoManagedSpace: ["refuse", "allow"], unassignedScopes: ["drop", "refuse"], queryPlus: ["space", "literal"] };
+
 /** `--quirk name=value` (repeatable) → a partial Quirks, typed by the defaults. */
 function quirks(list: string[] | undefined, defaultQuirks: Quirks): Partial<Quirks> | undefined {
   if (!list || list.length === 0) return undefined;
@@ -54,8 +57,8 @@ function quirks(list: string[] | undefined, defaultQuirks: Quirks): Partial<Quir
       if (value !== "true" && value !== "false") throw new UserError(`--quirk ${name} takes true or false, got "${value}"`, EXIT.usage);
       out[name] = value === "true";
     } else {
-      if (name === "importIntoManagedSpace" && value !== "refuse" && value !== "allow") throw new UserError(`--quirk ${name} takes refuse or allow, got "${value}"`, EXIT.usage);
-      if (name === "queryPlus" && value !== "space" && value !== "literal") throw new UserError(`--quirk ${name} takes space or literal, got "${value}"`, EXIT.usage);
+      const allowed = CHOICES[name];
+      if (allowed && !allowed.includes(value)) throw new UserError(`--quirk ${name} takes ${allowed.join(" or ")}, got "${value}"`, EXIT.usage);
       out[name] = value;
     }
   }

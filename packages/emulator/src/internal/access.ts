@@ -12,6 +12,7 @@
  * - App privileges: owner and bot get all; space roles map to privileges (consumers read only).
  */
 import type { App, Identity, Space, Tenant, User } from "../model.ts";
+import { newHexId, nowIso } from "./runtime.ts";
 
 export const ASSIGNABLE_ROLES: Record<string, string[]> = {
   shared: ["codeveloper", "consumer", "dataconsumer", "facilitator", "producer"],
@@ -79,4 +80,35 @@ export function appPrivileges(who: Identity, app: App): string[] {
     privileges.add("change_space");
   }
   return ALL_PRIVILEGES.filter((p) => privileges.has(p));
+}
+
+/**
+ * The role an app's owner needs in the app's space, and the roles that already satisfy it:
+ * Qlik raises the owner's role when an app changes hands — "Can edit" (producer) in a shared
+ * space, "Can manage" (facilitator) in a managed one — if the user lacks it (help.qlik.com
+ * migration, Managing migration steps › Applications › Update Application Owners).
+ */
+const OWNER_ROLE: Record<string, { role: string; satisfiedBy: string[] }> = {
+  shared: { role: "producer", satisfiedBy: ["producer", "facilitator", "codeveloper"] },
+  managed: { role: "facilitator", satisfiedBy: ["facilitator"] },
+};
+
+/** Gives the app's (new) owner the role Qlik gives an app owner in the app's space; returns the role added, if any. */
+export function elevateAppOwnerRole(tenant: Tenant, app: App, by: User): string | undefined {
+  const space = app.spaceId ? tenant.spaces[app.spaceId] : undefined;
+  const user = tenant.users[app.ownerId];
+  const rule = space ? OWNER_ROLE[space.type] : undefined;
+  if (!space || !user || !rule || space.ownerId === user.id) return undefined;
+  if (spaceRoles(tenant, user, space).some((r) => rule.satisfiedBy.includes(r))) return undefined;
+  const t = nowIso();
+  const own = Object.values(tenant.assignments).find((a) => a.spaceId === space.id && a.type === "user" && a.assigneeId === user.id);
+  if (own) {
+    own.roles = [...own.roles, rule.role];
+    own.updatedAt = t;
+    own.updatedBy = by.id;
+  } else {
+    const id = newHexId();
+    tenant.assignments[id] = { id, spaceId: space.id, tenantId: tenant.id, type: "user", assigneeId: user.id, roles: [rule.role], createdAt: t, createdBy: by.id, updatedAt: t, updatedBy: by.id };
+  }
+  return rule.role;
 }

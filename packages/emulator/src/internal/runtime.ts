@@ -24,14 +24,41 @@ export interface Quirks {
    * exporter's own private objects only.
    */
   botExportIncludesAllPrivate: boolean;
-  /** A non-bot export carries other users' community (published) objects (default true). */
+  /**
+   * A non-bot export carries other users' community (published) objects (default false:
+   * help.qlik.com export-apps-cloud-hub lists "public content, private content belonging
+   * to you, media, data" only).
+   */
   exportIncludesCommunity: boolean;
-  /** Whether `GET /apps/{id}` reports `attributes.spaceId` (default false). */
+  /**
+   * Whether `GET /apps/{id}` reports `attributes.spaceId` (default true: the import response
+   * carries it, qlik.dev deploy-tabular-reports; qlik-cloud-examples `tenant_deploy_content.sh`
+   * tests `.attributes | has("spaceId")`).
+   */
   appInfoIncludesSpaceId: boolean;
   /** Whether editing a private object bumps the app's `modifiedDate` (default false). */
   privateEditBumpsAppModified: boolean;
   /** Whether objects' `qMeta` carries `createdDate` / `modifiedDate` (default true). */
   objectMetaDates: boolean;
+  /**
+   * What `/oauth/token` does with requested scopes not assigned to the client: `drop` them
+   * and grant the rest (default; the response's `scope` tells what was granted), or `refuse`
+   * the request with 400 (`invalid_scope`, RFC 6749 §5.2). Qlik documents only that requested
+   * scopes "should already be assigned to the OAuth client" (FIDELITY-AUDIT #23).
+   */
+  unassignedScopes: "drop" | "refuse";
+  /**
+   * Whether the item listing without a `spaceType`/`spaceId` filter includes other users'
+   * personal-space apps (default false: undocumented; Qlik's private-content-bots tutorial
+   * lists them with `spaceType=personal`, FIDELITY-AUDIT #25). A filtered listing always does.
+   */
+  itemsListIncludesOthersPersonal: boolean;
+  /**
+   * Whether editing a chart (or any child object) moves its top-level object's (its sheet's)
+   * `qMeta.modifiedDate` too (default false: in Qlik a child's qMeta carries no dates, and
+   * whether its parent's date moves is not documented).
+   */
+  childEditMovesParentDate: boolean;
   /** A 429 blocks the whole tier for Retry-After (default true). */
   rateLimitBlocksWholeTier: boolean;
   /** Tenant-wide ceiling = user limit × users × 0.5 (default true). */
@@ -44,10 +71,13 @@ export const defaultQuirks: Quirks = {
   importIntoManagedSpace: "refuse",
   importKeepsObjectOwners: false,
   botExportIncludesAllPrivate: true,
-  exportIncludesCommunity: true,
-  appInfoIncludesSpaceId: false,
+  exportIncludesCommunity: false,
+  appInfoIncludesSpaceId: true,
   privateEditBumpsAppModified: false,
   objectMetaDates: true,
+  unassignedScopes: "drop",
+  itemsListIncludesOthersPersonal: false,
+  childEditMovesParentDate: false,
   rateLimitBlocksWholeTier: true,
   rateLimitTenantCeiling: true,
   queryPlus: "space",

@@ -34,6 +34,9 @@ export function clone<T>(value: T): T {
   return structuredClone(value);
 }
 
+/** App-level system objects: listed by GetAllInfos, opened with GetObject, no owner and no qMeta. */
+export const SYSTEM_TYPES = new Set(["LoadModel", "appprops"]);
+
 export class LoadedDoc {
   /** Top-level objects of the working copy, by id. */
   objects: Map<string, AppObject>;
@@ -48,8 +51,12 @@ export class LoadedDoc {
   constructor(
     readonly tenant: Tenant,
     readonly app: App,
-    /** `metaDates: false` leaves `createdDate` / `modifiedDate` out of qMeta (quirk `objectMetaDates`). */
-    private readonly options: { metaDates: boolean } = { metaDates: true },
+    /**
+     * `metaDates: false` leaves `createdDate` / `modifiedDate` out of qMeta (quirk `objectMetaDates`);
+     * `childEditMovesParentDate: true` moves a top-level object's `modifiedDate` when one of its
+     * children is edited (quirk `childEditMovesParentDate`).
+     */
+    private readonly options: { metaDates: boolean; childEditMovesParentDate?: boolean } = { metaDates: true },
   ) {
     this.objects = new Map(Object.entries(clone(app.objects)));
     this.script = app.script;
@@ -112,12 +119,17 @@ export class LoadedDoc {
     return who.user.id === this.app.ownerId;
   }
 
+  /** Whether editing a child also moves its top-level object's `modifiedDate` (quirk). */
+  get childEditMovesParentDate(): boolean {
+    return this.options.childEditMovesParentDate === true;
+  }
+
   /**
    * What the caller may do with an object, as `qMeta.privileges` lists it. A private-content
    * bot may do everything. Private objects: their owner may do everything. Community
    * (published) objects are frozen for their owner until unpublished. Base (approved) objects
    * are edited by the app owner. Approve/unapprove: app owner or bot only. (The privilege that
-   * allows a REST change-owner is spelled "changeowner", as @qlik/api's permission parser reads it.)
+   * allows a REST change-owner is spelled "change_owner", as in responses captured from a real tenant.)
    */
   privileges(who: Identity, located: Located): string[] {
     const root = located.root;
@@ -131,15 +143,23 @@ export class LoadedDoc {
     } else if (!root.published && isOwner) {
       privs.push("update", "delete");
     }
-    privs.push("exportdata");
     if (isOwner || isBot) privs.push("publish");
     if (appOwner || isBot) privs.push("approve");
-    if (isOwner || isBot) privs.push("changeowner");
+    if (isOwner || isBot) privs.push("change_owner");
     return privs;
   }
 
-  meta(who: Identity, located: Located): Record<string, unknown> {
+  /**
+   * `qMeta` as Qlik Cloud's engine reports it (datahub-project/datahub PR #9682, responses
+   * captured from a real tenant): a top-level object has title, description, _resourcetype,
+   * _objecttype, id, approved, published, owner, ownerId, createdDate, modifiedDate,
+   * publishTime and privileges; a child (a chart on a sheet) has `{privileges}` only, limited
+   * to read/update/delete; a system object (`LoadModel`, `appprops`) has no qMeta (undefined).
+   */
+  meta(who: Identity, located: Located): Record<string, unknown> | undefined {
     const { obj, root } = located;
+    if (SYSTEM_TYPES.has(obj.type)) return undefined;
+    if (located.parent) return { privileges: this.privileges(who, located).filter((p) => p === "read" || p === "update" || p === "delete") };
     const metaDef = (obj.properties.qMetaDef ?? {}) as Record<string, unknown>;
     const meta: Record<string, unknown> = {
       title: "",
@@ -158,7 +178,8 @@ export class LoadedDoc {
       meta.createdDate = obj.createdDate;
       meta.modifiedDate = obj.modifiedDate;
     }
-    if (root.publishTime !== undefined) meta.publishTime = root.publishTime;
+    // An unpublished sheet's qMeta in the captured responses carries `publishTime: true`.
+    meta.publishTime = root.publishTime ?? true;
     return meta;
   }
 

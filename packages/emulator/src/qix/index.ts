@@ -84,7 +84,7 @@ export function createQixServer(ctx: QixContext): QixServer {
       // A loaded copy of an app that was deleted (or replaced) meanwhile is not reused.
       if (open && open.doc.app !== app) open = undefined;
       if (!open) {
-        open = { doc: new LoadedDoc(tenant, app, { metaDates: ctx.objectMetaDates !== false }), sessions: new Set() };
+        open = { doc: new LoadedDoc(tenant, app, { metaDates: ctx.objectMetaDates !== false, childEditMovesParentDate: ctx.childEditMovesParentDate === true }), sessions: new Set() };
         docs.set(key, open);
       }
       open.sessions.add(session);

@@ -5,7 +5,7 @@
  * …). The emulator has no data model, so hypercubes and field lists come back empty.
  */
 import type { AppObject, Identity } from "../model.ts";
-import { clone, type LoadedDoc, type Located, resolveData } from "./doc.ts";
+import { clone, type LoadedDoc, type Located, resolveData, SYSTEM_TYPES } from "./doc.ts";
 
 export interface LayoutContext {
   doc: LoadedDoc;
@@ -26,12 +26,30 @@ export function visibleObjects(ctx: LayoutContext, genericType: AppObject["gener
     .filter((l) => ctx.doc.canSee(ctx.who, l));
 }
 
+/** `{qMeta}` when the object has one (system objects have none). */
+function withMeta(ctx: LayoutContext, l: Located): Props {
+  const meta = ctx.doc.meta(ctx.who, l);
+  return meta ? { qMeta: meta } : {};
+}
+
 function entry(ctx: LayoutContext, l: Located, qData: unknown): Props {
   return {
     qInfo: { qId: l.obj.id, qType: l.obj.type },
-    qMeta: ctx.doc.meta(ctx.who, l),
+    ...withMeta(ctx, l),
     qData: resolveData(qData, l.obj.properties),
   };
+}
+
+/** Static content URL definitions evaluate to (empty) URLs, as the engine's layouts show them. */
+function evaluateStatic(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(evaluateStatic);
+  if (typeof value !== "object" || value === null) return value;
+  const out: Props = {};
+  for (const [k, v] of Object.entries(value as Props)) {
+    if (k === "qStaticContentUrlDef") out.qStaticContentUrl = {};
+    else out[k] = evaluateStatic(v);
+  }
+  return out;
 }
 
 function listOf(ctx: LayoutContext, genericType: AppObject["genericType"], def: unknown): Props {
@@ -51,7 +69,7 @@ export function variableItem(ctx: LayoutContext, l: Located, qData?: unknown): P
     qIsConfig: false,
     qIsScriptCreated: false,
     qInfo: { qId: l.obj.id, qType: l.obj.type },
-    qMeta: ctx.doc.meta(ctx.who, l),
+    ...withMeta(ctx, l),
     qData: resolveData(qData, p),
   };
 }
@@ -137,35 +155,40 @@ export function objectLayout(ctx: LayoutContext, obj: AppObject, located: Locate
         out.qUndoInfo = { qUndoCount: 0, qRedoCount: 0 };
         break;
       default:
-        out[key] = clone(value);
+        out[key] = evaluateStatic(clone(value));
     }
   }
   out.qInfo = { qId: obj.id, qType: obj.type };
-  if (located) out.qMeta = ctx.doc.meta(ctx.who, located);
-  out.qSelectionInfo = {};
-  out.qHasSoftPatches = false;
+  if (located) Object.assign(out, withMeta(ctx, located));
+  // System objects' layouts (LoadModel in the captured responses) carry neither qMeta nor qSelectionInfo.
+  if (!SYSTEM_TYPES.has(obj.type)) out.qSelectionInfo = {};
   return out;
 }
 
+/**
+ * A bookmark's layout: its custom properties, qMeta, and `qBookmark` — the selections the
+ * engine recorded (`AppObject.bookmark`), never a property (GenericBookmarkLayout vs
+ * GenericBookmarkProperties in the QIX spec).
+ */
 export function bookmarkLayout(ctx: LayoutContext, l: Located): Props {
-  const { qMetaDef: _m, qBookmark, ...rest } = l.obj.properties;
+  const { qMetaDef: _m, ...rest } = l.obj.properties;
+  const recorded = l.obj.bookmark;
   return {
     ...clone(rest),
     qInfo: { qId: l.obj.id, qType: l.obj.type },
-    qMeta: ctx.doc.meta(ctx.who, l),
+    ...withMeta(ctx, l),
     qBookmark: {
-      qStateData: [],
-      qUtcModifyTime: Date.parse(l.obj.modifiedDate) / 86_400_000 + 25_569,
-      qUtcRecallTime: 0,
+      qStateData: clone(recorded?.qStateData ?? []),
+      qUtcModifyTime: recorded?.qUtcModifyTime ?? Date.parse(l.obj.modifiedDate) / 86_400_000 + 25_569,
+      qVariableItems: clone(recorded?.qVariableItems ?? []),
       qPatches: [],
-      ...clone((qBookmark ?? {}) as Props),
     },
   };
 }
 
 export function measureLayout(ctx: LayoutContext, l: Located): Props {
   const { qMetaDef: _m, ...rest } = l.obj.properties;
-  return { ...clone(rest), qInfo: { qId: l.obj.id, qType: l.obj.type }, qMeta: ctx.doc.meta(ctx.who, l), qMeasure: clone(rest.qMeasure ?? {}) };
+  return { ...clone(rest), qInfo: { qId: l.obj.id, qType: l.obj.type }, ...withMeta(ctx, l), qMeasure: clone(rest.qMeasure ?? {}) };
 }
 
 export function dimensionLayout(ctx: LayoutContext, l: Located): Props {
@@ -173,7 +196,7 @@ export function dimensionLayout(ctx: LayoutContext, l: Located): Props {
   return {
     ...clone(rest),
     qInfo: { qId: l.obj.id, qType: l.obj.type },
-    qMeta: ctx.doc.meta(ctx.who, l),
+    ...withMeta(ctx, l),
     qDim: clone(rest.qDim ?? {}),
     qDimInfos: [],
   };
@@ -185,7 +208,7 @@ export function variableLayout(ctx: LayoutContext, l: Located): Props {
   const num = text.trim() === "" ? Number.NaN : Number(text.replace(/^=/, ""));
   const out: Props = {
     qInfo: { qId: l.obj.id, qType: l.obj.type },
-    qMeta: ctx.doc.meta(ctx.who, l),
+    ...withMeta(ctx, l),
     qText: text.startsWith("=") ? text.slice(1) : text,
     qIsScriptCreated: false,
   };

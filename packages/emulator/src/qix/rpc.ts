@@ -176,4 +176,11 @@ export class Params {
     if (!Array.isArray(v)) throw invalidParams(name);
     return v;
   }
+
+  optionalArray(name: string): unknown[] | undefined {
+    const v = this.get(name, false);
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v)) throw invalidParams(name);
+    return v;
+  }
 }

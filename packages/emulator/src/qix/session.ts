@@ -6,7 +6,7 @@
  * positional and named params both work. Every call waits `ctx.delay("call")` and then
  * runs synchronously against the shared working copy, so a call is atomic.
  */
-import type { AppObject, GenericType, Identity } from "../model.ts";
+import type { AppObject, BookmarkState, GenericType, Identity } from "../model.ts";
 import type { QixContext } from "./contract.ts";
 import { clone, type LoadedDoc, type Located, readPointer, resolveData } from "./doc.ts";
 import {
@@ -27,7 +27,10 @@ export const ENGINE_VERSION = "12.2473.0";
 export const DOC_HANDLE = 1;
 export const GLOBAL_HANDLE = -1;
 
-type Kind = "Global" | "Doc" | "GenericObject" | "GenericBookmark" | "GenericMeasure" | "GenericDimension" | "GenericVariable";
+type Kind = "Global" | "Doc" | "GenericObject" | "GenericBookmark" | "GenericMeasure" | "GenericDimension" | "GenericVariable" | "Field";
+
+/** The default state's name (`qStateName` "" or "$"). */
+const DEFAULT_STATE = "$";
 
 const KIND_OF: Record<GenericType, Kind> = {
   genericObject: "GenericObject",
@@ -72,6 +75,11 @@ export class Session {
   doc: LoadedDoc | undefined;
   noData = false;
   readonly sessionObjects = new Map<string, AppObject>();
+  /**
+   * The session's current selections: state → field → selected values (text) and lock.
+   * Selections belong to the engine session, not to the app: CreateBookmark records them.
+   */
+  readonly selections = new Map<string, Map<string, { values: string[]; locked: boolean }>>();
   private readonly handles = new Map<number, HandleRef>();
   private readonly handleByKey = new Map<string, number>();
   private nextHandle = 2;
@@ -235,14 +243,100 @@ export class Session {
   }
 
   touch(obj: AppObject): void {
-    obj.modifiedDate = this.now();
+    const now = this.now();
+    obj.modifiedDate = now;
     this.changed.add(obj.id);
-    if (this.doc) this.doc.modified = true;
+    if (!this.doc) return;
+    this.doc.modified = true;
+    // Quirk childEditMovesParentDate: an edit of a chart also moves its sheet's date.
+    const l = this.doc.locate(obj.id);
+    if (l?.parent && this.doc.childEditMovesParentDate) {
+      l.root.modifiedDate = now;
+      this.changed.add(l.root.id);
+    }
+  }
+
+  /** The distinct values of a field, or undefined when the field does not exist in this session (no data loaded, or no such field). */
+  fieldValues(name: string): string[] | undefined {
+    const doc = this.requireDoc();
+    if (this.noData || doc.app.dataModelBytes <= 0) return undefined;
+    return doc.app.fields?.[name];
+  }
+
+  stateSelections(state: string): Map<string, { values: string[]; locked: boolean }> {
+    const key = state === "" ? DEFAULT_STATE : state;
+    let m = this.selections.get(key);
+    if (!m) {
+      m = new Map();
+      this.selections.set(key, m);
+    }
+    return m;
+  }
+
+  /** The handle of a field in a state (Doc.GetField). */
+  fieldInterface(name: string, state: string): Result {
+    const key = `Field:${state === "" ? DEFAULT_STATE : state}\n${name}`;
+    let handle = this.handleByKey.get(key);
+    if (handle === undefined) {
+      handle = this.nextHandle++;
+      this.handles.set(handle, { kind: "Field", id: key.slice("Field:".length), session: true });
+      this.handleByKey.set(key, handle);
+    }
+    return { qType: "Field", qHandle: handle };
+  }
+
+  /** What CreateBookmark / ReplaceBookmark record: the current selections of every state, and the variables when asked. */
+  recordBookmark(includeVariables: boolean): BookmarkState {
+    const states = new Set([DEFAULT_STATE, ...this.selections.keys()]);
+    const qStateData: BookmarkState["qStateData"] = [];
+    for (const state of states) {
+      const fields = this.selections.get(state) ?? new Map();
+      const qFieldItems = [...fields.entries()]
+        .filter(([, sel]) => sel.values.length > 0)
+        .map(([name, sel]) => ({
+          qDef: { qName: name, qType: "PRESENT" },
+          ...(sel.locked ? { qLocked: true } : {}),
+          qSelectInfo: { qTextSearch: "", qRangeLo: -1e300, qRangeHi: -1e300, qNumberFormat: { qType: "U", qnDec: 0, qUseThou: 0 }, qRangeInfo: [], qSoftLock: false, qContinuousRangeInfo: [] },
+          qValues: sel.values.map(fieldValue),
+          qExcludedValues: [],
+        }));
+      if (state === DEFAULT_STATE || qFieldItems.length > 0) qStateData.push({ qStateName: state, qFieldItems });
+    }
+    const recorded: BookmarkState = { qStateData, qUtcModifyTime: Date.parse(this.now()) / 86_400_000 + 25_569 };
+    if (includeVariables) {
+      recorded.qVariableItems = visibleObjects(this.layoutContext, "genericVariable").map((l) => {
+        const def = typeof l.obj.properties.qDefinition === "string" ? l.obj.properties.qDefinition : "";
+        return { qName: String(l.obj.properties.qName ?? ""), qValue: fieldValue(def), qDefinition: def };
+      });
+    }
+    return recorded;
+  }
+
+  /** Applies a bookmark's recorded selections to this session (values missing from the data are dropped). */
+  applyBookmark(bookmark: BookmarkState | undefined): boolean {
+    this.selections.clear();
+    for (const st of bookmark?.qStateData ?? []) {
+      const sels = this.stateSelections(st.qStateName);
+      for (const item of st.qFieldItems) {
+        const name = String((item.qDef as { qName?: unknown } | undefined)?.qName ?? "");
+        const known = this.fieldValues(name);
+        if (!known) continue;
+        const wanted = (Array.isArray(item.qValues) ? item.qValues : []).map((v) => String((v as { qText?: unknown }).qText ?? ""));
+        sels.set(name, { values: known.filter((v) => wanted.includes(v)), locked: item.qLocked === true });
+      }
+    }
+    return true;
   }
 }
 
 // ---------------------------------------------------------------------------------------
 // helpers shared by the method tables
+
+/** A field value as the engine reports it (FieldValue): numbers carry qNumber. */
+function fieldValue(text: string): Record<string, unknown> {
+  const n = Number(text);
+  return text.trim() !== "" && Number.isFinite(n) ? { qText: text, qIsNumeric: true, qNumber: n } : { qText: text, qIsNumeric: false };
+}
 
 function info(obj: AppObject): Result {
   return { qId: obj.id, qType: obj.type };
@@ -259,13 +353,23 @@ function requestedId(prop: Record<string, unknown>): unknown {
   return (prop.qInfo as Record<string, unknown> | undefined)?.qId;
 }
 
+/**
+ * A bookmark's selections are the engine's, not properties (`GenericBookmarkProperties`
+ * has no `qBookmark`): a `qBookmark` handed in with the properties is not kept.
+ */
+function withoutEngineKeys(genericType: GenericType, prop: Record<string, unknown>): Record<string, unknown> {
+  if (genericType !== "genericBookmark" || !("qBookmark" in prop)) return prop;
+  const { qBookmark: _b, ...rest } = prop;
+  return rest;
+}
+
 /** Replaces an object's properties, keeping its id and refusing a type change. */
 function setProps(s: Session, obj: AppObject, prop: Record<string, unknown>): void {
   const qInfo = (prop.qInfo ?? {}) as Record<string, unknown>;
   if (qInfo.qType !== undefined && qInfo.qType !== obj.type) {
     throw new QixError(ErrorCode.INVALID_PARAMETERS, `Cannot change the type of object ${obj.id} from ${obj.type}`, "qInfo.qType");
   }
-  obj.properties = { ...clone(prop), qInfo: { ...clone(qInfo), qId: obj.id, qType: obj.type } };
+  obj.properties = { ...clone(withoutEngineKeys(obj.genericType, prop)), qInfo: { ...clone(qInfo), qId: obj.id, qType: obj.type } };
   s.touch(obj);
 }
 
@@ -293,7 +397,9 @@ function createPersisted(s: Session, genericType: GenericType, given: Record<str
   const qType = requireType(prop, "qProp");
   const id = doc.freeId(requestedId(prop), (x) => s.sessionObjects.has(x));
   const library = isLibraryContent(genericType, qType);
-  const obj = doc.newObject({ id, genericType, properties: prop, ownerId: s.who.user.id, now: s.now(), approved: library, published: library });
+  const obj = doc.newObject({ id, genericType, properties: withoutEngineKeys(genericType, prop), ownerId: s.who.user.id, now: s.now(), approved: library, published: library });
+  // A bookmark records the session's current selections (and the variables when qIncludeVariables).
+  if (genericType === "genericBookmark") obj.bookmark = s.recordBookmark(prop.qIncludeVariables === true);
   doc.add(obj);
   s.changed.add(id);
   return { qInfo: info(obj), qReturn: s.objectInterface(KIND_OF[genericType], obj) };
@@ -315,7 +421,10 @@ function containerEntries(s: Session, genericType: GenericType, options: Record<
   const types = Array.isArray(options.qTypes) ? options.qTypes.filter((t): t is string => typeof t === "string") : [];
   return visibleObjects(ctx, genericType)
     .filter((l) => types.length === 0 || types.includes(l.obj.type))
-    .map((l) => ({ qInfo: info(l.obj), qMeta: ctx.doc.meta(ctx.who, l), qData: resolveData(options.qData, l.obj.properties) }));
+    .map((l) => {
+      const meta = ctx.doc.meta(ctx.who, l);
+      return { qInfo: info(l.obj), ...(meta ? { qMeta: meta } : {}), qData: resolveData(options.qData, l.obj.properties) };
+    });
 }
 
 function propertyEntry(obj: AppObject): Result {
@@ -444,12 +553,26 @@ function linkedObjects(s: Session, id: string): Result[] {
     .map((l) => ({ qRootId: l.root.id, qInfo: info(l.obj) }));
 }
 
-function appMeta(s: Session): Result {
+/** The app's attributes as GetAppLayout carries them at its top level (captured response, see above). */
+function appAttributes(s: Session): Result {
   const doc = s.requireDoc();
+  const app = doc.app;
   const owner = doc.isAppOwner(s.who) || s.who.isPrivateContentBot || s.who.isTenantAdmin;
-  const privileges = ["read", "exportdata"];
-  if (owner) privileges.push("update", "delete", "reload", "export", "publish", "change_owner", "change_space", "duplicate");
-  return { privileges, title: doc.title, description: doc.app.description, id: doc.app.id, _resourcetype: "app" };
+  const privileges = ["read"];
+  if (owner) privileges.push("update", "delete", "reload", "export", "duplicate", "change_owner", "change_space", "export_reduced", "source", "exportappdata");
+  return {
+    encrypted: true,
+    id: app.id,
+    published: app.publishTime !== undefined,
+    owner: doc.tenant.users[app.ownerId]?.subject ?? "",
+    ownerId: app.ownerId,
+    createdDate: app.createdDate,
+    modifiedDate: app.modifiedDate,
+    ...(app.spaceId ? { spaceId: app.spaceId } : {}),
+    hassectionaccess: app.hasSectionAccess,
+    _resourcetype: "app",
+    privileges,
+  };
 }
 
 function publishing(op: "Publish" | "UnPublish" | "Approve" | "UnApprove"): MethodDef {
@@ -695,9 +818,35 @@ const DOC: Record<string, MethodDef> = {
   DestroyBookmark: destroy("genericBookmark"),
   ApplyBookmark: {
     params: ["qId"],
+    run: (s, _ref, p) => ({ qSuccess: s.applyBookmark(s.visible(p.string("qId"), "genericBookmark").obj.bookmark) }),
+  },
+  ReplaceBookmark: {
+    params: ["qId", "qIgnorePatches", "qObjectIdsToPatch"],
+    mutates: true,
     run: (s, _ref, p) => {
-      s.visible(p.string("qId"), "genericBookmark");
-      return { qSuccess: true };
+      const l = s.visible(p.string("qId"), "genericBookmark");
+      p.boolean("qIgnorePatches");
+      p.optionalArray("qObjectIdsToPatch");
+      s.require(l, "update");
+      l.obj.bookmark = s.recordBookmark(l.obj.properties.qIncludeVariables === true);
+      s.touch(l.obj);
+      return { qInfo: info(l.obj), qReturn: s.objectInterface("GenericBookmark", l.obj) };
+    },
+  },
+  GetField: {
+    params: ["qFieldName", "qStateName"],
+    run: (s, _ref, p) => {
+      s.requireDoc();
+      return { qReturn: s.fieldInterface(p.string("qFieldName"), p.string("qStateName", false) ?? "") };
+    },
+  },
+  ClearAll: {
+    params: ["qLockedAlso", "qStateName"],
+    run: (s, _ref, p) => {
+      const lockedAlso = p.boolean("qLockedAlso") ?? false;
+      const sels = s.stateSelections(p.string("qStateName", false) ?? "");
+      for (const [name, sel] of [...sels]) if (lockedAlso || !sel.locked) sels.delete(name);
+      return {};
     },
   },
   GetVariableById: getById("GenericVariable", "genericVariable"),
@@ -773,7 +922,10 @@ const DOC: Record<string, MethodDef> = {
           qModified: doc.modified,
           qHasScript: doc.script !== "",
           qStateNames: [],
-          qMeta: appMeta(s),
+          // In the captured Qlik Cloud response the app's qMeta is empty and its attributes sit
+          // beside it in the layout (datahub-project/datahub PR #9682, GetAppLayout).
+          qMeta: {},
+          ...appAttributes(s),
           qLocaleInfo: {
             qDecimalSep: ".",
             qThousandSep: ",",
@@ -957,7 +1109,91 @@ const { GetLinkedObjects: _bl, ...bookmarkCommon } = commonGeneric((s, _obj, l) 
 
 const GENERIC_BOOKMARK: Record<string, MethodDef> = {
   ...bookmarkCommon,
-  Apply: { params: [], run: () => ({ qSuccess: true }) },
+  Apply: { params: [], run: (s, ref) => ({ qSuccess: s.applyBookmark(s.node(ref).obj.bookmark) }) },
+};
+
+/** A field handle's state and name (`Doc.GetField`). */
+function fieldOf(s: Session, ref: HandleRef): { name: string; state: string; values: string[] | undefined; sel: Map<string, { values: string[]; locked: boolean }> } {
+  const cut = ref.id.indexOf("\n");
+  const state = ref.id.slice(0, cut);
+  const name = ref.id.slice(cut + 1);
+  return { name, state, values: s.fieldValues(name), sel: s.stateSelections(state) };
+}
+
+function textOf(v: unknown): string {
+  const fv = (v ?? {}) as { qText?: unknown; qIsNumeric?: unknown; qNumber?: unknown };
+  if (typeof fv.qText === "string" && fv.qText !== "") return fv.qText;
+  return fv.qIsNumeric === true && typeof fv.qNumber === "number" ? String(fv.qNumber) : String(fv.qText ?? "");
+}
+
+/**
+ * Fields: selections live in the session (per state). A field exists only when the app has
+ * data and the session was opened with data; selecting in any other field selects nothing
+ * (`qReturn: false`). Values not in the field are ignored.
+ */
+const FIELD: Record<string, MethodDef> = {
+  SelectValues: {
+    params: ["qFieldValues", "qToggleMode", "qSoftLock"],
+    run: (s, ref, p) => {
+      const wanted = p.array("qFieldValues").map(textOf);
+      const toggle = p.boolean("qToggleMode") ?? false;
+      const soft = p.boolean("qSoftLock") ?? false;
+      const f = fieldOf(s, ref);
+      const current = f.sel.get(f.name);
+      if (!f.values || (current?.locked && !soft)) return { qReturn: false };
+      const hit = f.values.filter((v) => wanted.includes(v));
+      let next = hit;
+      if (toggle) {
+        const had = new Set(current?.values ?? []);
+        for (const v of hit) had.has(v) ? had.delete(v) : had.add(v);
+        next = f.values.filter((v) => had.has(v));
+      }
+      f.sel.set(f.name, { values: next, locked: current?.locked ?? false });
+      return { qReturn: hit.length > 0 };
+    },
+  },
+  Select: {
+    params: ["qMatch", "qSoftLock", "qExcludedValuesMode"],
+    run: (s, ref, p) => {
+      const match = p.string("qMatch");
+      p.boolean("qSoftLock");
+      p.number("qExcludedValuesMode", false);
+      const f = fieldOf(s, ref);
+      if (!f.values) return { qReturn: false };
+      const hit = f.values.filter((v) => v === match);
+      f.sel.set(f.name, { values: hit, locked: f.sel.get(f.name)?.locked ?? false });
+      return { qReturn: hit.length > 0 };
+    },
+  },
+  Clear: {
+    params: [],
+    run: (s, ref) => {
+      const f = fieldOf(s, ref);
+      if (f.sel.get(f.name)?.locked) return { qReturn: false };
+      f.sel.delete(f.name);
+      return { qReturn: true };
+    },
+  },
+  Lock: {
+    params: [],
+    run: (s, ref) => {
+      const f = fieldOf(s, ref);
+      const cur = f.sel.get(f.name);
+      if (!cur || cur.values.length === 0) return { qReturn: false };
+      cur.locked = true;
+      return { qReturn: true };
+    },
+  },
+  Unlock: {
+    params: [],
+    run: (s, ref) => {
+      const f = fieldOf(s, ref);
+      const cur = f.sel.get(f.name);
+      if (cur) cur.locked = false;
+      return { qReturn: true };
+    },
+  },
+  GetCardinal: { params: [], run: (s, ref) => ({ qReturn: fieldOf(s, ref).values?.length ?? 0 }) },
 };
 
 const GENERIC_MEASURE: Record<string, MethodDef> = {
@@ -1004,6 +1240,7 @@ const METHODS: Record<Kind, Record<string, MethodDef>> = {
   GenericMeasure: GENERIC_MEASURE,
   GenericDimension: GENERIC_DIMENSION,
   GenericVariable: GENERIC_VARIABLE,
+  Field: FIELD,
 };
 
 /** Every method the emulated engine answers, by handle type, with its parameter names in order. */

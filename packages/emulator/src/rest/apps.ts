@@ -5,7 +5,7 @@
 import type { App, AppObject, ExportedApp, Identity, Space, Tenant } from "../model.ts";
 import { canChangeObjectOwner, canSeeObject } from "../model.ts";
 import { QlikError, badRequest, forbidden, notFound } from "../internal/errors.ts";
-import { appPrivileges, spaceRoles } from "../internal/access.ts";
+import { appPrivileges, elevateAppOwnerRole, spaceRoles } from "../internal/access.ts";
 import { ContainerError, parseContainer } from "../internal/container.ts";
 import { newGuid, newHexId, nowIso, type Quirks } from "../internal/runtime.ts";
 import { appFor, readJson, requirePrivilege, str, who, type Ctx, type RestApp, type RouteDeps } from "./common.ts";
@@ -194,7 +194,7 @@ export function registerApps(app: RestApp, { tenant, rt }: RouteDeps): void {
     const noData = (c.req.query("NoData") ?? "").toLowerCase() === "true";
     const temp = createExportTemp(tenant, rt, who(c), snapshotOf(who(c), a, q, !noData));
     await rt.clock.sleep(rt.latency.exportBaseMs + (temp.size / (1024 * 1024)) * rt.latency.exportMsPerMB);
-    c.header("Location", `/v1/temp-contents/${temp.id}`);
+    c.header("Location", `/api/v1/temp-contents/${temp.id}`);
     return c.body(null, 201);
   });
 
@@ -338,6 +338,8 @@ export function registerApps(app: RestApp, { tenant, rt }: RouteDeps): void {
     const ownerId = str(await readJson(c), "ownerId");
     if (!ownerId || !tenant.users[ownerId]) throw badRequest("HTTP-400", `ownerId "${ownerId ?? ""}" is not a user of this tenant.`);
     a.ownerId = ownerId;
+    // As in Qlik: the new owner gets Can edit (shared) / Can manage (managed) in the app's space.
+    elevateAppOwnerRole(tenant, a, who(c).user);
     touch(a);
     return out(c, a);
   });

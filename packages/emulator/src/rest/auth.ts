@@ -78,7 +78,7 @@ async function tokenRequestBody(c: Ctx): Promise<Record<string, unknown>> {
   throw badRequest("OAUTH-1", "The token request must be a JSON object or a form-encoded body.");
 }
 
-export function registerOAuth(app: RestApp, { tenant }: RouteDeps): void {
+export function registerOAuth(app: RestApp, { tenant, rt }: RouteDeps): void {
   app.post("/oauth/token", async (c) => {
     const body = await tokenRequestBody(c);
     let clientId = typeof body.client_id === "string" ? body.client_id : undefined;
@@ -97,7 +97,12 @@ export function registerOAuth(app: RestApp, { tenant }: RouteDeps): void {
     if (!client || client.clientSecret !== clientSecret) throw new QlikError(401, "OAUTH-3", "Unauthorized", "Invalid client credentials.");
     const requested = typeof body.scope === "string" && body.scope.trim() !== "" ? body.scope.trim().split(/\s+/) : undefined;
     // Requested scopes must be assigned to the client; omitted ⇒ the client's own scopes.
+    // The others are dropped (the response's `scope` says what was granted) or, with the
+    // `unassignedScopes: refuse` switch, the request is refused (RFC 6749 §5.2 invalid_scope).
     const scopes = requested ? requested.filter((s) => client.scopes.includes(s)) : [...client.scopes];
+    const unassigned = requested?.filter((s) => !client.scopes.includes(s)) ?? [];
+    if (unassigned.length > 0 && rt.quirks.unassignedScopes === "refuse")
+      throw badRequest("OAUTH-4", `invalid_scope: the scope(s) ${unassigned.join(" ")} are not assigned to this OAuth client.`);
     if (requested && scopes.length === 0) throw badRequest("OAUTH-4", `None of the requested scopes (${requested.join(" ")}) is assigned to this client.`);
     const user = tenant.users[client.userId];
     if (!user || user.status === "disabled") throw new QlikError(403, "OAUTH-5", "Forbidden", "The client's user is disabled.");

@@ -28,6 +28,13 @@ export function userJson(c: Ctx, tenant: Tenant, u: User): Record<string, unknow
       return g ? [{ id: g.id, name: g.name, providerType: g.providerType }] : [];
     }),
     assignedScopes: [],
+    // The deprecated fields a real tenant still sends (GET /users/{id} captured in
+    // datahub-project/datahub, metadata-ingestion/tests/integration/qlik_sense): `roles` as
+    // names, `groups`, and `created`/`lastUpdated` as full timestamps.
+    roles: [...u.roles],
+    groups: [...u.groups],
+    created: u.createdAt,
+    lastUpdated: u.lastUpdatedAt,
     links: { self: { href: `${baseUrl(c)}/api/v1/users/${u.id}` } },
   };
   if (u.email) out.email = u.email;

@@ -4,6 +4,13 @@ import { badRequest, notFound } from "../internal/errors.ts";
 import { appOpener, appPrivileges, canOpenApp } from "../internal/access.ts";
 import { baseUrl, paginate, parseLimit, who, type Ctx, type RestApp, type RouteDeps } from "./common.ts";
 
+/**
+ * The items service stamps its own dates to the second (`2024-01-25T17:56:02Z`) while the
+ * app's `resourceAttributes` keep milliseconds — as in the items listing captured from a
+ * real tenant (datahub-project/datahub, metadata-ingestion/tests/integration/qlik_sense).
+ */
+export const itemTime = (iso: string): string => (iso ? iso.replace(/\.\d+Z$/, "Z") : iso);
+
 export function itemJson(c: Ctx, tenant: Tenant, app: App): Record<string, unknown> {
   const base = baseUrl(c);
   const privileges = appPrivileges(who(c), app);
@@ -12,58 +19,70 @@ export function itemJson(c: Ctx, tenant: Tenant, app: App): Record<string, unkno
   const item: Record<string, unknown> = {
     id: app.itemId,
     name: app.name,
-    description: app.description,
+    thumbnailId: "",
     resourceType: "app",
     resourceId: app.id,
-    resourceSubType: "",
     resourceAttributes: {
-      id: app.id,
-      name: app.name,
-      description: app.description,
+      _resourcetype: "app",
       createdDate: app.createdDate,
-      modifiedDate: app.modifiedDate,
+      description: app.description,
+      dynamicColor: "",
+      hasSectionAccess: app.hasSectionAccess,
+      id: app.id,
+      isDirectQueryMode: false,
       lastReloadTime: app.lastReloadTime ?? "",
+      modifiedDate: app.modifiedDate,
+      name: app.name,
+      originAppId: app.originAppId ?? "",
       owner: tenant.users[app.ownerId]?.subject ?? "",
       ownerId: app.ownerId,
       publishTime: app.publishTime ?? "",
       published: false,
-      originAppId: app.originAppId ?? "",
-      hasSectionAccess: app.hasSectionAccess,
-      usage: app.usage,
       spaceId: app.spaceId ?? "",
-      _resourcetype: "app",
+      thumbnail: "",
+      usage: app.usage,
     },
-    resourceCustomAttributes: {},
+    resourceCustomAttributes: null,
     ownerId: app.ownerId,
     creatorId: app.ownerId,
     updaterId: app.ownerId,
     tenantId: tenant.id,
-    createdAt: app.createdDate,
-    updatedAt: app.modifiedDate,
-    resourceCreatedAt: app.createdDate,
-    resourceUpdatedAt: app.modifiedDate,
+    createdAt: itemTime(app.createdDate),
+    updatedAt: itemTime(app.modifiedDate),
+    resourceCreatedAt: itemTime(app.createdDate),
+    resourceUpdatedAt: itemTime(app.modifiedDate),
     resourceReloadStatus: "ok",
     resourceSize: { appFile: app.dataModelBytes, appMemory: app.dataModelBytes },
+    itemViews: { total: 0, trend: 0, unique: 0 },
     isFavorited: false,
     actions,
     collectionIds: [],
     meta: { isFavorited: false, actions, tags: [], collections: [] },
     links: { self: { href: `${base}/api/v1/items/${app.itemId}` }, open: { href: `${base}/sense/app/${app.id}` } },
   };
-  if (app.lastReloadTime) item.resourceReloadEndTime = app.lastReloadTime;
+  if (app.lastReloadTime) item.resourceReloadEndTime = itemTime(app.lastReloadTime);
+  // Empty strings the items service leaves out (Go `omitempty`): an app item carries no
+  // `resourceSubType` and no top-level `description` when it has none (the real capture above).
+  if (app.description) item.description = app.description;
   if (space) item.spaceId = space.id;
   return item;
 }
 
 const SPACE_TYPES = ["shared", "managed", "personal", "data"];
 
-export function registerItems(app: RestApp, { tenant }: RouteDeps): void {
+export function registerItems(app: RestApp, { tenant, rt }: RouteDeps): void {
   app.get("/api/v1/items", (c) => {
     const limit = parseLimit(c, 10, 100);
     const q = (k: string): string | undefined => c.req.query(k) || undefined;
     const resourceType = q("resourceType");
-    const canOpen = appOpener(who(c));
+    const caller = who(c);
+    const canOpen = appOpener(caller);
     let apps = Object.values(tenant.apps).filter(canOpen);
+    // Without a space filter, other users' personal apps are left out unless the
+    // `itemsListIncludesOthersPersonal` switch says otherwise (undocumented; Qlik lists them
+    // with `spaceType=personal`, qlik.dev private-content-bots).
+    if (!q("spaceType") && !q("spaceId") && !rt.quirks.itemsListIncludesOthersPersonal)
+      apps = apps.filter((a) => !!a.spaceId || a.ownerId === caller.user.id);
     if (resourceType) {
       const types = resourceType.split(",").map((t) => t.replace(/\[.*\]$/, "").trim());
       if (!types.includes("app")) apps = [];

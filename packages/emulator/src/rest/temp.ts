@@ -122,7 +122,7 @@ export function registerTemp(app: RestApp, { tenant, rt }: RouteDeps): void {
       }
     }
     tenant.tempContents[temp.id] = temp;
-    c.header("Location", `/v1/temp-contents/${temp.id}`);
+    c.header("Location", `/api/v1/temp-contents/${temp.id}`);
     return c.body(null, 201);
   });
 

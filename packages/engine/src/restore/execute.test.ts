@@ -260,6 +260,73 @@ describe("executeRestore", () => {
     expect(target.apps.get(result.created["app:a-1"]!)!.objects.get("s2")).toMatchObject({ ownerSubject: "auth0|dev" });
   });
 
+  it("verification expects the role Qlik gives an app's new owner in its space, and still flags other role differences", async () => {
+    // Sales is Dev's app of u-dev, who holds Can view (consumer) there.
+    const sales = source.apps.find((a) => a.id === "a-1")!;
+    sales.doc = { ...sales.doc, owner: { id: "u-dev", subject: "auth0|dev" }, summary: { ...sales.doc.summary, ownerId: "u-dev" } };
+    source.spaces[0]!.assignments[0]!.roles = ["consumer"];
+    // As Qlik does (help.qlik.com migration › Update Application Owners): a new owner without
+    // Can edit in the app's shared space gets it.
+    const setOwner = target.updateAppOwner.bind(target);
+    target.updateAppOwner = async (appId, ownerId) => {
+      await setOwner(appId, ownerId);
+      const spaceId = target.apps.get(appId)!.summary.spaceId;
+      const space = target.spaces.find((s) => s.id === spaceId);
+      if (!space || space.type !== "shared" || space.ownerId === ownerId) return;
+      const mine = (target.assignments[space.id] ??= []).find((a) => a.assigneeId === ownerId);
+      if (mine && !mine.roles.includes("producer")) mine.roles = [...mine.roles, "producer"];
+      else if (!mine) target.assignments[space.id]!.push({ id: `as-owner-${ownerId}`, type: "user", assigneeId: ownerId, roles: ["producer"] });
+    };
+    const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
+    const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal() });
+    expect(result.status).toBe("complete");
+    const dev = result.created["user:u-dev"]!;
+    const spaceId = result.created["space:sp-dev"]!;
+    expect(target.assignments[spaceId]!.find((a) => a.assigneeId === dev)!.roles.sort()).toEqual(["consumer", "producer"]);
+    const report = await verifyRestore({ plan, source, target, created: result.created });
+    expect(report.status, JSON.stringify(report.other)).toBe("match");
+    // A difference the owner change does not explain is still one.
+    target.assignments[spaceId]!.find((a) => a.assigneeId === dev)!.roles = ["consumer", "facilitator"];
+    const changed = await verifyRestore({ plan, source, target, created: result.created });
+    expect(changed.other).toEqual([expect.objectContaining({ field: "roles", expected: "consumer, producer", actual: "consumer, facilitator" })]);
+  });
+
+  it("Qlik refusing change-owner for one object is reported on that object; the others and the app's other steps go on", async () => {
+    const change = target.updateObjectOwner.bind(target);
+    target.updateObjectOwner = async (appId, objectId, ownerId) => {
+      if (objectId === "s1" && target.apps.get(appId)?.summary.name === "Sales")
+        throw Object.assign(new Error("403 Forbidden: change-owner is not allowed for this object"), { status: 403, kind: "forbidden" });
+      return change(appId, objectId, ownerId);
+    };
+    const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
+    const events: { type: string; message?: string }[] = [];
+    const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal(), onEvent: (e) => events.push(e as { type: string; message?: string }) });
+    expect(result.status).toBe("complete");
+    const step = (id: string) => result.steps.find((s) => s.id === id);
+    expect(step("app:a-1:object-owners")).toMatchObject({ outcome: "done", note: expect.stringMatching(/1 owner\(s\) changed, 1 refused by Qlik: object 's1' \(sheet 's1'\)/) });
+    expect(step("app:a-1:app-owner")?.outcome).toBe("done");
+    expect(events.some((e) => e.type === "warning" && /app 'Sales': Qlik refused to hand object 's1' \(sheet 's1'\) to auth0\|ben.*403/.test(e.message ?? ""))).toBe(true);
+    const sales = target.apps.get(result.created["app:a-1"]!)!;
+    expect(sales.objects.get("s2")?.ownerSubject).toBe("auth0|dev");
+    // The verification names that object, and only it.
+    const report = await verifyRestore({ plan, source, target, created: result.created });
+    expect(report.apps.flatMap((a) => a.mismatches)).toEqual([expect.objectContaining({ where: "app 'Sales' object 's1' (sheet 's1')", field: "owner" })]);
+    expect(step("app:a-2:object-owners")?.outcome).toBe("done");
+    // A failure that is not a refusal (what retries did not cure) still fails the step, after the others.
+    const other = await sourceIn(repo);
+    const t2 = new FakeTarget();
+    t2.users.push({ id: "t-ben", subject: "auth0|ben", status: "active", assignedRoles: [], assignedGroups: [] });
+    const change2 = t2.updateObjectOwner.bind(t2);
+    t2.updateObjectOwner = async (appId, objectId, ownerId) => {
+      if (objectId === "s1" && t2.apps.get(appId)?.summary.name === "Sales") throw Object.assign(new Error("503 Service Unavailable"), { status: 503, kind: "transient" });
+      return change2(appId, objectId, ownerId);
+    };
+    const plan2 = planRestore(other, await readTargetState(t2), { all: true, createMissingUsers: true });
+    const r2 = await executeRestore({ plan: plan2, source: other, repository: repo, target: t2, journal: new MemoryJournal() });
+    expect(r2.steps.find((s) => s.id === "app:a-1:object-owners")?.outcome).toBe("failed");
+    expect(t2.apps.get(r2.created["app:a-1"]!)!.objects.get("s2")?.ownerSubject).toBe("auth0|dev");
+  });
+
   it("an app's object owner changes run several at a time (one Tier-2 call each), at most 4", async () => {
     const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
     let inFlight = 0;

@@ -80,10 +80,15 @@ const isDamage = (e: unknown): boolean => !!e && typeof e === "object" && (e as 
 /** Key of an object id remapped by the engine on creation, in journal outputs. */
 export const objectRef = (sourceAppId: string, objectId: string): Ref => `obj:${sourceAppId}:${objectId}`;
 
-/** The comparable part of a property tree: the root id is the engine's choice, not content. */
-export function treeFingerprint(tree: unknown): string {
-  const t = structuredClone(tree ?? {}) as { qProperty?: { qInfo?: { qId?: string } } };
+/**
+ * The comparable part of a property tree: the root id is the engine's choice, not content.
+ * With `as` (the snapshot's tree): a bookmark's selections (`qBookmark`) count only when the
+ * snapshot recorded them — a snapshot taken before Lifeboat read them has no `qBookmark`.
+ */
+export function treeFingerprint(tree: unknown, as?: unknown): string {
+  const t = structuredClone(tree ?? {}) as { qProperty?: { qInfo?: { qId?: string } }; qBookmark?: unknown };
   if (t.qProperty?.qInfo) delete t.qProperty.qInfo.qId;
+  if (as !== undefined && typeof as === "object" && as !== null && !("qBookmark" in as)) delete t.qBookmark;
   return canonicalJson(t);
 }
 
@@ -272,7 +277,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
           skipped++;
           continue;
         }
-        if (!have || treeFingerprint(have.propertyTree) !== treeFingerprint(o.propertyTree)) {
+        if (!have || treeFingerprint(have.propertyTree, o.propertyTree) !== treeFingerprint(o.propertyTree)) {
           const r = await ed.upsertObject({ id, type: o.type, genericType: o.genericType, propertyTree: o.propertyTree });
           if (r.created) createdN++;
           else updated++;
@@ -316,8 +321,10 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
     const current = new Map((await target.withApp(appId, (ed) => ed.readObjects())).map((o) => [o.id, o]));
     let changed = 0;
     let unresolved = 0;
-    const changes: { id: string; owner: string }[] = [];
+    const changes: { id: string; owner: string; what: string; subject: string }[] = [];
     for (const o of app.objects) {
+      // System objects (LoadModel, appprops) have no owner in Qlik: nothing to hand back.
+      if (!o.ownerId) continue;
       const owner = ownerOf(o.ownerId);
       if (!owner) {
         unresolved++;
@@ -326,22 +333,40 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
       const id = mappedId(sourceAppId, o.id);
       const have = current.get(id);
       if (!have || have.ownerId === owner) continue;
-      changes.push({ id, owner });
+      changes.push({ id, owner, what: `object '${id}' (${o.type} '${o.title}')`, subject: o.ownerSubject || o.ownerId });
     }
     // One Tier-2 call per object (Qlik has no bulk change): several in flight, so an app's
-    // owners do not take a round trip each; the connector's limiter paces the tier. A failure
-    // fails the step; the calls already made stand and a re-run skips them (compared above).
+    // owners do not take a round trip each; the connector's limiter paces the tier. Qlik may
+    // refuse one object (its tutorials re-own sheets, bookmarks and stories; qlik.dev changelog
+    // 38 names snapshots "and more"): a refusal is reported on that object and the others go
+    // on — the verification then names it. Any other failure (what retries did not cure)
+    // fails the step once the rest is done; the calls made stand and a re-run skips them.
     const ownerPool = createPool(OWNER_CHANGES_IN_FLIGHT);
+    const refused: string[] = [];
+    let failure: unknown;
     await Promise.all(
       changes.map((c) =>
         ownerPool.run(async () => {
-          await target.updateObjectOwner(appId, c.id, c.owner);
-          changed++;
+          try {
+            await target.updateObjectOwner(appId, c.id, c.owner);
+            changed++;
+          } catch (e) {
+            if (!isRefusal(e)) {
+              failure ??= e;
+              return;
+            }
+            refused.push(c.what);
+            emit({ type: "warning", message: `app '${app.name}': Qlik refused to hand ${c.what} to ${c.subject} (${errText(e)}); it keeps its current owner — change it in Qlik or ask the owner to recreate it` });
+          }
         }),
       ),
     );
-    const note = `${changed} owner(s) changed${unresolved ? `, ${unresolved} unresolved (see the plan)` : ""}`;
-    return { note, already: changed === 0 };
+    if (failure !== undefined) throw failure;
+    const note =
+      `${changed} owner(s) changed` +
+      (refused.length ? `, ${refused.length} refused by Qlik: ${refused.sort().join(", ")}` : "") +
+      (unresolved ? `, ${unresolved} unresolved (see the plan)` : "");
+    return { note, already: changed === 0 && refused.length === 0 };
   }
 
   const total = plan.steps.length;
@@ -419,6 +444,16 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
   await journal.append({ type: "finished", at: at(), status: result.status });
   emit({ type: "end", result });
   return result;
+}
+
+/**
+ * Whether a failed call is Qlik saying no (403, or another 4xx but 408/429) rather than a
+ * failure worth repeating: the connector's `QlikApiError` kinds, or a bare HTTP status.
+ */
+function isRefusal(e: unknown): boolean {
+  const { kind, status } = (e ?? {}) as { kind?: unknown; status?: unknown };
+  if (kind === "forbidden" || kind === "not-found" || kind === "permanent") return true;
+  return typeof status === "number" && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
 /** Object owner changes of one app in flight at once. */

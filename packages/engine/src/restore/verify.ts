@@ -4,7 +4,7 @@
  * every object of every restored app (present, type, title, property tree, owner,
  * approved, published), no objects the snapshot does not have, the app's owner and
  * space, the owners of the spaces the restore created (or brought back), the development copy holding base content only, created users and spaces, and
- * the assignments the plan restored.
+ * the assignments the plan restored (with the role Qlik adds for an app's new owner on top).
  *
  * `status` is "match" only when nothing differs; each mismatch names where, what was
  * expected and what was found.
@@ -77,10 +77,30 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
   }
   const spaceIds = new Map<string, string>();
   const spaceOwners = new Map<string, string>();
+  const spaceTypes = new Map<string, string>();
   for await (const s of target.listSpaces()) {
     spaceIds.set(s.id, s.name);
     spaceOwners.set(s.id, s.ownerId);
+    spaceTypes.set(s.id, s.type);
   }
+  // Qlik raises an app's new owner to Can edit (shared) / Can manage (managed) in the app's
+  // space when the owner lacks it (help.qlik.com migration › Update Application Owners):
+  // after the restore's owner changes, that role on top of the snapshot's is expected.
+  const ownsAppIn = new Set<string>();
+  for (const step of plan.steps) {
+    if (step.kind !== "app-owner") continue;
+    const appId = resolve(step.target);
+    const owner = resolve(step.owner);
+    const spaceId = appId ? targetApps.get(appId)?.spaceId : undefined;
+    if (owner && spaceId) ownsAppIn.add(`${spaceId} ${owner}`);
+  }
+  const ownerRoleIn = (spaceId: string): { role: string; satisfiedBy: string[] } | undefined =>
+    spaceTypes.get(spaceId) === "shared"
+      ? { role: "producer", satisfiedBy: ["producer", "facilitator", "codeveloper"] }
+      : spaceTypes.get(spaceId) === "managed"
+        ? { role: "facilitator", satisfiedBy: ["facilitator"] }
+        : undefined;
+  const sameRoles = (a: readonly string[], b: readonly string[]) => [...new Set(a)].sort().join(",") === [...new Set(b)].sort().join(",");
   for (const s of plan.spaces) {
     const id = resolve(s.ref);
     if (s.action === "blocked") continue;
@@ -103,8 +123,10 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
     }
     let roles: string[] | undefined;
     for await (const a of target.listSpaceAssignments(spaceId)) if (a.assigneeId === assigneeId) roles = a.roles;
-    if (!roles || [...roles].sort().join(",") !== [...step.roles].sort().join(","))
-      other.push({ where: step.label, field: "roles", expected: step.roles.join(", "), actual: roles ? roles.join(", ") : "no assignment" });
+    const rule = step.assigneeType === "user" && ownsAppIn.has(`${spaceId} ${assigneeId}`) ? ownerRoleIn(spaceId) : undefined;
+    const expected = rule && !step.roles.some((r) => rule.satisfiedBy.includes(r)) ? [...step.roles, rule.role] : step.roles;
+    if (!roles || !(sameRoles(roles, expected) || sameRoles(roles, step.roles)))
+      other.push({ where: step.label, field: "roles", expected: expected.join(", "), actual: roles ? roles.join(", ") : "no assignment" });
   }
 
   // Apps are read back in parallel (the connector bounds QIX sessions); the report keeps plan order.
@@ -164,14 +186,19 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
         ["title", o.title, have.title],
         ["approved", o.approved, have.approved],
         ["published", o.published, have.published],
-        ["owner", expectedOwner ?? `unresolved ${o.ownerSubject || o.ownerId} (see the plan)`, have.ownerId],
+        // An object without an owner (system objects: LoadModel, appprops) has none after the restore either.
+        ["owner", o.ownerId === "" ? "" : (expectedOwner ?? `unresolved ${o.ownerSubject || o.ownerId} (see the plan)`), have.ownerId],
       ];
       for (const [field, expected, actual] of checks) {
         v.checked++;
         if (expected !== actual) v.mismatches.push({ where, field, expected: show(expected), actual: show(actual) });
       }
       v.checked++;
-      if (treeFingerprint(have.propertyTree) !== treeFingerprint(o.propertyTree)) v.mismatches.push({ where, field: "properties", expected: "as in the snapshot", actual: "differs" });
+      if (treeFingerprint(have.propertyTree, o.propertyTree) !== treeFingerprint(o.propertyTree)) {
+        // A bookmark whose properties match but whose selections do not (e.g. restored empty) says so.
+        const selectionsOnly = o.genericType === "genericBookmark" && treeFingerprint({ ...(have.propertyTree as object), qBookmark: null }) === treeFingerprint({ ...(o.propertyTree as object), qBookmark: null });
+        v.mismatches.push(selectionsOnly ? { where, field: "selections", expected: "as in the snapshot", actual: "differ" } : { where, field: "properties", expected: "as in the snapshot", actual: "differs" });
+      }
     }
     for (const o of current.values())
       if (!seen.has(o.id)) v.mismatches.push({ where: `${here} object '${o.id}' (${o.type} '${o.title}')`, field: "extra", expected: "not in the snapshot", actual: "present" });

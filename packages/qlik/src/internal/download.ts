@@ -39,6 +39,8 @@ export interface DownloadDeps {
    * kind `idle`); `onNotice` every `noticeMs` while it waits.
    */
   idle?: { ms: number; noticeMs: number; what: string; onNotice?(waitedMs: number, received: number): void };
+  /** The error for a body that ended without a single byte (an export is never empty). */
+  emptyError?(): Error;
 }
 
 export function parseSize(res: Response): number | undefined {
@@ -143,6 +145,7 @@ export async function* streamBody(first: OpenedDownload, deps: DownloadDeps): As
           watch?.stop();
         }
       }
+      if (failure === undefined && received === 0) throw deps.emptyError?.() ?? new Error("the download ended without a single byte");
       if (failure === undefined && (expected === undefined || received === expected)) return;
       if (failure === undefined && expected !== undefined && received > expected)
         throw new Error(`download delivered ${received} bytes, more than the announced ${expected}`);

@@ -10,11 +10,18 @@
  * an app) are skipped without further calls; any other object that turns out to be a
  * descendant of another recorded object is dropped at the end.
  *
- * Bookmarks, master measures, master dimensions and variables are their own generic
- * types: `GetObject` does not open them, so they are read with `GetBookmark`,
+ * Bookmarks (and snapshots, which are bookmark-type: @qlik/api's getSnapshotList lists them
+ * with a `qBookmarkListDef`), master measures, master dimensions and variables are their own
+ * generic types: `GetObject` does not open them, so they are read with `GetBookmark`,
  * `GetMeasure`, `GetDimension` and `GetVariableById`. They have no
  * `GetFullPropertyTree`; their `propertyTree` is built in the same shape from
  * `GetProperties()`: `{ qProperty, qChildren: [], qEmbeddedSnapshotRef: null }`.
+ *
+ * A bookmark's selections are not in its properties (the QIX spec's
+ * `GenericBookmarkProperties` has no `qBookmark`): they are only in its layout's
+ * `qBookmark`. Its tree therefore also carries `qBookmark`: the selections in the normal
+ * form `bookmarkSelections` gives, so they count in the app's fingerprint, in restore's
+ * "is it as in the snapshot" comparison and in verification.
  *
  * Session objects (list helpers such as "SheetList" that a client creates for itself)
  * are not app content and are skipped by type. `readStamps` creates one of its own (the
@@ -23,6 +30,7 @@
  * An object listed by GetAllInfos but gone when opened (deleted meanwhile) is skipped and
  * reported through `onSkip`.
  */
+import { createHash } from "node:crypto";
 import type { ObjectRecord, ObjectStamp } from "@lifeboat/engine";
 import { mapPool } from "./pool.ts";
 
@@ -42,6 +50,7 @@ export interface QixListEntry {
 /** The `Doc` methods we use; `@qlik/api`'s `Doc` satisfies it. */
 export interface QixDocLike {
   getAllInfos(): Promise<{ qId?: string; qType?: string }[]>;
+  getBookmarks?(options: { qTypes: string[]; qData: Record<string, unknown> }): Promise<QixListEntry[]>;
   getObjects?(options: { qTypes: string[]; qIncludeSessionObjects: boolean; qData: Record<string, unknown> }): Promise<QixListEntry[]>;
   createSessionObject?(prop: Record<string, unknown>): Promise<QixHandle>;
   getScript?(): Promise<string>;
@@ -56,6 +65,7 @@ type GenericType = ObjectRecord["genericType"];
 
 const GENERIC_BY_TYPE: Record<string, GenericType> = {
   bookmark: "genericBookmark",
+  snapshot: "genericBookmark",
   measure: "genericMeasure",
   dimension: "genericDimension",
   variable: "genericVariable",
@@ -84,6 +94,80 @@ export function genericTypeOf(qType: string): GenericType {
   return GENERIC_BY_TYPE[qType] ?? "genericObject";
 }
 
+/**
+ * App-level system objects: in Qlik Cloud they have no qMeta (no owner, no dates; `LoadModel`
+ * in responses captured from a real tenant, datahub-project/datahub PR #9682). They are
+ * recorded with an empty owner, which restore leaves alone.
+ */
+export const SYSTEM_TYPES = new Set(["LoadModel", "appprops"]);
+
+type Rec = Record<string, unknown>;
+
+/**
+ * A bookmark layout's `qBookmark` in a normal form: per state (default "$" first, then by
+ * name; states without selections left out), the fields (by name) with their selected
+ * values (by text; `qIsNumeric`/`qNumber` kept for numbers), excluded values and lock; and
+ * the variable items (`qName`, `qDefinition`, by name). Left out: times (`qUtcModifyTime`
+ * moves on every re-save), the selection criteria (`qSelectInfo`: a search-based selection
+ * is kept as the values it selected at backup time), soft patches and group states.
+ */
+export function bookmarkSelections(qBookmark: unknown): { qStateData: Rec[]; qVariableItems?: Rec[] } {
+  const b = asRecord(qBookmark) ?? {};
+  const value = (v: unknown): Rec => {
+    const r = asRecord(v) ?? {};
+    const out: Rec = { qText: typeof r.qText === "string" ? r.qText : "" };
+    if (r.qIsNumeric === true && typeof r.qNumber === "number") Object.assign(out, { qIsNumeric: true, qNumber: r.qNumber });
+    return out;
+  };
+  const values = (list: unknown): Rec[] => (Array.isArray(list) ? list.map(value).sort((x, y) => cmp(String(x.qText), String(y.qText))) : []);
+  const states: Rec[] = [];
+  for (const raw of Array.isArray(b.qStateData) ? b.qStateData : []) {
+    const st = asRecord(raw) ?? {};
+    const name = typeof st.qStateName === "string" && st.qStateName !== "" ? st.qStateName : "$";
+    const items: Rec[] = [];
+    for (const rawItem of Array.isArray(st.qFieldItems) ? st.qFieldItems : []) {
+      const item = asRecord(rawItem) ?? {};
+      const qName = str(asRecord(item.qDef)?.qName);
+      if (!qName) continue;
+      const selected = values(item.qValues);
+      const excluded = values(item.qExcludedValues);
+      if (selected.length === 0 && excluded.length === 0) continue;
+      const out: Rec = { qDef: { qName }, qValues: selected };
+      if (excluded.length > 0) out.qExcludedValues = excluded;
+      if (item.qLocked === true) out.qLocked = true;
+      items.push(out);
+    }
+    if (items.length > 0) states.push({ qStateName: name, qFieldItems: items.sort((x, y) => cmp(fieldName(x), fieldName(y))) });
+  }
+  states.sort((x, y) => (x.qStateName === "$" ? -1 : y.qStateName === "$" ? 1 : cmp(String(x.qStateName), String(y.qStateName))));
+  const result: { qStateData: Rec[]; qVariableItems?: Rec[] } = { qStateData: states };
+  const vars = (Array.isArray(b.qVariableItems) ? b.qVariableItems : [])
+    .map((v) => asRecord(v) ?? {})
+    .filter((v) => typeof v.qName === "string" && v.qName !== "")
+    .map((v) => ({ qName: v.qName as string, qDefinition: typeof v.qDefinition === "string" ? v.qDefinition : "" }))
+    .sort((x, y) => cmp(x.qName, y.qName));
+  if (vars.length > 0) result.qVariableItems = vars;
+  return result;
+}
+
+function fieldName(item: Rec): string {
+  return String(asRecord(item.qDef)?.qName ?? "");
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A stable hash of a property tree (keys sorted), for content stamps. */
+export function treeHash(tree: unknown): string {
+  const canon = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canon);
+    if (v && typeof v === "object") return Object.fromEntries(Object.keys(v as Rec).sort().map((k) => [k, canon((v as Rec)[k])]));
+    return v;
+  };
+  return createHash("sha256").update(JSON.stringify(canon(tree))).digest("hex").slice(0, 32);
+}
+
 export interface ReadObjectsOptions {
   /** QIX calls in flight within the session. */
   concurrency: number;
@@ -104,19 +188,31 @@ export async function listInfos(doc: QixDocLike, opts: Pick<ReadObjectsOptions, 
 }
 
 /**
- * The stamp of every object in `infos` from list calls only (API-FACTS §8, object level):
- * `GetObjects` for generic objects (children included) and one session object whose
- * properties hold a bookmark, measure, dimension and variable list def, as the Sense
- * client builds its own lists — at most four calls whatever the app's size. Undefined
- * when any object comes back without a `qMeta.modifiedDate` (the key is UNCONFIRMED in
- * Qlik's docs) or a list is missing: the caller then reads every object.
+ * The stamp of every top-level object in `infos` from list calls (API-FACTS §8, object
+ * level): `GetObjects` for generic objects (children included), `GetBookmarks` for
+ * bookmark-type objects (bookmarks, snapshots), and one session object whose properties hold
+ * a measure, dimension and variable list def, as the Sense client builds its own lists.
+ *
+ * In Qlik Cloud only top-level objects carry dates: a child's `qMeta` (a chart on a sheet)
+ * holds privileges only, and system objects (`LoadModel`, `appprops`) have none. Whether
+ * editing a chart moves its sheet's `modifiedDate` is not documented (emulator switch
+ * `childEditMovesParentDate`), so an app with such dateless objects gets a content signal
+ * too: the full property trees of either every dateless object, or every dated generic
+ * object plus the system objects — whichever is fewer calls — are read in the same session
+ * and their hash joins the stamp (`contentHash`); a child inside a read parent's tree is
+ * covered by that parent's hash. The trees read are kept in `treesOut` so `readObjects`
+ * need not read them again. Undefined when a bookmark, master item or variable has no
+ * `modifiedDate` (the key is UNCONFIRMED in Qlik's docs), a list is missing, or an object
+ * went away meanwhile: the caller then reads every object.
  */
 export async function readStamps(
   doc: QixDocLike,
   infos: Info[],
-  opts: Pick<ReadObjectsOptions, "call" | "concurrency">,
-  /** Receives every listed object's `qMeta`, so `readObjects` need not ask each object for its layout. */
+  opts: Pick<ReadObjectsOptions, "call" | "concurrency"> & Partial<Pick<ReadObjectsOptions, "isNotFound">>,
+  /** Receives every listed object's `qMeta` (`{}` when it has none), so `readObjects` need not ask each object for its layout. */
   metaOut?: Map<string, Record<string, unknown>>,
+  /** Receives the full property trees read for content stamps. */
+  treesOut?: Map<string, unknown>,
 ): Promise<ObjectStamp[] | undefined> {
   const typesOf = (generic: GenericType) => [...new Set(infos.filter((i) => genericTypeOf(i.qType) === generic).map((i) => i.qType))].sort();
   const objectTypes = typesOf("genericObject");
@@ -126,11 +222,16 @@ export async function readStamps(
     const getObjects = doc.getObjects.bind(doc);
     lists.push(() => opts.call("GetObjects", () => getObjects({ qTypes: objectTypes, qIncludeSessionObjects: false, qData: {} })));
   }
-  // Master items: list defs in one session object (layout key ← def key).
+  const bookmarkTypes = typesOf("genericBookmark");
+  if (bookmarkTypes.length > 0) {
+    if (!doc.getBookmarks) return undefined;
+    const getBookmarks = doc.getBookmarks.bind(doc);
+    lists.push(() => opts.call("GetBookmarks", () => getBookmarks({ qTypes: bookmarkTypes, qData: {} })));
+  }
+  // Master items and variables: list defs in one session object (layout key ← def key).
   const defs: Record<string, unknown> = {};
   const outKeys: string[] = [];
   for (const [generic, qType, def, out] of [
-    ["genericBookmark", "bookmark", "qBookmarkListDef", "qBookmarkList"],
     ["genericMeasure", "measure", "qMeasureListDef", "qMeasureList"],
     ["genericDimension", "dimension", "qDimensionListDef", "qDimensionList"],
     ["genericVariable", "variable", "qVariableListDef", "qVariableList"],
@@ -157,23 +258,56 @@ export async function readStamps(
   for (const entries of await mapPool(lists, opts.concurrency, (list) => list())) {
     for (const e of entries) {
       const id = e.qInfo?.qId;
-      if (typeof id === "string" && e.qMeta) metaById.set(id, e.qMeta);
+      if (typeof id === "string") metaById.set(id, e.qMeta ?? {});
     }
   }
+  if (infos.some((i) => !metaById.has(i.qId))) return undefined;
+  const dated = (i: Info): boolean => str(metaById.get(i.qId)?.modifiedDate) !== undefined;
+  const dateless = infos.filter((i) => !dated(i));
+  if (dateless.some((i) => genericTypeOf(i.qType) !== "genericObject")) return undefined;
+
+  // Content stamps for what dates do not cover (children, system objects).
+  const hashes = new Map<string, string>();
+  const covered = new Set<string>();
+  let gone = false;
+  const readTree = async (info: Info): Promise<void> => {
+    try {
+      const handle = await opts.call(`GetObject ${info.qId}`, () => doc.getObject(info.qId));
+      if (typeof handle.getFullPropertyTree !== "function") throw new Error(`object ${info.qId} has no GetFullPropertyTree`);
+      const fn = handle.getFullPropertyTree.bind(handle);
+      const tree = await opts.call(`GetFullPropertyTree ${info.qId}`, fn);
+      treesOut?.set(info.qId, tree);
+      hashes.set(info.qId, treeHash(tree));
+      collectChildIds(tree, covered);
+    } catch (e) {
+      if (opts.isNotFound?.(e)) gone = true;
+      else throw e;
+    }
+  };
+  if (dateless.length > 0) {
+    const parents = [...infos.filter((i) => dated(i) && genericTypeOf(i.qType) === "genericObject"), ...dateless.filter((i) => SYSTEM_TYPES.has(i.qType))];
+    const viaParents = parents.length < dateless.length;
+    await mapPool(viaParents ? parents : dateless, opts.concurrency, readTree);
+    if (viaParents) await mapPool(dateless.filter((i) => !covered.has(i.qId) && !hashes.has(i.qId)), opts.concurrency, readTree);
+    if (gone) return undefined;
+  }
+
   const stamps: ObjectStamp[] = [];
   for (const info of infos) {
-    const meta = metaById.get(info.qId);
-    const modifiedDate = str(meta?.modifiedDate);
-    if (!meta || !modifiedDate) return undefined;
+    if (!dated(info) && covered.has(info.qId) && !hashes.has(info.qId)) continue; // inside a read parent's tree
+    const meta = metaById.get(info.qId) ?? {};
     const owner = meta.owner;
-    stamps.push({
+    const stamp: ObjectStamp = {
       id: info.qId,
       type: info.qType,
-      modifiedDate,
+      modifiedDate: str(meta.modifiedDate) ?? "",
       ownerId: str(meta.ownerId) ?? str(asRecord(owner)?.id) ?? (typeof owner === "string" ? owner : ""),
       published: meta.published === true,
       approved: meta.approved === true,
-    });
+    };
+    const hash = hashes.get(info.qId);
+    if (hash) stamp.contentHash = hash;
+    stamps.push(stamp);
   }
   return stamps.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
@@ -182,7 +316,14 @@ export async function readStamps(
  * `listed`: `GetAllInfos` already made; `meta`: the objects' `qMeta` from the stamp lists of
  * the same session — an object found there is read without `GetLayout` (two calls, not three).
  */
-export async function readObjects(doc: QixDocLike, opts: ReadObjectsOptions, listed?: Info[], meta?: ReadonlyMap<string, Record<string, unknown>>): Promise<ObjectRecord[]> {
+export async function readObjects(
+  doc: QixDocLike,
+  opts: ReadObjectsOptions,
+  listed?: Info[],
+  meta?: ReadonlyMap<string, Record<string, unknown>>,
+  /** Full property trees already read in this session (by `readStamps`). */
+  trees?: ReadonlyMap<string, unknown>,
+): Promise<ObjectRecord[]> {
   const infos = listed ?? (await listInfos(doc, opts));
 
   const descendants = new Set<string>();
@@ -193,7 +334,7 @@ export async function readObjects(doc: QixDocLike, opts: ReadObjectsOptions, lis
     const genericType = genericTypeOf(info.qType);
     let record: ObjectRecord;
     try {
-      record = await readRecord(doc, info, genericType, opts, meta?.get(info.qId));
+      record = await readRecord(doc, info, genericType, opts, meta?.get(info.qId), trees?.get(info.qId));
     } catch (e) {
       if (opts.isNotFound(e)) {
         opts.onSkip?.(info.qId, info.qType, "listed by GetAllInfos but no longer found");
@@ -227,8 +368,12 @@ async function readRecord(
   genericType: GenericType,
   opts: ReadObjectsOptions,
   listedMeta: Record<string, unknown> | undefined,
+  readTree: unknown,
 ): Promise<ObjectRecord> {
   const id = info.qId;
+  if (genericType === "genericObject" && readTree !== undefined && listedMeta) {
+    return recordOf(info, genericType, { qMeta: listedMeta }, readTree, asRecord(asRecord(readTree)?.qProperty));
+  }
   let handle: QixHandle;
   switch (genericType) {
     case "genericBookmark":
@@ -246,7 +391,10 @@ async function readRecord(
     default:
       handle = await opts.call(`GetObject ${id}`, () => doc.getObject(id));
   }
-  const layout = listedMeta ? { qMeta: listedMeta } : ((await opts.call(`GetLayout ${id}`, () => handle.getLayout())) as Record<string, unknown> | undefined);
+  // A bookmark's selections are in its layout only: bookmarks are always asked for it.
+  const needLayout = !listedMeta || genericType === "genericBookmark";
+  const read = needLayout ? ((await opts.call(`GetLayout ${id}`, () => handle.getLayout())) as Record<string, unknown> | undefined) : undefined;
+  const layout = listedMeta ? { ...read, qMeta: listedMeta } : read;
   let propertyTree: unknown;
   let properties: Record<string, unknown> | undefined;
   if (genericType === "genericObject" && typeof handle.getFullPropertyTree === "function") {
@@ -256,7 +404,19 @@ async function readRecord(
   } else {
     properties = asRecord(await opts.call(`GetProperties ${id}`, () => handle.getProperties()));
     propertyTree = { qProperty: properties ?? {}, qChildren: [], qEmbeddedSnapshotRef: null };
+    if (genericType === "genericBookmark") (propertyTree as Rec).qBookmark = bookmarkSelections(layout?.qBookmark);
   }
+  return recordOf(info, genericType, layout, propertyTree, properties);
+}
+
+function recordOf(
+  info: { qId: string; qType: string },
+  genericType: GenericType,
+  layout: Record<string, unknown> | undefined,
+  propertyTree: unknown,
+  properties: Record<string, unknown> | undefined,
+): ObjectRecord {
+  const id = info.qId;
   const meta = asRecord(layout?.qMeta) ?? {};
   const metaDef = asRecord(properties?.qMetaDef) ?? {};
   const title =

@@ -19,7 +19,13 @@ export function toUserRecord(u: unknown): UserRecord {
     id: s(o.id) ?? "",
     subject: s(o.subject) ?? "",
     status: s(o.status) ?? "active",
-    assignedRoles: roleRefs(o.assignedRoles),
+    // A real tenant's GET /users/{id} has been captured with the deprecated `roles` (names) and
+    // no `assignedRoles` (datahub-project/datahub qlik_sense test mocks): read those then.
+    assignedRoles: Array.isArray(o.assignedRoles)
+      ? roleRefs(o.assignedRoles)
+      : Array.isArray(o.roles)
+        ? o.roles.filter((r): r is string => typeof r === "string").map((name) => ({ name }))
+        : [],
     assignedGroups: Array.isArray(o.assignedGroups) ? o.assignedGroups.map((g) => ({ id: s(rec(g).id) ?? "", name: s(rec(g).name) ?? "" })) : [],
   };
   if (s(o.name) !== undefined) r.name = s(o.name);
