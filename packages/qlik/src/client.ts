@@ -467,7 +467,7 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
 
   async function qixCall<T>(what: string, object: string, fn: () => Promise<T>, operation = "readAppObjects"): Promise<T> {
     stats.qixCalls++;
-    const kind: TimeoutKind = what === "OpenDoc" ? "qixOpen" : "qixCall";
+    const kind: TimeoutKind = what === "OpenDoc" ? "qixOpen" : what === "OpenDoc (with data)" ? "appJob" : "qixCall";
     const limitMs = limitOf(timeouts, kind);
     try {
       return await withDeadline(() => fn(), {
@@ -513,7 +513,8 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
       const close = (): Promise<void> =>
         withDeadline(() => app.close({ websocketCloseDelay: 0 }), { kind: "qixCall", limitMs: 5_000, noticeMs: 0, what: "QIX close" }).catch(() => undefined);
       try {
-        return { doc: await qixCall("OpenDoc", object, () => app.getDoc(), operation), close };
+        // Opening with data loads the app's whole data model: as long as Qlik's work on a whole app (kind appJob).
+        return { doc: await qixCall(opts.withData === true ? "OpenDoc (with data)" : "OpenDoc", object, () => app.getDoc(), operation), close };
       } catch (e) {
         await close();
         throw e;

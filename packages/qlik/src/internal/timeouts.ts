@@ -8,7 +8,8 @@
  * - `request` (60 s): a REST call, from sending it to the end of its answer (a list page, an
  *   app's attributes, a small write, the OAuth token, the headers of a download).
  * - `appJob` (30 min): calls where Qlik works on a whole app before it answers — export,
- *   import, copy, publish. They answer nothing until done, so only total time can tell.
+ *   import, copy, publish, and opening an app with its data over QIX. They answer nothing
+ *   until done, so only total time can tell.
  * - `idle` (120 s): a download or upload may take as long as it needs while bytes move; it
  *   times out after this long *without progress*.
  * - `qixOpen` (60 s): opening a QIX session (websocket upgrade and OpenDoc).
