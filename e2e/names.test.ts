@@ -30,16 +30,25 @@ async function admin(emu: EmulatorHandle, path: string, body: unknown): Promise<
   if (!res.ok) throw new Error(`PATCH ${path}: ${res.status} ${await res.text()}`);
 }
 
-/** Every app of the tenant by name, through @qlik/api directly (items, paged). */
+/**
+ * Every app of the tenant by name, through @qlik/api directly (items, paged): the listing
+ * without a space type, then every user's personal apps (`spaceType=personal`, which the
+ * first listing may leave out — the emulator's itemsListIncludesOthersPersonal).
+ */
 async function appsByName(emu: EmulatorHandle): Promise<Map<string, string[]>> {
   const api = botApi(emu);
-  const out = new Map<string, string[]>();
-  let page = await api.items.getItems({ resourceType: "app", limit: 100 }, { noCache: true });
-  for (;;) {
-    for (const item of page.data.data ?? []) out.set(item.name ?? "", [...(out.get(item.name ?? "") ?? []), item.resourceId!]);
-    if (!page.next) return out;
-    page = await page.next();
+  const ids = new Map<string, string>();
+  for (const spaceType of [undefined, "personal"] as const) {
+    let page = await api.items.getItems({ resourceType: "app", limit: 100, ...(spaceType ? { spaceType } : {}) }, { noCache: true });
+    for (;;) {
+      for (const item of page.data.data ?? []) ids.set(item.resourceId!, item.name ?? "");
+      if (!page.next) break;
+      page = await page.next();
+    }
   }
+  const out = new Map<string, string[]>();
+  for (const [id, name] of ids) out.set(name, [...(out.get(name) ?? []), id]);
+  return out;
 }
 
 /** Titles of an app's objects (qMetaDef.title), read over QIX with @qlik/api. */
