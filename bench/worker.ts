@@ -9,9 +9,12 @@
  * - `peer`: the documented approach (`peer.ts`);
  * - `restore`: `restore()` of the repository's latest snapshot into the (empty) tenant.
  */
-import { backup, MemoryJournal, restore, type Manifest } from "@lifeboat/engine";
+import { backup, LocalJournalStore, restore, type Manifest } from "@lifeboat/engine";
 import { createRestoreTarget, createTenantClient, type ClientStats, type ConcurrencyOptions } from "@lifeboat/qlik";
 import { initRepository, openRepository } from "@lifeboat/repository";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { RESULT_PREFIX } from "./child.ts";
 
@@ -107,6 +110,7 @@ async function runRestore(job: RestoreJob): Promise<RestoreResultSummary> {
     auth: { type: "oauth2", clientId: job.clientId, clientSecret: job.clientSecret },
     limits: { timeScale: job.timeScale, ...(job.headroom !== undefined ? { headroom: job.headroom } : {}) },
   });
+  const stateDir = await mkdtemp(join(tmpdir(), "lifeboat-bench-state-"));
   try {
     const started = performance.now();
     let executeStarted = 0;
@@ -116,7 +120,8 @@ async function runRestore(job: RestoreJob): Promise<RestoreResultSummary> {
       snapshot: "latest",
       target: createRestoreTarget(client),
       options: { all: true, createMissingUsers: true, safetyBackup: false },
-      journal: () => new MemoryJournal(),
+      repositoryId: repo.config.id,
+      journals: new LocalJournalStore(stateDir),
       onEvent: () => {
         executeStarted ||= performance.now();
         executeEnded = performance.now();
@@ -137,6 +142,7 @@ async function runRestore(job: RestoreJob): Promise<RestoreResultSummary> {
   } finally {
     await client.close();
     await repo.close();
+    await rm(stateDir, { recursive: true, force: true });
   }
 }
 

@@ -31,6 +31,17 @@ export async function takeBackup(t: Tenantish, repo: Repository, tags: string[] 
   }
 }
 
+/**
+ * Deletes an app so that Qlik cannot restore it: through the REST API (a fixture app is older
+ * than 45 minutes, so Qlik soft-deletes it), then its 14-day window is made to pass through the
+ * emulator's admin surface (test setup only; needs `admin: true`). Lifeboat must then import it.
+ */
+export async function deleteForGood(t: Tenantish, appId: string): Promise<void> {
+  await botApi(t).apps.deleteApp(appId);
+  const aged = await fetch(`${t.host}/__emulator/apps/${encodeURIComponent(appId)}/age`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ minutes: 14 * 24 * 60 + 1 }) });
+  if (!aged.ok && aged.status !== 404) throw new Error(`ageing the deletion of ${appId} failed: ${aged.status} ${await aged.text()}`);
+}
+
 export const botEnv = (t: Tenantish): NodeJS.ProcessEnv => ({ QLIK_HOST: t.host, QLIK_CLIENT_ID: t.clientId, QLIK_CLIENT_SECRET: t.clientSecret });
 
 export interface RefObject {
@@ -127,6 +138,7 @@ export async function restoreCli(args: {
   opts: RestoreCommandOptions;
   env: NodeJS.ProcessEnv;
   repo: Repository;
+  /** The journal store's folder (--state-dir). */
   journalDir: string;
   confirm?: (q: string) => Promise<string>;
 }) {
@@ -134,7 +146,7 @@ export async function restoreCli(args: {
   const stderr = sink();
   let code: number;
   try {
-    code = await runRestore({ snapshotArg: args.snapshot, opts: { journalDir: args.journalDir, ...args.opts }, env: args.env, repo: args.repo, stdout, stderr, ...(args.confirm ? { confirm: args.confirm } : {}) });
+    code = await runRestore({ snapshotArg: args.snapshot, opts: { stateDir: args.journalDir, ...args.opts }, env: args.env, repo: args.repo, stdout, stderr, ...(args.confirm ? { confirm: args.confirm } : {}) });
   } catch (e) {
     stderr.write(`ERROR ${(e as Error).message}\n`);
     code = exitCodeFor(e); // as \`lifeboat\`'s main maps it

@@ -6,6 +6,7 @@
  * after a later step.
  */
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -13,10 +14,19 @@ import { loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { initRepository, openRepository, TEST_KDF, type Snapshot } from "@lifeboat/repository";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { botApi, botEnv, expectedObjects, readReference, type RefApp, takeBackup } from "./restore-helpers.ts";
+import { botApi, botEnv, deleteForGood, expectedObjects, readReference, type RefApp, takeBackup } from "./restore-helpers.ts";
 
 const BIN = resolve(import.meta.dirname, "../packages/cli/bin/lifeboat.js");
 const PASSWORD = "kill-test-password";
+
+/** The one folder of the journal store holding journals (of this repository and target tenant). */
+async function journalFolder(state: string): Promise<string> {
+  const repos = await readdir(join(state, "restores"));
+  expect(repos.length).toBe(1);
+  const tenants = await readdir(join(state, "restores", repos[0]!));
+  expect(tenants.length).toBe(1);
+  return join(state, "restores", repos[0]!, tenants[0]!);
+}
 
 function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
   return new Promise((done, fail) => {
@@ -36,7 +46,7 @@ describe("a restore killed midway", () => {
   let source: RestoreSource;
 
   beforeAll(async () => {
-    emu = await startEmulator({ fixture: "demo" });
+    emu = await startEmulator({ fixture: "demo", admin: true });
     dir = await mkdtemp(join(tmpdir(), "lifeboat-kill-"));
     const repo = await initRepository({ url: join(dir, "repo"), password: PASSWORD, kdf: TEST_KDF });
     snap = await takeBackup(emu, repo);
@@ -54,10 +64,11 @@ describe("a restore killed midway", () => {
     const customer = before.find((a) => a.name === "Customer 360")!;
     const salesPub = before.find((a) => a.name === "Sales Overview" && a.originAppId)!;
     const srcSalesPub = source.apps.find((a) => a.id === salesPub.appId)!;
-    await api.apps.deleteApp(customer.appId);
-    await api.apps.deleteApp(salesPub.appId);
+    // Gone for good (Qlik's 14-day window passed): this run imports them.
+    await deleteForGood(emu, customer.appId);
+    await deleteForGood(emu, salesPub.appId);
 
-    const env = { ...botEnv(emu), LIFEBOAT_PASSWORD: PASSWORD };
+    const env = { ...botEnv(emu), LIFEBOAT_PASSWORD: PASSWORD, LIFEBOAT_STATE_DIR: join(dir, "state") };
     const args = ["restore", snap.id, "--app", customer.appId, "--app", salesPub.appId, "--yes", "--repo", join(dir, "repo")];
     // 1: killed after Qlik imported Customer 360 but before the journal knew it.
     const first = await cli(args, { ...env, LIFEBOAT_TEST_KILL_BEFORE_JOURNAL: `app:${customer.appId}:import` });
@@ -81,20 +92,21 @@ describe("a restore killed midway", () => {
     expect(named("Customer 360", false)[0]!.objects).toEqual(expectedObjects(source, customer.appId));
     expect(named("Sales Overview", true)[0]!.objects).toEqual(expectedObjects(source, srcSalesPub.id));
     expect(named("Sales Overview", true)[0]!.ownerSubject).toBe(srcSalesPub.doc.owner.subject);
-    // The journal, the logs and the verification reports sit beside the repository.
-    const files = await readdir(join(dir, "repo", "restore-journals"));
+    // The journal, the logs and the verification reports are in the journal store, not in the repository.
+    const journals = await journalFolder(join(dir, "state"));
+    const files = await readdir(journals);
     expect(files.filter((f) => f.endsWith(".jsonl")).length).toBe(1);
     expect(files.some((f) => f.endsWith("-verification.json"))).toBe(true);
     // One restore log per run, each saying what was done; the last one ends with the verification.
     const logs = files.filter((f) => f.endsWith(".log")).sort();
     expect(logs.length).toBe(3);
-    const lastLog = await readFile(join(dir, "repo", "restore-journals", logs.at(-1)!), "utf8");
+    const lastLog = await readFile(join(journals, logs.at(-1)!), "utf8");
     expect(lastLog).toMatch(/continuing restore/);
     expect(lastLog).toMatch(/\] (ok  |same) restore object owners of 'Customer 360'/);
     expect(lastLog).toMatch(/verification: match \(0 mismatch\(es\)\)/);
-    const firstLog = await readFile(join(dir, "repo", "restore-journals", logs[0]!), "utf8");
+    const firstLog = await readFile(join(journals, logs[0]!), "utf8");
     expect(firstLog).toMatch(/safety backup of the target taken/);
-    // The repository still opens (the journal folder does not disturb it).
+    expect(existsSync(join(dir, "repo", "restore-journals"))).toBe(false);
     const repo = await openRepository({ url: join(dir, "repo"), password: PASSWORD });
     expect((await repo.listSnapshots()).some((s) => s.tags.includes("pre-restore"))).toBe(true);
     await repo.close();
@@ -103,7 +115,7 @@ describe("a restore killed midway", () => {
     const dst = await startEmulator({ fixture: "empty", seed: "kill-space" });
     try {
       const financeDev = source.spaces.find((x) => x.record.name === "Finance Dev")!.record;
-      const env = { QLIK_HOST: dst.host, QLIK_CLIENT_ID: dst.clientId, QLIK_CLIENT_SECRET: dst.clientSecret, LIFEBOAT_PASSWORD: PASSWORD };
+      const env = { QLIK_HOST: dst.host, QLIK_CLIENT_ID: dst.clientId, QLIK_CLIENT_SECRET: dst.clientSecret, LIFEBOAT_PASSWORD: PASSWORD, LIFEBOAT_STATE_DIR: join(dir, "state") };
       const args = ["restore", snap.id, "--space", "Finance Dev", "--target-host", dst.host, "--create-missing-users", "--yes", "--repo", join(dir, "repo")];
       const first = await cli(args, { ...env, LIFEBOAT_TEST_KILL_BEFORE_JOURNAL: `space:${financeDev.id}:create` });
       expect(first.signal, first.out).toBe("SIGKILL");

@@ -142,10 +142,12 @@ describe("restore safety and bad input", () => {
     const safety = await repo.loadSnapshot(safetyId!);
     expect(safety.tags).toContain("pre-restore");
 
-    // Restoring the safety snapshot brings the pre-restore state back.
-    const undo = await restoreCli({ snapshot: safetyId!, opts: { app: [salesId], yes: true }, env: botEnv(emu), repo, journalDir: dir });
+    // Restoring the safety snapshot with --delete-extra-objects brings the pre-restore state back:
+    // the sheet the restore recreated is not in it, and the plan lists its deletion.
+    const undo = await restoreCli({ snapshot: safetyId!, opts: { app: [salesId], deleteExtraObjects: true, yes: true }, env: botEnv(emu), repo, journalDir: dir });
     expect(undo.code, undo.stdout + undo.stderr).toBe(0);
-    expect(undo.stderr).toMatch(/1 not in the snapshot removed/);
+    expect(undo.stdout).toContain(`- delete sheet 'Chloe's private sheet' (${chloeSheet.id}): not in the snapshot`);
+    expect(undo.stderr).toMatch(/1 not in the snapshot deleted \(as the plan listed\)/);
     const undone = (await readReference(emu)).find((a) => a.appId === salesId)!;
     expect(undone).toEqual(changed);
     expect((await adminApp(salesId)).objects[overview.id]?.properties.qMetaDef?.title).toBe("Overview (edited)");

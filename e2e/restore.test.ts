@@ -12,7 +12,7 @@ import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { createTenantClient } from "@lifeboat/qlik";
 import { createTestRepository, type Repository, type Snapshot } from "@lifeboat/repository";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { botApi, botEnv, expectedObjects, hostConfigOf, readReference, restoreCli, takeBackup, withAppOwnerRoles, type Tenantish } from "./restore-helpers.ts";
+import { botApi, botEnv, deleteForGood, expectedObjects, hostConfigOf, readReference, restoreCli, takeBackup, withAppOwnerRoles, type Tenantish } from "./restore-helpers.ts";
 
 async function destroyObject(t: Tenantish, appId: string, objectId: string): Promise<void> {
   const session = botApi(t).qix.openAppSession({ appId, withoutData: true, identity: "e2e-setup", hostConfig: hostConfigOf(t) });
@@ -58,11 +58,13 @@ describe("restore into the same tenant", () => {
     const sales = byName("Sales Overview");
     const chloeSheet = source.apps.find((a) => a.id === sales.appId)!.objects.find((o) => o.title === "Chloe's private sheet")!;
     expect(chloeSheet).toBeDefined();
-    await api.apps.deleteApp(customer.appId);
-    await api.apps.deleteApp(pipelinePub.appId);
+    // Gone for good (Qlik's 14-day window passed): imported under new ids. Qlik's own restore of
+    // apps still soft-deleted is e2e/restore-inplace.test.ts.
+    await deleteForGood(emu, customer.appId);
+    await deleteForGood(emu, pipelinePub.appId);
     // P&L has a published copy in Finance; its origin disappears with the space.
-    await api.apps.deleteApp(pnl.appId);
-    await api.apps.deleteApp(budget.appId);
+    await deleteForGood(emu, pnl.appId);
+    await deleteForGood(emu, budget.appId);
     await api.spaces.deleteSpace(financeDevId);
     await destroyObject(emu, sales.appId, chloeSheet.id);
 

@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 
 const src = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const PREFIXES = ["/v1/users", "/v1/groups", "/v1/roles", "/v1/spaces", "/v1/items", "/v1/apps", "/v1/temp-contents", "/v1/tenants", "/oauth/token"];
+const PREFIXES = ["/v1/users", "/v1/groups", "/v1/roles", "/v1/spaces", "/v1/items", "/v1/apps", "/v1/temp-contents", "/v1/tenants", "/v1/audits", "/oauth/token"];
 const paths = {};
 for (const [p, ops] of Object.entries(src.paths)) {
   if (PREFIXES.some((x) => p === x || p.startsWith(`${x}/`))) paths[p] = ops;

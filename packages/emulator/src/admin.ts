@@ -17,6 +17,10 @@
  *   DELETE /__emulator/apps/{appId}/objects/{objectId}
  *   DELETE /__emulator/users/{userId}
  *   POST   /__emulator/temp-contents/{id}/expire     make a temp file expire now
+ *   POST   /__emulator/apps/{appId}/age  {minutes}   moves an app's creation — and, for a
+ *          soft-deleted app, its deletion and purge date — that many minutes into the past
+ *          (the 45-minute and 14-day rules of soft delete, without waiting)
+ *   GET    /__emulator/deleted-apps                  soft-deleted apps: {appId, name, deletedAt, purgeAt}
  */
 import { Hono } from "hono";
 import type { AppObject, Identity, Tenant } from "./model.ts";
@@ -25,6 +29,7 @@ import { badRequest, forbidden, notFound } from "./internal/errors.ts";
 import { parseFaultSpec } from "./internal/faults.ts";
 import { newHexId, nowIso, type Runtime } from "./internal/runtime.ts";
 import { readJson, type Env } from "./rest/common.ts";
+import { purgeExpired } from "./rest/softdelete.ts";
 
 export function adminRoutes(tenant: Tenant, rt: Runtime): Hono<Env> {
   const app = new Hono<Env>();
@@ -133,6 +138,35 @@ export function adminRoutes(tenant: Tenant, rt: Runtime): Hono<Env> {
     delete tenant.users[c.req.param("userId")];
     rt.changed(tenant);
     return c.body(null, 204);
+  });
+  app.post("/apps/:appId/age", async (c) => {
+    const id = c.req.param("appId");
+    const body = await readJson(c);
+    const minutes = body.minutes;
+    if (typeof minutes !== "number" || !Number.isFinite(minutes) || minutes < 0) throw badRequest("EMU-1", "minutes must be a non-negative number");
+    const back = (iso: string): string => new Date(Date.parse(iso) - minutes * 60_000).toISOString();
+    const live = tenant.apps[id];
+    const deleted = tenant.deletedApps?.[id];
+    if (!live && !deleted) throw notFound("HTTP-404", `App "${id}" is neither in the tenant nor soft-deleted.`);
+    if (live) live.createdDate = back(live.createdDate);
+    if (deleted) {
+      // The deletion's own events move with it; the soft-delete event carries the new purgeAt.
+      for (const e of tenant.audits ?? []) {
+        if (e.extensions.topLevelResourceId !== id || e.eventTime !== deleted.deletedAt) continue;
+        e.eventTime = back(e.eventTime);
+        if (e.eventType === "com.qlik.app.softdeleted") e.data.purgeAt = back(deleted.purgeAt);
+      }
+      deleted.app.createdDate = back(deleted.app.createdDate);
+      deleted.deletedAt = back(deleted.deletedAt);
+      deleted.purgeAt = back(deleted.purgeAt);
+    }
+    purgeExpired(tenant);
+    rt.changed(tenant);
+    return c.json({ appId: id, state: tenant.apps[id] ? "live" : tenant.deletedApps?.[id] ? "soft-deleted" : "purged" });
+  });
+  app.get("/deleted-apps", (c) => {
+    purgeExpired(tenant);
+    return c.json(Object.values(tenant.deletedApps ?? {}).map((d) => ({ appId: d.app.id, name: d.app.name, deletedAt: d.deletedAt, purgeAt: d.purgeAt })));
   });
   app.post("/temp-contents/:id/expire", (c) => {
     const t = tenant.tempContents[c.req.param("id")];

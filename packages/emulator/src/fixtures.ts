@@ -124,10 +124,15 @@ class Builder {
     this.tenant.assignments[a.id] = a;
   }
 
-  app(name: string, owner: User, space: Space | undefined, opts: { dataModelBytes?: number; description?: string } = {}): App {
+  app(name: string, owner: User, space: Space | undefined, opts: { dataModelBytes?: number; description?: string; sectionAccess?: boolean } = {}): App {
     const created = this.tick(11);
     const id = this.rng.guid();
+    // Section access (data reduction by user): the script starts with a `Section Access;` block.
+    const access = opts.sectionAccess
+      ? ["///$tab Section", "Section Access;", "LOAD * INLINE [", "ACCESS, USERID", "ADMIN, INTERNAL\\SA_SCHEDULER", `USER, ${owner.subject}`, "];", "Section Application;", ""]
+      : [];
     const script = [
+      ...access,
       "///$tab Main",
       "SET ThousandSep=',';",
       "SET DecimalSep='.';",
@@ -152,7 +157,7 @@ class Builder {
       modifiedDate: created,
       lastReloadTime: created,
       usage: "ANALYTICS",
-      hasSectionAccess: false,
+      hasSectionAccess: opts.sectionAccess === true,
       script,
       scriptHistory: [
         { scriptId: this.rng.hex(24), script: script.replace(/South, Gadgets, 95\n/, ""), versionMessage: "first version", modifiedTime: created, modifierId: owner.id },
@@ -427,7 +432,7 @@ function demoTenant(b: Builder): TenantCredentials {
   fill(pipeline, chloe, [ben], "full");
   const customer = b.app("Customer 360", ben, salesDev, { dataModelBytes: 1024 * KB });
   fill(customer, ben, [], "small");
-  const pnl = b.app("P&L", emma, financeDev, { dataModelBytes: 768 * KB });
+  const pnl = b.app("P&L", emma, financeDev, { dataModelBytes: 768 * KB, sectionAccess: true });
   pnl.media["images/logo.png"] = TINY_PNG;
   fill(pnl, emma, [farid], "full");
   const budget = b.app("Budget vs Actual", farid, financeDev, { dataModelBytes: 128 * KB });

@@ -197,6 +197,24 @@ export interface ApiKey {
   userId: string;
 }
 
+/** An app in Qlik's soft-delete state (API-FACTS §6.1b): restorable until `purgeAt`. */
+export interface DeletedApp {
+  app: App;
+  deletedAt: string;
+  purgeAt: string;
+  deletedBy: string;
+}
+
+/** One audit event (`GET /api/v1/audits`), e.g. the app deletion lifecycle of §6.1b. */
+export interface AuditEvent {
+  id: string;
+  eventType: string;
+  eventTime: string;
+  userId: string;
+  data: Record<string, unknown>;
+  extensions: { ownerId?: string; spaceId?: string; topLevelResourceId?: string };
+}
+
 export interface Tenant {
   id: string;
   /** Host name clients use, e.g. "demo.eu.qlikcloud.local"; the emulator routes by port or Host header. */
@@ -208,6 +226,10 @@ export interface Tenant {
   spaces: Record<string, Space>;
   assignments: Record<string, SpaceAssignment>;
   apps: Record<string, App>;
+  /** Soft-deleted apps by id (optional: state files written before soft delete lack it). */
+  deletedApps?: Record<string, DeletedApp>;
+  /** Audit events, oldest first (optional, as above). */
+  audits?: AuditEvent[];
   tempContents: Record<string, TempContent>;
   oauthClients: Record<string, OAuthClient>;
   apiKeys: Record<string, ApiKey>;
@@ -250,6 +272,8 @@ export function emptyTenant(id: string, hostname: string, name: string): Tenant 
     spaces: {},
     assignments: {},
     apps: {},
+    deletedApps: {},
+    audits: [],
     tempContents: {},
     oauthClients: {},
     apiKeys: {},

@@ -31,6 +31,7 @@ import { registerIdentity } from "./rest/identity.ts";
 import { registerSpaces } from "./rest/spaces.ts";
 import { registerItems } from "./rest/items.ts";
 import { registerApps } from "./rest/apps.ts";
+import { registerSoftDelete } from "./rest/softdelete.ts";
 import { registerTemp } from "./rest/temp.ts";
 import { adminRoutes } from "./admin.ts";
 
@@ -194,6 +195,7 @@ export function createTenantApp(tenant: Tenant, rt: Runtime, opts: { admin: bool
   registerSpaces(app, deps);
   registerItems(app, deps);
   registerApps(app, deps);
+  registerSoftDelete(app, deps);
   registerTemp(app, deps);
   return app;
 }
@@ -262,6 +264,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         delay: (kind) => clock.sleep(kind === "call" ? latency.qixCallMs : latency.openAppMs),
         now: () => new Date(),
         objectMetaDates: quirks.objectMetaDates,
+        noDataSaveDropsData: quirks.noDataSaveDropsData,
         childEditMovesParentDate: quirks.childEditMovesParentDate,
         onPersist: () => persister.changed(),
       });

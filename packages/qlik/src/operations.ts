@@ -33,6 +33,8 @@ export const OPERATIONS = {
   getAppScript: { method: "GET", path: "/api/v1/apps/{appId}/scripts/{id}", tier: "1", perMinute: 1000, qlikApi: "apps.getAppScript" },
   getAppScriptHistory: { method: "GET", path: "/api/v1/apps/{appId}/scripts", tier: "1", perMinute: 1000, qlikApi: "apps.getAppScriptHistory" },
   exportApp: { method: "POST", path: "/api/v1/apps/{appId}/export", tier: "2", perMinute: 100, qlikApi: "apps.exportApp" },
+  // Deletion events of apps (§6.1b; the "Tenant Admin or Audit Admin role"): which apps are soft-deleted and until when.
+  getAudits: { method: "GET", path: "/api/v1/audits", tier: "special", perMinute: 1000, qlikApi: "audits.getAudits" },
   downloadTempFile: { method: "GET", path: "/api/v1/temp-contents/{id}", tier: "1", perMinute: 1000, qlikApi: "fetch (streamed; temp-contents.downloadTempFile buffers)" },
   // --- writes (restore) ---
   createUser: { method: "POST", path: "/api/v1/users", tier: "2", perMinute: 100, qlikApi: "users.createUser" },
@@ -55,6 +57,9 @@ export const OPERATIONS = {
   removeAppFromSpace: { method: "DELETE", path: "/api/v1/apps/{appId}/space", tier: "2", perMinute: 100, qlikApi: "apps.removeAppFromSpace" },
   copyApp: { method: "POST", path: "/api/v1/apps/{appId}/copy", tier: "2", perMinute: 100, qlikApi: "apps.copyApp" },
   deleteApp: { method: "DELETE", path: "/api/v1/apps/{appId}", tier: "2", perMinute: 100, qlikApi: "apps.deleteApp" },
+  updateAppScript: { method: "POST", path: "/api/v1/apps/{appId}/scripts", tier: "2", perMinute: 100, qlikApi: "apps.updateAppScript" },
+  // Not in the 2025 spec: qlik.dev changelog 225 (June 2026), @qlik/api 2.19 analytics/apps.js `restoreApp`; Tier 2 per qlik.dev/apis/rest/analytics/apps.
+  restoreApp: { method: "POST", path: "/api/analytics/apps/{appId}/actions/restore", tier: "2", perMinute: 100, qlikApi: "analytics.apps.restoreApp" },
 } as const satisfies Record<string, OperationInfo>;
 
 export type OperationName = keyof typeof OPERATIONS;

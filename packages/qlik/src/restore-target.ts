@@ -62,6 +62,14 @@ export function createRestoreTarget(client: TenantClient): RestoreTarget {
     updateObjectOwner: (appId, objectId, ownerId) => writer.updateObjectOwner(appId, objectId, ownerId),
     deleteApp: (appId) => writer.deleteApp(appId),
 
+    readObjects: (appId) => client.readAppObjects(appId),
+    getAppScript: (appId) => client.getAppScript(appId),
+    setAppScript: (appId, script, versionMessage) => writer.setAppScript(appId, script, versionMessage),
+    listSoftDeletedApps: () => writer.listSoftDeletedApps(),
+    async restoreDeletedApp(appId) {
+      await writer.restoreDeletedApp(appId);
+    },
+
     withApp: (appId, fn) =>
       writer.withApp(appId, (editor) => {
         const ed: RestoreAppEditor = {

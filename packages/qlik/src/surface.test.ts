@@ -57,6 +57,20 @@ function docRows(): Row[] {
   return rows;
 }
 
+/**
+ * `analytics.apps.restoreApp` → the method and path template `@qlik/api` 2.19's module
+ * (`@qlik/api/analytics/apps.js`) sends for that function; undefined when not found.
+ */
+function qlikApiModule(name: string): { method: string; path: string } | undefined {
+  const parts = name.split(" ")[0]!.split(".");
+  const fn = parts.pop();
+  if (!fn || parts.length === 0) return undefined;
+  const file = fileURLToPath(new URL(`../../../node_modules/@qlik/api/${parts.join("/")}.js`, import.meta.url));
+  if (!existsSync(file)) return undefined;
+  const m = new RegExp(`async function ${fn}\\([^)]*\\) \\{[^}]*?method: "(\\w+)",\\s*pathTemplate: "([^"]+)"`).exec(readFileSync(file, "utf8"));
+  return m ? { method: m[1]!.toUpperCase(), path: m[2]! } : undefined;
+}
+
 describe("docs/qlik-surface.md", () => {
   const rows = docRows();
 
@@ -89,7 +103,12 @@ describe("docs/qlik-surface.md", () => {
       const op = spec.paths[specPath]?.[r.method.toLowerCase()];
       const specTier = op?.["x-qlik-tier"]?.tier;
       const tsvTier = tsv.get(`${r.method} ${r.path}`);
-      if (!op && tsvTier === undefined) problems.push(`${r.method} ${r.path}: in neither the OpenAPI spec nor operations.tsv`);
+      if (!op && tsvTier === undefined) {
+        // Newer than the 2025 spec: the @qlik/api 2.19 module implementing it is the reference.
+        const module = qlikApiModule(r.qlikApi);
+        if (!module) problems.push(`${r.method} ${r.path}: in neither the OpenAPI spec, operations.tsv nor @qlik/api (${r.qlikApi})`);
+        else if (module.method !== r.method || module.path !== r.path) problems.push(`${r.method} ${r.path}: @qlik/api ${r.qlikApi} calls ${module.method} ${module.path}`);
+      }
       const tier = specTier ?? tsvTier;
       if (tier !== undefined && tier !== r.tier) problems.push(`${r.method} ${r.path}: doc says tier ${r.tier}, Qlik says ${tier}`);
       if (tsvTier !== undefined && specTier !== undefined && tsvTier !== specTier) problems.push(`${r.method} ${r.path}: spec tier ${specTier} ≠ operations.tsv ${tsvTier}`);

@@ -91,8 +91,21 @@ export interface TenantWriter {
   removeAppFromSpace(appId: string): Promise<void>;
   copyApp(appId: string, input: { name?: string; spaceId?: string }): Promise<{ appId: string }>;
   deleteApp(appId: string): Promise<void>;
-  /** Opens one QIX session on the app (without data) for the duration of `fn`. */
+  /**
+   * Opens one QIX session on the app *with its data* for the duration of `fn`: `DoSave` in a
+   * session opened without data may save the app without its data model (docs/restore.md).
+   */
   withApp<T>(appId: string, fn: (app: AppEditor) => Promise<T>): Promise<T>;
+  /** `POST /apps/{id}/scripts`: sets the load script (a new script version). */
+  setAppScript(appId: string, script: string, versionMessage: string): Promise<void>;
+  /** Qlik's restore of a soft-deleted app (§6.1b): same id, same space. */
+  restoreDeletedApp(appId: string): Promise<{ attributes: Record<string, unknown> }>;
+  /**
+   * Apps soft-deleted and not purged, from the deletion events (`GET /audits`, tenant admins
+   * and audit admins only): `undefined` when the caller may not read them. No event marks a
+   * restore, so an app restored since is listed too: callers drop apps that exist.
+   */
+  listSoftDeletedApps(now?: Date): Promise<SoftDeletedApp[] | undefined>;
 }
 
 /** Passes the chunks on, telling `progress` each time one is taken (by fetch, as it sends). */
@@ -103,6 +116,18 @@ async function* withProgress(body: AsyncIterable<Uint8Array>, progress: () => vo
   }
   progress();
 }
+
+export interface SoftDeletedApp {
+  appId: string;
+  name?: string;
+  spaceId?: string;
+  deletedAt: string;
+  /** After this, Qlik may purge it. */
+  purgeAt: string;
+}
+
+/** §6.1b: a soft-deleted app can be restored for 14 days; events older than that say nothing current. */
+const RECOVERY_WINDOW_MS = 14 * 24 * 3_600_000;
 
 const rec = (v: unknown): Record<string, unknown> => (v && typeof v === "object" ? (v as Record<string, unknown>) : {});
 const str = (v: unknown): string | undefined => (typeof v === "string" && v.length > 0 ? v : undefined);
@@ -329,8 +354,66 @@ export function createTenantWriter(core: TenantCore): TenantWriter {
     async withApp(appId, fn) {
       const label = appLabel(appId);
       const q = <T>(what: string, f: () => Promise<T>): Promise<T> => core.qixCall(what, label, f, "editApp");
-      // With data: a bookmark is recreated from the session's selections, and selecting needs the data model.
+      // With data: a bookmark is recreated from the session's selections, and selecting needs the data model;
+      // and DoSave in a session without data may save the app without its data model (docs/restore.md).
       return core.withQixSession(appId, label, (raw) => fn(editorFor(raw as WritableDoc, q, label, host)), { retry: "open", operation: "editApp", withData: true });
+    },
+
+    async setAppScript(appId, script, versionMessage) {
+      await call("updateAppScript", `the load script of ${appLabel(appId)}`, (api) => api.apps.updateAppScript(appId, { script, versionMessage }));
+    },
+
+    async restoreDeletedApp(appId) {
+      // Not idempotent in effect (a second call answers 404): the executor looks the app up first.
+      const resp = await call("restoreApp", appLabel(appId), (api) => api.analytics.apps.restoreApp(appId), { idempotent: false });
+      const attributes = rec(rec(resp.data).attributes);
+      core.rememberApp(appId, str(attributes.name) ?? "");
+      return { attributes };
+    },
+
+    async listSoftDeletedApps(now = new Date()) {
+      const since = new Date(now.getTime() - RECOVERY_WINDOW_MS - 86_400_000).toISOString();
+      const window = `${since}/${now.toISOString()}`;
+      const events = async (eventType: string): Promise<Record<string, unknown>[] | undefined> => {
+        const out: Record<string, unknown>[] = [];
+        try {
+          let resp = await call("getAudits", `the ${eventType} events`, (api) => api.audits.getAudits({ eventType, eventTime: window, limit: 100 }, nc));
+          for (;;) {
+            const data = rec(resp.data).data;
+            if (Array.isArray(data)) out.push(...data.map(rec));
+            const next: (() => Promise<typeof resp>) | undefined = resp.next;
+            if (!next) break;
+            resp = await call("getAudits", `the ${eventType} events`, () => next());
+          }
+        } catch (e) {
+          // Reading audit events needs the Tenant Admin or Audit Admin role.
+          if (e instanceof QlikApiError && (e.kind === "forbidden" || e.kind === "unauthorized")) return undefined;
+          throw e;
+        }
+        return out;
+      };
+      const soft = await events("com.qlik.app.softdeleted");
+      if (!soft) return undefined;
+      const hard = (await events("com.qlik.app.harddeleted")) ?? [];
+      const latest = new Map<string, SoftDeletedApp>();
+      for (const e of soft) {
+        const d = rec(e.data);
+        const appId = str(d.id) ?? str(rec(e.extensions).topLevelResourceId);
+        const purgeAt = str(d.purgeAt);
+        const at = str(e.eventTime);
+        if (!appId || !purgeAt || !at) continue;
+        const seen = latest.get(appId);
+        if (seen && seen.deletedAt >= at) continue;
+        const spaceId = str(d.spaceId) ?? str(rec(e.extensions).spaceId);
+        latest.set(appId, { appId, deletedAt: at, purgeAt, ...(str(d.name) ? { name: str(d.name)! } : {}), ...(spaceId ? { spaceId } : {}) });
+      }
+      for (const e of hard) {
+        const appId = str(rec(e.data).id) ?? str(rec(e.extensions).topLevelResourceId);
+        const at = str(e.eventTime);
+        const s = appId ? latest.get(appId) : undefined;
+        if (s && at && at >= s.deletedAt) latest.delete(appId!);
+      }
+      return [...latest.values()].filter((a) => Date.parse(a.purgeAt) > now.getTime()).sort((a, b) => (a.appId < b.appId ? -1 : 1));
     },
   };
   return writer;

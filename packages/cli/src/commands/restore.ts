@@ -11,29 +11,45 @@
  * --target-host or --target-tenant names another (a migration). Without --yes the
  * command asks to type the target's host; with no terminal it refuses.
  *
- * The journal, the restore log and the verification report live beside the repository
- * (`<repo>/restore-journals/` for a local repository, else LIFEBOAT_STATE_DIR or
- * ~/.lifeboat/restore-journals; --journal-dir overrides). Running the same restore again
- * continues from the journal.
+ * The journal, the restore log and the verification report live in the journal store, a
+ * private folder outside the repository (--state-dir, else LIFEBOAT_STATE_DIR, else
+ * $XDG_STATE_HOME/lifeboat or ~/.local/state/lifeboat), keyed by repository id and target
+ * tenant; the target tenant's restore lock lives there too. Running the same restore again
+ * continues from the journal — `restore latest` included: it continues the snapshot the
+ * unfinished restore started from.
  *
- * Exit codes: 0 restored and verified equal to the snapshot; 2 bad input or a plan with
- * blockers (nothing written); 3 partial (some steps failed — run it again); 4 restored,
+ * Exit codes: 0 restored and verified equal to the snapshot; 1 error (e.g. another restore
+ * into the tenant is running — nothing written); 2 bad input or a plan with blockers
+ * (nothing written); 3 partial (some steps failed — run it again); 4 restored,
  * but the read-back differs from the snapshot, or a step could not read the snapshot's data
  * because the repository is damaged (running it again would not help: verify --read-data).
  */
 import { createHmac } from "node:crypto";
 import { existsSync } from "node:fs";
-import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import {
   backup,
+  chooseRestoreSnapshot,
+  defaultStateDir,
   executeRestore,
-  FileJournal,
   formatPlanFile,
+  importLegacyJournals,
+  JournalStoreError,
+  LocalJournalStore,
+  SAFETY_TAG,
+  SafetyBackupError,
+  SnapshotChoiceError,
+  storeJournal,
+  type JournalScope,
+  type JournalSummary,
+  type SnapshotChoice,
+  type TenantLock,
   journalState,
   loadRestoreSource,
+  objectsNeededFor,
   parsePlanFile,
   planRestore,
   readTargetState,
@@ -51,7 +67,7 @@ import {
 } from "@lifeboat/engine";
 import { createRestoreTarget, createTenantClient, waitingMessage } from "@lifeboat/qlik";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { resolveTenant, type TenantConnection } from "../config.ts";
 import { skippedObjectsRecord } from "./backup.ts";
 import { EXIT, UserError } from "../errors.ts";
@@ -74,15 +90,23 @@ export interface RestoreCommandOptions {
   createMissingUsers?: boolean;
   skipExisting?: boolean;
   keepExtraObjects?: boolean;
+  deleteExtraObjects?: boolean;
   safetyBackup?: boolean;
   plan?: boolean;
   dryRun?: boolean;
   json?: boolean;
   yes?: boolean;
   fromPlan?: string;
+  /** Where the journal store is (--state-dir). */
+  stateDir?: string;
+  /** The old name of --state-dir; its flat journals are imported. */
   journalDir?: string;
   /** `--timeout KIND=SECONDS` items (cli/src/timeouts.ts). */
   timeout?: string[];
+  /** With 'latest': the newest snapshot with these tags. */
+  tag?: string[];
+  /** Seconds to wait for another restore into the tenant to finish. */
+  lockWait?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -99,6 +123,7 @@ const PLAN_CHOICES: [keyof RestoreCommandOptions, string][] = [
   ["createMissingUsers", "--create-missing-users"],
   ["skipExisting", "--skip-existing"],
   ["keepExtraObjects", "--keep-extra-objects"],
+  ["deleteExtraObjects", "--delete-extra-objects"],
   ["safetyBackup", "--no-safety-backup"],
 ];
 
@@ -119,14 +144,18 @@ export function register(program: Command): void {
     .option("--owner-fallback <subject>", "give content whose owner is not in the target to this user")
     .option("--create-missing-users", "create (invite) owners and members missing in the target")
     .option("--skip-existing", "leave apps whose name is taken in the target alone")
-    .option("--keep-extra-objects", "keep objects of existing apps that the snapshot does not have")
+    .option("--keep-extra-objects", "keep objects of apps restored in place that the snapshot does not have (the default)")
+    .option("--delete-extra-objects", "delete objects of apps restored in place that the snapshot does not have (each one is listed in the plan)")
     .option("--no-safety-backup", "do not back the target up before changing it")
     .option("--plan", "show the plan and stop (with --json: write a signed plan file to stdout)")
     .option("--dry-run", "same as --plan")
     .option("--json", "JSON output: the plan file with --plan, else NDJSON events and the verification report")
     .option("--yes", "do not ask for confirmation")
     .option("--from-plan <file>", "execute exactly this plan file (written by --plan --json)")
-    .option("--journal-dir <dir>", "where journals, logs and verification reports are kept")
+    .option("--tag <tag>", "with 'latest': the newest snapshot with this tag (repeatable; --tag pre-restore picks the newest safety backup)", collect, [])
+    .option("--state-dir <dir>", "the private folder for restore journals, logs, verification reports and tenant locks (default: LIFEBOAT_STATE_DIR, else $XDG_STATE_HOME/lifeboat or ~/.local/state/lifeboat)")
+    .option("--lock-wait <seconds>", "when another restore into the same tenant is running, wait this long for it to finish (default 0: stop at once)")
+    .addOption(new Option("--journal-dir <dir>", "old name of --state-dir").hideHelp())
     .option("--timeout <kind=seconds>", timeoutHelp(), collect, []);
   addRepoOptions(cmd);
   cmd.action(async (snapshotArg: string | undefined, opts: RestoreCommandOptions & Record<string, unknown>) => {
@@ -170,7 +199,9 @@ function optionsFrom(opts: RestoreCommandOptions): RestoreOptions {
   if (opts.ownerFallback) o.ownerFallback = opts.ownerFallback;
   if (opts.createMissingUsers) o.createMissingUsers = true;
   if (opts.skipExisting) o.skipExisting = true;
-  if (opts.keepExtraObjects) o.removeExtraObjects = false;
+  if (opts.keepExtraObjects && opts.deleteExtraObjects)
+    throw new UserError("--keep-extra-objects and --delete-extra-objects contradict each other; keeping is the default, so pass --delete-extra-objects alone to delete", EXIT.usage);
+  if (opts.deleteExtraObjects) o.deleteExtraObjects = true;
   if (opts.safetyBackup === false) o.safetyBackup = false;
   return o;
 }
@@ -181,16 +212,55 @@ function signingKey(repo: SnapshotRepository): Uint8Array | undefined {
   return mac ? createHmac("sha256", mac).update("lifeboat restore plan signing key v1").digest() : undefined;
 }
 
-async function journalDir(opts: RestoreCommandOptions & Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<string> {
-  if (opts.journalDir) return resolve(opts.journalDir);
-  if (env.LIFEBOAT_JOURNAL_DIR) return resolve(env.LIFEBOAT_JOURNAL_DIR);
+/** The journal store's folder: --state-dir (or its old name --journal-dir), else the environment's default. */
+function stateDirOf(opts: RestoreCommandOptions, env: NodeJS.ProcessEnv): string {
+  const given = opts.stateDir ?? opts.journalDir;
+  return given ? resolve(given) : defaultStateDir(env);
+}
+
+/** The local repository's folder, when the repository is a local one. */
+async function localRepoDir(opts: RestoreCommandOptions & Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   try {
     const { url } = await resolveRepoOptions(opts, env);
-    if (url && !url.startsWith("s3:") && existsSync(url)) return join(resolve(url), "restore-journals");
+    if (url && !url.startsWith("s3:") && existsSync(url)) return resolve(url);
   } catch {
-    // the repository came from elsewhere (the demo); fall through
+    // the repository came from elsewhere (the demo, tests)
   }
-  return join(env.LIFEBOAT_STATE_DIR ?? join(homedir(), ".lifeboat"), "restore-journals");
+  return undefined;
+}
+
+/** Where earlier versions kept journals: beside a local repository, or in ~/.lifeboat (flat `<key>.jsonl` files). */
+function legacyJournalDirs(opts: RestoreCommandOptions, env: NodeJS.ProcessEnv, repoDir: string | undefined): string[] {
+  const dirs = [
+    opts.journalDir,
+    env.LIFEBOAT_JOURNAL_DIR,
+    repoDir && join(repoDir, "restore-journals"),
+    env.LIFEBOAT_STATE_DIR && join(env.LIFEBOAT_STATE_DIR, "restore-journals"),
+    join(env.HOME || homedir(), ".lifeboat", "restore-journals"),
+  ];
+  return [...new Set(dirs.filter((d): d is string => !!d).map((d) => resolve(d)))];
+}
+
+function parseLockWait(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !Number.isFinite(n)) throw new UserError(`--lock-wait ${value}: expected a number of seconds, e.g. --lock-wait 600`, EXIT.usage);
+  return n * 1000;
+}
+
+/** What a restore restores, for the lock (a second restore names it). */
+function describeRestore(snapshotId: string, options: RestoreOptions | undefined, fromPlan: string | undefined, host: string): string {
+  const what = fromPlan
+    ? `the plan file ${fromPlan}`
+    : options?.all
+      ? "--all"
+      : [...(options?.apps ?? []).map((a) => `--app ${a}`), ...(options?.spaces ?? []).map((x) => `--space ${x}`)].join(" ");
+  return `restore of snapshot ${snapshotId.slice(0, 12)} (${clean(what, 200)}) into ${host}`;
+}
+
+function describeJournal(j: JournalSummary): string {
+  const state = j.finished === "partial" ? "ended partial" : j.finished === "aborted" ? "was aborted" : "was interrupted";
+  return `snapshot ${j.snapshot.slice(0, 12)}, started ${j.startedAt}, ${state} (journal ${j.location})`;
 }
 
 /** The tenant to restore into: the flags, else the snapshot's own tenant from the environment or config. */
@@ -242,6 +312,10 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       );
   }
   const options = opts.fromPlan ? undefined : optionsFrom(opts);
+  const lockWaitMs = parseLockWait(opts.lockWait);
+  const tags = opts.tag ?? [];
+  if (tags.length && opts.fromPlan) throw new UserError("--tag chooses the snapshot for 'latest'; a plan file names its snapshot already — drop --tag", EXIT.usage);
+  const store = new LocalJournalStore(stateDirOf(opts, env));
 
   // A shared lock for the whole run: a prune must not remove data this restore is reading.
   const repo = input.repo ?? (await openRepoFromOptions(opts, { lock: { kind: "shared", purpose: "restore" } }));
@@ -262,8 +336,50 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       }
     }
 
+    const repositoryId = repositoryIdOf(repo);
+    const repoDir = await localRepoDir(opts, env);
+    if (repoDir && isInside(store.location, repoDir))
+      say(`warning: the restore state folder ${store.location} is inside the repository folder ${repoDir}: journals, logs and verification reports (app names, user subjects, hosts) are kept there unencrypted, beside the repository's data\n`);
+
+    // The target is needed to find this tenant's unfinished restores before the snapshot is chosen;
+    // when it cannot be resolved yet, the snapshot's own checks speak first.
+    let early: TenantConnection | undefined;
+    try {
+      early = filePlan
+        ? resolveTarget(opts.targetTenant ? opts : { ...opts, targetHost: opts.targetHost ?? filePlan.target.host }, env, undefined)
+        : resolveTarget(opts, env, undefined);
+    } catch {
+      early = undefined;
+    }
+    const snapshotId = filePlan ? filePlan.snapshot.id : input.snapshotArg!;
+    const earlyScope: JournalScope | undefined = early && { repositoryId, tenant: early.host };
+    if (early && earlyScope) {
+      const snapshotIds = async () => new Set((await repo.listSnapshots()).map((x) => x.id));
+      for (const imported of await importLegacyJournals({ store, scope: earlyScope, host: early.host, dirs: legacyJournalDirs(opts, env, repoDir), snapshotIds }))
+        say(
+          `imported the journal of an earlier Lifeboat version from ${imported.from} into the journal store (${imported.to}); the old file is no longer used — delete it (and the restore logs beside it) when you no longer need them\n`,
+        );
+    }
     // An unknown snapshot is reported as by every command (`show`, `ls`: the repository's message, exit 2).
-    const snapshot: Snapshot = await repo.loadSnapshot(filePlan ? filePlan.snapshot.id : input.snapshotArg!);
+    // 'latest' is the snapshot of an unfinished restore of the same selection, else the newest that is not a safety backup.
+    let snapshot: Snapshot;
+    let choice: SnapshotChoice | undefined;
+    try {
+      if (early && earlyScope && !filePlan) {
+        choice = await chooseRestoreSnapshot({ repository: repo, arg: snapshotId, tags, store, scope: earlyScope, options: options!, host: early.host });
+        snapshot = choice.snapshot;
+      } else {
+        if (tags.length && snapshotId !== "latest") throw new SnapshotChoiceError(`--tag chooses among snapshots for 'latest'; snapshot '${snapshotId}' is named by id already — drop --tag or pass 'latest'`);
+        snapshot = await repo.loadSnapshot(snapshotId);
+      }
+    } catch (e) {
+      if (e instanceof SnapshotChoiceError) throw new UserError(e.message, EXIT.usage);
+      throw e;
+    }
+    if (choice?.resumed)
+      say(`continuing the restore of snapshot ${snapshot.id.slice(0, 12)} started at ${choice.resumed.startedAt} (journal ${choice.resumed.location}); 'latest' means that snapshot until this restore completes — name another snapshot by id to restore it instead\n`);
+    for (const j of choice?.unfinished ?? [])
+      say(`note: an unfinished restore into this tenant with other options or another snapshot is in the journal store: ${describeJournal(j)} — run it again with its own options to finish it\n`);
     let source;
     try {
       source = await loadRestoreSource(repo, snapshot);
@@ -283,6 +399,8 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         EXIT.usage,
       );
 
+    const scope: JournalScope = { repositoryId, tenant: connection.host };
+    const restoreKey = filePlan ? filePlan.restoreKey : restoreKeyOf(snapshot.id, connection.host, options!);
     const skipped = skippedObjectsRecord(); // the safety backup records what it could not read, as a backup does
     const client = createTenantClient({
       host: connection.host,
@@ -294,21 +412,35 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         if (e.type === "waiting") say(`warning: ${escapeText(waitingMessage(e))}\n`);
       },
     });
+    let lock: TenantLock | undefined;
     try {
+      // One restore at a time per tenant: held from before the target is read until the verification is written.
+      if (planOnly) {
+        const running = await store.holder(connection.host);
+        if (running) say(`note: a restore into ${tenantKeyOf(connection.host)} is running now: ${running.restoring} (PID ${running.pid} on ${running.hostname}, since ${running.created}); this plan may be out of date when it ends\n`);
+      } else
+        lock = await store.lock(
+          connection.host,
+          { restoring: describeRestore(snapshot.id, options, opts.fromPlan, connection.host), restoreKey },
+          {
+            waitMs: lockWaitMs,
+            onWait: (h) => say(`waiting up to ${lockWaitMs / 1000} s for another restore into ${h.tenant} to finish: ${h.restoring} (PID ${h.pid} on ${h.hostname}, since ${h.created})\n`),
+          },
+        );
       const target = createRestoreTarget(client);
       let state;
       try {
-        state = await readTargetState(target);
+        // With --delete-extra-objects the plan lists every deletion: it needs the target apps' objects.
+        state = await readTargetState(target, { objectsOf: options ? objectsNeededFor(source, options) : [] });
       } catch (e) {
         throw describeConnectionError(e, connection);
       }
-      const dir = await journalDir(opts, env);
 
       let plan: RestorePlan;
       if (filePlan) {
         plan = filePlan;
         // Exactly that plan — or nothing, when the target changed under it since it was made.
-        const journalNow = journalState(await new FileJournal(join(dir, `${plan.restoreKey}.jsonl`)).load());
+        const journalNow = journalState(await store.load(scope, plan.restoreKey));
         const stale = stalePlanReasons(plan, state, journalNow);
         if (stale.length)
           throw new UserError(
@@ -317,8 +449,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
           );
       } else {
         // The planner's own key function: the journal of "this restore" is found before planning.
-        const journalFile = join(dir, `${restoreKeyOf(snapshot.id, connection.host, options!)}.jsonl`);
-        const previous = journalState(await new FileJournal(journalFile).load());
+        const previous = journalState(await store.load(scope, restoreKey));
         try {
           plan = planRestore(source, state, options!, { created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] });
         } catch (e) {
@@ -351,13 +482,19 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         if (tenantKeyOf(answer) !== host && answer !== plan.target.host) throw new UserError(`'${answer}' is not ${host}; nothing was changed`, EXIT.usage);
       }
 
-      await mkdir(dir, { recursive: true });
-      const journal = new FileJournal(join(dir, `${plan.restoreKey}.jsonl`));
+      // Test hook (e2e only): hold the tenant lock until a file appears, so a second restore meets a running one.
+      const pauseFile = env.LIFEBOAT_TEST_PAUSE_AFTER_LOCK;
+      if (pauseFile && lock) {
+        await writeFile(`${pauseFile}.held`, String(process.pid));
+        while (!existsSync(pauseFile)) await new Promise((r) => setTimeout(r, 50));
+      }
+      const journal = storeJournal(store, scope, plan.restoreKey, lock);
       const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-      const logFile = join(dir, `${plan.restoreKey}-${stamp}.log`);
-      const reportFile = join(dir, `${plan.restoreKey}-${stamp}-verification.json`);
+      const logName = `${plan.restoreKey}-${stamp}.log`;
+      const reportName = `${plan.restoreKey}-${stamp}-verification.json`;
+      const logFile = await store.writeFile(scope, logName, "", "append");
       const log = async (line: string) => {
-        await appendFile(logFile, `${new Date().toISOString()} ${line}\n`);
+        await store.writeFile(scope, logName, `${new Date().toISOString()} ${line}\n`, "append");
       };
       await log(`restore of snapshot ${plan.snapshot.id} (${plan.snapshot.host}) into ${plan.target.host} as ${plan.target.caller}; restore key ${plan.restoreKey}`);
       // Test hooks (e2e only): die like a kill -9 after a step, or after its work but before the journal knows.
@@ -389,7 +526,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
           journal,
           onEvent,
           safetyBackup: async () => {
-            const r = await backup({ tenant: client, repository: repo, tags: ["pre-restore", ...connection.tags], skippedObjects: skipped.of });
+            const r = await backup({ tenant: client, repository: repo, tags: [SAFETY_TAG, ...connection.tags], skippedObjects: skipped.of });
             return r.snapshot;
           },
           afterStep: async (stepId, index) => {
@@ -402,20 +539,21 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       } catch (e) {
         await Promise.all(pending);
         await log(`aborted: ${(e as Error).message}`);
-        throw new UserError(`${(e as Error).message} (journal ${journal.location}, log ${logFile})`);
+        const advice = e instanceof SafetyBackupError && cannotWrite(e.cause) ? ` — ${READ_ONLY_SAFETY_ADVICE}` : "";
+        throw new UserError(`${(e as Error).message}${advice} (journal ${journal.location}, log ${logFile})`);
       }
       await Promise.all(pending);
 
       say("verifying: reading the restored content back\n");
       let report: VerificationReport;
       try {
-        report = await verifyRestore({ plan, source, target, created: result.created });
+        report = await verifyRestore({ plan, source, target, created: result.created, repository: repo, appsBefore: state.apps.map((a) => a.appId) });
       } catch (e) {
         await log(`verification failed: ${(e as Error).message}`);
         say(`restore ${result.status}, but the verification could not read the target back: ${(e as Error).message}; run the same command again to verify (journal ${journal.location})\n`);
         return EXIT.partial;
       }
-      await writeFile(reportFile, JSON.stringify(report, null, 2) + "\n");
+      const reportFile = await store.writeFile(scope, reportName, JSON.stringify(report, null, 2) + "\n", "replace");
       await log(`verification: ${report.status} (${report.mismatches} mismatch(es)); report ${reportFile}`);
       for (const line of renderVerification(report).split("\n")) if (line) await log(line);
 
@@ -439,10 +577,31 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       return report.status === "match" ? EXIT.ok : EXIT.damaged;
     } finally {
       await client.close();
+      await lock?.release();
     }
   } finally {
     if (!input.repo) await repo.close();
   }
+}
+
+const READ_ONLY_SAFETY_ADVICE =
+  "the repository cannot be written (read-only storage, or --no-lock), so it cannot hold the safety backup of the target: back the target up into a writable repository first ('lifeboat backup --repo OTHER'), then run this restore again with --no-safety-backup";
+
+/** Whether a safety backup failed because the repository refuses writes (read-only storage, --no-lock). */
+function cannotWrite(err: unknown): boolean {
+  const e = err as { name?: string; code?: string } | undefined;
+  return e?.name === "ReadOnlyError" || e?.code === "READ_ONLY" || e?.code === "EROFS";
+}
+
+/** The repository's id (journals are kept per repository); a repository without one is keyed by its location. */
+function repositoryIdOf(repo: SnapshotRepository): string {
+  const r = repo as unknown as { config?: { id?: string }; location?: string };
+  return r.config?.id ?? `location:${r.location ?? "unknown"}`;
+}
+
+function isInside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
 
 async function promptTerminal(question: string): Promise<string> {
@@ -505,18 +664,26 @@ export function renderPlan(plan: RestorePlan): string {
       plan.apps.map((a) => [
         clean(a.name, 40),
         a.sourceSpace ? `${clean(a.sourceSpace.name, 24)} (${a.sourceSpace.type})` : "personal",
-        a.action,
+        a.action + (a.sectionAccess ? " (section access)" : ""),
         clean(a.targetName, 40),
         a.managed ? `${clean(a.managed.space.name, 24)} via ${clean(a.targetSpace?.name ?? "", 24)}` : a.targetSpace ? clean(a.targetSpace.name, 30) : "personal",
         a.objects,
         clean(a.reason, 100),
       ]),
     );
+    // Apps gone from their own tenant: whether Qlik's own restore brings them back, and why.
+    const qlik = plan.apps.filter((a) => a.qlik);
+    if (qlik.length) {
+      out += "Qlik's own restore (soft-deleted apps)\n";
+      for (const a of qlik) out += `  ${clean(a.name, 40)}: ${clean(a.qlik!, 300)}\n`;
+    }
     out += "\n";
   }
   out += `steps (${plan.steps.length})\n`;
   plan.steps.forEach((s, i) => {
     out += `  ${String(i + 1).padStart(3)}. ${clean(s.label, 120)}\n`;
+    // Every deletion is a line of the plan the user confirms.
+    if (s.kind === "objects") for (const r of s.remove) out += `         - delete ${r.type} '${clean(r.title, 60)}' (${r.id}): not in the snapshot\n`;
   });
   for (const w of plan.warnings) out += `warning: ${escapeText(w)}\n`;
   for (const b of plan.blockers) out += `BLOCKER: ${escapeText(b)}\n`;
@@ -533,6 +700,7 @@ export function renderVerification(report: VerificationReport): string {
   for (const m of all.slice(0, 50)) out += `  ${clean(m.where, 120)}: ${m.field} expected ${clean(m.expected ?? "", 60)}, found ${clean(m.actual ?? "", 60)}\n`;
   if (all.length > 50) out += `  … and ${all.length - 50} more (see the report file)\n`;
   for (const a of report.apps) if (a.notVisible) out += `  ${clean(a.name, 40)}: ${a.notVisible} private object(s) of other users not visible to the restoring user, not compared\n`;
+  for (const a of report.apps) if (a.kept) out += `  ${clean(a.name, 40)}: ${a.kept} object(s) the snapshot does not have kept (--delete-extra-objects deletes them)\n`;
   return out;
 }
 
@@ -590,7 +758,7 @@ export async function runRestoreDemo(input: RestoreDemoInput): Promise<void> {
   out("   the plan first, then a safety backup of the tenant, the steps, and a read-back of everything restored\n");
   const code = await runRestore({
     snapshotArg: input.snapshot.id,
-    opts: { app: [app.id, sheetApp.id], yes: true, journalDir: join(input.dir, "restore-journals") },
+    opts: { app: [app.id, sheetApp.id], yes: true, stateDir: join(input.dir, "state") },
     env: { QLIK_HOST: host, QLIK_CLIENT_ID: input.clientId, QLIK_CLIENT_SECRET: input.clientSecret },
     repo: input.repo,
     stdout: io.stdout,

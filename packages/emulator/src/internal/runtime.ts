@@ -41,6 +41,12 @@ export interface Quirks {
   /** Whether objects' `qMeta` carries `createdDate` / `modifiedDate` (default true). */
   objectMetaDates: boolean;
   /**
+   * `Doc.DoSave` in a session opened without data (`OpenDoc` qNoData) saves the app without
+   * its data model (default true: the reading that hurts most; Qlik documents only that such a
+   * session's objects "contain no data").
+   */
+  noDataSaveDropsData: boolean;
+  /**
    * What `/oauth/token` does with requested scopes not assigned to the client: `drop` them
    * and grant the rest (default; the response's `scope` tells what was granted), or `refuse`
    * the request with 400 (`invalid_scope`, RFC 6749 §5.2). Qlik documents only that requested
@@ -75,6 +81,7 @@ export const defaultQuirks: Quirks = {
   appInfoIncludesSpaceId: true,
   privateEditBumpsAppModified: false,
   objectMetaDates: true,
+  noDataSaveDropsData: true,
   unassignedScopes: "drop",
   itemsListIncludesOthersPersonal: false,
   childEditMovesParentDate: false,

@@ -14,6 +14,7 @@ const SPECIAL: { method: string; pattern: RegExp; name: string; perMinute: numbe
   { method: "POST", pattern: /^\/api\/v1\/users\/actions\/filter$/, name: "POST /api/v1/users/actions/filter", perMinute: 200 },
   { method: "POST", pattern: /^\/api\/v1\/groups\/actions\/filter$/, name: "POST /api/v1/groups/actions/filter", perMinute: 200 },
   { method: "POST", pattern: /^\/api\/v1\/temp-contents\/files$/, name: "POST /api/v1/temp-contents/files", perMinute: 800 },
+  { method: "GET", pattern: /^\/api\/v1\/audits(?:\/.*)?$/, name: "GET /api/v1/audits", perMinute: 1000 },
   { method: "PATCH", pattern: /^\/api\/v1\/temp-contents\/files\/[^/]+$/, name: "PATCH /api/v1/temp-contents/files/{id}", perMinute: 800 },
 ];
 

@@ -21,6 +21,8 @@ export interface QixContext {
    * names are UNCONFIRMED in Qlik's docs (API-FACTS §6, §8): quirk `objectMetaDates`.
    */
   objectMetaDates?: boolean;
+  /** `DoSave` in a session opened without data drops the app's data model (quirk `noDataSaveDropsData`, default true). */
+  noDataSaveDropsData?: boolean;
   /** Whether an edit of a child object moves its top-level object's `modifiedDate` (quirk `childEditMovesParentDate`, default false). */
   childEditMovesParentDate?: boolean;
   /** Called after a DoSave changed persisted state (the server may persist `--state`). */

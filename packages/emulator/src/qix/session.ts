@@ -998,6 +998,8 @@ const DOC: Record<string, MethodDef> = {
       const doc = s.requireDoc();
       if (!doc.exists) throw new QixError(ErrorCode.APP_SAVE_FAILED, "App was deleted", doc.app.id);
       doc.save(s.who, s.now());
+      // A session opened without data saves the app without its data model (quirk noDataSaveDropsData).
+      if (s.noData && s.host.ctx.noDataSaveDropsData !== false) doc.app.dataModelBytes = 0;
       s.changed.add(doc.app.id);
       s.host.ctx.onPersist?.(doc.tenant);
       return {};

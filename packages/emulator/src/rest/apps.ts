@@ -10,6 +10,7 @@ import { ContainerError, parseContainer } from "../internal/container.ts";
 import { newGuid, newHexId, nowIso, type Quirks } from "../internal/runtime.ts";
 import { appFor, readJson, requirePrivilege, str, who, type Ctx, type RestApp, type RouteDeps } from "./common.ts";
 import { createExportTemp, tempSnapshot } from "./temp.ts";
+import { deleteAppAsQlik } from "./softdelete.ts";
 
 export function nxApp(tenant: Tenant, w: Identity, app: App, quirks: Quirks): Record<string, unknown> {
   const attributes: Record<string, unknown> = {
@@ -170,7 +171,8 @@ export function registerApps(app: RestApp, { tenant, rt }: RouteDeps): void {
   app.delete("/api/v1/apps/:appId", (c) => {
     const a = appFor(c, tenant, c.req.param("appId"));
     requirePrivilege(appPrivileges(who(c), a), "delete", `delete app "${a.name}"`);
-    delete tenant.apps[a.id];
+    // Soft when the app is older than 45 minutes (restorable for 14 days), else hard (§6.1b).
+    deleteAppAsQlik(tenant, a, who(c).user.id);
     rt.changed(tenant);
     return c.body(null, 200);
   });
@@ -192,7 +194,14 @@ export function registerApps(app: RestApp, { tenant, rt }: RouteDeps): void {
     const a = appFor(c, tenant, c.req.param("appId"));
     requirePrivilege(appPrivileges(who(c), a), "export", `export app "${a.name}"`);
     const noData = (c.req.query("NoData") ?? "").toLowerCase() === "true";
-    const temp = createExportTemp(tenant, rt, who(c), snapshotOf(who(c), a, q, !noData));
+    const snap = snapshotOf(who(c), a, q, !noData);
+    // help.qlik.com (export-apps-cloud-hub): a section-access app exported by someone other
+    // than its owner has no accessible script after re-upload — the file carries none here.
+    if (a.hasSectionAccess && who(c).user.id !== a.ownerId) {
+      snap.app.script = "";
+      snap.app.scriptHistory = [];
+    }
+    const temp = createExportTemp(tenant, rt, who(c), snap);
     await rt.clock.sleep(rt.latency.exportBaseMs + (temp.size / (1024 * 1024)) * rt.latency.exportMsPerMB);
     c.header("Location", `/api/v1/temp-contents/${temp.id}`);
     return c.body(null, 201);

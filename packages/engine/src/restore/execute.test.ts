@@ -4,6 +4,9 @@
  * safety backup that stops the restore before any change. (The same flows run against the
  * emulator through the connector in e2e/restore*.test.ts.)
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createTestRepository, DamageError, type Repository } from "@lifeboat/repository";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AppDoc } from "../layout.ts";
@@ -12,11 +15,13 @@ import { backup } from "../backup.ts";
 import { createFakeTenant, sampleTenantState } from "../testing.ts";
 import { executeRestore, SafetyBackupError } from "./execute.ts";
 import { restore } from "./run.ts";
+import { LocalJournalStore } from "./store.ts";
 import { journalState, MemoryJournal } from "./journal.ts";
-import { planRestore } from "./plan.ts";
+import { objectsNeededFor, planRestore } from "./plan.ts";
 import type { RestoreSource } from "./source.ts";
 import { readTargetState, type RestoreAppEditor, type RestoreTarget } from "./target.ts";
 import { verifyRestore } from "./verify.ts";
+import { stalePlanReasons } from "./planfile.ts";
 
 const CALLER: UserRecord = { id: "t-bot", subject: "bot", status: "active", assignedRoles: [], assignedGroups: [] };
 
@@ -25,7 +30,9 @@ class FakeTarget implements RestoreTarget {
   users: UserRecord[] = [CALLER];
   spaces: SpaceRecord[] = [];
   assignments: Record<string, AssignmentRecord[]> = {};
-  apps = new Map<string, { summary: AppSummary; objects: Map<string, ObjectRecord>; originAppId?: string; publishTime?: string }>();
+  apps = new Map<string, { summary: AppSummary; objects: Map<string, ObjectRecord>; originAppId?: string; publishTime?: string; script?: string }>();
+  /** Soft-deleted apps (Qlik's 14-day window); `undefined` = the caller may not read deletion events. */
+  deleted: Map<string, { summary: AppSummary; objects: Map<string, ObjectRecord>; script?: string }> | undefined = new Map();
   calls: string[] = [];
   failOn = new Set<string>();
   /** Calls that do their work and then fail (a 5xx or reset after Qlik acted). */
@@ -135,6 +142,35 @@ class FakeTarget implements RestoreTarget {
   async deleteApp(appId: string) {
     this.apps.delete(appId);
   }
+  async readObjects(appId: string) {
+    const app = this.apps.get(appId);
+    if (!app) throw new Error(`no app ${appId}`);
+    return structuredClone([...app.objects.values()]);
+  }
+  async getAppScript(appId: string) {
+    return this.apps.get(appId)?.script ?? "";
+  }
+  async setAppScript(appId: string, script: string) {
+    this.call("setAppScript");
+    this.apps.get(appId)!.script = script;
+  }
+  async listSoftDeletedApps() {
+    if (!this.deleted) return undefined;
+    return [...this.deleted.values()].map((d) => ({ appId: d.summary.appId, name: d.summary.name, ...(d.summary.spaceId ? { spaceId: d.summary.spaceId } : {}), deletedAt: "2026-12-01T00:00:00Z", purgeAt: "2099-01-01T00:00:00Z" }));
+  }
+  async restoreDeletedApp(appId: string) {
+    this.call("restoreDeletedApp");
+    const d = this.deleted?.get(appId);
+    if (!d) throw new Error(`404: app ${appId} is not soft-deleted`);
+    this.deleted!.delete(appId);
+    this.apps.set(appId, d);
+  }
+  /** Deletes as Qlik does for an app older than 45 minutes: soft. */
+  softDelete(appId: string) {
+    const a = this.apps.get(appId)!;
+    this.apps.delete(appId);
+    this.deleted?.set(appId, a);
+  }
   async withApp<T>(appId: string, fn: (ed: RestoreAppEditor) => Promise<T>): Promise<T> {
     const app = this.apps.get(appId);
     if (!app) throw new Error(`no app ${appId}`);
@@ -228,7 +264,7 @@ describe("executeRestore", () => {
     const result = await executeRestore({ plan, source, repository: repo, target, journal });
     expect(result.status).toBe("complete");
     expect(target.calls.filter((c) => c === "importApp").length).toBe(2);
-    const report = await verifyRestore({ plan, source, target, created: result.created });
+    const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
     expect(report.mismatches, JSON.stringify(report, null, 1)).toBe(0);
     const sales = target.apps.get(result.created["app:a-1"]!)!;
     expect(sales.objects.get("s2")).toMatchObject({ ownerSubject: "auth0|dev", approved: false, published: false });
@@ -283,11 +319,11 @@ describe("executeRestore", () => {
     const dev = result.created["user:u-dev"]!;
     const spaceId = result.created["space:sp-dev"]!;
     expect(target.assignments[spaceId]!.find((a) => a.assigneeId === dev)!.roles.sort()).toEqual(["consumer", "producer"]);
-    const report = await verifyRestore({ plan, source, target, created: result.created });
+    const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
     expect(report.status, JSON.stringify(report.other)).toBe("match");
     // A difference the owner change does not explain is still one.
     target.assignments[spaceId]!.find((a) => a.assigneeId === dev)!.roles = ["consumer", "facilitator"];
-    const changed = await verifyRestore({ plan, source, target, created: result.created });
+    const changed = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
     expect(changed.other).toEqual([expect.objectContaining({ field: "roles", expected: "consumer, producer", actual: "consumer, facilitator" })]);
   });
 
@@ -309,7 +345,7 @@ describe("executeRestore", () => {
     const sales = target.apps.get(result.created["app:a-1"]!)!;
     expect(sales.objects.get("s2")?.ownerSubject).toBe("auth0|dev");
     // The verification names that object, and only it.
-    const report = await verifyRestore({ plan, source, target, created: result.created });
+    const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
     expect(report.apps.flatMap((a) => a.mismatches)).toEqual([expect.objectContaining({ where: "app 'Sales' object 's1' (sheet 's1')", field: "owner" })]);
     expect(step("app:a-2:object-owners")?.outcome).toBe("done");
     // A failure that is not a refusal (what retries did not cure) still fails the step, after the others.
@@ -362,7 +398,7 @@ describe("executeRestore", () => {
     const again = await executeRestore({ plan, source, repository: repo, target, journal });
     expect(again.status).toBe("complete");
     expect(target.apps.size).toBe(2);
-    expect((await verifyRestore({ plan, source, target, created: again.created })).status).toBe("match");
+    expect((await verifyRestore({ plan, source, target, created: again.created, repository: repo })).status).toBe("match");
   });
 
   it("a step that cannot read the snapshot's data (damaged repository) is marked damaged; a tenant failure is not", async () => {
@@ -390,7 +426,7 @@ describe("executeRestore", () => {
     target.failOn.clear();
     const again = await executeRestore({ plan, source, repository: repo, target, journal });
     expect(again.status).toBe("complete");
-    const report = await verifyRestore({ plan, source, target, created: again.created });
+    const report = await verifyRestore({ plan, source, target, created: again.created, repository: repo });
     expect(report.status, JSON.stringify(report.apps.flatMap((a) => a.mismatches))).toBe("match");
   });
 
@@ -430,9 +466,34 @@ describe("executeRestore", () => {
     const noFallback = planRestore(source, await readTargetState(target), { spaces: ["Dev"] });
     expect(noFallback.steps.some((s) => s.kind === "space-owner")).toBe(false);
     const result = await executeRestore({ plan: noFallback, source, repository: repo, target, journal: new MemoryJournal() });
-    const report = await verifyRestore({ plan: noFallback, source, target, created: result.created });
+    const report = await verifyRestore({ plan: noFallback, source, target, created: result.created, repository: repo });
     expect(report.other).toContainEqual({ where: "space 'Dev'", field: "owner", expected: "auth0|ben", actual: "unresolved in the target (see the plan)" });
     expect(report.status).toBe("mismatch");
+  });
+
+  it("verification notices a duplicate of a restored app that the plan did not make (a second restore at the same time)", async () => {
+    const state = await readTargetState(target);
+    const plan = planRestore(source, state, { all: true, createMissingUsers: true });
+    const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal() });
+    const appsBefore = state.apps.map((a) => a.appId);
+    const clean = await verifyRestore({ plan, source, target, created: result.created, repository: repo, appsBefore });
+    expect(clean.status, JSON.stringify(clean.apps.flatMap((a) => a.mismatches))).toBe("match");
+    // Another restore, running beside this one, imported Sales into the same space again.
+    const spaceId = target.apps.get(result.created["app:a-1"]!)!.summary.spaceId;
+    const { appId: dup } = await target.importApp({ name: "Sales", ...(spaceId ? { spaceId } : {}), body: async function* () {} });
+    const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo, appsBefore });
+    expect(report.status).toBe("mismatch");
+    expect(report.apps.find((a) => a.name === "Sales")!.mismatches).toEqual([
+      {
+        where: "app 'Sales'",
+        field: "duplicates",
+        expected: `one app named 'Sales' in space ${spaceId} from this restore`,
+        actual: `2: also ${dup} (made since the plan, not by it — another restore running at the same time?)`,
+      },
+    ]);
+    // An app of that name that was there before the plan is not this restore's duplicate.
+    const beforeToo = await verifyRestore({ plan, source, target, created: result.created, repository: repo, appsBefore: [...appsBefore, dup] });
+    expect(beforeToo.status).toBe("match");
   });
 
   it("verification reports what differs", async () => {
@@ -443,7 +504,7 @@ describe("executeRestore", () => {
     sales.objects.get("s1")!.approved = false;
     sales.objects.delete("s2");
     sales.objects.set("x9", obj("x9", "t-bot", "bot", "private"));
-    const report = await verifyRestore({ plan, source, target, created: result.created });
+    const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
     expect(report.status).toBe("mismatch");
     expect(report.apps[0]!.mismatches.map((m) => `${m.field}:${m.where}`).sort()).toEqual([
       "approved:app 'Sales' object 's1' (sheet 's1')",
@@ -463,10 +524,10 @@ describe("verification of names", () => {
       const source = await sourceIn(repo);
       const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
       const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal() });
-      expect((await verifyRestore({ plan, source, target, created: result.created })).status).toBe("match");
+      expect((await verifyRestore({ plan, source, target, created: result.created, repository: repo })).status).toBe("match");
       // What @qlik/api once did to "Q1%20Report": decoded on the way.
       target.apps.get(result.created["app:a-1"]!)!.summary.name = "Sales ";
-      const report = await verifyRestore({ plan, source, target, created: result.created });
+      const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
       expect(report.status).toBe("mismatch");
       expect(report.apps.find((a) => a.sourceId === "a-1")!.mismatches).toContainEqual({ where: "app 'Sales'", field: "name", expected: "Sales", actual: "Sales " });
     } finally {
@@ -478,17 +539,18 @@ describe("verification of names", () => {
 describe("restore()", () => {
   it("plans, executes and verifies a snapshot written by backup() into another tenant", async () => {
     const repo = await createTestRepository();
+    const stateDir = await mkdtemp(join(tmpdir(), "lifeboat-state-"));
     try {
       const { snapshot } = await backup({ tenant: createFakeTenant(sampleTenantState()), repository: repo });
       const target = new FakeTarget();
-      const journals = new Map<string, MemoryJournal>();
-      const journal = (key: string) => journals.get(key) ?? journals.set(key, new MemoryJournal()).get(key)!;
-      const planned = await restore({ repository: repo, snapshot: snapshot.id, target, options: { all: true }, journal, planOnly: true });
+      const journals = new LocalJournalStore(stateDir);
+      const repositoryId = repo.config.id;
+      const planned = await restore({ repository: repo, repositoryId, snapshot: snapshot.id, target, options: { all: true }, journals, planOnly: true });
       expect(planned.result).toBeUndefined();
       expect(planned.plan.users.filter((u) => u.action === "missing").map((u) => u.subject).sort()).toEqual(["auth0|admin", "auth0|bob", "auth0|jane"]);
       expect(target.calls).toEqual([]);
 
-      const { plan, result, report } = await restore({ repository: repo, snapshot: "latest", target, options: { all: true, createMissingUsers: true }, journal });
+      const { plan, result, report } = await restore({ repository: repo, repositoryId, snapshot: "latest", target, options: { all: true, createMissingUsers: true }, journals });
       expect(plan.blockers).toEqual([]);
       expect(result?.status, JSON.stringify(result?.failed)).toBe("complete");
       expect(report?.status, JSON.stringify(report?.apps.flatMap((a) => a.mismatches))).toBe("match");
@@ -496,8 +558,135 @@ describe("restore()", () => {
       expect(target.calls).not.toContain("copyApp");
       expect(target.calls.filter((c) => c === "importApp").length).toBe(3);
       expect([...target.apps.values()].find((a) => a.summary.spaceType === "managed")?.originAppId).toBe(result?.created["app:app-sales"]);
+      // The journal is in the store, and the tenant's lock was released.
+      expect((await journals.list({ repositoryId, tenant: target.host })).map((j) => [j.restoreKey, j.finished])).toEqual([[plan.restoreKey, "complete"]]);
+      expect(await journals.holder(target.host)).toBeUndefined();
     } finally {
       await repo.close();
+      await rm(stateDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("restoring in place, Qlik's restore first, section access", () => {
+  let repo: Repository;
+  let target: FakeTarget;
+  let source: RestoreSource;
+  /** The same tenant as the snapshot's, with its users, its space and the app 'Sales' (a-1) as the snapshot has it. */
+  beforeEach(async () => {
+    repo = await createTestRepository();
+    target = new FakeTarget();
+    source = await sourceIn(repo);
+    source.tenant = { ...source.tenant, host: target.host };
+    target.users.push(
+      { id: "u-ben", subject: "auth0|ben", status: "active", assignedRoles: [], assignedGroups: [] },
+      { id: "u-dev", subject: "auth0|dev", status: "active", assignedRoles: [], assignedGroups: [] },
+    );
+    target.spaces.push({ id: "sp-dev", name: "Dev", type: "shared", ownerId: "u-ben" });
+    target.assignments["sp-dev"] = [{ id: "a", type: "user", assigneeId: "u-dev", roles: ["producer"] }];
+    const sales = source.apps.find((a) => a.id === "a-1")!;
+    target.apps.set("a-1", {
+      summary: { ...sales.doc.summary },
+      objects: new Map(sales.objects.map((o) => [o.id, structuredClone(o)])),
+    });
+  });
+  afterEach(async () => repo.close());
+  const newSheet = (id: string) => obj(id, "u-dev", "auth0|dev", "private");
+
+  it("keeps an object the snapshot does not have by default, and says so in the plan", async () => {
+    target.apps.get("a-1")!.objects.set("new1", newSheet("new1"));
+    // Even when the planner knows the target's objects, the default keeps them.
+    const plan = planRestore(source, await readTargetState(target, { objectsOf: ["a-1"] }), { apps: ["Sales"] });
+    const step = plan.steps.find((s) => s.kind === "objects")!;
+    expect(step.kind === "objects" && step.remove).toEqual([]);
+    expect(plan.apps[0]).toMatchObject({ action: "reconcile", extraObjects: { kept: 1, deleted: 0, known: true } });
+    expect(step.reason).toMatch(/1 object\(s\) the snapshot does not have are kept/);
+    const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal(), safetyBackup: async () => ({ id: "safe" }) });
+    expect(result.status).toBe("complete");
+    expect(target.apps.get("a-1")!.objects.has("new1")).toBe(true);
+    expect(target.calls).not.toContain("destroyObject");
+    const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
+    expect(report.status).toBe("match");
+    expect(report.apps[0]!.kept).toBe(1);
+  });
+
+  it("--delete-extra-objects lists each deletion in the plan and deletes only those (an object made after the plan stays)", async () => {
+    target.apps.get("a-1")!.objects.set("new1", newSheet("new1"));
+    const options = { apps: ["Sales"], deleteExtraObjects: true };
+    const plan = planRestore(source, await readTargetState(target, { objectsOf: objectsNeededFor(source, options) }), options);
+    const step = plan.steps.find((s) => s.kind === "objects")!;
+    expect(step.kind === "objects" && step.remove).toEqual([{ id: "new1", type: "sheet", genericType: "genericObject", title: "new1" }]);
+    expect(plan.apps[0]!.extraObjects).toEqual({ kept: 0, deleted: 1, known: true });
+    // Nothing changed by planning.
+    expect(target.apps.get("a-1")!.objects.has("new1")).toBe(true);
+    target.apps.get("a-1")!.objects.set("new2", newSheet("new2"));
+    const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal(), safetyBackup: async () => ({ id: "safe" }) });
+    expect(result.status).toBe("complete");
+    expect([...target.apps.get("a-1")!.objects.keys()].sort()).toEqual(["new2", "s1", "s2"]);
+    const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
+    expect(report.status).toBe("match");
+    // A planned deletion that did not happen is a mismatch.
+    target.apps.get("a-1")!.objects.set("new1", newSheet("new1"));
+    const again = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
+    expect(again.apps[0]!.mismatches.map((m) => m.field)).toEqual(["extra"]);
+  });
+
+  it("an app soft-deleted in the target comes back with Qlik's restore under its own id, then its objects are reconciled", async () => {
+    target.apps.get("a-1")!.objects.delete("s2");
+    target.softDelete("a-1");
+    const plan = planRestore(source, await readTargetState(target), { apps: ["Sales"] });
+    expect(plan.apps[0]).toMatchObject({ action: "qlik-restore", targetAppId: "a-1" });
+    expect(plan.apps[0]!.qlik).toMatch(/Qlik's restore brings it back with the same id into the same space/);
+    expect(plan.steps.map((s) => s.kind)).toEqual(["safety-backup", "qlik-restore", "objects", "object-owners", "app-owner"]);
+    const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal(), safetyBackup: async () => ({ id: "safe" }) });
+    expect(result.status).toBe("complete");
+    expect(target.calls).toContain("restoreDeletedApp");
+    expect(target.calls).not.toContain("importApp");
+    expect([...target.apps.get("a-1")!.objects.keys()].sort()).toEqual(["s1", "s2"]);
+    const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
+    expect(report.status).toBe("match");
+    expect(report.apps[0]!.targetAppId).toBe("a-1");
+  });
+
+  it("a plan file that uses Qlik's restore no longer fits once Qlik purged the app", async () => {
+    target.softDelete("a-1");
+    const plan = planRestore(source, await readTargetState(target), { apps: ["Sales"] });
+    const none = { done: new Set<string>(), interrupted: new Set<string>(), created: {} };
+    expect(stalePlanReasons(plan, await readTargetState(target), none)).toEqual([]);
+    target.deleted!.clear();
+    expect(stalePlanReasons(plan, await readTargetState(target), none)).toEqual([
+      `app a-1, which the plan brings back with Qlik's restore, is no longer restorable by Qlik (purged or hard-deleted)`,
+    ]);
+  });
+
+  it("an app Qlik can no longer restore is imported, and the plan says why (window passed, or unknown)", async () => {
+    target.apps.delete("a-1");
+    const passed = planRestore(source, await readTargetState(target), { apps: ["Sales"] });
+    expect(passed.apps[0]).toMatchObject({ action: "import" });
+    expect(passed.apps[0]!.qlik).toMatch(/Qlik cannot restore it \(not soft-deleted, or its 14-day window passed\): imported/);
+    target.deleted = undefined;
+    const unknown = planRestore(source, await readTargetState(target), { apps: ["Sales"] });
+    expect(unknown.apps[0]!.qlik).toMatch(/whether Qlik could restore it is unknown/);
+    const result = await executeRestore({ plan: unknown, source, repository: repo, target, journal: new MemoryJournal(), safetyBackup: async () => ({ id: "safe" }) });
+    expect(target.calls).toContain("importApp");
+    expect(result.created["app:a-1"]).not.toBe("a-1");
+  });
+
+  it("an imported section-access app gets the snapshot's script, the plan says so, and verification compares it", async () => {
+    target.apps.delete("a-1");
+    const sales = source.apps.find((a) => a.id === "a-1")!;
+    sales.doc.attributes.hasSectionAccess = true;
+    const script = "Section Access;\nLOAD * INLINE [ACCESS, USERID\nUSER, auth0|ben];\nSection Application;\n";
+    sales.script = await repo.saveBlob(new TextEncoder().encode(script));
+    const plan = planRestore(source, await readTargetState(target), { apps: ["Sales"] });
+    expect(plan.apps[0]).toMatchObject({ action: "import", sectionAccess: true });
+    expect(plan.steps.find((s) => s.kind === "app-script")?.reason).toMatch(/section-access app by someone other than its owner has no accessible script/);
+    const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal(), safetyBackup: async () => ({ id: "safe" }) });
+    const appId = result.created["app:a-1"]!;
+    expect(target.apps.get(appId)!.script).toBe(script);
+    expect((await verifyRestore({ plan, source, target, created: result.created, repository: repo })).status).toBe("match");
+    target.apps.get(appId)!.script = "";
+    const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
+    expect(report.apps[0]!.mismatches.map((m) => m.field)).toEqual(["script"]);
   });
 });

@@ -25,7 +25,7 @@ import type { SnapshotRepository } from "@lifeboat/repository";
 import { canonicalJson } from "../internal/canonical.ts";
 import { createPool } from "../internal/pool.ts";
 import { journalState, type RestoreJournal } from "./journal.ts";
-import type { PlanStep, Ref, RestorePlan } from "./plan.ts";
+import type { PlannedRemoval, PlanStep, Ref, RestorePlan } from "./plan.ts";
 import type { RestoreSource, SourceApp } from "./source.ts";
 import type { RestoreTarget } from "./target.ts";
 
@@ -93,8 +93,8 @@ export function treeFingerprint(tree: unknown, as?: unknown): string {
 }
 
 export class SafetyBackupError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = "SafetyBackupError";
   }
 }
@@ -149,7 +149,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
         try {
           snap = await opts.safetyBackup();
         } catch (e) {
-          throw new SafetyBackupError(`the safety backup of ${plan.target.host} failed, so nothing was changed: ${errText(e)}`);
+          throw new SafetyBackupError(`the safety backup of ${plan.target.host} failed, so nothing was changed: ${errText(e)}`, { cause: e });
         }
         result.safetySnapshot = snap.id;
         emit({ type: "safety-backup", snapshotId: snap.id });
@@ -217,8 +217,30 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
         const { appId } = await target.copyApp(from, { name: step.name, spaceId });
         return { outputs: { [step.ref]: appId }, note: `development copy ${appId}` };
       }
+      case "qlik-restore": {
+        const earlier = created[step.ref];
+        if (earlier && (await target.getApp(earlier))) return { note: `restored earlier (${earlier})`, already: true };
+        if (await target.getApp(step.appId)) return { outputs: { [step.ref]: step.appId }, note: `app ${step.appId} is back already`, already: true };
+        try {
+          await target.restoreDeletedApp(step.appId);
+        } catch (e) {
+          throw new Error(
+            `Qlik's restore of app ${step.appId} failed (${errText(e)}); if Qlik no longer holds it (purged, or hard-deleted since the plan), plan again: the app will be imported from the snapshot`,
+          );
+        }
+        return { outputs: { [step.ref]: step.appId }, note: `app ${step.appId} is back with its id` };
+      }
       case "objects":
-        return restoreObjects(step.app, need(step.target, "the app"), step.removeExtra);
+        return restoreObjects(step.app, need(step.target, "the app"), step.remove);
+      case "app-script": {
+        const appId = need(step.target, "the app");
+        const chunks: Uint8Array[] = [];
+        for await (const c of repo.readBlob(step.script)) chunks.push(c);
+        const script = Buffer.concat(chunks).toString("utf8");
+        if ((await target.getAppScript(appId)) === script) return { note: "script already the snapshot's", already: true };
+        await target.setAppScript(appId, script, `restored by Lifeboat from snapshot ${plan.snapshot.id.slice(0, 12)}`);
+        return { note: `script set (${Buffer.byteLength(script)} bytes)` };
+      }
       case "strip-app": {
         const appId = need(step.target, "the development copy");
         const removed = await target.withApp(appId, async (ed) => {
@@ -257,7 +279,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
     }
   }
 
-  async function restoreObjects(sourceAppId: string, appId: string, removeExtra: boolean): Promise<{ outputs?: Record<Ref, string>; note?: string; already?: boolean }> {
+  async function restoreObjects(sourceAppId: string, appId: string, remove: PlannedRemoval[]): Promise<{ outputs?: Record<Ref, string>; note?: string; already?: boolean }> {
     const app = appOf(sourceAppId);
     const outputs: Record<Ref, string> = {};
     let createdN = 0;
@@ -291,13 +313,12 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
           changed = true;
         }
       }
-      if (removeExtra) {
-        for (const o of current.values()) {
-          if (wanted.has(o.id)) continue;
-          await ed.destroyObject(o.id, o.genericType);
-          removed++;
-          changed = true;
-        }
+      // Only the deletions the plan listed (and the user confirmed); objects created since are kept.
+      for (const r of remove) {
+        if (wanted.has(r.id) || !current.has(r.id)) continue;
+        await ed.destroyObject(r.id, current.get(r.id)!.genericType);
+        removed++;
+        changed = true;
       }
       if (changed) await ed.save();
     });
@@ -305,7 +326,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
     const parts = [`${app.objects.length} object(s)`];
     if (createdN) parts.push(`${createdN} recreated`);
     if (updated) parts.push(`${updated} updated`);
-    if (removed) parts.push(`${removed} not in the snapshot removed`);
+    if (removed) parts.push(`${removed} not in the snapshot deleted (as the plan listed)`);
     if (skipped) parts.push(`${skipped} private object(s) of others not visible to ${plan.target.caller} left alone`);
     return { outputs, note: parts.join(", "), already: createdN + updated + removed === 0 };
   }
@@ -318,7 +339,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
       const ref = plan.owners[o.ownerId];
       if (ref && !resolve(ref)) throw new DependencyError(`the owner ${o.ownerSubject || o.ownerId} was not created (an earlier step failed)`);
     }
-    const current = new Map((await target.withApp(appId, (ed) => ed.readObjects())).map((o) => [o.id, o]));
+    const current = new Map((await target.readObjects(appId)).map((o) => [o.id, o]));
     let changed = 0;
     let unresolved = 0;
     const changes: { id: string; owner: string; what: string; subject: string }[] = [];

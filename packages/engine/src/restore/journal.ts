@@ -8,8 +8,11 @@
  * completes, running the same restore again checks every step anew (apps it created are
  * still found by their ids, so they are reconciled rather than imported twice).
  *
- * `FileJournal` writes JSON lines and syncs each one to disk before the step goes on.
- * Journals hold target ids and step ids only, never credentials.
+ * Journals live in a journal store (`store.ts`: a private local folder for the CLI, keyed
+ * by repository id and target tenant, with the tenant's restore lock); `FileJournal` is one
+ * journal file at a path you choose, `MemoryJournal` one in memory. Both write JSON lines,
+ * the file one syncing each to disk before the step goes on. Journals hold target ids and
+ * step ids only, never credentials.
  */
 import { mkdir, open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";

@@ -242,6 +242,22 @@ describe("planRestore: apps", () => {
     expect(p.steps.findIndex((s) => s.id === "app:a-sales:import")).toBeLessThan(p.steps.findIndex((s) => s.id === "app:a-pub:import"));
   });
 
+  it("same tenant: an origin Qlik still holds is Qlik-restored and becomes the development app of its managed app, which is imported", () => {
+    const target: TargetState = {
+      ...emptyTarget("https://src.example.com"),
+      users: [user("u-ben", "auth0|ben"), user("u-chloe", "auth0|chloe"), user("u-dev", "auth0|dev")],
+      spaces: [{ ...devSpace, ownerId: "u-ben" }, { ...managedSpace, ownerId: "u-ben" }],
+      softDeleted: [{ appId: "a-sales", spaceId: "sp-dev", deletedAt: "2026-12-01T00:00:00Z", purgeAt: "2026-12-15T00:00:00Z" }],
+    };
+    const p = plan({ all: true }, target);
+    expect(p.apps.find((a) => a.sourceId === "a-sales")).toMatchObject({ action: "qlik-restore", targetSpace: { ref: "id:sp-dev", name: "Sales Dev" } });
+    const pub = p.apps.find((a) => a.sourceId === "a-pub")!;
+    expect(pub).toMatchObject({ action: "import", qlik: expect.stringMatching(/Qlik cannot restore it/) });
+    expect(pub.managed).toEqual({ space: { ref: "id:sp-sales", name: "Sales" }, origin: "app:a-sales", devCopy: false });
+    const order = p.steps.map((s) => s.id);
+    expect(order.indexOf("app:a-sales:qlik-restore")).toBeLessThan(order.indexOf("app:a-pub:publish-move"));
+  });
+
   it("managed app alone: Qlik's flow with a development copy in a shared space, stripped", () => {
     const p = plan({ apps: ["a-pub"], createMissingUsers: true });
     const pub = p.apps[0]!;

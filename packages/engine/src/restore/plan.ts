@@ -18,12 +18,13 @@
  */
 import type { BlobRef } from "@lifeboat/repository";
 import { canonicalJson, sha256Hex } from "../internal/canonical.ts";
-import type { AppSummary, SpaceRecord, UserRecord } from "../tenant.ts";
+import type { AppSummary, ObjectRecord, SpaceRecord, UserRecord } from "../tenant.ts";
 import type { RestoreSource, SourceApp, SourceSpace } from "./source.ts";
-import type { TargetState } from "./target.ts";
+import type { TargetObject, TargetState } from "./target.ts";
 
 export const PLAN_FORMAT = "lifeboat-restore-plan";
-export const PLAN_VERSION = 1;
+/** 2: objects steps list the deletions they make; Qlik's restore and script steps. */
+export const PLAN_VERSION = 2;
 
 export interface RestoreOptions {
   /** App ids or names in the snapshot. */
@@ -45,8 +46,12 @@ export interface RestoreOptions {
   skipExisting?: boolean;
   /** Back up the target before changing it (default true when the target has content). */
   safetyBackup?: boolean;
-  /** Remove objects from reconciled (existing) apps that the snapshot does not have (default true). */
-  removeExtraObjects?: boolean;
+  /**
+   * Delete objects of apps restored in place that the snapshot does not have (default false:
+   * a user's newer objects are kept). Each deletion is a line of the plan (`remove` of the
+   * objects step); needs the target's objects (`readTargetState(…, { objectsOf })`).
+   */
+  deleteExtraObjects?: boolean;
 }
 
 export type Ref = string;
@@ -85,7 +90,12 @@ export interface AppDecision {
   sourceId: string;
   name: string;
   sourceSpace?: { id: string; name: string; type: string };
-  action: "import" | "reconcile" | "skip" | "blocked";
+  /**
+   * import: a new app from the .qvf; reconcile: the app exists (same id) and is brought back in
+   * place; qlik-restore: the app is soft-deleted in the target and Qlik's own restore brings it
+   * back (same id, same space) before it is reconciled.
+   */
+  action: "import" | "reconcile" | "qlik-restore" | "skip" | "blocked";
   targetName: string;
   /** Where the app is imported (undefined = the caller's personal space, then handed to its owner). */
   targetSpace?: { ref: Ref; name: string };
@@ -94,7 +104,21 @@ export interface AppDecision {
   targetAppId?: string;
   owner?: Ref;
   objects: number;
+  /** Objects of the target app the snapshot does not have: kept, or deleted (each listed in the objects step). */
+  extraObjects?: { kept: number; deleted: number; known: boolean };
+  /** Section access: the script step sets the snapshot's script after the import. */
+  sectionAccess?: boolean;
+  /** For an app gone from its own tenant: whether Qlik's restore is used, and why (or why not). */
+  qlik?: string;
   reason: string;
+}
+
+/** One object an objects step deletes: shown in the plan before anything changes. */
+export interface PlannedRemoval {
+  id: string;
+  type: string;
+  genericType: ObjectRecord["genericType"];
+  title: string;
 }
 
 interface StepBase {
@@ -111,7 +135,9 @@ export type PlanStep =
   | (StepBase & { kind: "assign"; space: Ref; assignee: Ref; assigneeType: "user" | "group"; roles: string[] })
   | (StepBase & { kind: "space-owner"; space: Ref; owner: Ref })
   | (StepBase & { kind: "import-app"; ref: Ref; app: string; name: string; space?: Ref; qvf: BlobRef; knownSameName: string[] })
-  | (StepBase & { kind: "objects"; app: string; target: Ref; removeExtra: boolean })
+  | (StepBase & { kind: "qlik-restore"; ref: Ref; appId: string })
+  | (StepBase & { kind: "objects"; app: string; target: Ref; remove: PlannedRemoval[] })
+  | (StepBase & { kind: "app-script"; app: string; target: Ref; script: BlobRef })
   | (StepBase & { kind: "copy-app"; ref: Ref; from: Ref; name: string; space: Ref; knownSameName: string[] })
   | (StepBase & { kind: "strip-app"; target: Ref })
   | (StepBase & { kind: "object-owners"; app: string; target: Ref })
@@ -188,7 +214,7 @@ function normalizeOptions(o: RestoreOptions): RestoreOptions {
   if (o.createMissingUsers) out.createMissingUsers = true;
   if (o.skipExisting) out.skipExisting = true;
   if (o.safetyBackup === false) out.safetyBackup = false;
-  if (o.removeExtraObjects === false) out.removeExtraObjects = false;
+  if (o.deleteExtraObjects) out.deleteExtraObjects = true;
   return out;
 }
 
@@ -203,6 +229,23 @@ function matchOne<T>(items: T[], key: string, idOf: (t: T) => string, nameOf: (t
   throw new RestorePlanError(
     `no ${what} '${key}' in snapshot ${snapshotId.slice(0, 12)}; run 'lifeboat ls ${snapshotId.slice(0, 12)} ${what === "app" ? "apps" : "spaces"}' to see its ${what}s`,
   );
+}
+
+/**
+ * The snapshot apps whose objects the planner needs from the target (`readTargetState(…,
+ * { objectsOf })`): the selected apps, when `deleteExtraObjects` asks to list deletions.
+ */
+export function objectsNeededFor(source: RestoreSource, options: RestoreOptions): string[] {
+  if (!options.deleteExtraObjects) return [];
+  if (options.all) return source.apps.map((a) => a.id);
+  const ids = new Set<string>();
+  const snapId = source.snapshot.id;
+  for (const key of options.spaces ?? []) {
+    const s = source.spaces.find((x) => x.record.id === key) ?? source.spaces.find((x) => x.record.name === key);
+    if (s) for (const a of source.apps) if (a.doc.summary.spaceId === s.record.id) ids.add(a.id);
+  }
+  for (const key of options.apps ?? []) ids.add(matchOne(source.apps, key, (x) => x.id, (x) => x.name, "app", snapId).id);
+  return [...ids];
 }
 
 export function planRestore(source: RestoreSource, target: TargetState, options: RestoreOptions, previous: PreviousAttempt = { created: {} }): RestorePlan {
@@ -467,8 +510,30 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
   const targetAppsIn = (spaceId: string | undefined, name: string): AppSummary[] =>
     target.apps.filter((t) => t.name === name && (spaceId ? t.spaceId === spaceId : !t.spaceId));
   const dateOf = source.snapshot.time.slice(0, 10);
-  const removeExtra = options.removeExtraObjects !== false;
+  const deleteExtra = options.deleteExtraObjects === true;
   const appSteps: PlanStep[] = [];
+  const softDeleted = new Map((target.softDeleted ?? []).map((x) => [x.appId, x]));
+
+  /**
+   * The objects step of an app restored in place. Objects the target app has and the snapshot
+   * does not (a user's newer sheet) are kept unless `deleteExtraObjects`; then each deletion is
+   * listed in the step, so the plan the user confirms names every object that will go.
+   * Objects an earlier attempt of this restore recreated under another id are the snapshot's.
+   */
+  const inPlaceObjects = (app: SourceApp, d: AppDecision, t: Ref, label: string, current: TargetObject[] | undefined): PlanStep => {
+    const inSnapshot = new Set(app.objects.map((o) => o.id));
+    const extras = current?.filter((o) => !inSnapshot.has(o.id) && !createdIds.has(o.id)) ?? [];
+    const remove: PlannedRemoval[] = deleteExtra ? extras.map((o) => ({ id: o.id, type: o.type, genericType: o.genericType, title: o.title })) : [];
+    d.extraObjects = { kept: deleteExtra ? 0 : extras.length, deleted: remove.length, known: current !== undefined };
+    let why: string;
+    if (!deleteExtra) why = current ? `${extras.length} object(s) the snapshot does not have are kept` : "objects the snapshot does not have are kept";
+    else if (current) why = remove.length ? `${remove.length} object(s) the snapshot does not have are deleted (listed)` : "no objects beyond the snapshot's";
+    else {
+      why = "objects the snapshot does not have are kept: they cannot be listed before the app is back";
+      warnings.push(`app '${app.name}': --delete-extra-objects deletes nothing in it (its objects are not readable before it is restored, and only listed deletions are made)`);
+    }
+    return { id: `app:${app.id}:objects`, kind: "objects", app: app.id, target: t, remove, label, reason: `${d.reason}; ${why}` };
+  };
 
   for (const app of ordered) {
     const summary = app.doc.summary;
@@ -511,11 +576,44 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
       if ((existingById.spaceId ?? "") !== (spaceD?.targetId ?? ""))
         warnings.push(`app '${app.name}' is in another space than in the snapshot; the restore leaves its space as it is`);
       const t = idRef(existingById.appId);
-      appSteps.push({ id: `app:${app.id}:objects`, kind: "objects", app: app.id, target: t, removeExtra, label: `reconcile objects of '${app.name}'`, reason: d.reason });
+      appSteps.push(inPlaceObjects(app, d, t, `reconcile objects of '${app.name}'`, target.objects?.[existingById.appId]));
       appSteps.push({ id: `app:${app.id}:object-owners`, kind: "object-owners", app: app.id, target: t, label: `restore object owners of '${app.name}'`, reason: "owners by subject" });
       if (owner) appSteps.push({ id: `app:${app.id}:app-owner`, kind: "app-owner", target: t, owner, label: `restore the owner of '${app.name}'`, reason: "app owner by subject" });
       continue;
     }
+    // Qlik's own restore first (§6.1b): the app is soft-deleted in the target and its space is
+    // there, so it comes back with its id (links, embeds, tasks naming it keep working), then
+    // its objects, owners and states are brought back to the snapshot.
+    const gone = sameTenant && !options.asNew && !fromEarlier ? softDeleted.get(app.id) : undefined;
+    const deletedSpace = gone ? (gone.spaceId ?? summary.spaceId) : undefined;
+    const spaceThere = !deletedSpace || target.spaces.some((x) => x.id === deletedSpace);
+    if (gone && spaceThere && spaceD?.action !== "map") {
+      d.action = "qlik-restore";
+      d.targetAppId = app.id;
+      d.reason = "soft-deleted: Qlik's restore brings it back (same id, same space), then it is reconciled";
+      d.qlik =
+        `soft-deleted on ${gone.deletedAt.slice(0, 10)}, restorable until ${gone.purgeAt.slice(0, 16).replace("T", " ")} UTC: ` +
+        "Qlik's restore brings it back with the same id into the same space, then its objects, owners and states are brought back to the snapshot";
+      // Where Qlik puts it back: the space it was in when deleted.
+      const there = deletedSpace ? target.spaces.find((x) => x.id === deletedSpace) : undefined;
+      if (there) d.targetSpace = { ref: idRef(there.id), name: there.name };
+      if ((deletedSpace ?? "") !== (summary.spaceId ?? ""))
+        warnings.push(`app '${app.name}' was in another space than in the snapshot when it was deleted; Qlik restores it there and the restore leaves its space as it is`);
+      const ref = `app:${app.id}`;
+      appSteps.push({ id: `app:${app.id}:qlik-restore`, kind: "qlik-restore", ref, appId: app.id, label: `restore '${app.name}' with Qlik's restore (same id ${app.id})`, reason: d.reason });
+      appSteps.push(inPlaceObjects(app, d, ref, `reconcile objects of '${app.name}'`, undefined));
+      appSteps.push({ id: `app:${app.id}:object-owners`, kind: "object-owners", app: app.id, target: ref, label: `restore object owners of '${app.name}'`, reason: "owners by subject" });
+      if (owner) appSteps.push({ id: `app:${app.id}:app-owner`, kind: "app-owner", target: ref, owner, label: `restore the owner of '${app.name}'`, reason: "app owner by subject" });
+      continue;
+    }
+    if (sameTenant && !options.asNew && !fromEarlier && !existingById)
+      d.qlik = gone
+        ? spaceD?.action === "map"
+          ? "Qlik could restore it, but --space-map puts it elsewhere: imported"
+          : `Qlik could restore it, but its space ${deletedSpace} is gone: imported`
+        : target.softDeleted
+          ? "Qlik cannot restore it (not soft-deleted, or its 14-day window passed): imported"
+          : `whether Qlik could restore it is unknown (${target.softDeletedUnknown ?? "deletion events not read"}): imported`;
     if (!app.qvf) {
       d.action = "blocked";
       d.reason = "the snapshot holds no .qvf for it (its export failed); it cannot be imported";
@@ -531,7 +629,8 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
       const originId = app.doc.lineage.originAppId ?? (typeof app.doc.attributes.originAppId === "string" ? app.doc.attributes.originAppId : undefined);
       const originD = originId ? appDecisionById.get(originId) : undefined;
       const originTarget = originId && sameTenant ? target.apps.find((t) => t.appId === originId) : undefined;
-      if (originD && (originD.action === "import" || originD.action === "reconcile") && originD.targetSpace) {
+      if (originD && (originD.action === "import" || originD.action === "reconcile" || originD.action === "qlik-restore") && originD.targetSpace) {
+        // A reconciled origin exists; an imported or Qlik-restored one is the ref its chain creates.
         origin = originD.action === "reconcile" ? idRef(originD.targetAppId!) : `app:${originD.sourceId}`;
         importSpace = originD.targetSpace;
       } else if (originTarget?.spaceId) {
@@ -614,7 +713,16 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
       label: `import '${name}' into ${importSpace ? `'${importSpace.name}'` : "the personal space"}`,
       reason: d.reason,
     });
-    appSteps.push({ id: `app:${app.id}:objects`, kind: "objects", app: app.id, target: ref, removeExtra, label: `restore objects and states of '${name}'`, reason: "objects missing from the .qvf are recreated; approve/publish states re-applied" });
+    appSteps.push({ id: `app:${app.id}:objects`, kind: "objects", app: app.id, target: ref, remove: [], label: `restore objects and states of '${name}'`, reason: "objects missing from the .qvf are recreated; approve/publish states re-applied" });
+    // Section access (help.qlik.com export-apps-cloud-hub): an app exported by someone other
+    // than its owner comes back without an accessible script; the snapshot holds the script.
+    if (app.doc.attributes.hasSectionAccess === true) {
+      // The plan shows it as "import (section access)" and a step of its own.
+      d.sectionAccess = true;
+      if (app.script)
+        appSteps.push({ id: `app:${app.id}:script`, kind: "app-script", app: app.id, target: ref, script: app.script, label: `set the load script of '${name}' to the snapshot's (section access)`, reason: "an import of a section-access app by someone other than its owner has no accessible script" });
+      else warnings.push(`app '${app.name}' has section access but the snapshot holds no script for it: check its script after the restore`);
+    }
     if (devCopy && d.managed && importSpace) {
       appSteps.push({
         id: `app:${app.id}:dev-copy`,

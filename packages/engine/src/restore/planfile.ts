@@ -82,6 +82,8 @@ export function stalePlanReasons(plan: RestorePlan, state: TargetState, journal:
       gone.add(step.target);
       reasons.push(`app ${step.target.slice(3)}, which the plan restores in place, is no longer on ${plan.target.host}`);
     }
+    if (step.kind === "qlik-restore" && !apps.has(step.appId) && state.softDeleted && !state.softDeleted.some((x) => x.appId === step.appId))
+      reasons.push(`app ${step.appId}, which the plan brings back with Qlik's restore, is no longer restorable by Qlik (purged or hard-deleted)`);
     if (step.kind === "create-space") {
       // The executor would adopt it (and hand it to the snapshot's owner): it is someone else's.
       const there = state.spaces.find((x) => x.name === step.name && !ours.has(x.id));

@@ -19,6 +19,8 @@ export interface SourceApp {
   objects: ObjectRecord[];
   /** The stored .qvf; absent when the backup could not export the app. */
   qvf?: BlobRef;
+  /** The stored load script. */
+  script?: BlobRef;
 }
 
 export interface RestoreSource {
@@ -89,6 +91,8 @@ export async function loadRestoreSource(repo: SnapshotRepository, snapshot: Snap
     const app: SourceApp = { id: doc.appId ?? str(e.meta?.id) ?? e.name, name: doc.name, doc, objects };
     const qvf = blobOf(entries, PATHS.qvf);
     if (qvf) app.qvf = qvf;
+    const script = blobOf(entries, PATHS.script);
+    if (script) app.script = script;
     apps.push(app);
   }
   return { snapshot, tenant, users, groups, spaces, apps };

@@ -2,13 +2,16 @@
  * Verification after a restore: reads the restored content back through the target
  * (REST + QIX, the same way a backup reads it) and compares it with the snapshot —
  * every object of every restored app (present, type, title, property tree, owner,
- * approved, published), no objects the snapshot does not have, the app's owner and
+ * approved, published), no objects the snapshot does not have in an imported app (in an app
+ * restored in place, none of those the plan deletes; the others are counted as kept), the load
+ * script where the plan sets it (section access), the app's owner and
  * space, the owners of the spaces the restore created (or brought back), the development copy holding base content only, created users and spaces, and
  * the assignments the plan restored (with the role Qlik adds for an app's new owner on top).
  *
  * `status` is "match" only when nothing differs; each mismatch names where, what was
  * expected and what was found.
  */
+import type { SnapshotRepository } from "@lifeboat/repository";
 import { createPool } from "../internal/pool.ts";
 import type { AppSummary } from "../tenant.ts";
 import { objectRef, treeFingerprint } from "./execute.ts";
@@ -33,6 +36,8 @@ export interface AppVerification {
   checked: number;
   /** Objects not comparable (others' private content invisible to a non-bot caller). */
   notVisible: number;
+  /** Objects the target app has beyond the snapshot's, kept as the plan said (a user's newer work). */
+  kept: number;
   mismatches: Mismatch[];
 }
 
@@ -53,6 +58,14 @@ export interface VerifyOptions {
   target: RestoreTarget;
   /** ref → target id, from the executor's result (or the journal). */
   created: Record<Ref, string>;
+  /** Where the snapshot's blobs (scripts) are read from. */
+  repository: Pick<SnapshotRepository, "readBlob">;
+  /**
+   * Ids of the apps the target had when the plan was made. With it, an app of a restored
+   * app's name in its space that was neither there before nor restored by this plan is a
+   * duplicate (e.g. made by a second restore running at the same time) and a mismatch.
+   */
+  appsBefore?: Iterable<string>;
   /** Apps read back at once (default 16; QIX, not rate-limited). */
   concurrency?: number;
   now?: () => Date;
@@ -69,6 +82,14 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
 
   const targetApps = new Map<string, AppSummary>();
   for await (const a of target.listApps()) targetApps.set(a.appId, a);
+  const before = opts.appsBefore ? new Set(opts.appsBefore) : undefined;
+  // Every app this plan restores into, whatever its name: never a duplicate of another.
+  const restoredIds = new Set<string>();
+  for (const d of plan.apps) {
+    const id = d.action === "reconcile" ? d.targetAppId : created[`app:${d.sourceId}`];
+    if (id) restoredIds.add(id);
+  }
+  for (const id of Object.values(created)) restoredIds.add(id);
 
   for (const u of plan.users) {
     if (u.action !== "create") continue;
@@ -133,7 +154,7 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
   const pool = createPool(Math.max(1, opts.concurrency ?? 16));
   const checks: Promise<void>[] = [];
   for (const d of plan.apps) {
-    if (d.action !== "import" && d.action !== "reconcile") continue;
+    if (d.action !== "import" && d.action !== "reconcile" && d.action !== "qlik-restore") continue;
     const app = source.apps.find((a) => a.id === d.sourceId);
     if (!app) continue;
     checks.push(pool.run(() => verifyApp(d, app)));
@@ -142,7 +163,7 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
 
   async function verifyApp(d: (typeof plan.apps)[number], app: (typeof source.apps)[number]): Promise<void> {
     const appId = d.action === "reconcile" ? d.targetAppId : created[`app:${d.sourceId}`];
-    const v: AppVerification = { sourceId: d.sourceId, name: d.targetName, ...(appId ? { targetAppId: appId } : {}), objects: app.objects.length, checked: 0, notVisible: 0, mismatches: [] };
+    const v: AppVerification = { sourceId: d.sourceId, name: d.targetName, ...(appId ? { targetAppId: appId } : {}), objects: app.objects.length, checked: 0, notVisible: 0, kept: 0, mismatches: [] };
     apps.push(v);
     const here = `app '${d.targetName}'`;
     const info = appId ? await target.getApp(appId) : undefined;
@@ -157,7 +178,8 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
     const owner = resolve(d.owner);
     if (!owner) v.mismatches.push({ where: here, field: "owner", expected: show(app.doc.owner.subject ?? app.doc.owner.id), actual: "unresolved in the target (see the plan)" });
     else if (info.attributes.ownerId !== owner) v.mismatches.push({ where: here, field: "owner", expected: owner, actual: show(info.attributes.ownerId) });
-    if (d.action === "import") {
+    if (d.action === "qlik-restore" && appId !== d.sourceId) v.mismatches.push({ where: here, field: "app id", expected: d.sourceId, actual: show(appId) });
+    if (d.action === "import" || d.action === "qlik-restore") {
       const expectedSpace = d.managed ? resolve(d.managed.space.ref) : resolve(d.targetSpace?.ref);
       const actualSpace = targetApps.get(appId)?.spaceId;
       if ((expectedSpace ?? "") !== (actualSpace ?? "")) v.mismatches.push({ where: here, field: "space", expected: show(expectedSpace ?? "personal"), actual: show(actualSpace ?? "personal") });
@@ -165,7 +187,19 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
         v.mismatches.push({ where: here, field: "originAppId", expected: show(resolve(d.managed.origin)), actual: show(info.attributes.originAppId) });
     }
 
-    const current = new Map((await target.withApp(appId, (ed) => ed.readObjects())).map((o) => [o.id, o]));
+    if (before) {
+      const space = targetApps.get(appId)?.spaceId ?? "";
+      const dups = [...targetApps.values()].filter((a) => a.name === d.targetName && (a.spaceId ?? "") === space && !restoredIds.has(a.appId) && !before.has(a.appId));
+      if (dups.length)
+        v.mismatches.push({
+          where: here,
+          field: "duplicates",
+          expected: `one app named '${d.targetName}' in ${space ? `space ${space}` : "the personal space"} from this restore`,
+          actual: `${dups.length + 1}: also ${dups.map((a) => a.appId).join(", ")} (made since the plan, not by it — another restore running at the same time?)`,
+        });
+    }
+
+    const current = new Map((await target.readObjects(appId)).map((o) => [o.id, o]));
     const seen = new Set<string>();
     for (const o of app.objects) {
       const id = created[objectRef(d.sourceId, o.id)] ?? o.id;
@@ -200,8 +234,24 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
         v.mismatches.push(selectionsOnly ? { where, field: "selections", expected: "as in the snapshot", actual: "differ" } : { where, field: "properties", expected: "as in the snapshot", actual: "differs" });
       }
     }
-    for (const o of current.values())
-      if (!seen.has(o.id)) v.mismatches.push({ where: `${here} object '${o.id}' (${o.type} '${o.title}')`, field: "extra", expected: "not in the snapshot", actual: "present" });
+    // Objects beyond the snapshot's: an imported app has none; in an app restored in place the
+    // ones the plan deletes must be gone and the others are a user's newer work, kept.
+    const planned = new Set(plan.steps.flatMap((s) => (s.kind === "objects" && s.app === d.sourceId ? s.remove.map((r) => r.id) : [])));
+    for (const o of current.values()) {
+      if (seen.has(o.id)) continue;
+      const where = `${here} object '${o.id}' (${o.type} '${o.title}')`;
+      if (d.action === "import") v.mismatches.push({ where, field: "extra", expected: "not in the snapshot", actual: "present" });
+      else if (planned.has(o.id)) v.mismatches.push({ where, field: "extra", expected: "deleted (the plan lists it)", actual: "present" });
+      else v.kept++;
+    }
+    for (const step of plan.steps) {
+      if (step.kind !== "app-script" || step.app !== d.sourceId) continue;
+      v.checked++;
+      const chunks: Uint8Array[] = [];
+      for await (const c of opts.repository.readBlob(step.script)) chunks.push(c);
+      if ((await target.getAppScript(appId)) !== Buffer.concat(chunks).toString("utf8"))
+        v.mismatches.push({ where: here, field: "script", expected: "the snapshot's load script", actual: "differs" });
+    }
 
     if (d.managed?.devCopy) {
       const copyId = resolve(d.managed.origin);
