@@ -63,6 +63,26 @@ export async function resolveRepoOptions(
   return { url, password, insecureNoPassword: o.insecureNoPassword === true };
 }
 
+/**
+ * `--no-lock` for commands that only read (restic's flag): no lock file is written, so a
+ * read-only or immutable repository (a read-only mount, WORM storage, read-only S3 credentials)
+ * can be listed, verified and restored from. Without the flag these commands still fall back to
+ * reading without a lock when the storage refuses the lock write, and say so (docs/design.md, "Locking").
+ */
+export function addNoLockOption(cmd: Command): Command {
+  return cmd.option("--no-lock", "write no lock file: for read-only or immutable repositories (a prune running meanwhile can make this run fail, never return wrong data)");
+}
+
+/** Open options of a command that only reads: a shared lock if it wants one, `--no-lock`, and the read-only fallback. */
+export function readOnlyOpenOptions(opts: Record<string, unknown>, lock?: { purpose: string }): Partial<OpenOptions> {
+  return {
+    autoLock: "none",
+    noLock: opts.lock === false,
+    readOnlyFallback: true,
+    ...(lock ? { lock: { kind: "shared" as const, purpose: lock.purpose } } : {}),
+  };
+}
+
 /** Opens the repository named by the command's options. The caller closes it. */
 export async function openRepoFromOptions(opts: Record<string, unknown>, extra: Partial<OpenOptions> = {}): Promise<Repository> {
   return openRepository({ ...(await resolveRepoOptions(opts)), onEvent: renderRepositoryEvent, ...extra });
@@ -70,7 +90,7 @@ export async function openRepoFromOptions(opts: Record<string, unknown>, extra: 
 
 /** Repository warnings (damaged files skipped, stale locks removed) go to stderr. */
 export function renderRepositoryEvent(e: RepositoryEvent): void {
-  if (e.type === "warning") process.stderr.write(`lifeboat: warning: ${e.message}\n`);
+  if (e.type === "warning" || e.type === "read-only") process.stderr.write(`lifeboat: warning: ${e.message}\n`);
   else if (e.type === "stale-lock-removed") {
     const who = e.lock ? `${e.lock.purpose} (PID ${e.lock.pid} on ${e.lock.hostname})` : "an unreadable lock";
     process.stderr.write(`lifeboat: removed stale lock of ${who}: ${e.reason}\n`);

@@ -34,15 +34,23 @@ import { registerApps } from "./rest/apps.ts";
 import { registerSoftDelete } from "./rest/softdelete.ts";
 import { registerTemp } from "./rest/temp.ts";
 import { adminRoutes } from "./admin.ts";
+import type { Site } from "./qrs/model.ts";
+import { buildSite, isSiteFixture, type SiteFixtureName } from "./qrs/fixtures.ts";
+import { serveSite, type RunningSite, type SiteCertificates, type SiteHandle } from "./qrs/server.ts";
 
 export type QixServerFactory = (ctx: QixContext) => QixServer;
 
 export interface EmulatorOptions {
   /** Port of the first tenant; 0 (default) picks a free port. Further tenants use port+i (or free ports). */
   port?: number;
-  fixture?: FixtureName;
-  /** Per-tenant fixtures for multi-tenant runs (e.g. ["demo", "empty"]); defaults to `fixture` for every tenant. */
-  tenantFixtures?: FixtureName[];
+  fixture?: FixtureName | SiteFixtureName;
+  /**
+   * Per-tenant fixtures for multi-tenant runs (e.g. ["demo", "empty"]); defaults to `fixture` for every tenant.
+   * A `qseow-…` fixture is a client-managed site (`qrs/`) instead of a Cloud tenant (see `sites`).
+   */
+  tenantFixtures?: (FixtureName | SiteFixtureName)[];
+  /** Client-managed sites also serve QRS with client certificates (TLS) on a port of their own. */
+  siteCertificates?: SiteCertificates;
   /** `generated` fixture: apps, objects per app, users. */
   apps?: number;
   objectsPerApp?: number;
@@ -78,9 +86,12 @@ export interface TenantHandle {
 }
 
 export interface EmulatorHandle extends Omit<TenantHandle, "tenantId"> {
+  /** Cloud tenants (host, apiKey, … above are the first one's; empty strings when there is none). */
   tenants: TenantHandle[];
-  /** The live in-memory tenants — for tests only. */
-  state: { tenants: Tenant[] };
+  /** Client-managed (QSEoW) sites of `qseow-…` fixtures, in fixture order. */
+  sites: SiteHandle[];
+  /** The live in-memory tenants and sites — for tests only. */
+  state: { tenants: Tenant[]; sites: Site[] };
   /** Reconfigures fault injection at run time ("" = off). */
   setFaults(spec: string): void;
   /** Changes the time scale between runs (benchmarks); forgets every rate-limit window. */
@@ -231,13 +242,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const fixture = options.fixture ?? "demo";
   const fixtures = options.tenantFixtures ?? Array.from({ length: tenantCount }, () => fixture);
   if (fixtures.length !== tenantCount) throw new Error(`tenantFixtures names ${fixtures.length} fixtures for ${tenantCount} tenants`);
-  for (const f of fixtures) if (!["demo", "generated", "empty"].includes(f)) throw new Error(`unknown fixture "${f}" (demo, generated, empty)`);
+  for (const f of fixtures) if (!["demo", "generated", "empty"].includes(f) && !isSiteFixture(f)) throw new Error(`unknown fixture "${f}" (demo, generated, empty, qseow-demo, qseow-generated)`);
+  const sites = fixtures.flatMap((f, i) => (isSiteFixture(f) ? [buildSite({ fixture: f, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, index: i })] : []));
+  const cloudFixtures = fixtures.flatMap((f, i) => (isSiteFixture(f) ? [] : [{ f, i }]));
 
   let tenants = options.stateFile ? await loadState(options.stateFile) : undefined;
   const fromState = tenants !== undefined;
-  tenants ??= Array.from({ length: tenantCount }, (_, i) =>
-    buildTenant({ fixture: fixtures[i] ?? fixture, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, tenantIndex: i }).tenant,
-  );
+  tenants ??= cloudFixtures.map(({ f, i }) => buildTenant({ fixture: f, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, tenantIndex: i }).tenant);
 
   const clock = createClock(options.timeScale ?? 1);
   const quirks: Quirks = { ...defaultQuirks, ...options.quirks };
@@ -249,7 +260,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const servers: { server: Server; qix: QixServer | undefined; sockets: Set<Duplex> }[] = [];
   const handles: TenantHandle[] = [];
   const limiters: (RateLimiter | undefined)[] = [];
+  const runningSites: RunningSite[] = [];
   try {
+    for (const site of sites) runningSites.push(await serveSite(site, { certificates: options.siteCertificates, faults }));
     for (const [i, tenant] of tenants.entries()) {
       const limiter =
         options.rateLimits === "qlik"
@@ -307,12 +320,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
   } catch (e) {
     for (const s of servers) s.server.close();
+    await Promise.all(runningSites.map((s) => s.close()));
     throw e;
   }
   if (options.stateFile && !fromState) await persister.flush();
 
-  const first = handles[0];
-  if (!first) throw new Error("no tenant");
+  const first = handles[0] ?? { host: runningSites[0]?.handle.host ?? "", apiKey: "", clientId: "", clientSecret: "" };
   let closed = false;
   return {
     host: first.host,
@@ -320,7 +333,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clientId: first.clientId,
     clientSecret: first.clientSecret,
     tenants: handles,
-    state: { tenants },
+    sites: runningSites.map((s) => s.handle),
+    state: { tenants, sites },
     setFaults: (spec) => faults.configure(spec ? parseFaultSpec(spec) : undefined),
     setTimeScale: (k) => {
       clock.setTimeScale(k);
@@ -329,6 +343,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     async close() {
       if (closed) return;
       closed = true;
+      await Promise.all(runningSites.map((s) => s.close()));
       await Promise.all(
         servers.map(async ({ server, qix, sockets }) => {
           await qix?.close().catch(() => undefined);

@@ -297,6 +297,22 @@ describe("backup", () => {
     expect(manifest.items.some((i) => i.id === "sh-jane")).toBe(false);
   });
 
+  it("browsing apps names each owner by subject, not only by id", async () => {
+    const { snapshot } = await backup({ tenant, repository: repo });
+    const apps = await browseSnapshot(repo, snapshot, "apps");
+    expect(apps.entries.length).toBeGreaterThan(0);
+    for (const e of apps.entries) expect(e.ownerSubject, e.name).toMatch(/^auth0\|/);
+  });
+
+  it("a reader's own coverage gaps reach the manifest and warn", async () => {
+    const gap = { layer: "apps" as const, description: "scripts are inside app.qvf only" };
+    const reader = Object.assign(createFakeTenant(sampleTenantState()), { coverageGaps: () => [gap] });
+    const events: BackupEvent[] = [];
+    const { manifest } = await backup({ tenant: reader, repository: repo, onEvent: (e) => events.push(e) });
+    expect(manifest.coverageGaps).toEqual([gap]);
+    expect(events.some((e) => e.type === "warning" && e.code === "coverage-gap" && e.message === gap.description)).toBe(true);
+  });
+
   it("an empty export (0 bytes) is a failed export, never a stored 0-byte .qvf", async () => {
     const original = tenant.exportApp.bind(tenant);
     tenant.exportApp = async (appId, opts) => (appId === "app-sales" ? { body: (async function* () {})() } : original(appId, opts));

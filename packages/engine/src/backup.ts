@@ -200,6 +200,10 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     coverageGaps.push(gap);
     emit({ type: "warning", code: "coverage-gap", message: gap.description });
   }
+  for (const gap of tenant.coverageGaps?.() ?? []) {
+    coverageGaps.push(gap);
+    emit({ type: "warning", code: "coverage-gap", message: gap.description });
+  }
   // No run facts (the time is the snapshot's and the manifest's), so an unchanged tenant.json dedups.
   const tenantDoc: TenantDoc = { layoutVersion: LAYOUT_VERSION, host: tenant.host, caller };
   const rootEntries: TreeEntry[] = [

@@ -24,6 +24,8 @@ export interface BrowseEntry {
   size?: number;
   /** Owner's name (from the snapshot's users), when the entry has an owner. */
   ownerName?: string;
+  /** Owner's subject (from the snapshot's users) when the entry names its owner by id only (apps). */
+  ownerSubject?: string;
   /** Space's name (from the snapshot's spaces), when the entry lives in a space. */
   spaceName?: string;
   meta: Record<string, unknown>;
@@ -87,10 +89,12 @@ function kindOf(parents: string[], entry: TreeEntry): string {
 interface Names {
   users: Map<string, string>;
   spaces: Map<string, string>;
+  /** User id → subject. */
+  subjects: Map<string, string>;
 }
 
 async function loadNames(repo: SnapshotRepository, root: TreeEntry[]): Promise<Names> {
-  const names: Names = { users: new Map(), spaces: new Map() };
+  const names: Names = { users: new Map(), spaces: new Map(), subjects: new Map() };
   for (const [key, map] of [
     [PATHS.users, names.users],
     [PATHS.spaces, names.spaces],
@@ -98,6 +102,7 @@ async function loadNames(repo: SnapshotRepository, root: TreeEntry[]): Promise<N
     const entry = root.find((e) => e.name === key);
     if (entry?.type !== "tree") continue;
     for (const e of (await repo.loadTree(entry.subtree)).entries) {
+      if (key === PATHS.users && typeof e.meta?.id === "string" && typeof e.meta?.subject === "string" && e.meta.subject) names.subjects.set(e.meta.id, e.meta.subject);
       const name = e.meta?.name;
       if (typeof name !== "string" || !name) continue;
       if (typeof e.meta?.id === "string") map.set(e.meta.id, name);
@@ -111,6 +116,7 @@ function toBrowseEntry(parents: string[], e: TreeEntry, names?: Names): BrowseEn
   const label = labelOf(e.meta);
   const owner = e.meta?.ownerSubject ?? e.meta?.ownerId;
   const ownerName = typeof owner === "string" ? names?.users.get(owner) : undefined;
+  const ownerSubject = e.meta?.ownerSubject === undefined && typeof e.meta?.ownerId === "string" ? names?.subjects.get(e.meta.ownerId) : undefined;
   const spaceName = typeof e.meta?.spaceId === "string" ? names?.spaces.get(e.meta.spaceId) : undefined;
   return {
     name: e.name,
@@ -119,6 +125,7 @@ function toBrowseEntry(parents: string[], e: TreeEntry, names?: Names): BrowseEn
     ...(label !== undefined ? { label } : {}),
     ...(e.type === "blob" ? { size: e.blob.size } : {}),
     ...(ownerName !== undefined ? { ownerName } : {}),
+    ...(ownerSubject !== undefined ? { ownerSubject } : {}),
     ...(spaceName !== undefined ? { spaceName } : {}),
     meta: e.meta ?? {},
   };

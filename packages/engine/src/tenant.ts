@@ -141,6 +141,12 @@ export interface AppExport {
 
 export interface TenantReader extends TenantStatsSource {
   readonly host: string;
+  /**
+   * Optional: what this reader cannot capture by its nature (e.g. a client-managed site read
+   * through QRS has no script or property-tree endpoint). Each becomes a coverage gap of the
+   * manifest and a warning, so a snapshot never looks more complete than it is.
+   */
+  coverageGaps?(): { layer: "tenant" | "users" | "groups" | "roles" | "spaces" | "apps" | "objects"; description: string }[];
   whoAmI(): Promise<CallerInfo>;
   listUsers(): AsyncIterable<UserRecord>;
   listGroups(): AsyncIterable<GroupRecord>;

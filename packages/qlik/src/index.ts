@@ -35,6 +35,7 @@ export {
   type TenantWriter,
 } from "./writer.ts";
 export { createRestoreTarget } from "./restore-target.ts";
+export { createQrsReader, type QrsCertificateAuth, type QrsHeaderAuth, type QrsReader, type QrsReaderConfig } from "./qrs.ts";
 export { QlikApiError, isQlikApiError, type QlikErrorKind, type QlikErrorFields } from "./errors.ts";
 export { OPERATIONS, type OperationInfo, type OperationName } from "./operations.ts";
 export { Semaphore, mapPool } from "./internal/pool.ts";

@@ -116,3 +116,18 @@ describe("docs/qlik-surface.md", () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe("docs/qlik-surface.md, QRS calls", () => {
+  const QRS_SPEC = `${SHARED}/specs/qseow-repository-api.json`;
+  it.skipIf(!existsSync(QRS_SPEC))("every QRS row exists in the Repository API spec (skipped: the shared specs folder is not beside the repository)", () => {
+    const spec = JSON.parse(readFileSync(QRS_SPEC, "utf8")) as { basePath: string; paths: Record<string, Record<string, unknown>> };
+    const section = readFileSync(DOC, "utf8").split(/^## /m).find((s) => s.startsWith("QRS calls"));
+    if (!section) throw new Error("docs/qlik-surface.md has no '## QRS calls' section");
+    const rows = section.split("\n").map((l) => l.split("|").map((c) => c.trim())).filter((c) => /^(GET|POST|PUT|DELETE)$/.test(c[1] ?? "") && (c[2] ?? "").startsWith("/qrs/"));
+    expect(rows.length).toBeGreaterThanOrEqual(6);
+    for (const [, method, path] of rows) {
+      const inSpec = (path ?? "").slice(spec.basePath.length);
+      expect(spec.paths[inSpec]?.[(method ?? "").toLowerCase()], `${method} ${path}`).toBeDefined();
+    }
+  });
+});

@@ -40,3 +40,22 @@ export class LockedError extends Error {
     this.name = "LockedError";
   }
 }
+
+/**
+ * The storage refused a write (read-only file system, immutable directory, S3 AccessDenied):
+ * raised where a lock or data would be written. Readers can run with --no-lock.
+ */
+export class ReadOnlyError extends RepositoryError {
+  constructor(message: string) {
+    super(message, "READ_ONLY");
+    this.name = "ReadOnlyError";
+  }
+}
+
+/** Whether a storage error means "this location refuses writes" rather than a failure to retry. */
+export function isReadOnlyStorageError(err: unknown): boolean {
+  const e = err as { code?: string; name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  if (!e || typeof e !== "object") return false;
+  if (e.code === "EROFS" || e.code === "EACCES" || e.code === "EPERM") return true;
+  return e.name === "AccessDenied" || e.Code === "AccessDenied" || e.$metadata?.httpStatusCode === 403;
+}

@@ -10,13 +10,13 @@
  * ```
  */
 export type * from "./api.ts";
-export type { Backend, FileHandle, FileInfo, FileType } from "./backend/backend.ts";
+export type { Backend, FileData, FileHandle, FileInfo, FileType, TemporaryFile } from "./backend/backend.ts";
 export { MemoryBackend } from "./backend/memory.ts";
 export { LocalBackend } from "./backend/local.ts";
 export { S3Backend, type S3BackendOptions } from "./backend/s3.ts";
 export { backendFromUrl, parseS3Url } from "./backend/url.ts";
 export { RetryBackend, isTransient, type RetryOptions } from "./backend/retry.ts";
-export { DamageError, LockedError, NotFoundError, RepositoryError } from "./errors.ts";
+export { DamageError, LockedError, NotFoundError, ReadOnlyError, RepositoryError, isReadOnlyStorageError } from "./errors.ts";
 export type { KdfParams } from "./internal/crypto.ts";
 export { DEFAULT_KDF } from "./internal/crypto.ts";
 export type { ChunkerParams } from "./internal/chunker.ts";

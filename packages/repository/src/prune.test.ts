@@ -50,7 +50,7 @@ describe("forget and prune", () => {
     expect(await stored(backend)).toBe(report.bytes.after);
     expect(await stored(backend)).toBeLessThan(sizeBefore - 2 * 1024 * 1024);
 
-    const again = await reopenTestRepository(repo);
+    const again = await reopenTestRepository(repo, { autoLock: "none" });
     const v = await verifyRepository(again, { readData: true });
     expect(v.problems).toEqual([]);
     expect(v.notes).toEqual([]);
@@ -68,7 +68,7 @@ describe("forget and prune", () => {
     const snap = await repo.saveSnapshot({ tenant: "acme", time: "2026-01-01T00:00:00Z", toolVersion: "t", tags: [], partial: false, tree, manifest: await repo.saveJson({ appItems: [items] }), manifestTree });
     expect((await repo.listSnapshots()).find((s) => s.id === snap.id)?.manifestTree).toBe(manifestTree);
     await prune(repo);
-    const again = await reopenTestRepository(repo);
+    const again = await reopenTestRepository(repo, { autoLock: "none" });
     expect(await again.readJson(items)).toEqual([{ layer: "objects", id: "o1" }]);
     expect((await verifyRepository(again, { readData: true })).problems).toEqual([]);
     await repo.close();
@@ -87,7 +87,7 @@ describe("forget and prune", () => {
     expect(report.packs.repacked + report.packs.deleted).toBeGreaterThan(0);
     expect(report.packs.unindexedDeleted).toBe(1);
     expect(await stored(backend)).toBeLessThan(400 * 1024);
-    const v = await verifyRepository(await reopenTestRepository(repo), { readData: true });
+    const v = await verifyRepository(await reopenTestRepository(repo, { autoLock: "none" }), { readData: true });
     expect(v.problems).toEqual([]);
     expect((await collect(repo.readBlob(b.blob))).length).toBe(200 * 1024);
   });

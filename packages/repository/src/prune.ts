@@ -2,6 +2,8 @@
  * forget and prune. Both hold the exclusive lock. prune removes everything no snapshot
  * references: whole packs, and — by repacking — the unused parts of partly used packs.
  * Order (docs/design.md, invariant 5): new packs, new index, old index files, old packs.
+ * Nothing is deleted once our exclusive lock may have been judged stale by another process
+ * (docs/design.md, "Locking"): that process may be writing, deduplicating against what we delete.
  */
 import type { Snapshot } from "./api.ts";
 import { DamageError, RepositoryError } from "./errors.ts";
@@ -34,7 +36,16 @@ export interface PruneOptions {
   dryRun?: boolean;
   /** Repack a partly used pack when at least this fraction of its bytes is unused. Default 0.2. */
   repackThreshold?: number;
+  /**
+   * Temporary files (a killed writer's half-written pack) untouched for this long are removed.
+   * Default 15 minutes: a save in progress writes to its file continuously, and every live
+   * writer holds a lock, so under our exclusive lock an old temporary file belongs to no one.
+   */
+  temporaryMinAgeMs?: number;
+  now?: () => number;
 }
+
+export const TEMPORARY_MIN_AGE_MS = 15 * 60_000;
 
 export interface PruneReport {
   dryRun: boolean;
@@ -42,6 +53,8 @@ export interface PruneReport {
   packs: { total: number; kept: number; deleted: number; repacked: number; unindexedDeleted: number; written: number };
   bytes: { before: number; after: number; freed: number };
   indexFiles: { removed: number; written: number };
+  /** Temporary files of interrupted saves: removed (or, dry run, to remove), and younger ones kept. */
+  temporary: { removed: number; removedBytes: number; kept: number };
 }
 
 /** An index file holds up to this many entries (a few MB of JSON), and at least one pack. */
@@ -50,6 +63,15 @@ const ENTRIES_PER_INDEX_FILE = 50_000;
 export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<PruneReport> {
   const threshold = opts.repackThreshold ?? 0.2;
   if (!opts.dryRun) await repo.acquireLock("exclusive", "prune");
+  const stillOurs = (step: string) => {
+    if (repo.lockLost()) {
+      throw new RepositoryError(
+        `prune's lock on ${repo.location} could not be refreshed for too long (suspended or disconnected?), so another process may ` +
+          `be using the repository — stopped before ${step}; the repository is consistent; run prune again`,
+        "LOCK_EXPIRED",
+      );
+    }
+  };
   await repo.flush();
   await repo.reloadIndex();
   const backend = repo.backend;
@@ -105,14 +127,26 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
     if (s.manifestTree) await markTree(s.manifestTree, `snapshot ${s.id} (manifest)`);
   }
 
-  // 2. Plan per pack. An entry counts as used only in the pack the index resolves it to.
+  // 2. Plan per pack. An entry counts as used only in one pack: the one the index resolves it to
+  // or — when that pack is missing — another stored pack holding a copy (concurrent writers may
+  // both have stored it), so a surviving copy is never deleted as a duplicate.
   const stored = new Map((await backend.list("data")).map((f) => [f.name, f.size]));
+  const home = new Map<string, string>();
+  for (const [id, meta] of repo.index.packs) {
+    if (!stored.has(id)) continue;
+    for (const e of meta.entries) {
+      const k = entryKey(e.type, e.id);
+      if (!used.has(k) || home.has(k)) continue;
+      const resolved = repo.index.get(e.type, e.id)!.pack;
+      home.set(k, stored.has(resolved) ? resolved : id);
+    }
+  }
   const keep: IndexPack[] = [];
   const repack: IndexPack[] = [];
   const drop: string[] = [];
   for (const [id, meta] of repo.index.packs) {
     if (!stored.has(id)) continue; // missing packs are verify's business; nothing to delete
-    const live = meta.entries.filter((e) => used.has(entryKey(e.type, e.id)) && repo.index.get(e.type, e.id)!.pack === id);
+    const live = meta.entries.filter((e) => home.get(entryKey(e.type, e.id)) === id);
     const liveBytes = live.reduce((s, e) => s + e.length, 0);
     if (live.length === 0) drop.push(id);
     else if (meta.size - liveBytes >= threshold * meta.size && live.length < meta.entries.length) repack.push({ id, size: meta.size, entries: live });
@@ -126,12 +160,19 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
     packs: { total: stored.size, kept: keep.length, deleted: drop.length, repacked: repack.length, unindexedDeleted: unindexed.length, written: 0 },
     bytes: { before, after: 0, freed: 0 },
     indexFiles: { removed: 0, written: 0 },
+    temporary: { removed: 0, removedBytes: 0, kept: 0 },
   };
+  const now = (opts.now ?? Date.now)();
+  const temporary = (await backend.listTemporary?.()) ?? [];
+  const oldTemporary = temporary.filter((t) => now - t.modified >= (opts.temporaryMinAgeMs ?? TEMPORARY_MIN_AGE_MS));
+  report.temporary.kept = temporary.length - oldTemporary.length;
   const keptBytes = keep.reduce((s, p) => s + p.size, 0);
   if (opts.dryRun) {
     const repackLive = repack.reduce((s, p) => s + p.entries.reduce((a, e) => a + e.length, 0), 0);
     report.bytes.after = keptBytes + repackLive;
     report.bytes.freed = before - report.bytes.after;
+    report.temporary.removed = oldTemporary.length;
+    report.temporary.removedBytes = oldTemporary.reduce((n, t) => n + t.size, 0);
     return report;
   }
 
@@ -168,6 +209,7 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
   report.packs.written = written.length;
 
   // 4. New index covering every remaining pack, then drop the old index files and packs.
+  stillOurs("writing the new index");
   const oldIndexFiles = await backend.list("index");
   const remaining = [...keep, ...written];
   const newIndexFiles = new Set<string>();
@@ -194,10 +236,20 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
   report.indexFiles.written = newIndexFiles.size;
   for (const f of oldIndexFiles) {
     if (newIndexFiles.has(f.name)) continue;
+    stillOurs("removing old index files");
     await backend.remove({ type: "index", name: f.name });
     report.indexFiles.removed++;
   }
-  for (const id of [...drop, ...repack.map((p) => p.id), ...unindexed]) await backend.remove({ type: "data", name: id });
+  for (const id of [...drop, ...repack.map((p) => p.id), ...unindexed]) {
+    stillOurs("removing unused packs");
+    await backend.remove({ type: "data", name: id });
+  }
+  for (const t of oldTemporary) {
+    stillOurs("removing temporary files");
+    await backend.removeTemporary!(t.path);
+    report.temporary.removed++;
+    report.temporary.removedBytes += t.size;
+  }
   report.bytes.after = keptBytes + written.reduce((s, p) => s + p.size, 0);
   report.bytes.freed = before - report.bytes.after;
   await repo.reloadIndex();

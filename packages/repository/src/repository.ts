@@ -16,7 +16,7 @@ import type { BlobRef, BlobSource, Snapshot, SnapshotInput, SnapshotRepository, 
 import type { Backend } from "./backend/backend.ts";
 import { LocalBackend } from "./backend/local.ts";
 import { backendFromUrl } from "./backend/url.ts";
-import { DamageError, NotFoundError, RepositoryError } from "./errors.ts";
+import { DamageError, isReadOnlyStorageError, NotFoundError, ReadOnlyError, RepositoryError } from "./errors.ts";
 import { chunkBuffer, chunkStream, DEFAULT_CHUNKER, gearTable, type ChunkerParams } from "./internal/chunker.ts";
 import {
   DEFAULT_KDF,
@@ -103,7 +103,7 @@ export interface RepositoryConfig {
   compression: "deflate";
 }
 
-export type RepositoryEvent = LockEvent | { type: "warning"; message: string; file?: string };
+export type RepositoryEvent = LockEvent | { type: "warning"; message: string; file?: string } | { type: "read-only"; message: string };
 
 export interface OpenOptions {
   /** A local path or `s3:ENDPOINT/BUCKET/PREFIX`; or pass `backend`. */
@@ -120,8 +120,25 @@ export interface OpenOptions {
   chunker?: ChunkerParams;
   packSize?: number;
   locks?: LockOptions;
-  /** Which lock writes take automatically when none is held. Default "shared". */
+  /**
+   * "shared" (default): this handle may write, so openRepository takes a shared lock *before*
+   * reading the index it deduplicates against (docs/design.md, "Locking"); a handle made by
+   * initRepository takes it at its first write and then re-reads the index. "none": this handle
+   * only reads, and writes take no lock (tests and commands that manage locks themselves).
+   */
   autoLock?: "shared" | "none";
+  /**
+   * Never write a lock file (restic's --no-lock): for reading read-only or immutable storage.
+   * Reads stay correct — a pack removed by a concurrent prune is looked up again in the new
+   * index — but nothing can be saved through such a handle (ReadOnlyError).
+   */
+  noLock?: boolean;
+  /**
+   * For commands that only read: when the storage refuses the lock write (read-only file system,
+   * immutable directory, S3 AccessDenied), carry on as with `noLock` and say so with a
+   * "read-only" event instead of failing.
+   */
+  readOnlyFallback?: boolean;
   /**
    * Take a lock right away, e.g. `{ kind: "shared", purpose: "restore" }` so a prune cannot
    * remove data while it is being read. Released by close().
@@ -188,7 +205,14 @@ export async function initRepository(opts: OpenOptions): Promise<Repository> {
     packSize: opts.packSize ?? DEFAULT_PACK_SIZE,
     compression: "deflate",
   };
-  const keyName = await saveKeyFile(backend, await wrapMasterKey(mk, password, opts.kdf ?? DEFAULT_KDF, hostname()));
+  let keyName: string;
+  try {
+    keyName = await saveKeyFile(backend, await wrapMasterKey(mk, password, opts.kdf ?? DEFAULT_KDF, hostname()));
+  } catch (err) {
+    if (!isReadOnlyStorageError(err)) throw err;
+    const why = (err as { code?: string; name?: string }).code ?? (err as { name?: string }).name;
+    throw new ReadOnlyError(`${backend.location} is read-only (${why}): init needs write access there — choose a writable location; nothing was created`);
+  }
   await backend.save({ type: "config", name: "" }, await sealJson(mk.encrypt, "config", config));
   return new Repository(backend, mk, config, keyName, opts);
 }
@@ -240,8 +264,10 @@ export async function openRepository(opts: OpenOptions): Promise<Repository> {
       );
     }
     const repo = new Repository(backend, mk, config, k.name, opts);
-    if (opts.lock) await repo.acquireLock(opts.lock.kind, opts.lock.purpose);
     try {
+      // The lock comes first: an index read before it could name packs a prune is deleting.
+      if (opts.lock) await repo.acquireLock(opts.lock.kind, opts.lock.purpose);
+      else if (!opts.noLock && (opts.autoLock ?? "shared") === "shared") await repo.acquireLock("shared", "backup");
       await repo.loadIndex();
     } catch (err) {
       await repo.releaseLock();
@@ -277,7 +303,9 @@ export class Repository implements SnapshotRepository {
   private uploadError: unknown;
   private unindexed: IndexPack[] = [];
   private lock: HeldLock | undefined;
-  private locking: Promise<HeldLock> | undefined;
+  private locking: Promise<void> | undefined;
+  /** Why this handle reads without a lock (--no-lock, or read-only storage), if it does. */
+  private unlockedReason: string | undefined;
   private readonly snapshotCache = new Map<string, Snapshot | null>();
   private closed = false;
   private readonly compress: boolean;
@@ -293,6 +321,7 @@ export class Repository implements SnapshotRepository {
     this.chunker = { min: config.chunker.min, avg: config.chunker.avg, max: config.chunker.max };
     this.compress = opts.compress ?? true;
     this.locker = new Locker(backend, masterKey.encrypt, opts.locks, (e) => this.emit(e));
+    if (opts.noLock) this.unlockedReason = "it was opened with --no-lock";
   }
 
   get location(): string {
@@ -315,19 +344,41 @@ export class Repository implements SnapshotRepository {
 
   // ------------------------------------------------------------------ locks
 
-  /** Takes a lock for this handle (released by close()). Shared for backup/restore, exclusive for prune. */
+  /**
+   * Takes a lock for this handle (released by close()). Shared for backup/restore/verify,
+   * exclusive for forget/prune. With `noLock` a shared lock is not taken (an exclusive one is
+   * refused); with `readOnlyFallback` a read-only storage leaves the handle unlocked.
+   */
   async acquireLock(kind: "shared" | "exclusive", purpose: string): Promise<void> {
+    if (this.unlockedReason !== undefined) {
+      if (kind === "shared") return;
+      throw new ReadOnlyError(`${purpose} needs an exclusive lock on ${this.location}, but ${this.unlockedReason} — run it without --no-lock, with write access`);
+    }
     if (this.lock) {
       if (this.lock.info.exclusive || kind === "shared") return;
       await this.lock.release();
       this.lock = undefined;
     }
-    this.locking = this.locker.acquire(kind === "exclusive", purpose);
     try {
-      this.lock = await this.locking;
-    } finally {
-      this.locking = undefined;
+      this.lock = await this.locker.acquire(kind === "exclusive", purpose);
+    } catch (err) {
+      if (!(err instanceof ReadOnlyError) || kind !== "shared" || !this.opts.readOnlyFallback) throw err;
+      this.unlockedReason = "its storage is read-only";
+      this.emit({
+        type: "read-only",
+        message: `the repository at ${this.location} is read-only: reading it without a lock (as with --no-lock; pass it to skip this check)`,
+      });
     }
+  }
+
+  /** Whether this handle holds a lock now (verify without one double-checks what it finds). */
+  get locked(): boolean {
+    return this.lock !== undefined;
+  }
+
+  /** True when the held lock may have been judged stale by others (see locks.ts): nothing may be deleted or committed. */
+  lockLost(): boolean {
+    return this.lock?.expired() === true;
   }
 
   async releaseLock(): Promise<void> {
@@ -336,14 +387,37 @@ export class Repository implements SnapshotRepository {
     await l?.release();
   }
 
+  /**
+   * Before a write (and before a deduplication decision): a handle without a lock takes the
+   * shared one, then brings its index up to date — it may have been read before a prune ran.
+   */
   private async writeLock(): Promise<void> {
     if (this.closed) throw new RepositoryError(`repository at ${this.location} is closed`, "CLOSED");
-    if (this.lock || (this.opts.autoLock ?? "shared") === "none") return;
-    if (this.locking) {
-      await this.locking;
-      return;
+    if (this.unlockedReason !== undefined) {
+      throw new ReadOnlyError(
+        `nothing can be saved in the repository at ${this.location}: ${this.unlockedReason}, so it is read without a lock ` +
+          `(a restore from read-only storage needs --no-safety-backup)`,
+      );
     }
-    await this.acquireLock("shared", "backup");
+    if (this.lock || (this.opts.autoLock ?? "shared") === "none") return;
+    if (!this.locking) {
+      this.locking = (async () => {
+        await this.acquireLock("shared", "backup");
+        await this.refreshIndex();
+      })().finally(() => (this.locking = undefined));
+    }
+    await this.locking;
+  }
+
+  /** Throws when our lock may have been taken for dead: what we wrote may be gone. */
+  private checkLock(what: string): void {
+    if (this.lock?.expired()) {
+      // A prune elsewhere may have taken our stale lock for dead and removed data we wrote.
+      throw new RepositoryError(
+        `the lock on ${this.location} could not be refreshed for too long (suspended or disconnected?) — ${what}; run the backup again`,
+        "LOCK_EXPIRED",
+      );
+    }
   }
 
   // ------------------------------------------------------------------ index
@@ -368,6 +442,19 @@ export class Repository implements SnapshotRepository {
   async reloadIndex(): Promise<void> {
     this.index.clear();
     await this.loadIndex();
+  }
+
+  /**
+   * Brings the loaded index up to date: reads new index files, or — when one we loaded is gone,
+   * which only a prune does (it rewrites the index before deleting packs) — everything again.
+   * Packs this handle uploaded but not yet indexed stay known.
+   */
+  async refreshIndex(): Promise<void> {
+    const present = new Set((await this.backend.list("index")).map((f) => f.name));
+    if ([...this.index.files].every((f) => present.has(f))) return this.loadIndex();
+    this.index.clear();
+    await this.loadIndex();
+    for (const p of this.unindexed) this.index.addPack(p, "");
   }
 
   async readIndexFile(name: string): Promise<IndexFile> {
@@ -470,6 +557,8 @@ export class Repository implements SnapshotRepository {
 
   private async flushIndex(): Promise<void> {
     if (this.unindexed.length === 0) return;
+    // An index naming packs a prune may have deleted (taking us for dead) would be damage.
+    this.checkLock("no index was written for the data saved since");
     const packs = this.unindexed;
     this.unindexed = [];
     await this.writeIndexFile(packs);
@@ -491,21 +580,34 @@ export class Repository implements SnapshotRepository {
     if (mem) return unseal(this.masterKey.encrypt, k, Buffer.concat(mem), `${type} ${id}`);
     let loc = this.index.get(type, id);
     if (!loc) {
-      await this.loadIndex(); // another writer may have added it
+      await this.refreshIndex(); // another writer may have added it, or a prune moved it
       loc = this.index.get(type, id);
     }
-    if (!loc) {
-      throw new RepositoryError(`${type} ${id} is not in the index of the repository at ${this.location} — run 'lifeboat verify'`, "MISSING");
+    let sealed: Uint8Array | undefined;
+    for (let attempt = 0; !sealed; attempt++) {
+      if (!loc) {
+        // Read without a lock, a forget + prune may have removed what we were reading.
+        const unlocked = this.lock ? "" : " (this command read without a lock: if a forget and prune ran meanwhile, run it again)";
+        throw new RepositoryError(`${type} ${id} is not in the index of the repository at ${this.location} — run 'lifeboat verify'${unlocked}`, "MISSING");
+      }
+      try {
+        sealed = await this.backend.load({ type: "data", name: loc.pack }, { offset: loc.offset, length: loc.length });
+      } catch (err) {
+        const gone = err instanceof NotFoundError;
+        if (!gone && !(err instanceof RangeError)) throw err;
+        // A pack removed after we read the index: a prune repacked the entry (new index first,
+        // then the old packs), so the index read again says where it is now. Only a pack the
+        // current index still names, and that is still missing, is damage.
+        if (attempt === 0) {
+          await this.refreshIndex();
+          loc = this.index.get(type, id);
+          continue;
+        }
+        if (gone) throw new DamageError(`pack ${loc.pack} holding ${type} ${id} is missing — run 'lifeboat verify'`, `data/${loc.pack}`);
+        throw new DamageError(`pack ${loc.pack} holding ${type} ${id} is truncated — run 'lifeboat verify'`, `data/${loc.pack}`);
+      }
     }
-    let sealed: Uint8Array;
-    try {
-      sealed = await this.backend.load({ type: "data", name: loc.pack }, { offset: loc.offset, length: loc.length });
-    } catch (err) {
-      if (err instanceof NotFoundError) throw new DamageError(`pack ${loc.pack} holding ${type} ${id} is missing — run 'lifeboat verify'`, `data/${loc.pack}`);
-      if (err instanceof RangeError) throw new DamageError(`pack ${loc.pack} holding ${type} ${id} is truncated — run 'lifeboat verify'`, `data/${loc.pack}`);
-      throw err;
-    }
-    return unseal(this.masterKey.encrypt, k, sealed, `${type} ${id} in pack ${loc.pack}`);
+    return unseal(this.masterKey.encrypt, k, sealed, `${type} ${id} in pack ${loc!.pack}`);
   }
 
   // ------------------------------------------------------------------ blobs
@@ -585,7 +687,9 @@ export class Repository implements SnapshotRepository {
     }
   }
 
+  /** Whether the blob is stored (a writer's dedup question: taken under the write lock). */
   async hasBlob(id: string): Promise<boolean> {
+    if ((this.opts.autoLock ?? "shared") === "shared" && this.unlockedReason === undefined) await this.writeLock();
     return this.known("blob", id) || this.known("inline", id);
   }
 
@@ -681,13 +785,7 @@ export class Repository implements SnapshotRepository {
   async saveSnapshot(input: SnapshotInput): Promise<Snapshot> {
     await this.writeLock();
     await this.flush();
-    if (this.lock?.expired()) {
-      // A prune elsewhere may have taken our stale lock for dead and removed data we wrote.
-      throw new RepositoryError(
-        `the lock on ${this.location} could not be refreshed for too long (suspended or disconnected?) — the snapshot was not saved; run the backup again`,
-        "LOCK_EXPIRED",
-      );
-    }
+    this.checkLock("the snapshot was not saved");
     const doc: SnapshotDoc = { version: FORMAT_VERSION, ...input, hostname: hostname() };
     const bytes = await sealJson(this.masterKey.encrypt, "snapshot", doc);
     const id = sha256(bytes);

@@ -176,7 +176,7 @@ describe("trees in parts, prune and verify", () => {
     expect(gone.length).toBe(2);
     await forget(repo, { last: 1 });
     await prune(repo, { repackThreshold: 0 });
-    const again = await reopenTestRepository(repo);
+    const again = await reopenTestRepository(repo, { autoLock: "none" });
     for (const p of cur.parts) expect(again.index.has("tree", p)).toBe(true);
     for (const p of gone) expect(again.index.has("tree", p)).toBe(false);
     expect(again.index.has("tree", old.apps)).toBe(false);

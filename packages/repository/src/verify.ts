@@ -34,6 +34,10 @@ export interface VerifyReport {
   affectedSnapshots: string[];
   /** Harmless findings, e.g. unindexed packs left by an interrupted write (prune removes them). */
   notes: string[];
+  /** Not damage, but worth acting on: e.g. temporary files of killed writers taking space. */
+  warnings: string[];
+  /** Temporary files of interrupted saves (local storage): count and bytes. */
+  temporary: { files: number; bytes: number };
   checked: { keys: number; indexFiles: number; packs: number; snapshots: number; trees: number; blobs: number; bytesRead: number };
 }
 
@@ -47,6 +51,7 @@ const packFile = (id: string) => `data/${id.slice(0, 2)}/${id}`;
 export async function verifyRepository(repo: Repository, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const problems: VerifyProblem[] = [];
   const notes: string[] = [];
+  const warnings: string[] = [];
   const checked = { keys: 0, indexFiles: 0, packs: 0, snapshots: 0, trees: 0, blobs: 0, bytesRead: 0 };
   const problem = (p: VerifyProblem) => problems.push(p);
   const backend = repo.backend;
@@ -65,19 +70,25 @@ export async function verifyRepository(repo: Repository, opts: VerifyOptions = {
     }
   }
 
+  // Snapshots are listed before the index is read: a backup running meanwhile saves its index
+  // before its snapshot, so every snapshot listed here has its entries in the index read next.
+  const snapshotFiles = await backend.list("snapshot");
+
   // Index files (fresh read: the open handle skipped damaged ones with a warning)
   const indexed = new Map<string, PackEntry[]>();
-  for (const f of await backend.list("index")) {
+  const indexFiles = await backend.list("index");
+  for (const f of indexFiles) {
     checked.indexFiles++;
     try {
       const idx = await repo.readIndexFile(f.name);
       for (const p of idx.packs) if (!indexed.has(p.id)) indexed.set(p.id, p.entries);
     } catch (err) {
+      if (err instanceof NotFoundError) continue; // removed by a prune since the listing (only without a lock)
       if (!(err instanceof DamageError)) throw err;
       problem({ kind: "damaged-index", file: `index/${f.name}`, message: err.message.replace(/^index\/\S+ is /, "index file is ") });
     }
   }
-  await repo.loadIndex();
+  await repo.refreshIndex();
 
   // Packs: present, right size, and with readData every byte
   const stored = new Map((await backend.list("data")).map((f) => [f.name, f.size]));
@@ -106,7 +117,15 @@ export async function verifyRepository(repo: Repository, opts: VerifyOptions = {
     notes.push(
       indexDamaged
         ? `pack ${packFile(name)} is in no readable index (perhaps named by the damaged index file); keep it, and run 'lifeboat repair index' to index it again`
-        : `pack ${packFile(name)} is in no index (left by an interrupted write); 'lifeboat prune' removes it`,
+        : `pack ${packFile(name)} is in no index (left by an interrupted write, or being written by a backup running now); 'lifeboat prune' removes it once no backup runs`,
+    );
+  }
+  const temporary = (await backend.listTemporary?.()) ?? [];
+  const tempBytes = temporary.reduce((n, t) => n + t.size, 0);
+  if (temporary.length > 0) {
+    warnings.push(
+      `${temporary.length} temporary file(s) (${formatSize(tempBytes)}) left by interrupted or running saves, e.g. ${temporary[0]!.path} — ` +
+        `not damage; run 'lifeboat prune' to remove those untouched for 15 minutes`,
     );
   }
 
@@ -188,7 +207,7 @@ export async function verifyRepository(repo: Repository, opts: VerifyOptions = {
   };
 
   const snaps: Snapshot[] = [];
-  for (const f of (await backend.list("snapshot")).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const f of snapshotFiles.sort((a, b) => a.name.localeCompare(b.name))) {
     checked.snapshots++;
     try {
       snaps.push(await repo.readSnapshotFile(f.name));
@@ -209,7 +228,34 @@ export async function verifyRepository(repo: Repository, opts: VerifyOptions = {
   }
 
   problems.sort((a, b) => cmp(a.kind, b.kind) || cmp(a.file ?? "", b.file ?? "") || cmp(a.object ?? "", b.object ?? "") || cmp(a.message, b.message));
-  return { ok: problems.length === 0, readData: opts.readData === true, problems, affectedSnapshots: [...affected].sort(), notes, checked };
+  if (problems.length > 0 && !repo.locked) {
+    // Without a lock a prune may have run meanwhile (it rewrites the index): what looks missing may just have moved.
+    const now = new Set((await backend.list("index")).map((f) => f.name));
+    if (now.size !== indexFiles.length || indexFiles.some((f) => !now.has(f.name))) {
+      throw new RepositoryError(
+        `the repository at ${repo.location} changed while verify read it without a lock (a prune elsewhere?), so what it found ` +
+          `may not be damage — run verify again (with a lock if the storage allows)`,
+        "CHANGED",
+      );
+    }
+  }
+  return {
+    ok: problems.length === 0,
+    readData: opts.readData === true,
+    problems,
+    affectedSnapshots: [...affected].sort(),
+    notes,
+    warnings,
+    temporary: { files: temporary.length, bytes: tempBytes },
+    checked,
+  };
+}
+
+function formatSize(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -279,4 +325,3 @@ async function checkEntries(
   }
 }
 
-void RepositoryError;

@@ -8,7 +8,7 @@
  * Exit codes: 0 all captured, 3 snapshot saved but partial (some items failed).
  */
 import { backup, type BackupEvent, type Manifest, type TenantReader } from "@lifeboat/engine";
-import { createTenantClient, waitingMessage, type TenantClient, type QlikClientEvent } from "@lifeboat/qlik";
+import { createQrsReader, createTenantClient, waitingMessage, type TenantClient, type QlikClientEvent } from "@lifeboat/qlik";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import { InvalidArgumentError, type Command } from "commander";
 import { resolveTenant, type TenantConnection } from "../config.ts";
@@ -18,6 +18,7 @@ import { renderManifest } from "../render/manifest.ts";
 import { createBackupRenderer, renderModeFor } from "../render/progress.ts";
 import { addRepoOptions, openRepoFromOptions } from "../repo-options.ts";
 import { resolveCliTimeouts, timeoutHelp } from "../timeouts.ts";
+import { resolveQseowSource } from "./backup-qseow.ts";
 
 export interface BackupCommandOptions {
   tenant?: string;
@@ -31,6 +32,12 @@ export interface BackupCommandOptions {
   tag?: string[];
   /** `--timeout KIND=SECONDS` items (cli/src/timeouts.ts). */
   timeout?: string[];
+  source?: string;
+  headerName?: string;
+  headerUserFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  caFile?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -61,11 +68,35 @@ export function register(program: Command): void {
     )
     .option("--tag <tag>", "tag the snapshot (repeatable)", collect, [])
     .option("--timeout <kind=seconds>", timeoutHelp(), collect, [])
-    .option("--json", "write the event stream and the manifest as NDJSON to stdout");
+    .option("--json", "write the event stream and the manifest as NDJSON to stdout")
+    .option("--source <kind>", "cloud (default) | qseow: a client-managed site through a header virtual proxy (--host https://site/prefix)")
+    .option("--header-name <name>", "qseow: the header the virtual proxy reads the user from (default: LIFEBOAT_QSEOW_HEADER)")
+    .option("--header-user-file <file>", "qseow: read the user (DIRECTORY\\userid) from this file (default: LIFEBOAT_QSEOW_USER)")
+    .option("--cert-file <file>", "qseow: client certificate (PEM) for the repository port, e.g. --host https://site:4242; the user goes in X-Qlik-User")
+    .option("--key-file <file>", "qseow: the client certificate's key (PEM)")
+    .option("--ca-file <file>", "qseow: the CA (PEM) that signed the site's certificate");
   addRepoOptions(cmd);
   cmd.action(async (opts: BackupCommandOptions & Record<string, unknown>) => {
+    if (opts.source !== undefined && opts.source !== "cloud" && opts.source !== "qseow") throw new UserError(`--source must be cloud or qseow, got "${opts.source}"`, EXIT.usage);
+    if (opts.source === "qseow") {
+      const site = await resolveQseowSource(opts, process.env);
+      const repo = await openRepoFromOptions(opts);
+      try {
+        // The connection only names the site in messages; the reader carries the header credentials.
+        const connection: TenantConnection = { host: site.host, auth: { type: "apikey", apiKey: "" }, tags: [] };
+        const credentials =
+          site.auth.type === "header"
+            ? `the header user (LIFEBOAT_QSEOW_USER or --header-user-file) and --header-name ${site.auth.headerName}`
+            : "the client certificate (--cert-file, --key-file: signed by the site's CA?), --ca-file and the user (LIFEBOAT_QSEOW_USER or --header-user-file)";
+        await runBackup({ connection, repo, opts, tenant: createQrsReader(site), credentials });
+      } finally {
+        await repo.close();
+      }
+      return;
+    }
     const connection = resolveTenant(opts, process.env);
-    const repo = await openRepoFromOptions(opts);
+    // The shared lock is taken before the index is read: what we deduplicate against cannot be pruned meanwhile.
+    const repo = await openRepoFromOptions(opts, { lock: { kind: "shared", purpose: "backup" } });
     try {
       await runBackup({ connection, repo, opts });
     } finally {
@@ -88,6 +119,8 @@ export interface RunBackupInput {
   onEvent?: (event: BackupEvent) => void;
   /** For LIFEBOAT_TIMEOUTS (default: process.env). */
   env?: NodeJS.ProcessEnv;
+  /** What to check when the source rejects the credentials (default: the API key or OAuth client). */
+  credentials?: string;
 }
 
 /**
@@ -144,7 +177,7 @@ export async function runBackup(input: RunBackupInput): Promise<{ snapshot: Snap
     });
   } catch (err) {
     render.stop();
-    throw describeConnectionError(err, connection);
+    throw describeConnectionError(err, connection, input.credentials);
   } finally {
     if (!input.tenant) await (client as TenantClient).close();
   }
@@ -176,7 +209,7 @@ function unreachableReason(detail: string): string {
 }
 
 /** Turns credential and connection failures into a message that names the host and the next step. */
-export function describeConnectionError(err: unknown, connection: TenantConnection): unknown {
+export function describeConnectionError(err: unknown, connection: TenantConnection, credentials?: string): unknown {
   if (err instanceof UserError) return err;
   const message = err instanceof Error ? err.message : String(err);
   const field = (name: string): unknown => (err && typeof err === "object" && name in err ? (err as Record<string, unknown>)[name] : undefined);
@@ -184,7 +217,7 @@ export function describeConnectionError(err: unknown, connection: TenantConnecti
   const status = Number(field("status") ?? NaN);
   const detail = typeof field("detail") === "string" ? String(field("detail")) : message;
   if (kind === "unauthorized" || kind === "forbidden" || status === 401 || status === 403) {
-    const what = connection.auth.type === "apikey" ? "the API key" : "the OAuth client id and secret";
+    const what = credentials ?? (connection.auth.type === "apikey" ? "the API key" : "the OAuth client id and secret");
     return new UserError(
       `${connection.host} rejected the credentials (${Number.isNaN(status) ? "" : `${status} `}${detail}); check ${what}${connection.name ? ` of tenant '${connection.name}'` : ""}`,
     );

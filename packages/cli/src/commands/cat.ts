@@ -1,7 +1,7 @@
 /** `lifeboat cat SNAPSHOT [path]`: print a file of a snapshot (streamed), a tree, or the snapshot itself. */
 import type { Command } from "commander";
 import { writeJson } from "../render/json.ts";
-import { addRepoOptions, openRepoFromOptions } from "../repo-options.ts";
+import { addNoLockOption, addRepoOptions, openRepoFromOptions, readOnlyOpenOptions } from "../repo-options.ts";
 import { resolvePath } from "./ls.ts";
 
 export function register(program: Command): void {
@@ -11,8 +11,9 @@ export function register(program: Command): void {
     .argument("<snapshot>", "snapshot id, unique prefix, or 'latest'")
     .argument("[path]", "path inside the snapshot", "");
   addRepoOptions(cmd);
+  addNoLockOption(cmd);
   cmd.action(async (id: string, path: string, opts: Record<string, unknown>) => {
-    const repo = await openRepoFromOptions(opts, { autoLock: "none" });
+    const repo = await openRepoFromOptions(opts, readOnlyOpenOptions(opts));
     try {
       const snap = await repo.loadSnapshot(id);
       if (!path.split("/").some(Boolean)) {

@@ -3,7 +3,7 @@ import { diffSnapshots } from "@lifeboat/engine";
 import type { Command } from "commander";
 import { writeJson } from "../render/json.ts";
 import { renderDiff } from "../render/manifest.ts";
-import { addRepoOptions, openRepoFromOptions } from "../repo-options.ts";
+import { addNoLockOption, addRepoOptions, openRepoFromOptions, readOnlyOpenOptions } from "../repo-options.ts";
 
 export function register(program: Command): void {
   const cmd = program
@@ -13,8 +13,9 @@ export function register(program: Command): void {
     .argument("<to>", "newer snapshot (id, prefix or 'latest')")
     .option("--json", "print the differences as JSON");
   addRepoOptions(cmd);
+  addNoLockOption(cmd);
   cmd.action(async (from: string, to: string, opts: { json?: boolean } & Record<string, unknown>) => {
-    const repo = await openRepoFromOptions(opts);
+    const repo = await openRepoFromOptions(opts, readOnlyOpenOptions(opts));
     try {
       const [a, b] = await Promise.all([repo.loadSnapshot(from), repo.loadSnapshot(to)]);
       const diff = await diffSnapshots(repo, a, b);

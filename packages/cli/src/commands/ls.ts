@@ -5,7 +5,7 @@ import { UserError } from "../errors.ts";
 import { lsBackupSnapshot } from "../render/browse.ts";
 import { writeJson } from "../render/json.ts";
 import { clean, formatBytes, table } from "../render/table.ts";
-import { addRepoOptions, openRepoFromOptions } from "../repo-options.ts";
+import { addNoLockOption, addRepoOptions, openRepoFromOptions, readOnlyOpenOptions } from "../repo-options.ts";
 
 /** Follows `path` ("a/b/c") from a snapshot's root tree; returns the entry reached (undefined: the root). */
 export async function resolvePath(repo: Repository, root: string, path: string): Promise<{ entry?: TreeEntry; tree?: Tree }> {
@@ -30,8 +30,9 @@ export function register(program: Command): void {
     .argument("[path]", "path inside the snapshot", "")
     .option("--json", "print the entries as JSON");
   addRepoOptions(cmd);
+  addNoLockOption(cmd);
   cmd.action(async (id: string, path: string, opts: { json?: boolean } & Record<string, unknown>) => {
-    const repo = await openRepoFromOptions(opts, { autoLock: "none" });
+    const repo = await openRepoFromOptions(opts, readOnlyOpenOptions(opts));
     try {
       const snap = await repo.loadSnapshot(id);
       if (await lsBackupSnapshot(repo, snap, path, opts)) return; // backup snapshots: names from meta

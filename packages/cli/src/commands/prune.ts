@@ -9,7 +9,9 @@ export function renderPruneReport(r: PruneReport): string {
   const p = r.packs;
   return (
     `${r.dryRun ? "would " : ""}free ${formatBytes(r.bytes.freed)} (${formatBytes(r.bytes.before)} → ${formatBytes(r.bytes.after)}); ` +
-    `packs: ${p.kept} kept, ${p.deleted} deleted, ${p.repacked} repacked into ${p.written}, ${p.unindexedDeleted} left by interrupted writes removed\n`
+    `packs: ${p.kept} kept, ${p.deleted} deleted, ${p.repacked} repacked into ${p.written}, ${p.unindexedDeleted} left by interrupted writes removed\n` +
+    (r.temporary.removed > 0 ? `${r.dryRun ? "would remove" : "removed"} ${r.temporary.removed} temporary file(s) of interrupted saves (${formatBytes(r.temporary.removedBytes)})\n` : "") +
+    (r.temporary.kept > 0 ? `kept ${r.temporary.kept} temporary file(s) touched in the last 15 minutes (a save may still be writing them)\n` : "")
   );
 }
 

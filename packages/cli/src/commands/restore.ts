@@ -74,7 +74,7 @@ import { EXIT, UserError } from "../errors.ts";
 import { writeJsonLine } from "../render/json.ts";
 import { clean, escapeText, table } from "../render/table.ts";
 import { resolveCliTimeouts, timeoutHelp } from "../timeouts.ts";
-import { addRepoOptions, openRepoFromOptions, resolveRepoOptions } from "../repo-options.ts";
+import { addNoLockOption, addRepoOptions, openRepoFromOptions, readOnlyOpenOptions, resolveRepoOptions } from "../repo-options.ts";
 
 export interface RestoreCommandOptions {
   app?: string[];
@@ -107,6 +107,8 @@ export interface RestoreCommandOptions {
   tag?: string[];
   /** Seconds to wait for another restore into the tenant to finish. */
   lockWait?: string;
+  /** false with --no-lock. */
+  lock?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -158,6 +160,7 @@ export function register(program: Command): void {
     .addOption(new Option("--journal-dir <dir>", "old name of --state-dir").hideHelp())
     .option("--timeout <kind=seconds>", timeoutHelp(), collect, []);
   addRepoOptions(cmd);
+  addNoLockOption(cmd);
   cmd.action(async (snapshotArg: string | undefined, opts: RestoreCommandOptions & Record<string, unknown>) => {
     const code = await runRestore({ snapshotArg, opts, env: process.env });
     if (code !== 0) process.exitCode = code;
@@ -318,7 +321,8 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
   const store = new LocalJournalStore(stateDirOf(opts, env));
 
   // A shared lock for the whole run: a prune must not remove data this restore is reading.
-  const repo = input.repo ?? (await openRepoFromOptions(opts, { lock: { kind: "shared", purpose: "restore" } }));
+  // With --no-lock, or on read-only storage, the snapshot is read without a lock (nothing can be saved then).
+  const repo = input.repo ?? (await openRepoFromOptions(opts, readOnlyOpenOptions(opts, { purpose: "restore" })));
   try {
     const key = signingKey(repo);
     let filePlan: RestorePlan | undefined;

@@ -1,12 +1,12 @@
 /**
  * `lifeboat sandbox`: runs the Qlik Cloud emulator (`@lifeboat/emulator`) on loopback until
  * SIGINT/SIGTERM. When ready it prints exactly one JSON line on stdout —
- * `{"host","apiKey","clientId","clientSecret"}` (+ `tenants` when there are several) — so
- * scripts can `read` it; nothing else is written to stdout.
+ * `{"host","apiKey","clientId","clientSecret"}` (+ `tenants` when there are several, + `sites`
+ * for client-managed `qseow-…` fixtures) — so scripts can `read` it; nothing else is written to stdout.
  */
 // The emulator (Hono, ws, fixtures) is loaded by the action only: every other command runs
 // without it in memory (bench/RESULTS.md, P5).
-import type { EmulatorOptions, FixtureName, Quirks } from "@lifeboat/emulator";
+import type { EmulatorOptions, FixtureName, Quirks, SiteFixtureName } from "@lifeboat/emulator";
 import type { Command } from "commander";
 import { EXIT, UserError } from "../errors.ts";
 
@@ -25,6 +25,7 @@ interface SandboxFlags {
   tenants?: string;
   admin?: boolean;
   quirk?: string[];
+  siteCerts?: string;
 }
 
 function int(name: string, value: string | undefined, min: number): number | undefined {
@@ -68,7 +69,7 @@ function quirks(list: string[] | undefined, defaultQuirks: Quirks): Partial<Quir
 /** `--fixture demo` or, with several tenants, `--fixture demo,empty` (one per tenant). */
 function fixtureOptions(value: string | undefined): Pick<EmulatorOptions, "fixture" | "tenantFixtures"> {
   if (value === undefined) return {};
-  const names = value.split(",").map((f) => oneOf<FixtureName>("fixture", f.trim(), ["demo", "generated", "empty"]) as FixtureName);
+  const names = value.split(",").map((f) => oneOf<FixtureName | SiteFixtureName>("fixture", f.trim(), ["demo", "generated", "empty", "qseow-demo", "qseow-generated"]) as FixtureName | SiteFixtureName);
   return names.length === 1 ? { fixture: names[0] } : { tenantFixtures: names };
 }
 
@@ -101,7 +102,7 @@ export function register(program: Command): void {
     .command("sandbox")
     .description("run the Qlik Cloud emulator on loopback; prints one JSON line with its host and credentials")
     .option("--port <n>", "port of the first tenant (0 = a free port)", "0")
-    .option("--fixture <name>", "demo | generated | empty (comma-separated: one per tenant)", "demo")
+    .option("--fixture <name>", "demo | generated | empty | qseow-demo | qseow-generated (comma-separated: one per tenant; qseow-… is a client-managed site)", "demo")
     .option("--apps <n>", "generated fixture: number of apps")
     .option("--objects-per-app <n>", "generated fixture: objects per app")
     .option("--users <n>", "generated fixture: number of users")
@@ -113,6 +114,7 @@ export function register(program: Command): void {
     .option("--faults <spec>", 'fault injection, e.g. "rate=0.05,kinds=429+500+503+reset+truncate+expire,seed=7"')
     .option("--tenants <n>", "number of tenants, one port each", "1")
     .option("--admin", "enable the test-only /__emulator admin surface")
+    .option("--site-certs <dir>", "client-managed sites also serve QRS with client certificates; test certificates (openssl) are written to DIR")
     .option("--quirk <name=value>", "switch an UNCONFIRMED behaviour (repeatable; see README)", (v: string, prev: string[] = []) => [...prev, v])
     .action(async (flags: SandboxFlags) => {
       const { defaultQuirks, startEmulator } = await import("@lifeboat/emulator");
@@ -122,6 +124,15 @@ export function register(program: Command): void {
       } catch (e) {
         throw e instanceof UserError ? e : new UserError(String((e as Error).message), EXIT.usage);
       }
+      let certFiles: import("@lifeboat/emulator").TestCertificateFiles | undefined;
+      if (flags.siteCerts) {
+        const { generateTestCertificates, hasOpenssl, siteCertificatesFrom } = await import("@lifeboat/emulator");
+        if (!hasOpenssl()) throw new UserError("--site-certs needs the openssl command to make test certificates; install openssl or leave --site-certs out", EXIT.usage);
+        const { mkdir } = await import("node:fs/promises");
+        await mkdir(flags.siteCerts, { recursive: true });
+        certFiles = generateTestCertificates(flags.siteCerts);
+        options.siteCertificates = siteCertificatesFrom(certFiles);
+      }
       let emu;
       try {
         emu = await startEmulator(options);
@@ -130,8 +141,11 @@ export function register(program: Command): void {
         const hint = /EADDRINUSE/.test(msg) ? " — choose another --port, or --port 0 for a free one" : options.stateFile ? ` — check the state file ${options.stateFile}` : "";
         throw new UserError(`could not start the sandbox: ${msg}${hint}`);
       }
-      const line: Record<string, unknown> = { host: emu.host, apiKey: emu.apiKey, clientId: emu.clientId, clientSecret: emu.clientSecret };
-      if (emu.tenants.length > 1) line.tenants = emu.tenants;
+      const line: Record<string, unknown> = emu.tenants.length > 0 ? { host: emu.host, apiKey: emu.apiKey, clientId: emu.clientId, clientSecret: emu.clientSecret } : {};
+      if (emu.tenants.length > 1 || (emu.sites.length > 0 && emu.tenants.length > 0)) line.tenants = emu.tenants;
+      if (emu.sites.length > 0) {
+        line.sites = emu.sites.map((s) => (certFiles && s.certHost ? { ...s, ca: certFiles.ca, clientCert: certFiles.clientCert, clientKey: certFiles.clientKey } : s));
+      }
       process.stdout.write(`${JSON.stringify(line)}\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { EXIT, UserError } from "../errors.ts";
 import { writeJson } from "../render/json.ts";
 import { renderManifest } from "../render/manifest.ts";
-import { addRepoOptions, openRepoFromOptions } from "../repo-options.ts";
+import { addNoLockOption, addRepoOptions, openRepoFromOptions, readOnlyOpenOptions } from "../repo-options.ts";
 
 export function register(program: Command): void {
   const cmd = program
@@ -13,8 +13,9 @@ export function register(program: Command): void {
     .argument("<snapshot>", "snapshot id, unique prefix, or 'latest'")
     .option("--json", "print the manifest as JSON");
   addRepoOptions(cmd);
+  addNoLockOption(cmd);
   cmd.action(async (id: string, opts: { json?: boolean } & Record<string, unknown>) => {
-    const repo = await openRepoFromOptions(opts);
+    const repo = await openRepoFromOptions(opts, readOnlyOpenOptions(opts));
     try {
       const snapshot = await repo.loadSnapshot(id);
       if (!snapshot.manifest)

@@ -3,7 +3,7 @@ import { isSafetySnapshot, SAFETY_TAG } from "@lifeboat/engine";
 import type { Command } from "commander";
 import { writeJson } from "../render/json.ts";
 import { clean, table } from "../render/table.ts";
-import { addRepoOptions, openRepoFromOptions } from "../repo-options.ts";
+import { addNoLockOption, addRepoOptions, openRepoFromOptions, readOnlyOpenOptions } from "../repo-options.ts";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -15,8 +15,9 @@ export function register(program: Command): void {
     .option("--tag <tag>", "only snapshots with this tag (repeatable)", collect, [])
     .option("--json", "print the list as JSON");
   addRepoOptions(cmd);
+  addNoLockOption(cmd);
   cmd.action(async (opts: { tenant?: string; tag: string[]; json?: boolean } & Record<string, unknown>) => {
-    const repo = await openRepoFromOptions(opts, { autoLock: "none" });
+    const repo = await openRepoFromOptions(opts, readOnlyOpenOptions(opts));
     try {
       const list = (await repo.listSnapshots()).filter(
         (s) => (!opts.tenant || s.tenant === opts.tenant) && opts.tag.every((t) => s.tags.includes(t)),

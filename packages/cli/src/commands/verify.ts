@@ -4,13 +4,14 @@ import type { Command } from "commander";
 import { EXIT } from "../errors.ts";
 import { writeJson } from "../render/json.ts";
 import { formatBytes } from "../render/table.ts";
-import { addRepoOptions, openRepoFromOptions } from "../repo-options.ts";
+import { addNoLockOption, addRepoOptions, openRepoFromOptions, readOnlyOpenOptions } from "../repo-options.ts";
 
 export function renderVerifyReport(r: VerifyReport): string {
   const c = r.checked;
   let text = `checked ${c.keys} key file(s), ${c.indexFiles} index file(s), ${c.packs} pack(s), ${c.snapshots} snapshot(s), ${c.trees} tree(s), ${c.blobs} blob(s)`;
   text += r.readData ? `, read ${formatBytes(c.bytesRead)}\n` : " (structure only; --read-data reads every byte)\n";
   for (const n of r.notes) text += `note: ${n}\n`;
+  for (const w of r.warnings ?? []) text += `warning: ${w}\n`;
   if (r.ok) return text + "no problems found\n";
   text += `\n${r.problems.length} problem(s):\n`;
   for (const p of r.problems) text += `  ${p.kind}: ${[p.file, p.object].filter(Boolean).join(" ")}: ${p.message}\n`;
@@ -27,10 +28,11 @@ export function register(program: Command): void {
     .option("--read-data", "read every pack and check every byte")
     .option("--json", "print the report as JSON");
   addRepoOptions(cmd);
+  addNoLockOption(cmd);
   cmd.action(async (opts: { readData?: boolean; json?: boolean } & Record<string, unknown>) => {
-    const repo = await openRepoFromOptions(opts, { autoLock: "none" });
+    // A shared lock (a prune must not delete what is being checked), unless --no-lock or read-only storage.
+    const repo = await openRepoFromOptions(opts, readOnlyOpenOptions(opts, { purpose: "verify" }));
     try {
-      await repo.acquireLock("shared", "verify");
       const live = process.stderr.isTTY && !opts.json && !process.env.CI;
       const report = await verifyRepository(repo, {
         readData: opts.readData === true,

@@ -7,7 +7,7 @@ import { clean, formatBytes, table } from "./table.ts";
 function details(e: BrowseEntry): string {
   const m = e.meta;
   const parts: string[] = [];
-  const owner = typeof m.ownerSubject === "string" ? m.ownerSubject : typeof m.ownerId === "string" ? m.ownerId : undefined;
+  const owner = typeof m.ownerSubject === "string" ? m.ownerSubject : (e.ownerSubject ?? (typeof m.ownerId === "string" ? m.ownerId : undefined));
   if (owner) parts.push(e.ownerName ? `owner ${clean(e.ownerName, 30)} (${owner})` : `owner ${owner}`);
   if (m.approved === true) parts.push("approved");
   else if (m.published === true) parts.push("published");

@@ -28,6 +28,12 @@ export interface FileHandle {
   name: string;
 }
 
+export interface TemporaryFile {
+  path: string;
+  size: number;
+  modified: number;
+}
+
 export interface FileInfo {
   name: string;
   size: number;
@@ -57,6 +63,14 @@ export interface Backend {
   remove(h: FileHandle): Promise<void>;
   /** Whether the location holds anything at all (used by init to refuse overwriting). */
   isEmpty(): Promise<boolean>;
+  /**
+   * Temporary files left by saves that never finished (a killed writer's half-written pack, up
+   * to a pack in size): `path` relative to the location, `modified` in ms since the epoch.
+   * Only backends that write through temporary files have them (local); verify reports them,
+   * prune removes the ones old enough to be dead.
+   */
+  listTemporary?(): Promise<TemporaryFile[]>;
+  removeTemporary?(path: string): Promise<void>;
   close(): Promise<void>;
 }
 

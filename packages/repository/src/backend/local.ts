@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle as FileHandle_ } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { NotFoundError } from "../errors.ts";
-import { checkRange, dataLength, dirOf, relativePath, type Backend, type FileData, type FileHandle, type FileInfo, type FileType } from "./backend.ts";
+import { checkRange, dataLength, dirOf, FILE_TYPES, relativePath, type Backend, type FileData, type FileHandle, type FileInfo, type FileType, type TemporaryFile } from "./backend.ts";
 
 const TMP_MARK = ".tmp-";
 
@@ -179,6 +179,36 @@ export class LocalBackend implements Backend {
 
   async isEmpty(): Promise<boolean> {
     return (await readdirOrEmpty(this.root)).length === 0;
+  }
+
+  /** `*.tmp-<random>` files beside their targets: saves that never reached their rename. */
+  async listTemporary(): Promise<TemporaryFile[]> {
+    const dirs = new Set<string>([this.root]);
+    for (const type of FILE_TYPES) {
+      if (type === "config") continue;
+      const base = join(this.root, dirOf(type));
+      dirs.add(base);
+      if (type === "data") for (const d of await readdirOrEmpty(base)) if (/^[0-9a-f]{2}$/.test(d)) dirs.add(join(base, d));
+    }
+    const out: TemporaryFile[] = [];
+    for (const dir of dirs) {
+      for (const name of await readdirOrEmpty(dir)) {
+        if (!name.includes(TMP_MARK)) continue;
+        try {
+          const s = await stat(join(dir, name));
+          if (s.isFile()) out.push({ path: relative(this.root, join(dir, name)), size: s.size, modified: s.mtimeMs });
+        } catch (err) {
+          if (!isEnoent(err)) throw err;
+        }
+      }
+    }
+    return out;
+  }
+
+  async removeTemporary(path: string): Promise<void> {
+    const full = resolve(this.root, path);
+    if (!full.startsWith(this.root + sep) || !full.includes(TMP_MARK)) throw new Error(`${path} is not a temporary file of ${this.location}`);
+    await rm(full, { force: true });
   }
 
   /** Closes cached handles; the backend stays usable (handles reopen on demand). */

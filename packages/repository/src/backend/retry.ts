@@ -1,5 +1,5 @@
 import { NotFoundError, RepositoryError } from "../errors.ts";
-import type { Backend, FileData, FileHandle, FileInfo, FileType } from "./backend.ts";
+import type { Backend, FileData, FileHandle, FileInfo, FileType, TemporaryFile } from "./backend.ts";
 
 export interface RetryOptions {
   /** Attempts in total, including the first. Default 4. */
@@ -18,6 +18,8 @@ export interface RetryOptions {
  */
 export class RetryBackend implements Backend {
   readonly location: string;
+  readonly listTemporary?: () => Promise<TemporaryFile[]>;
+  readonly removeTemporary?: (path: string) => Promise<void>;
   private readonly attempts: number;
   private readonly base: number;
 
@@ -26,6 +28,12 @@ export class RetryBackend implements Backend {
     private readonly opts: RetryOptions = {},
   ) {
     this.location = inner.location;
+    if (inner.listTemporary && inner.removeTemporary) {
+      const list = inner.listTemporary.bind(inner);
+      const remove = inner.removeTemporary.bind(inner);
+      this.listTemporary = () => this.run("listTemporary", "", list);
+      this.removeTemporary = (path: string) => this.run("removeTemporary", path, () => remove(path));
+    }
     this.attempts = Math.max(1, opts.attempts ?? 4);
     this.base = opts.baseDelayMs ?? 200;
   }

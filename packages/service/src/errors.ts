@@ -1,0 +1,28 @@
+/**
+ * Errors of the service package. One class for input that does not validate
+ * (schedules, alert settings): it carries every problem with its field path, so
+ * the CLI can print them and the HTTP layer (later) can answer 400 with them.
+ */
+
+/** One problem in an input, at a field path such as `tenants.acme.schedules[0].at`. */
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+export class InvalidInputError extends Error {
+  readonly code = "INVALID_INPUT";
+  constructor(
+    /** what was being read, e.g. "schedule of tenant 'acme'" */
+    readonly subject: string,
+    readonly issues: Issue[],
+  ) {
+    super(`${subject} is not valid: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`);
+    this.name = "InvalidInputError";
+  }
+}
+
+/** Text of any thrown value, for messages and records. */
+export function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
