@@ -25,7 +25,9 @@ import { createRequire } from "node:module";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
+import type { Timeouts } from "@lifeboat/qlik";
 import { EXIT, UserError } from "./errors.ts";
+import { timeoutsFromSeconds } from "./timeouts.ts";
 
 /**
  * The config file's schema, built on first use: zod is loaded (≈12 MB resident) only by a
@@ -70,10 +72,17 @@ function buildSchemas() {
       if (problem) ctx.addIssue({ code: "custom", message: `'${h}' ${problem}` });
     });
 
+  /** Seconds per kind of call (cli/src/timeouts.ts); the tenant's own win over the top-level ones. */
+  const seconds = z.number().positive("must be more than 0 seconds").optional();
+  const timeoutsSchema = z
+    .strictObject({ request: seconds, appJob: seconds, idle: seconds, qixOpen: seconds, qixCall: seconds, notice: z.number().min(0).optional() })
+    .optional();
+
   const tenantSchema = z.strictObject({
     host: hostSchema,
     auth: z.discriminatedUnion("type", [apiKeyAuth, oauthAuth]),
     tags: z.array(z.string().min(1)).optional(),
+    timeouts: timeoutsSchema,
   });
 
   const configSchema = z.strictObject({
@@ -81,6 +90,8 @@ function buildSchemas() {
     repository: z.string().min(1).optional(),
     /** Tenant used when neither --tenant nor QLIK_HOST says otherwise. */
     defaultTenant: z.string().min(1).optional(),
+    /** Deadlines for every tenant (seconds per kind; a tenant's own `timeouts:` win). */
+    timeouts: timeoutsSchema,
     tenants: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/, "tenant names use letters, digits, '.', '_' and '-'"), tenantSchema).default({}),
   });
   return { configSchema, tenantSchema };
@@ -109,6 +120,8 @@ export interface TenantConnection {
   host: string;
   auth: { type: "apikey"; apiKey: string } | { type: "oauth2"; clientId: string; clientSecret: string; scope?: string };
   tags: string[];
+  /** Call deadlines from the config file, in the connector's form (ms); flags and env are merged on top by the command. */
+  timeouts?: Partial<Timeouts>;
 }
 
 const EXAMPLE_HOST = "e.g. https://acme.eu.qlikcloud.com or acme.eu.qlikcloud.com";
@@ -238,7 +251,7 @@ export function repositoryFromConfig(flags: { config?: string }, env: NodeJS.Pro
 }
 
 /** Pure given its inputs: a config entry with its *Env fields read from `env`. */
-export function connectionFromEntry(name: string, entry: TenantEntry, env: NodeJS.ProcessEnv): TenantConnection {
+export function connectionFromEntry(name: string, entry: TenantEntry, env: NodeJS.ProcessEnv, shared?: LifeboatConfig["timeouts"]): TenantConnection {
   const host = parseHost(entry.host)!;
   const at = `tenants.${name}.auth`;
   const a = entry.auth;
@@ -251,7 +264,8 @@ export function connectionFromEntry(name: string, entry: TenantEntry, env: NodeJ
           clientSecret: a.clientSecret ?? fromEnv(env, a.clientSecretEnv!, `${at}.clientSecretEnv`),
           ...(a.scope ? { scope: a.scope } : {}),
         };
-  return { name, host, auth, tags: entry.tags ?? [] };
+  const timeouts = timeoutsFromSeconds({ ...shared, ...entry.timeouts });
+  return { name, host, auth, tags: entry.tags ?? [], ...(Object.keys(timeouts).length ? { timeouts } : {}) };
 }
 
 /**
@@ -275,10 +289,12 @@ export function resolveTenant(flags: TenantFlags, env: NodeJS.ProcessEnv, cwd = 
         EXIT.usage,
       );
     }
-    return connectionFromEntry(flags.tenant, entry, env);
+    return connectionFromEntry(flags.tenant, entry, env, config.timeouts);
   }
 
   const rawHost = flags.host ?? env.QLIK_HOST;
+  const sharedTimeouts = timeoutsFromSeconds(config?.timeouts);
+  const withShared = (c: TenantConnection): TenantConnection => (Object.keys(sharedTimeouts).length ? { ...c, timeouts: sharedTimeouts } : c);
   if (rawHost) {
     const problem = hostProblem(rawHost);
     const host = parseHost(rawHost);
@@ -286,13 +302,13 @@ export function resolveTenant(flags: TenantFlags, env: NodeJS.ProcessEnv, cwd = 
     if (env.QLIK_CLIENT_ID || env.QLIK_CLIENT_SECRET) {
       if (!env.QLIK_CLIENT_ID || !env.QLIK_CLIENT_SECRET)
         throw new UserError("OAuth needs both QLIK_CLIENT_ID and QLIK_CLIENT_SECRET; one of them is not set", EXIT.usage);
-      return {
+      return withShared({
         host,
         auth: { type: "oauth2", clientId: env.QLIK_CLIENT_ID, clientSecret: env.QLIK_CLIENT_SECRET, ...(env.QLIK_SCOPE ? { scope: env.QLIK_SCOPE } : {}) },
         tags: [],
-      };
+      });
     }
-    if (env.QLIK_API_KEY) return { host, auth: { type: "apikey", apiKey: env.QLIK_API_KEY }, tags: [] };
+    if (env.QLIK_API_KEY) return withShared({ host, auth: { type: "apikey", apiKey: env.QLIK_API_KEY }, tags: [] });
     throw new UserError(
       `no credentials for ${host}: set QLIK_API_KEY, or QLIK_CLIENT_ID and QLIK_CLIENT_SECRET (an OAuth client with admin.apps and admin_classic sees private content)`,
       EXIT.usage,
@@ -306,7 +322,7 @@ export function resolveTenant(flags: TenantFlags, env: NodeJS.ProcessEnv, cwd = 
     if (name) {
       const entry = tenants[name];
       if (!entry) throw new UserError(`defaultTenant '${name}' in ${where!.file} is not among its tenants (${names.join(", ")})`, EXIT.usage);
-      return connectionFromEntry(name, entry, env);
+      return connectionFromEntry(name, entry, env, config.timeouts);
     }
     throw new UserError(`${where!.file} defines ${names.length} tenants; choose one with --tenant (${names.join(", ")})`, EXIT.usage);
   }

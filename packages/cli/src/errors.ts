@@ -11,6 +11,7 @@
  *      restore's read-back differs from the snapshot
  */
 import { CommanderError } from "commander";
+import { escapeText } from "./render/text.ts";
 
 export const EXIT = { ok: 0, error: 1, usage: 2, partial: 3, damaged: 4 } as const;
 
@@ -47,7 +48,8 @@ export function exitCodeFor(err: unknown): number {
   return EXIT.error;
 }
 
+/** The one line (or lines: config errors list fields) printed for an error; tenant text in it escaped (render/text.ts). */
 export function formatError(err: unknown): string {
-  if (err instanceof Error) return `lifeboat: ${err.message}`;
-  return `lifeboat: ${String(err)}`;
+  const message = err instanceof Error ? err.message : String(err);
+  return `lifeboat: ${message.split("\n").map(escapeText).join("\n")}`;
 }

@@ -22,6 +22,7 @@ import { FaultInjector, parseFaultSpec } from "./internal/faults.ts";
 import { noLatency, realisticLatency, type LatencyModel } from "./internal/latency.ts";
 import { RateLimiter, defaultRateLimitOptions } from "./internal/ratelimit.ts";
 import { defaultQuirks, type Quirks, type Runtime } from "./internal/runtime.ts";
+import { normaliseRequestQuery, queryErrorBody } from "./rest/query.ts";
 import { tierOf } from "./internal/tiers.ts";
 import { canOpenApp } from "./internal/access.ts";
 import type { Env } from "./rest/common.ts";
@@ -301,7 +302,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         onPersist: () => persister.changed(),
       });
       // Errors after the response started (e.g. a download cut by fault injection) end the socket quietly.
-      const server = createServer(getRequestListener(app.fetch, { errorHandler: () => undefined }));
+      const listener = getRequestListener(app.fetch, { errorHandler: () => undefined });
+      const server = createServer((req, res) => {
+        // Query strings read as a Qlik service reads them (rest/query.ts), before the router.
+        const q = normaliseRequestQuery(req.url ?? "/", quirks.queryPlus);
+        if ("error" in q) {
+          res.writeHead(400, { "content-type": "application/json" });
+          res.end(queryErrorBody(q.error));
+          return;
+        }
+        req.url = q.url;
+        void listener(req, res);
+      });
       const sockets = new Set<Duplex>();
       server.on("connection", (s) => {
         sockets.add(s);

@@ -365,6 +365,37 @@ describe("backup", () => {
     expect(next.snapshot.partial).toBe(false);
   });
 
+  it("a connector that omits an app's objects fails that app, named, and the run goes on", async () => {
+    // Without a previous snapshot nothing allows leaving the objects out: the connector is wrong.
+    const omitting = { ...tenant, readAppObjects: async (appId: string) => (appId === "app-sales" ? (undefined as unknown as ObjectRecord[]) : tenant.readAppObjects(appId)) };
+    const { snapshot, manifest } = await backup({ tenant: omitting, repository: repo });
+    expect(snapshot.partial).toBe(true);
+    const sales = manifest.items.find((i) => i.layer === "apps" && i.id === "app-sales");
+    expect(sales).toMatchObject({ status: "failed", name: "Sales" });
+    expect(sales!.reason).toMatch(/app 'Sales' \(app-sales\) on https:\/\/acme.*returned no objects/);
+    expect(manifest.items.find((i) => i.layer === "apps" && i.id === "app-jane")).toMatchObject({ status: "captured" });
+
+    // Through readAppContent too: stamps but no objects although the engine did not say "unchanged".
+    const stamping = {
+      ...tenant,
+      readAppContent: async (appId: string) =>
+        appId === "app-jane" ? { stamps: [] } : { objects: await tenant.readAppObjects(appId), stamps: [] },
+    };
+    const second = await backup({ tenant: stamping, repository: repo });
+    const jane = second.manifest.items.find((i) => i.layer === "apps" && i.id === "app-jane");
+    expect(jane).toMatchObject({ status: "failed" });
+    expect(jane!.reason).toMatch(/app 'Jane's scratch' \(app-jane\).*returned no objects/);
+    expect(second.manifest.items.find((i) => i.layer === "apps" && i.id === "app-sales")).toMatchObject({ status: "captured" });
+
+    // Whatever else a broken connector hands over (here: a null object) is that app's failure too.
+    const garbled = { ...tenant, readAppObjects: async (appId: string) => (appId === "app-sales" ? ([null] as unknown as ObjectRecord[]) : tenant.readAppObjects(appId)) };
+    const third = await backup({ tenant: garbled, repository: repo });
+    const sales3 = third.manifest.items.find((i) => i.layer === "apps" && i.id === "app-sales");
+    expect(sales3).toMatchObject({ status: "failed", name: "Sales" });
+    expect(sales3!.reason).toMatch(/^could not back up app 'Sales' \(app-sales\) on https:\/\/acme/);
+    expect(third.manifest.counts.apps.failed).toBe(1);
+  });
+
   it("objects the reader skipped are recorded as skipped with their reason", async () => {
     const { manifest, snapshot } = await backup({
       tenant,

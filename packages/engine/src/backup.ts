@@ -508,8 +508,14 @@ async function captureApps(ctx: AppsContext): Promise<{ entry: TreeEntry; export
   const entries = await Promise.all(
     summaries.map((summary) =>
       inFlight.run(async () => {
-        const read = await readPool.run(() => captureApp(ctx, summary, exportPool, exports));
-        const entry = typeof read === "function" ? await read() : read;
+        let entry: TreeEntry;
+        try {
+          const read = await readPool.run(() => captureApp(ctx, summary, exportPool, exports));
+          entry = typeof read === "function" ? await read() : read;
+        } catch (err) {
+          // Whatever escaped the app's own handling is still this app's failure, named.
+          entry = await unexpectedAppFailure(ctx, summary, err);
+        }
         emit({ type: "progress", layer: "apps", done: ++done, total: summaries.length, bytes: exports.bytes });
         return entry;
       }),
@@ -588,6 +594,23 @@ async function captureApp(
   attributes = attributesRead.value;
   if (contentRead.status === "rejected") return finishFailed(ctx, fail("read the objects of", contentRead.reason), entries);
   const content = contentRead.value;
+  // A connector may leave the objects out only when the engine said their stamps are
+  // unchanged (and there is a previous objects tree to reference); anything else is a
+  // connector defect, and it is this app's failure, named, not the run's.
+  const mayOmit =
+    previousStamps !== undefined && content?.stamps !== undefined && sameStamps(content.stamps, previousStamps) && !!before?.objects && !!before.objectsHash;
+  if (!content || (!Array.isArray(content.objects) && (content.objects !== undefined || !mayOmit)))
+    return finishFailed(
+      ctx,
+      fail(
+        "read the objects of",
+        new Error(
+          `the connector returned no objects for it (${content?.objects === undefined ? "none" : typeof content.objects}) although they were not known to be unchanged; ` +
+            "this is a defect of the connector: report it, and run the backup again with --deep-check-days 0",
+        ),
+      ),
+      entries,
+    );
   try {
     if (!fromPrevious) script = content.script ?? (await tenant.getAppScript(appId));
   } catch (err) {
@@ -843,6 +866,14 @@ async function readText(repo: SnapshotRepository, ref: BlobRef): Promise<string>
 }
 
 /** An app that could not be read at all still gets a (small) entry, so `ls` shows it failed. */
+async function unexpectedAppFailure(ctx: AppsContext, summary: AppSummary, err: unknown): Promise<TreeEntry> {
+  const name = displayName(summary.name) ?? summary.appId;
+  const where = `app '${name}' (${summary.appId}) on ${ctx.tenant.host}`;
+  ctx.record({ layer: "apps", id: summary.appId, name, status: "failed", reason: failure("back up", where, ctx.tenant.host, err), owner: summary.ownerId, type: summary.spaceType });
+  const meta = definedMeta({ id: summary.appId, name, spaceId: summary.spaceId, spaceType: summary.spaceType, ownerId: summary.ownerId, failed: true });
+  return { name: entryNameForId(summary.appId), type: "tree", subtree: await ctx.repo.saveTree(tree([])), meta };
+}
+
 async function finishFailed(ctx: AppsContext, entry: TreeEntry, entries: TreeEntry[]): Promise<TreeEntry> {
   if (entry.type !== "tree") return entry;
   return { ...entry, subtree: await ctx.repo.saveTree(tree(entries)) };

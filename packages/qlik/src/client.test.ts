@@ -189,6 +189,92 @@ describe("createTenantClient over HTTP", () => {
   });
 });
 
+/** Names that @qlik/api's decode-then-encode of query values breaks (see internal/query.ts). */
+const HOSTILE_NAMES = [
+  "Margin 100%",
+  "Q1%20Report",
+  "100%25 sure",
+  "a+b = c",
+  "R&D #1 ?x=y",
+  `"double" and 'single' quotes`,
+  "\u202Egnp.exe \u2066isolated\u2069 \u200Fmark",
+  "emoji 🚀📊 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+  "tab\there, nul\u0000 and newline\n",
+  "x".repeat(9_990) + " %20+&#🚀",
+];
+
+describe("query values reach the server as given", () => {
+  it("names with %, +, &, #, quotes, bidi overrides, emoji and 10,000 characters arrive byte for byte", async () => {
+    const seen: { raw: string; name: string | null }[] = [];
+    script.set("GET /api/v1/spaces", (q, res, url) => {
+      seen.push({ raw: q.url ?? "", name: url.searchParams.get("name") });
+      json(res, 200, { data: [] });
+    });
+    script.set("POST /api/v1/temp-contents", (q, res) => {
+      q.resume();
+      q.on("end", () => {
+        res.writeHead(201, { location: "/api/v1/temp-contents/f1" });
+        res.end();
+      });
+    });
+    const imported: (string | null)[] = [];
+    script.set("POST /api/v1/apps/import", (q, res, url) => {
+      imported.push(url.searchParams.get("name"));
+      q.resume();
+      q.on("end", () => json(res, 200, { attributes: { id: `a${imported.length}`, name: url.searchParams.get("name") } }));
+    });
+    const w = client().writer();
+    for (const name of HOSTILE_NAMES) {
+      expect(await w.findSpaceByName(name)).toBeUndefined();
+      await w.importApp({ name, body: async function* () { yield new Uint8Array([1, 2, 3]); } });
+    }
+    expect(seen.map((s) => s.name)).toEqual(HOSTILE_NAMES);
+    expect(imported).toEqual(HOSTILE_NAMES);
+    // Nothing is left to the server's reading of "+": a plus travels as %2B, a space as %20.
+    for (const s of seen) expect(s.raw.split("?")[1]).not.toMatch(/\+/);
+  });
+
+  it("a name that is not valid Unicode is refused before sending, naming the parameter", async () => {
+    const err = (await client()
+      .writer()
+      .findSpaceByName("broken \ud800 surrogate")
+      .catch((e: unknown) => e)) as QlikApiError;
+    expect(err).toBeInstanceOf(QlikApiError);
+    expect(err.kind).toBe("permanent");
+    expect(err.message).toMatch(/query parameter 'name' is not valid Unicode/);
+  });
+});
+
+describe("the rate limiter counts requests as they reach the tenant", () => {
+  it("requests queued behind a slow one (for the one REST slot) never crowd a window at the server", async () => {
+    // Budget: 180/min over a 1 s window = 3 per window. One REST slot, held 1.3 s by a slow
+    // Tier-1 call while Tier-2 calls queue for it. A limiter that stamps a request when it
+    // is admitted (before the slot) lets the stamps of the first three expire during the
+    // wait and admits three more: six then reach the server within a few ms.
+    const arrivals: number[] = [];
+    script.set("GET /api/v1/users/me", (_q, res) => {
+      setTimeout(() => json(res, 200, { id: "u1", subject: "s", name: "n", status: "active" }), 1300);
+    });
+    script.set("PUT /api/v1/apps/app-rl/owner", (_q, res) => {
+      arrivals.push(performance.now());
+      json(res, 200, { attributes: { id: "app-rl" } });
+    });
+    const c = createTenantClient({
+      host: base,
+      auth: { type: "apikey", apiKey: "test-key" },
+      concurrency: { rest: 1 },
+      limits: { perMinute: { "2": 180 }, windowMs: 1000 },
+    });
+    const slow = c.whoAmI();
+    await new Promise((r) => setTimeout(r, 50));
+    const w = c.writer();
+    await Promise.all([slow, ...Array.from({ length: 8 }, () => w.updateAppOwner("app-rl", "u1"))]);
+    expect(arrivals).toHaveLength(8);
+    // Any 1 s span at the server holds at most 3 of them.
+    for (const t of arrivals) expect(arrivals.filter((a) => a >= t && a < t + 1000).length).toBeLessThanOrEqual(3);
+  }, 20_000);
+});
+
 describe("download resume when the server ignores Range", () => {
   it("skips the bytes already delivered and gives up with a transient error when it keeps breaking", async () => {
     const bytes = Buffer.alloc(120_000, 7);

@@ -12,7 +12,7 @@
  * for await (const app of tenant.listApps()) console.log(app.name);
  * await tenant.close();
  */
-import { auth as auth_, createQlikApi, type QlikAPI } from "@qlik/api";
+import { auth as auth_, createQlikApi, interceptors as qlikInterceptors, type QlikAPI } from "@qlik/api";
 import type { HostConfig } from "@qlik/api/auth";
 import type {
   AppContent,
@@ -39,6 +39,10 @@ import { parseSize, streamBody, TruncatedDownloadError, type OpenedDownload } fr
 import { listInfos, readObjects, readStamps, type QixDocLike } from "./internal/objects.ts";
 import { grantedScopes, observeTokenResponse } from "./internal/token-response.ts";
 import { rec, s, tempContentIdFromLocation, toAssignmentRecord, toGroupRecord, toRoleRecord, toSpaceRecord, toUserRecord } from "./internal/records.ts";
+import { isOwnRequest, ownHostConfig, preEncodeQueryInterceptor } from "./internal/query.ts";
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { RestInterceptor } from "@qlik/api/interceptors";
+import { CallTimeoutError, formatSeconds, limitOf, resolveTimeouts, withDeadline, type TimeoutKind, type Timeouts } from "./internal/timeouts.ts";
 import { createTenantWriter, type TenantWriter } from "./writer.ts";
 
 export type TenantAuth =
@@ -91,7 +95,28 @@ export type QlikClientEvent =
   | { type: "throttled"; bucket: string; waitMs: number; reason: "window" | "retry-after" }
   | { type: "download-resumed"; appId: string; received: number; expected?: number; resumes: number }
   | { type: "re-export"; appId: string; reason: string }
-  | { type: "object-skipped"; appId: string; objectId: string; objectType: string; reason: string };
+  | { type: "object-skipped"; appId: string; objectId: string; objectType: string; reason: string }
+  | {
+      type: "waiting";
+      /** Our operation name, or "qix" for a QIX call. */
+      operation: string;
+      /** The call, e.g. "GET /api/v1/items" or "QIX OpenDoc". */
+      what: string;
+      host: string;
+      object?: string;
+      attempt: number;
+      kind: TimeoutKind;
+      waitedMs: number;
+      /** When the call is given up (from the start, or from the last progress for `idle`). */
+      limitMs: number;
+    };
+
+/** "waiting 30 s for GET /api/v1/items on https://… (attempt 2; gives up after 60 s)". */
+export function waitingMessage(e: Extract<QlikClientEvent, { type: "waiting" }>): string {
+  const of = e.object ? ` (${e.object})` : "";
+  const limit = e.kind === "idle" ? `gives up after ${formatSeconds(e.limitMs)} without progress` : `gives up after ${formatSeconds(e.limitMs)}`;
+  return `waiting ${formatSeconds(Math.round(e.waitedMs / 100) * 100)} for ${e.what}${of} on ${e.host} (attempt ${e.attempt}; ${limit})`;
+}
 
 export interface TenantClientConfig {
   /** Tenant URL; `https://` is assumed without a scheme (pass `http://localhost:…` for the emulator). */
@@ -103,6 +128,8 @@ export interface TenantClientConfig {
   onEvent?: (e: QlikClientEvent) => void;
   /** OAuth: renew the access token after this long even without a 401 (default 1 hour; Qlik's live 6 hours). */
   tokenMaxAgeMs?: number;
+  /** Deadlines per kind of call (internal/timeouts.ts; defaults in DEFAULT_TIMEOUTS). */
+  timeouts?: Partial<Timeouts>;
   /** QIX session identity (default "lifeboat"): a session of our own, never a user's, opened without data. */
   qixIdentity?: string;
   /** Injected for tests. */
@@ -142,7 +169,8 @@ export interface TenantCore {
   readonly config: TenantClientConfig;
   /** The current `@qlik/api` instance and host config (a fresh one after an OAuth token refresh). */
   session(): Promise<ApiSession>;
-  call<T>(op: OperationName, object: string | undefined, fn: (api: QlikAPI) => Promise<T>, opts?: { idempotent?: boolean }): Promise<T>;
+  call<T>(op: OperationName, object: string | undefined, fn: (api: QlikAPI, ctx: CallContext) => Promise<T>, opts?: { idempotent?: boolean }): Promise<T>;
+  readonly timeouts: Timeouts;
   qixCall<T>(what: string, object: string, fn: () => Promise<T>, operation?: string): Promise<T>;
   withQixSession<T>(appId: string, object: string, fn: (doc: unknown) => Promise<T>, opts?: { retry?: "all" | "open"; operation?: string; withData?: boolean }): Promise<T>;
   /** Marks the core closed: later calls fail with a permanent error. */
@@ -154,6 +182,17 @@ export interface TenantCore {
   tokenScopes(): TokenScopes | undefined;
   appName(appId: string): string;
   rememberApp(appId: string, name: string): void;
+}
+
+/** What a REST attempt's function gets besides the `@qlik/api` instance. */
+export interface CallContext {
+  /** Aborted at the attempt's deadline (`@qlik/api` calls get it without asking; pass it to your own fetch). */
+  signal: AbortSignal;
+  /** Bytes moved: an `idle` deadline (uploads) starts again. */
+  progress(): void;
+  /** Options for a page's `next(options)`: the current credentials, noCache and the signal (`next()` alone reuses the first page's). */
+  pageOptions: { hostConfig: HostConfig; noCache: true; signal: AbortSignal };
+  attempt: number;
 }
 
 export interface ApiSession {
@@ -175,8 +214,15 @@ const onAuthFailed = (): void => undefined;
  * `console.error` credential failures itself: they reach the caller as `QlikApiError`s.
  */
 export function toHostConfig(host: string, auth: TenantAuth): HostConfig {
-  if (auth.type === "apikey") return { authType: "apikey", host, apiKey: auth.apiKey, onAuthFailed } as HostConfig;
-  return { authType: "oauth2", host, clientId: auth.clientId, clientSecret: auth.clientSecret, scope: auth.scope ?? PRIVATE_CONTENT_BOT_SCOPE, onAuthFailed } as HostConfig;
+  if (auth.type === "apikey") return ownHostConfig({ authType: "apikey", host, apiKey: auth.apiKey, onAuthFailed } as HostConfig);
+  return ownHostConfig({
+    authType: "oauth2",
+    host,
+    clientId: auth.clientId,
+    clientSecret: auth.clientSecret,
+    scope: auth.scope ?? PRIVATE_CONTENT_BOT_SCOPE,
+    onAuthFailed,
+  } as HostConfig);
 }
 
 /**
@@ -191,7 +237,7 @@ export function toHostConfig(host: string, auth: TenantAuth): HostConfig {
  * and on the websocket). The token is renewed on a 401 and after `tokenMaxAgeMs`.
  */
 function bearerHostConfig(host: string, token: string): HostConfig {
-  return { authType: "apikey", host, apiKey: token, onAuthFailed } as HostConfig;
+  return ownHostConfig({ authType: "apikey", host, apiKey: token, onAuthFailed } as HostConfig);
 }
 
 /**
@@ -208,6 +254,33 @@ export function isPrivateContentBot(auth: TenantAuth, granted?: readonly string[
   return scopes.has("admin.apps") && scopes.has("admin_classic");
 }
 
+/** The deadline signal of the REST attempt running now (set by `call`). */
+const attemptSignal = new AsyncLocalStorage<AbortSignal>();
+
+/** Gives the connector's `@qlik/api` requests the signal of their attempt, so a deadline closes the socket. */
+const signalInterceptor: RestInterceptor = (request, proceed) => {
+  const signal = attemptSignal.getStore();
+  if (!signal || !isOwnRequest(request)) return proceed(request);
+  const options = (request as { options?: Record<string, unknown> }).options ?? {};
+  return proceed({ ...request, options: { ...options, signal } } as typeof request);
+};
+
+let interceptorsInstalled = false;
+/** The connector's interceptors, on `@qlik/api`'s global stack once (see internal/query.ts for why global). */
+function installInterceptors(): void {
+  if (interceptorsInstalled) return;
+  interceptorsInstalled = true;
+  qlikInterceptors.addInterceptor(preEncodeQueryInterceptor);
+  qlikInterceptors.addInterceptor(signalInterceptor);
+}
+
+/** Operations where Qlik works on a whole app before it answers (timeout kind `appJob`). */
+const APP_JOBS = new Set<string>(["exportApp", "importApp", "copyApp", "publishApp", "republishApp"]);
+function timeoutKindOf(op: string): TimeoutKind {
+  if (op === "uploadTempFile") return "idle";
+  return APP_JOBS.has(op) ? "appJob" : "request";
+}
+
 /** What the last OAuth token request asked for and was granted. */
 export interface TokenScopes {
   requested: string[];
@@ -217,6 +290,7 @@ export interface TokenScopes {
 }
 
 export function createTenantCore(config: TenantClientConfig): TenantCore {
+  installInterceptors();
   const host = normalizeHost(config.host);
   const auth = config.auth;
   const tokenMaxAgeMs = config.tokenMaxAgeMs ?? 60 * 60_000;
@@ -233,7 +307,17 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
     // POST /oauth/token is a Tier 2 call of its own.
     stats.callsPerTier["2"] = (stats.callsPerTier["2"] ?? 0) + 1;
     stats.callsPerOperation.oauthToken = (stats.callsPerOperation.oauthToken ?? 0) + 1;
-    return observeTokenResponse(() => auth_.getAccessToken({ hostConfig: tokenConfig }));
+    // @qlik/api's token call takes no signal: the deadline gives up on it (the socket is left to close).
+    return observeTokenResponse(() =>
+      withDeadline(() => auth_.getAccessToken({ hostConfig: tokenConfig }), {
+        kind: "request",
+        limitMs: timeouts.requestMs,
+        noticeMs: timeouts.noticeMs,
+        onNotice: (waitedMs) =>
+          emit({ type: "waiting", operation: "oauthToken", what: "POST /oauth/token", host, attempt: 1, kind: "request", waitedMs, limitMs: timeouts.requestMs }),
+        what: `POST /oauth/token on ${host}`,
+      }),
+    );
   };
   /** For oauth2: a fresh token (coalescing concurrent requests). */
   const renew = (): Promise<ApiSession & { issuedAt: number }> => {
@@ -272,6 +356,7 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
   const clock = config.clock ?? systemClock;
   const random = config.random ?? Math.random;
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...config.retry };
+  const timeouts = resolveTimeouts(config.timeouts);
   const stats: ClientStats = {
     callsPerTier: {},
     callsPerOperation: {},
@@ -306,24 +391,56 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
   const names = new Map<string, string>();
   let closed = false;
 
-  async function call<T>(op: OperationName, object: string | undefined, fn: (api: QlikAPI) => Promise<T>, opts: { idempotent?: boolean } = {}): Promise<T> {
+  async function call<T>(
+    op: OperationName,
+    object: string | undefined,
+    fn: (api: QlikAPI, ctx: CallContext) => Promise<T>,
+    opts: { idempotent?: boolean } = {},
+  ): Promise<T> {
     const info = OPERATIONS[op];
     const bucket = bucketOf(info);
+    const kind = timeoutKindOf(op);
+    const limitMs = limitOf(timeouts, kind);
+    const what = `${info.method} ${info.path}`;
     if (closed) throw new QlikApiError({ kind: "permanent", operation: op, host, object, detail: "the tenant client was closed" });
     return withRetry(
-      async () => {
-        const waited = await limiter.acquire(bucket);
-        stats.throttledMs += waited;
-        stats.callsPerTier[bucket] = (stats.callsPerTier[bucket] ?? 0) + 1;
-        stats.callsPerOperation[op] = (stats.callsPerOperation[op] ?? 0) + 1;
-        const used = await session();
+      async (attempt) => {
+        /** One request under its deadline (timeouts.ts), its signal reaching @qlik/api through the interceptor. */
+        const timed = (used: ApiSession): Promise<T> =>
+          withDeadline(
+            ({ signal, progress }) =>
+              attemptSignal.run(signal, () => fn(used.api, { signal, progress, attempt, pageOptions: { hostConfig: used.hostConfig, noCache: true, signal } })),
+            {
+              kind,
+              limitMs,
+              idle: kind === "idle",
+              noticeMs: timeouts.noticeMs,
+              onNotice: (waitedMs) => emit({ type: "waiting", operation: op, what, host, ...(object ? { object } : {}), attempt, kind, waitedMs, limitMs }),
+              what: `${what}${object ? ` for ${object}` : ""}`,
+            },
+          );
+        // Counted by the limiter from here until the answer (see limiter.ts): waiting for
+        // the token and a REST slot below must not make the request look older than it is.
+        const send = async (get: () => Promise<ApiSession>): Promise<T> => {
+          const permit = await limiter.admit(bucket);
+          stats.throttledMs += permit.waitedMs;
+          stats.callsPerTier[bucket] = (stats.callsPerTier[bucket] ?? 0) + 1;
+          stats.callsPerOperation[op] = (stats.callsPerOperation[op] ?? 0) + 1;
+          try {
+            const used = await get();
+            return await rest.run(() => timed(used));
+          } finally {
+            permit.done();
+          }
+        };
+        let used: ApiSession | undefined;
         try {
-          return await rest.run(() => fn(used.api));
+          return await send(async () => (used = await session()));
         } catch (e) {
           // An OAuth token may have expired or been revoked: renew once and repeat.
-          if (auth.type !== "oauth2" || (e as { status?: unknown })?.status !== 401) throw e;
-          const fresh = used === current ? await renew() : await session();
-          return await rest.run(() => fn(fresh.api));
+          if (auth.type !== "oauth2" || (e as { status?: unknown })?.status !== 401 || !used) throw e;
+          const stale = used;
+          return await send(async () => (stale === current ? await renew() : await session()));
         }
       },
       {
@@ -350,8 +467,16 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
 
   async function qixCall<T>(what: string, object: string, fn: () => Promise<T>, operation = "readAppObjects"): Promise<T> {
     stats.qixCalls++;
+    const kind: TimeoutKind = what === "OpenDoc" ? "qixOpen" : what === "OpenDoc (with data)" ? "appJob" : "qixCall";
+    const limitMs = limitOf(timeouts, kind);
     try {
-      return await fn();
+      return await withDeadline(() => fn(), {
+        kind,
+        limitMs,
+        noticeMs: timeouts.noticeMs,
+        onNotice: (waitedMs) => emit({ type: "waiting", operation, what: `QIX ${what}`, host, object, attempt: 1, kind, waitedMs, limitMs }),
+        what: `QIX ${what} for ${object}`,
+      });
     } catch (e) {
       throw classifyQix(e, { operation, host, object, what });
     }
@@ -384,9 +509,12 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
       stats.qixSessions++;
       const { api, hostConfig } = await session();
       const app = api.qix.openAppSession({ appId, withoutData: opts.withData !== true, identity: opts.withData === true ? `${identity}-data` : identity, hostConfig });
-      const close = (): Promise<void> => app.close({ websocketCloseDelay: 0 }).catch(() => undefined);
+      // Closing a session that never opened (a host that does not answer the upgrade) must not hang either.
+      const close = (): Promise<void> =>
+        withDeadline(() => app.close({ websocketCloseDelay: 0 }), { kind: "qixCall", limitMs: 5_000, noticeMs: 0, what: "QIX close" }).catch(() => undefined);
       try {
-        return { doc: await qixCall("OpenDoc", object, () => app.getDoc(), operation), close };
+        // Opening with data loads the app's whole data model: as long as Qlik's work on a whole app (kind appJob).
+        return { doc: await qixCall(opts.withData === true ? "OpenDoc (with data)" : "OpenDoc", object, () => app.getDoc(), operation), close };
       } catch (e) {
         await close();
         throw e;
@@ -419,6 +547,7 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
     call,
     qixCall,
     withQixSession,
+    timeouts,
     close: () => void (closed = true),
     authorization: async () => {
       const { hostConfig } = await session();
@@ -435,6 +564,7 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
 /** QIX errors: enigma-style `{ code, message }` or websocket failures carrying an HTTP status in the text. */
 export function classifyQix(e: unknown, ctx: { operation: string; host: string; object: string; what: string }): QlikApiError {
   if (e instanceof QlikApiError) return e;
+  if (e instanceof CallTimeoutError) return classify(e, ctx);
   const err = (e ?? {}) as { code?: unknown; message?: unknown; status?: unknown };
   const message = typeof err.message === "string" ? err.message : String(e);
   const base = { operation: ctx.operation, host: ctx.host, object: ctx.object, cause: e };
@@ -465,7 +595,7 @@ async function* pages<R extends { data: unknown; next?: () => Promise<R> }>(
     if (Array.isArray(data)) yield* data;
     const next: (() => Promise<R>) | undefined = resp.next;
     // `next()` reuses the first call's options (hostConfig, noCache) and follows the href verbatim.
-    resp = next ? await core.call(op, object, () => next()) : undefined;
+    resp = next ? await core.call(op, object, (_api, ctx) => (next as (o: unknown) => Promise<R>)(ctx.pageOptions)) : undefined;
   }
 }
 
@@ -502,10 +632,13 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
       const id = tempContentIdFromLocation(location);
       const url = `${host}/api/v1/temp-contents/${encodeURIComponent(id)}`;
       const open = (offset: number): Promise<OpenedDownload> =>
-        call("downloadTempFile", label, async () => {
+        call("downloadTempFile", label, async (_api, ctx) => {
           const headers: Record<string, string> = { Authorization: await core.authorization() };
           if (offset > 0) headers.Range = `bytes=${offset}-`;
-          const res = await fetch(url, { headers, redirect: "follow" });
+          // The call's deadline covers the answer's headers; the body is watched for progress
+          // (streamBody's idle deadline), through a signal of its own that outlives the call.
+          const body = new AbortController();
+          const res = await fetch(url, { headers, redirect: "follow", signal: AbortSignal.any([ctx.signal, body.signal]) });
           if (res.status >= 300) {
             const text = await res.text().catch(() => "");
             let data: unknown = text;
@@ -531,7 +664,7 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
               detail: `the exported file answered ${res.status}${size === 0 ? " with an empty body" : res.status === 204 ? " No Content (the file is incomplete)" : ""}, not the .qvf; back up this app again later`,
             });
           }
-          return { response: res, size };
+          return { response: res, size, abort: (reason: unknown) => body.abort(reason) };
         });
       try {
         return { open, first: await open(0) };
@@ -648,7 +781,7 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
           }
         const next: (() => Promise<typeof resp>) | undefined = resp.next;
         if (!next) return out;
-        resp = await call("getAppScriptHistory", appLabel(appId), () => next());
+        resp = await call("getAppScriptHistory", appLabel(appId), (_api, ctx) => (next as (o: unknown) => Promise<typeof resp>)(ctx.pageOptions));
       }
     },
 
@@ -662,8 +795,26 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
         throw e;
       }
       const label = appLabel(appId);
+      const what = `GET /api/v1/temp-contents/{id} for ${label}`;
       const body = streamBody(opened.first, {
         open: opened.open,
+        idle: {
+          ms: core.timeouts.idleMs,
+          noticeMs: core.timeouts.noticeMs,
+          what,
+          onNotice: (waitedMs, received) =>
+            core.emit({
+              type: "waiting",
+              operation: "downloadTempFile",
+              what: `data of GET /api/v1/temp-contents/{id} (${received} bytes so far)`,
+              host,
+              object: label,
+              attempt: 1,
+              kind: "idle",
+              waitedMs,
+              limitMs: core.timeouts.idleMs,
+            }),
+        },
         onBytes: (n) => void (stats.bytesDownloaded += n),
         onFinish: release,
         emptyError: () =>
@@ -678,7 +829,7 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
               object: label,
               status: 0,
               attempts: resumes,
-              detail: `the download kept breaking off (${received} of ${expected ?? "?"} bytes)`,
+              detail: `the download kept breaking off (${received} of ${expected ?? "?"} bytes)${cause instanceof Error && cause.message ? `; last: ${cause.message}` : ""}`,
               cause,
             });
           }

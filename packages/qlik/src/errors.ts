@@ -5,6 +5,8 @@
  * records it per item in the manifest.
  */
 
+import { CallTimeoutError } from "./internal/timeouts.ts";
+
 export type QlikErrorKind = "not-found" | "forbidden" | "unauthorized" | "rate-limited" | "transient" | "permanent";
 
 export interface QlikErrorFields {
@@ -207,6 +209,8 @@ export function kindOfStatus(status: number): QlikErrorKind {
  */
 export function classify(e: unknown, ctx: { operation: string; host: string; object?: string; nowMs?: number }): QlikApiError {
   if (e instanceof QlikApiError) return e.object || !ctx.object ? e : e.with({ object: ctx.object });
+  // A deadline passed (internal/timeouts.ts): like a reset, worth retrying.
+  if (e instanceof CallTimeoutError) return new QlikApiError({ operation: ctx.operation, host: ctx.host, object: ctx.object, cause: e, kind: "transient", status: 0, code: "TIMEOUT", detail: e.message });
   const t = (e ?? {}) as ThrownLike;
   const base = { operation: ctx.operation, host: ctx.host, object: ctx.object, cause: e };
   if (typeof t.status === "number") {

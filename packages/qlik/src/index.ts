@@ -22,7 +22,9 @@ export {
   type TenantAuth,
   type TenantClient,
   type TenantClientConfig,
+  waitingMessage,
 } from "./client.ts";
+export { DEFAULT_TIMEOUTS, TIMEOUT_KINDS, type TimeoutKind, type Timeouts } from "./internal/timeouts.ts";
 export {
   stateSteps,
   type AppEditor,

@@ -108,6 +108,15 @@ export interface TenantWriter {
   listSoftDeletedApps(now?: Date): Promise<SoftDeletedApp[] | undefined>;
 }
 
+/** Passes the chunks on, telling `progress` each time one is taken (by fetch, as it sends). */
+async function* withProgress(body: AsyncIterable<Uint8Array>, progress: () => void): AsyncGenerator<Uint8Array> {
+  for await (const chunk of body) {
+    progress();
+    yield chunk;
+  }
+  progress();
+}
+
 export interface SoftDeletedApp {
   appId: string;
   name?: string;
@@ -187,7 +196,7 @@ export function createTenantWriter(core: TenantCore): TenantWriter {
       if (hit) return hit;
       const next: (() => Promise<typeof resp>) | undefined = resp.next;
       if (!next) return undefined;
-      resp = await call("getSpaces", `the space '${name}'`, () => next());
+      resp = await call("getSpaces", `the space '${name}'`, (_api, ctx) => (next as (o: unknown) => Promise<typeof resp>)(ctx.pageOptions));
     }
   }
 
@@ -269,9 +278,10 @@ export function createTenantWriter(core: TenantCore): TenantWriter {
       };
       let uploaded;
       try {
-        uploaded = await call("uploadTempFile", label, async (api) => {
+        // Timeout kind `idle`: the upload may take as long as it needs while its bytes move.
+        uploaded = await call("uploadTempFile", label, async (api, ctx) => {
           try {
-            return await api.tempContents.uploadTempFile({ filename: "app.qvf", ttl: 3600 }, ReadableStream.from(body()) as never, nc);
+            return await api.tempContents.uploadTempFile({ filename: "app.qvf", ttl: 3600 }, ReadableStream.from(withProgress(body(), ctx.progress)) as never, nc);
           } catch (e) {
             throw bodyError ? new Error("the upload's body could not be read") : e; // not retried (permanent)
           }

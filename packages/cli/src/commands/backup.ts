@@ -8,7 +8,7 @@
  * Exit codes: 0 all captured, 3 snapshot saved but partial (some items failed).
  */
 import { backup, type BackupEvent, type Manifest, type TenantReader } from "@lifeboat/engine";
-import { createQrsReader, createTenantClient, type TenantClient, type QlikClientEvent } from "@lifeboat/qlik";
+import { createQrsReader, createTenantClient, waitingMessage, type TenantClient, type QlikClientEvent } from "@lifeboat/qlik";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import { InvalidArgumentError, type Command } from "commander";
 import { resolveTenant, type TenantConnection } from "../config.ts";
@@ -17,6 +17,7 @@ import { writeJsonLine } from "../render/json.ts";
 import { renderManifest } from "../render/manifest.ts";
 import { createBackupRenderer, renderModeFor } from "../render/progress.ts";
 import { addRepoOptions, openRepoFromOptions } from "../repo-options.ts";
+import { resolveCliTimeouts, timeoutHelp } from "../timeouts.ts";
 import { resolveQseowSource } from "./backup-qseow.ts";
 
 export interface BackupCommandOptions {
@@ -29,6 +30,8 @@ export interface BackupCommandOptions {
   deepCheckDays?: number;
   json?: boolean;
   tag?: string[];
+  /** `--timeout KIND=SECONDS` items (cli/src/timeouts.ts). */
+  timeout?: string[];
   source?: string;
   headerName?: string;
   headerUserFile?: string;
@@ -64,6 +67,7 @@ export function register(program: Command): void {
       days,
     )
     .option("--tag <tag>", "tag the snapshot (repeatable)", collect, [])
+    .option("--timeout <kind=seconds>", timeoutHelp(), collect, [])
     .option("--json", "write the event stream and the manifest as NDJSON to stdout")
     .option("--source <kind>", "cloud (default) | qseow: a client-managed site through a header virtual proxy (--host https://site/prefix)")
     .option("--header-name <name>", "qseow: the header the virtual proxy reads the user from (default: LIFEBOAT_QSEOW_HEADER)")
@@ -113,6 +117,8 @@ export interface RunBackupInput {
   summary?: boolean;
   /** Receives every event too (the demo uses it). */
   onEvent?: (event: BackupEvent) => void;
+  /** For LIFEBOAT_TIMEOUTS (default: process.env). */
+  env?: NodeJS.ProcessEnv;
   /** What to check when the source rejects the credentials (default: the API key or OAuth client). */
   credentials?: string;
 }
@@ -141,7 +147,17 @@ export async function runBackup(input: RunBackupInput): Promise<{ snapshot: Snap
   const mode = renderModeFor({ json: opts.json }, stderr as NodeJS.WriteStream);
   const render = createBackupRenderer(mode, stdout, stderr);
   const skipped = skippedObjectsRecord();
-  const client = input.tenant ?? createTenantClient({ host: connection.host, auth: connection.auth, onEvent: skipped.onEvent });
+  const timeouts = resolveCliTimeouts(connection.timeouts, input.env ?? process.env, opts.timeout);
+  const client = input.tenant ?? createTenantClient({
+    host: connection.host,
+    auth: connection.auth,
+    timeouts,
+    onEvent: (e) => {
+      skipped.onEvent(e);
+      // A call that keeps the run waiting says so (no silent hangs): shown at once, also on a TTY.
+      if (e.type === "waiting") render({ type: "warning", code: "waiting", message: waitingMessage(e) });
+    },
+  });
   let result: { snapshot: Snapshot; manifest: Manifest };
   try {
     if (mode !== "json") stderr.write(`backing up ${connection.host}${connection.name ? ` (${connection.name})` : ""}\n`);

@@ -65,14 +65,15 @@ import {
   type RestoreResult,
   type VerificationReport,
 } from "@lifeboat/engine";
-import { createRestoreTarget, createTenantClient } from "@lifeboat/qlik";
+import { createRestoreTarget, createTenantClient, waitingMessage } from "@lifeboat/qlik";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import { Option, type Command } from "commander";
 import { resolveTenant, type TenantConnection } from "../config.ts";
 import { skippedObjectsRecord } from "./backup.ts";
 import { EXIT, UserError } from "../errors.ts";
 import { writeJsonLine } from "../render/json.ts";
-import { clean, table } from "../render/table.ts";
+import { clean, escapeText, table } from "../render/table.ts";
+import { resolveCliTimeouts, timeoutHelp } from "../timeouts.ts";
 import { addNoLockOption, addRepoOptions, openRepoFromOptions, readOnlyOpenOptions, resolveRepoOptions } from "../repo-options.ts";
 
 export interface RestoreCommandOptions {
@@ -100,6 +101,8 @@ export interface RestoreCommandOptions {
   stateDir?: string;
   /** The old name of --state-dir; its flat journals are imported. */
   journalDir?: string;
+  /** `--timeout KIND=SECONDS` items (cli/src/timeouts.ts). */
+  timeout?: string[];
   /** With 'latest': the newest snapshot with these tags. */
   tag?: string[];
   /** Seconds to wait for another restore into the tenant to finish. */
@@ -154,7 +157,8 @@ export function register(program: Command): void {
     .option("--tag <tag>", "with 'latest': the newest snapshot with this tag (repeatable; --tag pre-restore picks the newest safety backup)", collect, [])
     .option("--state-dir <dir>", "the private folder for restore journals, logs, verification reports and tenant locks (default: LIFEBOAT_STATE_DIR, else $XDG_STATE_HOME/lifeboat or ~/.local/state/lifeboat)")
     .option("--lock-wait <seconds>", "when another restore into the same tenant is running, wait this long for it to finish (default 0: stop at once)")
-    .addOption(new Option("--journal-dir <dir>", "old name of --state-dir").hideHelp());
+    .addOption(new Option("--journal-dir <dir>", "old name of --state-dir").hideHelp())
+    .option("--timeout <kind=seconds>", timeoutHelp(), collect, []);
   addRepoOptions(cmd);
   addNoLockOption(cmd);
   cmd.action(async (snapshotArg: string | undefined, opts: RestoreCommandOptions & Record<string, unknown>) => {
@@ -402,7 +406,16 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
     const scope: JournalScope = { repositoryId, tenant: connection.host };
     const restoreKey = filePlan ? filePlan.restoreKey : restoreKeyOf(snapshot.id, connection.host, options!);
     const skipped = skippedObjectsRecord(); // the safety backup records what it could not read, as a backup does
-    const client = createTenantClient({ host: connection.host, auth: connection.auth, onEvent: skipped.onEvent });
+    const client = createTenantClient({
+      host: connection.host,
+      auth: connection.auth,
+      timeouts: resolveCliTimeouts(connection.timeouts, env, opts.timeout),
+      onEvent: (e) => {
+        skipped.onEvent(e);
+        // A call that keeps the restore waiting says so (no silent hangs).
+        if (e.type === "waiting") say(`warning: ${escapeText(waitingMessage(e))}\n`);
+      },
+    });
     let lock: TenantLock | undefined;
     try {
       // One restore at a time per tenant: held from before the target is read until the verification is written.
@@ -611,7 +624,7 @@ function eventLine(e: RestoreEvent): string | undefined {
     case "safety-backup":
       return `safety backup of the target taken: snapshot ${e.snapshotId.slice(0, 12)} (tag pre-restore) — restore it to undo this restore`;
     case "warning":
-      return `warning: ${e.message}`;
+      return `warning: ${escapeText(e.message)}`;
     case "step": {
       const mark = { done: "ok  ", "already-done": "same", failed: "FAIL", skipped: "----" }[e.outcome];
       return `[${String(e.index + 1).padStart(String(e.total).length)}/${e.total}] ${mark} ${clean(e.step.label, 100)}${e.note ? ` — ${clean(e.note, e.outcome === "failed" ? 2000 : 200)}` : ""}`;
@@ -624,7 +637,7 @@ function eventLine(e: RestoreEvent): string | undefined {
 export function renderPlan(plan: RestorePlan): string {
   let out = `restore plan ${plan.restoreKey}\n`;
   out += `  snapshot ${plan.snapshot.id.slice(0, 12)} of ${plan.snapshot.host} taken ${plan.snapshot.time}${plan.snapshot.partial ? " (PARTIAL)" : ""}\n`;
-  out += `  target   ${plan.target.host} as ${plan.target.caller}${plan.target.sameTenant ? " (the same tenant)" : " (another tenant)"}\n\n`;
+  out += `  target   ${plan.target.host} as ${clean(plan.target.caller, 200)}${plan.target.sameTenant ? " (the same tenant)" : " (another tenant)"}\n\n`;
   if (plan.users.length) {
     out += "users\n";
     out += table(
@@ -676,8 +689,8 @@ export function renderPlan(plan: RestorePlan): string {
     // Every deletion is a line of the plan the user confirms.
     if (s.kind === "objects") for (const r of s.remove) out += `         - delete ${r.type} '${clean(r.title, 60)}' (${r.id}): not in the snapshot\n`;
   });
-  for (const w of plan.warnings) out += `warning: ${w}\n`;
-  for (const b of plan.blockers) out += `BLOCKER: ${b}\n`;
+  for (const w of plan.warnings) out += `warning: ${escapeText(w)}\n`;
+  for (const b of plan.blockers) out += `BLOCKER: ${escapeText(b)}\n`;
   return out;
 }
 

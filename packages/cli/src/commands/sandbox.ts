@@ -47,7 +47,7 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
 }
 
 /** The values of the switches that are not booleans. */
-const CHOICES: Record<string, string[]> = { importIntoManagedSpace: ["refuse", "allow"], unassignedScopes: ["drop", "refuse"], connectionSecretOnGet: ["plaintext", "absent"] };
+const CHOICES: Record<string, string[]> = { importIntoManagedSpace: ["refuse", "allow"], unassignedScopes: ["drop", "refuse"], queryPlus: ["space", "literal"], connectionSecretOnGet: ["plaintext", "absent"] };
 
 /** `--quirk name=value` (repeatable) → a partial Quirks, typed by the defaults. */
 function quirks(list: string[] | undefined, defaultQuirks: Quirks): Partial<Quirks> | undefined {

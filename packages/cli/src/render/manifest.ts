@@ -5,8 +5,8 @@ import { clean, formatBytes, formatDuration, table } from "./table.ts";
 
 export function renderManifest(manifest: Manifest, snapshot?: Snapshot, opts: { items?: boolean } = {}): string {
   let text = "";
-  if (snapshot) text += `snapshot ${snapshot.id.slice(0, 12)} of ${snapshot.tenant} at ${snapshot.time}${snapshot.partial ? " (PARTIAL)" : ""}\n`;
-  text += `caller ${manifest.caller.subject || manifest.caller.userId}${manifest.caller.isPrivateContentBot ? " (private-content bot)" : ""}, `;
+  if (snapshot) text += `snapshot ${snapshot.id.slice(0, 12)} of ${clean(snapshot.tenant, 200)} at ${snapshot.time}${snapshot.partial ? " (PARTIAL)" : ""}\n`;
+  text += `caller ${clean(manifest.caller.subject || manifest.caller.userId, 200)}${manifest.caller.isPrivateContentBot ? " (private-content bot)" : ""}, `;
   text += `took ${formatDuration(manifest.durationMs)}, exported ${manifest.exports.count} app(s), ${formatBytes(manifest.exports.bytes)}`;
   if (manifest.options.full) text += ", --full";
   if (manifest.options.withData) text += ", with data";
@@ -34,7 +34,7 @@ export function renderManifest(manifest: Manifest, snapshot?: Snapshot, opts: { 
         ["app", "id", "status", "objects", "qvf"],
         apps.map((a) => [
           clean(a.name ?? "", 40),
-          a.id,
+          clean(a.id, 60),
           a.status,
           manifest.items.filter((o) => o.layer === "objects" && o.appId === a.id && o.status === "captured").length,
           a.status === "unchanged" ? "referenced" : a.bytes ? formatBytes(a.bytes) : "-",

@@ -24,14 +24,14 @@ const events: BackupEvent[] = [
 ];
 
 describe("backup renderer", () => {
-  it("text mode: quiet lines for layers, failures and warnings, control characters removed", () => {
+  it("text mode: quiet lines for layers, failures and warnings, control characters escaped", () => {
     const out = capture();
     const err = capture();
     const r = createBackupRenderer("text", out.s, err.s);
     for (const e of events) r(e);
     r.stop();
     expect(err.text()).toContain("backing up apps (2)\n");
-    expect(err.text()).toContain("failed: app 'Sales [2J' (a1): could not export app 'Sales' (a1) on https://x: 503\n");
+    expect(err.text()).toContain("failed: app 'Sales\\x1B[2J' (a1): could not export app 'Sales' (a1) on https://x: 503\n");
     expect(err.text()).toContain("warning: other users' private content not visible to auth0|me\n");
     expect(err.text()).not.toMatch(/\u001b/);
     expect(out.text()).toBe("");
@@ -60,7 +60,7 @@ describe("backup renderer", () => {
 describe("tables and stats", () => {
   it("aligns columns and shortens hostile text", () => {
     expect(table(["a", "n"], [["x", 1], ["long", 10]])).toBe("a      n\n----  --\nx      1\nlong  10\n");
-    expect(clean("a\u0000b".padEnd(100, "z"), 10)).toBe("a bzzzzzz…");
+    expect(clean("a\u0000b".padEnd(100, "z"), 10)).toBe("a\\x00bzzzzzz…");
     expect(formatApiCalls({ callsPerTier: { "2": 3, "1": 10 }, qixSessions: 2, qixCalls: 9, retries: 1, rateLimited: 1, throttledMs: 1500 })).toBe(
       "tier 1: 10, tier 2: 3; QIX: 2 sessions, 9 calls; 1 retries, 1 rate-limited (429) answers, waited 1.5 s",
     );

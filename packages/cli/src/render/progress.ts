@@ -113,7 +113,11 @@ export function createBackupRenderer(mode: RenderMode, out: NodeJS.WritableStrea
       }
       case "warning":
         if (mode === "text") err.write(`warning: ${clean(event.message, 2000)}\n`);
-        else warnings.push(`warning: ${clean(event.message, 2000)}\n`);
+        else if (event.code === "waiting") {
+          // A stalled run must say so now, not after it ends: the line goes above the bars.
+          err.write(`${drawn > 0 ? `\x1b[${drawn}A\x1b[0J` : ""}warning: ${clean(event.message, 2000)}\n`);
+          drawn = 0;
+        } else warnings.push(`warning: ${clean(event.message, 2000)}\n`);
         break;
       case "done":
         break;

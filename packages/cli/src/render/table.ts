@@ -33,9 +33,5 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
 
-/** Control characters out, long text shortened: names from a tenant are user input. */
-export function clean(text: string, max = 80): string {
-  // eslint-disable-next-line no-control-regex
-  const t = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, " ");
-  return [...t].length > max ? [...t].slice(0, max - 1).join("") + "…" : t;
-}
+/** Tenant text for a terminal: escaped and shortened (render/text.ts). */
+export { clean, escapeText } from "./text.ts";

@@ -76,6 +76,8 @@ export interface Quirks {
   rateLimitBlocksWholeTier: boolean;
   /** Tenant-wide ceiling = user limit × users × 0.5 (default true). */
   rateLimitTenantCeiling: boolean;
+  /** How a `+` in a query string reads: as a space (default, form decoding) or as a plus (rest/query.ts). */
+  queryPlus: "space" | "literal";
 }
 
 export const defaultQuirks: Quirks = {
@@ -93,6 +95,7 @@ export const defaultQuirks: Quirks = {
   connectionSecretOnGet: "plaintext",
   rateLimitBlocksWholeTier: true,
   rateLimitTenantCeiling: true,
+  queryPlus: "space",
 };
 
 export interface Runtime {

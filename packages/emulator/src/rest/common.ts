@@ -6,6 +6,7 @@ import type { FaultKind } from "../internal/faults.ts";
 import type { Runtime } from "../internal/runtime.ts";
 import { QlikError, badRequest, forbidden, notFound } from "../internal/errors.ts";
 import { canOpenApp } from "../internal/access.ts";
+import { withPercentSpaces } from "./query.ts";
 
 export interface Env {
   Bindings: HttpBindings;
@@ -113,9 +114,9 @@ export function paginate<T>(c: Ctx, items: T[], limit: number): { page: T[]; lin
     u.searchParams.delete("next");
     u.searchParams.delete("prev");
     u.searchParams.set(param, encodeCursor(off));
-    return u.toString();
+    return withPercentSpaces(u.toString());
   };
-  const links: Record<string, { href: string }> = { self: { href: self.toString() } };
+  const links: Record<string, { href: string }> = { self: { href: withPercentSpaces(self.toString()) } };
   if (offset + limit < items.length) links.next = { href: href("next", offset + limit) };
   if (offset > 0) links.prev = { href: href("prev", Math.max(0, offset - limit)) };
   return { page, links };

@@ -3,6 +3,7 @@ import type { Group, Role, Tenant, User, UserStatus } from "../model.ts";
 import { QlikError, badRequest, conflict, forbidden, notFound } from "../internal/errors.ts";
 import { newHexId, nowIso } from "../internal/runtime.ts";
 import { baseUrl, paginate, parseLimit, readJson, readJsonArray, str, who, type Ctx, type RestApp, type RouteDeps } from "./common.ts";
+import { sortParam } from "./query.ts";
 import { matchScim, parseScim } from "./scim.ts";
 
 function roleByName(tenant: Tenant, name: string): Role | undefined {
@@ -81,7 +82,7 @@ function filterUsers(tenant: Tenant, filter: string | undefined): User[] {
 }
 
 function sortUsers(users: User[], sort: string | undefined): User[] {
-  const s = sort ?? "+createdAt";
+  const s = sortParam(sort, "+createdAt");
   const desc = s.startsWith("-");
   const key = s.replace(/^[+-]/, "") as "name" | "createdAt" | "email" | "status" | "subject" | "lastUpdatedAt";
   if (!["name", "createdAt", "email", "status", "subject", "lastUpdatedAt"].includes(key)) throw badRequest("USERS-1", `unsupported sort "${s}"`);

@@ -4,6 +4,7 @@ import { badRequest, conflict, forbidden, notFound, QlikError } from "../interna
 import { ASSIGNABLE_ROLES, canSeeSpace, spaceRoles } from "../internal/access.ts";
 import { newHexId, nowIso } from "../internal/runtime.ts";
 import { baseUrl, paginate, parseLimit, readJson, readJsonArray, str, who, type Ctx, type RestApp, type RouteDeps } from "./common.ts";
+import { sortParam } from "./query.ts";
 
 const NAME_RE = /^[^"*?<>/|\\:]+$/;
 
@@ -93,7 +94,7 @@ export function registerSpaces(app: RestApp, { tenant, rt }: RouteDeps): void {
     if (types) spaces = spaces.filter((s) => types.includes(s.type));
     if (name) spaces = spaces.filter((s) => s.name.toLowerCase().includes(name.toLowerCase()));
     if (ownerId) spaces = spaces.filter((s) => s.ownerId === ownerId);
-    const sort = c.req.query("sort") ?? "+createdAt";
+    const sort = sortParam(c.req.query("sort"), "+createdAt");
     const key = sort.replace(/^[+-]/, "");
     if (!["name", "createdAt", "updatedAt"].includes(key)) throw badRequest("SPACES-1", `unsupported sort "${sort}"`);
     spaces.sort((a, b) => String(a[key as "name"]).localeCompare(String(b[key as "name"])) || a.id.localeCompare(b.id));

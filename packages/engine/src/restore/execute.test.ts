@@ -515,6 +515,27 @@ describe("executeRestore", () => {
   });
 });
 
+describe("verification of names", () => {
+  it("an app that came back under another name is a mismatch (a name mangled on its way to Qlik)", async () => {
+    const repo = await createTestRepository();
+    try {
+      const target = new FakeTarget();
+      target.users.push({ id: "t-ben", subject: "auth0|ben", status: "active", assignedRoles: [], assignedGroups: [] });
+      const source = await sourceIn(repo);
+      const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
+      const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal() });
+      expect((await verifyRestore({ plan, source, target, created: result.created, repository: repo })).status).toBe("match");
+      // What @qlik/api once did to "Q1%20Report": decoded on the way.
+      target.apps.get(result.created["app:a-1"]!)!.summary.name = "Sales ";
+      const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
+      expect(report.status).toBe("mismatch");
+      expect(report.apps.find((a) => a.sourceId === "a-1")!.mismatches).toContainEqual({ where: "app 'Sales'", field: "name", expected: "Sales", actual: "Sales " });
+    } finally {
+      await repo.close();
+    }
+  });
+});
+
 describe("restore()", () => {
   it("plans, executes and verifies a snapshot written by backup() into another tenant", async () => {
     const repo = await createTestRepository();

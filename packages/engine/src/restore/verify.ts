@@ -171,6 +171,10 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
       v.mismatches.push({ where: here, field: "exists", expected: `restored from ${d.sourceId}`, actual: "missing" });
       return;
     }
+    // The name, byte for byte: an app that came back under another name (a name mangled on its
+    // way to Qlik, issue 15.4) is not found by the next restore, which imports another copy.
+    const actualName = info.attributes.name;
+    if (typeof actualName === "string" && actualName !== d.targetName) v.mismatches.push({ where: here, field: "name", expected: show(d.targetName), actual: show(actualName) });
     const owner = resolve(d.owner);
     if (!owner) v.mismatches.push({ where: here, field: "owner", expected: show(app.doc.owner.subject ?? app.doc.owner.id), actual: "unresolved in the target (see the plan)" });
     else if (info.attributes.ownerId !== owner) v.mismatches.push({ where: here, field: "owner", expected: owner, actual: show(info.attributes.ownerId) });

@@ -15,10 +15,14 @@
  * range and answers 200 we skip the bytes we already have). Bounded attempts.
  */
 
+import { CallTimeoutError } from "./timeouts.ts";
+
 export interface OpenedDownload {
   response: Response;
   /** Total size when known (content-length of a 200, or the total of a 206's Content-Range). */
   size?: number;
+  /** Aborts the response (its body read then fails with `reason`). */
+  abort?: (reason: unknown) => void;
 }
 
 export interface DownloadDeps {
@@ -30,6 +34,11 @@ export interface DownloadDeps {
   onFinish(): void;
   /** Counts bytes delivered. */
   onBytes?(n: number): void;
+  /**
+   * A body that stops moving for `ms` is aborted and resumed like a cut one (timeouts.ts,
+   * kind `idle`); `onNotice` every `noticeMs` while it waits.
+   */
+  idle?: { ms: number; noticeMs: number; what: string; onNotice?(waitedMs: number, received: number): void };
   /** The error for a body that ended without a single byte (an export is never empty). */
   emptyError?(): Error;
 }
@@ -60,6 +69,42 @@ export class TruncatedDownloadError extends Error {
   }
 }
 
+/** Aborts a body that delivers nothing for `idle.ms` (while we are waiting for it, not while the consumer works). */
+function watchIdle(idle: NonNullable<DownloadDeps["idle"]>, abort: (reason: unknown) => void, received: () => number) {
+  let last = Date.now();
+  let paused = false;
+  let fired: CallTimeoutError | undefined;
+  const tick = Math.max(10, Math.min(1000, Math.floor(idle.ms / 4)));
+  let nextNotice = idle.noticeMs;
+  const timer = setInterval(() => {
+    if (paused || fired) return;
+    const waited = Date.now() - last;
+    if (waited >= idle.ms) {
+      fired = new CallTimeoutError("idle", idle.ms, `${idle.what} (${received()} bytes received)`);
+      abort(fired);
+      return;
+    }
+    if (idle.noticeMs > 0 && waited >= nextNotice) {
+      nextNotice += idle.noticeMs;
+      idle.onNotice?.(waited, received());
+    }
+  }, tick);
+  timer.unref?.();
+  return {
+    progress: () => {
+      last = Date.now();
+      nextNotice = idle.noticeMs;
+    },
+    pause: () => void (paused = true),
+    resume: () => {
+      paused = false;
+      last = Date.now();
+    },
+    timedOut: () => fired,
+    stop: () => clearInterval(timer),
+  };
+}
+
 /** The body as chunks, resuming after truncation. `first` is the already opened response at offset 0. */
 export async function* streamBody(first: OpenedDownload, deps: DownloadDeps): AsyncGenerator<Uint8Array> {
   let current = first;
@@ -73,6 +118,7 @@ export async function* streamBody(first: OpenedDownload, deps: DownloadDeps): As
       if (skip < 0) throw new Error(`server resumed at byte ${startOf(current.response)} but ${received} were received`);
       let failure: unknown;
       const body = current.response.body;
+      const watch = deps.idle && current.abort ? watchIdle(deps.idle, current.abort, () => received) : undefined;
       if (body) {
         try {
           for await (const raw of body as unknown as AsyncIterable<Uint8Array>) {
@@ -86,11 +132,17 @@ export async function* streamBody(first: OpenedDownload, deps: DownloadDeps): As
               skip = 0;
             }
             received += chunk.byteLength;
+            watch?.progress();
             deps.onBytes?.(chunk.byteLength);
+            // The consumer's time (writing to the repository) is not the server's stall.
+            watch?.pause();
             yield chunk;
+            watch?.resume();
           }
         } catch (e) {
-          failure = e;
+          failure = watch?.timedOut() ?? e;
+        } finally {
+          watch?.stop();
         }
       }
       if (failure === undefined && received === 0) throw deps.emptyError?.() ?? new Error("the download ended without a single byte");

@@ -36,6 +36,27 @@ describe("TierLimiter", () => {
     expect(last).toBeLessThan(3 * 61_200 + 1);
   });
 
+  it("counts a request from admission until a window after its answer: a late send cannot crowd a window", async () => {
+    const clock = new ManualClock();
+    const l = limiter(clock, 3); // 3 per 60 s (61.2 s with the margin)
+    const permits = await Promise.all([l.admit("2"), l.admit("2"), l.admit("2")]);
+    let fourth: Awaited<ReturnType<TierLimiter["admit"]>> | undefined;
+    void l.admit("2").then((p) => (fourth = p));
+    // The three are still on their way (waiting for a token or a slot): nothing is freed by time alone.
+    await clock.advance(120_000);
+    expect(fourth).toBeUndefined();
+    expect(l.inWindow("2")).toBe(3);
+    // Answered at t = 120 s: they count until a window after that, however early they were admitted.
+    for (const p of permits) p.done();
+    await clock.advance(61_199);
+    expect(fourth).toBeUndefined();
+    await clock.advance(2);
+    expect(fourth).toBeDefined();
+    fourth!.done();
+    fourth!.done(); // a second done() is ignored
+    expect(l.inWindow("2")).toBe(1);
+  });
+
   it("keeps tiers apart", async () => {
     const clock = new ManualClock();
     const l = new TierLimiter({ clock, perMinute: (b) => (b === "1" ? 1000 : 1), windowMs: 60_000, headroom: 1 });

@@ -4,12 +4,24 @@
  *
  * Qlik counts requests per tier over a 5-minute window: Tier 1 = 1,000/min, Tier 2 =
  * 100/min, so 5,000 and 500 requests in any 5 minutes. We keep a sliding log of our own
- * send times per tier and admit a request only while the log for the last window (plus a
- * small margin for network delay between our send and Qlik's count) holds fewer than
- * `headroom` × the window budget. So no 5-minute window ever sees more than the limit,
+ * requests per tier (in flight, and answered with their answer times) and admit a request
+ * only while the requests in flight plus those answered within the last window (plus a 2%
+ * margin for clocks) are fewer than `headroom` × the window budget. So no 5-minute window ever sees more than the limit,
  * however bursty the callers are: a burst is admitted at once up to the budget (Qlik
  * tolerates bursts inside the window), then requests are spaced as old ones leave the
  * window, which makes the sustained rate the published one at most.
+ *
+ * When is a request "sent"? Qlik counts it when it arrives, which is some time after we
+ * admit it: the caller may still wait for an OAuth token and for a concurrency slot, and
+ * the request then travels. Stamping the admission time (as this limiter once did) lets
+ * requests that queued behind a slow one arrive together later than their stamps say,
+ * so a window at Qlik holds more than the budget (seen: 569–576 calls and 429s against a
+ * budget of 500 under CPU load). So a request counts from its admission (`admit`, as in
+ * flight) until it is answered, and its log entry is stamped with the time of the answer
+ * (`Permit.done`), which is never earlier than Qlik's count. That bound holds whatever
+ * the delays: of the requests Qlik counts in any window, the last one admitted found all
+ * the others either still in flight or answered after its window began, so it was
+ * admitted only if they were fewer than the budget.
  *
  * A 429 pauses the whole tier for its `Retry-After` (a secondary source says a 429 blocks
  * every endpoint of the tier; pausing just the one endpoint would only earn more 429s).
@@ -36,10 +48,21 @@ export interface LimiterOptions {
 }
 
 interface Bucket {
-  /** Send times, oldest first; `head` is the first one still in the window. */
+  /** Answer times, oldest first; `head` is the first one still in the window. */
   times: number[];
   head: number;
   pausedUntil: number;
+  /** Requests admitted and not yet answered. */
+  inFlight: number;
+  /** Woken when an in-flight request is answered. */
+  answered: (() => void)[];
+}
+
+/** An admitted request: call `done()` once it is answered (or failed), exactly once. */
+export interface Permit {
+  /** How long admission waited (window or Retry-After), in ms. */
+  waitedMs: number;
+  done(): void;
 }
 
 export class TierLimiter {
@@ -67,8 +90,11 @@ export class TierLimiter {
     return Math.max(1, Math.floor(perWindow * this.headroom));
   }
 
-  /** Waits until a request of `bucket` may be sent, then counts it. Returns the time waited. */
-  async acquire(bucket: string): Promise<number> {
+  /**
+   * Waits until a request of `bucket` may be sent and counts it as in flight until
+   * `done()` is called, which stamps it with the time of its answer.
+   */
+  async admit(bucket: string): Promise<Permit> {
     const { clock } = this.options;
     const b = this.bucket(bucket);
     const start = clock.now();
@@ -80,11 +106,27 @@ export class TierLimiter {
         await clock.sleep(wait);
         continue;
       }
-      if (!this.enabled) return clock.now() - start;
+      if (!this.enabled) return { waitedMs: clock.now() - start, done: () => undefined };
       this.expire(b, now);
-      if (b.times.length - b.head < this.budget(bucket)) {
-        b.times.push(now);
-        return now - start;
+      const answeredInWindow = b.times.length - b.head;
+      if (answeredInWindow + b.inFlight < this.budget(bucket)) {
+        b.inFlight++;
+        let finished = false;
+        return {
+          waitedMs: now - start,
+          done: () => {
+            if (finished) return;
+            finished = true;
+            b.inFlight--;
+            b.times.push(clock.now());
+            for (const wake of b.answered.splice(0)) wake();
+          },
+        };
+      }
+      if (answeredInWindow === 0) {
+        // Every slot of the window is in flight: nothing leaves the window before one of them is answered.
+        await new Promise<void>((resolve) => b.answered.push(resolve));
+        continue;
       }
       const oldest = b.times[b.head] ?? now;
       const wait = Math.max(1, oldest + this.windowReal - now);
@@ -93,17 +135,24 @@ export class TierLimiter {
     }
   }
 
+  /** `admit` for a request answered at once (counted from now). Returns the time waited. */
+  async acquire(bucket: string): Promise<number> {
+    const permit = await this.admit(bucket);
+    permit.done();
+    return permit.waitedMs;
+  }
+
   /** A 429 said: nothing of this tier for `ms`. */
   pause(bucket: string, ms: number): void {
     const b = this.bucket(bucket);
     b.pausedUntil = Math.max(b.pausedUntil, this.options.clock.now() + ms);
   }
 
-  /** Requests counted in the current window (for tests and stats). */
+  /** Requests counted in the current window, in flight included (for tests and stats). */
   inWindow(bucket: string): number {
     const b = this.bucket(bucket);
     this.expire(b, this.options.clock.now());
-    return b.times.length - b.head;
+    return b.times.length - b.head + b.inFlight;
   }
 
   private expire(b: Bucket, now: number): void {
@@ -117,7 +166,7 @@ export class TierLimiter {
   private bucket(name: string): Bucket {
     let b = this.buckets.get(name);
     if (!b) {
-      b = { times: [], head: 0, pausedUntil: 0 };
+      b = { times: [], head: 0, pausedUntil: 0, inFlight: 0, answered: [] };
       this.buckets.set(name, b);
     }
     return b;
