@@ -208,9 +208,20 @@ describe("reload tasks", () => {
     expect(put.json).toMatchObject({ timeZone: "Europe/Berlin", state: "Disabled", disabledCode: "MANUALLY", recurrence: task.recurrence });
   });
 
+  it("a task is dropped when its app moves to another space", async () => {
+    const bot = botApi(emu);
+    const budget = Object.values(emu.state.tenants[0]!.apps).find((a) => a.name === "Budget vs Actual")!;
+    const before = (await bot.reloadTasks.getReloadTasks({ appId: budget.id })).data.data;
+    expect(before).toHaveLength(1);
+    const salesDev = Object.values(emu.state.tenants[0]!.spaces).find((s) => s.name === "Sales Dev")!;
+    await bot.apps.moveAppToSpace(budget.id, { spaceId: salesDev.id });
+    expect(data(await call("GET", `/api/v1/reload-tasks?appId=${budget.id}`))).toEqual([]);
+    expect((await call("GET", `/api/v1/reload-tasks/${before[0]!.id}`)).status).toBe(404);
+  });
+
   it("page with next/prev and absolute links", async () => {
-    const first = await call("GET", "/api/v1/reload-tasks?limit=3");
-    expect(data(first).length).toBe(3);
+    const first = await call("GET", "/api/v1/reload-tasks?limit=2");
+    expect(data(first).length).toBe(2);
     const next = ((first.json.links as Json).next as { href: string }).href;
     expect(next).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v1\/reload-tasks\?.*next=/);
     const second = await call("GET", next);

@@ -7,6 +7,7 @@
  * - Seen by whoever may open the app (an `admin.apps` bot: every app), and by its owner.
  *   Created, changed and deleted by the app's owner, a bot, a tenant admin, or a space owner /
  *   facilitator / producer of the app's space (UNCONFIRMED: space roles).
+ * - A task is dropped when its app moves to another space or is deleted (applied on the next read).
  * - `timeZone` must be an IANA zone; `recurrence` lines are RRULEs without DTSTART.
  * - Paging: `limit` (default 10, max 100), `next`/`prev` cursors, absolute links.
  */
@@ -29,6 +30,30 @@ function validTimeZone(tz: string): boolean {
 
 export function registerReloadTasks(app: RestApp, { tenant, rt }: RouteDeps): void {
   const tasks = () => kindsOf(tenant).reloadTasks;
+
+  /**
+   * Qlik drops an app's reload schedule when the app moves to another space (issue 12; help.qlik.com
+   * on moving apps), and a task whose app is deleted goes with it: applied when tasks are next read.
+   */
+  const dropStale = (): void => {
+    let dropped = false;
+    for (const t of Object.values(tasks())) {
+      const a = tenant.apps[t.appId];
+      if (!a || (a.spaceId ?? "") !== (t.spaceId ?? "")) {
+        delete tasks()[t.id];
+        dropped = true;
+      }
+    }
+    if (dropped) rt.changed(tenant);
+  };
+  app.use("/api/v1/reload-tasks/*", async (_c, next) => {
+    dropStale();
+    await next();
+  });
+  app.use("/api/v1/reload-tasks", async (_c, next) => {
+    dropStale();
+    await next();
+  });
 
   const canSee = (w: Identity, t: ReloadTask): boolean => {
     if (t.userId === w.user.id) return true;
