@@ -31,6 +31,8 @@ export function publishedPerMinute(bucket: string): number {
     "special:POST /api/v1/temp-contents/files": 800,
     "special:PATCH /api/v1/temp-contents/files/{id}": 800,
     "special:POST /api/v1/reloads": 50,
+    // Deletion events, read when a restore looks for soft-deleted apps (API-FACTS §6.1b, §2: audits GETs 1000/min).
+    "special:GET /api/v1/audits": 1000,
   };
   const limit = special[bucket];
   if (limit === undefined) throw new Error(`no published limit known for bucket "${bucket}"; add it to bench/floor.ts`);
