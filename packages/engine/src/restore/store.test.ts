@@ -4,7 +4,7 @@
  * waits; stale locks of dead processes or old heartbeats are removed; a lost lock stops the
  * holder's next step).
  */
-import { mkdir, mkdtemp, readdir, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -51,6 +51,28 @@ describe("LocalJournalStore", () => {
     await store.save(scope, "k1", { type: "finished", at: "2026-12-07T10:00:00.000Z", status: "complete" });
     expect(await mode(join(dir, "k1.jsonl"))).toBe(0o600);
     expect(await mode(dir)).toBe(0o700);
+  });
+
+  it("leaves an existing root's mode alone (--state-dir ~, a shared folder); what it creates inside is private", async () => {
+    await mkdir(root, { mode: 0o755 });
+    await chmod(root, 0o755);
+    const store = new LocalJournalStore(root);
+    await store.save(scope, "k1", { type: "begin", at: "2026-12-07T10:00:00.000Z", restoreKey: "k1", snapshot: "s1", target: "acme.eu.qlikcloud.com" });
+    const log = await store.writeFile(scope, "k1-t.log", "line\n", "append");
+    const lock = await store.lock("acme.eu.qlikcloud.com", { restoring: "r" });
+    const lockFiles = (await readdir(store.lockDir("acme.eu.qlikcloud.com"))).map((f) => join(store.lockDir("acme.eu.qlikcloud.com"), f));
+    expect(await mode(root)).toBe(0o755);
+    const journal = store.journalLocation(scope, "k1");
+    for (const f of [journal, log, ...lockFiles]) expect(await mode(f), f).toBe(0o600);
+    for (const start of [journal, lockFiles[0]!])
+      for (let d = join(start, ".."); d !== root; d = join(d, "..")) expect(await mode(d), d).toBe(0o700);
+    await lock.release();
+    // A root the store creates (with any missing parents) is private.
+    const created = join(root, "..", "new", "state");
+    const fresh = new LocalJournalStore(created);
+    await fresh.save(scope, "k1", { type: "begin", at: "2026-12-07T10:00:00.000Z", restoreKey: "k1", snapshot: "s1", target: "acme.eu.qlikcloud.com" });
+    expect(await mode(created)).toBe(0o700);
+    expect(await mode(fresh.journalLocation(scope, "k1"))).toBe(0o600);
   });
 
   it("lists journals with their snapshot, start and end", async () => {

@@ -8,7 +8,8 @@
  * `JournalStore` is the seam: the CLI uses `LocalJournalStore` (a private folder on this
  * machine); a service or distributed workers will provide stores of their own.
  *
- * Local layout (every folder 0700, every file 0600):
+ * Local layout (every folder 0700, every file 0600; the root itself only when the store
+ * creates it — an existing root, such as `--state-dir ~`, keeps its mode):
  *
  *   <root>/restores/<repository id>/<tenant>/<restore key>.jsonl        journal
  *   <root>/restores/<repository id>/<tenant>/<restore key>-<time>.log   restore log
@@ -216,19 +217,29 @@ export class LocalJournalStore implements JournalStore {
     return join(this.scopeDir(scope), `${restoreKey}.jsonl`);
   }
 
-  /** Creates `dir` and the folders between the store's root and it, each 0700 (the root too when this creates it). */
+  /**
+   * Creates `dir` and the folders between the store's root and it, each 0700. The root is
+   * made 0700 only when this call creates it: an existing root is the user's (`--state-dir ~`,
+   * a shared folder) and is left as it is — what is inside it is private all the same.
+   */
   private async privateDir(dir: string): Promise<void> {
     const rel = dir.slice(this.location.length).split(/[\\/]/).filter(Boolean);
     let at = this.location;
-    for (const part of ["", ...rel]) {
-      at = part ? join(at, part) : at;
+    try {
+      // With `recursive`, mkdir resolves to the first folder it created, or undefined when the root existed.
+      if ((await mkdir(at, { recursive: true, mode: 0o700 })) !== undefined) await chmod(at, 0o700);
+    } catch (e) {
+      throw this.explain(e, at);
+    }
+    for (const part of rel) {
+      at = join(at, part);
       try {
-        await mkdir(at, { recursive: part === "", mode: 0o700 });
+        await mkdir(at, { mode: 0o700 });
         await chmod(at, 0o700);
       } catch (e) {
         if (errno(e) !== "EEXIST") throw this.explain(e, at);
-        // An existing folder of ours is made private again (the root is the user's: left alone).
-        if (part) await chmod(at, 0o700).catch(() => undefined);
+        // An existing folder of ours is made private again.
+        await chmod(at, 0o700).catch(() => undefined);
       }
     }
   }
