@@ -156,6 +156,28 @@ describe("LocalJournalStore", () => {
     await taken.release();
   });
 
+  it("a lock of another PID namespace (another container with our host name) is not judged by its PID", async () => {
+    // Container A holds the lock; its PID does not exist in container B's namespace.
+    const a = new LocalJournalStore(root, { hostname: "shared", pid: 999_999, pidns: "pid:[4026531836]" });
+    const held = await a.lock("acme", { restoring: "restore in container A" });
+    expect(held.info.pidns).toBe("pid:[4026531836]");
+    const b = new LocalJournalStore(root, { hostname: "shared", pidns: "pid:[4026532999]", isProcessAlive: () => false });
+    await expect(b.lock("acme", { restoring: "restore in container B" })).rejects.toThrow(RestoreLockedError);
+    expect((await b.holder("acme"))?.restoring).toBe("restore in container A");
+    // In A's own namespace a dead PID does make it stale.
+    const a2 = new LocalJournalStore(root, { hostname: "shared", pidns: "pid:[4026531836]", isProcessAlive: () => false });
+    const taken = await a2.lock("acme", { restoring: "after A was killed" });
+    await taken.release();
+    // A lock of an older version names no namespace: judged by its PID, as before.
+    const old = new LocalJournalStore(root, { hostname: "shared", pid: 999_998, pidns: undefined });
+    const oldLock = await old.lock("acme", { restoring: "older version" });
+    expect(oldLock.info.pidns).toBeUndefined();
+    const c = new LocalJournalStore(root, { hostname: "shared", pidns: "pid:[4026532999]", isProcessAlive: () => false });
+    const mine = await c.lock("acme", { restoring: "me" });
+    await mine.release();
+    await held.release();
+  });
+
   it("a holder whose lock was removed stops before its next journal record", async () => {
     const store = new LocalJournalStore(root, { refreshMs: 20 });
     const lock = await store.lock("acme", { restoring: "me" });
