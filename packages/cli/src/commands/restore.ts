@@ -365,17 +365,16 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         );
     }
     // An unknown snapshot is reported as by every command (`show`, `ls`: the repository's message, exit 2).
-    // 'latest' is the snapshot of an unfinished restore of the same selection, else the newest that is not a safety backup.
+    // 'latest' is the snapshot of an unfinished restore of the same selection, else the newest that is not a safety backup
+    // (or the newest with --tag) — also when the target is not known yet (then no journal is consulted; the target's error follows).
     let snapshot: Snapshot;
     let choice: SnapshotChoice | undefined;
     try {
-      if (early && earlyScope && !filePlan) {
-        choice = await chooseRestoreSnapshot({ repository: repo, arg: snapshotId, tags, store, scope: earlyScope, options: options!, host: early.host });
+      if (!filePlan) {
+        const journals = early && earlyScope ? { store, scope: earlyScope, host: early.host } : {};
+        choice = await chooseRestoreSnapshot({ repository: repo, arg: snapshotId, tags, options: options!, ...journals });
         snapshot = choice.snapshot;
-      } else {
-        if (tags.length && snapshotId !== "latest") throw new SnapshotChoiceError(`--tag chooses among snapshots for 'latest'; snapshot '${snapshotId}' is named by id already — drop --tag or pass 'latest'`);
-        snapshot = await repo.loadSnapshot(snapshotId);
-      }
+      } else snapshot = await repo.loadSnapshot(snapshotId); // a plan file names its snapshot by id (--tag was refused above)
     } catch (e) {
       if (e instanceof SnapshotChoiceError) throw new UserError(e.message, EXIT.usage);
       throw e;

@@ -43,12 +43,17 @@ export interface ChooseSnapshotInput {
   arg: string;
   /** With "latest": the newest snapshot carrying all these tags (safety snapshots count when asked for by tag). */
   tags?: string[];
-  store: JournalStore;
-  scope: JournalScope;
+  /**
+   * The journal store, the scope and the target host, to continue an unfinished restore.
+   * Without them (the target is not known yet) no journal is consulted: 'latest' is the newest
+   * snapshot that is not a safety backup, or the newest with `tags`.
+   */
+  store?: JournalStore;
+  scope?: JournalScope;
   /** The restore's selection and options (its key decides which journal it continues). */
   options: RestoreOptions;
   /** The target host. */
-  host: string;
+  host?: string;
 }
 
 /** Unfinished: begun, and its last attempt did not complete (killed, partial, or aborted). */
@@ -56,8 +61,9 @@ const unfinished = (j: JournalSummary) => j.finished !== "complete";
 
 export async function chooseRestoreSnapshot(o: ChooseSnapshotInput): Promise<SnapshotChoice> {
   const tags = o.tags ?? [];
-  const open = (await o.store.list(o.scope)).filter(unfinished);
-  const ours = (j: JournalSummary) => restoreKeyOf(j.snapshot, o.host, o.options) === j.restoreKey;
+  const host = o.host;
+  const open = o.store && o.scope && host !== undefined ? (await o.store.list(o.scope)).filter(unfinished) : [];
+  const ours = (j: JournalSummary) => restoreKeyOf(j.snapshot, host!, o.options) === j.restoreKey;
   if (o.arg !== "latest") {
     if (tags.length) throw new SnapshotChoiceError(`--tag chooses among snapshots for 'latest'; snapshot '${o.arg}' is named by id already — drop --tag or pass 'latest'`);
     const snapshot = await o.repository.loadSnapshot(o.arg);
