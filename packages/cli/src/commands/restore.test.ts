@@ -1,13 +1,13 @@
 /**
  * `lifeboat restore` up to the point where it would reach the tenant: which snapshot 'latest'
- * is when the target is not known yet.
+ * is when the target is not known yet, and what a restore that meets a running one says.
  * (Restores against a tenant are in e2e/.)
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { backup, SAFETY_TAG } from "@lifeboat/engine";
+import { backup, LocalJournalStore, RestoreLockedError, restoreKeyOf, SAFETY_TAG } from "@lifeboat/engine";
 import { createFakeTenant, sampleTenantState } from "@lifeboat/engine/testing";
 import { createTestRepository, type Repository } from "@lifeboat/repository";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -55,5 +55,28 @@ describe("runRestore before the tenant is reached", () => {
     // Asked for by tag, the safety snapshot is chosen; then the missing target is what stops it.
     const tagged = await run("latest", { all: true, tag: [SAFETY_TAG] }, env);
     expect(tagged.error!.message).toMatch(/no tenant given/);
+  });
+
+  it("a restore that meets a running one into the same tenant stops without saying it continues anything", async () => {
+    const snapshot = (await backup({ tenant: createFakeTenant(sampleTenantState()), repository: repo })).snapshot;
+    const host = "https://acme.example.qlikcloud.com";
+    const state = join(dir, "state");
+    const env = { HOME: dir, LIFEBOAT_STATE_DIR: state, QLIK_HOST: host, QLIK_API_KEY: "key" };
+    // An unfinished journal of this very restore: 'latest' is pinned to its snapshot …
+    const store = new LocalJournalStore(state);
+    const scope = { repositoryId: repo.config.id, tenant: host };
+    const key = restoreKeyOf(snapshot.id, host, { all: true });
+    await store.save(scope, key, { type: "begin", at: new Date().toISOString(), restoreKey: key, snapshot: snapshot.id, target: host });
+    // … and another restore is running it now (its lock names a live process: this one).
+    const other = new LocalJournalStore(state);
+    const held = await other.lock(host, { restoring: "the running restore", restoreKey: key });
+    try {
+      const second = await run("latest", { all: true, yes: true }, env);
+      expect(second.error).toBeInstanceOf(RestoreLockedError);
+      expect(second.error!.message).toMatch(/^another restore into acme\.example\.qlikcloud\.com is running: the running restore/);
+      expect(second.out).not.toMatch(/continuing/);
+    } finally {
+      await held.release();
+    }
   });
 });

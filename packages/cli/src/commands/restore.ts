@@ -379,10 +379,14 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       if (e instanceof SnapshotChoiceError) throw new UserError(e.message, EXIT.usage);
       throw e;
     }
-    if (choice?.resumed)
-      say(`continuing the restore of snapshot ${snapshot.id.slice(0, 12)} started at ${choice.resumed.startedAt} (journal ${choice.resumed.location}); 'latest' means that snapshot until this restore completes — name another snapshot by id to restore it instead\n`);
-    for (const j of choice?.unfinished ?? [])
-      say(`note: an unfinished restore into this tenant with other options or another snapshot is in the journal store: ${describeJournal(j)} — run it again with its own options to finish it\n`);
+    // Said once this restore holds the tenant's lock (or, for a plan, has looked for a running one):
+    // a restore that meets a running one stops without claiming to continue anything.
+    const sayChoice = () => {
+      if (choice?.resumed)
+        say(`continuing the restore of snapshot ${choice.snapshot.id.slice(0, 12)} started at ${choice.resumed.startedAt} (journal ${choice.resumed.location}); 'latest' means that snapshot until this restore completes — name another snapshot by id to restore it instead\n`);
+      for (const j of choice?.unfinished ?? [])
+        say(`note: an unfinished restore into this tenant with other options or another snapshot is in the journal store: ${describeJournal(j)} — run it again with its own options to finish it\n`);
+    };
     let source;
     try {
       source = await loadRestoreSource(repo, snapshot);
@@ -430,6 +434,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
             onWait: (h) => say(`waiting up to ${lockWaitMs / 1000} s for another restore into ${h.tenant} to finish: ${h.restoring} (PID ${h.pid} on ${h.hostname}, since ${h.created})\n`),
           },
         );
+      sayChoice();
       const target = createRestoreTarget(client);
       let state;
       try {
