@@ -491,10 +491,16 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       }
 
       // Test hook (e2e only): hold the tenant lock until a file appears, so a second restore meets a running one.
+      // Bounded, so a test runner that died meanwhile does not leave this process polling forever.
       const pauseFile = env.LIFEBOAT_TEST_PAUSE_AFTER_LOCK;
       if (pauseFile && lock) {
         await writeFile(`${pauseFile}.held`, String(process.pid));
-        while (!existsSync(pauseFile)) await new Promise((r) => setTimeout(r, 50));
+        const until = Date.now() + TEST_PAUSE_LIMIT_MS;
+        while (!existsSync(pauseFile)) {
+          if (Date.now() >= until)
+            throw new UserError(`test hook LIFEBOAT_TEST_PAUSE_AFTER_LOCK: ${pauseFile} did not appear within ${TEST_PAUSE_LIMIT_MS / 1000} s; stopped before changing anything`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
       }
       const journal = storeJournal(store, scope, plan.restoreKey, lock);
       const stamp = new Date().toISOString().replace(/[:.]/g, "-");
@@ -591,6 +597,12 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
     if (!input.repo) await repo.close();
   }
 }
+
+/**
+ * How long the LIFEBOAT_TEST_PAUSE_AFTER_LOCK hook holds the lock at most: far beyond the seconds
+ * the e2e suite holds it for, with room for slow child-process starts on a loaded machine.
+ */
+const TEST_PAUSE_LIMIT_MS = 300_000;
 
 const READ_ONLY_SAFETY_ADVICE =
   "the repository cannot be written (read-only storage, or --no-lock), so it cannot hold the safety backup of the target: back the target up into a writable repository first ('lifeboat backup --repo OTHER'), then run this restore again with --no-safety-backup";
