@@ -55,7 +55,7 @@ import {
   readTargetState,
   RestorePlanError,
   SnapshotContentError,
-  restoreKeyOf,
+  restoreJournalKey,
   stalePlanReasons,
   tenantKeyOf,
   verifyRestore,
@@ -407,7 +407,8 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       );
 
     const scope: JournalScope = { repositoryId, tenant: connection.host };
-    const restoreKey = filePlan ? filePlan.restoreKey : restoreKeyOf(snapshot.id, connection.host, options!);
+    // Today's key, or the key an earlier version gave this restore when only that one has a journal.
+    const restoreKey = filePlan ? filePlan.restoreKey : await restoreJournalKey(store, scope, snapshot.id, connection.host, options!);
     const skipped = skippedObjectsRecord(); // the safety backup records what it could not read, as a backup does
     const client = createTenantClient({
       host: connection.host,
@@ -459,7 +460,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         // The planner's own key function: the journal of "this restore" is found before planning.
         const previous = journalState(await store.load(scope, restoreKey));
         try {
-          plan = planRestore(source, state, options!, { created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] });
+          plan = planRestore(source, state, options!, { restoreKey, created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] });
         } catch (e) {
           if (e instanceof RestorePlanError) throw new UserError(`${e.message} — nothing was changed`, EXIT.usage);
           throw e;

@@ -13,7 +13,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
-import { restoreKeyOf, tenantKeyOf, type RestoreOptions } from "./plan.ts";
+import { previousRestoreKeysOf, restoreKeyOf, tenantKeyOf, type RestoreOptions } from "./plan.ts";
 import { readJournalFile, summarize, type JournalScope, type JournalStore, type JournalSummary } from "./store.ts";
 
 /** The tag of the safety backup a restore takes of its target before changing it. */
@@ -63,7 +63,8 @@ export async function chooseRestoreSnapshot(o: ChooseSnapshotInput): Promise<Sna
   const tags = o.tags ?? [];
   const host = o.host;
   const open = o.store && o.scope && host !== undefined ? (await o.store.list(o.scope)).filter(unfinished) : [];
-  const ours = (j: JournalSummary) => restoreKeyOf(j.snapshot, host!, o.options) === j.restoreKey;
+  // This restore's journal: under today's key, or under the key an earlier version gave it.
+  const ours = (j: JournalSummary) => [restoreKeyOf(j.snapshot, host!, o.options), ...previousRestoreKeysOf(j.snapshot, host!, o.options)].includes(j.restoreKey);
   if (o.arg !== "latest") {
     if (tags.length) throw new SnapshotChoiceError(`--tag chooses among snapshots for 'latest'; snapshot '${o.arg}' is named by id already — drop --tag or pass 'latest'`);
     const snapshot = await o.repository.loadSnapshot(o.arg);
@@ -87,6 +88,18 @@ export async function chooseRestoreSnapshot(o: ChooseSnapshotInput): Promise<Sna
     );
   }
   return { snapshot, unfinished: open };
+}
+
+/**
+ * The key of this restore's journal: `restoreKeyOf`, unless the store has no journal under it
+ * but has one under the key an earlier version gave the same restore (`previousRestoreKeysOf`) —
+ * then that journal is continued under its own key.
+ */
+export async function restoreJournalKey(store: JournalStore, scope: JournalScope, snapshotId: string, host: string, options: RestoreOptions): Promise<string> {
+  const key = restoreKeyOf(snapshotId, host, options);
+  if ((await store.load(scope, key)).length > 0) return key;
+  for (const old of previousRestoreKeysOf(snapshotId, host, options)) if ((await store.load(scope, old)).length > 0) return old;
+  return key;
 }
 
 export interface ImportedJournal {
