@@ -225,6 +225,8 @@ describe("restores that overlap, and a restore resumed as 'latest'", () => {
         ),
       );
       expect(loser!.run.pid).not.toBe(held);
+      // It stopped before doing anything: it does not claim to continue a restore (issue 15.3).
+      expect(loser!.run.out).not.toMatch(/continuing/);
       // A third one, the running one's twin told to wait, waits for it (and says so).
       const winnerArgs = loser!.args === appArgs ? allArgs : appArgs;
       waiter = spawnCli([...winnerArgs, "--lock-wait", "300"], env());

@@ -21,6 +21,7 @@ export type { KdfParams } from "./internal/crypto.ts";
 export { DEFAULT_KDF } from "./internal/crypto.ts";
 export type { ChunkerParams } from "./internal/chunker.ts";
 export type { LockInfo, LockOptions } from "./locks.ts";
+export { pidNamespace } from "./locks.ts";
 export {
   FORMAT_VERSION,
   TREE_PARTS,

@@ -55,7 +55,7 @@ import {
   readTargetState,
   RestorePlanError,
   SnapshotContentError,
-  restoreKeyOf,
+  restoreJournalKey,
   stalePlanReasons,
   tenantKeyOf,
   verifyRestore,
@@ -365,25 +365,28 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         );
     }
     // An unknown snapshot is reported as by every command (`show`, `ls`: the repository's message, exit 2).
-    // 'latest' is the snapshot of an unfinished restore of the same selection, else the newest that is not a safety backup.
+    // 'latest' is the snapshot of an unfinished restore of the same selection, else the newest that is not a safety backup
+    // (or the newest with --tag) — also when the target is not known yet (then no journal is consulted; the target's error follows).
     let snapshot: Snapshot;
     let choice: SnapshotChoice | undefined;
     try {
-      if (early && earlyScope && !filePlan) {
-        choice = await chooseRestoreSnapshot({ repository: repo, arg: snapshotId, tags, store, scope: earlyScope, options: options!, host: early.host });
+      if (!filePlan) {
+        const journals = early && earlyScope ? { store, scope: earlyScope, host: early.host } : {};
+        choice = await chooseRestoreSnapshot({ repository: repo, arg: snapshotId, tags, options: options!, ...journals });
         snapshot = choice.snapshot;
-      } else {
-        if (tags.length && snapshotId !== "latest") throw new SnapshotChoiceError(`--tag chooses among snapshots for 'latest'; snapshot '${snapshotId}' is named by id already — drop --tag or pass 'latest'`);
-        snapshot = await repo.loadSnapshot(snapshotId);
-      }
+      } else snapshot = await repo.loadSnapshot(snapshotId); // a plan file names its snapshot by id (--tag was refused above)
     } catch (e) {
       if (e instanceof SnapshotChoiceError) throw new UserError(e.message, EXIT.usage);
       throw e;
     }
-    if (choice?.resumed)
-      say(`continuing the restore of snapshot ${snapshot.id.slice(0, 12)} started at ${choice.resumed.startedAt} (journal ${choice.resumed.location}); 'latest' means that snapshot until this restore completes — name another snapshot by id to restore it instead\n`);
-    for (const j of choice?.unfinished ?? [])
-      say(`note: an unfinished restore into this tenant with other options or another snapshot is in the journal store: ${describeJournal(j)} — run it again with its own options to finish it\n`);
+    // Said once this restore holds the tenant's lock (or, for a plan, has looked for a running one):
+    // a restore that meets a running one stops without claiming to continue anything.
+    const sayChoice = () => {
+      if (choice?.resumed)
+        say(`continuing the restore of snapshot ${choice.snapshot.id.slice(0, 12)} started at ${choice.resumed.startedAt} (journal ${choice.resumed.location}); 'latest' means that snapshot until this restore completes — name another snapshot by id to restore it instead\n`);
+      for (const j of choice?.unfinished ?? [])
+        say(`note: an unfinished restore into this tenant with other options or another snapshot is in the journal store: ${describeJournal(j)} — run it again with its own options to finish it\n`);
+    };
     let source;
     try {
       source = await loadRestoreSource(repo, snapshot);
@@ -404,7 +407,8 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       );
 
     const scope: JournalScope = { repositoryId, tenant: connection.host };
-    const restoreKey = filePlan ? filePlan.restoreKey : restoreKeyOf(snapshot.id, connection.host, options!);
+    // Today's key, or the key an earlier version gave this restore when only that one has a journal.
+    const restoreKey = filePlan ? filePlan.restoreKey : await restoreJournalKey(store, scope, snapshot.id, connection.host, options!);
     const skipped = skippedObjectsRecord(); // the safety backup records what it could not read, as a backup does
     const client = createTenantClient({
       host: connection.host,
@@ -431,6 +435,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
             onWait: (h) => say(`waiting up to ${lockWaitMs / 1000} s for another restore into ${h.tenant} to finish: ${h.restoring} (PID ${h.pid} on ${h.hostname}, since ${h.created})\n`),
           },
         );
+      sayChoice();
       const target = createRestoreTarget(client);
       let state;
       try {
@@ -455,7 +460,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         // The planner's own key function: the journal of "this restore" is found before planning.
         const previous = journalState(await store.load(scope, restoreKey));
         try {
-          plan = planRestore(source, state, options!, { created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] });
+          plan = planRestore(source, state, options!, { restoreKey, created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] });
         } catch (e) {
           if (e instanceof RestorePlanError) throw new UserError(`${e.message} — nothing was changed`, EXIT.usage);
           throw e;
@@ -487,10 +492,16 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       }
 
       // Test hook (e2e only): hold the tenant lock until a file appears, so a second restore meets a running one.
+      // Bounded, so a test runner that died meanwhile does not leave this process polling forever.
       const pauseFile = env.LIFEBOAT_TEST_PAUSE_AFTER_LOCK;
       if (pauseFile && lock) {
         await writeFile(`${pauseFile}.held`, String(process.pid));
-        while (!existsSync(pauseFile)) await new Promise((r) => setTimeout(r, 50));
+        const until = Date.now() + TEST_PAUSE_LIMIT_MS;
+        while (!existsSync(pauseFile)) {
+          if (Date.now() >= until)
+            throw new UserError(`test hook LIFEBOAT_TEST_PAUSE_AFTER_LOCK: ${pauseFile} did not appear within ${TEST_PAUSE_LIMIT_MS / 1000} s; stopped before changing anything`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
       }
       const journal = storeJournal(store, scope, plan.restoreKey, lock);
       const stamp = new Date().toISOString().replace(/[:.]/g, "-");
@@ -587,6 +598,12 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
     if (!input.repo) await repo.close();
   }
 }
+
+/**
+ * How long the LIFEBOAT_TEST_PAUSE_AFTER_LOCK hook holds the lock at most: far beyond the seconds
+ * the e2e suite holds it for, with room for slow child-process starts on a loaded machine.
+ */
+const TEST_PAUSE_LIMIT_MS = 300_000;
 
 const READ_ONLY_SAFETY_ADVICE =
   "the repository cannot be written (read-only storage, or --no-lock), so it cannot hold the safety backup of the target: back the target up into a writable repository first ('lifeboat backup --repo OTHER'), then run this restore again with --no-safety-backup";

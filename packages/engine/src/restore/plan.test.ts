@@ -327,6 +327,8 @@ describe("planRestore: apps", () => {
     expect(a.restoreKey).toBe(b.restoreKey);
     expect(plan({ apps: ["a-pub"] }).restoreKey).not.toBe(a.restoreKey);
     expect(plan({ apps: ["a-sales"] }, emptyTarget("https://other.example.com")).restoreKey).not.toBe(a.restoreKey);
+    // A journal an earlier version keyed differently is continued under its own key.
+    expect(planRestore(source(), emptyTarget(), { apps: ["a-sales"] }, { restoreKey: "k-earlier-version", created: {} }).restoreKey).toBe("k-earlier-version");
   });
 });
 

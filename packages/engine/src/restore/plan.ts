@@ -175,6 +175,11 @@ export class RestorePlanError extends Error {
 
 /** What an earlier attempt of the same restore created (from the journal). */
 export interface PreviousAttempt {
+  /**
+   * The key of the journal these come from, when it is not `restoreKeyOf` of this restore: a
+   * journal an earlier version wrote under the key it gave the same restore (`restoreJournalKey`).
+   */
+  restoreKey?: string;
   /** ref → target id of everything created so far. */
   created: Record<Ref, string>;
   /**
@@ -200,6 +205,19 @@ export function tenantKeyOf(host: string): string {
 /** The stable key of a restore: same snapshot, target and choices ⇒ same key (the journal's name). */
 export function restoreKeyOf(snapshotId: string, targetHost: string, options: RestoreOptions): string {
   return sha256Hex(canonicalJson({ snapshotId, target: tenantKeyOf(targetHost), options: normalizeOptions(options) })).slice(0, 24);
+}
+
+/**
+ * The keys earlier versions gave the same restore, so that a restore they left unfinished is
+ * found and continued (not planned afresh, which could import its apps a second time).
+ * Before --delete-extra-objects, extra objects were deleted unless --keep-extra-objects, which
+ * put `removeExtraObjects: false` into the key; keeping is the default now, so a restore that
+ * does not delete them is what that command line was.
+ */
+export function previousRestoreKeysOf(snapshotId: string, targetHost: string, options: RestoreOptions): string[] {
+  if (options.deleteExtraObjects) return [];
+  const kept = { ...normalizeOptions(options), removeExtraObjects: false };
+  return [sha256Hex(canonicalJson({ snapshotId, target: tenantKeyOf(targetHost), options: kept })).slice(0, 24)];
 }
 
 function normalizeOptions(o: RestoreOptions): RestoreOptions {
@@ -780,7 +798,7 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
   return {
     format: PLAN_FORMAT,
     version: PLAN_VERSION,
-    restoreKey: restoreKeyOf(snapId, target.host, options),
+    restoreKey: previous.restoreKey ?? restoreKeyOf(snapId, target.host, options),
     snapshot: { id: snapId, tenant: source.snapshot.tenant, host: source.tenant.host, time: source.snapshot.time, partial: source.snapshot.partial },
     target: { host: target.host, caller: target.caller.subject, callerIsBot: target.caller.isPrivateContentBot, sameTenant },
     options: normalizeOptions(options),

@@ -11,8 +11,9 @@ import { createTestRepository, type Repository, type Snapshot } from "@lifeboat/
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { backup } from "../backup.ts";
 import { createFakeTenant, sampleTenantState } from "../testing.ts";
-import { restoreKeyOf, type RestoreOptions } from "./plan.ts";
-import { chooseRestoreSnapshot, importLegacyJournals, SAFETY_TAG } from "./resume.ts";
+import { canonicalJson, sha256Hex } from "../internal/canonical.ts";
+import { previousRestoreKeysOf, restoreKeyOf, type RestoreOptions } from "./plan.ts";
+import { chooseRestoreSnapshot, importLegacyJournals, restoreJournalKey, SAFETY_TAG } from "./resume.ts";
 import { LocalJournalStore, type JournalScope } from "./store.ts";
 
 const HOST = "https://acme.eu.qlikcloud.com";
@@ -88,6 +89,33 @@ describe("chooseRestoreSnapshot", () => {
     // Once it completed, 'latest' is the newest backup again.
     await begin(old, { apps: ["Sales"] }, "complete");
     expect((await choose("latest", { apps: ["Sales"] })).snapshot.id).toBe(newer.id);
+  });
+
+  it("a restore an earlier version began with --keep-extra-objects is found under the key that version gave it, and continued", async () => {
+    const old = await snap();
+    await snap([SAFETY_TAG]); // its safety backup
+    // The key the version before --delete-extra-objects computed for `restore … --all --keep-extra-objects`.
+    const oldKey = sha256Hex(canonicalJson({ snapshotId: old.id, target: "acme.eu.qlikcloud.com", options: { all: true, removeExtraObjects: false } })).slice(0, 24);
+    const key = restoreKeyOf(old.id, HOST, { all: true });
+    expect(oldKey).not.toBe(key);
+    expect(previousRestoreKeysOf(old.id, HOST, { all: true })).toEqual([oldKey]);
+    await store.save(scope, oldKey, { type: "begin", at: "2026-12-07T09:00:00.000Z", restoreKey: oldKey, snapshot: old.id, target: HOST });
+    await store.save(scope, oldKey, { type: "done", at: "2026-12-07T09:00:01.000Z", step: "app:a-sales:import", outputs: { "app:a-sales": "new-sales" } });
+    // Keeping extra objects is today's default: with or without the flag, this is that restore.
+    const again = await choose("latest", { all: true });
+    expect(again.snapshot.id).toBe(old.id);
+    expect(again.resumed?.restoreKey).toBe(oldKey);
+    expect(again.unfinished).toEqual([]);
+    expect((await choose(old.id, { all: true })).unfinished).toEqual([]);
+    expect(await restoreJournalKey(store, scope, old.id, HOST, { all: true })).toBe(oldKey);
+    // Deleting extra objects is another restore.
+    const deleting = { all: true, deleteExtraObjects: true };
+    expect(await restoreJournalKey(store, scope, old.id, HOST, deleting)).toBe(restoreKeyOf(old.id, HOST, deleting));
+    expect((await choose("latest", deleting)).resumed).toBeUndefined();
+    // Without any journal, and once today's key has one, today's key is used.
+    expect(await restoreJournalKey(store, { ...scope, tenant: "other.example.com" }, old.id, "other.example.com", { all: true })).toBe(restoreKeyOf(old.id, "other.example.com", { all: true }));
+    await begin(old, { all: true });
+    expect(await restoreJournalKey(store, scope, old.id, HOST, { all: true })).toBe(key);
   });
 
   it("an unfinished restore of another repository or tenant does not pin", async () => {

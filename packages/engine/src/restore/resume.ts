@@ -13,7 +13,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
-import { restoreKeyOf, tenantKeyOf, type RestoreOptions } from "./plan.ts";
+import { previousRestoreKeysOf, restoreKeyOf, tenantKeyOf, type RestoreOptions } from "./plan.ts";
 import { readJournalFile, summarize, type JournalScope, type JournalStore, type JournalSummary } from "./store.ts";
 
 /** The tag of the safety backup a restore takes of its target before changing it. */
@@ -43,12 +43,17 @@ export interface ChooseSnapshotInput {
   arg: string;
   /** With "latest": the newest snapshot carrying all these tags (safety snapshots count when asked for by tag). */
   tags?: string[];
-  store: JournalStore;
-  scope: JournalScope;
+  /**
+   * The journal store, the scope and the target host, to continue an unfinished restore.
+   * Without them (the target is not known yet) no journal is consulted: 'latest' is the newest
+   * snapshot that is not a safety backup, or the newest with `tags`.
+   */
+  store?: JournalStore;
+  scope?: JournalScope;
   /** The restore's selection and options (its key decides which journal it continues). */
   options: RestoreOptions;
   /** The target host. */
-  host: string;
+  host?: string;
 }
 
 /** Unfinished: begun, and its last attempt did not complete (killed, partial, or aborted). */
@@ -56,8 +61,10 @@ const unfinished = (j: JournalSummary) => j.finished !== "complete";
 
 export async function chooseRestoreSnapshot(o: ChooseSnapshotInput): Promise<SnapshotChoice> {
   const tags = o.tags ?? [];
-  const open = (await o.store.list(o.scope)).filter(unfinished);
-  const ours = (j: JournalSummary) => restoreKeyOf(j.snapshot, o.host, o.options) === j.restoreKey;
+  const host = o.host;
+  const open = o.store && o.scope && host !== undefined ? (await o.store.list(o.scope)).filter(unfinished) : [];
+  // This restore's journal: under today's key, or under the key an earlier version gave it.
+  const ours = (j: JournalSummary) => [restoreKeyOf(j.snapshot, host!, o.options), ...previousRestoreKeysOf(j.snapshot, host!, o.options)].includes(j.restoreKey);
   if (o.arg !== "latest") {
     if (tags.length) throw new SnapshotChoiceError(`--tag chooses among snapshots for 'latest'; snapshot '${o.arg}' is named by id already — drop --tag or pass 'latest'`);
     const snapshot = await o.repository.loadSnapshot(o.arg);
@@ -81,6 +88,18 @@ export async function chooseRestoreSnapshot(o: ChooseSnapshotInput): Promise<Sna
     );
   }
   return { snapshot, unfinished: open };
+}
+
+/**
+ * The key of this restore's journal: `restoreKeyOf`, unless the store has no journal under it
+ * but has one under the key an earlier version gave the same restore (`previousRestoreKeysOf`) —
+ * then that journal is continued under its own key.
+ */
+export async function restoreJournalKey(store: JournalStore, scope: JournalScope, snapshotId: string, host: string, options: RestoreOptions): Promise<string> {
+  const key = restoreKeyOf(snapshotId, host, options);
+  if ((await store.load(scope, key)).length > 0) return key;
+  for (const old of previousRestoreKeysOf(snapshotId, host, options)) if ((await store.load(scope, old)).length > 0) return old;
+  return key;
 }
 
 export interface ImportedJournal {

@@ -18,8 +18,8 @@
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import { executeRestore, type RestoreEventListener, type RestoreResult } from "./execute.ts";
 import { journalState } from "./journal.ts";
-import { objectsNeededFor, planRestore, restoreKeyOf, type RestoreOptions, type RestorePlan } from "./plan.ts";
-import { chooseRestoreSnapshot, type SnapshotChoice } from "./resume.ts";
+import { objectsNeededFor, planRestore, type RestoreOptions, type RestorePlan } from "./plan.ts";
+import { chooseRestoreSnapshot, restoreJournalKey, type SnapshotChoice } from "./resume.ts";
 import { loadRestoreSource } from "./source.ts";
 import { storeJournal, type JournalStore, type TenantLock } from "./store.ts";
 import { readTargetState, type RestoreTarget } from "./target.ts";
@@ -65,9 +65,10 @@ export async function restore(o: RestoreRunOptions): Promise<RestoreRunResult> {
     if (!o.planOnly)
       lock = await o.journals.lock(o.target.host, { restoring: `snapshot ${choice.snapshot.id.slice(0, 12)} into ${o.target.host}` }, { waitMs: o.lockWaitMs ?? 0 });
     const state = await readTargetState(o.target, { objectsOf: objectsNeededFor(source, o.options) });
-    const journal = storeJournal(o.journals, scope, restoreKeyOf(choice.snapshot.id, o.target.host, o.options), lock);
+    const restoreKey = await restoreJournalKey(o.journals, scope, choice.snapshot.id, o.target.host, o.options);
+    const journal = storeJournal(o.journals, scope, restoreKey, lock);
     const previous = journalState(await journal.load());
-    const plan = planRestore(source, state, o.options, { created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] });
+    const plan = planRestore(source, state, o.options, { restoreKey, created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] });
     if (o.planOnly || plan.blockers.length > 0) return { plan, choice };
     const result = await executeRestore({
       plan,

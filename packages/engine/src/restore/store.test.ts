@@ -4,7 +4,7 @@
  * waits; stale locks of dead processes or old heartbeats are removed; a lost lock stops the
  * holder's next step).
  */
-import { mkdir, mkdtemp, readdir, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -51,6 +51,28 @@ describe("LocalJournalStore", () => {
     await store.save(scope, "k1", { type: "finished", at: "2026-12-07T10:00:00.000Z", status: "complete" });
     expect(await mode(join(dir, "k1.jsonl"))).toBe(0o600);
     expect(await mode(dir)).toBe(0o700);
+  });
+
+  it("leaves an existing root's mode alone (--state-dir ~, a shared folder); what it creates inside is private", async () => {
+    await mkdir(root, { mode: 0o755 });
+    await chmod(root, 0o755);
+    const store = new LocalJournalStore(root);
+    await store.save(scope, "k1", { type: "begin", at: "2026-12-07T10:00:00.000Z", restoreKey: "k1", snapshot: "s1", target: "acme.eu.qlikcloud.com" });
+    const log = await store.writeFile(scope, "k1-t.log", "line\n", "append");
+    const lock = await store.lock("acme.eu.qlikcloud.com", { restoring: "r" });
+    const lockFiles = (await readdir(store.lockDir("acme.eu.qlikcloud.com"))).map((f) => join(store.lockDir("acme.eu.qlikcloud.com"), f));
+    expect(await mode(root)).toBe(0o755);
+    const journal = store.journalLocation(scope, "k1");
+    for (const f of [journal, log, ...lockFiles]) expect(await mode(f), f).toBe(0o600);
+    for (const start of [journal, lockFiles[0]!])
+      for (let d = join(start, ".."); d !== root; d = join(d, "..")) expect(await mode(d), d).toBe(0o700);
+    await lock.release();
+    // A root the store creates (with any missing parents) is private.
+    const created = join(root, "..", "new", "state");
+    const fresh = new LocalJournalStore(created);
+    await fresh.save(scope, "k1", { type: "begin", at: "2026-12-07T10:00:00.000Z", restoreKey: "k1", snapshot: "s1", target: "acme.eu.qlikcloud.com" });
+    expect(await mode(created)).toBe(0o700);
+    expect(await mode(fresh.journalLocation(scope, "k1"))).toBe(0o600);
   });
 
   it("lists journals with their snapshot, start and end", async () => {
@@ -132,6 +154,28 @@ describe("LocalJournalStore", () => {
     now += 11 * 60_000; // older than the stale age (10 minutes)
     const taken = await late.lock("acme", { restoring: "me" });
     await taken.release();
+  });
+
+  it("a lock of another PID namespace (another container with our host name) is not judged by its PID", async () => {
+    // Container A holds the lock; its PID does not exist in container B's namespace.
+    const a = new LocalJournalStore(root, { hostname: "shared", pid: 999_999, pidns: "pid:[4026531836]" });
+    const held = await a.lock("acme", { restoring: "restore in container A" });
+    expect(held.info.pidns).toBe("pid:[4026531836]");
+    const b = new LocalJournalStore(root, { hostname: "shared", pidns: "pid:[4026532999]", isProcessAlive: () => false });
+    await expect(b.lock("acme", { restoring: "restore in container B" })).rejects.toThrow(RestoreLockedError);
+    expect((await b.holder("acme"))?.restoring).toBe("restore in container A");
+    // In A's own namespace a dead PID does make it stale.
+    const a2 = new LocalJournalStore(root, { hostname: "shared", pidns: "pid:[4026531836]", isProcessAlive: () => false });
+    const taken = await a2.lock("acme", { restoring: "after A was killed" });
+    await taken.release();
+    // A lock of an older version names no namespace: judged by its PID, as before.
+    const old = new LocalJournalStore(root, { hostname: "shared", pid: 999_998, pidns: undefined });
+    const oldLock = await old.lock("acme", { restoring: "older version" });
+    expect(oldLock.info.pidns).toBeUndefined();
+    const c = new LocalJournalStore(root, { hostname: "shared", pidns: "pid:[4026532999]", isProcessAlive: () => false });
+    const mine = await c.lock("acme", { restoring: "me" });
+    await mine.release();
+    await held.release();
   });
 
   it("a holder whose lock was removed stops before its next journal record", async () => {

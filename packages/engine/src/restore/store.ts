@@ -8,7 +8,8 @@
  * `JournalStore` is the seam: the CLI uses `LocalJournalStore` (a private folder on this
  * machine); a service or distributed workers will provide stores of their own.
  *
- * Local layout (every folder 0700, every file 0600):
+ * Local layout (every folder 0700, every file 0600; the root itself only when the store
+ * creates it — an existing root, such as `--state-dir ~`, keeps its mode):
  *
  *   <root>/restores/<repository id>/<tenant>/<restore key>.jsonl        journal
  *   <root>/restores/<repository id>/<tenant>/<restore key>-<time>.log   restore log
@@ -19,7 +20,7 @@
  * lock file of its own and then lists the folder; it holds the lock only when no other live
  * lock is there, else it removes its file and waits or gives up. A lock is stale — and
  * removed by the next contender — when its heartbeat is older than `staleMs`, or when it
- * was written on this host by a process that no longer exists (a kill -9). A holder rewrites
+ * was written on this host, in this PID namespace, by a process that no longer exists (a kill -9). A holder rewrites
  * its heartbeat every `refreshMs`; one that finds its lock file gone has lost the lock
  * (`assertHeld` throws) and stops before its next step.
  */
@@ -27,6 +28,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
 import { homedir, hostname } from "node:os";
 import { join, resolve } from "node:path";
+import { pidNamespace } from "@lifeboat/repository";
 import { sha256Hex } from "../internal/canonical.ts";
 import type { JournalRecord, RestoreJournal } from "./journal.ts";
 import { tenantKeyOf } from "./plan.ts";
@@ -59,6 +61,12 @@ export interface JournalSummary {
 export interface RestoreLockInfo {
   hostname: string;
   pid: number;
+  /**
+   * The holder's PID namespace (as the repository's locks record it): containers may share a
+   * host name yet not see each other's processes, so a PID is only checked for liveness when
+   * the lock was written in our namespace.
+   */
+  pidns?: string;
   /** When the lock was taken. */
   created: string;
   heartbeat: string;
@@ -158,6 +166,8 @@ export interface LocalJournalStoreOptions {
   now?: () => number;
   hostname?: string;
   pid?: number;
+  /** This process's PID namespace (tests); default `pidNamespace()`. */
+  pidns?: string;
 }
 
 /**
@@ -195,6 +205,7 @@ export class LocalJournalStore implements JournalStore {
   private readonly now: () => number;
   private readonly host: string;
   private readonly pid: number;
+  private readonly pidns: string | undefined;
 
   constructor(root: string, opts: LocalJournalStoreOptions = {}) {
     this.location = resolve(root);
@@ -204,6 +215,7 @@ export class LocalJournalStore implements JournalStore {
     this.now = opts.now ?? Date.now;
     this.host = opts.hostname ?? hostname();
     this.pid = opts.pid ?? process.pid;
+    this.pidns = "pidns" in opts ? opts.pidns : pidNamespace();
   }
 
   scopeDir(scope: JournalScope): string {
@@ -216,19 +228,29 @@ export class LocalJournalStore implements JournalStore {
     return join(this.scopeDir(scope), `${restoreKey}.jsonl`);
   }
 
-  /** Creates `dir` and the folders between the store's root and it, each 0700 (the root too when this creates it). */
+  /**
+   * Creates `dir` and the folders between the store's root and it, each 0700. The root is
+   * made 0700 only when this call creates it: an existing root is the user's (`--state-dir ~`,
+   * a shared folder) and is left as it is — what is inside it is private all the same.
+   */
   private async privateDir(dir: string): Promise<void> {
     const rel = dir.slice(this.location.length).split(/[\\/]/).filter(Boolean);
     let at = this.location;
-    for (const part of ["", ...rel]) {
-      at = part ? join(at, part) : at;
+    try {
+      // With `recursive`, mkdir resolves to the first folder it created, or undefined when the root existed.
+      if ((await mkdir(at, { recursive: true, mode: 0o700 })) !== undefined) await chmod(at, 0o700);
+    } catch (e) {
+      throw this.explain(e, at);
+    }
+    for (const part of rel) {
+      at = join(at, part);
       try {
-        await mkdir(at, { recursive: part === "", mode: 0o700 });
+        await mkdir(at, { mode: 0o700 });
         await chmod(at, 0o700);
       } catch (e) {
         if (errno(e) !== "EEXIST") throw this.explain(e, at);
-        // An existing folder of ours is made private again (the root is the user's: left alone).
-        if (part) await chmod(at, 0o700).catch(() => undefined);
+        // An existing folder of ours is made private again.
+        await chmod(at, 0o700).catch(() => undefined);
       }
     }
   }
@@ -320,7 +342,10 @@ export class LocalJournalStore implements JournalStore {
     if (!l) return "the lock file is unreadable";
     const age = this.now() - Date.parse(l.heartbeat);
     if (!(age < this.staleMs)) return `its heartbeat is ${Math.round(age / 1000)} s old`;
-    if (l.hostname === this.host && l.pid !== undefined && l.pid !== this.pid && !this.alive(l.pid)) return `process ${l.pid} on ${l.hostname} no longer exists`;
+    // A lock written in another PID namespace (another container with our host name): its PID
+    // means nothing here. A lock that names no namespace is judged by its PID, as before.
+    const ourNamespace = l.pidns === undefined || l.pidns === this.pidns;
+    if (l.hostname === this.host && ourNamespace && l.pid !== undefined && l.pid !== this.pid && !this.alive(l.pid)) return `process ${l.pid} on ${l.hostname} no longer exists`;
     return undefined;
   }
 
@@ -361,6 +386,7 @@ export class LocalJournalStore implements JournalStore {
       const info: RestoreLockInfo = {
         hostname: this.host,
         pid: this.pid,
+        ...(this.pidns ? { pidns: this.pidns } : {}),
         created: time,
         heartbeat: time,
         tenant: tenantKeyOf(tenant),

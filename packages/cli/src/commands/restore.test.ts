@@ -1,0 +1,82 @@
+/**
+ * `lifeboat restore` up to the point where it would reach the tenant: which snapshot 'latest'
+ * is when the target is not known yet, and what a restore that meets a running one says.
+ * (Restores against a tenant are in e2e/.)
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { backup, LocalJournalStore, RestoreLockedError, restoreKeyOf, SAFETY_TAG } from "@lifeboat/engine";
+import { createFakeTenant, sampleTenantState } from "@lifeboat/engine/testing";
+import { createTestRepository, type Repository } from "@lifeboat/repository";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { EXIT, UserError } from "../errors.ts";
+import { runRestore, type RestoreCommandOptions } from "./restore.ts";
+
+function sink() {
+  const stream = new PassThrough();
+  let text = "";
+  stream.on("data", (c: Buffer) => (text += c.toString("utf8")));
+  return { stream, text: () => text };
+}
+
+describe("runRestore before the tenant is reached", () => {
+  let repo: Repository;
+  let dir: string;
+  beforeEach(async () => {
+    repo = await createTestRepository();
+    dir = await mkdtemp(join(tmpdir(), "lifeboat-restore-cli-"));
+  });
+  afterEach(async () => {
+    await repo.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const run = async (snapshotArg: string, opts: RestoreCommandOptions, env: NodeJS.ProcessEnv) => {
+    const stdout = sink();
+    const stderr = sink();
+    const error = await runRestore({ snapshotArg, opts: opts as RestoreCommandOptions & Record<string, unknown>, env, repo, stdout: stdout.stream, stderr: stderr.stream }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    return { error: error as Error | undefined, out: stdout.text() + stderr.text() };
+  };
+
+  it("'latest' without a known target still skips safety snapshots and honours --tag (the target's error comes after)", async () => {
+    await backup({ tenant: createFakeTenant(sampleTenantState()), repository: repo, tags: [SAFETY_TAG] });
+    // No QLIK_HOST, no config: the target cannot be resolved early.
+    const env = { HOME: dir, LIFEBOAT_STATE_DIR: join(dir, "state") };
+    const safetyOnly = await run("latest", { all: true }, env);
+    expect(safetyOnly.error).toBeInstanceOf(UserError);
+    expect((safetyOnly.error as UserError).exitCode).toBe(EXIT.usage);
+    expect(safetyOnly.error!.message).toMatch(/holds only safety snapshots .*pass --tag pre-restore/);
+    const untagged = await run("latest", { all: true, tag: ["weekly"] }, env);
+    expect(untagged.error!.message).toMatch(/no snapshot carries the tag\(s\) weekly/);
+    // Asked for by tag, the safety snapshot is chosen; then the missing target is what stops it.
+    const tagged = await run("latest", { all: true, tag: [SAFETY_TAG] }, env);
+    expect(tagged.error!.message).toMatch(/no tenant given/);
+  });
+
+  it("a restore that meets a running one into the same tenant stops without saying it continues anything", async () => {
+    const snapshot = (await backup({ tenant: createFakeTenant(sampleTenantState()), repository: repo })).snapshot;
+    const host = "https://acme.example.qlikcloud.com";
+    const state = join(dir, "state");
+    const env = { HOME: dir, LIFEBOAT_STATE_DIR: state, QLIK_HOST: host, QLIK_API_KEY: "key" };
+    // An unfinished journal of this very restore: 'latest' is pinned to its snapshot …
+    const store = new LocalJournalStore(state);
+    const scope = { repositoryId: repo.config.id, tenant: host };
+    const key = restoreKeyOf(snapshot.id, host, { all: true });
+    await store.save(scope, key, { type: "begin", at: new Date().toISOString(), restoreKey: key, snapshot: snapshot.id, target: host });
+    // … and another restore is running it now (its lock names a live process: this one).
+    const other = new LocalJournalStore(state);
+    const held = await other.lock(host, { restoring: "the running restore", restoreKey: key });
+    try {
+      const second = await run("latest", { all: true, yes: true }, env);
+      expect(second.error).toBeInstanceOf(RestoreLockedError);
+      expect(second.error!.message).toMatch(/^another restore into acme\.example\.qlikcloud\.com is running: the running restore/);
+      expect(second.out).not.toMatch(/continuing/);
+    } finally {
+      await held.release();
+    }
+  });
+});
