@@ -79,6 +79,7 @@ export class MemoryJournal implements RestoreJournal {
   async load(): Promise<JournalRecord[]> {
     return [...this.records];
   }
+
   async append(record: JournalRecord): Promise<void> {
     this.records.push(structuredClone(record));
   }
@@ -88,23 +89,7 @@ export class FileJournal implements RestoreJournal {
   constructor(readonly location: string) {}
 
   async load(): Promise<JournalRecord[]> {
-    let text: string;
-    try {
-      text = await readFile(this.location, "utf8");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw e;
-    }
-    const out: JournalRecord[] = [];
-    for (const line of text.split("\n")) {
-      if (!line.trim()) continue;
-      try {
-        out.push(JSON.parse(line) as JournalRecord);
-      } catch {
-        // A line cut short by a kill mid-write: everything before it is intact.
-      }
-    }
-    return out;
+    return readJournalFile(this.location);
   }
 
   async append(record: JournalRecord): Promise<void> {
@@ -117,4 +102,25 @@ export class FileJournal implements RestoreJournal {
       await fh.close();
     }
   }
+}
+
+/** Reads a JSON-lines journal file; a line cut short by a kill mid-write ends it. */
+export async function readJournalFile(file: string): Promise<JournalRecord[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw e;
+  }
+  const out: JournalRecord[] = [];
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as JournalRecord);
+    } catch {
+      // A line cut short by a kill mid-write: everything before it is intact.
+    }
+  }
+  return out;
 }

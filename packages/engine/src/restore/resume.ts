@@ -14,7 +14,8 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import { previousRestoreKeysOf, restoreKeyOf, tenantKeyOf, type RestoreOptions } from "./plan.ts";
-import { readJournalFile, summarize, type JournalScope, type JournalStore, type JournalSummary } from "./store.ts";
+import { readJournalFile } from "./journal.ts";
+import { summarize, type JournalScope, type JournalStore, type JournalSummary } from "./store.ts";
 
 /** The tag of the safety backup a restore takes of its target before changing it. */
 export const SAFETY_TAG = "pre-restore";

@@ -30,7 +30,7 @@ import { homedir, hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { pidNamespace } from "@lifeboat/repository";
 import { sha256Hex } from "../internal/canonical.ts";
-import type { JournalRecord, RestoreJournal } from "./journal.ts";
+import { readJournalFile, type JournalRecord, type RestoreJournal } from "./journal.ts";
 import { tenantKeyOf } from "./plan.ts";
 
 /** Whose restores: the repository (its id) and the target tenant (its host). */
@@ -462,27 +462,6 @@ export class LocalJournalStore implements JournalStore {
       },
     };
   }
-}
-
-/** Reads a JSON-lines journal file; a line cut short by a kill mid-write ends it. */
-export async function readJournalFile(file: string): Promise<JournalRecord[]> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    if (errno(e) === "ENOENT") return [];
-    throw e;
-  }
-  const out: JournalRecord[] = [];
-  for (const line of text.split("\n")) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line) as JournalRecord);
-    } catch {
-      // A line cut short by a kill mid-write: everything before it is intact.
-    }
-  }
-  return out;
 }
 
 /** A journal's summary, or undefined when it has no `begin` (nothing ran). */
