@@ -227,7 +227,8 @@ export function createQrsReader(config: QrsReaderConfig): QrsReader {
    * transient failures, a passed deadline included (never for the one-time download).
    */
   async function request<T>(method: string, path: string, query: Record<string, string>, operation: string, object: string | undefined, read: (res: Response) => Promise<T>, kind: TimeoutKind = "request"): Promise<T> {
-    const what = `${method} ${new URL(`${host}${path}`).pathname}`;
+    // The QRS path as called, without the site and prefix (the message names the host).
+    const what = `${method} ${path}`;
     const limitMs = limitOf(timeouts, kind);
     let last: QlikApiError | undefined;
     for (let i = 1; i <= attempts; i++) {
@@ -298,7 +299,7 @@ export function createQrsReader(config: QrsReaderConfig): QrsReader {
     download.searchParams.set("xrfkey", key);
     // The download may take as long as it needs while bytes move (deadline `idle`): first for
     // its headers, then (streamBody) for every stretch of its body, through a signal of its own.
-    const what = `GET ${download.pathname}`;
+    const what = `GET ${body.downloadPath.split("?")[0]}`;
     const limitMs = timeouts.idleMs;
     const waiting = (waitedMs: number, of: string): void =>
       emit({ type: "waiting", operation: "downloadTempFile", what: of, host, object, attempt: 1, kind: "idle", waitedMs, limitMs });
