@@ -111,6 +111,20 @@ describe("lifeboat backup against a host that does not answer", () => {
     expect(r.ms).toBeLessThan(60_000);
   }, 90_000);
 
+  it("--source qseow: --timeout reaches the QRS reader; it says what it waits for and fails naming the QRS call and the site", async () => {
+    const host = await listen(createServer((socket) => socket.resume()));
+    const r = await lifeboat(["backup", "--source", "qseow", "--host", host, "--header-name", "hdr-usr", "--timeout", "request=0.5", "--timeout", "notice=0.2"], {
+      ...env,
+      LIFEBOAT_QSEOW_USER: "ACME\\qadmin",
+    });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`warning: waiting [\\d.]+ s for GET /qrs/user/full on ${host.replace(/\./g, "\\.")} \\(attempt 1; gives up after 0\\.5 s\\)`));
+    expect(r.stderr).toContain(host);
+    expect(r.stderr).toMatch(/no answer for 0\.5 s on GET \/qrs\/user\/full/);
+    // Three attempts of 0.5 s and two short pauses, not the defaults' minutes.
+    expect(r.ms).toBeLessThan(60_000);
+  }, 90_000);
+
   it("a bad --timeout is a usage error naming the kinds", async () => {
     const r = await lifeboat(["backup", "--timeout", "forever=1"], { ...env, QLIK_HOST: "http://127.0.0.1:9", QLIK_API_KEY: "k" });
     expect(r.code).toBe(2);

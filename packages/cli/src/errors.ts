@@ -43,6 +43,8 @@ export function exitCodeFor(err: unknown): number {
   }
   const code = err && typeof err === "object" && "code" in err ? String((err as { code: unknown }).code) : "";
   // DAMAGED: stored data failed its check; MISSING: something a snapshot needs is in no index.
+  // MISSING_UNLOCKED (read without a lock: --no-lock, read-only storage) falls through to 1:
+  // a concurrent forget + prune may have removed it, so the run failed and is tried again.
   if (code === "DAMAGED" || code === "MISSING") return EXIT.damaged;
   if (NO_SUCH_SNAPSHOT.has(code)) return EXIT.usage;
   return EXIT.error;

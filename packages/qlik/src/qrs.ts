@@ -26,12 +26,22 @@
  * - the export: `POST /qrs/app/{id}/export/{token}?skipData=…&exportScope=all`, then one
  *   `GET <downloadPath>` — the file can be downloaded once, so a failed download is retried
  *   with a fresh export, never by downloading again.
+ *
+ * No silent hangs (issue 15.6): every call runs under the connector's deadlines
+ * (internal/timeouts.ts, `withDeadline`, the same as the Cloud client's): JSON calls get
+ * `request` (sending to the end of the answer's body), the export POST `appJob`, the download
+ * `idle` (no progress: for its headers, then for every stretch of its body). While a call
+ * waits, a "waiting" event goes to `onEvent` every `timeouts.noticeMs`; a call past its
+ * deadline is aborted and fails as a transient error (code TIMEOUT), retried like a reset.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { Agent, request as httpsRequest } from "node:https";
 import { Readable } from "node:stream";
 import type { AppExport, AppSummary, AssignmentRecord, CallerInfo, GroupRecord, ObjectRecord, RoleRecord, ScriptVersionInfo, SpaceRecord, TenantReader, UserRecord } from "@lifeboat/engine";
-import { QlikApiError, type QlikErrorKind } from "./errors.ts";
+import type { QlikClientEvent } from "./client.ts";
+import { classify, QlikApiError, type QlikErrorKind } from "./errors.ts";
+import { parseSize, streamBody } from "./internal/download.ts";
+import { CallTimeoutError, limitOf, resolveTimeouts, withDeadline, type TimeoutKind, type Timeouts } from "./internal/timeouts.ts";
 
 export interface QrsHeaderAuth {
   type: "header";
@@ -55,8 +65,12 @@ export interface QrsReaderConfig {
   /** The site through its virtual proxy, `https://site/prefix`, or the repository port, `https://site:4242` (QRS at `${host}/qrs`). */
   host: string;
   auth: QrsHeaderAuth | QrsCertificateAuth;
-  /** Attempts per read on a transient failure (5xx, network); default 3. */
+  /** Attempts per read on a transient failure (5xx, network, a deadline passed); default 3. */
   attempts?: number;
+  /** Deadlines per kind of call (internal/timeouts.ts; defaults in DEFAULT_TIMEOUTS): request, appJob (export), idle (download). */
+  timeouts?: Partial<Timeouts>;
+  /** "waiting" notices while a call waits (as the Cloud client's `onEvent`; see `waitingMessage`). */
+  onEvent?: (e: QlikClientEvent) => void;
   fetch?: typeof fetch;
 }
 
@@ -144,7 +158,10 @@ function certificateFetch(auth: QrsCertificateAuth): typeof fetch {
   const agent = new Agent({ cert: auth.cert, key: auth.key, ...(auth.ca ? { ca: auth.ca } : {}), keepAlive: true });
   return ((input: string | URL, init?: RequestInit) =>
     new Promise<Response>((resolve, reject) => {
-      const req = httpsRequest(String(input), { method: init?.method ?? "GET", headers: init?.headers as Record<string, string>, agent }, (res) => {
+      const signal = init?.signal ?? undefined;
+      const req = httpsRequest(String(input), { method: init?.method ?? "GET", headers: init?.headers as Record<string, string>, agent, ...(signal ? { signal } : {}) }, (res) => {
+        // A deadline passing while the body streams closes it too (fetch does the same).
+        signal?.addEventListener("abort", () => res.destroy(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason))), { once: true });
         const headers = new Headers();
         for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
         const status = res.statusCode ?? 0;
@@ -171,6 +188,14 @@ export function createQrsReader(config: QrsReaderConfig): QrsReader {
   const auth = config.auth;
   const doFetch = config.fetch ?? (auth.type === "certificate" ? certificateFetch(auth) : fetch);
   const attempts = config.attempts ?? 3;
+  const timeouts = resolveTimeouts(config.timeouts);
+  const emit = (e: QlikClientEvent): void => {
+    try {
+      config.onEvent?.(e);
+    } catch {
+      // a listener's failure is not the reader's
+    }
+  };
   const key = xrfkey();
   const [userDirectory = "", userId = ""] = auth.user.split("\\");
   const headers: Record<string, string> = { "x-qlik-xrfkey": key, accept: "application/json" };
@@ -197,28 +222,50 @@ export function createQrsReader(config: QrsReaderConfig): QrsReader {
     return new QlikApiError({ kind: kindOf(status), status, operation, object, host, detail: text || res?.statusText, attempts: tries, cause });
   }
 
-  /** One request, retried on transient failures (never for the one-time download). */
-  async function request(method: string, path: string, query: Record<string, string>, operation: string, object?: string): Promise<Response> {
+  /**
+   * One request and the reading of its answer (`read`) under the deadline of `kind`, retried on
+   * transient failures, a passed deadline included (never for the one-time download).
+   */
+  async function request<T>(method: string, path: string, query: Record<string, string>, operation: string, object: string | undefined, read: (res: Response) => Promise<T>, kind: TimeoutKind = "request"): Promise<T> {
+    // The QRS path as called, without the site and prefix (the message names the host).
+    const what = `${method} ${path}`;
+    const limitMs = limitOf(timeouts, kind);
     let last: QlikApiError | undefined;
     for (let i = 1; i <= attempts; i++) {
-      let res: Response | undefined;
       try {
-        res = await doFetch(url(path, query), { method, headers });
-        answered = true;
-      } catch (err) {
-        last = await fail(undefined, operation, object, err, i);
+        return await withDeadline(
+          async ({ signal }) => {
+            let res: Response;
+            try {
+              res = await doFetch(url(path, query), { method, headers, signal });
+              answered = true;
+            } catch (err) {
+              throw await fail(undefined, operation, object, err, i);
+            }
+            if (!res.ok) throw await fail(res, operation, object, undefined, i);
+            return await read(res);
+          },
+          {
+            kind,
+            limitMs,
+            noticeMs: timeouts.noticeMs,
+            onNotice: (waitedMs) => emit({ type: "waiting", operation, what, host, ...(object ? { object } : {}), attempt: i, kind, waitedMs, limitMs }),
+            what: `${what}${object ? ` for ${object}` : ""}`,
+          },
+        );
+      } catch (e) {
+        // Anything else (an answer that is not JSON) is not retried, as before.
+        if (!(e instanceof QlikApiError) && !(e instanceof CallTimeoutError)) throw e;
+        last = e instanceof CallTimeoutError ? classify(e, { operation, host, object }).with({ attempts: i }) : e;
       }
-      if (res?.ok) return res;
-      if (res) last = await fail(res, operation, object, undefined, i);
-      if (!last?.retryable || i === attempts) break;
+      if (!last.retryable || i === attempts) break;
       await new Promise((r) => setTimeout(r, 200 * 2 ** (i - 1)));
     }
     throw last as QlikApiError;
   }
 
   async function getJson<T>(path: string, query: Record<string, string>, operation: string, object?: string): Promise<T> {
-    const res = await request("GET", path, query, operation, object);
-    return (await res.json()) as T;
+    return request("GET", path, query, operation, object, async (res) => (await res.json()) as T);
   }
 
   let me: Promise<CallerInfo> | undefined;
@@ -236,21 +283,67 @@ export function createQrsReader(config: QrsReaderConfig): QrsReader {
     const a = apps.get(appId);
     const object = a ? `app '${a.name}' (id ${appId})` : `app ${appId}`;
     const token = randomUUID();
-    const res = await request("POST", `/qrs/app/${encodeURIComponent(appId)}/export/${token}`, { skipData: String(!withData), exportScope: "all" }, "exportApp", object);
-    const body = (await res.json()) as { downloadPath?: string };
-    if (!body.downloadPath) throw new QlikApiError({ kind: "permanent", status: res.status, operation: "exportApp", object, host, detail: "the export answered without a downloadPath" });
+    // Qlik builds the whole .qvf before it answers: the export's deadline is appJob's.
+    const { status, body } = await request(
+      "POST",
+      `/qrs/app/${encodeURIComponent(appId)}/export/${token}`,
+      { skipData: String(!withData), exportScope: "all" },
+      "exportApp",
+      object,
+      async (res) => ({ status: res.status, body: (await res.json()) as { downloadPath?: string } }),
+      "appJob",
+    );
+    if (!body.downloadPath) throw new QlikApiError({ kind: "permanent", status, operation: "exportApp", object, host, detail: "the export answered without a downloadPath" });
     // downloadPath is relative to the proxy and carries its own query (serverNodeId).
     const download = new URL(`${host}${body.downloadPath}`);
     download.searchParams.set("xrfkey", key);
+    // The download may take as long as it needs while bytes move (deadline `idle`): first for
+    // its headers, then (streamBody) for every stretch of its body, through a signal of its own.
+    const what = `GET ${body.downloadPath.split("?")[0]}`;
+    const limitMs = timeouts.idleMs;
+    const waiting = (waitedMs: number, of: string): void =>
+      emit({ type: "waiting", operation: "downloadTempFile", what: of, host, object, attempt: 1, kind: "idle", waitedMs, limitMs });
+    const bodySignal = new AbortController();
     let file: Response;
     try {
-      file = await doFetch(download, { headers });
+      file = await withDeadline(({ signal }) => doFetch(download, { headers, signal: AbortSignal.any([signal, bodySignal.signal]) }), {
+        kind: "idle",
+        limitMs,
+        idle: true,
+        noticeMs: timeouts.noticeMs,
+        onNotice: (waitedMs) => waiting(waitedMs, what),
+        what: `${what} for ${object}`,
+      });
     } catch (err) {
-      throw await fail(undefined, "downloadTempFile", object, err);
+      throw err instanceof CallTimeoutError ? classify(err, { operation: "downloadTempFile", host, object }) : await fail(undefined, "downloadTempFile", object, err);
     }
     if (!file.ok || !file.body) throw await fail(file, "downloadTempFile", object);
-    const size = Number(file.headers.get("content-length") ?? NaN);
-    return { body: file.body as unknown as AsyncIterable<Uint8Array>, ...(Number.isFinite(size) ? { size } : {}) };
+    const size = parseSize(file);
+    const stream = streamBody(
+      { response: file, ...(size !== undefined ? { size } : {}), abort: (reason) => bodySignal.abort(reason) },
+      {
+        // Never called: onTruncated gives up first (the file can be downloaded only once).
+        open: () => Promise.reject(new Error("a QRS export cannot be downloaded twice")),
+        idle: { ms: limitMs, noticeMs: timeouts.noticeMs, what: `${what} for ${object}`, onNotice: (waitedMs, received) => waiting(waitedMs, `data of ${what} (${received} bytes so far)`) },
+        onFinish: () => undefined,
+        emptyError: () => new QlikApiError({ kind: "permanent", operation: "downloadTempFile", host, object, detail: "the exported file was empty (0 bytes), not a .qvf; back up this app again later" }),
+        async onTruncated(received, expected, _resumes, cause) {
+          // A stalled body (CallTimeoutError) or one cut short: transient, named; the next run exports again.
+          throw cause instanceof CallTimeoutError
+            ? classify(cause, { operation: "downloadTempFile", host, object })
+            : new QlikApiError({
+                kind: "transient",
+                operation: "downloadTempFile",
+                host,
+                object,
+                status: 0,
+                detail: `the download broke off after ${received} of ${expected ?? "?"} bytes${cause instanceof Error && cause.message ? ` (${cause.message})` : ""}`,
+                cause,
+              });
+        },
+      },
+    );
+    return { body: stream, ...(size !== undefined ? { size } : {}) };
   }
 
   return {

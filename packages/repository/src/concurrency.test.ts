@@ -125,7 +125,16 @@ describe("a writer and a prune", () => {
     expect([...packsBefore].some((p) => !packsAfter.has(p))).toBe(true); // the pack the reader knows is gone
     expect((await collect(reader.readBlob(s0.refs.keep!))).equals(keep)).toBe(true);
     // What the prune really removed is reported as gone from the index, with what to do — not as damage.
-    await expect(collect(reader.readBlob(s0.refs.drop!))).rejects.toThrow(/is not in the index .* — run 'lifeboat verify' \(this command read without a lock: if a forget and prune ran meanwhile, run it again\)/);
+    const err = await collect(reader.readBlob(s0.refs.drop!)).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/is not in the index .* — run 'lifeboat verify' \(this command read without a lock: if a forget and prune ran meanwhile, run it again\)/);
+    // Its own code, so the CLI says "failed, run it again" (exit 1) and not "damaged" (exit 4).
+    expect((err as { code?: unknown }).code).toBe("MISSING_UNLOCKED");
+    // Under a lock no prune can have removed it: the same gap is damage, code MISSING.
+    const locked = await reopenTestRepository(repo, { autoLock: "none", lock: { kind: "shared", purpose: "restore" } });
+    const damaged = await collect(locked.readBlob(s0.refs.drop!)).catch((e: unknown) => e);
+    expect((damaged as { code?: unknown }).code).toBe("MISSING");
+    expect((damaged as Error).message).toMatch(/is not in the index .* — run 'lifeboat verify'$/);
+    await locked.close();
   });
 
   it("verify counts a snapshot saved while it runs only if it read that snapshot's index: no spurious missing entries", async () => {

@@ -8,7 +8,7 @@
  * Exit codes: 0 all captured, 3 snapshot saved but partial (some items failed).
  */
 import { backup, type BackupEvent, type Manifest, type TenantReader } from "@lifeboat/engine";
-import { createQrsReader, createTenantClient, waitingMessage, type TenantClient, type QlikClientEvent } from "@lifeboat/qlik";
+import { createQrsReader, createTenantClient, waitingMessage, type TenantClient, type QlikClientEvent, type Timeouts } from "@lifeboat/qlik";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import { InvalidArgumentError, type Command } from "commander";
 import { resolveTenant, type TenantConnection } from "../config.ts";
@@ -88,7 +88,9 @@ export function register(program: Command): void {
           site.auth.type === "header"
             ? `the header user (LIFEBOAT_QSEOW_USER or --header-user-file) and --header-name ${site.auth.headerName}`
             : "the client certificate (--cert-file, --key-file: signed by the site's CA?), --ca-file and the user (LIFEBOAT_QSEOW_USER or --header-user-file)";
-        await runBackup({ connection, repo, opts, tenant: createQrsReader(site), credentials });
+        // The reader is made in runBackup: it gets the resolved --timeout / LIFEBOAT_TIMEOUTS
+        // deadlines and renders its "waiting" notices like the Cloud client's.
+        await runBackup({ connection, repo, opts, source: ({ timeouts, onEvent }) => createQrsReader({ ...site, timeouts, onEvent }), credentials });
       } finally {
         await repo.close();
       }
@@ -113,6 +115,11 @@ export interface RunBackupInput {
   stderr?: NodeJS.WriteStream | NodeJS.WritableStream;
   /** A ready tenant reader instead of a client for `connection` (tests). Not closed here. */
   tenant?: TenantReader;
+  /**
+   * Makes the reader instead of a Cloud client for `connection` (`--source qseow`), given the
+   * run's resolved deadlines and the event sink that renders "waiting" notices. Not closed here.
+   */
+  source?: (wiring: { timeouts: Partial<Timeouts>; onEvent: (e: QlikClientEvent) => void }) => TenantReader;
   /** Print the summary table after the run (default true). */
   summary?: boolean;
   /** Receives every event too (the demo uses it). */
@@ -148,16 +155,13 @@ export async function runBackup(input: RunBackupInput): Promise<{ snapshot: Snap
   const render = createBackupRenderer(mode, stdout, stderr);
   const skipped = skippedObjectsRecord();
   const timeouts = resolveCliTimeouts(connection.timeouts, input.env ?? process.env, opts.timeout);
-  const client = input.tenant ?? createTenantClient({
-    host: connection.host,
-    auth: connection.auth,
-    timeouts,
-    onEvent: (e) => {
-      skipped.onEvent(e);
-      // A call that keeps the run waiting says so (no silent hangs): shown at once, also on a TTY.
-      if (e.type === "waiting") render({ type: "warning", code: "waiting", message: waitingMessage(e) });
-    },
-  });
+  const onEvent = (e: QlikClientEvent): void => {
+    skipped.onEvent(e);
+    // A call that keeps the run waiting says so (no silent hangs): shown at once, also on a TTY.
+    if (e.type === "waiting") render({ type: "warning", code: "waiting", message: waitingMessage(e) });
+  };
+  const ownsClient = !input.tenant && !input.source;
+  const client = input.tenant ?? input.source?.({ timeouts, onEvent }) ?? createTenantClient({ host: connection.host, auth: connection.auth, timeouts, onEvent });
   let result: { snapshot: Snapshot; manifest: Manifest };
   try {
     if (mode !== "json") stderr.write(`backing up ${connection.host}${connection.name ? ` (${connection.name})` : ""}\n`);
@@ -179,7 +183,7 @@ export async function runBackup(input: RunBackupInput): Promise<{ snapshot: Snap
     render.stop();
     throw describeConnectionError(err, connection, input.credentials);
   } finally {
-    if (!input.tenant) await (client as TenantClient).close();
+    if (ownsClient) await (client as TenantClient).close();
   }
   render.stop();
   const { snapshot, manifest } = result;
