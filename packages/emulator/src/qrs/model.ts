@@ -9,7 +9,7 @@
  * adds what only the repository knows: stream, publish state, tags, custom properties and a
  * repository id per app object (`AppObject.id` in QRS ≠ `engineObjectId`).
  *
- * Facts: /work/shared/qlik-cloud/client-managed.md; shapes: the QRS spec v38.22
+ * Facts: shared/qlik-cloud/client-managed.md (beside the repository); shapes: the QRS spec v38.22
  * (`spec/qrs-subset.json`).
  */
 import type { App, ExportedApp } from "../model.ts";
