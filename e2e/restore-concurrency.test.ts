@@ -24,6 +24,7 @@ import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { initRepository, openRepository, TEST_KDF, type Snapshot } from "@lifeboat/repository";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { botApi, botEnv, expectedObjects, readReference, takeBackup, type RefApp } from "./restore-helpers.ts";
+import { seededRandom } from "@lifeboat/engine/testing";
 
 /** Several CLI processes per test, on a machine shared with other test runs: minutes, not the default. */
 const SLOW = 900_000;
@@ -49,18 +50,6 @@ function spawnCli(args: string[], env: NodeJS.ProcessEnv): { result: Promise<Run
   return { result, output: () => out };
 }
 const cli = (args: string[], env: NodeJS.ProcessEnv): Promise<Run> => spawnCli(args, env).result;
-
-/** A small seeded generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Apps grouped by name, space and publish lineage: each group must hold exactly as many apps as before. */
 const shape = (apps: RefApp[]) =>
@@ -318,7 +307,7 @@ describe("restores that overlap, and a restore resumed as 'latest'", () => {
   const rounds = Number(process.env.LIFEBOAT_STRESS_ROUNDS ?? 2);
   const seed = Number(process.env.LIFEBOAT_STRESS_SEED ?? Date.now() % 100_000);
   it(`two restores at once, killed (-9) at a random step, then run again: the tenant equals the snapshot (seed ${seed}, ${rounds} rounds)`, async () => {
-    const random = rng(seed);
+    const random = seededRandom(seed);
     for (let round = 0; round < rounds; round++) {
       const ids = await disaster();
       const args = ["restore", snap.id, "--app", ids.customer, "--app", ids.salesPub, "--yes", "--repo", repoDir()];

@@ -41,6 +41,7 @@ import {
 import { startEmulator } from "@lifeboat/emulator";
 import { afterAll, describe, expect, it } from "vitest";
 import { sharedContent } from "../packages/repository/testdata/shared-content.ts";
+import { seededRandom } from "@lifeboat/engine/testing";
 
 const STRESS = process.env.LIFEBOAT_STRESS === "1";
 const ROUNDS = Number(process.env.LIFEBOAT_STRESS_ROUNDS ?? (STRESS ? 400 : 30));
@@ -61,18 +62,6 @@ async function tempDir(): Promise<string> {
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
-
-/** mulberry32: a small seeded generator. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -136,7 +125,7 @@ const TENANT = "stress.example";
 
 /** One seeded round; returns what went wrong (nothing, when the repository is sound). */
 async function round(seed: number): Promise<RoundResult> {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const dir = join(await tempDir(), `round-${seed}`);
   const shared = Buffer.concat([sharedContent(), Buffer.from(`round ${seed}`)]);
   const scenario = ["backup ‖ prune", "backup ‖ backup ‖ prune", "backup ‖ backup"][Math.floor(r() * 3)]!;
@@ -158,7 +147,7 @@ async function round(seed: number): Promise<RoundResult> {
   const backup = async (n: number) => {
     await sleep(r() * 40);
     // The default open is a writer's: the engine's backup opens the repository this way.
-    const repo = await openRepository({ backend: new DelayedBackend(new LocalBackend(dir), rng(seed * 7 + n), 6), password: PASSWORD, locks });
+    const repo = await openRepository({ backend: new DelayedBackend(new LocalBackend(dir), seededRandom(seed * 7 + n), 6), password: PASSWORD, locks });
     try {
       const previous = (await repo.listSnapshots()).filter((s) => s.tenant === TENANT).pop();
       let sharedRef: BlobRef | undefined;
@@ -186,7 +175,7 @@ async function round(seed: number): Promise<RoundResult> {
   };
   const forgetAndPrune = async () => {
     await sleep(r() * 40);
-    const repo = await openRepository({ backend: new DelayedBackend(new LocalBackend(dir), rng(seed * 7 + 99), 6), password: PASSWORD, autoLock: "none", locks });
+    const repo = await openRepository({ backend: new DelayedBackend(new LocalBackend(dir), seededRandom(seed * 7 + 99), 6), password: PASSWORD, autoLock: "none", locks });
     try {
       await repo.acquireLock("exclusive", "forget");
       await repo.removeSnapshot(s0.id);
@@ -272,7 +261,7 @@ describe("stress: lifeboat backup ‖ forget + prune of the snapshot it deduplic
       const env = { LIFEBOAT_REPOSITORY: dir, LIFEBOAT_PASSWORD: PASSWORD, QLIK_HOST: emu.host, QLIK_CLIENT_ID: emu.clientId, QLIK_CLIENT_SECRET: emu.clientSecret };
       const first = await lifeboat(["backup"], env);
       expect(first.code, first.stderr).toBe(0);
-      const r = rng(Number(ONLY_SEED ?? 77));
+      const r = seededRandom(Number(ONLY_SEED ?? 77));
       const rounds = STRESS ? 20 : 3;
       const failures: string[] = [];
       for (let i = 0; i < rounds; i++) {
@@ -314,7 +303,7 @@ describe("stress: writers killed with SIGKILL while forget + prune run", () => {
     const dir = join(await tempDir(), "repo");
     const seed = await initRepository({ url: dir, password: PASSWORD, kdf: TEST_KDF, chunker: CHUNKER, packSize: 256 * 1024 });
     await seed.close();
-    const r = rng(Number(ONLY_SEED ?? 4242));
+    const r = seededRandom(Number(ONLY_SEED ?? 4242));
     const start = () => {
       const child = spawn(process.execPath, ["--import", "tsx", writer, dir, "cycle"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LIFEBOAT_PASSWORD: PASSWORD } });
       const w = { child, out: "", err: "" };

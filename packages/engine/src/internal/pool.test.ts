@@ -1,17 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createPool } from "./pool.ts";
-
-/** A tiny seeded generator (mulberry32) so a failing interleaving can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../testing.ts";
 
 const ticks = async (n: number): Promise<void> => {
   for (let i = 0; i < n; i++) await Promise.resolve();
@@ -41,7 +30,7 @@ describe("createPool", () => {
 
   it("many tasks submitted at random moments: never more than size in flight", async () => {
     for (const seed of [1, 2, 3, 4, 5]) {
-      const random = rng(seed);
+      const random = seededRandom(seed);
       const size = 3;
       const pool = createPool(size);
       let active = 0;
