@@ -4,7 +4,8 @@
  * in the tenant" is read independently with @qlik/api (REST items + QIX), not through
  * our connector.
  */
-import { backup, diffSnapshots, loadSnapshotIndex, type Manifest, type ObjectRecord } from "@lifeboat/engine";
+import { backup, diffSnapshots, loadSnapshotIndex, type Manifest } from "@lifeboat/engine";
+import type { ObjectRecord } from "@lifeboat/model";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { createTenantClient, PRIVATE_CONTENT_BOT_SCOPE, type TenantClient } from "@lifeboat/qlik";
 import { createTestRepository, LocalBackend, type Repository } from "@lifeboat/repository";

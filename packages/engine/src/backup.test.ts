@@ -7,7 +7,7 @@ import type { BackupEvent } from "./events.ts";
 import { entryNameForId } from "./internal/names.ts";
 import { type AppDoc, PATHS } from "./layout.ts";
 import { loadManifest, type Manifest } from "./manifest.ts";
-import type { ObjectRecord } from "./tenant.ts";
+import type { ObjectRecord } from "@lifeboat/model";
 import { createFakeTenant, type FakeTenant, sampleTenantState } from "./testing.ts";
 
 let repo: SnapshotRepository;

@@ -43,7 +43,7 @@ import {
   RESTORE_NEEDS,
   storeManifest,
 } from "./manifest.ts";
-import type { AppContent, AppSummary, CallerInfo, ObjectRecord, SpaceRecord, TenantReader, UserRecord } from "./tenant.ts";
+import type { AppContent, AppSummary, CallerInfo, ObjectRecord, SpaceRecord, TenantReader, UserRecord } from "@lifeboat/model";
 
 export const TOOL_VERSION = "0.1.0";
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { describeObjectChange, phrase } from "./diff.ts";
 import { entryNameForId } from "./internal/names.ts";
 import { createPool } from "./internal/pool.ts";
-import type { ObjectRecord } from "./tenant.ts";
+import type { ObjectRecord } from "@lifeboat/model";
 
 const base: ObjectRecord = {
   id: "s1",

@@ -16,7 +16,7 @@ import type { BlobRef, Snapshot, SnapshotRepository, Tree, TreeEntry } from "@li
 import { canonicalJson } from "./internal/canonical.ts";
 import { stableAttributes } from "./fingerprint.ts";
 import { type AppDoc, PATHS } from "./layout.ts";
-import type { ObjectRecord } from "./tenant.ts";
+import type { ObjectRecord } from "@lifeboat/model";
 
 export interface IndexedBlob {
   id: string;

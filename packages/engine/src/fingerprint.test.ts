@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { appFingerprint, decideExport, objectsHash, type PreviousCapture } from "./fingerprint.ts";
-import type { ObjectRecord } from "./tenant.ts";
+import type { ObjectRecord } from "@lifeboat/model";
 
 const obj = (id: string, title: string): ObjectRecord => ({
   id,

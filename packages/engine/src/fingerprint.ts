@@ -11,7 +11,7 @@
  * users for a non-bot caller). `--full` forces export.
  */
 import { canonicalJson, sha256Hex } from "./internal/canonical.ts";
-import type { ObjectRecord } from "./tenant.ts";
+import type { ObjectRecord } from "@lifeboat/model";
 
 /**
  * Attributes that change without the app's content changing (or that describe the

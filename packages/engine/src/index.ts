@@ -3,7 +3,6 @@
  * `SnapshotRepository`. Engines report through events; nothing here writes to the
  * console.
  */
-export type * from "./tenant.ts";
 export { backup, DEFAULT_EXPORTS, DEFAULT_SESSIONS, tenantKeyForHost, TOOL_VERSION } from "./backup.ts";
 export type { BackupOptions, BackupResult } from "./backup.ts";
 export type { BackupEvent, BackupEventListener } from "./events.ts";

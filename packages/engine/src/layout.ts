@@ -24,7 +24,7 @@
  * Entry names are ids made safe by `entryNameForId` (never user-chosen names);
  * names and titles live in `meta`. No secret is ever stored.
  */
-import type { AppSummary, CallerInfo, ObjectRecord, SpaceRecord } from "./tenant.ts";
+import type { AppSummary, CallerInfo, ObjectRecord, SpaceRecord } from "@lifeboat/model";
 
 export const LAYOUT_VERSION = 1;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decodeDeepChecks, deepCheckDue, encodeDeepChecks, sameStamps } from "./stamps.ts";
-import type { ObjectStamp } from "./tenant.ts";
+import type { ObjectStamp } from "@lifeboat/model";
 
 const stamp = (id: string, modifiedDate = "2026-11-01T10:00:00.000Z"): ObjectStamp => ({ id, type: "sheet", modifiedDate, ownerId: "u1", published: false, approved: false });
 

@@ -15,7 +15,7 @@
  * check that finds a change its stamps did not show is reported (`stamps-missed-change`).
  */
 import { sha256Hex } from "./internal/canonical.ts";
-import type { ObjectStamp } from "./tenant.ts";
+import type { ObjectStamp } from "@lifeboat/model";
 
 /** Stored per app as `object-stamps.json`; byte-identical between runs while the app is unchanged. */
 export interface StampsDoc {

@@ -19,7 +19,7 @@ import type {
   SpaceRecord,
   TenantReader,
   UserRecord,
-} from "./tenant.ts";
+} from "@lifeboat/model";
 
 export interface FakeApp {
   summary: AppSummary;

@@ -28,7 +28,7 @@ import type {
   SpaceType,
   TenantReader,
   UserRecord,
-} from "@lifeboat/engine";
+} from "@lifeboat/model";
 import { classify, QlikApiError } from "./errors.ts";
 import { OPERATIONS, bucketOf, publishedPerMinute, type OperationName } from "./operations.ts";
 import { systemClock, type Clock } from "./internal/clock.ts";

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type EmulatorHandle, type Tenant } from "@lifeboat/emulator";
-import type { ObjectRecord } from "@lifeboat/engine";
+import type { ObjectRecord } from "@lifeboat/model";
 import { createTenantClient, type TenantClient } from "./client.ts";
 import { QlikApiError } from "./errors.ts";
 import { createRestoreTarget } from "./restore-target.ts";

@@ -37,7 +37,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { Agent, request as httpsRequest } from "node:https";
 import { Readable } from "node:stream";
-import type { AppExport, AppSummary, AssignmentRecord, CallerInfo, GroupRecord, ObjectRecord, RoleRecord, ScriptVersionInfo, SpaceRecord, TenantReader, UserRecord } from "@lifeboat/engine";
+import type { AppExport, AppSummary, AssignmentRecord, CallerInfo, GroupRecord, ObjectRecord, RoleRecord, ScriptVersionInfo, SpaceRecord, TenantReader, UserRecord } from "@lifeboat/model";
 import type { QlikClientEvent } from "./client.ts";
 import { classify, QlikApiError, type QlikErrorKind } from "./errors.ts";
 import { parseSize, streamBody } from "./internal/download.ts";

@@ -8,7 +8,7 @@
  * const target = createRestoreTarget(client);
  * const state = await readTargetState(target);
  */
-import type { RestoreAppEditor, RestoreTarget } from "@lifeboat/engine";
+import type { RestoreAppEditor, RestoreTarget } from "@lifeboat/model";
 import type { TenantClient } from "./client.ts";
 import { QlikApiError } from "./errors.ts";
 

@@ -18,7 +18,7 @@
  * });
  * await w.updateObjectOwner(appId, record.id, ownerId);
  */
-import type { AssignmentRecord, ObjectRecord, SpaceRecord, UserRecord } from "@lifeboat/engine";
+import type { AssignmentRecord, ObjectRecord, SpaceRecord, UserRecord } from "@lifeboat/model";
 import { QlikApiError } from "./errors.ts";
 import type { TenantCore } from "./client.ts";
 import { tempContentIdFromLocation, toSpaceRecord, toUserRecord } from "./internal/records.ts";

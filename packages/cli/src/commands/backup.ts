@@ -7,7 +7,8 @@
  *
  * Exit codes: 0 all captured, 3 snapshot saved but partial (some items failed).
  */
-import { backup, type BackupEvent, type Manifest, type TenantReader } from "@lifeboat/engine";
+import { backup, type BackupEvent, type Manifest } from "@lifeboat/engine";
+import type { TenantReader } from "@lifeboat/model";
 import { createQrsReader, createTenantClient, waitingMessage, type TenantClient, type QlikClientEvent, type Timeouts } from "@lifeboat/qlik";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import { InvalidArgumentError, type Command } from "commander";

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { createTestRepository, DamageError, type Repository } from "@lifeboat/repository";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AppDoc } from "../layout.ts";
-import type { AppSummary, AssignmentRecord, ObjectRecord, SpaceRecord, UserRecord } from "../tenant.ts";
+import type { AppSummary, AssignmentRecord, ObjectRecord, SpaceRecord, UserRecord } from "@lifeboat/model";
 import { backup } from "../backup.ts";
 import { createFakeTenant, sampleTenantState } from "../testing.ts";
 import { executeRestore, SafetyBackupError } from "./execute.ts";
@@ -19,7 +19,8 @@ import { LocalJournalStore } from "./store.ts";
 import { journalState, MemoryJournal } from "./journal.ts";
 import { objectsNeededFor, planRestore } from "./plan.ts";
 import type { RestoreSource } from "./source.ts";
-import { readTargetState, type RestoreAppEditor, type RestoreTarget } from "./target.ts";
+import type { RestoreAppEditor, RestoreTarget } from "@lifeboat/model";
+import { readTargetState } from "./target.ts";
 import { verifyRestore } from "./verify.ts";
 import { stalePlanReasons } from "./planfile.ts";
 

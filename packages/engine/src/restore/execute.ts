@@ -27,7 +27,7 @@ import { createPool } from "../internal/pool.ts";
 import { journalState, type RestoreJournal } from "./journal.ts";
 import type { PlannedRemoval, PlanStep, Ref, RestorePlan } from "./plan.ts";
 import type { RestoreSource, SourceApp } from "./source.ts";
-import type { RestoreTarget } from "./target.ts";
+import type { RestoreTarget } from "@lifeboat/model";
 
 export type StepOutcome = "done" | "already-done" | "failed" | "skipped";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AppDoc } from "../layout.ts";
-import type { ObjectRecord, UserRecord } from "../tenant.ts";
+import type { ObjectRecord, UserRecord } from "@lifeboat/model";
 import { planRestore, RestorePlanError, type RestoreOptions } from "./plan.ts";
 import { formatPlanFile, parsePlanFile, PlanFileError, stalePlanReasons } from "./planfile.ts";
 import type { RestoreSource, SourceApp } from "./source.ts";

@@ -18,9 +18,10 @@
  */
 import type { BlobRef } from "@lifeboat/repository";
 import { canonicalJson, sha256Hex } from "../internal/canonical.ts";
-import type { AppSummary, ObjectRecord, SpaceRecord, UserRecord } from "../tenant.ts";
+import type { AppSummary, ObjectRecord, SpaceRecord, UserRecord } from "@lifeboat/model";
 import type { RestoreSource, SourceApp, SourceSpace } from "./source.ts";
-import type { TargetObject, TargetState } from "./target.ts";
+import type { TargetObject } from "@lifeboat/model";
+import type { TargetState } from "./target.ts";
 
 export const PLAN_FORMAT = "lifeboat-restore-plan";
 /** 2: objects steps list the deletions they make; Qlik's restore and script steps. */

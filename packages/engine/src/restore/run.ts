@@ -22,7 +22,8 @@ import { objectsNeededFor, planRestore, type RestoreOptions, type RestorePlan } 
 import { chooseRestoreSnapshot, restoreJournalKey, type SnapshotChoice } from "./resume.ts";
 import { loadRestoreSource } from "./source.ts";
 import { storeJournal, type JournalStore, type TenantLock } from "./store.ts";
-import { readTargetState, type RestoreTarget } from "./target.ts";
+import type { RestoreTarget } from "@lifeboat/model";
+import { readTargetState } from "./target.ts";
 import { verifyRestore, type VerificationReport } from "./verify.ts";
 
 export interface RestoreRunOptions {

@@ -5,7 +5,7 @@
  */
 import type { BlobRef, Snapshot, SnapshotRepository, TreeEntry } from "@lifeboat/repository";
 import { type AppDoc, PATHS, type TenantDoc } from "../layout.ts";
-import type { AssignmentRecord, GroupRecord, ObjectRecord, SpaceRecord, UserRecord } from "../tenant.ts";
+import type { AssignmentRecord, GroupRecord, ObjectRecord, SpaceRecord, UserRecord } from "@lifeboat/model";
 
 export interface SourceSpace {
   record: SpaceRecord;

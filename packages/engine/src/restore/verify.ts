@@ -13,11 +13,11 @@
  */
 import type { SnapshotRepository } from "@lifeboat/repository";
 import { createPool } from "../internal/pool.ts";
-import type { AppSummary } from "../tenant.ts";
+import type { AppSummary } from "@lifeboat/model";
 import { objectRef, treeFingerprint } from "./execute.ts";
 import type { Ref, RestorePlan } from "./plan.ts";
 import type { RestoreSource } from "./source.ts";
-import type { RestoreTarget } from "./target.ts";
+import type { RestoreTarget } from "@lifeboat/model";
 
 export interface Mismatch {
   /** e.g. "app 'Sales' object 'sh-1' (sheet 'Q3')". */

@@ -31,7 +31,7 @@
  * reported through `onSkip`.
  */
 import { createHash } from "node:crypto";
-import type { ObjectRecord, ObjectStamp } from "@lifeboat/engine";
+import type { ObjectRecord, ObjectStamp } from "@lifeboat/model";
 import { mapPool } from "./pool.ts";
 
 /** The handle methods we use; `@qlik/api`'s RPC objects satisfy it. */

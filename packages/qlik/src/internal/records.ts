@@ -1,5 +1,5 @@
 /** Qlik's JSON → the engine's record types, read defensively (fields may be missing). */
-import type { AssignmentRecord, GroupRecord, RoleRecord, SpaceRecord, UserRecord } from "@lifeboat/engine";
+import type { AssignmentRecord, GroupRecord, RoleRecord, SpaceRecord, UserRecord } from "@lifeboat/model";
 
 export const rec = (v: unknown): Record<string, unknown> => (v && typeof v === "object" ? (v as Record<string, unknown>) : {});
 export const s = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);

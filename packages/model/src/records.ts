@@ -1,6 +1,6 @@
 /**
- * The narrow view of a tenant the engine needs. `@lifeboat/qlik` satisfies it over
- * `@lifeboat/qlik`'s @qlik/api client; engine tests can satisfy it in memory.
+ * The records Lifeboat reads from and writes to a tenant: users, groups, roles, spaces,
+ * apps, objects. The connector produces them, the engine stores and restores them.
  *
  * Records carry Qlik's own field names where they exist, so a snapshot stays
  * readable next to Qlik's API reference.
@@ -137,43 +137,4 @@ export interface AppExport {
   body: AsyncIterable<Uint8Array>;
   /** Size when the server said it. */
   size?: number;
-}
-
-export interface TenantReader extends TenantStatsSource {
-  readonly host: string;
-  /**
-   * Optional: what this reader cannot capture by its nature (e.g. a client-managed site read
-   * through QRS has no script or property-tree endpoint). Each becomes a coverage gap of the
-   * manifest and a warning, so a snapshot never looks more complete than it is.
-   */
-  coverageGaps?(): { layer: "tenant" | "users" | "groups" | "roles" | "spaces" | "apps" | "objects"; description: string }[];
-  whoAmI(): Promise<CallerInfo>;
-  listUsers(): AsyncIterable<UserRecord>;
-  listGroups(): AsyncIterable<GroupRecord>;
-  listRoles(): AsyncIterable<RoleRecord>;
-  listSpaces(): AsyncIterable<SpaceRecord>;
-  listSpaceAssignments(spaceId: string): AsyncIterable<AssignmentRecord>;
-  listApps(): AsyncIterable<AppSummary>;
-  /** `GET /apps/{id}`: `{ attributes, privileges }` as Qlik returns it. */
-  getAppInfo(appId: string): Promise<{ attributes: Record<string, unknown> }>;
-  getAppScript(appId: string): Promise<string>;
-  getAppScriptHistory(appId: string): Promise<ScriptVersionInfo[]>;
-  exportApp(appId: string, opts: { withData: boolean }): Promise<AppExport>;
-  /** Every object the caller can see, read through one QIX session. */
-  readAppObjects(appId: string): Promise<ObjectRecord[]>;
-  /**
-   * Optional, one QIX session: the objects' stamps (cheap list calls), then — unless
-   * `unchanged(stamps)` returns true — every object as `readAppObjects` reads them, and
-   * the load script when `script` is set. Readers without it are read through
-   * `readAppObjects` and `getAppScript` every run.
-   */
-  readAppContent?(appId: string, opts: { unchanged?: (stamps: ObjectStamp[]) => boolean; script?: boolean }): Promise<AppContent>;
-}
-
-/**
- * Optional: what the client reports about the calls it made (e.g. per rate-limit
- * tier). The backup stores it in the manifest as `apiCalls`, as is.
- */
-export interface TenantStatsSource {
-  stats?(): unknown;
 }
