@@ -1,12 +1,15 @@
 /**
  * @lifeboat/model — the vocabulary the other packages share and nothing else: the records
- * a connector reads from a tenant and the engine stores (`records.ts`), and the ports
- * between them (`ports.ts`: `TenantReader`, `RestoreTarget`). Types only; it imports
- * nothing, so every package may import it.
+ * a connector reads from a tenant and the engine stores (`records.ts`), the ports between
+ * them (`ports.ts`: `TenantReader`, `RestoreTarget`), and the error vocabulary
+ * (`errors.ts`: `LifeboatError` and its codes). Types, plus the one error class; it
+ * imports nothing, so every package may import it.
  *
  * ```ts
  * import type { TenantReader, UserRecord } from "@lifeboat/model";
+ * import { LifeboatError, errorCodeOf } from "@lifeboat/model";
  * ```
  */
 export type * from "./records.ts";
 export type * from "./ports.ts";
+export { ERROR_CODES, errorCodeOf, isErrorCode, isLifeboatError, LifeboatError, type ErrorCode, type ErrorFacts } from "./errors.ts";

@@ -572,14 +572,14 @@ export function classifyQix(e: unknown, ctx: { operation: string; host: string; 
   if (typeof err.status === "number") return classify(e, ctx).with({ detail });
   const code = typeof err.code === "number" ? err.code : undefined;
   // Engine error codes (QIX spec LocalizedErrorCode): 2 not found, 1003 app not found, 5 / 1013? access denied.
-  if (code === 2 || code === 1003 || /not found/i.test(message)) return new QlikApiError({ ...base, kind: "not-found", code: code?.toString(), detail });
-  if (code === 5 || /access denied|forbidden|\b403\b/i.test(message)) return new QlikApiError({ ...base, kind: "forbidden", status: /\b403\b/.test(message) ? 403 : undefined, code: code?.toString(), detail });
+  if (code === 2 || code === 1003 || /not found/i.test(message)) return new QlikApiError({ ...base, kind: "not-found", qlikCode: code?.toString(), detail });
+  if (code === 5 || /access denied|forbidden|\b403\b/i.test(message)) return new QlikApiError({ ...base, kind: "forbidden", status: /\b403\b/.test(message) ? 403 : undefined, qlikCode: code?.toString(), detail });
   if (/\b401\b|unauthori[sz]ed/i.test(message)) return new QlikApiError({ ...base, kind: "unauthorized", status: 401, detail });
   if (/\b429\b/.test(message)) return new QlikApiError({ ...base, kind: "rate-limited", status: 429, detail, retryAfterMs: 1000 });
   if (/\b404\b/.test(message)) return new QlikApiError({ ...base, kind: "not-found", status: 404, detail });
   if (/\b50[0234]\b|closed|socket|ECONNRESET|ECONNREFUSED|hang up|timeout|terminated/i.test(message))
     return new QlikApiError({ ...base, kind: "transient", detail });
-  return new QlikApiError({ ...base, kind: "permanent", code: code?.toString(), detail });
+  return new QlikApiError({ ...base, kind: "permanent", qlikCode: code?.toString(), detail });
 }
 
 /** Lists every page by following `links.next` (each page through `call`). */

@@ -206,7 +206,7 @@ describe("against the emulator (demo fixture)", () => {
 
   it("an import whose body cannot be read fails with the body's own error, once: not retried, not a network error", async () => {
     const c = botOf(emu);
-    const damage = Object.assign(new Error("chunk c0 in pack p0 is damaged: authentication failed"), { code: "DAMAGED" });
+    const damage = Object.assign(new Error("chunk c0 in pack p0 is damaged: authentication failed"), { code: "damaged" });
     let reads = 0;
     const before = Object.keys(tenant.apps).length;
     const err = await c

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { errorCodeOf, LifeboatError } from "@lifeboat/model";
 import { classify, QlikApiError } from "./errors.ts";
+import { CallTimeoutError } from "./internal/timeouts.ts";
 
 const where = { operation: "exportApp", host: "https://acme.eu.qlikcloud.com", object: "app 'Sales' (id 6a1)" };
 
@@ -22,13 +24,43 @@ describe("classify", () => {
     for (const [status, kind] of cases) expect(classify({ status, headers: new Headers(), data: {} }, where).kind).toBe(kind);
   });
 
+  it("carries the shared error code (@lifeboat/model) of each kind, and the host as its place", () => {
+    const cases: [number, string][] = [
+      [401, "auth"],
+      [403, "forbidden"],
+      [404, "not-found"],
+      [429, "rate-limited"],
+      [503, "transient"],
+      [0, "unreachable"],
+      [400, "rejected"],
+      [409, "conflict"],
+    ];
+    for (const [status, code] of cases) {
+      const err = classify({ status, headers: new Headers(), data: {} }, where);
+      expect(err, String(status)).toBeInstanceOf(LifeboatError);
+      expect(errorCodeOf(err), String(status)).toBe(code);
+      expect(err.place).toBe(where.host);
+      expect(err.object).toBe(where.object);
+      expect(err.message.endsWith(`— ${err.next}`)).toBe(true);
+    }
+    // No answer at all: refused, a name that does not resolve, a blocked port — all "unreachable", whatever the retry kind.
+    const refused = classify(Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" }) }), where);
+    const dns = classify({ status: 0, headers: new Headers(), data: {}, message: "fetch failed - getaddrinfo ENOTFOUND nowhere.invalid" }, where);
+    const badPort = classify(Object.assign(new TypeError("fetch failed"), { cause: new Error("bad port") }), where);
+    expect([refused.code, dns.code, badPort.code]).toEqual(["unreachable", "unreachable", "unreachable"]);
+    // A deadline that passed keeps its own code through `with` (the retry policy adds the attempts).
+    const late = classify(new CallTimeoutError("request", 300, "GET /api/v1/items"), where).with({ attempts: 3 });
+    expect([late.kind, late.code, late.attempts]).toEqual(["transient", "timeout", 3]);
+  });
+
   it("names the object, the place and the next step, with Qlik's error detail", () => {
     const err = classify(
       { status: 403, headers: new Headers(), data: { errors: [{ code: "APPS-403", title: "Forbidden", detail: "no access" }] } },
       where,
     );
     expect(err).toBeInstanceOf(QlikApiError);
-    expect(err.code).toBe("APPS-403");
+    expect(err.qlikCode).toBe("APPS-403");
+    expect(err.code).toBe("forbidden");
     expect(err.message).toContain("could not export app 'Sales' (id 6a1) on https://acme.eu.qlikcloud.com (403 APPS-403)");
     expect(err.message).toContain("admin.apps");
     expect(err.message).toContain("Forbidden: no access");

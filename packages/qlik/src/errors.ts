@@ -1,10 +1,12 @@
 /**
  * One error class for everything the connector can fail with, classified from
  * `@qlik/api`'s thrown `{ status, headers, data }` (API-FACTS §3) or from Node's network
- * errors, in one place (`classify`). The CLI maps `kind` to exit codes and text; the engine
- * records it per item in the manifest.
+ * errors, in one place (`classify`). `kind` says how to retry; `code` is the shared error
+ * vocabulary (@lifeboat/model), derived from the kind and status (`codeOfKind`), which the
+ * CLI maps to exit codes and text; the engine records the message per item in the manifest.
  */
 
+import { LifeboatError, type ErrorCode } from "@lifeboat/model";
 import { CallTimeoutError } from "./internal/timeouts.ts";
 
 export type QlikErrorKind = "not-found" | "forbidden" | "unauthorized" | "rate-limited" | "transient" | "permanent";
@@ -19,8 +21,8 @@ export interface QlikErrorFields {
   object?: string;
   /** The tenant, e.g. "https://acme.eu.qlikcloud.com". */
   host: string;
-  /** Qlik's error code from the body, e.g. "HTTP-429", "USERS-7", or a QIX error code. */
-  code?: string;
+  /** Qlik's error code from the body, e.g. "HTTP-429", "USERS-7", a QIX error code, or the network error's code ("ECONNRESET"). Not the shared `code`. */
+  qlikCode?: string;
   /** Qlik's title/detail, or the network error text. */
   detail?: string;
   /** For rate-limited: how long Qlik asked us to wait. */
@@ -30,29 +32,55 @@ export interface QlikErrorFields {
 }
 
 /**
+ * The shared code of a connector failure: the kind says what Qlik answered; a failure with
+ * no answer at all (status 0) is `unreachable` unless the kind says more.
+ */
+export function codeOfKind(kind: QlikErrorKind, status: number | undefined): ErrorCode {
+  switch (kind) {
+    case "unauthorized":
+      return "auth";
+    case "forbidden":
+      return "forbidden";
+    case "not-found":
+      return "not-found";
+    case "rate-limited":
+      return "rate-limited";
+    case "transient":
+      return status === 0 ? "unreachable" : "transient";
+    case "permanent":
+      return status === 0 ? "unreachable" : status === 409 ? "conflict" : "rejected";
+  }
+}
+
+/**
  * Errors name the object, the place and the next step:
  * "could not export app 'Sales' (id 6a1…) on https://acme.eu.qlikcloud.com: 403 Forbidden — …".
+ * `place` is the tenant host, `next` the next step the message ends with.
  */
-export class QlikApiError extends Error implements QlikErrorFields {
+export class QlikApiError extends LifeboatError implements QlikErrorFields {
   readonly kind: QlikErrorKind;
   readonly status?: number;
   readonly operation: string;
-  readonly object?: string;
   readonly host: string;
-  readonly code?: string;
+  readonly qlikCode?: string;
   readonly detail?: string;
   readonly retryAfterMs?: number;
   readonly attempts?: number;
 
-  constructor(fields: QlikErrorFields & { message?: string; cause?: unknown }) {
-    super(fields.message ?? describe(fields), fields.cause === undefined ? undefined : { cause: fields.cause });
+  /** `code` only when the kind and status do not say it (a deadline that passed: `timeout`). */
+  constructor(fields: QlikErrorFields & { message?: string; cause?: unknown; code?: ErrorCode }) {
+    super(fields.code ?? codeOfKind(fields.kind, fields.status), fields.message ?? describe(fields), {
+      ...(fields.object === undefined ? {} : { object: fields.object }),
+      place: fields.host,
+      next: nextStep(fields),
+      cause: fields.cause,
+    });
     this.name = "QlikApiError";
     this.kind = fields.kind;
     this.status = fields.status;
     this.operation = fields.operation;
-    this.object = fields.object;
     this.host = fields.host;
-    this.code = fields.code;
+    this.qlikCode = fields.qlikCode;
     this.detail = fields.detail;
     this.retryAfterMs = fields.retryAfterMs;
     this.attempts = fields.attempts;
@@ -61,7 +89,8 @@ export class QlikApiError extends Error implements QlikErrorFields {
   /** A copy with more context (object name, attempts) once the caller knows it. */
   with(extra: Partial<QlikErrorFields>): QlikApiError {
     const fields: QlikErrorFields = { ...this.fieldsOf(), ...extra };
-    return new QlikApiError({ ...fields, cause: this.cause });
+    const code = this.code === codeOfKind(this.kind, this.status) ? undefined : this.code;
+    return new QlikApiError({ ...fields, cause: this.cause, ...(code ? { code } : {}) });
   }
 
   /** Whether retrying the same request may succeed. */
@@ -70,8 +99,8 @@ export class QlikApiError extends Error implements QlikErrorFields {
   }
 
   private fieldsOf(): QlikErrorFields {
-    const { kind, status, operation, object, host, code, detail, retryAfterMs, attempts } = this;
-    return { kind, status, operation, object, host, code, detail, retryAfterMs, attempts };
+    const { kind, status, operation, object, host, qlikCode, detail, retryAfterMs, attempts } = this;
+    return { kind, status, operation, object, host, qlikCode, detail, retryAfterMs, attempts };
   }
 }
 
@@ -116,7 +145,7 @@ function describe(f: QlikErrorFields): string {
   const verb = PHRASES[f.operation] ?? `call ${f.operation} on`;
   const what = f.object ? `${verb} ${f.object}` : verb.replace(/ (of|on)$/, "");
   const where = f.object || / (of|on)$/.test(verb) ? ` on ${f.host}` : ` ${f.host}`;
-  const status = f.status === undefined ? "" : f.status === 0 ? " (no response)" : ` (${f.status}${f.code ? ` ${f.code}` : ""})`;
+  const status = f.status === undefined ? "" : f.status === 0 ? " (no response)" : ` (${f.status}${f.qlikCode ? ` ${f.qlikCode}` : ""})`;
   const detail = f.detail ? `: ${f.detail}` : "";
   const attempts = f.attempts && f.attempts > 1 ? ` after ${f.attempts} attempts` : "";
   return `could not ${what}${where}${status}${attempts}${detail} — ${nextStep(f)}`;
@@ -210,7 +239,7 @@ export function kindOfStatus(status: number): QlikErrorKind {
 export function classify(e: unknown, ctx: { operation: string; host: string; object?: string; nowMs?: number }): QlikApiError {
   if (e instanceof QlikApiError) return e.object || !ctx.object ? e : e.with({ object: ctx.object });
   // A deadline passed (internal/timeouts.ts): like a reset, worth retrying.
-  if (e instanceof CallTimeoutError) return new QlikApiError({ operation: ctx.operation, host: ctx.host, object: ctx.object, cause: e, kind: "transient", status: 0, code: "TIMEOUT", detail: e.message });
+  if (e instanceof CallTimeoutError) return new QlikApiError({ operation: ctx.operation, host: ctx.host, object: ctx.object, cause: e, kind: "transient", status: 0, code: "timeout", detail: e.message });
   const t = (e ?? {}) as ThrownLike;
   const base = { operation: ctx.operation, host: ctx.host, object: ctx.object, cause: e };
   if (typeof t.status === "number") {
@@ -226,7 +255,7 @@ export function classify(e: unknown, ctx: { operation: string; host: string; obj
       ...base,
       kind,
       status,
-      code: info.code,
+      qlikCode: info.code,
       detail,
       retryAfterMs: status === 429 ? (retryAfterMs(t.headers, ctx.nowMs ?? Date.now()) ?? 1000) : undefined,
     });
@@ -242,7 +271,7 @@ export function classify(e: unknown, ctx: { operation: string; host: string; obj
       ...base,
       kind,
       status,
-      code: info.code,
+      qlikCode: info.code,
       detail: info.detail ?? String(t.message ?? ""),
       retryAfterMs: kind === "rate-limited" ? 1000 : undefined,
     });
@@ -255,9 +284,9 @@ export function classify(e: unknown, ctx: { operation: string; host: string; obj
   const ownMessage = typeof t.message === "string" ? t.message : String(e);
   const causeMessage = typeof cause?.message === "string" ? cause.message : "";
   const message = causeMessage && !ownMessage.includes(causeMessage) ? `${ownMessage} - ${causeMessage}` : ownMessage;
-  if (BAD_PORT.test(message)) return new QlikApiError({ ...base, kind: "permanent", status: 0, code, detail: BAD_PORT_DETAIL });
+  if (BAD_PORT.test(message)) return new QlikApiError({ ...base, kind: "permanent", status: 0, qlikCode: code, detail: BAD_PORT_DETAIL });
   if (/ENOTFOUND/.test(`${code} ${message} ${causeText}`))
-    return new QlikApiError({ ...base, kind: "permanent", status: 0, code, detail: `host not found (${message}); check the tenant URL` });
-  if (NETWORK_CODES.test(`${code ?? ""} ${message} ${causeText}`)) return new QlikApiError({ ...base, kind: "transient", status: 0, code, detail: message });
-  return new QlikApiError({ ...base, kind: "permanent", code, detail: message });
+    return new QlikApiError({ ...base, kind: "permanent", status: 0, qlikCode: code, detail: `host not found (${message}); check the tenant URL` });
+  if (NETWORK_CODES.test(`${code ?? ""} ${message} ${causeText}`)) return new QlikApiError({ ...base, kind: "transient", status: 0, qlikCode: code, detail: message });
+  return new QlikApiError({ ...base, kind: "permanent", qlikCode: code, detail: message });
 }

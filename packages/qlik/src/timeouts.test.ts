@@ -194,7 +194,7 @@ describe("QSEoW (the QRS reader, backup --source qseow) under the same deadlines
     const took = Date.now() - started;
     expect(err).toBeInstanceOf(QlikApiError);
     expect(err.kind).toBe("transient");
-    expect(err.code).toBe("TIMEOUT");
+    expect(err.code).toBe("timeout");
     expect(err.attempts).toBe(3);
     expect(err.message).toContain(host);
     expect(err.message).toMatch(/no answer for 0\.3 s on GET \/qrs\/user\/full/);

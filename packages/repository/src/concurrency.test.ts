@@ -127,12 +127,12 @@ describe("a writer and a prune", () => {
     // What the prune really removed is reported as gone from the index, with what to do — not as damage.
     const err = await collect(reader.readBlob(s0.refs.drop!)).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/is not in the index .* — run 'lifeboat verify' \(this command read without a lock: if a forget and prune ran meanwhile, run it again\)/);
-    // Its own code, so the CLI says "failed, run it again" (exit 1) and not "damaged" (exit 4).
-    expect((err as { code?: unknown }).code).toBe("MISSING_UNLOCKED");
-    // Under a lock no prune can have removed it: the same gap is damage, code MISSING.
+    // Its own reason and code conflict, so the CLI says "failed, run it again" (exit 1) and not "damaged" (exit 4).
+    expect(err).toMatchObject({ reason: "MISSING_UNLOCKED", code: "conflict" });
+    // Under a lock no prune can have removed it: the same gap is damage, reason MISSING.
     const locked = await reopenTestRepository(repo, { autoLock: "none", lock: { kind: "shared", purpose: "restore" } });
     const damaged = await collect(locked.readBlob(s0.refs.drop!)).catch((e: unknown) => e);
-    expect((damaged as { code?: unknown }).code).toBe("MISSING");
+    expect(damaged).toMatchObject({ reason: "MISSING", code: "damaged" });
     expect((damaged as Error).message).toMatch(/is not in the index .* — run 'lifeboat verify'$/);
     await locked.close();
   });

@@ -16,7 +16,7 @@ export { LocalBackend } from "./backend/local.ts";
 export { S3Backend, type S3BackendOptions } from "./backend/s3.ts";
 export { backendFromUrl, parseS3Url } from "./backend/url.ts";
 export { RetryBackend, isTransient, type RetryOptions } from "./backend/retry.ts";
-export { DamageError, LockedError, NotFoundError, ReadOnlyError, RepositoryError, isReadOnlyStorageError } from "./errors.ts";
+export { DamageError, LockedError, NotFoundError, ReadOnlyError, RepositoryError, isReadOnlyStorageError, type RepositoryErrorReason } from "./errors.ts";
 export type { KdfParams } from "./internal/crypto.ts";
 export { DEFAULT_KDF } from "./internal/crypto.ts";
 export type { ChunkerParams } from "./internal/chunker.ts";

@@ -117,6 +117,7 @@ export class Locker {
         `the repository at ${this.backend.location} is read-only (${why} writing locks/${name.slice(0, 12)}…): ${info.purpose} ` +
           `cannot take its ${info.exclusive ? "exclusive" : "shared"} lock — commands that only read (snapshots, ls, show, cat, diff, ` +
           `verify, restore with --no-safety-backup) run with --no-lock; backup, forget and prune need write access`,
+        { place: this.backend.location, next: "run commands that only read with --no-lock; give backup, forget and prune write access", cause: err },
       );
     }
     return name;
@@ -225,6 +226,7 @@ export class Locker {
           `repository at ${this.backend.location} is locked ${c.exclusive ? "exclusively" : "(shared)"} by ${c.purpose} ` +
             `(PID ${c.pid} on ${c.hostname}, since ${c.created}) — wait for it to finish; a dead holder's lock is removed ` +
             `automatically after its heartbeat is ${Math.round(this.staleMs / 60_000)} minutes old`,
+          { place: this.backend.location, next: "wait for the holder to finish" },
         );
       }
       // Growing, jittered waits between tries against a holder.

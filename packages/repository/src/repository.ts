@@ -587,8 +587,8 @@ export class Repository implements SnapshotRepository {
     for (let attempt = 0; !sealed; attempt++) {
       if (!loc) {
         // Read without a lock, a forget + prune may have removed what we were reading: not
-        // necessarily damage, so its own code (MISSING_UNLOCKED: the CLI's exit 1, "run it
-        // again"); under a lock nothing can prune it, so MISSING is damage (exit 4).
+        // necessarily damage, so its own reason (MISSING_UNLOCKED, code conflict: "run it
+        // again"); under a lock nothing can prune it, so MISSING is damage (code damaged).
         const unlocked = this.lock ? "" : " (this command read without a lock: if a forget and prune ran meanwhile, run it again)";
         throw new RepositoryError(`${type} ${id} is not in the index of the repository at ${this.location} — run 'lifeboat verify'${unlocked}`, this.lock ? "MISSING" : "MISSING_UNLOCKED");
       }

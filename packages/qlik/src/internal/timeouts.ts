@@ -21,6 +21,7 @@
  * transient `QlikApiError`, which the one retry policy (retry.ts) handles like a reset.
  * Timers are real (`setTimeout`, unref'd), not the injected clock: they guard real sockets.
  */
+import { LifeboatError } from "@lifeboat/model";
 
 export type TimeoutKind = "request" | "appJob" | "idle" | "qixOpen" | "qixCall";
 
@@ -60,15 +61,17 @@ export function limitOf(t: Timeouts, kind: TimeoutKind): number {
 }
 
 /** A deadline passed. `what` names the call ("GET /api/v1/items"); the message says how to change the limit. */
-export class CallTimeoutError extends Error {
+export class CallTimeoutError extends LifeboatError {
   constructor(
     readonly kind: TimeoutKind,
     readonly limitMs: number,
     readonly what: string,
   ) {
     super(
+      "timeout",
       `${kind === "idle" ? "no progress" : "no answer"} for ${formatSeconds(limitMs)} on ${what} ` +
         `(timeout '${kind}'; change it with --timeout ${kind}=SECONDS or timeouts.${kind} in lifeboat.yaml)`,
+      { object: what, next: `change the limit with --timeout ${kind}=SECONDS or timeouts.${kind} in lifeboat.yaml` },
     );
     this.name = "CallTimeoutError";
   }
