@@ -26,7 +26,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import type { Timeouts } from "@lifeboat/qlik";
-import { EXIT, UserError } from "./errors.ts";
+import { UserError } from "./errors.ts";
 import { timeoutsFromSeconds } from "./timeouts.ts";
 
 /**
@@ -198,7 +198,6 @@ export function loadConfigFile(file: string): LifeboatConfig {
     throw new UserError(
       `cannot read config file ${file}${code === "ENOENT" ? ": it does not exist" : `: ${(err as Error).message}`}; ` +
         "pass --config FILE or create lifeboat.yaml",
-      EXIT.usage,
     );
   }
   const { config, issues } = parseConfig(text);
@@ -206,7 +205,6 @@ export function loadConfigFile(file: string): LifeboatConfig {
     throw new UserError(
       `invalid config file ${file}:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}\n` +
         "fix these fields and run again; the format (tenants.NAME.host, tenants.NAME.auth with type apikey or oauth2) is in docs/backup.md",
-      EXIT.usage,
     );
   }
   return config;
@@ -230,7 +228,7 @@ export function configPath(flags: TenantFlags, env: NodeJS.ProcessEnv, cwd: stri
 
 function fromEnv(env: NodeJS.ProcessEnv, name: string, field: string): string {
   const v = env[name];
-  if (!v) throw new UserError(`${field} names the environment variable ${name}, which is not set; export it and retry`, EXIT.usage);
+  if (!v) throw new UserError(`${field} names the environment variable ${name}, which is not set; export it and retry`);
   return v;
 }
 
@@ -279,14 +277,13 @@ export function resolveTenant(flags: TenantFlags, env: NodeJS.ProcessEnv, cwd = 
 
   if (flags.tenant) {
     if (!config)
-      throw new UserError(`--tenant ${flags.tenant} needs a config file; none found (pass --config FILE or create ./lifeboat.yaml)`, EXIT.usage);
+      throw new UserError(`--tenant ${flags.tenant} needs a config file; none found (pass --config FILE or create ./lifeboat.yaml)`);
     const entry = config.tenants?.[flags.tenant];
     if (!entry) {
       const names = Object.keys(config.tenants ?? {});
       throw new UserError(
         `tenant '${flags.tenant}' is not in ${where!.file}; ${names.length ? `known tenants: ${names.join(", ")}` : "it defines no tenants"} — ` +
           `pass one of them with --tenant, or add '${flags.tenant}' under tenants: in that file`,
-        EXIT.usage,
       );
     }
     return connectionFromEntry(flags.tenant, entry, env, config.timeouts);
@@ -298,10 +295,10 @@ export function resolveTenant(flags: TenantFlags, env: NodeJS.ProcessEnv, cwd = 
   if (rawHost) {
     const problem = hostProblem(rawHost);
     const host = parseHost(rawHost);
-    if (problem || !host) throw new UserError(`${flags.host ? (flags.hostFlag ?? "--host") : "QLIK_HOST"} '${rawHost}' ${problem ?? "is not a host name or an http(s) URL"}`, EXIT.usage);
+    if (problem || !host) throw new UserError(`${flags.host ? (flags.hostFlag ?? "--host") : "QLIK_HOST"} '${rawHost}' ${problem ?? "is not a host name or an http(s) URL"}`);
     if (env.QLIK_CLIENT_ID || env.QLIK_CLIENT_SECRET) {
       if (!env.QLIK_CLIENT_ID || !env.QLIK_CLIENT_SECRET)
-        throw new UserError("OAuth needs both QLIK_CLIENT_ID and QLIK_CLIENT_SECRET; one of them is not set", EXIT.usage);
+        throw new UserError("OAuth needs both QLIK_CLIENT_ID and QLIK_CLIENT_SECRET; one of them is not set");
       return withShared({
         host,
         auth: { type: "oauth2", clientId: env.QLIK_CLIENT_ID, clientSecret: env.QLIK_CLIENT_SECRET, ...(env.QLIK_SCOPE ? { scope: env.QLIK_SCOPE } : {}) },
@@ -311,7 +308,6 @@ export function resolveTenant(flags: TenantFlags, env: NodeJS.ProcessEnv, cwd = 
     if (env.QLIK_API_KEY) return withShared({ host, auth: { type: "apikey", apiKey: env.QLIK_API_KEY }, tags: [] });
     throw new UserError(
       `no credentials for ${host}: set QLIK_API_KEY, or QLIK_CLIENT_ID and QLIK_CLIENT_SECRET (an OAuth client with admin.apps and admin_classic sees private content)`,
-      EXIT.usage,
     );
   }
 
@@ -321,13 +317,12 @@ export function resolveTenant(flags: TenantFlags, env: NodeJS.ProcessEnv, cwd = 
     const name = config.defaultTenant ?? (names.length === 1 ? names[0] : undefined);
     if (name) {
       const entry = tenants[name];
-      if (!entry) throw new UserError(`defaultTenant '${name}' in ${where!.file} is not among its tenants (${names.join(", ")})`, EXIT.usage);
+      if (!entry) throw new UserError(`defaultTenant '${name}' in ${where!.file} is not among its tenants (${names.join(", ")})`);
       return connectionFromEntry(name, entry, env, config.timeouts);
     }
-    throw new UserError(`${where!.file} defines ${names.length} tenants; choose one with --tenant (${names.join(", ")})`, EXIT.usage);
+    throw new UserError(`${where!.file} defines ${names.length} tenants; choose one with --tenant (${names.join(", ")})`);
   }
   throw new UserError(
     `no tenant given${config ? ` (${where!.file} names no tenants)` : ""}: pass --tenant NAME with a lifeboat.yaml, or --host URL (or QLIK_HOST) with QLIK_API_KEY or QLIK_CLIENT_ID + QLIK_CLIENT_SECRET`,
-    EXIT.usage,
   );
 }

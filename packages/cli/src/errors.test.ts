@@ -1,11 +1,21 @@
-import { createTestRepository, DamageError, reopenTestRepository, RepositoryError } from "@lifeboat/repository";
+import { createTestRepository, DamageError, LockedError, reopenTestRepository, RepositoryError } from "@lifeboat/repository";
+import { ERROR_CODES, LifeboatError, type ErrorCode } from "@lifeboat/model";
 import { CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
-import { EXIT, exitCodeFor, UserError } from "./errors.ts";
+import { EXIT, exitCodeFor, exitCodeOf, UserError } from "./errors.ts";
+
+describe("exitCodeOf", () => {
+  it("is the README's table: usage 2, partial 3, damaged and mismatch 4, every other code 1", () => {
+    const special: Partial<Record<ErrorCode, number>> = { usage: 2, partial: 3, damaged: 4, mismatch: 4 };
+    for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) expect(exitCodeOf(code), code).toBe(special[code] ?? 1);
+  });
+});
 
 describe("exitCodeFor", () => {
   it("maps every kind of failure to the README's table, in one place", () => {
-    expect(exitCodeFor(new UserError("x", EXIT.partial))).toBe(3);
+    expect(exitCodeFor(new UserError("x"))).toBe(2);
+    expect(exitCodeFor(new LifeboatError("partial", "x"))).toBe(3);
+    expect(exitCodeFor(new LifeboatError("mismatch", "x"))).toBe(4);
     expect(exitCodeFor(new CommanderError(1, "commander.unknownOption", "error: unknown option '--x'"))).toBe(2);
     expect(exitCodeFor(new CommanderError(1, "commander.invalidArgument", "error: …"))).toBe(2);
     expect(exitCodeFor(new CommanderError(1, "commander.help", "(outputHelp)"))).toBe(2); // `lifeboat` alone: help on stderr
@@ -16,10 +26,17 @@ describe("exitCodeFor", () => {
     expect(exitCodeFor(new RepositoryError("blob b is not in the index", "MISSING"))).toBe(4);
     // Read without a lock (--no-lock, read-only storage), a concurrent forget + prune may be why: a failed run, not damage.
     expect(exitCodeFor(new RepositoryError("blob b is not in the index … (this command read without a lock: if a forget and prune ran meanwhile, run it again)", "MISSING_UNLOCKED"))).toBe(1);
-    for (const code of ["NO_SNAPSHOT", "BAD_ID", "AMBIGUOUS"]) expect(exitCodeFor(new RepositoryError("no snapshot 'x'", code))).toBe(2);
-    expect(exitCodeFor(new RepositoryError("locked", "LOCKED"))).toBe(1);
+    for (const reason of ["NO_SNAPSHOT", "BAD_ID", "AMBIGUOUS"] as const) expect(exitCodeFor(new RepositoryError("no snapshot 'x'", reason))).toBe(2);
+    // A repository URL without a bucket, a path that is a file: settings, exit 1 (as before the codes).
+    for (const reason of ["BAD_URL", "NOT_A_DIRECTORY", "NOT_EMPTY", "WRONG_PASSWORD"] as const) expect(exitCodeFor(new RepositoryError("x", reason))).toBe(1);
+    expect(exitCodeFor(new LockedError("locked"))).toBe(1);
     expect(exitCodeFor(new Error("anything else"))).toBe(1);
+    expect(exitCodeFor("a string")).toBe(1);
     expect(exitCodeFor(Object.assign(new Error("a foreign exitCode is not trusted"), { exitCode: 7 }))).toBe(1);
+    // Node's own codes are not ours: internal, exit 1.
+    expect(exitCodeFor(Object.assign(new Error("ENOENT: no such file"), { code: "ENOENT" }))).toBe(1);
+    // An error of another copy of @lifeboat/model: read by its code.
+    expect(exitCodeFor(Object.assign(new Error("stored data is damaged"), { code: "damaged" }))).toBe(4);
   });
 
   it("an entry in no index: exit 1 (run it again) when read without a lock, exit 4 (damage) under a lock", async () => {

@@ -1,6 +1,8 @@
 /**
  * The `lifeboat` command. Each command lives in `commands/<name>.ts` and exports
- * `register(program)`; errors are mapped to exit codes here, in one place (`exitCodeFor`).
+ * `register(program)`; its action returns its outcome (an exit code, e.g. 4 when `verify`
+ * found damage; nothing means 0) or throws. Errors are mapped to exit codes here, in one
+ * place (`exitCodeFor`).
  */
 import { Command, CommanderError } from "commander";
 import { commands } from "./commands/index.ts";
@@ -31,8 +33,36 @@ function configureErrors(cmd: Command): void {
   for (const sub of cmd.commands) configureErrors(sub);
 }
 
-export function buildProgram(): Command {
-  const program = new Command("lifeboat")
+declare module "commander" {
+  interface Command {
+    /** Our commands' actions may return their exit code (`LifeboatCommand` keeps it for `main`). */
+    action(fn: (this: this, ...args: any[]) => number | Promise<number> | void | Promise<void>): this;
+  }
+}
+
+/**
+ * A command whose action may return its exit code: commander drops an action's result, so
+ * each command of the tree keeps it on the root, for `main`.
+ */
+class LifeboatCommand extends Command {
+  outcome: number | undefined;
+
+  override createCommand(name?: string): LifeboatCommand {
+    return new LifeboatCommand(name);
+  }
+
+  override action(fn: (this: this, ...args: any[]) => number | Promise<number> | void | Promise<void>): this {
+    return super.action(async (...args: unknown[]) => {
+      const code = await fn.apply(this, args);
+      let root: Command = this;
+      while (root.parent) root = root.parent;
+      if (typeof code === "number") (root as LifeboatCommand).outcome = code;
+    });
+  }
+}
+
+export function buildProgram(): LifeboatCommand {
+  const program = new LifeboatCommand("lifeboat")
     .description("Backup, restore and migration for Qlik Cloud tenants")
     .version("0.1.0")
     .exitOverride();
@@ -45,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
+    return program.outcome ?? EXIT.ok;
   } catch (err) {
     // Commander has already written its one line (or the help the user asked for).
     if (!(err instanceof CommanderError)) process.stderr.write(formatError(err) + "\n");

@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { openRepository, initRepository, type OpenOptions, type Repository, type RepositoryEvent } from "@lifeboat/repository";
 import type { Command } from "commander";
 import { repositoryFromConfig } from "./config.ts";
-import { EXIT, UserError } from "./errors.ts";
+import { UserError } from "./errors.ts";
 
 export interface RepoCliOptions {
   repo?: string;
@@ -34,12 +34,12 @@ export async function readPasswordFile(file: string): Promise<string> {
     text = await readFile(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new UserError(`password file ${file} does not exist — check --password-file`, EXIT.usage);
-    if (code === "EISDIR") throw new UserError(`password file ${file} is a directory — give the path of a file`, EXIT.usage);
-    throw new UserError(`cannot read password file ${file}: ${(err as Error).message}`, EXIT.usage);
+    if (code === "ENOENT") throw new UserError(`password file ${file} does not exist — check --password-file`);
+    if (code === "EISDIR") throw new UserError(`password file ${file} is a directory — give the path of a file`);
+    throw new UserError(`cannot read password file ${file}: ${(err as Error).message}`);
   }
   const first = text.split(/\r?\n/)[0] ?? "";
-  if (first === "") throw new UserError(`password file ${file} is empty — write the password on its first line`, EXIT.usage);
+  if (first === "") throw new UserError(`password file ${file} is empty — write the password on its first line`);
   return first;
 }
 
@@ -55,7 +55,6 @@ export async function resolveRepoOptions(
   if (!url)
     throw new UserError(
       "no repository given — pass --repo or set LIFEBOAT_REPOSITORY, or write repository: in lifeboat.yaml (a path or s3:ENDPOINT/BUCKET/PREFIX)",
-      EXIT.usage,
     );
   let password: string | undefined;
   if (o.passwordFile) password = await readPasswordFile(o.passwordFile);

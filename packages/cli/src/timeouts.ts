@@ -12,7 +12,7 @@
 // Types only: config.ts imports this module, and loading the connector (and @qlik/api) is
 // left to the commands that talk to a tenant (bench/RESULTS.md, P5).
 import type { Timeouts } from "@lifeboat/qlik";
-import { EXIT, UserError } from "./errors.ts";
+import { UserError } from "./errors.ts";
 
 /** Keys as written by users (seconds) → the connector's fields (ms). */
 export const TIMEOUT_KEYS = { request: "requestMs", appJob: "appJobMs", idle: "idleMs", qixOpen: "qixOpenMs", qixCall: "qixCallMs", notice: "noticeMs" } as const;
@@ -34,9 +34,9 @@ export function parseTimeoutSpecs(items: readonly string[], source: string): Par
     const m = /^([A-Za-z]+)=(\d+(?:\.\d+)?)$/.exec(item);
     const key = m?.[1] as TimeoutKey | undefined;
     if (!m || !key || !(key in TIMEOUT_KEYS))
-      throw new UserError(`${source} '${item}': expected KIND=SECONDS with KIND one of ${Object.keys(TIMEOUT_KEYS).join(", ")} (e.g. request=30)`, EXIT.usage);
+      throw new UserError(`${source} '${item}': expected KIND=SECONDS with KIND one of ${Object.keys(TIMEOUT_KEYS).join(", ")} (e.g. request=30)`);
     const seconds = Number(m[2]);
-    if (!(seconds > 0) && key !== "notice") throw new UserError(`${source} '${item}': ${key} must be more than 0 seconds`, EXIT.usage);
+    if (!(seconds > 0) && key !== "notice") throw new UserError(`${source} '${item}': ${key} must be more than 0 seconds`);
     out[TIMEOUT_KEYS[key]] = Math.round(seconds * 1000);
   }
   return out;

@@ -11,6 +11,7 @@
  * to build file-system paths.
  */
 import type { Snapshot, SnapshotRepository, TreeEntry } from "@lifeboat/repository";
+import { LifeboatError } from "@lifeboat/model";
 import { PATHS } from "./layout.ts";
 
 export interface BrowseEntry {
@@ -45,12 +46,13 @@ export interface BrowseResult {
   apps?: BrowseEntry[];
 }
 
-export class BrowsePathError extends Error {
+/** A path that names nothing in the snapshot, or names a file where a folder was needed (code not-found). */
+export class BrowsePathError extends LifeboatError {
   constructor(
     message: string,
     readonly path: string,
   ) {
-    super(message);
+    super("not-found", message, { object: path });
     this.name = "BrowsePathError";
   }
 }

@@ -69,9 +69,10 @@ export interface ErrorFacts {
 
 export class LifeboatError extends Error {
   readonly code: ErrorCode;
-  readonly object?: string;
-  readonly place?: string;
-  readonly next?: string;
+  // Declared only: a fact not given is absent from the error, not `undefined` (logs, JSON).
+  declare readonly object?: string;
+  declare readonly place?: string;
+  declare readonly next?: string;
 
   constructor(code: ErrorCode, message: string, facts: ErrorFacts = {}) {
     super(message, facts.cause === undefined ? undefined : { cause: facts.cause });

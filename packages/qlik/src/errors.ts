@@ -104,6 +104,20 @@ export class QlikApiError extends LifeboatError implements QlikErrorFields {
   }
 }
 
+/**
+ * Why a call got no answer (code `unreachable` or `timeout`), in plain words with the raw
+ * reason in parentheses: "connection refused: nothing listens at that address and port
+ * (fetch failed - connect ECONNREFUSED 127.0.0.1:9)". Read from the detail `classify` kept,
+ * here, so that no caller matches network error strings again.
+ */
+export function unreachableReason(err: Pick<QlikApiError, "detail" | "message">): string {
+  const raw = (err.detail ?? err.message).replace(/;\s*check the [^;]*$/i, "").replace(/^host not found \((.*)\)$/, "$1");
+  if (/ECONNREFUSED/.test(raw)) return `connection refused: nothing listens at that address and port (${raw})`;
+  if (/ENOTFOUND|EAI_AGAIN/.test(raw)) return `the host name does not resolve (${raw})`;
+  if (/ETIMEDOUT|timed? ?out/i.test(raw)) return `the connection timed out (${raw})`;
+  return raw;
+}
+
 export function isQlikApiError(e: unknown): e is QlikApiError {
   return e instanceof QlikApiError;
 }

@@ -36,7 +36,7 @@ export {
 } from "./writer.ts";
 export { createRestoreTarget } from "./restore-target.ts";
 export { createQrsReader, type QrsCertificateAuth, type QrsHeaderAuth, type QrsReader, type QrsReaderConfig } from "./qrs.ts";
-export { QlikApiError, isQlikApiError, type QlikErrorKind, type QlikErrorFields } from "./errors.ts";
+export { QlikApiError, isQlikApiError, unreachableReason, type QlikErrorKind, type QlikErrorFields } from "./errors.ts";
 export { OPERATIONS, type OperationInfo, type OperationName } from "./operations.ts";
 export { Semaphore, mapPool } from "./internal/pool.ts";
 export type { RetryPolicy } from "./internal/retry.ts";

@@ -1,6 +1,6 @@
 /**
  * The service's place in the dependency direction (docs/architecture.md):
- * service → engine/repository; nothing of ours imports service.
+ * service → model/engine/repository; nothing of ours imports service.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -53,7 +53,7 @@ describe("dependency direction of @lifeboat/service", () => {
     expect(offenders).toEqual([]);
   });
 
-  it("the service imports only engine and repository of ours, and only what its package.json declares", () => {
+  it("the service imports only model, engine and repository of ours, and only what its package.json declares", () => {
     const pkg = JSON.parse(readFileSync(join(serviceDir, "package.json"), "utf8")) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
     const declared = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})]);
     const problems: string[] = [];
@@ -62,7 +62,7 @@ describe("dependency direction of @lifeboat/service", () => {
       for (const m of importsOf(readFileSync(f, "utf8"))) {
         if (m.startsWith(".") || m.startsWith("node:") || m === "vitest") continue;
         const name = m.startsWith("@") ? m.split("/").slice(0, 2).join("/") : m.split("/")[0]!;
-        if (name.startsWith("@lifeboat/") && name !== "@lifeboat/engine" && name !== "@lifeboat/repository") problems.push(`${relative(serviceDir, f)} imports ${name}: the service may import only @lifeboat/engine and @lifeboat/repository`);
+        if (name.startsWith("@lifeboat/") && name !== "@lifeboat/model" && name !== "@lifeboat/engine" && name !== "@lifeboat/repository") problems.push(`${relative(serviceDir, f)} imports ${name}: the service may import only @lifeboat/model, @lifeboat/engine and @lifeboat/repository`);
         else if (!declared.has(name)) problems.push(`${relative(serviceDir, f)} imports ${name}, which packages/service/package.json does not declare`);
       }
     }

@@ -1,8 +1,10 @@
 /**
  * Errors of the service package. One class for input that does not validate
  * (schedules, alert settings): it carries every problem with its field path, so
- * the CLI can print them and the HTTP layer (later) can answer 400 with them.
+ * the CLI can print them and the HTTP layer (later) can answer 400 with them. Like every
+ * error of ours it is a `LifeboatError` (@lifeboat/model), here with code `usage`.
  */
+import { LifeboatError } from "@lifeboat/model";
 
 /** One problem in an input, at a field path such as `tenants.acme.schedules[0].at`. */
 export interface Issue {
@@ -10,14 +12,13 @@ export interface Issue {
   message: string;
 }
 
-export class InvalidInputError extends Error {
-  readonly code = "INVALID_INPUT";
+export class InvalidInputError extends LifeboatError {
   constructor(
     /** what was being read, e.g. "schedule of tenant 'acme'" */
     readonly subject: string,
     readonly issues: Issue[],
   ) {
-    super(`${subject} is not valid: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`);
+    super("usage", `${subject} is not valid: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, { object: subject });
     this.name = "InvalidInputError";
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EXIT, UserError } from "../errors.ts";
+import { EXIT, exitCodeFor, UserError } from "../errors.ts";
 import { resolveQseowSource } from "./backup-qseow.ts";
 
 const env = { LIFEBOAT_QSEOW_USER: "ACME\\qadmin", LIFEBOAT_QSEOW_HEADER: "hdr-usr" };
@@ -13,7 +13,8 @@ async function usage(p: Promise<unknown>): Promise<string> {
     (err: unknown) => err,
   );
   expect(e).toBeInstanceOf(UserError);
-  expect((e as UserError).exitCode).toBe(EXIT.usage);
+  expect((e as UserError).code).toBe("usage");
+  expect(exitCodeFor(e)).toBe(EXIT.usage);
   return (e as Error).message;
 }
 

@@ -2,7 +2,8 @@ import { PassThrough } from "node:stream";
 import { createFakeTenant, sampleTenantState } from "@lifeboat/engine/testing";
 import { createTestRepository } from "@lifeboat/repository";
 import { describe, expect, it } from "vitest";
-import { EXIT, UserError } from "../errors.ts";
+import { LifeboatError } from "@lifeboat/model";
+import { EXIT, exitCodeFor } from "../errors.ts";
 import { QlikApiError } from "@lifeboat/qlik";
 import { main } from "../main.ts";
 import { describeConnectionError, runBackup } from "./backup.ts";
@@ -25,9 +26,10 @@ describe("runBackup", () => {
     const err = sink();
     try {
       const error = await runBackup({ connection, repo, tenant, opts: {}, stdout: out.stream, stderr: err.stream }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(UserError);
-      expect((error as UserError).exitCode).toBe(EXIT.partial);
-      expect((error as UserError).message).toMatch(/snapshot [0-9a-f]{12} was saved PARTIAL: 1 item\(s\) failed .*lifeboat show/);
+      expect(error).toBeInstanceOf(LifeboatError);
+      expect((error as LifeboatError).code).toBe("partial");
+      expect(exitCodeFor(error)).toBe(EXIT.partial);
+      expect((error as LifeboatError).message).toMatch(/snapshot [0-9a-f]{12} was saved PARTIAL: 1 item\(s\) failed .*lifeboat show/);
       const [snapshot] = await repo.listSnapshots();
       expect(snapshot?.partial).toBe(true);
       expect(err.text()).toMatch(/failed: app 'Sales' \(app-sales\): could not export app 'Sales'.*503/);
@@ -96,7 +98,7 @@ describe("lifeboat backup --deep-check-days", () => {
 describe("describeConnectionError", () => {
   const host = "http://127.0.0.1:39999";
   const net = (detail: string) => new QlikApiError({ kind: "transient", status: 0, operation: "whoAmI", host, detail });
-  const text = (e: unknown) => (e as UserError).message;
+  const text = (e: unknown) => (e as Error).message;
   it("says in plain words why the host could not be reached, names it and the next step, once", () => {
     const refused = text(describeConnectionError(net("fetch failed - connect ECONNREFUSED 127.0.0.1:39999"), { ...connection, host, name: "demo" }));
     expect(refused).toBe(
@@ -112,5 +114,17 @@ describe("describeConnectionError", () => {
     const msg = text(describeConnectionError(e, { ...connection, host }));
     expect(msg).toBe("http://127.0.0.1:39999 rejected the credentials (401 Invalid API key); check the API key");
     expect(msg).not.toContain("secret-key");
+  });
+  it("goes by the connector's code, not by the text: it keeps the code (exit 1) and matches no strings itself", () => {
+    const refused = describeConnectionError(net("fetch failed - connect ECONNREFUSED 127.0.0.1:39999"), { ...connection, host });
+    expect((refused as LifeboatError).code).toBe("unreachable");
+    expect(exitCodeFor(refused)).toBe(EXIT.error);
+    const late = new QlikApiError({ kind: "transient", status: 0, code: "timeout", operation: "whoAmI", host, detail: "no answer for 1 s on GET /api/v1/users/me (timeout 'request'; …)" });
+    expect(text(describeConnectionError(late, { ...connection, host }))).toMatch(/^cannot reach http:\/\/127\.0\.0\.1:39999: the connection timed out \(no answer for 1 s/);
+    // Not classified as "no answer" by the connector: left as it is, whatever its text says.
+    const busy = new QlikApiError({ kind: "transient", status: 503, operation: "whoAmI", host, detail: "upstream said ECONNREFUSED" });
+    expect(describeConnectionError(busy, { ...connection, host })).toBe(busy);
+    const foreign = new Error("fetch failed - connect ECONNREFUSED 10.0.0.1:9000 (the S3 endpoint)");
+    expect(describeConnectionError(foreign, { ...connection, host })).toBe(foreign);
   });
 });

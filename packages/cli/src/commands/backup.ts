@@ -8,12 +8,12 @@
  * Exit codes: 0 all captured, 3 snapshot saved but partial (some items failed).
  */
 import { backup, type BackupEvent, type Manifest } from "@lifeboat/engine";
-import type { TenantReader } from "@lifeboat/model";
-import { createQrsReader, createTenantClient, waitingMessage, type TenantClient, type QlikClientEvent, type Timeouts } from "@lifeboat/qlik";
+import { LifeboatError, type TenantReader } from "@lifeboat/model";
+import { createQrsReader, createTenantClient, QlikApiError, unreachableReason, waitingMessage, type TenantClient, type QlikClientEvent, type Timeouts } from "@lifeboat/qlik";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import { InvalidArgumentError, type Command } from "commander";
 import { resolveTenant, type TenantConnection } from "../config.ts";
-import { EXIT, UserError } from "../errors.ts";
+import { UserError } from "../errors.ts";
 import { writeJsonLine } from "../render/json.ts";
 import { renderManifest } from "../render/manifest.ts";
 import { createBackupRenderer, renderModeFor } from "../render/progress.ts";
@@ -78,7 +78,7 @@ export function register(program: Command): void {
     .option("--ca-file <file>", "qseow: the CA (PEM) that signed the site's certificate");
   addRepoOptions(cmd);
   cmd.action(async (opts: BackupCommandOptions & Record<string, unknown>) => {
-    if (opts.source !== undefined && opts.source !== "cloud" && opts.source !== "qseow") throw new UserError(`--source must be cloud or qseow, got "${opts.source}"`, EXIT.usage);
+    if (opts.source !== undefined && opts.source !== "cloud" && opts.source !== "qseow") throw new UserError(`--source must be cloud or qseow, got "${opts.source}"`);
     if (opts.source === "qseow") {
       const site = await resolveQseowSource(opts, process.env);
       const repo = await openRepoFromOptions(opts);
@@ -147,7 +147,7 @@ export function skippedObjectsRecord(): { onEvent: (e: QlikClientEvent) => void;
   };
 }
 
-/** Runs one backup with rendering; throws a UserError (exit 3) when the snapshot is partial. */
+/** Runs one backup with rendering; throws a LifeboatError with code partial (exit 3) when the snapshot is partial. */
 export async function runBackup(input: RunBackupInput): Promise<{ snapshot: Snapshot; manifest: Manifest }> {
   const { connection, repo, opts } = input;
   const stdout = input.stdout ?? process.stdout;
@@ -195,42 +195,37 @@ export async function runBackup(input: RunBackupInput): Promise<{ snapshot: Snap
   }
   if (snapshot.partial) {
     const failed = manifest.items.filter((i) => i.status === "failed" || i.status === "skipped").length;
-    throw new UserError(
+    throw new LifeboatError(
+      "partial",
       `snapshot ${snapshot.id.slice(0, 12)} was saved PARTIAL: ${failed} item(s) failed or were skipped; ` +
         `see 'lifeboat show ${snapshot.id.slice(0, 12)}' for the reasons, then run the backup again`,
-      EXIT.partial,
+      { object: `snapshot ${snapshot.id.slice(0, 12)}`, place: connection.host, next: `see 'lifeboat show ${snapshot.id.slice(0, 12)}' for the reasons, then run the backup again` },
     );
   }
   return result;
 }
 
-/** Why a host could not be reached, in plain words (the raw reason stays in parentheses). */
-function unreachableReason(detail: string): string {
-  const raw = detail.replace(/;\s*check the [^;]*$/i, "").replace(/^host not found \((.*)\)$/, "$1");
-  if (/ECONNREFUSED/.test(raw)) return `connection refused: nothing listens at that address and port (${raw})`;
-  if (/ENOTFOUND|EAI_AGAIN/.test(raw)) return `the host name does not resolve (${raw})`;
-  if (/ETIMEDOUT|timed? ?out/i.test(raw)) return `the connection timed out (${raw})`;
-  return raw;
-}
-
-/** Turns credential and connection failures into a message that names the host and the next step. */
+/**
+ * Turns credential and connection failures into a message that names the host and the next
+ * step. The connector has classified them (`QlikApiError`'s code): auth or forbidden → the
+ * credentials; unreachable or timeout (no answer) → the host and the network.
+ */
 export function describeConnectionError(err: unknown, connection: TenantConnection, credentials?: string): unknown {
-  if (err instanceof UserError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  const field = (name: string): unknown => (err && typeof err === "object" && name in err ? (err as Record<string, unknown>)[name] : undefined);
-  const kind = String(field("kind") ?? "");
-  const status = Number(field("status") ?? NaN);
-  const detail = typeof field("detail") === "string" ? String(field("detail")) : message;
-  if (kind === "unauthorized" || kind === "forbidden" || status === 401 || status === 403) {
+  if (!(err instanceof QlikApiError)) return err;
+  if (err.code === "auth" || err.code === "forbidden") {
     const what = credentials ?? (connection.auth.type === "apikey" ? "the API key" : "the OAuth client id and secret");
-    return new UserError(
-      `${connection.host} rejected the credentials (${Number.isNaN(status) ? "" : `${status} `}${detail}); check ${what}${connection.name ? ` of tenant '${connection.name}'` : ""}`,
+    return new LifeboatError(
+      err.code,
+      `${connection.host} rejected the credentials (${err.status === undefined ? "" : `${err.status} `}${err.detail ?? err.message}); check ${what}${connection.name ? ` of tenant '${connection.name}'` : ""}`,
+      { place: connection.host, next: `check ${what}`, cause: err },
     );
   }
-  if (status === 0 || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed|ETIMEDOUT|ECONNRESET/i.test(message)) {
+  if (err.code === "unreachable" || err.code === "timeout") {
     const where = connection.name ? ` (tenant '${connection.name}')` : "";
-    return new UserError(
-      `cannot reach ${connection.host}${where}: ${unreachableReason(detail)}; check the host URL (scheme, name and port) and the network, then run the backup again`,
+    return new LifeboatError(
+      err.code,
+      `cannot reach ${connection.host}${where}: ${unreachableReason(err)}; check the host URL (scheme, name and port) and the network, then run the backup again`,
+      { place: connection.host, next: "check the host URL (scheme, name and port) and the network, then run the backup again", cause: err },
     );
   }
   return err;

@@ -1,7 +1,7 @@
 /** `lifeboat forget --keep-…`: plan retention per tenant, show each decision with its reasons, apply it. */
 import { forget, isEmptyPolicy, parseDuration, prune, type RetentionPlan, type RetentionPolicy } from "@lifeboat/repository";
 import { InvalidArgumentError, type Command } from "commander";
-import { EXIT, UserError } from "../errors.ts";
+import { UserError } from "../errors.ts";
 import { writeJson } from "../render/json.ts";
 import { clean } from "../render/table.ts";
 import { addRepoOptions, openRepoFromOptions } from "../repo-options.ts";
@@ -58,7 +58,7 @@ export function register(program: Command): void {
       last: o.keepLast, hourly: o.keepHourly, daily: o.keepDaily, weekly: o.keepWeekly,
       monthly: o.keepMonthly, yearly: o.keepYearly, within: o.keepWithin, tags: o.keepTag,
     };
-    if (isEmptyPolicy(policy)) throw new UserError("no --keep-… option given: forget would keep everything — give at least one, e.g. --keep-daily 30", EXIT.usage);
+    if (isEmptyPolicy(policy)) throw new UserError("no --keep-… option given: forget would keep everything — give at least one, e.g. --keep-daily 30");
     const repo = await openRepoFromOptions(opts, { autoLock: "none" });
     try {
       const result = await forget(repo, policy, { dryRun: o.dryRun });

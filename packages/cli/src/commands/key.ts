@@ -1,6 +1,6 @@
 /** `lifeboat key passwd`: change the repository password (rewrites only the key file). */
 import type { Command } from "commander";
-import { EXIT, UserError } from "../errors.ts";
+import { UserError } from "../errors.ts";
 import { addRepoOptions, openRepoFromOptions, readPasswordFile } from "../repo-options.ts";
 
 export function register(program: Command): void {
@@ -12,7 +12,7 @@ export function register(program: Command): void {
   addRepoOptions(cmd);
   cmd.action(async (opts: { newPasswordFile?: string } & Record<string, unknown>) => {
     const next = opts.newPasswordFile ? await readPasswordFile(opts.newPasswordFile) : process.env.LIFEBOAT_NEW_PASSWORD;
-    if (!next) throw new UserError("no new password given — pass --new-password-file or set LIFEBOAT_NEW_PASSWORD", EXIT.usage);
+    if (!next) throw new UserError("no new password given — pass --new-password-file or set LIFEBOAT_NEW_PASSWORD");
     const repo = await openRepoFromOptions(opts, { autoLock: "none" });
     try {
       await repo.changePassword(next);

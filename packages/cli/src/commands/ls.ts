@@ -1,7 +1,7 @@
 /** `lifeboat ls SNAPSHOT [path]`: list a tree of a snapshot (generic over trees). */
 import type { Repository, Tree, TreeEntry } from "@lifeboat/repository";
 import type { Command } from "commander";
-import { UserError } from "../errors.ts";
+import { LifeboatError } from "@lifeboat/model";
 import { lsBackupSnapshot } from "../render/browse.ts";
 import { writeJson } from "../render/json.ts";
 import { clean, formatBytes, table } from "../render/table.ts";
@@ -15,9 +15,9 @@ export async function resolvePath(repo: Repository, root: string, path: string):
   for (let i = 0; i < parts.length; i++) {
     const name = parts[i]!;
     entry = tree.entries.find((e) => e.name === name);
-    if (!entry) throw new UserError(`'${parts.slice(0, i + 1).join("/")}' does not exist in the snapshot — 'lifeboat ls SNAPSHOT ${parts.slice(0, i).join("/")}' lists what is there`);
+    if (!entry) throw new LifeboatError("not-found", `'${parts.slice(0, i + 1).join("/")}' does not exist in the snapshot — 'lifeboat ls SNAPSHOT ${parts.slice(0, i).join("/")}' lists what is there`);
     if (entry.type === "tree") tree = await repo.loadTree(entry.subtree);
-    else if (i < parts.length - 1) throw new UserError(`'${parts.slice(0, i + 1).join("/")}' is a file, not a folder`);
+    else if (i < parts.length - 1) throw new LifeboatError("not-found", `'${parts.slice(0, i + 1).join("/")}' is a file, not a folder`);
   }
   return entry?.type === "blob" ? { entry } : { entry, tree };
 }

@@ -11,7 +11,7 @@ import { backup, LocalJournalStore, RestoreLockedError, restoreKeyOf, SAFETY_TAG
 import { createFakeTenant, sampleTenantState } from "@lifeboat/engine/testing";
 import { createTestRepository, type Repository } from "@lifeboat/repository";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { EXIT, UserError } from "../errors.ts";
+import { EXIT, exitCodeFor, UserError } from "../errors.ts";
 import { runRestore, type RestoreCommandOptions } from "./restore.ts";
 
 function sink() {
@@ -48,7 +48,8 @@ describe("runRestore before the tenant is reached", () => {
     const env = { HOME: dir, LIFEBOAT_STATE_DIR: join(dir, "state") };
     const safetyOnly = await run("latest", { all: true }, env);
     expect(safetyOnly.error).toBeInstanceOf(UserError);
-    expect((safetyOnly.error as UserError).exitCode).toBe(EXIT.usage);
+    expect((safetyOnly.error as UserError).code).toBe("usage");
+    expect(exitCodeFor(safetyOnly.error)).toBe(EXIT.usage);
     expect(safetyOnly.error!.message).toMatch(/holds only safety snapshots .*pass --tag pre-restore/);
     const untagged = await run("latest", { all: true, tag: ["weekly"] }, env);
     expect(untagged.error!.message).toMatch(/no snapshot carries the tag\(s\) weekly/);

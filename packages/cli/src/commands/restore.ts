@@ -65,7 +65,8 @@ import {
   type RestoreResult,
   type VerificationReport,
 } from "@lifeboat/engine";
-import { createRestoreTarget, createTenantClient, waitingMessage } from "@lifeboat/qlik";
+import { errorCodeOf, LifeboatError } from "@lifeboat/model";
+import { createRestoreTarget, createTenantClient, QlikApiError, waitingMessage } from "@lifeboat/qlik";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import { Option, type Command } from "commander";
 import { resolveTenant, type TenantConnection } from "../config.ts";
@@ -161,10 +162,7 @@ export function register(program: Command): void {
     .option("--timeout <kind=seconds>", timeoutHelp(), collect, []);
   addRepoOptions(cmd);
   addNoLockOption(cmd);
-  cmd.action(async (snapshotArg: string | undefined, opts: RestoreCommandOptions & Record<string, unknown>) => {
-    const code = await runRestore({ snapshotArg, opts, env: process.env });
-    if (code !== 0) process.exitCode = code;
-  });
+  cmd.action(async (snapshotArg: string | undefined, opts: RestoreCommandOptions & Record<string, unknown>) => runRestore({ snapshotArg, opts, env: process.env }));
 }
 
 export interface RunRestoreInput {
@@ -184,7 +182,7 @@ function parseSpaceMap(values: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const v of values) {
     const i = v.indexOf("=");
-    if (i <= 0 || i === v.length - 1) throw new UserError(`--space-map ${v}: expected OLD=NEW (space ids or names)`, EXIT.usage);
+    if (i <= 0 || i === v.length - 1) throw new UserError(`--space-map ${v}: expected OLD=NEW (space ids or names)`);
     out[v.slice(0, i)] = v.slice(i + 1);
   }
   return out;
@@ -203,7 +201,7 @@ function optionsFrom(opts: RestoreCommandOptions): RestoreOptions {
   if (opts.createMissingUsers) o.createMissingUsers = true;
   if (opts.skipExisting) o.skipExisting = true;
   if (opts.keepExtraObjects && opts.deleteExtraObjects)
-    throw new UserError("--keep-extra-objects and --delete-extra-objects contradict each other; keeping is the default, so pass --delete-extra-objects alone to delete", EXIT.usage);
+    throw new UserError("--keep-extra-objects and --delete-extra-objects contradict each other; keeping is the default, so pass --delete-extra-objects alone to delete");
   if (opts.deleteExtraObjects) o.deleteExtraObjects = true;
   if (opts.safetyBackup === false) o.safetyBackup = false;
   return o;
@@ -247,7 +245,7 @@ function legacyJournalDirs(opts: RestoreCommandOptions, env: NodeJS.ProcessEnv, 
 function parseLockWait(value: string | undefined): number {
   if (value === undefined) return 0;
   const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !Number.isFinite(n)) throw new UserError(`--lock-wait ${value}: expected a number of seconds, e.g. --lock-wait 600`, EXIT.usage);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !Number.isFinite(n)) throw new UserError(`--lock-wait ${value}: expected a number of seconds, e.g. --lock-wait 600`);
   return n * 1000;
 }
 
@@ -274,19 +272,19 @@ function resolveTarget(opts: RestoreCommandOptions, env: NodeJS.ProcessEnv, sour
   if (sourceHost && tenantKeyOf(conn.host) !== tenantKeyOf(sourceHost))
     throw new UserError(
       `the snapshot is of ${sourceHost} but the default tenant is ${conn.host}; to restore into another tenant say so with --target-host ${conn.host} (or --target-tenant NAME)`,
-      EXIT.usage,
     );
   return conn;
 }
 
+/** Credential and connection failures, as the connector classified them (`QlikApiError`'s code), named with the host and the next step. */
 function describeConnectionError(err: unknown, c: TenantConnection): unknown {
-  if (err instanceof UserError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  const kind = err && typeof err === "object" && "kind" in err ? String((err as { kind: unknown }).kind) : "";
-  if (kind === "unauthorized" || kind === "forbidden")
-    return new UserError(`${c.host} rejected the credentials (${message}); check ${c.auth.type === "apikey" ? "the API key" : "the OAuth client id and secret"} — nothing was changed`);
-  if (kind === "unreachable" || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed/i.test(message))
-    return new UserError(`cannot reach ${c.host} (${message}); check the host URL and the network — nothing was changed`);
+  if (!(err instanceof QlikApiError)) return err;
+  if (err.code === "auth" || err.code === "forbidden") {
+    const next = `check ${c.auth.type === "apikey" ? "the API key" : "the OAuth client id and secret"}`;
+    return new LifeboatError(err.code, `${c.host} rejected the credentials (${err.message}); ${next} — nothing was changed`, { place: c.host, next, cause: err });
+  }
+  if (err.code === "unreachable")
+    return new LifeboatError(err.code, `cannot reach ${c.host} (${err.message}); check the host URL and the network — nothing was changed`, { place: c.host, next: "check the host URL and the network", cause: err });
   return err;
 }
 
@@ -300,8 +298,8 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
     if (!json) stderr.write(text);
   };
 
-  if (opts.fromPlan && input.snapshotArg) throw new UserError("give either SNAPSHOT or --from-plan FILE, not both", EXIT.usage);
-  if (!opts.fromPlan && !input.snapshotArg) throw new UserError("which snapshot? pass SNAPSHOT (id, prefix or 'latest') or --from-plan FILE", EXIT.usage);
+  if (opts.fromPlan && input.snapshotArg) throw new UserError("give either SNAPSHOT or --from-plan FILE, not both");
+  if (!opts.fromPlan && !input.snapshotArg) throw new UserError("which snapshot? pass SNAPSHOT (id, prefix or 'latest') or --from-plan FILE");
   if (opts.fromPlan) {
     // The plan file holds the selection and every choice: a flag here would be silently ignored.
     const given = PLAN_CHOICES.filter(([key]) => {
@@ -311,13 +309,12 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
     if (given.length)
       throw new UserError(
         `--from-plan executes the plan file as it is, so ${given.map(([, flag]) => flag).join(", ")} cannot be given with it; make a new plan with those options ('lifeboat restore SNAPSHOT … --plan --json')`,
-        EXIT.usage,
       );
   }
   const options = opts.fromPlan ? undefined : optionsFrom(opts);
   const lockWaitMs = parseLockWait(opts.lockWait);
   const tags = opts.tag ?? [];
-  if (tags.length && opts.fromPlan) throw new UserError("--tag chooses the snapshot for 'latest'; a plan file names its snapshot already — drop --tag", EXIT.usage);
+  if (tags.length && opts.fromPlan) throw new UserError("--tag chooses the snapshot for 'latest'; a plan file names its snapshot already — drop --tag");
   const store = new LocalJournalStore(stateDirOf(opts, env));
 
   // A shared lock for the whole run: a prune must not remove data this restore is reading.
@@ -331,12 +328,12 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       try {
         text = await readFile(opts.fromPlan, "utf8");
       } catch (e) {
-        throw new UserError(`cannot read plan file ${opts.fromPlan}: ${(e as Error).message}`, EXIT.usage);
+        throw new UserError(`cannot read plan file ${opts.fromPlan}: ${(e as Error).message}`);
       }
       try {
         filePlan = parsePlanFile(text, opts.fromPlan, key);
       } catch (e) {
-        throw new UserError((e as Error).message, EXIT.usage);
+        throw new UserError((e as Error).message);
       }
     }
 
@@ -376,7 +373,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         snapshot = choice.snapshot;
       } else snapshot = await repo.loadSnapshot(snapshotId); // a plan file names its snapshot by id (--tag was refused above)
     } catch (e) {
-      if (e instanceof SnapshotChoiceError) throw new UserError(e.message, EXIT.usage);
+      if (e instanceof SnapshotChoiceError) throw new UserError(e.message);
       throw e;
     }
     // Said once this restore holds the tenant's lock (or, for a plan, has looked for a running one):
@@ -392,7 +389,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       source = await loadRestoreSource(repo, snapshot);
     } catch (e) {
       // Damaged stored data keeps its own class (exit 4); a snapshot not written by a backup is bad input.
-      if (e instanceof SnapshotContentError) throw new UserError(e.message, EXIT.usage);
+      if (e instanceof SnapshotContentError) throw new UserError(e.message);
       throw e;
     }
 
@@ -403,7 +400,6 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
     if (filePlan && tenantKeyOf(connection.host) !== tenantKeyOf(filePlan.target.host))
       throw new UserError(
         `plan file ${opts.fromPlan} is for ${filePlan.target.host}, not ${connection.host}; nothing was changed — pass --target-host ${filePlan.target.host} (or the --target-tenant of that host), or make a plan for ${connection.host}`,
-        EXIT.usage,
       );
 
     const scope: JournalScope = { repositoryId, tenant: connection.host };
@@ -454,7 +450,6 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         if (stale.length)
           throw new UserError(
             `plan file ${opts.fromPlan} no longer fits ${plan.target.host}: ${stale.join("; ")}. Nothing was changed — make a new plan ('lifeboat restore ${plan.snapshot.id.slice(0, 12)} … --plan --json')`,
-            EXIT.usage,
           );
       } else {
         // The planner's own key function: the journal of "this restore" is found before planning.
@@ -462,7 +457,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         try {
           plan = planRestore(source, state, options!, { restoreKey, created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] });
         } catch (e) {
-          if (e instanceof RestorePlanError) throw new UserError(`${e.message} — nothing was changed`, EXIT.usage);
+          if (e instanceof RestorePlanError) throw new UserError(`${e.message} — nothing was changed`);
           throw e;
         }
       }
@@ -475,7 +470,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       if (json) writeJsonLine(stdout, { type: "plan", plan });
       else stdout.write(renderPlan(plan));
       if (plan.blockers.length > 0)
-        throw new UserError(`the plan has ${plan.blockers.length} blocker(s) (listed above); resolve them with the options named there — nothing was changed`, EXIT.usage);
+        throw new UserError(`the plan has ${plan.blockers.length} blocker(s) (listed above); resolve them with the options named there — nothing was changed`);
       if (plan.steps.length === 0) {
         say("nothing to do: the target already has everything selected\n");
         return 0;
@@ -486,9 +481,9 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         const host = tenantKeyOf(plan.target.host);
         const ask = input.confirm ?? (process.stdin.isTTY ? promptTerminal : undefined);
         if (!ask)
-          throw new UserError(`refusing to change ${plan.target.host} without confirmation: no terminal to ask on; pass --yes to confirm — nothing was changed`, EXIT.usage);
+          throw new UserError(`refusing to change ${plan.target.host} without confirmation: no terminal to ask on; pass --yes to confirm — nothing was changed`);
         const answer = (await ask(`This changes ${plan.target.host} (${plan.steps.length} steps). Type the tenant's host (${host}) to go on: `)).trim();
-        if (tenantKeyOf(answer) !== host && answer !== plan.target.host) throw new UserError(`'${answer}' is not ${host}; nothing was changed`, EXIT.usage);
+        if (tenantKeyOf(answer) !== host && answer !== plan.target.host) throw new UserError(`'${answer}' is not ${host}; nothing was changed`);
       }
 
       // Test hook (e2e only): hold the tenant lock until a file appears, so a second restore meets a running one.
@@ -499,7 +494,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         const until = Date.now() + TEST_PAUSE_LIMIT_MS;
         while (!existsSync(pauseFile)) {
           if (Date.now() >= until)
-            throw new UserError(`test hook LIFEBOAT_TEST_PAUSE_AFTER_LOCK: ${pauseFile} did not appear within ${TEST_PAUSE_LIMIT_MS / 1000} s; stopped before changing anything`);
+            throw new LifeboatError("timeout", `test hook LIFEBOAT_TEST_PAUSE_AFTER_LOCK: ${pauseFile} did not appear within ${TEST_PAUSE_LIMIT_MS / 1000} s; stopped before changing anything`);
           await new Promise((r) => setTimeout(r, 50));
         }
       }
@@ -555,7 +550,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         await Promise.all(pending);
         await log(`aborted: ${(e as Error).message}`);
         const advice = e instanceof SafetyBackupError && cannotWrite(e.cause) ? ` — ${READ_ONLY_SAFETY_ADVICE}` : "";
-        throw new UserError(`${(e as Error).message}${advice} (journal ${journal.location}, log ${logFile})`);
+        throw new LifeboatError(errorCodeOf(e), `${(e as Error).message}${advice} (journal ${journal.location}, log ${logFile})`, { place: plan.target.host, cause: e });
       }
       await Promise.all(pending);
 
@@ -611,7 +606,7 @@ const READ_ONLY_SAFETY_ADVICE =
 /** Whether a safety backup failed because the repository refuses writes (read-only storage, --no-lock). */
 function cannotWrite(err: unknown): boolean {
   const e = err as { name?: string; code?: string } | undefined;
-  return e?.name === "ReadOnlyError" || e?.code === "READ_ONLY" || e?.code === "EROFS";
+  return e?.name === "ReadOnlyError" || e?.code === "EROFS";
 }
 
 /** The repository's id (journals are kept per repository); a repository without one is keyed by its location. */

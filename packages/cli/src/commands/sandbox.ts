@@ -8,7 +8,8 @@
 // without it in memory (bench/RESULTS.md, P5).
 import type { EmulatorOptions, FixtureName, Quirks, SiteFixtureName } from "@lifeboat/emulator";
 import type { Command } from "commander";
-import { EXIT, UserError } from "../errors.ts";
+import { LifeboatError } from "@lifeboat/model";
+import { UserError } from "../errors.ts";
 
 interface SandboxFlags {
   port?: string;
@@ -36,13 +37,13 @@ interface SandboxFlags {
 function int(name: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`--${name} must be an integer ≥ ${min}, got "${value}"`, EXIT.usage);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`--${name} must be an integer ≥ ${min}, got "${value}"`);
   return n;
 }
 
 function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
-  if (!allowed.includes(value as T)) throw new UserError(`--${name} must be one of ${allowed.join(", ")}, got "${value}"`, EXIT.usage);
+  if (!allowed.includes(value as T)) throw new UserError(`--${name} must be one of ${allowed.join(", ")}, got "${value}"`);
   return value as T;
 }
 
@@ -56,15 +57,15 @@ function quirks(list: string[] | undefined, defaultQuirks: Quirks): Partial<Quir
   for (const item of list) {
     const [name, value] = item.split("=", 2);
     if (!name || value === undefined || !(name in defaultQuirks)) {
-      throw new UserError(`--quirk "${item}": expected name=value with name one of ${Object.keys(defaultQuirks).join(", ")}`, EXIT.usage);
+      throw new UserError(`--quirk "${item}": expected name=value with name one of ${Object.keys(defaultQuirks).join(", ")}`);
     }
     const def = defaultQuirks[name as keyof Quirks];
     if (typeof def === "boolean") {
-      if (value !== "true" && value !== "false") throw new UserError(`--quirk ${name} takes true or false, got "${value}"`, EXIT.usage);
+      if (value !== "true" && value !== "false") throw new UserError(`--quirk ${name} takes true or false, got "${value}"`);
       out[name] = value === "true";
     } else {
       const allowed = CHOICES[name];
-      if (allowed && !allowed.includes(value)) throw new UserError(`--quirk ${name} takes ${allowed.join(" or ")}, got "${value}"`, EXIT.usage);
+      if (allowed && !allowed.includes(value)) throw new UserError(`--quirk ${name} takes ${allowed.join(" or ")}, got "${value}"`);
       out[name] = value;
     }
   }
@@ -81,9 +82,9 @@ function fixtureOptions(value: string | undefined): Pick<EmulatorOptions, "fixtu
 /** Pure: flags → emulator options (usage errors as UserError); `defaultQuirks` is the emulator's. */
 export function sandboxOptions(flags: SandboxFlags, defaultQuirks: Quirks): EmulatorOptions {
   const timeScale = flags.timeScale === undefined ? undefined : Number(flags.timeScale);
-  if (timeScale !== undefined && !(timeScale > 0 && Number.isFinite(timeScale))) throw new UserError(`--time-scale must be a positive number, got "${flags.timeScale}"`, EXIT.usage);
+  if (timeScale !== undefined && !(timeScale > 0 && Number.isFinite(timeScale))) throw new UserError(`--time-scale must be a positive number, got "${flags.timeScale}"`);
   const port = int("port", flags.port, 0);
-  if (port !== undefined && port > 65535) throw new UserError(`--port must be at most 65535, got ${port}`, EXIT.usage);
+  if (port !== undefined && port > 65535) throw new UserError(`--port must be at most 65535, got ${port}`);
   return {
     port,
     ...fixtureOptions(flags.fixture),
@@ -137,12 +138,12 @@ export function register(program: Command): void {
       try {
         options = sandboxOptions(flags, defaultQuirks);
       } catch (e) {
-        throw e instanceof UserError ? e : new UserError(String((e as Error).message), EXIT.usage);
+        throw e instanceof UserError ? e : new UserError(String((e as Error).message));
       }
       let certFiles: import("@lifeboat/emulator").TestCertificateFiles | undefined;
       if (flags.siteCerts) {
         const { generateTestCertificates, hasOpenssl, siteCertificatesFrom } = await import("@lifeboat/emulator");
-        if (!hasOpenssl()) throw new UserError("--site-certs needs the openssl command to make test certificates; install openssl or leave --site-certs out", EXIT.usage);
+        if (!hasOpenssl()) throw new UserError("--site-certs needs the openssl command to make test certificates; install openssl or leave --site-certs out");
         const { mkdir } = await import("node:fs/promises");
         await mkdir(flags.siteCerts, { recursive: true });
         certFiles = generateTestCertificates(flags.siteCerts);
@@ -154,7 +155,7 @@ export function register(program: Command): void {
       } catch (e) {
         const msg = (e as Error).message;
         const hint = /EADDRINUSE/.test(msg) ? " — choose another --port, or --port 0 for a free one" : options.stateFile ? ` — check the state file ${options.stateFile}` : "";
-        throw new UserError(`could not start the sandbox: ${msg}${hint}`);
+        throw new LifeboatError(/EADDRINUSE/.test(msg) ? "conflict" : "internal", `could not start the sandbox: ${msg}${hint}`, { cause: e });
       }
       const line: Record<string, unknown> = emu.tenants.length > 0 ? { host: emu.host, apiKey: emu.apiKey, clientId: emu.clientId, clientSecret: emu.clientSecret } : {};
       if (emu.tenants.length > 1 || (emu.sites.length > 0 && emu.tenants.length > 0)) line.tenants = emu.tenants;

@@ -1,7 +1,7 @@
 /** `lifeboat show SNAPSHOT`: the manifest of a backup run. */
 import { loadManifest } from "@lifeboat/engine";
 import type { Command } from "commander";
-import { EXIT, UserError } from "../errors.ts";
+import { LifeboatError } from "@lifeboat/model";
 import { writeJson } from "../render/json.ts";
 import { renderManifest } from "../render/manifest.ts";
 import { addNoLockOption, addRepoOptions, openRepoFromOptions, readOnlyOpenOptions } from "../repo-options.ts";
@@ -19,7 +19,7 @@ export function register(program: Command): void {
     try {
       const snapshot = await repo.loadSnapshot(id);
       if (!snapshot.manifest)
-        throw new UserError(`snapshot ${snapshot.id.slice(0, 12)} has no manifest (it was not written by 'lifeboat backup')`, EXIT.error);
+        throw new LifeboatError("not-found", `snapshot ${snapshot.id.slice(0, 12)} has no manifest (it was not written by 'lifeboat backup')`);
       const manifest = await loadManifest(repo, snapshot);
       if (opts.json) writeJson(process.stdout, { snapshot, manifest });
       else process.stdout.write(renderManifest(manifest, snapshot, { items: true }));

@@ -41,7 +41,7 @@ export function register(program: Command): void {
       });
       if (opts.json) writeJson(process.stdout, report);
       else process.stdout.write(renderVerifyReport(report));
-      if (!report.ok) process.exitCode = EXIT.damaged;
+      return report.ok ? EXIT.ok : EXIT.damaged;
     } finally {
       await repo.close();
     }

@@ -1,7 +1,6 @@
 /** Text rendering of `browseSnapshot` results (`lifeboat ls SNAPSHOT [path]`). */
-import { type BrowseEntry, BrowsePathError, type BrowseResult, browseSnapshot, PATHS } from "@lifeboat/engine";
+import { type BrowseEntry, type BrowseResult, browseSnapshot, PATHS } from "@lifeboat/engine";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
-import { UserError } from "../errors.ts";
 import { clean, formatBytes, table } from "./table.ts";
 
 function details(e: BrowseEntry): string {
@@ -54,13 +53,8 @@ export async function lsBackupSnapshot(
 ): Promise<boolean> {
   const root = await repo.loadTree(snapshot.tree);
   if (!root.entries.some((e) => e.name === PATHS.tenant)) return false;
-  let result: BrowseResult;
-  try {
-    result = await browseSnapshot(repo, snapshot, path);
-  } catch (err) {
-    if (err instanceof BrowsePathError) throw new UserError(err.message);
-    throw err;
-  }
+  // A path that names nothing throws the engine's BrowsePathError (code not-found, exit 1).
+  const result: BrowseResult = await browseSnapshot(repo, snapshot, path);
   if (opts.json) out.write(JSON.stringify({ snapshot: snapshot.id, ...result }, null, 2) + "\n");
   else out.write(renderBrowse(result));
   return true;

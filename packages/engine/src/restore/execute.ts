@@ -28,6 +28,7 @@ import { journalState, type RestoreJournal } from "./journal.ts";
 import type { PlannedRemoval, PlanStep, Ref, RestorePlan } from "./plan.ts";
 import type { RestoreSource, SourceApp } from "./source.ts";
 import type { RestoreTarget } from "@lifeboat/model";
+import { errorCodeOf, LifeboatError } from "@lifeboat/model";
 
 export type StepOutcome = "done" | "already-done" | "failed" | "skipped";
 
@@ -74,8 +75,8 @@ export interface ExecuteOptions {
 }
 
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-/** The repository's DamageError (code "DAMAGED"): stored data failed its check. */
-const isDamage = (e: unknown): boolean => !!e && typeof e === "object" && (e as { code?: unknown }).code === "DAMAGED";
+/** The repository's DamageError (code damaged): stored data failed its check. */
+const isDamage = (e: unknown): boolean => errorCodeOf(e) === "damaged";
 
 /** Key of an object id remapped by the engine on creation, in journal outputs. */
 export const objectRef = (sourceAppId: string, objectId: string): Ref => `obj:${sourceAppId}:${objectId}`;
@@ -92,9 +93,10 @@ export function treeFingerprint(tree: unknown, as?: unknown): string {
   return canonicalJson(t);
 }
 
-export class SafetyBackupError extends Error {
+/** The safety backup could not be taken, so nothing was changed: the code is its cause's (unreachable, forbidden, …). */
+export class SafetyBackupError extends LifeboatError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(options?.cause === undefined ? "internal" : errorCodeOf(options.cause), message, options);
     this.name = "SafetyBackupError";
   }
 }
@@ -493,9 +495,10 @@ function refsOf(step: PlanStep): Ref[] {
   return ["target", "from", "origin", "space", "owner"].map((k) => o[k]).filter((v): v is string => typeof v === "string");
 }
 
-class DependencyError extends Error {
+/** What a step needs was not created (an earlier step failed): the step is skipped. */
+class DependencyError extends LifeboatError {
   constructor(message: string) {
-    super(message);
+    super("not-found", message);
     this.name = "DependencyError";
   }
 }

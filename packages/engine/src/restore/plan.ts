@@ -21,6 +21,7 @@ import { canonicalJson, sha256Hex } from "../internal/canonical.ts";
 import type { AppSummary, ObjectRecord, SpaceRecord, UserRecord } from "@lifeboat/model";
 import type { RestoreSource, SourceApp, SourceSpace } from "./source.ts";
 import type { TargetObject } from "@lifeboat/model";
+import { LifeboatError } from "@lifeboat/model";
 import type { TargetState } from "./target.ts";
 
 export const PLAN_FORMAT = "lifeboat-restore-plan";
@@ -167,9 +168,9 @@ export interface RestorePlan {
 }
 
 /** A plan input error: a selector or option that does not fit the snapshot or target. */
-export class RestorePlanError extends Error {
+export class RestorePlanError extends LifeboatError {
   constructor(message: string) {
-    super(message);
+    super("usage", message);
     this.name = "RestorePlanError";
   }
 }

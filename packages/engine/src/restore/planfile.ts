@@ -6,6 +6,7 @@
  * else a SHA-256 digest. An edited, truncated or foreign plan file is rejected.
  */
 import { createHmac } from "node:crypto";
+import { LifeboatError } from "@lifeboat/model";
 import { canonicalJson, sha256Hex } from "../internal/canonical.ts";
 import type { JournalState } from "./journal.ts";
 import { PLAN_FORMAT, PLAN_VERSION, type RestorePlan } from "./plan.ts";
@@ -16,9 +17,10 @@ export interface SignedPlan {
   signature: { algorithm: "hmac-sha256" | "sha256"; value: string };
 }
 
-export class PlanFileError extends Error {
+/** A plan file that cannot be used as it is (code usage: nothing was done). */
+export class PlanFileError extends LifeboatError {
   constructor(message: string) {
-    super(message);
+    super("usage", message);
     this.name = "PlanFileError";
   }
 }

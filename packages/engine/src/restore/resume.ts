@@ -13,6 +13,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
+import { LifeboatError } from "@lifeboat/model";
 import { previousRestoreKeysOf, restoreKeyOf, tenantKeyOf, type RestoreOptions } from "./plan.ts";
 import { readJournalFile } from "./journal.ts";
 import { summarize, type JournalScope, type JournalStore, type JournalSummary } from "./store.ts";
@@ -22,10 +23,10 @@ export const SAFETY_TAG = "pre-restore";
 
 export const isSafetySnapshot = (s: Pick<Snapshot, "tags">): boolean => s.tags.includes(SAFETY_TAG);
 
-export class SnapshotChoiceError extends Error {
-  readonly exitCode = 2;
+/** The snapshot argument cannot be used as given (code usage). */
+export class SnapshotChoiceError extends LifeboatError {
   constructor(message: string) {
-    super(message);
+    super("usage", message);
     this.name = "SnapshotChoiceError";
   }
 }

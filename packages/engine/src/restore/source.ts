@@ -6,6 +6,7 @@
 import type { BlobRef, Snapshot, SnapshotRepository, TreeEntry } from "@lifeboat/repository";
 import { type AppDoc, PATHS, type TenantDoc } from "../layout.ts";
 import type { AssignmentRecord, GroupRecord, ObjectRecord, SpaceRecord, UserRecord } from "@lifeboat/model";
+import { LifeboatError } from "@lifeboat/model";
 
 export interface SourceSpace {
   record: SpaceRecord;
@@ -44,9 +45,10 @@ function blobOf(entries: TreeEntry[], name: string): BlobRef | undefined {
   return e?.type === "blob" ? e.blob : undefined;
 }
 
-export class SnapshotContentError extends Error {
+/** A snapshot that holds no restorable content (not written by a backup): code usage, the argument names the wrong thing. */
+export class SnapshotContentError extends LifeboatError {
   constructor(message: string) {
-    super(message);
+    super("usage", message);
     this.name = "SnapshotContentError";
   }
 }

@@ -105,7 +105,7 @@ describe("LocalJournalStore", () => {
         `^another restore into acme\\.eu\\.qlikcloud\\.com is running: restore of snapshot 1a2b3c4d5e6f \\(--all\\) into acme \\(PID ${process.pid} on ${hostname().replace(/[.]/g, "\\.")}, since ${held.info.created.replace(/[.]/g, "\\.")}\\); two restores into one tenant would create duplicates, so this one stopped before changing anything — wait for it to finish`,
       ),
     );
-    expect((err as RestoreLockedError).exitCode).toBe(1);
+    expect((err as RestoreLockedError).code).toBe("locked"); // the CLI maps it to exit 1
     // Another tenant is not locked.
     const elsewhere = await other.lock("other.example.com", { restoring: "x" });
     await elsewhere.release();

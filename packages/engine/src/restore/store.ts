@@ -28,6 +28,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
 import { homedir, hostname } from "node:os";
 import { join, resolve } from "node:path";
+import { LifeboatError, type ErrorFacts } from "@lifeboat/model";
 import { pidNamespace } from "@lifeboat/repository";
 import { sha256Hex } from "../internal/canonical.ts";
 import { readJournalFile, type JournalRecord, type RestoreJournal } from "./journal.ts";
@@ -124,33 +125,39 @@ export function storeJournal(store: JournalStore, scope: JournalScope, restoreKe
 }
 
 /** The journal store cannot be read or written (a permission, a full disk): nothing was changed on the tenant. */
-export class JournalStoreError extends Error {
-  readonly exitCode = 1;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+export class JournalStoreError extends LifeboatError {
+  /** `code` forbidden: the folder refuses writes; internal (the default): another failure of the file system (a full disk). */
+  constructor(message: string, facts: ErrorFacts & { code?: "forbidden" | "internal" } = {}) {
+    const { code = "internal", ...rest } = facts;
+    super(code, message, rest);
     this.name = "JournalStoreError";
   }
 }
 
-export class RestoreLockedError extends Error {
-  readonly exitCode = 1;
+/** Another restore into the tenant holds its restore lock (code locked). */
+export class RestoreLockedError extends LifeboatError {
   constructor(
     readonly holderInfo: RestoreLockInfo,
     readonly lockLocation: string,
   ) {
     super(
+      "locked",
       `another restore into ${holderInfo.tenant} is running: ${holderInfo.restoring} (PID ${holderInfo.pid} on ${holderInfo.hostname}, since ${holderInfo.created}); ` +
         `two restores into one tenant would create duplicates, so this one stopped before changing anything — wait for it to finish and run this command again ` +
         `(a lock left by a dead process is removed automatically; lock folder ${lockLocation})`,
+      { object: holderInfo.tenant, place: lockLocation, next: "wait for the other restore to finish and run this command again" },
     );
     this.name = "RestoreLockedError";
   }
 }
 
-export class RestoreLockLostError extends Error {
+/** This restore's lock on the tenant was taken from it (code locked). */
+export class RestoreLockLostError extends LifeboatError {
   constructor(tenant: string, file: string) {
     super(
+      "locked",
       `this restore lost its lock on ${tenant} (${file} was removed, as if this process had been stopped for longer than the stale age); it stopped before its next step so as not to run beside another restore — run the same command again to continue`,
+      { object: tenant, place: file, next: "run the same command again to continue" },
     );
     this.name = "RestoreLockLostError";
   }
@@ -258,8 +265,8 @@ export class LocalJournalStore implements JournalStore {
   private explain(e: unknown, path: string): Error {
     const code = errno(e);
     if (code === "EACCES" || code === "EPERM" || code === "EROFS")
-      return new JournalStoreError(`cannot write the restore state folder ${path} (${code}); point --state-dir or LIFEBOAT_STATE_DIR at a writable private folder`, { cause: e });
-    if (code) return new JournalStoreError(`the restore state folder ${path} failed: ${(e as Error).message}`, { cause: e });
+      return new JournalStoreError(`cannot write the restore state folder ${path} (${code}); point --state-dir or LIFEBOAT_STATE_DIR at a writable private folder`, { code: "forbidden", place: path, cause: e });
+    if (code) return new JournalStoreError(`the restore state folder ${path} failed: ${(e as Error).message}`, { place: path, cause: e });
     return e as Error;
   }
 

@@ -15,15 +15,16 @@
  * - e-mail over SMTP with nodemailer: a plain-text message.
  */
 import { createRequire } from "node:module";
+import { LifeboatError } from "@lifeboat/model";
 import type { AlertEvent } from "./events.ts";
 import type { Channel } from "./settings.ts";
 
 const require = createRequire(import.meta.url);
 
 /** A send that must not be retried (the receiver refused the message itself). */
-export class PermanentDeliveryError extends Error {
+export class PermanentDeliveryError extends LifeboatError {
   constructor(message: string) {
-    super(message);
+    super("rejected", message);
     this.name = "PermanentDeliveryError";
   }
 }

@@ -8,6 +8,7 @@
 import { closeSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
+import { LifeboatError } from "@lifeboat/model";
 
 // Both drivers are CommonJS; they are loaded on first use, so a service that uses one never loads the other.
 const require = createRequire(import.meta.url);
@@ -42,10 +43,11 @@ class Mutex {
   }
 }
 
-export class HistoryLockedError extends Error {
-  readonly code = "LOCKED";
+/** Another service process owns the run history file (code locked). */
+export class HistoryLockedError extends LifeboatError {
   constructor(readonly file: string, readonly pid: number) {
     super(
+      "locked",
       `the run history ${file} is in use by process ${pid}; stop that Lifeboat service first (if no such process runs, remove ${file}.owner)`,
     );
     this.name = "HistoryLockedError";

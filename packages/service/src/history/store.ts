@@ -12,6 +12,7 @@
  *   await history.finishRun(id, { status: "succeeded", endedAt: new Date(), counts: { apps: 12 }, snapshotId: "3f…" });
  */
 import { randomUUID } from "node:crypto";
+import { LifeboatError } from "@lifeboat/model";
 import { migrate } from "./migrations.ts";
 import { openPostgres, openSqlite, redactUrl, type Param, type Row, type Sql } from "./sql.ts";
 
@@ -108,10 +109,10 @@ export interface AlertDelivery {
   runId: string | null;
 }
 
-export class UnknownRunError extends Error {
-  readonly code = "NOT_FOUND";
+/** No run with that id (code not-found). */
+export class UnknownRunError extends LifeboatError {
   constructor(readonly id: string) {
-    super(`no run with id ${id} in the run history; list runs to find its id`);
+    super("not-found", `no run with id ${id} in the run history; list runs to find its id`, { object: `run ${id}`, next: "list runs to find its id" });
     this.name = "UnknownRunError";
   }
 }
