@@ -17,6 +17,7 @@ import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { initRepository, TEST_KDF, type Snapshot } from "@lifeboat/repository";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runRestore } from "../packages/cli/src/commands/restore.ts";
+import { exitCodeFor } from "../packages/cli/src/errors.ts";
 import { botApi, botEnv, readReference, sink, takeBackup } from "./restore-helpers.ts";
 
 const bin = fileURLToPath(new URL("../packages/cli/bin/lifeboat.js", import.meta.url));
@@ -160,7 +161,7 @@ describe("a read-only or immutable repository", () => {
         });
       } catch (e) {
         stderr.write(`ERROR ${(e as Error).message}\n`);
-        code = (e as { exitCode?: number }).exitCode ?? 1;
+        code = exitCodeFor(e); // as `lifeboat`'s main maps it
       }
       return { code, out: stdout.text() + stderr.text() };
     };

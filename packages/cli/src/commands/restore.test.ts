@@ -4,11 +4,13 @@
  * (Restores against a tenant are in e2e/.)
  */
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { backup, LocalJournalStore, RestoreLockedError, restoreKeyOf, SAFETY_TAG } from "@lifeboat/engine";
 import { createFakeTenant, sampleTenantState } from "@lifeboat/engine/testing";
+import type { LifeboatError } from "@lifeboat/model";
 import { createTestRepository, type Repository } from "@lifeboat/repository";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EXIT, exitCodeFor, UserError } from "../errors.ts";
@@ -79,5 +81,19 @@ describe("runRestore before the tenant is reached", () => {
     } finally {
       await held.release();
     }
+  });
+
+  it("a target nothing listens at: 'cannot reach' by the connector's code (unreachable, exit 1), nothing changed", async () => {
+    await backup({ tenant: createFakeTenant(sampleTenantState()), repository: repo });
+    // A port that was free a moment ago: nothing listens there.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const env = { HOME: dir, LIFEBOAT_STATE_DIR: join(dir, "state"), QLIK_API_KEY: "key" };
+    const r = await run("latest", { all: true, yes: true, targetHost: target, safetyBackup: false }, env);
+    expect(r.error!.message).toMatch(new RegExp(`^cannot reach ${target.replace(/\./g, "\\.")} \\(could not .*ECONNREFUSED.*\\); check the host URL and the network — nothing was changed$`));
+    expect((r.error as LifeboatError).code).toBe("unreachable");
+    expect(exitCodeFor(r.error)).toBe(EXIT.error);
   });
 });
