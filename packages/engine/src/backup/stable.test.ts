@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { createTestRepository, type Snapshot, type SnapshotRepository } from "@lifeboat/repository";
 import type { ObjectRecord, ObjectStamp, TenantReader } from "@lifeboat/model";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { backup } from "../backup.ts";
+import { backup } from "./run.ts";
 import { createFakeTenant, type FakeTenant, sampleTenantState } from "../testing.ts";
 
 let repo: SnapshotRepository;

@@ -1,14 +1,14 @@
 import { createTestRepository, type SnapshotRepository } from "@lifeboat/repository";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { backup, DEFAULT_EXPORTS, DEFAULT_SESSIONS } from "./backup.ts";
-import { browseSnapshot } from "./browse.ts";
-import { diffSnapshots } from "./diff.ts";
-import type { BackupEvent } from "./events.ts";
-import { entryNameForId } from "./internal/names.ts";
-import { type AppDoc, PATHS } from "./layout.ts";
-import { loadManifest, type Manifest } from "./manifest.ts";
+import { backup, DEFAULT_EXPORTS, DEFAULT_SESSIONS } from "./run.ts";
+import { browseSnapshot } from "../browse.ts";
+import { diffSnapshots } from "../diff.ts";
+import type { BackupEvent } from "../events.ts";
+import { entryNameForId } from "../internal/names.ts";
+import { type AppDoc, PATHS } from "../layout.ts";
+import { loadManifest, type Manifest } from "../manifest.ts";
 import type { ObjectRecord } from "@lifeboat/model";
-import { createFakeTenant, type FakeTenant, sampleTenantState } from "./testing.ts";
+import { createFakeTenant, type FakeTenant, sampleTenantState } from "../testing.ts";
 
 let repo: SnapshotRepository;
 let tenant: FakeTenant;
