@@ -144,7 +144,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   for (const gap of tenant.coverageGaps?.() ?? []) coverageGap(gap, "coverage-gap");
 
   const previous = await loadPrevious(repo, tenantKey, emit);
-  const provided: Partial<Provisions> = {};
+  // What each kind provided, by key; `provide` and `use` keep key and record type together.
+  const provided = new Map<keyof Provisions, ReadonlyMap<string, unknown>>();
   const ctx: CaptureContext = {
     tenant,
     repo,
@@ -169,11 +170,11 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       emit({ type: "warning", code: "layer-failed", message: reason });
     },
     coverageGap,
-    provide: (key, value) => {
-      provided[key] = value;
+    provide: (key, byId) => {
+      provided.set(key, byId);
     },
-    use: (key) => {
-      const value = provided[key];
+    use: <K extends keyof Provisions>(key: K) => {
+      const value = provided.get(key) as ReadonlyMap<string, Provisions[K]> | undefined;
       if (value === undefined) throw new Error(`no kind before this one provided '${key}': a defect of the kinds' registry order (kinds/registry.ts)`);
       return value;
     },

@@ -31,13 +31,14 @@ export interface CaptureOptions {
 }
 
 /**
- * What one kind captured that a later kind needs (apps name their owners and spaces), keyed
- * by the providing kind. A kind provides its entry even when its listing failed (then empty),
- * so a later kind never has to ask whether the earlier one ran.
+ * What one kind captured that a later kind needs (apps name their owners and spaces): per
+ * providing kind, the record type of the items it hands on by id. A kind provides its map
+ * even when its listing failed (then with what was listed before the failure), so a later
+ * kind never has to ask whether the earlier one ran.
  */
 export interface Provisions {
-  users: ReadonlyMap<string, UserRecord>;
-  spaces: ReadonlyMap<string, SpaceRecord>;
+  users: UserRecord;
+  spaces: SpaceRecord;
 }
 
 export interface CaptureContext {
@@ -58,9 +59,9 @@ export interface CaptureContext {
   /** Adds a coverage gap to the manifest and warns with `code`. */
   coverageGap(gap: CoverageGap, code: "coverage-gap" | "stamps-missed-change"): void;
   /** Hands what this kind captured to the kinds after it. */
-  provide<K extends keyof Provisions>(key: K, value: Provisions[K]): void;
+  provide<K extends keyof Provisions>(key: K, byId: ReadonlyMap<string, Provisions[K]>): void;
   /** What an earlier kind provided; throws when no earlier kind did (a registry-order defect). */
-  use<K extends keyof Provisions>(key: K): Provisions[K];
+  use<K extends keyof Provisions>(key: K): ReadonlyMap<string, Provisions[K]>;
   /** Run facts a kind reports into the manifest (exports written, when apps were last read in full). */
   readonly run: { exports: { count: number; bytes: number }; deepChecks?: DeepChecks };
 }

@@ -4,24 +4,16 @@
  * recorded as failed, its space.json kept.
  */
 import type { TreeEntry } from "@lifeboat/repository";
-import type { SpaceRecord } from "@lifeboat/model";
 import { displayName, entryNameForId } from "../../internal/names.ts";
 import { PATHS } from "../../layout.ts";
 import { definedMeta, failure, tree } from "../entries.ts";
+import { listProvided } from "../list.ts";
 import type { Capture } from "../read.ts";
 
 export const captureSpaces: Capture = async (ctx) => {
   const { tenant, repo } = ctx;
-  ctx.emit({ type: "layer-start", layer: "spaces" });
-  const byId = new Map<string, SpaceRecord>();
-  ctx.provide("spaces", byId);
-  try {
-    for await (const space of tenant.listSpaces()) byId.set(space.id, space);
-  } catch (err) {
-    // The spaces listed before the failure still name the apps' spaces (as they always did).
-    ctx.layerFailed("spaces", "spaces", err);
-    return undefined;
-  }
+  const byId = await listProvided(ctx, "spaces", () => ctx.tenant.listSpaces());
+  if (!byId) return undefined;
   const entries: TreeEntry[] = [];
   let done = 0;
   for (const space of byId.values()) {
