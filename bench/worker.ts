@@ -7,10 +7,11 @@
  *   (created when `init`), timed from the first call to the saved snapshot (repository
  *   open/close and key derivation are outside the timed span);
  * - `peer`: the documented approach (`peer.ts`);
- * - `restore`: `restore()` of the repository's latest snapshot into the (empty) tenant.
+ * - `restore`: `runRestore` (@lifeboat/jobs) of the repository's latest snapshot into the (empty) tenant.
  */
-import { backup, LocalJournalStore, restore, type Manifest } from "@lifeboat/engine";
-import { createRestoreTarget, createTenantClient, type ClientStats, type ConcurrencyOptions } from "@lifeboat/qlik";
+import { backup, LocalJournalStore, type Manifest } from "@lifeboat/engine";
+import { connectTenant, runRestore as runRestoreJob } from "@lifeboat/jobs";
+import { createRateLimiter, createTenantClient, type ClientStats, type ConcurrencyOptions, type TenantClient } from "@lifeboat/qlik";
 import { initRepository, openRepository } from "@lifeboat/repository";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -103,45 +104,56 @@ export interface RestoreResultSummary {
   stats: ClientStats;
 }
 
+/** The restore through the run layer (`runRestore` of @lifeboat/jobs), as the CLI runs it, with the bench's limiter. */
 async function runRestore(job: RestoreJob): Promise<RestoreResultSummary> {
-  const repo = await openRepository({ url: job.repo, password: job.password });
-  const client = createTenantClient({
-    host: job.host,
-    auth: { type: "oauth2", clientId: job.clientId, clientSecret: job.clientSecret },
-    limits: { timeScale: job.timeScale, ...(job.headroom !== undefined ? { headroom: job.headroom } : {}) },
-  });
+  const connection = { host: job.host, auth: { type: "oauth2" as const, clientId: job.clientId, clientSecret: job.clientSecret }, tags: [] };
+  let client: TenantClient | undefined;
   const stateDir = await mkdtemp(join(tmpdir(), "lifeboat-bench-state-"));
   try {
     const started = performance.now();
     let executeStarted = 0;
     let executeEnded = 0;
-    const out = await restore({
-      repository: repo,
-      snapshot: "latest",
-      target: createRestoreTarget(client),
-      options: { all: true, createMissingUsers: true, safetyBackup: false },
-      repositoryId: repo.config.id,
-      journals: new LocalJournalStore(stateDir),
-      onEvent: () => {
-        executeStarted ||= performance.now();
-        executeEnded = performance.now();
+    const out = await runRestoreJob(
+      {
+        kind: "restore",
+        repository: { url: job.repo, password: "bench" },
+        snapshot: "latest",
+        options: { all: true, createMissingUsers: true, safetyBackup: false },
+        target: { host: job.host, credentials: "bench" },
       },
-    });
+      {
+        journals: new LocalJournalStore(stateDir),
+        resolveTenant: () => connection,
+        resolveSecret: () => job.password,
+        // The emulator's time scale, told to the limiter the run layer hands the connection.
+        limiter: createRateLimiter({ timeScale: job.timeScale, ...(job.headroom !== undefined ? { headroom: job.headroom } : {}) }),
+        connect: (c, wiring) => {
+          const handle = connectTenant(c, wiring);
+          client = handle.reader as TenantClient;
+          return handle;
+        },
+        confirm: async () => true,
+        onEvent: ({ event }) => {
+          if (event.source !== "restore") return;
+          executeStarted ||= performance.now();
+          executeEnded = performance.now();
+        },
+      },
+    );
     const wallMs = performance.now() - started;
+    const executed = out.status === "executed" ? out : undefined;
     return {
       wallMs,
       executeMs: executeEnded - executeStarted,
-      status: out.result?.status ?? "not executed",
-      steps: out.result?.steps.length ?? 0,
-      failed: (out.result?.failed ?? []).slice(0, 5).map((f) => `${f.label}: ${f.error}`),
+      status: executed?.result.status ?? "not executed",
+      steps: executed?.result.steps.length ?? 0,
+      failed: (executed?.result.failed ?? []).slice(0, 5).map((f) => `${f.label}: ${f.error}`),
       blockers: out.plan.blockers.slice(0, 5).map((b) => JSON.stringify(b)),
-      verification: out.report?.status ?? "none",
-      mismatches: out.report?.mismatches ?? 0,
-      stats: client.stats(),
+      verification: executed?.report?.status ?? "none",
+      mismatches: executed?.report?.mismatches ?? 0,
+      stats: client!.stats(),
     };
   } finally {
-    await client.close();
-    await repo.close();
     await rm(stateDir, { recursive: true, force: true });
   }
 }

@@ -96,6 +96,12 @@ export interface BackupOptions {
    * recorded as skipped with their reason.
    */
   skippedObjects?: (appId: string) => { objectId: string; objectType?: string; reason: string }[];
+  /**
+   * Cancels the backup between items: no app read or export starts once it aborted; those
+   * running finish, then `backup` rejects with the signal's reason and writes no snapshot
+   * (data already saved stays unreferenced until a prune).
+   */
+  signal?: AbortSignal;
   /** Clock, for tests. */
   now?: () => Date;
 }
@@ -185,6 +191,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     emit({ type: "warning", code: "layer-failed", message: reason });
   };
 
+  const signal = options.signal;
+  signal?.throwIfAborted();
   // The caller: a failure here (bad credentials, unreachable host) aborts the run.
   const caller = await tenant.whoAmI();
   emit({ type: "layer-start", layer: "tenant", total: 1 });
@@ -214,6 +222,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   const previous = await loadPrevious(repo, tenantKey, emit);
 
   // Identity layers.
+  signal?.throwIfAborted();
   const users = await captureUsers(tenant, repo, emit, record, layerFailed);
   if (users.entry) rootEntries.push(users.entry);
   const userById = users.byId;
@@ -234,10 +243,12 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   }
 
   // Spaces and their assignments.
+  signal?.throwIfAborted();
   const spaces = await captureSpaces(tenant, repo, emit, record, layerFailed);
   if (spaces.entry) rootEntries.push(spaces.entry);
 
   // Apps.
+  signal?.throwIfAborted();
   const apps = await captureApps({
     tenant,
     repo,
@@ -262,9 +273,11 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     skippedObjects: options.skippedObjects,
     sessions: options.sessions ?? DEFAULT_SESSIONS,
     exports: options.exports ?? DEFAULT_EXPORTS,
+    ...(signal ? { signal } : {}),
     now,
   });
   rootEntries.push(apps.entry);
+  signal?.throwIfAborted();
 
   const rootTree = await repo.saveTree(tree(rootEntries));
   const finished = now();
@@ -486,6 +499,7 @@ interface AppsContext {
   skippedObjects: BackupOptions["skippedObjects"];
   sessions: number;
   exports: number;
+  signal?: AbortSignal;
   now: () => Date;
 }
 
@@ -505,9 +519,10 @@ async function captureApps(ctx: AppsContext): Promise<{ entry: TreeEntry; export
   const inFlight = createPool(Math.max(ctx.sessions, ctx.exports) * 4);
   const exports = { count: 0, bytes: 0 };
   let done = 0;
-  const entries = await Promise.all(
+  const settled = await Promise.allSettled(
     summaries.map((summary) =>
       inFlight.run(async () => {
+        ctx.signal?.throwIfAborted(); // cancelled: no app starts; those running finish
         let entry: TreeEntry;
         try {
           const read = await readPool.run(() => captureApp(ctx, summary, exportPool, exports));
@@ -521,6 +536,11 @@ async function captureApps(ctx: AppsContext): Promise<{ entry: TreeEntry; export
       }),
     ),
   );
+  ctx.signal?.throwIfAborted();
+  const entries = settled.map((s) => {
+    if (s.status === "rejected") throw s.reason;
+    return s.value;
+  });
   const sorted = tree(entries);
   const subtree = await repo.saveTree(sorted);
   const deepChecks =
