@@ -123,9 +123,13 @@ describe("runBackup and runRestore through the connector", () => {
     async () => {
       const journals = new LocalJournalStore(join(dir, "state-plan"));
       const base: Omit<RestoreDeps, "journals"> = { resolveTenant, openRepository: given(repo) };
-      const planned = await runRestore(restoreSpec({ planOnly: true }), { ...base, journals });
+      const before = await (await fetch(`${dst.host}/__emulator/state`)).json();
+      // Without createMissingUsers the snapshot's users are missing in the empty target (listed, not created).
+      const planned = await runRestore(restoreSpec({ planOnly: true, options: { all: true } }), { ...base, journals });
       expect(planned.status).toBe("planned");
       if (planned.status !== "planned") return;
+      expect(planned.plan.users.filter((u) => u.action === "missing").length).toBeGreaterThan(0);
+      expect(await (await fetch(`${dst.host}/__emulator/state`)).json()).toEqual(before);
       // The plan file is signed with the repository's derived key.
       expect(parsePlanFile(planned.planFile, "plan.json", repo.deriveKey(PLAN_KEY_PURPOSE)).restoreKey).toBe(planned.plan.restoreKey);
       expect(await journals.list({ repositoryId: repo.config.id, tenant: dst.host })).toEqual([]);
