@@ -58,7 +58,7 @@ import {
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import { cancelled } from "./backup.ts";
 import { backupThrough, connectFor, openRepositoryFor, runContext, type RunContext } from "./run.ts";
-import { JobError, type RestoreDeps, type RestoreJobSpec, type TenantConnection, type TenantRef } from "./spec.ts";
+import { JobError, type NoticeCode, type RestoreDeps, type RestoreJobSpec, type TenantConnection, type TenantRef } from "./spec.ts";
 
 /**
  * The purpose of the plan-signing key (`SnapshotRepository.deriveKey`): a plan file verifies
@@ -88,7 +88,7 @@ export type RestoreJobResult =
 
 export async function runRestore(spec: RestoreJobSpec, deps: RestoreDeps): Promise<RestoreJobResult> {
   const ctx = runContext(deps, spec.target.host ?? "");
-  const notice = (code: Parameters<typeof noticeOf>[0], message: string) => ctx.emit(noticeOf(code, message));
+  const notice = (code: NoticeCode, message: string) => ctx.emit(noticeOf(code, message));
   if (spec.fromPlan && spec.snapshot !== undefined) throw new JobError("give either a snapshot or a plan file, not both", "input");
   if (!spec.fromPlan && spec.snapshot === undefined) throw new JobError("which snapshot? name one (id, prefix or 'latest') or a plan file", "input");
   if (spec.fromPlan && spec.tags?.length) throw new JobError("--tag chooses the snapshot for 'latest'; a plan file names its snapshot already — drop --tag", "input");
@@ -347,7 +347,7 @@ const DEFAULT_DESCRIBE: NonNullable<RestoreDeps["describe"]> = {
   verification: (r) => `verification: ${r.status} (${r.mismatches} mismatch(es))`,
 };
 
-function noticeOf(code: "journal-imported" | "continuing" | "unfinished-restore" | "restore-running" | "lock-wait" | "verifying", message: string) {
+function noticeOf(code: NoticeCode, message: string) {
   return { source: "job" as const, event: { type: "notice" as const, code, message } };
 }
 
