@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { backup, LocalJournalStore, RestoreLockedError, restoreKeyOf, SAFETY_TAG } from "@lifeboat/engine";
 import { createFakeTenant, sampleTenantState } from "@lifeboat/engine/testing";
-import type { LifeboatError } from "@lifeboat/model";
+import { LifeboatError } from "@lifeboat/model";
 import { createTestRepository, type Repository } from "@lifeboat/repository";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { EXIT, exitCodeFor, UserError } from "../errors.ts";
+import { EXIT, exitCodeFor } from "../errors.ts";
 import { runRestore, type RestoreCommandOptions } from "./restore.ts";
 
 function sink() {
@@ -49,8 +49,8 @@ describe("runRestore before the tenant is reached", () => {
     // No QLIK_HOST, no config: the target cannot be resolved early.
     const env = { HOME: dir, LIFEBOAT_STATE_DIR: join(dir, "state") };
     const safetyOnly = await run("latest", { all: true }, env);
-    expect(safetyOnly.error).toBeInstanceOf(UserError);
-    expect((safetyOnly.error as UserError).code).toBe("usage");
+    expect(safetyOnly.error).toBeInstanceOf(LifeboatError); // the run layer's JobError (input)
+    expect((safetyOnly.error as LifeboatError).code).toBe("usage");
     expect(exitCodeFor(safetyOnly.error)).toBe(EXIT.usage);
     expect(safetyOnly.error!.message).toMatch(/holds only safety snapshots .*pass --tag pre-restore/);
     const untagged = await run("latest", { all: true, tag: ["weekly"] }, env);
