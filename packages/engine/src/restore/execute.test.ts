@@ -18,7 +18,7 @@ import { restore } from "./run.ts";
 import { LocalJournalStore } from "./store.ts";
 import { journalState, MemoryJournal } from "./journal.ts";
 import { objectsNeededFor, planRestore } from "./plan.ts";
-import type { RestoreSource } from "./source.ts";
+import { memoryRestoreSource, type RestoreSource } from "./source.ts";
 import type { RestoreAppEditor, RestoreTarget } from "@lifeboat/model";
 import { readTargetState } from "./target.ts";
 import { verifyRestore } from "./verify.ts";
@@ -229,7 +229,7 @@ async function sourceIn(repo: Repository): Promise<RestoreSource> {
   };
   const base = obj("s1", "u-ben", "auth0|ben", "base");
   const priv = obj("s2", "u-dev", "auth0|dev", "private");
-  return {
+  return memoryRestoreSource({
     snapshot: { id: "snap-exec-0001", tenant: "src", time: "2026-11-20T00:00:00.000Z", toolVersion: "x", tags: [], partial: false, tree: "t" },
     tenant: { layoutVersion: 1, host: "https://src.example.com", caller: { userId: "b", subject: "bot", name: "bot", isPrivateContentBot: true }, capturedAt: "x" },
     users: [
@@ -243,7 +243,7 @@ async function sourceIn(repo: Repository): Promise<RestoreSource> {
       await mk("a-1", "Sales", "sp-dev", [base, priv], [base]),
       await mk("a-2", "Scratch", undefined, [base], [base]),
     ],
-  };
+  });
 }
 
 describe("executeRestore", () => {
@@ -588,7 +588,7 @@ describe("restoring in place, Qlik's restore first, section access", () => {
     const sales = source.apps.find((a) => a.id === "a-1")!;
     target.apps.set("a-1", {
       summary: { ...sales.doc.summary },
-      objects: new Map(sales.objects.map((o) => [o.id, structuredClone(o)])),
+      objects: new Map(source.loadedObjects("a-1")!.map((o) => [o.id, structuredClone(o)])),
     });
   });
   afterEach(async () => repo.close());
