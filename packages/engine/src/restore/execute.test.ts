@@ -384,6 +384,29 @@ describe("executeRestore", () => {
     expect(peak).toBeLessThanOrEqual(4);
   });
 
+  it("runs steps in the order their 'after' lists say, app chains in parallel; a circle is refused before anything runs", async () => {
+    const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
+    const ids = plan.steps.map((s) => s.id);
+    // Each app's chain waits for the tenant-level steps; the space owner waits for both chains.
+    expect(plan.steps.find((s) => s.id === "app:a-1:import")!.after).toEqual(["space:sp-dev:assign:u-dev"]);
+    expect(plan.steps.find((s) => s.id === "app:a-2:import")!.after).toEqual(["space:sp-dev:assign:u-dev"]);
+    expect(plan.steps.find((s) => s.id === "space:sp-dev:owner")!.after.sort()).toEqual(["app:a-1:app-owner", "app:a-2:app-owner"]);
+    // Make the Scratch chain wait for the Sales chain (nothing in the step ids says so): it runs after it, even with room for both.
+    const a2 = plan.steps.find((s) => s.id === "app:a-2:import")!;
+    const chained = { ...plan, steps: plan.steps.map((s) => (s === a2 ? { ...s, after: [...s.after, "app:a-1:app-owner"] } : s)) };
+    const order: string[] = [];
+    const result = await executeRestore({ plan: chained, source, repository: repo, target, journal: new MemoryJournal(), concurrency: 8, onEvent: (e) => e.type === "step" && order.push(e.step.id) });
+    expect(result.status).toBe("complete");
+    expect(order.indexOf("app:a-2:import")).toBeGreaterThan(order.indexOf("app:a-1:app-owner"));
+    expect(order.at(-1)).toBe("space:sp-dev:owner");
+    expect(new Set(order)).toEqual(new Set(ids));
+
+    const circle = { ...plan, steps: plan.steps.map((s) => (s.id === ids[0] ? { ...s, after: [ids.at(-1)!] } : s)) };
+    const t2 = new FakeTarget();
+    await expect(executeRestore({ plan: circle, source, repository: repo, target: t2, journal: new MemoryJournal() })).rejects.toThrow(/wait for each other in a circle/);
+    expect(t2.calls).toEqual([]);
+  });
+
   it("a failing step fails its dependants only; the result is partial and a re-run completes it", async () => {
     target.failOn.add("createSpace");
     const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
