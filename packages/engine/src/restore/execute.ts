@@ -26,11 +26,12 @@
  * it changes anything.
  */
 import type { SnapshotRepository } from "@lifeboat/repository";
+import type { ResourceKind } from "../kinds/kind.ts";
 import { KINDS } from "../kinds/registry.ts";
 import { DependencyError, errText, type StepContext, type StepRun, type StepRunner, type StepRunners } from "../kinds/restore.ts";
 import { journalState, type RestoreJournal } from "./journal.ts";
 import type { PlanStep, RestorePlan, StepKind } from "./plan.ts";
-import { type Created, type Ref, refKey, resolveRef } from "./ref.ts";
+import { type Created, type Ref, resolveRef } from "./ref.ts";
 import type { RestoreSource, SourceApp } from "./source.ts";
 import type { RestoreTarget } from "@lifeboat/model";
 
@@ -94,8 +95,8 @@ export class SafetyBackupError extends Error {
 /** Step kind → its runner, from the registry (a step kind belongs to one kind). */
 function runnersFromRegistry(): StepRunners {
   const out: StepRunners = {};
-  for (const kind of KINDS) {
-    const steps = (kind as { restore?: { steps?: StepRunners } }).restore?.steps ?? {};
+  for (const kind of KINDS as readonly ResourceKind[]) {
+    const steps = kind.restore?.steps ?? {};
     for (const [k, run] of Object.entries(steps) as [StepKind, StepRunner<StepKind>][]) {
       if (out[k]) throw new Error(`step kind '${k}' is registered by two kinds (the second: ${kind.layer})`);
       (out as Record<string, StepRunner<StepKind>>)[k] = run;

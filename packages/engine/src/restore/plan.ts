@@ -20,6 +20,7 @@
  */
 import type { BlobRef } from "@lifeboat/repository";
 import { canonicalJson, sha256Hex } from "../internal/canonical.ts";
+import type { ResourceKind } from "../kinds/kind.ts";
 import { KINDS } from "../kinds/registry.ts";
 import type { ObjectRecord, SpaceRecord } from "@lifeboat/model";
 import { type PlanContext, PlanBuilder } from "./builder.ts";
@@ -392,7 +393,7 @@ export function planRestore(
   const b = new PlanBuilder(ctx);
   b.warnings.push(...warnings);
   // ---- each kind's fragment, in registry order -------------------------------------
-  for (const kind of KINDS) (kind as { restore?: { plan?: (b: PlanBuilder) => void } }).restore?.plan?.(b);
+  for (const kind of KINDS as readonly ResourceKind[]) kind.restore?.plan?.(b);
   b.runDeferred();
 
   // ---- order: safety backup, users, spaces, assignments, apps, space owners ----------
