@@ -371,6 +371,20 @@ describe("plan files", () => {
     expect(() => parsePlanFile(text.replace('"id:t-ben"', '"id:t-evil"'), "plan-v2.json")).toThrow(/does not match its signature/);
     expect(() => parsePlanFile(text.replace('"version": 2', '"version": 1'), "plan-v2.json")).toThrow(/version 1; this Lifeboat reads versions 2 and 3 — make a new plan/);
   });
+
+  it("plans exactly what the version before the registry planned (plan files it wrote for nine restores, read back)", async () => {
+    // testdata/plans-v2.json: for each scenario, the options, the target, what an earlier
+    // attempt created, and the plan file the previous version wrote for this file's source().
+    const scenarios = JSON.parse(await readFile(new URL("./testdata/plans-v2.json", import.meta.url), "utf8")) as {
+      name: string;
+      options: RestoreOptions;
+      target: TargetState;
+      previous?: { created: Record<string, string> };
+      file: string;
+    }[];
+    expect(scenarios.length).toBe(9);
+    for (const sc of scenarios) expect(parsePlanFile(sc.file, sc.name), sc.name).toEqual(planRestore(source(), sc.target, sc.options, sc.previous ?? { created: {} }));
+  });
 });
 
 describe("stalePlanReasons: a plan file made earlier, executed later", () => {
