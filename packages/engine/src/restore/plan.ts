@@ -8,7 +8,9 @@
  * executor runs (API-FACTS §9; space owners last).
  *
  * ```ts
- * const plan = planRestore(source, await readTargetState(target), { apps: ["Sales"], createMissingUsers: true });
+ * const options = { apps: ["Sales"], createMissingUsers: true };
+ * const objects = await objectsForPlan(source, options);  // the selected apps' objects only
+ * const plan = planRestore(source, await readTargetState(target), options, { created: {} }, objects);
  * if (plan.blockers.length) throw …;  // nothing was written
  * ```
  *
