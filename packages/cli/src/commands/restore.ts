@@ -6,6 +6,7 @@
  *   lifeboat restore 1a2b3c --all --target-tenant staging --create-missing-users --yes
  *   lifeboat restore 1a2b3c --app Sales --as-new --name "Sales (restored)"
  *   lifeboat restore 1a2b3c --all --plan --json > plan.json && lifeboat restore --from-plan plan.json --yes
+ *   lifeboat restore latest --app Sales --object 4f1c… --object "My bookmark" --yes  # just these objects
  *
  * The target is the snapshot's own tenant (QLIK_HOST / lifeboat.yaml) unless
  * --target-host or --target-tenant names another (a migration). Without --yes the
@@ -78,6 +79,8 @@ import { addNoLockOption, addRepoOptions, openRepoFromOptions, readOnlyOpenOptio
 
 export interface RestoreCommandOptions {
   app?: string[];
+  /** Single-object restore: object ids or titles of the one --app. */
+  object?: string[];
   space?: string[];
   all?: boolean;
   targetHost?: string;
@@ -116,6 +119,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 /** Options that a plan file already decided (rejected with --from-plan). */
 const PLAN_CHOICES: [keyof RestoreCommandOptions, string][] = [
   ["app", "--app"],
+  ["object", "--object"],
   ["space", "--space"],
   ["all", "--all"],
   ["spaceMap", "--space-map"],
@@ -135,6 +139,7 @@ export function register(program: Command): void {
     .description("restore apps (with their objects, owners and publish state), spaces and users from a snapshot — into the same tenant or another")
     .argument("[snapshot]", "snapshot id, unique prefix, or 'latest' (not with --from-plan)")
     .option("--app <id|name>", "restore this app (repeatable)", collect, [])
+    .option("--object <id|title>", "restore just this object of the --app into the live app, with its children, owner and state (repeatable; a title must be unique in the app)", collect, [])
     .option("--space <id|name>", "restore this space, its assignments and its apps (repeatable)", collect, [])
     .option("--all", "restore everything in the snapshot")
     .option("--target-host <url>", "restore into this tenant (credentials from QLIK_API_KEY or QLIK_CLIENT_ID + QLIK_CLIENT_SECRET)")
@@ -193,6 +198,7 @@ function parseSpaceMap(values: string[]): Record<string, string> {
 function optionsFrom(opts: RestoreCommandOptions): RestoreOptions {
   const o: RestoreOptions = {};
   if (opts.app?.length) o.apps = opts.app;
+  if (opts.object?.length) o.objects = opts.object;
   if (opts.space?.length) o.spaces = opts.space;
   if (opts.all) o.all = true;
   const map = parseSpaceMap(opts.spaceMap ?? []);
@@ -257,7 +263,7 @@ function describeRestore(snapshotId: string, options: RestoreOptions | undefined
     ? `the plan file ${fromPlan}`
     : options?.all
       ? "--all"
-      : [...(options?.apps ?? []).map((a) => `--app ${a}`), ...(options?.spaces ?? []).map((x) => `--space ${x}`)].join(" ");
+      : [...(options?.apps ?? []).map((a) => `--app ${a}`), ...(options?.objects ?? []).map((x) => `--object ${x}`), ...(options?.spaces ?? []).map((x) => `--space ${x}`)].join(" ");
   return `restore of snapshot ${snapshotId.slice(0, 12)} (${clean(what, 200)}) into ${host}`;
 }
 
@@ -703,11 +709,49 @@ export function renderPlan(plan: RestorePlan): string {
   out += `steps (${plan.steps.length})\n`;
   plan.steps.forEach((s, i) => {
     out += `  ${String(i + 1).padStart(3)}. ${clean(s.label, 120)}\n`;
-    // Every deletion is a line of the plan the user confirms.
-    if (s.kind === "objects") for (const r of s.remove) out += `         - delete ${r.type} '${clean(r.title, 60)}' (${r.id}): not in the snapshot\n`;
+    out += renderObjectChanges(s);
   });
   for (const w of plan.warnings) out += `warning: ${escapeText(w)}\n`;
   for (const b of plan.blockers) out += `BLOCKER: ${escapeText(b)}\n`;
+  return out;
+}
+
+/** Object changes listed per step before they are shown more than this many per action ("… and N more"); deletions are always listed in full. */
+const OBJECT_LINES_PER_ACTION = 200;
+
+/**
+ * The object changes of an objects / object-owners step: a count per action, then every change
+ * (each a line of the plan the user confirms). An objects step without `changes` was planned
+ * from the snapshot (the app is not readable before it is imported or restored by Qlik).
+ */
+export function renderObjectChanges(s: RestorePlan["steps"][number]): string {
+  let out = "";
+  const pad = "         ";
+  if (s.kind === "objects") {
+    if (!s.changes) {
+      out += `${pad}(planned from the snapshot: the app cannot be read before it is back; objects missing from it are recreated, owners and states re-applied)\n`;
+      return out;
+    }
+    const actions = ["create", "update", "state", "delete"] as const;
+    const counts = actions.map((a) => [a, s.changes!.filter((c) => c.action === a).length] as const).filter(([, n]) => n > 0);
+    out += `${pad}${counts.length ? counts.map(([a, n]) => `${n} ${a}`).join(", ") : "no object changes"}${s.readAt ? "; checked unchanged since planning before writing" : ""}\n`;
+    for (const a of actions) {
+      const list = s.changes.filter((c) => c.action === a);
+      const shown = a === "delete" ? list : list.slice(0, OBJECT_LINES_PER_ACTION);
+      for (const c of shown) {
+        const what = `${c.type} '${clean(c.title, 60)}' (${c.id})`;
+        if (a === "delete") out += `${pad}- delete ${what}: not in the snapshot\n`;
+        else if (a === "state") out += `${pad}- state ${what}: ${c.state?.approved ? "approved" : c.state?.published ? "published" : "private"}\n`;
+        else out += `${pad}- ${a} ${what}\n`;
+      }
+      if (list.length > shown.length) out += `${pad}  … and ${list.length - shown.length} more ${a} (the plan file, --plan --json, lists all)\n`;
+    }
+  }
+  if (s.kind === "object-owners" && s.changes) {
+    out += `${pad}${s.changes.length} owner change(s)\n`;
+    for (const c of s.changes.slice(0, OBJECT_LINES_PER_ACTION)) out += `${pad}- owner ${c.type} '${clean(c.title, 60)}' (${c.id}) → ${clean(c.subject, 60)}\n`;
+    if (s.changes.length > OBJECT_LINES_PER_ACTION) out += `${pad}  … and ${s.changes.length - OBJECT_LINES_PER_ACTION} more (the plan file, --plan --json, lists all)\n`;
+  }
   return out;
 }
 

@@ -16,16 +16,20 @@
  *   have created — a user by subject, a space by name, an app by name in its space that
  *   was not there when the plan was made — and adopts it instead of creating a duplicate;
  * - object, owner, state and move steps compare the target with the snapshot and change
- *   only what differs, so running them again changes nothing.
+ *   only what differs, so running them again changes nothing. The objects and owner steps of an
+ *   app restored in place make only the changes the plan lists; before writing into the live
+ *   app they check that neither the app nor any object the plan changes was modified since
+ *   the plan read it (`changedSincePlan`), else they stop that app's steps (the result is
+ *   partial; running the restore again plans anew).
  * A failed step fails the steps that depend on what it should have created; the others
  * go on, and the result is partial. A failed safety backup stops the restore before it
  * changes anything.
  */
 import type { SnapshotRepository } from "@lifeboat/repository";
-import { canonicalJson } from "../internal/canonical.ts";
 import { createPool } from "../internal/pool.ts";
 import { journalState, type RestoreJournal } from "./journal.ts";
-import type { PlannedRemoval, PlanStep, Ref, RestorePlan } from "./plan.ts";
+import type { PlanStep, Ref, RestorePlan } from "./plan.ts";
+import { changedSincePlan, invisibleTo, objectFingerprint, treeFingerprint, type ObjectNow, type OwnerChange } from "../kinds/objects/changes.ts";
 import type { RestoreSource, SourceApp } from "./source.ts";
 import type { RestoreTarget } from "@lifeboat/model";
 
@@ -80,16 +84,18 @@ const isDamage = (e: unknown): boolean => !!e && typeof e === "object" && (e as 
 /** Key of an object id remapped by the engine on creation, in journal outputs. */
 export const objectRef = (sourceAppId: string, objectId: string): Ref => `obj:${sourceAppId}:${objectId}`;
 
+/** The comparable part of a property tree (kinds/objects/changes.ts). */
+export { treeFingerprint };
+
 /**
- * The comparable part of a property tree: the root id is the engine's choice, not content.
- * With `as` (the snapshot's tree): a bookmark's selections (`qBookmark`) count only when the
- * snapshot recorded them — a snapshot taken before Lifeboat read them has no `qBookmark`.
+ * Someone changed a live app, or an object the plan changes in it, between planning and
+ * writing: the app's object steps stop instead of overwriting that change.
  */
-export function treeFingerprint(tree: unknown, as?: unknown): string {
-  const t = structuredClone(tree ?? {}) as { qProperty?: { qInfo?: { qId?: string } }; qBookmark?: unknown };
-  if (t.qProperty?.qInfo) delete t.qProperty.qInfo.qId;
-  if (as !== undefined && typeof as === "object" && as !== null && !("qBookmark" in as)) delete t.qBookmark;
-  return canonicalJson(t);
+export class ConcurrentChangeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConcurrentChangeError";
+  }
 }
 
 export class SafetyBackupError extends Error {
@@ -231,7 +237,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
         return { outputs: { [step.ref]: step.appId }, note: `app ${step.appId} is back with its id` };
       }
       case "objects":
-        return restoreObjects(step.app, need(step.target, "the app"), step.remove);
+        return restoreObjects(step, need(step.target, "the app"));
       case "app-script": {
         const appId = need(step.target, "the app");
         const chunks: Uint8Array[] = [];
@@ -256,7 +262,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
         return { note: removed.length ? `removed ${removed.length} private/community object(s)` : "nothing to remove", already: removed.length === 0 };
       }
       case "object-owners":
-        return restoreObjectOwners(step.app, need(step.target, "the app"));
+        return restoreObjectOwners(step.app, need(step.target, "the app"), step.changes);
       case "app-owner": {
         const appId = need(step.target, "the app");
         const ownerId = need(step.owner, "the owner");
@@ -279,71 +285,139 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
     }
   }
 
-  async function restoreObjects(sourceAppId: string, appId: string, remove: PlannedRemoval[]): Promise<{ outputs?: Record<Ref, string>; note?: string; already?: boolean }> {
+  type ObjectsStep = Extract<PlanStep, { kind: "objects" }>;
+  type StepDone = { outputs?: Record<Ref, string>; note?: string; already?: boolean };
+
+  /**
+   * The optimistic check: the app's `modifiedDate` and, for every object the plan changes, its
+   * `qMeta.modifiedDate` — or its content fingerprint when the engine reports no date for it
+   * (`qMeta.modifiedDate` is UNCONFIRMED for Qlik Cloud) — against what planning read.
+   */
+  async function checkUnchanged(step: ObjectsStep, appId: string, current: Map<string, { id: string; type: string; title: string; propertyTree: unknown }>): Promise<void> {
+    if (!step.readAt) return;
+    const app = appOf(step.app);
+    const stamps = target.readObjectStamps ? await target.readObjectStamps(appId) : undefined;
+    const dates = new Map((stamps ?? []).map((x) => [x.id, x.modifiedDate]));
+    const now = new Map<string, ObjectNow>();
+    for (const id of Object.keys(step.readAt.objects)) {
+      const have = current.get(id);
+      if (!have) continue;
+      const date = dates.get(id);
+      now.set(id, { fingerprint: objectFingerprint(have.propertyTree), ...(date ? { modifiedDate: date } : {}) });
+    }
+    const appNow = step.readAt.app ? (await target.getApp(appId))?.attributes.modifiedDate : undefined;
+    const label = (id: string) => {
+      const o = app.objects.find((x) => mappedId(step.app, x.id) === id) ?? current.get(id);
+      return o ? `object '${id}' (${o.type} '${o.title}')` : `object '${id}'`;
+    };
+    const changed = changedSincePlan(step.readAt, { ...(typeof appNow === "string" ? { app: appNow } : {}), objects: now }, label);
+    if (changed.length)
+      throw new ConcurrentChangeError(
+        `app '${app.name}' (${appId}) changed since the plan was made: ${changed.join("; ")}. Nothing was written into it, so that change is not overwritten — run the same restore again to plan anew (or back the app up first to keep both)`,
+      );
+  }
+
+  async function restoreObjects(step: ObjectsStep, appId: string): Promise<StepDone> {
+    const sourceAppId = step.app;
     const app = appOf(sourceAppId);
     const outputs: Record<Ref, string> = {};
     let createdN = 0;
     let updated = 0;
     let removed = 0;
     let skipped = 0;
+    let states = 0;
+    const caller = { subject: plan.target.caller, isBot: plan.target.callerIsBot };
+    const byId = new Map(app.objects.map((o) => [o.id, o]));
     await target.withApp(appId, async (ed) => {
       const current = new Map((await ed.readObjects()).map((o) => [o.id, o]));
-      const wanted = new Set<string>();
+      await checkUnchanged(step, appId, current);
       let changed = false;
-      for (const o of app.objects) {
+      const upsert = async (o: (typeof app.objects)[number]): Promise<void> => {
         const id = mappedId(sourceAppId, o.id);
-        wanted.add(id);
-        let have = current.get(id);
-        if (!have && !plan.target.callerIsBot && !o.approved && !o.published && o.ownerSubject !== plan.target.caller) {
-          // Another user's private object is invisible to a non-bot caller: it may exist; never duplicate it.
-          skipped++;
-          continue;
+        const have = current.get(id);
+        if (have && treeFingerprint(have.propertyTree, o.propertyTree) === treeFingerprint(o.propertyTree)) return;
+        const r = await ed.upsertObject({ id, type: o.type, genericType: o.genericType, propertyTree: o.propertyTree });
+        if (r.created) createdN++;
+        else updated++;
+        if (r.id !== id) {
+          outputs[objectRef(sourceAppId, o.id)] = r.id;
+          created[objectRef(sourceAppId, o.id)] = r.id; // the state change below finds it under its new id
         }
-        if (!have || treeFingerprint(have.propertyTree, o.propertyTree) !== treeFingerprint(o.propertyTree)) {
-          const r = await ed.upsertObject({ id, type: o.type, genericType: o.genericType, propertyTree: o.propertyTree });
-          if (r.created) createdN++;
-          else updated++;
-          if (r.id !== o.id) outputs[objectRef(sourceAppId, o.id)] = r.id;
-          wanted.add(r.id);
-          changed = true;
-          have = { ...o, id: r.id, approved: false, published: false, ...(have ? { approved: have.approved, published: have.published } : {}) };
-        }
-        if (have.approved !== o.approved || have.published !== o.published) {
-          await ed.setState(have.id, o.genericType, { published: o.published, approved: o.approved });
-          changed = true;
-        }
-      }
-      // Only the deletions the plan listed (and the user confirmed); objects created since are kept.
-      for (const r of remove) {
-        if (wanted.has(r.id) || !current.has(r.id)) continue;
-        await ed.destroyObject(r.id, current.get(r.id)!.genericType);
-        removed++;
+        current.set(r.id, { ...o, id: r.id, approved: have?.approved ?? false, published: have?.published ?? false });
         changed = true;
+      };
+      const setState = async (o: (typeof app.objects)[number]): Promise<void> => {
+        const have = current.get(mappedId(sourceAppId, o.id));
+        if (!have || (have.approved === o.approved && have.published === o.published)) return;
+        await ed.setState(have.id, o.genericType, { published: o.published, approved: o.approved });
+        states++;
+        changed = true;
+      };
+      if (step.changes) {
+        // Exactly the planned changes (creates and updates, then states, then deletions), each idempotent.
+        for (const c of step.changes) {
+          if (c.action === "delete") {
+            const have = current.get(c.id);
+            if (!have) continue;
+            await ed.destroyObject(c.id, have.genericType);
+            removed++;
+            changed = true;
+            continue;
+          }
+          const o = byId.get(c.id);
+          if (!o) throw new Error(`the plan names object ${c.id} of app '${app.name}', which is not in snapshot ${plan.snapshot.id.slice(0, 12)}; the plan does not belong to this snapshot`);
+          if (c.action === "state") await setState(o);
+          else await upsert(o);
+        }
+      } else {
+        // Planned from the snapshot (the app could not be read when planning): reconcile every object.
+        for (const o of app.objects) {
+          if (!current.get(mappedId(sourceAppId, o.id)) && invisibleTo(o, caller)) {
+            // It may exist, unseen by this caller: never duplicate it.
+            skipped++;
+            continue;
+          }
+          await upsert(o);
+          await setState(o);
+        }
       }
       if (changed) await ed.save();
     });
     Object.assign(created, outputs);
-    const parts = [`${app.objects.length} object(s)`];
+    const parts = [step.changes ? `${step.changes.length} planned change(s)` : `${app.objects.length} object(s)`];
     if (createdN) parts.push(`${createdN} recreated`);
     if (updated) parts.push(`${updated} updated`);
+    if (states) parts.push(`${states} state(s) set`);
     if (removed) parts.push(`${removed} not in the snapshot deleted (as the plan listed)`);
     if (skipped) parts.push(`${skipped} private object(s) of others not visible to ${plan.target.caller} left alone`);
-    return { outputs, note: parts.join(", "), already: createdN + updated + removed === 0 };
+    return { outputs, note: parts.join(", "), already: createdN + updated + removed + states === 0 };
   }
 
-  async function restoreObjectOwners(sourceAppId: string, appId: string): Promise<{ note?: string; already?: boolean }> {
+  async function restoreObjectOwners(sourceAppId: string, appId: string, planned: OwnerChange[] | undefined): Promise<{ note?: string; already?: boolean }> {
     const app = appOf(sourceAppId);
     // An owner the plan creates but an earlier step failed to: this step must wait for it
     // (fail as dependent, so a re-run does it), never pass it over as "unresolved".
-    for (const o of app.objects) {
-      const ref = plan.owners[o.ownerId];
-      if (ref && !resolve(ref)) throw new DependencyError(`the owner ${o.ownerSubject || o.ownerId} was not created (an earlier step failed)`);
-    }
+    if (planned) {
+      for (const c of planned) if (!resolve(c.owner)) throw new DependencyError(`the owner ${c.subject} was not created (an earlier step failed)`);
+    } else
+      for (const o of app.objects) {
+        const ref = plan.owners[o.ownerId];
+        if (ref && !resolve(ref)) throw new DependencyError(`the owner ${o.ownerSubject || o.ownerId} was not created (an earlier step failed)`);
+      }
+    if (planned?.length === 0) return { note: "no owner to change (as planned)", already: true };
     const current = new Map((await target.readObjects(appId)).map((o) => [o.id, o]));
     let changed = 0;
     let unresolved = 0;
     const changes: { id: string; owner: string; what: string; subject: string }[] = [];
-    for (const o of app.objects) {
+    // Exactly the planned owner changes (each skipped when already right); else every object's.
+    if (planned)
+      for (const c of planned) {
+        const id = mappedId(sourceAppId, c.id);
+        const owner = resolve(c.owner)!;
+        if (current.get(id)?.ownerId === owner || !current.has(id)) continue;
+        changes.push({ id, owner, what: `object '${id}' (${c.type} '${c.title}')`, subject: c.subject });
+      }
+    for (const o of planned ? [] : app.objects) {
       // System objects (LoadModel, appprops) have no owner in Qlik: nothing to hand back.
       if (!o.ownerId) continue;
       const owner = ownerOf(o.ownerId);
@@ -397,6 +471,9 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
     emit({ type: "step", step, index, total, outcome, ...(note !== undefined ? { note } : {}) });
   };
 
+  /** App chains stopped by a concurrent change (source app id → why). */
+  const stopped = new Map<string, string>();
+
   /** Runs one step with its journal records. A failed step fails only what depends on it. */
   async function runStep(step: PlanStep, index: number): Promise<void> {
     if (state.done.has(step.id) && step.kind !== "import-app" && step.kind !== "copy-app") {
@@ -407,6 +484,8 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
     const known = step.kind === "import-app" || step.kind === "copy-app" ? step.knownSameName : undefined;
     await journal.append({ type: "started", at: at(), step: step.id, ...(known ? { known } : {}) });
     try {
+      const stoppedBy = stopped.get(appChainOf(step) ?? "");
+      if (stoppedBy) throw new DependencyError(`not run: ${stoppedBy}`);
       const r = await run(step, state.interrupted.has(step.id));
       await opts.beforeJournal?.(step.id, index);
       Object.assign(created, r.outputs ?? {});
@@ -416,6 +495,9 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
       const error = errText(e);
       await journal.append({ type: "failed", at: at(), step: step.id, error });
       record(index, step, e instanceof DependencyError ? "skipped" : "failed", error);
+      // A live app changed under the plan: none of its later steps runs (they would act on a stale plan).
+      const chain = appChainOf(step);
+      if (e instanceof ConcurrentChangeError && chain) stopped.set(chain, `app '${appsById.get(chain)?.name ?? chain}' changed since the plan was made (see its objects step)`);
       result.failed.push({ step: step.id, label: step.label, error, ...(isDamage(e) ? { damaged: true as const } : {}) });
       result.status = "partial";
       if (e instanceof SafetyBackupError) {

@@ -22,10 +22,15 @@ import type { AppSummary, ObjectRecord, SpaceRecord, UserRecord } from "@lifeboa
 import type { RestoreSource, SourceApp, SourceSpace } from "./source.ts";
 import type { TargetObject } from "@lifeboat/model";
 import type { TargetState } from "./target.ts";
+import { planObjectChanges, selectObjects, type ObjectChange, type ObjectsReadAt, type OwnerChange } from "../kinds/objects/changes.ts";
 
 export const PLAN_FORMAT = "lifeboat-restore-plan";
-/** 2: objects steps list the deletions they make; Qlik's restore and script steps. */
-export const PLAN_VERSION = 2;
+/**
+ * 2: objects steps list the deletions they make; Qlik's restore and script steps.
+ * 3: objects and object-owners steps of apps restored in place list every object change
+ *    (`changes`) and what planning read (`readAt`, the optimistic check); `--object`.
+ */
+export const PLAN_VERSION = 3;
 
 export interface RestoreOptions {
   /** App ids or names in the snapshot. */
@@ -53,6 +58,12 @@ export interface RestoreOptions {
    * objects step); needs the target's objects (`readTargetState(…, { objectsOf })`).
    */
   deleteExtraObjects?: boolean;
+  /**
+   * Single-object restore: object ids or titles (unique in the app of the snapshot) of the one
+   * selected app (`apps` has exactly one). Just those objects — with their children, which are
+   * inside their trees — come back into the live app, with owner and state; nothing else changes.
+   */
+  objects?: string[];
 }
 
 export type Ref = string;
@@ -137,11 +148,33 @@ export type PlanStep =
   | (StepBase & { kind: "space-owner"; space: Ref; owner: Ref })
   | (StepBase & { kind: "import-app"; ref: Ref; app: string; name: string; space?: Ref; qvf: BlobRef; knownSameName: string[] })
   | (StepBase & { kind: "qlik-restore"; ref: Ref; appId: string })
-  | (StepBase & { kind: "objects"; app: string; target: Ref; remove: PlannedRemoval[] })
+  | (StepBase & {
+      kind: "objects";
+      app: string;
+      target: Ref;
+      remove: PlannedRemoval[];
+      /**
+       * Every object change, planned from the target app's objects read before planning (apps
+       * restored in place); the executor makes exactly these. Absent: the app could not be read
+       * when planning (imported, or Qlik-restored) and the executor reconciles it with the snapshot.
+       */
+      changes?: ObjectChange[];
+      /** What planning read of the app and of each object `changes` and the owner step touch: compared before writing. */
+      readAt?: ObjectsReadAt;
+      /** Single-object restore: the snapshot object ids restored (nothing else in the app is touched). */
+      only?: string[];
+    })
   | (StepBase & { kind: "app-script"; app: string; target: Ref; script: BlobRef })
   | (StepBase & { kind: "copy-app"; ref: Ref; from: Ref; name: string; space: Ref; knownSameName: string[] })
   | (StepBase & { kind: "strip-app"; target: Ref })
-  | (StepBase & { kind: "object-owners"; app: string; target: Ref })
+  | (StepBase & {
+      kind: "object-owners";
+      app: string;
+      target: Ref;
+      /** The owner changes planned (apps restored in place); absent: every object's owner is brought back to the snapshot's. */
+      changes?: OwnerChange[];
+      only?: string[];
+    })
   | (StepBase & { kind: "app-owner"; target: Ref; owner: Ref })
   | (StepBase & { kind: "publish-move"; target: Ref; space: Ref; origin: Ref });
 
@@ -234,6 +267,8 @@ function normalizeOptions(o: RestoreOptions): RestoreOptions {
   if (o.skipExisting) out.skipExisting = true;
   if (o.safetyBackup === false) out.safetyBackup = false;
   if (o.deleteExtraObjects) out.deleteExtraObjects = true;
+  // Absent unless given: the keys of restores without --object stay what they were.
+  if (o.objects?.length) out.objects = [...new Set(o.objects)].sort();
   return out;
 }
 
@@ -252,10 +287,11 @@ function matchOne<T>(items: T[], key: string, idOf: (t: T) => string, nameOf: (t
 
 /**
  * The snapshot apps whose objects the planner needs from the target (`readTargetState(…,
- * { objectsOf })`): the selected apps, when `deleteExtraObjects` asks to list deletions.
+ * { objectsOf })`): every selected app (those restored in place are read; the others are not
+ * in the target), unless `--as-new` imports them all.
  */
 export function objectsNeededFor(source: RestoreSource, options: RestoreOptions): string[] {
-  if (!options.deleteExtraObjects) return [];
+  if (options.asNew) return [];
   if (options.all) return source.apps.map((a) => a.id);
   const ids = new Set<string>();
   const snapId = source.snapshot.id;
@@ -298,6 +334,16 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
   }
   if (options.name && selectedApps.size !== 1)
     throw new RestorePlanError(`--name names one new app, but the selection has ${selectedApps.size} apps; select exactly one with --app`);
+  // ---- single-object restore: just these objects of one live app ----------------------
+  let onlyObjects: Set<string> | undefined;
+  if (options.objects?.length) {
+    if (options.all || options.spaces?.length || options.asNew || options.name || (options.spaceMap && Object.keys(options.spaceMap).length) || options.apps?.length !== 1)
+      throw new RestorePlanError("--object restores objects into one live app: give exactly one --app (the app they are in) and no --all, --space, --space-map, --as-new or --name");
+    const app = [...selectedApps.values()][0]!;
+    const { ids, errors } = selectObjects(app.objects, options.objects, { app: app.name, appId: app.id, snapshot: snapId.slice(0, 12) });
+    if (errors.length) throw new RestorePlanError(errors.join("; "));
+    onlyObjects = ids;
+  }
   if (selectedApps.size === 0 && selectedSpaces.size === 0) throw new RestorePlanError(`the selection matches nothing in snapshot ${snapId.slice(0, 12)}: it holds no apps or spaces; run 'lifeboat ls ${snapId.slice(0, 12)}' to see what it holds`);
 
   // ---- space map (validated up front: a bad map is an input error) -----------------
@@ -328,6 +374,11 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
     if (id) needed.add(id);
   };
   for (const a of selectedApps.values()) {
+    // A single-object restore touches neither the app nor any other object: only these owners matter.
+    if (onlyObjects) {
+      for (const o of a.objects) if (onlyObjects.has(o.id)) need(o.ownerId);
+      continue;
+    }
     need(a.doc.summary.ownerId || a.doc.owner.id);
     for (const o of a.objects) need(o.ownerId);
   }
@@ -534,24 +585,43 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
   const softDeleted = new Map((target.softDeleted ?? []).map((x) => [x.appId, x]));
 
   /**
-   * The objects step of an app restored in place. Objects the target app has and the snapshot
-   * does not (a user's newer sheet) are kept unless `deleteExtraObjects`; then each deletion is
-   * listed in the step, so the plan the user confirms names every object that will go.
-   * Objects an earlier attempt of this restore recreated under another id are the snapshot's.
+   * The objects and object-owners steps of an app restored in place: every object change is
+   * planned from the target app's objects read before planning (`planObjectChanges`) and is a
+   * line of the plan. Objects the target app has and the snapshot does not (a user's newer
+   * sheet) are kept unless `deleteExtraObjects`; then each deletion is listed. Objects an
+   * earlier attempt of this restore recreated under another id are the snapshot's. Without the
+   * target's objects (not read), the executor reconciles the app with the snapshot as before.
    */
-  const inPlaceObjects = (app: SourceApp, d: AppDecision, t: Ref, label: string, current: TargetObject[] | undefined): PlanStep => {
-    const inSnapshot = new Set(app.objects.map((o) => o.id));
-    const extras = current?.filter((o) => !inSnapshot.has(o.id) && !createdIds.has(o.id)) ?? [];
-    const remove: PlannedRemoval[] = deleteExtra ? extras.map((o) => ({ id: o.id, type: o.type, genericType: o.genericType, title: o.title })) : [];
-    d.extraObjects = { kept: deleteExtra ? 0 : extras.length, deleted: remove.length, known: current !== undefined };
-    let why: string;
-    if (!deleteExtra) why = current ? `${extras.length} object(s) the snapshot does not have are kept` : "objects the snapshot does not have are kept";
-    else if (current) why = remove.length ? `${remove.length} object(s) the snapshot does not have are deleted (listed)` : "no objects beyond the snapshot's";
-    else {
-      why = "objects the snapshot does not have are kept: they cannot be listed before the app is back";
-      warnings.push(`app '${app.name}': --delete-extra-objects deletes nothing in it (its objects are not readable before it is restored, and only listed deletions are made)`);
+  const inPlaceObjects = (app: SourceApp, d: AppDecision, t: Ref, label: string, current: TargetObject[] | undefined, appId: string | undefined): PlanStep[] => {
+    const ownersStep: PlanStep = { id: `app:${app.id}:object-owners`, kind: "object-owners", app: app.id, target: t, label: `restore object owners of '${app.name}'`, reason: "owners by subject" };
+    if (!current) {
+      const why = deleteExtra ? "objects the snapshot does not have are kept: they cannot be listed before the app is back" : "objects the snapshot does not have are kept";
+      if (deleteExtra) warnings.push(`app '${app.name}': --delete-extra-objects deletes nothing in it (its objects are not readable before it is restored, and only listed deletions are made)`);
+      d.extraObjects = { kept: 0, deleted: 0, known: false };
+      return [{ id: `app:${app.id}:objects`, kind: "objects", app: app.id, target: t, remove: [], label, reason: `${d.reason}; its objects are planned from the snapshot (the app cannot be read before it is back): ${why}` }, ownersStep];
     }
-    return { id: `app:${app.id}:objects`, kind: "objects", app: app.id, target: t, remove, label, reason: `${d.reason}; ${why}` };
+    const planned = planObjectChanges({
+      objects: app.objects,
+      ...(onlyObjects ? { only: onlyObjects } : {}),
+      current,
+      caller: { userId: target.caller.userId, subject: target.caller.subject, isBot: target.caller.isPrivateContentBot },
+      ownerRef: (id) => owners[id],
+      mappedId: (id) => previous.created[`obj:${app.id}:${id}`] ?? id,
+      createdIds,
+      deleteExtra,
+      ...(appId && target.appModified?.[appId] ? { appModifiedDate: target.appModified[appId] } : {}),
+    });
+    const remove: PlannedRemoval[] = planned.changes.filter((c) => c.action === "delete").map((c) => ({ id: c.id, type: c.type, genericType: c.genericType, title: c.title }));
+    d.extraObjects = { kept: planned.kept, deleted: remove.length, known: true };
+    const count = (a: string) => planned.changes.filter((c) => c.action === a).length;
+    const parts = [`${count("create")} to recreate`, `${count("update")} to update`, `${count("state")} state(s) to set`];
+    if (remove.length) parts.push(`${remove.length} object(s) the snapshot does not have are deleted (listed)`);
+    else if (!onlyObjects) parts.push(planned.kept || !deleteExtra ? `${planned.kept} object(s) the snapshot does not have are kept` : "no objects beyond the snapshot's");
+    if (planned.notVisible) parts.push(`${planned.notVisible} private object(s) of others not visible to ${target.caller.subject || "the restoring user"} left alone`);
+    const only = onlyObjects ? { only: [...onlyObjects].sort() } : {};
+    const objectsStep: PlanStep = { id: `app:${app.id}:objects`, kind: "objects", app: app.id, target: t, remove, changes: planned.changes, readAt: planned.readAt, ...only, label, reason: `${d.reason}; ${parts.join(", ")}` };
+    Object.assign(ownersStep, { changes: planned.owners, ...only, reason: `owners by subject: ${planned.owners.length} to change${planned.unresolvedOwners ? `, ${planned.unresolvedOwners} unresolved (see the users)` : ""}` });
+    return [objectsStep, ownersStep];
   };
 
   for (const app of ordered) {
@@ -570,6 +640,25 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
     if (owner) d.owner = owner;
     apps.push(d);
     appDecisionById.set(app.id, d);
+    if (onlyObjects) {
+      // Single-object restore: into the live app only; its space, its owner and its other objects stay as they are.
+      const live = sameTenant ? target.apps.find((t) => t.appId === app.id) : undefined;
+      const current = live ? target.objects?.[live.appId] : undefined;
+      delete d.owner;
+      d.objects = onlyObjects.size;
+      if (!live || !current) {
+        d.action = "blocked";
+        d.reason = live ? `the objects of app '${live.name}' could not be read before planning` : `--object restores objects into the live app, and app '${app.name}' (${app.id}) is not on ${target.host}`;
+        blockers.push(`app '${app.name}': ${d.reason}; ${live ? "run it again" : `restore the whole app first ('lifeboat restore ${snapId.slice(0, 12)} --app ${app.id}'), then its objects`}`);
+        continue;
+      }
+      d.action = "reconcile";
+      d.targetAppId = live.appId;
+      d.targetName = live.name;
+      d.reason = `single-object restore: ${onlyObjects.size} object(s) brought back into the live app (same ids, owners and states); nothing else in it changes`;
+      appSteps.push(...inPlaceObjects(app, d, idRef(live.appId), `restore ${onlyObjects.size} object(s) of '${live.name}'`, current, live.appId));
+      continue;
+    }
     if (summary.spaceId && !srcSpace) {
       d.action = "blocked";
       d.reason = `its space ${summary.spaceId} is not in the snapshot; map it with --space-map ${summary.spaceId}=SPACE`;
@@ -595,8 +684,7 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
       if ((existingById.spaceId ?? "") !== (spaceD?.targetId ?? ""))
         warnings.push(`app '${app.name}' is in another space than in the snapshot; the restore leaves its space as it is`);
       const t = idRef(existingById.appId);
-      appSteps.push(inPlaceObjects(app, d, t, `reconcile objects of '${app.name}'`, target.objects?.[existingById.appId]));
-      appSteps.push({ id: `app:${app.id}:object-owners`, kind: "object-owners", app: app.id, target: t, label: `restore object owners of '${app.name}'`, reason: "owners by subject" });
+      appSteps.push(...inPlaceObjects(app, d, t, `reconcile objects of '${app.name}'`, target.objects?.[existingById.appId], existingById.appId));
       if (owner) appSteps.push({ id: `app:${app.id}:app-owner`, kind: "app-owner", target: t, owner, label: `restore the owner of '${app.name}'`, reason: "app owner by subject" });
       continue;
     }
@@ -620,8 +708,7 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
         warnings.push(`app '${app.name}' was in another space than in the snapshot when it was deleted; Qlik restores it there and the restore leaves its space as it is`);
       const ref = `app:${app.id}`;
       appSteps.push({ id: `app:${app.id}:qlik-restore`, kind: "qlik-restore", ref, appId: app.id, label: `restore '${app.name}' with Qlik's restore (same id ${app.id})`, reason: d.reason });
-      appSteps.push(inPlaceObjects(app, d, ref, `reconcile objects of '${app.name}'`, undefined));
-      appSteps.push({ id: `app:${app.id}:object-owners`, kind: "object-owners", app: app.id, target: ref, label: `restore object owners of '${app.name}'`, reason: "owners by subject" });
+      appSteps.push(...inPlaceObjects(app, d, ref, `reconcile objects of '${app.name}'`, undefined, undefined));
       if (owner) appSteps.push({ id: `app:${app.id}:app-owner`, kind: "app-owner", target: ref, owner, label: `restore the owner of '${app.name}'`, reason: "app owner by subject" });
       continue;
     }
@@ -732,7 +819,7 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
       label: `import '${name}' into ${importSpace ? `'${importSpace.name}'` : "the personal space"}`,
       reason: d.reason,
     });
-    appSteps.push({ id: `app:${app.id}:objects`, kind: "objects", app: app.id, target: ref, remove: [], label: `restore objects and states of '${name}'`, reason: "objects missing from the .qvf are recreated; approve/publish states re-applied" });
+    appSteps.push({ id: `app:${app.id}:objects`, kind: "objects", app: app.id, target: ref, remove: [], label: `restore objects and states of '${name}'`, reason: "planned from the snapshot (the new app cannot be read before it is imported): objects missing from the .qvf are recreated; approve/publish states re-applied" });
     // Section access (help.qlik.com export-apps-cloud-hub): an app exported by someone other
     // than its owner comes back without an accessible script; the snapshot holds the script.
     if (app.doc.attributes.hasSectionAccess === true) {

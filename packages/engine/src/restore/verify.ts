@@ -8,13 +8,17 @@
  * space, the owners of the spaces the restore created (or brought back), the development copy holding base content only, created users and spaces, and
  * the assignments the plan restored (with the role Qlik adds for an app's new owner on top).
  *
+ * A single-object restore (`--object`) is verified on exactly the objects it restored: their
+ * presence, type, title, tree, owner and state — not the rest of the app, nor the app itself.
+ *
  * `status` is "match" only when nothing differs; each mismatch names where, what was
  * expected and what was found.
  */
 import type { SnapshotRepository } from "@lifeboat/repository";
 import { createPool } from "../internal/pool.ts";
 import type { AppSummary } from "@lifeboat/model";
-import { objectRef, treeFingerprint } from "./execute.ts";
+import { objectRef } from "./execute.ts";
+import { invisibleTo, treeFingerprint } from "../kinds/objects/changes.ts";
 import type { Ref, RestorePlan } from "./plan.ts";
 import type { RestoreSource } from "./source.ts";
 import type { RestoreTarget } from "@lifeboat/model";
@@ -163,12 +167,20 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
 
   async function verifyApp(d: (typeof plan.apps)[number], app: (typeof source.apps)[number]): Promise<void> {
     const appId = d.action === "reconcile" ? d.targetAppId : created[`app:${d.sourceId}`];
-    const v: AppVerification = { sourceId: d.sourceId, name: d.targetName, ...(appId ? { targetAppId: appId } : {}), objects: app.objects.length, checked: 0, notVisible: 0, kept: 0, mismatches: [] };
+    // A single-object restore: just the objects it restored.
+    const step = plan.steps.find((s) => s.kind === "objects" && s.app === d.sourceId);
+    const only = step?.kind === "objects" && step.only ? new Set(step.only) : undefined;
+    const objects = only ? app.objects.filter((o) => only.has(o.id)) : app.objects;
+    const v: AppVerification = { sourceId: d.sourceId, name: d.targetName, ...(appId ? { targetAppId: appId } : {}), objects: objects.length, checked: 0, notVisible: 0, kept: 0, mismatches: [] };
     apps.push(v);
     const here = `app '${d.targetName}'`;
     const info = appId ? await target.getApp(appId) : undefined;
     if (!appId || !info) {
       v.mismatches.push({ where: here, field: "exists", expected: `restored from ${d.sourceId}`, actual: "missing" });
+      return;
+    }
+    if (only) {
+      await verifyObjects(v, d, appId, objects, here, true);
       return;
     }
     // The name, byte for byte: an app that came back under another name (a name mangled on its
@@ -199,15 +211,37 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
         });
     }
 
+    const seen = await verifyObjects(v, d, appId, objects, here, false);
+    for (const step of plan.steps) {
+      if (step.kind !== "app-script" || step.app !== d.sourceId) continue;
+      v.checked++;
+      const chunks: Uint8Array[] = [];
+      for await (const c of opts.repository.readBlob(step.script)) chunks.push(c);
+      if ((await target.getAppScript(appId)) !== Buffer.concat(chunks).toString("utf8"))
+        v.mismatches.push({ where: here, field: "script", expected: "the snapshot's load script", actual: "differs" });
+    }
+
+    if (d.managed?.devCopy) {
+      const copyId = resolve(d.managed.origin);
+      if (!copyId || !(await target.getApp(copyId))) v.mismatches.push({ where: `${here} development copy`, field: "exists", expected: "present", actual: "missing" });
+      else
+        for (const o of await target.withApp(copyId, (ed) => ed.readObjects()))
+          if (!o.approved) v.mismatches.push({ where: `${here} development copy object '${o.id}'`, field: "content", expected: "base content only", actual: o.published ? "community" : "private" });
+    }
+  }
+
+  /** Compares the snapshot's `objects` with the app's; unless `selected`, the app's other objects too (extra or kept). */
+  async function verifyObjects(v: AppVerification, d: (typeof plan.apps)[number], appId: string, objects: (typeof source.apps)[number]["objects"], here: string, selected: boolean): Promise<Set<string>> {
     const current = new Map((await target.readObjects(appId)).map((o) => [o.id, o]));
     const seen = new Set<string>();
-    for (const o of app.objects) {
+    const caller = { subject: plan.target.caller, isBot: plan.target.callerIsBot };
+    for (const o of objects) {
       const id = created[objectRef(d.sourceId, o.id)] ?? o.id;
       seen.add(id);
       const where = `${here} object '${o.id}' (${o.type} '${o.title}')`;
       const have = current.get(id);
       if (!have) {
-        if (!plan.target.callerIsBot && !o.approved && !o.published && o.ownerSubject !== plan.target.caller) {
+        if (invisibleTo(o, caller)) {
           v.notVisible++;
           continue;
         }
@@ -236,6 +270,7 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
     }
     // Objects beyond the snapshot's: an imported app has none; in an app restored in place the
     // ones the plan deletes must be gone and the others are a user's newer work, kept.
+    if (selected) return seen;
     const planned = new Set(plan.steps.flatMap((s) => (s.kind === "objects" && s.app === d.sourceId ? s.remove.map((r) => r.id) : [])));
     for (const o of current.values()) {
       if (seen.has(o.id)) continue;
@@ -244,22 +279,7 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
       else if (planned.has(o.id)) v.mismatches.push({ where, field: "extra", expected: "deleted (the plan lists it)", actual: "present" });
       else v.kept++;
     }
-    for (const step of plan.steps) {
-      if (step.kind !== "app-script" || step.app !== d.sourceId) continue;
-      v.checked++;
-      const chunks: Uint8Array[] = [];
-      for await (const c of opts.repository.readBlob(step.script)) chunks.push(c);
-      if ((await target.getAppScript(appId)) !== Buffer.concat(chunks).toString("utf8"))
-        v.mismatches.push({ where: here, field: "script", expected: "the snapshot's load script", actual: "differs" });
-    }
-
-    if (d.managed?.devCopy) {
-      const copyId = resolve(d.managed.origin);
-      if (!copyId || !(await target.getApp(copyId))) v.mismatches.push({ where: `${here} development copy`, field: "exists", expected: "present", actual: "missing" });
-      else
-        for (const o of await target.withApp(copyId, (ed) => ed.readObjects()))
-          if (!o.approved) v.mismatches.push({ where: `${here} development copy object '${o.id}'`, field: "content", expected: "base content only", actual: o.published ? "community" : "private" });
-    }
+    return seen;
   }
 
   apps.sort((a, b) => order.get(a.sourceId)! - order.get(b.sourceId)!);
