@@ -655,6 +655,8 @@ export function planRestore(source: RestoreSource, target: TargetState, options:
       d.action = "reconcile";
       d.targetAppId = live.appId;
       d.targetName = live.name;
+      const space = live.spaceId ? target.spaces.find((x) => x.id === live.spaceId) : undefined;
+      if (space) d.targetSpace = { ref: idRef(space.id), name: space.name };
       d.reason = `single-object restore: ${onlyObjects.size} object(s) brought back into the live app (same ids, owners and states); nothing else in it changes`;
       appSteps.push(...inPlaceObjects(app, d, idRef(live.appId), `restore ${onlyObjects.size} object(s) of '${live.name}'`, current, live.appId));
       continue;
