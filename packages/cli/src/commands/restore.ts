@@ -739,7 +739,7 @@ export function renderObjectChanges(s: RestorePlan["steps"][number]): string {
       const list = s.changes.filter((c) => c.action === a);
       const shown = a === "delete" ? list : list.slice(0, OBJECT_LINES_PER_ACTION);
       for (const c of shown) {
-        const what = `${c.type} '${clean(c.title, 60)}' (${c.id})`;
+        const what = `${clean(c.type, 30)} '${clean(c.title, 60)}' (${clean(c.id, 60)})`;
         if (a === "delete") out += `${pad}- delete ${what}: not in the snapshot\n`;
         else if (a === "state") out += `${pad}- state ${what}: ${c.state?.approved ? "approved" : c.state?.published ? "published" : "private"}\n`;
         else out += `${pad}- ${a} ${what}\n`;
@@ -749,7 +749,7 @@ export function renderObjectChanges(s: RestorePlan["steps"][number]): string {
   }
   if (s.kind === "object-owners" && s.changes) {
     out += `${pad}${s.changes.length} owner change(s)\n`;
-    for (const c of s.changes.slice(0, OBJECT_LINES_PER_ACTION)) out += `${pad}- owner ${c.type} '${clean(c.title, 60)}' (${c.id}) → ${clean(c.subject, 60)}\n`;
+    for (const c of s.changes.slice(0, OBJECT_LINES_PER_ACTION)) out += `${pad}- owner ${clean(c.type, 30)} '${clean(c.title, 60)}' (${clean(c.id, 60)}) → ${clean(c.subject, 60)}\n`;
     if (s.changes.length > OBJECT_LINES_PER_ACTION) out += `${pad}  … and ${s.changes.length - OBJECT_LINES_PER_ACTION} more (the plan file, --plan --json, lists all)\n`;
   }
   return out;
