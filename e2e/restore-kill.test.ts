@@ -10,11 +10,11 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
+import { type RestoreSource } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { initRepository, openRepository, TEST_KDF, type Snapshot } from "@lifeboat/repository";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { botApi, botEnv, deleteForGood, expectedObjects, readReference, type RefApp, takeBackup } from "./restore-helpers.ts";
+import { botApi, botEnv, deleteForGood, expectedObjects, readReference, type RefApp, takeBackup, loadSourceWithObjects } from "./restore-helpers.ts";
 
 const BIN = resolve(import.meta.dirname, "../packages/cli/bin/lifeboat.js");
 const PASSWORD = "kill-test-password";
@@ -50,7 +50,7 @@ describe("a restore killed midway", () => {
     dir = await mkdtemp(join(tmpdir(), "lifeboat-kill-"));
     const repo = await initRepository({ url: join(dir, "repo"), password: PASSWORD, kdf: TEST_KDF });
     snap = await takeBackup(emu, repo);
-    source = await loadRestoreSource(repo, snap);
+    source = await loadSourceWithObjects(repo, snap);
     await repo.close();
   });
   afterAll(async () => {

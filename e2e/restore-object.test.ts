@@ -107,9 +107,10 @@ describe("lifeboat restore --object", () => {
     const snap = await takeBackup(emu, repo);
     const source = await loadRestoreSource(repo, snap);
     const app = source.apps.find((a) => a.name === "Sales Overview" && a.doc.summary.spaceType === "shared")!;
-    const sheet = app.objects.find((o) => o.type === "sheet" && o.title === "Chloe's private sheet")!;
-    const bookmark = app.objects.find((o) => o.type === "bookmark" && o.title === "North only")!;
-    const edited = app.objects.find((o) => o.type === "sheet" && o.title === "Details")!;
+    const objects = await source.objectsOf(app.id);
+    const sheet = objects.find((o) => o.type === "sheet" && o.title === "Chloe's private sheet")!;
+    const bookmark = objects.find((o) => o.type === "bookmark" && o.title === "North only")!;
+    const edited = objects.find((o) => o.type === "sheet" && o.title === "Details")!;
     expect(sheet && bookmark && edited).toBeTruthy();
     expect(sheet.ownerSubject).not.toBe(bookmark.ownerSubject);
     expect(bookmark).toMatchObject({ approved: true, published: true });
@@ -169,7 +170,7 @@ describe("lifeboat restore --object", () => {
       const snap = await takeBackup(emu, repo);
       const source = await loadRestoreSource(repo, snap);
       const app = source.apps.find((a) => a.name === "Sales Overview" && a.doc.summary.spaceType === "shared")!;
-      const details = app.objects.find((o) => o.type === "sheet" && o.title === "Details")!;
+      const details = (await source.objectsOf(app.id)).find((o) => o.type === "sheet" && o.title === "Details")!;
       const owner = keyOf(emu, details.ownerSubject);
       const retitle = (title: string) =>
         withDoc(emu, app.id, async (doc) => {

@@ -29,6 +29,7 @@ import { createHmac } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
+import type { ObjectRecord } from "@lifeboat/model";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import {
@@ -50,6 +51,7 @@ import {
   type TenantLock,
   journalState,
   loadRestoreSource,
+  objectsForPlan,
   objectsNeededFor,
   parsePlanFile,
   planRestore,
@@ -465,8 +467,10 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       } else {
         // The planner's own key function: the journal of "this restore" is found before planning.
         const previous = journalState(await store.load(scope, restoreKey));
+        // The selected apps' objects, read before planning (the planner is pure; only these are read).
+        const objects = await objectsForPlan(source, options!);
         try {
-          plan = planRestore(source, state, options!, { restoreKey, created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] });
+          plan = planRestore(source, state, options!, { restoreKey, created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] }, objects);
         } catch (e) {
           if (e instanceof RestorePlanError) throw new UserError(`${e.message} — nothing was changed`, EXIT.usage);
           throw e;
@@ -806,9 +810,11 @@ export async function runRestoreDemo(input: RestoreDemoInput): Promise<void> {
   const { host, io } = input;
   const out = (text: string) => io.stdout.write(text);
   const source = await loadRestoreSource(input.repo, input.snapshot);
-  const app = source.apps.find((a) => a.doc.summary.spaceType === "shared" && a.objects.length > 0);
-  const sheetApp = source.apps.find((a) => a !== app && a.objects.some((o) => o.type === "sheet" && !o.approved && !o.published));
-  const sheet = sheetApp?.objects.find((o) => o.type === "sheet" && !o.approved && !o.published);
+  const objects = new Map<string, ObjectRecord[]>();
+  for (const a of source.apps) objects.set(a.id, await source.objectsOf(a.id));
+  const app = source.apps.find((a) => a.doc.summary.spaceType === "shared" && objects.get(a.id)!.length > 0);
+  const sheetApp = source.apps.find((a) => a !== app && objects.get(a.id)!.some((o) => o.type === "sheet" && !o.approved && !o.published));
+  const sheet = sheetApp ? objects.get(sheetApp.id)!.find((o) => o.type === "sheet" && !o.approved && !o.published) : undefined;
   if (!app || !sheetApp || !sheet) throw new Error("the sandbox snapshot has no app and private sheet to delete; the sandbox fixture changed");
 
   let n = input.firstStep;

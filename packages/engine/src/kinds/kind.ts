@@ -18,6 +18,8 @@
  * };
  * ```
  */
+import type { KindRestore } from "./restore.ts";
+
 export interface RestoreNeedDecl {
   /** Secrets or settings a restore must be given again (e.g. a data connection's password); empty when none. */
   reenter: string[];
@@ -44,6 +46,7 @@ export interface ResourceKind {
    * manifest's `restoreNeeds` lists it; absent for what a restore never writes (the tenant document).
    */
   readonly restoreNeeds?: RestoreNeedDecl;
-  // The read half (capture, index) and the restore half (plan, steps, verify) are declared
-  // by read.ts and restore.ts as the kinds move onto the registry.
+  /** The restore half: plan fragment, step runners, verification (restore.ts). */
+  readonly restore?: KindRestore;
+  // The read half (capture, index) is declared by read.ts as the kinds move onto the registry.
 }

@@ -18,7 +18,8 @@ import { restore } from "./run.ts";
 import { LocalJournalStore } from "./store.ts";
 import { journalState, MemoryJournal } from "./journal.ts";
 import { objectsNeededFor, planRestore, restoreKeyOf } from "./plan.ts";
-import type { RestoreSource } from "./source.ts";
+import { refKey } from "./ref.ts";
+import { memoryRestoreSource, type RestoreSource, type SourceApp } from "./source.ts";
 import type { RestoreAppEditor, RestoreTarget } from "@lifeboat/model";
 import { readTargetState } from "./target.ts";
 import { verifyRestore } from "./verify.ts";
@@ -249,7 +250,7 @@ async function sourceIn(repo: Repository): Promise<RestoreSource> {
   };
   const base = obj("s1", "u-ben", "auth0|ben", "base");
   const priv = obj("s2", "u-dev", "auth0|dev", "private");
-  return {
+  return memoryRestoreSource({
     snapshot: { id: "snap-exec-0001", tenant: "src", time: "2026-11-20T00:00:00.000Z", toolVersion: "x", tags: [], partial: false, tree: "t" },
     tenant: { layoutVersion: 1, host: "https://src.example.com", caller: { userId: "b", subject: "bot", name: "bot", isPrivateContentBot: true }, capturedAt: "x" },
     users: [
@@ -263,7 +264,7 @@ async function sourceIn(repo: Repository): Promise<RestoreSource> {
       await mk("a-1", "Sales", "sp-dev", [base, priv], [base]),
       await mk("a-2", "Scratch", undefined, [base], [base]),
     ],
-  };
+  });
 }
 
 describe("executeRestore", () => {
@@ -402,6 +403,29 @@ describe("executeRestore", () => {
     expect(changes).toBeGreaterThan(1);
     expect(peak).toBeGreaterThan(1);
     expect(peak).toBeLessThanOrEqual(4);
+  });
+
+  it("runs steps in the order their 'after' lists say, app chains in parallel; a circle is refused before anything runs", async () => {
+    const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
+    const ids = plan.steps.map((s) => s.id);
+    // Each app's chain waits for the tenant-level steps; the space owner waits for both chains.
+    expect(plan.steps.find((s) => s.id === "app:a-1:import")!.after).toEqual(["space:sp-dev:assign:u-dev"]);
+    expect(plan.steps.find((s) => s.id === "app:a-2:import")!.after).toEqual(["space:sp-dev:assign:u-dev"]);
+    expect(plan.steps.find((s) => s.id === "space:sp-dev:owner")!.after.sort()).toEqual(["app:a-1:app-owner", "app:a-2:app-owner"]);
+    // Make the Scratch chain wait for the Sales chain (nothing in the step ids says so): it runs after it, even with room for both.
+    const a2 = plan.steps.find((s) => s.id === "app:a-2:import")!;
+    const chained = { ...plan, steps: plan.steps.map((s) => (s === a2 ? { ...s, after: [...s.after, "app:a-1:app-owner"] } : s)) };
+    const order: string[] = [];
+    const result = await executeRestore({ plan: chained, source, repository: repo, target, journal: new MemoryJournal(), concurrency: 8, onEvent: (e) => e.type === "step" && order.push(e.step.id) });
+    expect(result.status).toBe("complete");
+    expect(order.indexOf("app:a-2:import")).toBeGreaterThan(order.indexOf("app:a-1:app-owner"));
+    expect(order.at(-1)).toBe("space:sp-dev:owner");
+    expect(new Set(order)).toEqual(new Set(ids));
+
+    const circle = { ...plan, steps: plan.steps.map((s) => (s.id === ids[0] ? { ...s, after: [ids.at(-1)!] } : s)) };
+    const t2 = new FakeTarget();
+    await expect(executeRestore({ plan: circle, source, repository: repo, target: t2, journal: new MemoryJournal() })).rejects.toThrow(/wait for each other in a circle/);
+    expect(t2.calls).toEqual([]);
   });
 
   it("a failing step fails its dependants only; the result is partial and a re-run completes it", async () => {
@@ -608,7 +632,7 @@ describe("restoring in place, Qlik's restore first, section access", () => {
     const sales = source.apps.find((a) => a.id === "a-1")!;
     target.apps.set("a-1", {
       summary: { ...sales.doc.summary },
-      objects: new Map(sales.objects.map((o) => [o.id, structuredClone(o)])),
+      objects: new Map(source.loadedObjects("a-1")!.map((o) => [o.id, structuredClone(o)])),
     });
   });
   afterEach(async () => repo.close());
@@ -712,6 +736,9 @@ describe("restoring in place, Qlik's restore first, section access", () => {
   });
 });
 
+/** A source app of `memoryRestoreSource` with the objects its `objectsOf` returns (tests change them). */
+const inMemory = (source: RestoreSource, id: string) => source.apps.find((a) => a.id === id) as SourceApp & { objects: ObjectRecord[] };
+
 describe("single-object restore, the complete object plan and the optimistic check", () => {
   let repo: Repository;
   let target: FakeTarget;
@@ -742,7 +769,7 @@ describe("single-object restore, the complete object plan and the optimistic che
     );
     target.spaces.push({ id: "sp-dev", name: "Dev", type: "shared", ownerId: "u-ben" });
     target.assignments["sp-dev"] = [{ id: "a", type: "user", assigneeId: "u-dev", roles: ["producer"] }];
-    const sales = source.apps.find((a) => a.id === "a-1")!;
+    const sales = inMemory(source, "a-1");
     // s2: u-dev's private sheet with a chart; bm1: u-ben's bookmark; s3: a third sheet.
     sales.objects = [sales.objects[0]!, withChild(sales.objects[1]!, "ch-1"), obj("s3", "u-ben", "auth0|ben", "base"), bookmark];
     target.apps.set("a-1", { summary: { ...sales.doc.summary }, objects: new Map(sales.objects.map((o) => [o.id, structuredClone(o)])) });
@@ -768,7 +795,7 @@ describe("single-object restore, the complete object plan and the optimistic che
     const ownersStep = p.steps.find((s) => s.kind === "object-owners")!;
     expect(objectsStep.kind === "objects" && objectsStep.changes!.map((c) => `${c.action} ${c.id}`)).toEqual(["create s2", "create bm1"]);
     expect(objectsStep.kind === "objects" && objectsStep.only).toEqual(["bm1", "s2"]);
-    expect(ownersStep.kind === "object-owners" && ownersStep.changes!.map((c) => `${c.id} ${c.owner}`).sort()).toEqual(["bm1 id:u-ben", "s2 id:u-dev"]);
+    expect(ownersStep.kind === "object-owners" && ownersStep.changes!.map((c) => `${c.id} ${refKey(c.owner)}`).sort()).toEqual(["bm1 id:u-ben", "s2 id:u-dev"]);
     expect(p.steps.map((s) => s.kind)).toEqual(["safety-backup", "objects", "object-owners"]);
     expect(p.users.map((u) => u.sourceId).sort()).toEqual(["u-ben", "u-dev"]);
     expect(p.spaces).toEqual([]);
@@ -791,7 +818,7 @@ describe("single-object restore, the complete object plan and the optimistic che
   });
 
   it("a title must be unique and known; a child names its parent; --object needs exactly one --app", async () => {
-    const objects = source.apps.find((a) => a.id === "a-1")!.objects;
+    const objects = inMemory(source, "a-1").objects;
     objects.push({ ...obj("s4", "u-ben", "auth0|ben", "base"), title: "Twin" });
     objects.find((o) => o.id === "s3")!.title = "Twin";
     await expect(plan(["Twin"])).rejects.toThrow(/'Twin' is the title of 2 objects of app 'Sales' .*sheet s3, sheet s4.*select one by id/);

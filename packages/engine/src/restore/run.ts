@@ -18,7 +18,7 @@
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import { executeRestore, type RestoreEventListener, type RestoreResult } from "./execute.ts";
 import { journalState } from "./journal.ts";
-import { objectsNeededFor, planRestore, type RestoreOptions, type RestorePlan } from "./plan.ts";
+import { objectsForPlan, objectsNeededFor, planRestore, type RestoreOptions, type RestorePlan } from "./plan.ts";
 import { chooseRestoreSnapshot, restoreJournalKey, type SnapshotChoice } from "./resume.ts";
 import { loadRestoreSource } from "./source.ts";
 import { storeJournal, type JournalStore, type TenantLock } from "./store.ts";
@@ -69,7 +69,9 @@ export async function restore(o: RestoreRunOptions): Promise<RestoreRunResult> {
     const restoreKey = await restoreJournalKey(o.journals, scope, choice.snapshot.id, o.target.host, o.options);
     const journal = storeJournal(o.journals, scope, restoreKey, lock);
     const previous = journalState(await journal.load());
-    const plan = planRestore(source, state, o.options, { restoreKey, created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] });
+    // The selected apps' objects, read before planning (the planner is pure; only these are read).
+    const objects = await objectsForPlan(source, o.options);
+    const plan = planRestore(source, state, o.options, { restoreKey, created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] }, objects);
     if (o.planOnly || plan.blockers.length > 0) return { plan, choice };
     const result = await executeRestore({
       plan,

@@ -1,5 +1,6 @@
 import type { ObjectRecord } from "@lifeboat/model";
 import { describe, expect, it } from "vitest";
+import type { Ref } from "../../restore/ref.ts";
 import { changedSincePlan, childIdsOf, invisibleTo, objectFingerprint, planObjectChanges, targetObjectOf, type ObjectNow } from "./changes.ts";
 
 const rec = (id: string, owner: string, state: "base" | "private", title = id): ObjectRecord => ({
@@ -14,7 +15,8 @@ const rec = (id: string, owner: string, state: "base" | "private", title = id): 
   propertyTree: { qProperty: { qInfo: { qId: id, qType: "sheet" }, qMetaDef: { title } }, qChildren: [] },
 });
 const bot = { userId: "bot", subject: "bot", isBot: true };
-const ownerRef = (id: string) => (id === "gone" ? undefined : id === "new" ? "user:new" : `id:${id}`);
+const ownerRef = (id: string): Ref | undefined => (id === "gone" ? undefined : id === "new" ? { t: "user", sourceId: "new" } : { t: "existing", id });
+const refText = (r: Ref) => (r.t === "existing" ? `id:${r.id}` : r.t === "user" ? `user:${r.sourceId}` : r.t);
 
 describe("planObjectChanges", () => {
   it("plans create (+ state, + owner), update, state, owner and keeps or deletes extras; never touches what is as the snapshot has it", () => {
@@ -29,7 +31,7 @@ describe("planObjectChanges", () => {
     ];
     const kept = planObjectChanges({ objects: snapshot, current, caller: bot, ownerRef, deleteExtra: false, appModifiedDate: "T-app" });
     expect(kept.changes.map((c) => `${c.action} ${c.id}`)).toEqual(["create gone-sheet", "update edited", "state gone-sheet", "state unapproved"]);
-    expect(kept.owners.map((o) => `${o.id} ${o.owner}`)).toEqual(["gone-sheet id:ann", "reowned user:new"]);
+    expect(kept.owners.map((o) => `${o.id} ${refText(o.owner)}`)).toEqual(["gone-sheet id:ann", "reowned user:new"]);
     expect(kept).toMatchObject({ kept: 1, unresolvedOwners: 1, notVisible: 0 });
     // What planning read of each object it changes: dates when there are some, fingerprints, null = absent.
     expect(kept.readAt.app).toBe("T-app");

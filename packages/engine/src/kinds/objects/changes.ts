@@ -18,9 +18,7 @@
  */
 import type { ObjectRecord, TargetObject } from "@lifeboat/model";
 import { canonicalJson, sha256Hex } from "../../internal/canonical.ts";
-
-/** A ref as the restore plan names things: "id:<targetId>" for what exists, else what a step creates. */
-type Ref = string;
+import { existingId, type Ref } from "../../restore/ref.ts";
 
 /** The comparable part of a property tree: the root id is the engine's choice, not content. */
 export function treeFingerprint(tree: unknown, as?: unknown): string {
@@ -87,7 +85,7 @@ export interface OwnerChange {
   title: string;
   /** The owner in the snapshot. */
   subject: string;
-  /** The target user: "id:<userId>", or the ref of a user the restore creates. */
+  /** The target user: an existing one, or one the restore creates. */
   owner: Ref;
 }
 
@@ -180,7 +178,7 @@ export function planObjectChanges(input: ObjectPlanInput): ObjectPlan {
       const ref = input.ownerRef(o.ownerId);
       if (!ref) unresolvedOwners++;
       else {
-        const targetId = ref.startsWith("id:") ? ref.slice(3) : undefined;
+        const targetId = existingId(ref);
         const ownerNow = have ? have.ownerId : input.caller.userId; // a recreated object is the caller's
         if (targetId === undefined || ownerNow !== targetId) {
           owners.push({ id: o.id, type: o.type, title: o.title, subject: o.ownerSubject || o.ownerId, owner: ref });
