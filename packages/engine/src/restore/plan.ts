@@ -308,15 +308,12 @@ export function matchOne<T>(items: T[], key: string, idOf: (t: T) => string, nam
  */
 export function objectsNeededFor(source: RestoreSource, options: RestoreOptions): string[] {
   if (options.asNew) return [];
-  if (options.all) return source.apps.map((a) => a.id);
-  const ids = new Set<string>();
-  const snapId = source.snapshot.id;
-  for (const key of options.spaces ?? []) {
-    const s = source.spaces.find((x) => x.record.id === key) ?? source.spaces.find((x) => x.record.name === key);
-    if (s) for (const a of source.apps) if (a.doc.summary.spaceId === s.record.id) ids.add(a.id);
+  try {
+    return selectedAppIds(source, options);
+  } catch (e) {
+    if (e instanceof RestorePlanError) return []; // planRestore reports it
+    throw e;
   }
-  for (const key of options.apps ?? []) ids.add(matchOne(source.apps, key, (x) => x.id, (x) => x.name, "app", snapId).id);
-  return [...ids];
 }
 
 /**
