@@ -14,7 +14,7 @@
  * Fragments that others build on expose what they decide through the builder's services
  * (`ensureUser`, `userRef`, `decideSpace`), installed by the fragment that owns them.
  */
-import type { ObjectRecord, SpaceRecord } from "@lifeboat/model";
+import type { ObjectRecord, SpaceRecord, UserRecord } from "@lifeboat/model";
 import type { AppDecision, PlanStep, PreviousAttempt, RestoreOptions, SpaceDecision, StepDraft, StepKind, UserDecision } from "./plan.ts";
 import type { Ref } from "./ref.ts";
 import type { RestoreSource, SourceApp, SourceSpace } from "./source.ts";
@@ -63,6 +63,8 @@ export class PlanBuilder {
 
   /** Users: decides a user the plan did not need so far (mapped, created or missing). Installed by the users fragment. */
   ensureUser: (sourceUserId: string) => void = unavailable("ensureUser");
+  /** Users: a source user as the plan knows it (the users layer, else the subject on the selected apps' objects). Installed by the users fragment. */
+  sourceUser: (sourceUserId: string) => UserRecord | undefined = unavailable("sourceUser");
   /** Spaces: the decision for a snapshot space (made once). Installed by the spaces fragment. */
   decideSpace: (record: SpaceRecord) => SpaceDecision = unavailable("decideSpace");
 

@@ -428,6 +428,23 @@ describe("executeRestore", () => {
     expect(t2.calls).toEqual([]);
   });
 
+  it("a signal cancels between steps: steps running finish, the journal records the attempt as aborted, a re-run continues", async () => {
+    const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
+    const journal = new MemoryJournal();
+    const stop = new AbortController();
+    const ran: string[] = [];
+    const cancelled = executeRestore({ plan, source, repository: repo, target, journal, signal: stop.signal, afterStep: (id) => {
+      ran.push(id);
+      if (id === "app:a-1:import") stop.abort(new Error("cancelled by the test"));
+    } });
+    await expect(cancelled).rejects.toThrow("cancelled by the test");
+    expect(ran.length).toBeLessThan(plan.steps.length);
+    expect(journal.records.at(-1)).toMatchObject({ type: "finished", status: "aborted" });
+    const again = await executeRestore({ plan, source, repository: repo, target, journal });
+    expect(again.status).toBe("complete");
+    expect(target.calls.filter((c) => c === "importApp").length).toBe(2);
+  });
+
   it("a failing step fails its dependants only; the result is partial and a re-run completes it", async () => {
     target.failOn.add("createSpace");
     const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });

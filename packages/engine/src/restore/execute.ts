@@ -30,11 +30,12 @@
  * it changes anything.
  */
 import type { SnapshotRepository } from "@lifeboat/repository";
+import type { ResourceKind } from "../kinds/kind.ts";
 import { KINDS } from "../kinds/registry.ts";
 import { ConcurrentChangeError, DependencyError, errText, type StepContext, type StepRun, type StepRunner, type StepRunners } from "../kinds/restore.ts";
 import { journalState, type RestoreJournal } from "./journal.ts";
 import type { PlanStep, RestorePlan, StepKind } from "./plan.ts";
-import { type Created, type Ref, refKey, resolveRef } from "./ref.ts";
+import { type Created, type Ref, resolveRef } from "./ref.ts";
 import type { RestoreSource, SourceApp } from "./source.ts";
 import type { RestoreTarget } from "@lifeboat/model";
 
@@ -81,6 +82,12 @@ export interface ExecuteOptions {
   concurrency?: number;
   /** Called when a step's work is done but before the journal records it (tests: a kill mid-call). */
   beforeJournal?: (stepId: string, index: number) => void | Promise<void>;
+  /**
+   * Cancels the restore between steps: no step starts once it aborted; steps already running
+   * finish (their journal records them), then the journal records the attempt as aborted and
+   * `executeRestore` rejects with the signal's reason. Running the same restore again continues.
+   */
+  signal?: AbortSignal;
   now?: () => Date;
 }
 
@@ -98,8 +105,8 @@ export class SafetyBackupError extends Error {
 /** Step kind → its runner, from the registry (a step kind belongs to one kind). */
 function runnersFromRegistry(): StepRunners {
   const out: StepRunners = {};
-  for (const kind of KINDS) {
-    const steps = (kind as { restore?: { steps?: StepRunners } }).restore?.steps ?? {};
+  for (const kind of KINDS as readonly ResourceKind[]) {
+    const steps = kind.restore?.steps ?? {};
     for (const [k, run] of Object.entries(steps) as [StepKind, StepRunner<StepKind>][]) {
       if (out[k]) throw new Error(`step kind '${k}' is registered by two kinds (the second: ${kind.layer})`);
       (out as Record<string, StepRunner<StepKind>>)[k] = run;
@@ -224,7 +231,12 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
     await opts.afterStep?.(step.id, index);
   }
 
-  await runInOrder(plan.steps, Math.max(1, opts.concurrency ?? 8), runStep);
+  const ran = await runInOrder(plan.steps, Math.max(1, opts.concurrency ?? 8), runStep, opts.signal);
+  if (ran < plan.steps.length && opts.signal?.aborted) {
+    // Cancelled: the journal says this attempt ended (a later run continues it), then the signal's reason.
+    await journal.append({ type: "finished", at: at(), status: "aborted" });
+    throw opts.signal.reason;
+  }
   result.steps = [...outcomes.entries()].sort((a, b) => a[0] - b[0]).map(([, o]) => o);
   await journal.append({ type: "finished", at: at(), status: result.status });
   emit({ type: "end", result });
@@ -237,9 +249,10 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
  * (depth first: an app's chain keeps its slot until it is done), the others queue in plan
  * order. `after` naming no step of the plan is ignored. An error thrown by `run` (a safety
  * backup that failed) stops the run: nothing more starts, and it is rethrown once the steps
- * in flight have ended.
+ * in flight have ended. Once `signal` aborted nothing more starts either; returns how many
+ * steps ran.
  */
-async function runInOrder(steps: PlanStep[], limit: number, run: (step: PlanStep, index: number) => Promise<void>): Promise<void> {
+async function runInOrder(steps: PlanStep[], limit: number, run: (step: PlanStep, index: number) => Promise<void>, signal?: AbortSignal): Promise<number> {
   const indexOf = new Map(steps.map((s, i) => [s.id, i]));
   const waiting = new Map<number, number>();
   const dependents = new Map<number, number[]>();
@@ -256,14 +269,14 @@ async function runInOrder(steps: PlanStep[], limit: number, run: (step: PlanStep
   await new Promise<void>((done) => {
     const pump = () => {
       ready.sort((a, b) => a - b);
-      while (!failure && inFlight < limit && ready.length) void slot(ready.shift()!);
+      while (!failure && !signal?.aborted && inFlight < limit && ready.length) void slot(ready.shift()!);
       if (inFlight === 0) done();
     };
     const slot = async (first: number) => {
       inFlight++;
       let next: number | undefined = first;
       try {
-        while (next !== undefined && !failure) {
+        while (next !== undefined && !failure && !signal?.aborted) {
           const i: number = next;
           await run(steps[i]!, i);
           ended++;
@@ -287,8 +300,10 @@ async function runInOrder(steps: PlanStep[], limit: number, run: (step: PlanStep
     pump();
   });
   if (failure) throw failure.e;
+  if (ended < steps.length && signal?.aborted) return ended;
   if (ended < steps.length) {
     const stuck = steps.filter((_, i) => waiting.get(i)! > 0).map((s) => s.id);
     throw new Error(`the plan's steps wait for each other in a circle (${stuck.slice(0, 5).join(", ")}${stuck.length > 5 ? ", …" : ""}); the plan file is damaged — plan again`);
   }
+  return ended;
 }

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import type { AppDoc } from "../layout.ts";
 import type { ObjectRecord, UserRecord } from "@lifeboat/model";
-import { planRestore, RestorePlanError, type RestoreOptions } from "./plan.ts";
+import { planRestore, RestorePlanError, type RestoreOptions, type RestorePlan } from "./plan.ts";
 import { formatPlanFile, parsePlanFile, PlanFileError, stalePlanReasons } from "./planfile.ts";
 import { memoryRestoreSource, type RestoreSource, type SourceApp } from "./source.ts";
 import type { TargetState } from "./target.ts";
@@ -370,6 +370,32 @@ describe("plan files", () => {
     // Edited, it is refused like any other plan file.
     expect(() => parsePlanFile(text.replace('"id:t-ben"', '"id:t-evil"'), "plan-v2.json")).toThrow(/does not match its signature/);
     expect(() => parsePlanFile(text.replace('"version": 2', '"version": 1'), "plan-v2.json")).toThrow(/version 1; this Lifeboat reads versions 2 and 3 — make a new plan/);
+  });
+
+  it("plans exactly what the version before the registry planned (plan files it wrote for nine restores, read back)", async () => {
+    // testdata/plans-v2.json: for each scenario, the options, the target, what an earlier
+    // attempt created, and the plan file the previous version wrote for this file's source().
+    const scenarios = JSON.parse(await readFile(new URL("./testdata/plans-v2.json", import.meta.url), "utf8")) as {
+      name: string;
+      options: RestoreOptions;
+      target: TargetState;
+      previous?: { created: Record<string, string> };
+      file: string;
+    }[];
+    expect(scenarios.length).toBe(9);
+    // Issue 11.5 made the object plan of an app restored in place complete: its objects and
+    // object-owners steps now also list every object change (`changes`, `readAt`) and say so in
+    // their reason. Everything else — which steps, in which order, what they delete — is as before.
+    const beforeObjectPlan = (plan: RestorePlan): RestorePlan => ({
+      ...plan,
+      steps: plan.steps.map((st) => {
+        if (st.kind !== "objects" && st.kind !== "object-owners") return st;
+        const { changes: _c, readAt: _r, only: _o, reason: _why, ...rest } = st as typeof st & { readAt?: unknown; only?: unknown };
+        return rest as typeof st;
+      }),
+    });
+    for (const sc of scenarios)
+      expect(beforeObjectPlan(parsePlanFile(sc.file, sc.name)), sc.name).toEqual(beforeObjectPlan(planRestore(source(), sc.target, sc.options, sc.previous ?? { created: {} })));
   });
 });
 

@@ -8,7 +8,9 @@
  * executor runs (API-FACTS §9; space owners last).
  *
  * ```ts
- * const plan = planRestore(source, await readTargetState(target), { apps: ["Sales"], createMissingUsers: true });
+ * const options = { apps: ["Sales"], createMissingUsers: true };
+ * const objects = await objectsForPlan(source, options);  // the selected apps' objects only
+ * const plan = planRestore(source, await readTargetState(target), options, { created: {} }, objects);
  * if (plan.blockers.length) throw …;  // nothing was written
  * ```
  *
@@ -20,6 +22,7 @@
  */
 import type { BlobRef } from "@lifeboat/repository";
 import { canonicalJson, sha256Hex } from "../internal/canonical.ts";
+import type { ResourceKind } from "../kinds/kind.ts";
 import { KINDS } from "../kinds/registry.ts";
 import type { ObjectRecord, SpaceRecord } from "@lifeboat/model";
 import { type PlanContext, PlanBuilder } from "./builder.ts";
@@ -435,7 +438,7 @@ export function planRestore(
   const b = new PlanBuilder(ctx);
   b.warnings.push(...warnings);
   // ---- each kind's fragment, in registry order -------------------------------------
-  for (const kind of KINDS) (kind as { restore?: { plan?: (b: PlanBuilder) => void } }).restore?.plan?.(b);
+  for (const kind of KINDS as readonly ResourceKind[]) kind.restore?.plan?.(b);
   b.runDeferred();
 
   // ---- order: safety backup, users, spaces, assignments, apps, space owners ----------

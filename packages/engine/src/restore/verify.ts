@@ -15,6 +15,7 @@
 import type { SnapshotRepository } from "@lifeboat/repository";
 import type { AppSummary, SpaceRecord } from "@lifeboat/model";
 import { restoredAppId } from "../kinds/apps/verify.ts";
+import type { ResourceKind } from "../kinds/kind.ts";
 import { KINDS } from "../kinds/registry.ts";
 import type { VerifyContext } from "../kinds/restore.ts";
 import type { RestorePlan } from "./plan.ts";
@@ -104,7 +105,7 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
     other: [],
     apps: [],
   };
-  for (const kind of KINDS) await (kind as { restore?: { verify?: (v: VerifyContext) => Promise<void> } }).restore?.verify?.(v);
+  for (const kind of KINDS as readonly ResourceKind[]) await kind.restore?.verify?.(v);
 
   const apps = [...v.apps].sort((a, b) => order.get(a.sourceId)! - order.get(b.sourceId)!);
   const mismatches = v.other.length + apps.reduce((n, a) => n + a.mismatches.length, 0);

@@ -11,7 +11,6 @@ import type { PlanBuilder } from "../../restore/builder.ts";
 import type { SpaceDecision } from "../../restore/plan.ts";
 import { existing, existingId, type Ref } from "../../restore/ref.ts";
 import type { SourceSpace } from "../../restore/source.ts";
-import { sourceUserOf } from "../users/plan.ts";
 
 export function planSpaces(b: PlanBuilder): void {
   const { source, target, sameTenant, spaceMap, createdIds, interruptedSteps, selectedSpaces } = b.ctx;
@@ -60,7 +59,7 @@ export function planSpaces(b: PlanBuilder): void {
       d.action === "reuse" && d.targetId !== undefined && !byId && (createdIds.has(d.targetId) || interruptedSteps.has(`space:${rec.id}:create`));
     if (rec.ownerId && (d.action === "create" || createdEarlier || (d.action === "reuse" && byId))) {
       b.ensureUser(rec.ownerId);
-      const subject = sourceUserOf(b, rec.ownerId)?.subject || rec.ownerId;
+      const subject = b.sourceUser(rec.ownerId)?.subject || rec.ownerId;
       const ownerRef = b.owners[rec.ownerId];
       d.owner = { sourceId: rec.ownerId, subject, ...(ownerRef ? { ref: ownerRef } : {}) };
       const current = d.targetId ? target.spaces.find((s) => s.id === d.targetId)?.ownerId : undefined;
@@ -94,7 +93,7 @@ export function planSpaces(b: PlanBuilder): void {
         }
         assignee = existing(tg.id);
       } else {
-        const u = sourceUserOf(b, a.assigneeId);
+        const u = b.sourceUser(a.assigneeId);
         label = `user ${u?.name ? `${u.name} (${u.subject})` : (u?.subject ?? a.assigneeId)}`;
         b.ensureUser(a.assigneeId);
         assignee = b.owners[a.assigneeId];

@@ -100,18 +100,10 @@ export function planUsers(b: PlanBuilder): void {
       b.warnings.push(`owner ${d.subject || id}${d.name ? ` (${d.name})` : ""} is not in the target: its content stays with ${target.caller.subject || "the restoring user"}`);
   };
   for (const id of [...needed].sort()) decide(id, true);
+  b.sourceUser = (id: string) => sourceUsers.get(id);
   b.ensureUser = (id: string): void => {
     if (needed.has(id)) return;
     needed.add(id);
     decide(id, false);
   };
-}
-
-/** Source user id → the record the plan knows of (the users layer, else the subject on the selected apps' objects). */
-export function sourceUserOf(b: PlanBuilder, id: string): UserRecord | undefined {
-  const u = b.ctx.source.users.find((x) => x.id === id);
-  if (u) return u;
-  for (const a of b.ctx.selectedApps.values())
-    for (const o of b.ctx.objectsOf(a.id)) if (o.ownerId === id && o.ownerSubject) return { id, subject: o.ownerSubject, status: "unknown", assignedRoles: [], assignedGroups: [] };
-  return undefined;
 }
