@@ -14,10 +14,11 @@
  * export const users: ResourceKind = {
  *   layer: "users", noun: "user", path: "users",
  *   restoreNeeds: { reenter: [], note: "no secrets; …" },
- *   capture: captureUsers, index: indexUsers, restore: usersRestore,
+ *   capture: captureUsers, index: usersIndex, restore: usersRestore,
  * };
  * ```
  */
+import type { Capture, KindIndex } from "./read.ts";
 import type { KindRestore } from "./restore.ts";
 
 export interface RestoreNeedDecl {
@@ -46,7 +47,10 @@ export interface ResourceKind {
    * manifest's `restoreNeeds` lists it; absent for what a restore never writes (the tenant document).
    */
   readonly restoreNeeds?: RestoreNeedDecl;
+  /** Read half: how a backup captures the kind (read.ts); absent for kinds captured with their parent (objects, with apps). */
+  readonly capture?: Capture;
+  /** Read half: how `ls`, `show` and `diff` index the kind (read.ts); absent for what diff ignores (the tenant document). */
+  readonly index?: KindIndex;
   /** The restore half: plan fragment, step runners, verification (restore.ts). */
   readonly restore?: KindRestore;
-  // The read half (capture, index) is declared by read.ts as the kinds move onto the registry.
 }

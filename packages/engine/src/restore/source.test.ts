@@ -4,7 +4,7 @@
  */
 import { createTestRepository, type Repository, type SnapshotRepository } from "@lifeboat/repository";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { backup } from "../backup.ts";
+import { backup } from "../backup/run.ts";
 import { PATHS } from "../layout.ts";
 import { createFakeTenant, sampleTenantState } from "../testing.ts";
 import { objectsForPlan, planRestore } from "./plan.ts";

@@ -1,5 +1,7 @@
 /** The apps kind: see ../kind.ts. */
 import type { ResourceKind } from "../kind.ts";
+import { captureApps } from "./capture.ts";
+import { appsIndex } from "./index.ts";
 import { planApps } from "./plan.ts";
 import { appSteps } from "./steps.ts";
 import { verifyApps } from "./verify.ts";
@@ -9,5 +11,6 @@ export const apps = {
   noun: "app",
   path: "apps",
   restoreNeeds: { reenter: [], note: "no secrets; apps exported without data need a reload, which needs their data connections' credentials in the target tenant" },
+  capture: captureApps, index: appsIndex,
   restore: { plan: planApps, steps: appSteps, verify: verifyApps },
 } as const satisfies ResourceKind;

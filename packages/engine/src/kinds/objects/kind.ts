@@ -1,5 +1,6 @@
 /** The objects kind: see ../kind.ts. */
 import type { ResourceKind } from "../kind.ts";
+import { objectsIndex } from "./index.ts";
 import { objectSteps } from "./steps.ts";
 
 export const objects = {
@@ -7,5 +8,6 @@ export const objects = {
   noun: "object",
   parent: "apps",
   restoreNeeds: { reenter: [], note: "no secrets; owners are restored by subject" },
+  index: objectsIndex,
   restore: { steps: objectSteps },
 } as const satisfies ResourceKind;
