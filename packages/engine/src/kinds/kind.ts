@@ -8,13 +8,15 @@
  * through the connector and indexed for `ls`/`show`/`diff` — and a restore half: its pure
  * plan fragment, the runners of the steps it plans, and its read-back verification. Both
  * halves are optional per kind (the tenant document is captured but never restored; groups
- * and roles are captured and diffed, and restored only as far as the restore half says).
+ * and roles are captured and diffed, never created by a restore: a space assignment names a
+ * group of the target by name).
  *
  * ```ts
  * export const users: ResourceKind = {
  *   layer: "users", noun: "user", path: "users",
  *   restoreNeeds: { reenter: [], note: "no secrets; …" },
- *   capture: captureUsers, index: usersIndex, restore: usersRestore,
+ *   capture: captureUsers, index: usersIndex,
+ *   restore: { plan: planUsers, steps: userSteps, verify: verifyUsers },
  * };
  * ```
  */
