@@ -23,5 +23,3 @@ export { executeRestore, objectRef, SafetyBackupError, treeFingerprint } from ".
 export type { ExecuteOptions, RestoreEvent, RestoreEventListener, RestoreResult, StepOutcome } from "./execute.ts";
 export { verifyRestore } from "./verify.ts";
 export type { AppVerification, Mismatch, VerificationReport, VerifyOptions } from "./verify.ts";
-export { restore } from "./run.ts";
-export type { RestoreRunOptions, RestoreRunResult } from "./run.ts";
