@@ -30,9 +30,9 @@ import {
   importLegacyJournals,
   journalState,
   loadRestoreSource,
-  objectsForPlan,
   objectsNeededFor,
   parsePlanFile,
+  objectsForPlan,
   planRestore,
   readTargetState,
   RestorePlanError,
@@ -231,6 +231,7 @@ export async function runRestore(spec: RestoreJobSpec, deps: RestoreDeps): Promi
         // The planner's own key function: the journal of "this restore" is found before planning.
         const previous = journalState(await store.load(scope, restoreKey));
         try {
+          // The selected apps' objects, read before planning (the planner is pure; only these are read).
           const objects = await objectsForPlan(source, options!);
           plan = planRestore(source, state, options!, { restoreKey, created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] }, objects);
         } catch (e) {
