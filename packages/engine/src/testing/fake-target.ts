@@ -15,7 +15,7 @@
  * `importApp` reads its body as a JSON array of `ObjectRecord`s (the objects the file holds);
  * any other body imports an app without objects.
  */
-import type { AppSummary, AssignmentRecord, CallerInfo, GroupRecord, ObjectRecord, RestoreAppEditor, RestoreTarget, SoftDeletedApp, SpaceRecord, UserRecord } from "@lifeboat/model";
+import type { AppSummary, AssignmentRecord, CallerInfo, GroupRecord, ObjectRecord, ObjectStamp, RestoreAppEditor, RestoreTarget, SoftDeletedApp, SpaceRecord, UserRecord } from "@lifeboat/model";
 
 export interface FakeTargetApp {
   summary: AppSummary;
@@ -43,6 +43,12 @@ export class FakeTarget implements RestoreTarget {
   failOn = new Set<string>();
   /** Calls that do their work and then fail (a 5xx or reset after Qlik acted). */
   failAfter = new Set<string>();
+  /** Objects' `qMeta.modifiedDate` ("<appId> <objectId>" → date); `objectDates: false` = the engine reports none. */
+  modified = new Map<string, string>();
+  /** Apps' `modifiedDate` (moved with every object change). */
+  appModified = new Map<string, string>();
+  objectDates = true;
+  private clock = Date.parse("2026-12-01T00:00:00.000Z");
   /** Apps created through this target (younger than 45 minutes: deleting them is final). */
   private created = new Set<string>();
   private n = 0;
@@ -66,6 +72,13 @@ export class FakeTarget implements RestoreTarget {
     return a;
   }
 
+  /** Marks an object (and its app) modified now, as Qlik does on a change. */
+  touch(appId: string, objectId: string): void {
+    const t = new Date((this.clock += 1000)).toISOString();
+    this.modified.set(`${appId} ${objectId}`, t);
+    this.appModified.set(appId, t);
+  }
+
   async whoAmI(): Promise<CallerInfo> {
     return { userId: this.caller.id, subject: this.caller.subject, name: this.caller.name ?? "bot", isPrivateContentBot: true };
   }
@@ -87,7 +100,17 @@ export class FakeTarget implements RestoreTarget {
   async getApp(appId: string) {
     const a = this.apps.get(appId);
     return a
-      ? { attributes: { id: appId, name: a.summary.name, ownerId: a.summary.ownerId, ...(a.summary.spaceId ? { spaceId: a.summary.spaceId } : {}), originAppId: a.originAppId, publishTime: a.publishTime } }
+      ? {
+          attributes: {
+            id: appId,
+            name: a.summary.name,
+            ownerId: a.summary.ownerId,
+            ...(a.summary.spaceId ? { spaceId: a.summary.spaceId } : {}),
+            originAppId: a.originAppId,
+            publishTime: a.publishTime,
+            modifiedDate: this.appModified.get(appId) ?? "2026-11-01T00:00:00.000Z",
+          },
+        }
       : undefined;
   }
   async findUserBySubject(subject: string) {
@@ -185,6 +208,7 @@ export class FakeTarget implements RestoreTarget {
     if (!o) throw new Error(`updateObjectOwner: no object ${objectId} in app ${appId} (404)`);
     o.ownerId = ownerId;
     o.ownerSubject = this.users.find((u) => u.id === ownerId)?.subject ?? "";
+    this.touch(appId, objectId);
   }
   /** Deletes as Qlik does: an app older than 45 minutes (one this target was seeded with) softly, one created through it for good. */
   async deleteApp(appId: string) {
@@ -194,6 +218,14 @@ export class FakeTarget implements RestoreTarget {
   }
   async readObjects(appId: string) {
     return structuredClone([...this.app(appId, "readObjects").objects.values()]);
+  }
+  /** The objects' stamps, sorted by id; undefined with `objectDates: false`. */
+  async readObjectStamps(appId: string): Promise<ObjectStamp[] | undefined> {
+    const app = this.app(appId, "readObjectStamps");
+    if (!this.objectDates) return undefined;
+    return [...app.objects.values()]
+      .map((o) => ({ id: o.id, type: o.type, modifiedDate: this.modified.get(`${appId} ${o.id}`) ?? "2026-11-01T00:00:00.000Z", ownerId: o.ownerId, approved: o.approved, published: o.published }))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
   async getAppScript(appId: string) {
     return this.app(appId, "getAppScript").script ?? "";
@@ -223,6 +255,7 @@ export class FakeTarget implements RestoreTarget {
   async withApp<T>(appId: string, fn: (ed: RestoreAppEditor) => Promise<T>): Promise<T> {
     const app = this.app(appId, "withApp");
     const working = new Map(structuredClone([...app.objects]));
+    const changed = new Set<string>();
     const caller = this.caller;
     const ed: RestoreAppEditor = {
       readObjects: async () => structuredClone([...working.values()]),
@@ -236,6 +269,7 @@ export class FakeTarget implements RestoreTarget {
         } else {
           working.set(o.id, { id: o.id, type: o.type, genericType: o.genericType, title, ownerId: caller.id, ownerSubject: caller.subject, approved: false, published: false, propertyTree: structuredClone(o.propertyTree) });
         }
+        changed.add(o.id);
         return { id: o.id, created: !have };
       },
       setState: async (id, _g, state) => {
@@ -243,15 +277,19 @@ export class FakeTarget implements RestoreTarget {
         const o = working.get(id);
         if (!o) throw new Error(`setState: no object ${id} in app ${appId}`);
         Object.assign(o, state);
+        changed.add(id);
       },
       destroyObject: async (id) => {
         this.call("destroyObject");
         working.delete(id);
+        changed.add(id);
       },
       save: async () => {
         this.call("save");
         app.objects.clear();
         for (const [id, o] of structuredClone([...working])) app.objects.set(id, o);
+        for (const id of changed) this.touch(appId, id);
+        changed.clear();
       },
     };
     return fn(ed);

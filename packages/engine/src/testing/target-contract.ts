@@ -10,7 +10,7 @@
  * the port at whether an app still has its data model.
  */
 import { describe, expect, it, type TestContext } from "vitest";
-import type { ObjectRecord, RestoreTarget } from "@lifeboat/model";
+import type { ObjectRecord, ObjectStamp, RestoreTarget } from "@lifeboat/model";
 import type { SeededTenant } from "./fixture.ts";
 
 export interface TargetUnderTest {
@@ -33,6 +33,8 @@ const ids = (xs: { id: string }[]): string[] => xs.map((x) => x.id).sort();
 type Tree = { qProperty?: { qInfo?: { qId?: string }; qMetaDef?: { title?: string } }; qChildren?: Tree[] };
 const childIds = (tree: unknown): string[] => ((tree as Tree).qChildren ?? []).flatMap((c) => [c.qProperty?.qInfo?.qId ?? "?", ...childIds(c)]);
 const MISSING_APP = "00000000-0000-4000-8000-00000000dead";
+/** The optional stamp read the restore's optimistic check uses (declared here too until every port version has it). */
+type WithStamps = RestoreTarget & { readObjectStamps?(appId: string): Promise<ObjectStamp[] | undefined> };
 
 export function restoreTargetContract(name: string, setup: () => Promise<TargetUnderTest>, opts: { timeoutMs?: number } = {}): void {
   const timeout = opts.timeoutMs ?? 60_000;
@@ -252,6 +254,39 @@ export function restoreTargetContract(name: string, setup: () => Promise<TargetU
       expect(await hasData(appId), "the seeded app has data").toBe(true);
       await target.withApp(appId, async (ed) => ed.save());
       expect(await hasData(appId), "withApp opens with data: saving keeps it").toBe(true);
+    });
+
+    check("readObjectStamps (where implemented): one stamp per object, sorted by id; a saved change moves its object's date, and the app's, and no other", async ({ target, seeded }, ctx) => {
+      const t = target as WithStamps;
+      if (!t.readObjectStamps) return ctx.skip();
+      const r = seeded.fixture.refs;
+      const appId = r.sharedAppId;
+      const before = await t.readObjectStamps(appId);
+      if (before === undefined) return ctx.skip(); // the engine reports no dates: the restore compares fingerprints instead
+      const stampIds = before.map((s) => s.id);
+      expect(stampIds, "sorted by id").toEqual([...stampIds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+      expect(new Set(stampIds).size, "unique").toBe(stampIds.length);
+      const objects = await target.readObjects(appId);
+      for (const o of objects) {
+        const s = before.find((x) => x.id === o.id);
+        expect(s, `object ${o.id} has a stamp`).toBeDefined();
+        expect({ ownerId: s?.ownerId, approved: s?.approved, published: s?.published }, `stamp of ${o.id}`).toEqual({ ownerId: o.ownerId, approved: o.approved, published: o.published });
+      }
+      const appBefore = (await target.getApp(appId))?.attributes.modifiedDate;
+
+      const sheet = objects.find((o) => o.id === r.approvedSheetId)!;
+      const tree = structuredClone(sheet.propertyTree) as Tree;
+      tree.qProperty!.qMetaDef = { ...tree.qProperty!.qMetaDef, title: "Edited by the contract" };
+      await target.withApp(appId, async (ed) => {
+        await ed.upsertObject({ id: sheet.id, type: sheet.type, genericType: sheet.genericType, propertyTree: tree });
+        await ed.save();
+      });
+      const after = (await t.readObjectStamps(appId))!;
+      const date = (xs: ObjectStamp[], id: string) => xs.find((s) => s.id === id)?.modifiedDate;
+      expect(date(after, sheet.id), "the edited object's modifiedDate moved").not.toBe(date(before, sheet.id));
+      for (const o of objects.filter((x) => x.id !== sheet.id)) expect(date(after, o.id), `${o.id} was not changed`).toBe(date(before, o.id));
+      const appAfter = (await target.getApp(appId))?.attributes.modifiedDate;
+      if (typeof appBefore === "string" && appBefore) expect(appAfter, "the app's modifiedDate moved").not.toBe(appBefore);
     });
 
     check("setAppScript sets what getAppScript reads", async ({ target, seeded }) => {
