@@ -167,15 +167,16 @@ export function createFakeTenant(state: FakeTenantState, opts: FakeTenantOptions
     },
   };
   if (opts.readAppContent === true) {
-    // A method, so that a test's override of `readAppObjects` (or an injected failure) applies here too.
-    fake.readAppContent = async function (this: FakeTenant, appId, o): Promise<AppContent> {
+    // Objects through `readAppObjects`, so that a test's override of it (or an injected failure)
+    // applies here too — on the object it was called on, e.g. a `{ ...tenant, readAppObjects }` copy.
+    fake.readAppContent = async function (this: FakeTenant | undefined, appId, o): Promise<AppContent> {
       hit("readAppContent", appId);
       const a = app(appId);
       const stamps = visible(a)
         .map((x) => stampOf(a, x))
         .sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
       const content: AppContent = { stamps };
-      if (!o.unchanged?.(structuredClone(stamps))) content.objects = await this.readAppObjects(appId);
+      if (!o.unchanged?.(structuredClone(stamps))) content.objects = await (this ?? fake).readAppObjects(appId);
       if (o.script) content.script = a.script;
       return content;
     };
