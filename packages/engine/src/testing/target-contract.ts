@@ -250,7 +250,7 @@ export function restoreTargetContract(name: string, setup: () => Promise<TargetU
       const outside = await target.readObjects(appId);
       const inside = await target.withApp(appId, async (ed) => ed.readObjects());
       expect(ids(outside)).toEqual(ids(inside));
-      if (!hasData) return ctx.skip();
+      if (!hasData) return ctx.skip("this implementation has no data model to look at (no hasData in its setup)");
       expect(await hasData(appId), "the seeded app has data").toBe(true);
       await target.withApp(appId, async (ed) => ed.save());
       expect(await hasData(appId), "withApp opens with data: saving keeps it").toBe(true);
@@ -258,11 +258,11 @@ export function restoreTargetContract(name: string, setup: () => Promise<TargetU
 
     check("readObjectStamps (where implemented): one stamp per object, sorted by id; a saved change moves its object's date, and the app's, and no other", async ({ target, seeded }, ctx) => {
       const t = target as WithStamps;
-      if (!t.readObjectStamps) return ctx.skip();
+      if (!t.readObjectStamps) return ctx.skip("this target has no readObjectStamps: the restore compares fingerprints");
       const r = seeded.fixture.refs;
       const appId = r.sharedAppId;
       const before = await t.readObjectStamps(appId);
-      if (before === undefined) return ctx.skip(); // the engine reports no dates: the restore compares fingerprints instead
+      if (before === undefined) return ctx.skip("the target reports no object dates (readObjectStamps undefined): the restore compares fingerprints");
       const stampIds = before.map((s) => s.id);
       expect(stampIds, "sorted by id").toEqual([...stampIds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
       expect(new Set(stampIds).size, "unique").toBe(stampIds.length);
@@ -303,7 +303,7 @@ export function restoreTargetContract(name: string, setup: () => Promise<TargetU
       expect(await target.getApp(r.sharedAppId)).toBeUndefined();
       expect((await collect(target.listApps())).map((a) => a.appId)).not.toContain(r.sharedAppId);
       const deleted = await target.listSoftDeletedApps();
-      if (deleted === undefined) return ctx.skip();
+      if (deleted === undefined) return ctx.skip("the caller may not read deletion events (listSoftDeletedApps undefined)");
       const entry = deleted.find((d) => d.appId === r.sharedAppId);
       expect(entry, "a seeded app (older than 45 minutes) is soft-deleted").toMatchObject({ appId: r.sharedAppId, spaceId: r.sharedSpaceId });
       expect(Date.parse(entry!.purgeAt)).toBeGreaterThan(Date.parse(entry!.deletedAt));
