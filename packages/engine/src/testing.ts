@@ -26,7 +26,7 @@ import type {
   UserRecord,
 } from "@lifeboat/model";
 import { FakeTarget } from "./testing/fake-target.ts";
-import { contractFixture, fixtureObjectRecord, fixtureSpaceType, type ContractFixture } from "./testing/fixture.ts";
+import { fixtureObjectRecord, fixtureSpaceType, type ContractFixture } from "./testing/fixture.ts";
 
 export interface FakeApp {
   summary: AppSummary;
