@@ -7,7 +7,8 @@
 import { createTestRepository, type SnapshotRepository } from "@lifeboat/repository";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ObjectRecord } from "@lifeboat/model";
-import { backup } from "./backup.ts";
+// Through the package entry: the backup's own files are being split along resource kinds.
+import { backup } from "./index.ts";
 import type { BackupEvent } from "./events.ts";
 import { entryNameForId } from "./internal/names.ts";
 import { PATHS } from "./layout.ts";
