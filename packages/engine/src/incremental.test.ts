@@ -7,7 +7,7 @@
 import { createTestRepository, type SnapshotRepository } from "@lifeboat/repository";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ObjectRecord } from "@lifeboat/model";
-// Through the package entry: the backup's own files are being split along resource kinds.
+// Through the package entry, whichever of its files the backup lives in.
 import { backup } from "./index.ts";
 import type { BackupEvent } from "./events.ts";
 import { entryNameForId } from "./internal/names.ts";
