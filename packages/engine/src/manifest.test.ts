@@ -1,6 +1,6 @@
 import { createTestRepository, type Snapshot, type SnapshotInput, type SnapshotRepository } from "@lifeboat/repository";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { backup } from "./backup.ts";
+import { backup } from "./backup/run.ts";
 import {
   loadManifest,
   MANIFEST_PARTS,

@@ -12,7 +12,7 @@ import { createTestRepository, DamageError, type Repository } from "@lifeboat/re
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AppDoc } from "../layout.ts";
 import type { ObjectRecord } from "@lifeboat/model";
-import { backup } from "../backup.ts";
+import { backup } from "../backup/run.ts";
 import { createFakeTenant, FakeTarget, sampleTenantState } from "../testing.ts";
 import { executeRestore, SafetyBackupError } from "./execute.ts";
 import { restore } from "./run.ts";

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestRepository, type Repository, type Snapshot } from "@lifeboat/repository";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { backup } from "../backup.ts";
+import { backup } from "../backup/run.ts";
 import { createFakeTenant, sampleTenantState } from "../testing.ts";
 import { canonicalJson, sha256Hex } from "../internal/canonical.ts";
 import { previousRestoreKeysOf, restoreKeyOf, type RestoreOptions } from "./plan.ts";
