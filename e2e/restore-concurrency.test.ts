@@ -18,17 +18,18 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { executeRestore, loadRestoreSource, MemoryJournal, planRestore, readTargetState, verifyRestore, type RestoreSource } from "@lifeboat/engine";
+import { executeRestore, MemoryJournal, planRestore, readTargetState, verifyRestore, type RestoreSource } from "@lifeboat/engine";
 import { createRestoreTarget, createTenantClient } from "@lifeboat/qlik";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { initRepository, openRepository, TEST_KDF, type Snapshot } from "@lifeboat/repository";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { botApi, botEnv, expectedObjects, readReference, takeBackup, type RefApp } from "./restore-helpers.ts";
+import { botApi, botEnv, expectedObjects, readReference, takeBackup, type RefApp, loadSourceWithObjects } from "./restore-helpers.ts";
 import { seededRandom } from "@lifeboat/engine/testing";
 
 /** Several CLI processes per test, on a machine shared with other test runs: minutes, not the default. */
 const SLOW = 900_000;
-const BIN = resolve(import.meta.dirname, "../packages/cli/bin/lifeboat.js");
+/** `lifeboat` with the restore's test hooks (LIFEBOAT_TEST_KILL_*, …_PAUSE_AFTER_LOCK), which the product does not read. */
+const BIN = resolve(import.meta.dirname, "fixtures/lifeboat-with-hooks.js");
 const PASSWORD = "concurrency-test-password";
 
 interface Run {
@@ -88,7 +89,7 @@ describe("restores that overlap, and a restore resumed as 'latest'", () => {
     dir = await mkdtemp(join(tmpdir(), "lifeboat-concurrency-"));
     const repo = await initRepository({ url: repoDir(), password: PASSWORD, kdf: TEST_KDF });
     snap = await takeBackup(emu, repo);
-    source = await loadRestoreSource(repo, snap);
+    source = await loadSourceWithObjects(repo, snap);
     await repo.close();
     before = await readReference(emu);
   });

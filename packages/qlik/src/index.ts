@@ -10,6 +10,7 @@
  * await tenant.close();
  */
 export {
+  createRateLimiter,
   createTenantClient,
   DEFAULT_CONCURRENCY,
   isPrivateContentBot,
@@ -24,6 +25,7 @@ export {
   type TenantClientConfig,
   waitingMessage,
 } from "./client.ts";
+export type { Permit, RateLimiter } from "./internal/limiter.ts";
 export { DEFAULT_TIMEOUTS, TIMEOUT_KINDS, type TimeoutKind, type Timeouts } from "./internal/timeouts.ts";
 export {
   stateSteps,

@@ -4,11 +4,13 @@
  * (`executeRestore`) and read the result back (`verifyRestore`).
  */
 export { loadRestoreSource, SnapshotContentError } from "./source.ts";
+export { refKey } from "./ref.ts";
+export type { Created } from "./ref.ts";
 export type { RestoreSource, SourceApp, SourceSpace } from "./source.ts";
 export { readTargetState } from "./target.ts";
 export type { TargetState } from "./target.ts";
-export { objectsNeededFor, PLAN_FORMAT, PLAN_VERSION, planRestore, previousRestoreKeysOf, RestorePlanError, restoreKeyOf, tenantKeyOf } from "./plan.ts";
-export type { AppDecision, PlannedRemoval, PlanStep, PreviousAttempt, Ref, RestoreOptions, RestorePlan, SpaceDecision, StepKind, UserDecision } from "./plan.ts";
+export { objectsForPlan, objectsNeededFor, PLAN_FORMAT, PLAN_VERSION, planRestore, previousRestoreKeysOf, RestorePlanError, restoreKeyOf, tenantKeyOf } from "./plan.ts";
+export type { AppDecision, PlannedRemoval, PlanStep, PreviousAttempt, Ref, RestoreOptions, RestorePlan, SpaceDecision, StepDraft, StepKind, StepOf, UserDecision } from "./plan.ts";
 export { formatPlanFile, parsePlanFile, PlanFileError, signPlan, stalePlanReasons } from "./planfile.ts";
 export type { SignedPlan } from "./planfile.ts";
 export { FileJournal, journalState, MemoryJournal } from "./journal.ts";
@@ -21,5 +23,3 @@ export { executeRestore, objectRef, SafetyBackupError, treeFingerprint } from ".
 export type { ExecuteOptions, RestoreEvent, RestoreEventListener, RestoreResult, StepOutcome } from "./execute.ts";
 export { verifyRestore } from "./verify.ts";
 export type { AppVerification, Mismatch, VerificationReport, VerifyOptions } from "./verify.ts";
-export { restore } from "./run.ts";
-export type { RestoreRunOptions, RestoreRunResult } from "./run.ts";
