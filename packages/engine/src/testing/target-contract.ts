@@ -33,8 +33,6 @@ const ids = (xs: { id: string }[]): string[] => xs.map((x) => x.id).sort();
 type Tree = { qProperty?: { qInfo?: { qId?: string }; qMetaDef?: { title?: string } }; qChildren?: Tree[] };
 const childIds = (tree: unknown): string[] => ((tree as Tree).qChildren ?? []).flatMap((c) => [c.qProperty?.qInfo?.qId ?? "?", ...childIds(c)]);
 const MISSING_APP = "00000000-0000-4000-8000-00000000dead";
-/** The optional stamp read the restore's optimistic check uses (declared here too until every port version has it). */
-type WithStamps = RestoreTarget & { readObjectStamps?(appId: string): Promise<ObjectStamp[] | undefined> };
 
 export function restoreTargetContract(name: string, setup: () => Promise<TargetUnderTest>, opts: { timeoutMs?: number } = {}): void {
   const timeout = opts.timeoutMs ?? 60_000;
@@ -257,7 +255,7 @@ export function restoreTargetContract(name: string, setup: () => Promise<TargetU
     });
 
     check("readObjectStamps (where implemented): one stamp per object, sorted by id; a saved change moves its object's date, and the app's, and no other", async ({ target, seeded }, ctx) => {
-      const t = target as WithStamps;
+      const t = target;
       if (!t.readObjectStamps) return ctx.skip("this target has no readObjectStamps: the restore compares fingerprints");
       const r = seeded.fixture.refs;
       const appId = r.sharedAppId;
