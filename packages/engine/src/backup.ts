@@ -32,7 +32,7 @@ import {
   utcDay,
 } from "./stamps.ts";
 import { displayName, entryNameForId } from "./internal/names.ts";
-import { createPool } from "./internal/pool.ts";
+import { createPool, snapshotTenantKey } from "@lifeboat/kit";
 import { type AppDoc, LAYOUT_VERSION, PATHS, type TenantDoc } from "./layout.ts";
 import {
   countItems,
@@ -106,15 +106,6 @@ export interface BackupResult {
   manifestRef: BlobRef;
 }
 
-/** The snapshot tenant key for a host: its name without scheme, port kept. */
-export function tenantKeyForHost(host: string): string {
-  try {
-    return new URL(host.includes("://") ? host : `https://${host}`).host;
-  } catch {
-    return host;
-  }
-}
-
 function reasonOf(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
@@ -162,7 +153,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   const full = options.full ?? false;
   const withData = options.withData ?? false;
   const tags = options.tags ?? [];
-  const tenantKey = options.tenantKey ?? tenantKeyForHost(tenant.host);
+  const tenantKey = options.tenantKey ?? snapshotTenantKey(tenant.host);
   const deepCheckDays = deepCheckDaysOf(options.deepCheckDays); // bad input fails before any call
   const started = now();
   const items: ManifestItem[] = [];

@@ -3,7 +3,7 @@
  * `SnapshotRepository`. Engines report through events; nothing here writes to the
  * console.
  */
-export { backup, DEFAULT_EXPORTS, DEFAULT_SESSIONS, tenantKeyForHost, TOOL_VERSION } from "./backup.ts";
+export { backup, DEFAULT_EXPORTS, DEFAULT_SESSIONS, TOOL_VERSION } from "./backup.ts";
 export type { BackupOptions, BackupResult } from "./backup.ts";
 export type { BackupEvent, BackupEventListener } from "./events.ts";
 export { countItems, emptyCounts, LAYERS, loadManifest, MANIFEST_LAYOUT_VERSION, RESTORE_NEEDS } from "./manifest.ts";

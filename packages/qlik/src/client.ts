@@ -29,12 +29,11 @@ import type {
   TenantReader,
   UserRecord,
 } from "@lifeboat/model";
+import { backoffDelay, createPool, systemClock, tenantUrl, type Clock } from "@lifeboat/kit";
 import { classify, QlikApiError } from "./errors.ts";
 import { OPERATIONS, bucketOf, publishedPerMinute, type OperationName } from "./operations.ts";
-import { systemClock, type Clock } from "./internal/clock.ts";
 import { TierLimiter } from "./internal/limiter.ts";
-import { defaultRetryPolicy, withRetry, backoffDelay, type RetryPolicy } from "./internal/retry.ts";
-import { Semaphore } from "./internal/pool.ts";
+import { defaultRetryPolicy, withRetry, type RetryPolicy } from "./internal/retry.ts";
 import { parseSize, streamBody, TruncatedDownloadError, type OpenedDownload } from "./internal/download.ts";
 import { listInfos, readObjects, readStamps, type QixDocLike } from "./internal/objects.ts";
 import { grantedScopes, observeTokenResponse } from "./internal/token-response.ts";
@@ -202,11 +201,6 @@ export interface ApiSession {
 
 export const PRIVATE_CONTENT_BOT_SCOPE = "user_default admin.apps admin_classic";
 
-export function normalizeHost(host: string): string {
-  const trimmed = host.trim().replace(/\/+$/, "");
-  return /^https?:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
-}
-
 const onAuthFailed = (): void => undefined;
 
 /**
@@ -291,7 +285,7 @@ export interface TokenScopes {
 
 export function createTenantCore(config: TenantClientConfig): TenantCore {
   installInterceptors();
-  const host = normalizeHost(config.host);
+  const host = tenantUrl(config.host);
   const auth = config.auth;
   const tokenMaxAgeMs = config.tokenMaxAgeMs ?? 60 * 60_000;
   let current: (ApiSession & { issuedAt: number }) | undefined;
@@ -386,8 +380,8 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
     enabled: limits.enabled,
     onThrottle: (bucket, waitMs, reason) => emit({ type: "throttled", bucket, waitMs, reason }),
   });
-  const rest = new Semaphore(config.concurrency?.rest ?? DEFAULT_CONCURRENCY.rest);
-  const qixSessions = new Semaphore(config.concurrency?.qixSessions ?? DEFAULT_CONCURRENCY.qixSessions);
+  const rest = createPool(config.concurrency?.rest ?? DEFAULT_CONCURRENCY.rest);
+  const qixSessions = createPool(config.concurrency?.qixSessions ?? DEFAULT_CONCURRENCY.qixSessions);
   const names = new Map<string, string>();
   let closed = false;
 
@@ -605,7 +599,7 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
   const clock = config.clock ?? systemClock;
   const random = config.random ?? Math.random;
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...config.retry };
-  const exportsPool = new Semaphore(config.concurrency?.exports ?? DEFAULT_CONCURRENCY.exports);
+  const exportsPool = createPool(config.concurrency?.exports ?? DEFAULT_CONCURRENCY.exports);
   const qixCalls = config.concurrency?.qixCalls ?? DEFAULT_CONCURRENCY.qixCalls;
   const nc = { noCache: true } as const;
   let writerInstance: TenantWriter | undefined;

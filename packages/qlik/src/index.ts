@@ -13,7 +13,6 @@ export {
   createTenantClient,
   DEFAULT_CONCURRENCY,
   isPrivateContentBot,
-  normalizeHost,
   PRIVATE_CONTENT_BOT_SCOPE,
   type ClientStats,
   type ConcurrencyOptions,
@@ -38,5 +37,4 @@ export { createRestoreTarget } from "./restore-target.ts";
 export { createQrsReader, type QrsCertificateAuth, type QrsHeaderAuth, type QrsReader, type QrsReaderConfig } from "./qrs.ts";
 export { QlikApiError, isQlikApiError, type QlikErrorKind, type QlikErrorFields } from "./errors.ts";
 export { OPERATIONS, type OperationInfo, type OperationName } from "./operations.ts";
-export { Semaphore, mapPool } from "./internal/pool.ts";
 export type { RetryPolicy } from "./internal/retry.ts";

@@ -57,7 +57,6 @@ import {
   SnapshotContentError,
   restoreJournalKey,
   stalePlanReasons,
-  tenantKeyOf,
   verifyRestore,
   type RestoreEvent,
   type RestoreOptions,
@@ -66,6 +65,7 @@ import {
   type VerificationReport,
 } from "@lifeboat/engine";
 import { createRestoreTarget, createTenantClient, waitingMessage } from "@lifeboat/qlik";
+import { tenantKey } from "@lifeboat/kit";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import { Option, type Command } from "commander";
 import { resolveTenant, type TenantConnection } from "../config.ts";
@@ -271,7 +271,7 @@ function resolveTarget(opts: RestoreCommandOptions, env: NodeJS.ProcessEnv, sour
   if (opts.targetTenant) return resolveTenant({ tenant: opts.targetTenant, config: opts.config }, env);
   if (opts.targetHost) return resolveTenant({ host: opts.targetHost, hostFlag: "--target-host", config: opts.config }, env);
   const conn = resolveTenant({ config: opts.config }, env);
-  if (sourceHost && tenantKeyOf(conn.host) !== tenantKeyOf(sourceHost))
+  if (sourceHost && tenantKey(conn.host) !== tenantKey(sourceHost))
     throw new UserError(
       `the snapshot is of ${sourceHost} but the default tenant is ${conn.host}; to restore into another tenant say so with --target-host ${conn.host} (or --target-tenant NAME)`,
       EXIT.usage,
@@ -400,7 +400,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
     const connection = filePlan
       ? resolveTarget(opts.targetTenant ? opts : { ...opts, targetHost: opts.targetHost ?? filePlan.target.host }, env, undefined)
       : resolveTarget(opts, env, source.tenant.host);
-    if (filePlan && tenantKeyOf(connection.host) !== tenantKeyOf(filePlan.target.host))
+    if (filePlan && tenantKey(connection.host) !== tenantKey(filePlan.target.host))
       throw new UserError(
         `plan file ${opts.fromPlan} is for ${filePlan.target.host}, not ${connection.host}; nothing was changed — pass --target-host ${filePlan.target.host} (or the --target-tenant of that host), or make a plan for ${connection.host}`,
         EXIT.usage,
@@ -425,7 +425,7 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       // One restore at a time per tenant: held from before the target is read until the verification is written.
       if (planOnly) {
         const running = await store.holder(connection.host);
-        if (running) say(`note: a restore into ${tenantKeyOf(connection.host)} is running now: ${running.restoring} (PID ${running.pid} on ${running.hostname}, since ${running.created}); this plan may be out of date when it ends\n`);
+        if (running) say(`note: a restore into ${tenantKey(connection.host)} is running now: ${running.restoring} (PID ${running.pid} on ${running.hostname}, since ${running.created}); this plan may be out of date when it ends\n`);
       } else
         lock = await store.lock(
           connection.host,
@@ -483,12 +483,12 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
 
       // Confirmation: type the target's host.
       if (!opts.yes) {
-        const host = tenantKeyOf(plan.target.host);
+        const host = tenantKey(plan.target.host);
         const ask = input.confirm ?? (process.stdin.isTTY ? promptTerminal : undefined);
         if (!ask)
           throw new UserError(`refusing to change ${plan.target.host} without confirmation: no terminal to ask on; pass --yes to confirm — nothing was changed`, EXIT.usage);
         const answer = (await ask(`This changes ${plan.target.host} (${plan.steps.length} steps). Type the tenant's host (${host}) to go on: `)).trim();
-        if (tenantKeyOf(answer) !== host && answer !== plan.target.host) throw new UserError(`'${answer}' is not ${host}; nothing was changed`, EXIT.usage);
+        if (tenantKey(answer) !== host && answer !== plan.target.host) throw new UserError(`'${answer}' is not ${host}; nothing was changed`, EXIT.usage);
       }
 
       // Test hook (e2e only): hold the tenant lock until a file appears, so a second restore meets a running one.

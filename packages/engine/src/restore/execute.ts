@@ -23,7 +23,7 @@
  */
 import type { SnapshotRepository } from "@lifeboat/repository";
 import { canonicalJson } from "../internal/canonical.ts";
-import { createPool } from "../internal/pool.ts";
+import { createPool } from "@lifeboat/kit";
 import { journalState, type RestoreJournal } from "./journal.ts";
 import type { PlannedRemoval, PlanStep, Ref, RestorePlan } from "./plan.ts";
 import type { RestoreSource, SourceApp } from "./source.ts";

@@ -7,7 +7,7 @@ export { loadRestoreSource, SnapshotContentError } from "./source.ts";
 export type { RestoreSource, SourceApp, SourceSpace } from "./source.ts";
 export { readTargetState } from "./target.ts";
 export type { TargetState } from "./target.ts";
-export { objectsNeededFor, PLAN_FORMAT, PLAN_VERSION, planRestore, previousRestoreKeysOf, RestorePlanError, restoreKeyOf, tenantKeyOf } from "./plan.ts";
+export { objectsNeededFor, PLAN_FORMAT, PLAN_VERSION, planRestore, previousRestoreKeysOf, RestorePlanError, restoreKeyOf } from "./plan.ts";
 export type { AppDecision, PlannedRemoval, PlanStep, PreviousAttempt, Ref, RestoreOptions, RestorePlan, SpaceDecision, StepKind, UserDecision } from "./plan.ts";
 export { formatPlanFile, parsePlanFile, PlanFileError, signPlan, stalePlanReasons } from "./planfile.ts";
 export type { SignedPlan } from "./planfile.ts";

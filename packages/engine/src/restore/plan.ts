@@ -17,6 +17,7 @@
  * resolves from the journal, or "id:<targetId>" for things that already exist.
  */
 import type { BlobRef } from "@lifeboat/repository";
+import { tenantKey } from "@lifeboat/kit";
 import { canonicalJson, sha256Hex } from "../internal/canonical.ts";
 import type { AppSummary, ObjectRecord, SpaceRecord, UserRecord } from "@lifeboat/model";
 import type { RestoreSource, SourceApp, SourceSpace } from "./source.ts";
@@ -195,17 +196,9 @@ export interface PreviousAttempt {
 const idRef = (id: string): Ref => `id:${id}`;
 const lower = (s: string | undefined): string => (s ?? "").toLowerCase();
 
-export function tenantKeyOf(host: string): string {
-  try {
-    return new URL(host.includes("://") ? host : `https://${host}`).host.toLowerCase();
-  } catch {
-    return host.toLowerCase();
-  }
-}
-
 /** The stable key of a restore: same snapshot, target and choices ⇒ same key (the journal's name). */
 export function restoreKeyOf(snapshotId: string, targetHost: string, options: RestoreOptions): string {
-  return sha256Hex(canonicalJson({ snapshotId, target: tenantKeyOf(targetHost), options: normalizeOptions(options) })).slice(0, 24);
+  return sha256Hex(canonicalJson({ snapshotId, target: tenantKey(targetHost), options: normalizeOptions(options) })).slice(0, 24);
 }
 
 /**
@@ -218,7 +211,7 @@ export function restoreKeyOf(snapshotId: string, targetHost: string, options: Re
 export function previousRestoreKeysOf(snapshotId: string, targetHost: string, options: RestoreOptions): string[] {
   if (options.deleteExtraObjects) return [];
   const kept = { ...normalizeOptions(options), removeExtraObjects: false };
-  return [sha256Hex(canonicalJson({ snapshotId, target: tenantKeyOf(targetHost), options: kept })).slice(0, 24)];
+  return [sha256Hex(canonicalJson({ snapshotId, target: tenantKey(targetHost), options: kept })).slice(0, 24)];
 }
 
 function normalizeOptions(o: RestoreOptions): RestoreOptions {
@@ -269,7 +262,7 @@ export function objectsNeededFor(source: RestoreSource, options: RestoreOptions)
 
 export function planRestore(source: RestoreSource, target: TargetState, options: RestoreOptions, previous: PreviousAttempt = { created: {} }): RestorePlan {
   const snapId = source.snapshot.id;
-  const sameTenant = tenantKeyOf(source.tenant.host) === tenantKeyOf(target.host);
+  const sameTenant = tenantKey(source.tenant.host) === tenantKey(target.host);
   const warnings: string[] = [];
   const blockers: string[] = [];
   const steps: PlanStep[] = [];

@@ -12,7 +12,7 @@
  * expected and what was found.
  */
 import type { SnapshotRepository } from "@lifeboat/repository";
-import { createPool } from "../internal/pool.ts";
+import { createPool } from "@lifeboat/kit";
 import type { AppSummary } from "@lifeboat/model";
 import { objectRef, treeFingerprint } from "./execute.ts";
 import type { Ref, RestorePlan } from "./plan.ts";

@@ -26,7 +26,7 @@
  * A 429 pauses the whole tier for its `Retry-After` (a secondary source says a 429 blocks
  * every endpoint of the tier; pausing just the one endpoint would only earn more 429s).
  */
-import type { Clock } from "./clock.ts";
+import type { Clock } from "@lifeboat/kit";
 
 export interface LimiterOptions {
   clock: Clock;

@@ -32,7 +32,7 @@
  */
 import { createHash } from "node:crypto";
 import type { ObjectRecord, ObjectStamp } from "@lifeboat/model";
-import { mapPool } from "./pool.ts";
+import { mapPool } from "@lifeboat/kit";
 
 /** The handle methods we use; `@qlik/api`'s RPC objects satisfy it. */
 export interface QixHandle {

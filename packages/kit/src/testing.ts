@@ -1,18 +1,16 @@
-/** Time as the limiter and retry logic see it; tests inject a manual clock. */
-export interface Clock {
-  /** Milliseconds, monotonic enough for windows. */
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => performance.timeOrigin + performance.now(),
-  sleep: (ms) => (ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms))),
-};
+/**
+ * Test helpers of `@lifeboat/kit` (for tests only: the layering test refuses them in sources).
+ *
+ * @example
+ * const clock = new ManualClock();
+ * const done = withRetry(..., { clock });   // sleeps wait on `clock`, not on the wall clock
+ * await clock.runAll();                       // every pending sleep ends, in deadline order
+ */
+import type { Clock } from "./clock.ts";
 
 /**
  * A clock that only moves when told to: `sleep` resolves once `advance` passes its
- * deadline. Deterministic tests of the limiter and retry loops.
+ * deadline. Deterministic tests of limiters, retry loops and anything else that waits.
  */
 export class ManualClock implements Clock {
   private t: number;
@@ -65,7 +63,19 @@ export class ManualClock implements Clock {
   }
 }
 
-async function flush(): Promise<void> {
+/** Lets queued promise continuations (and one macrotask turn) run. */
+export async function flush(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve();
   await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** A promise with its resolve/reject in hand: lets a test decide when a task ends. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }
