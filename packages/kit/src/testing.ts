@@ -63,6 +63,27 @@ export class ManualClock implements Clock {
   }
 }
 
+/**
+ * A clock whose time passes only by sleeping, at once: `sleep(ms)` yields one turn of the event
+ * loop and wakes with the time at least `ms` later. For runs against a server that reads the
+ * same clock (the emulator's `nowMs`): a rate-limit window of five minutes costs no real time,
+ * and no real delay (an event loop busy on a loaded machine) moves either side's notion of time.
+ */
+export class VirtualClock implements Clock {
+  constructor(private t = 0) {}
+
+  now(): number {
+    return this.t;
+  }
+
+  async sleep(ms: number): Promise<void> {
+    if (ms <= 0) return;
+    const until = this.t + ms;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.t = Math.max(this.t, until);
+  }
+}
+
 /** Lets queued promise continuations (and one macrotask turn) run. */
 export async function flush(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve();

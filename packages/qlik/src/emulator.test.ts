@@ -2,6 +2,7 @@
  * The connector against the emulator over real sockets (REST + QIX websocket): what it
  * reads must equal the emulator's tenant state, seen through Qlik's visibility rules.
  */
+import { VirtualClock } from "@lifeboat/kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type EmulatorHandle, type Tenant } from "@lifeboat/emulator";
 import type { ObjectRecord } from "@lifeboat/model";
@@ -246,11 +247,16 @@ describe("against the emulator (demo fixture)", () => {
   });
 });
 
-describe("against the emulator with Qlik's rate limits (timeScale 60: a 5-minute window is 5 s)", () => {
+describe("against the emulator with Qlik's rate limits, on one virtual clock", () => {
+  // The emulator's rate-limit windows and the client's limiter and retries read the same
+  // clock, which moves only when the client waits: Qlik's real 5-minute windows, in no real
+  // time, and no event-loop delay on a loaded machine shifts one side against the other.
   let emu: EmulatorHandle;
   let tenant: Tenant;
+  let clock: VirtualClock;
   beforeAll(async () => {
-    emu = await startEmulator({ fixture: "demo", port: 0, rateLimits: "qlik", timeScale: 60 });
+    clock = new VirtualClock(1_000_000);
+    emu = await startEmulator({ fixture: "demo", port: 0, rateLimits: "qlik", nowMs: () => clock.now() });
     tenant = emu.state.tenants[0] as Tenant;
   });
   afterAll(async () => {
@@ -274,7 +280,7 @@ describe("against the emulator with Qlik's rate limits (timeScale 60: a 5-minute
   }
 
   it("the limiter keeps a burst under the limit: no 429 at all", async () => {
-    const c = botOf(emu, { limits: { timeScale: 60 } });
+    const c = botOf(emu, { clock });
     await tier2Burst(c);
     expect(c.stats().callsPerOperation.updateAppOwner).toBe(560);
     expect(c.stats().rateLimited).toBe(0);
@@ -283,7 +289,7 @@ describe("against the emulator with Qlik's rate limits (timeScale 60: a 5-minute
   }, 60_000);
 
   it("without the client-side limiter, 429s are honoured and retried, never surfaced", async () => {
-    const c = botOf(emu, { limits: { enabled: false } });
+    const c = botOf(emu, { clock, limits: { enabled: false } });
     await tier2Burst(c);
     expect(c.stats().rateLimited).toBeGreaterThan(0);
   }, 60_000);
