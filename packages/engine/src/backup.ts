@@ -72,7 +72,7 @@ export interface BackupOptions {
    * reading them again (a Tier-1 call per app, and the script). Objects are still checked
    * through QIX every run (a private-sheet edit does not move the app's dates), so object
    * changes are still found. The risk: Qlik is not known to bump those dates on every script or attribute
-   * change (API-FACTS §8, UNCONFIRMED), so such a change could be missed until the dates
+   * change (docs/snapshot-layout.md, "Changed-only capture", UNCONFIRMED), so such a change could be missed until the dates
    * move or a run without this option. Ignored with `full` and `withData`.
    */
   trustItemDates?: boolean;
@@ -85,7 +85,7 @@ export interface BackupOptions {
    */
   deepCheckDays?: number;
   tags?: string[];
-  /** Parallel app reads (QIX sessions; default 8, the connector's default session pool). */
+  /** Parallel app reads (QIX sessions; default 32, the connector's default session pool). */
   sessions?: number;
   /** Parallel exports + downloads (default 16, the connector's default export pool). */
   exports?: number;

@@ -4,7 +4,7 @@
  * tier's rate-limit budget and a concurrency slot, retries what is worth retrying and
  * classifies failures into `QlikApiError`s that name the object, the place and the next
  * step. Freshness is decided here too: every read passes `noCache: true` (`@qlik/api`
- * caches every GET for 10 minutes by default, API-FACTS §5).
+ * caches every GET for 10 minutes by default, docs/qlik-surface.md, "REST calls": every read passes noCache).
  *
  * @example
  * const tenant = createTenantClient({ host: "https://acme.eu.qlikcloud.com",
@@ -79,13 +79,13 @@ export interface ConcurrencyOptions {
    * Bodies stream (a 64 KiB read buffer each), so this bounds sockets, not memory.
    */
   exports?: number;
-  /** QIX app sessions open at once (default 8; QIX is not rate-limited). */
+  /** QIX app sessions open at once (default 32; QIX is not rate-limited). */
   qixSessions?: number;
   /** QIX calls in flight within one session (default 8). */
   qixCalls?: number;
 }
 
-/** The connector's default concurrency (issue 6: exports and QIX sessions are what bound a backup). */
+/** The connector's default concurrency (exports and QIX sessions are what bound a backup: docs/qlik-surface.md, "Concurrency"). */
 export const DEFAULT_CONCURRENCY: Readonly<Required<ConcurrencyOptions>> = { rest: 16, exports: 16, qixSessions: 32, qixCalls: 8 };
 
 export type QlikClientEvent =
@@ -236,7 +236,7 @@ function bearerHostConfig(host: string, token: string): HostConfig {
 
 /**
  * Whether the credentials see every user's private content. Qlik grants that to an OAuth
- * M2M client holding the `admin.apps` scope with `admin_classic` (API-FACTS §6.3) — judged
+ * M2M client holding the `admin.apps` scope with `admin_classic` (docs/qlik-surface.md, "QIX" and "Credentials and who sees what") — judged
  * from the scopes the token endpoint *granted* (its response's `scope`; `granted`), never
  * from those requested: an OAuth server may drop a requested scope the client does not hold
  * (FIDELITY-AUDIT #23). Without `granted`, from the configured scopes (a static guess, used

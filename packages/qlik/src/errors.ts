@@ -1,6 +1,6 @@
 /**
  * One error class for everything the connector can fail with, classified from
- * `@qlik/api`'s thrown `{ status, headers, data }` (API-FACTS §3) or from Node's network
+ * `@qlik/api`'s thrown `{ status, headers, data }` (docs/qlik-surface.md, "Rate limits, retries, errors") or from Node's network
  * errors, in one place (`classify`). The CLI maps `kind` to exit codes and text; the engine
  * records it per item in the manifest.
  */

@@ -5,7 +5,7 @@
  * then subject, then email, then `ownerFallback`), which users to create or report
  * missing, which spaces to reuse, map or create, which apps to import, reconcile, skip or
  * block (name clashes), whose spaces go back to their owners, and the ordered steps the
- * executor runs (API-FACTS §9; space owners last).
+ * executor runs (docs/restore.md, "Steps"; space owners last).
  *
  * ```ts
  * const plan = planRestore(source, await readTargetState(target), { apps: ["Sales"], createMissingUsers: true });

@@ -13,11 +13,11 @@ export interface TargetState {
   users: UserRecord[];
   groups: GroupRecord[];
   spaces: SpaceRecord[];
-  /** Assignments of the spaces the plan may touch (by space id). */
+  /** Assignments of every space of the target (by space id; read one space after another). */
   assignments: Record<string, AssignmentRecord[]>;
   apps: AppSummary[];
   /**
-   * Apps Qlik can still restore (§6.1b); `undefined` when unknown (the caller may not read
+   * Apps Qlik can still restore (soft delete: docs/qlik-surface.md); `undefined` when unknown (the caller may not read
    * deletion events, or reading them failed: `softDeletedUnknown` says why).
    */
   softDeleted?: SoftDeletedApp[];

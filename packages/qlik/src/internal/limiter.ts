@@ -1,6 +1,6 @@
 /**
  * Client-side rate limiter, one per tenant client (= one user on one tenant, the unit
- * Qlik counts by: per tier, per user, per tenant — API-FACTS §2).
+ * Qlik counts by: per tier, per user, per tenant — docs/qlik-surface.md, "Rate limits, retries, errors").
  *
  * Qlik counts requests per tier over a 5-minute window: Tier 1 = 1,000/min, Tier 2 =
  * 100/min, so 5,000 and 500 requests in any 5 minutes. We keep a sliding log of our own
