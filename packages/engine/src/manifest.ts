@@ -7,11 +7,13 @@
 
 import type { BlobRef, Snapshot, SnapshotRepository, TreeEntry } from "@lifeboat/repository";
 import { entryNameForId } from "./internal/names.ts";
+import { KINDS } from "./kinds/registry.ts";
 import { PATHS } from "./layout.ts";
 import type { DeepChecks } from "./stamps.ts";
 
-export const LAYERS = ["tenant", "users", "groups", "roles", "spaces", "apps", "objects"] as const;
-export type Layer = (typeof LAYERS)[number];
+/** Every layer a manifest counts: the registry's kinds, in its order. */
+export const LAYERS = KINDS.map((k) => k.layer);
+export type Layer = (typeof KINDS)[number]["layer"];
 
 export type ItemStatus = "captured" | "unchanged" | "failed" | "skipped";
 
@@ -86,15 +88,10 @@ export function countItems(items: readonly ManifestItem[]): Record<Layer, LayerC
   return counts;
 }
 
-/** What a restore must be given again, per captured layer. None of these layers holds a secret. */
-export const RESTORE_NEEDS: readonly RestoreNeed[] = [
-  { layer: "users", reenter: [], note: "no secrets; users are re-created as 'invited' and become active when they log in through the identity provider" },
-  { layer: "groups", reenter: [], note: "no secrets; identity-provider groups reappear when members log in" },
-  { layer: "roles", reenter: [], note: "no secrets" },
-  { layer: "spaces", reenter: [], note: "no secrets; space ids change on restore (assignments are remapped)" },
-  { layer: "apps", reenter: [], note: "no secrets; apps exported without data need a reload, which needs their data connections' credentials in the target tenant" },
-  { layer: "objects", reenter: [], note: "no secrets; owners are restored by subject" },
-];
+/** What a restore must be given again, per captured layer (each kind declares its own). */
+export const RESTORE_NEEDS: readonly RestoreNeed[] = KINDS.flatMap((k) =>
+  "restoreNeeds" in k ? [{ layer: k.layer, reenter: [...k.restoreNeeds.reenter], note: k.restoreNeeds.note }] : [],
+);
 
 /**
  * Stored form, layout 2 (written before layout 3; still read): the run-level facts and the

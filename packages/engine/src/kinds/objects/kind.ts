@@ -1,0 +1,9 @@
+/** The objects kind: see ../kind.ts. */
+import type { ResourceKind } from "../kind.ts";
+
+export const objects = {
+  layer: "objects",
+  noun: "object",
+  parent: "apps",
+  restoreNeeds: { reenter: [], note: "no secrets; owners are restored by subject" },
+} as const satisfies ResourceKind;

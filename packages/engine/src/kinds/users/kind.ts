@@ -1,0 +1,9 @@
+/** The users kind: see ../kind.ts. */
+import type { ResourceKind } from "../kind.ts";
+
+export const users = {
+  layer: "users",
+  noun: "user",
+  path: "users",
+  restoreNeeds: { reenter: [], note: "no secrets; users are re-created as 'invited' and become active when they log in through the identity provider" },
+} as const satisfies ResourceKind;
