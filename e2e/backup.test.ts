@@ -8,7 +8,8 @@ import { backup, diffSnapshots, loadSnapshotIndex, type Manifest } from "@lifebo
 import type { ObjectRecord } from "@lifeboat/model";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { createTenantClient, PRIVATE_CONTENT_BOT_SCOPE, type TenantClient } from "@lifeboat/qlik";
-import { createTestRepository, LocalBackend, type Repository } from "@lifeboat/repository";
+import { LocalBackend, type Repository } from "@lifeboat/repository";
+import { createTestRepository } from "@lifeboat/repository/testing";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,4 +1,5 @@
-import { createTestRepository, DamageError, reopenTestRepository, RepositoryError } from "@lifeboat/repository";
+import { DamageError, RepositoryError } from "@lifeboat/repository";
+import { createTestRepository, reopenTestRepository } from "@lifeboat/repository/testing";
 import { CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
 import { EXIT, exitCodeFor, UserError } from "./errors.ts";

@@ -1,4 +1,5 @@
-import { createTestRepository, type SnapshotRepository } from "@lifeboat/repository";
+import { type SnapshotRepository } from "@lifeboat/repository";
+import { createTestRepository } from "@lifeboat/repository/testing";
 import { deferred, flush } from "@lifeboat/kit/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { backup } from "./backup.ts";

@@ -7,7 +7,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTestRepository, DamageError, type Repository } from "@lifeboat/repository";
+import { DamageError, type Repository } from "@lifeboat/repository";
+import { createTestRepository } from "@lifeboat/repository/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AppDoc } from "../layout.ts";
 import type { AppSummary, AssignmentRecord, ObjectRecord, SpaceRecord, UserRecord } from "@lifeboat/model";
