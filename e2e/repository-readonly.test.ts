@@ -17,7 +17,7 @@ import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { initRepository, type Snapshot } from "@lifeboat/repository";
 import { TEST_KDF } from "@lifeboat/repository/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runRestore } from "../packages/cli/src/commands/restore.ts";
+import { runRestore } from "lifeboat/testing";
 import { botApi, botEnv, readReference, sink, takeBackup } from "./restore-helpers.ts";
 
 const bin = fileURLToPath(new URL("../packages/cli/bin/lifeboat.js", import.meta.url));

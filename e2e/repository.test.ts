@@ -43,7 +43,7 @@ function lifeboat(args: string[], env: Record<string, string | undefined> = {}):
  * costs ~1 s per run on CI). Environment and output are swapped in and out around the call.
  */
 async function inProcess(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const { main } = await import("../packages/cli/src/main.ts");
+  const { main } = await import("lifeboat");
   const saved: Record<string, string | undefined> = {};
   for (const k of ["LIFEBOAT_REPOSITORY", "LIFEBOAT_PASSWORD", "LIFEBOAT_NEW_PASSWORD"]) {
     saved[k] = process.env[k];

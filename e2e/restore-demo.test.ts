@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { startEmulator } from "@lifeboat/emulator";
 import { createTestRepository } from "@lifeboat/repository/testing";
 import { describe, expect, it } from "vitest";
-import { runRestoreDemo } from "../packages/cli/src/commands/restore.ts";
+import { runRestoreDemo } from "lifeboat/testing";
 import { readReference, sink, takeBackup } from "./restore-helpers.ts";
 
 describe("demo: restore", () => {

@@ -8,8 +8,7 @@ import { backup, type RestoreSource } from "@lifeboat/engine";
 import { createTenantClient, PRIVATE_CONTENT_BOT_SCOPE } from "@lifeboat/qlik";
 import type { Repository, Snapshot } from "@lifeboat/repository";
 import { createQlikApi } from "@qlik/api";
-import { runRestore, type RestoreCommandOptions } from "../packages/cli/src/commands/restore.ts";
-import { exitCodeFor } from "../packages/cli/src/errors.ts";
+import { exitCodeFor, runRestore, type RestoreCommandOptions } from "lifeboat/testing";
 
 export type Api = ReturnType<typeof createQlikApi>;
 export interface Tenantish {
