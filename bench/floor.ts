@@ -31,7 +31,7 @@ export function publishedPerMinute(bucket: string): number {
     "special:POST /api/v1/temp-contents/files": 800,
     "special:PATCH /api/v1/temp-contents/files/{id}": 800,
     "special:POST /api/v1/reloads": 50,
-    // Deletion events, read when a restore looks for soft-deleted apps (docs/qlik-surface.md, "REST calls": soft delete, qlik.dev changelog 225: audits GETs 1000/min).
+    // Deletion events, read when a restore looks for soft-deleted apps (qlik.dev changelog 225; docs/qlik-surface.md, "REST calls": audits GETs 1000/min).
     "special:GET /api/v1/audits": 1000,
   };
   const limit = special[bucket];

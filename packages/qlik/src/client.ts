@@ -4,7 +4,7 @@
  * tier's rate-limit budget and a concurrency slot, retries what is worth retrying and
  * classifies failures into `QlikApiError`s that name the object, the place and the next
  * step. Freshness is decided here too: every read passes `noCache: true` (`@qlik/api`
- * caches every GET for 10 minutes by default, docs/qlik-surface.md, "REST calls": every read passes noCache).
+ * caches every GET for 10 minutes by default, docs/qlik-surface.md, "REST calls").
  *
  * @example
  * const tenant = createTenantClient({ host: "https://acme.eu.qlikcloud.com",
@@ -236,7 +236,7 @@ function bearerHostConfig(host: string, token: string): HostConfig {
 
 /**
  * Whether the credentials see every user's private content. Qlik grants that to an OAuth
- * M2M client holding the `admin.apps` scope with `admin_classic` (docs/qlik-surface.md, "QIX" and "Credentials and who sees what") — judged
+ * M2M client holding the `admin.apps` scope with `admin_classic` (docs/qlik-surface.md, "Credentials and who sees what") — judged
  * from the scopes the token endpoint *granted* (its response's `scope`; `granted`), never
  * from those requested: an OAuth server may drop a requested scope the client does not hold
  * (FIDELITY-AUDIT #23). Without `granted`, from the configured scopes (a static guess, used
