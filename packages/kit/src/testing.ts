@@ -3,8 +3,8 @@
  *
  * @example
  * const clock = new ManualClock();
- * const done = withRetry(..., { clock });   // sleeps wait on `clock`, not on the wall clock
- * await clock.runAll();                       // every pending sleep ends, in deadline order
+ * const done = retry(load, { clock, delayAfter: () => 100 });  // sleeps wait on `clock`
+ * await clock.runAll();                                        // every pending sleep ends, in deadline order
  */
 import type { Clock } from "./clock.ts";
 
