@@ -208,6 +208,48 @@ describe("lifeboat backup / show / diff / ls (CLI)", () => {
     expect((JSON.parse(diff.stdout) as SnapshotDiff).changes).toEqual([]);
   });
 
+  it("diff names groups and roles added, removed and changed (text and JSON)", async () => {
+    const oauth = { ...env, QLIK_HOST: emu.host, QLIK_CLIENT_ID: emu.clientId, QLIK_CLIENT_SECRET: emu.clientSecret };
+    const snapshotOf = (run: Run) => (JSON.parse(run.stdout.trim().split("\n").at(-1)!) as { snapshot: { id: string } }).snapshot.id;
+    const tenant = emu.state.tenants[0]!;
+    const t = "2026-01-01T00:00:00.000Z";
+    // Groups and a role no user is assigned (users list theirs, so those would change too).
+    const group = (id: string, name: string) => ({ id, tenantId: tenant.id, name, providerType: "custom" as const, status: "active" as const, roles: [], createdAt: t, lastUpdatedAt: t });
+    tenant.groups["e2e-auditors"] = group("e2e-auditors", "Auditors");
+    tenant.roles["e2e-auditor"] = { id: "e2e-auditor", tenantId: tenant.id, name: "Auditor", description: "", type: "custom", level: "user", assignedScopes: [], createdAt: t, lastUpdatedAt: t };
+    try {
+      const first = await lifeboat(["backup", "--json"], oauth);
+      expect(first.code, first.stderr).toBe(0);
+      delete tenant.groups["e2e-auditors"];
+      tenant.groups["e2e-finance"] = group("e2e-finance", "Finance");
+      tenant.roles["e2e-auditor"].name = "Auditor (read only)";
+      const second = await lifeboat(["backup", "--json"], oauth);
+      expect(second.code, second.stderr).toBe(0);
+
+      const [from, to] = [snapshotOf(first), snapshotOf(second)];
+      const [text, json] = await Promise.all([lifeboat(["diff", from, to], env), lifeboat(["diff", from, to, "--json"], env)]);
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout.split("\n").slice(1)).toEqual([
+        "- group 'Auditors' (e2e-auditors): removed",
+        "+ group 'Finance' (e2e-finance): added",
+        "~ role 'Auditor (read only)' (e2e-auditor): name changed",
+        "1 added, 1 removed, 1 changed",
+        "",
+      ]);
+      const diff = JSON.parse(json.stdout) as SnapshotDiff;
+      expect(diff.changes.map((c) => [c.layer, c.kind, c.id])).toEqual([
+        ["groups", "removed", "e2e-auditors"],
+        ["groups", "added", "e2e-finance"],
+        ["roles", "changed", "e2e-auditor"],
+      ]);
+      expect(diff.changes[2]).toMatchObject({ title: "Auditor (read only)", details: ["name"] });
+    } finally {
+      delete tenant.groups["e2e-auditors"];
+      delete tenant.groups["e2e-finance"];
+      delete tenant.roles["e2e-auditor"];
+    }
+  });
+
   it("an API key caller is warned about the coverage gap", async () => {
     const run = await lifeboat(["backup", "--host", emu.host], { ...env, QLIK_API_KEY: emu.apiKey });
     expect(run.code, run.stderr).toBe(0);

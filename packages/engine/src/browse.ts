@@ -11,6 +11,8 @@
  * to build file-system paths.
  */
 import type { Snapshot, SnapshotRepository, TreeEntry } from "@lifeboat/repository";
+import type { KindIndex } from "./kinds/read.ts";
+import { KINDS } from "./kinds/registry.ts";
 import { PATHS } from "./layout.ts";
 
 export interface BrowseEntry {
@@ -63,27 +65,32 @@ const labelOf = (meta: Record<string, unknown> | undefined): string | undefined 
   return undefined;
 };
 
-/** The kind of an entry, from where it sits in the layout. */
+/**
+ * The kind of an entry, from where it sits in the layout, as the kinds' registry declares it:
+ * at the root, the kind owning the entry (its layer: "users", "groups", "tenant"); one level
+ * down, one item of that kind (its noun: "user", "app"); inside an item, a nested kind's entries
+ * (objects: their type) and the item's files ("qvf", "script").
+ */
 function kindOf(parents: string[], entry: TreeEntry): string {
-  const parent = parents.at(-1);
-  const grand = parents.at(-2);
   if (parents.length === 0) {
-    if (entry.name === PATHS.tenant) return "tenant";
-    if (entry.type === "tree") return entry.name; // users, spaces, apps
-    return entry.name.replace(/\.json$/, ""); // groups, roles
+    const kind = KINDS.find((k) => "path" in k && k.path === entry.name);
+    if (kind) return kind.layer;
+    return entry.type === "tree" ? entry.name : entry.name.replace(/\.json$/, "");
   }
-  if (parent === PATHS.users && parents.length === 1) return "user";
-  if (parent === PATHS.spaces && parents.length === 1) return "space";
-  if (parent === PATHS.apps && parents.length === 1) return "app";
-  if (parent === PATHS.objects && grand !== undefined && parents.length === 3) {
-    const t = entry.meta?.type;
-    return typeof t === "string" ? t : "object";
+  const top = KINDS.find((k) => "path" in k && k.path === parents[0]);
+  if (top) {
+    if (parents.length === 1) return top.noun;
+    if (parents.length === 3) {
+      const nested = KINDS.find((k) => "parent" in k && k.parent === top.layer && indexOf(k)?.entry === parents[2]);
+      if (nested) return indexOf(nested)?.entryKind?.(entry) ?? nested.noun;
+    }
+    const file = indexOf(top)?.files?.[entry.name];
+    if (file !== undefined) return file;
   }
-  if (entry.name === PATHS.qvf) return "qvf";
-  if (entry.name === PATHS.script) return "script";
-  if (entry.name === PATHS.objects) return "objects";
   return "file";
 }
+
+const indexOf = (k: (typeof KINDS)[number]): KindIndex | undefined => ("index" in k ? (k.index as KindIndex) : undefined);
 
 /** Names of users (by id and subject) and spaces (by id), read from the snapshot once. */
 interface Names {

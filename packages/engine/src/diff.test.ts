@@ -1,7 +1,10 @@
+import { createTestRepository } from "@lifeboat/repository/testing";
 import { describe, expect, it } from "vitest";
-import { describeObjectChange, phrase } from "./diff.ts";
+import { backup } from "./backup/run.ts";
+import { describeObjectChange, diffSnapshots, loadSnapshotIndex, phrase } from "./diff.ts";
 import { entryNameForId } from "./internal/names.ts";
 import type { ObjectRecord } from "@lifeboat/model";
+import { createFakeTenant, sampleTenantState } from "./testing.ts";
 
 const base: ObjectRecord = {
   id: "s1",
@@ -47,6 +50,51 @@ describe("describeObjectChange", () => {
     expect(phrase(["title"])).toBe("title changed");
     expect(phrase(["title", "properties", "1 chart changed"])).toBe("title, properties and 1 chart changed");
     expect(phrase(["published", "1 chart added"])).toBe("published; 1 chart added");
+  });
+});
+
+describe("diffSnapshots", () => {
+  it("reports groups and roles added, removed and changed, in registry order, with every other kind", async () => {
+    const repo = await createTestRepository();
+    try {
+      const tenant = createFakeTenant(sampleTenantState());
+      tenant.state.groups.push({ id: "g-2", name: "Finance", providerType: "idp", assignedRoles: [] });
+      tenant.state.roles.push({ id: "r-2", name: "Auditor", type: "custom" });
+      const first = await backup({ tenant, repository: repo });
+      const index = await loadSnapshotIndex(repo, first.snapshot);
+      expect([...index.groups.keys()]).toEqual(["g-1", "g-2"]);
+      expect([...index.roles.keys()]).toEqual(["r-1", "r-2"]);
+
+      tenant.state.groups[0]!.name = "Sales EMEA";
+      tenant.state.groups[0]!.assignedRoles = [{ name: "Developer" }];
+      tenant.state.groups.splice(1, 1); // Finance removed
+      tenant.state.groups.push({ id: "g-3", name: "Marketing", providerType: "custom", assignedRoles: [] });
+      tenant.state.roles[1]!.name = "Auditor (read only)";
+      tenant.state.users[2]!.name = "Bob B.";
+      const second = await backup({ tenant, repository: repo });
+
+      const diff = await diffSnapshots(repo, first.snapshot, second.snapshot);
+      expect(diff.changes.map((c) => c.summary)).toEqual([
+        "user 'Bob B.' (u-bob): name changed",
+        "group 'Sales EMEA' (g-1): name and assignedRoles changed",
+        "group 'Finance' (g-2): removed",
+        "group 'Marketing' (g-3): added",
+        "role 'Auditor (read only)' (r-2): name changed",
+      ]);
+      expect(diff.changes[1]).toEqual({
+        kind: "changed",
+        layer: "groups",
+        id: "g-1",
+        details: ["name", "assignedRoles"],
+        title: "Sales EMEA",
+        summary: "group 'Sales EMEA' (g-1): name and assignedRoles changed",
+      });
+      expect(diff.counts).toEqual({ added: 1, removed: 1, changed: 3 });
+      // Nothing changed: nothing reported, groups and roles included.
+      expect((await diffSnapshots(repo, second.snapshot, second.snapshot)).changes).toEqual([]);
+    } finally {
+      await repo.close();
+    }
   });
 });
 

@@ -9,43 +9,35 @@
  *
  * Reading is separate from comparing: `loadSnapshotIndex` reads the trees (never the
  * .qvf), `compareIndexes` is pure over two indexes and uses content ids to find what
- * differs, and only the objects that differ are read to describe how
- * (`describeObjectChange`, pure).
+ * differs, and only the items that differ are read to describe how. All three iterate the
+ * kinds' registry (kinds/registry.ts): each kind's `index` says how its items are loaded,
+ * compared and described (kinds/<layer>/index.ts).
  */
-import type { BlobRef, Snapshot, SnapshotRepository, Tree, TreeEntry } from "@lifeboat/repository";
-import { canonicalJson } from "./internal/canonical.ts";
-import { stableAttributes } from "./fingerprint.ts";
-import { type AppDoc, PATHS } from "./layout.ts";
-import type { ObjectRecord } from "@lifeboat/model";
+import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
+import type { IndexedApp } from "./kinds/apps/index.ts";
+import type { ChangeDescription, IndexedBlob, IndexedItem, KindIndex } from "./kinds/read.ts";
+import { KINDS } from "./kinds/registry.ts";
 
-export interface IndexedBlob {
-  id: string;
-  meta: Record<string, unknown>;
-  blob: BlobRef;
-}
+export { describeObjectChange } from "./kinds/objects/describe.ts";
+export type { IndexedApp, IndexedBlob, IndexedItem };
 
-export interface IndexedApp {
-  id: string;
-  name: string;
-  meta: Record<string, unknown>;
-  app?: BlobRef;
-  script?: BlobRef;
-  qvf?: BlobRef;
-  objects: Map<string, IndexedBlob>;
-}
+/** The kinds `diff` compares: those with an index, in registry order. */
+type IndexedKind = Extract<(typeof KINDS)[number], { index: unknown }>;
+/** The kinds read from the root tree (the others are read out of their parent's items). */
+type TopKind = Extract<IndexedKind, { path: string }>;
+type ItemOf<K> = K extends { index: KindIndex<infer T> } ? T : never;
 
-export interface SnapshotIndex {
-  snapshot: Snapshot;
-  users: Map<string, IndexedBlob>;
-  spaces: Map<string, { id: string; meta: Record<string, unknown>; subtree: string }>;
-  apps: Map<string, IndexedApp>;
-}
+/** A layer `diff` reports on. */
+export type DiffLayer = IndexedKind["layer"];
+
+/** A snapshot's items by layer and id, one map per top-level kind with an index (users, groups, roles, spaces, apps; objects inside apps). */
+export type SnapshotIndex = { snapshot: Snapshot } & { [K in TopKind as K["layer"]]: Map<string, ItemOf<K>> };
 
 export type DiffKind = "added" | "removed" | "changed";
 
 export interface DiffChange {
   kind: DiffKind;
-  layer: "users" | "spaces" | "apps" | "objects";
+  layer: DiffLayer;
   id: string;
   /** Objects: the app they belong to. */
   appId?: string;
@@ -73,70 +65,45 @@ export interface SnapshotDiff {
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
-async function subtreeEntries(repo: SnapshotRepository, tree: Tree, name: string): Promise<TreeEntry[]> {
-  const entry = tree.entries.find((e) => e.name === name);
-  if (entry?.type !== "tree") return [];
-  return (await repo.loadTree(entry.subtree)).entries;
-}
+const indexed = KINDS.filter((k): k is IndexedKind => "index" in k);
+const indexOf = (k: IndexedKind): KindIndex => k.index as KindIndex;
+const LAYER_RANK = new Map<string, number>(indexed.map((k, i) => [k.layer, i]));
 
-/** Reads a snapshot's trees into maps by id. Never reads a .qvf. */
+/** Reads a snapshot's trees into maps by id, kind by kind. Never reads a .qvf. */
 export async function loadSnapshotIndex(repo: SnapshotRepository, snapshot: Snapshot): Promise<SnapshotIndex> {
   const root = await repo.loadTree(snapshot.tree);
-  const index: SnapshotIndex = { snapshot, users: new Map(), spaces: new Map(), apps: new Map() };
-  for (const e of await subtreeEntries(repo, root, PATHS.users)) {
-    if (e.type !== "blob") continue;
-    const id = str(e.meta?.id) ?? e.name;
-    index.users.set(id, { id, meta: e.meta ?? {}, blob: e.blob });
+  const index: Record<string, unknown> = { snapshot };
+  for (const kind of indexed) {
+    const load = indexOf(kind).load;
+    if (load) index[kind.layer] = await load(repo, root);
   }
-  for (const e of await subtreeEntries(repo, root, PATHS.spaces)) {
-    if (e.type !== "tree") continue;
-    const id = str(e.meta?.id) ?? e.name;
-    index.spaces.set(id, { id, meta: e.meta ?? {}, subtree: e.subtree });
-  }
-  for (const e of await subtreeEntries(repo, root, PATHS.apps)) {
-    if (e.type !== "tree") continue;
-    const id = str(e.meta?.id) ?? e.name;
-    const appTree = await repo.loadTree(e.subtree);
-    const blobOf = (name: string) => {
-      const x = appTree.entries.find((y) => y.name === name);
-      return x?.type === "blob" ? x.blob : undefined;
-    };
-    const objects = new Map<string, IndexedBlob>();
-    for (const o of await subtreeEntries(repo, appTree, PATHS.objects)) {
-      if (o.type !== "blob") continue;
-      const oid = str(o.meta?.id) ?? o.name;
-      objects.set(oid, { id: oid, meta: o.meta ?? {}, blob: o.blob });
-    }
-    const app: IndexedApp = { id, name: str(e.meta?.name) ?? id, meta: e.meta ?? {}, objects };
-    const appRef = blobOf(PATHS.app);
-    const scriptRef = blobOf(PATHS.script);
-    const qvfRef = blobOf(PATHS.qvf);
-    if (appRef) app.app = appRef;
-    if (scriptRef) app.script = scriptRef;
-    if (qvfRef) app.qvf = qvfRef;
-    index.apps.set(id, app);
-  }
-  return index;
+  return index as SnapshotIndex;
+}
+
+/** The items of a layer in an index: a top-level kind's map, or a nested kind's items of one parent item. */
+function itemsOf(index: SnapshotIndex, layer: string): Map<string, IndexedItem> {
+  return ((index as unknown as Record<string, unknown>)[layer] as Map<string, IndexedItem> | undefined) ?? new Map();
 }
 
 /** A change found by content id, before the changed documents are read. */
 export interface ChangeCandidate {
   kind: DiffKind;
-  layer: DiffChange["layer"];
+  layer: DiffLayer;
   id: string;
+  /** Nested kinds: the parent item's id (objects: their app). */
   appId?: string;
-  before?: IndexedBlob | IndexedApp | { id: string; meta: Record<string, unknown> };
-  after?: IndexedBlob | IndexedApp | { id: string; meta: Record<string, unknown> };
+  before?: IndexedItem;
+  after?: IndexedItem;
 }
 
-/** Pure: what was added, removed or changed between two indexes (by content id). */
+/** Pure: what was added, removed or changed between two indexes (by content id), kind by kind. */
 export function compareIndexes(a: SnapshotIndex, b: SnapshotIndex): ChangeCandidate[] {
   const out: ChangeCandidate[] = [];
-  const keyed = <T extends { id: string; meta: Record<string, unknown> }>(
-    layer: ChangeCandidate["layer"],
-    before: Map<string, T>,
-    after: Map<string, T>,
-    same: (x: T, y: T) => boolean,
+  const keyed = (
+    layer: DiffLayer,
+    before: ReadonlyMap<string, IndexedItem>,
+    after: ReadonlyMap<string, IndexedItem>,
+    same: (x: IndexedItem, y: IndexedItem) => boolean,
     appId?: string,
   ) => {
     const extra = appId !== undefined ? { appId } : {};
@@ -147,85 +114,21 @@ export function compareIndexes(a: SnapshotIndex, b: SnapshotIndex): ChangeCandid
     }
     for (const [id, y] of after) if (!before.has(id)) out.push({ kind: "added", layer, id, after: y, ...extra });
   };
-  keyed("users", a.users, b.users, (x, y) => x.blob.id === y.blob.id);
-  keyed("spaces", a.spaces, b.spaces, (x, y) => x.subtree === y.subtree);
-  keyed(
-    "apps",
-    a.apps,
-    b.apps,
-    (x, y) => x.script?.id === y.script?.id && attributesKey(x) === attributesKey(y),
-  );
-  for (const [appId, y] of b.apps) {
-    const x = a.apps.get(appId);
-    keyed("objects", x?.objects ?? new Map(), y.objects, (p, q) => p.blob.id === q.blob.id, appId);
-  }
-  for (const [appId, x] of a.apps) {
-    if (!b.apps.has(appId)) keyed("objects", x.objects, new Map(), () => true, appId);
+  for (const kind of indexed) {
+    const index = indexOf(kind);
+    const same = (x: IndexedItem, y: IndexedItem) => index.same(x, y);
+    const parent = "parent" in kind ? kind.parent : undefined;
+    if (parent === undefined) {
+      keyed(kind.layer, itemsOf(a, kind.layer), itemsOf(b, kind.layer), same);
+      continue;
+    }
+    // A nested kind: per parent item of the newer snapshot, then those only the older one has.
+    const children = (p: IndexedItem | undefined) => (p && index.childrenOf ? index.childrenOf(p) : new Map<string, IndexedItem>());
+    const [pa, pb] = [itemsOf(a, parent), itemsOf(b, parent)];
+    for (const [parentId, y] of pb) keyed(kind.layer, children(pa.get(parentId)), children(y), same, parentId);
+    for (const [parentId, x] of pa) if (!pb.has(parentId)) keyed(kind.layer, children(x), new Map(), () => true, parentId);
   }
   return out;
-}
-
-/** App-level identity for comparison: its tree meta (name, space, owner). */
-function attributesKey(app: IndexedApp): string {
-  const { objects: _o, ...meta } = app.meta;
-  return canonicalJson(meta);
-}
-
-interface PropertyNode {
-  qProperty?: Record<string, unknown>;
-  qChildren?: PropertyNode[];
-}
-
-function childId(node: PropertyNode): string | undefined {
-  const info = node.qProperty?.qInfo as { qId?: unknown } | undefined;
-  return typeof info?.qId === "string" ? info.qId : undefined;
-}
-
-function withoutTitle(prop: Record<string, unknown> | undefined): unknown {
-  if (!prop) return prop;
-  const { qMetaDef, ...rest } = prop;
-  if (qMetaDef && typeof qMetaDef === "object") {
-    const { title: _t, ...meta } = qMetaDef as Record<string, unknown>;
-    return { ...rest, qMetaDef: meta };
-  }
-  return rest;
-}
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-
-/**
- * Pure: how one object changed, as short phrases: "title", "owner auth0|a → auth0|b",
- * "published", "properties", "2 charts changed", "1 chart added".
- */
-export function describeObjectChange(before: ObjectRecord, after: ObjectRecord): string[] {
-  const details: string[] = [];
-  if (before.title !== after.title) details.push("title");
-  if (before.ownerSubject !== after.ownerSubject || before.ownerId !== after.ownerId)
-    details.push(`owner ${before.ownerSubject || before.ownerId} → ${after.ownerSubject || after.ownerId}`);
-  if (before.approved !== after.approved) details.push(after.approved ? "approved" : "unapproved");
-  if (before.published !== after.published) details.push(after.published ? "published" : "unpublished");
-  if (before.type !== after.type) details.push(`type ${before.type} → ${after.type}`);
-  const bt = (before.propertyTree ?? {}) as PropertyNode;
-  const at = (after.propertyTree ?? {}) as PropertyNode;
-  if (canonicalJson(withoutTitle(bt.qProperty)) !== canonicalJson(withoutTitle(at.qProperty))) details.push("properties");
-  const kids = (t: PropertyNode) => new Map((t.qChildren ?? []).map((c, i) => [childId(c) ?? `#${i}`, c]));
-  const bk = kids(bt);
-  const ak = kids(at);
-  const word = after.type === "sheet" || before.type === "sheet" ? "chart" : "child object";
-  let changed = 0;
-  let added = 0;
-  let removed = 0;
-  for (const [id, c] of ak) {
-    const p = bk.get(id);
-    if (!p) added++;
-    else if (canonicalJson(p) !== canonicalJson(c)) changed++;
-  }
-  for (const id of bk.keys()) if (!ak.has(id)) removed++;
-  if (changed) details.push(`${plural(changed, word)} changed`);
-  if (added) details.push(`${plural(added, word)} added`);
-  if (removed) details.push(`${plural(removed, word)} removed`);
-  if (details.length === 0 && canonicalJson(before) !== canonicalJson(after)) details.push("metadata");
-  return details;
 }
 
 /** "title and 2 charts changed", "published; 1 chart added". */
@@ -242,16 +145,9 @@ function quote(title: string | undefined): string {
 }
 
 export function summarize(change: Omit<DiffChange, "summary">): string {
-  const where = change.appName !== undefined ? ` in app '${change.appName}'` : "";
-  const owner = change.owner ? ` of ${change.owner}${change.ownerName ? ` (${change.ownerName})` : ""}` : "";
-  const what =
-    change.layer === "objects"
-      ? `${change.type ?? "object"}${quote(change.title)}${owner}${where}`
-      : change.layer === "apps"
-        ? `app${quote(change.title)} (${change.id})`
-        : change.layer === "spaces"
-          ? `space${quote(change.title)} (${change.id})`
-          : `user${quote(change.title)} (${change.id})`;
+  const kind = indexed.find((k) => k.layer === change.layer);
+  const label = kind ? indexOf(kind).label : undefined;
+  const what = label ? label(change) : `${kind?.noun ?? change.layer}${quote(change.title)} (${change.id})`;
   if (change.kind === "added") return `${what}: added`;
   if (change.kind === "removed") return `${what}: removed`;
   return `${what}: ${phrase(change.details)}`;
@@ -260,46 +156,27 @@ export function summarize(change: Omit<DiffChange, "summary">): string {
 /** Compares two snapshots of (usually) the same tenant. */
 export async function diffSnapshots(repo: SnapshotRepository, from: Snapshot, to: Snapshot): Promise<SnapshotDiff> {
   const [a, b] = await Promise.all([loadSnapshotIndex(repo, from), loadSnapshotIndex(repo, to)]);
+  const ownerName = (owner: string | undefined) => ownerNameOf(b, owner) ?? ownerNameOf(a, owner);
   const changes: DiffChange[] = [];
   for (const c of compareIndexes(a, b)) {
-    const meta = (c.after ?? c.before)?.meta ?? {};
+    const kind = indexed.find((k) => k.layer === c.layer)!;
+    const parentLayer = "parent" in kind ? kind.parent : undefined;
+    const described: ChangeDescription = await indexOf(kind).describe({
+      repo,
+      kind: c.kind,
+      ...(c.before ? { before: c.before } : {}),
+      ...(c.after ? { after: c.after } : {}),
+      ...(c.appId !== undefined ? { parentId: c.appId } : {}),
+      ownerName,
+      parent: (id) => (parentLayer ? (itemsOf(b, parentLayer).get(id) ?? itemsOf(a, parentLayer).get(id)) : undefined),
+    });
+    // Keys in one order (kind, layer, id, details, then what the kind describes), so JSON output is stable.
     const base: Omit<DiffChange, "summary"> = { kind: c.kind, layer: c.layer, id: c.id, details: [] };
-    if (c.layer === "objects") {
-      const app = b.apps.get(c.appId!) ?? a.apps.get(c.appId!);
-      base.appId = c.appId!;
-      if (app) base.appName = app.name;
-      base.type = str(meta.type) ?? "object";
-      const title = str(meta.title);
-      if (title !== undefined) base.title = title;
-      const owner = str(meta.ownerSubject) ?? str(meta.ownerId);
-      if (owner) base.owner = owner;
-      const ownerName = ownerNameOf(b, owner) ?? ownerNameOf(a, owner);
-      if (ownerName) base.ownerName = ownerName;
-      if (c.kind === "changed") {
-        const [x, y] = await Promise.all([
-          repo.readJson<ObjectRecord>((c.before as IndexedBlob).blob),
-          repo.readJson<ObjectRecord>((c.after as IndexedBlob).blob),
-        ]);
-        base.details = describeObjectChange(x, y);
-      }
-    } else {
-      const title = str(meta.name) ?? str(meta.subject);
-      if (title !== undefined) base.title = title;
-      if (c.layer === "apps") {
-        base.type = "app";
-        const owner = str(meta.ownerId);
-        if (owner) base.owner = owner;
-        if (c.kind === "changed") base.details = await describeAppChange(repo, c.before as IndexedApp, c.after as IndexedApp);
-      } else if (c.kind === "changed") {
-        base.details = ["details"];
-        if (c.layer === "spaces") base.details = ["space or its assignments"];
-        if (c.layer === "users") base.details = describeMetaChange(c.before!.meta, c.after!.meta);
-      }
-    }
+    for (const [key, value] of Object.entries(described)) if (key !== "details" && value !== undefined) (base as unknown as Record<string, unknown>)[key] = value;
+    if (c.kind === "changed") base.details = described.details ?? ["details"];
     changes.push({ ...base, summary: summarize(base) });
   }
-  const order = { users: 0, spaces: 1, apps: 2, objects: 3 } as const;
-  changes.sort((x, y) => order[x.layer] - order[y.layer] || (x.appId ?? "").localeCompare(y.appId ?? "") || x.id.localeCompare(y.id));
+  changes.sort((x, y) => (LAYER_RANK.get(x.layer) ?? 0) - (LAYER_RANK.get(y.layer) ?? 0) || (x.appId ?? "").localeCompare(y.appId ?? "") || x.id.localeCompare(y.id));
   const counts = { added: 0, removed: 0, changed: 0 };
   for (const c of changes) counts[c.kind]++;
   return { from: { id: from.id, time: from.time }, to: { id: to.id, time: to.time }, changes, counts };
@@ -312,29 +189,4 @@ function ownerNameOf(index: SnapshotIndex, owner: string | undefined): string | 
     if (u.id === owner || u.meta.subject === owner) return str(u.meta.name);
   }
   return undefined;
-}
-
-function describeMetaChange(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
-  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-  const out = [...keys].filter((k) => canonicalJson(before[k]) !== canonicalJson(after[k]));
-  return out.length ? out : ["details"];
-}
-
-async function describeAppChange(repo: SnapshotRepository, before: IndexedApp, after: IndexedApp): Promise<string[]> {
-  const details: string[] = [];
-  if (before.script?.id !== after.script?.id) details.push("script");
-  if (before.app && after.app) {
-    const [x, y] = await Promise.all([repo.readJson<AppDoc>(before.app), repo.readJson<AppDoc>(after.app)]);
-    if (x.name !== y.name) details.push("name");
-    if (x.space?.id !== y.space?.id) details.push("space");
-    if (x.owner.id !== y.owner.id) details.push("owner");
-    if (x.lineage.publishTime !== y.lineage.publishTime) details.push("publish state");
-    const xa = stableAttributes(x.attributes, false);
-    const ya = stableAttributes(y.attributes, false);
-    const skip = new Set(["name", "ownerId", "owner", "publishTime", "published", "spaceId"]);
-    for (const key of [...new Set([...Object.keys(xa), ...Object.keys(ya)])].sort()) {
-      if (!skip.has(key) && canonicalJson(xa[key]) !== canonicalJson(ya[key])) details.push(key);
-    }
-  }
-  return details.length ? details : describeMetaChange(before.meta, after.meta);
 }

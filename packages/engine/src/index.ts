@@ -4,8 +4,8 @@
  * console. Only what other packages use is exported; test helpers (the in-memory tenant) are
  * in `@lifeboat/engine/testing`.
  */
-export { backup, DEFAULT_EXPORTS, DEFAULT_SESSIONS } from "./backup.ts";
-export type { BackupOptions, BackupResult } from "./backup.ts";
+export { backup, DEFAULT_EXPORTS, DEFAULT_SESSIONS } from "./backup/run.ts";
+export type { BackupOptions, BackupResult } from "./backup/run.ts";
 export type { BackupEvent, BackupEventListener } from "./events.ts";
 export { LAYERS, loadManifest } from "./manifest.ts";
 export type { Layer, Manifest } from "./manifest.ts";

@@ -1,7 +1,7 @@
 import { type Snapshot, type SnapshotInput, type SnapshotRepository } from "@lifeboat/repository";
 import { createTestRepository } from "@lifeboat/repository/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { backup } from "./backup.ts";
+import { backup } from "./backup/run.ts";
 import {
   loadManifest,
   MANIFEST_PARTS,

@@ -8,7 +8,7 @@ import { addNoLockOption, addRepoOptions, openRepoFromOptions, readOnlyOpenOptio
 export function register(program: Command): void {
   const cmd = program
     .command("diff")
-    .description("compare two snapshots: apps, objects (with owners), spaces and users added, removed or changed")
+    .description("compare two snapshots: apps, objects (with owners), spaces, users, groups and roles added, removed or changed")
     .argument("<from>", "older snapshot (id, prefix or 'latest')")
     .argument("<to>", "newer snapshot (id, prefix or 'latest')")
     .option("--json", "print the differences as JSON");

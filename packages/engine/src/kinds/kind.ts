@@ -14,10 +14,12 @@
  * export const users: ResourceKind = {
  *   layer: "users", noun: "user", path: "users",
  *   restoreNeeds: { reenter: [], note: "no secrets; …" },
- *   capture: captureUsers, index: indexUsers, restore: usersRestore,
+ *   capture: captureUsers, index: usersIndex, restore: usersRestore,
  * };
  * ```
  */
+import type { Capture, KindIndex } from "./read.ts";
+
 export interface RestoreNeedDecl {
   /** Secrets or settings a restore must be given again (e.g. a data connection's password); empty when none. */
   reenter: string[];
@@ -44,6 +46,9 @@ export interface ResourceKind {
    * manifest's `restoreNeeds` lists it; absent for what a restore never writes (the tenant document).
    */
   readonly restoreNeeds?: RestoreNeedDecl;
-  // The read half (capture, index) and the restore half (plan, steps, verify) are declared
-  // by read.ts and restore.ts as the kinds move onto the registry.
+  /** Read half: how a backup captures the kind (read.ts); absent for kinds captured with their parent (objects, with apps). */
+  readonly capture?: Capture;
+  /** Read half: how `ls`, `show` and `diff` index the kind (read.ts); absent for what diff ignores (the tenant document). */
+  readonly index?: KindIndex;
+  // The restore half (plan, steps, verify) is declared by restore.ts.
 }

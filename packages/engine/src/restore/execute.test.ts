@@ -12,7 +12,7 @@ import { createTestRepository } from "@lifeboat/repository/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AppDoc } from "../layout.ts";
 import type { AppSummary, AssignmentRecord, ObjectRecord, SpaceRecord, UserRecord } from "@lifeboat/model";
-import { backup } from "../backup.ts";
+import { backup } from "../backup/run.ts";
 import { createFakeTenant, sampleTenantState } from "../testing.ts";
 import { executeRestore, SafetyBackupError } from "./execute.ts";
 import { restore } from "./run.ts";

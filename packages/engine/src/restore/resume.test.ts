@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { type Repository, type Snapshot } from "@lifeboat/repository";
 import { createTestRepository } from "@lifeboat/repository/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { backup } from "../backup.ts";
+import { backup } from "../backup/run.ts";
 import { createFakeTenant, sampleTenantState } from "../testing.ts";
 import { canonicalJson, sha256Hex } from "../internal/canonical.ts";
 import { previousRestoreKeysOf, restoreKeyOf, type RestoreOptions } from "./plan.ts";

@@ -1,9 +1,12 @@
 /** The users kind: see ../kind.ts. */
 import type { ResourceKind } from "../kind.ts";
+import { captureUsers } from "./capture.ts";
+import { usersIndex } from "./index.ts";
 
 export const users = {
   layer: "users",
   noun: "user",
   path: "users",
   restoreNeeds: { reenter: [], note: "no secrets; users are re-created as 'invited' and become active when they log in through the identity provider" },
+  capture: captureUsers, index: usersIndex,
 } as const satisfies ResourceKind;

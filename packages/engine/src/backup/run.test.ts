@@ -2,15 +2,15 @@ import { type SnapshotRepository } from "@lifeboat/repository";
 import { createTestRepository } from "@lifeboat/repository/testing";
 import { deferred, flush } from "@lifeboat/kit/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { backup } from "./backup.ts";
-import { browseSnapshot } from "./browse.ts";
-import { diffSnapshots } from "./diff.ts";
-import type { BackupEvent } from "./events.ts";
-import { entryNameForId } from "./internal/names.ts";
-import { type AppDoc, PATHS } from "./layout.ts";
-import { loadManifest, type Manifest } from "./manifest.ts";
-import type { ObjectRecord } from "@lifeboat/model";
-import { createFakeTenant, type FakeTenant, sampleTenantState } from "./testing.ts";
+import { backup } from "./run.ts";
+import { browseSnapshot } from "../browse.ts";
+import { diffSnapshots } from "../diff.ts";
+import type { BackupEvent } from "../events.ts";
+import { entryNameForId } from "../internal/names.ts";
+import { type AppDoc, PATHS } from "../layout.ts";
+import { loadManifest, type Manifest } from "../manifest.ts";
+import type { ObjectRecord, ObjectStamp } from "@lifeboat/model";
+import { createFakeTenant, type FakeTenant, sampleTenantState } from "../testing.ts";
 
 let repo: SnapshotRepository;
 let tenant: FakeTenant;
@@ -412,6 +412,42 @@ describe("backup", () => {
     expect(sales3).toMatchObject({ status: "failed", name: "Sales" });
     expect(sales3!.reason).toMatch(/^could not back up app 'Sales' \(app-sales\) on https:\/\/acme/);
     expect(third.manifest.counts.apps.failed).toBe(1);
+  });
+
+  it("incremental run: a reader that leaves the objects out although their stamps moved fails that app, named, and the run goes on (D-10)", async () => {
+    // An honest first run with stamps, so the second run has previous objects it could reference.
+    const modified = new Map<string, string>();
+    const stampOf = (o: ObjectRecord): ObjectStamp => ({
+      id: o.id, type: o.type, modifiedDate: modified.get(o.id) ?? "2026-01-01T00:00:00.000Z", ownerId: o.ownerId, published: o.published, approved: o.approved,
+    });
+    const reader = (misbehaving: string | undefined) => ({
+      ...tenant,
+      readAppContent: async (appId: string, opts: { unchanged?: (stamps: ObjectStamp[]) => boolean }) => {
+        const objects = await tenant.readAppObjects(appId);
+        const stamps = objects.map(stampOf);
+        // The misbehaving reader leaves the objects out without asking `unchanged` (or against its answer).
+        if (appId === misbehaving || opts.unchanged?.(stamps)) return { stamps };
+        return { stamps, objects };
+      },
+    });
+    const day = (d: number) => () => new Date(Date.UTC(2026, 2, d, 10));
+    await backup({ tenant: reader(undefined), repository: repo, now: day(3), deepCheckDays: 30 });
+
+    tenant.state.apps[0]!.objects.find((o) => o.id === "sh-jane")!.title = "Q3 review (final)";
+    modified.set("sh-jane", "2026-03-04T09:00:00.000Z");
+    const { snapshot, manifest } = await backup({ tenant: reader("app-sales"), repository: repo, now: day(4), deepCheckDays: 30 });
+    expect(snapshot.partial).toBe(true);
+    const sales = manifest.items.find((i) => i.layer === "apps" && i.id === "app-sales");
+    expect(sales).toMatchObject({ status: "failed", name: "Sales" });
+    expect(sales!.reason).toMatch(/^could not read the objects of app 'Sales' \(app-sales\) on https:\/\/acme.*returned no objects for it \(none\) although they were not known to be unchanged/);
+    // Never the previous run's (stale) objects in place of the ones that moved.
+    expect(manifest.items.filter((i) => i.layer === "objects" && i.appId === "app-sales" && i.status === "captured")).toEqual([]);
+    for (const id of ["app-sales-pub", "app-jane"]) expect(manifest.items.find((i) => i.layer === "apps" && i.id === id)).toMatchObject({ status: "unchanged" });
+
+    // On a deep check (the engine asks nothing: no `unchanged`), leaving them out is the same failure.
+    const deep = await backup({ tenant: reader("app-jane"), repository: repo, now: day(5), deepCheckDays: 0 });
+    expect(deep.manifest.items.find((i) => i.layer === "apps" && i.id === "app-jane")).toMatchObject({ status: "failed", name: "Jane's scratch" });
+    expect(deep.manifest.counts.apps).toMatchObject({ failed: 1 });
   });
 
   it("objects the reader skipped are recorded as skipped with their reason", async () => {

@@ -1,0 +1,5 @@
+/** Groups in `ls`/`show`/`diff`: the records of groups.json, by id. */
+import { PATHS } from "../../layout.ts";
+import { listIndex } from "../list-index.ts";
+
+export const groupsIndex = listIndex(PATHS.groups);
