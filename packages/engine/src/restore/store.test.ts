@@ -189,9 +189,16 @@ describe("LocalJournalStore", () => {
     const lock = await store.lock("acme", { restoring: "me" });
     const journal = storeJournal(store, { repositoryId: "r", tenant: "acme" }, "k1", lock);
     await journal.append({ type: "started", at: "2026-12-07T10:00:00.000Z", step: "a" });
-    for (const f of await readdir(store.lockDir("acme"))) await unlink(join(store.lockDir("acme"), f));
-    // The next heartbeat (every 20 ms) finds the file gone; wait for it rather than a fixed time.
-    await vi.waitFor(() => expect(() => lock.assertHeld()).toThrow(RestoreLockLostError), { timeout: 10_000, interval: 10 });
+    // Someone removes the lock file. A heartbeat (every 20 ms) may be rewriting it at that very
+    // moment (a temporary file renamed over it), so remove until the holder has noticed.
+    const dir = store.lockDir("acme");
+    await vi.waitFor(
+      async () => {
+        for (const f of await readdir(dir)) await unlink(join(dir, f)).catch(() => undefined);
+        expect(() => lock.assertHeld()).toThrow(RestoreLockLostError);
+      },
+      { timeout: 10_000, interval: 10 },
+    );
     await expect(journal.append({ type: "done", at: "2026-12-07T10:00:01.000Z", step: "a" })).rejects.toThrow(/lost its lock on acme/);
     expect((await journal.load()).length).toBe(1);
     await lock.release();
