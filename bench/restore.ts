@@ -2,7 +2,7 @@
  * P6: whole-tenant restore into an empty tenant, timed against its rate-limit floor.
  *
  * Setup (not measured): a generated source tenant (no latency, no limits) is backed up
- * into a fresh repository. Measured: `restore()` of that snapshot — plan, execute and the
+ * into a fresh repository. Measured: `runRestore` (@lifeboat/jobs) of that snapshot — plan, execute and the
  * read-back verification — into an `empty` tenant served with Qlik's limits and the
  * latency model, in a child process. Floor: the same formula as P1 over the calls per
  * tier the connector reports for the restore.
@@ -33,11 +33,8 @@ export interface RestoreBenchContext {
 }
 
 export async function runRestoreBench(ctx: RestoreBenchContext): Promise<RestoreBench> {
-  const engine = (await import("@lifeboat/engine")) as Record<string, unknown>;
-  const qlik = (await import("@lifeboat/qlik")) as Record<string, unknown>;
-  if (typeof engine.restore !== "function" || typeof qlik.createRestoreTarget !== "function") {
-    return { measured: false, reason: "@lifeboat/engine exports no restore() (or @lifeboat/qlik no createRestoreTarget) in this tree" };
-  }
+  const jobs = (await import("@lifeboat/jobs")) as Record<string, unknown>;
+  if (typeof jobs.runRestore !== "function") return { measured: false, reason: "@lifeboat/jobs exports no runRestore() in this tree" };
   const { mode, work, password, log } = ctx;
   const repo = join(work, "repo-p6");
   const source = await startEmulator(ctx.emulatorOptions({ apps: mode.p6Apps, objectsPerApp: mode.p6ObjectsPerApp, rateLimits: "off", latency: "none", timeScale: 1 }));

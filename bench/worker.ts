@@ -3,14 +3,15 @@
  * prints one `BENCH-RESULT {…}` line with the result and the process's peak RSS.
  *
  * Jobs:
- * - `lifeboat`: one `backup(...)` through `createTenantClient` into a local repository
+ * - `lifeboat`: one `runBackup` (@lifeboat/jobs) through `createTenantClient` into a local repository
  *   (created when `init`), timed from the first call to the saved snapshot (repository
  *   open/close and key derivation are outside the timed span);
  * - `peer`: the documented approach (`peer.ts`);
- * - `restore`: `restore()` of the repository's latest snapshot into the (empty) tenant.
+ * - `restore`: `runRestore` (@lifeboat/jobs) of the repository's latest snapshot into the (empty) tenant.
  */
-import { backup, LocalJournalStore, restore, type Manifest } from "@lifeboat/engine";
-import { createRestoreTarget, createTenantClient, type ClientStats, type ConcurrencyOptions } from "@lifeboat/qlik";
+import { LocalJournalStore, type Manifest } from "@lifeboat/engine";
+import { connectTenant, runBackup as runBackupJob, runRestore as runRestoreJob } from "@lifeboat/jobs";
+import { createRateLimiter, createTenantClient, type ClientStats, type ConcurrencyOptions, type TenantClient } from "@lifeboat/qlik";
 import { initRepository, openRepository } from "@lifeboat/repository";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -103,45 +104,56 @@ export interface RestoreResultSummary {
   stats: ClientStats;
 }
 
+/** The restore through the run layer (`runRestore` of @lifeboat/jobs), as the CLI runs it, with the bench's limiter. */
 async function runRestore(job: RestoreJob): Promise<RestoreResultSummary> {
-  const repo = await openRepository({ url: job.repo, password: job.password });
-  const client = createTenantClient({
-    host: job.host,
-    auth: { type: "oauth2", clientId: job.clientId, clientSecret: job.clientSecret },
-    limits: { timeScale: job.timeScale, ...(job.headroom !== undefined ? { headroom: job.headroom } : {}) },
-  });
+  const connection = { host: job.host, auth: { type: "oauth2" as const, clientId: job.clientId, clientSecret: job.clientSecret }, tags: [] };
+  let client: TenantClient | undefined;
   const stateDir = await mkdtemp(join(tmpdir(), "lifeboat-bench-state-"));
   try {
     const started = performance.now();
     let executeStarted = 0;
     let executeEnded = 0;
-    const out = await restore({
-      repository: repo,
-      snapshot: "latest",
-      target: createRestoreTarget(client),
-      options: { all: true, createMissingUsers: true, safetyBackup: false },
-      repositoryId: repo.config.id,
-      journals: new LocalJournalStore(stateDir),
-      onEvent: () => {
-        executeStarted ||= performance.now();
-        executeEnded = performance.now();
+    const out = await runRestoreJob(
+      {
+        kind: "restore",
+        repository: { url: job.repo, password: "bench" },
+        snapshot: "latest",
+        options: { all: true, createMissingUsers: true, safetyBackup: false },
+        target: { host: job.host, credentials: "bench" },
       },
-    });
+      {
+        journals: new LocalJournalStore(stateDir),
+        resolveTenant: () => connection,
+        resolveSecret: () => job.password,
+        // The emulator's time scale, told to the limiter the run layer hands the connection.
+        limiter: createRateLimiter({ timeScale: job.timeScale, ...(job.headroom !== undefined ? { headroom: job.headroom } : {}) }),
+        connect: (c, wiring) => {
+          const handle = connectTenant(c, wiring);
+          client = handle.reader as TenantClient;
+          return handle;
+        },
+        confirm: async () => true,
+        onEvent: ({ event }) => {
+          if (event.source !== "restore") return;
+          executeStarted ||= performance.now();
+          executeEnded = performance.now();
+        },
+      },
+    );
     const wallMs = performance.now() - started;
+    const executed = out.status === "executed" ? out : undefined;
     return {
       wallMs,
       executeMs: executeEnded - executeStarted,
-      status: out.result?.status ?? "not executed",
-      steps: out.result?.steps.length ?? 0,
-      failed: (out.result?.failed ?? []).slice(0, 5).map((f) => `${f.label}: ${f.error}`),
+      status: executed?.result.status ?? "not executed",
+      steps: executed?.result.steps.length ?? 0,
+      failed: (executed?.result.failed ?? []).slice(0, 5).map((f) => `${f.label}: ${f.error}`),
       blockers: out.plan.blockers.slice(0, 5).map((b) => JSON.stringify(b)),
-      verification: out.report?.status ?? "none",
-      mismatches: out.report?.mismatches ?? 0,
-      stats: client.stats(),
+      verification: executed?.report?.status ?? "none",
+      mismatches: executed?.report?.mismatches ?? 0,
+      stats: client!.stats(),
     };
   } finally {
-    await client.close();
-    await repo.close();
     await rm(stateDir, { recursive: true, force: true });
   }
 }
@@ -200,35 +212,39 @@ function resultOf(wallMs: number, snapshot: { id: string; partial: boolean }, ma
   };
 }
 
+/** One backup through the run layer (`runBackup` of @lifeboat/jobs) with the bench's limiter and pools. */
 async function runLifeboat(job: LifeboatJob): Promise<LifeboatResult> {
   if (job.cli) return runLifeboatCli(job);
+  // Opened outside the timed span (key derivation is not the backup's work).
   const repo = job.init ? await initRepository({ url: job.repo, password: job.password }) : await openRepository({ url: job.repo, password: job.password });
-  const skipped = new Map<string, { objectId: string; objectType: string; reason: string }[]>();
-  const client = createTenantClient({
-    host: job.host,
-    auth: { type: "oauth2", clientId: job.clientId, clientSecret: job.clientSecret },
-    limits: { timeScale: job.timeScale, ...(job.headroom !== undefined ? { headroom: job.headroom } : {}) },
-    ...(job.concurrency ? { concurrency: job.concurrency } : {}),
-    onEvent: (e) => {
-      if (e.type === "object-skipped") skipped.set(e.appId, [...(skipped.get(e.appId) ?? []), e]);
-    },
-  });
+  let client: TenantClient | undefined;
   try {
     const started = performance.now();
-    const { snapshot, manifest, manifestRef } = await backup({
-      tenant: client,
-      repository: repo,
-      full: job.full ?? false,
-      withData: job.withData ?? false,
-      ...(job.sessions !== undefined ? { sessions: job.sessions } : {}),
-      ...(job.exports !== undefined ? { exports: job.exports } : {}),
-      ...(job.trustItemDates ? { trustItemDates: true } : {}),
-      ...(job.dayOffset ? { now: () => new Date(Date.now() + (job.dayOffset ?? 0) * 86_400_000) } : {}),
-      skippedObjects: (appId) => skipped.get(appId) ?? [],
-    });
-    return resultOf(performance.now() - started, snapshot, manifest, manifestRef.size, client.stats());
+    const { snapshot, manifest, manifestRef } = await runBackupJob(
+      {
+        kind: "backup",
+        tenant: { host: job.host, credentials: "bench" },
+        repository: { url: job.repo },
+        full: job.full ?? false,
+        withData: job.withData ?? false,
+        ...(job.sessions !== undefined ? { sessions: job.sessions } : {}),
+        ...(job.exports !== undefined ? { exports: job.exports } : {}),
+        ...(job.trustItemDates ? { trustItemDates: true } : {}),
+      },
+      {
+        resolveTenant: () => ({ host: job.host, auth: { type: "oauth2", clientId: job.clientId, clientSecret: job.clientSecret }, tags: [] }),
+        openRepository: async () => ({ repository: repo, close: async () => undefined }),
+        // The emulator's time scale, told to the limiter the run layer hands the connection.
+        limiter: createRateLimiter({ timeScale: job.timeScale, ...(job.headroom !== undefined ? { headroom: job.headroom } : {}) }),
+        connect: (c, wiring) => {
+          client = createTenantClient({ host: c.host, auth: c.auth, timeouts: wiring.timeouts, onEvent: wiring.onEvent, ...(wiring.limiter ? { limiter: wiring.limiter } : {}), ...(job.concurrency ? { concurrency: job.concurrency } : {}) });
+          return { reader: client, close: () => client!.close() };
+        },
+        ...(job.dayOffset ? { now: () => new Date(Date.now() + (job.dayOffset ?? 0) * 86_400_000) } : {}),
+      },
+    );
+    return resultOf(performance.now() - started, snapshot, manifest, manifestRef.size, client!.stats());
   } finally {
-    await client.close();
     await repo.close();
   }
 }

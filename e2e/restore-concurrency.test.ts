@@ -29,7 +29,8 @@ import { seededRandom } from "@lifeboat/engine/testing";
 
 /** Several CLI processes per test, on a machine shared with other test runs: minutes, not the default. */
 const SLOW = 900_000;
-const BIN = resolve(import.meta.dirname, "../packages/cli/bin/lifeboat.js");
+/** `lifeboat` with the restore's test hooks (LIFEBOAT_TEST_KILL_*, …_PAUSE_AFTER_LOCK), which the product does not read. */
+const BIN = resolve(import.meta.dirname, "fixtures/lifeboat-with-hooks.js");
 const PASSWORD = "concurrency-test-password";
 
 interface Run {

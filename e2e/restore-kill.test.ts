@@ -17,7 +17,8 @@ import { TEST_KDF } from "@lifeboat/repository/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { botApi, botEnv, deleteForGood, expectedObjects, readReference, type RefApp, takeBackup } from "./restore-helpers.ts";
 
-const BIN = resolve(import.meta.dirname, "../packages/cli/bin/lifeboat.js");
+/** `lifeboat` with the restore's test hooks (LIFEBOAT_TEST_KILL_*, …_PAUSE_AFTER_LOCK), which the product does not read. */
+const BIN = resolve(import.meta.dirname, "fixtures/lifeboat-with-hooks.js");
 const PASSWORD = "kill-test-password";
 
 /** The one folder of the journal store holding journals (of this repository and target tenant). */

@@ -3,7 +3,7 @@
  * `register(program)`; errors are mapped to exit codes here, in one place (`exitCodeFor`).
  */
 import { Command, CommanderError } from "commander";
-import { commands } from "./commands/index.ts";
+import { commands, type CommandContext } from "./commands/index.ts";
 import { EXIT, exitCodeFor, formatError } from "./errors.ts";
 
 /** `lifeboat restore` for the restore command, `lifeboat key passwd` for a nested one. */
@@ -31,18 +31,19 @@ function configureErrors(cmd: Command): void {
   for (const sub of cmd.commands) configureErrors(sub);
 }
 
-export function buildProgram(): Command {
+export function buildProgram(context: CommandContext = {}): Command {
   const program = new Command("lifeboat")
     .description("Backup, restore and migration for Qlik Cloud tenants")
     .version("0.1.0")
     .exitOverride();
-  for (const register of commands) register(program);
+  for (const register of commands) register(program, context);
   configureErrors(program);
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+/** Runs the command in `argv`; `context` carries test hooks (e2e/fixtures/lifeboat-with-hooks.js) and is empty in the product. */
+export async function main(argv: string[], context: CommandContext = {}): Promise<number> {
+  const program = buildProgram(context);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;

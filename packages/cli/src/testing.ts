@@ -7,6 +7,7 @@
  * const code = await runRestore({ snapshotArg: "latest", opts: { repo, all: true, yes: true }, env }).catch(exitCodeFor);
  */
 export { runBackup } from "./commands/backup.ts";
-export { runRestore, runRestoreDemo, type RestoreCommandOptions } from "./commands/restore.ts";
+export { runRestoreDemo } from "./commands/demo.ts";
+export { runRestore, type RestoreCommandOptions } from "./commands/restore.ts";
 export { exitCodeFor } from "./errors.ts";
 export { openRepoFromOptions } from "./repo-options.ts";

@@ -7,7 +7,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTenantClient, tempContentIdFromLocation, type QlikClientEvent } from "./client.ts";
+import { createRateLimiter, createTenantClient, tempContentIdFromLocation, type QlikClientEvent } from "./client.ts";
+import type { RateLimiter } from "./internal/limiter.ts";
 import { QlikApiError } from "./errors.ts";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
@@ -361,5 +362,53 @@ describe("tempContentIdFromLocation", () => {
     expect(tempContentIdFromLocation("/v1/temp-contents/abc")).toBe("abc");
     expect(tempContentIdFromLocation("https://t.qlikcloud.com:443/api/v1/temp-contents/abc?x=1")).toBe("abc");
     expect(() => tempContentIdFromLocation("")).toThrow(/Location/);
+  });
+});
+
+describe("an injected rate limiter", () => {
+  it("is the one every REST call waits for, and a 429 pauses it", async () => {
+    const admitted: string[] = [];
+    const paused: [string, number][] = [];
+    let done = 0;
+    const limiter: RateLimiter = {
+      admit: async (bucket) => {
+        admitted.push(bucket);
+        return { waitedMs: 0, done: () => void done++ };
+      },
+      pause: (bucket, ms) => void paused.push([bucket, ms]),
+      inWindow: () => 0,
+    };
+    let first = true;
+    script.set("GET /api/v1/users/me", (_q, res) => {
+      if (first) {
+        first = false;
+        return json(res, 429, { errors: [{ code: "HTTP-429", title: "Too Many Requests" }] }, { "retry-after": "0" });
+      }
+      json(res, 200, { id: "u1", subject: "s", name: "n", status: "active" });
+    });
+    // The client's own limits would throttle everything (1 per minute): they are not used.
+    const c = createTenantClient({ host: base, auth: { type: "apikey", apiKey: "test-key" }, retry: { baseMs: 5, maxMs: 20 }, limiter, limits: { perMinute: { "1": 0.0001 } } });
+    await c.whoAmI();
+    expect(admitted).toEqual(["1", "1"]);
+    expect(done).toBe(2);
+    expect(paused).toEqual([["1", 0]]);
+  });
+
+  it("a run's signal ends a wait for the limiter, and nothing is sent after it aborted", async () => {
+    const before = hits.length;
+    const controller = new AbortController();
+    const limiter = createRateLimiter({ perMinute: { "1": 1 }, windowMs: 60_000 });
+    script.set("GET /api/v1/users/me", (_q, res) => json(res, 200, { id: "u1", subject: "s", name: "n", status: "active" }));
+    const c = createTenantClient({ host: base, auth: { type: "apikey", apiKey: "test-key" }, limiter, signal: controller.signal });
+    // Budget 1/min over a 60 s window: the first call is admitted, the second waits a minute.
+    await c.whoAmI();
+    expect(limiter.inWindow("1")).toBe(1);
+    const waiting = c.whoAmI().catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    controller.abort(new Error("cancelled by the test"));
+    const err = (await waiting) as Error;
+    expect(err.message).toMatch(/cancelled by the test/);
+    await expect(c.whoAmI()).rejects.toThrow(/cancelled by the test/);
+    expect(hits.slice(before).filter((h) => h.startsWith("GET /api/v1/users/me"))).toHaveLength(1);
   });
 });

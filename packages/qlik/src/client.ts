@@ -32,7 +32,7 @@ import type {
 import { backoffDelay, createPool, systemClock, tenantUrl, type Clock } from "@lifeboat/kit";
 import { classify, QlikApiError } from "./errors.ts";
 import { OPERATIONS, bucketOf, publishedPerMinute, type OperationName } from "./operations.ts";
-import { TierLimiter } from "./internal/limiter.ts";
+import { TierLimiter, type RateLimiter } from "./internal/limiter.ts";
 import { defaultRetryPolicy, withRetry, type RetryPolicy } from "./internal/retry.ts";
 import { parseSize, streamBody, TruncatedDownloadError, type OpenedDownload } from "./internal/download.ts";
 import { listInfos, readObjects, readStamps, type QixDocLike } from "./internal/objects.ts";
@@ -122,6 +122,17 @@ export interface TenantClientConfig {
   host: string;
   auth: TenantAuth;
   limits?: LimitOptions;
+  /**
+   * The rate limiter every REST call waits for (default: a `TierLimiter` of this client built
+   * from `limits`, which are then ignored). Pass one to share a budget between clients of the
+   * same tenant user, or across processes (`createRateLimiter`, or your own `RateLimiter`).
+   */
+  limiter?: RateLimiter;
+  /**
+   * The run's signal: once it aborts, REST calls not yet sent fail (waiting for the limiter
+   * ends too) and the caller stops between items. Calls already sent run to their answer.
+   */
+  signal?: AbortSignal;
   concurrency?: ConcurrencyOptions;
   retry?: Partial<RetryPolicy>;
   onEvent?: (e: QlikClientEvent) => void;
@@ -283,6 +294,25 @@ export interface TokenScopes {
   refused?: string;
 }
 
+/**
+ * The in-process rate limiter a tenant client uses by default, for one tenant user: Qlik's
+ * published limits per tier (or `limits.perMinute`), counted over its 5-minute window. Made
+ * separately to share one budget between several clients of the same user.
+ */
+export function createRateLimiter(
+  limits: LimitOptions & { clock?: Clock; onThrottle?: (bucket: string, waitMs: number, reason: "window" | "retry-after") => void } = {},
+): RateLimiter {
+  return new TierLimiter({
+    clock: limits.clock ?? systemClock,
+    perMinute: (bucket) => limits.perMinute?.[bucket] ?? publishedPerMinute(bucket),
+    windowMs: limits.windowMs,
+    headroom: limits.headroom,
+    timeScale: limits.timeScale,
+    enabled: limits.enabled,
+    ...(limits.onThrottle ? { onThrottle: limits.onThrottle } : {}),
+  });
+}
+
 export function createTenantCore(config: TenantClientConfig): TenantCore {
   installInterceptors();
   const host = tenantUrl(config.host);
@@ -370,16 +400,8 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
       // a listener's failure is not the connector's
     }
   };
-  const limits = config.limits ?? {};
-  const limiter = new TierLimiter({
-    clock,
-    perMinute: (bucket) => limits.perMinute?.[bucket] ?? publishedPerMinute(bucket),
-    windowMs: limits.windowMs,
-    headroom: limits.headroom,
-    timeScale: limits.timeScale,
-    enabled: limits.enabled,
-    onThrottle: (bucket, waitMs, reason) => emit({ type: "throttled", bucket, waitMs, reason }),
-  });
+  const limiter =
+    config.limiter ?? createRateLimiter({ ...config.limits, clock, onThrottle: (bucket, waitMs, reason) => emit({ type: "throttled", bucket, waitMs, reason }) });
   const rest = createPool(config.concurrency?.rest ?? DEFAULT_CONCURRENCY.rest);
   const qixSessions = createPool(config.concurrency?.qixSessions ?? DEFAULT_CONCURRENCY.qixSessions);
   const names = new Map<string, string>();
@@ -397,6 +419,7 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
     const limitMs = limitOf(timeouts, kind);
     const what = `${info.method} ${info.path}`;
     if (closed) throw new QlikApiError({ kind: "permanent", operation: op, host, object, detail: "the tenant client was closed" });
+    config.signal?.throwIfAborted();
     return withRetry(
       async (attempt) => {
         /** One request under its deadline (timeouts.ts), its signal reaching @qlik/api through the interceptor. */
@@ -416,7 +439,7 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
         // Counted by the limiter from here until the answer (see limiter.ts): waiting for
         // the token and a REST slot below must not make the request look older than it is.
         const send = async (get: () => Promise<ApiSession>): Promise<T> => {
-          const permit = await limiter.admit(bucket);
+          const permit = await limiter.admit(bucket, config.signal);
           stats.throttledMs += permit.waitedMs;
           stats.callsPerTier[bucket] = (stats.callsPerTier[bucket] ?? 0) + 1;
           stats.callsPerOperation[op] = (stats.callsPerOperation[op] ?? 0) + 1;

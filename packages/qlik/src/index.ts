@@ -12,6 +12,7 @@
  * Only what other packages use is exported.
  */
 export {
+  createRateLimiter,
   createTenantClient,
   PRIVATE_CONTENT_BOT_SCOPE,
   type ClientStats,
@@ -22,6 +23,7 @@ export {
   type TenantClientConfig,
   waitingMessage,
 } from "./client.ts";
+export type { RateLimiter } from "./internal/limiter.ts";
 export { DEFAULT_TIMEOUTS, type Timeouts } from "./internal/timeouts.ts";
 export { createRestoreTarget } from "./restore-target.ts";
 export { createQrsReader, type QrsCertificateAuth, type QrsHeaderAuth, type QrsReaderConfig } from "./qrs.ts";

@@ -58,5 +58,7 @@ export interface SnapshotRepository {
   listSnapshots(): Promise<Snapshot[]>;
   /** By full id or unique prefix; "latest" picks the newest. */
   loadSnapshot(idOrPrefix: string): Promise<Snapshot>;
+  /** A key derived from the repository's secret for `purpose` (docs/design.md, "Derived keys"). */
+  deriveKey(purpose: string): Uint8Array;
   close(): Promise<void>;
 }

@@ -29,6 +29,15 @@ async function open(name: string, events: RepositoryEvent[] = []) {
 }
 
 describe("frozen repositories, format version 1", () => {
+  it("derives the same keys as when the repository was written (a restore plan signed then still verifies)", async () => {
+    const repo = await open("good");
+    // HMAC-SHA-256(macKey, purpose): the bytes the restore command has signed plans with since plan files exist.
+    expect(Buffer.from(repo.deriveKey("lifeboat restore plan signing key v1")).toString("hex")).toBe("3d27d8676dd15d7703717f6a700734dba5e330c8a8466bc5ca22e89097c37d2e");
+    expect(Buffer.from(repo.deriveKey("another purpose")).toString("hex")).not.toBe("3d27d8676dd15d7703717f6a700734dba5e330c8a8466bc5ca22e89097c37d2e");
+    expect(() => repo.deriveKey("")).toThrow(/purpose/);
+    await repo.close();
+  });
+
   it("reads the good repository's snapshots, trees and blobs byte for byte", async () => {
     const repo = await open("good");
     const snaps = await repo.listSnapshots();

@@ -9,7 +9,7 @@
  * await repo.close();
  * ```
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { mapPool } from "@lifeboat/kit";
@@ -337,6 +337,17 @@ export class Repository implements SnapshotRepository {
   /** @internal the MAC key (chunk ids), for verify in this package. */
   get macKey(): Buffer {
     return this.masterKey.mac;
+  }
+
+  /**
+   * A key for something outside the repository that must only be valid with this repository
+   * (a signed restore plan): HMAC-SHA-256 of the MAC key with `purpose` (UTF-8), 32 bytes.
+   * Each use names its own purpose string, so keys of different purposes are unrelated and
+   * none reveals the MAC key (docs/design.md, "Derived keys").
+   */
+  deriveKey(purpose: string): Uint8Array {
+    if (!purpose) throw new Error("deriveKey: name the purpose of the key");
+    return createHmac("sha256", this.masterKey.mac).update(purpose, "utf8").digest();
   }
 
   emit(e: RepositoryEvent): void {

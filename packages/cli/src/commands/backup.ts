@@ -7,9 +7,10 @@
  *
  * Exit codes: 0 all captured, 3 snapshot saved but partial (some items failed).
  */
-import { backup, type BackupEvent, type Manifest } from "@lifeboat/engine";
+import type { BackupEvent, Manifest } from "@lifeboat/engine";
+import { JobError, runBackup as runBackupJob, type BackupJobSpec, type JobDeps, type TenantHandle } from "@lifeboat/jobs";
 import type { TenantReader } from "@lifeboat/model";
-import { createQrsReader, createTenantClient, waitingMessage, type TenantClient, type QlikClientEvent, type Timeouts } from "@lifeboat/qlik";
+import { createQrsReader, waitingMessage, type QlikClientEvent, type Timeouts } from "@lifeboat/qlik";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import { InvalidArgumentError, type Command } from "commander";
 import { resolveTenant, type TenantConnection } from "../config.ts";
@@ -132,59 +133,52 @@ export interface RunBackupInput {
 }
 
 /**
- * Objects the connector could not read arrive as its events, not in what it returns; the
- * engine records them as skipped when asked per app (`skippedObjects`). Every backup through
- * a tenant client — `lifeboat backup` and the safety backup before a restore — wires this
- * record, so the snapshot's manifest names what is missing from it and why.
+ * Runs one backup with rendering; throws a UserError (exit 3) when the snapshot is partial.
+ * The run itself is the run layer's (`runBackup` of @lifeboat/jobs): the connection and the
+ * repository are resolved here already, so its resolvers hand them over.
  */
-export function skippedObjectsRecord(): { onEvent: (e: QlikClientEvent) => void; of: (appId: string) => { objectId: string; objectType: string; reason: string }[] } {
-  const skipped = new Map<string, { objectId: string; objectType: string; reason: string }[]>();
-  return {
-    onEvent: (e) => {
-      if (e.type === "object-skipped") skipped.set(e.appId, [...(skipped.get(e.appId) ?? []), { objectId: e.objectId, objectType: e.objectType, reason: e.reason }]);
-    },
-    of: (appId) => skipped.get(appId) ?? [],
-  };
-}
-
-/** Runs one backup with rendering; throws a UserError (exit 3) when the snapshot is partial. */
 export async function runBackup(input: RunBackupInput): Promise<{ snapshot: Snapshot; manifest: Manifest }> {
   const { connection, repo, opts } = input;
   const stdout = input.stdout ?? process.stdout;
   const stderr = input.stderr ?? process.stderr;
   const mode = renderModeFor({ json: opts.json }, stderr as NodeJS.WriteStream);
   const render = createBackupRenderer(mode, stdout, stderr);
-  const skipped = skippedObjectsRecord();
-  const timeouts = resolveCliTimeouts(connection.timeouts, input.env ?? process.env, opts.timeout);
-  const onEvent = (e: QlikClientEvent): void => {
-    skipped.onEvent(e);
-    // A call that keeps the run waiting says so (no silent hangs): shown at once, also on a TTY.
-    if (e.type === "waiting") render({ type: "warning", code: "waiting", message: waitingMessage(e) });
+  // The deadlines of the environment and the flags, over the tenant's own (the run layer merges them).
+  const timeouts = resolveCliTimeouts(undefined, input.env ?? process.env, opts.timeout);
+  const spec: BackupJobSpec = {
+    kind: "backup",
+    tenant: { host: connection.host, credentials: connection.name ? `config:${connection.name}` : "env" },
+    repository: { url: (repo as { location?: string }).location ?? "(given)" },
+    full: opts.full ?? false,
+    withData: opts.withData ?? false,
+    trustItemDates: opts.trustItemDates ?? false,
+    ...(opts.deepCheckDays !== undefined ? { deepCheckDays: opts.deepCheckDays } : {}),
+    tags: opts.tag ?? [],
+    timeouts,
   };
-  const ownsClient = !input.tenant && !input.source;
-  const client = input.tenant ?? input.source?.({ timeouts, onEvent }) ?? createTenantClient({ host: connection.host, auth: connection.auth, timeouts, onEvent });
+  const given = (reader: TenantReader): TenantHandle => ({ reader, close: async () => undefined });
+  const source = input.source;
+  const deps: JobDeps = {
+    resolveTenant: () => connection,
+    openRepository: async () => ({ repository: repo, close: async () => undefined }),
+    // A ready reader (tests) or a QRS reader (--source qseow) instead of a Cloud client; not closed here.
+    ...(input.tenant ? { connect: () => given(input.tenant!) } : source ? { connect: (_c, wiring) => given(source(wiring)) } : {}),
+    onEvent: ({ event: e }) => {
+      if (e.source === "backup") {
+        render(e.event);
+        input.onEvent?.(e.event);
+      }
+      // A call that keeps the run waiting says so (no silent hangs): shown at once, also on a TTY.
+      else if (e.source === "connector" && e.event.type === "waiting") render({ type: "warning", code: "waiting", message: waitingMessage(e.event) });
+    },
+  };
   let result: { snapshot: Snapshot; manifest: Manifest };
   try {
     if (mode !== "json") stderr.write(`backing up ${connection.host}${connection.name ? ` (${connection.name})` : ""}\n`);
-    result = await backup({
-      tenant: client,
-      repository: repo,
-      full: opts.full ?? false,
-      withData: opts.withData ?? false,
-      trustItemDates: opts.trustItemDates ?? false,
-      ...(opts.deepCheckDays !== undefined ? { deepCheckDays: opts.deepCheckDays } : {}),
-      tags: [...connection.tags, ...(opts.tag ?? [])],
-      skippedObjects: skipped.of,
-      onEvent: (event) => {
-        render(event);
-        input.onEvent?.(event);
-      },
-    });
+    result = await runBackupJob(spec, deps);
   } catch (err) {
     render.stop();
-    throw describeConnectionError(err, connection, input.credentials);
-  } finally {
-    if (ownsClient) await (client as TenantClient).close();
+    throw describeConnectionError(err instanceof JobError ? new UserError(err.message) : err, connection, input.credentials);
   }
   render.stop();
   const { snapshot, manifest } = result;

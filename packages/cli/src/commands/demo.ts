@@ -12,13 +12,13 @@
  *    as that user would in Qlik; this is sandbox setup, not Lifeboat talking to Qlik;
  * 6. backs up again (only the changed app is exported) and shows the difference;
  * 8. then deletes an app and a private sheet in the sandbox and restores them
- *    (`runRestoreDemo`, owned by the restore command).
+ *    (`runRestoreDemo`, through `lifeboat restore`'s own code).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { browseSnapshot, diffSnapshots, loadSnapshotIndex, type Manifest } from "@lifeboat/engine";
+import { browseSnapshot, diffSnapshots, loadRestoreSource, loadSnapshotIndex, type Manifest } from "@lifeboat/engine";
 import { initRepository, type Snapshot, type SnapshotRepository } from "@lifeboat/repository";
 import type { Command } from "commander";
 import type { TenantConnection } from "../config.ts";
@@ -26,7 +26,7 @@ import { renderBrowse } from "../render/browse.ts";
 import { renderDiff, renderManifest } from "../render/manifest.ts";
 import { clean } from "../render/table.ts";
 import { runBackup } from "./backup.ts";
-import { runRestoreDemo } from "./restore.ts";
+import { runRestore } from "./restore.ts";
 
 export interface DemoOptions {
   keep?: boolean;
@@ -126,7 +126,7 @@ export async function runDemo(opts: DemoOptions = {}, io: DemoIo = { stdout: pro
     step(7, `What changed (lifeboat diff ${first.snapshot.id.slice(0, 12)} ${second.snapshot.id.slice(0, 12)})`);
     out(renderDiff(await diffSnapshots(repo, first.snapshot, second.snapshot)));
 
-    // Steps 8–: restore (packages/cli/src/commands/restore.ts).
+    // Steps 8–: restore (runRestoreDemo below).
     await runRestoreDemo({ host: emu.host, clientId: emu.clientId, clientSecret: emu.clientSecret, repo, snapshot: second.snapshot, dir, io, step, firstStep: 8 });
 
     out(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
@@ -140,4 +140,57 @@ export async function runDemo(opts: DemoOptions = {}, io: DemoIo = { stdout: pro
 function summarizeRun(out: (t: string) => void, manifest: Manifest): void {
   const exported = manifest.items.filter((i) => i.layer === "apps" && i.status === "captured");
   out(`   exported ${exported.length} app(s): ${exported.map((a) => `'${clean(a.name ?? a.id)}'`).join(", ") || "none"}; ${manifest.counts.apps.unchanged} unchanged\n`);
+}
+
+export interface RestoreDemoInput {
+  /** The sandbox tenant and its private-content bot. */
+  host: string;
+  clientId: string;
+  clientSecret: string;
+  repo: SnapshotRepository;
+  /** The snapshot to restore from (the demo's latest backup). */
+  snapshot: Snapshot;
+  /** Where journals and logs go (the demo's temporary folder). */
+  dir: string;
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+  /** Prints a numbered demo step heading. */
+  step: (n: number, text: string) => void;
+  firstStep: number;
+}
+
+/**
+ * The restore part of `lifeboat demo`: an app and a user's private sheet are deleted in the
+ * sandbox (setup through the emulator's test-only admin surface, as a user would in Qlik),
+ * then `lifeboat restore` plans, restores and verifies them. Throws when the restore does
+ * not verify.
+ */
+export async function runRestoreDemo(input: RestoreDemoInput): Promise<void> {
+  const { host, io } = input;
+  const out = (text: string) => io.stdout.write(text);
+  const source = await loadRestoreSource(input.repo, input.snapshot);
+  const app = source.apps.find((a) => a.doc.summary.spaceType === "shared" && a.objects.length > 0);
+  const sheetApp = source.apps.find((a) => a !== app && a.objects.some((o) => o.type === "sheet" && !o.approved && !o.published));
+  const sheet = sheetApp?.objects.find((o) => o.type === "sheet" && !o.approved && !o.published);
+  if (!app || !sheetApp || !sheet) throw new Error("the sandbox snapshot has no app and private sheet to delete; the sandbox fixture changed");
+
+  let n = input.firstStep;
+  input.step(n++, `Disaster: app '${clean(app.name)}' is deleted, and so is ${sheet.ownerSubject}'s private sheet '${clean(sheet.title)}' in '${clean(sheetApp.name)}'`);
+  out("   (sandbox setup through the emulator's admin surface — as users would in Qlik; not Lifeboat)\n");
+  for (const path of [`apps/${encodeURIComponent(app.id)}`, `apps/${encodeURIComponent(sheetApp.id)}/objects/${encodeURIComponent(sheet.id)}`]) {
+    const resp = await fetch(`${host}/__emulator/${path}`, { method: "DELETE" });
+    if (!resp.ok) throw new Error(`the sandbox refused to delete ${path}: ${resp.status} ${await resp.text()}`);
+  }
+
+  input.step(n++, `Restoring both from snapshot ${input.snapshot.id.slice(0, 12)} (lifeboat restore ${input.snapshot.id.slice(0, 12)} --app … --yes)`);
+  out("   the plan first, then a safety backup of the tenant, the steps, and a read-back of everything restored\n");
+  const code = await runRestore({
+    snapshotArg: input.snapshot.id,
+    opts: { app: [app.id, sheetApp.id], yes: true, stateDir: join(input.dir, "state") },
+    env: { QLIK_HOST: host, QLIK_CLIENT_ID: input.clientId, QLIK_CLIENT_SECRET: input.clientSecret },
+    repo: input.repo,
+    stdout: io.stdout,
+    stderr: io.stderr,
+  });
+  if (code !== 0) throw new Error(`the demo restore ended with exit code ${code}; see the verification above`);
+  out(`   '${clean(app.name)}' is back (as a new app id: Qlik's import cannot keep ids) and '${clean(sheet.title)}' is back in '${clean(sheetApp.name)}', owned by ${sheet.ownerSubject}\n`);
 }

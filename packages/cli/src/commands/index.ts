@@ -12,11 +12,16 @@ import { register as verify } from "./verify.ts";
 import { register as forget } from "./forget.ts";
 import { register as prune } from "./prune.ts";
 import { register as key } from "./key.ts";
-import { register as restore } from "./restore.ts";
+import { register as restore, type RestoreHooks } from "./restore.ts";
 import { register as repair } from "./repair.ts";
 
+/** What `main` hands every command besides the program: test hooks only (e2e/fixtures); the product passes none. */
+export interface CommandContext {
+  restoreHooks?: RestoreHooks;
+}
+
 /** Every command's `register`; add one line per command module. */
-export const commands: ((program: Command) => void)[] = [
+export const commands: ((program: Command, context: CommandContext) => void)[] = [
   backup,
   show,
   diff,

@@ -1,7 +1,7 @@
 import { PassThrough } from "node:stream";
 import type { Manifest } from "@lifeboat/engine";
 import { describe, expect, it } from "vitest";
-import { renderPlan } from "../commands/restore.ts";
+import { renderPlan } from "./restore.ts";
 import { formatError } from "../errors.ts";
 import { renderManifest } from "./manifest.ts";
 import { createBackupRenderer } from "./progress.ts";

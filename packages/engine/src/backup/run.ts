@@ -78,6 +78,12 @@ export interface BackupOptions {
    * recorded as skipped with their reason.
    */
   skippedObjects?: (appId: string) => { objectId: string; objectType?: string; reason: string }[];
+  /**
+   * Cancels the backup between items: no kind and no app read or export starts once it
+   * aborted; those running finish, then `backup` rejects with the signal's reason and writes
+   * no snapshot (data already saved stays unreferenced until a prune).
+   */
+  signal?: AbortSignal;
   /** Clock, for tests. */
   now?: () => Date;
 }
@@ -117,6 +123,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     emit({ type: "warning", code, message: gap.description });
   };
 
+  const signal = options.signal;
+  signal?.throwIfAborted();
   // The caller: a failure here (bad credentials, unreachable host) aborts the run.
   const caller = await tenant.whoAmI();
   emit({ type: "layer-start", layer: "tenant", total: 1 });
@@ -151,6 +159,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       sessions: options.sessions ?? DEFAULT_SESSIONS,
       exports: options.exports ?? DEFAULT_EXPORTS,
       ...(options.skippedObjects ? { skippedObjects: options.skippedObjects } : {}),
+      ...(signal ? { signal } : {}),
       now,
     },
     previous,
@@ -177,9 +186,11 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   const rootEntries: TreeEntry[] = [];
   for (const kind of KINDS) {
     if (!("capture" in kind)) continue;
+    signal?.throwIfAborted();
     const entry = await kind.capture(ctx);
     if (entry) rootEntries.push(entry);
   }
+  signal?.throwIfAborted();
 
   const rootTree = await repo.saveTree(tree(rootEntries));
   const finished = now();

@@ -27,6 +27,8 @@ export interface CaptureOptions {
   sessions: number;
   exports: number;
   skippedObjects?: (appId: string) => { objectId: string; objectType?: string; reason: string }[];
+  /** The run's cancellation (BackupOptions.signal): no item starts once it aborted. */
+  signal?: AbortSignal;
   now: () => Date;
 }
 

@@ -12,11 +12,7 @@ import { createTestRepository } from "@lifeboat/repository/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AppDoc } from "../layout.ts";
 import type { AppSummary, AssignmentRecord, ObjectRecord, SpaceRecord, UserRecord } from "@lifeboat/model";
-import { backup } from "../backup/run.ts";
-import { createFakeTenant, sampleTenantState } from "../testing.ts";
 import { executeRestore, SafetyBackupError } from "./execute.ts";
-import { restore } from "./run.ts";
-import { LocalJournalStore } from "./store.ts";
 import { journalState, MemoryJournal } from "./journal.ts";
 import { objectsNeededFor, planRestore } from "./plan.ts";
 import type { RestoreSource } from "./source.ts";
@@ -534,38 +530,6 @@ describe("verification of names", () => {
       expect(report.apps.find((a) => a.sourceId === "a-1")!.mismatches).toContainEqual({ where: "app 'Sales'", field: "name", expected: "Sales", actual: "Sales " });
     } finally {
       await repo.close();
-    }
-  });
-});
-
-describe("restore()", () => {
-  it("plans, executes and verifies a snapshot written by backup() into another tenant", async () => {
-    const repo = await createTestRepository();
-    const stateDir = await mkdtemp(join(tmpdir(), "lifeboat-state-"));
-    try {
-      const { snapshot } = await backup({ tenant: createFakeTenant(sampleTenantState()), repository: repo });
-      const target = new FakeTarget();
-      const journals = new LocalJournalStore(stateDir);
-      const repositoryId = repo.config.id;
-      const planned = await restore({ repository: repo, repositoryId, snapshot: snapshot.id, target, options: { all: true }, journals, planOnly: true });
-      expect(planned.result).toBeUndefined();
-      expect(planned.plan.users.filter((u) => u.action === "missing").map((u) => u.subject).sort()).toEqual(["auth0|admin", "auth0|bob", "auth0|jane"]);
-      expect(target.calls).toEqual([]);
-
-      const { plan, result, report } = await restore({ repository: repo, repositoryId, snapshot: "latest", target, options: { all: true, createMissingUsers: true }, journals });
-      expect(plan.blockers).toEqual([]);
-      expect(result?.status, JSON.stringify(result?.failed)).toBe("complete");
-      expect(report?.status, JSON.stringify(report?.apps.flatMap((a) => a.mismatches))).toBe("match");
-      // The managed app's origin is restored too: no development copy is needed.
-      expect(target.calls).not.toContain("copyApp");
-      expect(target.calls.filter((c) => c === "importApp").length).toBe(3);
-      expect([...target.apps.values()].find((a) => a.summary.spaceType === "managed")?.originAppId).toBe(result?.created["app:app-sales"]);
-      // The journal is in the store, and the tenant's lock was released.
-      expect((await journals.list({ repositoryId, tenant: target.host })).map((j) => [j.restoreKey, j.finished])).toEqual([[plan.restoreKey, "complete"]]);
-      expect(await journals.holder(target.host)).toBeUndefined();
-    } finally {
-      await repo.close();
-      await rm(stateDir, { recursive: true, force: true });
     }
   });
 });

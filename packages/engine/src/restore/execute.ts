@@ -70,6 +70,12 @@ export interface ExecuteOptions {
   concurrency?: number;
   /** Called when a step's work is done but before the journal records it (tests: a kill mid-call). */
   beforeJournal?: (stepId: string, index: number) => void | Promise<void>;
+  /**
+   * Cancels the restore between steps: no step starts once it aborted; steps already running
+   * finish (their journal records them), then the journal records the attempt as aborted and
+   * `executeRestore` rejects with the signal's reason. Running the same restore again continues.
+   */
+  signal?: AbortSignal;
   now?: () => Date;
 }
 
@@ -399,6 +405,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
 
   /** Runs one step with its journal records. A failed step fails only what depends on it. */
   async function runStep(step: PlanStep, index: number): Promise<void> {
+    opts.signal?.throwIfAborted();
     if (state.done.has(step.id) && step.kind !== "import-app" && step.kind !== "copy-app") {
       record(index, step, "already-done", "done by an earlier attempt");
       await opts.afterStep?.(step.id, index);
@@ -431,10 +438,16 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
   // then the tenant-level steps the plan puts after the apps (space owners), in order.
   const chains = new Map<string, { step: PlanStep; index: number }[]>();
   const tail: { step: PlanStep; index: number }[] = [];
+  /** Cancelled: the journal says this attempt ended (a later run continues it), then the signal's reason. */
+  const cancelled = async (): Promise<never> => {
+    await journal.append({ type: "finished", at: at(), status: "aborted" });
+    throw opts.signal!.reason;
+  };
   for (const [index, step] of plan.steps.entries()) {
     const app = appChainOf(step);
     if (app === undefined) {
       if (chains.size > 0) tail.push({ step, index });
+      else if (opts.signal?.aborted) await cancelled();
       else await runStep(step, index);
       continue;
     }
@@ -459,8 +472,14 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
       })(),
     );
   }
-  await Promise.all(finished.values());
-  for (const { step, index } of tail) await runStep(step, index);
+  // Every chain ends (a cancelled one at its next step) before the attempt is recorded as over.
+  const chainsEnded = await Promise.allSettled(finished.values());
+  if (opts.signal?.aborted) await cancelled();
+  for (const c of chainsEnded) if (c.status === "rejected") throw c.reason;
+  for (const { step, index } of tail) {
+    if (opts.signal?.aborted) await cancelled();
+    await runStep(step, index);
+  }
   result.steps = [...outcomes.entries()].sort((a, b) => a[0] - b[0]).map(([, o]) => o);
   await journal.append({ type: "finished", at: at(), status: result.status });
   emit({ type: "end", result });

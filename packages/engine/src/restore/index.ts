@@ -18,5 +18,3 @@ export { executeRestore, SafetyBackupError } from "./execute.ts";
 export type { ExecuteOptions, RestoreEvent, RestoreEventListener, RestoreResult } from "./execute.ts";
 export { verifyRestore } from "./verify.ts";
 export type { VerificationReport, VerifyOptions } from "./verify.ts";
-export { restore } from "./run.ts";
-export type { RestoreRunOptions, RestoreRunResult } from "./run.ts";

@@ -65,7 +65,39 @@ export interface Permit {
   done(): void;
 }
 
-export class TierLimiter {
+/**
+ * What a tenant client needs of a rate limiter (`TenantClientConfig.limiter`). One limiter
+ * stands for one budget: one user on one tenant (API-FACTS §2). The default is this
+ * process's `TierLimiter`; workers in several processes sharing one tenant credential bring
+ * one that counts in a shared store.
+ */
+export interface RateLimiter {
+  /**
+   * Waits until a request of `bucket` ("1", "2", "special:…") may be sent and counts it as
+   * in flight until `done()`. Rejects with the signal's reason once `signal` aborts.
+   */
+  admit(bucket: string, signal?: AbortSignal): Promise<Permit>;
+  /** A 429 said: nothing of this bucket for `ms` (Retry-After). */
+  pause(bucket: string, ms: number): void;
+  /** Requests counted in the bucket's current window, in flight included (stats and tests). */
+  inWindow(bucket: string): number;
+}
+
+/** `clock.sleep(ms)`, ended early (rejecting with the signal's reason) when `signal` aborts. */
+function sleepUnless(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return clock.sleep(ms);
+  signal.throwIfAborted();
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    clock.sleep(ms).then(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, reject);
+  });
+}
+
+export class TierLimiter implements RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
   private readonly windowReal: number;
   private readonly headroom: number;
@@ -92,18 +124,20 @@ export class TierLimiter {
 
   /**
    * Waits until a request of `bucket` may be sent and counts it as in flight until
-   * `done()` is called, which stamps it with the time of its answer.
+   * `done()` is called, which stamps it with the time of its answer. Rejects with the
+   * signal's reason when `signal` aborts while it waits.
    */
-  async admit(bucket: string): Promise<Permit> {
+  async admit(bucket: string, signal?: AbortSignal): Promise<Permit> {
     const { clock } = this.options;
     const b = this.bucket(bucket);
     const start = clock.now();
     for (;;) {
+      signal?.throwIfAborted();
       const now = clock.now();
       if (b.pausedUntil > now) {
         const wait = b.pausedUntil - now;
         this.options.onThrottle?.(bucket, wait, "retry-after");
-        await clock.sleep(wait);
+        await sleepUnless(clock, wait, signal);
         continue;
       }
       if (!this.enabled) return { waitedMs: clock.now() - start, done: () => undefined };
@@ -125,13 +159,25 @@ export class TierLimiter {
       }
       if (answeredInWindow === 0) {
         // Every slot of the window is in flight: nothing leaves the window before one of them is answered.
-        await new Promise<void>((resolve) => b.answered.push(resolve));
+        await new Promise<void>((resolve, reject) => {
+          const wake = () => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+          };
+          const onAbort = () => {
+            const i = b.answered.indexOf(wake);
+            if (i >= 0) b.answered.splice(i, 1);
+            reject(signal!.reason);
+          };
+          signal?.addEventListener("abort", onAbort, { once: true });
+          b.answered.push(wake);
+        });
         continue;
       }
       const oldest = b.times[b.head] ?? now;
       const wait = Math.max(1, oldest + this.windowReal - now);
       this.options.onThrottle?.(bucket, wait, "window");
-      await clock.sleep(wait);
+      await sleepUnless(clock, wait, signal);
     }
   }
 

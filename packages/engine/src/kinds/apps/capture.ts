@@ -81,9 +81,10 @@ export const captureApps: Capture = async (ctx) => {
   // exports by a few rounds without holding every app's state until the end.
   const inFlight = createPool(Math.max(options.sessions, options.exports) * 4);
   let done = 0;
-  const entries = await Promise.all(
+  const settled = await Promise.allSettled(
     summaries.map((summary) =>
       inFlight.run(async () => {
+        options.signal?.throwIfAborted(); // cancelled: no app starts; those running finish
         let entry: TreeEntry;
         try {
           const read = await readPool.run(() => captureApp(apps, summary));
@@ -97,6 +98,11 @@ export const captureApps: Capture = async (ctx) => {
       }),
     ),
   );
+  options.signal?.throwIfAborted();
+  const entries = settled.map((s) => {
+    if (s.status === "rejected") throw s.reason;
+    return s.value;
+  });
   const sorted = tree(entries);
   const subtree = await repo.saveTree(sorted);
   if (apps.lastFullRead.size > 0)
