@@ -10,13 +10,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { diffSnapshots, loadRestoreSource } from "@lifeboat/engine";
+import { diffSnapshots } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { type Repository } from "@lifeboat/repository";
 import { createTestRepository } from "@lifeboat/repository/testing";
 import { createQlikApi } from "@qlik/api";
 import { afterEach, describe, expect, it } from "vitest";
-import { botEnv, hostConfigOf, restoreCli, takeBackup } from "./restore-helpers.ts";
+import { botEnv, hostConfigOf, restoreCli, takeBackup, loadSourceWithObjects, objectsIn } from "./restore-helpers.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDoc = any;
@@ -81,8 +81,8 @@ describe("bookmark selections", () => {
     expect(await selectionsOf(emu, app.id, bookmark.id)).toEqual({ $: { Region: ["North"] }, Compare: { Product: ["Widgets"] } });
 
     const first = await takeBackup(emu, repo);
-    const source = await loadRestoreSource(repo, first);
-    const recorded = source.apps.find((a) => a.id === app.id)!.objects.find((o) => o.id === bookmark.id)!;
+    const source = await loadSourceWithObjects(repo, first);
+    const recorded = objectsIn(source, app.id).find((o) => o.id === bookmark.id)!;
     expect((recorded.propertyTree as { qBookmark: unknown }).qBookmark).toEqual({
       qStateData: [
         { qStateName: "$", qFieldItems: [{ qDef: { qName: "Region" }, qValues: [{ qText: "North" }] }] },
@@ -109,8 +109,8 @@ describe("bookmark selections", () => {
     const second = await takeBackup(emu, repo);
     const diff = await diffSnapshots(repo, first, second);
     expect(diff.changes).toContainEqual(expect.objectContaining({ kind: "changed", layer: "objects", id: bookmark.id, appId: app.id }));
-    const source2 = await loadRestoreSource(repo, second);
-    const again = source2.apps.find((a) => a.id === app.id)!.objects.find((o) => o.id === bookmark.id)!;
+    const source2 = await loadSourceWithObjects(repo, second);
+    const again = objectsIn(source2, app.id).find((o) => o.id === bookmark.id)!;
     expect((again.propertyTree as { qBookmark: unknown }).qBookmark).toEqual({ qStateData: [{ qStateName: "$", qFieldItems: [{ qDef: { qName: "Region" }, qValues: [{ qText: "South" }] }] }] });
   });
 

@@ -10,12 +10,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { backup, loadRestoreSource, type BackupEvent } from "@lifeboat/engine";
+import { backup, type BackupEvent } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle, type Tenant } from "@lifeboat/emulator";
 import { createTenantClient } from "@lifeboat/qlik";
 import { createTestRepository } from "@lifeboat/repository/testing";
 import { describe, expect, it } from "vitest";
-import { botApi, botEnv, expectedObjects, readReference, restoreCli, takeBackup } from "./restore-helpers.ts";
+import { botApi, botEnv, expectedObjects, readReference, restoreCli, takeBackup, loadSourceWithObjects, objectsIn } from "./restore-helpers.ts";
 
 const tenantUserSubject = (t: Tenant, id: string) => t.users[id]?.subject;
 type Quirks = NonNullable<Parameters<typeof startEmulator>[0]>["quirks"];
@@ -93,10 +93,10 @@ describe("backup and restore under both settings of appInfoIncludesSpaceId and e
         try {
           // The admin's API key: its exports carry other users' community objects only with exportIncludesCommunity.
           const { snapshot } = await backup({ tenant: key, repository: repo });
-          const source = await loadRestoreSource(repo, snapshot);
+          const source = await loadSourceWithObjects(repo, snapshot);
           const sales = source.apps.find((a) => a.name === "Sales Overview" && a.doc.summary.spaceType === "shared")!;
           const admin = Object.values(emu.state.tenants[0]!.users).find((u) => u.name === "Ada Admin")!;
-          expect(sales.objects.some((o) => o.published && !o.approved && o.ownerSubject !== admin.subject)).toBe(true);
+          expect(objectsIn(source, sales.id).some((o) => o.published && !o.approved && o.ownerSubject !== admin.subject)).toBe(true);
           await botApi(emu).apps.deleteApp(sales.id);
           const r = await restoreCli({ snapshot: snapshot.id, opts: { app: [sales.id], yes: true }, env: botEnv(emu), repo, journalDir: dir });
           expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -127,11 +127,11 @@ describe("a change-owner refusal is reported on its object (issue 10 item 7)", (
       const dir = await mkdtemp(join(tmpdir(), "lifeboat-refusal-"));
       try {
         const snapshot = await takeBackup(emu, repo);
-        const source = await loadRestoreSource(repo, snapshot);
+        const source = await loadSourceWithObjects(repo, snapshot);
         const admin = Object.values(t.users).find((u) => u.name === "Ada Admin")!;
         const sales = source.apps.find((a) => a.name === "Sales Overview" && a.doc.summary.spaceType === "shared")!;
         // A community sheet of another user, now owned by a third user: the admin's key may not change it (not its owner, not a bot).
-        const sheet = sales.objects.find((o) => o.type === "sheet" && o.published && !o.approved && o.ownerSubject !== admin.subject)!;
+        const sheet = objectsIn(source, sales.id).find((o) => o.type === "sheet" && o.published && !o.approved && o.ownerSubject !== admin.subject)!;
         const other = Object.values(t.users).find((u) => u.status === "active" && u.id !== admin.id && u.subject !== sheet.ownerSubject && u.subject !== sales.doc.owner.subject && u.subject.startsWith("auth0|"))!;
         await botApi(emu).apps.updateAppObjectOwner(sales.id, sheet.id, { ownerId: other.id });
         // And an owner change the key can undo: one of its own sheets, handed to another user... which it then no

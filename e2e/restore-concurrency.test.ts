@@ -18,13 +18,13 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { executeRestore, loadRestoreSource, MemoryJournal, planRestore, readTargetState, verifyRestore, type RestoreSource } from "@lifeboat/engine";
+import { executeRestore, MemoryJournal, planRestore, readTargetState, verifyRestore, type RestoreSource } from "@lifeboat/engine";
 import { createRestoreTarget, createTenantClient } from "@lifeboat/qlik";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { initRepository, openRepository, type Snapshot } from "@lifeboat/repository";
 import { TEST_KDF } from "@lifeboat/repository/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { botApi, botEnv, expectedObjects, readReference, takeBackup, type RefApp } from "./restore-helpers.ts";
+import { botApi, botEnv, expectedObjects, readReference, takeBackup, type RefApp, loadSourceWithObjects } from "./restore-helpers.ts";
 import { seededRandom } from "@lifeboat/engine/testing";
 
 /** Several CLI processes per test, on a machine shared with other test runs: minutes, not the default. */
@@ -90,7 +90,7 @@ describe("restores that overlap, and a restore resumed as 'latest'", () => {
     dir = await mkdtemp(join(tmpdir(), "lifeboat-concurrency-"));
     const repo = await initRepository({ url: repoDir(), password: PASSWORD, kdf: TEST_KDF });
     snap = await takeBackup(emu, repo);
-    source = await loadRestoreSource(repo, snap);
+    source = await loadSourceWithObjects(repo, snap);
     await repo.close();
     before = await readReference(emu);
   });

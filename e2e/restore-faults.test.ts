@@ -6,11 +6,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadRestoreSource } from "@lifeboat/engine";
+import {  } from "@lifeboat/engine";
 import { startEmulator } from "@lifeboat/emulator";
 import { createTestRepository } from "@lifeboat/repository/testing";
 import { describe, expect, it } from "vitest";
-import { botApi, expectedObjects, readReference, restoreCli, takeBackup } from "./restore-helpers.ts";
+import { botApi, expectedObjects, readReference, restoreCli, takeBackup, loadSourceWithObjects } from "./restore-helpers.ts";
 
 describe("restore under faults", () => {
   it("converges to the snapshot over re-runs, with no duplicates", async () => {
@@ -19,7 +19,7 @@ describe("restore under faults", () => {
     const dir = await mkdtemp(join(tmpdir(), "lifeboat-faults-"));
     try {
       const snapshot = await takeBackup(src, repo);
-      const source = await loadRestoreSource(repo, snapshot);
+      const source = await loadSourceWithObjects(repo, snapshot);
       const env = { QLIK_HOST: dst.host, QLIK_CLIENT_ID: dst.clientId, QLIK_CLIENT_SECRET: dst.clientSecret };
       dst.setFaults("rate=0.2,kinds=500+503+reset,seed=11");
       const codes: number[] = [];

@@ -4,8 +4,9 @@
  * process with captured output.
  */
 import { Writable } from "node:stream";
-import { backup, type RestoreSource } from "@lifeboat/engine";
+import { backup, loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
 import { createTenantClient, PRIVATE_CONTENT_BOT_SCOPE } from "@lifeboat/qlik";
+import type { ObjectRecord } from "@lifeboat/model";
 import type { Repository, Snapshot } from "@lifeboat/repository";
 import { createQlikApi } from "@qlik/api";
 import { exitCodeFor, runRestore, type RestoreCommandOptions } from "lifeboat/testing";
@@ -114,10 +115,23 @@ export async function readReference(t: Tenantish): Promise<RefApp[]> {
   return out;
 }
 
+/** A snapshot's restore source with every app's objects read (`source.loadedObjects(id)` then has them). */
+export async function loadSourceWithObjects(repo: Repository, snapshot: Snapshot): Promise<RestoreSource> {
+  const source = await loadRestoreSource(repo, snapshot);
+  for (const a of source.apps) await source.objectsOf(a.id);
+  return source;
+}
+
+/** The snapshot objects of an app of a source from `loadSourceWithObjects`. */
+export function objectsIn(source: RestoreSource, appId: string): ObjectRecord[] {
+  const objects = source.loadedObjects(appId);
+  if (!objects) throw new Error(`the objects of app ${appId} were not read: load the source with loadSourceWithObjects`);
+  return objects;
+}
+
 /** The snapshot's view of an app, in the reference's shape. */
 export function expectedObjects(source: RestoreSource, appId: string): RefObject[] {
-  const app = source.apps.find((a) => a.id === appId)!;
-  return app.objects.map((o) => ({ id: o.id, type: o.type, ownerSubject: o.ownerSubject, approved: o.approved, published: o.published })).sort((a, b) => (a.id < b.id ? -1 : 1));
+  return objectsIn(source, appId).map((o) => ({ id: o.id, type: o.type, ownerSubject: o.ownerSubject, approved: o.approved, published: o.published })).sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
 export function sink(): Writable & { text: () => string } {

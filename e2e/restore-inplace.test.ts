@@ -13,12 +13,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
+import { type RestoreSource } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { type Repository, type Snapshot } from "@lifeboat/repository";
 import { createTestRepository } from "@lifeboat/repository/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { botApi, botEnv, deleteForGood, expectedObjects, hostConfigOf, readReference, restoreCli, takeBackup, type Tenantish } from "./restore-helpers.ts";
+import { botApi, botEnv, deleteForGood, expectedObjects, hostConfigOf, readReference, restoreCli, takeBackup, type Tenantish, loadSourceWithObjects, objectsIn } from "./restore-helpers.ts";
 
 interface StoredApp {
   id: string;
@@ -59,12 +59,12 @@ describe("an in-place restore leaves the app's data model as it was", () => {
       const dir = await mkdtemp(join(tmpdir(), "lifeboat-inplace-"));
       try {
         const snap = await takeBackup(emu, repo);
-        const source = await loadRestoreSource(repo, snap);
+        const source = await loadSourceWithObjects(repo, snap);
         const sales = source.apps.find((a) => a.name === "Sales Overview" && a.doc.summary.spaceType === "shared")!;
         const before = (await stored(emu, sales.id)).dataModelBytes;
         expect(before).toBeGreaterThan(0);
         // A user's sheet is lost: the reconcile recreates it through QIX and saves.
-        const sheet = sales.objects.find((o) => o.type === "sheet" && !o.approved && !o.published)!;
+        const sheet = objectsIn(source, sales.id).find((o) => o.type === "sheet" && !o.approved && !o.published)!;
         await deleteObjectAsAdmin(emu, sales.id, sheet.id);
         const r = await restoreCli({ snapshot: snap.id, opts: { app: [sales.id], yes: true }, env: botEnv(emu), repo, journalDir: dir });
         expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -100,7 +100,7 @@ describe("restore into the same tenant: newer objects, section access, Qlik's re
     repo = await createTestRepository();
     dir = await mkdtemp(join(tmpdir(), "lifeboat-inplace-"));
     snap = await takeBackup(emu, repo);
-    source = await loadRestoreSource(repo, snap);
+    source = await loadSourceWithObjects(repo, snap);
   });
   afterAll(async () => {
     await repo?.close();
@@ -111,7 +111,7 @@ describe("restore into the same tenant: newer objects, section access, Qlik's re
 
   it("keeps a sheet made after the snapshot by default; --delete-extra-objects lists its deletion in the plan before anything changes, then deletes it", async () => {
     const pipeline = app("Pipeline Analysis");
-    const lost = pipeline.objects.find((o) => o.type === "sheet" && o.approved)!;
+    const lost = objectsIn(source, pipeline.id).find((o) => o.type === "sheet" && o.approved)!;
     await deleteObjectAsAdmin(emu, pipeline.id, lost.id);
     const newer = await addSheet(emu, pipeline.id, "My newer sheet");
 
@@ -160,7 +160,7 @@ describe("restore into the same tenant: newer objects, section access, Qlik's re
   it("an app still soft-deleted comes back with Qlik's restore under its old id, data model intact, objects as in the snapshot", async () => {
     const customer = app("Customer 360");
     const { dataModelBytes, spaceId } = await stored(emu, customer.id);
-    const sheet = customer.objects.find((o) => o.type === "sheet")!;
+    const sheet = objectsIn(source, customer.id).find((o) => o.type === "sheet")!;
     await deleteObjectAsAdmin(emu, customer.id, sheet.id);
     await botApi(emu).apps.deleteApp(customer.id);
     const r = await restoreCli({ snapshot: snap.id, opts: { app: [customer.id], yes: true }, env: botEnv(emu), repo, journalDir: dir });

@@ -10,12 +10,12 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
+import { type RestoreSource } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { initRepository, openRepository, type Snapshot } from "@lifeboat/repository";
 import { TEST_KDF } from "@lifeboat/repository/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { botApi, botEnv, deleteForGood, expectedObjects, readReference, type RefApp, takeBackup } from "./restore-helpers.ts";
+import { botApi, botEnv, deleteForGood, expectedObjects, readReference, type RefApp, takeBackup, loadSourceWithObjects } from "./restore-helpers.ts";
 
 /** `lifeboat` with the restore's test hooks (LIFEBOAT_TEST_KILL_*, …_PAUSE_AFTER_LOCK), which the product does not read. */
 const BIN = resolve(import.meta.dirname, "fixtures/lifeboat-with-hooks.js");
@@ -52,7 +52,7 @@ describe("a restore killed midway", () => {
     dir = await mkdtemp(join(tmpdir(), "lifeboat-kill-"));
     const repo = await initRepository({ url: join(dir, "repo"), password: PASSWORD, kdf: TEST_KDF });
     snap = await takeBackup(emu, repo);
-    source = await loadRestoreSource(repo, snap);
+    source = await loadSourceWithObjects(repo, snap);
     await repo.close();
   });
   afterAll(async () => {

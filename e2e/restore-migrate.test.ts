@@ -6,14 +6,14 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
+import { type RestoreSource } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { PRIVATE_CONTENT_BOT_SCOPE } from "@lifeboat/qlik";
 import { type Repository, type Snapshot } from "@lifeboat/repository";
 import { createTestRepository } from "@lifeboat/repository/testing";
 import { createQlikApi } from "@qlik/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectedObjects, readReference, restoreCli, takeBackup, withAppOwnerRoles } from "./restore-helpers.ts";
+import { expectedObjects, readReference, restoreCli, takeBackup, withAppOwnerRoles, loadSourceWithObjects } from "./restore-helpers.ts";
 
 const botApi = (t: { host: string; clientId: string; clientSecret: string }) =>
   createQlikApi({ hostConfig: { authType: "oauth2", host: t.host, clientId: t.clientId, clientSecret: t.clientSecret, scope: PRIVATE_CONTENT_BOT_SCOPE } });
@@ -33,7 +33,7 @@ describe("restore into another, empty tenant", () => {
     repo = await createTestRepository();
     dir = await mkdtemp(join(tmpdir(), "lifeboat-migrate-"));
     snap = await takeBackup(src, repo);
-    source = await loadRestoreSource(repo, snap);
+    source = await loadSourceWithObjects(repo, snap);
     env = { QLIK_HOST: dst.host, QLIK_CLIENT_ID: dst.clientId, QLIK_CLIENT_SECRET: dst.clientSecret };
     // The target knows every user of the snapshot but Dev Patel (same subjects; one by email only).
     const api = botApi(dst);
@@ -190,7 +190,7 @@ describe("restore everything into a second, empty tenant", () => {
     const dir = await mkdtemp(join(tmpdir(), "lifeboat-migrate-all-"));
     try {
       const snapshot = await takeBackup(src, repo);
-      const source = await loadRestoreSource(repo, snapshot);
+      const source = await loadSourceWithObjects(repo, snapshot);
       const env = { QLIK_HOST: dst.host, QLIK_CLIENT_ID: dst.clientId, QLIK_CLIENT_SECRET: dst.clientSecret };
       const api = botApi(dst);
 

@@ -8,12 +8,12 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
+import { type RestoreSource } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { type Repository, type Snapshot } from "@lifeboat/repository";
 import { createTestRepository } from "@lifeboat/repository/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { botApi, botEnv, expectedObjects, hostConfigOf, readReference, restoreCli, takeBackup } from "./restore-helpers.ts";
+import { botApi, botEnv, expectedObjects, hostConfigOf, readReference, restoreCli, takeBackup, loadSourceWithObjects, objectsIn } from "./restore-helpers.ts";
 
 describe("restore safety and bad input", () => {
   let emu: EmulatorHandle;
@@ -36,7 +36,7 @@ describe("restore safety and bad input", () => {
     repo = await createTestRepository();
     dir = await mkdtemp(join(tmpdir(), "lifeboat-safety-"));
     snap = await takeBackup(emu, repo);
-    source = await loadRestoreSource(repo, snap);
+    source = await loadSourceWithObjects(repo, snap);
     salesId = source.apps.find((a) => a.name === "Sales Overview" && a.doc.summary.spaceType === "shared")!.id;
   });
   afterAll(async () => {
@@ -107,8 +107,8 @@ describe("restore safety and bad input", () => {
   it("a restore into an existing tenant leaves a safety snapshot that restores the pre-restore state; --from-plan executes the plan", async () => {
     const api = botApi(emu);
     // Users change things after the backup: Chloe's private sheet deleted, a base sheet renamed.
-    const chloeSheet = source.apps.find((a) => a.id === salesId)!.objects.find((o) => o.title === "Chloe's private sheet")!;
-    const overview = source.apps.find((a) => a.id === salesId)!.objects.find((o) => o.title === "Overview")!;
+    const chloeSheet = objectsIn(source, salesId).find((o) => o.title === "Chloe's private sheet")!;
+    const overview = objectsIn(source, salesId).find((o) => o.title === "Overview")!;
     const session = api.qix.openAppSession({ appId: salesId, withoutData: true, identity: "e2e-setup", hostConfig: hostConfigOf(emu) });
     const doc = await session.getDoc();
     await doc.destroyObject(chloeSheet.id);

@@ -7,13 +7,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { backup, loadRestoreSource, type RestoreSource } from "@lifeboat/engine";
+import { backup, type RestoreSource } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { createTenantClient } from "@lifeboat/qlik";
 import { type Repository, type Snapshot } from "@lifeboat/repository";
 import { createTestRepository } from "@lifeboat/repository/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { botApi, botEnv, deleteForGood, expectedObjects, hostConfigOf, readReference, restoreCli, takeBackup, withAppOwnerRoles, type Tenantish } from "./restore-helpers.ts";
+import { botApi, botEnv, deleteForGood, expectedObjects, hostConfigOf, readReference, restoreCli, takeBackup, withAppOwnerRoles, type Tenantish, loadSourceWithObjects, objectsIn } from "./restore-helpers.ts";
 
 async function destroyObject(t: Tenantish, appId: string, objectId: string): Promise<void> {
   const session = botApi(t).qix.openAppSession({ appId, withoutData: true, identity: "e2e-setup", hostConfig: hostConfigOf(t) });
@@ -38,7 +38,7 @@ describe("restore into the same tenant", () => {
     repo = await createTestRepository();
     dir = await mkdtemp(join(tmpdir(), "lifeboat-restore-"));
     snap = await takeBackup(emu, repo);
-    source = await loadRestoreSource(repo, snap);
+    source = await loadSourceWithObjects(repo, snap);
   });
   afterAll(async () => {
     await repo?.close();
@@ -57,7 +57,7 @@ describe("restore into the same tenant", () => {
     const budget = byName("Budget vs Actual");
     const financeDevId = pnl.spaceId!;
     const sales = byName("Sales Overview");
-    const chloeSheet = source.apps.find((a) => a.id === sales.appId)!.objects.find((o) => o.title === "Chloe's private sheet")!;
+    const chloeSheet = objectsIn(source, sales.appId).find((o) => o.title === "Chloe's private sheet")!;
     expect(chloeSheet).toBeDefined();
     // Gone for good (Qlik's 14-day window passed): imported under new ids. Qlik's own restore of
     // apps still soft-deleted is e2e/restore-inplace.test.ts.

@@ -32,6 +32,7 @@ import {
   loadRestoreSource,
   objectsNeededFor,
   parsePlanFile,
+  objectsForPlan,
   planRestore,
   readTargetState,
   RestorePlanError,
@@ -230,7 +231,9 @@ export async function runRestore(spec: RestoreJobSpec, deps: RestoreDeps): Promi
         // The planner's own key function: the journal of "this restore" is found before planning.
         const previous = journalState(await store.load(scope, restoreKey));
         try {
-          plan = planRestore(source, state, options!, { restoreKey, created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] });
+          // The selected apps' objects, read before planning (the planner is pure; only these are read).
+          const objects = await objectsForPlan(source, options!);
+          plan = planRestore(source, state, options!, { restoreKey, created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] }, objects);
         } catch (e) {
           if (e instanceof RestorePlanError) throw new JobError(`${e.message} — nothing was changed`, "input", { cause: e });
           throw e;

@@ -18,6 +18,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ObjectRecord } from "@lifeboat/model";
 import { browseSnapshot, diffSnapshots, loadRestoreSource, loadSnapshotIndex, type Manifest } from "@lifeboat/engine";
 import { initRepository, type Snapshot, type SnapshotRepository } from "@lifeboat/repository";
 import type { Command } from "commander";
@@ -168,9 +169,11 @@ export async function runRestoreDemo(input: RestoreDemoInput): Promise<void> {
   const { host, io } = input;
   const out = (text: string) => io.stdout.write(text);
   const source = await loadRestoreSource(input.repo, input.snapshot);
-  const app = source.apps.find((a) => a.doc.summary.spaceType === "shared" && a.objects.length > 0);
-  const sheetApp = source.apps.find((a) => a !== app && a.objects.some((o) => o.type === "sheet" && !o.approved && !o.published));
-  const sheet = sheetApp?.objects.find((o) => o.type === "sheet" && !o.approved && !o.published);
+  const objects = new Map<string, ObjectRecord[]>();
+  for (const a of source.apps) objects.set(a.id, await source.objectsOf(a.id));
+  const app = source.apps.find((a) => a.doc.summary.spaceType === "shared" && objects.get(a.id)!.length > 0);
+  const sheetApp = source.apps.find((a) => a !== app && objects.get(a.id)!.some((o) => o.type === "sheet" && !o.approved && !o.published));
+  const sheet = sheetApp ? objects.get(sheetApp.id)!.find((o) => o.type === "sheet" && !o.approved && !o.published) : undefined;
   if (!app || !sheetApp || !sheet) throw new Error("the sandbox snapshot has no app and private sheet to delete; the sandbox fixture changed");
 
   let n = input.firstStep;

@@ -8,17 +8,20 @@
  * through the connector and indexed for `ls`/`show`/`diff` — and a restore half: its pure
  * plan fragment, the runners of the steps it plans, and its read-back verification. Both
  * halves are optional per kind (the tenant document is captured but never restored; groups
- * and roles are captured and diffed, and restored only as far as the restore half says).
+ * and roles are captured and diffed, never created by a restore: a space assignment names a
+ * group of the target by name).
  *
  * ```ts
  * export const users: ResourceKind = {
  *   layer: "users", noun: "user", path: "users",
  *   restoreNeeds: { reenter: [], note: "no secrets; …" },
- *   capture: captureUsers, index: usersIndex, restore: usersRestore,
+ *   capture: captureUsers, index: usersIndex,
+ *   restore: { plan: planUsers, steps: userSteps, verify: verifyUsers },
  * };
  * ```
  */
 import type { Capture, KindIndex } from "./read.ts";
+import type { KindRestore } from "./restore.ts";
 
 export interface RestoreNeedDecl {
   /** Secrets or settings a restore must be given again (e.g. a data connection's password); empty when none. */
@@ -50,5 +53,6 @@ export interface ResourceKind {
   readonly capture?: Capture;
   /** Read half: how `ls`, `show` and `diff` index the kind (read.ts); absent for what diff ignores (the tenant document). */
   readonly index?: KindIndex;
-  // The restore half (plan, steps, verify) is declared by restore.ts.
+  /** The restore half: plan fragment, step runners, verification (restore.ts). */
+  readonly restore?: KindRestore;
 }

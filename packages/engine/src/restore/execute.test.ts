@@ -15,7 +15,7 @@ import type { AppSummary, AssignmentRecord, ObjectRecord, SpaceRecord, UserRecor
 import { executeRestore, SafetyBackupError } from "./execute.ts";
 import { journalState, MemoryJournal } from "./journal.ts";
 import { objectsNeededFor, planRestore } from "./plan.ts";
-import type { RestoreSource } from "./source.ts";
+import { memoryRestoreSource, type RestoreSource } from "./source.ts";
 import type { RestoreAppEditor, RestoreTarget } from "@lifeboat/model";
 import { readTargetState } from "./target.ts";
 import { verifyRestore } from "./verify.ts";
@@ -226,7 +226,7 @@ async function sourceIn(repo: Repository): Promise<RestoreSource> {
   };
   const base = obj("s1", "u-ben", "auth0|ben", "base");
   const priv = obj("s2", "u-dev", "auth0|dev", "private");
-  return {
+  return memoryRestoreSource({
     snapshot: { id: "snap-exec-0001", tenant: "src", time: "2026-11-20T00:00:00.000Z", toolVersion: "x", tags: [], partial: false, tree: "t" },
     tenant: { layoutVersion: 1, host: "https://src.example.com", caller: { userId: "b", subject: "bot", name: "bot", isPrivateContentBot: true }, capturedAt: "x" },
     users: [
@@ -240,7 +240,7 @@ async function sourceIn(repo: Repository): Promise<RestoreSource> {
       await mk("a-1", "Sales", "sp-dev", [base, priv], [base]),
       await mk("a-2", "Scratch", undefined, [base], [base]),
     ],
-  };
+  });
 }
 
 describe("executeRestore", () => {
@@ -379,6 +379,46 @@ describe("executeRestore", () => {
     expect(changes).toBeGreaterThan(1);
     expect(peak).toBeGreaterThan(1);
     expect(peak).toBeLessThanOrEqual(4);
+  });
+
+  it("runs steps in the order their 'after' lists say, app chains in parallel; a circle is refused before anything runs", async () => {
+    const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
+    const ids = plan.steps.map((s) => s.id);
+    // Each app's chain waits for the tenant-level steps; the space owner waits for both chains.
+    expect(plan.steps.find((s) => s.id === "app:a-1:import")!.after).toEqual(["space:sp-dev:assign:u-dev"]);
+    expect(plan.steps.find((s) => s.id === "app:a-2:import")!.after).toEqual(["space:sp-dev:assign:u-dev"]);
+    expect(plan.steps.find((s) => s.id === "space:sp-dev:owner")!.after.sort()).toEqual(["app:a-1:app-owner", "app:a-2:app-owner"]);
+    // Make the Scratch chain wait for the Sales chain (nothing in the step ids says so): it runs after it, even with room for both.
+    const a2 = plan.steps.find((s) => s.id === "app:a-2:import")!;
+    const chained = { ...plan, steps: plan.steps.map((s) => (s === a2 ? { ...s, after: [...s.after, "app:a-1:app-owner"] } : s)) };
+    const order: string[] = [];
+    const result = await executeRestore({ plan: chained, source, repository: repo, target, journal: new MemoryJournal(), concurrency: 8, onEvent: (e) => e.type === "step" && order.push(e.step.id) });
+    expect(result.status).toBe("complete");
+    expect(order.indexOf("app:a-2:import")).toBeGreaterThan(order.indexOf("app:a-1:app-owner"));
+    expect(order.at(-1)).toBe("space:sp-dev:owner");
+    expect(new Set(order)).toEqual(new Set(ids));
+
+    const circle = { ...plan, steps: plan.steps.map((s) => (s.id === ids[0] ? { ...s, after: [ids.at(-1)!] } : s)) };
+    const t2 = new FakeTarget();
+    await expect(executeRestore({ plan: circle, source, repository: repo, target: t2, journal: new MemoryJournal() })).rejects.toThrow(/wait for each other in a circle/);
+    expect(t2.calls).toEqual([]);
+  });
+
+  it("a signal cancels between steps: steps running finish, the journal records the attempt as aborted, a re-run continues", async () => {
+    const plan = planRestore(source, await readTargetState(target), { all: true, createMissingUsers: true });
+    const journal = new MemoryJournal();
+    const stop = new AbortController();
+    const ran: string[] = [];
+    const cancelled = executeRestore({ plan, source, repository: repo, target, journal, signal: stop.signal, afterStep: (id) => {
+      ran.push(id);
+      if (id === "app:a-1:import") stop.abort(new Error("cancelled by the test"));
+    } });
+    await expect(cancelled).rejects.toThrow("cancelled by the test");
+    expect(ran.length).toBeLessThan(plan.steps.length);
+    expect(journal.records.at(-1)).toMatchObject({ type: "finished", status: "aborted" });
+    const again = await executeRestore({ plan, source, repository: repo, target, journal });
+    expect(again.status).toBe("complete");
+    expect(target.calls.filter((c) => c === "importApp").length).toBe(2);
   });
 
   it("a failing step fails its dependants only; the result is partial and a re-run completes it", async () => {
@@ -553,7 +593,7 @@ describe("restoring in place, Qlik's restore first, section access", () => {
     const sales = source.apps.find((a) => a.id === "a-1")!;
     target.apps.set("a-1", {
       summary: { ...sales.doc.summary },
-      objects: new Map(sales.objects.map((o) => [o.id, structuredClone(o)])),
+      objects: new Map(source.loadedObjects("a-1")!.map((o) => [o.id, structuredClone(o)])),
     });
   });
   afterEach(async () => repo.close());

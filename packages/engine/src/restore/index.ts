@@ -6,7 +6,7 @@
 export { loadRestoreSource, SnapshotContentError } from "./source.ts";
 export type { RestoreSource } from "./source.ts";
 export { readTargetState } from "./target.ts";
-export { objectsNeededFor, planRestore, RestorePlanError, restoreKeyOf } from "./plan.ts";
+export { objectsForPlan, objectsNeededFor, planRestore, RestorePlanError, restoreKeyOf } from "./plan.ts";
 export type { RestoreOptions, RestorePlan } from "./plan.ts";
 export { formatPlanFile, parsePlanFile, stalePlanReasons } from "./planfile.ts";
 export { journalState, MemoryJournal } from "./journal.ts";

@@ -16,13 +16,13 @@
  */
 import { mkdir, open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { Ref } from "./plan.ts";
+import type { Created } from "./ref.ts";
 
 export type JournalRecord =
   | { type: "begin"; at: string; restoreKey: string; snapshot: string; target: string }
   /** `known`: for creating steps, the same-named things that existed before (so a retry can tell ours apart). */
   | { type: "started"; at: string; step: string; known?: string[] }
-  | { type: "done"; at: string; step: string; outputs?: Record<Ref, string>; note?: string }
+  | { type: "done"; at: string; step: string; outputs?: Created; note?: string }
   | { type: "failed"; at: string; step: string; error: string }
   | { type: "finished"; at: string; status: string };
 
@@ -42,8 +42,8 @@ export interface JournalState {
    * sent). Creating steps look for what such an attempt may have made before creating again.
    */
   interrupted: Set<string>;
-  /** ref → target id of everything created. */
-  created: Record<Ref, string>;
+  /** ref key (`refKey`: "user:<id>", "app:<id>", "obj:<app>:<id>", …) → target id of everything created. */
+  created: Created;
   /** Interrupted creating steps → what existed under the same name before they started. */
   interruptedKnown: Record<string, string[]>;
   attempts: number;

@@ -1,9 +1,10 @@
+import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import type { AppDoc } from "../layout.ts";
 import type { ObjectRecord, UserRecord } from "@lifeboat/model";
 import { planRestore, RestorePlanError, type RestoreOptions } from "./plan.ts";
 import { formatPlanFile, parsePlanFile, PlanFileError, stalePlanReasons } from "./planfile.ts";
-import type { RestoreSource, SourceApp } from "./source.ts";
+import { memoryRestoreSource, type RestoreSource, type SourceApp } from "./source.ts";
 import type { TargetState } from "./target.ts";
 
 const user = (id: string, subject: string, email?: string, name?: string): UserRecord => ({
@@ -28,7 +29,7 @@ const obj = (id: string, ownerId: string, ownerSubject: string, state: "base" | 
   propertyTree: { qProperty: { qInfo: { qId: id, qType: "sheet" } }, qChildren: [] },
 });
 
-function app(id: string, name: string, ownerId: string, space: { id: string; name: string; type: "shared" | "managed" } | undefined, objects: ObjectRecord[], originAppId?: string): SourceApp {
+function app(id: string, name: string, ownerId: string, space: { id: string; name: string; type: "shared" | "managed" } | undefined, objects: ObjectRecord[], originAppId?: string): SourceApp & { objects: ObjectRecord[] } {
   const doc: AppDoc = {
     layoutVersion: 1,
     appId: id,
@@ -42,14 +43,14 @@ function app(id: string, name: string, ownerId: string, space: { id: string; nam
     qvf: { withData: false, exportedAt: "2026-11-25T00:00:00.000Z" },
     objectCount: objects.length,
   };
-  return { id, name, doc, objects, qvf: { id: `qvf-${id}`, size: 10 } };
+  return { id, name, doc, objects, qvf: { id: `qvf-${id}`, size: 10 } } as SourceApp & { objects: ObjectRecord[] };
 }
 
 const devSpace = { id: "sp-dev", name: "Sales Dev", type: "shared" as const };
 const managedSpace = { id: "sp-sales", name: "Sales", type: "managed" as const };
 
 function source(): RestoreSource {
-  return {
+  return memoryRestoreSource({
     snapshot: { id: "snap0123456789abcdef", tenant: "src.example.com", time: "2026-11-20T10:00:00.000Z", toolVersion: "0.1.0", tags: [], partial: false, tree: "t" },
     tenant: { layoutVersion: 1, host: "https://src.example.com", caller: { userId: "u-bot", subject: "bot", name: "bot", isPrivateContentBot: true }, capturedAt: "2026-11-20T10:00:00.000Z" },
     users: [
@@ -67,7 +68,7 @@ function source(): RestoreSource {
       app("a-pub", "Sales Overview", "u-ben", managedSpace, [obj("s1", "u-ben", "auth0|ben", "base"), obj("s3", "u-dev", "auth0|dev", "private")], "a-sales"),
       app("a-personal", "Scratch", "u-dev", undefined, [obj("s4", "u-dev", "auth0|dev", "base")]),
     ],
-  };
+  });
 }
 
 function emptyTarget(host = "https://dst.example.com"): TargetState {
@@ -130,7 +131,7 @@ describe("planRestore: owner mapping", () => {
     const p2 = plan({ apps: ["a-pub"], createMissingUsers: true }, target);
     const create = p2.steps.filter((s) => s.kind === "create-user");
     expect(create.map((s) => s.kind === "create-user" && s.subject)).toEqual(["auth0|dev"]);
-    expect(p2.owners["u-dev"]).toBe("user:u-dev");
+    expect(p2.owners["u-dev"]).toEqual({ t: "user", sourceId: "u-dev" });
   });
 
   it("same tenant: maps by id", () => {
@@ -159,57 +160,57 @@ describe("planRestore: selection and spaces", () => {
     expect(() => plan({ apps: ["a-sales"], spaceMap: { Ghost: "x" } })).toThrow(/no space 'Ghost' in snapshot/);
     const target = { ...emptyTarget(), spaces: [{ id: "t-sp", name: "Restored", type: "shared" as const, ownerId: "t-bot" }] };
     const p = plan({ apps: ["a-sales"], spaceMap: { "Sales Dev": "Restored" } }, target);
-    expect(p.spaces.find((s) => s.sourceId === "sp-dev")).toMatchObject({ action: "map", targetId: "t-sp", ref: "id:t-sp" });
+    expect(p.spaces.find((s) => s.sourceId === "sp-dev")).toMatchObject({ action: "map", targetId: "t-sp", ref: { t: "existing", id: "t-sp" } });
     const imp = p.steps.find((s) => s.kind === "import-app");
-    expect(imp).toMatchObject({ space: "id:t-sp", name: "Sales Overview" });
+    expect(imp).toMatchObject({ space: { t: "existing", id: "t-sp" }, name: "Sales Overview" });
   });
 
   it("creates missing spaces with their assignments; reuses by name", () => {
     const target = { ...emptyTarget(), users: [user("t-chloe", "auth0|chloe")], groups: [{ id: "t-g", name: "Sales", assignedRoles: [] }] };
     const p = plan({ spaces: ["Sales Dev"] }, target);
-    expect(p.spaces[0]).toMatchObject({ action: "create", ref: "space:sp-dev" });
+    expect(p.spaces[0]).toMatchObject({ action: "create", ref: { t: "space", sourceId: "sp-dev" } });
     const assigns = p.steps.filter((s) => s.kind === "assign");
     expect(assigns).toEqual([
-      expect.objectContaining({ space: "space:sp-dev", assignee: "id:t-chloe", roles: ["producer"] }),
-      expect.objectContaining({ space: "space:sp-dev", assignee: "id:t-g", roles: ["consumer"] }),
+      expect.objectContaining({ space: { t: "space", sourceId: "sp-dev" }, assignee: { t: "existing", id: "t-chloe" }, roles: ["producer"] }),
+      expect.objectContaining({ space: { t: "space", sourceId: "sp-dev" }, assignee: { t: "existing", id: "t-g" }, roles: ["consumer"] }),
     ]);
     const reused = plan({ spaces: ["Sales Dev"] }, { ...target, spaces: [{ id: "t-dev", name: "Sales Dev", type: "shared", ownerId: "x" }], assignments: { "t-dev": [{ id: "x", type: "user", assigneeId: "t-chloe", roles: ["producer"] }] } });
     expect(reused.spaces[0]).toMatchObject({ action: "reuse", targetId: "t-dev" });
-    expect(reused.steps.filter((s) => s.kind === "assign").map((s) => s.kind === "assign" && s.assignee)).toEqual(["id:t-g"]);
+    expect(reused.steps.filter((s) => s.kind === "assign").map((s) => s.kind === "assign" && s.assignee)).toEqual([{ t: "existing", id: "t-g" }]);
   });
 
   it("hands a created space to its owner in the snapshot, after every app step; never a space reused by name", () => {
     const ben = user("t-ben", "auth0|ben");
     const p = plan({ spaces: ["Sales Dev"] }, { ...emptyTarget(), users: [ben] });
     const owner = p.steps.find((s) => s.kind === "space-owner");
-    expect(owner).toMatchObject({ id: "space:sp-dev:owner", space: "space:sp-dev", owner: "id:t-ben" });
+    expect(owner).toMatchObject({ id: "space:sp-dev:owner", space: { t: "space", sourceId: "sp-dev" }, owner: { t: "existing", id: "t-ben" } });
     expect(p.steps.at(-1)).toBe(owner);
-    expect(p.spaces[0]!.owner).toEqual({ sourceId: "u-ben", subject: "auth0|ben", ref: "id:t-ben" });
+    expect(p.spaces[0]!.owner).toEqual({ sourceId: "u-ben", subject: "auth0|ben", ref: { t: "existing", id: "t-ben" } });
     // Owner not in the target: warned, created with --create-missing-users.
     const missing = plan({ spaces: ["Sales Dev"] });
     expect(missing.steps.some((s) => s.kind === "space-owner")).toBe(false);
     expect(missing.warnings.join("\n")).toMatch(/space 'Sales Dev': its owner auth0\|ben is not in the target/);
     const created = plan({ spaces: ["Sales Dev"], createMissingUsers: true });
-    expect(created.steps.find((s) => s.kind === "space-owner")).toMatchObject({ owner: "user:u-ben" });
+    expect(created.steps.find((s) => s.kind === "space-owner")).toMatchObject({ owner: { t: "user", sourceId: "u-ben" } });
     expect(created.steps.some((s) => s.kind === "create-user" && s.subject === "auth0|ben")).toBe(true);
     // A space of that name already in the target is someone else's: its owner stays.
     const reused = plan({ spaces: ["Sales Dev"] }, { ...emptyTarget(), users: [ben], spaces: [{ id: "t-dev", name: "Sales Dev", type: "shared", ownerId: "t-other" }] });
     expect(reused.steps.some((s) => s.kind === "space-owner")).toBe(false);
     // …unless an earlier attempt of this restore created it.
     const resumed = planRestore(source(), { ...emptyTarget(), users: [ben], spaces: [{ id: "t-dev", name: "Sales Dev", type: "shared", ownerId: "t-bot" }] }, { spaces: ["Sales Dev"] }, { created: { "space:sp-dev": "t-dev" } });
-    expect(resumed.steps.find((s) => s.kind === "space-owner")).toMatchObject({ space: "id:t-dev", owner: "id:t-ben" });
+    expect(resumed.steps.find((s) => s.kind === "space-owner")).toMatchObject({ space: { t: "existing", id: "t-dev" }, owner: { t: "existing", id: "t-ben" } });
     // …or an earlier attempt was killed while creating it (Qlik made it, the journal never knew).
     const killed = planRestore(source(), { ...emptyTarget(), users: [ben], spaces: [{ id: "t-dev", name: "Sales Dev", type: "shared", ownerId: "t-bot" }] }, { spaces: ["Sales Dev"] }, { created: {}, interrupted: ["space:sp-dev:create"] });
-    expect(killed.steps.find((s) => s.kind === "space-owner")).toMatchObject({ space: "id:t-dev", owner: "id:t-ben" });
+    expect(killed.steps.find((s) => s.kind === "space-owner")).toMatchObject({ space: { t: "existing", id: "t-dev" }, owner: { t: "existing", id: "t-ben" } });
   });
 
   it("same tenant: the same space is brought back to its owner when it changed", () => {
     const t = { ...emptyTarget("https://src.example.com"), users: [user("u-ben", "auth0|ben"), user("u-chloe", "auth0|chloe")] };
     const changed = plan({ spaces: ["Sales Dev"] }, { ...t, spaces: [{ id: "sp-dev", name: "Sales Dev", type: "shared", ownerId: "u-chloe" }] });
-    expect(changed.steps.find((s) => s.kind === "space-owner")).toMatchObject({ space: "id:sp-dev", owner: "id:u-ben" });
+    expect(changed.steps.find((s) => s.kind === "space-owner")).toMatchObject({ space: { t: "existing", id: "sp-dev" }, owner: { t: "existing", id: "u-ben" } });
     const same = plan({ spaces: ["Sales Dev"] }, { ...t, spaces: [{ id: "sp-dev", name: "Sales Dev", type: "shared", ownerId: "u-ben" }] });
     expect(same.steps.some((s) => s.kind === "space-owner")).toBe(false);
-    expect(same.spaces[0]!.owner?.ref).toBe("id:u-ben");
+    expect(same.spaces[0]!.owner?.ref).toEqual({ t: "existing", id: "u-ben" });
   });
 
   it("blocks when a space name is taken by a space of another type", () => {
@@ -236,9 +237,9 @@ describe("planRestore: apps", () => {
   it("managed app with its origin in the plan: imported beside the origin, moved, origin set", () => {
     const p = plan({ all: true, createMissingUsers: true });
     const pub = p.apps.find((a) => a.sourceId === "a-pub")!;
-    expect(pub.managed).toEqual({ space: { ref: "space:sp-sales", name: "Sales" }, origin: "app:a-sales", devCopy: false });
+    expect(pub.managed).toEqual({ space: { ref: { t: "space", sourceId: "sp-sales" }, name: "Sales" }, origin: { t: "app", sourceId: "a-sales" }, devCopy: false });
     const move = p.steps.find((s) => s.id === "app:a-pub:publish-move");
-    expect(move).toMatchObject({ kind: "publish-move", target: "app:a-pub", space: "space:sp-sales", origin: "app:a-sales" });
+    expect(move).toMatchObject({ kind: "publish-move", target: { t: "app", sourceId: "a-pub" }, space: { t: "space", sourceId: "sp-sales" }, origin: { t: "app", sourceId: "a-sales" } });
     expect(p.steps.findIndex((s) => s.id === "app:a-sales:import")).toBeLessThan(p.steps.findIndex((s) => s.id === "app:a-pub:import"));
   });
 
@@ -250,10 +251,10 @@ describe("planRestore: apps", () => {
       softDeleted: [{ appId: "a-sales", spaceId: "sp-dev", deletedAt: "2026-12-01T00:00:00Z", purgeAt: "2026-12-15T00:00:00Z" }],
     };
     const p = plan({ all: true }, target);
-    expect(p.apps.find((a) => a.sourceId === "a-sales")).toMatchObject({ action: "qlik-restore", targetSpace: { ref: "id:sp-dev", name: "Sales Dev" } });
+    expect(p.apps.find((a) => a.sourceId === "a-sales")).toMatchObject({ action: "qlik-restore", targetSpace: { ref: { t: "existing", id: "sp-dev" }, name: "Sales Dev" } });
     const pub = p.apps.find((a) => a.sourceId === "a-pub")!;
     expect(pub).toMatchObject({ action: "import", qlik: expect.stringMatching(/Qlik cannot restore it/) });
-    expect(pub.managed).toEqual({ space: { ref: "id:sp-sales", name: "Sales" }, origin: "app:a-sales", devCopy: false });
+    expect(pub.managed).toEqual({ space: { ref: { t: "existing", id: "sp-sales" }, name: "Sales" }, origin: { t: "app", sourceId: "a-sales" }, devCopy: false });
     const order = p.steps.map((s) => s.id);
     expect(order.indexOf("app:a-sales:qlik-restore")).toBeLessThan(order.indexOf("app:a-pub:publish-move"));
   });
@@ -261,8 +262,8 @@ describe("planRestore: apps", () => {
   it("managed app alone: Qlik's flow with a development copy in a shared space, stripped", () => {
     const p = plan({ apps: ["a-pub"], createMissingUsers: true });
     const pub = p.apps[0]!;
-    expect(pub.managed).toMatchObject({ origin: "devcopy:a-pub", devCopy: true });
-    expect(pub.targetSpace).toEqual({ ref: "devspace:sp-sales", name: "Sales (development)" });
+    expect(pub.managed).toMatchObject({ origin: { t: "devcopy", sourceId: "a-pub" }, devCopy: true });
+    expect(pub.targetSpace).toEqual({ ref: { t: "devspace", sourceSpaceId: "sp-sales" }, name: "Sales (development)" });
     const order = p.steps.map((s) => s.id);
     expect(order).toEqual(
       expect.arrayContaining(["devspace:sp-sales:create", "app:a-pub:import", "app:a-pub:dev-copy", "app:a-pub:strip-dev-copy", "app:a-pub:publish-move"]),
@@ -352,6 +353,37 @@ describe("plan files", () => {
     expect(() => parsePlanFile('{"hello":1}', "plan.json", key)).toThrow(/not a Lifeboat restore plan/);
     expect(() => parsePlanFile(text, "plan.json", new Uint8Array(32).fill(8))).toThrow(/signature/);
     expect(() => parsePlanFile(text, "plan.json")).toThrow(/repository's key/);
+  });
+
+  it("reads a plan file of version 2 (written before typed refs and `after`) as the plan this version makes", async () => {
+    // testdata/plan-v2.json: `restore --plan --json` of the version before typed refs, for
+    // this file's source() into this target (refs were strings, steps had no `after`).
+    const text = await readFile(new URL("./testdata/plan-v2.json", import.meta.url), "utf8");
+    const old = JSON.parse(text) as { plan: { version: number; owners: Record<string, unknown> } };
+    expect([old.plan.version, old.plan.owners["u-ben"]]).toEqual([2, "id:t-ben"]);
+    const target = { ...emptyTarget(), users: [user("t-ben", "auth0|ben")], spaces: [{ id: "t-x", name: "Other", type: "shared" as const, ownerId: "t-bot" }] };
+    const now = planRestore(source(), target, { all: true, createMissingUsers: true });
+    const read = parsePlanFile(text, "plan-v2.json");
+    expect(read).toEqual(now);
+    // The managed app's chain waits for its origin's, as the executor of version 2 derived it.
+    expect(read.steps.find((s) => s.id === "app:a-pub:import")!.after).toContain("app:a-sales:app-owner");
+    // Edited, it is refused like any other plan file.
+    expect(() => parsePlanFile(text.replace('"id:t-ben"', '"id:t-evil"'), "plan-v2.json")).toThrow(/does not match its signature/);
+    expect(() => parsePlanFile(text.replace('"version": 2', '"version": 1'), "plan-v2.json")).toThrow(/version 1; this Lifeboat reads versions 2 and 3 — make a new plan/);
+  });
+
+  it("plans exactly what the version before the registry planned (plan files it wrote for nine restores, read back)", async () => {
+    // testdata/plans-v2.json: for each scenario, the options, the target, what an earlier
+    // attempt created, and the plan file the previous version wrote for this file's source().
+    const scenarios = JSON.parse(await readFile(new URL("./testdata/plans-v2.json", import.meta.url), "utf8")) as {
+      name: string;
+      options: RestoreOptions;
+      target: TargetState;
+      previous?: { created: Record<string, string> };
+      file: string;
+    }[];
+    expect(scenarios.length).toBe(9);
+    for (const sc of scenarios) expect(parsePlanFile(sc.file, sc.name), sc.name).toEqual(planRestore(source(), sc.target, sc.options, sc.previous ?? { created: {} }));
   });
 });
 

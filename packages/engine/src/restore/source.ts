@@ -1,6 +1,8 @@
 /**
- * What restore reads of a snapshot: the tenant document, users, groups, spaces with
- * their assignments, and every app with its `app.json`, objects and `.qvf` reference.
+ * What restore reads of a snapshot. Up front, the index: the tenant document, users, groups,
+ * spaces with their assignments, and every app's `app.json` and the references of its `.qvf`,
+ * script and objects tree. An app's objects are read only when asked for (`objectsOf`, cached):
+ * a restore reads the objects of the apps it selects, not of every app in the snapshot.
  * Read by ids from tree-entry `meta` and document contents, never from entry names.
  */
 import type { BlobRef, Snapshot, SnapshotRepository, TreeEntry } from "@lifeboat/repository";
@@ -16,7 +18,6 @@ export interface SourceApp {
   id: string;
   name: string;
   doc: AppDoc;
-  objects: ObjectRecord[];
   /** The stored .qvf; absent when the backup could not export the app. */
   qvf?: BlobRef;
   /** The stored load script. */
@@ -30,6 +31,25 @@ export interface RestoreSource {
   groups: GroupRecord[];
   spaces: SourceSpace[];
   apps: SourceApp[];
+  /** The snapshot objects of an app, sorted by id; read on first use, then cached ([] for an app the snapshot does not have). */
+  objectsOf(appId: string): Promise<ObjectRecord[]>;
+  /** The objects of an app when `objectsOf` has read them already (synchronous, for the pure planner). */
+  loadedObjects(appId: string): ObjectRecord[] | undefined;
+}
+
+/**
+ * A restore source over objects already in memory (tests, programs that hold the content):
+ * `apps[].objects` are the objects `objectsOf` returns.
+ */
+export function memoryRestoreSource(content: Omit<RestoreSource, "apps" | "objectsOf" | "loadedObjects"> & { apps: (SourceApp & { objects: ObjectRecord[] })[] }): RestoreSource {
+  const byApp = new Map(content.apps.map((a) => [a.id, a]));
+  const loaded = (appId: string) => byApp.get(appId)?.objects;
+  return {
+    ...content,
+    apps: content.apps,
+    loadedObjects: loaded,
+    objectsOf: async (appId) => loaded(appId) ?? [],
+  };
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v.length > 0 ? v : undefined);
@@ -51,7 +71,10 @@ export class SnapshotContentError extends Error {
   }
 }
 
-/** Loads a snapshot's restorable content. Throws `SnapshotContentError` when it is not a backup snapshot. */
+/**
+ * Loads a snapshot's restore index (see above); objects are read per app on demand. Throws
+ * `SnapshotContentError` when it is not a backup snapshot.
+ */
 export async function loadRestoreSource(repo: SnapshotRepository, snapshot: Snapshot): Promise<RestoreSource> {
   const root = (await repo.loadTree(snapshot.tree)).entries;
   const tenantRef = blobOf(root, PATHS.tenant);
@@ -79,21 +102,51 @@ export async function loadRestoreSource(repo: SnapshotRepository, snapshot: Snap
   }
 
   const apps: SourceApp[] = [];
+  /** App id → its objects tree entry (read on demand). */
+  const objectTrees = new Map<string, TreeEntry | undefined>();
   for (const e of await entriesOf(repo, root, PATHS.apps)) {
     if (e.type !== "tree") continue;
     const entries = (await repo.loadTree(e.subtree)).entries;
     const docRef = blobOf(entries, PATHS.app);
     if (!docRef) continue;
     const doc = await repo.readJson<AppDoc>(docRef);
-    const objects: ObjectRecord[] = [];
-    for (const o of await entriesOf(repo, entries, PATHS.objects)) if (o.type === "blob") objects.push(await repo.readJson<ObjectRecord>(o.blob));
-    objects.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const app: SourceApp = { id: doc.appId ?? str(e.meta?.id) ?? e.name, name: doc.name, doc, objects };
+    const app: SourceApp = { id: doc.appId ?? str(e.meta?.id) ?? e.name, name: doc.name, doc };
     const qvf = blobOf(entries, PATHS.qvf);
     if (qvf) app.qvf = qvf;
     const script = blobOf(entries, PATHS.script);
     if (script) app.script = script;
     apps.push(app);
+    objectTrees.set(app.id, entries.find((x) => x.name === PATHS.objects));
   }
-  return { snapshot, tenant, users, groups, spaces, apps };
+
+  const cache = new Map<string, Promise<ObjectRecord[]>>();
+  const done = new Map<string, ObjectRecord[]>();
+  const read = async (appId: string): Promise<ObjectRecord[]> => {
+    const tree = objectTrees.get(appId);
+    const objects: ObjectRecord[] = [];
+    if (tree?.type === "tree")
+      for (const o of (await repo.loadTree(tree.subtree)).entries) if (o.type === "blob") objects.push(await repo.readJson<ObjectRecord>(o.blob));
+    objects.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    done.set(appId, objects);
+    return objects;
+  };
+  return {
+    snapshot,
+    tenant,
+    users,
+    groups,
+    spaces,
+    apps,
+    loadedObjects: (appId) => done.get(appId),
+    objectsOf: (appId) => {
+      let p = cache.get(appId);
+      if (!p) {
+        p = read(appId);
+        // A failed read (damage) is not cached: the next caller reads again and sees the error.
+        p.catch(() => cache.delete(appId));
+        cache.set(appId, p);
+      }
+      return p;
+    },
+  };
 }

@@ -1,0 +1,141 @@
+/**
+ * The plan builder: what the restore planner's kind fragments (`kinds/<layer>/plan.ts`) write
+ * into, in registry order, and what turns their steps into a plan's ordered steps with their
+ * dependencies (`after`). Pure: no I/O, no clock.
+ *
+ * Where a step goes decides what it waits for:
+ * - `step(…)`: a tenant-level step run before any app (users, spaces, assignments): in the
+ *   order of `HEAD_ORDER`, one after another;
+ * - `appStep(appId, …)`: a step of an app's chain: an app's steps run one after another, chains
+ *   in parallel once the tenant-level steps are done; `chainWaitsFor` makes a chain wait for
+ *   another (a managed app's for its origin app's);
+ * - `tailStep(…)`: a tenant-level step run after every app (space owners), one after another.
+ *
+ * Fragments that others build on expose what they decide through the builder's services
+ * (`ensureUser`, `userRef`, `decideSpace`), installed by the fragment that owns them.
+ */
+import type { ObjectRecord, SpaceRecord, UserRecord } from "@lifeboat/model";
+import type { AppDecision, PlanStep, PreviousAttempt, RestoreOptions, SpaceDecision, StepDraft, StepKind, UserDecision } from "./plan.ts";
+import type { Ref } from "./ref.ts";
+import type { RestoreSource, SourceApp, SourceSpace } from "./source.ts";
+import type { TargetState } from "./target.ts";
+
+/** Everything a fragment may read: the inputs of `planRestore` and the validated selection. */
+export interface PlanContext {
+  source: RestoreSource;
+  target: TargetState;
+  options: RestoreOptions;
+  previous: PreviousAttempt;
+  sameTenant: boolean;
+  selectedApps: ReadonlyMap<string, SourceApp>;
+  selectedSpaces: ReadonlyMap<string, SourceSpace>;
+  /** Source space id → the existing target space `--space-map` names. */
+  spaceMap: ReadonlyMap<string, SpaceRecord>;
+  /** Target ids an earlier attempt of this restore created. */
+  createdIds: ReadonlySet<string>;
+  /** Step ids an earlier attempt started and never recorded. */
+  interruptedSteps: ReadonlySet<string>;
+  /** The snapshot objects of a selected app (read before planning); [] for an app not read. */
+  objectsOf(appId: string): readonly ObjectRecord[];
+}
+
+/** Tenant-level steps before the apps, in this order (stable within a kind). */
+const HEAD_ORDER: readonly StepKind[] = ["create-user", "create-space", "assign"];
+
+const unavailable = (what: string) => (): never => {
+  throw new Error(`planner: ${what} is used before the fragment that provides it ran (check the registry's order)`);
+};
+
+export class PlanBuilder {
+  readonly users: UserDecision[] = [];
+  readonly spaces: SpaceDecision[] = [];
+  readonly apps: AppDecision[] = [];
+  /** Source user id → ref of the target user who owns their content. */
+  readonly owners: Record<string, Ref> = {};
+  readonly warnings: string[] = [];
+  readonly blockers: string[] = [];
+  private readonly head: StepDraft[] = [];
+  private readonly chains = new Map<string, { steps: StepDraft[]; waitsFor: Set<string> }>();
+  private readonly tail: StepDraft[] = [];
+  private readonly deferred: (() => void)[] = [];
+
+  /** Users: decides a user the plan did not need so far (mapped, created or missing). Installed by the users fragment. */
+  ensureUser: (sourceUserId: string) => void = unavailable("ensureUser");
+  /** Users: a source user as the plan knows it (the users layer, else the subject on the selected apps' objects). Installed by the users fragment. */
+  sourceUser: (sourceUserId: string) => UserRecord | undefined = unavailable("sourceUser");
+  /** Spaces: the decision for a snapshot space (made once). Installed by the spaces fragment. */
+  decideSpace: (record: SpaceRecord) => SpaceDecision = unavailable("decideSpace");
+
+  constructor(readonly ctx: PlanContext) {}
+
+  /** The ref of the target user who gets a source user's content, when resolved. */
+  userRef(sourceUserId: string | undefined): Ref | undefined {
+    return sourceUserId ? this.owners[sourceUserId] : undefined;
+  }
+
+  /** A tenant-level step before the apps. */
+  step(draft: StepDraft): void {
+    this.head.push(draft);
+  }
+
+  hasStep(id: string): boolean {
+    return this.head.some((s) => s.id === id) || this.tail.some((s) => s.id === id) || [...this.chains.values()].some((c) => c.steps.some((s) => s.id === id));
+  }
+
+  /** A step of the chain of the source app `appId`. */
+  appStep(appId: string, draft: StepDraft): void {
+    this.chainOf(appId).steps.push(draft);
+  }
+
+  /** The chain of `appId` starts once the chain of `otherAppId` is done. */
+  chainWaitsFor(appId: string, otherAppId: string): void {
+    if (appId !== otherAppId) this.chainOf(appId).waitsFor.add(otherAppId);
+  }
+
+  /** A tenant-level step after every app. */
+  tailStep(draft: StepDraft): void {
+    this.tail.push(draft);
+  }
+
+  /** Runs `fn` once every fragment has run (in the order registered). */
+  later(fn: () => void): void {
+    this.deferred.push(fn);
+  }
+
+  runDeferred(): void {
+    for (let i = 0; i < this.deferred.length; i++) this.deferred[i]!();
+  }
+
+  private chainOf(appId: string) {
+    let c = this.chains.get(appId);
+    if (!c) this.chains.set(appId, (c = { steps: [], waitsFor: new Set() }));
+    return c;
+  }
+
+  /** The plan's steps in order, each with the ids of the steps it waits for. */
+  build(first: StepDraft[] = []): PlanStep[] {
+    const rank = (s: StepDraft) => {
+      const i = HEAD_ORDER.indexOf(s.kind);
+      return i < 0 ? HEAD_ORDER.length : i;
+    };
+    const out: PlanStep[] = [];
+    let prev: string | undefined;
+    const serial = (d: StepDraft, extra: string[] = []) => {
+      out.push({ ...d, after: [...(prev ? [prev] : []), ...extra] } as PlanStep);
+      prev = d.id;
+    };
+    for (const d of [...first, ...[...this.head].sort((a, b) => rank(a) - rank(b))]) serial(d);
+    const headLast = prev;
+    const lastOf = new Map<string, string>();
+    for (const [appId, c] of this.chains) if (c.steps.length) lastOf.set(appId, c.steps.at(-1)!.id);
+    for (const [, c] of this.chains) {
+      prev = undefined;
+      const waits = [...c.waitsFor].flatMap((a) => (lastOf.has(a) ? [lastOf.get(a)!] : []));
+      c.steps.forEach((d, i) => serial(d, i === 0 ? [...(headLast ? [headLast] : []), ...waits] : []));
+    }
+    prev = undefined;
+    const allChains = [...lastOf.values()];
+    this.tail.forEach((d, i) => serial(d, i === 0 ? (allChains.length ? allChains : headLast ? [headLast] : []) : []));
+    return out;
+  }
+}
