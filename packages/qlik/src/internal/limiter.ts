@@ -67,7 +67,7 @@ export interface Permit {
 
 /**
  * What a tenant client needs of a rate limiter (`TenantClientConfig.limiter`). One limiter
- * stands for one budget: one user on one tenant (API-FACTS §2). The default is this
+ * stands for one budget: one user on one tenant (docs/qlik-surface.md, "Rate limits, retries, errors"). The default is this
  * process's `TierLimiter`; workers in several processes sharing one tenant credential bring
  * one that counts in a shared store.
  */
