@@ -375,7 +375,7 @@ function describeRestore(snapshotId: string, options: RestoreOptions | undefined
     ? `the plan file ${fromPlan}`
     : options?.all
       ? "--all"
-      : [...(options?.apps ?? []).map((a) => `--app ${a}`), ...(options?.spaces ?? []).map((x) => `--space ${x}`)].join(" ");
+      : [...(options?.apps ?? []).map((a) => `--app ${a}`), ...(options?.objects ?? []).map((x) => `--object ${x}`), ...(options?.spaces ?? []).map((x) => `--space ${x}`)].join(" ");
   return `restore of snapshot ${snapshotId.slice(0, 12)} (${clip(what, 200)}) into ${host}`;
 }
 

@@ -95,13 +95,25 @@ export interface SoftDeletedApp {
   purgeAt: string;
 }
 
-/** What the planner needs of an object that is in the target but not in the snapshot. */
+/**
+ * What the restore planner knows of an object of a target app, read before planning: enough
+ * to plan every change to it (create, update, delete, owner, state) and to notice, before
+ * writing, that someone changed it since (`modifiedDate`, else `fingerprint`).
+ */
 export interface TargetObject {
   id: string;
   type: string;
   genericType: ObjectRecord["genericType"];
   title: string;
   ownerId: string;
+  approved?: boolean;
+  published?: boolean;
+  /** The engine's fingerprint of its property tree (children included). */
+  fingerprint?: string;
+  /** A bookmark's fingerprint without its selections (compared with a snapshot that has none). */
+  fingerprintWithoutSelections?: string;
+  /** `qMeta.modifiedDate` when the engine reports one (UNCONFIRMED for Qlik Cloud). */
+  modifiedDate?: string;
 }
 
 export interface RestoreTarget {
@@ -137,6 +149,13 @@ export interface RestoreTarget {
   withApp<T>(appId: string, fn: (app: RestoreAppEditor) => Promise<T>): Promise<T>;
   /** The app's objects as the backup reader records them (a session without data: reads). */
   readObjects(appId: string): Promise<ObjectRecord[]>;
+  /**
+   * Optional: the stamps of the app's top-level objects (`qMeta.modifiedDate`, owner, state) from
+   * cheap list calls, or `undefined` when the engine reports no date for some of them. The
+   * restore compares them, before writing into a live app, with what it read when planning;
+   * without them (or without dates) it compares content fingerprints.
+   */
+  readObjectStamps?(appId: string): Promise<ObjectStamp[] | undefined>;
   /** The current load script. */
   getAppScript(appId: string): Promise<string>;
   /** Sets the load script (a new script version with `versionMessage`). */

@@ -56,3 +56,26 @@ describe("restore target: soft-deleted apps", () => {
     }
   });
 });
+
+describe("restore target: what the optimistic check reads", () => {
+  for (const objectMetaDates of [true, false])
+    it(`objectMetaDates=${objectMetaDates}: readObjectStamps gives each object's modifiedDate, or undefined without dates; readTargetState keeps them with fingerprints`, async () => {
+      const emu = await startEmulator({ fixture: "demo", quirks: { objectMetaDates } });
+      const client = createTenantClient({ host: emu.host, auth: { type: "oauth2", clientId: emu.clientId, clientSecret: emu.clientSecret } });
+      const target = createRestoreTarget(client);
+      try {
+        const app = Object.values(emu.state.tenants[0]!.apps).find((a) => a.name === "Sales Overview" && a.spaceId && !a.originAppId)!;
+        const stamps = await target.readObjectStamps!(app.id);
+        if (objectMetaDates) expect(stamps?.find((s) => s.type === "sheet")?.modifiedDate).toMatch(/^\d{4}-\d\d-\d\dT/);
+        else expect(stamps).toBeUndefined();
+        const state = await readTargetState(target, { objectsOf: [app.id] });
+        const sheet = state.objects![app.id]!.find((o) => o.type === "sheet")!;
+        expect(sheet.fingerprint).toMatch(/^[0-9a-f]{32}$/);
+        expect(sheet.modifiedDate !== undefined).toBe(objectMetaDates);
+        expect(state.appModified?.[app.id]).toMatch(/^\d{4}-\d\d-\d\dT/);
+      } finally {
+        await client.close();
+        await emu.close();
+      }
+    });
+});

@@ -63,6 +63,8 @@ export function createRestoreTarget(client: TenantClient): RestoreTarget {
     deleteApp: (appId) => writer.deleteApp(appId),
 
     readObjects: (appId) => client.readAppObjects(appId),
+    // The stamps only: `unchanged` says "as before", so no object is read.
+    readObjectStamps: async (appId) => (client.readAppContent ? (await client.readAppContent(appId, { unchanged: () => true })).stamps : undefined),
     getAppScript: (appId) => client.getAppScript(appId),
     setAppScript: (appId, script, versionMessage) => writer.setAppScript(appId, script, versionMessage),
     listSoftDeletedApps: () => writer.listSoftDeletedApps(),

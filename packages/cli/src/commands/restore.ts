@@ -6,6 +6,7 @@
  *   lifeboat restore 1a2b3c --all --target-tenant staging --create-missing-users --yes
  *   lifeboat restore 1a2b3c --app Sales --as-new --name "Sales (restored)"
  *   lifeboat restore 1a2b3c --all --plan --json > plan.json && lifeboat restore --from-plan plan.json --yes
+ *   lifeboat restore latest --app Sales --object 4f1c… --object "My bookmark" --yes  # just these objects
  *
  * The target is the snapshot's own tenant (QLIK_HOST / lifeboat.yaml) unless
  * --target-host or --target-tenant names another (a migration). Without --yes the
@@ -49,6 +50,8 @@ import { addNoLockOption, addRepoOptions, openRepoFromOptions, readOnlyOpenOptio
 
 export interface RestoreCommandOptions {
   app?: string[];
+  /** Single-object restore: object ids or titles of the one --app. */
+  object?: string[];
   space?: string[];
   all?: boolean;
   targetHost?: string;
@@ -87,6 +90,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 /** Options that a plan file already decided (rejected with --from-plan). */
 const PLAN_CHOICES: [keyof RestoreCommandOptions, string][] = [
   ["app", "--app"],
+  ["object", "--object"],
   ["space", "--space"],
   ["all", "--all"],
   ["spaceMap", "--space-map"],
@@ -106,6 +110,7 @@ export function register(program: Command, context: { restoreHooks?: RestoreHook
     .description("restore apps (with their objects, owners and publish state), spaces and users from a snapshot — into the same tenant or another")
     .argument("[snapshot]", "snapshot id, unique prefix, or 'latest' (not with --from-plan)")
     .option("--app <id|name>", "restore this app (repeatable)", collect, [])
+    .option("--object <id|title>", "restore just this object of the --app into the live app, with its children, owner and state (repeatable; a title must be unique in the app)", collect, [])
     .option("--space <id|name>", "restore this space, its assignments and its apps (repeatable)", collect, [])
     .option("--all", "restore everything in the snapshot")
     .option("--target-host <url>", "restore into this tenant (credentials from QLIK_API_KEY or QLIK_CLIENT_ID + QLIK_CLIENT_SECRET)")
@@ -170,6 +175,7 @@ function parseSpaceMap(values: string[]): Record<string, string> {
 function optionsFrom(opts: RestoreCommandOptions): RestoreOptions {
   const o: RestoreOptions = {};
   if (opts.app?.length) o.apps = opts.app;
+  if (opts.object?.length) o.objects = opts.object;
   if (opts.space?.length) o.spaces = opts.space;
   if (opts.all) o.all = true;
   const map = parseSpaceMap(opts.spaceMap ?? []);

@@ -74,8 +74,7 @@ export function renderPlan(plan: RestorePlan): string {
   out += `steps (${plan.steps.length})\n`;
   plan.steps.forEach((s, i) => {
     out += `  ${String(i + 1).padStart(3)}. ${clean(s.label, 120)}\n`;
-    // Every deletion is a line of the plan the user confirms.
-    if (s.kind === "objects") for (const r of s.remove) out += `         - delete ${r.type} '${clean(r.title, 60)}' (${r.id}): not in the snapshot\n`;
+    out += renderObjectChanges(s);
   });
   for (const w of plan.warnings) out += `warning: ${escapeText(w)}\n`;
   for (const b of plan.blockers) out += `BLOCKER: ${escapeText(b)}\n`;
@@ -106,3 +105,42 @@ export function renderResult(result: RestoreResult, report: VerificationReport, 
   out += `log: ${files.log}\nverification report: ${files.report}\njournal: ${result.journal}\n`;
   return out;
 }
+/** Object changes listed per step before they are shown more than this many per action ("… and N more"); deletions are always listed in full. */
+const OBJECT_LINES_PER_ACTION = 200;
+
+/**
+ * The object changes of an objects / object-owners step: a count per action, then every change
+ * (each a line of the plan the user confirms). An objects step without `changes` was planned
+ * from the snapshot (the app is not readable before it is imported or restored by Qlik).
+ */
+export function renderObjectChanges(s: RestorePlan["steps"][number]): string {
+  let out = "";
+  const pad = "         ";
+  if (s.kind === "objects") {
+    if (!s.changes) {
+      out += `${pad}(planned from the snapshot: the app cannot be read before it is back; objects missing from it are recreated, owners and states re-applied)\n`;
+      return out;
+    }
+    const actions = ["create", "update", "state", "delete"] as const;
+    const counts = actions.map((a) => [a, s.changes!.filter((c) => c.action === a).length] as const).filter(([, n]) => n > 0);
+    out += `${pad}${counts.length ? counts.map(([a, n]) => `${n} ${a}`).join(", ") : "no object changes"}${s.readAt ? "; checked unchanged since planning before writing" : ""}\n`;
+    for (const a of actions) {
+      const list = s.changes.filter((c) => c.action === a);
+      const shown = a === "delete" ? list : list.slice(0, OBJECT_LINES_PER_ACTION);
+      for (const c of shown) {
+        const what = `${clean(c.type, 30)} '${clean(c.title, 60)}' (${clean(c.id, 60)})`;
+        if (a === "delete") out += `${pad}- delete ${what}: not in the snapshot\n`;
+        else if (a === "state") out += `${pad}- state ${what}: ${c.state?.approved ? "approved" : c.state?.published ? "published" : "private"}\n`;
+        else out += `${pad}- ${a} ${what}\n`;
+      }
+      if (list.length > shown.length) out += `${pad}  … and ${list.length - shown.length} more ${a} (the plan file, --plan --json, lists all)\n`;
+    }
+  }
+  if (s.kind === "object-owners" && s.changes) {
+    out += `${pad}${s.changes.length} owner change(s)\n`;
+    for (const c of s.changes.slice(0, OBJECT_LINES_PER_ACTION)) out += `${pad}- owner ${clean(c.type, 30)} '${clean(c.title, 60)}' (${clean(c.id, 60)}) → ${clean(c.subject, 60)}\n`;
+    if (s.changes.length > OBJECT_LINES_PER_ACTION) out += `${pad}  … and ${s.changes.length - OBJECT_LINES_PER_ACTION} more (the plan file, --plan --json, lists all)\n`;
+  }
+  return out;
+}
+

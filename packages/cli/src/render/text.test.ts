@@ -69,4 +69,41 @@ describe("escapeText / clean", () => {
     expect(out).toContain("\\u202Efdp.exe");
     expect(out.replace(/\n/g, "")).not.toMatch(RAW);
   });
+
+  it("the restore plan lists every object change under its step: a count per action, then each (readable for big apps)", () => {
+    const change = (action: string, i: number) => ({ action, id: `o${i}`, type: "sheet", genericType: "genericObject", title: i === 0 ? HOSTILE : `Sheet ${i}`, why: "", ...(action === "state" ? { state: { approved: true, published: true } } : {}) });
+    const plan = {
+      snapshot: { id: "s".repeat(64), host: "https://x", time: "t", partial: false },
+      target: { host: "https://y", caller: "bot", sameTenant: true },
+      users: [],
+      spaces: [],
+      apps: [],
+      steps: [
+        {
+          kind: "objects",
+          label: "reconcile objects of 'Sales'",
+          remove: [],
+          readAt: { objects: {} },
+          changes: [...Array.from({ length: 250 }, (_, i) => change("update", i)), change("create", 300), change("state", 300), ...Array.from({ length: 210 }, (_, i) => change("delete", 400 + i))],
+        },
+        { kind: "object-owners", label: "restore object owners of 'Sales'", changes: [{ id: "o300", type: "sheet", title: "Sheet 300", subject: "auth0|ann", owner: "id:u-ann" }] },
+        { kind: "objects", label: "restore objects and states of 'New'", remove: [] },
+      ],
+      warnings: [],
+      blockers: [],
+    };
+    const out = renderPlan(plan as never);
+    expect(out).toContain("1 create, 250 update, 1 state, 210 delete; checked unchanged since planning before writing");
+    expect(out).toContain("- create sheet 'Sheet 300' (o300)");
+    expect(out).toContain("- state sheet 'Sheet 300' (o300): approved");
+    expect(out).toContain("- update sheet 'Sheet 199' (o199)");
+    expect(out).not.toContain("(o200)");
+    expect(out).toContain("… and 50 more update (the plan file, --plan --json, lists all)");
+    // Every deletion is listed, however many.
+    expect(out.match(/- delete sheet /g)).toHaveLength(210);
+    expect(out).toContain("- owner sheet 'Sheet 300' (o300) → auth0|ann");
+    expect(out).toContain("(planned from the snapshot: the app cannot be read before it is back;");
+    expect(out).toContain("\\u202Efdp.exe");
+    expect(out.replace(/\n/g, "")).not.toMatch(RAW);
+  });
 });

@@ -101,6 +101,22 @@ export class DependencyError extends Error {
   }
 }
 
+/**
+ * Someone changed a live app (or what the plan changes in it) between planning and writing:
+ * the step wrote nothing, and none of the app's later steps runs (they would act on a stale
+ * plan); the restore is partial and running it again plans anew.
+ */
+export class ConcurrentChangeError extends Error {
+  constructor(
+    /** The source app whose steps stop. */
+    readonly appId: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ConcurrentChangeError";
+  }
+}
+
 export const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** A value as a report shows it. */

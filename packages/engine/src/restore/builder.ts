@@ -37,6 +37,8 @@ export interface PlanContext {
   interruptedSteps: ReadonlySet<string>;
   /** The snapshot objects of a selected app (read before planning); [] for an app not read. */
   objectsOf(appId: string): readonly ObjectRecord[];
+  /** Single-object restore (`--object`): the snapshot object ids of the one selected app; nothing else is restored. */
+  onlyObjects?: ReadonlySet<string>;
 }
 
 /** Tenant-level steps before the apps, in this order (stable within a kind). */

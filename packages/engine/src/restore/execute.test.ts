@@ -14,8 +14,9 @@ import type { AppDoc } from "../layout.ts";
 import type { AppSummary, AssignmentRecord, ObjectRecord, SpaceRecord, UserRecord } from "@lifeboat/model";
 import { executeRestore, SafetyBackupError } from "./execute.ts";
 import { journalState, MemoryJournal } from "./journal.ts";
-import { objectsNeededFor, planRestore } from "./plan.ts";
-import { memoryRestoreSource, type RestoreSource } from "./source.ts";
+import { objectsNeededFor, planRestore, restoreKeyOf } from "./plan.ts";
+import { refKey } from "./ref.ts";
+import { memoryRestoreSource, type RestoreSource, type SourceApp } from "./source.ts";
 import type { RestoreAppEditor, RestoreTarget } from "@lifeboat/model";
 import { readTargetState } from "./target.ts";
 import { verifyRestore } from "./verify.ts";
@@ -32,6 +33,17 @@ class FakeTarget implements RestoreTarget {
   /** Soft-deleted apps (Qlik's 14-day window); `undefined` = the caller may not read deletion events. */
   deleted: Map<string, { summary: AppSummary; objects: Map<string, ObjectRecord>; script?: string }> | undefined = new Map();
   calls: string[] = [];
+  /** Objects' `qMeta.modifiedDate` ("<appId> <objectId>" → date); `objectDates: false` = the engine reports none. */
+  modified = new Map<string, string>();
+  objectDates = true;
+  private clock = Date.parse("2026-12-01T00:00:00.000Z");
+  /** Marks an object (and its app) modified now, as Qlik does on a change. */
+  touch(appId: string, objectId: string) {
+    const t = new Date((this.clock += 1000)).toISOString();
+    this.modified.set(`${appId} ${objectId}`, t);
+    this.appModified.set(appId, t);
+  }
+  appModified = new Map<string, string>();
   failOn = new Set<string>();
   /** Calls that do their work and then fail (a 5xx or reset after Qlik acted). */
   failAfter = new Set<string>();
@@ -60,7 +72,7 @@ class FakeTarget implements RestoreTarget {
   }
   async getApp(appId: string) {
     const a = this.apps.get(appId);
-    return a ? { attributes: { id: appId, name: a.summary.name, ownerId: a.summary.ownerId, originAppId: a.originAppId, publishTime: a.publishTime } } : undefined;
+    return a ? { attributes: { id: appId, name: a.summary.name, ownerId: a.summary.ownerId, originAppId: a.originAppId, publishTime: a.publishTime, modifiedDate: this.appModified.get(appId) ?? "2026-11-01T00:00:00.000Z" } } : undefined;
   }
   async findUserBySubject(subject: string) {
     return this.users.find((u) => u.subject === subject);
@@ -136,6 +148,7 @@ class FakeTarget implements RestoreTarget {
     const o = this.apps.get(appId)!.objects.get(objectId)!;
     o.ownerId = ownerId;
     o.ownerSubject = this.users.find((u) => u.id === ownerId)?.subject ?? "";
+    this.touch(appId, objectId);
   }
   async deleteApp(appId: string) {
     this.apps.delete(appId);
@@ -144,6 +157,12 @@ class FakeTarget implements RestoreTarget {
     const app = this.apps.get(appId);
     if (!app) throw new Error(`no app ${appId}`);
     return structuredClone([...app.objects.values()]);
+  }
+  async readObjectStamps(appId: string) {
+    const app = this.apps.get(appId);
+    if (!app) throw new Error(`no app ${appId}`);
+    if (!this.objectDates) return undefined;
+    return [...app.objects.values()].map((o) => ({ id: o.id, type: o.type, modifiedDate: this.modified.get(`${appId} ${o.id}`) ?? "2026-11-01T00:00:00.000Z", ownerId: o.ownerId, approved: o.approved, published: o.published }));
   }
   async getAppScript(appId: string) {
     return this.apps.get(appId)?.script ?? "";
@@ -180,11 +199,13 @@ class FakeTarget implements RestoreTarget {
         if (have) have.propertyTree = structuredClone(o.propertyTree);
         const title = (o.propertyTree as { qProperty?: { qMetaDef?: { title?: string } } }).qProperty?.qMetaDef?.title ?? o.id;
         if (!have) app.objects.set(o.id, { id: o.id, type: o.type, genericType: o.genericType, title, ownerId: CALLER.id, ownerSubject: CALLER.subject, approved: false, published: false, propertyTree: structuredClone(o.propertyTree) });
+        this.touch(appId, o.id);
         return { id: o.id, created: !have };
       },
       setState: async (id, _g, state) => {
         this.call("setState");
         Object.assign(app.objects.get(id)!, state);
+        this.touch(appId, id);
       },
       destroyObject: async (id) => {
         this.call("destroyObject");
@@ -695,4 +716,151 @@ describe("restoring in place, Qlik's restore first, section access", () => {
     const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
     expect(report.apps[0]!.mismatches.map((m) => m.field)).toEqual(["script"]);
   });
+});
+
+/** A source app of `memoryRestoreSource` with the objects its `objectsOf` returns (tests change them). */
+const inMemory = (source: RestoreSource, id: string) => source.apps.find((a) => a.id === id) as SourceApp & { objects: ObjectRecord[] };
+
+describe("single-object restore, the complete object plan and the optimistic check", () => {
+  let repo: Repository;
+  let target: FakeTarget;
+  let source: RestoreSource;
+  const withChild = (o: ObjectRecord, childId: string): ObjectRecord => ({
+    ...o,
+    propertyTree: { ...(o.propertyTree as object), qChildren: [{ qProperty: { qInfo: { qId: childId, qType: "barchart" }, title: "chart" }, qChildren: [] }] },
+  });
+  const bookmark: ObjectRecord = {
+    id: "bm1",
+    type: "bookmark",
+    genericType: "genericBookmark",
+    title: "Q3 North",
+    ownerId: "u-ben",
+    ownerSubject: "auth0|ben",
+    approved: false,
+    published: false,
+    propertyTree: { qProperty: { qInfo: { qId: "bm1", qType: "bookmark" }, qMetaDef: { title: "Q3 North" } }, qChildren: [], qEmbeddedSnapshotRef: null },
+  };
+  beforeEach(async () => {
+    repo = await createTestRepository();
+    target = new FakeTarget();
+    source = await sourceIn(repo);
+    source.tenant = { ...source.tenant, host: target.host };
+    target.users.push(
+      { id: "u-ben", subject: "auth0|ben", status: "active", assignedRoles: [], assignedGroups: [] },
+      { id: "u-dev", subject: "auth0|dev", status: "active", assignedRoles: [], assignedGroups: [] },
+    );
+    target.spaces.push({ id: "sp-dev", name: "Dev", type: "shared", ownerId: "u-ben" });
+    target.assignments["sp-dev"] = [{ id: "a", type: "user", assigneeId: "u-dev", roles: ["producer"] }];
+    const sales = inMemory(source, "a-1");
+    // s2: u-dev's private sheet with a chart; bm1: u-ben's bookmark; s3: a third sheet.
+    sales.objects = [sales.objects[0]!, withChild(sales.objects[1]!, "ch-1"), obj("s3", "u-ben", "auth0|ben", "base"), bookmark];
+    target.apps.set("a-1", { summary: { ...sales.doc.summary }, objects: new Map(sales.objects.map((o) => [o.id, structuredClone(o)])) });
+  });
+  afterEach(async () => repo.close());
+  const app = () => target.apps.get("a-1")!;
+  const plan = async (objects: string[], extra: Partial<Parameters<typeof planRestore>[2]> = {}) =>
+    planRestore(source, await readTargetState(target, { objectsOf: objectsNeededFor(source, { apps: ["a-1"], objects }) }), { apps: ["a-1"], objects, ...extra });
+  const edit = (id: string, title: string) => {
+    const o = app().objects.get(id)!;
+    o.propertyTree = { ...(o.propertyTree as object), qProperty: { qInfo: { qId: id, qType: o.type }, qMetaDef: { title } } };
+    target.touch("a-1", id);
+  };
+
+  it("brings back a deleted private sheet (with its chart) and a bookmark by id or title, with owners and states, touching nothing else", async () => {
+    app().objects.delete("s2");
+    app().objects.delete("bm1");
+    edit("s3", "edited after the snapshot");
+    const p = await plan(["s2", "Q3 North"]);
+    expect(p.blockers).toEqual([]);
+    // The plan lists exactly these changes: two creates and their owners, nothing for s1 or s3, no app owner.
+    const objectsStep = p.steps.find((s) => s.kind === "objects")!;
+    const ownersStep = p.steps.find((s) => s.kind === "object-owners")!;
+    expect(objectsStep.kind === "objects" && objectsStep.changes!.map((c) => `${c.action} ${c.id}`)).toEqual(["create s2", "create bm1"]);
+    expect(objectsStep.kind === "objects" && objectsStep.only).toEqual(["bm1", "s2"]);
+    expect(ownersStep.kind === "object-owners" && ownersStep.changes!.map((c) => `${c.id} ${refKey(c.owner)}`).sort()).toEqual(["bm1 id:u-ben", "s2 id:u-dev"]);
+    expect(p.steps.map((s) => s.kind)).toEqual(["safety-backup", "objects", "object-owners"]);
+    expect(p.users.map((u) => u.sourceId).sort()).toEqual(["u-ben", "u-dev"]);
+    expect(p.spaces).toEqual([]);
+
+    const before = structuredClone([...app().objects.values()].filter((o) => o.id === "s1" || o.id === "s3"));
+    const result = await executeRestore({ plan: p, source, repository: repo, target, journal: new MemoryJournal(), safetyBackup: async () => ({ id: "safe" }) });
+    expect(result.status, JSON.stringify(result.failed)).toBe("complete");
+    expect(app().objects.get("s2")).toMatchObject({ ownerId: "u-dev", approved: false, published: false });
+    expect((app().objects.get("s2")!.propertyTree as { qChildren: unknown[] }).qChildren).toHaveLength(1);
+    expect(app().objects.get("bm1")).toMatchObject({ ownerId: "u-ben", genericType: "genericBookmark" });
+    // The edited object keeps its edit; the others are as they were.
+    expect([...app().objects.values()].filter((o) => o.id === "s1" || o.id === "s3")).toEqual(before);
+    expect(target.calls.filter((c) => c === "upsertObject")).toHaveLength(2);
+    expect(target.calls).not.toContain("updateAppOwner");
+
+    // The verification covers exactly the selected objects (s3's edit is not a mismatch).
+    const report = await verifyRestore({ plan: p, source, target, created: result.created, repository: repo });
+    expect(report.status, JSON.stringify(report.apps)).toBe("match");
+    expect(report.apps[0]!.objects).toBe(2);
+  });
+
+  it("a title must be unique and known; a child names its parent; --object needs exactly one --app", async () => {
+    const objects = inMemory(source, "a-1").objects;
+    objects.push({ ...obj("s4", "u-ben", "auth0|ben", "base"), title: "Twin" });
+    objects.find((o) => o.id === "s3")!.title = "Twin";
+    await expect(plan(["Twin"])).rejects.toThrow(/'Twin' is the title of 2 objects of app 'Sales' .*sheet s3, sheet s4.*select one by id/);
+    await expect(plan(["nope"])).rejects.toThrow(/no object 'nope' \(id or title\) in app 'Sales' of snapshot snap-exec-00.*lifeboat ls snap-exec-00\S* apps\/a-1\/objects/);
+    await expect(plan(["ch-1"])).rejects.toThrow(/'ch-1' is a child of sheet 's2' \(s2\).*--object s2/);
+    await expect(plan(["s2"], { apps: ["a-1", "a-2"] })).rejects.toThrow(/exactly one --app/);
+    await expect(plan(["s2"], { asNew: true })).rejects.toThrow(/no --all, --space, --space-map, --as-new/);
+  });
+
+  it("the restore key includes the object selection; a restore without --object keeps the key older versions gave it", async () => {
+    const { canonicalJson, sha256Hex } = await import("../internal/canonical.ts");
+    const old = sha256Hex(canonicalJson({ snapshotId: "snap", target: "dst.example.com", options: { apps: ["a-1"] } })).slice(0, 24);
+    expect(restoreKeyOf("snap", target.host, { apps: ["a-1"] })).toBe(old);
+    expect(restoreKeyOf("snap", target.host, { apps: ["a-1"], objects: ["s2"] })).not.toBe(old);
+    expect(restoreKeyOf("snap", target.host, { apps: ["a-1"], objects: ["s2", "bm1"] })).toBe(restoreKeyOf("snap", target.host, { apps: ["a-1"], objects: ["bm1", "s2"] }));
+  });
+
+  it("a full in-place restore plans every object change: update, state, owner, delete (listed)", async () => {
+    edit("s3", "edited");
+    app().objects.get("s1")!.approved = false;
+    app().objects.get("bm1")!.ownerId = "u-dev";
+    app().objects.set("x1", obj("x1", "u-dev", "auth0|dev", "private"));
+    app().objects.delete("s2");
+    const p = planRestore(source, await readTargetState(target, { objectsOf: ["a-1"] }), { apps: ["a-1"], deleteExtraObjects: true });
+    const step = p.steps.find((s) => s.kind === "objects")!;
+    expect(step.kind === "objects" && step.changes!.map((c) => `${c.action} ${c.id}`)).toEqual(["create s2", "update s3", "state s1", "delete x1"]);
+    expect(step.kind === "objects" && step.remove.map((r) => r.id)).toEqual(["x1"]);
+    const owners = p.steps.find((s) => s.kind === "object-owners")!;
+    expect(owners.kind === "object-owners" && owners.changes!.map((c) => c.id).sort()).toEqual(["bm1", "s2"]);
+    const result = await executeRestore({ plan: p, source, repository: repo, target, journal: new MemoryJournal(), safetyBackup: async () => ({ id: "safe" }) });
+    expect(result.status, JSON.stringify(result.failed)).toBe("complete");
+    const report = await verifyRestore({ plan: p, source, target, created: result.created, repository: repo });
+    expect(report.status, JSON.stringify(report.apps)).toBe("match");
+  });
+
+  for (const objectDates of [true, false])
+    it(`objectDates=${objectDates}: a change between plan and apply stops the app's object steps, naming the object; a new plan goes on`, async () => {
+      target.objectDates = objectDates;
+      app().objects.delete("s2");
+      edit("s3", "edited once");
+      const p = await plan(["s2", "s3"]);
+      // Someone edits s3 again after the plan was made (a date moves, or only the content without dates).
+      const o = app().objects.get("s3")!;
+      o.propertyTree = { ...(o.propertyTree as object), qProperty: { qInfo: { qId: "s3", qType: "sheet" }, qMetaDef: { title: "edited twice" } } };
+      if (objectDates) target.modified.set("a-1 s3", "2026-12-05T10:00:00.000Z");
+      target.calls = [];
+      const result = await executeRestore({ plan: p, source, repository: repo, target, journal: new MemoryJournal(), safetyBackup: async () => ({ id: "safe" }) });
+      expect(result.status).toBe("partial");
+      const failed = result.steps.find((s) => s.id === "app:a-1:objects")!;
+      expect(failed.outcome).toBe("failed");
+      expect(failed.note).toMatch(/app 'Sales' \(a-1\) changed since the plan was made: object 's3' \(sheet 's3'\)/);
+      if (objectDates) expect(failed.note).toMatch(/modified at 2026-12-05T10:00:00.000Z \(read at planning: modified 2026-12-01T00:00:01.000Z\)/);
+      else expect(failed.note).toMatch(/its content differs from what planning read/);
+      expect(result.steps.find((s) => s.id === "app:a-1:object-owners")!.outcome).toBe("skipped");
+      expect(target.calls.filter((c) => c !== "save")).toEqual([]);
+      expect(app().objects.has("s2")).toBe(false);
+      expect((app().objects.get("s3")!.propertyTree as { qProperty: { qMetaDef: { title: string } } }).qProperty.qMetaDef.title).toBe("edited twice");
+      // Running it again plans anew from what is there now.
+      const again = await executeRestore({ plan: await plan(["s2", "s3"]), source, repository: repo, target, journal: new MemoryJournal(), safetyBackup: async () => ({ id: "safe" }) });
+      expect(again.status, JSON.stringify(again.failed)).toBe("complete");
+      expect(app().objects.get("s2")).toMatchObject({ ownerId: "u-dev" });
+    });
 });

@@ -16,7 +16,11 @@
  *   have created — a user by subject, a space by name, an app by name in its space that
  *   was not there when the plan was made — and adopts it instead of creating a duplicate;
  * - object, owner, state and move steps compare the target with the snapshot and change
- *   only what differs, so running them again changes nothing.
+ *   only what differs, so running them again changes nothing. The objects and owner steps of an
+ *   app restored in place make only the changes the plan lists; before writing into the live
+ *   app they check that nobody modified it since the plan read it (kinds/objects), else they
+ *   throw `ConcurrentChangeError` and none of that app's later steps runs (the result is
+ *   partial; running the restore again plans anew).
  * Each step is run by the runner its kind registered (`kinds/<layer>/steps.ts`, through the
  * registry); the executor only schedules, resolves refs and journals. A step starts once the
  * steps it waits for (`after`) have ended: tenant-level steps one after another, then one chain
@@ -28,7 +32,7 @@
 import type { SnapshotRepository } from "@lifeboat/repository";
 import type { ResourceKind } from "../kinds/kind.ts";
 import { KINDS } from "../kinds/registry.ts";
-import { DependencyError, errText, type StepContext, type StepRun, type StepRunner, type StepRunners } from "../kinds/restore.ts";
+import { ConcurrentChangeError, DependencyError, errText, type StepContext, type StepRun, type StepRunner, type StepRunners } from "../kinds/restore.ts";
 import { journalState, type RestoreJournal } from "./journal.ts";
 import type { PlanStep, RestorePlan, StepKind } from "./plan.ts";
 import { type Created, type Ref, resolveRef } from "./ref.ts";
@@ -186,6 +190,14 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
   /** Creating steps check what they created even when done: it may be gone since. */
   const recheck = (step: PlanStep) => step.kind === "import-app" || step.kind === "copy-app";
 
+  /** Source apps whose steps stop: a live app changed under the plan (why). */
+  const stopped = new Map<string, string>();
+  /** The source app a step belongs to ("app:<id>:<what>"), or undefined for tenant-level steps. */
+  const appOfStep = (step: PlanStep): string | undefined => {
+    const m = /^app:(.+):[^:]+$/.exec(step.id);
+    return m?.[1];
+  };
+
   /** Runs one step with its journal records. A failed step fails only what depends on it. */
   async function runStep(step: PlanStep, index: number): Promise<void> {
     if (state.done.has(step.id) && !recheck(step)) {
@@ -196,6 +208,8 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
     const known = step.kind === "import-app" || step.kind === "copy-app" ? step.knownSameName : undefined;
     await journal.append({ type: "started", at: at(), step: step.id, ...(known ? { known } : {}) });
     try {
+      const stoppedBy = stopped.get(appOfStep(step) ?? "");
+      if (stoppedBy) throw new DependencyError(`not run: ${stoppedBy}`);
       const r = await run(step, state.interrupted.has(step.id));
       await opts.beforeJournal?.(step.id, index);
       Object.assign(created, r.outputs ?? {});
@@ -205,6 +219,8 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
       const error = errText(e);
       await journal.append({ type: "failed", at: at(), step: step.id, error });
       record(index, step, e instanceof DependencyError ? "skipped" : "failed", error);
+      // A live app changed under the plan: none of its later steps runs (they would act on a stale plan).
+      if (e instanceof ConcurrentChangeError) stopped.set(e.appId, `app '${appsById.get(e.appId)?.name ?? e.appId}' changed since the plan was made (see its objects step)`);
       result.failed.push({ step: step.id, label: step.label, error, ...(isDamage(e) ? { damaged: true as const } : {}) });
       result.status = "partial";
       if (e instanceof SafetyBackupError) {

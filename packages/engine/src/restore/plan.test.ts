@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import type { AppDoc } from "../layout.ts";
 import type { ObjectRecord, UserRecord } from "@lifeboat/model";
-import { planRestore, RestorePlanError, type RestoreOptions } from "./plan.ts";
+import { planRestore, RestorePlanError, type RestoreOptions, type RestorePlan } from "./plan.ts";
 import { formatPlanFile, parsePlanFile, PlanFileError, stalePlanReasons } from "./planfile.ts";
 import { memoryRestoreSource, type RestoreSource, type SourceApp } from "./source.ts";
 import type { TargetState } from "./target.ts";
@@ -383,7 +383,19 @@ describe("plan files", () => {
       file: string;
     }[];
     expect(scenarios.length).toBe(9);
-    for (const sc of scenarios) expect(parsePlanFile(sc.file, sc.name), sc.name).toEqual(planRestore(source(), sc.target, sc.options, sc.previous ?? { created: {} }));
+    // Issue 11.5 made the object plan of an app restored in place complete: its objects and
+    // object-owners steps now also list every object change (`changes`, `readAt`) and say so in
+    // their reason. Everything else — which steps, in which order, what they delete — is as before.
+    const beforeObjectPlan = (plan: RestorePlan): RestorePlan => ({
+      ...plan,
+      steps: plan.steps.map((st) => {
+        if (st.kind !== "objects" && st.kind !== "object-owners") return st;
+        const { changes: _c, readAt: _r, only: _o, reason: _why, ...rest } = st as typeof st & { readAt?: unknown; only?: unknown };
+        return rest as typeof st;
+      }),
+    });
+    for (const sc of scenarios)
+      expect(beforeObjectPlan(parsePlanFile(sc.file, sc.name)), sc.name).toEqual(beforeObjectPlan(planRestore(source(), sc.target, sc.options, sc.previous ?? { created: {} })));
   });
 });
 

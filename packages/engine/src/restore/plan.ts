@@ -30,14 +30,17 @@ import { type PlanContext, PlanBuilder } from "./builder.ts";
 import type { Created, Ref } from "./ref.ts";
 import type { RestoreSource, SourceApp, SourceSpace } from "./source.ts";
 import type { TargetState } from "./target.ts";
+import { selectObjects, type ObjectChange, type ObjectsReadAt, type OwnerChange } from "../kinds/objects/changes.ts";
 
 export type { Ref } from "./ref.ts";
 
 export const PLAN_FORMAT = "lifeboat-restore-plan";
 /**
  * 2: objects steps list the deletions they make; Qlik's restore and script steps.
- * 3: refs are typed (`ref.ts`) and steps list the steps they wait for (`after`). Version 2
- * files are still read (`planfile.ts` upgrades them).
+ * 3: refs are typed (`ref.ts`) and steps list the steps they wait for (`after`); objects and
+ * object-owners steps of apps restored in place list every object change (`changes`) and what
+ * planning read (`readAt`, the optimistic check); `--object` (`only`). Version 2 files are
+ * still read (`planfile.ts` upgrades them; their objects steps reconcile with the snapshot).
  */
 export const PLAN_VERSION = 3;
 
@@ -67,6 +70,12 @@ export interface RestoreOptions {
    * objects step); needs the target's objects (`readTargetState(…, { objectsOf })`).
    */
   deleteExtraObjects?: boolean;
+  /**
+   * Single-object restore: object ids or titles (unique in the app of the snapshot) of the one
+   * selected app (`apps` has exactly one). Just those objects — with their children, which are
+   * inside their trees — come back into the live app, with owner and state; nothing else changes.
+   */
+  objects?: string[];
 }
 
 export interface UserDecision {
@@ -156,11 +165,33 @@ export type PlanStep =
   | (StepBase & { kind: "space-owner"; space: Ref; owner: Ref })
   | (StepBase & { kind: "import-app"; ref: Ref; app: string; name: string; space?: Ref; qvf: BlobRef; knownSameName: string[] })
   | (StepBase & { kind: "qlik-restore"; ref: Ref; appId: string })
-  | (StepBase & { kind: "objects"; app: string; target: Ref; remove: PlannedRemoval[] })
+  | (StepBase & {
+      kind: "objects";
+      app: string;
+      target: Ref;
+      remove: PlannedRemoval[];
+      /**
+       * Every object change, planned from the target app's objects read before planning (apps
+       * restored in place); the executor makes exactly these. Absent: the app could not be read
+       * when planning (imported, or Qlik-restored) and the executor reconciles it with the snapshot.
+       */
+      changes?: ObjectChange[];
+      /** What planning read of the app and of each object `changes` and the owner step touch: compared before writing. */
+      readAt?: ObjectsReadAt;
+      /** Single-object restore: the snapshot object ids restored (nothing else in the app is touched). */
+      only?: string[];
+    })
   | (StepBase & { kind: "app-script"; app: string; target: Ref; script: BlobRef })
   | (StepBase & { kind: "copy-app"; ref: Ref; from: Ref; name: string; space: Ref; knownSameName: string[] })
   | (StepBase & { kind: "strip-app"; target: Ref })
-  | (StepBase & { kind: "object-owners"; app: string; target: Ref })
+  | (StepBase & {
+      kind: "object-owners";
+      app: string;
+      target: Ref;
+      /** The owner changes planned (apps restored in place); absent: every object's owner is brought back to the snapshot's. */
+      changes?: OwnerChange[];
+      only?: string[];
+    })
   | (StepBase & { kind: "app-owner"; target: Ref; owner: Ref })
   | (StepBase & { kind: "publish-move"; target: Ref; space: Ref; origin: Ref });
 
@@ -248,6 +279,8 @@ function normalizeOptions(o: RestoreOptions): RestoreOptions {
   if (o.skipExisting) out.skipExisting = true;
   if (o.safetyBackup === false) out.safetyBackup = false;
   if (o.deleteExtraObjects) out.deleteExtraObjects = true;
+  // Absent unless given: the keys of restores without --object stay what they were.
+  if (o.objects?.length) out.objects = [...new Set(o.objects)].sort();
   return out;
 }
 
@@ -266,19 +299,17 @@ export function matchOne<T>(items: T[], key: string, idOf: (t: T) => string, nam
 
 /**
  * The snapshot apps whose objects the planner needs from the target (`readTargetState(…,
- * { objectsOf })`): the selected apps, when `deleteExtraObjects` asks to list deletions.
+ * { objectsOf })`): every selected app (those restored in place are read; the others are not
+ * in the target), unless `--as-new` imports them all.
  */
 export function objectsNeededFor(source: RestoreSource, options: RestoreOptions): string[] {
-  if (!options.deleteExtraObjects) return [];
-  if (options.all) return source.apps.map((a) => a.id);
-  const ids = new Set<string>();
-  const snapId = source.snapshot.id;
-  for (const key of options.spaces ?? []) {
-    const s = source.spaces.find((x) => x.record.id === key) ?? source.spaces.find((x) => x.record.name === key);
-    if (s) for (const a of source.apps) if (a.doc.summary.spaceId === s.record.id) ids.add(a.id);
+  if (options.asNew) return [];
+  try {
+    return selectedAppIds(source, options);
+  } catch (e) {
+    if (e instanceof RestorePlanError) return []; // planRestore reports it
+    throw e;
   }
-  for (const key of options.apps ?? []) ids.add(matchOne(source.apps, key, (x) => x.id, (x) => x.name, "app", snapId).id);
-  return [...ids];
 }
 
 /**
@@ -372,6 +403,17 @@ export function planRestore(
   };
   for (const id of selectedApps.keys()) objectsOf(id);
 
+  // ---- single-object restore: just these objects of one live app ----------------------
+  let onlyObjects: Set<string> | undefined;
+  if (options.objects?.length) {
+    if (options.all || options.spaces?.length || options.asNew || options.name || (options.spaceMap && Object.keys(options.spaceMap).length) || options.apps?.length !== 1)
+      throw new RestorePlanError("--object restores objects into one live app: give exactly one --app (the app they are in) and no --all, --space, --space-map, --as-new or --name");
+    const app = [...selectedApps.values()][0]!;
+    const { ids, errors } = selectObjects([...objectsOf(app.id)], options.objects, { app: app.name, appId: app.id, snapshot: snapId.slice(0, 12) });
+    if (errors.length) throw new RestorePlanError(errors.join("; "));
+    onlyObjects = ids;
+  }
+
   const ctx: PlanContext = {
     source,
     target,
@@ -384,6 +426,7 @@ export function planRestore(
     createdIds: new Set(Object.values(previous.created)),
     interruptedSteps: new Set(previous.interrupted ?? []),
     objectsOf,
+    ...(onlyObjects ? { onlyObjects } : {}),
   };
   const b = new PlanBuilder(ctx);
   b.warnings.push(...warnings);

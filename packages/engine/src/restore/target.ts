@@ -4,6 +4,8 @@
  *
  * The port's contracts are documented with it (`@lifeboat/model` ports.ts).
  */
+import { targetObjectOf } from "../kinds/objects/changes.ts";
+import { createPool } from "@lifeboat/kit";
 import type { AppSummary, AssignmentRecord, CallerInfo, GroupRecord, RestoreTarget, SoftDeletedApp, SpaceRecord, TargetObject, UserRecord } from "@lifeboat/model";
 
 /** What the planner knows of the target: read once, before planning. */
@@ -22,9 +24,17 @@ export interface TargetState {
    */
   softDeleted?: SoftDeletedApp[];
   softDeletedUnknown?: string;
-  /** Objects of existing apps, by app id — read for the apps `readTargetState` was asked about. */
+  /**
+   * Objects of existing apps, by app id — read for the apps `readTargetState` was asked about
+   * (every app restored in place): the planner plans each object change from them.
+   */
   objects?: Record<string, TargetObject[]>;
+  /** Those apps' `modifiedDate` (`GET /apps/{id}`), when Qlik reported it: the optimistic check's baseline. */
+  appModified?: Record<string, string>;
 }
+
+/** Target apps whose objects are read at once before planning (QIX sessions; the connector bounds them too). */
+const OBJECT_READS_IN_FLIGHT = 4;
 
 async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -34,8 +44,10 @@ async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
 
 /**
  * Reads the target's state for the planner. `whoAmI` first: bad credentials fail here, before
- * anything else. `objectsOf`: app ids whose objects the planner needs (the apps an in-place
- * restore may delete objects from, with `deleteExtraObjects`); ids not in the target are ignored.
+ * anything else. `objectsOf`: app ids whose objects the planner needs (the apps restored in
+ * place: `objectsNeededFor`); ids not in the target are ignored. For each: the objects (with a
+ * fingerprint of their trees), their `qMeta.modifiedDate` where the target reports stamps, and
+ * the app's `modifiedDate`.
  */
 export async function readTargetState(target: RestoreTarget, opts: { objectsOf?: string[] } = {}): Promise<TargetState> {
   const caller = await target.whoAmI();
@@ -59,9 +71,24 @@ export async function readTargetState(target: RestoreTarget, opts: { objectsOf?:
   else state.softDeletedUnknown = deleted.unknown ?? "deletion events not read";
   const wanted = [...new Set(opts.objectsOf ?? [])].filter((id) => live.has(id));
   if (wanted.length) {
-    state.objects = {};
-    for (const id of wanted)
-      state.objects[id] = (await target.readObjects(id)).map((o) => ({ id: o.id, type: o.type, genericType: o.genericType, title: o.title, ownerId: o.ownerId }));
+    const objects: Record<string, TargetObject[]> = {};
+    const appModified: Record<string, string> = {};
+    // The stamps first: an object changed between the two reads then shows as changed before writing.
+    const pool = createPool(OBJECT_READS_IN_FLIGHT);
+    await Promise.all(
+      wanted.map((id) =>
+        pool.run(async () => {
+          const info = await target.getApp(id);
+          const modified = info?.attributes.modifiedDate;
+          if (typeof modified === "string" && modified) appModified[id] = modified;
+          const stamps = target.readObjectStamps ? await target.readObjectStamps(id) : undefined;
+          const dates = new Map((stamps ?? []).map((s) => [s.id, s.modifiedDate]));
+          objects[id] = (await target.readObjects(id)).map((o) => targetObjectOf(o, dates.get(o.id) || undefined));
+        }),
+      ),
+    );
+    state.objects = Object.fromEntries(wanted.map((id) => [id, objects[id]!]));
+    state.appModified = appModified;
   }
   return state;
 }

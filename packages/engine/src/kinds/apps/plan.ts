@@ -12,7 +12,7 @@ import type { AppDecision, SpaceDecision } from "../../restore/plan.ts";
 import { existing, existingId, type Ref } from "../../restore/ref.ts";
 import type { SourceApp } from "../../restore/source.ts";
 import type { SpaceRecord } from "@lifeboat/model";
-import { importedObjectsStep, inPlaceObjectsStep, objectOwnersStep } from "../objects/plan.ts";
+import { importedObjectsStep, inPlaceObjectSteps, objectOwnersStep } from "../objects/plan.ts";
 
 /** What every app's planning looks up. */
 interface AppsEnv {
@@ -69,6 +69,7 @@ function planApp(b: PlanBuilder, env: AppsEnv, app: SourceApp): void {
   if (owner) d.owner = owner;
   b.apps.push(d);
   env.decisions.set(app.id, d);
+  if (b.ctx.onlyObjects) return planSelectedObjects(b, app, d, b.ctx.onlyObjects);
   if (summary.spaceId && !srcSpace) {
     d.action = "blocked";
     d.reason = `its space ${summary.spaceId} is not in the snapshot; map it with --space-map ${summary.spaceId}=SPACE`;
@@ -206,6 +207,32 @@ function planApp(b: PlanBuilder, env: AppsEnv, app: SourceApp): void {
   if (!owner) b.warnings.push(`app '${app.name}': its owner is not in the target; it stays with ${target.caller.subject || "the restoring user"}`);
 }
 
+/**
+ * Single-object restore (`--object`): the selected objects come back into the live app only;
+ * its space, its owner and its other objects stay as they are. An app that is not live is a
+ * blocker (restore the whole app first).
+ */
+function planSelectedObjects(b: PlanBuilder, app: SourceApp, d: AppDecision, only: ReadonlySet<string>): void {
+  const { target, sameTenant, source } = b.ctx;
+  const live = sameTenant ? target.apps.find((t) => t.appId === app.id) : undefined;
+  const current = live ? target.objects?.[live.appId] : undefined;
+  delete d.owner;
+  d.objects = only.size;
+  if (!live || !current) {
+    d.action = "blocked";
+    d.reason = live ? `the objects of app '${live.name}' could not be read before planning` : `--object restores objects into the live app, and app '${app.name}' (${app.id}) is not on ${target.host}`;
+    b.blockers.push(`app '${app.name}': ${d.reason}; ${live ? "run it again" : `restore the whole app first ('lifeboat restore ${source.snapshot.id.slice(0, 12)} --app ${app.id}'), then its objects`}`);
+    return;
+  }
+  d.action = "reconcile";
+  d.targetAppId = live.appId;
+  d.targetName = live.name;
+  const space = live.spaceId ? target.spaces.find((x) => x.id === live.spaceId) : undefined;
+  if (space) d.targetSpace = { ref: existing(space.id), name: space.name };
+  d.reason = `single-object restore: ${only.size} object(s) brought back into the live app (same ids, owners and states); nothing else in it changes`;
+  for (const s of inPlaceObjectSteps(b, app, d, existing(live.appId), `restore ${only.size} object(s) of '${live.name}'`, current, live.appId)) b.appStep(app.id, s);
+}
+
 /** The app exists (same id): its objects, owners and states are brought back in place. */
 function planReconcile(b: PlanBuilder, app: SourceApp, d: AppDecision, there: AppSummary, spaceD: SpaceDecision | undefined): void {
   d.action = "reconcile";
@@ -216,8 +243,7 @@ function planReconcile(b: PlanBuilder, app: SourceApp, d: AppDecision, there: Ap
   if ((there.spaceId ?? "") !== (spaceD?.targetId ?? ""))
     b.warnings.push(`app '${app.name}' is in another space than in the snapshot; the restore leaves its space as it is`);
   const t = existing(there.appId);
-  b.appStep(app.id, inPlaceObjectsStep(b, app, d, t, `reconcile objects of '${app.name}'`, b.ctx.target.objects?.[there.appId]));
-  b.appStep(app.id, objectOwnersStep(app, t, app.name));
+  for (const s of inPlaceObjectSteps(b, app, d, t, `reconcile objects of '${app.name}'`, b.ctx.target.objects?.[there.appId], there.appId)) b.appStep(app.id, s);
   if (d.owner) b.appStep(app.id, { id: `app:${app.id}:app-owner`, kind: "app-owner", target: t, owner: d.owner, label: `restore the owner of '${app.name}'`, reason: "app owner by subject" });
 }
 
@@ -240,8 +266,7 @@ function planQlikRestore(b: PlanBuilder, app: SourceApp, d: AppDecision, gone: S
     b.warnings.push(`app '${app.name}' was in another space than in the snapshot when it was deleted; Qlik restores it there and the restore leaves its space as it is`);
   const ref: Ref = { t: "app", sourceId: app.id };
   b.appStep(app.id, { id: `app:${app.id}:qlik-restore`, kind: "qlik-restore", ref, appId: app.id, label: `restore '${app.name}' with Qlik's restore (same id ${app.id})`, reason: d.reason });
-  b.appStep(app.id, inPlaceObjectsStep(b, app, d, ref, `reconcile objects of '${app.name}'`, undefined));
-  b.appStep(app.id, objectOwnersStep(app, ref, app.name));
+  for (const s of inPlaceObjectSteps(b, app, d, ref, `reconcile objects of '${app.name}'`, undefined)) b.appStep(app.id, s);
   if (d.owner) b.appStep(app.id, { id: `app:${app.id}:app-owner`, kind: "app-owner", target: ref, owner: d.owner, label: `restore the owner of '${app.name}'`, reason: "app owner by subject" });
 }
 

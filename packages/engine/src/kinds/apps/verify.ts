@@ -2,7 +2,9 @@
  * The apps kind's verification: each restored app exists under its name, with its owner, in
  * its space (managed: with its origin), no duplicate of it appeared, its objects are the
  * snapshot's (`../objects/verify.ts`), its load script where the plan sets it (section access),
- * and a development copy holds base content only. Apps are read back in parallel.
+ * and a development copy holds base content only. Apps are read back in parallel. A
+ * single-object restore (`--object`) is verified on exactly the objects it restored, not on
+ * the app or its other objects.
  */
 import { createPool } from "@lifeboat/kit";
 import type { AppDecision } from "../../restore/plan.ts";
@@ -32,12 +34,18 @@ export async function verifyApps(v: VerifyContext): Promise<void> {
 async function verifyApp(v: VerifyContext, d: AppDecision, app: SourceApp): Promise<void> {
   const { plan, target, resolve, targetApps } = v;
   const appId = restoredAppId(v, d);
-  const av: AppVerification = { sourceId: d.sourceId, name: d.targetName, ...(appId ? { targetAppId: appId } : {}), objects: (await v.source.objectsOf(app.id)).length, checked: 0, notVisible: 0, kept: 0, mismatches: [] };
+  const step = plan.steps.find((s) => s.kind === "objects" && s.app === d.sourceId);
+  const only = step?.kind === "objects" && step.only ? new Set(step.only) : undefined;
+  const av: AppVerification = { sourceId: d.sourceId, name: d.targetName, ...(appId ? { targetAppId: appId } : {}), objects: only ? only.size : (await v.source.objectsOf(app.id)).length, checked: 0, notVisible: 0, kept: 0, mismatches: [] };
   v.apps.push(av);
   const here = `app '${d.targetName}'`;
   const info = appId ? await target.getApp(appId) : undefined;
   if (!appId || !info) {
     av.mismatches.push({ where: here, field: "exists", expected: `restored from ${d.sourceId}`, actual: "missing" });
+    return;
+  }
+  if (only) {
+    await verifyObjectsIn(v, d, app, appId, av, only);
     return;
   }
   // The name, byte for byte: an app that came back under another name (a name mangled on its

@@ -3,18 +3,21 @@
  * asks for it): every snapshot object present (others' private content invisible to a non-bot
  * caller is counted, not compared) with its type, title, approve/publish state, owner and
  * property tree; no object beyond the snapshot's in an imported app; in an app restored in
- * place, none of those the plan deletes (the others are counted as kept).
+ * place, none of those the plan deletes (the others are counted as kept). With `only` (a
+ * single-object restore): exactly those objects, nothing else in the app.
  */
 import type { AppDecision } from "../../restore/plan.ts";
 import type { SourceApp } from "../../restore/source.ts";
 import type { AppVerification } from "../../restore/verify.ts";
 import { show, type VerifyContext } from "../restore.ts";
 import { objectRef, treeFingerprint } from "./steps.ts";
+import { invisibleTo } from "./changes.ts";
 
-export async function verifyObjectsIn(v: VerifyContext, d: AppDecision, app: SourceApp, appId: string, av: AppVerification): Promise<void> {
+export async function verifyObjectsIn(v: VerifyContext, d: AppDecision, app: SourceApp, appId: string, av: AppVerification, only?: ReadonlySet<string>): Promise<void> {
   const { plan, target, created, resolve } = v;
   const here = `app '${d.targetName}'`;
-  const objects = await v.source.objectsOf(app.id);
+  const objects = (await v.source.objectsOf(app.id)).filter((o) => !only || only.has(o.id));
+  const caller = { subject: plan.target.caller, isBot: plan.target.callerIsBot };
   const current = new Map((await target.readObjects(appId)).map((o) => [o.id, o]));
   const seen = new Set<string>();
   for (const o of objects) {
@@ -23,7 +26,7 @@ export async function verifyObjectsIn(v: VerifyContext, d: AppDecision, app: Sou
     const where = `${here} object '${o.id}' (${o.type} '${o.title}')`;
     const have = current.get(id);
     if (!have) {
-      if (!plan.target.callerIsBot && !o.approved && !o.published && o.ownerSubject !== plan.target.caller) {
+      if (invisibleTo(o, caller)) {
         av.notVisible++;
         continue;
       }
@@ -52,6 +55,7 @@ export async function verifyObjectsIn(v: VerifyContext, d: AppDecision, app: Sou
   }
   // Objects beyond the snapshot's: an imported app has none; in an app restored in place the
   // ones the plan deletes must be gone and the others are a user's newer work, kept.
+  if (only) return;
   const planned = new Set(plan.steps.flatMap((s) => (s.kind === "objects" && s.app === d.sourceId ? s.remove.map((r) => r.id) : [])));
   for (const o of current.values()) {
     if (seen.has(o.id)) continue;

@@ -42,9 +42,11 @@ export function planUsers(b: PlanBuilder): void {
   const need = (id: string | undefined) => {
     if (id) needed.add(id);
   };
+  const only = b.ctx.onlyObjects;
   for (const a of selectedApps.values()) {
-    need(a.doc.summary.ownerId || a.doc.owner.id);
-    for (const o of b.ctx.objectsOf(a.id)) need(o.ownerId);
+    // A single-object restore touches neither the app nor any other object: only these owners matter.
+    if (!only) need(a.doc.summary.ownerId || a.doc.owner.id);
+    for (const o of b.ctx.objectsOf(a.id)) if (!only || only.has(o.id)) need(o.ownerId);
   }
   // --all brings every user back, except disabled and deleted ones nobody's content needs.
   if (options.all) for (const u of source.users) if (u.status !== "deleted" && u.status !== "disabled") need(u.id);
