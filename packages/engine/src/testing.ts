@@ -1,6 +1,8 @@
 /**
  * Test helpers: an in-memory `TenantReader` over plain data, with call counts and
- * injectable failures, so engine tests run without a network or the emulator.
+ * injectable failures, so engine tests run without a network or the emulator; an in-memory
+ * `RestoreTarget` (`FakeTarget`); and the ports' contract suites (`tenantReaderContract`,
+ * `restoreTargetContract`) with the tenant they are seeded with (`contractFixture`).
  *
  * ```ts
  * const tenant = createFakeTenant(sampleTenantState());
@@ -8,18 +10,23 @@
  * tenant.fail("exportApp", "app-1", new Error("boom"));
  * ```
  */
+import { createHash } from "node:crypto";
 import type {
+  AppContent,
   AppSummary,
   AssignmentRecord,
   CallerInfo,
   GroupRecord,
   ObjectRecord,
+  ObjectStamp,
   RoleRecord,
   ScriptVersionInfo,
   SpaceRecord,
   TenantReader,
   UserRecord,
 } from "@lifeboat/model";
+import { FakeTarget } from "./testing/fake-target.ts";
+import { fixtureObjectRecord, fixtureSpaceType, type ContractFixture } from "./testing/fixture.ts";
 
 export interface FakeApp {
   summary: AppSummary;
@@ -29,6 +36,13 @@ export interface FakeApp {
   objects: ObjectRecord[];
   /** The bytes an export returns; defaults to a deterministic function of the app's content. */
   qvf?: Uint8Array;
+  /**
+   * `qMeta.modifiedDate` of objects, by id, as the fake's `readAppContent` stamps them. An
+   * object without an entry gets a date the fake moves whenever the object's content
+   * changes (as Qlik's engine does); a date set here stays put whatever changes — a change
+   * the stamps do not show.
+   */
+  modifiedDates?: Record<string, string>;
 }
 
 export interface FakeTenantState {
@@ -46,7 +60,7 @@ type Method = keyof Omit<TenantReader, "host" | "stats">;
 
 export interface FakeTenant extends TenantReader {
   state: FakeTenantState;
-  /** Calls per method. */
+  /** Calls per method (`readAppContent` reads its objects through `readAppObjects`, which counts too). */
   calls: Record<string, number>;
   /** Exports per app id. */
   exported: string[];
@@ -54,8 +68,29 @@ export interface FakeTenant extends TenantReader {
   fail(method: Method, key: string, error: Error, times?: number): void;
 }
 
-export function createFakeTenant(state: FakeTenantState): FakeTenant {
+export interface FakeTenantOptions {
+  /**
+   * Implement `readAppContent` (object stamps: the backup's incremental path, as the Qlik
+   * Cloud connector does). Off by default: such a reader is read through `readAppObjects`
+   * every run (as the QRS reader is), which most engine tests count on.
+   */
+  readAppContent?: boolean;
+}
+
+const FAKE_EPOCH = Date.parse("2026-01-01T00:00:00.000Z");
+
+export function createFakeTenant(state: FakeTenantState, opts: FakeTenantOptions = {}): FakeTenant {
   const calls: Record<string, number> = {};
+  // The dates the fake's "engine" keeps: moved when an object's content is seen changed.
+  const kept = new Map<string, { hash: string; date: string }>();
+  let tick = 0;
+  const stampOf = (a: FakeApp, o: ObjectRecord): ObjectStamp => {
+    const hash = createHash("sha256").update(JSON.stringify([o.type, o.title, o.propertyTree])).digest("hex");
+    const key = `${a.summary.appId}\u0000${o.id}`;
+    let seen = kept.get(key);
+    if (!seen || seen.hash !== hash) kept.set(key, (seen = { hash, date: new Date(FAKE_EPOCH + ++tick * 1000).toISOString() }));
+    return { id: o.id, type: o.type, modifiedDate: a.modifiedDates?.[o.id] ?? seen.date, ownerId: o.ownerId, published: o.published, approved: o.approved };
+  };
   const exported: string[] = [];
   const failures: { method: Method; key: string; error: Error; times: number }[] = [];
   const hit = (method: Method, key = "*") => {
@@ -71,11 +106,13 @@ export function createFakeTenant(state: FakeTenantState): FakeTenant {
     if (!found) throw new Error(`app ${appId} not found`);
     return found;
   };
+  const visible = (a: FakeApp): ObjectRecord[] =>
+    a.objects.filter((o) => state.caller.isPrivateContentBot || o.approved || o.published || o.ownerId === state.caller.userId);
   async function* iterate<T>(method: Method, items: T[], key?: string): AsyncIterable<T> {
     hit(method, key);
     for (const item of items) yield structuredClone(item);
   }
-  return {
+  const fake: FakeTenant = {
     state,
     calls,
     exported,
@@ -109,10 +146,7 @@ export function createFakeTenant(state: FakeTenantState): FakeTenant {
     },
     async readAppObjects(appId) {
       hit("readAppObjects", appId);
-      const visible = app(appId).objects.filter(
-        (o) => state.caller.isPrivateContentBot || o.approved || o.published || o.ownerId === state.caller.userId,
-      );
-      return structuredClone(visible);
+      return structuredClone(visible(app(appId)));
     },
     async exportApp(appId, opts) {
       hit("exportApp", appId);
@@ -132,6 +166,22 @@ export function createFakeTenant(state: FakeTenantState): FakeTenant {
       return { calls: { ...calls } };
     },
   };
+  if (opts.readAppContent === true) {
+    // Objects through `readAppObjects`, so that a test's override of it (or an injected failure)
+    // applies here too — on the object it was called on, e.g. a `{ ...tenant, readAppObjects }` copy.
+    fake.readAppContent = async function (this: FakeTenant | undefined, appId, o): Promise<AppContent> {
+      hit("readAppContent", appId);
+      const a = app(appId);
+      const stamps = visible(a)
+        .map((x) => stampOf(a, x))
+        .sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+      const content: AppContent = { stamps };
+      if (!o.unchanged?.(structuredClone(stamps))) content.objects = await (this ?? fake).readAppObjects(appId);
+      if (o.script) content.script = a.script;
+      return content;
+    };
+  }
+  return fake;
 }
 
 function sheet(id: string, title: string, owner: UserRecord, state: { approved: boolean; published: boolean }, charts: string[]): ObjectRecord {
@@ -211,4 +261,50 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+export { FakeTarget, FAKE_TARGET_CALLER, type FakeTargetApp } from "./testing/fake-target.ts";
+export { contractFixture, fixtureObjectRecord, fixtureSpaceType, type ContractFixture, type FixtureApp, type FixtureObject, type SeededTenant } from "./testing/fixture.ts";
+export { tenantReaderContract, type ContractOptions, type ReaderUnderTest } from "./testing/reader-contract.ts";
+export { restoreTargetContract, type TargetUnderTest } from "./testing/target-contract.ts";
+
+/** The bot the fakes seeded from the contract fixture are called by. */
+export const FIXTURE_BOT: UserRecord = { id: "c0de00090000000000000001", subject: "qlikbot\\contract", name: "Lifeboat Bot", status: "active", assignedRoles: [{ name: "TenantAdmin" }], assignedGroups: [] };
+
+/** The fake reader's state for the contract fixture, read by `FIXTURE_BOT` (a private-content bot). */
+export function fakeTenantStateFrom(f: ContractFixture): FakeTenantState {
+  const users = [...structuredClone(f.users), FIXTURE_BOT];
+  return {
+    host: "https://contract.example.qlikcloud.com",
+    caller: { userId: FIXTURE_BOT.id, subject: FIXTURE_BOT.subject, name: FIXTURE_BOT.name ?? "", isPrivateContentBot: true },
+    users,
+    groups: structuredClone(f.groups),
+    roles: structuredClone(f.roles),
+    spaces: structuredClone(f.spaces),
+    assignments: structuredClone(f.assignments),
+    apps: f.apps.map((a) => ({
+      summary: { appId: a.id, itemId: `item-${a.id}`, name: a.name, ...(a.spaceId ? { spaceId: a.spaceId } : {}), spaceType: fixtureSpaceType(f, a), ownerId: a.ownerId },
+      attributes: { id: a.id, name: a.name, ownerId: a.ownerId, ...(a.spaceId ? { spaceId: a.spaceId } : {}), ...(a.originAppId ? { originAppId: a.originAppId } : {}) },
+      script: a.script,
+      scriptHistory: [{ scriptId: `${a.id}-v1`, modifiedTime: "2026-01-01T00:00:00.000Z", modifierId: a.ownerId, versionMessage: "first version" }],
+      objects: a.objects.map((o) => fixtureObjectRecord(o, users)),
+    })),
+  };
+}
+
+/** A `FakeTarget` holding the contract fixture, called by `FIXTURE_BOT`. */
+export function fakeTargetFrom(f: ContractFixture): FakeTarget {
+  const t = new FakeTarget({ host: "https://contract-target.example.qlikcloud.com", caller: FIXTURE_BOT });
+  t.users.push(...structuredClone(f.users));
+  t.groups = structuredClone(f.groups);
+  t.spaces = structuredClone(f.spaces);
+  t.assignments = structuredClone(f.assignments);
+  for (const a of f.apps)
+    t.apps.set(a.id, {
+      summary: { appId: a.id, itemId: `item-${a.id}`, name: a.name, ...(a.spaceId ? { spaceId: a.spaceId } : {}), spaceType: fixtureSpaceType(f, a), ownerId: a.ownerId },
+      objects: new Map(a.objects.map((o) => [o.id, fixtureObjectRecord(o, t.users)])),
+      script: a.script,
+      ...(a.originAppId ? { originAppId: a.originAppId } : {}),
+    });
+  return t;
 }

@@ -3,12 +3,13 @@
  * reads must equal the emulator's tenant state, seen through Qlik's visibility rules.
  */
 import { VirtualClock } from "@lifeboat/kit/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type EmulatorHandle, type Tenant } from "@lifeboat/emulator";
+import { describe, expect, it } from "vitest";
+import { startEmulator, type Tenant } from "@lifeboat/emulator";
 import type { ObjectRecord } from "@lifeboat/model";
 import { createTenantClient, type TenantClient } from "./client.ts";
 import { QlikApiError } from "./errors.ts";
 import { createRestoreTarget } from "./restore-target.ts";
+import { botOf, keyOf, useEmulator } from "./testing-emulator.ts";
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -16,12 +17,6 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-function botOf(emu: EmulatorHandle, extra: Partial<Parameters<typeof createTenantClient>[0]> = {}): TenantClient {
-  return createTenantClient({ host: emu.host, auth: { type: "oauth2", clientId: emu.clientId, clientSecret: emu.clientSecret }, ...extra });
-}
-function keyOf(emu: EmulatorHandle, extra: Partial<Parameters<typeof createTenantClient>[0]> = {}): TenantClient {
-  return createTenantClient({ host: emu.host, auth: { type: "apikey", apiKey: emu.apiKey }, ...extra });
-}
 
 /** Top-level objects of an app in emulator state, as the reader should record them. */
 const SYSTEM = new Set(["LoadModel", "appprops"]);
@@ -55,23 +50,15 @@ const pick = (o: ObjectRecord): Partial<ObjectRecord> => ({
 });
 
 describe("against the emulator (demo fixture)", () => {
-  let emu: EmulatorHandle;
-  let tenant: Tenant;
-  beforeAll(async () => {
-    emu = await startEmulator({ fixture: "demo", port: 0, rateLimits: "off" });
-    tenant = emu.state.tenants[0] as Tenant;
-  });
-  afterAll(async () => {
-    await emu?.close();
-  });
+  const ctx = useEmulator();
 
   it("whoAmI: the OAuth bot is a private-content bot, the API key's user is not", async () => {
-    const bot = await botOf(emu).whoAmI();
-    const key = await keyOf(emu).whoAmI();
+    const bot = await botOf(ctx.emu).whoAmI();
+    const key = await keyOf(ctx.emu).whoAmI();
     expect(bot.isPrivateContentBot).toBe(true);
     expect(key.isPrivateContentBot).toBe(false);
-    expect(tenant.users[bot.userId]?.subject).toBe(bot.subject);
-    expect(tenant.users[key.userId]?.subject).toBe(key.subject);
+    expect(ctx.tenant.users[bot.userId]?.subject).toBe(bot.subject);
+    expect(ctx.tenant.users[key.userId]?.subject).toBe(key.subject);
     expect(key.userId).not.toBe(bot.userId);
   });
 
@@ -123,34 +110,34 @@ describe("against the emulator (demo fixture)", () => {
   });
 
   it("lists users, groups, roles, spaces, assignments and every app with its space type", async () => {
-    const c = botOf(emu);
+    const c = botOf(ctx.emu);
     const users = await collect(c.listUsers());
-    expect(users.map((u) => u.id).sort()).toEqual(Object.keys(tenant.users).sort());
-    for (const u of users) expect(u.subject).toBe(tenant.users[u.id]?.subject);
-    expect((await collect(c.listGroups())).map((g) => g.id).sort()).toEqual(Object.keys(tenant.groups).sort());
-    expect((await collect(c.listRoles())).map((r) => r.id).sort()).toEqual(Object.keys(tenant.roles).sort());
+    expect(users.map((u) => u.id).sort()).toEqual(Object.keys(ctx.tenant.users).sort());
+    for (const u of users) expect(u.subject).toBe(ctx.tenant.users[u.id]?.subject);
+    expect((await collect(c.listGroups())).map((g) => g.id).sort()).toEqual(Object.keys(ctx.tenant.groups).sort());
+    expect((await collect(c.listRoles())).map((r) => r.id).sort()).toEqual(Object.keys(ctx.tenant.roles).sort());
     const spaces = await collect(c.listSpaces());
-    expect(spaces.map((s) => s.id).sort()).toEqual(Object.keys(tenant.spaces).sort());
+    expect(spaces.map((s) => s.id).sort()).toEqual(Object.keys(ctx.tenant.spaces).sort());
     for (const s of spaces) {
-      const want = Object.values(tenant.assignments).filter((a) => a.spaceId === s.id);
+      const want = Object.values(ctx.tenant.assignments).filter((a) => a.spaceId === s.id);
       const got = await collect(c.listSpaceAssignments(s.id));
       expect(got.map((a) => [a.id, a.assigneeId, [...a.roles].sort()]).sort()).toEqual(want.map((a) => [a.id, a.assigneeId, [...a.roles].sort()]).sort());
     }
     const apps = await collect(c.listApps());
-    expect(apps.map((a) => a.appId).sort()).toEqual(Object.keys(tenant.apps).sort());
+    expect(apps.map((a) => a.appId).sort()).toEqual(Object.keys(ctx.tenant.apps).sort());
     for (const a of apps) {
-      const st = tenant.apps[a.appId];
+      const st = ctx.tenant.apps[a.appId];
       expect(a.itemId).toBe(st?.itemId);
       expect(a.spaceId).toBe(st?.spaceId);
-      expect(a.spaceType).toBe(st?.spaceId ? tenant.spaces[st.spaceId]?.type : "personal");
+      expect(a.spaceType).toBe(st?.spaceId ? ctx.tenant.spaces[st.spaceId]?.type : "personal");
     }
     expect(apps.some((a) => a.spaceType === "personal")).toBe(true);
     expect(apps.some((a) => a.spaceType === "managed")).toBe(true);
   });
 
   it("reads app info, script and script history", async () => {
-    const c = botOf(emu);
-    const app = Object.values(tenant.apps)[0];
+    const c = botOf(ctx.emu);
+    const app = Object.values(ctx.tenant.apps)[0];
     if (!app) throw new Error("demo has apps");
     const info = await c.getAppInfo(app.id);
     expect(info.attributes.id).toBe(app.id);
@@ -161,13 +148,13 @@ describe("against the emulator (demo fixture)", () => {
   });
 
   it("readAppObjects: the bot sees every user's objects; an API key only its own and public ones", async () => {
-    const bot = botOf(emu);
-    const key = keyOf(emu);
+    const bot = botOf(ctx.emu);
+    const key = keyOf(ctx.emu);
     const keyUser = (await key.whoAmI()).userId;
     let privateOfOthers = 0;
-    for (const app of Object.values(tenant.apps)) {
+    for (const app of Object.values(ctx.tenant.apps)) {
       const all = (await bot.readAppObjects(app.id)).map(pick).sort((a, b) => (a.id ?? "").localeCompare(b.id ?? ""));
-      expect(all).toEqual(expectedObjects(tenant, app.id));
+      expect(all).toEqual(expectedObjects(ctx.tenant, app.id));
       privateOfOthers += Object.values(app.objects).filter((o) => !o.approved && !o.published && o.ownerId !== keyUser).length;
       const visible = await key.readAppObjects(app.id).catch((e: unknown) => e);
       if (visible instanceof QlikApiError) {
@@ -176,15 +163,15 @@ describe("against the emulator (demo fixture)", () => {
         expect(app.spaceId).toBeUndefined();
         continue;
       }
-      expect((visible as ObjectRecord[]).map(pick).sort((a, b) => (a.id ?? "").localeCompare(b.id ?? ""))).toEqual(expectedObjects(tenant, app.id, keyUser));
+      expect((visible as ObjectRecord[]).map(pick).sort((a, b) => (a.id ?? "").localeCompare(b.id ?? ""))).toEqual(expectedObjects(ctx.tenant, app.id, keyUser));
     }
     expect(privateOfOthers).toBeGreaterThan(0);
-    expect(bot.stats().qixSessions).toBe(Object.keys(tenant.apps).length);
+    expect(bot.stats().qixSessions).toBe(Object.keys(ctx.tenant.apps).length);
   });
 
   it("exports stream the app file, which imports back as a new app with the same objects", async () => {
-    const c = botOf(emu);
-    const app = Object.values(tenant.apps).find((a) => Object.keys(a.objects).length > 0 && a.spaceId);
+    const c = botOf(ctx.emu);
+    const app = Object.values(ctx.tenant.apps).find((a) => Object.keys(a.objects).length > 0 && a.spaceId);
     if (!app) throw new Error("demo has an app with objects");
     const exp = await c.exportApp(app.id, { withData: false });
     const chunks: Uint8Array[] = [];
@@ -194,22 +181,22 @@ describe("against the emulator (demo fixture)", () => {
     expect(c.stats().bytesDownloaded).toBe(bytes.length);
 
     const w = c.writer();
-    const shared = Object.values(tenant.spaces).find((s) => s.type === "shared");
+    const shared = Object.values(ctx.tenant.spaces).find((s) => s.type === "shared");
     const { appId } = await w.importApp({ name: `${app.name} (restored)`, spaceId: shared?.id, body: async function* () {
       yield bytes;
     } });
     expect(appId).not.toBe(app.id);
-    expect(tenant.apps[appId]?.name).toBe(`${app.name} (restored)`);
-    expect(Object.keys(tenant.apps[appId]?.objects ?? {}).sort()).toEqual(Object.keys(app.objects).sort());
+    expect(ctx.tenant.apps[appId]?.name).toBe(`${app.name} (restored)`);
+    expect(Object.keys(ctx.tenant.apps[appId]?.objects ?? {}).sort()).toEqual(Object.keys(app.objects).sort());
     await w.deleteApp(appId);
-    expect(tenant.apps[appId]).toBeUndefined();
+    expect(ctx.tenant.apps[appId]).toBeUndefined();
   });
 
   it("an import whose body cannot be read fails with the body's own error, once: not retried, not a network error", async () => {
-    const c = botOf(emu);
+    const c = botOf(ctx.emu);
     const damage = Object.assign(new Error("chunk c0 in pack p0 is damaged: authentication failed"), { code: "DAMAGED" });
     let reads = 0;
-    const before = Object.keys(tenant.apps).length;
+    const before = Object.keys(ctx.tenant.apps).length;
     const err = await c
       .writer()
       .importApp({
@@ -224,23 +211,23 @@ describe("against the emulator (demo fixture)", () => {
     expect(err).toBe(damage);
     expect(reads).toBe(1);
     expect(c.stats().retries).toBe(0);
-    expect(Object.keys(tenant.apps)).toHaveLength(before);
+    expect(Object.keys(ctx.tenant.apps)).toHaveLength(before);
   });
 
   it("a missing app fails with a not-found error that names the app and the tenant", async () => {
-    const err = (await botOf(emu)
+    const err = (await botOf(ctx.emu)
       .getAppInfo("00000000-0000-0000-0000-000000000000")
       .catch((e: unknown) => e)) as QlikApiError;
     expect(err).toBeInstanceOf(QlikApiError);
     expect(err.kind).toBe("not-found");
-    expect(err.message).toContain(emu.host);
+    expect(err.message).toContain(ctx.emu.host);
   });
 
   it("wrong credentials fail as unauthorized", async () => {
-    const bad = createTenantClient({ host: emu.host, auth: { type: "apikey", apiKey: "not-a-key" } });
+    const bad = createTenantClient({ host: ctx.emu.host, auth: { type: "apikey", apiKey: "not-a-key" } });
     const err = (await bad.whoAmI().catch((e: unknown) => e)) as QlikApiError;
     expect(err.kind).toBe("unauthorized");
-    const badBot = createTenantClient({ host: emu.host, auth: { type: "oauth2", clientId: emu.clientId, clientSecret: "wrong" } });
+    const badBot = createTenantClient({ host: ctx.emu.host, auth: { type: "oauth2", clientId: ctx.emu.clientId, clientSecret: "wrong" } });
     const err2 = (await badBot.whoAmI().catch((e: unknown) => e)) as QlikApiError;
     expect(err2).toBeInstanceOf(QlikApiError);
     expect(err2.kind).toBe("unauthorized");
@@ -251,22 +238,13 @@ describe("against the emulator with Qlik's rate limits, on one virtual clock", (
   // The emulator's rate-limit windows and the client's limiter and retries read the same
   // clock, which moves only when the client waits: Qlik's real 5-minute windows, in no real
   // time, and no event-loop delay on a loaded machine shifts one side against the other.
-  let emu: EmulatorHandle;
-  let tenant: Tenant;
-  let clock: VirtualClock;
-  beforeAll(async () => {
-    clock = new VirtualClock(1_000_000);
-    emu = await startEmulator({ fixture: "demo", port: 0, rateLimits: "qlik", nowMs: () => clock.now() });
-    tenant = emu.state.tenants[0] as Tenant;
-  });
-  afterAll(async () => {
-    await emu?.close();
-  });
+  const clock = new VirtualClock(1_000_000);
+  const ctx = useEmulator({ rateLimits: "qlik", nowMs: () => clock.now() });
 
   /** 560 Tier-2 calls (more than the 500 a window allows): setting each app's owner to itself. */
   async function tier2Burst(c: TenantClient): Promise<void> {
     const w = c.writer();
-    const apps = Object.values(tenant.apps);
+    const apps = Object.values(ctx.tenant.apps);
     const jobs = Array.from({ length: 560 }, (_, i) => apps[i % apps.length]);
     let next = 0;
     await Promise.all(
@@ -280,7 +258,7 @@ describe("against the emulator with Qlik's rate limits, on one virtual clock", (
   }
 
   it("the limiter keeps a burst under the limit: no 429 at all", async () => {
-    const c = botOf(emu, { clock });
+    const c = botOf(ctx.emu, { clock });
     await tier2Burst(c);
     expect(c.stats().callsPerOperation.updateAppOwner).toBe(560);
     expect(c.stats().rateLimited).toBe(0);
@@ -289,25 +267,17 @@ describe("against the emulator with Qlik's rate limits, on one virtual clock", (
   }, 60_000);
 
   it("without the client-side limiter, 429s are honoured and retried, never surfaced", async () => {
-    const c = botOf(emu, { clock, limits: { enabled: false } });
+    const c = botOf(ctx.emu, { clock, limits: { enabled: false } });
     await tier2Burst(c);
     expect(c.stats().rateLimited).toBeGreaterThan(0);
   }, 60_000);
 });
 
 describe("against the emulator with faults injected", () => {
-  let emu: EmulatorHandle;
-  let tenant: Tenant;
-  beforeAll(async () => {
-    emu = await startEmulator({ fixture: "demo", port: 0, rateLimits: "off", faults: "rate=0.15,seed=3,kinds=429+500+503+reset+truncate+expire" });
-    tenant = emu.state.tenants[0] as Tenant;
-  });
-  afterAll(async () => {
-    await emu?.close();
-  });
+  const ctx = useEmulator({ faults: "rate=0.15,seed=3,kinds=429+500+503+reset+truncate+expire" });
 
   it("every call succeeds after retries or fails with a classified error", async () => {
-    const c = botOf(emu, { retry: { baseMs: 5, maxMs: 40 } });
+    const c = botOf(ctx.emu, { retry: { baseMs: 5, maxMs: 40 } });
     const outcomes: ("ok" | QlikApiError)[] = [];
     const attempt = async (fn: () => Promise<unknown>): Promise<void> => {
       try {
@@ -322,7 +292,7 @@ describe("against the emulator with faults injected", () => {
     await attempt(() => collect(c.listGroups()));
     await attempt(() => collect(c.listSpaces()));
     await attempt(() => collect(c.listApps()));
-    for (const app of Object.values(tenant.apps)) {
+    for (const app of Object.values(ctx.tenant.apps)) {
       await attempt(() => c.getAppInfo(app.id));
       await attempt(() => c.getAppScript(app.id));
       await attempt(async () => {
@@ -333,7 +303,7 @@ describe("against the emulator with faults injected", () => {
       });
       await attempt(() => c.readAppObjects(app.id));
     }
-    expect(outcomes.length).toBe(4 + 4 * Object.keys(tenant.apps).length);
+    expect(outcomes.length).toBe(4 + 4 * Object.keys(ctx.tenant.apps).length);
     const failures = outcomes.filter((o): o is QlikApiError => o !== "ok");
     for (const f of failures) expect(["transient", "rate-limited"]).toContain(f.kind);
     // With 5 attempts per call and a 15% fault rate, failures are rare; retries are not.
@@ -343,20 +313,12 @@ describe("against the emulator with faults injected", () => {
 });
 
 describe("the writer against the emulator (restore operations)", () => {
-  let emu: EmulatorHandle;
-  let tenant: Tenant;
-  beforeAll(async () => {
-    emu = await startEmulator({ fixture: "demo", port: 0, rateLimits: "off" });
-    tenant = emu.state.tenants[0] as Tenant;
-  });
-  afterAll(async () => {
-    await emu?.close();
-  });
+  const ctx = useEmulator();
 
   it("restores a deleted private sheet with its owner and state, and moves a copy into a managed space", async () => {
-    const client = botOf(emu);
+    const client = botOf(ctx.emu);
     const target = createRestoreTarget(client);
-    const app = Object.values(tenant.apps).find((a) => a.spaceId && tenant.spaces[a.spaceId]?.type === "shared" && Object.values(a.objects).some((o) => o.type === "sheet" && !o.approved && !o.published));
+    const app = Object.values(ctx.tenant.apps).find((a) => a.spaceId && ctx.tenant.spaces[a.spaceId]?.type === "shared" && Object.values(a.objects).some((o) => o.type === "sheet" && !o.approved && !o.published));
     if (!app) throw new Error("demo has a shared app with a private sheet");
     const before = await client.readAppObjects(app.id);
     const sheet = before.find((o) => o.type === "sheet" && !o.approved && !o.published);
@@ -367,7 +329,7 @@ describe("the writer against the emulator (restore operations)", () => {
       await ed.destroyObject(sheet.id, sheet.genericType);
       await ed.save();
     });
-    expect(tenant.apps[app.id]?.objects[sheet.id]).toBeUndefined();
+    expect(ctx.tenant.apps[app.id]?.objects[sheet.id]).toBeUndefined();
     let restoredId = "";
     await target.withApp(app.id, async (ed) => {
       const r = await ed.upsertObject(sheet);
@@ -392,35 +354,35 @@ describe("the writer against the emulator (restore operations)", () => {
     expect((await client.readAppObjects(app.id)).find((o) => o.id === restoredId)?.title).toBe("Renamed by restore");
 
     // Managed-space flow: a development copy, the original moved into a managed space with the copy as origin.
-    const managed = Object.values(tenant.spaces).find((s) => s.type === "managed");
+    const managed = Object.values(ctx.tenant.spaces).find((s) => s.type === "managed");
     if (!managed) throw new Error("demo has a managed space");
     const { appId: copyId } = await target.copyApp(app.id, { name: `${app.name} (dev)`, spaceId: app.spaceId });
-    expect(tenant.apps[copyId]?.name).toBe(`${app.name} (dev)`);
+    expect(ctx.tenant.apps[copyId]?.name).toBe(`${app.name} (dev)`);
     await target.moveToManagedSpace(app.id, { spaceId: managed.id, originAppId: copyId });
-    expect(tenant.apps[app.id]?.spaceId).toBe(managed.id);
-    expect(tenant.apps[app.id]?.originAppId).toBe(copyId);
+    expect(ctx.tenant.apps[app.id]?.spaceId).toBe(managed.id);
+    expect(ctx.tenant.apps[app.id]?.originAppId).toBe(copyId);
     expect(await target.getApp("00000000-0000-0000-0000-000000000000")).toBeUndefined();
   });
 
   it("finds users by subject and email, creates invited users and spaces with assignments", async () => {
-    const w = botOf(emu).writer();
-    const someone = Object.values(tenant.users).find((u) => u.email);
+    const w = botOf(ctx.emu).writer();
+    const someone = Object.values(ctx.tenant.users).find((u) => u.email);
     if (!someone) throw new Error("demo has users");
     expect((await w.findUserBySubject(someone.subject))?.id).toBe(someone.id);
     expect((await w.findUserByEmail(someone.email))?.id).toBe(someone.id);
     expect(await w.findUserBySubject("auth0|nobody-\"quoted\"")).toBeUndefined();
     const created = await w.createUser({ subject: "auth0|restored-user", name: "Restored User", email: "restored@example.com" });
     expect(created.status).toBe("invited");
-    expect(tenant.users[created.id]?.subject).toBe("auth0|restored-user");
+    expect(ctx.tenant.users[created.id]?.subject).toBe("auth0|restored-user");
 
     const first = await w.ensureSpace({ name: "Restored space", type: "shared", description: "from a snapshot" });
     expect(first.created).toBe(true);
     const again = await w.ensureSpace({ name: "Restored space", type: "shared" });
     expect(again).toEqual({ space: first.space, created: false });
     const a = await w.createSpaceAssignment(first.space.id, { type: "user", assigneeId: created.id, roles: ["consumer"] });
-    expect(tenant.assignments[a.id]).toMatchObject({ spaceId: first.space.id, assigneeId: created.id, roles: ["consumer"] });
+    expect(ctx.tenant.assignments[a.id]).toMatchObject({ spaceId: first.space.id, assigneeId: created.id, roles: ["consumer"] });
     // A space the restore created goes to its owner in the snapshot (PATCH replace /ownerId).
     await w.updateSpaceOwner(first.space.id, someone.id);
-    expect(tenant.spaces[first.space.id]?.ownerId).toBe(someone.id);
+    expect(ctx.tenant.spaces[first.space.id]?.ownerId).toBe(someone.id);
   });
 });

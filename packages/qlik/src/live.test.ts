@@ -3,8 +3,16 @@
  * environment (never in CI): LIFEBOAT_LIVE_QLIK_HOST plus LIFEBOAT_LIVE_QLIK_API_KEY, or
  * LIFEBOAT_LIVE_QLIK_CLIENT_ID and LIFEBOAT_LIVE_QLIK_CLIENT_SECRET. It makes a handful of
  * Tier 1 calls and at most one export.
+ *
+ * The tenant reader's contract suite runs here too, read-only: the tenant is not seeded,
+ * so its checks against the seed are skipped and its invariants run on what the tenant
+ * holds — every listing read in full, one app's objects and content read three times and
+ * exported once (LIFEBOAT_LIVE_QLIK_APP names the app; default: the first one listed
+ * outside personal spaces). The restore target's suite needs a seeded tenant and writes:
+ * it never runs against a live tenant.
  */
 import { describe, expect, it } from "vitest";
+import { tenantReaderContract } from "@lifeboat/engine/testing";
 import { createTenantClient, type TenantAuth } from "./client.ts";
 
 const env = process.env;
@@ -38,4 +46,22 @@ describe.skipIf(!host || !auth)("against a live tenant (skipped: no LIFEBOAT_LIV
     }
     await c.close();
   }, 300_000);
+});
+
+if (host && auth) {
+  tenantReaderContract(
+    `connector against the live tenant ${host} (read-only)`,
+    async () => {
+      const reader = createTenantClient({ host, auth });
+      return { reader, ...(env.LIFEBOAT_LIVE_QLIK_APP ? { probeAppId: env.LIFEBOAT_LIVE_QLIK_APP } : {}), teardown: () => reader.close() };
+    },
+    { timeoutMs: 300_000 },
+  );
+} else {
+  describe.skip("tenant reader contract against a live tenant (skipped: no LIFEBOAT_LIVE_QLIK_* credentials in the environment)", () => {
+    it("runs the read-only reader contract", () => {});
+  });
+}
+describe.skip("restore target contract against a live tenant (skipped: it needs a seeded tenant and writes; LIFEBOAT_LIVE_QLIK_WRITE=1 is not implemented for it)", () => {
+  it("runs the restore target contract", () => {});
 });

@@ -2,7 +2,8 @@
  * The executor and the verification against an in-memory target: the happy path, journal
  * resumption without duplicates, failures that fail only their dependants, and a failing
  * safety backup that stops the restore before any change. (The same flows run against the
- * emulator through the connector in e2e/restore*.test.ts.)
+ * emulator through the connector in e2e/restore*.test.ts.) The in-memory target is
+ * `FakeTarget` (`@lifeboat/engine/testing`), which passes the restore target's contract suite.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,211 +12,16 @@ import { DamageError, type Repository } from "@lifeboat/repository";
 import { createTestRepository } from "@lifeboat/repository/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AppDoc } from "../layout.ts";
-import type { AppSummary, AssignmentRecord, ObjectRecord, SpaceRecord, UserRecord } from "@lifeboat/model";
+import type { ObjectRecord } from "@lifeboat/model";
+import { FakeTarget } from "../testing.ts";
 import { executeRestore, SafetyBackupError } from "./execute.ts";
 import { journalState, MemoryJournal } from "./journal.ts";
 import { objectsNeededFor, planRestore, restoreKeyOf } from "./plan.ts";
 import { refKey } from "./ref.ts";
 import { memoryRestoreSource, type RestoreSource, type SourceApp } from "./source.ts";
-import type { RestoreAppEditor, RestoreTarget } from "@lifeboat/model";
 import { readTargetState } from "./target.ts";
 import { verifyRestore } from "./verify.ts";
 import { stalePlanReasons } from "./planfile.ts";
-
-const CALLER: UserRecord = { id: "t-bot", subject: "bot", status: "active", assignedRoles: [], assignedGroups: [] };
-
-class FakeTarget implements RestoreTarget {
-  readonly host = "https://dst.example.com";
-  users: UserRecord[] = [CALLER];
-  spaces: SpaceRecord[] = [];
-  assignments: Record<string, AssignmentRecord[]> = {};
-  apps = new Map<string, { summary: AppSummary; objects: Map<string, ObjectRecord>; originAppId?: string; publishTime?: string; script?: string }>();
-  /** Soft-deleted apps (Qlik's 14-day window); `undefined` = the caller may not read deletion events. */
-  deleted: Map<string, { summary: AppSummary; objects: Map<string, ObjectRecord>; script?: string }> | undefined = new Map();
-  calls: string[] = [];
-  /** Objects' `qMeta.modifiedDate` ("<appId> <objectId>" → date); `objectDates: false` = the engine reports none. */
-  modified = new Map<string, string>();
-  objectDates = true;
-  private clock = Date.parse("2026-12-01T00:00:00.000Z");
-  /** Marks an object (and its app) modified now, as Qlik does on a change. */
-  touch(appId: string, objectId: string) {
-    const t = new Date((this.clock += 1000)).toISOString();
-    this.modified.set(`${appId} ${objectId}`, t);
-    this.appModified.set(appId, t);
-  }
-  appModified = new Map<string, string>();
-  failOn = new Set<string>();
-  /** Calls that do their work and then fail (a 5xx or reset after Qlik acted). */
-  failAfter = new Set<string>();
-  private n = 0;
-  private id = (p: string) => `${p}-${++this.n}`;
-  private call(name: string) {
-    this.calls.push(name);
-    if (this.failOn.has(name)) throw new Error(`${name} refused (injected)`);
-  }
-
-  async whoAmI() {
-    return { userId: CALLER.id, subject: CALLER.subject, name: "bot", isPrivateContentBot: true };
-  }
-  async *listUsers() {
-    yield* this.users;
-  }
-  async *listGroups() {}
-  async *listSpaces() {
-    yield* this.spaces;
-  }
-  async *listSpaceAssignments(spaceId: string) {
-    yield* this.assignments[spaceId] ?? [];
-  }
-  async *listApps() {
-    for (const a of this.apps.values()) yield a.summary;
-  }
-  async getApp(appId: string) {
-    const a = this.apps.get(appId);
-    return a ? { attributes: { id: appId, name: a.summary.name, ownerId: a.summary.ownerId, originAppId: a.originAppId, publishTime: a.publishTime, modifiedDate: this.appModified.get(appId) ?? "2026-11-01T00:00:00.000Z" } } : undefined;
-  }
-  async findUserBySubject(subject: string) {
-    return this.users.find((u) => u.subject === subject);
-  }
-  async findSpaceByName(name: string) {
-    return this.spaces.find((s) => s.name === name);
-  }
-  async createUser(input: { subject: string; name?: string; email?: string }) {
-    this.call("createUser");
-    const u: UserRecord = { id: this.id("user"), subject: input.subject, status: "invited", assignedRoles: [], assignedGroups: [] };
-    this.users.push(u);
-    return u;
-  }
-  async createSpace(input: { name: string; type: "shared" | "managed" | "data" }) {
-    this.call("createSpace");
-    const s: SpaceRecord = { id: this.id("space"), name: input.name, type: input.type, ownerId: CALLER.id };
-    this.spaces.push(s);
-    return s;
-  }
-  async createSpaceAssignment(spaceId: string, input: { type: "user" | "group"; assigneeId: string; roles: string[] }) {
-    this.call("createSpaceAssignment");
-    const a: AssignmentRecord = { id: this.id("as"), ...input };
-    (this.assignments[spaceId] ??= []).push(a);
-    return a;
-  }
-  async updateSpaceOwner(spaceId: string, ownerId: string) {
-    this.call("updateSpaceOwner");
-    const s = this.spaces.find((x) => x.id === spaceId)!;
-    s.ownerId = ownerId;
-  }
-  async importApp(input: { name: string; spaceId?: string; body: () => AsyncIterable<Uint8Array> }) {
-    this.call("importApp");
-    const chunks: Uint8Array[] = [];
-    for await (const c of input.body()) chunks.push(c);
-    let objects: ObjectRecord[] = [];
-    try {
-      const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-      if (Array.isArray(parsed)) objects = parsed as ObjectRecord[];
-    } catch {
-      // Not a file of ours (the backup's fake export bytes): an app with no objects.
-    }
-    const appId = this.id("app");
-    const space = input.spaceId ? this.spaces.find((s) => s.id === input.spaceId) : undefined;
-    this.apps.set(appId, {
-      summary: { appId, itemId: appId, name: input.name, spaceType: space?.type ?? "personal", ownerId: CALLER.id, ...(input.spaceId ? { spaceId: input.spaceId } : {}) },
-      // The file carries objects and their states; the importer owns them.
-      objects: new Map(objects.map((o) => [o.id, { ...structuredClone(o), ownerId: CALLER.id, ownerSubject: CALLER.subject }])),
-    });
-    if (this.failAfter.has("importApp")) throw new Error("503 after the import was done (injected)");
-    return { appId };
-  }
-  async copyApp(appId: string, input: { name?: string; spaceId?: string }) {
-    this.call("copyApp");
-    const src = this.apps.get(appId)!;
-    const id = this.id("app");
-    this.apps.set(id, { summary: { ...src.summary, appId: id, name: input.name ?? src.summary.name, ...(input.spaceId ? { spaceId: input.spaceId } : {}) }, objects: new Map(structuredClone([...src.objects])) });
-    return { appId: id };
-  }
-  async moveToManagedSpace(appId: string, input: { spaceId: string; originAppId: string }) {
-    this.call("moveToManagedSpace");
-    const a = this.apps.get(appId)!;
-    a.summary = { ...a.summary, spaceId: input.spaceId, spaceType: "managed" };
-    a.originAppId = input.originAppId;
-    a.publishTime = "now";
-  }
-  async moveAppToSpace() {}
-  async updateAppOwner(appId: string, ownerId: string) {
-    this.call("updateAppOwner");
-    this.apps.get(appId)!.summary.ownerId = ownerId;
-  }
-  async updateObjectOwner(appId: string, objectId: string, ownerId: string) {
-    this.call("updateObjectOwner");
-    const o = this.apps.get(appId)!.objects.get(objectId)!;
-    o.ownerId = ownerId;
-    o.ownerSubject = this.users.find((u) => u.id === ownerId)?.subject ?? "";
-    this.touch(appId, objectId);
-  }
-  async deleteApp(appId: string) {
-    this.apps.delete(appId);
-  }
-  async readObjects(appId: string) {
-    const app = this.apps.get(appId);
-    if (!app) throw new Error(`no app ${appId}`);
-    return structuredClone([...app.objects.values()]);
-  }
-  async readObjectStamps(appId: string) {
-    const app = this.apps.get(appId);
-    if (!app) throw new Error(`no app ${appId}`);
-    if (!this.objectDates) return undefined;
-    return [...app.objects.values()].map((o) => ({ id: o.id, type: o.type, modifiedDate: this.modified.get(`${appId} ${o.id}`) ?? "2026-11-01T00:00:00.000Z", ownerId: o.ownerId, approved: o.approved, published: o.published }));
-  }
-  async getAppScript(appId: string) {
-    return this.apps.get(appId)?.script ?? "";
-  }
-  async setAppScript(appId: string, script: string) {
-    this.call("setAppScript");
-    this.apps.get(appId)!.script = script;
-  }
-  async listSoftDeletedApps() {
-    if (!this.deleted) return undefined;
-    return [...this.deleted.values()].map((d) => ({ appId: d.summary.appId, name: d.summary.name, ...(d.summary.spaceId ? { spaceId: d.summary.spaceId } : {}), deletedAt: "2026-12-01T00:00:00Z", purgeAt: "2099-01-01T00:00:00Z" }));
-  }
-  async restoreDeletedApp(appId: string) {
-    this.call("restoreDeletedApp");
-    const d = this.deleted?.get(appId);
-    if (!d) throw new Error(`404: app ${appId} is not soft-deleted`);
-    this.deleted!.delete(appId);
-    this.apps.set(appId, d);
-  }
-  /** Deletes as Qlik does for an app older than 45 minutes: soft. */
-  softDelete(appId: string) {
-    const a = this.apps.get(appId)!;
-    this.apps.delete(appId);
-    this.deleted?.set(appId, a);
-  }
-  async withApp<T>(appId: string, fn: (ed: RestoreAppEditor) => Promise<T>): Promise<T> {
-    const app = this.apps.get(appId);
-    if (!app) throw new Error(`no app ${appId}`);
-    const ed: RestoreAppEditor = {
-      readObjects: async () => structuredClone([...app.objects.values()]),
-      upsertObject: async (o) => {
-        this.call("upsertObject");
-        const have = app.objects.get(o.id);
-        if (have) have.propertyTree = structuredClone(o.propertyTree);
-        const title = (o.propertyTree as { qProperty?: { qMetaDef?: { title?: string } } }).qProperty?.qMetaDef?.title ?? o.id;
-        if (!have) app.objects.set(o.id, { id: o.id, type: o.type, genericType: o.genericType, title, ownerId: CALLER.id, ownerSubject: CALLER.subject, approved: false, published: false, propertyTree: structuredClone(o.propertyTree) });
-        this.touch(appId, o.id);
-        return { id: o.id, created: !have };
-      },
-      setState: async (id, _g, state) => {
-        this.call("setState");
-        Object.assign(app.objects.get(id)!, state);
-        this.touch(appId, id);
-      },
-      destroyObject: async (id) => {
-        this.call("destroyObject");
-        app.objects.delete(id);
-      },
-      save: async () => void this.call("save"),
-    };
-    return fn(ed);
-  }
-}
 
 const obj = (id: string, ownerId: string, ownerSubject: string, state: "base" | "private"): ObjectRecord => ({
   id,
