@@ -1,6 +1,6 @@
 /**
  * The rate-limit floor: the least wall time in which a given set of REST calls can be
- * made against Qlik Cloud's published limits (API-FACTS §2), whatever the client does.
+ * made against Qlik Cloud's published limits (docs/qlik-surface.md, "Rate limits, retries, errors"), whatever the client does.
  *
  * Qlik counts per tier, per user, per tenant, over a sliding 5-minute window: a bucket of
  * L requests/minute admits B = 5·L requests in any 5 minutes (Tier 1: 5,000; Tier 2: 500).
@@ -31,7 +31,7 @@ export function publishedPerMinute(bucket: string): number {
     "special:POST /api/v1/temp-contents/files": 800,
     "special:PATCH /api/v1/temp-contents/files/{id}": 800,
     "special:POST /api/v1/reloads": 50,
-    // Deletion events, read when a restore looks for soft-deleted apps (API-FACTS §6.1b, §2: audits GETs 1000/min).
+    // Deletion events, read when a restore looks for soft-deleted apps (qlik.dev changelog 225; docs/qlik-surface.md, "REST calls": audits GETs 1000/min).
     "special:GET /api/v1/audits": 1000,
   };
   const limit = special[bucket];

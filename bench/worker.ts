@@ -162,8 +162,7 @@ async function runLifeboatCli(job: LifeboatJob): Promise<LifeboatResult> {
   if (job.init) throw new Error("bench job lifeboat --cli: create the repository first (init: false)");
   // The CLI's entry module pulls in every command, as `bin/lifeboat.js` does.
   await import("lifeboat");
-  const { runBackup } = await import("../packages/cli/src/commands/backup.ts");
-  const { openRepoFromOptions } = await import("../packages/cli/src/repo-options.ts");
+  const { runBackup, openRepoFromOptions } = await import("lifeboat/testing");
   process.env.LIFEBOAT_PASSWORD = job.password;
   const repo = await openRepoFromOptions({ repo: job.repo }, {});
   const skipped = new Map<string, { objectId: string; objectType: string; reason: string }[]>();

@@ -9,7 +9,8 @@
 import { backup, diffSnapshots, type Manifest } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { createTenantClient, type TenantClient } from "@lifeboat/qlik";
-import { createTestRepository, type Repository } from "@lifeboat/repository";
+import { type Repository } from "@lifeboat/repository";
+import { createTestRepository } from "@lifeboat/repository/testing";
 import { createQlikApi } from "@qlik/api";
 import { afterEach, describe, expect, it } from "vitest";
 

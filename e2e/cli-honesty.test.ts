@@ -14,7 +14,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadManifest, loadRestoreSource } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
-import { createTestRepository, initRepository, openRepository, TEST_KDF } from "@lifeboat/repository";
+import { initRepository, openRepository } from "@lifeboat/repository";
+import { createTestRepository, TEST_KDF } from "@lifeboat/repository/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { botEnv, restoreCli, takeBackup } from "./restore-helpers.ts";
 

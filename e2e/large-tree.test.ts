@@ -6,7 +6,8 @@
 import { backup, browseSnapshot, diffSnapshots, loadSnapshotIndex, PATHS } from "@lifeboat/engine";
 import { startEmulator } from "@lifeboat/emulator";
 import { createTenantClient } from "@lifeboat/qlik";
-import { createTestRepository, forget, prune, reopenTestRepository, TREE_PARTS, verifyRepository } from "@lifeboat/repository";
+import { forget, prune, TREE_PARTS, verifyRepository } from "@lifeboat/repository";
+import { createTestRepository, reopenTestRepository } from "@lifeboat/repository/testing";
 import { expect, it } from "vitest";
 
 it("backs up, diffs, verifies and prunes a tenant whose apps tree is stored in parts", async () => {

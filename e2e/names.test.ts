@@ -9,7 +9,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
-import { createTestRepository, type Repository } from "@lifeboat/repository";
+import { type Repository } from "@lifeboat/repository";
+import { createTestRepository } from "@lifeboat/repository/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { botApi, botEnv, hostConfigOf, restoreCli, takeBackup } from "./restore-helpers.ts";
 

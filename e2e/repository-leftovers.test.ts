@@ -10,7 +10,8 @@ import { mkdir, mkdtemp, rm, stat, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { initRepository, LocalBackend, TEST_KDF } from "@lifeboat/repository";
+import { initRepository, LocalBackend } from "@lifeboat/repository";
+import { TEST_KDF } from "@lifeboat/repository/testing";
 import { afterAll, describe, expect, it } from "vitest";
 
 const bin = fileURLToPath(new URL("../packages/cli/bin/lifeboat.js", import.meta.url));

@@ -14,10 +14,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
-import { initRepository, TEST_KDF, type Snapshot } from "@lifeboat/repository";
+import { initRepository, type Snapshot } from "@lifeboat/repository";
+import { TEST_KDF } from "@lifeboat/repository/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runRestore } from "../packages/cli/src/commands/restore.ts";
-import { exitCodeFor } from "../packages/cli/src/errors.ts";
+import { exitCodeFor, runRestore } from "lifeboat/testing";
 import { botApi, botEnv, readReference, sink, takeBackup } from "./restore-helpers.ts";
 
 const bin = fileURLToPath(new URL("../packages/cli/bin/lifeboat.js", import.meta.url));

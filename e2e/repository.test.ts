@@ -12,16 +12,9 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  initRepository,
-  LocalBackend,
-  openRepository,
-  S3Backend,
-  verifyRepository,
-  TEST_KDF,
-  type Repository,
-} from "@lifeboat/repository";
-import { startS3Server } from "../packages/repository/src/testing-s3.ts";
+import { initRepository, LocalBackend, openRepository, S3Backend, verifyRepository, type Repository } from "@lifeboat/repository";
+import { TEST_KDF } from "@lifeboat/repository/testing";
+import { startS3Server } from "@lifeboat/repository/testing-s3";
 import { afterAll, describe, expect, it } from "vitest";
 
 const bin = fileURLToPath(new URL("../packages/cli/bin/lifeboat.js", import.meta.url));
@@ -50,7 +43,7 @@ function lifeboat(args: string[], env: Record<string, string | undefined> = {}):
  * costs ~1 s per run on CI). Environment and output are swapped in and out around the call.
  */
 async function inProcess(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const { main } = await import("../packages/cli/src/main.ts");
+  const { main } = await import("lifeboat");
   const saved: Record<string, string | undefined> = {};
   for (const k of ["LIFEBOAT_REPOSITORY", "LIFEBOAT_PASSWORD", "LIFEBOAT_NEW_PASSWORD"]) {
     saved[k] = process.env[k];

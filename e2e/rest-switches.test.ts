@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { backup, type BackupEvent } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle, type Tenant } from "@lifeboat/emulator";
 import { createTenantClient } from "@lifeboat/qlik";
-import { createTestRepository } from "@lifeboat/repository";
+import { createTestRepository } from "@lifeboat/repository/testing";
 import { describe, expect, it } from "vitest";
 import { botApi, botEnv, expectedObjects, readReference, restoreCli, takeBackup, loadSourceWithObjects, objectsIn } from "./restore-helpers.ts";
 

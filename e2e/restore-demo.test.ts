@@ -3,9 +3,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator } from "@lifeboat/emulator";
-import { createTestRepository } from "@lifeboat/repository";
+import { createTestRepository } from "@lifeboat/repository/testing";
 import { describe, expect, it } from "vitest";
-import { runRestoreDemo } from "../packages/cli/src/commands/demo.ts";
+import { runRestoreDemo } from "lifeboat/testing";
 import { readReference, sink, takeBackup } from "./restore-helpers.ts";
 
 describe("demo: restore", () => {

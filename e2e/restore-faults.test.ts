@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {  } from "@lifeboat/engine";
 import { startEmulator } from "@lifeboat/emulator";
-import { createTestRepository } from "@lifeboat/repository";
+import { createTestRepository } from "@lifeboat/repository/testing";
 import { describe, expect, it } from "vitest";
 import { botApi, expectedObjects, readReference, restoreCli, takeBackup, loadSourceWithObjects } from "./restore-helpers.ts";
 

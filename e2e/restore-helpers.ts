@@ -9,8 +9,7 @@ import { createTenantClient, PRIVATE_CONTENT_BOT_SCOPE } from "@lifeboat/qlik";
 import type { ObjectRecord } from "@lifeboat/model";
 import type { Repository, Snapshot } from "@lifeboat/repository";
 import { createQlikApi } from "@qlik/api";
-import { runRestore, type RestoreCommandOptions } from "../packages/cli/src/commands/restore.ts";
-import { exitCodeFor } from "../packages/cli/src/errors.ts";
+import { exitCodeFor, runRestore, type RestoreCommandOptions } from "lifeboat/testing";
 
 export type Api = ReturnType<typeof createQlikApi>;
 export interface Tenantish {

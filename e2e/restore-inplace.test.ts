@@ -15,7 +15,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RestoreSource } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
-import { createTestRepository, type Repository, type Snapshot } from "@lifeboat/repository";
+import { type Repository, type Snapshot } from "@lifeboat/repository";
+import { createTestRepository } from "@lifeboat/repository/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { botApi, botEnv, deleteForGood, expectedObjects, hostConfigOf, readReference, restoreCli, takeBackup, type Tenantish, loadSourceWithObjects, objectsIn } from "./restore-helpers.ts";
 

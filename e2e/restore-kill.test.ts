@@ -12,7 +12,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type RestoreSource } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
-import { initRepository, openRepository, TEST_KDF, type Snapshot } from "@lifeboat/repository";
+import { initRepository, openRepository, type Snapshot } from "@lifeboat/repository";
+import { TEST_KDF } from "@lifeboat/repository/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { botApi, botEnv, deleteForGood, expectedObjects, readReference, type RefApp, takeBackup, loadSourceWithObjects } from "./restore-helpers.ts";
 

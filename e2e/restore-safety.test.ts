@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RestoreSource } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
-import { createTestRepository, type Repository, type Snapshot } from "@lifeboat/repository";
+import { type Repository, type Snapshot } from "@lifeboat/repository";
+import { createTestRepository } from "@lifeboat/repository/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { botApi, botEnv, expectedObjects, hostConfigOf, readReference, restoreCli, takeBackup, loadSourceWithObjects, objectsIn } from "./restore-helpers.ts";
 

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { backup, type RestoreSource } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { createTenantClient } from "@lifeboat/qlik";
-import { createTestRepository, type Repository, type Snapshot } from "@lifeboat/repository";
+import { type Repository, type Snapshot } from "@lifeboat/repository";
+import { createTestRepository } from "@lifeboat/repository/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { botApi, botEnv, deleteForGood, expectedObjects, hostConfigOf, readReference, restoreCli, takeBackup, withAppOwnerRoles, type Tenantish, loadSourceWithObjects, objectsIn } from "./restore-helpers.ts";
 

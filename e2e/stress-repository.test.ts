@@ -23,21 +23,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  initRepository,
-  LocalBackend,
-  LockedError,
-  openRepository,
-  prune,
-  TEST_KDF,
-  verifyRepository,
-  type Backend,
-  type BlobRef,
-  type FileData,
-  type FileHandle,
-  type FileType,
-  type Repository,
-} from "@lifeboat/repository";
+import { initRepository, LocalBackend, LockedError, openRepository, prune, verifyRepository, type Backend, type BlobRef, type FileData, type FileHandle, type FileType, type Repository } from "@lifeboat/repository";
+import { TEST_KDF } from "@lifeboat/repository/testing";
 import { startEmulator } from "@lifeboat/emulator";
 import { afterAll, describe, expect, it } from "vitest";
 import { sharedContent } from "../packages/repository/testdata/shared-content.ts";

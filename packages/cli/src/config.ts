@@ -25,6 +25,7 @@ import { createRequire } from "node:module";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
+import { tenantOrigin } from "@lifeboat/kit";
 import type { Timeouts } from "@lifeboat/qlik";
 import { UserError } from "./errors.ts";
 import { timeoutsFromSeconds } from "./timeouts.ts";
@@ -155,12 +156,7 @@ export function hostProblem(host: string): string | undefined {
 
 /** The origin of a host that passed `hostProblem`; undefined otherwise. */
 function parseHost(host: string): string | undefined {
-  if (hostProblem(host)) return undefined;
-  try {
-    return new URL(/^https?:\/\//i.test(host) ? host : `https://${host}`).origin;
-  } catch {
-    return undefined;
-  }
+  return hostProblem(host) ? undefined : tenantOrigin(host);
 }
 
 /** Pure: parses and validates config text; never throws for bad input. */

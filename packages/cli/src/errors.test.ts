@@ -1,4 +1,5 @@
-import { createTestRepository, DamageError, LockedError, reopenTestRepository, RepositoryError } from "@lifeboat/repository";
+import { DamageError, LockedError, RepositoryError } from "@lifeboat/repository";
+import { createTestRepository, reopenTestRepository } from "@lifeboat/repository/testing";
 import { ERROR_CODES, LifeboatError, type ErrorCode } from "@lifeboat/model";
 import { CommanderError } from "commander";
 import { describe, expect, it } from "vitest";

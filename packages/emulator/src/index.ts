@@ -10,19 +10,15 @@
  */
 export * from "./model.ts";
 export { startEmulator } from "./server.ts";
-export type { EmulatorHandle, EmulatorOptions, QixServerFactory, TenantHandle } from "./server.ts";
+export type { EmulatorHandle, EmulatorOptions } from "./server.ts";
 export type { FixtureName } from "./fixtures.ts";
 export type { SiteFixtureName } from "./qrs/fixtures.ts";
-export type { SiteCertificates, SiteHandle } from "./qrs/server.ts";
+export type { SiteHandle } from "./qrs/server.ts";
 export { generateTestCertificates, hasOpenssl, siteCertificatesFrom } from "./qrs/certs.ts";
 export type { TestCertificateFiles } from "./qrs/certs.ts";
-export type { Site, SiteApp, QrsUser, QrsStream } from "./qrs/model.ts";
+export type { Site } from "./qrs/model.ts";
 export type { Quirks } from "./internal/runtime.ts";
 export { defaultQuirks } from "./internal/runtime.ts";
 export type { LatencyModel } from "./internal/latency.ts";
 export { realisticLatency } from "./internal/latency.ts";
-export { parseFaultSpec } from "./internal/faults.ts";
-export type { FaultKind, FaultSpec } from "./internal/faults.ts";
-export type { QixContext, QixServer } from "./qix/contract.ts";
 export * from "./kinds.ts";
-export { DEMO_SECRETS } from "./fixtures-kinds.ts";

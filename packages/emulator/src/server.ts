@@ -74,6 +74,8 @@ export interface EmulatorOptions {
   rateLimits?: "qlik" | "off";
   /** K: one real second is K emulated seconds (windows, Retry-After, latency shrink by K). */
   timeScale?: number;
+  /** Real milliseconds now, as the rate-limit windows see it (tests move it instead of waiting; default the system's). */
+  nowMs?: () => number;
   latency?: "none" | "realistic";
   latencyModel?: Partial<LatencyModel>;
   /** Fault SPEC, e.g. "rate=0.05,kinds=429+500+503+reset+truncate+expire,seed=7". */
@@ -270,7 +272,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const fromState = tenants !== undefined;
   tenants ??= cloudFixtures.map(({ f, i }) => buildTenant({ fixture: f, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, connections: options.connections, automations: options.automations, automationConnections: options.automationConnections, reloadTasks: options.reloadTasks, webhooks: options.webhooks, tenantIndex: i }).tenant);
 
-  const clock = createClock(options.timeScale ?? 1);
+  const clock = createClock(options.timeScale ?? 1, options.nowMs);
   const quirks: Quirks = { ...defaultQuirks, ...options.quirks };
   const latency: LatencyModel = { ...(options.latency === "realistic" ? realisticLatency : noLatency), ...options.latencyModel };
   const faults = new FaultInjector(options.faults ? parseFaultSpec(options.faults) : undefined);

@@ -1,9 +1,8 @@
-import { createTestRepository } from "@lifeboat/repository";
+import { createTestRepository } from "@lifeboat/repository/testing";
 import { describe, expect, it } from "vitest";
 import { backup } from "./backup/run.ts";
 import { describeObjectChange, diffSnapshots, loadSnapshotIndex, phrase } from "./diff.ts";
 import { entryNameForId } from "./internal/names.ts";
-import { createPool } from "./internal/pool.ts";
 import type { ObjectRecord } from "@lifeboat/model";
 import { createFakeTenant, sampleTenantState } from "./testing.ts";
 
@@ -110,23 +109,5 @@ describe("entryNameForId", () => {
       expect(n.length).toBeLessThanOrEqual(128);
     }
     expect(new Set(names).size).toBe(hostile.length);
-  });
-});
-
-describe("createPool", () => {
-  it("runs at most size tasks at once and propagates errors", async () => {
-    const pool = createPool(2);
-    let active = 0;
-    let peak = 0;
-    const task = async () => {
-      active++;
-      peak = Math.max(peak, active);
-      await new Promise((r) => setTimeout(r, 5));
-      active--;
-    };
-    await Promise.all(Array.from({ length: 7 }, () => pool.run(task)));
-    expect(peak).toBe(2);
-    await expect(pool.run(async () => Promise.reject(new Error("x")))).rejects.toThrow("x");
-    await pool.run(task);
   });
 });

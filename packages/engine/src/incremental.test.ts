@@ -4,7 +4,8 @@
  * them, a moved stamp reads the app's objects again, and a due deep check reads an app in
  * full — finding (and reporting) a change its stamps did not show.
  */
-import { createTestRepository, type SnapshotRepository } from "@lifeboat/repository";
+import { type SnapshotRepository } from "@lifeboat/repository";
+import { createTestRepository } from "@lifeboat/repository/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ObjectRecord } from "@lifeboat/model";
 // Through the package entry, whichever of its files the backup lives in.

@@ -1,20 +1,18 @@
 /**
- * @lifeboat/engine — backup, diff and browse over a `TenantReader` and a
- * `SnapshotRepository`. Engines report through events; nothing here writes to the
- * console.
+ * @lifeboat/engine — backup, diff, browse and restore over a `TenantReader` / `RestoreTarget`
+ * and a `SnapshotRepository`. Engines report through events; nothing here writes to the
+ * console. Only what other packages use is exported; test helpers (the in-memory tenant) are
+ * in `@lifeboat/engine/testing`.
  */
-export { backup, DEFAULT_EXPORTS, DEFAULT_SESSIONS, tenantKeyForHost, TOOL_VERSION } from "./backup/run.ts";
+export { backup, DEFAULT_EXPORTS, DEFAULT_SESSIONS } from "./backup/run.ts";
 export type { BackupOptions, BackupResult } from "./backup/run.ts";
 export type { BackupEvent, BackupEventListener } from "./events.ts";
-export { countItems, emptyCounts, LAYERS, loadManifest, MANIFEST_LAYOUT_VERSION, RESTORE_NEEDS } from "./manifest.ts";
-export type { CoverageGap, ItemBody, ItemFacts, ItemStatus, Layer, LayerCounts, Manifest, ManifestItem, ManifestParts, RestoreNeed, StoredManifest, StoredManifestV2 } from "./manifest.ts";
-export { LAYOUT_VERSION, PATHS } from "./layout.ts";
-export type { AppDoc, ObjectDoc, SpaceDoc, TenantDoc } from "./layout.ts";
-export { appFingerprint, attributesHash, decideExport, stableAttributes, VOLATILE_ATTRIBUTES } from "./fingerprint.ts";
-export type { ExportDecision, PreviousCapture } from "./fingerprint.ts";
-export { compareIndexes, describeObjectChange, diffSnapshots, loadSnapshotIndex, phrase } from "./diff.ts";
-export type { DiffChange, DiffKind, IndexedApp, SnapshotDiff, SnapshotIndex } from "./diff.ts";
-export { browseSnapshot, BrowsePathError, matchSegment } from "./browse.ts";
+export { LAYERS, loadManifest } from "./manifest.ts";
+export type { Layer, Manifest } from "./manifest.ts";
+export { PATHS } from "./layout.ts";
+export type { AppDoc } from "./layout.ts";
+export { diffSnapshots, loadSnapshotIndex } from "./diff.ts";
+export type { SnapshotDiff } from "./diff.ts";
+export { browseSnapshot, BrowsePathError } from "./browse.ts";
 export type { BrowseEntry, BrowseResult } from "./browse.ts";
-export { entryNameForId } from "./internal/names.ts";
 export * from "./restore/index.ts";

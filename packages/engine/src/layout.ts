@@ -50,7 +50,7 @@ export interface TenantDoc {
   host: string;
   /** Who took the backup (no credentials). */
   caller: CallerInfo;
-  /** Written by versions before the P4 fix only: the time is the snapshot's (`snapshot.time`) and the manifest's. */
+  /** In early snapshots of layout 1 only; no longer written (so an unchanged document dedups): the time is the snapshot's (`snapshot.time`) and the manifest's. */
   capturedAt?: string;
 }
 
@@ -76,8 +76,9 @@ export interface AppDoc {
     /** When the file was exported (kept when later runs reference it unchanged). */
     exportedAt: string;
     /**
-     * Written by versions before the P4 fix only; no longer written. That a run referenced
-     * the file is in its manifest (app item status "unchanged", `previousSnapshot`).
+     * In early snapshots of layout 1 only; no longer written (so an unchanged app's document
+     * dedups). That a run referenced the file is in its manifest (app item status
+     * "unchanged", `previousSnapshot`).
      */
     reusedFrom?: string;
   };

@@ -1,4 +1,5 @@
-import { createTestRepository, type Snapshot, type SnapshotInput, type SnapshotRepository } from "@lifeboat/repository";
+import { type Snapshot, type SnapshotInput, type SnapshotRepository } from "@lifeboat/repository";
+import { createTestRepository } from "@lifeboat/repository/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { backup } from "./backup/run.ts";
 import {

@@ -1,6 +1,6 @@
 /**
  * Object stamps: deciding, from list calls alone, that an app's objects are as the previous
- * snapshot stored them (API-FACTS §8, object level), and when to read them anyway.
+ * snapshot stored them (docs/snapshot-layout.md, "Changed-only capture", object level), and when to read them anyway.
  *
  * A stamp is an object's id, type, `qMeta.modifiedDate`, owner and publish state (and, for
  * objects Qlik gives no date — charts, system objects — a hash of their content). When

@@ -43,7 +43,6 @@ import {
   SnapshotContentError,
   stalePlanReasons,
   storeJournal,
-  tenantKeyOf,
   verifyRestore,
   type JournalScope,
   type JournalSummary,
@@ -56,6 +55,7 @@ import {
   type TenantLock,
   type VerificationReport,
 } from "@lifeboat/engine";
+import { tenantKey } from "@lifeboat/kit";
 import { QlikApiError } from "@lifeboat/qlik";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
 import { cancelled } from "./backup.ts";
@@ -157,12 +157,12 @@ export async function runRestore(spec: RestoreJobSpec, deps: RestoreDeps): Promi
 
     const connection = await deps.resolveTenant(targetRef);
     ctx.tenant = connection.host;
-    if (!filePlan && spec.target.snapshotTenant && tenantKeyOf(connection.host) !== tenantKeyOf(source.tenant.host))
+    if (!filePlan && spec.target.snapshotTenant && tenantKey(connection.host) !== tenantKey(source.tenant.host))
       throw new JobError(
         `the snapshot is of ${source.tenant.host} but the default tenant is ${connection.host}; to restore into another tenant say so with --target-host ${connection.host} (or --target-tenant NAME)`,
         "input",
       );
-    if (filePlan && tenantKeyOf(connection.host) !== tenantKeyOf(filePlan.target.host))
+    if (filePlan && tenantKey(connection.host) !== tenantKey(filePlan.target.host))
       throw new JobError(
         `plan file ${spec.fromPlan!.name} is for ${filePlan.target.host}, not ${connection.host}; nothing was changed — pass --target-host ${filePlan.target.host} (or the --target-tenant of that host), or make a plan for ${connection.host}`,
         "input",
@@ -180,7 +180,7 @@ export async function runRestore(spec: RestoreJobSpec, deps: RestoreDeps): Promi
         if (running)
           notice(
             "restore-running",
-            `note: a restore into ${tenantKeyOf(connection.host)} is running now: ${running.restoring} (PID ${running.pid} on ${running.hostname}, since ${running.created}); this plan may be out of date when it ends`,
+            `note: a restore into ${tenantKey(connection.host)} is running now: ${running.restoring} (PID ${running.pid} on ${running.hostname}, since ${running.created}); this plan may be out of date when it ends`,
           );
       } else {
         const lockWaitMs = spec.lockWaitMs ?? 0;

@@ -78,7 +78,8 @@ describe("package layering", () => {
 
   it("reads a rule for every package from docs/architecture.md", () => {
     expect(allowed.get("@lifeboat/model")).toEqual(new Set());
-    expect(allowed.get("@lifeboat/engine")).toEqual(new Set(["@lifeboat/model", "@lifeboat/repository"]));
+    expect(allowed.get("@lifeboat/engine")).toEqual(new Set(["@lifeboat/model", "@lifeboat/kit", "@lifeboat/repository"]));
+    expect(allowed.get("@lifeboat/kit")).toEqual(new Set());
     for (const p of packages) expect(allowed.has(p.name), p.name).toBe(true);
   });
 

@@ -86,7 +86,7 @@ export interface RestoreAppEditor {
   save(): Promise<void>;
 }
 
-/** An app in Qlik's soft-delete state (API-FACTS §6.1b), restorable until `purgeAt`. */
+/** An app in Qlik's soft-delete state (qlik.dev changelog 225; docs/qlik-surface.md, "REST calls"), restorable until `purgeAt`. */
 export interface SoftDeletedApp {
   appId: string;
   name?: string;

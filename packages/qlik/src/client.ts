@@ -4,7 +4,7 @@
  * tier's rate-limit budget and a concurrency slot, retries what is worth retrying and
  * classifies failures into `QlikApiError`s that name the object, the place and the next
  * step. Freshness is decided here too: every read passes `noCache: true` (`@qlik/api`
- * caches every GET for 10 minutes by default, API-FACTS §5).
+ * caches every GET for 10 minutes by default, docs/qlik-surface.md, "REST calls").
  *
  * @example
  * const tenant = createTenantClient({ host: "https://acme.eu.qlikcloud.com",
@@ -29,12 +29,11 @@ import type {
   TenantReader,
   UserRecord,
 } from "@lifeboat/model";
+import { backoffDelay, createPool, systemClock, tenantUrl, type Clock } from "@lifeboat/kit";
 import { classify, QlikApiError } from "./errors.ts";
 import { OPERATIONS, bucketOf, publishedPerMinute, type OperationName } from "./operations.ts";
-import { systemClock, type Clock } from "./internal/clock.ts";
 import { TierLimiter, type RateLimiter } from "./internal/limiter.ts";
-import { defaultRetryPolicy, withRetry, backoffDelay, type RetryPolicy } from "./internal/retry.ts";
-import { Semaphore } from "./internal/pool.ts";
+import { defaultRetryPolicy, withRetry, type RetryPolicy } from "./internal/retry.ts";
 import { parseSize, streamBody, TruncatedDownloadError, type OpenedDownload } from "./internal/download.ts";
 import { listInfos, readObjects, readStamps, type QixDocLike } from "./internal/objects.ts";
 import { grantedScopes, observeTokenResponse } from "./internal/token-response.ts";
@@ -80,13 +79,13 @@ export interface ConcurrencyOptions {
    * Bodies stream (a 64 KiB read buffer each), so this bounds sockets, not memory.
    */
   exports?: number;
-  /** QIX app sessions open at once (default 8; QIX is not rate-limited). */
+  /** QIX app sessions open at once (default 32; QIX is not rate-limited). */
   qixSessions?: number;
   /** QIX calls in flight within one session (default 8). */
   qixCalls?: number;
 }
 
-/** The connector's default concurrency (issue 6: exports and QIX sessions are what bound a backup). */
+/** The connector's default concurrency (exports and QIX sessions are what bound a backup: docs/qlik-surface.md, "Concurrency"). */
 export const DEFAULT_CONCURRENCY: Readonly<Required<ConcurrencyOptions>> = { rest: 16, exports: 16, qixSessions: 32, qixCalls: 8 };
 
 export type QlikClientEvent =
@@ -213,11 +212,6 @@ export interface ApiSession {
 
 export const PRIVATE_CONTENT_BOT_SCOPE = "user_default admin.apps admin_classic";
 
-export function normalizeHost(host: string): string {
-  const trimmed = host.trim().replace(/\/+$/, "");
-  return /^https?:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
-}
-
 const onAuthFailed = (): void => undefined;
 
 /**
@@ -253,7 +247,7 @@ function bearerHostConfig(host: string, token: string): HostConfig {
 
 /**
  * Whether the credentials see every user's private content. Qlik grants that to an OAuth
- * M2M client holding the `admin.apps` scope with `admin_classic` (API-FACTS §6.3) — judged
+ * M2M client holding the `admin.apps` scope with `admin_classic` (docs/qlik-surface.md, "Credentials and who sees what") — judged
  * from the scopes the token endpoint *granted* (its response's `scope`; `granted`), never
  * from those requested: an OAuth server may drop a requested scope the client does not hold
  * (FIDELITY-AUDIT #23). Without `granted`, from the configured scopes (a static guess, used
@@ -321,7 +315,7 @@ export function createRateLimiter(
 
 export function createTenantCore(config: TenantClientConfig): TenantCore {
   installInterceptors();
-  const host = normalizeHost(config.host);
+  const host = tenantUrl(config.host);
   const auth = config.auth;
   const tokenMaxAgeMs = config.tokenMaxAgeMs ?? 60 * 60_000;
   let current: (ApiSession & { issuedAt: number }) | undefined;
@@ -408,8 +402,8 @@ export function createTenantCore(config: TenantClientConfig): TenantCore {
   };
   const limiter =
     config.limiter ?? createRateLimiter({ ...config.limits, clock, onThrottle: (bucket, waitMs, reason) => emit({ type: "throttled", bucket, waitMs, reason }) });
-  const rest = new Semaphore(config.concurrency?.rest ?? DEFAULT_CONCURRENCY.rest);
-  const qixSessions = new Semaphore(config.concurrency?.qixSessions ?? DEFAULT_CONCURRENCY.qixSessions);
+  const rest = createPool(config.concurrency?.rest ?? DEFAULT_CONCURRENCY.rest);
+  const qixSessions = createPool(config.concurrency?.qixSessions ?? DEFAULT_CONCURRENCY.qixSessions);
   const names = new Map<string, string>();
   let closed = false;
 
@@ -628,7 +622,7 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
   const clock = config.clock ?? systemClock;
   const random = config.random ?? Math.random;
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...config.retry };
-  const exportsPool = new Semaphore(config.concurrency?.exports ?? DEFAULT_CONCURRENCY.exports);
+  const exportsPool = createPool(config.concurrency?.exports ?? DEFAULT_CONCURRENCY.exports);
   const qixCalls = config.concurrency?.qixCalls ?? DEFAULT_CONCURRENCY.qixCalls;
   const nc = { noCache: true } as const;
   let writerInstance: TenantWriter | undefined;

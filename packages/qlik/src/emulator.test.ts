@@ -2,6 +2,7 @@
  * The connector against the emulator over real sockets (REST + QIX websocket): what it
  * reads must equal the emulator's tenant state, seen through Qlik's visibility rules.
  */
+import { VirtualClock } from "@lifeboat/kit/testing";
 import { describe, expect, it } from "vitest";
 import { startEmulator, type Tenant } from "@lifeboat/emulator";
 import type { ObjectRecord } from "@lifeboat/model";
@@ -233,8 +234,12 @@ describe("against the emulator (demo fixture)", () => {
   });
 });
 
-describe("against the emulator with Qlik's rate limits (timeScale 60: a 5-minute window is 5 s)", () => {
-  const ctx = useEmulator({ rateLimits: "qlik", timeScale: 60 });
+describe("against the emulator with Qlik's rate limits, on one virtual clock", () => {
+  // The emulator's rate-limit windows and the client's limiter and retries read the same
+  // clock, which moves only when the client waits: Qlik's real 5-minute windows, in no real
+  // time, and no event-loop delay on a loaded machine shifts one side against the other.
+  const clock = new VirtualClock(1_000_000);
+  const ctx = useEmulator({ rateLimits: "qlik", nowMs: () => clock.now() });
 
   /** 560 Tier-2 calls (more than the 500 a window allows): setting each app's owner to itself. */
   async function tier2Burst(c: TenantClient): Promise<void> {
@@ -253,7 +258,7 @@ describe("against the emulator with Qlik's rate limits (timeScale 60: a 5-minute
   }
 
   it("the limiter keeps a burst under the limit: no 429 at all", async () => {
-    const c = botOf(ctx.emu, { limits: { timeScale: 60 } });
+    const c = botOf(ctx.emu, { clock });
     await tier2Burst(c);
     expect(c.stats().callsPerOperation.updateAppOwner).toBe(560);
     expect(c.stats().rateLimited).toBe(0);
@@ -262,7 +267,7 @@ describe("against the emulator with Qlik's rate limits (timeScale 60: a 5-minute
   }, 60_000);
 
   it("without the client-side limiter, 429s are honoured and retried, never surfaced", async () => {
-    const c = botOf(ctx.emu, { limits: { enabled: false } });
+    const c = botOf(ctx.emu, { clock, limits: { enabled: false } });
     await tier2Burst(c);
     expect(c.stats().rateLimited).toBeGreaterThan(0);
   }, 60_000);

@@ -1,6 +1,6 @@
 /**
  * One error class for everything the connector can fail with, classified from
- * `@qlik/api`'s thrown `{ status, headers, data }` (API-FACTS §3) or from Node's network
+ * `@qlik/api`'s thrown `{ status, headers, data }` (docs/qlik-surface.md, "Rate limits, retries, errors") or from Node's network
  * errors, in one place (`classify`). `kind` says how to retry; `code` is the shared error
  * vocabulary (@lifeboat/model), derived from the kind and status (`codeOfKind`), which the
  * CLI maps to exit codes and text; the engine records the message per item in the manifest.

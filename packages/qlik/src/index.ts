@@ -8,37 +8,23 @@
  * for await (const app of tenant.listApps()) { … }
  * console.log(tenant.stats().callsPerTier);
  * await tenant.close();
+ *
+ * Only what other packages use is exported.
  */
 export {
   createRateLimiter,
   createTenantClient,
-  DEFAULT_CONCURRENCY,
-  isPrivateContentBot,
-  normalizeHost,
   PRIVATE_CONTENT_BOT_SCOPE,
   type ClientStats,
   type ConcurrencyOptions,
-  type LimitOptions,
   type QlikClientEvent,
   type TenantAuth,
   type TenantClient,
   type TenantClientConfig,
   waitingMessage,
 } from "./client.ts";
-export type { Permit, RateLimiter } from "./internal/limiter.ts";
-export { DEFAULT_TIMEOUTS, TIMEOUT_KINDS, type TimeoutKind, type Timeouts } from "./internal/timeouts.ts";
-export {
-  stateSteps,
-  type AppEditor,
-  type CreateUserInput,
-  type ImportAppInput,
-  type ObjectInput,
-  type StateStep,
-  type TenantWriter,
-} from "./writer.ts";
+export type { RateLimiter } from "./internal/limiter.ts";
+export { DEFAULT_TIMEOUTS, type Timeouts } from "./internal/timeouts.ts";
 export { createRestoreTarget } from "./restore-target.ts";
-export { createQrsReader, type QrsCertificateAuth, type QrsHeaderAuth, type QrsReader, type QrsReaderConfig } from "./qrs.ts";
-export { QlikApiError, isQlikApiError, unreachableReason, type QlikErrorKind, type QlikErrorFields } from "./errors.ts";
-export { OPERATIONS, type OperationInfo, type OperationName } from "./operations.ts";
-export { Semaphore, mapPool } from "./internal/pool.ts";
-export type { RetryPolicy } from "./internal/retry.ts";
+export { createQrsReader, type QrsCertificateAuth, type QrsHeaderAuth, type QrsReaderConfig } from "./qrs.ts";
+export { QlikApiError, unreachableReason } from "./errors.ts";

@@ -4,7 +4,7 @@
  * for exactly these rows, and committed as code. `surface.test.ts` checks this table and
  * `docs/qlik-surface.md` against that file and the OpenAPI spec.
  *
- * Tiers (API-FACTS §2): "1" = 1,000 requests/min, "2" = 100/min, "special" = the limit
+ * Tiers (docs/qlik-surface.md, "Rate limits, retries, errors"): "1" = 1,000 requests/min, "2" = 100/min, "special" = the limit
  * in the row, each with a bucket of its own.
  */
 

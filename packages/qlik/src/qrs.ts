@@ -38,6 +38,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { Agent, request as httpsRequest } from "node:https";
 import { Readable } from "node:stream";
 import type { AppExport, AppSummary, AssignmentRecord, CallerInfo, GroupRecord, ObjectRecord, RoleRecord, ScriptVersionInfo, SpaceRecord, TenantReader, UserRecord } from "@lifeboat/model";
+import { backoffDelay, retry, systemClock, tenantUrl, type Backoff, type Clock } from "@lifeboat/kit";
 import type { QlikClientEvent } from "./client.ts";
 import { classify, QlikApiError, type QlikErrorKind } from "./errors.ts";
 import { parseSize, streamBody } from "./internal/download.ts";
@@ -72,7 +73,14 @@ export interface QrsReaderConfig {
   /** "waiting" notices while a call waits (as the Cloud client's `onEvent`; see `waitingMessage`). */
   onEvent?: (e: QlikClientEvent) => void;
   fetch?: typeof fetch;
+  /** Waits between attempts (default the system clock; tests inject a manual one). */
+  clock?: Clock;
+  /** Uniform [0, 1) for the backoff's jitter (default Math.random). */
+  random?: () => number;
 }
+
+/** Between attempts: 200–400 ms, then 400–800 ms, … (never sooner than the fixed 200·2^(n-1) ms of earlier versions). */
+const QRS_BACKOFF: Backoff = { baseMs: 400, maxMs: 8_000 };
 
 interface QrsUserJson {
   id: string;
@@ -184,10 +192,12 @@ export interface QrsReader extends TenantReader {
 }
 
 export function createQrsReader(config: QrsReaderConfig): QrsReader {
-  const host = config.host.trim().replace(/\/+$/, "");
+  const host = tenantUrl(config.host);
   const auth = config.auth;
   const doFetch = config.fetch ?? (auth.type === "certificate" ? certificateFetch(auth) : fetch);
   const attempts = config.attempts ?? 3;
+  const clock = config.clock ?? systemClock;
+  const random = config.random ?? Math.random;
   const timeouts = resolveTimeouts(config.timeouts);
   const emit = (e: QlikClientEvent): void => {
     try {
@@ -230,9 +240,8 @@ export function createQrsReader(config: QrsReaderConfig): QrsReader {
     // The QRS path as called, without the site and prefix (the message names the host).
     const what = `${method} ${path}`;
     const limitMs = limitOf(timeouts, kind);
-    let last: QlikApiError | undefined;
-    for (let i = 1; i <= attempts; i++) {
-      try {
+    return retry(
+      async (i) => {
         return await withDeadline(
           async ({ signal }) => {
             let res: Response;
@@ -253,15 +262,18 @@ export function createQrsReader(config: QrsReaderConfig): QrsReader {
             what: `${what}${object ? ` for ${object}` : ""}`,
           },
         );
-      } catch (e) {
-        // Anything else (an answer that is not JSON) is not retried, as before.
-        if (!(e instanceof QlikApiError) && !(e instanceof CallTimeoutError)) throw e;
-        last = e instanceof CallTimeoutError ? classify(e, { operation, host, object }).with({ attempts: i }) : e;
-      }
-      if (!last.retryable || i === attempts) break;
-      await new Promise((r) => setTimeout(r, 200 * 2 ** (i - 1)));
-    }
-    throw last as QlikApiError;
+      },
+      {
+        clock,
+        delayAfter: (e, i) => {
+          // Anything else (an answer that is not JSON) is not retried, as before.
+          if (!(e instanceof QlikApiError) && !(e instanceof CallTimeoutError)) throw e;
+          const last = e instanceof CallTimeoutError ? classify(e, { operation, host, object }).with({ attempts: i }) : e;
+          if (!last.retryable || i >= attempts) throw last;
+          return backoffDelay(i, QRS_BACKOFF, random);
+        },
+      },
+    );
   }
 
   async function getJson<T>(path: string, query: Record<string, string>, operation: string, object?: string): Promise<T> {

@@ -1,5 +1,5 @@
 /**
- * The restore target's reads of Qlik's soft delete (API-FACTS §6.1b) through the connector,
+ * The restore target's reads of Qlik's soft delete (qlik.dev changelog 225; docs/qlik-surface.md, "REST calls") through the connector,
  * against the emulator: the deletion events say which apps Qlik can still restore; a user
  * who may not read them gets "unknown", never "none"; Qlik's restore brings the app back
  * under its id. Setup (ageing a deletion) goes through the emulator's admin surface.

@@ -1,5 +1,5 @@
 /**
- * What restore needs to change on a tenant (API-FACTS §6.1–§6.5, §9). Same client core as
+ * What restore needs to change on a tenant (docs/qlik-surface.md, "REST calls"). Same client core as
  * the reader: one limiter per tenant user, the same retries and error classes.
  *
  * Retries of writes: calls that create something (users, spaces, assignments, imports,

@@ -12,9 +12,12 @@
 import { randomBytes } from "node:crypto";
 import { readlinkSync } from "node:fs";
 import { hostname } from "node:os";
+import { backoffDelay, type Backoff } from "@lifeboat/kit";
 import type { Backend } from "./backend/backend.ts";
 import { DamageError, LockedError, NotFoundError, ReadOnlyError, isReadOnlyStorageError } from "./errors.ts";
 import { sealJson, unsealJson } from "./internal/crypto.ts";
+
+const LOCK_WAIT_BACKOFF: Backoff = { baseMs: 50, maxMs: 2000 };
 
 export interface LockInfo {
   exclusive: boolean;
@@ -229,8 +232,8 @@ export class Locker {
           { place: this.backend.location, next: "wait for the holder to finish" },
         );
       }
-      // Growing, jittered waits between tries against a holder.
-      await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt++, 2000) * (0.5 + Math.random())));
+      // Growing, jittered waits between tries against a holder (the kit's backoff: 25–50 ms, then doubling up to 1–2 s).
+      await new Promise((r) => setTimeout(r, backoffDelay(++attempt, LOCK_WAIT_BACKOFF, Math.random)));
     }
   }
 

@@ -12,6 +12,7 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { hostname } from "node:os";
+import { mapPool } from "@lifeboat/kit";
 import type { BlobRef, BlobSource, Snapshot, SnapshotInput, SnapshotRepository, Tree, TreeEntry } from "./api.ts";
 import type { Backend } from "./backend/backend.ts";
 import { LocalBackend } from "./backend/local.ts";
@@ -436,7 +437,7 @@ export class Repository implements SnapshotRepository {
   /** Loads index files not loaded yet. Damaged ones are skipped with a warning (verify reports them). */
   async loadIndex(): Promise<void> {
     const files = (await this.backend.list("index")).filter((f) => !this.index.files.has(f.name));
-    await forEachLimit(files, 8, async (f) => {
+    await mapPool(files, 8, async (f) => {
       try {
         const idx = await this.readIndexFile(f.name);
         for (const p of idx.packs) this.index.addPack(p, f.name);
@@ -787,7 +788,7 @@ export class Repository implements SnapshotRepository {
     const obj = await this.loadTreeObject(id);
     if ("entries" in obj) return obj;
     const parts: TreeEntry[][] = [];
-    await forEachLimit([...obj.parts.keys()], 8, async (i) => {
+    await mapPool([...obj.parts.keys()], 8, async (i) => {
       parts[i] = (await this.loadTree(obj.parts[i]!)).entries;
     });
     return { entries: parts.flat() };
@@ -821,7 +822,7 @@ export class Repository implements SnapshotRepository {
   async listSnapshots(): Promise<Snapshot[]> {
     const files = await this.backend.list("snapshot");
     const out: Snapshot[] = [];
-    await forEachLimit(files, 8, async (f) => {
+    await mapPool(files, 8, async (f) => {
       let s = this.snapshotCache.get(f.name);
       if (s === undefined) {
         try {
@@ -912,12 +913,4 @@ function toSnapshot(id: string, doc: SnapshotDoc): Snapshot {
   if (doc.manifest) s.manifest = doc.manifest;
   if (typeof doc.manifestTree === "string") s.manifestTree = doc.manifestTree;
   return s;
-}
-
-export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (i < items.length) await fn(items[i++]!);
-  });
-  await Promise.all(workers);
 }

@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
 import { createFakeTenant, sampleTenantState } from "@lifeboat/engine/testing";
-import { createTestRepository } from "@lifeboat/repository";
+import { createTestRepository } from "@lifeboat/repository/testing";
 import { describe, expect, it } from "vitest";
 import { LifeboatError } from "@lifeboat/model";
 import { EXIT, exitCodeFor } from "../errors.ts";

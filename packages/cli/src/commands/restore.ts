@@ -34,7 +34,8 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
-import { defaultStateDir, LocalJournalStore, tenantKeyOf, type RestoreEvent, type RestoreOptions } from "@lifeboat/engine";
+import { defaultStateDir, LocalJournalStore, type RestoreEvent, type RestoreOptions } from "@lifeboat/engine";
+import { tenantKey } from "@lifeboat/kit";
 import { runRestore as runRestoreJob, type JobEnvelope, type RestoreDeps, type RestoreJobSpec, type TenantRef } from "@lifeboat/jobs";
 import { waitingMessage } from "@lifeboat/qlik";
 import type { SnapshotRepository } from "@lifeboat/repository";
@@ -324,11 +325,11 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       // Confirmation: type the target's host (or --yes).
       confirm: async (plan) => {
         if (opts.yes) return true;
-        const host = tenantKeyOf(plan.target.host);
+        const host = tenantKey(plan.target.host);
         const ask = input.confirm ?? (process.stdin.isTTY ? promptTerminal : undefined);
         if (!ask) throw new UserError(`refusing to change ${plan.target.host} without confirmation: no terminal to ask on; pass --yes to confirm — nothing was changed`);
         const answer = (await ask(`This changes ${plan.target.host} (${plan.steps.length} steps). Type the tenant's host (${host}) to go on: `)).trim();
-        if (tenantKeyOf(answer) !== host && answer !== plan.target.host) throw new UserError(`'${answer}' is not ${host}; nothing was changed`);
+        if (tenantKey(answer) !== host && answer !== plan.target.host) throw new UserError(`'${answer}' is not ${host}; nothing was changed`);
         return true;
       },
       // The restore log holds the lines the terminal shows.

@@ -21,7 +21,8 @@ function checkScale(timeScale: number): void {
   if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new Error(`timeScale must be a positive number, got ${timeScale}`);
 }
 
-export function createClock(initialScale = 1): Clock {
+/** `now` (real milliseconds) is injectable: tests move it instead of waiting out a window. */
+export function createClock(initialScale = 1, now: () => number = () => performance.timeOrigin + performance.now()): Clock {
   checkScale(initialScale);
   let timeScale = initialScale;
   return {
@@ -32,7 +33,7 @@ export function createClock(initialScale = 1): Clock {
       checkScale(k);
       timeScale = k;
     },
-    nowMs: () => performance.timeOrigin + performance.now(),
+    nowMs: now,
     real: (ms) => ms / timeScale,
     sleep: (ms) => {
       const real = ms / timeScale;

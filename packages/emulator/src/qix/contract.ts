@@ -33,4 +33,6 @@ export interface QixServer {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Closes every session. */
   close(): Promise<void>;
+  /** Resolves once no session is open: the server has seen every socket close (tests wait on it instead of sleeping). */
+  idle(): Promise<void>;
 }

@@ -70,6 +70,13 @@ export function createQixServer(ctx: QixContext): QixServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD });
   const docs = new Map<string, OpenDoc>();
   const sockets = new Set<WebSocket>();
+  let idleWaiters: (() => void)[] = [];
+  const settleIdle = (): void => {
+    if (sockets.size > 0) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const w of waiters) w();
+  };
   const docKey = (tenant: Tenant, appId: string): string => `${tenant.id}/${appId}`;
 
   const host: SessionHost = {
@@ -144,6 +151,7 @@ export function createQixServer(ctx: QixContext): QixServer {
     ws.on("close", () => {
       sockets.delete(ws);
       detach(session);
+      settleIdle();
     });
     ws.send(JSON.stringify({ jsonrpc: "2.0", method: "OnConnected", params: { qSessionState: "SESSION_CREATED" } }));
   }
@@ -169,9 +177,13 @@ export function createQixServer(ctx: QixContext): QixServer {
       const caller = who;
       wss.handleUpgrade(req, socket, head, (ws) => serve(ws, caller, path));
     },
+    idle() {
+      return sockets.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve));
+    },
     async close() {
       for (const ws of sockets) ws.terminate();
       sockets.clear();
+      settleIdle();
       docs.clear();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

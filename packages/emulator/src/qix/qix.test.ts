@@ -33,7 +33,7 @@ async function docFor(caller: CallerName, identity: string = caller, appId = h.a
 async function closeAll(): Promise<void> {
   await Promise.all(open.splice(0).map((s) => s.close({ websocketCloseDelay: 0 })));
   // the server sees the socket close asynchronously
-  await new Promise((r) => setTimeout(r, 50));
+  await h.idle();
 }
 
 const ids = (infos: Array<{ qId: string }>): string[] => infos.map((i) => i.qId).sort();
@@ -236,7 +236,9 @@ describe("publish and approve", () => {
     const asOwner = await owner.getObject("alice-private");
     await asOwner.approve();
     expect((await asOwner.getLayout()).qMeta.approved).toBe(true);
-    await expect(sheet.unPublish()).rejects.toBeDefined(); // approved content must be unapproved first
+    // Approved content must be unapproved first: the layout no longer grants `publish`, so
+    // @qlik/api's publishing mixin refuses before calling the engine (it rejects with this string).
+    await expect(sheet.unPublish()).rejects.toBe("Permission denied");
     await asOwner.unApprove();
     await sheet.unPublish();
     // unpublished again: bob's view closes
@@ -306,8 +308,10 @@ describe("persistence", () => {
     expect((await objB.getLayout()).qMeta.title).toBe("Alice private");
     const objA = await a.getObject("alice-private");
     const props = await objA.getProperties();
+    // B's client drops its cached layout when the engine's change notice reaches it.
+    const noticed = new Promise<void>((resolve) => objB.once("changed", () => resolve()));
     await objA.setProperties({ ...props, qMetaDef: { title: "From A" } });
-    await new Promise((r) => setTimeout(r, 50));
+    await noticed;
     expect((await objB.getLayout()).qMeta.title).toBe("From A");
   });
 });

@@ -165,6 +165,8 @@ export interface QixHarness {
   token(caller: CallerName): string;
   /** Calls recorded on `onPersist`. */
   persisted: number;
+  /** Resolves once the engine has seen every session close. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -213,6 +215,7 @@ export async function startQixHarness(opts: { delayMs?: number } = {}): Promise<
     get persisted() {
       return persisted;
     },
+    idle: () => qixServer.idle(),
     async close() {
       await qixServer.close();
       server.closeAllConnections();

@@ -8,7 +8,7 @@ import type { BlobRef, Snapshot, SnapshotRepository } from "@lifeboat/repository
 import type { AppSummary } from "@lifeboat/model";
 import type { BackupEvent } from "../events.ts";
 import type { PreviousCapture } from "../fingerprint.ts";
-import { createPool } from "../internal/pool.ts";
+import { createPool } from "@lifeboat/kit";
 import { reasonOf } from "../kinds/entries.ts";
 import { type AppDoc, PATHS } from "../layout.ts";
 import { decodeDeepChecks, type DeepChecks, type StampsDoc } from "../stamps.ts";

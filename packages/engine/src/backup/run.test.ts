@@ -1,6 +1,8 @@
-import { createTestRepository, type SnapshotRepository } from "@lifeboat/repository";
+import { type SnapshotRepository } from "@lifeboat/repository";
+import { createTestRepository } from "@lifeboat/repository/testing";
+import { deferred, flush } from "@lifeboat/kit/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { backup, DEFAULT_EXPORTS, DEFAULT_SESSIONS } from "./run.ts";
+import { backup } from "./run.ts";
 import { browseSnapshot } from "../browse.ts";
 import { diffSnapshots } from "../diff.ts";
 import type { BackupEvent } from "../events.ts";
@@ -20,6 +22,22 @@ beforeEach(async () => {
 afterEach(async () => {
   await repo.close();
 });
+
+/** Lets whatever is ready run: 50 turns of the event loop, no timers involved. */
+async function quiet(): Promise<void> {
+  for (let i = 0; i < 50; i++) await flush();
+}
+
+/**
+ * A bound for a wait that only a regression makes long: it never decides a passing run. With
+ * `why` it rejects (the test fails saying why); without, it resolves.
+ */
+function failAfter(ms: number, why?: () => string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => (why ? reject(new Error(why())) : resolve()), ms);
+    t.unref();
+  });
+}
 
 async function readText(ref: { id: string }): Promise<string> {
   const parts: Uint8Array[] = [];
@@ -487,18 +505,19 @@ describe("backup", () => {
   });
 
   it("reads an app's attributes (REST) and its objects (QIX) at once, not one after the other", async () => {
-    const started = new Set<string>();
+    const objectsReadStarted = new Map<string, ReturnType<typeof deferred<void>>>();
+    const startedFor = (appId: string) => objectsReadStarted.get(appId) ?? objectsReadStarted.set(appId, deferred()).get(appId)!;
     let overlapped = 0;
     const read = tenant.readAppObjects.bind(tenant);
     tenant.readAppObjects = async (appId) => {
-      started.add(appId);
+      startedFor(appId).resolve();
       return read(appId);
     };
     const info = tenant.getAppInfo.bind(tenant);
     tenant.getAppInfo = async (appId) => {
-      // Waits (up to ~1 s) for the same app's object read to start: only possible if both run at once.
-      for (let i = 0; i < 200 && !started.has(appId); i++) await new Promise((r) => setTimeout(r, 5));
-      if (started.has(appId)) overlapped++;
+      // Waits for the same app's object read to start: only possible if both run at once.
+      const started = await Promise.race([startedFor(appId).promise.then(() => true), failAfter(5_000).then(() => false)]);
+      if (started) overlapped++;
       return info(appId);
     };
     await backup({ tenant, repository: repo, sessions: 1 });
@@ -510,17 +529,18 @@ describe("backup", () => {
     expect(apps).toBeGreaterThan(1);
     expect(apps).toBeLessThanOrEqual(4); // within the read-ahead bound for 1 session and 1 export
     let reads = 0;
+    const allRead = deferred();
     let readsWhenFirstExportRan = -1;
     const read = tenant.readAppObjects.bind(tenant);
     tenant.readAppObjects = async (appId) => {
-      reads++;
+      if (++reads === apps) allRead.resolve();
       return read(appId);
     };
     const original = tenant.exportApp.bind(tenant);
     tenant.exportApp = async (appId, opts) => {
       if (readsWhenFirstExportRan < 0) {
-        // The first export waits (as for a full Tier-2 window) until every app was read, or gives up.
-        for (let i = 0; i < 200 && reads < apps; i++) await new Promise((r) => setTimeout(r, 5));
+        // The first export waits (as for a full Tier-2 window) until every app was read.
+        await Promise.race([allRead.promise, failAfter(5_000)]);
         readsWhenFirstExportRan = reads;
       }
       return original(appId, opts);
@@ -529,50 +549,52 @@ describe("backup", () => {
     expect(readsWhenFirstExportRan).toBe(apps);
   });
 
-  it("by default reads 32 apps and exports up to 16 at once (the connector's default pools)", async () => {
+  /**
+   * Holds every object read until `expected.reads` of them run, lets everything else that
+   * could start do so, and counts them; then the same for exports. The counts are the pool
+   * bounds, exactly (a smaller pool fails the wait, a larger one the count).
+   */
+  async function peaksOf(options: { sessions?: number; exports?: number }, expected: { reads: number; exports: number }): Promise<{ reads: number; exports: number }> {
+    for (let i = 0; i < 40; i++) tenant.state.apps.push({ ...structuredClone(tenant.state.apps[2]!), summary: { ...tenant.state.apps[2]!.summary, appId: `extra-${i}` } });
     let reading = 0;
-    let readPeak = 0;
     let exporting = 0;
-    let exportPeak = 0;
+    const readsFull = deferred();
+    const exportsFull = deferred();
+    const readsOpen = deferred();
+    const exportsOpen = deferred();
     const read = tenant.readAppObjects.bind(tenant);
     tenant.readAppObjects = async (appId) => {
-      readPeak = Math.max(readPeak, ++reading);
-      await new Promise((r) => setTimeout(r, 5));
+      if (++reading === expected.reads) readsFull.resolve();
+      await readsOpen.promise;
       reading--;
       return read(appId);
     };
     const original = tenant.exportApp.bind(tenant);
     tenant.exportApp = async (appId, opts) => {
-      exportPeak = Math.max(exportPeak, ++exporting);
-      await new Promise((r) => setTimeout(r, 50));
+      if (++exporting === expected.exports) exportsFull.resolve();
+      await exportsOpen.promise;
       const result = await original(appId, opts);
       exporting--;
       return result;
     };
-    for (let i = 0; i < 40; i++) tenant.state.apps.push({ ...structuredClone(tenant.state.apps[2]!), summary: { ...tenant.state.apps[2]!.summary, appId: `extra-${i}` } });
-    await backup({ tenant, repository: repo });
-    expect(readPeak).toBe(DEFAULT_SESSIONS);
-    expect(DEFAULT_SESSIONS).toBe(32);
-    expect(exportPeak).toBeGreaterThan(4);
-    expect(exportPeak).toBeLessThanOrEqual(DEFAULT_EXPORTS);
-    expect(DEFAULT_EXPORTS).toBe(16);
+    const run = backup({ tenant, repository: repo, ...options });
+    await Promise.race([readsFull.promise, failAfter(10_000, () => `only ${reading} object reads started`)]);
+    await quiet(); // one more read, were the pool larger, would start now
+    const reads = reading;
+    readsOpen.resolve();
+    await Promise.race([exportsFull.promise, failAfter(10_000, () => `only ${exporting} exports started`)]);
+    await quiet();
+    const exports = exporting;
+    exportsOpen.resolve();
+    await run;
+    return { reads, exports };
+  }
+
+  it("by default reads 32 apps and exports 16 at once (the connector's default pools)", async () => {
+    expect(await peaksOf({}, { reads: 32, exports: 16 })).toEqual({ reads: 32, exports: 16 });
   });
 
   it("respects the session and export pool bounds", async () => {
-    let active = 0;
-    let peak = 0;
-    const original = tenant.exportApp.bind(tenant);
-    tenant.exportApp = async (appId, opts) => {
-      active++;
-      peak = Math.max(peak, active);
-      await new Promise((r) => setTimeout(r, 10));
-      const result = await original(appId, opts);
-      active--;
-      return result;
-    };
-    for (let i = 0; i < 10; i++) tenant.state.apps.push({ ...structuredClone(tenant.state.apps[2]!), summary: { ...tenant.state.apps[2]!.summary, appId: `extra-${i}` } });
-    await backup({ tenant, repository: repo, exports: 2, sessions: 8 });
-    expect(peak).toBeLessThanOrEqual(2);
-    expect(peak).toBeGreaterThan(0);
+    expect(await peaksOf({ sessions: 8, exports: 2 }, { reads: 8, exports: 2 })).toEqual({ reads: 8, exports: 2 });
   });
 });

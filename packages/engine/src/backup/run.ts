@@ -16,6 +16,7 @@
  * on; the snapshot is then marked partial. Only a failure to identify the caller (bad
  * credentials, unreachable host) or to write the repository aborts the run.
  */
+import { snapshotTenantKey } from "@lifeboat/kit";
 import type { BlobRef, Snapshot, SnapshotRepository, TreeEntry } from "@lifeboat/repository";
 import type { CallerInfo, TenantReader } from "@lifeboat/model";
 import type { BackupEvent, BackupEventListener } from "../events.ts";
@@ -53,7 +54,7 @@ export interface BackupOptions {
    * reading them again (a Tier-1 call per app, and the script). Objects are still checked
    * through QIX every run (a private-sheet edit does not move the app's dates), so object
    * changes are still found. The risk: Qlik is not known to bump those dates on every script or attribute
-   * change (API-FACTS §8, UNCONFIRMED), so such a change could be missed until the dates
+   * change (docs/snapshot-layout.md, "Changed-only capture", UNCONFIRMED), so such a change could be missed until the dates
    * move or a run without this option. Ignored with `full` and `withData`.
    */
   trustItemDates?: boolean;
@@ -66,7 +67,7 @@ export interface BackupOptions {
    */
   deepCheckDays?: number;
   tags?: string[];
-  /** Parallel app reads (QIX sessions; default 8, the connector's default session pool). */
+  /** Parallel app reads (QIX sessions; default 32, the connector's default session pool). */
   sessions?: number;
   /** Parallel exports + downloads (default 16, the connector's default export pool). */
   exports?: number;
@@ -93,15 +94,6 @@ export interface BackupResult {
   manifestRef: BlobRef;
 }
 
-/** The snapshot tenant key for a host: its name without scheme, port kept. */
-export function tenantKeyForHost(host: string): string {
-  try {
-    return new URL(host.includes("://") ? host : `https://${host}`).host;
-  } catch {
-    return host;
-  }
-}
-
 export async function backup(options: BackupOptions): Promise<BackupResult> {
   const { tenant, repository: repo } = options;
   const now = options.now ?? (() => new Date());
@@ -109,7 +101,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   const full = options.full ?? false;
   const withData = options.withData ?? false;
   const tags = options.tags ?? [];
-  const tenantKey = options.tenantKey ?? tenantKeyForHost(tenant.host);
+  const tenantKey = options.tenantKey ?? snapshotTenantKey(tenant.host);
   const deepCheckDays = deepCheckDaysOf(options.deepCheckDays); // bad input fails before any call
   const started = now();
   const items: ManifestItem[] = [];

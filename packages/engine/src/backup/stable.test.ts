@@ -10,7 +10,8 @@
  * user's next backup: say so in the change and record the new values on purpose.
  */
 import { createHash } from "node:crypto";
-import { createTestRepository, type Snapshot, type SnapshotRepository } from "@lifeboat/repository";
+import { type Snapshot, type SnapshotRepository } from "@lifeboat/repository";
+import { createTestRepository } from "@lifeboat/repository/testing";
 import type { ObjectRecord, ObjectStamp, TenantReader } from "@lifeboat/model";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { backup } from "./run.ts";

@@ -5,7 +5,11 @@
  * emulator through the connector in e2e/restore*.test.ts.) The in-memory target is
  * `FakeTarget` (`@lifeboat/engine/testing`), which passes the restore target's contract suite.
  */
-import { createTestRepository, DamageError, type Repository } from "@lifeboat/repository";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DamageError, type Repository } from "@lifeboat/repository";
+import { createTestRepository } from "@lifeboat/repository/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AppDoc } from "../layout.ts";
 import type { ObjectRecord } from "@lifeboat/model";

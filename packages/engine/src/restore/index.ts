@@ -4,22 +4,17 @@
  * (`executeRestore`) and read the result back (`verifyRestore`).
  */
 export { loadRestoreSource, SnapshotContentError } from "./source.ts";
-export { refKey } from "./ref.ts";
-export type { Created } from "./ref.ts";
-export type { RestoreSource, SourceApp, SourceSpace } from "./source.ts";
+export type { RestoreSource } from "./source.ts";
 export { readTargetState } from "./target.ts";
-export type { TargetState } from "./target.ts";
-export { objectsForPlan, objectsNeededFor, PLAN_FORMAT, PLAN_VERSION, planRestore, previousRestoreKeysOf, RestorePlanError, restoreKeyOf, tenantKeyOf } from "./plan.ts";
-export type { AppDecision, PlannedRemoval, PlanStep, PreviousAttempt, Ref, RestoreOptions, RestorePlan, SpaceDecision, StepDraft, StepKind, StepOf, UserDecision } from "./plan.ts";
-export { formatPlanFile, parsePlanFile, PlanFileError, signPlan, stalePlanReasons } from "./planfile.ts";
-export type { SignedPlan } from "./planfile.ts";
-export { FileJournal, journalState, MemoryJournal } from "./journal.ts";
-export { defaultStateDir, JournalStoreError, LocalJournalStore, RestoreLockedError, RestoreLockLostError, storeJournal } from "./store.ts";
-export type { JournalScope, JournalStore, JournalSummary, LocalJournalStoreOptions, RestoreLockInfo, TenantLock } from "./store.ts";
+export { objectsForPlan, objectsNeededFor, planRestore, RestorePlanError, restoreKeyOf } from "./plan.ts";
+export type { RestoreOptions, RestorePlan } from "./plan.ts";
+export { formatPlanFile, parsePlanFile, stalePlanReasons } from "./planfile.ts";
+export { journalState, MemoryJournal } from "./journal.ts";
+export { defaultStateDir, JournalStoreError, LocalJournalStore, RestoreLockedError, storeJournal } from "./store.ts";
+export type { JournalScope, JournalStore, JournalSummary, TenantLock } from "./store.ts";
 export { chooseRestoreSnapshot, importLegacyJournals, isSafetySnapshot, restoreJournalKey, SAFETY_TAG, SnapshotChoiceError } from "./resume.ts";
-export type { ImportedJournal, SnapshotChoice } from "./resume.ts";
-export type { JournalRecord, JournalState, RestoreJournal } from "./journal.ts";
-export { executeRestore, objectRef, SafetyBackupError, treeFingerprint } from "./execute.ts";
-export type { ExecuteOptions, RestoreEvent, RestoreEventListener, RestoreResult, StepOutcome } from "./execute.ts";
+export type { SnapshotChoice } from "./resume.ts";
+export { executeRestore, SafetyBackupError } from "./execute.ts";
+export type { ExecuteOptions, RestoreEvent, RestoreEventListener, RestoreResult } from "./execute.ts";
 export { verifyRestore } from "./verify.ts";
-export type { AppVerification, Mismatch, VerificationReport, VerifyOptions } from "./verify.ts";
+export type { VerificationReport, VerifyOptions } from "./verify.ts";

@@ -5,7 +5,7 @@
  * then subject, then email, then `ownerFallback`), which users to create or report
  * missing, which spaces to reuse, map or create, which apps to import, reconcile, skip or
  * block (name clashes), whose spaces go back to their owners, and the ordered steps the
- * executor runs (API-FACTS §9; space owners last).
+ * executor runs (docs/restore.md, "Steps"; space owners last).
  *
  * ```ts
  * const options = { apps: ["Sales"], createMissingUsers: true };
@@ -21,6 +21,7 @@
  * puts the plan together.
  */
 import type { BlobRef } from "@lifeboat/repository";
+import { tenantKey } from "@lifeboat/kit";
 import { canonicalJson, sha256Hex } from "../internal/canonical.ts";
 import type { ResourceKind } from "../kinds/kind.ts";
 import { KINDS } from "../kinds/registry.ts";
@@ -247,17 +248,9 @@ export interface PreviousAttempt {
 }
 
 
-export function tenantKeyOf(host: string): string {
-  try {
-    return new URL(host.includes("://") ? host : `https://${host}`).host.toLowerCase();
-  } catch {
-    return host.toLowerCase();
-  }
-}
-
 /** The stable key of a restore: same snapshot, target and choices ⇒ same key (the journal's name). */
 export function restoreKeyOf(snapshotId: string, targetHost: string, options: RestoreOptions): string {
-  return sha256Hex(canonicalJson({ snapshotId, target: tenantKeyOf(targetHost), options: normalizeOptions(options) })).slice(0, 24);
+  return sha256Hex(canonicalJson({ snapshotId, target: tenantKey(targetHost), options: normalizeOptions(options) })).slice(0, 24);
 }
 
 /**
@@ -270,7 +263,7 @@ export function restoreKeyOf(snapshotId: string, targetHost: string, options: Re
 export function previousRestoreKeysOf(snapshotId: string, targetHost: string, options: RestoreOptions): string[] {
   if (options.deleteExtraObjects) return [];
   const kept = { ...normalizeOptions(options), removeExtraObjects: false };
-  return [sha256Hex(canonicalJson({ snapshotId, target: tenantKeyOf(targetHost), options: kept })).slice(0, 24)];
+  return [sha256Hex(canonicalJson({ snapshotId, target: tenantKey(targetHost), options: kept })).slice(0, 24)];
 }
 
 function normalizeOptions(o: RestoreOptions): RestoreOptions {
@@ -360,7 +353,7 @@ export function planRestore(
   objects?: ReadonlyMap<string, readonly ObjectRecord[]>,
 ): RestorePlan {
   const snapId = source.snapshot.id;
-  const sameTenant = tenantKeyOf(source.tenant.host) === tenantKeyOf(target.host);
+  const sameTenant = tenantKey(source.tenant.host) === tenantKey(target.host);
   const warnings: string[] = [];
 
   // ---- selection -------------------------------------------------------------------

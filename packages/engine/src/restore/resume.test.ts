@@ -7,7 +7,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTestRepository, type Repository, type Snapshot } from "@lifeboat/repository";
+import { type Repository, type Snapshot } from "@lifeboat/repository";
+import { createTestRepository } from "@lifeboat/repository/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { backup } from "../backup/run.ts";
 import { createFakeTenant, sampleTenantState } from "../testing.ts";

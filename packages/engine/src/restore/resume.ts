@@ -13,8 +13,9 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
+import { tenantKey } from "@lifeboat/kit";
 import { LifeboatError } from "@lifeboat/model";
-import { previousRestoreKeysOf, restoreKeyOf, tenantKeyOf, type RestoreOptions } from "./plan.ts";
+import { previousRestoreKeysOf, restoreKeyOf, type RestoreOptions } from "./plan.ts";
 import { readJournalFile } from "./journal.ts";
 import { summarize, type JournalScope, type JournalStore, type JournalSummary } from "./store.ts";
 
@@ -141,7 +142,7 @@ export async function importLegacyJournals(o: {
       const file = join(dir, n);
       const records = await readJournalFile(file).catch(() => []);
       const s = summarize(key, records, file);
-      if (!s || tenantKeyOf(s.target) !== tenantKeyOf(o.host) || !(await snapshotIds()).has(s.snapshot)) continue;
+      if (!s || tenantKey(s.target) !== tenantKey(o.host) || !(await snapshotIds()).has(s.snapshot)) continue;
       seen.add(key);
       if ((await o.store.load(o.scope, key)).length > 0) continue;
       for (const r of records) await o.store.save(o.scope, key, r);

@@ -2,7 +2,8 @@
  * The restore source is lazy: the snapshot's index up front, an app's objects only when a
  * restore needs them. Counted through a repository that records which blobs are read.
  */
-import { createTestRepository, type Repository, type SnapshotRepository } from "@lifeboat/repository";
+import { type Repository, type SnapshotRepository } from "@lifeboat/repository";
+import { createTestRepository } from "@lifeboat/repository/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { backup } from "../backup/run.ts";
 import { PATHS } from "../layout.ts";

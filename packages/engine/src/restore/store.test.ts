@@ -7,7 +7,8 @@
 import { chmod, mkdir, mkdtemp, readdir, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { deferred } from "@lifeboat/kit/testing";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LocalJournalStore, RestoreLockedError, RestoreLockLostError, storeJournal, type JournalScope } from "./store.ts";
 
 const mode = async (p: string) => (await stat(p)).mode & 0o777;
@@ -121,10 +122,15 @@ describe("LocalJournalStore", () => {
     const store = new LocalJournalStore(root);
     const held = await store.lock("acme", { restoring: "first" });
     const other = new LocalJournalStore(root, { pid: process.pid + 100_000, isProcessAlive: () => true });
-    let released = false;
-    setTimeout(() => void held.release().then(() => (released = true)), 400);
+    // The first is released once the second says it waits (not after a fixed time, which a
+    // loaded machine may need for the second's first look alone).
+    const waiting = deferred();
     const waitedFor: string[] = [];
-    const second = await other.lock("acme", { restoring: "second" }, { waitMs: 20_000, onWait: (h) => waitedFor.push(h.restoring) });
+    const asked = other.lock("acme", { restoring: "second" }, { waitMs: 20_000, onWait: (h) => (waitedFor.push(h.restoring), waiting.resolve()) });
+    await waiting.promise;
+    let released = false;
+    await held.release().then(() => (released = true));
+    const second = await asked;
     expect(released).toBe(true);
     expect(waitedFor).toEqual(["first"]);
     expect((await other.holder("acme"))?.restoring).toBe("second");
@@ -183,9 +189,16 @@ describe("LocalJournalStore", () => {
     const lock = await store.lock("acme", { restoring: "me" });
     const journal = storeJournal(store, { repositoryId: "r", tenant: "acme" }, "k1", lock);
     await journal.append({ type: "started", at: "2026-12-07T10:00:00.000Z", step: "a" });
-    for (const f of await readdir(store.lockDir("acme"))) await unlink(join(store.lockDir("acme"), f));
-    await new Promise((r) => setTimeout(r, 200));
-    expect(() => lock.assertHeld()).toThrow(RestoreLockLostError);
+    // Someone removes the lock file. A heartbeat (every 20 ms) may be rewriting it at that very
+    // moment (a temporary file renamed over it), so remove until the holder has noticed.
+    const dir = store.lockDir("acme");
+    await vi.waitFor(
+      async () => {
+        for (const f of await readdir(dir)) await unlink(join(dir, f)).catch(() => undefined);
+        expect(() => lock.assertHeld()).toThrow(RestoreLockLostError);
+      },
+      { timeout: 10_000, interval: 10 },
+    );
     await expect(journal.append({ type: "done", at: "2026-12-07T10:00:01.000Z", step: "a" })).rejects.toThrow(/lost its lock on acme/);
     expect((await journal.load()).length).toBe(1);
     await lock.release();

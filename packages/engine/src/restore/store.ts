@@ -32,12 +32,12 @@ import { LifeboatError, type ErrorFacts } from "@lifeboat/model";
 import { pidNamespace } from "@lifeboat/repository";
 import { sha256Hex } from "../internal/canonical.ts";
 import { readJournalFile, type JournalRecord, type RestoreJournal } from "./journal.ts";
-import { tenantKeyOf } from "./plan.ts";
+import { tenantKey } from "@lifeboat/kit";
 
 /** Whose restores: the repository (its id) and the target tenant (its host). */
 export interface JournalScope {
   repositoryId: string;
-  /** The target's host or tenant key (normalised with `tenantKeyOf`). */
+  /** The target's host or tenant key (normalised with `tenantKey`). */
   tenant: string;
 }
 
@@ -226,10 +226,10 @@ export class LocalJournalStore implements JournalStore {
   }
 
   scopeDir(scope: JournalScope): string {
-    return join(this.location, "restores", folderNameOf(scope.repositoryId, 16), folderNameOf(tenantKeyOf(scope.tenant)));
+    return join(this.location, "restores", folderNameOf(scope.repositoryId, 16), folderNameOf(tenantKey(scope.tenant)));
   }
   lockDir(tenant: string): string {
-    return join(this.location, "locks", folderNameOf(tenantKeyOf(tenant)));
+    return join(this.location, "locks", folderNameOf(tenantKey(tenant)));
   }
   journalLocation(scope: JournalScope, restoreKey: string): string {
     return join(this.scopeDir(scope), `${restoreKey}.jsonl`);
@@ -396,7 +396,7 @@ export class LocalJournalStore implements JournalStore {
         ...(this.pidns ? { pidns: this.pidns } : {}),
         created: time,
         heartbeat: time,
-        tenant: tenantKeyOf(tenant),
+        tenant: tenantKey(tenant),
         restoring: holder.restoring,
         ...(holder.restoreKey ? { restoreKey: holder.restoreKey } : {}),
       };

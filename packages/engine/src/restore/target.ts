@@ -5,7 +5,7 @@
  * The port's contracts are documented with it (`@lifeboat/model` ports.ts).
  */
 import { targetObjectOf } from "../kinds/objects/changes.ts";
-import { createPool } from "../internal/pool.ts";
+import { createPool } from "@lifeboat/kit";
 import type { AppSummary, AssignmentRecord, CallerInfo, GroupRecord, RestoreTarget, SoftDeletedApp, SpaceRecord, TargetObject, UserRecord } from "@lifeboat/model";
 
 /** What the planner knows of the target: read once, before planning. */
@@ -15,11 +15,11 @@ export interface TargetState {
   users: UserRecord[];
   groups: GroupRecord[];
   spaces: SpaceRecord[];
-  /** Assignments of the spaces the plan may touch (by space id). */
+  /** Assignments of every space of the target (by space id; read one space after another). */
   assignments: Record<string, AssignmentRecord[]>;
   apps: AppSummary[];
   /**
-   * Apps Qlik can still restore (§6.1b); `undefined` when unknown (the caller may not read
+   * Apps Qlik can still restore (soft delete: docs/qlik-surface.md); `undefined` when unknown (the caller may not read
    * deletion events, or reading them failed: `softDeletedUnknown` says why).
    */
   softDeleted?: SoftDeletedApp[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "./clock.ts";
+import { ManualClock } from "@lifeboat/kit/testing";
 import { TierLimiter } from "./limiter.ts";
 
 function limiter(clock: ManualClock, perMinute = 100, extra: Partial<ConstructorParameters<typeof TierLimiter>[0]> = {}) {

@@ -1,6 +1,6 @@
 /**
  * Client-side rate limiter, one per tenant client (= one user on one tenant, the unit
- * Qlik counts by: per tier, per user, per tenant — API-FACTS §2).
+ * Qlik counts by: per tier, per user, per tenant — docs/qlik-surface.md, "Rate limits, retries, errors").
  *
  * Qlik counts requests per tier over a 5-minute window: Tier 1 = 1,000/min, Tier 2 =
  * 100/min, so 5,000 and 500 requests in any 5 minutes. We keep a sliding log of our own
@@ -26,7 +26,7 @@
  * A 429 pauses the whole tier for its `Retry-After` (a secondary source says a 429 blocks
  * every endpoint of the tier; pausing just the one endpoint would only earn more 429s).
  */
-import type { Clock } from "./clock.ts";
+import type { Clock } from "@lifeboat/kit";
 
 export interface LimiterOptions {
   clock: Clock;
@@ -67,7 +67,7 @@ export interface Permit {
 
 /**
  * What a tenant client needs of a rate limiter (`TenantClientConfig.limiter`). One limiter
- * stands for one budget: one user on one tenant (API-FACTS §2). The default is this
+ * stands for one budget: one user on one tenant (docs/qlik-surface.md, "Rate limits, retries, errors"). The default is this
  * process's `TierLimiter`; workers in several processes sharing one tenant credential bring
  * one that counts in a shared store.
  */

@@ -1,5 +1,5 @@
 /**
- * Reading every object of one app through one QIX session (API-FACTS §6.2, §6.3).
+ * Reading every object of one app through one QIX session (docs/qlik-surface.md, "QIX").
  *
  * What counts as an object: `Doc.GetAllInfos()` lists every generic object, including the
  * children of sheets and stories (charts, slides, slide items) and the children of
@@ -32,7 +32,7 @@
  */
 import { createHash } from "node:crypto";
 import type { ObjectRecord, ObjectStamp } from "@lifeboat/model";
-import { mapPool } from "./pool.ts";
+import { mapPool } from "@lifeboat/kit";
 
 /** The handle methods we use; `@qlik/api`'s RPC objects satisfy it. */
 export interface QixHandle {
@@ -188,7 +188,7 @@ export async function listInfos(doc: QixDocLike, opts: Pick<ReadObjectsOptions, 
 }
 
 /**
- * The stamp of every top-level object in `infos` from list calls (API-FACTS §8, object
+ * The stamp of every top-level object in `infos` from list calls (docs/snapshot-layout.md, "Changed-only capture", object
  * level): `GetObjects` for generic objects (children included), `GetBookmarks` for
  * bookmark-type objects (bookmarks, snapshots), and one session object whose properties hold
  * a measure, dimension and variable list def, as the Sense client builds its own lists.

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { QlikApiError } from "../errors.ts";
-import { ManualClock } from "./clock.ts";
-import { backoffDelay, defaultRetryPolicy, withRetry, type RetryContext } from "./retry.ts";
+import { ManualClock } from "@lifeboat/kit/testing";
+import { backoffDelay } from "@lifeboat/kit";
+import { defaultRetryPolicy, withRetry, type RetryContext } from "./retry.ts";
 
 function httpError(status: number, headers: Record<string, string> = {}, data: unknown = undefined) {
   return Object.assign(new Error(`request failed with status ${status}`), { status, headers: new Headers(headers), data });

@@ -2,23 +2,21 @@
  * Retries with exponential backoff and jitter, bounded. What is retried is decided by the
  * error's kind (`errors.ts`): transient failures (500/502/503/504, resets, truncated
  * downloads) and 429s. A 429 waits its `Retry-After` (the limiter pauses the tier so other
- * callers wait too); other retries wait `base·2^(n-1)` capped at `maxMs`, with "equal
- * jitter" (half fixed, half random) so a crowd of retries spreads out.
+ * callers wait too); other retries wait `@lifeboat/kit`'s `backoffDelay` (`base·2^(n-1)` capped at
+ * `maxMs`, with "equal jitter": half fixed, half random, so a crowd of retries spreads out).
  *
  * Non-idempotent writes (`idempotent: false`) are retried only after a 429, which Qlik
  * answers before doing anything; after a 5xx or a reset we cannot know whether the write
  * happened, so the caller (restore's journal) decides.
  */
-import type { Clock } from "./clock.ts";
+import { backoffDelay, retry, type Backoff, type Clock } from "@lifeboat/kit";
 import { classify, type QlikApiError } from "../errors.ts";
 
-export interface RetryPolicy {
+export interface RetryPolicy extends Backoff {
   /** Attempts in total for transient failures (default 5). */
   attempts: number;
   /** Attempts in total when the failures are 429s (default 12; each waits Retry-After). */
   rateLimitAttempts: number;
-  baseMs: number;
-  maxMs: number;
 }
 
 export const defaultRetryPolicy: RetryPolicy = { attempts: 5, rateLimitAttempts: 12, baseMs: 250, maxMs: 8_000 };
@@ -38,20 +36,13 @@ export interface RetryContext {
   onRateLimited?: (error: QlikApiError) => void;
 }
 
-/** Delay before attempt `attempt + 1` after a transient failure on attempt `attempt` (1-based). */
-export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number): number {
-  const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1));
-  return Math.round(cap / 2 + random() * (cap / 2));
-}
-
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, ctx: RetryContext): Promise<T> {
   const random = ctx.random ?? Math.random;
   let transientFailures = 0;
   let rateLimited = 0;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn(attempt);
-    } catch (e) {
+  return retry(fn, {
+    clock: ctx.clock,
+    delayAfter: (e, attempt) => {
       const err = classify(e, { operation: ctx.operation, host: ctx.host, object: ctx.object, nowMs: ctx.clock.now() });
       let delay: number;
       if (err.kind === "rate-limited") {
@@ -68,7 +59,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, ctx: Ret
         throw attempt > 1 ? err.with({ attempts: attempt }) : err;
       }
       ctx.onRetry?.(err, attempt, delay);
-      await ctx.clock.sleep(delay);
-    }
-  }
+      return delay;
+    },
+  });
 }

@@ -9,6 +9,7 @@ import { MemoryBackend } from "./memory.ts";
 import { S3Backend } from "./s3.ts";
 import { backendFromUrl, parseS3Url } from "./url.ts";
 import { RetryBackend } from "./retry.ts";
+import { ManualClock } from "@lifeboat/kit/testing";
 import { NotFoundError } from "../errors.ts";
 import type { FileHandle } from "./backend.ts";
 import { startS3Server, type S3TestServer } from "../testing-s3.ts";
@@ -92,6 +93,22 @@ describe("retry wrapper", () => {
     const b = new RetryBackend(inner, { baseDelayMs: 1, onRetry: (e) => retries.push(e.attempt) });
     expect(Buffer.from(await b.load({ type: "index", name: "aa" })).toString()).toBe("x");
     expect(retries).toEqual([1, 2]);
+  });
+
+  it("waits the kit's backoff between attempts on the injected clock: 4 attempts by default", async () => {
+    const inner = new Flaky();
+    await inner.save({ type: "index", name: "aa" }, Buffer.from("x"));
+    inner.failures = 10;
+    const clock = new ManualClock();
+    const at: number[] = [];
+    const b = new RetryBackend(inner, { clock, random: () => 0, onRetry: () => at.push(clock.now()) });
+    const settled = b.load({ type: "index", name: "aa" }).catch((e: unknown) => e);
+    await clock.runAll();
+    expect(((await settled) as Error).message).toMatch(/socket hang up/);
+    expect(inner.calls).toBe(4);
+    // Failures after 0, 100, 300 ms (waits of 100, 200, 400 with the jitter at its low end); no wait after the last.
+    expect(at).toEqual([0, 100, 300]);
+    expect(clock.now()).toBe(700);
   });
 
   it("gives up after the last attempt, and never retries 'not found'", async () => {

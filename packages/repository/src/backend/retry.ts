@@ -1,18 +1,23 @@
+import { backoffDelay, retry, systemClock, type Clock } from "@lifeboat/kit";
 import { NotFoundError, RepositoryError } from "../errors.ts";
 import type { Backend, FileData, FileHandle, FileInfo, FileType, TemporaryFile } from "./backend.ts";
 
 export interface RetryOptions {
   /** Attempts in total, including the first. Default 4. */
   attempts?: number;
-  /** First delay; doubles each time, with jitter. Default 200 ms. */
+  /** First delay before jitter; doubles each time, uncapped (`@lifeboat/kit`'s `backoffDelay`). Default 200 ms. */
   baseDelayMs?: number;
+  /** Waits between attempts (default the system clock; tests inject a manual one). */
+  clock?: Clock;
+  /** Uniform [0, 1) for the jitter (default Math.random). */
+  random?: () => number;
   /** Told about each retry (the CLI can render it). */
   onRetry?: (e: { op: string; file: string; attempt: number; error: unknown }) => void;
 }
 
 /**
  * Retries transient storage failures (network errors, 5xx, throttling) with exponential
- * backoff. "Not found", out-of-range reads and configuration errors are answers, not
+ * backoff and jitter (`@lifeboat/kit`'s `retry` and `backoffDelay`). "Not found", out-of-range reads and configuration errors are answers, not
  * failures, and are passed through at once. Safe because every operation is idempotent:
  * saves are atomic whole-file writes of content-addressed names, removes are idempotent.
  */
@@ -38,16 +43,15 @@ export class RetryBackend implements Backend {
     this.base = opts.baseDelayMs ?? 200;
   }
 
-  private async run<T>(op: string, file: string, fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
+  private run<T>(op: string, file: string, fn: () => Promise<T>): Promise<T> {
+    return retry(fn, {
+      clock: this.opts.clock ?? systemClock,
+      delayAfter: (err, attempt) => {
         if (attempt >= this.attempts || !isTransient(err)) throw err;
         this.opts.onRetry?.({ op, file, attempt, error: err });
-        await new Promise((r) => setTimeout(r, this.base * 2 ** (attempt - 1) * (0.5 + Math.random())));
-      }
-    }
+        return backoffDelay(attempt, { baseMs: this.base, maxMs: Infinity }, this.opts.random ?? Math.random);
+      },
+    });
   }
 
   save(h: FileHandle, data: FileData): Promise<void> {

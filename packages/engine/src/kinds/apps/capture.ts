@@ -9,7 +9,7 @@ import type { AppSummary, SpaceRecord, TenantReader, UserRecord } from "@lifeboa
 import type { PreviousContent, PreviousReads } from "../../backup/previous.ts";
 import type { PreviousCapture } from "../../fingerprint.ts";
 import { displayName, entryNameForId } from "../../internal/names.ts";
-import { createPool, type Pool } from "../../internal/pool.ts";
+import { createPool, type Pool } from "@lifeboat/kit";
 import { PATHS } from "../../layout.ts";
 import type { CoverageGap, ManifestItem } from "../../manifest.ts";
 import { encodeDeepChecks, utcDay } from "../../stamps.ts";

@@ -6,7 +6,7 @@
  * single-object restore (`--object`) is verified on exactly the objects it restored, not on
  * the app or its other objects.
  */
-import { createPool } from "../../internal/pool.ts";
+import { createPool } from "@lifeboat/kit";
 import type { AppDecision } from "../../restore/plan.ts";
 import { refKey } from "../../restore/ref.ts";
 import type { SourceApp } from "../../restore/source.ts";

@@ -7,7 +7,7 @@
  * that nobody changed the app or those objects since the plan read them (`readAt`).
  */
 import type { ObjectRecord } from "@lifeboat/model";
-import { createPool } from "../../internal/pool.ts";
+import { createPool } from "@lifeboat/kit";
 import type { StepOf } from "../../restore/plan.ts";
 import { refKey } from "../../restore/ref.ts";
 import { ConcurrentChangeError, DependencyError, errText, type StepContext, type StepRunners } from "../restore.ts";
