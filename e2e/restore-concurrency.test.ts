@@ -25,7 +25,7 @@ import { initRepository, openRepository, type Snapshot } from "@lifeboat/reposit
 import { TEST_KDF } from "@lifeboat/repository/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { botApi, botEnv, expectedObjects, readReference, takeBackup, type RefApp, loadSourceWithObjects } from "./restore-helpers.ts";
-import { seededRandom } from "@lifeboat/engine/testing";
+import { seededRandom } from "@lifeboat/kit/testing";
 
 /** Several CLI processes per test, on a machine shared with other test runs: minutes, not the default. */
 const SLOW = 900_000;

@@ -28,7 +28,7 @@ import { TEST_KDF } from "@lifeboat/repository/testing";
 import { startEmulator } from "@lifeboat/emulator";
 import { afterAll, describe, expect, it } from "vitest";
 import { sharedContent } from "../packages/repository/testdata/shared-content.ts";
-import { seededRandom } from "@lifeboat/engine/testing";
+import { seededRandom } from "@lifeboat/kit/testing";
 
 const STRESS = process.env.LIFEBOAT_STRESS === "1";
 const ROUNDS = Number(process.env.LIFEBOAT_STRESS_ROUNDS ?? (STRESS ? 400 : 30));

@@ -251,18 +251,6 @@ export function sampleTenantState(opts: { bot?: boolean } = {}): FakeTenantState
   };
 }
 
-/** A small seeded generator (mulberry32) in [0, 1), so a failing interleaving of a concurrency test can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export { FakeTarget, FAKE_TARGET_CALLER, type FakeTargetApp } from "./testing/fake-target.ts";
 export { contractFixture, fixtureObjectRecord, fixtureSpaceType, type ContractFixture, type FixtureApp, type FixtureObject, type SeededTenant } from "./testing/fixture.ts";
 export { tenantReaderContract, type ContractOptions, type ReaderUnderTest } from "./testing/reader-contract.ts";

@@ -1,22 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { createPool, mapPool } from "./pool.ts";
-import { deferred } from "./testing.ts";
+import { deferred, seededRandom } from "./testing.ts";
 
 const ticks = async (n: number): Promise<void> => {
   for (let i = 0; i < n; i++) await Promise.resolve();
 };
-
-/** A small seeded generator (mulberry32): the same interleavings on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("createPool", () => {
   it("refuses a size that is not a positive integer", () => {
@@ -46,7 +34,7 @@ describe("createPool", () => {
 
   it("many tasks submitted at random moments: never more than size in flight", async () => {
     for (const seed of [1, 2, 3, 4, 5]) {
-      const random = seeded(seed);
+      const random = seededRandom(seed);
       const size = 3;
       const pool = createPool(size);
       let active = 0;

@@ -8,9 +8,9 @@
  * - `getApp` resolves `undefined` (never throws) when the app does not exist;
  * - creating calls (`createUser`, `createSpace`, `importApp`, `copyApp`) are not retried by
  *   the implementation after an unanswered request; the executor's journal decides;
- * - `AppEditor.upsertObject` returns the id the engine actually used (it may differ from
+ * - `RestoreAppEditor.upsertObject` returns the id the engine actually used (it may differ from
  *   the wanted one when that id is taken);
- * - every QIX change is lost unless `AppEditor.save()` is called;
+ * - every QIX change is lost unless `RestoreAppEditor.save()` is called;
  * - `withApp` is for writes: it opens the app *with its data*, so that `save()` never stores
  *   the app without its data model (docs/restore.md, "Writing into an app"); reads go
  *   through `readObjects`, which opens it without data.
@@ -80,9 +80,15 @@ export interface ObjectWrite {
 export interface RestoreAppEditor {
   /** Objects as the backup reader records them (top-level objects with their trees). */
   readObjects(): Promise<ObjectRecord[]>;
+  /**
+   * Creates the object (with its children) or replaces its properties. The engine may give a
+   * created object another id when the wanted one is taken; the id used is returned.
+   */
   upsertObject(obj: ObjectWrite): Promise<{ id: string; created: boolean }>;
+  /** Brings publish/approve state to the wanted values (only the calls needed). */
   setState(id: string, genericType: ObjectRecord["genericType"], state: { published: boolean; approved: boolean }): Promise<void>;
   destroyObject(id: string, genericType: ObjectRecord["genericType"]): Promise<void>;
+  /** `Doc.DoSave()`: every change above is lost without it. */
   save(): Promise<void>;
 }
 

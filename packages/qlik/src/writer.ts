@@ -18,7 +18,7 @@
  * });
  * await w.updateObjectOwner(appId, record.id, ownerId);
  */
-import type { AssignmentRecord, ObjectRecord, SpaceRecord, UserRecord } from "@lifeboat/model";
+import type { AssignmentRecord, ObjectRecord, ObjectWrite, RestoreAppEditor, SpaceRecord, UserRecord } from "@lifeboat/model";
 import { QlikApiError } from "./errors.ts";
 import type { TenantCore } from "./client.ts";
 import { tempContentIdFromLocation, toSpaceRecord, toUserRecord } from "./internal/records.ts";
@@ -40,29 +40,13 @@ export interface ImportAppInput {
   spaceId?: string;
 }
 
-export interface ObjectInput {
-  id: string;
-  type: string;
-  genericType: ObjectRecord["genericType"];
-  /** `{ qProperty, qChildren, qEmbeddedSnapshotRef }` as the reader recorded it. */
-  propertyTree: unknown;
-}
+/** An object to write: the model's `ObjectWrite` (the record's id, type and property tree). */
+export type ObjectInput = ObjectWrite;
 
-export interface AppEditor {
+/** The port's `RestoreAppEditor`, plus the bare object list the writer's own callers use. */
+export interface AppEditor extends RestoreAppEditor {
   /** `GetAllInfos` as `{ id, type }`. */
   listObjects(): Promise<{ id: string; type: string }[]>;
-  /** Objects as the reader records them (same rules). */
-  readObjects(): Promise<ObjectRecord[]>;
-  /**
-   * Creates the object (with its children) or replaces its properties. The engine may
-   * give a created object another id when the wanted one is taken; the id used is returned.
-   */
-  upsertObject(obj: ObjectInput): Promise<{ id: string; created: boolean }>;
-  /** Brings publish/approve state to the wanted values (only the calls needed). */
-  setState(id: string, genericType: ObjectRecord["genericType"], state: { published: boolean; approved: boolean }): Promise<void>;
-  destroyObject(id: string, genericType: ObjectRecord["genericType"]): Promise<void>;
-  /** `Doc.DoSave()`: every change above is lost without it. */
-  save(): Promise<void>;
 }
 
 export interface TenantWriter {
