@@ -14,12 +14,8 @@ import { diffSnapshots } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { type Repository } from "@lifeboat/repository";
 import { createTestRepository } from "@lifeboat/repository/testing";
-import { createQlikApi } from "@qlik/api";
 import { afterEach, describe, expect, it } from "vitest";
-import { botEnv, hostConfigOf, restoreCli, takeBackup, loadSourceWithObjects, objectsIn } from "./restore-helpers.ts";
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyDoc = any;
+import { botEnv, restoreCli, withDoc, takeBackup, loadSourceWithObjects, objectsIn } from "./restore-helpers.ts";
 
 const open: { emu: EmulatorHandle; repo: Repository; dir: string }[] = [];
 afterEach(async () => {
@@ -37,17 +33,6 @@ async function setup() {
   const s = { emu, repo, dir };
   open.push(s);
   return s;
-}
-
-/** Runs `fn` in a QIX session opened with data, as the user of `apiKey` (or the bot). */
-async function withDoc<T>(emu: EmulatorHandle, appId: string, fn: (doc: AnyDoc) => Promise<T>, apiKey?: string): Promise<T> {
-  const hostConfig = apiKey ? ({ authType: "apikey", host: emu.host, apiKey } as const) : hostConfigOf(emu);
-  const session = createQlikApi({ hostConfig }).qix.openAppSession({ appId, withoutData: false, identity: `e2e-${Math.random().toString(36).slice(2)}`, hostConfig });
-  try {
-    return await fn((await session.getDoc()) as unknown as AnyDoc);
-  } finally {
-    await session.close({ websocketCloseDelay: 0 }).catch(() => undefined);
-  }
 }
 
 /** The selections of a bookmark as its layout shows them: state → field → values. */

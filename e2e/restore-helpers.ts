@@ -21,6 +21,18 @@ export interface Tenantish {
 
 export const hostConfigOf = (t: Tenantish) => ({ authType: "oauth2", host: t.host, clientId: t.clientId, clientSecret: t.clientSecret, scope: PRIVATE_CONTENT_BOT_SCOPE }) as const;
 export const botApi = (t: Tenantish): Api => createQlikApi({ hostConfig: hostConfigOf(t) });
+
+/** Runs `fn` in a QIX session opened with data, as the user of `apiKey` (or the bot). The doc is untyped: tests call engine methods by name. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function withDoc<T>(t: Tenantish, appId: string, fn: (doc: any) => Promise<T>, apiKey?: string): Promise<T> {
+  const hostConfig = apiKey ? ({ authType: "apikey", host: t.host, apiKey } as const) : hostConfigOf(t);
+  const session = createQlikApi({ hostConfig }).qix.openAppSession({ appId, withoutData: false, identity: `e2e-${Math.random().toString(36).slice(2)}`, hostConfig });
+  try {
+    return await fn(await session.getDoc());
+  } finally {
+    await session.close({ websocketCloseDelay: 0 }).catch(() => undefined);
+  }
+}
 /** Backs the tenant up as its private-content bot through the connector (the real backup engine). */
 export async function takeBackup(t: Tenantish, repo: Repository, tags: string[] = []): Promise<Snapshot> {
   const client = createTenantClient({ host: t.host, auth: { type: "oauth2", clientId: t.clientId, clientSecret: t.clientSecret } });

@@ -16,12 +16,8 @@ import { loadRestoreSource } from "@lifeboat/engine";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { type Repository } from "@lifeboat/repository";
 import { createTestRepository } from "@lifeboat/repository/testing";
-import { createQlikApi } from "@qlik/api";
 import { afterEach, describe, expect, it } from "vitest";
-import { botEnv, hostConfigOf, restoreCli, takeBackup } from "./restore-helpers.ts";
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyDoc = any;
+import { botEnv, restoreCli, withDoc, takeBackup } from "./restore-helpers.ts";
 
 const open: { emu: EmulatorHandle; repo: Repository; dir: string }[] = [];
 afterEach(async () => {
@@ -49,17 +45,6 @@ function keyOf(emu: EmulatorHandle, subjectOrName: string): string {
   const token = `e2e_${user.id}`;
   tenant.apiKeys[token] = { id: `k_${user.id}`, token, userId: user.id };
   return token;
-}
-
-/** Runs `fn` in a QIX session opened with data, as the user of `apiKey` (or the bot). */
-async function withDoc<T>(emu: EmulatorHandle, appId: string, fn: (doc: AnyDoc) => Promise<T>, apiKey?: string): Promise<T> {
-  const hostConfig = apiKey ? ({ authType: "apikey", host: emu.host, apiKey } as const) : hostConfigOf(emu);
-  const session = createQlikApi({ hostConfig }).qix.openAppSession({ appId, withoutData: false, identity: `e2e-${Math.random().toString(36).slice(2)}`, hostConfig });
-  try {
-    return await fn((await session.getDoc()) as unknown as AnyDoc);
-  } finally {
-    await session.close({ websocketCloseDelay: 0 }).catch(() => undefined);
-  }
 }
 
 interface RefObject {

@@ -5,7 +5,7 @@
  * A spec names its secrets, never holds them: a tenant's credentials and a repository's
  * password are references that the caller's resolvers turn into values when the job runs.
  */
-import type { BackupEvent, JournalStore, RestoreEvent, RestoreOptions, RestorePlan } from "@lifeboat/engine";
+import type { BackupEvent, BackupOptions, JournalStore, RestoreEvent, RestoreOptions, RestorePlan } from "@lifeboat/engine";
 import { errorCodeOf, LifeboatError, type ErrorCode, type TenantReader, type RestoreTarget } from "@lifeboat/model";
 import type { QlikClientEvent, RateLimiter, TenantAuth, Timeouts } from "@lifeboat/qlik";
 import type { SnapshotRepository } from "@lifeboat/repository";
@@ -49,23 +49,15 @@ export interface RepositoryRef {
   noLock?: boolean;
 }
 
-export interface BackupJobSpec {
+/**
+ * A backup run as data. The run's options are the engine's (`BackupOptions`, documented
+ * there); tags come after the tenant's own.
+ */
+export interface BackupJobSpec
+  extends Pick<BackupOptions, "full" | "withData" | "trustItemDates" | "deepCheckDays" | "tags" | "sessions" | "exports"> {
   kind: "backup";
   tenant: TenantRef;
   repository: RepositoryRef;
-  /** Export every app, even when unchanged since the previous snapshot. */
-  full?: boolean;
-  /** Export apps with their data. */
-  withData?: boolean;
-  /** Reuse an app's previous REST reads when its catalogue dates did not move (engine `trustItemDates`). */
-  trustItemDates?: boolean;
-  /** Read every object of an app at least every n days (0–30; default 7). */
-  deepCheckDays?: number;
-  /** Tags of the snapshot, after the tenant's own. */
-  tags?: string[];
-  /** Parallel app reads and exports (engine defaults). */
-  sessions?: number;
-  exports?: number;
   /** Call deadlines (ms), over the tenant's own. */
   timeouts?: Partial<Timeouts>;
 }
