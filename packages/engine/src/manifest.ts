@@ -7,6 +7,7 @@
 
 import type { BlobRef, Snapshot, SnapshotRepository, TreeEntry } from "@lifeboat/repository";
 import { entryNameForId } from "./internal/names.ts";
+import type { ResourceKind } from "./kinds/kind.ts";
 import { KINDS } from "./kinds/registry.ts";
 import { PATHS } from "./layout.ts";
 import type { DeepChecks } from "./stamps.ts";
@@ -32,6 +33,8 @@ export interface ManifestItem {
   type?: string;
   /** Apps: bytes of the .qvf written this run (0 when referenced). */
   bytes?: number;
+  /** Resources (data connections, webhooks, …): the secrets a restore of this item needs re-entered. */
+  reenter?: string[];
 }
 
 export interface LayerCounts {
@@ -89,8 +92,8 @@ export function countItems(items: readonly ManifestItem[]): Record<Layer, LayerC
 }
 
 /** What a restore must be given again, per captured layer (each kind declares its own). */
-export const RESTORE_NEEDS: readonly RestoreNeed[] = KINDS.flatMap((k) =>
-  "restoreNeeds" in k ? [{ layer: k.layer, reenter: [...k.restoreNeeds.reenter], note: k.restoreNeeds.note }] : [],
+export const RESTORE_NEEDS: readonly RestoreNeed[] = (KINDS as readonly ResourceKind[]).flatMap((k) =>
+  k.restoreNeeds ? [{ layer: k.layer as Layer, reenter: [...k.restoreNeeds.reenter], note: k.restoreNeeds.note }] : [],
 );
 
 /**

@@ -29,6 +29,7 @@ import type {
   SpaceRecord,
   UserRecord,
 } from "./records.ts";
+import type { ResourceKindName, ResourceRecord, ResourceWrite, ResourceWriteResult } from "./resources.ts";
 
 export interface TenantReader extends TenantStatsSource {
   readonly host: string;
@@ -37,7 +38,7 @@ export interface TenantReader extends TenantStatsSource {
    * through QRS has no script or property-tree endpoint). Each becomes a coverage gap of the
    * manifest and a warning, so a snapshot never looks more complete than it is.
    */
-  coverageGaps?(): { layer: "tenant" | "users" | "groups" | "roles" | "spaces" | "apps" | "objects"; description: string }[];
+  coverageGaps?(): { layer: "tenant" | "users" | "groups" | "roles" | "spaces" | "apps" | "objects" | ResourceKindName; description: string }[];
   whoAmI(): Promise<CallerInfo>;
   listUsers(): AsyncIterable<UserRecord>;
   listGroups(): AsyncIterable<GroupRecord>;
@@ -59,6 +60,19 @@ export interface TenantReader extends TenantStatsSource {
    * `readAppObjects` and `getAppScript` every run.
    */
   readAppContent?(appId: string, opts: { unchanged?: (stamps: ObjectStamp[]) => boolean; script?: boolean }): Promise<AppContent>;
+  /**
+   * Optional (a client-managed site has none of these kinds): the resource kinds this reader
+   * can list. A kind it cannot list is a coverage gap of the manifest.
+   */
+  resourceKinds?(): readonly ResourceKindName[];
+  /**
+   * Every resource of a kind the caller can see, secrets left out. Where the listing lacks
+   * fields and a detail read per item is needed, `unchanged(summary)` returning true skips
+   * that read (the record comes back `summaryOnly`): changed-only capture.
+   */
+  listResources?(kind: ResourceKindName, opts?: { unchanged?: (summary: ResourceRecord) => boolean }): AsyncIterable<ResourceRecord>;
+  /** One of a resource's `files`, byte for byte. */
+  readResourceFile?(kind: ResourceKindName, id: string, file: string): AsyncIterable<Uint8Array>;
 }
 
 /**
@@ -173,4 +187,18 @@ export interface RestoreTarget {
   listSoftDeletedApps(): Promise<SoftDeletedApp[] | undefined>;
   /** Qlik's own restore of a soft-deleted app: the same app id, into the same space. */
   restoreDeletedApp(appId: string): Promise<void>;
+
+  /** Optional, as on `TenantReader`: the resource kinds this target can read and write. */
+  resourceKinds?(): readonly ResourceKindName[];
+  /** Every resource of a kind in the target, read in full (no summaries), secrets left out. */
+  listResources?(kind: ResourceKindName): AsyncIterable<ResourceRecord>;
+  /** One of a target resource's `files`, byte for byte (verification). */
+  readResourceFile?(kind: ResourceKindName, id: string, file: string): AsyncIterable<Uint8Array>;
+  /**
+   * Creates a resource. Not retried by the implementation after an unanswered request (the
+   * executor's journal decides, as for the other creating calls).
+   */
+  createResource?(kind: ResourceKindName, input: ResourceWrite): Promise<ResourceWriteResult>;
+  /** Brings an existing resource to `input` (only the calls needed); idempotent. */
+  updateResource?(kind: ResourceKindName, id: string, input: ResourceWrite): Promise<ResourceWriteResult>;
 }

@@ -22,6 +22,8 @@ import type {
   CallerInfo,
   GroupRecord,
   ObjectRecord,
+  ResourceKindName,
+  ResourceRecord,
   RoleRecord,
   ScriptVersionInfo,
   SpaceRecord,
@@ -43,6 +45,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { RestInterceptor } from "@qlik/api/interceptors";
 import { CallTimeoutError, formatSeconds, limitOf, resolveTimeouts, withDeadline, type TimeoutKind, type Timeouts } from "./internal/timeouts.ts";
 import { createTenantWriter, type TenantWriter } from "./writer.ts";
+import { RESOURCE_APIS, type ResourceApi } from "./resources/index.ts";
 
 export type TenantAuth =
   | { type: "apikey"; apiKey: string }
@@ -164,6 +167,9 @@ export interface ClientStats {
 }
 
 export interface TenantClient extends TenantReader {
+  resourceKinds(): ResourceKindName[];
+  listResources(kind: ResourceKindName, opts?: { unchanged?: (summary: ResourceRecord) => boolean }): AsyncIterable<ResourceRecord>;
+  readResourceFile(kind: ResourceKindName, id: string, file: string): AsyncIterable<Uint8Array>;
   /** Normalised tenant URL (scheme, no trailing slash). */
   readonly host: string;
   stats(): ClientStats;
@@ -618,6 +624,13 @@ async function* pages<R extends { data: unknown; next?: () => Promise<R> }>(
 
 export function createTenantClient(config: TenantClientConfig): TenantClient {
   const core = createTenantCore(config);
+  const unsupported = (kind: ResourceKindName, what: string): QlikApiError =>
+    new QlikApiError({ kind: "permanent", operation: `resources:${kind}`, host: core.host, object: kind, detail: `Lifeboat cannot ${what} ${kind} on Qlik Cloud` });
+  const resourceApi = (kind: ResourceKindName): ResourceApi => {
+    const api = RESOURCE_APIS[kind];
+    if (!api) throw unsupported(kind, "list");
+    return api;
+  };
   const { host, call, stats } = core;
   const clock = config.clock ?? systemClock;
   const random = config.random ?? Math.random;
@@ -737,6 +750,23 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
       const label = `the space ${spaceId}`;
       for await (const a of pages(core, "getSpaceAssignments", label, (api) => api.spaces.getSpaceAssignments(spaceId, { limit: 100 }, nc)))
         yield toAssignmentRecord(a);
+    },
+
+    resourceKinds: () => Object.keys(RESOURCE_APIS) as ResourceKindName[],
+
+    async *listResources(kind, opts = {}): AsyncIterable<ResourceRecord> {
+      const api = resourceApi(kind);
+      for await (const summary of api.list(core)) {
+        if (!api.detail || !api.get) yield summary;
+        else if (opts.unchanged?.(summary)) yield { ...summary, summaryOnly: true };
+        else yield await api.get(core, summary.id);
+      }
+    },
+
+    readResourceFile(kind, id, file) {
+      const api = resourceApi(kind);
+      if (!api.readFile) throw unsupported(kind, `read the file ${file} of`);
+      return api.readFile(core, id, file);
     },
 
     async *listApps(): AsyncIterable<AppSummary> {

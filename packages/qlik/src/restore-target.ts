@@ -72,6 +72,12 @@ export function createRestoreTarget(client: TenantClient): RestoreTarget {
       await writer.restoreDeletedApp(appId);
     },
 
+    resourceKinds: () => client.resourceKinds(),
+    listResources: (kind) => client.listResources(kind),
+    readResourceFile: (kind, id, file) => client.readResourceFile(kind, id, file),
+    createResource: (kind, input) => writer.createResource(kind, input),
+    updateResource: (kind, id, input) => writer.updateResource(kind, id, input),
+
     withApp: (appId, fn) =>
       writer.withApp(appId, (editor) => {
         const ed: RestoreAppEditor = {

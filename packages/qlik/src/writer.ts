@@ -18,7 +18,8 @@
  * });
  * await w.updateObjectOwner(appId, record.id, ownerId);
  */
-import type { AssignmentRecord, ObjectRecord, ObjectWrite, RestoreAppEditor, SpaceRecord, UserRecord } from "@lifeboat/model";
+import type { AssignmentRecord, ObjectRecord, ObjectWrite, ResourceKindName, ResourceWrite, ResourceWriteResult, RestoreAppEditor, SpaceRecord, UserRecord } from "@lifeboat/model";
+import { RESOURCE_APIS, type ResourceApi } from "./resources/index.ts";
 import { QlikApiError } from "./errors.ts";
 import type { TenantCore } from "./client.ts";
 import { tempContentIdFromLocation, toSpaceRecord, toUserRecord } from "./internal/records.ts";
@@ -90,6 +91,10 @@ export interface TenantWriter {
    * restore, so an app restored since is listed too: callers drop apps that exist.
    */
   listSoftDeletedApps(now?: Date): Promise<SoftDeletedApp[] | undefined>;
+  /** Creates a resource through its kind's `ResourceApi` (resources/). */
+  createResource(kind: ResourceKindName, input: ResourceWrite): Promise<ResourceWriteResult>;
+  /** Brings an existing resource to `input` through its kind's `ResourceApi`. */
+  updateResource(kind: ResourceKindName, id: string, input: ResourceWrite): Promise<ResourceWriteResult>;
 }
 
 /** Passes the chunks on, telling `progress` each time one is taken (by fetch, as it sends). */
@@ -159,6 +164,12 @@ interface EditableHandle extends QixHandle {
 
 export function createTenantWriter(core: TenantCore): TenantWriter {
   const { host, call } = core;
+  const resourceApi = (kind: ResourceKindName, what: "create" | "update"): ResourceApi & Required<Pick<ResourceApi, typeof what>> => {
+    const api = RESOURCE_APIS[kind];
+    if (!api?.[what])
+      throw new QlikApiError({ kind: "permanent", operation: `resources:${kind}`, host, object: kind, detail: `Lifeboat cannot ${what} ${kind} on Qlik Cloud` });
+    return api as ResourceApi & Required<Pick<ResourceApi, typeof what>>;
+  };
   const nc = { noCache: true } as const;
   const appLabel = (appId: string): string => {
     const name = core.appName(appId);
@@ -354,6 +365,9 @@ export function createTenantWriter(core: TenantCore): TenantWriter {
       core.rememberApp(appId, str(attributes.name) ?? "");
       return { attributes };
     },
+
+    createResource: (kind, input) => resourceApi(kind, "create").create(core, input),
+    updateResource: (kind, id, input) => resourceApi(kind, "update").update(core, id, input),
 
     async listSoftDeletedApps(now = new Date()) {
       const since = new Date(now.getTime() - RECOVERY_WINDOW_MS - 86_400_000).toISOString();

@@ -13,7 +13,8 @@ export function renderManifest(manifest: Manifest, snapshot?: Snapshot, opts: { 
   text += "\n\n";
   text += table(
     ["layer", "captured", "unchanged", "failed", "skipped"],
-    LAYERS.filter((l) => l !== "tenant").map((l) => {
+    // A layer this snapshot has no count for (taken before the kind existed) is left out.
+    LAYERS.filter((l) => l !== "tenant" && manifest.counts[l]).map((l) => {
       const c = manifest.counts[l];
       return [l, c.captured, c.unchanged, c.failed, c.skipped];
     }),

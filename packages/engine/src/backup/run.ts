@@ -22,6 +22,7 @@ import type { CallerInfo, TenantReader } from "@lifeboat/model";
 import type { BackupEvent, BackupEventListener } from "../events.ts";
 import { reasonOf, tree } from "../kinds/entries.ts";
 import type { CaptureContext, Provisions } from "../kinds/read.ts";
+import type { ResourceKind } from "../kinds/kind.ts";
 import { KINDS } from "../kinds/registry.ts";
 import { countItems, type CoverageGap, type Layer, type Manifest, type ManifestItem, RESTORE_NEEDS, storeManifest } from "../manifest.ts";
 import { DEFAULT_DEEP_CHECK_DAYS, MAX_DEEP_CHECK_DAYS } from "../stamps.ts";
@@ -184,8 +185,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
 
   // Every kind with a capture, in registry order; each returns the root entry it owns.
   const rootEntries: TreeEntry[] = [];
-  for (const kind of KINDS) {
-    if (!("capture" in kind)) continue;
+  for (const kind of KINDS as readonly ResourceKind[]) {
+    if (!kind.capture) continue;
     signal?.throwIfAborted();
     const entry = await kind.capture(ctx);
     if (entry) rootEntries.push(entry);

@@ -11,8 +11,16 @@ import { roles } from "./roles/kind.ts";
 import { spaces } from "./spaces/kind.ts";
 import { tenant } from "./tenant/kind.ts";
 import { users } from "./users/kind.ts";
+import { RESOURCE_KINDS } from "@lifeboat/model";
+import { DECLARED } from "./resources/defs/index.ts";
+import type { DeclaredKind } from "./resources/kind.ts";
 
-export const KINDS = [tenant, users, groups, roles, spaces, apps, objects] as const satisfies readonly ResourceKind[];
+/** The declared resource kinds (kinds/resources), in `RESOURCE_KINDS` order. */
+export const RESOURCES: readonly DeclaredKind[] = RESOURCE_KINDS.flatMap((name) => DECLARED.filter((k) => k.layer === name));
+
+const CORE = [tenant, users, groups, roles, spaces, apps, objects] as const satisfies readonly ResourceKind[];
+
+export const KINDS: readonly [...typeof CORE, ...DeclaredKind[]] = [...CORE, ...RESOURCES];
 
 /** The kind of a layer, or undefined for a layer this version does not know (a newer snapshot's). */
 export function kindOf(layer: string): ResourceKind | undefined {

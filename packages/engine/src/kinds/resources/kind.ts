@@ -1,0 +1,28 @@
+/**
+ * `resourceKind(def)`: a declared resource kind (def.ts) as a kind of the registry — the
+ * generic capture (capture.ts) and index (index.ts). The restore half (plan fragment, step
+ * runner, verification) is generic too and comes with the declaration's class, secrets and
+ * references.
+ */
+import type { ResourceKindName } from "@lifeboat/model";
+import type { ResourceKind } from "../kind.ts";
+import { captureResources } from "./capture.ts";
+import type { ResourceKindDef } from "./def.ts";
+import { resourceIndex } from "./index.ts";
+
+export interface DeclaredKind extends ResourceKind {
+  readonly layer: ResourceKindName;
+  readonly def: ResourceKindDef;
+}
+
+export function resourceKind(def: ResourceKindDef): DeclaredKind {
+  return {
+    def,
+    layer: def.layer,
+    noun: def.noun,
+    path: def.path,
+    restoreNeeds: { reenter: (def.secrets ?? []).map((s) => s.label), note: def.restoreNote },
+    capture: captureResources(def),
+    index: resourceIndex(def),
+  };
+}
