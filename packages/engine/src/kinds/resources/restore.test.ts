@@ -14,6 +14,7 @@ import { createTestRepository } from "@lifeboat/repository/testing";
 import type { ResourceRecord } from "@lifeboat/model";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { backup } from "../../backup/run.ts";
+import { loadManifest } from "../../manifest.ts";
 import { executeRestore } from "../../restore/execute.ts";
 import { MemoryJournal } from "../../restore/journal.ts";
 import { objectsForPlan, planRestore, resourcesForPlan, type RestoreOptions } from "../../restore/plan.ts";
@@ -114,12 +115,14 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
   let repo: Repository;
   let source: RestoreSource;
   let target: FakeTarget;
+  let snapshotOf: Awaited<ReturnType<typeof backup>>["snapshot"];
   beforeEach(async () => {
     repo = await createTestRepository();
     const state = sampleTenantState();
     state.resources = resources();
     const tenant = createFakeTenant(state);
     const { snapshot } = await backup({ tenant, repository: repo, now: () => new Date("2026-12-01T00:00:00.000Z") });
+    snapshotOf = snapshot;
     source = await loadRestoreSource(repo, snapshot);
     target = new FakeTarget();
     target.users.push(
@@ -149,6 +152,13 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
     expect(dcs.map((d) => d.record.id)).toEqual(["dc-1", "dc-2"]);
     expect(JSON.stringify(dcs)).not.toContain("SECRET-source");
     expect(Object.keys((await source.resourcesOf("themes"))[0]!.files)).toEqual(["archive.zip"]);
+    // The manifest counts each kind it holds and says, per item, what a restore needs re-entered.
+    const manifest = await loadManifest(repo, snapshotOf);
+    expect(manifest.counts.dataConnections).toEqual({ captured: 2, unchanged: 0, failed: 0, skipped: 0 });
+    expect(manifest.counts.webhooks).toBeUndefined();
+    expect(manifest.items.find((i) => i.id === "dc-1")).toMatchObject({ layer: "dataConnections", reenter: ["password"] });
+    expect(manifest.items.find((i) => i.id === "dc-2")).not.toHaveProperty("reenter");
+    expect(manifest.restoreNeeds.map((n) => n.layer)).toEqual(["users", "groups", "roles", "spaces", "apps", "objects", "dataConnections", "themes", "reloadTasks", "identityProviders"]);
   });
 
   it("--all into an empty tenant: every kind, in order, references remapped, secrets given only to the step, verified equal; the checklist names what is left", async () => {
