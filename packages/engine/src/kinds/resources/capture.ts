@@ -3,7 +3,8 @@
  * `listResources`, one document per item (`<path>/<id>.json`, the `ResourceRecord` without
  * its secrets) and each of its files beside it (`<path>/<id>.<file>`). Changed-only: an item
  * whose listing stamp equals the previous snapshot's is not read again in detail and keeps the
- * previous snapshot's document and files (status "unchanged").
+ * previous snapshot's document and files (status "unchanged"); an item read again with the same
+ * stamp keeps the previous snapshot's files (not downloaded again).
  */
 import type { TreeEntry } from "@lifeboat/repository";
 import type { ResourceRecord } from "@lifeboat/model";
@@ -82,7 +83,14 @@ export function captureResources(def: ResourceKindDef): Capture {
         try {
           const rec = storedRecord(def, r);
           const files: TreeEntry[] = [];
+          // Same stamp as before: the files are the previous snapshot's (no download).
+          const sameStamp = prev && r.stamp !== undefined && prev.stamp === r.stamp;
           for (const file of r.files ?? []) {
+            const earlier = sameStamp ? prev.files.find((f) => f.meta?.file === file) : undefined;
+            if (earlier) {
+              files.push(earlier);
+              continue;
+            }
             if (!tenant.readResourceFile) throw new Error(`this source cannot read the ${def.noun}'s file ${file}`);
             files.push({ name: fileEntryName(r.id, file), type: "blob", blob: await ctx.repo.saveBlob(tenant.readResourceFile(layer, r.id, file)), meta: { id: r.id, file } });
           }
