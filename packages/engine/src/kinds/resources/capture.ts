@@ -95,10 +95,13 @@ export function captureResources(def: ResourceKindDef): Capture {
             files.push({ name: fileEntryName(r.id, file), type: "blob", blob: await ctx.repo.saveBlob(tenant.readResourceFile(layer, r.id, file)), meta: { id: r.id, file } });
           }
           const reenter = (def.secrets ?? []).filter((s) => (s.when ? s.when(r) : r.secrets?.includes(s.field))).map((s) => s.label);
+          const blob = await ctx.repo.saveJson(rec);
+          // The same document and files as the previous snapshot's: nothing changed.
+          const same = prev !== undefined && prev.doc.type === "blob" && prev.doc.blob.id === blob.id && files.every((f, i) => f === prev.files[i]);
           entries.push({
             name: docEntryName(r.id),
             type: "blob",
-            blob: await ctx.repo.saveJson(rec),
+            blob,
             meta: definedMeta({
               id: r.id,
               name,
@@ -111,7 +114,7 @@ export function captureResources(def: ResourceKindDef): Capture {
           });
           entries.push(...files);
           count++;
-          ctx.record({ layer, id: r.id, name, status: "captured", ...(r.ownerId ? { owner: r.ownerId } : {}), ...(reenter.length ? { reenter } : {}) });
+          ctx.record({ layer, id: r.id, name, status: same ? "unchanged" : "captured", ...(r.ownerId ? { owner: r.ownerId } : {}), ...(reenter.length ? { reenter } : {}) });
         } catch (err) {
           ctx.record({ layer, id: r.id, name, status: "failed", reason: failure("capture", `${def.noun} '${name}' (${r.id})`, tenant.host, err) });
         }
