@@ -21,6 +21,8 @@ interface PreviousItem {
   files: TreeEntry[];
 }
 
+const blobId = (e: TreeEntry | undefined): string | undefined => (e?.type === "blob" ? e.blob.id : undefined);
+
 /** The document name of an item, and of one of its files. */
 export const docEntryName = (id: string): string => entryNameForId(id, ".json");
 export const fileEntryName = (id: string, file: string): string => entryNameForId(id, `.${file}`);
@@ -97,7 +99,7 @@ export function captureResources(def: ResourceKindDef): Capture {
           const reenter = (def.secrets ?? []).filter((s) => (s.when ? s.when(r) : r.secrets?.includes(s.field))).map((s) => s.label);
           const blob = await ctx.repo.saveJson(rec);
           // The same document and files as the previous snapshot's: nothing changed.
-          const same = prev !== undefined && prev.doc.type === "blob" && prev.doc.blob.id === blob.id && files.every((f, i) => f === prev.files[i]);
+          const same = prev !== undefined && prev.doc.type === "blob" && prev.doc.blob.id === blob.id && files.length === prev.files.length && files.every((f, i) => blobId(f) === blobId(prev.files[i]));
           entries.push({
             name: docEntryName(r.id),
             type: "blob",
