@@ -82,7 +82,9 @@ export function captureResources(def: ResourceKindDef): Capture {
         if (r.summaryOnly && prev) {
           entries.push(prev.doc, ...prev.files);
           count++;
-          ctx.record({ layer, id: r.id, name, status: "unchanged", ...(r.ownerId ? { owner: r.ownerId } : {}) });
+          // What a restore needs re-entered, as the previous snapshot recorded it.
+          const reenter = Array.isArray(prev.doc.meta?.reenter) ? (prev.doc.meta.reenter as string[]) : [];
+          ctx.record({ layer, id: r.id, name, status: "unchanged", ...(r.ownerId ? { owner: r.ownerId } : {}), ...(reenter.length ? { reenter } : {}) });
           continue;
         }
         try {

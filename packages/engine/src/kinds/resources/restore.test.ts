@@ -158,6 +158,12 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
     expect(manifest.counts.webhooks).toBeUndefined();
     expect(manifest.items.find((i) => i.id === "dc-1")).toMatchObject({ layer: "dataConnections", reenter: ["password"] });
     expect(manifest.items.find((i) => i.id === "dc-2")).not.toHaveProperty("reenter");
+    // Changed-only: a second backup reads no item again (stamps unchanged) and keeps what the items need.
+    const again = await backup({ tenant: createFakeTenant(Object.assign(sampleTenantState(), { resources: resources() })), repository: repo, now: () => new Date("2026-12-02T00:00:00.000Z") });
+    expect(again.manifest.items.filter((i) => i.layer === "dataConnections").map((i) => [i.id, i.status, i.reenter])).toEqual([
+      ["dc-1", "unchanged", ["password"]],
+      ["dc-2", "unchanged", undefined],
+    ]);
     expect(manifest.restoreNeeds.map((n) => n.layer)).toEqual(["users", "groups", "roles", "spaces", "apps", "objects", "dataConnections", "themes", "reloadTasks", "identityProviders"]);
   });
 
