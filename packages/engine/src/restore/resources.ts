@@ -25,8 +25,11 @@ export interface ResourceDecision {
   /** The target item it maps to (update, unchanged). */
   targetId?: string;
   reason: string;
-  /** Secrets this item needs: the field, how people call it, and whether the operator gave it. */
-  secrets?: { field: string; label: string; given: boolean }[];
+  /**
+   * Secrets this item needs: the field, how people call it, whether the operator gave it, and
+   * whether the target's item holds one already (`inTarget`: then none needs giving; one given replaces it).
+   */
+  secrets?: { field: string; label: string; given: boolean; inTarget?: boolean }[];
 }
 
 /** One line of the re-entry checklist. */

@@ -18,7 +18,7 @@ import { loadManifest } from "../../manifest.ts";
 import { executeRestore } from "../../restore/execute.ts";
 import { MemoryJournal } from "../../restore/journal.ts";
 import { objectsForPlan, planRestore, resourcesForPlan, type RestoreOptions } from "../../restore/plan.ts";
-import { formatPlanFile, parsePlanFile } from "../../restore/planfile.ts";
+import { formatPlanFile, parsePlanFile, stalePlanReasons } from "../../restore/planfile.ts";
 import type { RestoreSecrets } from "../../restore/resources.ts";
 import { loadRestoreSource, type RestoreSource } from "../../restore/source.ts";
 import { readTargetState } from "../../restore/target.ts";
@@ -213,6 +213,22 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
     ]);
   });
 
+  it("on the same tenant, an item still there keeps its secret and a reference item still there is not on the checklist", async () => {
+    target = new FakeTarget({ host: source.tenant.host });
+    const sample = sampleTenantState();
+    target.users.push(...sample.users);
+    target.spaces = sample.spaces;
+    for (const r of resources()) target.seedResource(r);
+    const p = await plan({ layers: ["dataConnections", "identityProviders"] });
+    expect(p.resources.map((d) => [d.sourceId, d.action])).toEqual([
+      ["dc-1", "unchanged"],
+      ["dc-2", "unchanged"],
+      ["idp-1", "unchanged"],
+    ]);
+    expect(p.resources[0]!.secrets).toEqual([{ field: "qPassword", label: "password", given: false, inTarget: true }]);
+    expect(planChecklist(p)).toEqual([]);
+  });
+
   it("a second run changes nothing; a changed item is updated in place; a refused item fails alone", async () => {
     await run({ layers: ["dataConnections", "themes"] });
     const again = await plan({ layers: ["dataConnections", "themes"] });
@@ -294,6 +310,15 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
     const read = parsePlanFile(formatPlanFile(old as typeof p), "old.json");
     expect(read.resources).toEqual([]);
     expect(() => parsePlanFile(formatPlanFile(p), "new.json")).not.toThrow();
+  });
+
+  it("a plan file no longer fits when an item it creates appeared, or one it updates went", async () => {
+    const p = await plan({ layers: ["themes"] });
+    const state = await readTargetState(target, { resources: ["themes"] });
+    expect(stalePlanReasons(p, state, { done: new Set(), interrupted: new Set(), created: {} })).toEqual([]);
+    target.seedResource({ record: { kind: "themes", id: "someone", name: "Brand", body: { name: "Brand" } } });
+    const now = await readTargetState(target, { resources: ["themes"] });
+    expect(stalePlanReasons(p, now, { done: new Set(), interrupted: new Set(), created: {} })).toEqual(["themes 'Brand' appeared since the plan was made (someone)"]);
   });
 
   it("--layer names an unknown kind: a clear error", async () => {

@@ -322,8 +322,17 @@ export function planResources(def: ResourceKindDef): (b: PlanBuilder) => void {
         d.reason = `${m.ambiguous} ${def.noun}s in the target match '${rec.name}'; rename or remove the extra ones, then restore again`;
         continue;
       }
-      if (m.found) d.targetId = m.found.id;
+      if (m.found) {
+        d.targetId = m.found.id;
+        for (const sec of d.secrets ?? []) if ((m.found.secrets ?? []).includes(sec.field)) sec.inTarget = true;
+      }
       if (cls.class === "reference") {
+        // Still there as in the snapshot (same tenant): nothing to redo.
+        if (m.found && !differences(comparable(def, rec, false), comparable(def, m.found, false)).length) {
+          d.action = "unchanged";
+          d.reason = `in the target as in the snapshot (${m.by})`;
+          continue;
+        }
         d.action = "reference";
         d.reason = `${cls.reason}; the snapshot holds its configuration for doing it by hand (${def.where})`;
         continue;
@@ -598,7 +607,7 @@ export function planChecklist(plan: { resources?: readonly ResourceDecision[]; s
       out.push({ ...base, todo: "re-create it by hand from the snapshot's configuration", reason: d.classReason });
       continue;
     }
-    const missing = (d.secrets ?? []).filter((s) => !s.given);
+    const missing = (d.secrets ?? []).filter((s) => !s.given && !s.inTarget);
     for (const s of missing) out.push({ ...base, todo: `enter its ${s.label}`, reason: `the ${s.label} is never returned by Qlik, so the snapshot does not hold it` });
     if (d.class === "input" && !(d.secrets ?? []).length) out.push({ ...base, todo: "give what only you can supply", reason: d.classReason });
   }
