@@ -337,6 +337,20 @@ describe("automations and automation connections", () => {
     expect((await call("DELETE", `/api/v1/automations/${id}`)).status).toBe(204);
   });
 
+  it("a connection of a known connector has that connector's parameters: connected only with every required one set, an OAuth one never by the API", async () => {
+    const snowflake = "61a87510-c7a3-11ea-95da-0fb0c241e75c";
+    expect((await call("POST", "/api/v1/automation-connections", { body: { connectorId: snowflake, name: "Bad", params: [{ name: "warehouse", value: "x" }] } })).status).toBe(400);
+    const half = await call("POST", "/api/v1/automation-connections", { body: { connectorId: snowflake, name: "Half", params: [{ name: "account", value: "a" }, { name: "username", value: "u" }] } });
+    expect(half.json).toMatchObject({ isConnected: false });
+    expect((half.json.params as Json[]).map((p) => p.name)).toEqual(["account", "username", "password"]);
+    const pw = (half.json.params as Json[]).find((p) => p.name === "password")!;
+    const put = await call("PUT", `/api/v1/automation-connections/${half.json.id}`, { body: { params: [{ id: pw.id, value: "pw" }] } });
+    expect(put.json.isConnected).toBe(true);
+    const slack = await call("POST", "/api/v1/automation-connections", { body: { connectorId: "c7e48240-e0f2-11ea-a3f1-9d8b7a0c3a41", name: "Slack again" } });
+    expect(slack.json).toMatchObject({ isConnected: false, redirect: expect.stringContaining("oauth") });
+    for (const id of [half.json.id, slack.json.id]) await call("DELETE", `/api/v1/automation-connections/${id}`);
+  });
+
   it("connections: password params are write-only; OAuth ones carry their account; deleting one in use needs forced=true", async () => {
     const all = await call("GET", "/api/v1/automation-connections?listAll=true");
     expect(names(all).sort()).toEqual(["SMTP (Emma)", "Slack (Chloe)", "Snowflake (Ben)"]);

@@ -39,6 +39,30 @@ export function runModeOf(a: Pick<Automation, "workspace" | "schedules">): Autom
   return a.schedules.length > 0 ? "scheduled" : "manual";
 }
 
+/**
+ * The automation connectors the fixtures use, with their parameters (Qlik's connector catalogue,
+ * `automation-connectors`, is not emulated): a connection of one of them has exactly these
+ * parameters; an OAuth connector's connection is connected only by an interactive sign-in.
+ */
+export const CONNECTORS: Record<string, { name: string; oauth?: true; params: { name: string; fieldType: "string" | "password"; isOptional: boolean }[] }> = {
+  "61a87510-c7a3-11ea-95da-0fb0c241e75c": {
+    name: "Snowflake",
+    params: [
+      { name: "account", fieldType: "string", isOptional: false },
+      { name: "username", fieldType: "string", isOptional: false },
+      { name: "password", fieldType: "password", isOptional: false },
+    ],
+  },
+  "c7e48240-e0f2-11ea-a3f1-9d8b7a0c3a41": { name: "Slack", oauth: true, params: [] },
+  "5b3f2a10-0c1d-11eb-9a0e-7f3c2b1a0d9e": {
+    name: "SMTP",
+    params: [
+      { name: "host", fieldType: "string", isOptional: false },
+      { name: "apiKey", fieldType: "password", isOptional: false },
+    ],
+  },
+};
+
 export const newExecutionToken = (): string => randomBytes(20).toString("hex");
 
 /** The connectors the workspace's blocks use ("detected in the workspace", @qlik/api `connectorIds`). */
@@ -289,7 +313,7 @@ export function registerAutomations(app: RestApp, { tenant, rt }: RouteDeps): vo
         return o;
       });
       if (x.oauthAccountName) out.oauthAccountName = x.oauthAccountName;
-      if (!x.isConnected && x.oauthAccountName !== undefined) out.redirect = `https://connectors.example.qlik.local/oauth/authorize?connection=${x.id}`;
+      if (!x.isConnected && (x.oauthAccountName !== undefined || CONNECTORS[x.connectorId]?.oauth)) out.redirect = `https://connectors.example.qlik.local/oauth/authorize?connection=${x.id}`;
     }
     return out;
   };
@@ -334,6 +358,16 @@ export function registerAutomations(app: RestApp, { tenant, rt }: RouteDeps): vo
     if (typeof name !== "string") throw badRequest("HTTP-400", "name must be a string.");
     const rawParams = body.params ?? [];
     if (!Array.isArray(rawParams) || rawParams.some((p) => typeof p?.name !== "string" || (p.value !== undefined && typeof p.value !== "string"))) throw badRequest("HTTP-400", "params must be a list of {name, value}.");
+    const given = new Map((rawParams as { name: string; value?: string }[]).map((p) => [p.name, p.value ?? ""]));
+    const connector = CONNECTORS[body.connectorId];
+    if (connector) {
+      const unknown = [...given.keys()].filter((n) => !connector.params.some((p) => p.name === n));
+      if (unknown.length) throw badRequest("HTTP-400", `connector "${connector.name}" has no parameter ${unknown.map((n) => `"${n}"`).join(", ")}.`);
+    }
+    // A known connector's parameters are its own (missing ones empty); another's are the ones given.
+    const params = connector
+      ? connector.params.map((p) => ({ id: newGuid(), name: p.name, value: given.get(p.name) ?? "", fieldType: p.fieldType, isOptional: p.isOptional }))
+      : [...given].map(([n, value]) => ({ id: newGuid(), name: n, value, fieldType: /password|secret|token|key/i.test(n) ? ("password" as const) : ("string" as const), isOptional: false }));
     const t = nowIso();
     const x: AutomationConnection = {
       id: newGuid(),
@@ -341,9 +375,9 @@ export function registerAutomations(app: RestApp, { tenant, rt }: RouteDeps): vo
       connectorId: body.connectorId,
       spaceId: checkSpace(w, body.spaceId),
       ownerId: w.user.id,
-      params: (rawParams as { name: string; value?: string }[]).map((p) => ({ id: newGuid(), name: p.name, value: p.value ?? "", fieldType: /password|secret|token|key/i.test(p.name) ? "password" : "string", isOptional: false })),
-      // Connected once every parameter has a value (an OAuth connector's have none: it needs an interactive sign-in).
-      isConnected: rawParams.length > 0 && (rawParams as { value?: string }[]).every((p) => typeof p.value === "string" && p.value !== ""),
+      params,
+      // Connected once every required parameter has a value; an OAuth connector's only after an interactive sign-in.
+      isConnected: !connector?.oauth && params.length > 0 && params.every((p) => p.isOptional || p.value !== ""),
       createdAt: t,
       updatedAt: t,
     };
@@ -365,7 +399,7 @@ export function registerAutomations(app: RestApp, { tenant, rt }: RouteDeps): vo
       p.value = raw.value;
     }
     x.params = next;
-    if (x.oauthAccountName === undefined) x.isConnected = next.length > 0 && next.every((p) => p.value !== "");
+    if (x.oauthAccountName === undefined && !CONNECTORS[x.connectorId]?.oauth) x.isConnected = next.length > 0 && next.every((p) => p.isOptional || p.value !== "");
     if (typeof body.name === "string") x.name = body.name;
     x.updatedAt = nowIso();
     rt.changed(tenant);
