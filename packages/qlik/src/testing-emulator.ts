@@ -6,7 +6,7 @@
  * setup a harness may do outside the ports.
  */
 import { afterAll, beforeAll } from "vitest";
-import { startEmulator, type App, type AppObject, type EmulatorHandle, type EmulatorOptions, type Tenant } from "@lifeboat/emulator";
+import { kindsOf, startEmulator, type App, type AppObject, type EmulatorHandle, type EmulatorOptions, type Tenant } from "@lifeboat/emulator";
 import type { ContractFixture, FixtureObject, SeededTenant } from "@lifeboat/engine/testing";
 import { createTenantClient, type TenantClient, type TenantClientConfig } from "./client.ts";
 
@@ -123,6 +123,29 @@ export function seedContractFixture(tenant: Tenant, f: ContractFixture): SeededT
       itemId: `c0de1000${String(item).padStart(16, "0")}`,
     };
     tenant.apps[a.id] = app;
+  }
+  // Resources of the kinds this harness seeds (the others are left out: the suites skip kinds a target lacks).
+  const kinds = kindsOf(tenant);
+  for (const r of f.resources) {
+    const b = r.record.body;
+    if (r.record.kind === "dataConnections")
+      kinds.dataConnections[r.record.id] = {
+        id: r.record.id,
+        name: r.record.name,
+        type: String(b.qType),
+        connectStatement: String(b.qConnectStatement),
+        datasourceID: String(b.datasourceID),
+        ...(r.record.spaceId ? { spaceId: r.record.spaceId } : {}),
+        ownerId: r.record.ownerId!,
+        logOn: b.qLogOn === 1 ? 1 : 0,
+        architecture: b.qArchitecture === 1 ? 1 : 0,
+        separateCredentials: b.qSeparateCredentials === true,
+        tags: (b.tags as string[] | undefined) ?? [],
+        ...(r.secretValues?.qUsername ? { username: r.secretValues.qUsername } : {}),
+        ...(r.secretValues?.qPassword ? { password: r.secretValues.qPassword } : {}),
+        created: t,
+        updated: t,
+      };
   }
   const client = Object.values(tenant.oauthClients)[0];
   const bot = client ? tenant.users[client.userId] : undefined;
