@@ -79,7 +79,9 @@ export function captureResources(def: ResourceKindDef): Capture {
         if (r.summaryOnly && prev) {
           entries.push(prev.doc, ...prev.files);
           count++;
-          ctx.record({ layer, id: r.id, name, status: "unchanged", ...(r.ownerId ? { owner: r.ownerId } : {}) });
+          // What a restore needs re-entered is the previous snapshot's (the manifest says it per item, unchanged or not).
+          const reenter = Array.isArray(prev.doc.meta?.reenter) ? prev.doc.meta.reenter.map(String) : [];
+          ctx.record({ layer, id: r.id, name, status: "unchanged", ...(r.ownerId ? { owner: r.ownerId } : {}), ...(reenter.length ? { reenter } : {}) });
           continue;
         }
         try {
