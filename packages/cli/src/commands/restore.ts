@@ -376,16 +376,6 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         const host = tenantKey(plan.target.host);
         const ask = input.confirm ?? (process.stdin.isTTY ? promptTerminal : undefined);
         if (!ask) throw new UserError(`refusing to change ${plan.target.host} without confirmation: no terminal to ask on; pass --yes to confirm — nothing was changed`);
-        // On a terminal, without --secrets: ask for each secret the plan needs (hidden; Enter skips).
-        const askSecret = input.askSecret ?? (process.stdin.isTTY ? (q: string) => askHidden(q, process.stdin, stderr) : undefined);
-        if (!opts.secrets && !json && askSecret) {
-          const needed = neededSecrets(resourcesOf(plan), RESOURCES);
-          if (needed.length) {
-            say(`${needed.length} secret(s) are not in the snapshot (Qlik never returns them); type each one, or press Enter to skip it (then it is listed in the re-entry checklist)\n`);
-            const given = await promptSecrets(needed, secrets, askSecret);
-            say(`${given} of ${needed.length} secret(s) given\n`);
-          }
-        }
         const answer = (await ask(`This changes ${plan.target.host} (${plan.steps.length} steps). Type the tenant's host (${host}) to go on: `)).trim();
         if (tenantKey(answer) !== host && answer !== plan.target.host) throw new UserError(`'${answer}' is not ${host}; nothing was changed`);
         return true;
@@ -395,6 +385,19 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       ...(input.hooks ? { hooks: input.hooks } : {}),
       ...(input.signal ? { signal: input.signal } : {}),
     };
+    // On a terminal, without --secrets, --yes or --json: the secrets this restore needs are asked
+    // for first (hidden; Enter skips), from a plan made without them — so that the plan shown
+    // next, the steps and the checklist all know what was given.
+    const askSecret = input.askSecret ?? (process.stdin.isTTY ? (q: string) => askHidden(q, process.stdin, stderr) : undefined);
+    if (!opts.secrets && !json && !opts.yes && !planOnly && !opts.fromPlan && askSecret) {
+      const first = await runRestoreJob({ ...spec, planOnly: true }, { ...deps, onEvent: () => undefined });
+      const needed = first.status === "planned" ? neededSecrets(resourcesOf(first.plan), RESOURCES) : [];
+      if (needed.length) {
+        say(`${needed.length} secret(s) this restore writes are not in the snapshot (Qlik never returns them): type each one, or press Enter to skip it (it is then listed in the re-entry checklist)\n`);
+        const given = await promptSecrets(needed, secrets, askSecret);
+        say(`${given} of ${needed.length} secret(s) given\n`);
+      }
+    }
     // The run layer hands the secrets to the executor only (never the spec, plan, journal or log).
     Object.assign(deps, { secrets });
 
