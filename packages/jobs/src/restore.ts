@@ -398,7 +398,7 @@ function describeRestore(snapshotId: string, options: RestoreOptions | undefined
     ? `the plan file ${fromPlan}`
     : options?.all
       ? "--all"
-      : [...(options?.apps ?? []).map((a) => `--app ${a}`), ...(options?.objects ?? []).map((x) => `--object ${x}`), ...(options?.spaces ?? []).map((x) => `--space ${x}`), ...(options?.layers ?? []).map((x) => `--layer ${x}`)].join(" ");
+      : [...(options?.apps ?? []).map((a) => `--app ${a}`), ...(options?.objects ?? []).map((x) => `--object ${x}`), ...(options?.spaces ?? []).map((x) => `--space ${x}`), ...(options?.layers ?? []).map((x) => `--layers ${x}`)].join(" ");
   return `restore of snapshot ${snapshotId.slice(0, 12)} (${clip(what, 200)}) into ${host}`;
 }
 

@@ -418,7 +418,7 @@ export function planRestore(
   // ---- selection -------------------------------------------------------------------
   const layers = checkLayers(options);
   if (!options.all && !options.apps?.length && !options.spaces?.length && !layers.length)
-    throw new RestorePlanError("nothing selected: pass --app ID|NAME, --space ID|NAME, --layer LAYER or --all");
+    throw new RestorePlanError("nothing selected: pass --app ID|NAME, --space ID|NAME, --layers KIND or --all");
   if (options.name && !options.asNew) throw new RestorePlanError("--name needs --as-new (it names the new app)");
   const sourceSpaceName = (s: SourceSpace) => s.record.name;
   const selectedSpaces = new Map<string, SourceSpace>();

@@ -264,7 +264,7 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
     expect(target.resourcesOf("reloadTasks")[0]!.record.body).toMatchObject({ appId: "app-sales", userId: "u-jane" });
     target.resourcesOf("reloadTasks")[0]!.record.body.timezone = "UTC";
     const second = await plan({ apps: ["app-sales"], safetyBackup: false });
-    expect(second.resources[0]).toMatchObject({ action: "unchanged", reason: expect.stringMatching(/select its kind with --layer/) });
+    expect(second.resources[0]).toMatchObject({ action: "unchanged", reason: expect.stringMatching(/select its kind with --layers/) });
   });
 
   it("verification names the kind, the item and the field that differ; files by content", async () => {

@@ -228,7 +228,7 @@ function resourceRefOf(b: PlanBuilder, from: ResourceKindDef, layer: ResourceKin
   const src = b.ctx.source.loadedResources(layer)?.find((r) => r.record.id === id);
   if (!src) return b.ctx.sameTenant && items.some((t) => t.id === id) ? { ref: existing(id), what } : { what };
   const m = matchTarget(def, src.record, items, b.ctx, undefined);
-  return m.found ? { ref: existing(m.found.id), what } : { what, reason: `${what} is not in the target; restore it too (--layer ${layer})` };
+  return m.found ? { ref: existing(m.found.id), what } : { what, reason: `${what} is not in the target; restore it too (--layers ${layer})` };
 }
 
 /** The comparable form of a record: name, owner, space and body without volatile fields and secrets. */
@@ -339,7 +339,7 @@ export function planResources(def: ResourceKindDef): (b: PlanBuilder) => void {
       }
       if (missingOnly && m.found) {
         d.action = "unchanged";
-        d.reason = "in the target already (its app is restored in place); select its kind with --layer to bring it back as in the snapshot";
+        d.reason = "in the target already (its app is restored in place); select its kind with --layers to bring it back as in the snapshot";
         continue;
       }
       pendingOf(b).push({ p, m, space: space?.ref });
