@@ -39,7 +39,7 @@ import { type Created, type Ref, resolveRef } from "./ref.ts";
 import type { RestoreSource, SourceApp } from "./source.ts";
 import { errorCodeOf, LifeboatError, type RestoreTarget } from "@lifeboat/model";
 import { NO_SECRETS, type ChecklistItem, type RestoreSecrets } from "./resources.ts";
-import { planChecklist } from "../kinds/resources/restore.ts";
+import { planChecklist, runChecklist } from "../kinds/resources/restore.ts";
 
 export { objectRef, treeFingerprint } from "../kinds/objects/steps.ts";
 
@@ -256,7 +256,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
     throw opts.signal.reason;
   }
   result.steps = [...outcomes.entries()].sort((a, b) => a[0] - b[0]).map(([, o]) => o);
-  result.checklist = [...planChecklist(plan, created), ...stepChecklist];
+  result.checklist = runChecklist(planChecklist(plan, created), stepChecklist);
   await journal.append({ type: "finished", at: at(), status: result.status });
   emit({ type: "end", result });
   return result;

@@ -229,6 +229,17 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
     expect(planChecklist(p)).toEqual([]);
   });
 
+  it("what the target could not do as asked joins the checklist: on the item's line when it has one, else a line of its own", async () => {
+    target.resourceNotes.set("dataConnections:Sales DB", ["its owner stays the restoring user's"]);
+    target.resourceNotes.set("themes:Brand", ["its preview image is not uploaded"]);
+    const { result } = await run({ layers: ["dataConnections", "themes"] });
+    expect(result.checklist.map((c) => [c.name, c.todo, c.reason])).toEqual([
+      ["Sales DB", "enter its password", expect.stringMatching(/never returned.*; the target said: its owner stays the restoring user's$/)],
+      ["Brand", "its preview image is not uploaded", "the target could not do this as asked"],
+    ]);
+    expect(result.steps.find((s) => s.id === "res:themes:th-1")?.note).toBe("its preview image is not uploaded");
+  });
+
   it("a second run changes nothing; a changed item is updated in place; a refused item fails alone", async () => {
     await run({ layers: ["dataConnections", "themes"] });
     const again = await plan({ layers: ["dataConnections", "themes"] });

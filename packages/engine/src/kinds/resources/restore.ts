@@ -609,7 +609,24 @@ export function planChecklist(plan: { resources?: readonly ResourceDecision[]; s
     }
     const missing = (d.secrets ?? []).filter((s) => !s.given && !s.inTarget);
     for (const s of missing) out.push({ ...base, todo: `enter its ${s.label}`, reason: `the ${s.label} is never returned by Qlik, so the snapshot does not hold it` });
-    if (d.class === "input" && !(d.secrets ?? []).length) out.push({ ...base, todo: "give what only you can supply", reason: d.classReason });
+    if (d.class === "input" && !(d.secrets ?? []).length) out.push({ ...base, todo: "complete it by hand (see why)", reason: d.classReason });
+  }
+  return out;
+}
+
+/**
+ * The checklist of a run: the plan's, with what the target could not do as asked (the steps'
+ * notes) — on the item's first line when the plan lists it already (its secret not given,
+ * say), else as a line of its own.
+ */
+export function runChecklist(fromPlan: ChecklistItem[], fromSteps: readonly ChecklistItem[]): ChecklistItem[] {
+  const out = fromPlan.map((c) => ({ ...c }));
+  for (const c of fromSteps) {
+    const first = out.find((x) => x.layer === c.layer && x.sourceId === c.sourceId);
+    if (first) {
+      first.reason = `${first.reason}; the target said: ${c.todo}`;
+      if (c.targetId && !first.targetId) first.targetId = c.targetId;
+    } else out.push(c);
   }
   return out;
 }
