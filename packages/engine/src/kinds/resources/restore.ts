@@ -381,6 +381,8 @@ function planSteps(b: PlanBuilder): void {
     const rec = item.record;
     const refs: ResourceStepRef[] = [];
     const problems: string[] = [];
+    /** Optional references left out: said only when the item is written. */
+    const dropped: string[] = [];
     for (const decl of def.refs ?? []) {
       for (const raw of valuesAt(rec.body, decl.path)) {
         if (raw === null || raw === undefined || raw === "") continue;
@@ -390,7 +392,7 @@ function planSteps(b: PlanBuilder): void {
         if (r.ref && !(def.phase === "before-apps" && r.ref.t === "app")) refs.push({ path: decl.path, id, ref: r.ref, what: r.what });
         else if (decl.optional) {
           refs.push({ path: decl.path, id, what: r.what });
-          b.warnings.push(`${label(def, rec.name)}: its ${r.what} ${("reason" in r && r.reason) || "is not in the target"}; it is restored without it (${decl.path})`);
+          dropped.push(`${label(def, rec.name)}: its ${r.what} ${("reason" in r && r.reason) || "is not in the target"}; it is restored without it (${decl.path})`);
         } else problems.push(`its ${r.what} ${("reason" in r && r.reason) || (r.ref ? "is restored after it" : "cannot be found in the target")}`);
       }
     }
@@ -403,7 +405,7 @@ function planSteps(b: PlanBuilder): void {
     if (rec.ownerId) {
       const o = userRef(b, rec.ownerId);
       owner = o.ref;
-      if (!owner) b.warnings.push(`${label(def, rec.name)}: its owner ${o.what} is not in the target; it stays with ${b.ctx.target.caller.subject || "the restoring user"}`);
+      if (!owner) dropped.push(`${label(def, rec.name)}: its owner ${o.what} is not in the target; it stays with ${b.ctx.target.caller.subject || "the restoring user"}`);
     }
     if (m.found) {
       const resolveNow = (r: Ref) => existingId(r);
@@ -425,6 +427,7 @@ function planSteps(b: PlanBuilder): void {
       d.reason = "not in the target";
       p.ref = resRef(def.layer, rec.id);
     }
+    b.warnings.push(...dropped);
     const given = (d.secrets ?? []).filter((s) => s.given).map((s) => s.field);
     const draft: StepDraft = {
       id: stepId(def.layer, rec.id),
@@ -609,7 +612,8 @@ export function planChecklist(plan: { resources?: readonly ResourceDecision[]; s
     }
     const missing = (d.secrets ?? []).filter((s) => !s.given && !s.inTarget);
     for (const s of missing) out.push({ ...base, todo: `enter its ${s.label}`, reason: `the ${s.label} is never returned by Qlik, so the snapshot does not hold it` });
-    if (d.class === "input" && !(d.secrets ?? []).length) out.push({ ...base, todo: "complete it by hand (see why)", reason: d.classReason });
+    // In the target as in the snapshot: whatever it needed by hand was done there.
+    if (d.class === "input" && !(d.secrets ?? []).length && d.action !== "unchanged") out.push({ ...base, todo: "complete it by hand (see why)", reason: d.classReason });
   }
   return out;
 }
