@@ -69,7 +69,8 @@ export function registerCollections(app: RestApp, { tenant, rt }: RouteDeps): vo
 
   app.get("/api/v1/collections", (c) => {
     const limit = limitOf(c, 10, 100);
-    let list = Object.values(k().collections).filter((x) => canSee(c, x));
+    // Never the favourites ("This endpoint does not return the user's favorites collection").
+    let list = Object.values(k().collections).filter((x) => x.type !== "favorite" && canSee(c, x));
     const type = c.req.query("type");
     const types = c.req.query("types");
     if (type) list = list.filter((x) => x.type === type);
@@ -88,6 +89,15 @@ export function registerCollections(app: RestApp, { tenant, rt }: RouteDeps): vo
     for (const x of list) prune(x);
     const { page, links } = cursorPage(c, list, limit, "next");
     return c.json({ data: page.map((x) => colJson(c, x)), links });
+  });
+  // The caller's own favourites only (each user has at most one): a 302 to the collection
+  // (the 2025 spec's only success answer), 404 when the caller has none. Other users'
+  // favourites cannot be reached (API-FACTS §6.16).
+  app.get("/api/v1/collections/favorites", (c) => {
+    const me = who(c).user.id;
+    const fav = Object.values(k().collections).find((x) => x.type === "favorite" && x.creatorId === me);
+    if (!fav) throw notFound("HTTP-404", "The caller has no favorites collection.");
+    return c.json({}, 302, { location: selfHref(c, `/api/v1/collections/${fav.id}`) });
   });
   app.get("/api/v1/collections/:collectionId", (c) => c.json(colJson(c, colFor(c))));
   app.post("/api/v1/collections", async (c) => {
