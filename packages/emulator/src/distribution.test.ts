@@ -164,3 +164,23 @@ describe("generated fixture", () => {
     expect(Object.values(k.collections).filter((c) => c.type === "public")).toHaveLength(6);
   });
 });
+
+describe("collection types", () => {
+  it("a private collection with an item is published as publicgoverned and back; a tag stays a tag (qlik.dev collections PATCH)", async () => {
+    const h = await harness();
+    try {
+      const app = Object.values(h.emu.state.tenants[0]!.apps).find((a) => a.name === "Admin Scratchpad")!;
+      const col = (await h.call("POST", "/api/v1/collections", { body: { name: "Mine", type: "private" } })).json;
+      const type = (value: string) => h.call("PATCH", `/api/v1/collections/${col.id as string}`, { body: [{ op: "replace", path: "/type", value }] });
+      expect((await type("publicgoverned")).status).toBe(400);
+      await h.call("POST", `/api/v1/collections/${col.id as string}/items`, { body: { id: app.itemId } });
+      expect((await type("publicgoverned")).status).toBe(200);
+      expect((await type("public")).status).toBe(400);
+      expect((await type("private")).status).toBe(200);
+      const tag = (await h.call("POST", "/api/v1/collections", { body: { name: "a-tag", type: "public" } })).json;
+      expect((await h.call("PATCH", `/api/v1/collections/${tag.id as string}`, { body: [{ op: "replace", path: "/type", value: "private" }] })).status).toBe(400);
+    } finally {
+      await h.emu.close();
+    }
+  });
+});

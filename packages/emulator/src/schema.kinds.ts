@@ -261,7 +261,12 @@ export async function walkKinds(emu: EmulatorHandle, call: Call): Promise<void> 
   await call("GET", `/api/v1/collections/${colId}/items/${anApp.itemId}`);
   await call("PUT", `/api/v1/collections/${colId}`, { body: { name: "Schema col 2" } });
   await call("PATCH", `/api/v1/collections/${colId}`, { body: [{ op: "replace", path: "/type", value: "publicgoverned" }] });
-  await call("PATCH", `/api/v1/collections/${colId}`, { body: [{ op: "replace", path: "/type", value: "public" }] });
+  const priv = await call("POST", "/api/v1/collections", { body: { name: "Schema private", type: "private" } });
+  const privId = (priv.json as Json).id as string;
+  await call("POST", `/api/v1/collections/${privId}/items`, { body: { id: anApp.itemId } });
+  await call("PATCH", `/api/v1/collections/${privId}`, { body: [{ op: "replace", path: "/type", value: "publicgoverned" }] });
+  await call("PATCH", `/api/v1/collections/${privId}`, { body: [{ op: "replace", path: "/type", value: "private" }] });
+  await call("DELETE", `/api/v1/collections/${privId}`);
   await call("DELETE", `/api/v1/collections/${colId}/items/${anApp.itemId}`);
   await call("DELETE", `/api/v1/collections/${colId}`);
   await walkDistribution(emu, call);
