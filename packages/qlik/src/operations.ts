@@ -60,6 +60,38 @@ export const OPERATIONS = {
   updateAppScript: { method: "POST", path: "/api/v1/apps/{appId}/scripts", tier: "2", perMinute: 100, qlikApi: "apps.updateAppScript" },
   // Not in the 2025 spec: qlik.dev changelog 225 (June 2026), @qlik/api 2.19 analytics/apps.js `restoreApp`; Tier 2 per qlik.dev/apis/rest/analytics/apps.
   restoreApp: { method: "POST", path: "/api/analytics/apps/{appId}/actions/restore", tier: "2", perMinute: 100, qlikApi: "analytics.apps.restoreApp" },
+  // --- scheduling and distribution (resources/scheduling.ts; API-FACTS §6.14–6.15) ---
+  getReloadTasks: { method: "GET", path: "/api/v1/reload-tasks", tier: "1", perMinute: 1000, qlikApi: "reloadTasks.getReloadTasks" },
+  getReloadTask: { method: "GET", path: "/api/v1/reload-tasks/{taskId}", tier: "1", perMinute: 1000, qlikApi: "reloadTasks.getReloadTask" },
+  createReloadTask: { method: "POST", path: "/api/v1/reload-tasks", tier: "2", perMinute: 100, qlikApi: "reloadTasks.createReloadTask" },
+  updateReloadTask: { method: "PUT", path: "/api/v1/reload-tasks/{taskId}", tier: "2", perMinute: 100, qlikApi: "reloadTasks.updateReloadTask" },
+  getSharingTasks: { method: "GET", path: "/api/v1/sharing-tasks", tier: "1", perMinute: 1000, qlikApi: "sharingTasks.getSharingTasks" },
+  getSharingTask: { method: "GET", path: "/api/v1/sharing-tasks/{taskId}", tier: "1", perMinute: 1000, qlikApi: "sharingTasks.getSharingTask" },
+  createSharingTask: { method: "POST", path: "/api/v1/sharing-tasks", tier: "2", perMinute: 100, qlikApi: "sharingTasks.createSharingTask" },
+  patchSharingTask: { method: "PATCH", path: "/api/v1/sharing-tasks/{taskId}", tier: "2", perMinute: 100, qlikApi: "sharingTasks.patchSharingTask" },
+  getReportTemplates: { method: "GET", path: "/api/v1/report-templates", tier: "1", perMinute: 1000, qlikApi: "reportTemplates.getReportTemplates" },
+  getReportTemplate: { method: "GET", path: "/api/v1/report-templates/{id}", tier: "1", perMinute: 1000, qlikApi: "reportTemplates.getReportTemplate" },
+  downloadReportTemplate: { method: "POST", path: "/api/v1/report-templates/{id}/actions/download", tier: "2", perMinute: 100, qlikApi: "reportTemplates.downloadReportTemplate" },
+  createReportTemplate: { method: "POST", path: "/api/v1/report-templates", tier: "2", perMinute: 100, qlikApi: "reportTemplates.createReportTemplate" },
+  updateReportTemplate: { method: "PUT", path: "/api/v1/report-templates/{id}", tier: "2", perMinute: 100, qlikApi: "reportTemplates.updateReportTemplate" },
+  getDataAlerts: { method: "GET", path: "/api/v1/data-alerts", tier: "1", perMinute: 1000, qlikApi: "dataAlerts.getDataAlerts" },
+  getDataAlert: { method: "GET", path: "/api/v1/data-alerts/{alertId}", tier: "1", perMinute: 1000, qlikApi: "dataAlerts.getDataAlert" },
+  getDataAlertCondition: { method: "GET", path: "/api/v1/data-alerts/{alertId}/condition", tier: "1", perMinute: 1000, qlikApi: "dataAlerts.getDataAlertCondition" },
+  createDataAlert: { method: "POST", path: "/api/v1/data-alerts", tier: "2", perMinute: 100, qlikApi: "dataAlerts.createDataAlert" },
+  patchDataAlert: { method: "PATCH", path: "/api/v1/data-alerts/{alertId}", tier: "2", perMinute: 100, qlikApi: "dataAlerts.patchDataAlert" },
+  createCondition: { method: "POST", path: "/api/v1/conditions", tier: "2", perMinute: 100, qlikApi: "conditions.createCondition" },
+  patchCondition: { method: "PATCH", path: "/api/v1/conditions/{id}", tier: "2", perMinute: 100, qlikApi: "conditions.patchCondition" },
+  deleteCondition: { method: "DELETE", path: "/api/v1/conditions/{id}", tier: "2", perMinute: 100, qlikApi: "conditions.deleteCondition" },
+  // --- organisation (resources/organisation.ts; API-FACTS §6.16): tags are collections of type `public` ---
+  getCollections: { method: "GET", path: "/api/v1/collections", tier: "1", perMinute: 1000, qlikApi: "collections.getCollections" },
+  getCollection: { method: "GET", path: "/api/v1/collections/{collectionId}", tier: "1", perMinute: 1000, qlikApi: "collections.getCollection" },
+  getFavoritesCollection: { method: "GET", path: "/api/v1/collections/favorites", tier: "1", perMinute: 1000, qlikApi: "collections.getFavoritesCollection" },
+  getCollectionItems: { method: "GET", path: "/api/v1/collections/{collectionId}/items", tier: "1", perMinute: 1000, qlikApi: "collections.getCollectionItems" },
+  createCollection: { method: "POST", path: "/api/v1/collections", tier: "2", perMinute: 100, qlikApi: "collections.createCollection" },
+  updateCollection: { method: "PUT", path: "/api/v1/collections/{collectionId}", tier: "2", perMinute: 100, qlikApi: "collections.updateCollection" },
+  patchCollection: { method: "PATCH", path: "/api/v1/collections/{collectionId}", tier: "2", perMinute: 100, qlikApi: "collections.patchCollection" },
+  addCollectionItem: { method: "POST", path: "/api/v1/collections/{collectionId}/items", tier: "2", perMinute: 100, qlikApi: "collections.addCollectionItem" },
+  deleteCollectionItem: { method: "DELETE", path: "/api/v1/collections/{collectionId}/items/{itemId}", tier: "2", perMinute: 100, qlikApi: "collections.deleteCollectionItem" },
 } as const satisfies Record<string, OperationInfo>;
 
 export type OperationName = keyof typeof OPERATIONS;
