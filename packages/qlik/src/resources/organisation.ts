@@ -71,7 +71,7 @@ async function syncItems(core: TenantCore, collectionId: string, label: string, 
   for (const i of apps) {
     const target = found.get(i.resourceId);
     if (!target?.itemId) {
-      notes.push(`app '${i.name}' (${i.resourceId}) is not in the target: not added`);
+      notes.push(i.resourceId ? `app '${i.name}' (${i.resourceId}) is not in the target: not added` : `app '${i.name}' is not restored in the target: not added`);
       continue;
     }
     keep.add(target.itemId);

@@ -128,7 +128,8 @@ function toSharingTask(t: unknown): ResourceRecord {
 /** Persisted recipients (`RecipientsPersist`) → what a create or PATCH takes (`SharingTaskRecurringRecipients`). */
 function shareRecipients(v: unknown): Json {
   const o = rec(v);
-  const ids = (list: unknown): Json[] => arr(list).map((x) => ({ value: s(rec(x).value) ?? "", enabled: rec(x).enabledByUser ?? rec(x).enabled ?? true }));
+  // A recipient a restore could not map has lost its `value` (restore.ts removes it): left out.
+  const ids = (list: unknown): Json[] => arr(list).filter((x) => s(rec(x).value)).map((x) => ({ value: s(rec(x).value)!, enabled: rec(x).enabledByUser ?? rec(x).enabled ?? true }));
   return { userIds: ids(o.userIds), groupIds: ids(o.groupIds), emailAddresses: arr(o.emailAddresses).map((e) => (typeof e === "string" ? e : s(rec(e).value) ?? "")).filter(Boolean) };
 }
 
@@ -289,7 +290,7 @@ function conditionIdOf(v: unknown): string | undefined {
 
 const alertRecipients = (v: unknown): Json => {
   const o = rec(v);
-  const ids = (list: unknown): Json[] => arr(list).map((x) => ({ value: s(rec(x).value) ?? "", enabled: rec(x).enabled ?? true }));
+  const ids = (list: unknown): Json[] => arr(list).filter((x) => s(rec(x).value)).map((x) => ({ value: s(rec(x).value)!, enabled: rec(x).enabled ?? true }));
   return { userIds: ids(o.userIds), groupIds: ids(o.groupIds) };
 };
 

@@ -3,5 +3,16 @@
  * registry (../../registry.ts) orders them by `RESOURCE_KINDS` (`@lifeboat/model`).
  */
 import type { DeclaredKind } from "../kind.ts";
+import { collections, notes, tags } from "./organisation.ts";
+import { dataAlerts, reloadTasks, reportTemplates, sharingTasks } from "./scheduling.ts";
 
-export const DECLARED: readonly DeclaredKind[] = [];
+export const DECLARED: readonly DeclaredKind[] = [
+  // scheduling and distribution, organisation (scheduling.ts, organisation.ts)
+  reloadTasks,
+  sharingTasks,
+  reportTemplates,
+  dataAlerts,
+  tags,
+  collections,
+  notes,
+];
