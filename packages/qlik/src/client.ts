@@ -47,6 +47,8 @@ import { CallTimeoutError, formatSeconds, limitOf, resolveTimeouts, withDeadline
 import { createTenantWriter, type TenantWriter } from "./writer.ts";
 import { RESOURCE_APIS, type ResourceApi } from "./resources/index.ts";
 import { pages } from "./internal/pages.ts";
+// Resource kinds read pages too (internal/pages.ts, apart from this file: no import cycle).
+export { pages } from "./internal/pages.ts";
 
 export type TenantAuth =
   | { type: "apikey"; apiKey: string }
@@ -743,7 +745,7 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
       for await (const summary of api.list(core)) {
         if (!api.detail || !api.get) yield summary;
         else if (opts.unchanged?.(summary)) yield { ...summary, summaryOnly: true };
-        else yield await api.get(core, summary.id);
+        else yield await api.get(core, summary.id, summary);
       }
     },
 

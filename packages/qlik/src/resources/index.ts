@@ -4,10 +4,17 @@
  */
 import type { ResourceKindName } from "@lifeboat/model";
 import type { ResourceApi } from "./api.ts";
+import { automationConnectionsApi, automationsApi } from "./automation.ts";
+import { dataConnectionsApi, dataCredentialsApi } from "./data.ts";
 import { collections, notes, tags } from "./organisation.ts";
 import { dataAlerts, reloadTasks, reportTemplates, sharingTasks } from "./scheduling.ts";
 
 const APIS: readonly ResourceApi[] = [
+  // data and automation (data.ts, automation.ts)
+  dataConnectionsApi,
+  dataCredentialsApi,
+  automationConnectionsApi,
+  automationsApi,
   // scheduling and distribution, organisation (scheduling.ts, organisation.ts)
   reloadTasks,
   sharingTasks,
