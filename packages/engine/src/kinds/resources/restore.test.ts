@@ -68,6 +68,7 @@ vi.mock("./defs/index.ts", async () => {
           { path: "appId", to: "app" },
           { path: "userId", to: "user", optional: true },
           { path: "connections[]", to: "dataConnections", optional: true },
+          { path: "notify[].groupId", to: "group", optional: true },
         ],
         volatile: ["updated", "lastExecutionTime"],
         classify: () => ({ class: "direct", reason: "no secret" }),
@@ -99,7 +100,7 @@ function resources(): FakeResource[] {
     { record: rec({ kind: "dataConnections", id: "dc-2", name: "Files", spaceId: "sp-shared", stamp: "1", body: { qName: "Files", qConnectStatement: "folder", qType: "folder", qID: "dc-2", updated: "1" } }) },
     { record: rec({ kind: "themes", id: "th-1", name: "Brand", stamp: "1", body: { name: "Brand", version: "1" }, files: ["archive.zip"] }), files: { "archive.zip": new Uint8Array([80, 75, 3, 4, 1, 2, 3, 255]) } },
     {
-      record: rec({ kind: "reloadTasks", id: "rt-1", name: "Nightly", ownerId: "u-jane", stamp: "1", body: { name: "Nightly", appId: "app-sales", userId: "u-jane", connections: ["dc-2"], timezone: "Europe/Paris", recurrence: ["RRULE:FREQ=DAILY"], state: "Enabled", updated: "1" } }),
+      record: rec({ kind: "reloadTasks", id: "rt-1", name: "Nightly", ownerId: "u-jane", stamp: "1", body: { name: "Nightly", appId: "app-sales", userId: "u-jane", connections: ["dc-2"], notify: [{ groupId: "g-1", mail: true }, { groupId: "g-gone", mail: true }], timezone: "Europe/Paris", recurrence: ["RRULE:FREQ=DAILY"], state: "Enabled", updated: "1" } }),
     },
     { record: rec({ kind: "reloadTasks", id: "rt-2", name: "Scratch hourly", stamp: "1", body: { name: "Scratch hourly", appId: "app-jane", userId: "u-gone", timezone: "UTC", state: "Enabled", updated: "1" } }) },
     { record: rec({ kind: "identityProviders", id: "idp-1", name: "Okta", stamp: "1", body: { name: "Okta", protocol: "OIDC" } }) },
@@ -169,6 +170,7 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
 
   it("--all into an empty tenant: every kind, in order, references remapped, secrets given only to the step, verified equal; the checklist names what is left", async () => {
     const secrets = secretsOf({ "dataConnections/Sales DB": { qPassword: PASSWORD } });
+    target.groups.push({ id: "t-sales", name: "Sales", providerType: "idp", assignedRoles: [] });
     const { plan: p, result, report, journal } = await run({ all: true, createMissingUsers: false }, secrets);
     const by = (id: string) => p.resources.find((d) => d.sourceId === id)!;
     expect(by("dc-1")).toMatchObject({ action: "create", class: "input", secrets: [{ field: "qPassword", label: "password", given: true }] });
@@ -193,6 +195,8 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
     const salesApp = result.created["app:app-sales"]!;
     const files = target.resourcesOf("dataConnections").find((r) => r.record.name === "Files")!;
     expect(task.record.body).toMatchObject({ appId: salesApp, userId: "t-jane", connections: [files.record.id], timezone: "Europe/Paris" });
+    // A group by name; an array element whose (optional) reference is left out goes as a whole.
+    expect(task.record.body.notify).toEqual([{ groupId: "t-sales", mail: true }]);
     // The task whose user is not in the target: created without it (optional), with a warning.
     expect(target.resourcesOf("reloadTasks").find((r) => r.record.name === "Scratch hourly")!.record.body).not.toHaveProperty("userId");
     expect(p.warnings.some((w) => /reload task 'Scratch hourly'.*user u-gone/.test(w))).toBe(true);

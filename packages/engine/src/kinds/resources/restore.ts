@@ -250,8 +250,8 @@ function differences(a: Record<string, unknown>, b: Record<string, unknown>): st
 function mappedBody(def: ResourceKindDef, body: Record<string, unknown>, refs: readonly ResourceStepRef[], resolve: (ref: Ref) => string | undefined): { body: Record<string, unknown>; unresolved: string[] } {
   const copy = without(body, secretFields(def));
   const unresolved: string[] = [];
-  for (const path of new Set(refs.map((r) => r.path)))
-    visit(copy, path, (v, set, remove) => {
+  for (const path of new Set(refs.map((r) => r.path))) {
+    const map = (v: unknown, set: (v: unknown) => void, remove: () => void) => {
       const r = refs.find((x) => x.path === path && x.id === String(v));
       if (!r) return;
       const id = r.ref ? resolve(r.ref) : undefined;
@@ -261,7 +261,18 @@ function mappedBody(def: ResourceKindDef, body: Record<string, unknown>, refs: r
         unresolved.push(r.what);
         set(`(${refKey(r.ref)})`);
       }
-    });
+    };
+    // A reference inside an array's elements ("recipients.groupIds[].value"): an element whose
+    // reference is left out goes as a whole (an element without its id names nothing).
+    const cut = path.lastIndexOf("[].");
+    if (cut < 0) visit(copy, path, map);
+    else
+      visit(copy, path.slice(0, cut + 2), (el, _set, removeElement) => {
+        let drop = false;
+        visit(el, path.slice(cut + 3), (v, set) => map(v, set, () => void (drop = true)));
+        if (drop) removeElement();
+      });
+  }
   return { body: copy, unresolved };
 }
 
