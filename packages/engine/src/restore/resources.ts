@@ -30,6 +30,11 @@ export interface ResourceDecision {
    * whether the target's item holds one already (`inTarget`: then none needs giving; one given replaces it).
    */
   secrets?: { field: string; label: string; given: boolean; inTarget?: boolean }[];
+  /**
+   * Kinds whose owner Qlik's API cannot set (def `ownerByCreator`): the owner the item had in
+   * the snapshot (subject), when the restore writes it — it becomes the restoring user's.
+   */
+  ownerByHand?: string;
 }
 
 /** One line of the re-entry checklist. */

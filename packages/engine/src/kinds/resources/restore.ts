@@ -420,8 +420,9 @@ function planSteps(b: PlanBuilder): void {
     }
     if (m.found) {
       const resolveNow = (r: Ref) => existingId(r);
-      const want = comparable(def, { name: rec.name, ownerId: owner ? existingId(owner) : undefined, spaceId: space ? existingId(space) : undefined, body: mappedBody(def, rec.body, refs, resolveNow).body }, owner !== undefined);
-      const have = comparable(def, m.found, owner !== undefined);
+      const withOwner = owner !== undefined && !def.ownerByCreator;
+      const want = comparable(def, { name: rec.name, ownerId: owner ? existingId(owner) : undefined, spaceId: space ? existingId(space) : undefined, body: mappedBody(def, rec.body, refs, resolveNow).body }, withOwner);
+      const have = comparable(def, m.found, withOwner);
       const diff = differences(want, have);
       const secretGiven = (d.secrets ?? []).some((s) => s.given);
       if (!diff.length && !secretGiven) {
@@ -439,6 +440,12 @@ function planSteps(b: PlanBuilder): void {
       p.ref = resRef(def.layer, rec.id);
     }
     b.warnings.push(...dropped);
+    // Qlik gives it to the restoring user and cannot hand it on: the checklist says to, by hand.
+    if (def.ownerByCreator && rec.ownerId) {
+      const subject = b.sourceUser(rec.ownerId)?.subject || rec.ownerId;
+      const current = d.action === "update" ? m.found?.ownerId : b.ctx.target.caller.userId;
+      if (!(owner && existingId(owner) === current) && subject !== b.ctx.target.caller.subject) d.ownerByHand = subject;
+    }
     const given = (d.secrets ?? []).filter((s) => s.given).map((s) => s.field);
     const draft: StepDraft = {
       id: stepId(def.layer, rec.id),
@@ -576,8 +583,9 @@ export function verifyResources(def: ResourceKindDef): (v: VerifyContext) => Pro
       const { body } = mappedBody(def, item.record.body, step.refs, (r) => v.resolve(r));
       const ownerId = step.owner ? v.resolve(step.owner) : undefined;
       const spaceId = step.space ? v.resolve(step.space) : undefined;
-      const want = comparable(def, { name: item.record.name, ownerId, spaceId, body }, ownerId !== undefined);
-      const have = comparable(def, got, ownerId !== undefined);
+      const withOwner = ownerId !== undefined && !def.ownerByCreator;
+      const want = comparable(def, { name: item.record.name, ownerId, spaceId, body }, withOwner);
+      const have = comparable(def, got, withOwner);
       const wb = want.body as Record<string, unknown>;
       const hb = have.body as Record<string, unknown>;
       for (const field of differences(want, have)) {
@@ -623,6 +631,7 @@ export function planChecklist(plan: { resources?: readonly ResourceDecision[]; s
     }
     const missing = (d.secrets ?? []).filter((s) => !s.given && !s.inTarget);
     for (const s of missing) out.push({ ...base, todo: `enter its ${s.label}`, reason: `the ${s.label} is never returned by Qlik, so the snapshot does not hold it` });
+    if (d.ownerByHand) out.push({ ...base, todo: `hand it to its owner ${d.ownerByHand}`, reason: def?.ownerByCreator ?? "Qlik's API cannot set its owner" });
     // In the target as in the snapshot: whatever it needed by hand was done there.
     if (d.class === "input" && !(d.secrets ?? []).length && d.action !== "unchanged") out.push({ ...base, todo: "complete it by hand (see why)", reason: d.classReason });
   }
