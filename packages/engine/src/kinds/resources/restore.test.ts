@@ -182,6 +182,12 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
     const ids = p.steps.map((s) => s.id);
     expect(ids.indexOf("res:dataConnections:dc-1")).toBeLessThan(ids.indexOf("app:app-sales:import"));
     expect(ids.indexOf("res:reloadTasks:rt-1")).toBeGreaterThan(ids.indexOf("app:app-sales:import"));
+    // The items of one kind side by side: each waits for what came before the kind, the next kind for all of them.
+    const step = (id: string) => p.steps.find((s) => s.id === id)!;
+    expect(step("res:dataConnections:dc-2").after).toEqual(step("res:dataConnections:dc-1").after);
+    expect(step("res:themes:th-1").after).toEqual(["res:dataConnections:dc-1", "res:dataConnections:dc-2"]);
+    expect(step("res:reloadTasks:rt-2").after).toEqual(step("res:reloadTasks:rt-1").after);
+    expect(step("res:reloadTasks:rt-1").after.some((a) => a.startsWith("res:reloadTasks:"))).toBe(false);
     // No secret in the plan, the journal or the result.
     for (const text of [formatPlanFile(p), JSON.stringify(journal.records), JSON.stringify(result)]) expect(text).not.toContain(PASSWORD);
 

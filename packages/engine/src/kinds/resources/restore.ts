@@ -462,8 +462,10 @@ function planSteps(b: PlanBuilder): void {
       label: `${d.action} ${label(def, rec.name)}`,
       reason: d.reason,
     };
-    if (def.phase === "before-apps") b.step(draft);
-    else b.tailStep(draft);
+    // The items of one kind need nothing of each other: they are written side by side (the
+    // connector's limiter paces them); the next kind waits for all of them.
+    if (def.phase === "before-apps") b.step(draft, { group: `res:${def.layer}` });
+    else b.tailStep(draft, { group: `res:${def.layer}` });
   }
 }
 
