@@ -32,7 +32,8 @@ export interface ResourceDecision {
   secrets?: { field: string; label: string; given: boolean; inTarget?: boolean }[];
   /**
    * Kinds whose owner Qlik's API cannot set (def `ownerByCreator`): the owner the item had in
-   * the snapshot (subject), when the restore writes it — it becomes the restoring user's.
+   * the snapshot (subject), when the restore writes it — it becomes the restoring user's (the
+   * plan shows it; the connector's note, where a person can hand it over, is on the checklist).
    */
   ownerByHand?: string;
 }

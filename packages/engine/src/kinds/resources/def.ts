@@ -98,9 +98,10 @@ export interface ResourceKindDef {
   files?: readonly string[];
   /**
    * Set when Qlik makes whoever creates an item its owner and no call of its API hands it to
-   * another user (reload tasks, report templates, …): why, as people read it. A restore then
-   * cannot give the item back its owner — the plan says so, the checklist asks to hand it over
-   * by hand (at `where`), and the owner is not compared (unchanged, verification).
+   * another user (reload tasks, report templates, tags, …): why, as people read it. A restore
+   * then cannot give the item back its owner — the plan names whose it was (`ownerByHand`), the
+   * owner is not compared (unchanged, verification), and where a person can hand it over the
+   * connector's note puts that on the checklist.
    */
   ownerByCreator?: string;
 }

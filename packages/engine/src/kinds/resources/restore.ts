@@ -34,7 +34,7 @@ import type { ResourceKindName, ResourceRecord, ResourceWrite, ResourceWriteResu
 import { canonicalJson } from "../../internal/canonical.ts";
 import type { PlanBuilder, PlanContext } from "../../restore/builder.ts";
 import type { ResourceStepRef, RestoreOptions, StepDraft, StepOf } from "../../restore/plan.ts";
-import { existing, existingId, refKey, type Ref } from "../../restore/ref.ts";
+import { existing, existingId, refKey, resolveRef, type Ref } from "../../restore/ref.ts";
 import type { ChecklistItem, ResourceDecision } from "../../restore/resources.ts";
 import type { RestoreSource, SourceResource } from "../../restore/source.ts";
 import { DependencyError, errText, show, type StepContext, type StepRun, type StepRunners, type VerifyContext } from "../restore.ts";
@@ -71,7 +71,7 @@ export function resourceKindsFor(source: RestoreSource, options: RestoreOptions)
   for (const def of DEFS.values()) {
     if (!held.has(def.layer)) continue;
     if (options.all || options.layers?.includes(def.layer)) want.add(def.layer);
-    else if ((options.apps?.length || options.spaces?.length) && !options.objects?.length && refsTo(def, "app").length) want.add(def.layer);
+    else if ((options.apps?.length || options.spaces?.length) && !options.objects?.length && !options.asNew && refsTo(def, "app").length) want.add(def.layer);
   }
   for (let grew = true; grew; ) {
     grew = false;
@@ -150,6 +150,8 @@ function selectionOf(def: ResourceKindDef, b: PlanBuilder): Selection | undefine
   if (options.objects?.length) return undefined;
   if (options.all && !options.layers?.length) return { mode: "all" };
   if (options.layers?.includes(def.layer)) return { mode: "all" };
+  // An app restored beside itself (--as-new) is a new app: what names the original stays the original's.
+  if (options.asNew) return undefined;
   if (!refsTo(def, "app").length) return undefined;
   const apps = new Map<string, "full" | "missing">();
   for (const d of b.apps) {
@@ -419,7 +421,8 @@ function planSteps(b: PlanBuilder): void {
       if (!owner) dropped.push(`${label(def, rec.name)}: its owner ${o.what} is not in the target; it stays with ${b.ctx.target.caller.subject || "the restoring user"}`);
     }
     if (m.found) {
-      const resolveNow = (r: Ref) => existingId(r);
+      // What exists now: the target's items, and what an earlier attempt of this restore created.
+      const resolveNow = (r: Ref) => resolveRef(r, b.ctx.previous.created);
       const withOwner = owner !== undefined && !def.ownerByCreator;
       const want = comparable(def, { name: rec.name, ownerId: owner ? existingId(owner) : undefined, spaceId: space ? existingId(space) : undefined, body: mappedBody(def, rec.body, refs, resolveNow).body }, withOwner);
       const have = comparable(def, m.found, withOwner);
@@ -440,7 +443,8 @@ function planSteps(b: PlanBuilder): void {
       p.ref = resRef(def.layer, rec.id);
     }
     b.warnings.push(...dropped);
-    // Qlik gives it to the restoring user and cannot hand it on: the checklist says to, by hand.
+    // Qlik gives it to the restoring user and cannot hand it on: the plan names whose it was
+    // (where a person can hand it over, the connector's note puts that on the checklist).
     if (def.ownerByCreator && rec.ownerId) {
       const subject = b.sourceUser(rec.ownerId)?.subject || rec.ownerId;
       const current = d.action === "update" ? m.found?.ownerId : b.ctx.target.caller.userId;
@@ -633,7 +637,6 @@ export function planChecklist(plan: { resources?: readonly ResourceDecision[]; s
     }
     const missing = (d.secrets ?? []).filter((s) => !s.given && !s.inTarget);
     for (const s of missing) out.push({ ...base, todo: `enter its ${s.label}`, reason: `the ${s.label} is never returned by Qlik, so the snapshot does not hold it` });
-    if (d.ownerByHand) out.push({ ...base, todo: `hand it to its owner ${d.ownerByHand}`, reason: def?.ownerByCreator ?? "Qlik's API cannot set its owner" });
     // In the target as in the snapshot: whatever it needed by hand was done there.
     if (d.class === "input" && !(d.secrets ?? []).length && d.action !== "unchanged") out.push({ ...base, todo: "complete it by hand (see why)", reason: d.classReason });
   }
