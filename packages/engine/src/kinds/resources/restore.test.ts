@@ -282,6 +282,21 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
     expect(target.resourcesOf("reloadTasks")[0]!.record.body).not.toHaveProperty("connections.0");
   });
 
+  it("--as-new: the copy is a new app, so what names the original is not taken", async () => {
+    const p = await plan({ apps: ["app-sales"], asNew: true });
+    expect(p.resources).toEqual([]);
+  });
+
+  it("a re-run of a restore that imported the app: its reload task, made by the earlier attempt, is unchanged", async () => {
+    const journal = new MemoryJournal();
+    const first = await run({ apps: ["app-sales"] }, undefined, journal);
+    expect(first.plan.resources.map((d) => d.action)).toEqual(["create"]);
+    await resourcesForPlan(source, { apps: ["app-sales"] });
+    const state = await readTargetState(target, { resources: resourceKindsFor(source, { apps: ["app-sales"] }) });
+    const again = planRestore(source, state, { apps: ["app-sales"] }, { created: first.result.created }, await objectsForPlan(source, { apps: ["app-sales"] }));
+    expect(again.resources.map((d) => [d.sourceId, d.action, d.reason])).toEqual([["rt-1", "unchanged", expect.stringMatching(/created by an earlier attempt/)]]);
+  });
+
   it("--app on the same tenant: an app reconciled in place gets its missing reload task back, and keeps one that is there", async () => {
     target = new FakeTarget({ host: source.tenant.host });
     target.users.push({ id: "u-jane", subject: "auth0|jane", status: "active", assignedRoles: [], assignedGroups: [] });
