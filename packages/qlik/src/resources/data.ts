@@ -121,7 +121,7 @@ export const dataConnectionsApi: ResourceApi = {
 
   async create(core, input): Promise<ResourceWriteResult> {
     const name = String(input.body.qName ?? "");
-    const sourceId = str(input.body.qID);
+    const sourceId = input.sourceId ?? str(input.body.qID);
     const body: Json = { ...writeFields(input), tags: Array.isArray(input.body.tags) ? input.body.tags : [] };
     if (input.spaceId) body.space = input.spaceId;
     const notes: string[] = [];

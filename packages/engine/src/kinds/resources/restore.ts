@@ -463,6 +463,7 @@ function writeOf(def: ResourceKindDef, step: StepOf<"resource">, item: SourceRes
     ...(spaceId ? { spaceId } : {}),
     ...(Object.keys(secrets).length ? { secrets } : {}),
     ...(Object.keys(files).length ? { files } : {}),
+    sourceId: step.sourceId,
   };
 }
 
