@@ -138,3 +138,55 @@ describe("restore: data and automation kinds into another tenant", () => {
     }
   });
 });
+
+describe("restore: data and automation kinds into the same tenant", () => {
+  it("one of each deleted comes back (the connection with its qID and the secret given), the rest unchanged", async () => {
+    const emu: EmulatorHandle = await startEmulator({ fixture: "demo", admin: true, port: 0, rateLimits: "off" });
+    const repo = await createTestRepository();
+    const dir = await mkdtemp(join(tmpdir(), "lifeboat-data-automation-same-"));
+    try {
+      const t = emu.state.tenants[0]!;
+      grantAutomations(t);
+      const client = createTenantClient({ host: emu.host, auth: { type: "oauth2", clientId: emu.clientId, clientSecret: emu.clientSecret, scope: SCOPE } });
+      const { snapshot } = await backup({ tenant: client, repository: repo });
+      await client.close();
+      const k = kindsOf(t);
+      const gone = {
+        conn: Object.values(k.dataConnections).find((x) => x.name === "CRM REST")!,
+        autoConn: Object.values(k.automationConnections).find((x) => x.name === "SMTP (Emma)")!,
+        automation: Object.values(k.automations).find((x) => x.name === "Month-end mail")!,
+      };
+      delete k.dataConnections[gone.conn.id];
+      delete k.automationConnections[gone.autoConn.id];
+      delete k.automations[gone.automation.id];
+      const before = { conns: Object.keys(k.dataConnections).length, autoConns: Object.keys(k.automationConnections).length, autos: Object.keys(k.automations).length };
+
+      const secrets = join(dir, "secrets.yaml");
+      await writeFile(secrets, ["dataConnections:", '  "CRM REST":', "    qConnectionSecret: restored-cs-2", "automationConnections:", '  "SMTP (Emma)":', "    params.apiKey: restored-key-2", ""].join("\n"), { mode: 0o600 });
+      const env = { QLIK_HOST: emu.host, QLIK_CLIENT_ID: emu.clientId, QLIK_CLIENT_SECRET: emu.clientSecret, QLIK_SCOPE: SCOPE };
+      const r = await restoreCli({ snapshot: snapshot.id, opts: { all: true, yes: true, secrets, safetyBackup: false, json: true, layers: ["dataConnections", "dataCredentials", "automationConnections", "automations"] }, env, repo, journalDir: join(dir, "state") });
+      expect(r.stderr).not.toMatch(/ERROR/);
+
+      expect(k.dataConnections[gone.conn.id]).toMatchObject({ name: "CRM REST", spaceId: gone.conn.spaceId, ownerId: gone.conn.ownerId, connectStatement: gone.conn.connectStatement, connectionSecret: "restored-cs-2" });
+      const smtp = Object.values(k.automationConnections).find((x) => x.name === "SMTP (Emma)")!;
+      expect(smtp).toMatchObject({ ownerId: gone.autoConn.ownerId, isConnected: true });
+      const mail = Object.values(k.automations).find((x) => x.name === "Month-end mail")!;
+      expect(mail).toMatchObject({ ownerId: gone.automation.ownerId, state: "disabled", maxConcurrentRuns: 2 });
+      expect(JSON.stringify(mail.workspace)).toContain(smtp.id);
+      expect(JSON.stringify(mail.workspace)).not.toContain(gone.autoConn.id);
+      // Nothing else was created: the others were found in place.
+      expect({ conns: Object.keys(k.dataConnections).length, autoConns: Object.keys(k.automationConnections).length, autos: Object.keys(k.automations).length }).toEqual({
+        conns: before.conns + 1,
+        autoConns: before.autoConns + 1,
+        autos: before.autos + 1,
+      });
+      const report = r.stdout.split("\n").filter((l) => l.includes('"verification"')).map((l) => JSON.parse(l) as { report: { status: string; other: unknown[] } })[0]!.report;
+      expect(report.other).toEqual([]);
+      expect(r.code).toBe(0);
+    } finally {
+      await repo.close();
+      await emu.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
