@@ -50,6 +50,8 @@ export interface RunRecord {
 }
 
 export interface NewRun {
+  /** the run's id (default: a new UUID); the service gives its own, so events can name the run before it is recorded */
+  id?: string;
   tenant: string;
   kind: RunKind;
   trigger: RunTrigger;
@@ -170,6 +172,11 @@ export async function openHistoryStore(location: HistoryLocation, opts: { now?: 
   return new SqlHistoryStore(db);
 }
 
+/** The history store over an open, migrated database (the service shares one with its other stores). */
+export function historyOver(db: Sql): HistoryStore {
+  return new SqlHistoryStore(db);
+}
+
 const RUN_COLUMNS =
   "id, tenant, kind, trigger_kind, status, scheduled_for, started_at, ended_at, started_by, counts, snapshot_id, manifest_link, log_location, message";
 
@@ -216,7 +223,7 @@ class SqlHistoryStore implements HistoryStore {
 
   async startRun(run: NewRun): Promise<string> {
     if (!run.tenant) throw new Error("a run needs a tenant");
-    const id = randomUUID();
+    const id = run.id ?? randomUUID();
     const at = run.startedAt.getTime();
     await this.db.run(
       `INSERT INTO runs (id, tenant, kind, trigger_kind, status, scheduled_for, started_at, at_ms, started_by, counts, log_location)
