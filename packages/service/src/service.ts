@@ -83,6 +83,8 @@ export interface Service {
   /** missed runs reported at start */
   readonly missed: { tenant: string; dueTimes: Date[] }[];
   listen(opts: { port: number; host?: string }): Promise<{ url: string; port: number }>;
+  /** Resolves when no run (scheduled or manual) is going and every alert is delivered (tests, shutdown). */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -244,6 +246,13 @@ export async function createService(o: ServiceOptions): Promise<Service> {
         s.once("error", reject);
         server = s;
       }),
+    idle: async () => {
+      await rearming;
+      await backupScheduler?.idle();
+      await pruneScheduler?.idle();
+      await runs.idle();
+      await alerts.idle();
+    },
     close: async () => {
       if (closed) return;
       closed = true;
