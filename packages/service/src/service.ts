@@ -18,6 +18,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { JobDeps } from "@lifeboat/jobs";
 import { AlertDispatcher, type AlertDispatcherOptions } from "./alerts/dispatcher.ts";
 import { eventForMissed } from "./alerts/events.ts";
@@ -185,6 +186,16 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     c.header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
     if (c.req.path.startsWith("/api/")) c.header("Cache-Control", "no-store");
   });
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: 1024 * 1024,
+      onError: (c) => {
+        const { status, body } = errorResponse(Object.assign(new Error(), { code: "usage", message: "the request body is larger than 1 MiB; send settings and plans, not files" }));
+        return c.json(body, status as 400);
+      },
+    }),
+  );
   registerRoutes(api, {
     accounts,
     history,

@@ -111,6 +111,8 @@ export class Api {
       const honoPath = spec.path.replace(/\{([^}]+)\}/g, ":$1");
       app.on(spec.method.toUpperCase(), honoPath, async (c) => {
         let caller: Caller | undefined;
+        // a login or setup from another site's page is refused too (login CSRF)
+        if (UNSAFE.has(spec.method)) this.checkOrigin(c);
         if (spec.access !== "public") {
           const who = await this.authenticate(c);
           if (!who) throw new LifeboatError("auth", "log in first (POST /api/session) or send an API token (Authorization: Bearer lbt_…)", { next: "log in" });
@@ -147,18 +149,21 @@ export class Api {
     }
   }
 
-  private checkCsrf(c: Context<Env>): void {
+  /** A browser names the page's origin on unsafe requests; another origin than ours is refused. */
+  private checkOrigin(c: Context<Env>): void {
     const origin = c.req.header("origin");
-    if (origin) {
-      const host = c.req.header("host");
-      let ok = false;
-      try {
-        ok = !!host && new URL(origin).host === host;
-      } catch {
-        ok = false;
-      }
-      if (!ok) throw new LifeboatError("forbidden", `a request from origin ${origin} was refused: the console sends changes only from its own origin`, { object: "CSRF check" });
+    if (!origin) return;
+    const host = c.req.header("host");
+    let ok = false;
+    try {
+      ok = !!host && new URL(origin).host === host;
+    } catch {
+      ok = false;
     }
+    if (!ok) throw new LifeboatError("forbidden", `a request from origin ${origin} was refused: the console sends changes only from its own origin`, { object: "CSRF check" });
+  }
+
+  private checkCsrf(c: Context<Env>): void {
     const expected = (c as unknown as { csrf?: string }).csrf ?? "";
     const given = c.req.header(CSRF_HEADER) ?? "";
     if (!given || !expected || !same(given, expected))

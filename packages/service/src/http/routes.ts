@@ -11,6 +11,7 @@ import type { Context } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { streamSSE } from "hono/streaming";
 import { browseSnapshot, diffSnapshots, loadManifest, PATHS } from "@lifeboat/engine";
+import { snapshotTenantKey } from "@lifeboat/kit";
 import { LifeboatError } from "@lifeboat/model";
 import type { Repository, Tree, TreeEntry } from "@lifeboat/repository";
 import { z } from "zod";
@@ -330,6 +331,13 @@ export function registerRoutes(api: Api, x: RouteContext): void {
     handler: async ({}, { query }) => (await x.history.listAlertDeliveries({ ...(query.tenant ? { tenant: query.tenant } : {}), ...(query.limit ? { limit: query.limit } : {}) })).map((d) => ({ ...d, at: d.at.toISOString() })),
   });
 
+  const mayRestoreInto = (caller: Caller, target: string) => {
+    const t = x.settings.must(target).stored;
+    if (caller.role === "admin") return;
+    if (caller.role === "operator" && !t.production) return;
+    throw new LifeboatError("forbidden", `${caller.username} is ${caller.role} and may not restore into '${target}'${t.production ? " (a production tenant: admins only)" : ""}; ask an admin`, { object: `tenant '${target}'`, next: "ask an admin" });
+  };
+
   // ---------------- runs ----------------
   api.add({
     method: "get", path: "/api/runs", operationId: "listRuns", summary: "Runs, newest first, filtered.", tag: "runs", access: "viewer",
@@ -394,8 +402,12 @@ export function registerRoutes(api: Api, x: RouteContext): void {
           await end();
           return;
         }
+        // a comment line now and then keeps proxies from closing a quiet stream
+        const ping = setInterval(() => void stream.write(": ping\n\n").catch(() => undefined), 20_000);
+        ping.unref?.();
         stream.onAbort(() => {
           closed = true;
+          clearInterval(ping);
           unsubscribe();
           wake?.();
         });
@@ -403,6 +415,7 @@ export function registerRoutes(api: Api, x: RouteContext): void {
           while (queue.length > 0) {
             const e = queue.shift()!;
             if (e === null) {
+              clearInterval(ping);
               unsubscribe();
               await end();
               return;
@@ -428,6 +441,18 @@ export function registerRoutes(api: Api, x: RouteContext): void {
     },
   });
 
+  api.add({
+    method: "post", path: "/api/runs/{run}/cancel", operationId: "cancelRun", summary: "Cancel a running run (no item starts after it; it is recorded as cancelled).", tag: "runs", access: "operator", params: runParam, status: 202, errors: [404, 409],
+    response: z.object({ runId: z.string(), cancelling: z.literal(true) }),
+    handler: async (_c, { params, caller }) => {
+      const r = await mustRun(params.run);
+      if (r.kind === "restore" && caller!.role !== "admin") mayRestoreInto(caller!, r.tenant);
+      if (!x.runs.cancel(params.run, `cancelled by ${caller!.username}`)) throw new LifeboatError("conflict", `run ${params.run} is not going (${r.status}); only a running run can be cancelled`, { object: `run ${params.run}` });
+      await audit(caller, "run.cancel", `tenant:${r.tenant}`, "ok", { run: params.run, kind: r.kind });
+      return { runId: params.run, cancelling: true as const };
+    },
+  });
+
   // ---------------- snapshots ----------------
   const snapParams = tenantParam.extend({ snapshot: z.string().describe("snapshot id, unique prefix, or latest") });
   api.add({
@@ -435,7 +460,9 @@ export function registerRoutes(api: Api, x: RouteContext): void {
     response: z.array(snapshotSchema), errors: [404],
     handler: async ({}, { params }) => {
       const repo = await x.runs.reader(params.tenant);
-      return (await repo.listSnapshots()).sort((a, b) => b.time.localeCompare(a.time)).map((s) => ({ id: s.id, tenant: s.tenant, time: s.time, tags: s.tags, partial: s.partial, toolVersion: s.toolVersion }));
+      // a repository may hold other tenants' snapshots too
+      const key = snapshotTenantKey(x.settings.must(params.tenant).stored.host);
+      return (await repo.listSnapshots()).filter((s) => s.tenant === key).sort((a, b) => b.time.localeCompare(a.time)).map((s) => ({ id: s.id, tenant: s.tenant, time: s.time, tags: s.tags, partial: s.partial, toolVersion: s.toolVersion }));
     },
   });
   api.add({
@@ -492,12 +519,6 @@ export function registerRoutes(api: Api, x: RouteContext): void {
   });
 
   // ---------------- restore ----------------
-  const mayRestoreInto = (caller: Caller, target: string) => {
-    const t = x.settings.must(target).stored;
-    if (caller.role === "admin") return;
-    if (caller.role === "operator" && !t.production) return;
-    throw new LifeboatError("forbidden", `${caller.username} is ${caller.role} and may not restore into '${target}'${t.production ? " (a production tenant: admins only)" : ""}; ask an admin`, { object: `tenant '${target}'`, next: "ask an admin" });
-  };
   const restoreOptions = z
     .object({
       apps: z.array(z.string()).optional(),

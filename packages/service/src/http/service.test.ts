@@ -188,6 +188,10 @@ describe("the service's HTTP API", () => {
     const run = (await (await admin.call(`/api/runs/${runId}`)).json()) as { status: string; snapshotId: string; counts: { apps: number }; startedBy: string };
     expect(run).toMatchObject({ status: "succeeded", startedBy: "admin" });
     expect(run.counts.apps).toBeGreaterThan(0);
+    // a finished run cannot be cancelled; a viewer cannot cancel at all
+    expect((await admin.call(`/api/runs/${runId}/cancel`, { method: "POST" })).status).toBe(409);
+    const viewer = await login(url, "victor", "victor has a long password");
+    expect((await viewer.call(`/api/runs/${runId}/cancel`, { method: "POST" })).status).toBe(403);
     // a finished run's stream replays its log
     const replay = await follow(admin, runId);
     expect(replay.events.length).toBe(events.length);
@@ -303,5 +307,34 @@ describe("the service's HTTP API", () => {
     expect(samples.get('lifeboat_runs_total{tenant="demo",kind="backup",status="succeeded"}')).toBeGreaterThanOrEqual(1);
     expect(samples.get('lifeboat_repository_size_bytes{tenant="demo"}')).toBeGreaterThan(0);
     expect([...samples.keys()].some((k) => k.startsWith('lifeboat_backup_items{tenant="demo",layer="apps"'))).toBe(true);
+  });
+});
+
+describe("first start without LIFEBOAT_ADMIN_PASSWORD", () => {
+  it("prints a one-time setup token; the first admin is made with it, once", async () => {
+    const notices: string[] = [];
+    const d = mkdtempSync(join(tmpdir(), "lifeboat-setup-test-"));
+    const s = await createService({ dataDir: d, secretKey: new Uint8Array(32).fill(3), scrypt: TEST_SCRYPT, onNotice: (l) => notices.push(l) });
+    try {
+      const { url: u } = await s.listen({ port: 0 });
+      const token = s.setupToken!;
+      expect(token.length).toBeGreaterThanOrEqual(32);
+      expect(notices.join("\n")).toContain(token);
+      expect(await (await fetch(`${u}/api/setup`)).json()).toEqual({ needed: true });
+      const post = (body: unknown, headers: Record<string, string> = {}) => fetch(`${u}/api/setup`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+      expect((await post({ token: "wrong", username: "root", password: "a long enough password" })).status).toBe(401);
+      expect((await post({ token, username: "root", password: "a long enough password" }, { origin: "https://evil.example.com" })).status).toBe(403);
+      expect((await post({ token, username: "root", password: "short" })).status).toBe(400);
+      expect((await post({ token, username: "root", password: "a long enough password" })).status).toBe(201);
+      expect(await (await fetch(`${u}/api/setup`)).json()).toEqual({ needed: false });
+      expect((await post({ token, username: "again", password: "a long enough password" })).status).toBe(409);
+      const root = await login(u, "root", "a long enough password");
+      expect(((await (await root.call("/api/session")).json()) as { role: string }).role).toBe("admin");
+      const big = await root.call("/api/users", { method: "POST", json: { username: "x", password: "y".repeat(2 * 1024 * 1024), role: "viewer" } });
+      expect(big.status).toBe(400);
+    } finally {
+      await s.close();
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });

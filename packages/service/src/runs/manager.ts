@@ -20,7 +20,8 @@ import { join } from "node:path";
 import { LocalJournalStore, loadManifest, loadSnapshotIndex, type Manifest, type RestoreOptions, type RestorePlan, type VerificationReport } from "@lifeboat/engine";
 import { runBackup, runRestore, type JobDeps, type JobEnvelope, type RepositoryRef } from "@lifeboat/jobs";
 import { errorCodeOf, LifeboatError } from "@lifeboat/model";
-import { forget, openRepository, prune, verifyRepository, type Repository, type Snapshot } from "@lifeboat/repository";
+import { snapshotTenantKey } from "@lifeboat/kit";
+import { forget, openRepository, prune, verifyRepository, type Repository, type RetentionPolicy, type Snapshot } from "@lifeboat/repository";
 import type { AlertDispatcher } from "../alerts/dispatcher.ts";
 import { eventForMassDeletion, eventForRun, massDeletion, type SnapshotSummary } from "../alerts/events.ts";
 import { messageOf } from "../errors.ts";
@@ -171,10 +172,23 @@ export class RunManager {
     return p;
   }
 
+  /** Close the cached readers of `tenant`'s repository (every tenant sharing it): the next read sees what a run wrote. */
   private async dropReader(tenant: string): Promise<void> {
-    const p = this.readers.get(tenant);
-    this.readers.delete(tenant);
-    await (await p?.catch(() => undefined))?.close().catch(() => undefined);
+    const url = this.o.settings.get(tenant)?.stored.repository.url;
+    for (const name of [...this.readers.keys()]) {
+      if (name !== tenant && this.o.settings.get(name)?.stored.repository.url !== url) continue;
+      const p = this.readers.get(name);
+      this.readers.delete(name);
+      await (await p?.catch(() => undefined))?.close().catch(() => undefined);
+    }
+  }
+
+  /** Cancel a running run (its signal aborts; the run ends as cancelled). False when it is not running. */
+  cancel(runId: string, why: string): boolean {
+    const r = this.live.get(runId);
+    if (!r) return false;
+    r.abort.abort(new Error(why));
+    return true;
   }
 
   private repositoryRef(tenant: string): RepositoryRef {
@@ -356,9 +370,8 @@ export class RunManager {
       try {
         const repo = await openRepository({ url: t.repository.url, ...this.passwordOpt(run.tenant), autoLock: "none" });
         try {
-          const f = await forget(repo, t.retention);
-          result.retention = { removed: f.removed, kept: f.plan.keep.length };
-          this.emit(run, "service", { type: "retention", removed: f.removed.length, kept: f.plan.keep.length });
+          result.retention = await forgetTenant(repo, t.retention, t.host);
+          this.emit(run, "service", { type: "retention", removed: result.retention.removed.length, kept: result.retention.kept });
         } finally {
           await repo.close();
         }
@@ -400,10 +413,7 @@ export class RunManager {
     const repo = await openRepository({ url: t.repository.url, ...this.passwordOpt(run.tenant), autoLock: "none" });
     try {
       const result: RunResult = {};
-      if (t.retention) {
-        const f = await forget(repo, t.retention);
-        result.retention = { removed: f.removed, kept: f.plan.keep.length };
-      }
+      if (t.retention) result.retention = await forgetTenant(repo, t.retention, t.host);
       result.prune = await prune(repo);
       this.emit(run, "service", { type: "prune", removedSnapshots: result.retention?.removed.length ?? 0 });
       return { status: "succeeded" as const, message: null, result };
@@ -484,6 +494,25 @@ export class RunManager {
       result: { restore: { status: out.result.status, plan: out.plan, result: out.result, ...(out.report ? { report: out.report } : {}), ...(out.verifyError ? { verifyError: out.verifyError } : {}), checklist } } as RunResult,
     };
   }
+}
+
+/**
+ * The tenant's retention on its own snapshots only: a repository may hold several tenants'
+ * snapshots (one `repository:` for all), and one tenant's policy must not remove another's.
+ * `forget` plans per tenant group (the newest complete snapshot of a group is always kept); this
+ * applies the plan of the tenant's group, under the exclusive lock `forget` itself takes.
+ */
+export async function forgetTenant(repo: Repository, policy: RetentionPolicy, host: string): Promise<{ removed: string[]; kept: number }> {
+  await repo.acquireLock("exclusive", "forget");
+  const { plan } = await forget(repo, policy, { dryRun: true });
+  const group = plan.groups.find((g) => g.tenant === snapshotTenantKey(host));
+  const removed: string[] = [];
+  for (const d of group?.decisions ?? []) {
+    if (d.keep) continue;
+    await repo.removeSnapshot(d.snapshot.id);
+    removed.push(d.snapshot.id);
+  }
+  return { removed, kept: group?.decisions.filter((d) => d.keep).length ?? 0 };
 }
 
 function countsOf(m: Manifest): RunCounts {
