@@ -131,7 +131,7 @@ export interface HistoryStore {
   lastSuccessfulBackup(tenant: string): Promise<RunRecord | null>;
   /** The same for every tenant that has one. */
   lastSuccessfulBackups(): Promise<Map<string, RunRecord>>;
-  /** Due time of the tenant's newest scheduled run, executed or missed (for the scheduler's missed-run check). */
+  /** Due time of the tenant's newest scheduled backup, executed or missed (for the scheduler's missed-run check; scheduled prunes have their own schedule and do not count). */
   lastScheduledRun(tenant: string): Promise<Date | null>;
   /** Record due times that passed while the service was down. */
   recordMissed(tenant: string, dueTimes: readonly Date[]): Promise<void>;
@@ -295,7 +295,7 @@ class SqlHistoryStore implements HistoryStore {
 
   async lastScheduledRun(tenant: string): Promise<Date | null> {
     const rows = await this.db.query(
-      `SELECT MAX(scheduled_for) AS due FROM runs WHERE tenant = ? AND trigger_kind = 'schedule' AND scheduled_for IS NOT NULL`,
+      `SELECT MAX(scheduled_for) AS due FROM runs WHERE tenant = ? AND kind = 'backup' AND trigger_kind = 'schedule' AND scheduled_for IS NOT NULL`,
       [tenant],
     );
     return date(rows[0]?.due);

@@ -14,7 +14,10 @@ import { TEST_KDF } from "@lifeboat/repository/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../schedule/clock.ts";
 import { createService, type Service } from "../service.ts";
-import { login, TEST_SCRYPT, type TestClient } from "../testing.ts";
+import { login, postgresUnavailable, TEST_SCRYPT, throwawayPostgres, type TestClient } from "../testing.ts";
+
+const pgMissing = await postgresUnavailable();
+if (pgMissing && process.env.CI) throw new Error(`${pgMissing}; CI needs it for the service's PostgreSQL test`);
 
 const ADMIN_PASSWORD = "correct horse battery staple";
 const REPO_PASSWORD = "repository password 42";
@@ -198,6 +201,22 @@ describe("the service's HTTP API", () => {
     if (again.status === 202) await follow(admin, ((await again.json()) as { runId: string }).runId);
   });
 
+  it("verifies and prunes the tenant's repository on demand, as runs in the history", async () => {
+    for (const kind of ["verify", "prune"] as const) {
+      const r = await admin.call("/api/tenants/demo/runs", { method: "POST", json: { kind } });
+      expect(r.status).toBe(202);
+      const { runId } = (await r.json()) as { runId: string };
+      const { end } = await follow(admin, runId);
+      expect(end).toMatchObject({ status: "succeeded" });
+      const detail = (await (await admin.call(`/api/runs/${runId}`)).json()) as { kind: string; result: Record<string, unknown> };
+      expect(detail.kind).toBe(kind);
+      expect(detail.result).toHaveProperty(kind);
+    }
+    const listed = (await (await admin.call("/api/runs?tenant=demo&kind=verify")).json()) as { kind: string }[];
+    expect(listed.map((r) => r.kind)).toEqual(["verify"]);
+    expect((await admin.call("/api/runs?status=bogus")).status).toBe(400);
+  });
+
   it("browses the snapshot, reads an object's property tree, downloads a .qvf and diffs two snapshots", async () => {
     const snaps = (await (await admin.call("/api/tenants/demo/snapshots")).json()) as { id: string }[];
     expect(snaps.length).toBeGreaterThan(0);
@@ -334,6 +353,32 @@ describe("first start without LIFEBOAT_ADMIN_PASSWORD", () => {
       expect(big.status).toBe(400);
     } finally {
       await s.close();
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(pgMissing !== undefined)(`the service on PostgreSQL${pgMissing ? ` (skipped: ${pgMissing})` : ""}`, () => {
+  it("keeps accounts, sessions, sealed settings and the audit log in PostgreSQL", async () => {
+    const pg = await throwawayPostgres();
+    const d = mkdtempSync(join(tmpdir(), "lifeboat-service-pg-"));
+    const s = await createService({ dataDir: d, database: pg.location, adminPassword: ADMIN_PASSWORD, secretKey: new Uint8Array(32).fill(5), scrypt: TEST_SCRYPT });
+    try {
+      const { url: u } = await s.listen({ port: 0 });
+      expect(await (await fetch(`${u}/api/health`)).json()).toMatchObject({ status: "ok", database: "postgres" });
+      const a = await login(u, "admin", ADMIN_PASSWORD);
+      const put = await a.call("/api/tenants/acme", {
+        method: "PUT",
+        json: { host: "https://acme.eu.qlikcloud.com", auth: { type: "apikey", apiKey: "the-api-key-value" }, repository: { url: join(d, "repo"), password: "repo password" }, schedules: [{ every: "week", on: ["sun"], at: "03:00" }] },
+      });
+      expect(put.status).toBe(200);
+      expect(await put.text()).not.toContain("the-api-key-value");
+      const audit = (await (await a.call("/api/audit")).json()) as { action: string; target: string | null }[];
+      expect(audit.map((e) => e.action)).toEqual(expect.arrayContaining(["login", "settings.change"]));
+      expect(s.history.dialect).toBe("postgres");
+    } finally {
+      await s.close();
+      await pg.drop();
       rmSync(d, { recursive: true, force: true });
     }
   });
