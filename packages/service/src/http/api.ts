@@ -88,22 +88,23 @@ export class Api {
     this.routes.push(spec as unknown as RouteSpec);
   }
 
-  /** Who is calling: an API token, else the session cookie; undefined when neither is valid. */
-  async authenticate(c: Context<Env>): Promise<Caller | undefined | { expired: true }> {
+  /**
+   * Who is calling: an API token, else the session cookie (with the session's CSRF token);
+   * undefined when neither is sent, `expired` for a session cookie that no longer names a session.
+   */
+  async authenticate(c: Context<Env>): Promise<{ caller: Caller; csrf?: string } | "expired" | undefined> {
     const header = c.req.header("authorization");
     if (header) {
       const m = /^Bearer\s+(\S+)$/i.exec(header);
       const found = m ? await this.deps.accounts.authenticateToken(m[1]!) : null;
       if (!found) throw new LifeboatError("auth", "the API token is not valid (unknown, revoked, or mistyped); create a new one in the console (Settings → API tokens)", { next: "create a new API token" });
-      return { username: found.user.username, role: found.record.role, via: "token", tokenId: found.record.id, tokenName: found.record.name };
+      return { caller: { username: found.user.username, role: found.record.role, via: "token", tokenId: found.record.id, tokenName: found.record.name } };
     }
     const sid = getCookie(c, SESSION_COOKIE);
     if (!sid) return undefined;
     const s = await this.deps.accounts.session(sid);
-    if (!s) return { expired: true };
-    c.set("caller", { username: s.username, role: s.role, via: "session", sessionId: sid });
-    (c as unknown as { csrf?: string }).csrf = s.csrfToken;
-    return { username: s.username, role: s.role, via: "session", sessionId: sid };
+    if (!s) return "expired";
+    return { caller: { username: s.username, role: s.role, via: "session", sessionId: sid }, csrf: s.csrfToken };
   }
 
   mount(app: Hono<Env>): void {
@@ -116,9 +117,9 @@ export class Api {
         if (spec.access !== "public") {
           const who = await this.authenticate(c);
           if (!who) throw new LifeboatError("auth", "log in first (POST /api/session) or send an API token (Authorization: Bearer lbt_…)", { next: "log in" });
-          if ("expired" in who) throw new LifeboatError("auth", "your session has ended (expired or logged out); log in again", { next: "log in again" });
-          caller = who;
-          if (UNSAFE.has(spec.method) && caller.via === "session") this.checkCsrf(c);
+          if (who === "expired") throw new LifeboatError("auth", "your session has ended (expired or logged out); log in again", { next: "log in again" });
+          caller = who.caller;
+          if (UNSAFE.has(spec.method) && caller.via === "session") this.checkCsrf(c, who.csrf ?? "");
           if (!roleAtLeast(caller.role, spec.access)) {
             await this.audit(caller, `${spec.operationId}`, c.req.path, "denied", { needs: spec.access });
             throw new LifeboatError("forbidden", `${spec.summary.replace(/\.$/, "")} needs the ${spec.access} role; ${caller.username} is ${caller.role}${caller.via === "token" ? ` (token '${caller.tokenName}')` : ""} — ask an admin`, { object: c.req.path, next: "ask an admin for the role" });
@@ -163,8 +164,7 @@ export class Api {
     if (!ok) throw new LifeboatError("forbidden", `a request from origin ${origin} was refused: the console sends changes only from its own origin`, { object: "CSRF check" });
   }
 
-  private checkCsrf(c: Context<Env>): void {
-    const expected = (c as unknown as { csrf?: string }).csrf ?? "";
+  private checkCsrf(c: Context<Env>, expected: string): void {
     const given = c.req.header(CSRF_HEADER) ?? "";
     if (!given || !expected || !same(given, expected))
       throw new LifeboatError("forbidden", `a change sent with the session cookie needs the session's CSRF token in the ${CSRF_HEADER} header (the login answer and GET /api/session give it); the request was refused`, { object: "CSRF check", next: `send the ${CSRF_HEADER} header` });

@@ -240,6 +240,8 @@ export class RunManager {
     this.live.set(id, run);
     try {
       run.log = createWriteStream(this.logFile(id), { flags: "a", mode: 0o600 });
+      // a full disk must not end the service: the run goes on, its log is incomplete
+      run.log.on("error", () => undefined);
       await this.o.history.startRun({ id, tenant, kind, trigger: how.trigger, startedAt: this.now(), startedBy: how.by, scheduledFor: how.scheduledFor ?? null, logLocation: `/api/runs/${id}/log` });
     } catch (e) {
       this.byTenant.delete(tenant);
@@ -262,7 +264,8 @@ export class RunManager {
     const e: RunEvent = { seq: run.events.length === 0 ? 1 : run.events.at(-1)!.seq + 1, at: this.now().toISOString(), source, event };
     run.events.push(e);
     if (run.events.length > (this.o.bufferEvents ?? 5000)) run.events.shift();
-    run.log.write(JSON.stringify(e) + "\n");
+    // a connector event can arrive after the run ended (a socket closing late): it is not logged
+    if (!run.log.writableEnded) run.log.write(JSON.stringify(e) + "\n");
     for (const l of run.listeners) l(e);
   }
 
