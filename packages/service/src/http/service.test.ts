@@ -308,6 +308,16 @@ describe("the service's HTTP API", () => {
     const ids = Object.values(doc.paths).flatMap((ops) => Object.values(ops).map((o) => o.operationId));
     expect(new Set(ids).size).toBe(ids.length);
     expect(doc.paths["/api/restores/{plan}/run"]!.post!.responses).toHaveProperty("403");
+    // every {placeholder} of a path is a declared path parameter, and every $ref resolves
+    for (const [p, ops] of Object.entries(doc.paths)) {
+      const names = [...p.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort();
+      for (const [m, op] of Object.entries(ops)) {
+        const declared = ((op as { parameters?: { name: string; in: string }[] }).parameters ?? []).filter((x) => x.in === "path").map((x) => x.name).sort();
+        expect(declared, `${m.toUpperCase()} ${p}`).toEqual(names);
+      }
+    }
+    const text = JSON.stringify(doc);
+    for (const ref of new Set([...text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!))) expect((doc as unknown as { components: { schemas: Record<string, unknown> } }).components.schemas).toHaveProperty(ref);
   });
 
   it("serves /metrics in Prometheus' text format with the last successful backup per tenant", async () => {
