@@ -115,6 +115,16 @@ describe("scheduled runs", () => {
     } finally {
       await service.close();
     }
+    // a run a killed service left "running" (written here as that service would have)
+    const cut = await (async () => {
+      const { openHistoryStore } = await import("./history/store.ts");
+      const h = await openHistoryStore({ sqlite: join(dir, "data", "history.db") });
+      try {
+        return await h.startRun({ tenant: "demo", kind: "verify", trigger: "manual", startedAt: new Date("2026-12-08T03:00:00Z"), startedBy: "ann" });
+      } finally {
+        await h.close();
+      }
+    })();
 
     // the service was down for three due times
     const later = new ManualClock("2026-12-11T09:00:00Z");
@@ -125,6 +135,7 @@ describe("scheduled runs", () => {
       expect(missedDemo?.dueTimes.map((d) => d.toISOString())).toEqual(["2026-12-09T02:00:00.000Z", "2026-12-10T02:00:00.000Z", "2026-12-11T02:00:00.000Z"]);
       expect(await again.history.listRuns({ tenant: "demo", status: "missed" })).toHaveLength(3);
       expect(received.filter((a) => a.type === "run-missed" && a.tenant === "demo")).toHaveLength(1);
+      expect(await again.history.getRun(cut)).toMatchObject({ status: "failed", message: expect.stringMatching(/service stopped during this run/) });
     } finally {
       await again.close();
     }

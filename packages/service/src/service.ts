@@ -104,6 +104,12 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     throw e;
   }
   const history = historyOver(db);
+  // Runs a previous process left "running" (it was killed or crashed) are over: record them so.
+  // One service owns a history database (the SQLite file is locked to one process; for PostgreSQL, docs/service.md).
+  for (const r of await history.listRuns({ status: "running", limit: 1000 })) {
+    await history.finishRun(r.id, { status: "failed", endedAt: now(), message: "the service stopped during this run (killed or crashed); start it again" });
+    notice(`run ${r.id} (${r.kind} of tenant '${r.tenant}') was cut off when the service last stopped; recorded as failed`);
+  }
   const accounts = new AccountStore(db, { now, ...(o.scrypt ? { scrypt: o.scrypt } : {}), ...(o.sessionIdleMs ? { sessionIdleMs: o.sessionIdleMs } : {}), ...(o.sessionMaxMs ? { sessionMaxMs: o.sessionMaxMs } : {}) });
   const key = o.secretKey ?? loadSecretKey(o.env ?? {}, join(o.dataDir, "secret.key")).key;
   const settings = new TenantSettings(db, new SecretBox(key), now);
