@@ -104,6 +104,21 @@ async function resolvePath(repo: Repository, root: string, parts: string[]): Pro
   return entry?.type === "blob" ? { entry } : { ...(entry ? { entry } : {}), tree };
 }
 
+/**
+ * A snapshot of the tenant's repository by id, prefix or "latest". The repository calls a
+ * snapshot argument that names nothing a usage error (the CLI's exit code); in a URL it is a
+ * resource that does not exist: 404, naming the tenant and the next step.
+ */
+async function snapshotOf(repo: Repository, idOrPrefix: string, tenant: string) {
+  try {
+    return await repo.loadSnapshot(idOrPrefix);
+  } catch (e) {
+    if ((e as { reason?: string }).reason === "NO_SNAPSHOT")
+      throw new LifeboatError("not-found", `tenant '${tenant}' has no snapshot '${idOrPrefix}'; list its snapshots (GET /api/tenants/${tenant}/snapshots) to find the id`, { object: `snapshot '${idOrPrefix}'`, place: `tenant '${tenant}'`, next: "list the tenant's snapshots", cause: e });
+    throw e;
+  }
+}
+
 function streamOf(iter: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
   const it = iter[Symbol.asyncIterator]();
   return new ReadableStream({
@@ -470,7 +485,7 @@ export function registerRoutes(api: Api, x: RouteContext): void {
     response: anyJson, errors: [404],
     handler: async ({}, { params }) => {
       const repo = await x.runs.reader(params.tenant);
-      return (await loadManifest(repo, await repo.loadSnapshot(params.snapshot))) as unknown as Record<string, unknown>;
+      return (await loadManifest(repo, await snapshotOf(repo, params.snapshot, params.tenant))) as unknown as Record<string, unknown>;
     },
   });
   api.add({
@@ -479,7 +494,7 @@ export function registerRoutes(api: Api, x: RouteContext): void {
     response: anyJson, errors: [404],
     handler: async ({}, { params, query }) => {
       const repo = await x.runs.reader(params.tenant);
-      return (await browseSnapshot(repo, await repo.loadSnapshot(params.snapshot), query.path)) as unknown as Record<string, unknown>;
+      return (await browseSnapshot(repo, await snapshotOf(repo, params.snapshot, params.tenant), query.path)) as unknown as Record<string, unknown>;
     },
   });
   const objParams = snapParams.extend({ app: z.string(), object: z.string() });
@@ -488,7 +503,7 @@ export function registerRoutes(api: Api, x: RouteContext): void {
     response: anyJson, errors: [404],
     handler: async ({}, { params }) => {
       const repo = await x.runs.reader(params.tenant);
-      const snap = await repo.loadSnapshot(params.snapshot);
+      const snap = await snapshotOf(repo, params.snapshot, params.tenant);
       const { entry } = await resolvePath(repo, snap.tree, [PATHS.apps, params.app, PATHS.objects, `${params.object}.json`]);
       if (entry?.type !== "blob") throw new LifeboatError("not-found", `object ${params.object} of app ${params.app} is not in snapshot ${snap.id.slice(0, 12)}`);
       return repo.readJson<Record<string, unknown>>(entry.blob);
@@ -499,7 +514,7 @@ export function registerRoutes(api: Api, x: RouteContext): void {
     produces: { type: "application/octet-stream", description: "the app as Qlik exported it" },
     handler: async (c, { params, caller }) => {
       const repo = await x.runs.reader(params.tenant);
-      const snap = await repo.loadSnapshot(params.snapshot);
+      const snap = await snapshotOf(repo, params.snapshot, params.tenant);
       const { tree } = await resolvePath(repo, snap.tree, [PATHS.apps, params.app]);
       const entry = tree?.entries.find((e) => e.name === PATHS.qvf);
       if (entry?.type !== "blob") throw new LifeboatError("not-found", `app ${params.app} has no exported .qvf in snapshot ${snap.id.slice(0, 12)} (its export failed or was skipped; the manifest says why)`);
@@ -514,7 +529,7 @@ export function registerRoutes(api: Api, x: RouteContext): void {
     query: z.object({ from: z.string(), to: z.string() }), response: anyJson, errors: [404],
     handler: async ({}, { params, query }) => {
       const repo = await x.runs.reader(params.tenant);
-      return (await diffSnapshots(repo, await repo.loadSnapshot(query.from), await repo.loadSnapshot(query.to))) as unknown as Record<string, unknown>;
+      return (await diffSnapshots(repo, await snapshotOf(repo, query.from, params.tenant), await snapshotOf(repo, query.to, params.tenant))) as unknown as Record<string, unknown>;
     },
   });
 

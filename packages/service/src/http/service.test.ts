@@ -6,6 +6,8 @@
  * restore confirmed with the password, and /metrics in Prometheus' text format.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator } from "@lifeboat/emulator";
@@ -281,6 +283,71 @@ describe("the service's HTTP API", () => {
     expect(Array.isArray(detail.result.restore.checklist)).toBe(true);
     // a plan runs once
     expect((await olivia.call(`/api/restores/${plan.planId}/run`, { method: "POST", json: { password: "olivia has a long password" } })).status).toBe(404);
+  });
+
+  it("diffs two snapshots of the tenant (the restore's safety backup is one)", async () => {
+    const snaps = (await (await admin.call("/api/tenants/demo/snapshots")).json()) as { id: string; tags: string[] }[];
+    expect(snaps.length).toBeGreaterThanOrEqual(2);
+    const diff = await admin.call(`/api/tenants/demo/diff?from=${snaps[1]!.id}&to=${snaps[0]!.id}`);
+    expect(diff.status).toBe(200);
+    expect(await diff.json()).toHaveProperty("changes");
+    expect((await admin.call(`/api/tenants/demo/diff?from=${snaps[0]!.id}&to=nope`)).status).toBe(400); // not a snapshot id
+    const missing = await admin.call(`/api/tenants/demo/diff?from=${snaps[0]!.id}&to=00000000`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { errors: { detail: string }[] }).errors[0]!.detail).toMatch(/tenant 'demo' has no snapshot '00000000'; list its snapshots/);
+  });
+
+  it("sends a test alert to the tenant's channels and shows channels without their secrets", async () => {
+    const got: unknown[] = [];
+    const receiver = createServer((req, res) => {
+      let body = "";
+      req.on("data", (d) => (body += d));
+      req.on("end", () => {
+        got.push(JSON.parse(body));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+    try {
+      const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/very-secret-token`;
+      const put = await admin.call("/api/tenants/sandbox/alerts", { method: "PUT", json: { alerts: { channels: [{ type: "webhook", url: hook }] } } });
+      expect(put.status).toBe(200);
+      const text = await put.text();
+      expect(text).not.toContain("very-secret-token");
+      expect(JSON.parse(text).alerts.channels).toEqual([{ type: "webhook", target: expect.stringMatching(/^webhook http:\/\/127\.0\.0\.1:\d+\/…$/) }]);
+      const olivia = await login(url, "olivia", "olivia has a long password");
+      const sent = await olivia.call("/api/tenants/sandbox/alerts/test", { method: "POST" });
+      expect(sent.status).toBe(200);
+      expect(await sent.json()).toEqual([{ channel: expect.stringMatching(/^webhook /), outcome: "delivered", attempts: 1, error: null }]);
+      expect(got).toEqual([expect.objectContaining({ source: "lifeboat", type: "test", tenant: "sandbox" })]);
+      expect((await olivia.call("/api/tenants/demo/alerts/test", { method: "POST" })).status).toBe(400);
+    } finally {
+      await new Promise((r) => receiver.close(r));
+    }
+  });
+
+  it("lets an admin change a user's role, revoke tokens and delete users; a run's log is its events as JSON lines", async () => {
+    const made = await admin.call("/api/users", { method: "POST", json: { username: "temp", password: "temp has a long password", role: "viewer" } });
+    expect(made.status).toBe(201);
+    expect((await admin.call("/api/users", { method: "POST", json: { username: "temp", password: "temp has a long password", role: "viewer" } })).status).toBe(409);
+    const temp = await login(url, "temp", "temp has a long password");
+    const tok = (await (await temp.call("/api/tokens", { method: "POST", json: { name: "t" } })).json()) as { id: string; token: string };
+    expect((await temp.call("/api/tokens", { method: "POST", json: { name: "too much", role: "admin" } })).status).toBe(403);
+    const patched = await admin.call("/api/users/temp", { method: "PATCH", json: { role: "operator" } });
+    expect(await patched.json()).toMatchObject({ username: "temp", role: "operator" });
+    expect((await fetch(`${url}/api/runs`, { headers: { authorization: `Bearer ${tok.token}` } })).status).toBe(200);
+    expect((await admin.call(`/api/tokens/${tok.id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await fetch(`${url}/api/runs`, { headers: { authorization: `Bearer ${tok.token}` } })).status).toBe(401);
+    expect((await admin.call("/api/users/temp", { method: "DELETE" })).status).toBe(204);
+    expect((await temp.call("/api/runs")).status).toBe(401);
+    expect((await admin.call("/api/users/admin", { method: "PATCH", json: { role: "viewer" } })).status).toBe(409);
+
+    const [run] = (await (await admin.call("/api/runs?tenant=demo&kind=backup&limit=1")).json()) as { id: string }[];
+    const log = await admin.call(`/api/runs/${run!.id}/log`);
+    expect(log.headers.get("content-type")).toMatch(/application\/x-ndjson/);
+    const lines = (await log.text()).trim().split("\n").map((l) => JSON.parse(l) as { seq: number; source: string });
+    expect(lines[0]).toMatchObject({ seq: 1, source: "service" });
+    expect(lines.some((l) => l.source === "backup")).toBe(true);
   });
 
   it("keeps an audit log of logins, settings changes, token use and restores, for admins only", async () => {
