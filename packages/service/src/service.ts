@@ -58,6 +58,8 @@ export interface ServiceOptions {
   tenants?: Record<string, unknown>;
   /** `/metrics` without login (default true) */
   metricsPublic?: boolean;
+  /** the URL people reach the service at through a reverse proxy (its origin passes the CSRF Origin check) */
+  publicUrl?: string;
   clock?: Clock;
   scrypt?: ScryptParams;
   sessionIdleMs?: number;
@@ -182,7 +184,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
 
   // ---- HTTP ----
   const limiter = new LoginLimiter({ now, ...o.loginLimit });
-  const api = new Api({ accounts, history, now });
+  const api = new Api({ accounts, history, now, ...(o.publicUrl ? { publicOrigin: new URL(o.publicUrl).origin } : {}) });
   const app = new Hono<Env>();
   app.use("*", async (c, next) => {
     await next();

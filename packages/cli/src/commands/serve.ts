@@ -16,6 +16,7 @@
  * service:
  *   dataDir: /var/lib/lifeboat              # history (SQLite), secret key, run logs, restore journals
  *   metricsPublic: true                     # /metrics without login (default)
+ *   publicUrl: https://lifeboat.example.com # where people reach it through a reverse proxy (CSRF origin check)
  *   tenants:
  *     prod:
  *       production: true                    # default; operators restore only into tenants with production: false
@@ -71,11 +72,13 @@ export function register(program: Command): void {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The service's tenants from the config file, as `PUT /api/tenants/NAME` takes them (secrets read from the environment here). */
-export function tenantsFromConfig(file: string, env: NodeJS.ProcessEnv): { tenants: Record<string, unknown>; dataDir?: string; metricsPublic?: boolean } {
+export function tenantsFromConfig(file: string, env: NodeJS.ProcessEnv): { tenants: Record<string, unknown>; dataDir?: string; metricsPublic?: boolean; publicUrl?: string } {
   const config = loadConfigFile(file);
   const service = config.service === undefined ? {} : config.service;
   if (!isRecord(service)) throw new UserError(`service: in ${file} must be a map (dataDir, metricsPublic, tenants); see docs/service.md`);
-  for (const k of Object.keys(service)) if (!["dataDir", "metricsPublic", "tenants"].includes(k)) throw new UserError(`service.${k} in ${file} is not a setting; expected dataDir, metricsPublic or tenants`);
+  for (const k of Object.keys(service)) if (!["dataDir", "metricsPublic", "publicUrl", "tenants"].includes(k)) throw new UserError(`service.${k} in ${file} is not a setting; expected dataDir, metricsPublic, publicUrl or tenants`);
+  if (service.publicUrl !== undefined && (typeof service.publicUrl !== "string" || !/^https?:\/\/[^/]+\/?$/.test(service.publicUrl)))
+    throw new UserError(`service.publicUrl in ${file} must be the URL people open, scheme and host only, e.g. https://lifeboat.example.com`);
   const perTenant = service.tenants === undefined ? {} : service.tenants;
   if (!isRecord(perTenant)) throw new UserError(`service.tenants in ${file} must be a map of tenant name to its service settings`);
   const here = (p: string) => (/^[a-z][a-z0-9+.-]+:/i.test(p) || isAbsolute(p) ? p : resolve(dirname(file), p));
@@ -108,6 +111,7 @@ export function tenantsFromConfig(file: string, env: NodeJS.ProcessEnv): { tenan
     tenants,
     ...(typeof service.dataDir === "string" ? { dataDir: here(service.dataDir) } : {}),
     ...(typeof service.metricsPublic === "boolean" ? { metricsPublic: service.metricsPublic } : {}),
+    ...(typeof service.publicUrl === "string" ? { publicUrl: service.publicUrl } : {}),
   };
 }
 
@@ -175,6 +179,7 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = proc
     env,
     tenants: fromFile.tenants,
     ...(fromFile.metricsPublic !== undefined ? { metricsPublic: fromFile.metricsPublic } : {}),
+    ...(fromFile.publicUrl !== undefined ? { publicUrl: fromFile.publicUrl } : {}),
     onNotice: say,
   });
   try {

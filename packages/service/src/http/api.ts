@@ -60,6 +60,8 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
 }
 
 export interface ApiDeps {
+  /** The origin browsers see the service at when a reverse proxy stands in front (e.g. https://lifeboat.example.com); requests from it pass the Origin check besides the Host's own. */
+  publicOrigin?: string;
   accounts: AccountStore;
   history: Pick<HistoryStore, "appendAudit">;
   now: () => Date;
@@ -157,7 +159,7 @@ export class Api {
     const host = c.req.header("host");
     let ok = false;
     try {
-      ok = !!host && new URL(origin).host === host;
+      ok = (!!host && new URL(origin).host === host) || (this.deps.publicOrigin !== undefined && new URL(origin).origin === new URL(this.deps.publicOrigin).origin);
     } catch {
       ok = false;
     }

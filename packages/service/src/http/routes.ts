@@ -561,7 +561,7 @@ export function registerRoutes(api: Api, x: RouteContext): void {
       const p = await x.runs.planRestore({ sourceTenant: body.sourceTenant, targetTenant: target, snapshot: body.snapshot, options: body.options, by: caller!.username });
       const status = p.planFile ? "planned" : p.plan.blockers.length ? "blocked" : "nothing-to-do";
       await audit(caller, "restore.plan", `tenant:${target}`, "ok", { source: body.sourceTenant, snapshot: p.plan.snapshot.id, status });
-      return { planId: p.planFile ? p.id : null, status, sourceTenant: p.sourceTenant, targetTenant: p.targetTenant, production: x.settings.must(target).stored.production, plan: p.plan as unknown as Record<string, unknown>, expiresAt: p.planFile ? new Date(p.createdAt.getTime() + 30 * 60_000).toISOString() : null };
+      return { planId: p.planFile ? p.id : null, status, sourceTenant: p.sourceTenant, targetTenant: p.targetTenant, production: x.settings.must(target).stored.production, plan: p.plan as unknown as Record<string, unknown>, expiresAt: p.planFile ? new Date(p.createdAt.getTime() + x.runs.planTtlMs).toISOString() : null };
     },
   });
   api.add({
@@ -569,8 +569,8 @@ export function registerRoutes(api: Api, x: RouteContext): void {
     response: planSchema, errors: [404],
     handler: ({}, { params }) => {
       const p = x.runs.getPlan(params.plan);
-      if (!p) throw new LifeboatError("not-found", `no restore plan ${params.plan} is waiting; plans expire after 30 minutes and run once — make it again`);
-      return { planId: p.id, status: "planned" as const, sourceTenant: p.sourceTenant, targetTenant: p.targetTenant, production: x.settings.must(p.targetTenant).stored.production, plan: p.plan as unknown as Record<string, unknown>, expiresAt: new Date(p.createdAt.getTime() + 30 * 60_000).toISOString() };
+      if (!p) throw new LifeboatError("not-found", `no restore plan ${params.plan} is waiting; plans expire after ${Math.round(x.runs.planTtlMs / 60_000)} minutes and run once — make it again`, { object: `restore plan ${params.plan}`, next: "make the plan again" });
+      return { planId: p.id, status: "planned" as const, sourceTenant: p.sourceTenant, targetTenant: p.targetTenant, production: x.settings.must(p.targetTenant).stored.production, plan: p.plan as unknown as Record<string, unknown>, expiresAt: new Date(p.createdAt.getTime() + x.runs.planTtlMs).toISOString() };
     },
   });
   api.add({
@@ -580,7 +580,7 @@ export function registerRoutes(api: Api, x: RouteContext): void {
     response: z.object({ runId: z.string(), events: z.string() }), errors: [404, 409, 429],
     handler: async (c, { params, body, caller }) => {
       const p = x.runs.getPlan(params.plan);
-      if (!p) throw new LifeboatError("not-found", `no restore plan ${params.plan} is waiting; plans expire after 30 minutes and run once — make it again`);
+      if (!p) throw new LifeboatError("not-found", `no restore plan ${params.plan} is waiting; plans expire after ${Math.round(x.runs.planTtlMs / 60_000)} minutes and run once — make it again`, { object: `restore plan ${params.plan}`, next: "make the plan again" });
       try {
         mayRestoreInto(caller!, p.targetTenant);
       } catch (e) {

@@ -410,7 +410,7 @@ describe("first start without LIFEBOAT_ADMIN_PASSWORD", () => {
   it("prints a one-time setup token; the first admin is made with it, once", async () => {
     const notices: string[] = [];
     const d = mkdtempSync(join(tmpdir(), "lifeboat-setup-test-"));
-    const s = await createService({ dataDir: d, secretKey: new Uint8Array(32).fill(3), scrypt: TEST_SCRYPT, onNotice: (l) => notices.push(l) });
+    const s = await createService({ dataDir: d, secretKey: new Uint8Array(32).fill(3), scrypt: TEST_SCRYPT, publicUrl: "https://lifeboat.example.com", onNotice: (l) => notices.push(l) });
     try {
       const { url: u } = await s.listen({ port: 0 });
       const token = s.setupToken!;
@@ -420,6 +420,8 @@ describe("first start without LIFEBOAT_ADMIN_PASSWORD", () => {
       const post = (body: unknown, headers: Record<string, string> = {}) => fetch(`${u}/api/setup`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
       expect((await post({ token: "wrong", username: "root", password: "a long enough password" })).status).toBe(401);
       expect((await post({ token, username: "root", password: "a long enough password" }, { origin: "https://evil.example.com" })).status).toBe(403);
+      // behind a reverse proxy: the public origin passes the origin check (and the wrong token is what is refused)
+      expect((await post({ token: "wrong", username: "root", password: "a long enough password" }, { origin: "https://lifeboat.example.com" })).status).toBe(401);
       expect((await post({ token, username: "root", password: "short" })).status).toBe(400);
       expect((await post({ token, username: "root", password: "a long enough password" })).status).toBe(201);
       expect(await (await fetch(`${u}/api/setup`)).json()).toEqual({ needed: false });

@@ -116,6 +116,11 @@ export class RunManager {
     this.journals = new LocalJournalStore(join(o.dataDir, "restore-state"));
   }
 
+  /** How long a restore plan waits for its confirmation. */
+  get planTtlMs(): number {
+    return this.o.planTtlMs ?? 30 * 60_000;
+  }
+
   running(tenant: string): string | undefined {
     return this.byTenant.get(tenant)?.id;
   }
@@ -460,13 +465,13 @@ export class RunManager {
 
   private takePlan(id: string): PendingPlan {
     const p = this.getPlan(id);
-    if (!p) throw new LifeboatError("not-found", `no restore plan ${id} is waiting (plans expire after ${Math.round((this.o.planTtlMs ?? 30 * 60_000) / 60_000)} minutes and run once); make the plan again`, { object: `restore plan ${id}`, next: "make the plan again" });
+    if (!p) throw new LifeboatError("not-found", `no restore plan ${id} is waiting (plans expire after ${Math.round(this.planTtlMs / 60_000)} minutes and run once); make the plan again`, { object: `restore plan ${id}`, next: "make the plan again" });
     this.plans.delete(id);
     return p;
   }
 
   private sweepPlans(): void {
-    const cutoff = this.now().getTime() - (this.o.planTtlMs ?? 30 * 60_000);
+    const cutoff = this.now().getTime() - this.planTtlMs;
     for (const [id, p] of this.plans) if (p.createdAt.getTime() < cutoff) this.plans.delete(id);
   }
 
