@@ -28,7 +28,7 @@ import { openPostgres, openSqlite, type Sql } from "./history/sql.ts";
 import { historyOver, type HistoryLocation, type HistoryStore } from "./history/store.ts";
 import { Api, type Env } from "./http/api.ts";
 import { errorResponse } from "./http/errors.ts";
-import { registerRoutes } from "./http/routes.ts";
+import { registerRoutes } from "./http/routes/index.ts";
 import { ServiceMetrics } from "./metrics.ts";
 import { RunManager } from "./runs/manager.ts";
 import { systemClock, type Clock } from "./schedule/clock.ts";
