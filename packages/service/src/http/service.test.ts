@@ -191,6 +191,10 @@ describe("the service's HTTP API", () => {
     expect(events.some((e) => e.source === "backup" && e.event.type === "item")).toBe(true);
     expect(events.some((e) => e.source === "backup" && e.event.type === "done")).toBe(true);
     const run = (await (await admin.call(`/api/runs/${runId}`)).json()) as { status: string; snapshotId: string; counts: { apps: number }; startedBy: string };
+    const dash = (await (await admin.call("/api/tenants")).json()) as { name: string; lastSuccessfulBackup: { id: string } | null; coverageGaps: unknown[] }[];
+    const demo = dash.find((t) => t.name === "demo")!;
+    expect(demo.lastSuccessfulBackup?.id).toBeDefined();
+    expect(Array.isArray(demo.coverageGaps)).toBe(true);
     expect(run).toMatchObject({ status: "succeeded", startedBy: "admin" });
     expect(run.counts.apps).toBeGreaterThan(0);
     // a finished run cannot be cancelled; a viewer cannot cancel at all

@@ -92,6 +92,8 @@ export interface RunResult {
   prune?: unknown;
   retention?: { removed: string[]; kept: number };
   massDeletion?: { triggered: boolean; reasons: string[] };
+  /** what the backup could not capture (the manifest's coverage gaps), for the dashboard */
+  coverageGaps?: { layer: string; description: string }[];
 }
 
 export class TenantBusyError extends LifeboatError {
@@ -351,7 +353,7 @@ export class RunManager {
     const counts = countsOf(manifest);
     for (const [layer, c] of Object.entries(manifest.counts)) for (const [st, n] of Object.entries(c)) this.o.metrics.items.set({ tenant: run.tenant, layer, status: st }, n);
     this.o.metrics.bytes.set({ tenant: run.tenant }, manifest.exports.bytes);
-    const result: RunResult = {};
+    const result: RunResult = { coverageGaps: manifest.coverageGaps.map((g) => ({ layer: g.layer, description: g.description })) };
     // mass deletion: compare with the snapshot this one was made against
     const settings = this.o.settings.alertSettings(run.tenant);
     if (manifest.previousSnapshot) {

@@ -72,6 +72,7 @@ export const tenantStatusSchema = tenantViewSchema.extend({
   lastSuccessfulBackup: runSchema.nullable(),
   nextBackup: iso.nullable(),
   nextPrune: iso.nullable(),
+  coverageGaps: z.array(z.object({ layer: z.string(), description: z.string() })).describe("what the last backup could not capture"),
 });
 
 export function clientAddress(c: Context<Env>): string {

@@ -12,6 +12,8 @@ export function registerTenantsRoutes(api: Api, x: RouteContext): void {
     const live = x.settings.must(name);
     const [last] = await x.history.listRuns({ tenant: name, limit: 1 });
     const success = await x.history.lastSuccessfulBackup(name);
+    const [lastBackup] = await x.history.listRuns({ tenant: name, kind: "backup", status: ["succeeded", "partial"], limit: 1 });
+    const coverageGaps = lastBackup ? ((await x.runs.result(lastBackup.id))?.coverageGaps ?? []) : [];
     const next = x.nextRuns(name);
     return {
       ...tenantView(live.stored, live),
@@ -20,6 +22,7 @@ export function registerTenantsRoutes(api: Api, x: RouteContext): void {
       lastSuccessfulBackup: success ? runView(success) : null,
       nextBackup: next.backup?.toISOString() ?? null,
       nextPrune: next.prune?.toISOString() ?? null,
+      coverageGaps,
     };
   };
   api.add({
