@@ -108,6 +108,7 @@ export class RunManager {
   private readonly byTenant = new Map<string, LiveRun>();
   private readonly plans = new Map<string, PendingPlan>();
   private readonly readers = new Map<string, Promise<Repository>>();
+  private readonly retired = new Set<Promise<Repository>>();
   private readonly now: () => Date;
   readonly journals: LocalJournalStore;
 
@@ -141,8 +142,9 @@ export class RunManager {
   async close(): Promise<void> {
     for (const r of this.live.values()) r.abort.abort(new Error("the service is stopping"));
     await this.idle();
-    for (const p of this.readers.values()) await (await p.catch(() => undefined))?.close().catch(() => undefined);
+    for (const p of [...this.readers.values(), ...this.retired]) await (await p.catch(() => undefined))?.close().catch(() => undefined);
     this.readers.clear();
+    this.retired.clear();
   }
 
   /** Subscribe to a run's events: first those so far, then live ones; `null` when it ended. Returns the unsubscribe. */
@@ -179,14 +181,23 @@ export class RunManager {
     return p;
   }
 
-  /** Close the cached readers of `tenant`'s repository (every tenant sharing it): the next read sees what a run wrote. */
+  /**
+   * Retire the cached readers of `tenant`'s repository (every tenant sharing it): the next read
+   * opens it again and sees what a run wrote. A retired reader is closed a minute later, so a
+   * download or browse still reading through it finishes.
+   */
   private async dropReader(tenant: string): Promise<void> {
     const url = this.o.settings.get(tenant)?.stored.repository.url;
     for (const name of [...this.readers.keys()]) {
       if (name !== tenant && this.o.settings.get(name)?.stored.repository.url !== url) continue;
-      const p = this.readers.get(name);
+      const p = this.readers.get(name)!;
       this.readers.delete(name);
-      await (await p?.catch(() => undefined))?.close().catch(() => undefined);
+      this.retired.add(p);
+      const timer = setTimeout(() => {
+        this.retired.delete(p);
+        void p.then((r) => r.close()).catch(() => undefined);
+      }, 60_000);
+      timer.unref?.();
     }
   }
 
