@@ -1,6 +1,6 @@
 /**
  * Test helpers for the service package: throwaway history databases on both
- * backends. Used by this package's tests (and later the service's).
+ * backends, cheap password hashing and a logged-in HTTP client (`login`).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
