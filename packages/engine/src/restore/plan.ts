@@ -220,6 +220,13 @@ export interface ResourceStepFields {
   space?: Ref;
   /** The secret fields the operator gives for it (names only: values reach the step from `RestoreSecrets`). */
   secrets?: string[];
+  /**
+   * App-adjacent membership of a shared item the target has (a tag, a collection): instead of
+   * writing the snapshot's item, the elements of `array` whose `inner` names one of `ids`
+   * (source app ids, mapped through `refs`) are added to the target's item; its other members
+   * stay as they are.
+   */
+  merge?: { array: string; inner: string; ids: string[] }[];
 }
 
 export interface ResourceStepRef {

@@ -75,6 +75,18 @@ vi.mock("./defs/index.ts", async () => {
         classify: () => ({ class: "direct", reason: "no secret" }),
       }),
       resourceKind({
+        layer: "collections",
+        noun: "collection",
+        path: "collections",
+        group: "organisation",
+        phase: "after-apps",
+        match: "name",
+        where: "the hub › Collections",
+        restoreNote: "none",
+        refs: [{ path: "items[].resourceId", to: "app", optional: true }],
+        classify: () => ({ class: "direct", reason: "its apps added by their restored ids" }),
+      }),
+      resourceKind({
         layer: "identityProviders",
         noun: "identity provider",
         path: "identity-providers",
@@ -280,6 +292,27 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
     expect(p.resources.map((d) => [d.sourceId, d.action])).toEqual([["rt-1", "create"]]);
     // Its connection is not selected and not in the target: the optional reference is left out.
     expect(target.resourcesOf("reloadTasks")[0]!.record.body).not.toHaveProperty("connections.0");
+  });
+
+  it("--app: a shared item the target has (a collection) gets the restored app back among its members; its other members stay", async () => {
+    const collection = { record: { kind: "collections" as const, id: "col-1", name: "Certified", stamp: "1", body: { name: "Certified", items: [{ resourceType: "app", resourceId: "app-sales" }, { resourceType: "app", resourceId: "app-jane" }] } } };
+    const { snapshot } = await backup({ tenant: createFakeTenant(Object.assign(sampleTenantState(), { resources: [...resources(), collection] })), repository: repo, now: () => new Date("2026-12-04T00:00:00.000Z") });
+    source = await loadRestoreSource(repo, snapshot);
+    target.seedResource({ record: { kind: "collections", id: "t-col", name: "Certified", body: { name: "Certified", items: [{ resourceType: "app", resourceId: "t-someone-elses" }] } } });
+    const { plan: p, result, report } = await run({ apps: ["app-sales"] });
+    const d = p.resources.find((x) => x.layer === "collections")!;
+    expect(d).toMatchObject({ action: "update", targetId: "t-col", reason: expect.stringMatching(/app 'Sales' is added back to it; its other members stay/) });
+    const newApp = result.created["app:app-sales"]!;
+    expect(target.resource("collections", "t-col")!.record.body.items).toEqual([
+      { resourceType: "app", resourceId: "t-someone-elses" },
+      { resourceType: "app", resourceId: newApp },
+    ]);
+    expect(report.other).toEqual([]);
+    // Again: the membership is in place.
+    await resourcesForPlan(source, { apps: ["app-sales"] });
+    const state = await readTargetState(target, { resources: resourceKindsFor(source, { apps: ["app-sales"] }) });
+    const again = planRestore(source, state, { apps: ["app-sales"] }, { created: result.created }, await objectsForPlan(source, { apps: ["app-sales"] }));
+    expect(again.resources.find((x) => x.layer === "collections")).toMatchObject({ action: "unchanged" });
   });
 
   it("--as-new: the copy is a new app, so what names the original is not taken", async () => {

@@ -299,11 +299,14 @@ export function planResources(def: ResourceKindDef): (b: PlanBuilder) => void {
     for (const item of items) {
       const rec = item.record;
       let missingOnly = false;
+      /** The selected apps it names (app-adjacent selection). */
+      let adjacent: string[] | undefined;
       if (sel.mode === "adjacent") {
         const named = refsTo(def, "app").flatMap((r) => valuesAt(rec.body, r.path).map(String));
         const modes = named.map((id) => sel.apps.get(id)).filter((m): m is "full" | "missing" => m !== undefined);
         if (!modes.length) continue;
         missingOnly = !modes.includes("full");
+        adjacent = [...new Set(named.filter((id) => sel.apps.has(id)))];
       }
       const cls = def.classify(rec);
       const needed = (def.secrets ?? []).filter((s) => (s.when ? s.when(rec) : (rec.secrets ?? []).includes(s.field)));
@@ -360,7 +363,7 @@ export function planResources(def: ResourceKindDef): (b: PlanBuilder) => void {
         d.reason = "in the target already (its app is restored in place); select its kind with --layers to bring it back as in the snapshot";
         continue;
       }
-      pendingOf(b).push({ p, m, space: space?.ref });
+      pendingOf(b).push({ p, m, space: space?.ref, ...(adjacent ? { adjacent } : {}) });
     }
     if (skippedForTarget) b.warnings.push(`${skippedForTarget} ${def.noun}(s) are not restored: ${unavailable}`);
     if (!laterInstalled.has(b)) {
@@ -375,7 +378,19 @@ interface Pending {
   p: Planned;
   m: Match;
   space?: Ref | undefined;
+  /** Taken because it names these selected apps (`--app`/`--space`), not as a whole. */
+  adjacent?: string[];
 }
+
+/**
+ * The app references of a kind inside array elements ("items[].resourceId"): membership of a
+ * shared item (a tag, a collection) that names many apps. Split into the array and the field.
+ */
+const memberships = (def: ResourceKindDef) =>
+  refsTo(def, "app").flatMap((r) => {
+    const cut = r.path.lastIndexOf("[].");
+    return cut < 0 ? [] : [{ path: r.path, array: r.path.slice(0, cut + 2), inner: r.path.slice(cut + 3) }];
+  });
 const pendingItems = new WeakMap<PlanBuilder, Pending[]>();
 const pendingOf = (b: PlanBuilder): Pending[] => {
   let l = pendingItems.get(b);
@@ -394,9 +409,16 @@ function planSteps(b: PlanBuilder): void {
   const pending = pendingOf(b);
   const order = b.ctx.source.resourceLayers;
   pending.sort((x, y) => order.indexOf(x.p.def.layer) - order.indexOf(y.p.def.layer));
-  for (const { p, m, space } of pending) {
+  for (const { p, m, space, adjacent } of pending) {
     const { def, item, decision: d } = p;
     const rec = item.record;
+    // A shared item found in the target that names the restored app among others (a tag, a
+    // collection): the app's membership is added back; its other members stay as they are.
+    const shared = adjacent && m.found ? memberships(def) : [];
+    if (adjacent && m.found && shared.length) {
+      planMembership(b, p, m.found, adjacent, shared);
+      continue;
+    }
     const refs: ResourceStepRef[] = [];
     const problems: string[] = [];
     /** Optional references left out: said only when the item is written. */
@@ -478,6 +500,53 @@ function planSteps(b: PlanBuilder): void {
   }
 }
 
+/** Plans adding the selected apps' membership to a shared item the target has (see `memberships`). */
+function planMembership(b: PlanBuilder, p: Planned, found: ResourceRecord, apps: string[], shared: ReturnType<typeof memberships>): void {
+  const { def, item, decision: d } = p;
+  const rec = item.record;
+  const refs: ResourceStepRef[] = [];
+  const merge: NonNullable<StepOf<"resource">["merge"]> = [];
+  const missing: string[] = [];
+  for (const sh of shared) {
+    const ids = valuesAt(rec.body, sh.path).map(String).filter((id) => apps.includes(id));
+    const add: string[] = [];
+    for (const id of ids) {
+      const r = appRef(b, id);
+      if (!r.ref) continue;
+      refs.push({ path: sh.path, id, ref: r.ref, what: r.what });
+      const now = resolveRef(r.ref, b.ctx.previous.created);
+      if (now === undefined || !valuesAt(found.body, sh.path).map(String).includes(now)) {
+        add.push(id);
+        missing.push(r.what);
+      }
+    }
+    if (add.length) merge.push({ array: sh.array, inner: sh.inner, ids: add });
+  }
+  p.ref = existing(found.id);
+  if (!merge.length) {
+    d.action = "unchanged";
+    d.reason = `in the target, with ${apps.length > 1 ? "the restored apps" : "the restored app"} among its members`;
+    return;
+  }
+  d.action = "update";
+  d.reason = `in the target: ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} added back to it; its other members stay as they are`;
+  const draft: StepDraft = {
+    id: stepId(def.layer, rec.id),
+    kind: "resource",
+    layer: def.layer,
+    sourceId: rec.id,
+    name: rec.name,
+    action: "update",
+    target: p.ref,
+    refs,
+    merge,
+    label: `add ${missing.join(", ")} to ${label(def, rec.name)}`,
+    reason: d.reason,
+  };
+  if (def.phase === "before-apps") b.step(draft, { group: `res:${def.layer}` });
+  else b.tailStep(draft, { group: `res:${def.layer}` });
+}
+
 // ---- the step -----------------------------------------------------------------------
 
 async function sourceItem(x: Pick<StepContext, "source" | "plan">, layer: ResourceKindName, id: string): Promise<SourceResource> {
@@ -529,7 +598,15 @@ async function runResource(step: StepOf<"resource">, x: StepContext): Promise<St
   const write = writeOf(def, step, item, x, notes);
   let result: ResourceWriteResult;
   let outputs: Record<string, string> | undefined;
-  if (step.action === "update") {
+  if (step.merge) {
+    const id = x.need(step.target, label(def, step.name));
+    let current: ResourceRecord | undefined;
+    for await (const r of t.listResources(def.layer)) if (r.id === id) current = r;
+    if (!current) throw new Error(`${label(def, step.name)} (${id}) is no longer in ${t.host}; plan again`);
+    const body = without(current.body, [...(def.volatile ?? []), ...secretFields(def)]);
+    for (const mg of step.merge) addMembers(body, item.record.body, mg, step, x);
+    result = await t.updateResource(def.layer, id, { body, ...(current.spaceId ? { spaceId: current.spaceId } : {}), ...(write.sourceId ? { sourceId: write.sourceId } : {}) });
+  } else if (step.action === "update") {
     const id = x.need(step.target, label(def, step.name));
     result = await t.updateResource(def.layer, id, write);
   } else {
@@ -552,6 +629,35 @@ async function runResource(step: StepOf<"resource">, x: StepContext): Promise<St
   }));
   notes.push(...(result.notes ?? []));
   return { ...(outputs ? { outputs } : {}), ...(notes.length ? { note: notes.join("; ") } : {}), ...(checklist.length ? { checklist } : {}) };
+}
+
+/** Appends to `body`'s array the snapshot's elements naming `mg.ids`, mapped, where the target lacks them. */
+function addMembers(body: Record<string, unknown>, snapshotBody: Record<string, unknown>, mg: NonNullable<StepOf<"resource">["merge"]>[number], step: StepOf<"resource">, x: StepContext): void {
+  const path = `${mg.array}.${mg.inner}`;
+  const adds: unknown[] = [];
+  visit(snapshotBody, mg.array, (el) => {
+    const id = valuesAt(el, mg.inner).map(String).find((v) => mg.ids.includes(v));
+    if (id === undefined) return;
+    const r = step.refs.find((x) => x.path === path && x.id === id);
+    const target = r?.ref ? x.resolve(r.ref) : undefined;
+    if (!target) throw new DependencyError(`${r?.what ?? `app ${id}`} was not created (an earlier step failed); run the same restore again once that step is fixed`);
+    const copy = structuredClone(el);
+    visit(copy, mg.inner, (_v, set) => set(target));
+    adds.push(copy);
+  });
+  // The array itself ("items[]" → "items"; nested: "a.items[]").
+  const arrayPath = mg.array.slice(0, -2);
+  let found = false;
+  visit(body, arrayPath, (arr, set) => {
+    found = true;
+    const list = Array.isArray(arr) ? [...arr] : [];
+    for (const a of adds) {
+      const v = valuesAt(a, mg.inner)[0];
+      if (!list.some((e) => valuesAt(e, mg.inner)[0] === v)) list.push(a);
+    }
+    set(list);
+  });
+  if (!found && !arrayPath.includes(".") && !arrayPath.includes("[]")) body[arrayPath] = adds;
 }
 
 export const resourceSteps: StepRunners = { resource: runResource };
@@ -592,6 +698,19 @@ export function verifyResources(def: ResourceKindDef): (v: VerifyContext) => Pro
       }
       const item = (await v.source.resourcesOf(def.layer)).find((r) => r.record.id === step.sourceId);
       if (!item) continue;
+      if (step.merge) {
+        // Membership added back: each restored app is among its members (the rest is the target's).
+        for (const mg of step.merge) {
+          const path = `${mg.array}.${mg.inner}`;
+          const members = valuesAt(got.body, path).map(String);
+          for (const id of mg.ids) {
+            const r = step.refs.find((x) => x.path === path && x.id === id);
+            const want = r?.ref ? v.resolve(r.ref) : undefined;
+            if (want && !members.includes(want)) v.other.push({ where, field: path, expected: `${r!.what} (${want}) among its members`, actual: members.join(", ") || "(none)" });
+          }
+        }
+        continue;
+      }
       const { body } = mappedBody(def, item.record.body, step.refs, (r) => v.resolve(r));
       const ownerId = step.owner ? v.resolve(step.owner) : undefined;
       const spaceId = step.space ? v.resolve(step.space) : undefined;
