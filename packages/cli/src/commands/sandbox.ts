@@ -22,6 +22,7 @@ interface SandboxFlags {
   automationConnections?: string;
   reloadTasks?: string;
   webhooks?: string;
+  customRoles?: string;
   seed?: string;
   state?: string;
   rateLimits?: string;
@@ -96,6 +97,7 @@ export function sandboxOptions(flags: SandboxFlags, defaultQuirks: Quirks): Emul
     automationConnections: int("automation-connections", flags.automationConnections, 0),
     reloadTasks: int("reload-tasks", flags.reloadTasks, 0),
     webhooks: int("webhooks", flags.webhooks, 0),
+    customRoles: int("custom-roles", flags.customRoles, 0),
     seed: flags.seed,
     stateFile: flags.state,
     rateLimits: oneOf("rate-limits", flags.rateLimits, ["qlik", "off"] as const),
@@ -122,6 +124,7 @@ export function register(program: Command): void {
     .option("--automation-connections <n>", "generated fixture: number of automation connections (default: apps/6)")
     .option("--reload-tasks <n>", "generated fixture: number of reload tasks (default: apps/4)")
     .option("--webhooks <n>", "generated fixture: number of webhooks (default 2)")
+    .option("--custom-roles <n>", "generated fixture: number of custom roles (default 3; every user gets a licence)")
     .option("--seed <s>", "seed of the fixture (deterministic)")
     .option("--state <file>", "persist the tenants to this JSON file across restarts")
     .option("--rate-limits <mode>", "qlik | off", "off")
