@@ -605,8 +605,8 @@ export function classifyQix(e: unknown, ctx: { operation: string; host: string; 
   return new QlikApiError({ ...base, kind: "permanent", qlikCode: code?.toString(), detail });
 }
 
-/** Lists every page by following `links.next` (each page through `call`). */
-async function* pages<R extends { data: unknown; next?: () => Promise<R> }>(
+/** Lists every page by following `links.next` (each page through `call`); the resource kinds (resources/) list with it too. */
+export async function* pages<R extends { data: unknown; next?: () => Promise<R> }>(
   core: TenantCore,
   op: OperationName,
   object: string | undefined,

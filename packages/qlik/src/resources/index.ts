@@ -4,8 +4,9 @@
  */
 import type { ResourceKindName } from "@lifeboat/model";
 import type { ResourceApi } from "./api.ts";
+import { IDENTITY_APIS } from "./identity.ts";
 
-const APIS: readonly ResourceApi[] = [];
+const APIS: readonly ResourceApi[] = [...IDENTITY_APIS];
 
 export const RESOURCE_APIS: Partial<Record<ResourceKindName, ResourceApi>> = Object.fromEntries(APIS.map((a) => [a.kind, a]));
 
