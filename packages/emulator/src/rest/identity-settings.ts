@@ -441,7 +441,11 @@ export function registerIdentitySettings(app: RestApp, { tenant, rt }: RouteDeps
     admin(c);
     const p = idpFor(c);
     const next = structuredClone(p);
-    const allowed = p.protocol === "jwtAuth" ? ["/description"] : ["/active", "/description", "/postLogoutRedirectUri", "/clockToleranceSec", "/options", "/pendingOptions", "/meta"];
+    // @qlik/api 2.19 `PatchJWTAuthPayload`, `PatchOIDCPayload`, `PatchSAMLPayload` (SAML has no `/options`).
+    const allowed =
+      p.protocol === "jwtAuth"
+        ? ["/description"]
+        : ["/active", "/description", "/postLogoutRedirectUri", "/clockToleranceSec", "/pendingOptions", ...(p.protocol === "OIDC" ? ["/options", "/meta"] : [])];
     for (const op of await readJsonArray(c)) {
       const path = String(op.path ?? "");
       if (op.op === "promote-options") {

@@ -95,10 +95,13 @@ describe("identity and settings kinds (connector × emulator)", () => {
     expect(JSON.stringify(after.groupSettings[0]!.body)).toContain("PrivateAnalyticsContentCreator");
     // Interactive providers wait for a person; the jwtAuth one is back as it was.
     const okta = after.identityProviders.find((p) => p.name === "Acme Okta")!;
-    expect(okta.body).toMatchObject({ active: false, pendingState: "pending", pendingOptions: { clientId: "0oa1acmeclient" } });
-    expect(notes["identityProviders:Acme Okta"]![0]).toMatch(/waiting for verification/);
+    expect(okta.body).toMatchObject({ active: false, options: { clientId: "0oa1acmeclient", realm: "acme" } });
+    expect(notes["identityProviders:Acme Okta"]![0]).toMatch(/created inactive.*tests the sign-in and activates it/);
+    const adfs = after.identityProviders.find((p) => p.name === "Partner ADFS (pilot)")!;
+    expect(adfs.body).toMatchObject({ active: false, pendingState: "pending", pendingOptions: { signOnUrl: "https://adfs.partner.example.com/adfs/ls/" } });
+    expect(adfs.body.options).toBeUndefined();
     expect(after.identityProviders.find((p) => p.name === "Portal JWT")!.body).toMatchObject({ active: true, options: { issuer: "https://portal.example.com" } });
-    expect(Object.values(kindsOf(emptyTenant).identityProviders).find((p) => p.description === "Acme Okta")!.pendingOptions!.clientSecret).toBe("SECRET-restore-given");
+    expect(Object.values(kindsOf(emptyTenant).identityProviders).find((p) => p.description === "Acme Okta")!.options!.clientSecret).toBe("SECRET-restore-given");
     expect(after.tenantSettings.find((r) => r.id === "tenant")!.body).toMatchObject({ enableAppOpeningFeedback: true, autoAssignDataServicesContributorRoleToProfessionals: false });
     expect(after.tenantSettings.find((r) => r.id === "tenant-settings")!.body).toMatchObject({ preferredStartPage: { value: "analytics-hub" }, releaseCadence: "continuous", sessionReplayOptOut: true, customizeNoAccess: { linkLabel: "Request access" } });
     expect(after.tenantSettings.find((r) => r.id === "license-settings")!.body).toEqual({ autoAssignProfessional: false, autoAssignAnalyzer: true });
@@ -110,8 +113,7 @@ describe("identity and settings kinds (connector × emulator)", () => {
         ["VPN egress (staged)", false],
       ]),
     );
-    expect(notes["ipPolicies:Head office and automation hosts"]![0]).toMatch(/created disabled.*enable it in Management Console/);
-    expect(notes["ipPolicies:VPN egress (staged)"]).toBeUndefined();
+
     expect(JSON.stringify(after)).not.toContain("SECRET-");
 
     // Again, over what is there now: every write is an update and nothing changes.

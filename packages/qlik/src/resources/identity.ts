@@ -15,18 +15,20 @@
  * - `groupSettings`: the `/groups/settings` singleton (auto-create, IdP sync, the Everyone
  *   group's roles).
  * - `identityProviders`: OIDC `clientSecret` is never returned (§7: assumed write-only) and is
- *   named in `secrets` for interactive OIDC providers. An interactive provider is created with
- *   `pendingOptions`, inactive: a person verifies and activates it in the management console.
- *   Lifeboat never sends `skipVerify` — an interactive provider activated without a test
- *   sign-in can lock every user out of the tenant.
+ *   named in `secrets` for interactive OIDC providers. An interactive provider verified in the
+ *   source is created with its `options` and `skipVerify: true` (Qlik's test sign-in needs a
+ *   person in a browser), one still pending with its `pendingOptions`; either way inactive —
+ *   Lifeboat never activates one: an interactive provider activated without a test sign-in
+ *   can lock every user out of the tenant.
  * - `tenantSettings`: three singletons by fixed id — `tenant` (the flags `PATCH /tenants/{id}`
  *   takes, not the name or hostnames, which identify a tenant), `tenant-settings`
  *   (`/api/v1/tenant-settings`, absent until created) and `license-settings`
  *   (`/api/v1/licenses/settings`).
  * - `licenseAssignments`: one record per subject; a target without a free licence of that
  *   type refuses that user (the 207 answer's item), which fails that item only.
- * - `ipPolicies`: created **disabled** (§6.22: an enabled policy blocks every address outside
- *   it, Lifeboat's own included); a person enables it after checking the egress addresses.
+ * - `ipPolicies`: created **disabled** and never enabled (§6.22: an enabled policy blocks every
+ *   address outside it, Lifeboat's own included); a person enables it after checking the
+ *   egress addresses (the engine's class puts it on the checklist).
  */
 import type { ResourceRecord, ResourceWrite, ResourceWriteResult } from "@lifeboat/model";
 import { pages, type TenantCore } from "../client.ts";
@@ -240,7 +242,8 @@ function writableOptions(o: unknown): Json | undefined {
   return structuredClone(rest);
 }
 
-const VERIFY_NOTE = "created waiting for verification: a person tests the sign-in and activates it in Management Console › Identity provider (Lifeboat never skips the verification: an interactive provider activated untested can lock every user out)";
+const VERIFY_NOTE = "created inactive with its options as they were: a person tests the sign-in and activates it in Management Console › Identity provider (Lifeboat never activates one: an untested sign-in can lock every user out)";
+const PENDING_NOTE = "created waiting for verification, as it was in the snapshot: a person verifies and activates it in Management Console › Identity provider";
 
 export const identityProviders: ResourceApi = {
   kind: "identityProviders",
@@ -268,18 +271,27 @@ export const identityProviders: ResourceApi = {
     if (b.protocol === "jwtAuth") payload = { ...common, options: { issuer: (b.options as Json | undefined)?.issuer, staticKeys: (b.options as Json | undefined)?.staticKeys } };
     else if (b.interactive !== true) payload = { ...common, interactive: false, options: writableOptions(b.options) };
     else {
-      const pending = writableOptions(b.options ?? b.pendingOptions) ?? {};
+      // Verified in the source (`options`): created with them and `skipVerify` — Qlik's test
+      // sign-in needs a person in a browser — but never activated. Still pending in the source:
+      // created pending, as it was.
+      const verified = isObj(b.options);
+      const opts = writableOptions(verified ? b.options : b.pendingOptions) ?? {};
       if (b.protocol === "OIDC") {
         const secret = input.secrets?.[IDP_SECRET];
         if (!secret)
           throw refused(core, "createIdp", label, `Qlik needs the client secret to create an interactive OIDC provider: give identityProviders › ${strOf(b.description) || String(b.provider)} › ${IDP_SECRET} in --secrets (or at the prompt), then run the restore again`);
-        pending.clientSecret = secret;
+        opts.clientSecret = secret;
       }
-      payload = { ...common, interactive: true, pendingOptions: pending };
-      notes.push(VERIFY_NOTE);
+      payload = verified ? { ...common, interactive: true, options: opts, skipVerify: true } : { ...common, interactive: true, pendingOptions: opts };
+      notes.push(verified ? VERIFY_NOTE : PENDING_NOTE);
     }
     const resp = await core.call("createIdp", label, (api) => api.identityProviders.createIdp(payload as never), { idempotent: false });
-    return { id: String((resp.data as unknown as Json).id), ...(notes.length ? { notes } : {}) };
+    const made = resp.data as unknown as Json;
+    const id = String(made.id);
+    // Whether Qlik activates a provider created with skipVerify is UNCONFIRMED: if it did, it is
+    // switched off at once — activating is a person's step after a test sign-in.
+    if (made.interactive === true && made.active === true) await core.call("patchIdp", label, (api) => api.identityProviders.patchIdp(id, [{ op: "replace", path: "/active", value: false }] as never));
+    return { id, ...(notes.length ? { notes } : {}) };
   },
   async update(core, id, input) {
     const b = input.body;
@@ -301,7 +313,7 @@ export const identityProviders: ResourceApi = {
         if (current.protocol === "OIDC" && !secret) notes.push(`${label}: its options differ from the snapshot; give ${IDP_SECRET} in --secrets to stage them, or change them by hand`);
         else {
           ops.push({ op: "replace", path: "/pendingOptions", value: { ...wanted, ...(secret ? { clientSecret: secret } : {}) } });
-          notes.push(`the snapshot's options were staged as pending options: ${VERIFY_NOTE.replace(/^created /, "")}`);
+          notes.push(`the snapshot's options were staged as pending options: ${PENDING_NOTE.replace(/^created waiting for verification, as it was in the snapshot: /, "")}`);
         }
       }
     }
@@ -373,8 +385,7 @@ async function writeTenantSetting(core: TenantCore, id: string | undefined, inpu
     await core.call("updateLicenseSettings", "the licence settings", (api) => api.licenses.updateLicenseSettings(body as never));
     return { id: which };
   }
-  if (b.crossRegionDataProcessing !== undefined)
-    notes.push(`crossRegionDataProcessing (${String(b.crossRegionDataProcessing)} in the snapshot) is not restored: it is a data-residency decision — set it by hand in Management Console › Settings`);
+  // `crossRegionDataProcessing` is never written (the engine leaves it out: a data-residency decision for a person).
   if (!id) {
     // None in the target yet: POST takes only these two; the rest is patched after.
     const create: Json = {};
@@ -430,8 +441,6 @@ export const licenseAssignments: ResourceApi = {
 
 // ---- IP policies -------------------------------------------------------------------------
 
-const IP_NOTE = "created disabled: an enabled IP policy blocks every address outside it, Lifeboat's own included — check the egress addresses of Lifeboat and of your administrators, then enable it in Management Console › Settings › IP policies";
-
 const ipsOf = (body: Json): string[] => (Array.isArray(body.allowedIps) ? body.allowedIps.filter((x): x is string => typeof x === "string") : []);
 
 export const ipPolicies: ResourceApi = {
@@ -443,18 +452,17 @@ export const ipPolicies: ResourceApi = {
   async create(core, input) {
     const name = strOf(input.body.name) ?? "";
     const resp = await core.call("createIpPolicy", `the IP policy '${name}'`, (api) => api.core.ipPolicies.createIpPolicy({ name, allowedIps: ipsOf(input.body), enabled: false }), { idempotent: false });
-    return { id: String((resp.data as unknown as Json).id), ...(input.body.enabled === true ? { notes: [IP_NOTE] } : {}) };
+    return { id: String((resp.data as unknown as Json).id) };
   },
   async update(core, id, input) {
     const name = strOf(input.body.name) ?? "";
-    const ops: { op: "replace"; path: "/name" | "/allowedIps" | "/enabled"; value: string | string[] | boolean }[] = [
+    const ops: { op: "replace"; path: "/name" | "/allowedIps"; value: string | string[] }[] = [
       { op: "replace", path: "/name", value: name },
       { op: "replace", path: "/allowedIps", value: ipsOf(input.body) },
     ];
-    // Disabling brings it back as it was and cannot lock anyone out; enabling is a person's step.
-    if (input.body.enabled === false) ops.push({ op: "replace", path: "/enabled", value: false });
+    // `enabled` is never written (the engine leaves it out of the body): enabling is a person's step.
     await core.call("patchIpPolicy", `the IP policy '${name}' (${id})`, (api) => api.core.ipPolicies.patchIpPolicy(id, ops));
-    return { id, ...(input.body.enabled === true ? { notes: [IP_NOTE.replace("created disabled", "left as the target has it")] } : {}) };
+    return { id };
   },
 };
 
