@@ -4,9 +4,19 @@
  */
 import type { ResourceKindName } from "@lifeboat/model";
 import type { ResourceApi } from "./api.ts";
+import { automationConnectionsApi, automationsApi } from "./automation.ts";
+import { dataConnectionsApi, dataCredentialsApi } from "./data.ts";
 import { IDENTITY_APIS } from "./identity.ts";
 
-const APIS: readonly ResourceApi[] = [...IDENTITY_APIS];
+const APIS: readonly ResourceApi[] = [
+  // data and automation (data.ts, automation.ts)
+  dataConnectionsApi,
+  dataCredentialsApi,
+  automationConnectionsApi,
+  automationsApi,
+  // identity and settings (identity.ts)
+  ...IDENTITY_APIS,
+];
 
 export const RESOURCE_APIS: Partial<Record<ResourceKindName, ResourceApi>> = Object.fromEntries(APIS.map((a) => [a.kind, a]));
 

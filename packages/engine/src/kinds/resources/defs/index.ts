@@ -3,6 +3,16 @@
  * registry (../../registry.ts) orders them by `RESOURCE_KINDS` (`@lifeboat/model`).
  */
 import type { DeclaredKind } from "../kind.ts";
+import { automationConnections, automations } from "./automation.ts";
+import { dataConnections, dataCredentials } from "./data.ts";
 import { IDENTITY_KINDS } from "./identity.ts";
 
-export const DECLARED: readonly DeclaredKind[] = [...IDENTITY_KINDS];
+export const DECLARED: readonly DeclaredKind[] = [
+  // data and automation (data.ts, automation.ts)
+  dataConnections,
+  dataCredentials,
+  automationConnections,
+  automations,
+  // identity and settings (identity.ts)
+  ...IDENTITY_KINDS,
+];
