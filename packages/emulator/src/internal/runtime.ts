@@ -78,6 +78,13 @@ export interface Quirks {
   rateLimitTenantCeiling: boolean;
   /** How a `+` in a query string reads: as a space (default, form decoding) or as a plus (rest/query.ts). */
   queryPlus: "space" | "literal";
+  /**
+   * Whether an interactive identity provider created with `options` and `skipVerify: true` is
+   * active at once when no other interactive one is (default true: the reading that hurts a
+   * client most — qlik-cli's identity-provider-create page says only that it skips the
+   * verification; whether Qlik then activates it is UNCONFIRMED, API-FACTS §6.19).
+   */
+  idpSkipVerifyActivates: boolean;
 }
 
 export const defaultQuirks: Quirks = {
@@ -96,6 +103,7 @@ export const defaultQuirks: Quirks = {
   rateLimitBlocksWholeTier: true,
   rateLimitTenantCeiling: true,
   queryPlus: "space",
+  idpSkipVerifyActivates: true,
 };
 
 export interface Runtime {

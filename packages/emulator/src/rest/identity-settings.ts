@@ -10,9 +10,9 @@
  *
  * - Identity providers: OIDC `clientSecret` is write-only (accepted, never returned; §7 assumes
  *   so). An interactive one (OIDC, SAML) is created with `pendingOptions`, waiting for a person's
- *   verification in the management console, or with `options` and `skipVerify: true`; either
- *   way it is created inactive, and only a verified one can be activated (one active
- *   interactive provider at a time). A jwtAuth provider takes public keys only and is active.
+ *   verification in the management console (inactive), or with `options` and `skipVerify: true`
+ *   (active at once when no other interactive one is, as the `idpSkipVerifyActivates` quirk
+ *   says); only a verified one can be activated, one active interactive provider at a time. A jwtAuth provider takes public keys only and is active.
  * - Licence assignments are keyed by subject; an add beyond the allotment's units is refused for
  *   that user in the 207 answer, not for the whole request.
  * - IP policies: creating or enabling a policy that would leave the caller's own address outside
@@ -427,7 +427,8 @@ export function registerIdentitySettings(app: RestApp, { tenant, rt }: RouteDeps
       if (!body.interactive) {
         if (!isObj(body.options) || !isObj(body.options.claimsMapping)) throw badRequest("IDENTITY-PROVIDERS-1", "options.claimsMapping is required for a non-interactive OIDC provider.");
         idp = { ...common, active: true, options: structuredClone(body.options) };
-      } else if (body.skipVerify === true) idp = { ...common, options: checkOptions(protocol, body.options, "options", true), pendingState: "verified" };
+      } else if (body.skipVerify === true)
+        idp = { ...common, options: checkOptions(protocol, body.options, "options", true), pendingState: "verified", active: rt.quirks.idpSkipVerifyActivates && !activeInteractive() };
       else {
         if (body.options !== undefined) throw badRequest("IDENTITY-PROVIDERS-1", "an interactive provider is created with pendingOptions (verified in the management console), or with options and skipVerify: true.");
         idp = { ...common, pendingOptions: checkOptions(protocol, body.pendingOptions, "pendingOptions", true), pendingState: "pending" };

@@ -158,3 +158,17 @@ describe("identity and settings kinds (connector × emulator)", () => {
     expect(res.notes?.join(" ")).toMatch(/account doing this restore: it keeps its roles 'TenantAdmin'/);
   });
 });
+
+// Whether Qlik activates a provider created with skipVerify is UNCONFIRMED (emulator quirk
+// `idpSkipVerifyActivates`): under either reading the restored provider ends inactive.
+describe.each([true, false])("an interactive provider verified in the snapshot, when skipVerify activates: %s", (activates) => {
+  const ctx = useEmulator({ fixture: "empty", quirks: { idpSkipVerifyActivates: activates } });
+  it("is created with its options and left inactive", async () => {
+    const target = createRestoreTarget(botOf(ctx.emu));
+    const body = { protocol: "OIDC", provider: "okta", interactive: true, description: "Okta", options: { clientId: "c", discoveryUrl: "https://okta.example.com/.well-known/openid-configuration", claimsMapping: { sub: ["sub"] } } };
+    const res = await target.createResource!("identityProviders", { body, secrets: { [IDP_SECRET]: "SECRET-quirk" } });
+    const idp = kindsOf(ctx.tenant).identityProviders[res.id]!;
+    expect(idp).toMatchObject({ active: false, pendingState: "verified", options: { clientId: "c", clientSecret: "SECRET-quirk" } });
+    expect(res.notes?.[0]).toMatch(/created inactive/);
+  });
+});
