@@ -169,4 +169,47 @@ describe("identity and settings: backup, then restore into an empty tenant", () 
     const again = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
     expect(again.other).toEqual([expect.objectContaining({ where: expect.stringContaining("Report Publisher"), field: "assignedScopes" })]);
   });
+  it("delete one item of each kind in the source, restore into the same tenant: all back, verified", async () => {
+    const tenant = emu.state.tenants[0]!;
+    const k = kindsOf(tenant);
+    const roleId = Object.values(tenant.roles).find((r) => r.name === "Automation Operator")!.id;
+    delete tenant.roles[roleId];
+    for (const u of Object.values(tenant.users)) u.roles = u.roles.filter((r) => r !== "Automation Operator");
+    Object.values(tenant.groups).find((g) => g.name === "Finance")!.roles = [];
+    k.settings.groups.autoCreateGroups = true;
+    delete k.identityProviders[Object.values(k.identityProviders).find((p) => p.description === "Portal JWT")!.id];
+    delete k.settings.settings;
+    const grace = Object.values(tenant.users).find((u) => u.name === "Grace Kim")!;
+    delete k.licenseAssignments[grace.subject];
+    delete k.ipPolicies[Object.values(k.ipPolicies).find((p) => p.name.startsWith("VPN"))!.id];
+
+    const source = await loadRestoreSource(repo, snap);
+    const options = { layers: LAYERS };
+    await resourcesForPlan(source, options);
+    const target = createRestoreTarget(client);
+    const plan = planRestore(source, await readTargetState(target, { resources: resourceKindsFor(source, options) }), options, { created: {} });
+    expect(plan.blockers).toEqual([]);
+    const acts = Object.fromEntries(plan.resources.filter((d) => d.action !== "unchanged" && d.action !== "reference").map((d) => [`${d.layer}:${d.name}`, d.action]));
+    const ben = Object.values(tenant.users).find((u) => u.name === "Ben Builder")!;
+    expect(acts).toEqual({
+      "customRoles:Automation Operator": "create",
+      [`roleAssignments:user ${ben.subject}`]: "update",
+      "roleAssignments:group Finance": "create", // no role left: the target lists no holder
+      "groupSettings:group settings": "update",
+      "identityProviders:Portal JWT": "create",
+      "tenantSettings:tenant settings": "create",
+      [`licenseAssignments:${grace.subject}`]: "create",
+      "ipPolicies:VPN egress (staged)": "create",
+    });
+    const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal(), safetyBackup: async () => ({ id: "safety" }) });
+    expect(result.failed).toEqual([]);
+    const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
+    expect(report.other).toEqual([]);
+    expect(ben.roles).toContain("Automation Operator");
+    expect(Object.values(tenant.groups).find((g) => g.name === "Finance")!.roles).toEqual(["Report Publisher"]);
+    expect(k.licenseAssignments[grace.subject]).toMatchObject({ type: "analyzer" });
+    expect(k.settings.settings).toMatchObject({ releaseCadence: "continuous", preferredStartPage: "analytics-hub" });
+    expect(Object.values(k.identityProviders).find((p) => p.description === "Portal JWT")).toMatchObject({ active: true });
+    expect(Object.values(k.ipPolicies).find((p) => p.name.startsWith("VPN"))).toMatchObject({ enabled: false, allowedIps: ["198.51.100.7", "198.51.100.8"] });
+  });
 });
