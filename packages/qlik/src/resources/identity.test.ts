@@ -37,7 +37,9 @@ describe("identity and settings kinds (connector × emulator)", () => {
     expect(got.customRoles[0]!.body).toMatchObject({ type: "custom", assignedScopes: expect.any(Array) });
     const holders = Object.fromEntries(got.roleAssignments.map((r) => [r.name, r.body.roles]));
     const emma = Object.values(ctx.tenant.users).find((u) => u.name === "Emma Evans")!;
-    expect(holders[`user ${emma.subject}`]).toEqual(["Developer", "Report Publisher", "SharedSpaceCreator"]);
+    expect(holders[`user ${emma.email}`]).toEqual(["Developer", "Report Publisher", "SharedSpaceCreator"]);
+    expect(got.roleAssignments.find((r) => r.name === `user ${emma.email}`)!.body.userId).toBe(emma.id);
+    expect(Object.keys(holders).some((n) => n.startsWith("user qlikbot\\"))).toBe(true); // no email: by subject
     expect(holders["group Finance"]).toEqual(["Report Publisher"]);
     expect(holders["group Sales"]).toBeUndefined(); // no roles: nothing to restore
     expect(got.groupSettings).toHaveLength(1);
@@ -66,7 +68,7 @@ describe("identity and settings kinds (connector × emulator)", () => {
     const emptyTenant = ctx.emu.state.tenants[1]!;
     // The people exist in the target (the users kind restores them first): same subjects.
     const people = await tgtClient.writer();
-    for (const u of Object.values(ctx.tenant.users)) if (!u.subject.startsWith("qlikbot")) await people.createUser({ subject: u.subject, name: u.name });
+    for (const u of Object.values(ctx.tenant.users)) if (!u.subject.startsWith("qlikbot")) await people.createUser({ subject: u.subject, name: u.name, ...(u.email ? { email: u.email } : {}) });
     for (const g of Object.values(ctx.tenant.groups)) emptyTenant.groups[g.id + "x"] = { ...structuredClone(g), id: g.id + "x", tenantId: emptyTenant.id, roles: [] };
 
     const notes: Record<string, string[]> = {};
@@ -74,6 +76,13 @@ describe("identity and settings kinds (connector × emulator)", () => {
       const existing = new Map((await all(tgtClient, kind)).map((r) => [kind === "customRoles" || kind === "identityProviders" || kind === "ipPolicies" ? r.name : r.name, r]));
       for (const r of await all(src, kind)) {
         if (r.name.startsWith("user qlikbot\\")) continue; // the source's OAuth client user: not in another tenant (the engine classes it reference)
+        // What the engine does with the declared references: holders' ids mapped (users by subject, groups by name).
+        if (kind === "roleAssignments") {
+          const su = ctx.tenant.users[String(r.body.userId)];
+          const sg = ctx.tenant.groups[String(r.body.groupId)];
+          if (su) r.body.userId = Object.values(emptyTenant.users).find((u) => u.subject === su.subject)!.id;
+          if (sg) r.body.groupId = Object.values(emptyTenant.groups).find((g) => g.name === sg.name)!.id;
+        }
         const secrets = kind === "identityProviders" && r.name === "Acme Okta" ? { [IDP_SECRET]: "SECRET-restore-given" } : undefined;
         const there = kind === "tenantSettings" ? [...existing.values()].find((x) => x.id === r.id) : existing.get(r.name);
         const input = { body: r.body, ...(secrets ? { secrets } : {}) };
@@ -89,7 +98,7 @@ describe("identity and settings kinds (connector × emulator)", () => {
       ]),
     );
     const emma = Object.values(ctx.tenant.users).find((u) => u.name === "Emma Evans")!;
-    expect(after.roleAssignments.find((r) => r.name === `user ${emma.subject}`)!.body.roles).toEqual(["Developer", "Report Publisher", "SharedSpaceCreator"]);
+    expect(after.roleAssignments.find((r) => r.name === `user ${emma.email}`)!.body.roles).toEqual(["Developer", "Report Publisher", "SharedSpaceCreator"]);
     expect(after.roleAssignments.find((r) => r.name === "group Finance")!.body.roles).toEqual(["Report Publisher"]);
     expect(after.groupSettings[0]!.body).toMatchObject({ autoCreateGroups: false });
     expect(JSON.stringify(after.groupSettings[0]!.body)).toContain("PrivateAnalyticsContentCreator");
@@ -125,26 +134,33 @@ describe("identity and settings kinds (connector × emulator)", () => {
   });
 
   // Runs after the round trip above: the target has the demo's users by then.
-  it("fails per item, naming the object and the next step: a holder or user not in the target, no free licence, no client secret; a missing role is a note", async () => {
+  it("per item, naming the object and the next step: a role the target lacks is a note; no free licence, no user, no client secret are not written and reported; a refused type change fails", async () => {
     const target = createRestoreTarget(targetClient());
     const t1 = ctx.emu.state.tenants[1]!;
-    await expect(target.createResource!("roleAssignments", { body: { principal: "user", subject: "auth0|nobody", roles: ["Developer"] } })).rejects.toThrow(/user auth0\|nobody.*restore the users first/);
-    await expect(target.createResource!("roleAssignments", { body: { principal: "group", group: "Nowhere", roles: ["Developer"] } })).rejects.toThrow(/no group named 'Nowhere'/);
+    // (The engine skips a holder it cannot map; a write without one is refused, never guessed.)
+    await expect(target.createResource!("roleAssignments", { body: { principal: "user", roles: ["Developer"] } })).rejects.toThrow(/its user is not in the target.*restore the users first/);
     const ben = Object.values(t1.users).find((u) => u.name === "Ben Builder")!;
-    const res = await target.createResource!("roleAssignments", { body: { principal: "user", subject: ben.subject, roles: ["Developer", "Role only in the source"] } });
+    const res = await target.createResource!("roleAssignments", { body: { principal: "user", userId: ben.id, roles: ["Developer", "Role only in the source"] } });
     expect(res.notes?.[0]).toMatch(/no role 'Role only in the source'/);
     expect(ben.roles).toEqual(["Developer"]);
 
     kindsOf(t1).settings.licenseUnits.professional = Object.values(kindsOf(t1).licenseAssignments).filter((a) => a.type === "professional").length;
     const ines = Object.values(t1.users).find((u) => u.name === "Ines Invited")!;
-    const err = await target.createResource!("licenseAssignments", { body: { subject: ines.subject, type: "professional" } }).catch((e: unknown) => e);
+    // Refused for one user: not written, reported (the checklist), not a failure.
+    const short = await target.createResource!("licenseAssignments", { body: { subject: ines.subject, type: "professional" } });
+    expect(short).toMatchObject({ id: "", skipped: expect.stringMatching(/no free professional licence.*Management Console › Licenses/) });
+    expect(kindsOf(t1).licenseAssignments[ines.subject]).toBeUndefined();
+    expect((await target.createResource!("licenseAssignments", { body: { subject: "auth0|ghost", type: "analyzer" } })).skipped).toMatch(/not in the target/);
+    // A type change the target cannot take is a failure of that item (the target differs from the snapshot).
+    const emmaT = Object.values(t1.users).find((u) => u.name === "Emma Evans")!;
+    kindsOf(t1).settings.licenseUnits.analyzer = Object.values(kindsOf(t1).licenseAssignments).filter((a) => a.type === "analyzer").length;
+    const err = await target.updateResource!("licenseAssignments", emmaT.subject, { body: { subject: emmaT.subject, type: "analyzer" } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(QlikApiError);
-    expect(String((err as Error).message)).toMatch(/no free professional licence.*Management Console › Licenses/);
-    await expect(target.createResource!("licenseAssignments", { body: { subject: "auth0|ghost", type: "analyzer" } })).rejects.toThrow(/not in the target/);
+    expect(String((err as Error).message)).toMatch(/licence of .* \(to analyzer\).*no free analyzer licence/);
 
-    await expect(
-      target.createResource!("identityProviders", { body: { protocol: "OIDC", provider: "okta", interactive: true, description: "No secret", options: { clientId: "x", discoveryUrl: "https://x", claimsMapping: { sub: ["sub"] } } } }),
-    ).rejects.toThrow(/identityProviders › No secret › options\.clientSecret/);
+    const noSecret = await target.createResource!("identityProviders", { body: { protocol: "OIDC", provider: "okta", interactive: true, description: "No secret", options: { clientId: "x", discoveryUrl: "https://x", claimsMapping: { sub: ["sub"] } } } });
+    expect(noSecret.skipped).toMatch(/identityProviders › No secret › options\.clientSecret/);
+    expect(Object.values(kindsOf(t1).identityProviders).some((p) => p.description === "No secret")).toBe(false);
   });
 
   it("never takes roles away from the account doing the restore", async () => {
@@ -153,7 +169,7 @@ describe("identity and settings kinds (connector × emulator)", () => {
     const me = await tgt.whoAmI();
     const meUser = ctx.emu.state.tenants[1]!.users[me.userId]!;
     expect(meUser.roles).toContain("TenantAdmin");
-    const res = await target.updateResource!("roleAssignments", me.userId, { body: { principal: "user", subject: me.subject, roles: ["Developer"] } });
+    const res = await target.updateResource!("roleAssignments", me.userId, { body: { principal: "user", userId: me.userId, roles: ["Developer"] } });
     expect(meUser.roles.sort()).toEqual(["Developer", "TenantAdmin"]);
     expect(res.notes?.join(" ")).toMatch(/account doing this restore: it keeps its roles 'TenantAdmin'/);
   });

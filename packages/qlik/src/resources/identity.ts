@@ -7,15 +7,18 @@
  * - `customRoles`: roles of `type: custom` only (the default ones are in every tenant and in
  *   `roles.json`); created and patched by name, description and scopes (`roles.d.ts`
  *   `CreateRole`, `PatchRole`; `permissions` is read-only there).
- * - `roleAssignments`: one record per user (by subject) and per group (by name) that holds a
- *   role, with the role names. Written by `PATCH /users/{id}` / `PATCH /groups/{id}`
+ * - `roleAssignments`: one record per user and per group that holds a role, with the role
+ *   names and the holder's id (`userId` / `groupId`, which the engine maps like every other
+ *   reference to a user or group: by subject, then email; groups by name — a holder not in the
+ *   target is skipped in the plan). Written by `PATCH /users/{id}` / `PATCH /groups/{id}`
  *   (`assignedRoles`, by name); a role the target lacks is left out and named in the notes,
  *   never fatal. The calling user keeps the roles it has (a restore never takes TenantAdmin
  *   away from the account doing it).
  * - `groupSettings`: the `/groups/settings` singleton (auto-create, IdP sync, the Everyone
  *   group's roles).
  * - `identityProviders`: OIDC `clientSecret` is never returned (§7: assumed write-only) and is
- *   named in `secrets` for interactive OIDC providers. An interactive provider verified in the
+ *   named in `secrets` for interactive OIDC providers; without it Qlik cannot create one, so
+ *   it is skipped onto the checklist. An interactive provider verified in the
  *   source is created with its `options` and `skipVerify: true` (Qlik's test sign-in needs a
  *   person in a browser), one still pending with its `pendingOptions`; either way inactive —
  *   Lifeboat never activates one: an interactive provider activated without a test sign-in
@@ -25,7 +28,8 @@
  *   (`/api/v1/tenant-settings`, absent until created) and `license-settings`
  *   (`/api/v1/licenses/settings`).
  * - `licenseAssignments`: one record per subject; a target without a free licence of that
- *   type refuses that user (the 207 answer's item), which fails that item only.
+ *   type (or without the user) refuses that user in the 207 answer: that item is skipped and
+ *   goes on the checklist (`ResourceWriteResult.skipped`), the restore goes on.
  * - `ipPolicies`: created **disabled** and never enabled (§6.22: an enabled policy blocks every
  *   address outside it, Lifeboat's own included); a person enables it after checking the
  *   egress addresses (the engine's class puts it on the checklist).
@@ -120,20 +124,28 @@ const namesOf = (roles: unknown): string[] =>
     .filter((n): n is string => !!n)
     .sort();
 
-/** The record name of a holder: what a person recognises and what matches it in a target. */
+/**
+ * The record name of a holder: what a person recognises and what matches it in a target — a
+ * user by email (by subject when it has none: the users kind maps users by subject, then
+ * email, so a user found by either keeps one name), a group by name.
+ */
 export const holderName = (principal: "user" | "group", key: string): string => `${principal} ${key}`;
 
-function holderOf(input: ResourceWrite): { principal: "user" | "group"; key: string; roles: string[] } {
+function holderOf(input: ResourceWrite): { principal: "user" | "group"; id: string; roles: string[] } {
   const principal = input.body.principal === "group" ? "group" : "user";
-  const key = strOf(principal === "user" ? input.body.subject : input.body.group) ?? "";
+  // The engine maps `userId` / `groupId` to the target's (refs of the kind's declaration).
+  const id = strOf(principal === "user" ? input.body.userId : input.body.groupId) ?? "";
   const roles = Array.isArray(input.body.roles) ? input.body.roles.filter((r): r is string => typeof r === "string") : [];
-  return { principal, key, roles };
+  return { principal, id, roles };
 }
 
 /** Gives a holder exactly the snapshot's roles the target has (the caller keeps its own). */
-async function assignRoles(core: TenantCore, id: string, input: ResourceWrite): Promise<ResourceWriteResult> {
-  const { principal, key, roles } = holderOf(input);
-  const label = holderName(principal, key);
+async function assignRoles(core: TenantCore, targetId: string | undefined, input: ResourceWrite): Promise<ResourceWriteResult> {
+  const { principal, id: mapped, roles } = holderOf(input);
+  // The engine's mapping of the holder wins over a name match (two users of one email).
+  const id = mapped || targetId || "";
+  const label = `${principal} ${id}`;
+  if (!id) throw refused(core, principal === "user" ? "patchUser" : "patchGroup", `a role holder (${principal})`, `its ${principal} is not in the target: restore ${principal === "user" ? "the users first (restore --all --create-missing-users invites them)" : "or create the group first"}, then run the restore again`, 404);
   const { roles: available, notes } = await availableRoles(core, roles, label);
   let wanted = available;
   if (principal === "user") {
@@ -145,10 +157,10 @@ async function assignRoles(core: TenantCore, id: string, input: ResourceWrite): 
       wanted = [...new Set([...wanted, ...mine])].sort();
     }
     const value = wanted.map((name) => ({ name }));
-    await core.call("patchUser", `the ${label} (${id})`, (api) => api.users.patchUser(id, [{ op: "replace", path: "/assignedRoles", value }] as never));
+    await core.call("patchUser", `the ${label}`, (api) => api.users.patchUser(id, [{ op: "replace", path: "/assignedRoles", value }] as never));
   } else {
     const value = wanted.map((name) => ({ name }));
-    await core.call("patchGroup", `the ${label} (${id})`, (api) => api.groups.patchGroup(id, [{ op: "replace", path: "assignedRoles", value }] as never));
+    await core.call("patchGroup", `the ${label}`, (api) => api.groups.patchGroup(id, [{ op: "replace", path: "assignedRoles", value }] as never));
   }
   return { id, ...(notes.length ? { notes } : {}) };
 }
@@ -159,37 +171,19 @@ export const roleAssignments: ResourceApi = {
     for await (const u of pages(core, "getUsers", "role holders (users)", (api) => api.users.getUsers({ limit: 100 }, nc))) {
       if (!isObj(u)) continue;
       const roles = namesOf(u.assignedRoles);
-      if (!roles.length || typeof u.subject !== "string") continue;
-      yield { kind: "roleAssignments", id: String(u.id), name: holderName("user", u.subject), ...(strOf(u.lastUpdatedAt) ? { stamp: strOf(u.lastUpdatedAt)! } : {}), body: { principal: "user", subject: u.subject, roles } };
+      const key = strOf(u.email) || strOf(u.subject);
+      if (!roles.length || !key) continue;
+      yield { kind: "roleAssignments", id: String(u.id), name: holderName("user", key), ...(strOf(u.lastUpdatedAt) ? { stamp: strOf(u.lastUpdatedAt)! } : {}), body: { principal: "user", userId: String(u.id), roles } };
     }
     for await (const g of pages(core, "getGroups", "role holders (groups)", (api) => api.groups.getGroups({ limit: 100 }, nc))) {
       if (!isObj(g)) continue;
       const roles = namesOf(g.assignedRoles);
       if (!roles.length || typeof g.name !== "string") continue;
-      yield { kind: "roleAssignments", id: String(g.id), name: holderName("group", g.name), ...(strOf(g.lastUpdatedAt) ? { stamp: strOf(g.lastUpdatedAt)! } : {}), body: { principal: "group", group: g.name, roles } };
+      yield { kind: "roleAssignments", id: String(g.id), name: holderName("group", g.name), ...(strOf(g.lastUpdatedAt) ? { stamp: strOf(g.lastUpdatedAt)! } : {}), body: { principal: "group", groupId: String(g.id), roles } };
     }
   },
-  /** The holder is found in the target by subject (users) or name (groups); one that is not there fails this item. */
-  async create(core, input) {
-    const { principal, key } = holderOf(input);
-    const label = holderName(principal, key);
-    const filter = `${principal === "user" ? "subject" : "name"} eq "${key.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
-    const found =
-      principal === "user"
-        ? ((await core.call("getUsers", label, (api) => api.users.getUsers({ filter, limit: 1 }, nc))).data as unknown as { data: Json[] }).data[0]
-        : ((await core.call("getGroups", label, (api) => api.groups.getGroups({ filter, limit: 1 }, nc))).data as unknown as { data: Json[] }).data[0];
-    if (!found)
-      throw refused(
-        core,
-        principal === "user" ? "getUsers" : "getGroups",
-        label,
-        principal === "user"
-          ? `no user with subject ${key} in the target, so its roles cannot be given: restore the users first (restore --all --create-missing-users invites them), then run the restore again`
-          : `no group named '${key}' in the target (IdP groups appear when a member signs in; custom groups are created in Management Console › Groups), then run the restore again`,
-        404,
-      );
-    return assignRoles(core, String(found.id), input);
-  },
+  /** "Create": the holder exists (users and groups are kinds of their own) and has none of these roles yet; it is given them. */
+  create: (core, input) => assignRoles(core, undefined, input),
   update: (core, id, input) => assignRoles(core, id, input),
 };
 
@@ -278,8 +272,8 @@ export const identityProviders: ResourceApi = {
       const opts = writableOptions(verified ? b.options : b.pendingOptions) ?? {};
       if (b.protocol === "OIDC") {
         const secret = input.secrets?.[IDP_SECRET];
-        if (!secret)
-          throw refused(core, "createIdp", label, `Qlik needs the client secret to create an interactive OIDC provider: give identityProviders › ${strOf(b.description) || String(b.provider)} › ${IDP_SECRET} in --secrets (or at the prompt), then run the restore again`);
+        // Qlik does not create one without it (@qlik/api 2.19 `CreateOIDCPayload`): not written, on the checklist.
+        if (!secret) return { id: "", skipped: `give its client secret (identityProviders › ${strOf(b.description) || String(b.provider)} › ${IDP_SECRET} in --secrets) and run the restore again: Qlik does not create an interactive OIDC provider without it` };
         opts.clientSecret = secret;
       }
       payload = verified ? { ...common, interactive: true, options: opts, skipVerify: true } : { ...common, interactive: true, pendingOptions: opts };
@@ -403,19 +397,20 @@ async function writeTenantSetting(core: TenantCore, id: string | undefined, inpu
 
 // ---- licence assignments -----------------------------------------------------------------
 
-/** The 207 answer's item for one subject: anything but 2xx fails this item with Qlik's reason. */
-function licenceResult(core: TenantCore, op: OperationName, subject: string, type: string, data: unknown): void {
-  const item = (isObj(data) && Array.isArray(data.data) ? (data.data as Json[]) : []).find((x) => x.subject === subject) ?? (isObj(data) && Array.isArray(data.data) ? (data.data[0] as Json) : undefined);
+/** The 207 answer's item for one subject: undefined when it succeeded, else Qlik's reason with the next step. */
+function licenceRefusal(subject: string, type: string, data: unknown): { why: string; status: number; code?: string } | undefined {
+  const list = isObj(data) && Array.isArray(data.data) ? (data.data as Json[]) : [];
+  const item = list.find((x) => x.subject === subject) ?? list[0];
   const status = typeof item?.status === "number" ? item.status : 0;
-  if (status >= 200 && status < 300) return;
-  const why = strOf(item?.title) ?? "no answer for this user";
+  if (status >= 200 && status < 300) return undefined;
+  const title = strOf(item?.title) ?? "no answer for this user";
   const next =
-    status === 403 || /allotment/i.test(why)
+    status === 403 || /allotment/i.test(title)
       ? `the target has no free ${type} licence: free or buy one in Management Console › Licenses, then run the restore again`
       : status === 404
-        ? "the user is not in the target: restore the users first (restore --all --create-missing-users invites them)"
+        ? "the user is not in the target: restore the users first (restore --all --create-missing-users invites them), then run the restore again"
         : "assign it by hand in Management Console › Users";
-  throw refused(core, op, `the ${type} licence of ${subject}`, `${why} — ${next}`, status || undefined, strOf(item?.code));
+  return { why: `${title} — ${next}`, status, ...(strOf(item?.code) ? { code: strOf(item?.code)! } : {}) };
 }
 
 export const licenseAssignments: ResourceApi = {
@@ -428,13 +423,15 @@ export const licenseAssignments: ResourceApi = {
     const subject = String(input.body.subject ?? "");
     const type = String(input.body.type ?? "");
     const resp = await core.call("addLicenseAssignments", `the ${type} licence of ${subject}`, (api) => api.licenses.addLicenseAssignments({ add: [{ subject, type }] }), { idempotent: false });
-    licenceResult(core, "addLicenseAssignments", subject, type, resp.data);
-    return { id: subject };
+    // Refused for this user (no free licence, no such user): reported on the checklist, the restore goes on.
+    const refusal = licenceRefusal(subject, type, resp.data);
+    return refusal ? { id: "", skipped: `a ${type} licence for ${subject}: ${refusal.why}` } : { id: subject };
   },
   async update(core, id, input) {
     const type = String(input.body.type ?? "");
     const resp = await core.call("updateLicenseAssignments", `the licence of ${id}`, (api) => api.licenses.updateLicenseAssignments({ update: [{ subject: id, type }] }));
-    licenceResult(core, "updateLicenseAssignments", id, type, resp.data);
+    const refusal = licenceRefusal(id, type, resp.data);
+    if (refusal) throw refused(core, "updateLicenseAssignments", `the licence of ${id} (to ${type})`, refusal.why, refusal.status || undefined, refusal.code);
     return { id };
   },
 };

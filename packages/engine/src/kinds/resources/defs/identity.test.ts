@@ -35,8 +35,9 @@ describe("identity and settings declarations", () => {
     expect(identityProviders.def.classify(qlik)).toMatchObject({ class: "reference", reason: expect.stringMatching(/every tenant has it/) });
     expect(ipPolicies.def.classify(office)).toMatchObject({ class: "input", reason: expect.stringMatching(/restored disabled.*egress/) });
     expect(ipPolicies.def.classify(staged)).toMatchObject({ class: "direct" });
-    expect(roleAssignments.def.classify(rec("roleAssignments", "u1", "user qlikbot\\abc", { principal: "user", subject: "qlikbot\\abc", roles: ["TenantAdmin"] }))).toMatchObject({ class: "reference" });
-    expect(roleAssignments.def.classify(rec("roleAssignments", "g1", "group Finance", { principal: "group", group: "Finance", roles: ["Steward"] }))).toMatchObject({ class: "direct", reason: expect.stringMatching(/group is found by name/) });
+    expect(roleAssignments.def.classify(rec("roleAssignments", "u1", "user qlikbot\\abc", { principal: "user", userId: "u1", roles: ["TenantAdmin"] }))).toMatchObject({ class: "reference" });
+    expect(roleAssignments.def.classify(rec("roleAssignments", "u2", "user ada@example.com", { principal: "user", userId: "u2", roles: ["TenantAdmin"] }))).toMatchObject({ class: "direct" });
+    expect(roleAssignments.def.classify(rec("roleAssignments", "g1", "group Finance", { principal: "group", groupId: "g1", roles: ["Steward"] }))).toMatchObject({ class: "direct", reason: expect.stringMatching(/group is found by name/) });
     expect(tenantSettings.def.classify(rec("tenantSettings", "tenant-settings", "tenant settings", { crossRegionDataProcessing: true }))).toMatchObject({ class: "input" });
     expect(licenseAssignments.def.classify(rec("licenseAssignments", "s", "s", { subject: "s", type: "analyzer" })).reason).toMatch(/analyzer licence/);
   });

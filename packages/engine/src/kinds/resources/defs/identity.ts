@@ -28,12 +28,16 @@ export const customRoles = resourceKind({
   classify: () => direct("name, description and scopes are written back through the roles API"),
 });
 
-const isBot = (r: ResourceRecord): boolean => r.body.principal === "user" && typeof r.body.subject === "string" && r.body.subject.startsWith("qlikbot\\");
+/** An OAuth client's user: no email, its subject `qlikbot\<clientId>` names it. */
+const isBot = (r: ResourceRecord): boolean => r.body.principal === "user" && r.name.startsWith("user qlikbot\\");
 
 /**
- * Who holds each role: one item per user (`user <subject>`) or group (`group <name>`) holding
- * a role. After apps, so the users a restore creates exist; the connector finds the holder by
- * subject or name and leaves out (and notes) any role the target lacks.
+ * Who holds each role: one item per user (`user <email>`, or `user <subject>` without one) or
+ * group (`group <name>`) holding a role. The holder's id is a reference: the plan maps a user as
+ * every other user reference (id on the same tenant, subject, email, or the user the restore
+ * creates) and a group by name — a holder not in the target is skipped in the plan with the
+ * reason. After apps, so the users a restore creates exist. A role the target lacks is left out
+ * and noted.
  */
 export const roleAssignments = resourceKind({
   layer: "roleAssignments",
@@ -44,10 +48,14 @@ export const roleAssignments = resourceKind({
   match: "name",
   where: "Management Console › Users (or Groups) › Edit roles",
   restoreNote: "nothing to re-enter; a role the target lacks is reported, the others are given",
+  refs: [
+    { path: "userId", to: "user" },
+    { path: "groupId", to: "group" },
+  ],
   classify: (r) =>
     isBot(r)
       ? { class: "reference", reason: "the user of an OAuth client (qlikbot): it exists only with its client — give the target's client these roles by hand" }
-      : direct(r.body.principal === "group" ? "the group is found by name and given the roles by name" : "the user is found by subject and given the roles by name"),
+      : direct(r.body.principal === "group" ? "the group is found by name and given the roles by name" : "the user is found as every restored owner is (subject, then email) and given the roles by name"),
 });
 
 const EVERYONE = "systemGroups.000000000000000000000001";
