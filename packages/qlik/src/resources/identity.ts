@@ -35,7 +35,8 @@
  *   egress addresses (the engine's class puts it on the checklist).
  */
 import type { ResourceRecord, ResourceWrite, ResourceWriteResult } from "@lifeboat/model";
-import { pages, type TenantCore } from "../client.ts";
+import type { TenantCore } from "../client.ts";
+import { pages } from "../internal/pages.ts";
 import { QlikApiError } from "../errors.ts";
 import type { OperationName } from "../operations.ts";
 import type { ResourceApi } from "./api.ts";

@@ -6,6 +6,8 @@ import type { ResourceKindName } from "@lifeboat/model";
 import type { ResourceApi } from "./api.ts";
 import { automationConnectionsApi, automationsApi } from "./automation.ts";
 import { dataConnectionsApi, dataCredentialsApi } from "./data.ts";
+import { collections, notes, tags } from "./organisation.ts";
+import { dataAlerts, reloadTasks, reportTemplates, sharingTasks } from "./scheduling.ts";
 import { IDENTITY_APIS } from "./identity.ts";
 
 const APIS: readonly ResourceApi[] = [
@@ -14,6 +16,14 @@ const APIS: readonly ResourceApi[] = [
   dataCredentialsApi,
   automationConnectionsApi,
   automationsApi,
+  // scheduling and distribution, organisation (scheduling.ts, organisation.ts)
+  reloadTasks,
+  sharingTasks,
+  reportTemplates,
+  dataAlerts,
+  tags,
+  collections,
+  notes,
   // identity and settings (identity.ts)
   ...IDENTITY_APIS,
 ];
