@@ -768,7 +768,7 @@ export function planChecklist(plan: { resources?: readonly ResourceDecision[]; s
     const missing = (d.secrets ?? []).filter((s) => !s.given && !s.inTarget);
     for (const s of missing) out.push({ ...base, todo: `enter its ${s.label}`, reason: `the ${s.label} is never returned by Qlik, so the snapshot does not hold it` });
     // In the target as in the snapshot: whatever it needed by hand was done there.
-    if (d.class === "input" && !(d.secrets ?? []).length && d.action !== "unchanged") out.push({ ...base, todo: "complete it by hand (see why)", reason: d.classReason });
+    if (d.class === "input" && !(d.secrets ?? []).length && d.action !== "unchanged") out.push({ ...base, todo: "give what only you can supply", reason: d.classReason });
   }
   return out;
 }
