@@ -34,6 +34,7 @@
  *   address outside it, Lifeboat's own included); a person enables it after checking the
  *   egress addresses (the engine's class puts it on the checklist).
  */
+import { systemClock } from "@lifeboat/kit";
 import type { ResourceRecord, ResourceWrite, ResourceWriteResult } from "@lifeboat/model";
 import type { TenantCore } from "../client.ts";
 import { pages } from "../internal/pages.ts";
@@ -72,15 +73,16 @@ function refused(core: TenantCore, operation: OperationName, object: string, det
  */
 const knownRoles = new WeakMap<TenantCore, { at: number; names: Promise<Set<string>> }>();
 function roleNames(core: TenantCore): Promise<Set<string>> {
+  const now = (core.config.clock ?? systemClock).now();
   const hit = knownRoles.get(core);
-  if (hit && Date.now() - hit.at < 60_000) return hit.names;
+  if (hit && now - hit.at < 60_000) return hit.names;
   const names = (async () => {
     const out = new Set<string>();
     for await (const r of pages(core, "getRoles", undefined, (api) => api.roles.getRoles({ limit: 100 }, nc))) if (isObj(r) && typeof r.name === "string") out.add(r.name);
     return out;
   })();
   names.catch(() => knownRoles.delete(core));
-  knownRoles.set(core, { at: Date.now(), names });
+  knownRoles.set(core, { at: now, names });
   return names;
 }
 
