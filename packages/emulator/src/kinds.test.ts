@@ -477,6 +477,8 @@ describe("secrets and tiers", () => {
         for (const c of Object.values(k.dataConnections)) await get(`/api/v1/data-connections/${c.id}`);
         for (const c of Object.values(k.dataCredentials)) await get(`/api/v1/data-credentials/${c.id}`);
         for (const h of Object.values(k.webhooks)) await get(`/api/v1/webhooks/${h.id}`);
+        await get("/api/v1/oauth-clients?limit=100");
+        for (const x of Object.values(k.oauthClients)) await get(`/api/v1/oauth-clients/${x.clientId}`);
         await get("/api/v1/automation-connections?listAll=true");
         for (const x of Object.values(k.automationConnections)) await get(`/api/v1/automation-connections/${x.id}`);
       }
@@ -550,6 +552,9 @@ describe("fixtures", () => {
     const small = buildTenant({ fixture: "generated", seed: "s", tenantIndex: 0, apps: 10, connections: 7, reloadTasks: 3, webhooks: 1, automations: 4, automationConnections: 5 }).tenant;
     const ks = kindsOf(small);
     expect([ks.dataConnections, ks.reloadTasks, ks.webhooks, ks.automations, ks.automationConnections].map((x) => Object.keys(x).length)).toEqual([7, 3, 1, 4, 5]);
+    const integ = kindsOf(buildTenant({ fixture: "generated", seed: "s", tenantIndex: 0, apps: 10, webIntegrations: 3, cspOrigins: 4, oauthClients: 5 }).tenant);
+    expect([integ.webIntegrations, integ.cspOrigins, integ.oauthClients].map((x) => Object.keys(x).length)).toEqual([3, 4, 5]);
+    expect(Object.values(integ.oauthClients).filter((x) => x.secrets.length).map((x) => x.secrets[0]!.secret)).toEqual(["SECRET-gen-oauth-0001-0123456789abcdef0123456789abcdef", "SECRET-gen-oauth-0003-0123456789abcdef0123456789abcdef", "SECRET-gen-oauth-0005-0123456789abcdef0123456789abcdef"]);
     const t0 = Date.now();
     const big = await startEmulator({ fixture: "generated", apps: 2000, objectsPerApp: 10, connections: 330, qix: false });
     expect(Object.keys(kindsOf(big.state.tenants[0]!).automationConnections).length).toBe(334);

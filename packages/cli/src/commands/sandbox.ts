@@ -22,6 +22,9 @@ interface SandboxFlags {
   automationConnections?: string;
   reloadTasks?: string;
   webhooks?: string;
+  webIntegrations?: string;
+  cspOrigins?: string;
+  oauthClients?: string;
   seed?: string;
   state?: string;
   rateLimits?: string;
@@ -48,7 +51,7 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
 }
 
 /** The values of the switches that are not booleans. */
-const CHOICES: Record<string, string[]> = { importIntoManagedSpace: ["refuse", "allow"], unassignedScopes: ["drop", "refuse"], queryPlus: ["space", "literal"], connectionSecretOnGet: ["plaintext", "absent"] };
+const CHOICES: Record<string, string[]> = { importIntoManagedSpace: ["refuse", "allow"], unassignedScopes: ["drop", "refuse"], queryPlus: ["space", "literal"], connectionSecretOnGet: ["plaintext", "absent"], apiKeysEnabledPatch: ["refuse", "accept"] };
 
 /** `--quirk name=value` (repeatable) → a partial Quirks, typed by the defaults. */
 function quirks(list: string[] | undefined, defaultQuirks: Quirks): Partial<Quirks> | undefined {
@@ -96,6 +99,9 @@ export function sandboxOptions(flags: SandboxFlags, defaultQuirks: Quirks): Emul
     automationConnections: int("automation-connections", flags.automationConnections, 0),
     reloadTasks: int("reload-tasks", flags.reloadTasks, 0),
     webhooks: int("webhooks", flags.webhooks, 0),
+    webIntegrations: int("web-integrations", flags.webIntegrations, 0),
+    cspOrigins: int("csp-origins", flags.cspOrigins, 0),
+    oauthClients: int("oauth-clients", flags.oauthClients, 0),
     seed: flags.seed,
     stateFile: flags.state,
     rateLimits: oneOf("rate-limits", flags.rateLimits, ["qlik", "off"] as const),
@@ -122,6 +128,9 @@ export function register(program: Command): void {
     .option("--automation-connections <n>", "generated fixture: number of automation connections (default: apps/6)")
     .option("--reload-tasks <n>", "generated fixture: number of reload tasks (default: apps/4)")
     .option("--webhooks <n>", "generated fixture: number of webhooks (default 2)")
+    .option("--web-integrations <n>", "generated fixture: number of web integrations (default 2)")
+    .option("--csp-origins <n>", "generated fixture: number of CSP origins (default 3)")
+    .option("--oauth-clients <n>", "generated fixture: number of OAuth clients (default 2)")
     .option("--seed <s>", "seed of the fixture (deterministic)")
     .option("--state <file>", "persist the tenants to this JSON file across restarts")
     .option("--rate-limits <mode>", "qlik | off", "off")

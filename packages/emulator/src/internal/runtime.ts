@@ -78,6 +78,12 @@ export interface Quirks {
   rateLimitTenantCeiling: boolean;
   /** How a `+` in a query string reads: as a space (default, form decoding) or as a plus (rest/query.ts). */
   queryPlus: "space" | "literal";
+  /**
+   * `PATCH /api-keys/configs/{tenantId}` with `path: "/api_keys_enabled"`: the 2025 spec lists
+   * that path, `@qlik/api` 2.19 `api-keys.d.ts` (`ApiKeyConfigPatch`) no longer does. Default
+   * `refuse` (400, the reading that hurts a client most); `accept` follows the 2025 spec.
+   */
+  apiKeysEnabledPatch: "refuse" | "accept";
 }
 
 export const defaultQuirks: Quirks = {
@@ -96,6 +102,7 @@ export const defaultQuirks: Quirks = {
   rateLimitBlocksWholeTier: true,
   rateLimitTenantCeiling: true,
   queryPlus: "space",
+  apiKeysEnabledPatch: "refuse",
 };
 
 export interface Runtime {
