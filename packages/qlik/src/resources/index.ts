@@ -4,8 +4,12 @@
  */
 import type { ResourceKindName } from "@lifeboat/model";
 import type { ResourceApi } from "./api.ts";
+import { INTEGRATION_APIS } from "./integration.ts";
 
-const APIS: readonly ResourceApi[] = [];
+const APIS: readonly ResourceApi[] = [
+  // integration (integration.ts)
+  ...INTEGRATION_APIS,
+];
 
 export const RESOURCE_APIS: Partial<Record<ResourceKindName, ResourceApi>> = Object.fromEntries(APIS.map((a) => [a.kind, a]));
 
