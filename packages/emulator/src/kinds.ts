@@ -231,6 +231,9 @@ export interface ManagedOAuthClient {
   allowedScopes: string[];
   allowedGrantTypes: ("client_credentials" | "urn:qlik:oauth:user-impersonation")[];
   allowedAuthMethods: ("client_secret" | "private_key_jwt")[];
+  /** `private_key_jwt` clients: where their keys are, or the keys (public JWKs: no secret). */
+  jwksUri?: string;
+  publicKeys?: Record<string, string>[];
   consentMethod?: "required" | "trusted";
   /** The user who created it. */
   ownerId: string;

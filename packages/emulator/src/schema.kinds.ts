@@ -80,6 +80,8 @@ export function patchKindSchemas(spec: Spec): void {
     createdByType: { type: "string" },
     allowedAuthMethods: { type: "array", items: { enum: ["client_secret", "private_key_jwt"], type: "string" } },
     clientSecrets: { $ref: "#/components/schemas/ClientSecrets" },
+    jwksUri: { type: "string" },
+    publicKeys: { type: "array", items: { type: "object", required: ["alg", "kid", "kty", "use"], properties: Object.fromEntries(["alg", "crv", "e", "kid", "kty", "n", "use", "x", "y"].map((k) => [k, { type: "string" }])) } },
   };
   for (const n of ["OAuthClientAdminListItem", "OAuthClientAdminReadResponse", "OAuthClientCreateResponse"]) {
     const flat = flatten(n);
@@ -217,6 +219,8 @@ export async function walkKinds(emu: EmulatorHandle, call: Call): Promise<void> 
   await call("GET", "/api/v1/oauth-clients/nope");
   await call("GET", "/api/v1/oauth-clients", { token: await userToken(emu, ben.id) });
   await call("PATCH", `/api/v1/oauth-clients/${ocId}`, { body: [{ op: "replace", path: "/description", value: "d2" }] });
+  await call("PATCH", `/api/v1/oauth-clients/${ocId}`, { body: [{ op: "replace", path: "/jwksUri", value: "https://keys.example.com/jwks.json" }, { op: "replace", path: "/publicKeys", value: [{ kid: "k1", kty: "RSA", alg: "RS256", use: "sig", n: "abc", e: "AQAB" }] }] });
+  await call("GET", `/api/v1/oauth-clients/${ocId}`);
   await call("PATCH", `/api/v1/oauth-clients/${(spa.json as Json).clientId}`, { body: [{ op: "replace", path: "/appType", value: "web" }] });
   const sec = await call("POST", `/api/v1/oauth-clients/${ocId}/client-secrets`);
   expect(sec.status).toBe(201);

@@ -79,6 +79,16 @@ describe("OAuth clients", () => {
     expect((await call("POST", `/api/v1/oauth-clients/${id}/actions/publish`)).status).toBe(400);
   });
 
+  it("private_key_jwt clients: public keys (JWKs) or a JWKS URI, no secret; a malformed key is a 400", async () => {
+    const key = { kid: "k1", kty: "RSA", alg: "RS256", use: "sig", n: "0vx7agoebGcQSuuPiLJXZpt", e: "AQAB" };
+    const made = await call("POST", "/api/v1/oauth-clients", { body: { clientName: "Signed", appType: "web", allowedAuthMethods: ["private_key_jwt"], publicKeys: [key], allowedGrantTypes: ["client_credentials"] } });
+    expect(made.status).toBe(201);
+    expect(made.json.clientSecret).toBeUndefined();
+    expect((await call("GET", `/api/v1/oauth-clients/${made.json.clientId}`)).json.publicKeys).toEqual([key]);
+    expect((await call("POST", "/api/v1/oauth-clients", { body: { clientName: "Bad key", appType: "web", publicKeys: [{ ...key, use: "enc" }] } })).status).toBe(400);
+    expect((await call("PATCH", `/api/v1/oauth-clients/${made.json.clientId}`, { body: [{ op: "replace", path: "/jwksUri", value: "https://keys.example.com/jwks.json" }] })).status).toBe(204);
+  });
+
   it("delete needs qlik-confirm-delete = the id; a deleted token client gets no more tokens", async () => {
     const tenant = emu.state.tenants[0]!;
     const x = await call("POST", "/api/v1/oauth-clients", { body: { clientName: "Doomed", appType: "web", allowedGrantTypes: ["client_credentials"] } });

@@ -40,8 +40,10 @@ const APP_TYPES = ["web", "native", "spa", "anonymous-embed"] as const;
 const GRANT_TYPES = ["client_credentials", "urn:qlik:oauth:user-impersonation"] as const;
 const AUTH_METHODS = ["client_secret", "private_key_jwt"] as const;
 const MAX_SECRETS = 5;
-const CREATE_FIELDS = new Set(["appType", "clientName", "description", "clientUri", "logoUri", "redirectUris", "allowedOrigins", "allowedScopes", "allowedGrantTypes", "allowedAuthMethods", "connectionConfig"]);
-const PATCH_PATHS = new Set(["/allowedOrigins", "/clientName", "/clientUri", "/description", "/logoUri", "/redirectUris", "/allowedScopes", "/allowedGrantTypes", "/allowedAuthMethods"]);
+/** `OAuthClientCreateRequest` (2025 spec) and what @qlik/api 2.19 adds (`allowedAuthMethods`, `jwksUri`, `publicKeys`). */
+const CREATE_FIELDS = new Set(["appType", "clientName", "description", "clientUri", "logoUri", "redirectUris", "allowedOrigins", "allowedScopes", "allowedGrantTypes", "allowedAuthMethods", "jwksUri", "publicKeys", "connectionConfig"]);
+/** `OAuthClientUpdate.path` (@qlik/api 2.19). */
+const PATCH_PATHS = new Set(["/allowedOrigins", "/clientName", "/clientUri", "/description", "/logoUri", "/redirectUris", "/allowedScopes", "/allowedGrantTypes", "/allowedAuthMethods", "/jwksUri", "/publicKeys"]);
 /** An ISO-8601 duration (P…, with an optional T part). */
 const DURATION_RE = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
 
@@ -79,7 +81,8 @@ export function registerOAuthClients(app: RestApp, { tenant, rt }: RouteDeps): v
       createdAt: x.createdAt,
       updatedAt: x.updatedAt,
     };
-    for (const k of ["description", "clientUri", "logoUri", "publishedAt"] as const) if (x[k] !== undefined) out[k] = x[k];
+    for (const k of ["description", "clientUri", "logoUri", "jwksUri", "publishedAt"] as const) if (x[k] !== undefined) out[k] = x[k];
+    if (x.publicKeys?.length) out.publicKeys = x.publicKeys;
     return out;
   };
   /** `OAuthClientAdminListItem`: with the connection config. */
@@ -100,6 +103,18 @@ export function registerOAuthClients(app: RestApp, { tenant, rt }: RouteDeps): v
     if (opts.maxItems !== undefined && items.length > opts.maxItems) throw badRequest("HTTP-400", `"${k}" takes at most ${opts.maxItems} entries.`);
     if (new Set(items).size !== items.length) throw badRequest("HTTP-400", `"${k}" has duplicate entries.`);
     return items as string[];
+  };
+  /** `JWK` (oauth-clients.d.ts): kid, kty RSA|EC, alg, use "sig"; RSA keys n and e, EC keys crv, x and y. */
+  const jwks = (v: unknown): Record<string, string>[] => {
+    if (v === undefined) return [];
+    const ok = (k: unknown): boolean => {
+      if (!k || typeof k !== "object" || Array.isArray(k)) return false;
+      const j = k as Record<string, unknown>;
+      if (Object.values(j).some((x) => typeof x !== "string") || typeof j.kid !== "string" || j.use !== "sig" || !["RS256", "RS512", "ES384"].includes(String(j.alg))) return false;
+      return j.kty === "RSA" ? typeof j.n === "string" && typeof j.e === "string" : j.kty === "EC" && typeof j.crv === "string" && typeof j.x === "string" && typeof j.y === "string";
+    };
+    if (!Array.isArray(v) || !v.every(ok)) throw badRequest("HTTP-400", 'publicKeys must be a list of JWKs (kid, kty RSA or EC, alg RS256|RS512|ES384, use "sig", and the key\'s parameters).');
+    return v as Record<string, string>[];
   };
   const uri = (v: unknown, k: string): string => {
     const s = str(v, k, 2048) ?? "";
@@ -185,6 +200,8 @@ export function registerOAuthClients(app: RestApp, { tenant, rt }: RouteDeps): v
     if (description !== undefined) x.description = description;
     if (body.clientUri !== undefined) x.clientUri = uri(body.clientUri, "clientUri");
     if (body.logoUri !== undefined) x.logoUri = uri(body.logoUri, "logoUri");
+    if (body.jwksUri !== undefined) x.jwksUri = uri(body.jwksUri, "jwksUri");
+    if (body.publicKeys !== undefined) x.publicKeys = jwks(body.publicKeys);
     if (cc !== undefined) x.consentMethod = "trusted";
     checkClient(x);
     const secret = confidential(x) ? secretFor(x, w) : undefined;
@@ -213,9 +230,13 @@ export function registerOAuthClients(app: RestApp, { tenant, rt }: RouteDeps): v
           if (remove) delete next.description;
           else next.description = str(op.value, "description", 4096) ?? "";
           break;
+        case "/publicKeys":
+          next.publicKeys = remove ? [] : jwks(op.value);
+          break;
         case "/clientUri":
-        case "/logoUri": {
-          const k = path.slice(1) as "clientUri" | "logoUri";
+        case "/logoUri":
+        case "/jwksUri": {
+          const k = path.slice(1) as "clientUri" | "logoUri" | "jwksUri";
           if (remove) delete next[k];
           else next[k] = uri(op.value, k);
           break;
