@@ -3,7 +3,7 @@
  * `webhooks`, `web-integrations`, `csp-origins`, `oauth-clients` and `api-keys` modules.
  * Every listing is complete (no detail read).
  *
- * - **Webhooks**: the owner (`ownerId`) is lifted into the record. Write-only
+ * - **Webhooks**: the owner (`ownerId`) is also the record's owner. Write-only
  *   (`webhooks.d.ts` `WebhookBase` vs `WebhookResponseBase`): `secret` — reads say only
  *   `secretKeyAdded` — and the values of `encryptedHeaders` — reads list their names. The record
  *   names them as the secrets `secret` and `encryptedHeaderValues` (one secret holding every
@@ -82,7 +82,8 @@ const hookLabel = (name: string, id?: string): string => `webhook '${name}'${id 
 const headerNames = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : v && typeof v === "object" ? Object.keys(v) : []);
 
 export function toWebhookRecord(w: Json): ResourceRecord {
-  const { secret: _secret, ownerId, encryptedHeaders, ...rest } = withoutLinks(w);
+  const { secret: _secret, encryptedHeaders, ...rest } = withoutLinks(w);
+  const ownerId = w.ownerId;
   const names = headerNames(encryptedHeaders);
   const id = String(w.id);
   const owner = str(ownerId);
@@ -140,8 +141,11 @@ export const webhooks: ResourceApi = {
     const s = webhookSecrets(input, name);
     const body: Json = pick(b, WEBHOOK_WRITABLE);
     if (typeof b.origin === "string") body.origin = b.origin;
-    // "The id of the user that owns the webhook, only applicable for user level webhooks" (webhooks.d.ts).
-    if (input.ownerId && b.level === "user") body.ownerId = input.ownerId;
+    // webhooks.d.ts: "The id of the user that owns the webhook, only applicable for user level
+    // webhooks" — sent for every level (a tenant admin may name any owner); where Qlik keeps the
+    // creator instead, the note says so.
+    const ownerId = input.ownerId ?? str(b.ownerId);
+    if (ownerId) body.ownerId = ownerId;
     if (s.secret) body.secret = s.secret;
     if (s.headers) body.encryptedHeaders = s.headers;
     const notes: string[] = [];
@@ -152,8 +156,7 @@ export const webhooks: ResourceApi = {
     }
     const resp = await core.call("createWebhook", hookLabel(name), (api) => api.webhooks.createWebhook(body as WebhookPost));
     const made = resp.data as Json;
-    if (input.ownerId && str(made.ownerId) !== input.ownerId)
-      notes.push(`owned by the restoring user, not the snapshot's owner: Qlik sets a ${b.level === "user" ? "webhook's" : "tenant-level webhook's"} owner to its creator`);
+    if (ownerId && str(made.ownerId) !== ownerId) notes.push("owned by the restoring user, not the snapshot's owner: Qlik kept its creator as the owner; change it in the management console");
     return { id: String(made.id), ...(notes.length ? { notes } : {}) };
   },
 
@@ -178,7 +181,8 @@ export const webhooks: ResourceApi = {
       notes.push(`left disabled: its ${missing.join(" and ")} ${missing.length > 1 ? "were" : "was"} not given; enter ${missing.length > 1 ? "them" : "it"} in the management console, then enable it`);
     }
     const changed = WEBHOOK_WRITABLE.filter((k) => want[k] !== undefined && !same(cur[k], want[k]));
-    const owner = input.ownerId && input.body.level === "user" && str(cur.ownerId) !== input.ownerId ? input.ownerId : undefined;
+    const wantOwner = input.ownerId ?? str(input.body.ownerId);
+    const owner = wantOwner && str(cur.ownerId) !== wantOwner ? wantOwner : undefined;
     const needsPut = changed.filter((k) => !WEBHOOK_PATCHABLE.has(k));
     if (needsPut.length || owner) {
       // PUT replaces the webhook: what it omits is cleared (API-FACTS §6.10), the secret and the encrypted headers too.
