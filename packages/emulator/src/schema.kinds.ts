@@ -7,6 +7,7 @@ import { expect } from "vitest";
 import type { EmulatorHandle } from "./server.ts";
 import { userByName } from "./testing.ts";
 import { writeZip } from "./internal/zip.ts";
+import { templateFile } from "./fixtures-kinds.ts";
 
 type Json = Record<string, unknown>;
 type Spec = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }>>; components: Json };
@@ -60,6 +61,10 @@ export function patchKindSchemas(spec: Spec): void {
   // Automations as @qlik/api 2.19 `automations.d.ts` has them (the 2025 spec lacks these fields).
   for (const n of ["AutomationDetailResponseObject", "AutomationListObject"]) Object.assign(schemas[n]!.properties as Json, { description: { type: "string" }, spaceId: { type: "string" }, maxConcurrentRuns: { type: "integer" } });
   Object.assign(schemas.ScheduleResponseObject!.properties as Json, { recurrence: { type: "string" }, nextRunAt: { type: "string" } });
+  // `change-owner` and `change-space` of an automation are not in the 2025 spec (it has the
+  // legacy `move`); @qlik/api 2.19 `automations.d.ts` (`changeOwnerAutomation`,
+  // `changeSpaceAutomation`): 204 without a body, errors as `move`'s.
+  for (const action of ["change-owner", "change-space"]) spec.paths[`/v1/automations/{id}/actions/${action}`] = structuredClone(spec.paths["/v1/automations/{id}/actions/move"]!);
   // Themes and extensions: `createdAt`/`updateAt` are typed `format: date` though they are
   // timestamps (UNCONFIRMED what Qlik sends; the emulator sends ISO date-times), and the spec
   // gives `PATCH /themes/{id}` the list schema (`themes`) for the one theme it answers.
@@ -91,6 +96,10 @@ export function patchKindSchemas(spec: Spec): void {
   }
   spec.paths["/v1/oauth-clients"]!.get!.responses["200"] = json({ $ref: "#/components/schemas/OAuthClientAdminListResponse" });
   spec.paths["/v1/oauth-clients/{id}"]!.get!.responses["200"] = json({ $ref: "#/components/schemas/OAuthClientAdminReadResponse" });
+  // Distribution (rest/distribution.ts): the spec's `allOf` responses flattened closed, as above.
+  // `ReportTemplateResponse` lacks the `type` @qlik/api 2.19 report-templates.d.ts declares.
+  for (const n of ["SharingTaskRecurringResponse", "SharingTaskRecurringListResponse", "AlertingTaskListResponse", "TemplateResult"]) schemas[n] = flatten(n);
+  (schemas.ReportTemplateResponse!.properties as Json).type = { type: "string", enum: ["excel", "pixelPerfect", "html", "powerPoint", "word"] };
   // `PublicApiError` (data-connections' errors) requires a `details` it does not declare (its
   // field is `detail`): a spec typo.
   schemas.PublicApiError!.required = ["code", "title"];
@@ -255,6 +264,10 @@ export async function walkKinds(emu: EmulatorHandle, call: Call): Promise<void> 
   await call("POST", `/api/v1/automations/${autoId}/actions/disable`);
   await call("POST", `/api/v1/automations/${autoId}/actions/enable`);
   const copied = await call("POST", `/api/v1/automations/${autoId}/actions/copy`, { body: { name: "Schema copy" } });
+  await call("POST", `/api/v1/automations/${autoId}/actions/change-space`, { body: { spaceId: salesDev.id } });
+  await call("POST", `/api/v1/automations/${autoId}/actions/change-space`, { body: {} });
+  await call("POST", `/api/v1/automations/${autoId}/actions/change-owner`, { body: { userId: ben.id } });
+  await call("POST", `/api/v1/automations/${autoId}/actions/change-owner`, { body: { userId: "nobody" } });
   await call("POST", `/api/v1/automations/${autoId}/actions/move`, { body: { userId: ben.id } });
   await call("DELETE", `/api/v1/automations/${(copied.json as Json).id}`);
   await call("DELETE", `/api/v1/automations/${autoId}`, autoBot);
@@ -308,9 +321,81 @@ export async function walkKinds(emu: EmulatorHandle, call: Call): Promise<void> 
   await call("GET", `/api/v1/collections/${colId}/items/${anApp.itemId}`);
   await call("PUT", `/api/v1/collections/${colId}`, { body: { name: "Schema col 2" } });
   await call("PATCH", `/api/v1/collections/${colId}`, { body: [{ op: "replace", path: "/type", value: "publicgoverned" }] });
-  await call("PATCH", `/api/v1/collections/${colId}`, { body: [{ op: "replace", path: "/type", value: "public" }] });
+  const priv = await call("POST", "/api/v1/collections", { body: { name: "Schema private", type: "private" } });
+  const privId = (priv.json as Json).id as string;
+  await call("POST", `/api/v1/collections/${privId}/items`, { body: { id: anApp.itemId } });
+  await call("PATCH", `/api/v1/collections/${privId}`, { body: [{ op: "replace", path: "/type", value: "publicgoverned" }] });
+  await call("PATCH", `/api/v1/collections/${privId}`, { body: [{ op: "replace", path: "/type", value: "private" }] });
+  await call("DELETE", `/api/v1/collections/${privId}`);
   await call("DELETE", `/api/v1/collections/${colId}/items/${anApp.itemId}`);
   await call("DELETE", `/api/v1/collections/${colId}`);
+  await walkDistribution(emu, call);
+}
+
+/** Favourites, sharing tasks, report templates, conditions and data alerts (rest/distribution.ts). */
+async function walkDistribution(emu: EmulatorHandle, call: Call): Promise<void> {
+  const tenant = emu.state.tenants[0]!;
+  const ben = userByName(emu, "Ben Builder");
+  const app = Object.values(tenant.apps).find((a) => a.name === "Admin Scratchpad")!;
+  const group = Object.values(tenant.groups)[0]!;
+  // the admin's favourites: a 302 to the collection; Ben (no key here) has his own
+  const fav = await call("GET", "/api/v1/collections/favorites");
+  expect(fav.status).toBe(302);
+  await call("GET", "/api/v1/collections/favorites", { token: await userToken(emu, userByName(emu, "Dev Patel").id) });
+  // sharing tasks
+  await call("GET", "/api/v1/sharing-tasks?limit=1");
+  const share = await call("POST", "/api/v1/sharing-tasks", {
+    body: {
+      name: "Schema share",
+      type: "sheet-sharing",
+      state: { selections: [] },
+      templates: [{ type: "sheet", subType: "pdf", sheetData: { appId: app.id, sheetId: "s1", widthPx: 100, heightPx: 100 } }],
+      recipients: { userIds: [{ value: ben.id, enabled: true }], groupIds: [{ value: group.id }], emailAddresses: ["x@example.com"] },
+      scheduleOptions: { timezone: "Europe/Paris", recurrence: ["RRULE:FREQ=DAILY"], startDateTime: "2026-01-01T08:00:00" },
+      emailContent: { subject: "s", body: "b" },
+    },
+  });
+  expect(share.status).toBe(201);
+  const shareId = (share.json as Json).id as string;
+  await call("POST", "/api/v1/sharing-tasks", { body: { name: "No app", type: "sheet-sharing", state: {}, templates: [{ type: "sheet" }] } });
+  await call("GET", `/api/v1/sharing-tasks/${shareId}`);
+  await call("GET", "/api/v1/sharing-tasks/nope");
+  await call("PATCH", `/api/v1/sharing-tasks/${shareId}`, { body: [{ op: "replace", path: "/enabled", value: false }, { op: "replace", path: "/ownerId", value: ben.id }] });
+  await call("DELETE", `/api/v1/sharing-tasks/${shareId}`);
+  // report templates: upload a file, create, download, update, patch, delete
+  await call("GET", "/api/v1/report-templates?limit=5");
+  const file = templateFile(app.id, "Schema");
+  const up = await call("POST", "/api/v1/temp-contents?filename=t.xlsx", { raw: new Uint8Array(file), headers: { "content-type": "application/octet-stream" } });
+  const tempId = up.headers.get("location")!.split("/").pop()!;
+  const tpl = await call("POST", "/api/v1/report-templates", { body: { name: "Schema template", temporaryContentId: tempId } });
+  expect(tpl.status).toBe(201);
+  const tplId = (tpl.json as Json).id as string;
+  await call("POST", "/api/v1/report-templates", { body: { name: "Schema template 2", temporaryContentId: tempId, sourceAppId: Object.values(tenant.apps).find((a) => a.id !== app.id)!.id } });
+  await call("GET", `/api/v1/report-templates/${tplId}`);
+  await call("GET", "/api/v1/report-templates/nope");
+  await call("POST", `/api/v1/report-templates/${tplId}/actions/download`);
+  await call("PUT", `/api/v1/report-templates/${tplId}`, { body: { name: "Schema template 3", temporaryContentId: tempId } });
+  await call("PATCH", `/api/v1/report-templates/${tplId}`, { body: [{ op: "replace", path: "/description", value: "d" }] });
+  await call("DELETE", `/api/v1/report-templates/${tplId}`);
+  // conditions and data alerts
+  const cond = await call("POST", "/api/v1/conditions", { body: { type: "data", dataCondition: { conditionBase: { appId: app.id }, conditionData: { operator: ">" }, headers: ["m"] } } });
+  expect(cond.status).toBe(201);
+  const condId = (((cond.json as Json).condition as Json).dataCondition as { conditionBase: Json }).conditionBase.id as string;
+  await call("POST", "/api/v1/conditions", { body: { type: "data", dataCondition: {} } });
+  await call("GET", `/api/v1/conditions/${condId}`);
+  await call("GET", "/api/v1/conditions/nope");
+  await call("PATCH", `/api/v1/conditions/${condId}`, { body: [{ op: "replace", path: "/dataCondition", value: { conditionBase: { appId: app.id }, headers: ["m2"] } }] });
+  await call("GET", "/api/v1/data-alerts?limit=1");
+  const alert = await call("POST", "/api/v1/data-alerts", { body: { name: "Schema alert", appId: app.id, conditionId: condId, triggerType: "RELOAD", recipients: { userIds: [{ value: ben.id, enabled: true }], groupIds: [{ value: group.id }] } } });
+  expect(alert.status).toBe(202);
+  const alertId = (alert.json as Json).id as string;
+  await call("POST", "/api/v1/data-alerts", { body: { name: "No recipients", appId: app.id, conditionId: condId, triggerType: "RELOAD" } });
+  await call("GET", `/api/v1/data-alerts/${alertId}`);
+  await call("GET", `/api/v1/data-alerts/${alertId}/condition`);
+  await call("GET", "/api/v1/data-alerts/nope");
+  await call("PATCH", `/api/v1/data-alerts/${alertId}`, { body: [{ op: "replace", path: "/enabledAction", value: false }, { op: "replace", path: "/ownerId", value: ben.id }] });
+  await call("DELETE", `/api/v1/data-alerts/${alertId}`, { token: await userToken(emu, ben.id) });
+  await call("DELETE", `/api/v1/conditions/${condId}`);
 }
 
 /** An API key for a fixture user (as testing.ts's userApi adds them). */

@@ -41,6 +41,7 @@ import { registerOAuthClients } from "./rest/oauth-clients.ts";
 import { registerAutomations } from "./rest/automations.ts";
 import { registerThemesAndExtensions } from "./rest/themes-extensions.ts";
 import { registerCollections } from "./rest/collections.ts";
+import { registerDistribution } from "./rest/distribution.ts";
 import { adminRoutes } from "./admin.ts";
 import type { Site } from "./qrs/model.ts";
 import { buildSite, isSiteFixture, type SiteFixtureName } from "./qrs/fixtures.ts";
@@ -73,6 +74,11 @@ export interface EmulatorOptions {
   webIntegrations?: number;
   cspOrigins?: number;
   oauthClients?: number;
+  /** `generated` fixture: sharing tasks, report templates, data alerts, tags (fixtures-kinds.ts). */
+  sharingTasks?: number;
+  reportTemplates?: number;
+  dataAlerts?: number;
+  tags?: number;
   seed?: string | number;
   /** JSON file the tenants persist to; loaded instead of the fixture when it exists. */
   stateFile?: string;
@@ -236,6 +242,7 @@ export function createTenantApp(tenant: Tenant, rt: Runtime, opts: { admin: bool
   registerAutomations(app, deps);
   registerThemesAndExtensions(app, deps);
   registerCollections(app, deps);
+  registerDistribution(app, deps);
   return app;
 }
 
@@ -276,7 +283,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   let tenants = options.stateFile ? await loadState(options.stateFile) : undefined;
   const fromState = tenants !== undefined;
-  tenants ??= cloudFixtures.map(({ f, i }) => buildTenant({ fixture: f, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, connections: options.connections, automations: options.automations, automationConnections: options.automationConnections, reloadTasks: options.reloadTasks, webhooks: options.webhooks, webIntegrations: options.webIntegrations, cspOrigins: options.cspOrigins, oauthClients: options.oauthClients, tenantIndex: i }).tenant);
+  tenants ??= cloudFixtures.map(({ f, i }) => buildTenant({ fixture: f, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, connections: options.connections, automations: options.automations, automationConnections: options.automationConnections, reloadTasks: options.reloadTasks, webhooks: options.webhooks, sharingTasks: options.sharingTasks, reportTemplates: options.reportTemplates, dataAlerts: options.dataAlerts, tags: options.tags, webIntegrations: options.webIntegrations, cspOrigins: options.cspOrigins, oauthClients: options.oauthClients, tenantIndex: i }).tenant);
 
   const clock = createClock(options.timeScale ?? 1, options.nowMs);
   const quirks: Quirks = { ...defaultQuirks, ...options.quirks };

@@ -25,6 +25,10 @@ interface SandboxFlags {
   webIntegrations?: string;
   cspOrigins?: string;
   oauthClients?: string;
+  sharingTasks?: string;
+  reportTemplates?: string;
+  dataAlerts?: string;
+  tags?: string;
   seed?: string;
   state?: string;
   rateLimits?: string;
@@ -102,6 +106,10 @@ export function sandboxOptions(flags: SandboxFlags, defaultQuirks: Quirks): Emul
     webIntegrations: int("web-integrations", flags.webIntegrations, 0),
     cspOrigins: int("csp-origins", flags.cspOrigins, 0),
     oauthClients: int("oauth-clients", flags.oauthClients, 0),
+    sharingTasks: int("sharing-tasks", flags.sharingTasks, 0),
+    reportTemplates: int("report-templates", flags.reportTemplates, 0),
+    dataAlerts: int("data-alerts", flags.dataAlerts, 0),
+    tags: int("tags", flags.tags, 0),
     seed: flags.seed,
     stateFile: flags.state,
     rateLimits: oneOf("rate-limits", flags.rateLimits, ["qlik", "off"] as const),
@@ -131,6 +139,10 @@ export function register(program: Command): void {
     .option("--web-integrations <n>", "generated fixture: number of web integrations (default 2)")
     .option("--csp-origins <n>", "generated fixture: number of CSP origins (default 3)")
     .option("--oauth-clients <n>", "generated fixture: number of OAuth clients (default 2)")
+    .option("--sharing-tasks <n>", "generated fixture: number of sharing tasks (subscriptions) (default: apps/25)")
+    .option("--report-templates <n>", "generated fixture: number of report templates (default: apps/50)")
+    .option("--data-alerts <n>", "generated fixture: number of data alerts, each with its condition (default: apps/25)")
+    .option("--tags <n>", "generated fixture: number of tags (public collections) on apps (default: apps/40, at least 2)")
     .option("--seed <s>", "seed of the fixture (deterministic)")
     .option("--state <file>", "persist the tenants to this JSON file across restarts")
     .option("--rate-limits <mode>", "qlik | off", "off")

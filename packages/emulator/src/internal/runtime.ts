@@ -84,6 +84,18 @@ export interface Quirks {
    * `refuse` (400, the reading that hurts a client most); `accept` follows the 2025 spec.
    */
   apiKeysEnabledPatch: "refuse" | "accept";
+  /**
+   * Whether a tenant admin's listing of report templates includes other users' templates
+   * (default false: `@qlik/api` 2.19 report-templates.d.ts calls a template "scoped to" its
+   * owner and documents no admin view — the reading that hides the most from a backup).
+   */
+  reportTemplatesAdminSeesAll: boolean;
+  /**
+   * Whether a tenant admin's listing of data alerts includes alerts it neither owns nor
+   * receives (default false: undocumented for data alerts, while sharing tasks document that
+   * TenantAdmin / AnalyticsAdmin "can view all tasks", `@qlik/api` 2.19 sharing-tasks.d.ts).
+   */
+  dataAlertsAdminSeesAll: boolean;
 }
 
 export const defaultQuirks: Quirks = {
@@ -103,6 +115,8 @@ export const defaultQuirks: Quirks = {
   rateLimitTenantCeiling: true,
   queryPlus: "space",
   apiKeysEnabledPatch: "refuse",
+  reportTemplatesAdminSeesAll: false,
+  dataAlertsAdminSeesAll: false,
 };
 
 export interface Runtime {

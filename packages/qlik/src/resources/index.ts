@@ -4,9 +4,26 @@
  */
 import type { ResourceKindName } from "@lifeboat/model";
 import type { ResourceApi } from "./api.ts";
+import { automationConnectionsApi, automationsApi } from "./automation.ts";
+import { dataConnectionsApi, dataCredentialsApi } from "./data.ts";
 import { INTEGRATION_APIS } from "./integration.ts";
+import { collections, notes, tags } from "./organisation.ts";
+import { dataAlerts, reloadTasks, reportTemplates, sharingTasks } from "./scheduling.ts";
 
 const APIS: readonly ResourceApi[] = [
+  // data and automation (data.ts, automation.ts)
+  dataConnectionsApi,
+  dataCredentialsApi,
+  automationConnectionsApi,
+  automationsApi,
+  // scheduling and distribution, organisation (scheduling.ts, organisation.ts)
+  reloadTasks,
+  sharingTasks,
+  reportTemplates,
+  dataAlerts,
+  tags,
+  collections,
+  notes,
   // integration (integration.ts)
   ...INTEGRATION_APIS,
 ];

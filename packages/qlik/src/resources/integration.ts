@@ -35,7 +35,8 @@ import type { OAuthClientCreateRequest, OAuthClientUpdate } from "@qlik/api/oaut
 import type { ApiKeyConfigPatch } from "@qlik/api/api-keys";
 import type { WebhookBase, WebhookPatch, WebhookPost } from "@qlik/api/webhooks";
 import type { WebIntegrationPatchSchema } from "@qlik/api/web-integrations";
-import { pages, type TenantCore } from "../client.ts";
+import type { TenantCore } from "../client.ts";
+import { pages } from "../internal/pages.ts";
 import { isQlikApiError } from "../errors.ts";
 import type { ResourceApi } from "./api.ts";
 

@@ -3,9 +3,26 @@
  * registry (../../registry.ts) orders them by `RESOURCE_KINDS` (`@lifeboat/model`).
  */
 import type { DeclaredKind } from "../kind.ts";
+import { automationConnections, automations } from "./automation.ts";
+import { dataConnections, dataCredentials } from "./data.ts";
 import { INTEGRATION } from "./integration.ts";
+import { collections, notes, tags } from "./organisation.ts";
+import { dataAlerts, reloadTasks, reportTemplates, sharingTasks } from "./scheduling.ts";
 
 export const DECLARED: readonly DeclaredKind[] = [
+  // data and automation (data.ts, automation.ts)
+  dataConnections,
+  dataCredentials,
+  automationConnections,
+  automations,
+  // scheduling and distribution, organisation (scheduling.ts, organisation.ts)
+  reloadTasks,
+  sharingTasks,
+  reportTemplates,
+  dataAlerts,
+  tags,
+  collections,
+  notes,
   // integration (integration.ts)
   ...INTEGRATION,
 ];
