@@ -123,6 +123,24 @@ describe("integration kinds: restore into an empty tenant", () => {
     expect(kindsOf(dst.tenant).webhooks[made.id]).toMatchObject({ filter: 'id eq "abc"', description: "now described", secret: "C".repeat(40) });
   });
 
+  it("webhooks: CloudEvent delivery stays on (noted); a URL change re-enters the encrypted headers it drops, or says to", async () => {
+    const target = createRestoreTarget(keyOf(dst.emu));
+    const reload = byName(await all(src.emu, "webhooks"), "Reload alerts");
+    const ownerId = Object.values(dst.tenant.users).find((u) => u.roles.includes("TenantAdmin"))!.id;
+    const secrets = { secret: "D".repeat(40), encryptedHeaderValues: JSON.stringify({ "X-Api-Token": "tok-9" }) };
+    const made = await target.createResource!("webhooks", writeOf(reload, { ownerId, secrets }));
+    kindsOf(dst.tenant).webhooks[made.id]!.enableCloudEventDelivery = true;
+    const moved = writeOf(reload, { ownerId });
+    moved.body.url = "https://hooks.example.com/elsewhere";
+    const res = await target.updateResource!("webhooks", made.id, moved);
+    expect(res.notes).toEqual([expect.stringMatching(/CloudEvent delivery stays on/), expect.stringMatching(/encrypted headers were dropped by Qlik with the URL change/)]);
+    expect(kindsOf(dst.tenant).webhooks[made.id]).toMatchObject({ url: "https://hooks.example.com/elsewhere", enableCloudEventDelivery: true, encryptedHeaders: {}, secret: "D".repeat(40) });
+    const back = writeOf(reload, { ownerId, secrets });
+    const again = await target.updateResource!("webhooks", made.id, back);
+    expect(again.notes).toEqual([expect.stringMatching(/CloudEvent delivery stays on/)]);
+    expect(kindsOf(dst.tenant).webhooks[made.id]).toMatchObject({ url: reload.body.url, encryptedHeaders: { "X-Api-Token": "tok-9" } });
+  });
+
   it("web integrations and CSP origins: created (a web integration with a new id, noted) and updated to the snapshot", async () => {
     const target = createRestoreTarget(keyOf(dst.emu));
     const portal = byName(await all(src.emu, "webIntegrations"), "Customer portal");
