@@ -533,6 +533,7 @@ describe("secrets and tiers", () => {
 
   it("every route has the tier operations.tsv gives it (reads Tier 1, writes Tier 2)", () => {
     const reads = ["/api/v1/data-connections", "/api/v1/data-connections/x", "/api/v1/data-credentials/x", "/api/v1/reload-tasks", "/api/v1/reload-tasks/x", "/api/v1/webhooks", "/api/v1/webhooks/x", "/api/v1/webhooks/event-types", "/api/v1/web-integrations", "/api/v1/web-integrations/x", "/api/v1/csp-origins", "/api/v1/csp-origins/x", "/api/v1/csp-origins/actions/generate-header", "/api/v1/automations", "/api/v1/automations/x", "/api/v1/automation-connections", "/api/v1/automation-connections/x", "/api/v1/themes", "/api/v1/themes/x/file", "/api/v1/extensions/x/file/a.js", "/api/v1/collections", "/api/v1/collections/x/items"];
+    reads.push("/api/v1/oauth-clients", "/api/v1/oauth-clients/x", "/api/v1/api-keys/configs/t");
     for (const p of reads) expect(tierOf("GET", p)).toEqual({ bucket: "1", perMinute: 1000 });
     const writes: [string, string][] = [
       ["POST", "/api/v1/data-connections"],
@@ -574,6 +575,7 @@ describe("secrets and tiers", () => {
       ["POST", "/api/v1/collections/x/items"],
       ["DELETE", "/api/v1/collections/x/items/y"],
     ];
+    writes.push(["POST", "/api/v1/oauth-clients"], ["PATCH", "/api/v1/oauth-clients/x"], ["DELETE", "/api/v1/oauth-clients/x"], ["POST", "/api/v1/oauth-clients/x/actions/publish"], ["POST", "/api/v1/oauth-clients/x/client-secrets"], ["DELETE", "/api/v1/oauth-clients/x/client-secrets/h"], ["PATCH", "/api/v1/api-keys/configs/t"]);
     for (const [m, p] of writes) expect(tierOf(m, p)).toEqual({ bucket: "2", perMinute: 100 });
   });
 });
