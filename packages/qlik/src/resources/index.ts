@@ -9,6 +9,7 @@ import { dataConnectionsApi, dataCredentialsApi } from "./data.ts";
 import { INTEGRATION_APIS } from "./integration.ts";
 import { collections, notes, tags } from "./organisation.ts";
 import { dataAlerts, reloadTasks, reportTemplates, sharingTasks } from "./scheduling.ts";
+import { IDENTITY_APIS } from "./identity.ts";
 
 const APIS: readonly ResourceApi[] = [
   // data and automation (data.ts, automation.ts)
@@ -24,6 +25,8 @@ const APIS: readonly ResourceApi[] = [
   tags,
   collections,
   notes,
+  // identity and settings (identity.ts)
+  ...IDENTITY_APIS,
   // integration (integration.ts)
   ...INTEGRATION_APIS,
 ];
