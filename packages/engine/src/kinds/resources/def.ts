@@ -44,6 +44,12 @@ export interface SecretDecl {
   label: string;
   /** Whether this item has it set (default: the record's `secrets` lists the field). */
   when?: (r: ResourceRecord) => boolean;
+  /**
+   * Body fields that follow from it and differ when an item is written without it (a webhook
+   * created without its signing secret: `secretKeyAdded` false, `enabled` false): not compared
+   * by verification for an item whose secret was not given (the checklist asks for it).
+   */
+  affects?: readonly string[];
 }
 
 /** What a reference field names: a target id is found for it at restore. */

@@ -39,7 +39,7 @@ vi.mock("./defs/index.ts", async () => {
         match: "name-in-space",
         where: "Management Console › Data connections",
         restoreNote: "passwords are re-entered",
-        secrets: [{ field: "qPassword", label: "password" }],
+        secrets: [{ field: "qPassword", label: "password", affects: ["connected"] }],
         volatile: ["qID", "updated"],
         classify: (r) => (r.secrets?.length ? { class: "input", reason: "its password is never returned by Qlik" } : { class: "direct", reason: "no secret" }),
       }),
@@ -235,7 +235,13 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
   });
 
   it("without the secret: created anyway, and the checklist says to enter it, with where", async () => {
-    const { result } = await run({ layers: ["dataConnections"] });
+    const { result, plan: p } = await run({ layers: ["dataConnections"] });
+    // What follows from the missing secret (declared `affects`) is not a mismatch; other fields are.
+    const dc = target.resourcesOf("dataConnections").find((r) => r.record.name === "Sales DB")!;
+    dc.record.body.connected = false;
+    expect((await verifyRestore({ plan: p, source, target, created: result.created, repository: repo })).other).toEqual([]);
+    dc.record.body.qType = "odbc";
+    expect((await verifyRestore({ plan: p, source, target, created: result.created, repository: repo })).other.map((m) => m.field)).toEqual(["qType"]);
     expect(target.resourcesOf("dataConnections").map((r) => r.record.name).sort()).toEqual(["Files", "Sales DB"]);
     expect(result.checklist).toEqual([
       { layer: "dataConnections", noun: "data connection", sourceId: "dc-1", name: "Sales DB", targetId: expect.any(String), todo: "enter its password", where: "Management Console › Data connections", reason: expect.stringMatching(/never returned/) },

@@ -720,8 +720,12 @@ export function verifyResources(def: ResourceKindDef): (v: VerifyContext) => Pro
       const ownerId = step.owner ? v.resolve(step.owner) : undefined;
       const spaceId = step.space ? v.resolve(step.space) : undefined;
       const withOwner = ownerId !== undefined && !def.ownerByCreator;
-      const want = comparable(def, { name: item.record.name, ownerId, spaceId, body }, withOwner);
-      const have = comparable(def, got, withOwner);
+      // Fields that follow from a secret not given (the checklist asks for it) are not compared.
+      const given = new Set(step.secrets ?? []);
+      const held = new Set(got.secrets ?? []);
+      const affected = (def.secrets ?? []).filter((sec) => (sec.when ? sec.when(item.record) : (item.record.secrets ?? []).includes(sec.field)) && !given.has(sec.field) && !held.has(sec.field)).flatMap((sec) => sec.affects ?? []);
+      const want = comparable(def, { name: item.record.name, ownerId, spaceId, body: without(body, affected) }, withOwner);
+      const have = comparable(def, { ...got, body: without(got.body, affected) }, withOwner);
       const wb = want.body as Record<string, unknown>;
       const hb = have.body as Record<string, unknown>;
       for (const field of differences(want, have)) {
