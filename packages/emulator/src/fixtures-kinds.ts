@@ -10,6 +10,7 @@ import type { App, Space, Tenant, User } from "./model.ts";
 import type { Rng } from "./internal/rng.ts";
 import { createHash } from "node:crypto";
 import { writeZip } from "./internal/zip.ts";
+import { demoLookKinds, generatedLookKinds } from "./fixtures-look.ts";
 import { kindsOf, type Automation, type AutomationConnection, type DataConnection, type DataCredential, type ReloadTask, type Webhook } from "./kinds.ts";
 
 export interface KindsBuilder {
@@ -26,6 +27,8 @@ export interface KindCounts {
   automationConnections?: number;
   reloadTasks?: number;
   webhooks?: number;
+  brands?: number;
+  glossaries?: number;
 }
 
 const byName = <T extends { name: string }>(items: Record<string, T>, name: string): T => {
@@ -252,6 +255,7 @@ export function demoKinds(b: KindsBuilder): void {
   collection("Emma's month end", "private", emma, [app("P&L"), app("Budget vs Actual")]);
 
   webhook(b, ben, { name: "Ben's app events", url: "https://ben.example.com/qlik-events", eventTypes: ["com.qlik.v1.app.created", "com.qlik.v1.app.published"], level: "user", enabled: false, secret: "SECRET-demo-webhook-2-0123456789abcdef" });
+  demoLookKinds(b, { admin, ben, chloe, emma, farid }, { "Sales Dev": space("Sales Dev"), Finance: space("Finance") }, { "Sales Overview": app("Sales Overview"), "Pipeline Analysis": app("Pipeline Analysis"), "P&L": app("P&L") });
 }
 
 /** Every secret value `demoKinds` plants (a backup must contain none of them). */
@@ -316,4 +320,5 @@ export function generatedKinds(b: KindsBuilder, counts: KindCounts, users: User[
     const n = String(i + 1).padStart(4, "0");
     webhook(b, admin, { name: `Webhook ${n}`, url: `https://hooks.example.com/gen/${n}`, eventTypes: ["com.qlik.v1.app.reload.finished"], level: "tenant", secret: `SECRET-gen-webhook-${n}-0123456789abcdef0123` });
   }
+  generatedLookKinds(b, counts, users, spaces, apps);
 }

@@ -39,6 +39,8 @@ import { registerWebhooks } from "./rest/webhooks.ts";
 import { registerWebIntegrations } from "./rest/web-integrations.ts";
 import { registerAutomations } from "./rest/automations.ts";
 import { registerThemesAndExtensions } from "./rest/themes-extensions.ts";
+import { registerBrands } from "./rest/brands.ts";
+import { registerGlossaries } from "./rest/glossaries.ts";
 import { registerCollections } from "./rest/collections.ts";
 import { adminRoutes } from "./admin.ts";
 import type { Site } from "./qrs/model.ts";
@@ -68,6 +70,9 @@ export interface EmulatorOptions {
   automationConnections?: number;
   reloadTasks?: number;
   webhooks?: number;
+  /** `generated` fixture: brands and glossaries (fixtures-look.ts). */
+  brands?: number;
+  glossaries?: number;
   seed?: string | number;
   /** JSON file the tenants persist to; loaded instead of the fixture when it exists. */
   stateFile?: string;
@@ -230,6 +235,8 @@ export function createTenantApp(tenant: Tenant, rt: Runtime, opts: { admin: bool
   registerAutomations(app, deps);
   registerThemesAndExtensions(app, deps);
   registerCollections(app, deps);
+  registerBrands(app, deps);
+  registerGlossaries(app, deps);
   return app;
 }
 
@@ -270,7 +277,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   let tenants = options.stateFile ? await loadState(options.stateFile) : undefined;
   const fromState = tenants !== undefined;
-  tenants ??= cloudFixtures.map(({ f, i }) => buildTenant({ fixture: f, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, connections: options.connections, automations: options.automations, automationConnections: options.automationConnections, reloadTasks: options.reloadTasks, webhooks: options.webhooks, tenantIndex: i }).tenant);
+  tenants ??= cloudFixtures.map(({ f, i }) => buildTenant({ fixture: f, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, connections: options.connections, automations: options.automations, automationConnections: options.automationConnections, reloadTasks: options.reloadTasks, webhooks: options.webhooks, brands: options.brands, glossaries: options.glossaries, tenantIndex: i }).tenant);
 
   const clock = createClock(options.timeScale ?? 1, options.nowMs);
   const quirks: Quirks = { ...defaultQuirks, ...options.quirks };

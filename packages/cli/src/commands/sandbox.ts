@@ -22,6 +22,8 @@ interface SandboxFlags {
   automationConnections?: string;
   reloadTasks?: string;
   webhooks?: string;
+  brands?: string;
+  glossaries?: string;
   seed?: string;
   state?: string;
   rateLimits?: string;
@@ -96,6 +98,8 @@ export function sandboxOptions(flags: SandboxFlags, defaultQuirks: Quirks): Emul
     automationConnections: int("automation-connections", flags.automationConnections, 0),
     reloadTasks: int("reload-tasks", flags.reloadTasks, 0),
     webhooks: int("webhooks", flags.webhooks, 0),
+    brands: int("brands", flags.brands, 0),
+    glossaries: int("glossaries", flags.glossaries, 0),
     seed: flags.seed,
     stateFile: flags.state,
     rateLimits: oneOf("rate-limits", flags.rateLimits, ["qlik", "off"] as const),
@@ -122,6 +126,8 @@ export function register(program: Command): void {
     .option("--automation-connections <n>", "generated fixture: number of automation connections (default: apps/6)")
     .option("--reload-tasks <n>", "generated fixture: number of reload tasks (default: apps/4)")
     .option("--webhooks <n>", "generated fixture: number of webhooks (default 2)")
+    .option("--brands <n>", "generated fixture: number of brands (default 2, the first active)")
+    .option("--glossaries <n>", "generated fixture: number of glossaries, 10 terms each (default: apps/100, at least 1)")
     .option("--seed <s>", "seed of the fixture (deterministic)")
     .option("--state <file>", "persist the tenants to this JSON file across restarts")
     .option("--rate-limits <mode>", "qlik | off", "off")
