@@ -606,7 +606,7 @@ export function classifyQix(e: unknown, ctx: { operation: string; host: string; 
 }
 
 /** Lists every page by following `links.next` (each page through `call`). */
-async function* pages<R extends { data: unknown; next?: () => Promise<R> }>(
+export async function* pages<R extends { data: unknown; next?: () => Promise<R> }>(
   core: TenantCore,
   op: OperationName,
   object: string | undefined,

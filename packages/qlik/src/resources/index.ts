@@ -4,8 +4,10 @@
  */
 import type { ResourceKindName } from "@lifeboat/model";
 import type { ResourceApi } from "./api.ts";
+import { APPEARANCE_APIS } from "./appearance.ts";
+import { glossariesApi } from "./knowledge.ts";
 
-const APIS: readonly ResourceApi[] = [];
+const APIS: readonly ResourceApi[] = [...APPEARANCE_APIS, glossariesApi];
 
 export const RESOURCE_APIS: Partial<Record<ResourceKindName, ResourceApi>> = Object.fromEntries(APIS.map((a) => [a.kind, a]));
 
