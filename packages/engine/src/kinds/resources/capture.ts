@@ -3,7 +3,8 @@
  * `listResources`, one document per item (`<path>/<id>.json`, the `ResourceRecord` without
  * its secrets) and each of its files beside it (`<path>/<id>.<file>`). Changed-only: an item
  * whose listing stamp equals the previous snapshot's is not read again in detail and keeps the
- * previous snapshot's document and files (status "unchanged").
+ * previous snapshot's document and files (status "unchanged"); an item read again with the same
+ * stamp keeps the previous snapshot's files (not downloaded again).
  */
 import type { TreeEntry } from "@lifeboat/repository";
 import type { ResourceRecord } from "@lifeboat/model";
@@ -19,6 +20,8 @@ interface PreviousItem {
   stamp?: string;
   files: TreeEntry[];
 }
+
+const blobId = (e: TreeEntry | undefined): string | undefined => (e?.type === "blob" ? e.blob.id : undefined);
 
 /** The document name of an item, and of one of its files. */
 export const docEntryName = (id: string): string => entryNameForId(id, ".json");
@@ -59,7 +62,10 @@ export function captureResources(def: ResourceKindDef): Capture {
   return async (ctx) => {
     const { tenant } = ctx;
     const layer = def.layer;
-    if (!tenant.listResources || !(tenant.resourceKinds?.() ?? []).includes(layer)) {
+    // A reader that knows no resource kinds at all (a client-managed site, an older reader):
+    // nothing of the kind is captured and nothing is written, so its snapshots stay as they were.
+    if (!tenant.listResources) return undefined;
+    if (!(tenant.resourceKinds?.() ?? []).includes(layer)) {
       ctx.coverageGap({ layer, description: `${def.noun}s are not captured: this source cannot list them` }, "coverage-gap");
       return undefined;
     }
@@ -76,21 +82,33 @@ export function captureResources(def: ResourceKindDef): Capture {
         if (r.summaryOnly && prev) {
           entries.push(prev.doc, ...prev.files);
           count++;
-          ctx.record({ layer, id: r.id, name, status: "unchanged", ...(r.ownerId ? { owner: r.ownerId } : {}) });
+          // What a restore needs re-entered, as the previous snapshot recorded it.
+          const reenter = Array.isArray(prev.doc.meta?.reenter) ? (prev.doc.meta.reenter as string[]) : [];
+          ctx.record({ layer, id: r.id, name, status: "unchanged", ...(r.ownerId ? { owner: r.ownerId } : {}), ...(reenter.length ? { reenter } : {}) });
           continue;
         }
         try {
           const rec = storedRecord(def, r);
           const files: TreeEntry[] = [];
+          // Same stamp as before: the files are the previous snapshot's (no download).
+          const sameStamp = prev && r.stamp !== undefined && prev.stamp === r.stamp;
           for (const file of r.files ?? []) {
+            const earlier = sameStamp ? prev.files.find((f) => f.meta?.file === file) : undefined;
+            if (earlier) {
+              files.push(earlier);
+              continue;
+            }
             if (!tenant.readResourceFile) throw new Error(`this source cannot read the ${def.noun}'s file ${file}`);
             files.push({ name: fileEntryName(r.id, file), type: "blob", blob: await ctx.repo.saveBlob(tenant.readResourceFile(layer, r.id, file)), meta: { id: r.id, file } });
           }
           const reenter = (def.secrets ?? []).filter((s) => (s.when ? s.when(r) : r.secrets?.includes(s.field))).map((s) => s.label);
+          const blob = await ctx.repo.saveJson(rec);
+          // The same document and files as the previous snapshot's: nothing changed.
+          const same = prev !== undefined && prev.doc.type === "blob" && prev.doc.blob.id === blob.id && files.length === prev.files.length && files.every((f, i) => blobId(f) === blobId(prev.files[i]));
           entries.push({
             name: docEntryName(r.id),
             type: "blob",
-            blob: await ctx.repo.saveJson(rec),
+            blob,
             meta: definedMeta({
               id: r.id,
               name,
@@ -103,7 +121,7 @@ export function captureResources(def: ResourceKindDef): Capture {
           });
           entries.push(...files);
           count++;
-          ctx.record({ layer, id: r.id, name, status: "captured", ...(r.ownerId ? { owner: r.ownerId } : {}), ...(reenter.length ? { reenter } : {}) });
+          ctx.record({ layer, id: r.id, name, status: same ? "unchanged" : "captured", ...(r.ownerId ? { owner: r.ownerId } : {}), ...(reenter.length ? { reenter } : {}) });
         } catch (err) {
           ctx.record({ layer, id: r.id, name, status: "failed", reason: failure("capture", `${def.noun} '${name}' (${r.id})`, tenant.host, err) });
         }
