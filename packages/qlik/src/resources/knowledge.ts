@@ -38,8 +38,8 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
 const label = (name: string, id?: string): string => `glossary '${name}'${id ? ` (${id})` : ""}`;
 const byKey = <T>(key: (x: T) => string) => (a: T, b: T): number => key(a).localeCompare(key(b));
 
-/** Stewards in a stable order (Qlik keeps no meaningful one). */
-const byUser = (v: unknown): Json[] => [...list(v)].sort(byKey((d) => `${String(d.userId ?? "")}\u0000${String(d.email ?? "")}`));
+/** Stewards in a stable order (Qlik keeps no meaningful one): by email and name, which a user keeps in every tenant (ids do not). */
+const byUser = (v: unknown): Json[] => [...list(v)].sort(byKey((d) => [d.email, d.name, d.userId].map((x) => String(x ?? "")).join("\u0000")));
 
 /** Category paths by Qlik id (a parent that is missing or a cycle ends the path). */
 function categoryPaths(cats: Json[]): Map<string, string> {
@@ -117,7 +117,8 @@ export function importDocument(body: Json): Json {
   });
   doc.terms = list(body.terms).map((t) => {
     const out: Json = { id: t.name, name: t.name };
-    for (const k of ["abbreviation", "description", "tags", "categories", "stewards", "relatesTo", "linksTo"]) if (t[k] !== undefined) out[k] = t[k];
+    for (const k of ["abbreviation", "description", "tags", "categories", "stewards", "relatesTo"]) if (t[k] !== undefined) out[k] = t[k];
+    if (t.linksTo !== undefined) out.linksTo = linksOf(t);
     return out;
   });
   return doc;
@@ -131,6 +132,8 @@ const linkWrite = (l: Json): Json => {
   return out;
 };
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+/** A term's links that name something: a restore leaves out the `resourceId` of an app it could not map (and of every data set). */
+const linksOf = (t: Json): Json[] => list(t.linksTo).filter((l) => str(l.resourceId)).map(linkWrite);
 
 /**
  * Brings the categories and terms of the target glossary `id` to the stored `body` (module
@@ -190,7 +193,8 @@ async function reconcile(core: TenantCore, id: string, body: Json): Promise<stri
       categories: cats.sort(),
       relatesTo,
     };
-    const links = list(t.linksTo).map(linkWrite);
+    const links = linksOf(t);
+    if (links.length < list(t.linksTo).length) notes.push(`${twhat}: ${list(t.linksTo).length - links.length} link(s) name an app or data set the target does not have and were left out`);
     const linksDiffer = !same(links.map(linkKey).sort(), list(cur.linksTo).map(linkKey).sort());
     if (linksDiffer) write.linksTo = links;
     const curRel = list(cur.relatesTo).map((r) => `${String(r.termId)}:${String(r.type)}`).sort();
