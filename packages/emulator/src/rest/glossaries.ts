@@ -300,7 +300,7 @@ export function registerGlossaries(app: Hono<Env>, { tenant, rt }: RouteDeps): v
     const next = structuredClone(g);
     glossaryFields(c, { ...doc, spaceId }, next);
     // Categories: the document's ids (or positions) → this glossary's.
-    const cats = (doc.categories as unknown[]).map((x) => (isObj(x) ? x : {}));
+    const cats = ((doc.categories ?? []) as unknown[]).map((x) => (isObj(x) ? x : {}));
     const catIds = new Set(cats.map((x) => x.id).filter((x) => x !== undefined));
     if (catIds.size !== cats.filter((x) => x.id !== undefined).length) throw bg(400, 14, "Two or more categories share Id.");
     const catMap = new Map<string, string>();
@@ -328,7 +328,7 @@ export function registerGlossaries(app: Hono<Env>, { tenant, rt }: RouteDeps): v
       return d ? catMap.get(String(cats.indexOf(d))) : undefined;
     };
     // Terms: first all of them (ids), then their relations.
-    const terms = (doc.terms as unknown[]).map((x) => (isObj(x) ? x : {}));
+    const terms = ((doc.terms ?? []) as unknown[]).map((x) => (isObj(x) ? x : {}));
     const termIds = terms.map((x) => x.id).filter((x) => x !== undefined);
     if (new Set(termIds).size !== termIds.length) throw bg(400, 15, "Two or more terms share Id.");
     const made: GlossaryTerm[] = [];
