@@ -19,7 +19,7 @@ describe("demo: restore", () => {
       const stdout = sink();
       const stderr = sink();
       const headings: string[] = [];
-      await runRestoreDemo({ host: emu.host, clientId: emu.clientId, clientSecret: emu.clientSecret, repo, snapshot, dir, io: { stdout, stderr }, step: (n, t) => headings.push(`${n}. ${t}`), firstStep: 8 });
+      await runRestoreDemo({ host: emu.host, apiKey: emu.apiKey, clientId: emu.clientId, clientSecret: emu.clientSecret, repo, snapshot, dir, io: { stdout, stderr }, step: (n, t) => headings.push(`${n}. ${t}`), firstStep: 8 });
       expect(headings[0]).toMatch(/^8\. Disaster: app '.+' is deleted, and so is .+'s private sheet/);
       expect(headings[1]).toMatch(/^9\. Restoring both/);
       expect(stdout.text()).toContain("the restored content equals the snapshot");

@@ -123,10 +123,13 @@ async function loadNames(repo: SnapshotRepository, root: TreeEntry[]): Promise<N
 
 function toBrowseEntry(parents: string[], e: TreeEntry, names?: Names): BrowseEntry {
   const label = labelOf(e.meta);
-  const owner = e.meta?.ownerSubject ?? e.meta?.ownerId;
+  // Apps and objects name owner and space as ownerId/ownerSubject/spaceId; declared resource kinds as owner/space (ids).
+  const ownerId = e.meta?.ownerId ?? e.meta?.owner;
+  const owner = e.meta?.ownerSubject ?? ownerId;
   const ownerName = typeof owner === "string" ? names?.users.get(owner) : undefined;
-  const ownerSubject = e.meta?.ownerSubject === undefined && typeof e.meta?.ownerId === "string" ? names?.subjects.get(e.meta.ownerId) : undefined;
-  const spaceName = typeof e.meta?.spaceId === "string" ? names?.spaces.get(e.meta.spaceId) : undefined;
+  const ownerSubject = e.meta?.ownerSubject === undefined && typeof ownerId === "string" ? names?.subjects.get(ownerId) : undefined;
+  const spaceId = e.meta?.spaceId ?? e.meta?.space;
+  const spaceName = typeof spaceId === "string" ? names?.spaces.get(spaceId) : undefined;
   return {
     name: e.name,
     type: e.type,

@@ -759,7 +759,7 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
       for await (const summary of api.list(core)) {
         if (!api.detail || !api.get) yield summary;
         else if (opts.unchanged?.(summary)) yield { ...summary, summaryOnly: true };
-        else yield await api.get(core, summary.id);
+        else yield await api.get(core, summary.id, summary);
       }
     },
 

@@ -11,15 +11,17 @@
  * 5. changes one user's private sheet — through the sandbox's test-only admin surface, i.e.
  *    as that user would in Qlik; this is sandbox setup, not Lifeboat talking to Qlik;
  * 6. backs up again (only the changed app is exported) and shows the difference;
- * 8. then deletes an app and a private sheet in the sandbox and restores them
- *    (`runRestoreDemo`, through `lifeboat restore`'s own code).
+ * 8. then deletes an app, a private sheet, a data connection and a reload task in the sandbox
+ *    and restores them (`runRestoreDemo`, through `lifeboat restore`'s own code): the plan
+ *    shows what comes back directly and what needs input, and the re-entry checklist names
+ *    the connection's password (never in a snapshot).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ObjectRecord } from "@lifeboat/model";
-import { browseSnapshot, diffSnapshots, loadRestoreSource, loadSnapshotIndex, type Manifest } from "@lifeboat/engine";
+import { browseSnapshot, diffSnapshots, loadRestoreSource, loadSnapshotIndex, RESOURCES, type Manifest } from "@lifeboat/engine";
 import { initRepository, type Snapshot, type SnapshotRepository } from "@lifeboat/repository";
 import type { Command } from "commander";
 import type { TenantConnection } from "../config.ts";
@@ -128,7 +130,7 @@ export async function runDemo(opts: DemoOptions = {}, io: DemoIo = { stdout: pro
     out(renderDiff(await diffSnapshots(repo, first.snapshot, second.snapshot)));
 
     // Steps 8–: restore (runRestoreDemo below).
-    await runRestoreDemo({ host: emu.host, clientId: emu.clientId, clientSecret: emu.clientSecret, repo, snapshot: second.snapshot, dir, io, step, firstStep: 8 });
+    await runRestoreDemo({ host: emu.host, apiKey: emu.apiKey, clientId: emu.clientId, clientSecret: emu.clientSecret, repo, snapshot: second.snapshot, dir, io, step, firstStep: 8 });
 
     out(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
   } finally {
@@ -146,6 +148,8 @@ function summarizeRun(out: (t: string) => void, manifest: Manifest): void {
 export interface RestoreDemoInput {
   /** The sandbox tenant and its private-content bot. */
   host: string;
+  /** The sandbox's tenant admin (Ada Admin): deletes what the demo's disaster deletes, as a person would in Qlik. */
+  apiKey: string;
   clientId: string;
   clientSecret: string;
   repo: SnapshotRepository;
@@ -184,11 +188,29 @@ export async function runRestoreDemo(input: RestoreDemoInput): Promise<void> {
     if (!resp.ok) throw new Error(`the sandbox refused to delete ${path}: ${resp.status} ${await resp.text()}`);
   }
 
-  input.step(n++, `Restoring both from snapshot ${input.snapshot.id.slice(0, 12)} (lifeboat restore ${input.snapshot.id.slice(0, 12)} --app … --yes)`);
+  // Beyond apps: a data connection with a password and a reload task go too (when this version declares those kinds).
+  const beyond = await beyondApps(input.repo, input.snapshot);
+  if (beyond) {
+    out(`   … and so are the data connection '${clean(beyond.connection.name)}' (it has a ${beyond.connection.reenter.join(", ")}) and the reload task '${clean(beyond.task.name)}'\n`);
+    for (const [path, id] of [
+      ["data-connections", beyond.connection.id],
+      ["reload-tasks", beyond.task.id],
+    ] as const) {
+      // As the tenant admin would delete them in Qlik (Ada Admin's API key): sandbox setup, not Lifeboat.
+      const resp = await fetch(`${host}/api/v1/${path}/${encodeURIComponent(id)}`, { method: "DELETE", headers: { authorization: `Bearer ${input.apiKey}` } });
+      if (!resp.ok) throw new Error(`the sandbox refused to delete ${path}/${id}: ${resp.status} ${await resp.text()}`);
+    }
+  }
+
+  const layers = beyond ? ["dataConnections", "reloadTasks"] : [];
+  input.step(
+    n++,
+    `Restoring ${beyond ? "all of it" : "both"} from snapshot ${input.snapshot.id.slice(0, 12)} (lifeboat restore ${input.snapshot.id.slice(0, 12)} --app …${beyond ? ` --layers ${layers.join(",")}` : ""} --yes)`,
+  );
   out("   the plan first, then a safety backup of the tenant, the steps, and a read-back of everything restored\n");
   const code = await runRestore({
     snapshotArg: input.snapshot.id,
-    opts: { app: [app.id, sheetApp.id], yes: true, stateDir: join(input.dir, "state") },
+    opts: { app: [app.id, sheetApp.id], ...(layers.length ? { layers } : {}), yes: true, stateDir: join(input.dir, "state") },
     env: { QLIK_HOST: host, QLIK_CLIENT_ID: input.clientId, QLIK_CLIENT_SECRET: input.clientSecret },
     repo: input.repo,
     stdout: io.stdout,
@@ -196,4 +218,32 @@ export async function runRestoreDemo(input: RestoreDemoInput): Promise<void> {
   });
   if (code !== 0) throw new Error(`the demo restore ended with exit code ${code}; see the verification above`);
   out(`   '${clean(app.name)}' is back (as a new app id: Qlik's import cannot keep ids) and '${clean(sheet.title)}' is back in '${clean(sheetApp.name)}', owned by ${sheet.ownerSubject}\n`);
+  if (beyond)
+    out(
+      `   the reload task '${clean(beyond.task.name)}' runs on its schedule again, and '${clean(beyond.connection.name)}' is back — without its ${beyond.connection.reenter.join(", ")}: Qlik never returns it, so no snapshot holds it.\n` +
+        `   The re-entry checklist above says where to enter it; 'lifeboat restore … --secrets FILE' (or the prompt on a terminal) gives it during the restore.\n`,
+    );
+}
+
+/** One stored item of a declared kind, as the demo names it. */
+interface DemoItem {
+  id: string;
+  name: string;
+  reenter: string[];
+}
+
+/**
+ * A data connection that needs a secret re-entered and a reload task, from the snapshot —
+ * undefined when this version does not declare those kinds or the snapshot has none.
+ */
+async function beyondApps(repo: SnapshotRepository, snapshot: Snapshot): Promise<{ connection: DemoItem; task: DemoItem } | undefined> {
+  const root = await repo.loadTree(snapshot.tree);
+  const items = async (layer: string): Promise<DemoItem[]> => {
+    const kind = RESOURCES.find((k) => k.layer === layer);
+    const loaded = (await kind?.index?.load?.(repo, root)) ?? new Map();
+    return [...loaded.values()].map((i) => ({ id: i.id, name: i.record.name, reenter: Array.isArray(i.meta.reenter) ? i.meta.reenter.map(String) : [] }));
+  };
+  const connection = (await items("dataConnections")).find((c) => c.reenter.length > 0);
+  const task = (await items("reloadTasks"))[0];
+  return connection && task ? { connection, task } : undefined;
 }

@@ -1,5 +1,5 @@
 /** `lifeboat ls SNAPSHOT [path]`: list a tree of a snapshot (generic over trees). */
-import type { Repository, Tree, TreeEntry } from "@lifeboat/repository";
+import type { SnapshotRepository, Tree, TreeEntry } from "@lifeboat/repository";
 import type { Command } from "commander";
 import { LifeboatError } from "@lifeboat/model";
 import { lsBackupSnapshot } from "../render/browse.ts";
@@ -8,7 +8,7 @@ import { clean, formatBytes, table } from "../render/table.ts";
 import { addNoLockOption, addRepoOptions, openRepoFromOptions, readOnlyOpenOptions } from "../repo-options.ts";
 
 /** Follows `path` ("a/b/c") from a snapshot's root tree; returns the entry reached (undefined: the root). */
-export async function resolvePath(repo: Repository, root: string, path: string): Promise<{ entry?: TreeEntry; tree?: Tree }> {
+export async function resolvePath(repo: SnapshotRepository, root: string, path: string): Promise<{ entry?: TreeEntry; tree?: Tree }> {
   const parts = path.split("/").filter(Boolean);
   let tree = await repo.loadTree(root);
   let entry: TreeEntry | undefined;

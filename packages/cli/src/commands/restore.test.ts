@@ -3,7 +3,7 @@
  * is when the target is not known yet, and what a restore that meets a running one says.
  * (Restores against a tenant are in e2e/.)
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +15,7 @@ import { type Repository } from "@lifeboat/repository";
 import { createTestRepository } from "@lifeboat/repository/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EXIT, exitCodeFor } from "../errors.ts";
-import { runRestore, type RestoreCommandOptions } from "./restore.ts";
+import { parseLayers, runRestore, type RestoreCommandOptions } from "./restore.ts";
 
 function sink() {
   const stream = new PassThrough();
@@ -96,5 +96,31 @@ describe("runRestore before the tenant is reached", () => {
     expect(r.error!.message).toMatch(new RegExp(`^cannot reach ${target.replace(/\./g, "\\.")} \\(could not .*ECONNREFUSED.*\\); check the host URL and the network — nothing was changed$`));
     expect((r.error as LifeboatError).code).toBe("unreachable");
     expect(exitCodeFor(r.error)).toBe(EXIT.error);
+  });
+
+  it("a --secrets file that does not fit stops the restore before the target is read, naming file and line, never a value", async () => {
+    await backup({ tenant: createFakeTenant(sampleTenantState()), repository: repo });
+    const file = join(dir, "secrets.yaml");
+    await writeFile(file, "widgets:\n  Sales DB:\n    qPassword: SECRET-unit-planted\n");
+    await chmod(file, 0o600);
+    // A target nothing could reach: the file's problem is reported first.
+    const env = { HOME: dir, LIFEBOAT_STATE_DIR: join(dir, "state"), QLIK_HOST: "http://127.0.0.1:9", QLIK_API_KEY: "key" };
+    const r = await run("latest", { all: true, yes: true, secrets: file }, env);
+    expect(exitCodeFor(r.error)).toBe(EXIT.usage);
+    expect(r.error!.message).toContain(`${file}:1: unknown kind 'widgets'`);
+    expect(r.error!.message + r.out).not.toContain("SECRET-unit-planted");
+    const missing = await run("latest", { all: true, yes: true, secrets: join(dir, "nope.yaml") }, env);
+    expect(missing.error!.message).toMatch(/nope\.yaml: it does not exist/);
+  });
+});
+
+describe("--layers", () => {
+  const kinds = [
+    { layer: "dataConnections", noun: "data connection", path: "data-connections" },
+    { layer: "reloadTasks", noun: "reload task", path: "reload-tasks" },
+  ] as unknown as Parameters<typeof parseLayers>[1];
+  it("takes layer names, folders and nouns, comma-separated or repeated; an unknown one lists the kinds", () => {
+    expect(parseLayers(["dataConnections,reload tasks", "data-connections"], kinds)).toEqual(["dataConnections", "reloadTasks"]);
+    expect(() => parseLayers(["apps"], kinds)).toThrow(/--layers apps: no such kind of tenant resource; the kinds are dataConnections \(data connections\), reloadTasks \(reload tasks\)/);
   });
 });

@@ -7,6 +7,14 @@
  *   lifeboat restore 1a2b3c --app Sales --as-new --name "Sales (restored)"
  *   lifeboat restore 1a2b3c --all --plan --json > plan.json && lifeboat restore --from-plan plan.json --yes
  *   lifeboat restore latest --app Sales --object 4f1c… --object "My bookmark" --yes  # just these objects
+ *   lifeboat restore latest --all --secrets secrets.yaml --yes                     # with passwords re-entered
+ *   lifeboat restore latest --layers dataConnections,reloadTasks --plan           # just these kinds
+ *
+ * Secrets Qlik never returns (data-connection passwords, client secrets, …) are not in any
+ * snapshot: `--secrets FILE` gives them (YAML: kind → item name → field, checked against the
+ * snapshot before anything changes; see ../secrets.ts), or, on a terminal without --yes and
+ * --json, a hidden prompt asks for each one the plan needs (Enter skips). What is not given is
+ * created without it where Qlik allows and listed in the re-entry checklist that ends the run.
  *
  * The target is the snapshot's own tenant (QLIK_HOST / lifeboat.yaml) unless
  * --target-host or --target-tenant names another (a migration). Without --yes the
@@ -34,16 +42,18 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
-import { defaultStateDir, LocalJournalStore, type RestoreEvent, type RestoreOptions } from "@lifeboat/engine";
+import { chooseRestoreSnapshot, defaultStateDir, LocalJournalStore, RESOURCES, type RestoreEvent, type RestoreOptions } from "@lifeboat/engine";
 import { tenantKey } from "@lifeboat/kit";
 import { runRestore as runRestoreJob, type JobEnvelope, type RestoreDeps, type RestoreJobSpec, type TenantRef } from "@lifeboat/jobs";
 import { waitingMessage } from "@lifeboat/qlik";
-import type { SnapshotRepository } from "@lifeboat/repository";
+import type { Snapshot, SnapshotRepository } from "@lifeboat/repository";
+import type { ResourceKindName } from "@lifeboat/model";
 import { Option, type Command } from "commander";
 import { resolveTenant, type TenantConnection } from "../config.ts";
 import { EXIT, UserError } from "../errors.ts";
 import { writeJsonLine } from "../render/json.ts";
-import { eventLine, renderPlan, renderResult, renderVerification } from "../render/restore.ts";
+import { checklistOf, eventLine, renderPlan, renderResult, renderVerification, resourcesOf } from "../render/restore.ts";
+import { askHidden, kindForKey, loadSecretsFile, neededSecrets, promptSecrets, SecretStore } from "../secrets.ts";
 import { escapeText } from "../render/table.ts";
 import { resolveCliTimeouts, timeoutHelp } from "../timeouts.ts";
 import { addNoLockOption, addRepoOptions, openRepoFromOptions, readOnlyOpenOptions, resolveRepoOptions } from "../repo-options.ts";
@@ -83,6 +93,10 @@ export interface RestoreCommandOptions {
   lockWait?: string;
   /** false with --no-lock. */
   lock?: boolean;
+  /** `--secrets FILE`: the secrets to write back (never a flag value). */
+  secrets?: string;
+  /** `--layers KIND,…` (repeatable): the declared resource kinds to restore. */
+  layers?: string[];
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -102,6 +116,7 @@ const PLAN_CHOICES: [keyof RestoreCommandOptions, string][] = [
   ["keepExtraObjects", "--keep-extra-objects"],
   ["deleteExtraObjects", "--delete-extra-objects"],
   ["safetyBackup", "--no-safety-backup"],
+  ["layers", "--layers"],
 ];
 
 export function register(program: Command, context: { restoreHooks?: RestoreHooks } = {}): void {
@@ -113,6 +128,8 @@ export function register(program: Command, context: { restoreHooks?: RestoreHook
     .option("--object <id|title>", "restore just this object of the --app into the live app, with its children, owner and state (repeatable; a title must be unique in the app)", collect, [])
     .option("--space <id|name>", "restore this space, its assignments and its apps (repeatable)", collect, [])
     .option("--all", "restore everything in the snapshot")
+    .option("--layers <kinds>", "restore these kinds of tenant resources (comma-separated layer names or nouns: dataConnections,reloadTasks or 'data connections'; repeatable)", collect, [])
+    .option("--secrets <file>", "YAML file of the secrets to re-enter, by kind, item name and field (data-connection passwords, client secrets, …); checked before anything changes. Without it a terminal prompts (hidden input)")
     .option("--target-host <url>", "restore into this tenant (credentials from QLIK_API_KEY or QLIK_CLIENT_ID + QLIK_CLIENT_SECRET)")
     .option("--target-tenant <name>", "restore into this tenant of the config file")
     .option("--config <file>", "config file (default: ./lifeboat.yaml, or LIFEBOAT_CONFIG)")
@@ -157,6 +174,8 @@ export interface RunRestoreInput {
   hooks?: RestoreHooks;
   /** Cancels the restore between steps. */
   signal?: AbortSignal;
+  /** Reads one secret without echoing it (tests); default: the terminal, if stdin is one. */
+  askSecret?: (question: string) => Promise<string>;
 }
 
 export type RestoreHooks = NonNullable<RestoreDeps["hooks"]>;
@@ -177,6 +196,9 @@ function optionsFrom(opts: RestoreCommandOptions): RestoreOptions {
   if (opts.object?.length) o.objects = opts.object;
   if (opts.space?.length) o.spaces = opts.space;
   if (opts.all) o.all = true;
+  const layers = parseLayers(opts.layers ?? []);
+  // RestoreOptions.layers (the engine's selection of resource kinds).
+  if (layers.length) (o as { layers?: string[] }).layers = layers;
   const map = parseSpaceMap(opts.spaceMap ?? []);
   if (Object.keys(map).length) o.spaceMap = map;
   if (opts.asNew) o.asNew = true;
@@ -189,6 +211,22 @@ function optionsFrom(opts: RestoreCommandOptions): RestoreOptions {
   if (opts.deleteExtraObjects) o.deleteExtraObjects = true;
   if (opts.safetyBackup === false) o.safetyBackup = false;
   return o;
+}
+
+/** `--layers a,b --layers c`: each a declared kind's layer name, folder or noun; the layer names. */
+export function parseLayers(values: readonly string[], kinds: readonly (typeof RESOURCES)[number][] = RESOURCES): ResourceKindName[] {
+  const out: ResourceKindName[] = [];
+  for (const v of values.flatMap((x) => x.split(","))) {
+    const key = v.trim();
+    if (!key) continue;
+    const kind = kindForKey(key, kinds);
+    if (!kind)
+      throw new UserError(
+        `--layers ${key}: no such kind of tenant resource; the kinds are ${kinds.length ? kinds.map((k) => `${k.layer} (${k.noun}s)`).join(", ") : "none yet (this version declares no resource kinds)"}`,
+      );
+    if (!out.includes(kind.layer)) out.push(kind.layer);
+  }
+  return out;
 }
 
 /** The journal store's folder: --state-dir (or its old name --journal-dir), else the environment's default. */
@@ -285,6 +323,16 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         throw new UserError(`cannot read plan file ${opts.fromPlan}: ${(e as Error).message}`);
       }
     }
+    // The secrets file is checked against the snapshot before anything else happens.
+    let secrets = new SecretStore();
+    if (opts.secrets) {
+      const snapshot = await snapshotForSecrets(repo, input.snapshotArg, planText, tags, options);
+      if (snapshot) {
+        const loaded = await loadSecretsFile(opts.secrets, RESOURCES, await resourceNames(repo, snapshot));
+        for (const w of loaded.warnings) stderr.write(`warning: ${escapeText(w)}\n`);
+        secrets = loaded.secrets;
+      }
+    }
     const repoDir = await localRepoDir(opts, env);
     if (repoDir && isInside(store.location, repoDir))
       say(`warning: the restore state folder ${store.location} is inside the repository folder ${repoDir}: journals, logs and verification reports (app names, user subjects, hosts) are kept there unencrypted, beside the repository's data\n`);
@@ -337,6 +385,21 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       ...(input.hooks ? { hooks: input.hooks } : {}),
       ...(input.signal ? { signal: input.signal } : {}),
     };
+    // On a terminal, without --secrets, --yes or --json: the secrets this restore needs are asked
+    // for first (hidden; Enter skips), from a plan made without them — so that the plan shown
+    // next, the steps and the checklist all know what was given.
+    const askSecret = input.askSecret ?? (process.stdin.isTTY ? (q: string) => askHidden(q, process.stdin, stderr) : undefined);
+    if (!opts.secrets && !json && !opts.yes && !planOnly && !opts.fromPlan && askSecret) {
+      const first = await runRestoreJob({ ...spec, planOnly: true }, { ...deps, onEvent: () => undefined });
+      const needed = first.status === "planned" ? neededSecrets(resourcesOf(first.plan), RESOURCES) : [];
+      if (needed.length) {
+        say(`${needed.length} secret(s) this restore writes are not in the snapshot (Qlik never returns them): type each one, or press Enter to skip it (it is then listed in the re-entry checklist)\n`);
+        const given = await promptSecrets(needed, secrets, askSecret);
+        say(`${given} of ${needed.length} secret(s) given\n`);
+      }
+    }
+    // The run layer hands the secrets to the executor only (never the spec, plan, journal or log).
+    Object.assign(deps, { secrets });
 
     // The job's errors carry their codes (a JobError: input → usage, exit 2, nothing was changed;
     // failed → its cause's code; cancelled), mapped to exit codes by main.
@@ -356,8 +419,11 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       say(`restore ${result.status}, but the verification could not read the target back: ${out.verifyError}; run the same command again to verify (journal ${journal})\n`);
       return EXIT.partial;
     }
-    if (json) writeJsonLine(stdout, { type: "verification", report, log: out.files.log, journal });
-    else stdout.write(renderResult(result, report, { log: out.files.log, report: out.files.report! }));
+    const withResources = resourcesOf(out.plan).length > 0;
+    if (json) {
+      writeJsonLine(stdout, { type: "verification", report, log: out.files.log, journal });
+      if (withResources) writeJsonLine(stdout, { type: "checklist", items: checklistOf(result) });
+    } else stdout.write(renderResult(result, report, { log: out.files.log, report: out.files.report! }, withResources));
     const damaged = result.failed.filter((f) => f.damaged);
     if (damaged.length) {
       // Not a tenant or network failure: running it again reads the same damaged data.
@@ -375,6 +441,35 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
   } finally {
     if (!input.repo) await repo.close();
   }
+}
+
+/**
+ * The snapshot a `--secrets` file is checked against: the plan file's, or the one the
+ * argument names (for 'latest': the newest that is not a safety backup, or the newest with
+ * the tags). Undefined when a plan file cannot be read (the run reports that itself).
+ */
+async function snapshotForSecrets(repo: SnapshotRepository, arg: string | undefined, planText: string | undefined, tags: string[], options: RestoreOptions | undefined): Promise<Snapshot | undefined> {
+  if (planText !== undefined) {
+    let id: unknown;
+    try {
+      id = (JSON.parse(planText) as { plan?: { snapshot?: { id?: unknown } } }).plan?.snapshot?.id;
+    } catch {
+      return undefined;
+    }
+    return typeof id === "string" ? repo.loadSnapshot(id) : undefined;
+  }
+  return (await chooseRestoreSnapshot({ repository: repo, arg: arg!, tags, options: options ?? {} })).snapshot;
+}
+
+/** The names of the snapshot's items of each declared kind (what a secrets file may name). */
+async function resourceNames(repo: SnapshotRepository, snapshot: Snapshot): Promise<Map<ResourceKindName, string[]>> {
+  const root = await repo.loadTree(snapshot.tree);
+  const out = new Map<ResourceKindName, string[]>();
+  for (const kind of RESOURCES) {
+    const items = (await kind.index?.load?.(repo, root)) ?? new Map();
+    out.set(kind.layer, [...items.values()].map((i) => i.record.name));
+  }
+  return out;
 }
 
 function isInside(path: string, dir: string): boolean {

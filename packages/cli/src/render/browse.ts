@@ -6,14 +6,18 @@ import { clean, formatBytes, table } from "./table.ts";
 function details(e: BrowseEntry): string {
   const m = e.meta;
   const parts: string[] = [];
-  const owner = typeof m.ownerSubject === "string" ? m.ownerSubject : (e.ownerSubject ?? (typeof m.ownerId === "string" ? m.ownerId : undefined));
+  const ownerId = typeof m.ownerId === "string" ? m.ownerId : typeof m.owner === "string" ? m.owner : undefined;
+  const owner = typeof m.ownerSubject === "string" ? m.ownerSubject : (e.ownerSubject ?? ownerId);
   if (owner) parts.push(e.ownerName ? `owner ${clean(e.ownerName, 30)} (${owner})` : `owner ${owner}`);
   if (m.approved === true) parts.push("approved");
   else if (m.published === true) parts.push("published");
   else if (m.approved === false && m.published === false) parts.push("private");
   if (typeof m.spaceType === "string")
     parts.push(`${m.spaceType} space${e.spaceName ? ` '${clean(e.spaceName, 30)}'` : typeof m.spaceId === "string" ? ` ${m.spaceId}` : ""}`);
+  else if (typeof m.space === "string") parts.push(`space '${clean(e.spaceName ?? m.space, 30)}'`); // a declared resource kind's item
   if (typeof m.type === "string" && e.kind === "space") parts.push(m.type);
+  if (Array.isArray(m.files) && m.files.length) parts.push(`files: ${m.files.map((f) => clean(String(f), 30)).join(", ")}`);
+  if (Array.isArray(m.reenter) && m.reenter.length) parts.push(`restore needs: ${m.reenter.map((f) => clean(String(f), 30)).join(", ")}`);
   if (typeof m.objects === "number") parts.push(`${m.objects} objects`);
   if (typeof m.count === "number") parts.push(`${m.count} entries`);
   if (typeof m.email === "string") parts.push(m.email);

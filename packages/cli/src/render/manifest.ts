@@ -1,5 +1,5 @@
 /** Text renderings of a backup manifest and a snapshot diff. */
-import { LAYERS, type Manifest, type SnapshotDiff } from "@lifeboat/engine";
+import { LAYERS, RESOURCES, type Manifest, type SnapshotDiff } from "@lifeboat/engine";
 import type { Snapshot } from "@lifeboat/repository";
 import { clean, formatBytes, formatDuration, table } from "./table.ts";
 
@@ -44,11 +44,36 @@ export function renderManifest(manifest: Manifest, snapshot?: Snapshot, opts: { 
     }
   }
   if (manifest.apiCalls !== undefined) text += `\nAPI calls: ${formatApiCalls(manifest.apiCalls)}\n`;
+  const reentry = reentrySummary(manifest);
+  if (reentry.length) text += `\n${reentry.map((l) => `${l}\n`).join("")}`;
   const needs = manifest.restoreNeeds.filter((n) => n.reenter.length > 0);
   text += needs.length
     ? `\na restore will need re-entered: ${needs.map((n) => `${n.layer}: ${n.reenter.join(", ")}`).join("; ")}\n`
     : "\na restore will need no secrets re-entered for these layers (apps exported without data need a reload)\n";
   return text;
+}
+
+/**
+ * Per kind and secret, how many captured items a restore will need it re-entered for ("3 data
+ * connections need a password re-entered at restore"), from the manifest items' `reenter`.
+ */
+export function reentrySummary(manifest: Manifest): string[] {
+  const counts = new Map<string, Map<string, number>>();
+  for (const item of manifest.items) {
+    if (item.status !== "captured" && item.status !== "unchanged") continue;
+    for (const label of item.reenter ?? []) {
+      let byLabel = counts.get(item.layer);
+      if (!byLabel) counts.set(item.layer, (byLabel = new Map()));
+      byLabel.set(label, (byLabel.get(label) ?? 0) + 1);
+    }
+  }
+  const rank = (layer: string) => LAYERS.indexOf(layer as (typeof LAYERS)[number]);
+  return [...counts]
+    .sort(([a], [b]) => rank(a) - rank(b))
+    .flatMap(([layer, byLabel]) => {
+      const noun = RESOURCES.find((k) => k.layer === layer)?.noun ?? layer;
+      return [...byLabel].map(([label, n]) => `${n} ${n === 1 ? noun : `${noun}s`} ${n === 1 ? "needs" : "need"} ${/^[aeiou]/i.test(label) ? "an" : "a"} ${clean(label, 60)} re-entered at restore`);
+    });
 }
 
 export function renderDiff(diff: SnapshotDiff): string {

@@ -2,8 +2,14 @@
  * How `lifeboat restore` shows a restore: the plan, each step's line (also the lines of the
  * restore log), the verification and the result.
  */
-import type { RestoreEvent, RestorePlan, RestoreResult, VerificationReport } from "@lifeboat/engine";
+import type { ChecklistItem, ResourceDecision, RestoreEvent, RestorePlan, RestoreResult, VerificationReport } from "@lifeboat/engine";
+import { plannedChecklist, renderChecklist, renderResourceDecisions } from "./resources.ts";
 import { clean, escapeText, table } from "./table.ts";
+
+/** The plan's decisions on declared resource kinds (none in a plan of an older version). */
+export const resourcesOf = (plan: RestorePlan): ResourceDecision[] => (plan as { resources?: ResourceDecision[] }).resources ?? [];
+/** The restore's re-entry checklist (none from an older engine). */
+export const checklistOf = (result: RestoreResult): ChecklistItem[] => (result as { checklist?: ChecklistItem[] }).checklist ?? [];
 
 export function eventLine(e: RestoreEvent): string | undefined {
   switch (e.type) {
@@ -71,6 +77,7 @@ export function renderPlan(plan: RestorePlan): string {
     }
     out += "\n";
   }
+  out += renderResourceDecisions(resourcesOf(plan));
   out += `steps (${plan.steps.length})\n`;
   plan.steps.forEach((s, i) => {
     out += `  ${String(i + 1).padStart(3)}. ${clean(s.label, 120)}\n`;
@@ -78,6 +85,8 @@ export function renderPlan(plan: RestorePlan): string {
   });
   for (const w of plan.warnings) out += `warning: ${escapeText(w)}\n`;
   for (const b of plan.blockers) out += `BLOCKER: ${escapeText(b)}\n`;
+  const willNeed = plannedChecklist(resourcesOf(plan));
+  if (willNeed.length) out += "\n" + renderChecklist(willNeed, "will need after this restore");
   return out;
 }
 
@@ -95,13 +104,16 @@ export function renderVerification(report: VerificationReport): string {
   return out;
 }
 
-export function renderResult(result: RestoreResult, report: VerificationReport, files: { log: string; report: string }): string {
+/** `withResources`: the plan had resource items, so the checklist is printed even when empty ("nothing left"). */
+export function renderResult(result: RestoreResult, report: VerificationReport, files: { log: string; report: string }, withResources = false): string {
   const counts = { done: 0, "already-done": 0, failed: 0, skipped: 0 };
   for (const s of result.steps) counts[s.outcome]++;
   let out = `\nrestore ${result.status}: ${counts.done} step(s) done, ${counts["already-done"]} already done, ${counts.failed} failed, ${counts.skipped} not run\n`;
   if (result.safetySnapshot) out += `safety backup: snapshot ${result.safetySnapshot.slice(0, 12)} (tag pre-restore) holds the target as it was before\n`;
   for (const f of result.failed) out += `  failed: ${clean(f.label, 100)}: ${clean(f.error, 2000)}\n`;
   out += renderVerification(report);
+  const checklist = checklistOf(result);
+  if (checklist.length || withResources) out += "\n" + renderChecklist(checklist);
   out += `log: ${files.log}\nverification report: ${files.report}\njournal: ${result.journal}\n`;
   return out;
 }

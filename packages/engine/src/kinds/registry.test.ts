@@ -14,6 +14,7 @@ describe("the kinds' registry", () => {
     expect(kindOf("apps")?.noun).toBe("app");
     // A layer of a newer snapshot this version does not know.
     expect(kindOf("someLayerOfTheFuture")).toBeUndefined();
+    for (const r of RESOURCES) expect(kindOf(r.layer)).toBe(r);
   });
 
   it("declares its read half consistently: root kinds capture and load, nested kinds read out of their parent", () => {

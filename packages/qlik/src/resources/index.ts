@@ -4,10 +4,21 @@
  */
 import type { ResourceKindName } from "@lifeboat/model";
 import type { ResourceApi } from "./api.ts";
+import { automationConnectionsApi, automationsApi } from "./automation.ts";
+import { dataConnectionsApi, dataCredentialsApi } from "./data.ts";
 import { APPEARANCE_APIS } from "./appearance.ts";
 import { glossariesApi } from "./knowledge.ts";
 
-const APIS: readonly ResourceApi[] = [...APPEARANCE_APIS, glossariesApi];
+const APIS: readonly ResourceApi[] = [
+  // data and automation (data.ts, automation.ts)
+  dataConnectionsApi,
+  dataCredentialsApi,
+  automationConnectionsApi,
+  automationsApi,
+  // appearance and knowledge (appearance.ts, knowledge.ts)
+  ...APPEARANCE_APIS,
+  glossariesApi,
+];
 
 export const RESOURCE_APIS: Partial<Record<ResourceKindName, ResourceApi>> = Object.fromEntries(APIS.map((a) => [a.kind, a]));
 

@@ -82,8 +82,8 @@ export function captureResources(def: ResourceKindDef): Capture {
         if (r.summaryOnly && prev) {
           entries.push(prev.doc, ...prev.files);
           count++;
-          // What a restore needs re-entered, as the previous snapshot recorded it.
-          const reenter = Array.isArray(prev.doc.meta?.reenter) ? (prev.doc.meta.reenter as string[]) : [];
+          // What a restore needs re-entered is the previous snapshot's (the manifest says it per item, unchanged or not).
+          const reenter = Array.isArray(prev.doc.meta?.reenter) ? prev.doc.meta.reenter.map(String) : [];
           ctx.record({ layer, id: r.id, name, status: "unchanged", ...(r.ownerId ? { owner: r.ownerId } : {}), ...(reenter.length ? { reenter } : {}) });
           continue;
         }

@@ -4,9 +4,16 @@
  */
 import type { DeclaredKind } from "../kind.ts";
 import { APPEARANCE } from "./appearance.ts";
+import { automationConnections, automations } from "./automation.ts";
+import { dataConnections, dataCredentials } from "./data.ts";
 import { KNOWLEDGE } from "./knowledge.ts";
 
 export const DECLARED: readonly DeclaredKind[] = [
+  // data and automation (data.ts, automation.ts)
+  dataConnections,
+  dataCredentials,
+  automationConnections,
+  automations,
   // appearance and knowledge (appearance.ts, knowledge.ts)
   ...APPEARANCE,
   ...KNOWLEDGE,

@@ -1,0 +1,59 @@
+import type { ResourceDecision } from "@lifeboat/engine";
+import { describe, expect, it } from "vitest";
+import { plannedChecklist, renderChecklist, renderResourceDecisions, type RenderKind } from "./resources.ts";
+
+const KINDS: RenderKind[] = [
+  { layer: "dataConnections", noun: "data connection", path: "data-connections", def: { where: "Management Console › Data connections" } },
+  { layer: "reloadTasks", noun: "reload task", path: "reload-tasks", def: { where: "the app's reload schedule" } },
+  { layer: "identityProviders", noun: "identity provider", path: "identity-providers", def: { where: "Management Console › Identity provider" } },
+];
+
+const decisions: ResourceDecision[] = [
+  { layer: "reloadTasks", sourceId: "t1", name: "Nightly", class: "direct", classReason: "no secret", action: "create", reason: "not in the target" },
+  {
+    layer: "dataConnections",
+    sourceId: "c1",
+    name: "Sales DB",
+    class: "input",
+    classReason: "its password is never returned by Qlik",
+    action: "create",
+    reason: "not in the target",
+    secrets: [{ field: "qPassword", label: "password", given: false }],
+  },
+  {
+    layer: "dataConnections",
+    sourceId: "c2",
+    name: "Finance",
+    class: "input",
+    classReason: "its password is never returned by Qlik",
+    action: "update",
+    targetId: "c2",
+    reason: "qConnectStatement differs",
+    secrets: [{ field: "qPassword", label: "password", given: true }],
+  },
+  { layer: "identityProviders", sourceId: "i1", name: "Okta", class: "reference", classReason: "Qlik's API cannot write an interactive IdP's secret", action: "reference", reason: "" },
+];
+
+describe("resource decisions", () => {
+  it("a section per kind in registry order, with action, class, secrets given or not, and why", () => {
+    const text = renderResourceDecisions(decisions, KINDS);
+    const sections = text.split("\n").filter((l) => /^\S.*: \d/.test(l));
+    expect(sections).toEqual(["data connections (data-connections): 1 create, 1 update", "reload tasks (reload-tasks): 1 create", "identity providers (identity-providers): 1 reference"]);
+    expect(text).toMatch(/Sales DB +create \(new\) +recreate with input +password: NOT GIVEN +not in the target; its password is never returned by Qlik/);
+    expect(text).toMatch(/Finance +update → c2 +recreate with input +password: given/);
+    expect(text).toMatch(/Okta +reference +reference only +- +Qlik's API cannot write/);
+    expect(renderResourceDecisions([], KINDS)).toBe("");
+  });
+
+  it("the plan's checklist: secrets not given and reference-only items, with where", () => {
+    const items = plannedChecklist(decisions, KINDS);
+    expect(items.map((i) => [i.name, i.todo, i.where])).toEqual([
+      ["Sales DB", "enter the password", "Management Console › Data connections"],
+      ["Okta", "re-create it by hand from the snapshot ('lifeboat show SNAPSHOT …' prints it)", "Management Console › Identity provider"],
+    ]);
+    const text = renderChecklist(items, "will need after this restore");
+    expect(text).toMatch(/^will need after this restore \(2 items\):/);
+    expect(text).toMatch(/data connection +Sales DB +enter the password +Management Console › Data connections/);
+    expect(renderChecklist([])).toBe("re-entry checklist: nothing left to do by hand\n");
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * How `lifeboat restore` shows the declared resource kinds (data connections, tasks, themes,
+ * …): the plan's decisions, a section per kind with each item's action, class and reason and
+ * the secrets it needs (whether given — never a value), and the re-entry checklist (what is
+ * left to do by hand, and where) that ends a restore and that `--plan` prints as "will need".
+ */
+import { RESOURCES, type ChecklistItem, type ResourceClass, type ResourceDecision } from "@lifeboat/engine";
+import { clean, table } from "./table.ts";
+
+export const CLASS_LABEL: Record<ResourceClass, string> = {
+  direct: "direct",
+  input: "recreate with input",
+  reference: "reference only",
+};
+
+/** What the CLI needs of a declared kind to render it (`DeclaredKind` has it). */
+export interface RenderKind {
+  readonly layer: string;
+  readonly noun: string;
+  readonly path?: string;
+  readonly def: { readonly where: string };
+}
+
+const kindOf = (layer: string, kinds: readonly RenderKind[]) => kinds.find((k) => k.layer === layer);
+const plural = (noun: string, n: number) => (n === 1 ? noun : `${noun}s`);
+
+function secretsCell(d: ResourceDecision): string {
+  if (!d.secrets?.length) return "-";
+  return d.secrets.map((s) => `${s.label}: ${s.given ? "given" : "NOT GIVEN"}`).join(", ");
+}
+
+/** A section per kind (registry order): each item's action, class, secrets and why. */
+export function renderResourceDecisions(decisions: readonly ResourceDecision[], kinds: readonly RenderKind[] = RESOURCES): string {
+  if (!decisions.length) return "";
+  const layers = [...new Set(decisions.map((d) => d.layer))];
+  const rank = (l: string) => {
+    const i = kinds.findIndex((k) => k.layer === l);
+    return i < 0 ? kinds.length : i;
+  };
+  layers.sort((a, b) => rank(a) - rank(b));
+  let out = "";
+  for (const layer of layers) {
+    const list = decisions.filter((d) => d.layer === layer);
+    const kind = kindOf(layer, kinds);
+    const counts = new Map<string, number>();
+    for (const d of list) counts.set(d.action, (counts.get(d.action) ?? 0) + 1);
+    out += `${kind ? `${kind.noun}s (${kind.path ?? kind.layer})` : layer}: ${[...counts].map(([a, n]) => `${n} ${a}`).join(", ")}\n`;
+    out += table(
+      ["name", "decision", "class", "secrets", "why"],
+      list.map((d) => [
+        clean(d.name, 40),
+        d.action + (d.targetId ? ` → ${clean(d.targetId, 40)}` : d.action === "create" ? " (new)" : ""),
+        CLASS_LABEL[d.class] ?? d.class,
+        secretsCell(d),
+        clean([d.reason, d.class !== "direct" ? d.classReason : ""].filter(Boolean).join("; "), 160),
+      ]),
+    );
+    out += "\n";
+  }
+  return out;
+}
+
+/**
+ * What a plan leaves to do by hand, before it runs (the "will need" of `--plan`): every item
+ * it writes or can only reference that still needs a secret or a manual step. After a restore
+ * the engine's checklist (`RestoreResult.checklist`) says what is actually left.
+ */
+export function plannedChecklist(decisions: readonly ResourceDecision[], kinds: readonly RenderKind[] = RESOURCES): ChecklistItem[] {
+  const out: ChecklistItem[] = [];
+  for (const d of decisions) {
+    const kind = kindOf(d.layer, kinds);
+    const base = { layer: d.layer, noun: kind?.noun ?? d.layer, sourceId: d.sourceId, name: d.name, ...(d.targetId ? { targetId: d.targetId } : {}), where: kind?.def.where ?? "" };
+    if (d.action === "reference") out.push({ ...base, todo: "re-create it by hand from the snapshot ('lifeboat show SNAPSHOT …' prints it)", reason: d.classReason });
+    else if (d.action === "create" || d.action === "update") {
+      const missing = (d.secrets ?? []).filter((s) => !s.given);
+      if (missing.length) out.push({ ...base, todo: `enter the ${missing.map((s) => s.label).join(", ")}`, reason: d.classReason });
+    }
+  }
+  return out;
+}
+
+/** The re-entry checklist: one line per item, grouped by kind; `heading` says when it applies. */
+export function renderChecklist(items: readonly ChecklistItem[], heading = "re-entry checklist"): string {
+  if (!items.length) return `${heading}: nothing left to do by hand\n`;
+  let out = `${heading} (${items.length} ${plural("item", items.length)}):\n`;
+  out += table(
+    ["kind", "name", "to do", "where", "why"],
+    items.map((c) => [clean(c.noun, 30), clean(c.name, 40) + (c.targetId ? ` (${clean(c.targetId, 40)})` : ""), clean(c.todo, 80), clean(c.where, 60), clean(c.reason, 120)]),
+  );
+  return out;
+}
