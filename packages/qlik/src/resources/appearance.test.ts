@@ -50,15 +50,15 @@ describe.each([false, true])("appearance kinds (brand files as attachment: %s)",
     await emu?.close();
   });
 
-  it("lists themes and extensions by qextFilename with their archives byte for byte", async () => {
+  it("lists themes and extensions by name, with their qext names and archives byte for byte", async () => {
     for (const kind of ["themes", "extensions"] as const) {
       const stored = Object.values(source.kinds![kind]);
       const listed = await all(src, kind);
-      expect(listed.map((r) => r.name).sort()).toEqual(stored.map((x) => x.qextFilename).sort());
+      expect(listed.map((r) => r.name).sort()).toEqual(stored.map((x) => x.name).sort());
       for (const r of listed) {
         const x = stored.find((s) => s.id === r.id)!;
         expect(r.files).toEqual(["archive.zip"]);
-        expect(r.body.name).toBe(x.name);
+        expect(r.body.qextFilename).toBe(x.qextFilename);
         expect(r.stamp).toBe(x.updatedAt);
         expect(sha(await bytes(src.readResourceFile(kind, r.id, "archive.zip")))).toBe(x.checksum);
       }
@@ -71,7 +71,7 @@ describe.each([false, true])("appearance kinds (brand files as attachment: %s)",
         const made = await createRestoreTarget(dst).createResource!(kind, writeOf(src, r));
         const back = (await all(dst, kind)).find((x) => x.id === made.id)!;
         expect(back.name).toBe(r.name);
-        for (const k of ["name", "type", "version", "author", "tags"]) expect(back.body[k], `${kind} ${r.name} ${k}`).toEqual(r.body[k]);
+        for (const k of ["name", "qextFilename", "type", "version", "author", "tags"]) expect(back.body[k], `${kind} ${r.name} ${k}`).toEqual(r.body[k]);
         expect(await bytes(dst.readResourceFile(kind, made.id, "archive.zip"))).toEqual(await bytes(src.readResourceFile(kind, r.id, "archive.zip")));
       }
     }

@@ -5,9 +5,11 @@
  * Themes and extensions:
  * - The listing (`GET /themes`, no paging) carries every model field: no detail read. Each
  *   has one file, its uploaded archive (`archive.zip`, `GET /{id}/file`), stored byte for byte.
- * - A record's `name` is the archive's `qextFilename`: it is what sheets name (a chart's
- *   `visualization` is the extension's qext name) and what a restore matches on; the display
- *   name stays in `body.name` (unique per tenant: a second upload of the same name is a 409).
+ * - A record's `name` is Qlik's `name`, unique in a tenant (a second upload of one name is a
+ *   409): what a restore matches on. `qextFilename` — what sheets name (a chart's
+ *   `visualization` is the extension's qext name) — is kept in the body, sent back with the
+ *   upload and compared; restoring over a same-named item with another qext name replaces its
+ *   archive (so charts find the snapshot's).
  * - Restore uploads the archive with the snapshot's model fields (multipart `file` + `data`,
  *   `uploadTheme`/`uploadExtension`; `patchTheme`/`patchExtension` on an existing one).
  *   The uploader becomes `userId`: no owner is restored. A soft-deleted one (410 on read) is
@@ -63,8 +65,12 @@ async function* blobChunks(blob: Blob): AsyncIterable<Uint8Array> {
 
 // --- themes and extensions ---
 
-/** Model fields a theme or an extension takes back on upload (themes.d.ts `Theme`, extensions.d.ts `Extension`; the rest is read-only or comes from the archive). */
-const MODEL_WRITABLE = ["name", "type", "author", "version", "description", "homepage", "icon", "keywords", "license", "repository", "supplier", "tags", "dependencies", "supernova", "loadpath", "preview"];
+/**
+ * Model fields a theme or an extension takes back on upload (themes.d.ts `Theme`, extensions.d.ts
+ * `Extension`; the rest is read-only). `qextFilename`/`qextVersion` come from the archive's
+ * `.qext` where it has one; sent too, for an archive without.
+ */
+const MODEL_WRITABLE = ["name", "qextFilename", "qextVersion", "type", "author", "version", "description", "homepage", "icon", "keywords", "license", "repository", "supplier", "tags", "dependencies", "supernova", "loadpath", "preview"];
 
 interface ArchiveOps {
   kind: "themes" | "extensions";
@@ -78,7 +84,7 @@ interface ArchiveOps {
 function toArchiveRecord(kind: ArchiveOps["kind"], x: Json): ResourceRecord {
   const id = String(x.id);
   const stamp = str(x.updateAt) ?? str(x.updatedAt);
-  return { kind, id, name: str(x.qextFilename) ?? str(x.name) ?? id, ...(stamp ? { stamp } : {}), body: { ...x }, files: [ARCHIVE] };
+  return { kind, id, name: str(x.name) ?? str(x.qextFilename) ?? id, ...(stamp ? { stamp } : {}), body: { ...x }, files: [ARCHIVE] };
 }
 
 /** The multipart body of an upload or patch: the archive and the model fields. */

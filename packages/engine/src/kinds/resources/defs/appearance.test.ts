@@ -27,10 +27,10 @@ const zip = (text: string): Uint8Array => new Uint8Array(Buffer.concat([Buffer.f
 function listed(): Listed {
   return {
     records: {
-      themes: [{ kind: "themes", id: "th-1", name: "acme-theme", stamp: "2026-01-01T00:00:00.000Z", body: { id: "th-1", name: "Acme corporate", qextFilename: "acme-theme", type: "theme", version: "1.2.0", userId: "u-ada", tenantId: "t", createdAt: "c", updateAt: "2026-01-01T00:00:00.000Z", tags: [] }, files: ["archive.zip"] }],
+      themes: [{ kind: "themes", id: "th-1", name: "Acme corporate", stamp: "2026-01-01T00:00:00.000Z", body: { id: "th-1", name: "Acme corporate", qextFilename: "acme-theme", type: "theme", version: "1.2.0", userId: "u-ada", tenantId: "t", createdAt: "c", updateAt: "2026-01-01T00:00:00.000Z", tags: [] }, files: ["archive.zip"] }],
       extensions: [
-        { kind: "extensions", id: "ex-1", name: "sankey-chart", stamp: "s1", body: { id: "ex-1", name: "Sankey chart", qextFilename: "sankey-chart", type: "visualization", version: "2.0.1", checksum: "abc", userId: "u-ada", updateAt: "s1", supernova: false }, files: ["archive.zip"] },
-        { kind: "extensions", id: "ex-2", name: "kpi-tiles", stamp: "s2", body: { id: "ex-2", name: "KPI tiles", qextFilename: "kpi-tiles", type: "visualization", version: "0.9.0", userId: "u-ada", updateAt: "s2" }, files: ["archive.zip"] },
+        { kind: "extensions", id: "ex-1", name: "Sankey chart", stamp: "s1", body: { id: "ex-1", name: "Sankey chart", qextFilename: "sankey-chart", type: "visualization", version: "2.0.1", checksum: "abc", userId: "u-ada", updateAt: "s1", supernova: false }, files: ["archive.zip"] },
+        { kind: "extensions", id: "ex-2", name: "KPI tiles", stamp: "s2", body: { id: "ex-2", name: "KPI tiles", qextFilename: "kpi-tiles", type: "visualization", version: "0.9.0", userId: "u-ada", updateAt: "s2" }, files: ["archive.zip"] },
       ],
       brands: [
         { kind: "brands", id: "br-1", name: "Acme", stamp: "b1", body: { id: "br-1", name: "Acme", description: "Corporate look", active: true, files: [{ id: "logo", eTag: "e1", path: "/p", contentType: "image/png" }, { id: "styles", eTag: "e2" }], createdAt: "c", createdBy: "u-ada", updatedAt: "b1", updatedBy: "u-ada" }, files: ["logo", "styles"] },
@@ -160,7 +160,7 @@ describe("appearance and knowledge kinds", () => {
       const diff = await diffSnapshots(repo, first.snapshot, second.snapshot);
       const layers = new Set(["themes", "extensions", "brands", "glossaries"]);
       expect(diff.changes.filter((c) => layers.has(c.layer)).map((c) => c.summary)).toEqual([
-        "theme 'acme-theme' (th-1): file archive.zip",
+        "theme 'Acme corporate' (th-1): file archive.zip",
         "brand 'Acme' (br-1): active; file styles",
         "glossary 'Sales glossary' (g-1): terms changed",
       ]);

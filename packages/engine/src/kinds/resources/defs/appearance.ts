@@ -3,9 +3,10 @@
  * secret (§7); all come back directly, before the apps whose sheets use them (§9 step 4).
  *
  * - Themes and extensions: the uploaded archive (`archive.zip`) byte for byte, with the model
- *   fields Qlik returns. Matched by `qextFilename` (the record's name): sheets name an
- *   extension by it, and a tenant refuses a second of the same display name (409). The
- *   uploader becomes their `userId`: not an owner a restore can give back, so none is kept.
+ *   fields Qlik returns. Matched by name, which a tenant keeps unique (a second upload of one
+ *   name is a 409); the `qextFilename` sheets name an extension by is compared and put back
+ *   with the archive. The uploader becomes their `userId`: not an owner a restore can give
+ *   back, so none is kept.
  * - Brands: name, description, whether it is the active one, and its files (`logo`, `favIcon`,
  *   `styles`) byte for byte. Qlik gives a brand a new id in every tenant: matched by name;
  *   the brand that was active is activated again after its upload.
@@ -38,7 +39,7 @@ export const extensions = resourceKind({
   match: "name",
   where: "Management Console › Extensions",
   restoreNote: "nothing: extensions come back from their archives (owned by the restoring user)",
-  classify: () => ({ class: "direct", reason: "its archive is uploaded again byte for byte, with its model fields; sheets find it by its qext name" }),
+  classify: () => ({ class: "direct", reason: "its archive is uploaded again byte for byte, with its model fields and qext name (by which sheets find it)" }),
   volatile: ARCHIVE_VOLATILE,
   files: ["archive.zip"],
 });
