@@ -6,6 +6,8 @@ import type { ResourceKindName } from "@lifeboat/model";
 import type { ResourceApi } from "./api.ts";
 import { automationConnectionsApi, automationsApi } from "./automation.ts";
 import { dataConnectionsApi, dataCredentialsApi } from "./data.ts";
+import { collections, notes, tags } from "./organisation.ts";
+import { dataAlerts, reloadTasks, reportTemplates, sharingTasks } from "./scheduling.ts";
 import { APPEARANCE_APIS } from "./appearance.ts";
 import { glossariesApi } from "./knowledge.ts";
 
@@ -15,6 +17,14 @@ const APIS: readonly ResourceApi[] = [
   dataCredentialsApi,
   automationConnectionsApi,
   automationsApi,
+  // scheduling and distribution, organisation (scheduling.ts, organisation.ts)
+  reloadTasks,
+  sharingTasks,
+  reportTemplates,
+  dataAlerts,
+  tags,
+  collections,
+  notes,
   // appearance and knowledge (appearance.ts, knowledge.ts)
   ...APPEARANCE_APIS,
   glossariesApi,

@@ -6,6 +6,8 @@ import type { DeclaredKind } from "../kind.ts";
 import { APPEARANCE } from "./appearance.ts";
 import { automationConnections, automations } from "./automation.ts";
 import { dataConnections, dataCredentials } from "./data.ts";
+import { collections, notes, tags } from "./organisation.ts";
+import { dataAlerts, reloadTasks, reportTemplates, sharingTasks } from "./scheduling.ts";
 import { KNOWLEDGE } from "./knowledge.ts";
 
 export const DECLARED: readonly DeclaredKind[] = [
@@ -14,6 +16,14 @@ export const DECLARED: readonly DeclaredKind[] = [
   dataCredentials,
   automationConnections,
   automations,
+  // scheduling and distribution, organisation (scheduling.ts, organisation.ts)
+  reloadTasks,
+  sharingTasks,
+  reportTemplates,
+  dataAlerts,
+  tags,
+  collections,
+  notes,
   // appearance and knowledge (appearance.ts, knowledge.ts)
   ...APPEARANCE,
   ...KNOWLEDGE,
