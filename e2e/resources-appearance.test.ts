@@ -142,9 +142,9 @@ describe("appearance and knowledge kinds: --all into an empty second tenant", ()
       // which only the importer can be: said by verification and the checklist.
       const ours = report.other.filter((m) => /^(theme|extension|brand|glossary) /.test(m.where));
       expect(ours.filter((m) => !/^glossary /.test(m.where) || m.field !== "owner")).toEqual([]);
-      expect(result.checklist.filter((c) => (LAYERS as readonly string[]).includes(c.layer)).map((c) => [c.layer, c.name])).toEqual([
-        ["glossaries", "Sales glossary"],
+      expect(result.checklist.filter((c) => (LAYERS as readonly string[]).includes(c.layer)).map((c) => [c.layer, c.name]).sort()).toEqual([
         ["glossaries", "Finance glossary"],
+        ["glossaries", "Sales glossary"],
       ]);
 
       // An independent read of the target through @qlik/api.
