@@ -92,6 +92,26 @@ describe.each([false, true])("glossaries (import updates by name: %s)", (byName)
     expect(comparable(after.body)).toEqual(comparable(snap.body));
   });
 
+  it("keeps a term's links to data sets in place (a restore cannot map data sets) while it brings the app links back", async () => {
+    const snap = (await glossaries(client)).find((r) => r.name === "Finance glossary")!;
+    const g = tenant.kinds!.glossaries[snap.id]!;
+    const term = Object.values(g.terms).find((t) => t.name === "Gross margin")!;
+    term.links.push({ id: "00000000-0000-4000-8000-0000000000cc", resourceId: "ds-ledger", resourceType: "dataset", createdAt: g.createdAt, createdBy: g.ownerId });
+    const appLink = term.links[0]!;
+    term.links = term.links.filter((l) => l !== appLink);
+    // As the engine hands it: the app link mapped (same tenant), the data set's id left out.
+    const body = structuredClone(snap.body) as { terms: { name: string; linksTo: Record<string, unknown>[] }[] };
+    body.terms.find((t) => t.name === "Gross margin")!.linksTo = [{ resourceId: appLink.resourceId, resourceType: "app", type: "definition" }, { resourceType: "dataset" }];
+    const done = await createRestoreTarget(client).updateResource!("glossaries", snap.id, { body, spaceId: snap.spaceId, ownerId: snap.ownerId });
+    expect(done.notes).toBeUndefined();
+    // (The glossary's update replaced the emulator's term objects: read them again.)
+    const after = Object.values(tenant.kinds!.glossaries[snap.id]!.terms).find((t) => t.name === "Gross margin")!;
+    expect(after.links.map((l) => [l.resourceType, l.resourceId]).sort()).toEqual([
+      ["app", appLink.resourceId],
+      ["dataset", "ds-ledger"],
+    ]);
+  });
+
   it("leaves out stewards who are not users of the target, and says so", async () => {
     const snap = (await glossaries(client)).find((r) => r.name === "Finance glossary")!;
     const body = structuredClone(snap.body) as { name: string; terms: { stewards: Json[] }[] };

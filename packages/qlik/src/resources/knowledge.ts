@@ -193,8 +193,12 @@ async function reconcile(core: TenantCore, id: string, body: Json): Promise<stri
       categories: cats.sort(),
       relatesTo,
     };
-    const links = linksOf(t);
-    if (links.length < list(t.linksTo).length) notes.push(`${twhat}: ${list(t.linksTo).length - links.length} link(s) name an app or data set the target does not have and were left out`);
+    // A restore maps links to apps only: a data set's link (in the snapshot, its id left out) is
+    // never written, and one the target's term has is kept — never removed by a restore.
+    const unmapped = list(t.linksTo).length - linksOf(t).length;
+    const keptDatasets = list(cur.linksTo).filter((l) => l.resourceType === "dataset" && str(l.resourceId)).map(linkWrite);
+    const links = [...linksOf(t).filter((l) => l.resourceType !== "dataset"), ...keptDatasets];
+    if (unmapped > keptDatasets.length) notes.push(`${twhat}: ${unmapped - keptDatasets.length} link(s) name an app or data set the target does not have and were left out`);
     const linksDiffer = !same(links.map(linkKey).sort(), list(cur.linksTo).map(linkKey).sort());
     if (linksDiffer) write.linksTo = links;
     const curRel = list(cur.relatesTo).map((r) => `${String(r.termId)}:${String(r.type)}`).sort();
