@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmulatorHandle } from "./server.ts";
 import type { User } from "./model.ts";
 import { startTestEmulator, userByName } from "./testing.ts";
+import { buildTenant } from "./fixtures.ts";
 
 type Json = Record<string, unknown>;
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
@@ -171,5 +172,31 @@ describe("glossaries", () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe("generated fixture", () => {
+  it("scales brands and glossaries (the first brand active; terms with stewards, relations and app links), deterministically", () => {
+    const small = buildTenant({ fixture: "generated", seed: "s", tenantIndex: 0, apps: 250, brands: 3, glossaries: 4 }).tenant;
+    const brands = Object.values(small.kinds!.brands);
+    expect(brands.map((b) => [b.name, b.active])).toEqual([
+      ["Brand 0001", true],
+      ["Brand 0002", false],
+      ["Brand 0003", false],
+    ]);
+    const glossaries = Object.values(small.kinds!.glossaries);
+    expect(glossaries).toHaveLength(4);
+    for (const g of glossaries) {
+      expect(Object.keys(g.categories)).toHaveLength(3);
+      const terms = Object.values(g.terms);
+      expect(terms).toHaveLength(10);
+      expect(terms.every((t) => t.stewards.every((u) => small.users[u]) && t.links.every((l) => small.apps[l.resourceId]))).toBe(true);
+      expect(terms.filter((t) => t.relatesTo.length)).toHaveLength(9);
+    }
+    // Defaults: 2 brands, one glossary per 100 apps (at least 1).
+    const dflt = buildTenant({ fixture: "generated", seed: "s", tenantIndex: 0, apps: 250 }).tenant;
+    expect([Object.keys(dflt.kinds!.brands).length, Object.keys(dflt.kinds!.glossaries).length]).toEqual([2, 3]);
+    const again = buildTenant({ fixture: "generated", seed: "s", tenantIndex: 0, apps: 250, brands: 3, glossaries: 4 }).tenant;
+    expect(Object.keys(again.kinds!.glossaries)).toEqual(Object.keys(small.kinds!.glossaries));
   });
 });
