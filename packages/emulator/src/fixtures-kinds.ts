@@ -414,7 +414,7 @@ export function generatedKinds(b: KindsBuilder, counts: KindCounts, users: User[
     const n = String(i + 1).padStart(4, "0");
     const owner = r.pick(users);
     const space = r.next() < 0.5 && sharedOnly.length ? r.pick(sharedOnly) : undefined;
-    autoConns.push(automationConnection(b, owner, { name: `Automation connection ${n}`, connectorId: "61a87510-c7a3-11ea-95da-0fb0c241e75c", spaceId: space?.id }, [["username", `svc_${n}`, false], ["password", `SECRET-gen-autoconn-${n}`, true]]));
+    autoConns.push(automationConnection(b, owner, { name: `Automation connection ${n}`, connectorId: "61a87510-c7a3-11ea-95da-0fb0c241e75c", spaceId: space?.id }, [["account", `acme-${n}.eu-west-1`, false], ["username", `svc_${n}`, false], ["password", `SECRET-gen-autoconn-${n}`, true]]));
   }
   for (let i = 0; i < nAutos; i++) {
     const n = String(i + 1).padStart(4, "0");

@@ -93,6 +93,12 @@ export interface ResourceWrite {
   secrets?: Record<string, string>;
   /** Its files (name → bytes), as the snapshot holds them. */
   files?: Record<string, () => AsyncIterable<Uint8Array>>;
+  /**
+   * Its id in the snapshot. A kind whose ids a client may choose keeps it on create (a data
+   * connection's `qID`: the same id in every tenant); the id fields themselves are volatile,
+   * so `body` lacks them.
+   */
+  sourceId?: string;
 }
 
 export interface ResourceWriteResult {
