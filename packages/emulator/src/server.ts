@@ -28,6 +28,7 @@ import { canOpenApp } from "./internal/access.ts";
 import type { Env } from "./rest/common.ts";
 import { registerOAuth, resolveBearer } from "./rest/auth.ts";
 import { registerIdentity } from "./rest/identity.ts";
+import { registerIdentitySettings } from "./rest/identity-settings.ts";
 import { registerSpaces } from "./rest/spaces.ts";
 import { registerItems } from "./rest/items.ts";
 import { registerApps } from "./rest/apps.ts";
@@ -76,6 +77,8 @@ export interface EmulatorOptions {
   reportTemplates?: number;
   dataAlerts?: number;
   tags?: number;
+  /** `generated` fixture: custom roles (identity and settings; default 3). */
+  customRoles?: number;
   /** `generated` fixture: brands and glossaries (fixtures-look.ts). */
   brands?: number;
   glossaries?: number;
@@ -228,6 +231,8 @@ export function createTenantApp(tenant: Tenant, rt: Runtime, opts: { admin: bool
   });
   const deps = { tenant, rt };
   registerOAuth(app, deps);
+  // Before identity: `/groups/settings` must win over `/groups/:groupId`.
+  registerIdentitySettings(app, deps);
   registerIdentity(app, deps);
   registerSpaces(app, deps);
   registerItems(app, deps);
@@ -284,7 +289,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   let tenants = options.stateFile ? await loadState(options.stateFile) : undefined;
   const fromState = tenants !== undefined;
-  tenants ??= cloudFixtures.map(({ f, i }) => buildTenant({ fixture: f, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, connections: options.connections, automations: options.automations, automationConnections: options.automationConnections, reloadTasks: options.reloadTasks, webhooks: options.webhooks, sharingTasks: options.sharingTasks, reportTemplates: options.reportTemplates, dataAlerts: options.dataAlerts, tags: options.tags, brands: options.brands, glossaries: options.glossaries, tenantIndex: i }).tenant);
+  tenants ??= cloudFixtures.map(({ f, i }) => buildTenant({ fixture: f, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, connections: options.connections, automations: options.automations, automationConnections: options.automationConnections, reloadTasks: options.reloadTasks, webhooks: options.webhooks, sharingTasks: options.sharingTasks, reportTemplates: options.reportTemplates, dataAlerts: options.dataAlerts, tags: options.tags, customRoles: options.customRoles, brands: options.brands, glossaries: options.glossaries, tenantIndex: i }).tenant);
 
   const clock = createClock(options.timeScale ?? 1, options.nowMs);
   const quirks: Quirks = { ...defaultQuirks, ...options.quirks };

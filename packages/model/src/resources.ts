@@ -102,8 +102,14 @@ export interface ResourceWrite {
 }
 
 export interface ResourceWriteResult {
-  /** The target id of what was created or updated. */
+  /** The target id of what was created or updated ("" when `skipped`). */
   id: string;
+  /**
+   * Nothing was written, and why, with the next step ("no free professional licence: free one in
+   * Management Console › Licenses, then run the restore again"): what the target cannot take now
+   * and a person settles. The item goes on the re-entry checklist; the restore is not failed.
+   */
+  skipped?: string;
   /** What the target could not do as asked (an owner Qlik gives the caller instead): shown on the step. */
   notes?: string[];
 }

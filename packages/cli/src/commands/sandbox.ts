@@ -26,6 +26,7 @@ interface SandboxFlags {
   reportTemplates?: string;
   dataAlerts?: string;
   tags?: string;
+  customRoles?: string;
   brands?: string;
   glossaries?: string;
   seed?: string;
@@ -106,6 +107,7 @@ export function sandboxOptions(flags: SandboxFlags, defaultQuirks: Quirks): Emul
     reportTemplates: int("report-templates", flags.reportTemplates, 0),
     dataAlerts: int("data-alerts", flags.dataAlerts, 0),
     tags: int("tags", flags.tags, 0),
+    customRoles: int("custom-roles", flags.customRoles, 0),
     brands: int("brands", flags.brands, 0),
     glossaries: int("glossaries", flags.glossaries, 0),
     seed: flags.seed,
@@ -138,6 +140,7 @@ export function register(program: Command): void {
     .option("--report-templates <n>", "generated fixture: number of report templates (default: apps/50)")
     .option("--data-alerts <n>", "generated fixture: number of data alerts, each with its condition (default: apps/25)")
     .option("--tags <n>", "generated fixture: number of tags (public collections) on apps (default: apps/40, at least 2)")
+    .option("--custom-roles <n>", "generated fixture: number of custom roles (default 3; every user gets a licence)")
     .option("--brands <n>", "generated fixture: number of brands (default 2, the first active)")
     .option("--glossaries <n>", "generated fixture: number of glossaries, 10 terms each (default: apps/100, at least 1)")
     .option("--seed <s>", "seed of the fixture (deterministic)")

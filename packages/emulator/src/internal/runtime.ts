@@ -91,6 +91,13 @@ export interface Quirks {
    */
   dataAlertsAdminSeesAll: boolean;
   /**
+   * Whether an interactive identity provider created with `options` and `skipVerify: true` is
+   * active at once when no other interactive one is (default true: the reading that hurts a
+   * client most — qlik-cli's identity-provider-create page says only that it skips the
+   * verification; whether Qlik then activates it is UNCONFIRMED, API-FACTS §6.19).
+   */
+  idpSkipVerifyActivates: boolean;
+  /**
    * Whether `GET /brands/{id}/files/{fileId}` answers with `content-disposition: attachment`
    * (default false: UNCONFIRMED; the file's own content type then decides how @qlik/api reads
    * it, and a `styles` file served as `application/json` comes back parsed, not as bytes).
@@ -123,6 +130,7 @@ export const defaultQuirks: Quirks = {
   queryPlus: "space",
   reportTemplatesAdminSeesAll: false,
   dataAlertsAdminSeesAll: false,
+  idpSkipVerifyActivates: true,
   brandFileAttachment: false,
   glossaryImportUpdatesByName: false,
 };

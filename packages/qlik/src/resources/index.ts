@@ -8,6 +8,7 @@ import { automationConnectionsApi, automationsApi } from "./automation.ts";
 import { dataConnectionsApi, dataCredentialsApi } from "./data.ts";
 import { collections, notes, tags } from "./organisation.ts";
 import { dataAlerts, reloadTasks, reportTemplates, sharingTasks } from "./scheduling.ts";
+import { IDENTITY_APIS } from "./identity.ts";
 import { APPEARANCE_APIS } from "./appearance.ts";
 import { glossariesApi } from "./knowledge.ts";
 
@@ -25,6 +26,8 @@ const APIS: readonly ResourceApi[] = [
   tags,
   collections,
   notes,
+  // identity and settings (identity.ts)
+  ...IDENTITY_APIS,
   // appearance and knowledge (appearance.ts, knowledge.ts)
   ...APPEARANCE_APIS,
   glossariesApi,

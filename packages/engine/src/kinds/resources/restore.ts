@@ -502,7 +502,12 @@ async function runResource(step: StepOf<"resource">, x: StepContext): Promise<St
       notes.push(`adopted ${adopt}, which an interrupted attempt created`);
       result = await t.updateResource(def.layer, adopt, write);
     } else result = await t.createResource(def.layer, write);
-    outputs = { [refKey(step.target)]: result.id };
+    if (!result.skipped) outputs = { [refKey(step.target)]: result.id };
+  }
+  if (result.skipped) {
+    // Not written, not failed: the target cannot take it now (ResourceWriteResult.skipped); a person settles it.
+    const checklist: ChecklistItem[] = [{ layer: def.layer, noun: def.noun, sourceId: step.sourceId, name: step.name, todo: result.skipped, where: def.where, reason: "the target could not take it" }];
+    return { note: [...notes, `not written: ${result.skipped}`].join("; "), checklist };
   }
   const checklist: ChecklistItem[] = (result.notes ?? []).map((n) => ({
     layer: def.layer,

@@ -8,6 +8,7 @@ import { automationConnections, automations } from "./automation.ts";
 import { dataConnections, dataCredentials } from "./data.ts";
 import { collections, notes, tags } from "./organisation.ts";
 import { dataAlerts, reloadTasks, reportTemplates, sharingTasks } from "./scheduling.ts";
+import { IDENTITY_KINDS } from "./identity.ts";
 import { KNOWLEDGE } from "./knowledge.ts";
 
 export const DECLARED: readonly DeclaredKind[] = [
@@ -24,6 +25,8 @@ export const DECLARED: readonly DeclaredKind[] = [
   tags,
   collections,
   notes,
+  // identity and settings (identity.ts)
+  ...IDENTITY_KINDS,
   // appearance and knowledge (appearance.ts, knowledge.ts)
   ...APPEARANCE,
   ...KNOWLEDGE,
