@@ -6,6 +6,7 @@ import type { ResourceKindName } from "@lifeboat/model";
 import type { ResourceApi } from "./api.ts";
 import { automationConnectionsApi, automationsApi } from "./automation.ts";
 import { dataConnectionsApi, dataCredentialsApi } from "./data.ts";
+import { INTEGRATION_APIS } from "./integration.ts";
 import { collections, notes, tags } from "./organisation.ts";
 import { dataAlerts, reloadTasks, reportTemplates, sharingTasks } from "./scheduling.ts";
 import { IDENTITY_APIS } from "./identity.ts";
@@ -28,6 +29,8 @@ const APIS: readonly ResourceApi[] = [
   notes,
   // identity and settings (identity.ts)
   ...IDENTITY_APIS,
+  // integration (integration.ts)
+  ...INTEGRATION_APIS,
   // appearance and knowledge (appearance.ts, knowledge.ts)
   ...APPEARANCE_APIS,
   glossariesApi,

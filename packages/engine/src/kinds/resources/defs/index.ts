@@ -6,6 +6,7 @@ import type { DeclaredKind } from "../kind.ts";
 import { APPEARANCE } from "./appearance.ts";
 import { automationConnections, automations } from "./automation.ts";
 import { dataConnections, dataCredentials } from "./data.ts";
+import { INTEGRATION } from "./integration.ts";
 import { collections, notes, tags } from "./organisation.ts";
 import { dataAlerts, reloadTasks, reportTemplates, sharingTasks } from "./scheduling.ts";
 import { IDENTITY_KINDS } from "./identity.ts";
@@ -27,6 +28,8 @@ export const DECLARED: readonly DeclaredKind[] = [
   notes,
   // identity and settings (identity.ts)
   ...IDENTITY_KINDS,
+  // integration (integration.ts)
+  ...INTEGRATION,
   // appearance and knowledge (appearance.ts, knowledge.ts)
   ...APPEARANCE,
   ...KNOWLEDGE,
