@@ -358,6 +358,13 @@ export function demoKinds(b: KindsBuilder): void {
   };
   favorite(admin, [pnl, salesOverview]);
   favorite(ben, [salesOverview, app("Customer 360")]);
+  const note = (owner: User, name: string, description: string, spaceId?: string): void => {
+    const tc = b.tick(1);
+    const id = b.rng.hex(24);
+    kindsOf(t).notes[id] = { id, name, description, ownerId: owner.id, ...(spaceId ? { spaceId } : {}), createdAt: tc, updatedAt: tc };
+  };
+  note(admin, "Q3 close checklist", "Steps before the quarter closes", space("Finance").id);
+  note(ben, "Pipeline ideas", "");
 }
 
 /** Every secret value `demoKinds` plants (a backup must contain none of them). */

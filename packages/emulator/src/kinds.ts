@@ -290,6 +290,22 @@ export interface DataAlert {
   lastUpdated: string;
 }
 
+/**
+ * A note (API-FACTS §6.16): only a catalogue item (`resourceType: "note"`) — Qlik has no public
+ * API that creates or reads one otherwise. Seen by its author only (UNCONFIRMED: the reading
+ * that hides the most from a backup).
+ */
+export interface Note {
+  /** The item id (== `resourceId`). */
+  id: string;
+  name: string;
+  description: string;
+  ownerId: string;
+  spaceId?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface TenantKinds {
   dataConnections: Record<string, DataConnection>;
   dataCredentials: Record<string, DataCredential>;
@@ -306,10 +322,11 @@ export interface TenantKinds {
   reportTemplates: Record<string, ReportTemplate>;
   conditions: Record<string, AlertCondition>;
   dataAlerts: Record<string, DataAlert>;
+  notes: Record<string, Note>;
 }
 
 export function emptyKinds(): TenantKinds {
-  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {}, webIntegrations: {}, cspOrigins: {}, automations: {}, automationConnections: {}, themes: {}, extensions: {}, collections: {}, sharingTasks: {}, reportTemplates: {}, conditions: {}, dataAlerts: {} };
+  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {}, webIntegrations: {}, cspOrigins: {}, automations: {}, automationConnections: {}, themes: {}, extensions: {}, collections: {}, sharingTasks: {}, reportTemplates: {}, conditions: {}, dataAlerts: {}, notes: {} };
 }
 
 /** The tenant's kinds, created (and completed) on first use. */
@@ -331,5 +348,6 @@ export function kindsOf(tenant: Tenant): TenantKinds {
   k.reportTemplates ??= {};
   k.conditions ??= {};
   k.dataAlerts ??= {};
+  k.notes ??= {};
   return k;
 }

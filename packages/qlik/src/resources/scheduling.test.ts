@@ -58,9 +58,12 @@ describe("scheduling and organisation kinds (emulator, default quirks)", () => {
     expect((tags.find((t) => t.name === "certified")!.body.items as { resourceType: string }[]).map((i) => i.resourceType)).toEqual(["app", "app"]);
     const cols = await all(key, "collections");
     expect(cols.map((c) => [c.name, c.body.type]).sort()).toEqual([["Favorites", "favorite"], ["Finance certified", "publicgoverned"]]);
+    // Notes are their author's: the bot sees none, the admin's key the admin's.
     expect(await all(bot, "notes")).toEqual([]);
+    const notes = await all(key, "notes");
+    expect(notes.map((n) => [n.name, n.body.resourceType, n.spaceId])).toEqual([["Q3 close checklist", "note", Object.values(ctx.tenant.spaces).find((s) => s.name === "Finance")!.id]]);
 
-    const everything = JSON.stringify([tasks, shares, templates, alerts, tags, cols]);
+    const everything = JSON.stringify([tasks, shares, templates, alerts, tags, cols, notes]);
     expect(everything).not.toMatch(/SECRET-/);
   });
 
