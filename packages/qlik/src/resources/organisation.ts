@@ -100,7 +100,7 @@ async function createCollection(core: TenantCore, kind: "tags" | "collections", 
   const id = s(rec(resp.data).id) ?? "";
   const notes = await syncItems(core, id, label, storedItems(b.items), []);
   if (type === "publicgoverned") await core.call("patchCollection", label, (api) => api.collections.patchCollection(id, [{ op: "replace", path: "/type", value: "publicgoverned" }] as never));
-  if (input.ownerId) notes.push(`its creator is Lifeboat's user, not ${input.ownerId}: Qlik sets a collection's creator to the caller`);
+  // The creator is the caller (the declaration's `ownerByCreator`: the checklist says to hand it over).
   return { id, notes };
 }
 

@@ -13,7 +13,7 @@
  * take a new owner with a PATCH of `/ownerId` (their patch paths list it: `@qlik/api` 2.19
  * sharing-tasks.d.ts, data-alerts.d.ts); reload tasks (legacy v1, no owner field in
  * `PutTaskBody`) and report templates (no owner in `UpdateTemplateRequest`) cannot change owner:
- * the write says so in its notes.
+ * their declarations say so (`ownerByCreator`), and the restore's checklist asks to hand them over.
  */
 import type { ResourceRecord, ResourceWrite, ResourceWriteResult } from "@lifeboat/model";
 import type { TenantCore } from "../client.ts";
@@ -32,8 +32,6 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 /** `ScheduleOptions` without what the service sets (`chronosJobID`, execution times). */
 const schedule = (v: unknown): Json | undefined => (v && typeof v === "object" ? omit(rec(v), ["chronosJobID", "lastExecutionTime", "nextExecutionTime"]) : undefined);
 
-const ownerNote = (what: string, ownerId: string | undefined): string[] =>
-  ownerId ? [`its owner is Lifeboat's user, not ${ownerId}: Qlik's ${what} API cannot set the owner of what it creates — the owner can take it over in the hub`] : [];
 
 // ------------------------------------------------------------------ reload tasks
 
@@ -92,13 +90,13 @@ export const reloadTasks: ResourceApi = {
     const state = s(b.state);
     if (state && state !== "Enabled" && s(rec(resp.data).state) !== state)
       await core.call("updateReloadTask", label, (api) => api.reloadTasks.updateReloadTask(id, { ...taskBase(b), state } as never));
-    return { id, notes: ownerNote("reload-tasks", input.ownerId) };
+    return { id };
   },
   async update(core, id, input) {
     const b = input.body;
     const state = s(b.state);
     await core.call("updateReloadTask", `reload task ${id}`, (api) => api.reloadTasks.updateReloadTask(id, { ...taskBase(b), ...(state ? { state } : {}) } as never));
-    return { id, notes: ownerNote("reload-tasks", input.ownerId) };
+    return { id };
   },
 };
 
@@ -255,7 +253,7 @@ export const reportTemplates: ResourceApi = {
     const temporaryContentId = await uploadTemplate(core, label, input);
     const body = defined({ name: b.name, description: b.description ?? undefined, temporaryContentId, sourceAppId: s(b.sourceAppId), sourceAppAction: s(b.sourceAppId) ? "replace" : undefined });
     const resp = await core.call("createReportTemplate", label, (api) => api.reportTemplates.createReportTemplate(body as never), { idempotent: false });
-    return { id: s(rec(resp.data).id) ?? "", notes: ownerNote("report-templates", input.ownerId) };
+    return { id: s(rec(resp.data).id) ?? "" };
   },
   async update(core, id, input) {
     const b = input.body;
@@ -263,7 +261,7 @@ export const reportTemplates: ResourceApi = {
     const current = rec((await core.call("getReportTemplate", label, (api) => api.reportTemplates.getReportTemplate(id, nc))).data);
     const temporaryContentId = await uploadTemplate(core, label, input);
     await core.call("updateReportTemplate", label, (api) => api.reportTemplates.updateReportTemplate(id, defined({ name: b.name, description: b.description ?? undefined, temporaryContentId, sourceAppAction: "replace" }) as never));
-    const notes = ownerNote("report-templates", input.ownerId && input.ownerId !== s(current.ownerId) ? input.ownerId : undefined);
+    const notes: string[] = [];
     if (s(b.sourceAppId) && s(current.sourceAppId) !== s(b.sourceAppId))
       notes.push(`it stays bound to app ${s(current.sourceAppId) ?? "?"}: an update cannot move a template to another app (app ${s(b.sourceAppId)!}) — delete it and restore again to re-create it there`);
     return { id, notes };

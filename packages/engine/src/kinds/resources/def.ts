@@ -96,4 +96,11 @@ export interface ResourceKindDef {
   volatile?: readonly string[];
   /** Names of the files an item holds (themes: "archive.zip"); each stored byte for byte. */
   files?: readonly string[];
+  /**
+   * Set when Qlik makes whoever creates an item its owner and no call of its API hands it to
+   * another user (reload tasks, report templates, …): why, as people read it. A restore then
+   * cannot give the item back its owner — the plan says so, the checklist asks to hand it over
+   * by hand (at `where`), and the owner is not compared (unchanged, verification).
+   */
+  ownerByCreator?: string;
 }
