@@ -71,7 +71,9 @@ async function syncItems(core: TenantCore, collectionId: string, label: string, 
   for (const i of apps) {
     const target = found.get(i.resourceId);
     if (!target?.itemId) {
-      notes.push(i.resourceId ? `app '${i.name}' (${i.resourceId}) is not in the target: not added` : `app '${i.name}' is not restored in the target: not added`);
+      // The step's body has no item names (volatile): the app id says which.
+      const named = i.name ? `app '${i.name}'` : "an app";
+      notes.push(i.resourceId ? `${named} (${i.resourceId}) is not in the target: not added` : `${named} is not restored in the target: not added`);
       continue;
     }
     keep.add(target.itemId);

@@ -67,6 +67,19 @@ describe("scheduling and organisation kinds (emulator, default quirks)", () => {
     expect(everything).not.toMatch(/SECRET-/);
   });
 
+  it("changed-only: templates and alerts whose stamp did not move are not read again (summaries only)", async () => {
+    const key = keyOf(ctx.emu);
+    for (const kind of ["reportTemplates", "dataAlerts"] as const) {
+      const seen: ResourceRecord[] = [];
+      for await (const r of key.listResources(kind, { unchanged: (x) => x.stamp !== undefined })) seen.push(r);
+      expect(seen.length, kind).toBeGreaterThan(0);
+      expect(seen.every((r) => r.summaryOnly), kind).toBe(true);
+    }
+    const full: ResourceRecord[] = [];
+    for await (const r of key.listResources("dataAlerts", { unchanged: () => false })) full.push(r);
+    expect(full.every((r) => !r.summaryOnly && r.body.condition !== undefined)).toBe(true);
+  });
+
   it("reads a report template's file byte for byte", async () => {
     const key = keyOf(ctx.emu);
     const [tpl] = await all(key, "reportTemplates");

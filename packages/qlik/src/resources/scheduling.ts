@@ -231,6 +231,12 @@ export const reportTemplates: ResourceApi = {
   async *list(core) {
     for await (const t of pages(core, "getReportTemplates", "report templates", (api) => api.reportTemplates.getReportTemplates({ limit: 100 }, nc))) yield toReportTemplate(t);
   },
+  /**
+   * The listing is complete, but a template whose `updatedAt` did not move keeps the previous
+   * snapshot's document and file (changed-only capture): its file is not downloaded again (a
+   * Tier 2 POST). A changed one is read again (`get`) and its file downloaded.
+   */
+  detail: true,
   async get(core, id) {
     const resp = await core.call("getReportTemplate", `report template ${id}`, (api) => api.reportTemplates.getReportTemplate(id, nc));
     return toReportTemplate(resp.data);
