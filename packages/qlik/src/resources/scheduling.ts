@@ -353,12 +353,10 @@ export const dataAlerts: ResourceApi = {
       await core.call("deleteCondition", label, (api) => api.conditions.deleteCondition(conditionId)).catch(() => undefined);
       throw e;
     }
-    const notes: string[] = [];
-    if (input.ownerId) {
-      await core.call("patchDataAlert", label, (api) => api.dataAlerts.patchDataAlert(id, [{ op: "replace", path: "/ownerId", value: input.ownerId }]));
-      notes.push(`handed to its owner ${input.ownerId}: Lifeboat may no longer read it back`);
-    }
-    return { id, notes };
+    // Handed to its owner (with Qlik's default visibility the restoring user may then no longer
+    // read it: the emulator's `dataAlertsAdminSeesAll` quirk, default off).
+    if (input.ownerId) await core.call("patchDataAlert", label, (api) => api.dataAlerts.patchDataAlert(id, [{ op: "replace", path: "/ownerId", value: input.ownerId }]));
+    return { id };
   },
   async update(core, id, input) {
     const b = input.body;
