@@ -398,8 +398,9 @@ function planSteps(b: PlanBuilder): void {
     }
     if (m.found) {
       const resolveNow = (r: Ref) => existingId(r);
-      const want = comparable(def, { name: rec.name, ownerId: owner ? existingId(owner) : undefined, spaceId: space ? existingId(space) : undefined, body: mappedBody(def, rec.body, refs, resolveNow).body }, owner !== undefined);
-      const have = comparable(def, m.found, owner !== undefined);
+      const withOwner = owner !== undefined && !def.ownerByCreator;
+      const want = comparable(def, { name: rec.name, ownerId: owner ? existingId(owner) : undefined, spaceId: space ? existingId(space) : undefined, body: mappedBody(def, rec.body, refs, resolveNow).body }, withOwner);
+      const have = comparable(def, m.found, withOwner);
       const diff = differences(want, have);
       const secretGiven = (d.secrets ?? []).some((s) => s.given);
       if (!diff.length && !secretGiven) {
@@ -553,8 +554,9 @@ export function verifyResources(def: ResourceKindDef): (v: VerifyContext) => Pro
       const { body } = mappedBody(def, item.record.body, step.refs, (r) => v.resolve(r));
       const ownerId = step.owner ? v.resolve(step.owner) : undefined;
       const spaceId = step.space ? v.resolve(step.space) : undefined;
-      const want = comparable(def, { name: item.record.name, ownerId, spaceId, body }, ownerId !== undefined);
-      const have = comparable(def, got, ownerId !== undefined);
+      const withOwner = ownerId !== undefined && !def.ownerByCreator;
+      const want = comparable(def, { name: item.record.name, ownerId, spaceId, body }, withOwner);
+      const have = comparable(def, got, withOwner);
       const wb = want.body as Record<string, unknown>;
       const hb = have.body as Record<string, unknown>;
       for (const field of differences(want, have)) {
