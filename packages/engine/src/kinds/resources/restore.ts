@@ -150,6 +150,8 @@ function selectionOf(def: ResourceKindDef, b: PlanBuilder): Selection | undefine
   if (options.objects?.length) return undefined;
   if (options.all && !options.layers?.length) return { mode: "all" };
   if (options.layers?.includes(def.layer)) return { mode: "all" };
+  // An app restored beside itself (--as-new) is a new app: what names the original stays the original's.
+  if (options.asNew) return undefined;
   if (!refsTo(def, "app").length) return undefined;
   const apps = new Map<string, "full" | "missing">();
   for (const d of b.apps) {
