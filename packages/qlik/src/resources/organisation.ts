@@ -38,7 +38,9 @@ async function itemsOf(core: TenantCore, collectionId: string, label: string): P
     const o = rec(it);
     out.push({ id: s(o.id) ?? "", resourceType: s(o.resourceType) ?? "", resourceId: s(o.resourceId) ?? "", name: s(o.name) ?? "" });
   }
-  return out;
+  // By name: the listing's order (items' creation, or when they were added) differs from tenant
+  // to tenant, an app's name does not — a restored collection compares equal item for item.
+  return out.sort((a, b) => a.name.localeCompare(b.name) || a.resourceType.localeCompare(b.resourceType) || a.resourceId.localeCompare(b.resourceId));
 }
 
 function toCollection(kind: "tags" | "collections", c: unknown, items: StoredItem[]): ResourceRecord {
