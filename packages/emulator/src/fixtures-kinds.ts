@@ -1,6 +1,6 @@
 /**
  * Fixture content of the issue-12 kinds (data connections, data credentials, reload tasks,
- * webhooks, web integrations, CSP origins, automations, automation connections), added after a fixture's apps, spaces and people exist.
+ * webhooks, web integrations, CSP origins, OAuth clients, the API-key configuration, automations, automation connections), added after a fixture's apps, spaces and people exist.
  *
  * Every secret the demo fixture plants has a recognisable value starting `SECRET-demo-` (and
  * the generated fixture's `SECRET-gen-`), listed by `plantedSecrets`, so a test can search
@@ -10,7 +10,7 @@ import type { App, Space, Tenant, User } from "./model.ts";
 import type { Rng } from "./internal/rng.ts";
 import { createHash } from "node:crypto";
 import { writeZip } from "./internal/zip.ts";
-import { kindsOf, type AlertCondition, type Automation, type AutomationConnection, type DataAlert, type DataConnection, type DataCredential, type ReloadTask, type ReportTemplate, type SharingTask, type Webhook } from "./kinds.ts";
+import { kindsOf, type AlertCondition, type Automation, type AutomationConnection, type CspOrigin, type DataAlert, type DataConnection, type DataCredential, type IdentityProvider, type ManagedOAuthClient, type ReloadTask, type ReportTemplate, type SharingTask, type Webhook, type WebIntegration } from "./kinds.ts";
 
 export interface KindsBuilder {
   tenant: Tenant;
@@ -31,6 +31,12 @@ export interface KindCounts {
   reportTemplates?: number;
   dataAlerts?: number;
   tags?: number;
+  /** Web integrations (default 2), CSP origins (default 3), OAuth clients (default 2). */
+  webIntegrations?: number;
+  cspOrigins?: number;
+  oauthClients?: number;
+  /** Custom roles (identity and settings; default 3). */
+  customRoles?: number;
 }
 
 const byName = <T extends { name: string }>(items: Record<string, T>, name: string): T => {
@@ -93,6 +99,42 @@ function webhook(b: KindsBuilder, owner: User, f: Partial<Webhook> & Pick<Webhoo
   };
   kindsOf(b.tenant).webhooks[h.id] = h;
   return h;
+}
+
+function webIntegration(b: KindsBuilder, creator: User, name: string, validOrigins: string[]): WebIntegration {
+  const t = b.tick(2);
+  const wi: WebIntegration = { id: b.rng.hex(22), name, validOrigins, created: t, createdBy: creator.id, lastUpdated: t };
+  kindsOf(b.tenant).webIntegrations[wi.id] = wi;
+  return wi;
+}
+
+const CSP_OFF: CspOrigin["directives"] = { childSrc: false, connectSrc: false, connectSrcWSS: false, fontSrc: false, formAction: false, frameAncestors: false, frameSrc: false, imgSrc: false, mediaSrc: false, objectSrc: false, scriptSrc: false, styleSrc: false, workerSrc: false };
+
+function cspOrigin(b: KindsBuilder, name: string, origin: string, on: Partial<CspOrigin["directives"]>, description = ""): CspOrigin {
+  const t = b.tick(1);
+  const e: CspOrigin = { id: b.rng.hex(24), name, origin, description, directives: { ...CSP_OFF, ...on }, createdDate: t, modifiedDate: t };
+  kindsOf(b.tenant).cspOrigins[e.id] = e;
+  return e;
+}
+
+/** An OAuth client's management record; `secrets` are planted values (hint: the last 4 characters). */
+function oauthClient(b: KindsBuilder, owner: User, f: Partial<ManagedOAuthClient> & Pick<ManagedOAuthClient, "clientName" | "appType">, secrets: string[] = []): ManagedOAuthClient {
+  const t = b.tick(2);
+  const x: ManagedOAuthClient = {
+    clientId: b.rng.hex(32),
+    redirectUris: [],
+    allowedOrigins: [],
+    allowedScopes: ["user_default"],
+    allowedGrantTypes: [],
+    allowedAuthMethods: f.appType === "web" ? ["client_secret"] : [],
+    ownerId: owner.id,
+    secrets: secrets.map((secret) => ({ hint: secret.slice(-4), secret, createdAt: t, createdBy: owner.id })),
+    createdAt: t,
+    updatedAt: t,
+    ...f,
+  };
+  kindsOf(b.tenant).oauthClients[x.clientId] = x;
+  return x;
 }
 
 function automationConnection(b: KindsBuilder, owner: User, f: Partial<AutomationConnection> & Pick<AutomationConnection, "name" | "connectorId">, params: [string, string, boolean][]): AutomationConnection {
@@ -245,22 +287,11 @@ export function demoKinds(b: KindsBuilder): void {
     encryptedHeaders: { "X-Api-Token": "SECRET-demo-webhook-header-1" },
     secret: "SECRET-demo-webhook-1-0123456789abcdef",
   });
-  const t1 = b.tick(2);
-  const wi = { id: b.rng.hex(22), name: "Customer portal", validOrigins: ["https://portal.example.com", "https://www.example.com"], created: t1, createdBy: admin.id, lastUpdated: t1 };
-  kindsOf(t).webIntegrations[wi.id] = wi;
-  const t2 = b.tick(2);
-  const wi2 = { id: b.rng.hex(22), name: "Intranet mashup", validOrigins: ["https://intranet.example.com"], created: t2, createdBy: admin.id, lastUpdated: t2 };
-  kindsOf(t).webIntegrations[wi2.id] = wi2;
-  const off = { childSrc: false, connectSrc: false, connectSrcWSS: false, fontSrc: false, formAction: false, frameAncestors: false, frameSrc: false, imgSrc: false, mediaSrc: false, objectSrc: false, scriptSrc: false, styleSrc: false, workerSrc: false };
-  for (const [name, origin, on] of [
-    ["Portal embedding", "portal.example.com", { frameAncestors: true }],
-    ["Map tiles", "*.tiles.example.net", { imgSrc: true, connectSrc: true }],
-    ["Fonts", "https://fonts.example.org", { fontSrc: true, styleSrc: true }],
-  ] as const) {
-    const tc = b.tick(1);
-    const e = { id: b.rng.hex(24), name, origin, description: "", directives: { ...off, ...on }, createdDate: tc, modifiedDate: tc };
-    kindsOf(t).cspOrigins[e.id] = e;
-  }
+  webIntegration(b, admin, "Customer portal", ["https://portal.example.com", "https://www.example.com"]);
+  webIntegration(b, admin, "Intranet mashup", ["https://intranet.example.com"]);
+  cspOrigin(b, "Portal embedding", "portal.example.com", { frameAncestors: true });
+  cspOrigin(b, "Map tiles", "*.tiles.example.net", { imgSrc: true, connectSrc: true });
+  cspOrigin(b, "Fonts", "https://fonts.example.org", { fontSrc: true, styleSrc: true });
   const sfConn = automationConnection(b, ben, { name: "Snowflake (Ben)", connectorId: "61a87510-c7a3-11ea-95da-0fb0c241e75c", spaceId: space("Sales Dev").id }, [
     ["account", "acme.eu-west-1", false],
     ["username", "svc_automation", false],
@@ -358,6 +389,26 @@ export function demoKinds(b: KindsBuilder): void {
   };
   favorite(admin, [pnl, salesOverview]);
   favorite(ben, [salesOverview, app("Customer 360")]);
+  demoIdentity(b);
+  // A filter on a space id (API-FACTS §6.10): an id of this tenant inside a SCIM string.
+  webhook(b, admin, { name: "Sales Dev app events", url: "https://hooks.example.com/qlik/sales-dev", eventTypes: ["com.qlik.v1.app.created", "com.qlik.v1.app.deleted"], filter: `spaceId eq "${space("Sales Dev").id}"`, level: "tenant", enabled: true });
+  oauthClient(b, admin, {
+    clientName: "Customer portal (SPA)",
+    appType: "spa",
+    description: "Embeds Sales Overview in the customer portal",
+    redirectUris: ["https://portal.example.com/auth/callback"],
+    allowedOrigins: ["https://portal.example.com"],
+    consentMethod: "trusted",
+  });
+  oauthClient(
+    b,
+    admin,
+    { clientName: "Reporting service", appType: "web", allowedGrantTypes: ["client_credentials"], allowedScopes: ["user_default", "admin.apps"], clientUri: "https://reports.example.com", publishedAt: b.tick(1) },
+    ["SECRET-demo-oauth-1-5f0c2a9e41d7b3c8a6e2f9d14b7c0e35a8d2f6b1c9e4a7d03f5b8c2e6a9d1f4"],
+  );
+  oauthClient(b, admin, { clientName: "Analyst notebooks", appType: "native", redirectUris: ["http://localhost:8765/callback"], allowedScopes: ["user_default", "offline_access"] });
+  Object.assign(kindsOf(t).apiKeysConfig, { api_keys_enabled: true, max_keys_per_user: 10, max_api_key_expiry: "P30D", scim_externalClient_expiry: "P180D" });
+
   const note = (owner: User, name: string, description: string, spaceId?: string): void => {
     const tc = b.tick(1);
     const id = b.rng.hex(24);
@@ -365,6 +416,110 @@ export function demoKinds(b: KindsBuilder): void {
   };
   note(admin, "Q3 close checklist", "Steps before the quarter closes", space("Finance").id);
   note(ben, "Pipeline ideas", "");
+}
+
+/**
+ * The demo's identity and settings: two custom roles held by users and groups (and a default
+ * role given to the Everyone group), identity providers (an active Okta OIDC with a planted
+ * client secret, a SAML one waiting for verification, a jwtAuth one with a public key), tenant
+ * settings, licence assignments (professional and analyzer) and two IP policies (one enabled).
+ */
+function demoIdentity(b: KindsBuilder): void {
+  const t = b.tenant;
+  const k = kindsOf(t);
+  const user = (name: string): User => byName(t.users, name);
+  const customRole = (name: string, description: string, assignedScopes: string[]): void => {
+    const tc = b.tick(1);
+    const id = b.rng.hex(24);
+    t.roles[id] = { id, tenantId: t.id, name, description, type: "custom", level: "user", assignedScopes, createdAt: tc, lastUpdatedAt: tc };
+  };
+  customRole("Report Publisher", "Publishes tabular reports to managed spaces", ["reports:publish", "apps:read"]);
+  customRole("Automation Operator", "Runs and monitors automations", ["automations:run", "automations:read"]);
+  user("Emma Evans").roles.push("Report Publisher");
+  user("Ben Builder").roles.push("Automation Operator");
+  byName(t.groups, "Finance").roles.push("Report Publisher");
+  byName(t.groups, "Analysts").roles.push("PrivateAnalyticsContentCreator");
+  k.settings.groups.everyoneRoles = ["PrivateAnalyticsContentCreator"];
+  k.settings.groups.autoCreateGroups = false;
+  k.settings.flags.enableAppOpeningFeedback = true;
+  k.settings.flags.autoAssignDataServicesContributorRoleToProfessionals = false;
+  k.settings.licenses = { autoAssignProfessional: false, autoAssignAnalyzer: true };
+  const ts = b.tick(1);
+  k.settings.settings = {
+    id: b.rng.hex(24),
+    customizeNoAccess: { linkEnabled: true, linkLabel: "Request access", linkUrl: "https://intranet.example.com/qlik-access", message: "Ask the BI team for access." },
+    preferredStartPage: "analytics-hub",
+    releaseCadence: "continuous",
+    sessionReplayOptOut: true,
+    createdAt: ts,
+    createdBy: user("Ada Admin").id,
+    updatedAt: ts,
+  };
+
+  const idp = (f: Omit<IdentityProvider, "id" | "created" | "lastUpdated" | "clockToleranceSec"> & { clockToleranceSec?: number }): void => {
+    const tc = b.tick(2);
+    const id = b.rng.hex(24);
+    k.identityProviders[id] = { id, clockToleranceSec: 5, created: tc, lastUpdated: tc, ...f };
+  };
+  const claims = { sub: ["sub"], name: ["name"], email: ["email"], groups: ["groups"] };
+  idp({
+    protocol: "OIDC",
+    provider: "okta",
+    interactive: true,
+    active: true,
+    description: "Acme Okta",
+    createNewUsersOnLogin: true,
+    postLogoutRedirectUri: "https://acme.okta.example.com/logout",
+    options: { clientId: "0oa1acmeclient", clientSecret: "SECRET-demo-idp-1", discoveryUrl: "https://acme.okta.example.com/.well-known/openid-configuration", realm: "acme", claimsMapping: claims, scope: "openid profile email groups" },
+    pendingState: "verified",
+  });
+  idp({
+    protocol: "SAML",
+    provider: "adfs",
+    interactive: true,
+    active: false,
+    description: "Partner ADFS (pilot)",
+    pendingOptions: {
+      entityId: "https://adfs.partner.example.com/adfs/services/trust",
+      signOnUrl: "https://adfs.partner.example.com/adfs/ls/",
+      nameIdFormat: "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+      certificates: [{ name: "adfs-signing", certificate: "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUdemo\n-----END CERTIFICATE-----", signature: true }],
+      claimsMapping: { sub: ["nameid"], name: ["displayname"], email: ["emailaddress"], groups: ["group"], picture: [] },
+    },
+    pendingState: "pending",
+  });
+  idp({
+    protocol: "jwtAuth",
+    provider: "external",
+    interactive: false,
+    active: true,
+    description: "Portal JWT",
+    options: { issuer: "https://portal.example.com", staticKeys: [{ kid: "portal-2025", pem: "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEdemo\n-----END PUBLIC KEY-----" }] },
+  });
+
+  for (const [name, type] of [
+    ["Ada Admin", "professional"],
+    ["Ben Builder", "professional"],
+    ["Chloe Chen", "professional"],
+    ["Emma Evans", "professional"],
+    ["Dev Patel", "analyzer"],
+    ["Farid Haddad", "analyzer"],
+    ["Grace Kim", "analyzer"],
+    ["Hiro Tanaka", "analyzer"],
+  ] as const) {
+    const u = user(name);
+    k.licenseAssignments[u.subject] = { subject: u.subject, type, created: b.tick(1), excess: false };
+  }
+
+  const admin = user("Ada Admin");
+  const policy = (name: string, allowedIps: string[], enabled: boolean): void => {
+    const tc = b.tick(1);
+    const id = b.rng.hex(24);
+    k.ipPolicies[id] = { id, name, allowedIps, enabled, createdAt: tc, createdBy: admin.id, updatedAt: tc, updatedBy: admin.id };
+  };
+  // Enabled, and it allows the loopback address the emulator's clients come from.
+  policy("Head office and automation hosts", ["203.0.113.0/24", "127.0.0.1/32"], true);
+  policy("VPN egress (staged)", ["198.51.100.7", "198.51.100.8"], false);
 }
 
 /** Every secret value `demoKinds` plants (a backup must contain none of them). */
@@ -380,12 +535,14 @@ export const DEMO_SECRETS = [
   "SECRET-demo-autoconn-1",
   "SECRET-demo-autoconn-2",
   "SECRET-demo-sharing-email-1",
+  "SECRET-demo-oauth-1-5f0c2a9e41d7b3c8a6e2f9d14b7c0e35a8d2f6b1c9e4a7d03f5b8c2e6a9d1f4",
+  "SECRET-demo-idp-1",
 ];
 
 /**
  * The generated fixture's kinds: `connections` (default: one per 20 apps, at least 2) spread
  * over the shared spaces and personal spaces, `reloadTasks` (default: one per 4 apps) on
- * distinct apps, `webhooks` (default 2), `automationConnections` (one per 6 apps: ~330 for the
+ * distinct apps, `webhooks` (default 2), `webIntegrations` (2), `cspOrigins` (3), `oauthClients` (2), `automationConnections` (one per 6 apps: ~330 for the
  * realistic 2,000-app tenant), `automations` (one per 10 apps). Secrets are `SECRET-gen-<kind>-<n>`.
  */
 export function generatedKinds(b: KindsBuilder, counts: KindCounts, users: User[], spaces: Space[], apps: App[]): void {
@@ -417,7 +574,7 @@ export function generatedKinds(b: KindsBuilder, counts: KindCounts, users: User[
     const n = String(i + 1).padStart(4, "0");
     const owner = r.pick(users);
     const space = r.next() < 0.5 && sharedOnly.length ? r.pick(sharedOnly) : undefined;
-    autoConns.push(automationConnection(b, owner, { name: `Automation connection ${n}`, connectorId: "61a87510-c7a3-11ea-95da-0fb0c241e75c", spaceId: space?.id }, [["username", `svc_${n}`, false], ["password", `SECRET-gen-autoconn-${n}`, true]]));
+    autoConns.push(automationConnection(b, owner, { name: `Automation connection ${n}`, connectorId: "61a87510-c7a3-11ea-95da-0fb0c241e75c", spaceId: space?.id }, [["account", `acme-${n}.eu-west-1`, false], ["username", `svc_${n}`, false], ["password", `SECRET-gen-autoconn-${n}`, true]]));
   }
   for (let i = 0; i < nAutos; i++) {
     const n = String(i + 1).padStart(4, "0");
@@ -464,4 +621,64 @@ export function generatedKinds(b: KindsBuilder, counts: KindCounts, users: User[
     const tagged = apps.filter((_a, j) => j % nTags === i).slice(0, 50);
     kindsOf(b.tenant).collections[id] = { id, name: `tag-${String(i + 1).padStart(3, "0")}`, description: "", type: "public", creatorId: admin.id, updaterId: admin.id, itemIds: tagged.map((a) => a.itemId), createdAt: tc, updatedAt: tc };
   }
+  generatedIdentity(b, counts, users);
+  for (let i = 0; i < (counts.webIntegrations ?? 2); i++) {
+    const n = String(i + 1).padStart(4, "0");
+    webIntegration(b, admin, `Web integration ${n}`, [`https://embed${i + 1}.example.com`]);
+  }
+  const directives = Object.keys(CSP_OFF) as (keyof CspOrigin["directives"])[];
+  for (let i = 0; i < (counts.cspOrigins ?? 3); i++) {
+    const n = String(i + 1).padStart(4, "0");
+    cspOrigin(b, `CSP origin ${n}`, `cdn${i + 1}.example.net`, { [r.pick(directives)]: true, imgSrc: true });
+  }
+  for (let i = 0; i < (counts.oauthClients ?? 2); i++) {
+    const n = String(i + 1).padStart(4, "0");
+    const web = i % 2 === 0;
+    oauthClient(
+      b,
+      admin,
+      web ? { clientName: `OAuth client ${n}`, appType: "web", allowedGrantTypes: ["client_credentials"] } : { clientName: `OAuth client ${n}`, appType: "spa", allowedOrigins: [`https://spa${i + 1}.example.com`] },
+      web ? [`SECRET-gen-oauth-${n}-0123456789abcdef0123456789abcdef`] : [],
+    );
+  }
+}
+
+/**
+ * The generated fixture's identity and settings: `customRoles` custom roles (default 3), each
+ * held by some users; a licence for every user (one in five professional; the allotments sized
+ * to fit); one OIDC identity provider with a `SECRET-gen-idp-1` client secret; one disabled IP policy.
+ */
+function generatedIdentity(b: KindsBuilder, counts: KindCounts, users: User[]): void {
+  const t = b.tenant;
+  const k = kindsOf(t);
+  const r = b.rng;
+  const nRoles = counts.customRoles ?? 3;
+  for (let i = 0; i < nRoles; i++) {
+    const n = String(i + 1).padStart(4, "0");
+    const tc = b.tick(1);
+    const id = r.hex(24);
+    t.roles[id] = { id, tenantId: t.id, name: `Custom role ${n}`, description: `Generated custom role ${n}`, type: "custom", level: "user", assignedScopes: [`scope-${n}:read`], createdAt: tc, lastUpdatedAt: tc };
+    for (const u of users) if (r.next() < 0.1) u.roles.push(`Custom role ${n}`);
+  }
+  users.forEach((u, i) => {
+    k.licenseAssignments[u.subject] = { subject: u.subject, type: i % 5 === 0 ? "professional" : "analyzer", created: b.tick(0), excess: false };
+  });
+  k.settings.licenseUnits = { professional: Math.ceil(users.length / 5) + 10, analyzer: users.length + 10 };
+  const tc = b.tick(1);
+  const idpId = r.hex(24);
+  k.identityProviders[idpId] = {
+    id: idpId,
+    protocol: "OIDC",
+    provider: "generic",
+    interactive: true,
+    active: true,
+    description: "Generated OIDC",
+    clockToleranceSec: 5,
+    options: { clientId: "generated-client", clientSecret: "SECRET-gen-idp-1", discoveryUrl: "https://idp.example.com/.well-known/openid-configuration", claimsMapping: { sub: ["sub"], name: ["name"], email: ["email"] } },
+    pendingState: "verified",
+    created: tc,
+    lastUpdated: tc,
+  };
+  const pid = r.hex(24);
+  k.ipPolicies[pid] = { id: pid, name: "Generated policy", allowedIps: ["192.0.2.0/24"], enabled: false, createdAt: tc, createdBy: users[0]!.id, updatedAt: tc, updatedBy: users[0]!.id };
 }

@@ -1,6 +1,6 @@
 /**
  * The tenant's layers beyond apps, spaces and people (issue 12): data connections, data
- * credentials, reload tasks, webhooks, web integrations, CSP origins, automations and automation connections, themes and extensions, collections. Plain data kept in `Tenant.kinds` (optional: state
+ * credentials, reload tasks, webhooks, web integrations, CSP origins, automations and automation connections, themes and extensions, collections, OAuth clients (management records) and the API-key configuration. Plain data kept in `Tenant.kinds` (optional: state
  * files written before these kinds existed lack it); the REST routes in `rest/` serve them.
  *
  * Secrets (API-FACTS §7) are stored here because Qlik stores them — the emulator must accept
@@ -259,6 +259,39 @@ export interface ReportTemplate {
   updatedAt: string;
 }
 
+/**
+ * An OAuth client as the management API (`/api/v1/oauth-clients`, API-FACTS §6.23) keeps it.
+ * Its id (`clientId`) and secrets are server-generated; a secret is returned once, at create
+ * (or by a PATCH that generates one), and reads show only its `hint`. A client the fixture
+ * also registers for the token endpoint (`Tenant.oauthClients`, rest/auth.ts) stops getting
+ * tokens when it is deleted here.
+ */
+export interface ManagedOAuthClient {
+  clientId: string;
+  clientName: string;
+  /** Fixed after creation. */
+  appType: "web" | "native" | "spa" | "anonymous-embed";
+  description?: string;
+  clientUri?: string;
+  logoUri?: string;
+  redirectUris: string[];
+  allowedOrigins: string[];
+  allowedScopes: string[];
+  allowedGrantTypes: ("client_credentials" | "urn:qlik:oauth:user-impersonation")[];
+  allowedAuthMethods: ("client_secret" | "private_key_jwt")[];
+  /** `private_key_jwt` clients: where their keys are, or the keys (public JWKs: no secret). */
+  jwksUri?: string;
+  publicKeys?: Record<string, string>[];
+  consentMethod?: "required" | "trusted";
+  /** The user who created it. */
+  ownerId: string;
+  /** Write-only: `hint` is the secret's last 4 characters. */
+  secrets: { hint: string; secret: string; createdAt: string; createdBy: string }[];
+  publishedAt?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** A condition of the condition service (`/api/v1/conditions`), what a data alert evaluates. */
 export interface AlertCondition {
   id: string;
@@ -306,6 +339,111 @@ export interface Note {
   updatedAt: string;
 }
 
+/** The tenant's API-key configuration (`/api/v1/api-keys/configs/{tenantId}`, §6.21): a singleton. */
+export interface ApiKeysConfig {
+  api_keys_enabled: boolean;
+  max_keys_per_user: number;
+  /** ISO-8601 duration. */
+  max_api_key_expiry: string;
+  /** ISO-8601 duration. */
+  scim_externalClient_expiry: string;
+}
+
+/** Qlik's defaults (the 2025 spec's `ApiKeysConfig`). */
+export const DEFAULT_API_KEYS_CONFIG: ApiKeysConfig = { api_keys_enabled: false, max_keys_per_user: 5, max_api_key_expiry: "PT24H", scim_externalClient_expiry: "P365D" };
+// ---- identity and settings (API-FACTS §6.5, §6.19–6.24)
+
+/**
+ * An identity provider (`/api/v1/identity-providers`, @qlik/api 2.19 `identity-providers.d.ts`).
+ * `options` / `pendingOptions` are stored as sent, secrets included (OIDC `clientSecret`); no
+ * route returns `clientSecret` (API-FACTS §7: assumed write-only).
+ */
+export interface IdentityProvider {
+  id: string;
+  protocol: "OIDC" | "SAML" | "jwtAuth" | "qsefw-local-bearer-token";
+  provider: "auth0" | "okta" | "qlik" | "generic" | "salesforce" | "keycloak" | "adfs" | "external" | "azureAD";
+  interactive: boolean;
+  active: boolean;
+  description: string;
+  clockToleranceSec: number;
+  createNewUsersOnLogin?: boolean;
+  postLogoutRedirectUri?: string;
+  /** Verified configuration (interactive) or the only one (jwtAuth). */
+  options?: Record<string, unknown>;
+  /** Configuration waiting for an interactive verification in the management console. */
+  pendingOptions?: Record<string, unknown>;
+  pendingState?: "verified" | "pending" | "error";
+  created: string;
+  lastUpdated: string;
+}
+
+/** An IP policy (`/api/core/ip-policies`, @qlik/api 2.19 `core/ip-policies.d.ts`). */
+export interface IpPolicy {
+  id: string;
+  name: string;
+  allowedIps: string[];
+  enabled: boolean;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+/** One user's licence (`/api/v1/licenses/assignments`), keyed by subject. */
+export interface LicenseAssignment {
+  subject: string;
+  /** "professional" | "analyzer" (the allotment). */
+  type: string;
+  created: string;
+  excess: boolean;
+}
+
+/** The tenant's settings singletons (tenant flags, tenant-settings, group and licence settings). */
+export interface TenantSettingsState {
+  /** `PATCH /tenants/{id}` flags (@qlik/api 2.19 `tenants.d.ts` `TenantPatchSchema`). */
+  flags: {
+    autoAssignCreateSharedSpacesRoleToProfessionals: boolean;
+    autoAssignPrivateAnalyticsContentCreatorRoleToProfessionals: boolean;
+    autoAssignDataServicesContributorRoleToProfessionals: boolean;
+    enableAnalyticCreation: boolean;
+    enableAppOpeningFeedback: boolean;
+  };
+  /** `/api/v1/tenant-settings`; undefined until created (GET answers 404). */
+  settings?: {
+    id: string;
+    customizeNoAccess?: { linkEnabled: boolean; linkLabel?: string; linkUrl?: string; message?: string };
+    preferredStartPage?: "analytics-hub" | "data-integration-hub" | "management-console" | "analytics-creation-hub";
+    releaseCadence?: "monthly" | "continuous";
+    crossRegionDataProcessing?: boolean;
+    sessionReplayOptOut?: boolean;
+    createdAt: string;
+    createdBy: string;
+    updatedAt: string;
+    updatedBy?: string;
+  };
+  /** `/api/v1/groups/settings`. */
+  groups: { autoCreateGroups: boolean; syncIdpGroups: boolean; everyoneRoles: string[]; everyoneCreatedAt: string; everyoneUpdatedAt: string };
+  /** `/api/v1/licenses/settings`. */
+  licenses: { autoAssignProfessional: boolean; autoAssignAnalyzer: boolean };
+  /** Units per allotment: an add beyond them is refused per user (207). */
+  licenseUnits: Record<string, number>;
+}
+
+export function defaultTenantSettings(createdAt: string): TenantSettingsState {
+  return {
+    flags: {
+      autoAssignCreateSharedSpacesRoleToProfessionals: true,
+      autoAssignPrivateAnalyticsContentCreatorRoleToProfessionals: true,
+      autoAssignDataServicesContributorRoleToProfessionals: true,
+      enableAnalyticCreation: true,
+      enableAppOpeningFeedback: false,
+    },
+    groups: { autoCreateGroups: true, syncIdpGroups: true, everyoneRoles: [], everyoneCreatedAt: createdAt, everyoneUpdatedAt: createdAt },
+    licenses: { autoAssignProfessional: false, autoAssignAnalyzer: false },
+    licenseUnits: { professional: 50, analyzer: 200 },
+  };
+}
+
 export interface TenantKinds {
   dataConnections: Record<string, DataConnection>;
   dataCredentials: Record<string, DataCredential>;
@@ -322,11 +460,19 @@ export interface TenantKinds {
   reportTemplates: Record<string, ReportTemplate>;
   conditions: Record<string, AlertCondition>;
   dataAlerts: Record<string, DataAlert>;
+  identityProviders: Record<string, IdentityProvider>;
+  ipPolicies: Record<string, IpPolicy>;
+  /** By subject. */
+  licenseAssignments: Record<string, LicenseAssignment>;
+  settings: TenantSettingsState;
+  /** Management records of OAuth clients, by client id. */
+  oauthClients: Record<string, ManagedOAuthClient>;
+  apiKeysConfig: ApiKeysConfig;
   notes: Record<string, Note>;
 }
 
 export function emptyKinds(): TenantKinds {
-  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {}, webIntegrations: {}, cspOrigins: {}, automations: {}, automationConnections: {}, themes: {}, extensions: {}, collections: {}, sharingTasks: {}, reportTemplates: {}, conditions: {}, dataAlerts: {}, notes: {} };
+  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {}, webIntegrations: {}, cspOrigins: {}, automations: {}, automationConnections: {}, themes: {}, extensions: {}, collections: {}, sharingTasks: {}, reportTemplates: {}, conditions: {}, dataAlerts: {}, identityProviders: {}, ipPolicies: {}, licenseAssignments: {}, settings: defaultTenantSettings("2025-01-06T09:00:00.000Z"), oauthClients: {}, apiKeysConfig: { ...DEFAULT_API_KEYS_CONFIG }, notes: {} };
 }
 
 /** The tenant's kinds, created (and completed) on first use. */
@@ -348,6 +494,12 @@ export function kindsOf(tenant: Tenant): TenantKinds {
   k.reportTemplates ??= {};
   k.conditions ??= {};
   k.dataAlerts ??= {};
+  k.oauthClients ??= {};
+  k.apiKeysConfig ??= { ...DEFAULT_API_KEYS_CONFIG };
+  k.identityProviders ??= {};
+  k.ipPolicies ??= {};
+  k.licenseAssignments ??= {};
+  k.settings ??= defaultTenantSettings("2025-01-06T09:00:00.000Z");
   k.notes ??= {};
   return k;
 }

@@ -79,6 +79,12 @@ export interface Quirks {
   /** How a `+` in a query string reads: as a space (default, form decoding) or as a plus (rest/query.ts). */
   queryPlus: "space" | "literal";
   /**
+   * `PATCH /api-keys/configs/{tenantId}` with `path: "/api_keys_enabled"`: the 2025 spec lists
+   * that path, `@qlik/api` 2.19 `api-keys.d.ts` (`ApiKeyConfigPatch`) no longer does. Default
+   * `refuse` (400, the reading that hurts a client most); `accept` follows the 2025 spec.
+   */
+  apiKeysEnabledPatch: "refuse" | "accept";
+  /**
    * Whether a tenant admin's listing of report templates includes other users' templates
    * (default false: `@qlik/api` 2.19 report-templates.d.ts calls a template "scoped to" its
    * owner and documents no admin view — the reading that hides the most from a backup).
@@ -90,6 +96,13 @@ export interface Quirks {
    * TenantAdmin / AnalyticsAdmin "can view all tasks", `@qlik/api` 2.19 sharing-tasks.d.ts).
    */
   dataAlertsAdminSeesAll: boolean;
+  /**
+   * Whether an interactive identity provider created with `options` and `skipVerify: true` is
+   * active at once when no other interactive one is (default true: the reading that hurts a
+   * client most — qlik-cli's identity-provider-create page says only that it skips the
+   * verification; whether Qlik then activates it is UNCONFIRMED, API-FACTS §6.19).
+   */
+  idpSkipVerifyActivates: boolean;
 }
 
 export const defaultQuirks: Quirks = {
@@ -108,8 +121,10 @@ export const defaultQuirks: Quirks = {
   rateLimitBlocksWholeTier: true,
   rateLimitTenantCeiling: true,
   queryPlus: "space",
+  apiKeysEnabledPatch: "refuse",
   reportTemplatesAdminSeesAll: false,
   dataAlertsAdminSeesAll: false,
+  idpSkipVerifyActivates: true,
 };
 
 export interface Runtime {
