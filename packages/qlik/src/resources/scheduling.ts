@@ -90,7 +90,11 @@ export const reloadTasks: ResourceApi = {
     const state = s(b.state);
     if (state && state !== "Enabled" && s(rec(resp.data).state) !== state)
       await core.call("updateReloadTask", label, (api) => api.reloadTasks.updateReloadTask(id, { ...taskBase(b), state } as never));
-    return { id };
+    // A schedule reloads as its owner: where that is someone else, a person has something to do
+    // (the declaration's `ownerByCreator`; this note puts it on the checklist).
+    const owner = s(rec(resp.data).userId);
+    const notes = input.ownerId && owner && owner !== input.ownerId ? [`it reloads as the restoring user, not as its owner (user ${input.ownerId}): Qlik's reload-tasks API cannot change a schedule's owner — that user re-creates the schedule in the app's details to own it`] : [];
+    return { id, notes };
   },
   async update(core, id, input) {
     const b = input.body;
