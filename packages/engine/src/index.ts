@@ -19,6 +19,7 @@ export * from "./restore/index.ts";
 // The declared resource kinds (issue 12) and what a restore plans and reports for them: the CLI
 // checks a --secrets file against them and renders decisions and the re-entry checklist.
 export { RESOURCES } from "./kinds/registry.ts";
+export { pluralOf } from "./kinds/kind.ts";
 export type { DeclaredKind } from "./kinds/resources/kind.ts";
 export type { ResourceClass, ResourceKindDef, SecretDecl } from "./kinds/resources/def.ts";
 export { NO_SECRETS } from "./restore/resources.ts";
