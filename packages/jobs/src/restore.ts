@@ -357,7 +357,7 @@ async function execute(o: {
   ctx.emit(noticeOf("verifying", "verifying: reading the restored content back"));
   let report: VerificationReport;
   try {
-    report = await verifyRestore({ plan, source, target, created: result.created, repository: repo, appsBefore: o.appsBefore });
+    report = await verifyRestore({ plan, source, target, created: result.created, unrestored: result.unrestored, repository: repo, appsBefore: o.appsBefore });
   } catch (e) {
     await log(`verification failed: ${(e as Error).message}`);
     return { status: "executed", plan, checklist: result.checklist, result, verifyError: (e as Error).message, files: { log: logFile }, journal: journal.location };

@@ -636,7 +636,12 @@ async function runResource(step: StepOf<"resource">, x: StepContext): Promise<St
     reason: "the target could not do this as asked",
   }));
   notes.push(...(result.notes ?? []));
-  return { ...(outputs ? { outputs } : {}), ...(notes.length ? { note: notes.join("; ") } : {}), ...(checklist.length ? { checklist } : {}) };
+  return {
+    ...(outputs ? { outputs } : {}),
+    ...(notes.length ? { note: notes.join("; ") } : {}),
+    ...(checklist.length ? { checklist } : {}),
+    ...(result.unrestored?.length ? { unrestored: result.unrestored } : {}),
+  };
 }
 
 /** Appends to `body`'s array the snapshot's elements naming `mg.ids`, mapped, where the target lacks them. */
@@ -734,7 +739,9 @@ export function verifyResources(def: ResourceKindDef): (v: VerifyContext) => Pro
       const have = comparable(def, { ...got, body: without(got.body, affected) }, withOwner);
       const wb = want.body as Record<string, unknown>;
       const hb = have.body as Record<string, unknown>;
+      const leftAsIs = new Set(v.unrestored(step.id));
       for (const field of differences(want, have)) {
+        if (leftAsIs.has(field)) continue; // left different on purpose: the step's note says why
         const [e, a] = field in want && (field === "name" || field === "owner" || field === "space") ? [want[field], have[field]] : [wb[field], hb[field]];
         v.other.push({ where, field, expected: show(e), actual: show(a) });
       }
