@@ -393,6 +393,8 @@ interface Pending {
 const memberships = (def: ResourceKindDef) =>
   refsTo(def, "app").flatMap((r) => {
     const cut = r.path.lastIndexOf("[].");
+    // One list of members ("items[].resourceId"); a list inside each element of another
+    // ("terms[].linksTo[].resourceId") is not membership of the item: it is written whole.
     if (cut < 0 || r.path.slice(0, cut).includes("[]")) return [];
     return [{ path: r.path, array: r.path.slice(0, cut + 2), inner: r.path.slice(cut + 3) }];
   });
@@ -650,6 +652,8 @@ async function runResource(step: StepOf<"resource">, x: StepContext): Promise<St
 function addMembers(body: Record<string, unknown>, snapshotBody: Record<string, unknown>, mg: NonNullable<StepOf<"resource">["merge"]>[number], step: StepOf<"resource">, x: StepContext): void {
   const path = `${mg.array}.${mg.inner}`;
   const adds: unknown[] = [];
+  /** Source ids that map to another id: a member naming the old one is stale (the app it named is gone). */
+  const stale = new Set<string>();
   visit(snapshotBody, mg.array, (el) => {
     const id = valuesAt(el, mg.inner).map(String).find((v) => mg.ids.includes(v));
     if (id === undefined) return;
@@ -659,13 +663,14 @@ function addMembers(body: Record<string, unknown>, snapshotBody: Record<string, 
     const copy = structuredClone(el);
     visit(copy, mg.inner, (_v, set) => set(target));
     adds.push(copy);
+    if (target !== id) stale.add(id);
   });
   // The array itself ("items[]" → "items"; nested: "a.items[]").
   const arrayPath = mg.array.slice(0, -2);
   let found = false;
   visit(body, arrayPath, (arr, set) => {
     found = true;
-    const list = Array.isArray(arr) ? [...arr] : [];
+    const list = (Array.isArray(arr) ? [...arr] : []).filter((e) => !stale.has(String(valuesAt(e, mg.inner)[0])));
     for (const a of adds) {
       const v = valuesAt(a, mg.inner)[0];
       if (!list.some((e) => valuesAt(e, mg.inner)[0] === v)) list.push(a);
