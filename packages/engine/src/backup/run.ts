@@ -16,14 +16,14 @@
  * on; the snapshot is then marked partial. Only a failure to identify the caller (bad
  * credentials, unreachable host) or to write the repository aborts the run.
  */
-import { snapshotTenantKey } from "@lifeboat/kit";
+import { createPool, snapshotTenantKey } from "@lifeboat/kit";
 import type { BlobRef, Snapshot, SnapshotRepository, TreeEntry } from "@lifeboat/repository";
 import type { CallerInfo, TenantReader } from "@lifeboat/model";
 import type { BackupEvent, BackupEventListener } from "../events.ts";
 import { reasonOf, tree } from "../kinds/entries.ts";
 import type { CaptureContext, Provisions } from "../kinds/read.ts";
 import type { ResourceKind } from "../kinds/kind.ts";
-import { KINDS } from "../kinds/registry.ts";
+import { KINDS, RESOURCES } from "../kinds/registry.ts";
 import { countItems, type CoverageGap, type Layer, type Manifest, type ManifestItem, RESTORE_NEEDS, storeManifest } from "../manifest.ts";
 import { DEFAULT_DEEP_CHECK_DAYS, MAX_DEEP_CHECK_DAYS } from "../stamps.ts";
 import { loadPrevious } from "./previous.ts";
@@ -94,6 +94,9 @@ export interface BackupResult {
   manifest: Manifest;
   manifestRef: BlobRef;
 }
+
+/** Resource kinds listed at once while the apps are captured (each kind's calls one after another). */
+const RESOURCE_KINDS_IN_FLIGHT = 4;
 
 export async function backup(options: BackupOptions): Promise<BackupResult> {
   const { tenant, repository: repo } = options;
@@ -183,13 +186,55 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     run: { exports: { count: 0, bytes: 0 } },
   };
 
-  // Every kind with a capture, in registry order; each returns the root entry it owns.
+  // Every kind with a capture, in registry order; each returns the root entry it owns. The
+  // declared resource kinds (kinds/resources) need nothing of each other nor of the apps: they
+  // are listed side by side while the apps are exported (their calls are mostly Tier 1, the
+  // exports' budget is Tier 2), each recording into a buffer of its own so that the manifest
+  // keeps registry order whatever finishes first.
+  const declared = new Set<string>(RESOURCES.map((k) => k.layer));
+  const background: Promise<{ entry: TreeEntry | undefined; items: ManifestItem[]; gaps: CoverageGap[] }>[] = [];
+  const startResources = () => {
+    const pool = createPool(RESOURCE_KINDS_IN_FLIGHT);
+    for (const kind of RESOURCES) {
+      const own = { items: [] as ManifestItem[], gaps: [] as CoverageGap[] };
+      const kindCtx: CaptureContext = {
+        ...ctx,
+        record: (item) => {
+          own.items.push(item);
+          emit({ type: "item", layer: item.layer, id: item.id, ...(item.name !== undefined ? { name: item.name } : {}), status: item.status, ...(item.reason !== undefined ? { reason: item.reason } : {}) });
+        },
+        layerFailed: (layer, what, err) => {
+          const reason = `could not list ${what} on ${tenant.host}: ${reasonOf(err)}`;
+          kindCtx.record({ layer, id: `(${layer})`, status: "failed", reason });
+          emit({ type: "warning", code: "layer-failed", message: reason });
+        },
+        coverageGap: (gap, code) => {
+          own.gaps.push(gap);
+          emit({ type: "warning", code, message: gap.description });
+        },
+      };
+      background.push(pool.run(async () => ({ entry: await kind.capture!(kindCtx), ...own })));
+    }
+  };
   const rootEntries: TreeEntry[] = [];
-  for (const kind of KINDS as readonly ResourceKind[]) {
-    if (!kind.capture) continue;
-    signal?.throwIfAborted();
-    const entry = await kind.capture(ctx);
-    if (entry) rootEntries.push(entry);
+  try {
+    for (const kind of KINDS as readonly ResourceKind[]) {
+      if (!kind.capture || declared.has(kind.layer)) continue;
+      signal?.throwIfAborted();
+      if (kind.layer === "apps") startResources();
+      const entry = await kind.capture(ctx);
+      if (entry) rootEntries.push(entry);
+    }
+    if (!background.length) startResources();
+  } finally {
+    // Never leave a listing running (or its rejection unhandled) when the core kinds stop.
+    const settled = await Promise.allSettled(background);
+    for (const r of settled) if (r.status === "rejected") throw r.reason;
+    for (const r of settled as PromiseFulfilledResult<Awaited<(typeof background)[number]>>[]) {
+      if (r.value.entry) rootEntries.push(r.value.entry);
+      items.push(...r.value.items);
+      coverageGaps.push(...r.value.gaps);
+    }
   }
   signal?.throwIfAborted();
 
