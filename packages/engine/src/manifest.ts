@@ -200,18 +200,18 @@ function defined<T extends object>(o: T): T {
 }
 
 function bodyOf(i: ItemBody): ItemBody {
-  return defined({ layer: i.layer, id: i.id, name: i.name, owner: i.owner, appId: i.appId, type: i.type });
+  return defined({ layer: i.layer, id: i.id, name: i.name, owner: i.owner, appId: i.appId, type: i.type, reenter: i.reenter });
 }
 
 function factsOf(i: ItemFacts): ItemFacts {
   return defined({ status: i.status, reason: i.reason, bytes: i.bytes });
 }
 
-/** One item with its keys in one order (layer, id, name, status, reason, owner, appId, type, bytes). */
+/** One item with its keys in one order (layer, id, name, status, reason, owner, appId, type, bytes, reenter). */
 function itemOf(body: ItemBody, facts: ItemFacts): ManifestItem {
   return defined({
     layer: body.layer, id: body.id, name: body.name, status: facts.status, reason: facts.reason,
-    owner: body.owner, appId: body.appId, type: body.type, bytes: facts.bytes,
+    owner: body.owner, appId: body.appId, type: body.type, bytes: facts.bytes, reenter: body.reenter,
   });
 }
 
