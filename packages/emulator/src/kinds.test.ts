@@ -312,6 +312,45 @@ describe("automations and automation connections", () => {
     await call("DELETE", `/api/v1/automations/${copy.json.id}`, { token });
   });
 
+  it("change-owner detaches the workspace's connections (a PUT by an admin.automations bot links them again); change-space; a tenant admin may disable another's", async () => {
+    const bot = await automationsToken();
+    const chloe = userByName(emu, "Chloe Chen");
+    const conn = Object.values(kindsOf(emu.state.tenants[0]!).automationConnections).find((x) => x.name === "Snowflake (Ben)")!;
+    const workspace = { blocks: [{ id: "start", type: "StartBlock", runMode: "manual" }, { id: "b1", type: "EndpointBlock", connectorId: conn.connectorId, connectionId: conn.id }] };
+    const made = await call("POST", "/api/v1/automations", { token: bot, body: { name: "Handed over", workspace } });
+    expect(made.json.connectorIds).toEqual([conn.connectorId]);
+    const id = made.json.id as string;
+    expect((await call("POST", `/api/v1/automations/${id}/actions/change-owner`, { token: bot, body: { userId: chloe.id } })).status).toBe(204);
+    const after = await call("GET", `/api/v1/automations/${id}`, { token: bot });
+    expect(after.json.ownerId).toBe(chloe.id);
+    expect(JSON.stringify(after.json.workspace)).not.toContain(conn.id);
+    expect(after.json.connectorIds).toEqual([conn.connectorId]);
+    expect((await call("PUT", `/api/v1/automations/${id}`, { body: { name: "Handed over", workspace } })).status).toBe(403);
+    const put = await call("PUT", `/api/v1/automations/${id}`, { token: bot, body: { name: "Handed over", workspace } });
+    expect(JSON.stringify(put.json.workspace)).toContain(conn.id);
+    const space = Object.values(emu.state.tenants[0]!.spaces).find((s) => s.name === "Sales Dev")!;
+    expect((await call("POST", `/api/v1/automations/${id}/actions/change-space`, { token: bot, body: {} })).status).toBe(400);
+    expect((await call("POST", `/api/v1/automations/${id}/actions/change-space`, { token: bot, body: { spaceId: space.id } })).status).toBe(204);
+    expect((await call("GET", `/api/v1/automations/${id}`, { token: bot })).json.spaceId).toBe(space.id);
+    expect((await call("POST", `/api/v1/automations/${id}/actions/disable`)).status).toBe(204);
+    expect(data(await call("GET", "/api/v1/automations")).find((a) => a.id === id)?.state).toBe("disabled");
+    expect((await call("DELETE", `/api/v1/automations/${id}`)).status).toBe(204);
+  });
+
+  it("a connection of a known connector has that connector's parameters: connected only with every required one set, an OAuth one never by the API", async () => {
+    const snowflake = "61a87510-c7a3-11ea-95da-0fb0c241e75c";
+    expect((await call("POST", "/api/v1/automation-connections", { body: { connectorId: snowflake, name: "Bad", params: [{ name: "warehouse", value: "x" }] } })).status).toBe(400);
+    const half = await call("POST", "/api/v1/automation-connections", { body: { connectorId: snowflake, name: "Half", params: [{ name: "account", value: "a" }, { name: "username", value: "u" }] } });
+    expect(half.json).toMatchObject({ isConnected: false });
+    expect((half.json.params as Json[]).map((p) => p.name)).toEqual(["account", "username", "password"]);
+    const pw = (half.json.params as Json[]).find((p) => p.name === "password")!;
+    const put = await call("PUT", `/api/v1/automation-connections/${half.json.id}`, { body: { params: [{ id: pw.id, value: "pw" }] } });
+    expect(put.json.isConnected).toBe(true);
+    const slack = await call("POST", "/api/v1/automation-connections", { body: { connectorId: "c7e48240-e0f2-11ea-a3f1-9d8b7a0c3a41", name: "Slack again" } });
+    expect(slack.json).toMatchObject({ isConnected: false, redirect: expect.stringContaining("oauth") });
+    for (const id of [half.json.id, slack.json.id]) await call("DELETE", `/api/v1/automation-connections/${id}`);
+  });
+
   it("connections: password params are write-only; OAuth ones carry their account; deleting one in use needs forced=true", async () => {
     const all = await call("GET", "/api/v1/automation-connections?listAll=true");
     expect(names(all).sort()).toEqual(["SMTP (Emma)", "Slack (Chloe)", "Snowflake (Ben)"]);

@@ -59,6 +59,10 @@ export function patchKindSchemas(spec: Spec): void {
   // Automations as @qlik/api 2.19 `automations.d.ts` has them (the 2025 spec lacks these fields).
   for (const n of ["AutomationDetailResponseObject", "AutomationListObject"]) Object.assign(schemas[n]!.properties as Json, { description: { type: "string" }, spaceId: { type: "string" }, maxConcurrentRuns: { type: "integer" } });
   Object.assign(schemas.ScheduleResponseObject!.properties as Json, { recurrence: { type: "string" }, nextRunAt: { type: "string" } });
+  // `change-owner` and `change-space` of an automation are not in the 2025 spec (it has the
+  // legacy `move`); @qlik/api 2.19 `automations.d.ts` (`changeOwnerAutomation`,
+  // `changeSpaceAutomation`): 204 without a body, errors as `move`'s.
+  for (const action of ["change-owner", "change-space"]) spec.paths[`/v1/automations/{id}/actions/${action}`] = structuredClone(spec.paths["/v1/automations/{id}/actions/move"]!);
   // Themes and extensions: `createdAt`/`updateAt` are typed `format: date` though they are
   // timestamps (UNCONFIRMED what Qlik sends; the emulator sends ISO date-times), and the spec
   // gives `PATCH /themes/{id}` the list schema (`themes`) for the one theme it answers.
@@ -203,6 +207,10 @@ export async function walkKinds(emu: EmulatorHandle, call: Call): Promise<void> 
   await call("POST", `/api/v1/automations/${autoId}/actions/disable`);
   await call("POST", `/api/v1/automations/${autoId}/actions/enable`);
   const copied = await call("POST", `/api/v1/automations/${autoId}/actions/copy`, { body: { name: "Schema copy" } });
+  await call("POST", `/api/v1/automations/${autoId}/actions/change-space`, { body: { spaceId: salesDev.id } });
+  await call("POST", `/api/v1/automations/${autoId}/actions/change-space`, { body: {} });
+  await call("POST", `/api/v1/automations/${autoId}/actions/change-owner`, { body: { userId: ben.id } });
+  await call("POST", `/api/v1/automations/${autoId}/actions/change-owner`, { body: { userId: "nobody" } });
   await call("POST", `/api/v1/automations/${autoId}/actions/move`, { body: { userId: ben.id } });
   await call("DELETE", `/api/v1/automations/${(copied.json as Json).id}`);
   await call("DELETE", `/api/v1/automations/${autoId}`, autoBot);

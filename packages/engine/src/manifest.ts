@@ -8,6 +8,7 @@
 import type { BlobRef, Snapshot, SnapshotRepository, TreeEntry } from "@lifeboat/repository";
 import { entryNameForId } from "./internal/names.ts";
 import type { ResourceKind } from "./kinds/kind.ts";
+import type { ResourceKindName } from "@lifeboat/model";
 import { KINDS } from "./kinds/registry.ts";
 import { PATHS } from "./layout.ts";
 import type { DeepChecks } from "./stamps.ts";
@@ -68,7 +69,12 @@ export interface Manifest {
   /** The snapshot unchanged apps were compared with and referenced from. */
   previousSnapshot?: string;
   partial: boolean;
-  counts: Record<Layer, LayerCounts>;
+  /**
+   * Per layer: every core layer (users … objects) always; a declared resource kind (issue 12)
+   * only when the manifest has items of it — a snapshot taken before the kind existed, or of a
+   * tenant without it, has no count for it.
+   */
+  counts: ManifestCounts;
   items: ManifestItem[];
   coverageGaps: CoverageGap[];
   /** What the connector reports about its calls (e.g. per rate-limit tier). */
@@ -79,16 +85,22 @@ export interface Manifest {
   deepChecks?: DeepChecks;
 }
 
-export function emptyCounts(): Record<Layer, LayerCounts> {
+/** The layers of the core kinds (not declared resource kinds). */
+type CoreLayer = Exclude<Layer, ResourceKindName>;
+export type ManifestCounts = Record<CoreLayer, LayerCounts> & Partial<Record<ResourceKindName, LayerCounts>>;
+
+const zero = (): LayerCounts => ({ captured: 0, unchanged: 0, failed: 0, skipped: 0 });
+
+export function emptyCounts(): ManifestCounts {
   const counts = {} as Record<Layer, LayerCounts>;
-  for (const layer of LAYERS) counts[layer] = { captured: 0, unchanged: 0, failed: 0, skipped: 0 };
+  for (const k of KINDS as readonly ResourceKind[]) if (!("def" in k)) counts[k.layer as Layer] = zero();
   return counts;
 }
 
-export function countItems(items: readonly ManifestItem[]): Record<Layer, LayerCounts> {
-  const counts = emptyCounts();
-  for (const item of items) counts[item.layer][item.status]++;
-  return counts;
+export function countItems(items: readonly ManifestItem[]): ManifestCounts {
+  const counts: Partial<Record<Layer, LayerCounts>> = emptyCounts();
+  for (const item of items) (counts[item.layer] ??= zero())[item.status]++;
+  return counts as ManifestCounts;
 }
 
 /** What a restore must be given again, per captured layer (each kind declares its own). */
@@ -200,6 +212,7 @@ function defined<T extends object>(o: T): T {
 }
 
 function bodyOf(i: ItemBody): ItemBody {
+  // `reenter` (resources: what a restore needs re-entered) is absent on every other item: their bytes stay as they were.
   return defined({ layer: i.layer, id: i.id, name: i.name, owner: i.owner, appId: i.appId, type: i.type, reenter: i.reenter });
 }
 

@@ -19,6 +19,8 @@ import type {
   GroupRecord,
   ObjectRecord,
   ObjectStamp,
+  ResourceKindName,
+  ResourceRecord,
   RoleRecord,
   ScriptVersionInfo,
   SpaceRecord,
@@ -45,6 +47,15 @@ export interface FakeApp {
   modifiedDates?: Record<string, string>;
 }
 
+/** A resource of a declared kind in a fake tenant (or target): its record, files and write-only secrets. */
+export interface FakeResource {
+  /** As listed: every field, no secret value. `secrets` (when absent) is derived from `secretValues`. */
+  record: ResourceRecord;
+  files?: Record<string, Uint8Array>;
+  /** Write-only secrets (field → value): kept apart, never returned by any read. */
+  secretValues?: Record<string, string>;
+}
+
 export interface FakeTenantState {
   host: string;
   caller: CallerInfo;
@@ -54,9 +65,14 @@ export interface FakeTenantState {
   spaces: SpaceRecord[];
   assignments: Record<string, AssignmentRecord[]>;
   apps: FakeApp[];
+  /** Resources of declared kinds (issue 12). */
+  resources?: FakeResource[];
+  /** The kinds the reader can list (default: the kinds of `resources`; none without resources). */
+  resourceKinds?: ResourceKindName[];
 }
 
-type Method = keyof Omit<TenantReader, "host" | "stats">;
+/** A reader method, or "getResource": the detail read of one resource (skipped when `unchanged` says so). */
+type Method = keyof Omit<TenantReader, "host" | "stats"> | "getResource";
 
 export interface FakeTenant extends TenantReader {
   state: FakeTenantState;
@@ -166,6 +182,39 @@ export function createFakeTenant(state: FakeTenantState, opts: FakeTenantOptions
       return { calls: { ...calls } };
     },
   };
+  if (state.resources?.length || state.resourceKinds) {
+    const kinds = (): ResourceKindName[] => state.resourceKinds ?? [...new Set((state.resources ?? []).map((r) => r.record.kind))];
+    const find = (kind: ResourceKindName, id: string): FakeResource => {
+      const r = (state.resources ?? []).find((x) => x.record.kind === kind && x.record.id === id);
+      if (!r) throw new Error(`${kind} ${id} not found (404)`);
+      return r;
+    };
+    fake.resourceKinds = kinds;
+    fake.listResources = async function* (kind, o = {}) {
+      hit("listResources", kind);
+      if (!kinds().includes(kind)) throw new Error(`this fake tenant cannot list ${kind}`);
+      for (const r of state.resources ?? []) {
+        if (r.record.kind !== kind) continue;
+        const { summaryOnly: _s, ...rec } = structuredClone(r.record);
+        const secrets = rec.secrets ?? Object.keys(r.secretValues ?? {});
+        const full: ResourceRecord = { ...rec, ...(secrets.length ? { secrets } : {}) };
+        if (o.unchanged?.(structuredClone(full))) {
+          yield { ...full, summaryOnly: true };
+          continue;
+        }
+        hit("getResource", rec.id);
+        yield full;
+      }
+    };
+    fake.readResourceFile = (kind, id, file) => {
+      hit("readResourceFile", id);
+      const bytes = find(kind, id).files?.[file];
+      if (!bytes) throw new Error(`${kind} ${id} has no file ${file} (404)`);
+      return (async function* () {
+        for (let i = 0; i < bytes.length; i += 1024) yield bytes.slice(i, i + 1024);
+      })();
+    };
+  }
   if (opts.readAppContent === true) {
     // Objects through `readAppObjects`, so that a test's override of it (or an injected failure)
     // applies here too — on the object it was called on, e.g. a `{ ...tenant, readAppObjects }` copy.
@@ -252,7 +301,7 @@ export function sampleTenantState(opts: { bot?: boolean } = {}): FakeTenantState
 }
 
 export { FakeTarget, FAKE_TARGET_CALLER, type FakeTargetApp } from "./testing/fake-target.ts";
-export { contractFixture, fixtureObjectRecord, fixtureSpaceType, type ContractFixture, type FixtureApp, type FixtureObject, type SeededTenant } from "./testing/fixture.ts";
+export { contractFixture, FIXTURE_SECRETS, fixtureObjectRecord, fixtureSpaceType, type ContractFixture, type FixtureApp, type FixtureObject, type FixtureResource, type SeededTenant } from "./testing/fixture.ts";
 export { tenantReaderContract, type ContractOptions, type ReaderUnderTest } from "./testing/reader-contract.ts";
 export { restoreTargetContract, type TargetUnderTest } from "./testing/target-contract.ts";
 
@@ -270,6 +319,7 @@ export function fakeTenantStateFrom(f: ContractFixture): FakeTenantState {
     roles: structuredClone(f.roles),
     spaces: structuredClone(f.spaces),
     assignments: structuredClone(f.assignments),
+    resources: structuredClone(f.resources),
     apps: f.apps.map((a) => ({
       summary: { appId: a.id, itemId: `item-${a.id}`, name: a.name, ...(a.spaceId ? { spaceId: a.spaceId } : {}), spaceType: fixtureSpaceType(f, a), ownerId: a.ownerId },
       attributes: { id: a.id, name: a.name, ownerId: a.ownerId, ...(a.spaceId ? { spaceId: a.spaceId } : {}), ...(a.originAppId ? { originAppId: a.originAppId } : {}) },
@@ -294,5 +344,6 @@ export function fakeTargetFrom(f: ContractFixture): FakeTarget {
       script: a.script,
       ...(a.originAppId ? { originAppId: a.originAppId } : {}),
     });
+  for (const r of f.resources) t.seedResource(r);
   return t;
 }

@@ -33,7 +33,10 @@ import {
   objectsNeededFor,
   parsePlanFile,
   objectsForPlan,
+  planChecklist,
   planRestore,
+  resourceKindsFor,
+  resourcesForPlan,
   readTargetState,
   RestorePlanError,
   restoreJournalKey,
@@ -44,6 +47,7 @@ import {
   stalePlanReasons,
   storeJournal,
   verifyRestore,
+  type ChecklistItem,
   type JournalScope,
   type JournalSummary,
   type RestoreEvent,
@@ -69,16 +73,22 @@ import { JobError, type NoticeCode, type RestoreDeps, type RestoreJobSpec, type 
  */
 export const PLAN_KEY_PURPOSE = "lifeboat restore plan signing key v1";
 
+/**
+ * Every outcome with a plan carries the re-entry checklist: what the restore leaves for the
+ * operator (secrets not given, reference-only items, what the target could not do) — from the
+ * plan alone before anything runs, from the run's result once it ran.
+ */
 export type RestoreJobResult =
   /** Plan only: the plan and the signed plan file (JSON) to execute later with `fromPlan`. */
-  | { status: "planned"; plan: RestorePlan; planFile: string }
+  | { status: "planned"; plan: RestorePlan; planFile: string; checklist: ChecklistItem[] }
   /** The plan has blockers: nothing was changed. */
-  | { status: "blocked"; plan: RestorePlan }
+  | { status: "blocked"; plan: RestorePlan; checklist: ChecklistItem[] }
   /** The target already has everything selected. */
-  | { status: "nothing-to-do"; plan: RestorePlan }
+  | { status: "nothing-to-do"; plan: RestorePlan; checklist: ChecklistItem[] }
   | {
       status: "executed";
       plan: RestorePlan;
+      checklist: ChecklistItem[];
       result: RestoreResult;
       /** The read-back; undefined when it could not read the target (`verifyError` says why). */
       report?: VerificationReport;
@@ -211,7 +221,9 @@ export async function runRestore(spec: RestoreJobSpec, deps: RestoreDeps): Promi
       let state;
       try {
         // With deleteExtraObjects the plan lists every deletion: it needs the target apps' objects.
-        state = await readTargetState(target, { objectsOf: options ? objectsNeededFor(source, options) : [] });
+        // Resource kinds: those the selection takes (a plan file: those it plans).
+        const resources = filePlan ? [...new Set((filePlan.resources ?? []).map((d) => d.layer))] : resourceKindsFor(source, options!);
+        state = await readTargetState(target, { objectsOf: options ? objectsNeededFor(source, options) : [], resources });
       } catch (e) {
         if (deps.signal?.aborted) throw cancelled(`the restore into ${connection.host} was cancelled; nothing was changed`, deps.signal);
         throw describeTargetError(e, connection);
@@ -234,17 +246,26 @@ export async function runRestore(spec: RestoreJobSpec, deps: RestoreDeps): Promi
         try {
           // The selected apps' objects, read before planning (the planner is pure; only these are read).
           const objects = await objectsForPlan(source, options!);
-          plan = planRestore(source, state, options!, { restoreKey, created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] }, objects);
+          await resourcesForPlan(source, options!);
+          plan = planRestore(
+            source,
+            state,
+            options!,
+            { restoreKey, created: previous.created, interruptedKnown: previous.interruptedKnown, interrupted: [...previous.interrupted] },
+            objects,
+            deps.secrets ? { secrets: deps.secrets } : {},
+          );
         } catch (e) {
           if (e instanceof RestorePlanError) throw new JobError(`${e.message} — nothing was changed`, "input", { cause: e });
           throw e;
         }
       }
 
-      if (spec.planOnly) return { status: "planned", plan, planFile: formatPlanFile(plan, key) };
+      const checklist = planChecklist(plan);
+      if (spec.planOnly) return { status: "planned", plan, planFile: formatPlanFile(plan, key), checklist };
       ctx.emit({ source: "job", event: { type: "plan", plan } });
-      if (plan.blockers.length > 0) return { status: "blocked", plan };
-      if (plan.steps.length === 0) return { status: "nothing-to-do", plan };
+      if (plan.blockers.length > 0) return { status: "blocked", plan, checklist };
+      if (plan.steps.length === 0) return { status: "nothing-to-do", plan, checklist };
       if (!deps.confirm) throw new JobError(`refusing to change ${plan.target.host}: the run has no confirmation gate — nothing was changed`, "input");
       if (!(await deps.confirm(plan))) throw new JobError(`the restore into ${plan.target.host} was not confirmed; nothing was changed`, "input");
       if (deps.signal?.aborted) throw cancelled(`the restore into ${connection.host} was cancelled; nothing was changed`, deps.signal);
@@ -312,6 +333,7 @@ async function execute(o: {
       target,
       journal,
       onEvent,
+      ...(deps.secrets ? { secrets: deps.secrets } : {}),
       // The target as it was, into the same repository — skipped objects recorded as by any backup.
       safetyBackup: async () =>
         (await backupThrough(o.handle, o.skipped, repo, { tags: [SAFETY_TAG, ...o.connection.tags] }, deps, (event) => ctx.emit({ source: "safety-backup", event }))).snapshot,
@@ -338,12 +360,12 @@ async function execute(o: {
     report = await verifyRestore({ plan, source, target, created: result.created, repository: repo, appsBefore: o.appsBefore });
   } catch (e) {
     await log(`verification failed: ${(e as Error).message}`);
-    return { status: "executed", plan, result, verifyError: (e as Error).message, files: { log: logFile }, journal: journal.location };
+    return { status: "executed", plan, checklist: result.checklist, result, verifyError: (e as Error).message, files: { log: logFile }, journal: journal.location };
   }
   const reportFile = await store.writeFile(scope, reportName, JSON.stringify(report, null, 2) + "\n", "replace");
   await log(`verification: ${report.status} (${report.mismatches} mismatch(es)); report ${reportFile}`);
   for (const line of describe.verification(report).split("\n")) if (line) await log(line);
-  return { status: "executed", plan, result, report, files: { log: logFile, report: reportFile }, journal: journal.location };
+  return { status: "executed", plan, checklist: result.checklist, result, report, files: { log: logFile, report: reportFile }, journal: journal.location };
 }
 
 const DEFAULT_DESCRIBE: NonNullable<RestoreDeps["describe"]> = {
@@ -376,7 +398,7 @@ function describeRestore(snapshotId: string, options: RestoreOptions | undefined
     ? `the plan file ${fromPlan}`
     : options?.all
       ? "--all"
-      : [...(options?.apps ?? []).map((a) => `--app ${a}`), ...(options?.objects ?? []).map((x) => `--object ${x}`), ...(options?.spaces ?? []).map((x) => `--space ${x}`)].join(" ");
+      : [...(options?.apps ?? []).map((a) => `--app ${a}`), ...(options?.objects ?? []).map((x) => `--object ${x}`), ...(options?.spaces ?? []).map((x) => `--space ${x}`), ...(options?.layers ?? []).map((x) => `--layer ${x}`)].join(" ");
   return `restore of snapshot ${snapshotId.slice(0, 12)} (${clip(what, 200)}) into ${host}`;
 }
 

@@ -5,7 +5,7 @@
  * A spec names its secrets, never holds them: a tenant's credentials and a repository's
  * password are references that the caller's resolvers turn into values when the job runs.
  */
-import type { BackupEvent, BackupOptions, JournalStore, RestoreEvent, RestoreOptions, RestorePlan } from "@lifeboat/engine";
+import type { BackupEvent, BackupOptions, JournalStore, RestoreEvent, RestoreOptions, RestorePlan, RestoreSecrets } from "@lifeboat/engine";
 import { errorCodeOf, LifeboatError, type ErrorCode, type TenantReader, type RestoreTarget } from "@lifeboat/model";
 import type { QlikClientEvent, RateLimiter, TenantAuth, Timeouts } from "@lifeboat/qlik";
 import type { SnapshotRepository } from "@lifeboat/repository";
@@ -174,6 +174,12 @@ export interface RestoreDeps extends JobDeps {
    * host (or takes --yes); a service brings its own. Without a gate nothing is changed.
    */
   confirm?: (plan: RestorePlan) => Promise<boolean>;
+  /**
+   * The secrets the operator gives for resource items (`--secrets FILE`, a prompt): never in
+   * the spec (which is serialisable and may be stored), the plan, the journal or the log —
+   * the planner asks which are given, the step that writes an item asks for the values.
+   */
+  secrets?: RestoreSecrets;
   /** Lines of the restore log and of its verification (default: the events as JSON). */
   describe?: {
     event(e: RestoreEvent): string | undefined;

@@ -606,7 +606,7 @@ export function classifyQix(e: unknown, ctx: { operation: string; host: string; 
 }
 
 /** Lists every page by following `links.next` (each page through `call`). */
-async function* pages<R extends { data: unknown; next?: () => Promise<R> }>(
+export async function* pages<R extends { data: unknown; next?: () => Promise<R> }>(
   core: TenantCore,
   op: OperationName,
   object: string | undefined,
@@ -759,7 +759,7 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
       for await (const summary of api.list(core)) {
         if (!api.detail || !api.get) yield summary;
         else if (opts.unchanged?.(summary)) yield { ...summary, summaryOnly: true };
-        else yield await api.get(core, summary.id);
+        else yield await api.get(core, summary.id, summary);
       }
     },
 

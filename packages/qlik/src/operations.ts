@@ -60,6 +60,43 @@ export const OPERATIONS = {
   updateAppScript: { method: "POST", path: "/api/v1/apps/{appId}/scripts", tier: "2", perMinute: 100, qlikApi: "apps.updateAppScript" },
   // Not in the 2025 spec: qlik.dev changelog 225 (June 2026), @qlik/api 2.19 analytics/apps.js `restoreApp`; Tier 2 per qlik.dev/apis/rest/analytics/apps.
   restoreApp: { method: "POST", path: "/api/analytics/apps/{appId}/actions/restore", tier: "2", perMinute: 100, qlikApi: "analytics.apps.restoreApp" },
+  // --- resource kinds: data connections and data credentials (API-FACTS §6.6–6.7; @qlik/api 2.19 data-connections, data-credentials) ---
+  getDataConnections: { method: "GET", path: "/api/v1/data-connections", tier: "1", perMinute: 1000, qlikApi: "dataConnections.getDataConnections" },
+  getDataConnection: { method: "GET", path: "/api/v1/data-connections/{qID}", tier: "1", perMinute: 1000, qlikApi: "dataConnections.getDataConnection" },
+  createDataConnection: { method: "POST", path: "/api/v1/data-connections", tier: "2", perMinute: 100, qlikApi: "dataConnections.createDataConnection" },
+  updateDataConnection: { method: "PUT", path: "/api/v1/data-connections/{qID}", tier: "2", perMinute: 100, qlikApi: "dataConnections.updateDataConnection" },
+  patchDataConnection: { method: "PATCH", path: "/api/v1/data-connections/{qID}", tier: "2", perMinute: 100, qlikApi: "dataConnections.patchDataConnection" },
+  // Admin bulk change of owner and/or space (207 with a status per connection).
+  updateDataConnections: { method: "POST", path: "/api/v1/data-connections/actions/update", tier: "2", perMinute: 100, qlikApi: "dataConnections.updateDataConnections" },
+  getDataCredential: { method: "GET", path: "/api/v1/data-credentials/{qID}", tier: "1", perMinute: 1000, qlikApi: "dataCredentials.getDataCredential" },
+  // --- resource kinds: automation connections and automations (API-FACTS §6.9; @qlik/api 2.19 automation-connections, automations) ---
+  getAutomationConnections: { method: "GET", path: "/api/v1/automation-connections", tier: "1", perMinute: 1000, qlikApi: "automationConnections.getAutomationConnections" },
+  getAutomationConnection: { method: "GET", path: "/api/v1/automation-connections/{id}", tier: "1", perMinute: 1000, qlikApi: "automationConnections.getAutomationConnection" },
+  createAutomationConnection: { method: "POST", path: "/api/v1/automation-connections", tier: "2", perMinute: 100, qlikApi: "automationConnections.createAutomationConnection" },
+  updateAutomationConnection: { method: "PUT", path: "/api/v1/automation-connections/{id}", tier: "2", perMinute: 100, qlikApi: "automationConnections.updateAutomationConnection" },
+  changeOwnerAutomationConnection: {
+    method: "POST",
+    path: "/api/v1/automation-connections/{id}/actions/change-owner",
+    tier: "2",
+    perMinute: 100,
+    qlikApi: "automationConnections.changeOwnerAutomationConnection",
+  },
+  changeSpaceAutomationConnection: {
+    method: "POST",
+    path: "/api/v1/automation-connections/{id}/actions/change-space",
+    tier: "2",
+    perMinute: 100,
+    qlikApi: "automationConnections.changeSpaceAutomationConnection",
+  },
+  getAutomations: { method: "GET", path: "/api/v1/automations", tier: "1", perMinute: 1000, qlikApi: "automations.getAutomations" },
+  getAutomation: { method: "GET", path: "/api/v1/automations/{id}", tier: "1", perMinute: 1000, qlikApi: "automations.getAutomation" },
+  createAutomation: { method: "POST", path: "/api/v1/automations", tier: "2", perMinute: 100, qlikApi: "automations.createAutomation" },
+  updateAutomation: { method: "PUT", path: "/api/v1/automations/{id}", tier: "2", perMinute: 100, qlikApi: "automations.updateAutomation" },
+  // Not in the 2025 spec (which has the legacy `/move`); operations.tsv row from api-evangelist's automations spec, @qlik/api 2.19 `changeOwnerAutomation`.
+  changeOwnerAutomation: { method: "POST", path: "/api/v1/automations/{id}/actions/change-owner", tier: "2", perMinute: 100, qlikApi: "automations.changeOwnerAutomation" },
+  changeSpaceAutomation: { method: "POST", path: "/api/v1/automations/{id}/actions/change-space", tier: "2", perMinute: 100, qlikApi: "automations.changeSpaceAutomation" },
+  enableAutomation: { method: "POST", path: "/api/v1/automations/{id}/actions/enable", tier: "2", perMinute: 100, qlikApi: "automations.enableAutomation" },
+  disableAutomation: { method: "POST", path: "/api/v1/automations/{id}/actions/disable", tier: "2", perMinute: 100, qlikApi: "automations.disableAutomation" },
 } as const satisfies Record<string, OperationInfo>;
 
 export type OperationName = keyof typeof OPERATIONS;

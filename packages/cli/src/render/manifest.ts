@@ -15,7 +15,7 @@ export function renderManifest(manifest: Manifest, snapshot?: Snapshot, opts: { 
     ["layer", "captured", "unchanged", "failed", "skipped"],
     // A layer this snapshot has no count for (taken before the kind existed) is left out.
     LAYERS.filter((l) => l !== "tenant" && manifest.counts[l]).map((l) => {
-      const c = manifest.counts[l];
+      const c = manifest.counts[l]!;
       return [l, c.captured, c.unchanged, c.failed, c.skipped];
     }),
   );

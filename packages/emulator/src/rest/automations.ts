@@ -39,7 +39,49 @@ export function runModeOf(a: Pick<Automation, "workspace" | "schedules">): Autom
   return a.schedules.length > 0 ? "scheduled" : "manual";
 }
 
+/**
+ * The automation connectors the fixtures use, with their parameters (Qlik's connector catalogue,
+ * `automation-connectors`, is not emulated): a connection of one of them has exactly these
+ * parameters; an OAuth connector's connection is connected only by an interactive sign-in.
+ */
+export const CONNECTORS: Record<string, { name: string; oauth?: true; params: { name: string; fieldType: "string" | "password"; isOptional: boolean }[] }> = {
+  "61a87510-c7a3-11ea-95da-0fb0c241e75c": {
+    name: "Snowflake",
+    params: [
+      { name: "account", fieldType: "string", isOptional: false },
+      { name: "username", fieldType: "string", isOptional: false },
+      { name: "password", fieldType: "password", isOptional: false },
+    ],
+  },
+  "c7e48240-e0f2-11ea-a3f1-9d8b7a0c3a41": { name: "Slack", oauth: true, params: [] },
+  "5b3f2a10-0c1d-11eb-9a0e-7f3c2b1a0d9e": {
+    name: "SMTP",
+    params: [
+      { name: "host", fieldType: "string", isOptional: false },
+      { name: "apiKey", fieldType: "password", isOptional: false },
+    ],
+  },
+};
+
 export const newExecutionToken = (): string => randomBytes(20).toString("hex");
+
+/** The connectors the workspace's blocks use ("detected in the workspace", @qlik/api `connectorIds`). */
+export function connectorIdsIn(workspace: unknown): string[] {
+  const blocks = (workspace as { blocks?: { connectorId?: unknown }[] } | undefined)?.blocks;
+  return Array.isArray(blocks) ? [...new Set(blocks.map((b) => b?.connectorId).filter((x): x is string => typeof x === "string"))] : [];
+}
+
+/** The workspace without any field naming one of `connectionIds` (connections detached by an owner change). */
+export function detachConnections(workspace: Record<string, unknown>, connectionIds: Set<string>): Record<string, unknown> {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (typeof v !== "object" || v === null) return v;
+    const out: Record<string, unknown> = {};
+    for (const [key, x] of Object.entries(v)) if (!(typeof x === "string" && connectionIds.has(x))) out[key] = walk(x);
+    return out;
+  };
+  return walk(workspace) as Record<string, unknown>;
+}
 
 function validTimeZone(tz: string): boolean {
   try {
@@ -79,12 +121,19 @@ export function registerAutomations(app: RestApp, { tenant, rt }: RouteDeps): vo
     }
     return out;
   };
+  /**
+   * The automation of the path, for `action`. Reading, changing and copying a definition is
+   * the owner's (or an admin.automations bot's); deleting, enabling and disabling also a
+   * tenant admin's (@qlik/api 2.19 `deleteAutomation`, `enableAutomation`, `disableAutomation`:
+   * "be assigned one of the following roles: AnalyticsAdmin, TenantAdmin").
+   */
   const autoFor = (c: Ctx, action: string): Automation => {
     const id = c.req.param("id") ?? "";
     const a = k().automations[id];
     const w = who(c);
     if (!a || !(a.ownerId === w.user.id || isAdminBot(w) || w.isTenantAdmin)) throw notFound("HTTP-404", `Automation "${id}" was not found.`);
-    if (a.ownerId !== w.user.id && !isAdminBot(w)) throw forbidden("HTTP-403", `Only the owner of automation "${a.name}" (or an admin.automations token) may ${action} it.`);
+    const adminMay = w.isTenantAdmin && ["delete", "enable", "disable"].includes(action);
+    if (a.ownerId !== w.user.id && !isAdminBot(w) && !adminMay) throw forbidden("HTTP-403", `Only the owner of automation "${a.name}" (or an admin.automations token) may ${action} it.`);
     return a;
   };
   const schedulesOf = (v: unknown): AutomationSchedule[] => {
@@ -172,6 +221,7 @@ export function registerAutomations(app: RestApp, { tenant, rt }: RouteDeps): vo
       updatedAt: t,
     };
     a.runMode = runModeOf(a);
+    a.connectorIds = connectorIdsIn(a.workspace);
     k().automations[a.id] = a;
     rt.changed(tenant);
     return c.json(autoJson(a, true), 201);
@@ -185,6 +235,7 @@ export function registerAutomations(app: RestApp, { tenant, rt }: RouteDeps): vo
     if (state !== "available" && state !== "unavailable" && state !== "disabled") throw badRequest("HTTP-400", 'state must be "available", "unavailable" or "disabled".');
     Object.assign(a, def, { state, updatedAt: nowIso() });
     a.runMode = runModeOf(a);
+    a.connectorIds = connectorIdsIn(a.workspace);
     rt.changed(tenant);
     return c.json(autoJson(a, true));
   });
@@ -217,19 +268,35 @@ export function registerAutomations(app: RestApp, { tenant, rt }: RouteDeps): vo
     rt.changed(tenant);
     return c.json({ id: copy.id }, 201);
   });
-  app.post("/api/v1/automations/:id/actions/move", async (c) => {
-    const w = who(c);
-    const id = c.req.param("id");
-    const a = k().automations[id];
-    if (!a || !(w.isTenantAdmin || isAdminBot(w) || a.ownerId === w.user.id)) throw notFound("HTTP-404", `Automation "${id}" was not found.`);
-    if (!w.isTenantAdmin && !isAdminBot(w)) throw forbidden("HTTP-403", "Changing an automation's owner needs the TenantAdmin role or the admin.automations scope.");
+  // `change-owner` and its legacy form `move` (@qlik/api 2.19 `changeOwnerAutomation`, `moveAutomation`).
+  for (const action of ["change-owner", "move"]) {
+    app.post(`/api/v1/automations/:id/actions/${action}`, async (c) => {
+      const w = who(c);
+      const id = c.req.param("id");
+      const a = k().automations[id];
+      if (!a || !(w.isTenantAdmin || isAdminBot(w) || a.ownerId === w.user.id)) throw notFound("HTTP-404", `Automation "${id}" was not found.`);
+      if (!w.isTenantAdmin && !isAdminBot(w)) throw forbidden("HTTP-403", "Changing an automation's owner needs the TenantAdmin role or the admin.automations scope.");
+      const body = await readJson(c);
+      if (typeof body.userId !== "string" || !tenant.users[body.userId]) throw badRequest("HTTP-400", "userId must name a user of this tenant.");
+      // Spec: "removes the history and change logs … All linked connections used in the
+      // automation are detached and not moved to the new owner": the workspace loses its
+      // references to connections (the emulator's reading of "detached").
+      a.ownerId = body.userId;
+      a.workspace = detachConnections(a.workspace, new Set(Object.keys(k().automationConnections)));
+      a.connectorIds = connectorIdsIn(a.workspace);
+      a.lastRunAt = undefined;
+      a.lastRunStatus = "not started";
+      a.updatedAt = nowIso();
+      rt.changed(tenant);
+      return c.body(null, 204);
+    });
+  }
+  // change-space (@qlik/api 2.19 `changeSpaceAutomation`): an empty spaceId is the owner's personal space.
+  app.post("/api/v1/automations/:id/actions/change-space", async (c) => {
+    const a = autoFor(c, "move");
     const body = await readJson(c);
-    if (typeof body.userId !== "string" || !tenant.users[body.userId]) throw badRequest("HTTP-400", "userId must name a user of this tenant.");
-    // Spec: the move removes run history and change logs and detaches linked connections.
-    a.ownerId = body.userId;
-    a.connectorIds = [];
-    a.lastRunAt = undefined;
-    a.lastRunStatus = "not started";
+    if (typeof body.spaceId !== "string") throw badRequest("HTTP-400", "spaceId is required (an empty string: the owner's personal space).");
+    a.spaceId = checkSpace(who(c), body.spaceId);
     a.updatedAt = nowIso();
     rt.changed(tenant);
     return c.body(null, 204);
@@ -246,7 +313,7 @@ export function registerAutomations(app: RestApp, { tenant, rt }: RouteDeps): vo
         return o;
       });
       if (x.oauthAccountName) out.oauthAccountName = x.oauthAccountName;
-      if (!x.isConnected && x.oauthAccountName !== undefined) out.redirect = `https://connectors.example.qlik.local/oauth/authorize?connection=${x.id}`;
+      if (!x.isConnected && (x.oauthAccountName !== undefined || CONNECTORS[x.connectorId]?.oauth)) out.redirect = `https://connectors.example.qlik.local/oauth/authorize?connection=${x.id}`;
     }
     return out;
   };
@@ -291,6 +358,16 @@ export function registerAutomations(app: RestApp, { tenant, rt }: RouteDeps): vo
     if (typeof name !== "string") throw badRequest("HTTP-400", "name must be a string.");
     const rawParams = body.params ?? [];
     if (!Array.isArray(rawParams) || rawParams.some((p) => typeof p?.name !== "string" || (p.value !== undefined && typeof p.value !== "string"))) throw badRequest("HTTP-400", "params must be a list of {name, value}.");
+    const given = new Map((rawParams as { name: string; value?: string }[]).map((p) => [p.name, p.value ?? ""]));
+    const connector = CONNECTORS[body.connectorId];
+    if (connector) {
+      const unknown = [...given.keys()].filter((n) => !connector.params.some((p) => p.name === n));
+      if (unknown.length) throw badRequest("HTTP-400", `connector "${connector.name}" has no parameter ${unknown.map((n) => `"${n}"`).join(", ")}.`);
+    }
+    // A known connector's parameters are its own (missing ones empty); another's are the ones given.
+    const params = connector
+      ? connector.params.map((p) => ({ id: newGuid(), name: p.name, value: given.get(p.name) ?? "", fieldType: p.fieldType, isOptional: p.isOptional }))
+      : [...given].map(([n, value]) => ({ id: newGuid(), name: n, value, fieldType: /password|secret|token|key/i.test(n) ? ("password" as const) : ("string" as const), isOptional: false }));
     const t = nowIso();
     const x: AutomationConnection = {
       id: newGuid(),
@@ -298,8 +375,9 @@ export function registerAutomations(app: RestApp, { tenant, rt }: RouteDeps): vo
       connectorId: body.connectorId,
       spaceId: checkSpace(w, body.spaceId),
       ownerId: w.user.id,
-      params: (rawParams as { name: string; value?: string }[]).map((p) => ({ id: newGuid(), name: p.name, value: p.value ?? "", fieldType: /password|secret|token|key/i.test(p.name) ? "password" : "string", isOptional: false })),
-      isConnected: rawParams.length > 0,
+      params,
+      // Connected once every required parameter has a value; an OAuth connector's only after an interactive sign-in.
+      isConnected: !connector?.oauth && params.length > 0 && params.every((p) => p.isOptional || p.value !== ""),
       createdAt: t,
       updatedAt: t,
     };
@@ -321,6 +399,7 @@ export function registerAutomations(app: RestApp, { tenant, rt }: RouteDeps): vo
       p.value = raw.value;
     }
     x.params = next;
+    if (x.oauthAccountName === undefined && !CONNECTORS[x.connectorId]?.oauth) x.isConnected = next.length > 0 && next.every((p) => p.isOptional || p.value !== "");
     if (typeof body.name === "string") x.name = body.name;
     x.updatedAt = nowIso();
     rt.changed(tenant);

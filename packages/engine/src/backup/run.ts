@@ -218,7 +218,12 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     coverageGaps,
     ...(typeof tenant.stats === "function" ? { apiCalls: tenant.stats() } : {}),
     exports: ctx.run.exports,
-    restoreNeeds: [...RESTORE_NEEDS],
+    // A declared resource kind (issue 12) says what it needs only when the snapshot holds it:
+    // a reader without resource kinds writes the manifest it always wrote.
+    restoreNeeds: RESTORE_NEEDS.filter((n) => {
+      const k = (KINDS as readonly ResourceKind[]).find((x) => x.layer === n.layer);
+      return !(k && "def" in k) || rootEntries.some((e) => e.name === k.path);
+    }),
     ...(ctx.run.deepChecks ? { deepChecks: ctx.run.deepChecks } : {}),
   };
   const { manifest, manifestRef, manifestTree } = await storeManifest(repo, draft, rootTree);

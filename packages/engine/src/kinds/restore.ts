@@ -23,6 +23,7 @@ import type { PlanBuilder } from "../restore/builder.ts";
 import type { RestoreEvent } from "../restore/execute.ts";
 import type { RestorePlan, StepKind, StepOf } from "../restore/plan.ts";
 import type { Created, Ref } from "../restore/ref.ts";
+import type { ChecklistItem, RestoreSecrets } from "../restore/resources.ts";
 import type { RestoreSource, SourceApp } from "../restore/source.ts";
 import type { AppVerification, Mismatch } from "../restore/verify.ts";
 
@@ -33,6 +34,8 @@ export interface StepRun {
   note?: string;
   /** Nothing needed changing. */
   already?: boolean;
+  /** What is left for the operator (the target could not do it as asked): the re-entry checklist. */
+  checklist?: ChecklistItem[];
 }
 
 /** What a step runner may use. */
@@ -42,6 +45,8 @@ export interface StepContext {
   /** Where the snapshot's blobs (.qvf, scripts) are read from. */
   repository: SnapshotRepository;
   target: RestoreTarget;
+  /** The secrets the operator gave (values only here: never in a step, the journal or an event). */
+  secrets: RestoreSecrets;
   /** ref key → target id of everything created so far (this and earlier attempts). */
   created: Created;
   /** This step was started by an earlier attempt and never recorded: look for what it made before creating. */

@@ -17,6 +17,7 @@
 import type { ObjectRecord, SpaceRecord, UserRecord } from "@lifeboat/model";
 import type { AppDecision, PlanStep, PreviousAttempt, RestoreOptions, SpaceDecision, StepDraft, StepKind, UserDecision } from "./plan.ts";
 import type { Ref } from "./ref.ts";
+import type { ResourceDecision, RestoreSecrets } from "./resources.ts";
 import type { RestoreSource, SourceApp, SourceSpace } from "./source.ts";
 import type { TargetState } from "./target.ts";
 
@@ -39,6 +40,8 @@ export interface PlanContext {
   objectsOf(appId: string): readonly ObjectRecord[];
   /** Single-object restore (`--object`): the snapshot object ids of the one selected app; nothing else is restored. */
   onlyObjects?: ReadonlySet<string>;
+  /** Which secrets the operator gives (values are never read by the planner). */
+  secrets: RestoreSecrets;
 }
 
 /** Tenant-level steps before the apps, in this order (stable within a kind). */
@@ -52,6 +55,8 @@ export class PlanBuilder {
   readonly users: UserDecision[] = [];
   readonly spaces: SpaceDecision[] = [];
   readonly apps: AppDecision[] = [];
+  /** Items of declared resource kinds (kinds/resources/restore.ts), in registry order. */
+  readonly resources: ResourceDecision[] = [];
   /** Source user id → ref of the target user who owns their content. */
   readonly owners: Record<string, Ref> = {};
   readonly warnings: string[] = [];

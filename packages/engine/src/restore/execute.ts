@@ -38,6 +38,8 @@ import type { PlanStep, RestorePlan, StepKind } from "./plan.ts";
 import { type Created, type Ref, resolveRef } from "./ref.ts";
 import type { RestoreSource, SourceApp } from "./source.ts";
 import { errorCodeOf, LifeboatError, type RestoreTarget } from "@lifeboat/model";
+import { NO_SECRETS, type ChecklistItem, type RestoreSecrets } from "./resources.ts";
+import { planChecklist } from "../kinds/resources/restore.ts";
 
 export { objectRef, treeFingerprint } from "../kinds/objects/steps.ts";
 
@@ -61,6 +63,11 @@ export interface RestoreResult {
   created: Created;
   safetySnapshot?: string;
   journal: string;
+  /**
+   * The re-entry checklist: every resource item that still needs a secret (not given) or a
+   * manual step (reference class, input the operator must give, what the target could not do).
+   */
+  checklist: ChecklistItem[];
 }
 
 export interface ExecuteOptions {
@@ -78,6 +85,11 @@ export interface ExecuteOptions {
    * point: the CLI honours an env var only its e2e tests set).
    */
   afterStep?: (stepId: string, index: number) => void | Promise<void>;
+  /**
+   * The secrets the operator gives for resource items (`--secrets FILE`, a prompt): read only by
+   * the step that writes an item, never journaled, logged or put in an event.
+   */
+  secrets?: RestoreSecrets;
   /** Steps run at once (default 8): app chains in parallel; tenant-level steps wait for each other (`after`). */
   concurrency?: number;
   /** Called when a step's work is done but before the journal records it (tests: a kill mid-call). */
@@ -109,6 +121,8 @@ function runnersFromRegistry(): StepRunners {
   for (const kind of KINDS as readonly ResourceKind[]) {
     const steps = kind.restore?.steps ?? {};
     for (const [k, run] of Object.entries(steps) as [StepKind, StepRunner<StepKind>][]) {
+      // The declared resource kinds share one runner (kinds/resources/restore.ts): the same function is taken once.
+      if (out[k] === run) continue;
       if (out[k]) throw new Error(`step kind '${k}' is registered by two kinds (the second: ${kind.layer})`);
       (out as Record<string, StepRunner<StepKind>>)[k] = run;
     }
@@ -124,7 +138,8 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
   const state = journalState(await journal.load());
   const created: Created = { ...state.created };
   const appsById = new Map(source.apps.map((a) => [a.id, a]));
-  const result: RestoreResult = { status: "complete", steps: [], failed: [], created, journal: journal.location };
+  const result: RestoreResult = { status: "complete", steps: [], failed: [], created, journal: journal.location, checklist: [] };
+  const stepChecklist: ChecklistItem[] = [];
   if (created.safety) result.safetySnapshot = created.safety;
   const runners = runnersFromRegistry();
 
@@ -137,6 +152,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
     source,
     repository: repo,
     target,
+    secrets: opts.secrets ?? NO_SECRETS,
     created,
     resolve,
     need: (ref, what) => {
@@ -214,6 +230,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
       const r = await run(step, state.interrupted.has(step.id));
       await opts.beforeJournal?.(step.id, index);
       Object.assign(created, r.outputs ?? {});
+      stepChecklist.push(...(r.checklist ?? []));
       await journal.append({ type: "done", at: at(), step: step.id, ...(r.outputs && Object.keys(r.outputs).length ? { outputs: r.outputs } : {}), ...(r.note ? { note: r.note } : {}) });
       record(index, step, r.already ? "already-done" : "done", r.note);
     } catch (e) {
@@ -239,6 +256,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
     throw opts.signal.reason;
   }
   result.steps = [...outcomes.entries()].sort((a, b) => a[0] - b[0]).map(([, o]) => o);
+  result.checklist = [...planChecklist(plan, created), ...stepChecklist];
   await journal.append({ type: "finished", at: at(), status: result.status });
   emit({ type: "end", result });
   return result;

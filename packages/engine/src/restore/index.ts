@@ -6,8 +6,12 @@
 export { loadRestoreSource, SnapshotContentError } from "./source.ts";
 export type { RestoreSource } from "./source.ts";
 export { readTargetState } from "./target.ts";
-export { objectsForPlan, objectsNeededFor, planRestore, RestorePlanError, restoreKeyOf } from "./plan.ts";
-export type { RestoreOptions, RestorePlan } from "./plan.ts";
+export { objectsForPlan, objectsNeededFor, planRestore, RestorePlanError, resourcesForPlan, restoreKeyOf } from "./plan.ts";
+export type { ResourceStepFields, ResourceStepRef, RestoreOptions, RestorePlan } from "./plan.ts";
+export { NO_SECRETS } from "./resources.ts";
+export type { ChecklistItem, ResourceDecision, RestoreSecrets } from "./resources.ts";
+export { planChecklist, resourceKindsFor } from "../kinds/resources/restore.ts";
+export type { ResourceClass } from "../kinds/resources/def.ts";
 export { formatPlanFile, parsePlanFile, stalePlanReasons } from "./planfile.ts";
 export { journalState, MemoryJournal } from "./journal.ts";
 export { defaultStateDir, JournalStoreError, LocalJournalStore, RestoreLockedError, storeJournal } from "./store.ts";

@@ -25,7 +25,9 @@ import { tenantKey } from "@lifeboat/kit";
 import { canonicalJson, sha256Hex } from "../internal/canonical.ts";
 import type { ResourceKind } from "../kinds/kind.ts";
 import { KINDS } from "../kinds/registry.ts";
-import { LifeboatError, type ObjectRecord, type SpaceRecord } from "@lifeboat/model";
+import { LifeboatError, RESOURCE_KINDS, type ObjectRecord, type ResourceKindName, type SpaceRecord } from "@lifeboat/model";
+import { NO_SECRETS, type ResourceDecision, type RestoreSecrets } from "./resources.ts";
+import { resourceKindsFor } from "../kinds/resources/restore.ts";
 import { type PlanContext, PlanBuilder } from "./builder.ts";
 import type { Created, Ref } from "./ref.ts";
 import type { RestoreSource, SourceApp, SourceSpace } from "./source.ts";
@@ -76,6 +78,13 @@ export interface RestoreOptions {
    * inside their trees — come back into the live app, with owner and state; nothing else changes.
    */
   objects?: string[];
+  /**
+   * Declared resource kinds to restore (layers: "dataConnections", "reloadTasks", …): every
+   * item of each. `--all` takes every kind; `--app`/`--space` take the items that name a
+   * selected app (reload tasks, alerts, …) when the app is imported, brought back by Qlik's
+   * restore, or reconciled and they are missing.
+   */
+  layers?: string[];
 }
 
 export interface UserDecision {
@@ -193,7 +202,35 @@ export type PlanStep =
       only?: string[];
     })
   | (StepBase & { kind: "app-owner"; target: Ref; owner: Ref })
-  | (StepBase & { kind: "publish-move"; target: Ref; space: Ref; origin: Ref });
+  | (StepBase & { kind: "publish-move"; target: Ref; space: Ref; origin: Ref })
+  | (StepBase & ResourceStepFields);
+
+/** One item of a declared resource kind: created or brought to the snapshot's fields (kinds/resources/restore.ts). */
+export interface ResourceStepFields {
+  kind: "resource";
+  layer: ResourceKindName;
+  sourceId: string;
+  name: string;
+  action: "create" | "update";
+  /** create: the item's `resource` ref (its output); update: the existing target item. */
+  target: Ref;
+  /** Every reference value of the body (def `refs`): the source id at a path, and what it becomes (absent: left out). */
+  refs: ResourceStepRef[];
+  owner?: Ref;
+  space?: Ref;
+  /** The secret fields the operator gives for it (names only: values reach the step from `RestoreSecrets`). */
+  secrets?: string[];
+}
+
+export interface ResourceStepRef {
+  path: string;
+  /** The value in the snapshot (a source id). */
+  id: string;
+  /** What it maps to in the target; absent: the (optional) field is left out. */
+  ref?: Ref;
+  /** What it names, for messages ("app 'Sales'"). */
+  what: string;
+}
 
 export type StepKind = PlanStep["kind"];
 /** A step of one kind. */
@@ -215,6 +252,8 @@ export interface RestorePlan {
   users: UserDecision[];
   spaces: SpaceDecision[];
   apps: AppDecision[];
+  /** Items of declared resource kinds, each with its class and action (absent in plan files written before them: none). */
+  resources: ResourceDecision[];
   steps: PlanStep[];
   warnings: string[];
   /** Problems that stop execution; nothing is written while there are any. */
@@ -281,6 +320,7 @@ function normalizeOptions(o: RestoreOptions): RestoreOptions {
   if (o.deleteExtraObjects) out.deleteExtraObjects = true;
   // Absent unless given: the keys of restores without --object stay what they were.
   if (o.objects?.length) out.objects = [...new Set(o.objects)].sort();
+  if (o.layers?.length) out.layers = [...new Set(o.layers)].sort();
   return out;
 }
 
@@ -342,8 +382,26 @@ export async function objectsForPlan(source: RestoreSource, options: RestoreOpti
 }
 
 /**
+ * Reads the snapshot's items of the declared kinds a restore with these options needs
+ * (`resourceKindsFor`) before planning (the planner is pure): `source.loadedResources` then has them.
+ */
+export async function resourcesForPlan(source: RestoreSource, options: RestoreOptions): Promise<void> {
+  for (const layer of resourceKindsFor(source, options)) await source.resourcesOf(layer);
+}
+
+/** `options.layers`, checked: each a declared kind. */
+function checkLayers(options: RestoreOptions): ResourceKindName[] {
+  const known = new Set<string>(RESOURCE_KINDS);
+  const bad = (options.layers ?? []).filter((l) => !known.has(l));
+  if (bad.length) throw new RestorePlanError(`unknown layer${bad.length > 1 ? "s" : ""} ${bad.map((l) => `'${l}'`).join(", ")}; the layers a restore selects are: ${RESOURCE_KINDS.join(", ")}`);
+  return (options.layers ?? []) as ResourceKindName[];
+}
+
+/**
  * Plans a restore (pure). `objects`: the snapshot objects of the selected apps
- * (`objectsForPlan`); without it, what the source has read already.
+ * (`objectsForPlan`); without it, what the source has read already. Items of declared
+ * resource kinds come from `source.loadedResources` (`resourcesForPlan` reads them);
+ * `extra.secrets` says which secrets the operator gives (never their values).
  */
 export function planRestore(
   source: RestoreSource,
@@ -351,14 +409,16 @@ export function planRestore(
   options: RestoreOptions,
   previous: PreviousAttempt = { created: {} },
   objects?: ReadonlyMap<string, readonly ObjectRecord[]>,
+  extra: { secrets?: RestoreSecrets } = {},
 ): RestorePlan {
   const snapId = source.snapshot.id;
   const sameTenant = tenantKey(source.tenant.host) === tenantKey(target.host);
   const warnings: string[] = [];
 
   // ---- selection -------------------------------------------------------------------
-  if (!options.all && !options.apps?.length && !options.spaces?.length)
-    throw new RestorePlanError("nothing selected: pass --app ID|NAME, --space ID|NAME or --all");
+  const layers = checkLayers(options);
+  if (!options.all && !options.apps?.length && !options.spaces?.length && !layers.length)
+    throw new RestorePlanError("nothing selected: pass --app ID|NAME, --space ID|NAME, --layer LAYER or --all");
   if (options.name && !options.asNew) throw new RestorePlanError("--name needs --as-new (it names the new app)");
   const sourceSpaceName = (s: SourceSpace) => s.record.name;
   const selectedSpaces = new Map<string, SourceSpace>();
@@ -378,7 +438,7 @@ export function planRestore(
   }
   if (options.name && selectedApps.size !== 1)
     throw new RestorePlanError(`--name names one new app, but the selection has ${selectedApps.size} apps; select exactly one with --app`);
-  if (selectedApps.size === 0 && selectedSpaces.size === 0) throw new RestorePlanError(`the selection matches nothing in snapshot ${snapId.slice(0, 12)}: it holds no apps or spaces; run 'lifeboat ls ${snapId.slice(0, 12)}' to see what it holds`);
+  if (selectedApps.size === 0 && selectedSpaces.size === 0 && !layers.length && !(options.all && source.resourceLayers.length)) throw new RestorePlanError(`the selection matches nothing in snapshot ${snapId.slice(0, 12)}: it holds no apps or spaces; run 'lifeboat ls ${snapId.slice(0, 12)}' to see what it holds`);
 
   // ---- space map (validated up front: a bad map is an input error) -----------------
   const spaceMap = new Map<string, SpaceRecord>(); // source space id → target space
@@ -406,8 +466,8 @@ export function planRestore(
   // ---- single-object restore: just these objects of one live app ----------------------
   let onlyObjects: Set<string> | undefined;
   if (options.objects?.length) {
-    if (options.all || options.spaces?.length || options.asNew || options.name || (options.spaceMap && Object.keys(options.spaceMap).length) || options.apps?.length !== 1)
-      throw new RestorePlanError("--object restores objects into one live app: give exactly one --app (the app they are in) and no --all, --space, --space-map, --as-new or --name");
+    if (options.all || options.spaces?.length || options.asNew || options.name || (options.spaceMap && Object.keys(options.spaceMap).length) || options.apps?.length !== 1 || layers.length)
+      throw new RestorePlanError("--object restores objects into one live app: give exactly one --app (the app they are in) and no --all, --space, --space-map, --as-new, --name or --layer");
     const app = [...selectedApps.values()][0]!;
     const { ids, errors } = selectObjects([...objectsOf(app.id)], options.objects, { app: app.name, appId: app.id, snapshot: snapId.slice(0, 12) });
     if (errors.length) throw new RestorePlanError(errors.join("; "));
@@ -427,6 +487,7 @@ export function planRestore(
     interruptedSteps: new Set(previous.interrupted ?? []),
     objectsOf,
     ...(onlyObjects ? { onlyObjects } : {}),
+    secrets: extra.secrets ?? NO_SECRETS,
   };
   const b = new PlanBuilder(ctx);
   b.warnings.push(...warnings);
@@ -435,7 +496,7 @@ export function planRestore(
   b.runDeferred();
 
   // ---- order: safety backup, users, spaces, assignments, apps, space owners ----------
-  const hasContent = target.apps.length > 0 || target.spaces.length > 0;
+  const hasContent = target.apps.length > 0 || target.spaces.length > 0 || b.resources.some((d) => d.action === "update");
   const safety = options.safetyBackup !== false && hasContent;
   const steps = b.build(
     safety ? [{ id: "safety-backup", kind: "safety-backup", label: `back up ${target.host} before changing it (tag pre-restore)`, reason: "the target has content the restore may change" }] : [],
@@ -458,6 +519,7 @@ export function planRestore(
     users: b.users,
     spaces: b.spaces,
     apps: b.apps,
+    resources: b.resources,
     steps,
     warnings: b.warnings,
     blockers: b.blockers,

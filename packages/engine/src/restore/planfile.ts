@@ -66,7 +66,9 @@ export function parsePlanFile(text: string, file: string, key?: Uint8Array): Res
       `plan file ${file} does not match its signature: it was edited, truncated or signed for another repository; ` +
         "nothing was changed — make a new plan with 'lifeboat restore … --plan --json'",
     );
-  return version === 2 ? upgradeV2(plan as unknown as Record<string, unknown>, file) : plan;
+  const read = version === 2 ? upgradeV2(plan as unknown as Record<string, unknown>, file) : plan;
+  // Written before resource kinds (issue 12): no resource decisions (the signature covers the plan as written).
+  return read.resources ? read : { ...read, resources: [] };
 }
 
 /**

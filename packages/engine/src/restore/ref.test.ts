@@ -16,6 +16,8 @@ describe("refs", () => {
     [{ t: "devcopy", sourceId: "a-1" }, "devcopy:a-1"],
     [{ t: "devspace", sourceSpaceId: "sp-1" }, "devspace:sp-1"],
     [{ t: "object", appId: "a-1", objectId: "sh:1" }, "obj:a-1:sh:1"],
+    // Resources of declared kinds (issue 12): a new form; the source id may hold ':'.
+    [{ t: "resource", layer: "dataConnections", sourceId: "dc:1" }, "res:dataConnections:dc:1"],
   ];
   it("refKey is the string earlier versions used; parseRefKey reads it back", () => {
     for (const [ref, key] of cases) {
@@ -24,6 +26,7 @@ describe("refs", () => {
     }
     expect(parseRefKey("safety")).toBeUndefined();
     expect(parseRefKey("nope:x")).toBeUndefined();
+    expect(parseRefKey("res:webhooks")).toBeUndefined();
   });
 
   it("a journal written with the keys of earlier versions resolves", () => {

@@ -15,7 +15,10 @@
  * "space:<id>", "app:<id>", "devcopy:<id>", "devspace:<id>", "obj:<app>:<id>"), so a journal
  * they wrote resolves the same (an unfinished restore continues after an upgrade), and
  * `parseRefKey` reads plan files they wrote (plan version 2), where refs were those strings.
+ * Resources of declared kinds (issue 12) add "res:<layer>:<id>"; no earlier key changes.
  */
+import type { ResourceKindName } from "@lifeboat/model";
+
 export type Ref =
   /** Exists in the target when the plan is made. */
   | { t: "existing"; id: string }
@@ -30,7 +33,9 @@ export type Ref =
   /** The shared development space created for a source managed space. */
   | { t: "devspace"; sourceSpaceId: string }
   /** An object the target gave another id than the snapshot's (source app id, object id). */
-  | { t: "object"; appId: string; objectId: string };
+  | { t: "object"; appId: string; objectId: string }
+  /** The item of a declared resource kind created for a source item (layer: its kind). */
+  | { t: "resource"; layer: ResourceKindName; sourceId: string };
 
 /** ref key → target id: what a restore (this and earlier attempts) created. Also holds "safety" (the safety snapshot's id). */
 export type Created = Record<string, string>;
@@ -51,6 +56,8 @@ export function refKey(ref: Ref): string {
       return `devspace:${ref.sourceSpaceId}`;
     case "object":
       return `obj:${ref.appId}:${ref.objectId}`;
+    case "resource":
+      return `res:${ref.layer}:${ref.sourceId}`;
   }
 }
 
@@ -88,6 +95,11 @@ export function parseRefKey(key: string): Ref | undefined {
     case "obj": {
       const at = rest.indexOf(":");
       return at > 0 ? { t: "object", appId: rest.slice(0, at), objectId: rest.slice(at + 1) } : undefined;
+    }
+    case "res": {
+      // Layers are camel-cased names without ':'; the source id is everything after.
+      const at = rest.indexOf(":");
+      return at > 0 && at < rest.length - 1 ? { t: "resource", layer: rest.slice(0, at) as ResourceKindName, sourceId: rest.slice(at + 1) } : undefined;
     }
     default:
       return undefined;

@@ -6,7 +6,7 @@
  */
 import { targetObjectOf } from "../kinds/objects/changes.ts";
 import { createPool } from "@lifeboat/kit";
-import type { AppSummary, AssignmentRecord, CallerInfo, GroupRecord, RestoreTarget, SoftDeletedApp, SpaceRecord, TargetObject, UserRecord } from "@lifeboat/model";
+import type { AppSummary, AssignmentRecord, CallerInfo, GroupRecord, ResourceKindName, ResourceRecord, RestoreTarget, SoftDeletedApp, SpaceRecord, TargetObject, UserRecord } from "@lifeboat/model";
 
 /** What the planner knows of the target: read once, before planning. */
 export interface TargetState {
@@ -31,6 +31,13 @@ export interface TargetState {
   objects?: Record<string, TargetObject[]>;
   /** Those apps' `modifiedDate` (`GET /apps/{id}`), when Qlik reported it: the optimistic check's baseline. */
   appModified?: Record<string, string>;
+  /**
+   * The target's items of the declared resource kinds a restore selects (`readTargetState(…,
+   * { resources })`, `resourceKindsFor`), read in full, secrets left out.
+   */
+  resources?: Partial<Record<ResourceKindName, ResourceRecord[]>>;
+  /** Kinds asked for that the target cannot take (no such kind, or reading them failed): why. The plan skips their items. */
+  resourcesUnavailable?: Partial<Record<ResourceKindName, string>>;
 }
 
 /** Target apps whose objects are read at once before planning (QIX sessions; the connector bounds them too). */
@@ -49,7 +56,7 @@ async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
  * fingerprint of their trees), their `qMeta.modifiedDate` where the target reports stamps, and
  * the app's `modifiedDate`.
  */
-export async function readTargetState(target: RestoreTarget, opts: { objectsOf?: string[] } = {}): Promise<TargetState> {
+export async function readTargetState(target: RestoreTarget, opts: { objectsOf?: string[]; resources?: readonly ResourceKindName[] } = {}): Promise<TargetState> {
   const caller = await target.whoAmI();
   const [users, groups, spaces, apps, deleted] = await Promise.all([
     all(target.listUsers()),
@@ -89,6 +96,27 @@ export async function readTargetState(target: RestoreTarget, opts: { objectsOf?:
     );
     state.objects = Object.fromEntries(wanted.map((id) => [id, objects[id]!]));
     state.appModified = appModified;
+  }
+  const kinds = [...new Set(opts.resources ?? [])];
+  if (kinds.length) {
+    const has = new Set(target.listResources ? (target.resourceKinds?.() ?? []) : []);
+    const resources: Partial<Record<ResourceKindName, ResourceRecord[]>> = {};
+    const unavailable: Partial<Record<ResourceKindName, string>> = {};
+    // One kind after another: each is a listing or two (the connector pages and rate-limits them).
+    for (const kind of kinds) {
+      if (!has.has(kind) || !target.createResource) {
+        unavailable[kind] = `${target.host} cannot take ${kind} (this target does not read or write them)`;
+        continue;
+      }
+      try {
+        resources[kind] = await all(target.listResources!(kind));
+      } catch (e) {
+        // Not fatal: a kind the caller may not read (a missing role or licence) is reported per item.
+        unavailable[kind] = `reading the target's ${kind} failed: ${e instanceof Error ? e.message : String(e)}`;
+      }
+    }
+    state.resources = resources;
+    if (Object.keys(unavailable).length) state.resourcesUnavailable = unavailable;
   }
   return state;
 }

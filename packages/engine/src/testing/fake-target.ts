@@ -14,8 +14,45 @@
  *
  * `importApp` reads its body as a JSON array of `ObjectRecord`s (the objects the file holds);
  * any other body imports an app without objects.
+ *
+ * Resources of declared kinds (`resources`, by kind and id): `createResource` gives a new id
+ * unless the kind keeps ids (`keepsIds`: the body's `id` is used), names the item after the
+ * body's `name` (or `qName`, `title`), keeps the secrets it is given apart (never in a
+ * listing; `secretValues` for tests) and the files byte for byte. `failOn`/`failAfter` take
+ * "createResource" and "updateResource", or "createResource:<kind>:<name>" for one item.
  */
-import type { AppSummary, AssignmentRecord, CallerInfo, GroupRecord, ObjectRecord, ObjectStamp, RestoreAppEditor, RestoreTarget, SoftDeletedApp, SpaceRecord, UserRecord } from "@lifeboat/model";
+import {
+  RESOURCE_KINDS,
+  type AppSummary,
+  type AssignmentRecord,
+  type CallerInfo,
+  type GroupRecord,
+  type ObjectRecord,
+  type ObjectStamp,
+  type ResourceKindName,
+  type ResourceRecord,
+  type ResourceWrite,
+  type ResourceWriteResult,
+  type RestoreAppEditor,
+  type RestoreTarget,
+  type SoftDeletedApp,
+  type SpaceRecord,
+  type UserRecord,
+} from "@lifeboat/model";
+
+/** A resource the fake target holds: its record (no secret in it), files and write-only secrets. */
+export interface FakeTargetResource {
+  record: ResourceRecord;
+  files: Record<string, Uint8Array>;
+  /** Write-only: kept apart, never returned; tests look at them here. */
+  secretValues: Record<string, string>;
+}
+
+async function bytesOf(body: () => AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const c of body()) chunks.push(c);
+  return new Uint8Array(Buffer.concat(chunks));
+}
 
 export interface FakeTargetApp {
   summary: AppSummary;
@@ -48,6 +85,12 @@ export class FakeTarget implements RestoreTarget {
   /** Apps' `modifiedDate` (moved with every object change). */
   appModified = new Map<string, string>();
   objectDates = true;
+  /** Resources of declared kinds, by kind, then id. */
+  resources = new Map<ResourceKindName, Map<string, FakeTargetResource>>();
+  /** The kinds this target can read and write (default every kind). */
+  kinds: ResourceKindName[] = [...RESOURCE_KINDS];
+  /** Kinds whose items keep the id they are created with (the body's `id`). */
+  keepsIds = new Set<ResourceKindName>();
   private clock = Date.parse("2026-12-01T00:00:00.000Z");
   /** Apps created through this target (younger than 45 minutes: deleting them is final). */
   private created = new Set<string>();
@@ -70,6 +113,37 @@ export class FakeTarget implements RestoreTarget {
     const a = this.apps.get(appId);
     if (!a) throw new Error(`${op}: no app ${appId} in ${this.host} (404)`);
     return a;
+  }
+
+  /** Puts a resource into the target as it is (test setup; no call is logged). */
+  seedResource(r: { record: ResourceRecord; files?: Record<string, Uint8Array>; secretValues?: Record<string, string> }): void {
+    const { summaryOnly: _s, secrets: _n, ...record } = structuredClone(r.record);
+    this.kindMap(record.kind).set(record.id, { record, files: structuredClone(r.files ?? {}), secretValues: { ...(r.secretValues ?? {}) } });
+  }
+
+  /** A resource as the target holds it (tests), or undefined. */
+  resource(kind: ResourceKindName, id: string): FakeTargetResource | undefined {
+    return this.resources.get(kind)?.get(id);
+  }
+
+  /** The resources of a kind (tests). */
+  resourcesOf(kind: ResourceKindName): FakeTargetResource[] {
+    return [...(this.resources.get(kind)?.values() ?? [])];
+  }
+
+  private kindMap(kind: ResourceKindName): Map<string, FakeTargetResource> {
+    let m = this.resources.get(kind);
+    if (!m) this.resources.set(kind, (m = new Map()));
+    return m;
+  }
+
+  private supported(kind: ResourceKindName, op: string): void {
+    if (!this.kinds.includes(kind)) throw new Error(`${op}: this target cannot ${op === "listResources" ? "list" : "write"} ${kind}`);
+  }
+
+  private static nameOf(body: Record<string, unknown>, fallback: string): string {
+    for (const k of ["name", "qName", "title"]) if (typeof body[k] === "string" && body[k]) return body[k];
+    return fallback;
   }
 
   /** Marks an object (and its app) modified now, as Qlik does on a change. */
@@ -233,6 +307,66 @@ export class FakeTarget implements RestoreTarget {
   async setAppScript(appId: string, script: string) {
     this.call("setAppScript");
     this.app(appId, "setAppScript").script = script;
+  }
+  resourceKinds(): readonly ResourceKindName[] {
+    return [...this.kinds];
+  }
+  async *listResources(kind: ResourceKindName): AsyncIterable<ResourceRecord> {
+    this.supported(kind, "listResources");
+    for (const r of this.resources.get(kind)?.values() ?? []) {
+      const secrets = Object.keys(r.secretValues);
+      yield { ...structuredClone(r.record), ...(secrets.length ? { secrets } : {}) };
+    }
+  }
+  async *readResourceFile(kind: ResourceKindName, id: string, file: string): AsyncIterable<Uint8Array> {
+    const bytes = this.resource(kind, id)?.files[file];
+    if (!bytes) throw new Error(`readResourceFile: ${kind} ${id} has no file ${file} in ${this.host} (404)`);
+    yield bytes.slice();
+  }
+  async createResource(kind: ResourceKindName, input: ResourceWrite): Promise<ResourceWriteResult> {
+    this.supported(kind, "createResource");
+    const id = this.keepsIds.has(kind) && typeof input.body.id === "string" ? input.body.id : this.id(kind);
+    const name = FakeTarget.nameOf(input.body, id);
+    this.call("createResource");
+    this.call(`createResource:${kind}:${name}`);
+    if (this.resource(kind, id)) throw new Error(`createResource: ${kind} ${id} exists in ${this.host} (409)`);
+    const files: Record<string, Uint8Array> = {};
+    for (const [f, body] of Object.entries(input.files ?? {})) files[f] = await bytesOf(body);
+    const record: ResourceRecord = {
+      kind,
+      id,
+      name,
+      ...(input.ownerId ? { ownerId: input.ownerId } : {}),
+      ...(input.spaceId ? { spaceId: input.spaceId } : {}),
+      stamp: new Date((this.clock += 1000)).toISOString(),
+      body: { ...structuredClone(input.body), ...(this.keepsIds.has(kind) ? { id } : {}) },
+      ...(Object.keys(files).length ? { files: Object.keys(files) } : {}),
+    };
+    this.kindMap(kind).set(id, { record, files, secretValues: { ...(input.secrets ?? {}) } });
+    if (this.failAfter.has("createResource")) throw new Error("503 after the resource was created (injected)");
+    return { id };
+  }
+  async updateResource(kind: ResourceKindName, id: string, input: ResourceWrite): Promise<ResourceWriteResult> {
+    this.supported(kind, "updateResource");
+    const have = this.resource(kind, id);
+    this.call("updateResource");
+    this.call(`updateResource:${kind}:${have?.record.name ?? id}`);
+    if (!have) throw new Error(`updateResource: no ${kind} ${id} in ${this.host} (404)`);
+    for (const [f, body] of Object.entries(input.files ?? {})) have.files[f] = await bytesOf(body);
+    const name = FakeTarget.nameOf(input.body, have.record.name);
+    const { ownerId: _o, spaceId: _s, ...rest } = have.record;
+    have.record = {
+      ...rest,
+      name,
+      ...(input.ownerId ? { ownerId: input.ownerId } : {}),
+      ...(input.spaceId ? { spaceId: input.spaceId } : {}),
+      stamp: new Date((this.clock += 1000)).toISOString(),
+      body: { ...structuredClone(input.body), ...(this.keepsIds.has(kind) ? { id } : {}) },
+      ...(Object.keys(have.files).length ? { files: Object.keys(have.files) } : {}),
+    };
+    Object.assign(have.secretValues, input.secrets ?? {});
+    if (this.failAfter.has("updateResource")) throw new Error("503 after the resource was updated (injected)");
+    return { id };
   }
   async listSoftDeletedApps(): Promise<SoftDeletedApp[] | undefined> {
     if (!this.deleted) return undefined;

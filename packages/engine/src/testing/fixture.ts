@@ -13,7 +13,7 @@
  * Ids look like Qlik's (24 hex digits for users, groups, roles and spaces; GUIDs for apps),
  * so a seeding harness can use them as they are.
  */
-import type { AssignmentRecord, GroupRecord, ObjectRecord, RoleRecord, SpaceRecord, UserRecord } from "@lifeboat/model";
+import type { AssignmentRecord, GroupRecord, ObjectRecord, ResourceRecord, RoleRecord, SpaceRecord, UserRecord } from "@lifeboat/model";
 
 export interface FixtureObject {
   id: string;
@@ -42,6 +42,16 @@ export interface FixtureApp {
   objects: FixtureObject[];
 }
 
+/** A resource of a declared kind (issue 12) as the tenant holds it. */
+export interface FixtureResource {
+  /** As a reader lists it: every field, no secret value (`secrets` names the ones set). */
+  record: ResourceRecord;
+  /** Its files, byte for byte (`record.files` names them). */
+  files?: Record<string, Uint8Array>;
+  /** The write-only secrets the tenant holds for it (field → value): no read ever returns them. */
+  secretValues?: Record<string, string>;
+}
+
 export interface ContractFixture {
   users: UserRecord[];
   groups: GroupRecord[];
@@ -50,6 +60,11 @@ export interface ContractFixture {
   /** By space id. */
   assignments: Record<string, AssignmentRecord[]>;
   apps: FixtureApp[];
+  /**
+   * Resources of declared kinds (webhooks, themes): the contract suites check the resource
+   * methods on the kinds an implementation lists (`resourceKinds()`), and skip the others.
+   */
+  resources: FixtureResource[];
   /** Well-known parts, for checks that need one of a kind. */
   refs: {
     /** The shared space and its app. */
@@ -69,8 +84,15 @@ export interface ContractFixture {
     ownerUserId: string;
     producerUserId: string;
     consumerUserId: string;
+    /** A webhook with a write-only secret set, and one without; a theme with a file. */
+    secretWebhookId: string;
+    plainWebhookId: string;
+    themeId: string;
   };
 }
+
+/** The secret values the fixture's resources hold: no read, backup or plan may ever show them. */
+export const FIXTURE_SECRETS = ["SECRET-contract-webhook-hmac-0123456789abcdef0123"] as const;
 
 /** What a suite knows of a seeded tenant: the fixture, and who the port's caller is. */
 export interface SeededTenant {
@@ -205,6 +227,43 @@ export function contractFixture(opts: { pageSize?: number } = {}): ContractFixtu
   const apps = [sharedApp, managedApp, personalApp];
   for (let i = 0; i < over; i++) apps.push({ id: guid(100 + i), name: `Filler App ${String(i + 1).padStart(3, "0")}`, spaceId: filler.id, ownerId: olivia.id, script: script("filler"), objects: [] });
 
+  const webhook = (n: number, name: string, owner: UserRecord, secret?: string): FixtureResource => ({
+    record: {
+      kind: "webhooks",
+      id: `c0de0000-0000-4000-9000-${n.toString(16).padStart(12, "0")}`,
+      name,
+      ownerId: owner.id,
+      stamp: "2026-01-05T09:00:00.000Z",
+      body: {
+        name,
+        description: `${name} (contract)`,
+        url: `https://hooks.example.com/contract/${n}`,
+        eventTypes: ["com.qlik.v1.app.reload.finished"],
+        level: "tenant",
+        enabled: !secret,
+        headers: { "X-Contract": String(n) },
+        checkCertificateRevocation: true,
+        enableCloudEventDelivery: false,
+        ownerId: owner.id,
+      },
+      ...(secret ? { secrets: ["secret"] } : {}),
+    },
+    ...(secret ? { secretValues: { secret } } : {}),
+  });
+  const archive = new TextEncoder().encode("PK\u0003\u0004 contract theme archive: qext + json + css, byte for byte \u00ff");
+  const theme: FixtureResource = {
+    record: {
+      kind: "themes",
+      id: "c0de0000-0000-4000-a000-000000000001",
+      name: "Contract Theme",
+      stamp: "2026-01-05T09:00:00.000Z",
+      body: { name: "Contract Theme", qextFilename: "contract-theme", qextVersion: "1.0.0", type: "theme", version: "1.0.0", description: "the contract's theme" },
+      files: ["archive.zip"],
+    },
+    files: { "archive.zip": archive },
+  };
+  const resources = [webhook(1, "Contract reload alerts", olivia, FIXTURE_SECRETS[0]), webhook(2, "Contract audit feed", pat), theme];
+
   return {
     users,
     groups: [sales, auditors],
@@ -212,6 +271,7 @@ export function contractFixture(opts: { pageSize?: number } = {}): ContractFixtu
     spaces,
     assignments,
     apps,
+    resources,
     refs: {
       sharedSpaceId: shared.id,
       managedSpaceId: managed.id,
@@ -225,6 +285,9 @@ export function contractFixture(opts: { pageSize?: number } = {}): ContractFixtu
       ownerUserId: olivia.id,
       producerUserId: pat.id,
       consumerUserId: cara.id,
+      secretWebhookId: resources[0]!.record.id,
+      plainWebhookId: resources[1]!.record.id,
+      themeId: theme.record.id,
     },
   };
 }

@@ -19,8 +19,8 @@
  * tenant holds, reading the objects of one app (`probeAppId`, or the first one listed).
  */
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
-import type { AppContent, ObjectRecord, ObjectStamp, TenantReader } from "@lifeboat/model";
-import { fixtureSpaceType, type SeededTenant } from "./fixture.ts";
+import type { AppContent, ObjectRecord, ObjectStamp, ResourceKindName, ResourceRecord, TenantReader } from "@lifeboat/model";
+import { FIXTURE_SECRETS, fixtureSpaceType, type SeededTenant } from "./fixture.ts";
 
 export interface ReaderUnderTest {
   reader: TenantReader;
@@ -40,6 +40,18 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) out.push(x);
   return out;
+}
+
+async function bytes(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  for await (const c of it) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+/** No listed record holds a secret value the fixture planted (API-FACTS §7). */
+export function expectNoPlantedSecret(records: unknown, where: string): void {
+  const text = JSON.stringify(records);
+  for (const secret of FIXTURE_SECRETS) expect(text.includes(secret), `${where} holds the planted secret ${secret.slice(0, 14)}…`).toBe(false);
 }
 
 const GENERIC_TYPES = new Set(["genericObject", "genericBookmark", "genericMeasure", "genericDimension", "genericVariable"]);
@@ -321,6 +333,46 @@ export function tenantReaderContract(name: string, setup: () => Promise<ReaderUn
         // refusing is fine
       }
       expect(again, "a consumed export body yields nothing again").toBe(0);
+    });
+
+    it("resources (the kinds it lists): every seeded item once, with owner and fields, secrets named and never returned, files byte for byte; unchanged() skips no item", { timeout }, async (ctx) => {
+      const r = u.reader;
+      const kinds = r.listResources ? (r.resourceKinds?.() ?? []) : [];
+      if (kinds.length === 0) return ctx.skip("this reader lists no resource kinds");
+      const listed = new Map<ResourceKindName, ResourceRecord[]>();
+      for (const kind of kinds) {
+        const items = await collect(r.listResources!(kind));
+        expectUnique(
+          items.map((x) => x.id),
+          `${kind}`,
+        );
+        for (const x of items) {
+          expect(x.kind, `${kind} ${x.id}: its kind`).toBe(kind);
+          expect(typeof x.name, `${kind} ${x.id}: its name`).toBe("string");
+          expect(typeof x.body, `${kind} ${x.id}: its body`).toBe("object");
+          expect(x.summaryOnly, `${kind} ${x.id}: without unchanged() every item is read in full`).toBeUndefined();
+        }
+        expectNoPlantedSecret(items, `the ${kind} listing`);
+        listed.set(kind, items);
+        // unchanged() true for every item: each is still listed once, whole or as a summary.
+        const again = await collect(r.listResources!(kind, { unchanged: () => true }));
+        expect(again.map((x) => x.id).sort(), `${kind}: unchanged() leaves no item out`).toEqual(items.map((x) => x.id).sort());
+      }
+      if (!u.seeded) return;
+      const mine = u.seeded.fixture.resources.filter((x) => kinds.includes(x.record.kind));
+      if (mine.length === 0) return ctx.skip(`this reader lists none of the fixture's resource kinds (it lists ${kinds.join(", ")})`);
+      for (const want of mine) {
+        const w = want.record;
+        const got = listed.get(w.kind)!.find((x) => x.id === w.id);
+        expect(got, `${w.kind} '${w.name}' is listed`).toBeDefined();
+        expect({ name: got!.name, ownerId: got!.ownerId, spaceId: got!.spaceId }, `${w.kind} '${w.name}'`).toEqual({ name: w.name, ownerId: w.ownerId, spaceId: w.spaceId });
+        expect(got!.body, `${w.kind} '${w.name}': the fields it was seeded with`).toMatchObject(w.body);
+        for (const field of Object.keys(want.secretValues ?? {})) expect(got!.secrets ?? [], `${w.kind} '${w.name}': its secret ${field} is named as set`).toContain(field);
+        for (const [file, content] of Object.entries(want.files ?? {})) {
+          expect(got!.files ?? [], `${w.kind} '${w.name}' names its file ${file}`).toContain(file);
+          expect((await bytes(r.readResourceFile!(w.kind, w.id, file))).equals(Buffer.from(content)), `${w.kind} '${w.name}': ${file} byte for byte`).toBe(true);
+        }
+      }
     });
   });
 }

@@ -10,8 +10,8 @@
  * the port at whether an app still has its data model.
  */
 import { describe, expect, it, type TestContext } from "vitest";
-import type { ObjectRecord, ObjectStamp, RestoreTarget } from "@lifeboat/model";
-import type { SeededTenant } from "./fixture.ts";
+import type { ObjectRecord, ObjectStamp, ResourceRecord, RestoreTarget } from "@lifeboat/model";
+import { FIXTURE_SECRETS, type SeededTenant } from "./fixture.ts";
 
 export interface TargetUnderTest {
   target: RestoreTarget;
@@ -32,6 +32,8 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
 const ids = (xs: { id: string }[]): string[] => xs.map((x) => x.id).sort();
 type Tree = { qProperty?: { qInfo?: { qId?: string }; qMetaDef?: { title?: string } }; qChildren?: Tree[] };
 const childIds = (tree: unknown): string[] => ((tree as Tree).qChildren ?? []).flatMap((c) => [c.qProperty?.qInfo?.qId ?? "?", ...childIds(c)]);
+/** A secret the resources check writes: no listing may return it. */
+const NEW_SECRET = "SECRET-contract-restored-hmac-abcdef0123456789abcdef";
 const MISSING_APP = "00000000-0000-4000-8000-00000000dead";
 
 export function restoreTargetContract(name: string, setup: () => Promise<TargetUnderTest>, opts: { timeoutMs?: number } = {}): void {
@@ -293,6 +295,55 @@ export function restoreTargetContract(name: string, setup: () => Promise<TargetU
       const script = "///$tab Main\n// restored by the contract\nLOAD 1 AS x AUTOGENERATE 1;";
       await target.setAppScript(appId, script, "restored by the contract");
       expect(await target.getAppScript(appId)).toBe(script);
+    });
+
+    check("resources (the fixture's kinds it writes): createResource gives an id that lists with its fields and owner; secrets kept, never returned; updateResource changes in place; files byte for byte", async ({ target, seeded }, ctx) => {
+      const t = target;
+      const kinds = t.listResources && t.createResource && t.updateResource ? (t.resourceKinds?.() ?? []) : [];
+      const mine = seeded.fixture.resources.filter((x) => kinds.includes(x.record.kind));
+      if (mine.length === 0) return ctx.skip("this target writes none of the fixture's resource kinds");
+      const noSecret = (xs: ResourceRecord[], where: string) => {
+        const text = JSON.stringify(xs);
+        for (const secret of [...FIXTURE_SECRETS, NEW_SECRET]) expect(text.includes(secret), `${where} returns a secret value`).toBe(false);
+      };
+      for (const want of mine) {
+        const w = want.record;
+        const before = await collect(t.listResources!(w.kind));
+        for (const x of before.filter((x) => x.id === w.id)) expect(x.name, `the seeded ${w.kind} is listed`).toBe(w.name);
+        noSecret(before, `listing ${w.kind}`);
+        const name = `${w.name} (restored by the contract)`;
+        const secrets = want.secretValues ? Object.fromEntries(Object.keys(want.secretValues).map((k) => [k, NEW_SECRET])) : undefined;
+        const files = want.files ? Object.fromEntries(Object.entries(want.files).map(([f, b]) => [f, () => (async function* () { yield b.slice(); })()])) : undefined;
+        const made = await t.createResource!(w.kind, {
+          body: { ...structuredClone(w.body), name },
+          ...(w.ownerId ? { ownerId: w.ownerId } : {}),
+          ...(w.spaceId ? { spaceId: w.spaceId } : {}),
+          ...(secrets ? { secrets } : {}),
+          ...(files ? { files } : {}),
+        });
+        expect(made.id, `a created ${w.kind} has an id`).toMatch(/./);
+        const after = await collect(t.listResources!(w.kind));
+        noSecret(after, `listing ${w.kind} after create`);
+        const got = after.filter((x) => x.id === made.id);
+        expect(got.length, `the created ${w.kind} is listed once`).toBe(1);
+        expect(got[0]!.name).toBe(name);
+        if (w.ownerId) expect(got[0]!.ownerId, `the created ${w.kind}'s owner`).toBe(w.ownerId);
+        const { name: _n, ...fields } = w.body;
+        expect(got[0]!.body, `the created ${w.kind}'s fields`).toMatchObject(fields);
+        for (const field of Object.keys(secrets ?? {})) expect(got[0]!.secrets ?? [], `the created ${w.kind}'s secret ${field} is named as set`).toContain(field);
+        for (const [file, content] of Object.entries(want.files ?? {})) {
+          const read: Uint8Array[] = [];
+          for await (const c of t.readResourceFile!(w.kind, made.id, file)) read.push(c);
+          expect(Buffer.concat(read).equals(Buffer.from(content)), `the created ${w.kind}'s ${file} byte for byte`).toBe(true);
+        }
+        const renamed = `${name}, updated`;
+        const up = await t.updateResource!(w.kind, made.id, { body: { ...structuredClone(got[0]!.body), name: renamed }, ...(w.ownerId ? { ownerId: w.ownerId } : {}), ...(w.spaceId ? { spaceId: w.spaceId } : {}) });
+        expect(up.id, "updated in place").toBe(made.id);
+        const last = await collect(t.listResources!(w.kind));
+        noSecret(last, `listing ${w.kind} after update`);
+        expect(last.filter((x) => x.id === made.id).map((x) => x.name), `the ${w.kind} is updated, not duplicated`).toEqual([renamed]);
+        expect(last.length, `no ${w.kind} appeared or went`).toBe(after.length);
+      }
     });
 
     check("deleteApp removes the app; where soft delete is readable, it is listed and restored under its id", async ({ target, seeded }, ctx) => {

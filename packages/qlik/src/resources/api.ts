@@ -23,8 +23,12 @@ export interface ResourceApi {
   list(core: TenantCore): AsyncIterable<ResourceRecord>;
   /** The listing lacks fields a backup needs: `get` reads each item. */
   readonly detail?: boolean;
-  /** One item in full (needed with `detail`; also used by verification). */
-  get?(core: TenantCore, id: string): Promise<ResourceRecord>;
+  /**
+   * One item in full (needed with `detail`; also used by verification). `summary` is the
+   * listing's record when the listing asks: a kind whose detail only some callers may read
+   * (an automation's definition: its owner or an `admin.automations` bot) returns it then.
+   */
+  get?(core: TenantCore, id: string, summary?: ResourceRecord): Promise<ResourceRecord>;
   /** One of an item's files, byte for byte. */
   readFile?(core: TenantCore, id: string, file: string): AsyncIterable<Uint8Array>;
   /** Creates an item (not retried after an unanswered request: see `RestoreTarget`). */

@@ -4,8 +4,16 @@
  */
 import type { ResourceKindName } from "@lifeboat/model";
 import type { ResourceApi } from "./api.ts";
+import { automationConnectionsApi, automationsApi } from "./automation.ts";
+import { dataConnectionsApi, dataCredentialsApi } from "./data.ts";
 
-const APIS: readonly ResourceApi[] = [];
+const APIS: readonly ResourceApi[] = [
+  // data and automation (data.ts, automation.ts)
+  dataConnectionsApi,
+  dataCredentialsApi,
+  automationConnectionsApi,
+  automationsApi,
+];
 
 export const RESOURCE_APIS: Partial<Record<ResourceKindName, ResourceApi>> = Object.fromEntries(APIS.map((a) => [a.kind, a]));
 

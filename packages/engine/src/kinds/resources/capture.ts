@@ -62,7 +62,10 @@ export function captureResources(def: ResourceKindDef): Capture {
   return async (ctx) => {
     const { tenant } = ctx;
     const layer = def.layer;
-    if (!tenant.listResources || !(tenant.resourceKinds?.() ?? []).includes(layer)) {
+    // A reader that knows no resource kinds at all (a client-managed site, an older reader):
+    // nothing of the kind is captured and nothing is written, so its snapshots stay as they were.
+    if (!tenant.listResources) return undefined;
+    if (!(tenant.resourceKinds?.() ?? []).includes(layer)) {
       ctx.coverageGap({ layer, description: `${def.noun}s are not captured: this source cannot list them` }, "coverage-gap");
       return undefined;
     }
