@@ -60,25 +60,6 @@ export function renderResourceDecisions(decisions: readonly ResourceDecision[], 
   return out;
 }
 
-/**
- * What a plan leaves to do by hand, before it runs (the "will need" of `--plan`): every item
- * it writes or can only reference that still needs a secret or a manual step. After a restore
- * the engine's checklist (`RestoreResult.checklist`) says what is actually left.
- */
-export function plannedChecklist(decisions: readonly ResourceDecision[], kinds: readonly RenderKind[] = RESOURCES): ChecklistItem[] {
-  const out: ChecklistItem[] = [];
-  for (const d of decisions) {
-    const kind = kindOf(d.layer, kinds);
-    const base = { layer: d.layer, noun: kind?.noun ?? d.layer, sourceId: d.sourceId, name: d.name, ...(d.targetId ? { targetId: d.targetId } : {}), where: kind?.def.where ?? "" };
-    if (d.action === "reference") out.push({ ...base, todo: "re-create it by hand from the snapshot ('lifeboat show SNAPSHOT …' prints it)", reason: d.classReason });
-    else if (d.action === "create" || d.action === "update") {
-      const missing = (d.secrets ?? []).filter((s) => !s.given);
-      if (missing.length) out.push({ ...base, todo: `enter the ${missing.map((s) => s.label).join(", ")}`, reason: d.classReason });
-    }
-  }
-  return out;
-}
-
 /** The re-entry checklist: one line per item, grouped by kind; `heading` says when it applies. */
 export function renderChecklist(items: readonly ChecklistItem[], heading = "re-entry checklist"): string {
   if (!items.length) return `${heading}: nothing left to do by hand\n`;
