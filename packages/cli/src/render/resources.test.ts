@@ -55,5 +55,16 @@ describe("resource decisions", () => {
       /data connection +Sales DB \(t1\) +enter its password +Management Console › Data connections +never returned/,
     );
     expect(renderChecklist([])).toBe("re-entry checklist: nothing left to do by hand\n");
+    // One line per item: its secrets together.
+    const c = { layer: "dataConnections" as const, noun: "data connection", sourceId: "c1", name: "Sales DB", where: "MC", reason: "" };
+    const grouped = renderChecklist([
+      { ...c, todo: "enter its user name", reason: "the user name is never returned by Qlik, so the snapshot does not hold it" },
+      { ...c, todo: "enter its password", reason: "the password is never returned by Qlik, so the snapshot does not hold it" },
+      { ...c, todo: "enter its connection secret", reason: "the connection secret is never returned by Qlik, so the snapshot does not hold it" },
+      { ...c, sourceId: "c2", name: "CRM", todo: "enter its password", reason: "r" },
+    ]);
+    expect(grouped).toMatch(/^re-entry checklist \(2 items\):/);
+    expect(grouped).toMatch(/Sales DB +enter its user name, password, connection secret +MC +never returned by Qlik, so the snapshot does not hold them\n/);
+    expect(grouped).toMatch(/CRM +enter its password +MC +r/);
   });
 });
