@@ -10,7 +10,7 @@ import type { App, Space, Tenant, User } from "./model.ts";
 import type { Rng } from "./internal/rng.ts";
 import { createHash } from "node:crypto";
 import { writeZip } from "./internal/zip.ts";
-import { kindsOf, type Automation, type AutomationConnection, type DataConnection, type DataCredential, type ReloadTask, type Webhook } from "./kinds.ts";
+import { kindsOf, type AlertCondition, type Automation, type AutomationConnection, type DataAlert, type DataConnection, type DataCredential, type ReloadTask, type ReportTemplate, type SharingTask, type Webhook } from "./kinds.ts";
 
 export interface KindsBuilder {
   tenant: Tenant;
@@ -26,6 +26,11 @@ export interface KindCounts {
   automationConnections?: number;
   reloadTasks?: number;
   webhooks?: number;
+  /** Sharing tasks (subscriptions), report templates, data alerts and tags (public collections). */
+  sharingTasks?: number;
+  reportTemplates?: number;
+  dataAlerts?: number;
+  tags?: number;
 }
 
 const byName = <T extends { name: string }>(items: Record<string, T>, name: string): T => {
@@ -136,6 +141,70 @@ function automation(b: KindsBuilder, owner: User, f: Partial<Automation> & Pick<
   };
   kindsOf(b.tenant).automations[a.id] = a;
   return a;
+}
+
+/**
+ * A report template's file as the Qlik add-in writes one: an Office Open XML package whose
+ * `docProps/custom.xml` names the source app (`QlikSourceAppId`, read by the emulator's
+ * `sourceAppAction` check).
+ */
+export function templateFile(sourceAppId: string, sheet: string): Buffer {
+  return writeZip([
+    { name: "[Content_Types].xml", data: '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>' },
+    { name: "xl/workbook.xml", data: `<?xml version="1.0" encoding="UTF-8"?><workbook><sheets><sheet name="${sheet}" sheetId="1"/></sheets></workbook>` },
+    {
+      name: "docProps/custom.xml",
+      data: `<?xml version="1.0" encoding="UTF-8"?><Properties xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="QlikSourceAppId"><vt:lpwstr>${sourceAppId}</vt:lpwstr></property></Properties>`,
+    },
+  ]);
+}
+
+function sharingTask(b: KindsBuilder, app: App, owner: User, f: Partial<SharingTask> & Pick<SharingTask, "name" | "type" | "templates">): SharingTask {
+  const t = b.tick(2);
+  const x: SharingTask = {
+    id: b.rng.hex(24),
+    description: "",
+    appId: app.id,
+    spaceId: app.spaceId,
+    state: { selections: [] },
+    recipients: { userIds: [], groupIds: [], emailAddresses: [] },
+    transportChannels: ["email"],
+    tags: [],
+    enabledByUser: true,
+    ownerId: owner.id,
+    createdBy: owner.id,
+    updatedBy: owner.id,
+    dateCreated: t,
+    lastUpdated: t,
+    ...f,
+  };
+  kindsOf(b.tenant).sharingTasks[x.id] = x;
+  return x;
+}
+
+function reportTemplate(b: KindsBuilder, app: App, owner: User, name: string, description = ""): ReportTemplate {
+  const t = b.tick(2);
+  const x: ReportTemplate = { id: b.rng.guid(), name, description, type: "excel", sourceAppId: app.id, ownerId: owner.id, createdBy: owner.id, updatedBy: owner.id, file: templateFile(app.id, name).toString("base64"), createdAt: t, updatedAt: t };
+  kindsOf(b.tenant).reportTemplates[x.id] = x;
+  return x;
+}
+
+/** A data alert and the data condition it evaluates (on the same app, by the same owner). */
+function dataAlert(b: KindsBuilder, app: App, owner: User, f: Partial<DataAlert> & Pick<DataAlert, "name" | "triggerType">, measure: string): DataAlert {
+  const t = b.tick(2);
+  const cond: AlertCondition = {
+    id: b.rng.guid(),
+    type: "data",
+    appId: app.id,
+    body: { conditionBase: { appId: app.id, description: `${f.name} condition` }, conditionData: { type: "measure", operator: ">", value: 0 }, measures: [{ title: measure, qLibraryId: "" }], dimensions: [], headers: [measure] },
+    ownerId: owner.id,
+    created: t,
+    updated: t,
+  };
+  kindsOf(b.tenant).conditions[cond.id] = cond;
+  const x: DataAlert = { id: b.rng.guid(), description: "", appId: app.id, conditionId: cond.id, recipients: { userIds: [{ value: owner.id, enabled: true }], groupIds: [] }, enabled: true, ownerId: owner.id, dateCreated: t, lastUpdated: t, ...f };
+  kindsOf(b.tenant).dataAlerts[x.id] = x;
+  return x;
 }
 
 const snowflake = (db: string): string => `CUSTOM CONNECT TO "provider=QvOdbcConnectorPackage.exe;driver=snowflake;server=acme.eu-west-1.snowflakecomputing.com;database=${db};warehouse=ANALYTICS;"`;
@@ -252,6 +321,43 @@ export function demoKinds(b: KindsBuilder): void {
   collection("Emma's month end", "private", emma, [app("P&L"), app("Budget vs Actual")]);
 
   webhook(b, ben, { name: "Ben's app events", url: "https://ben.example.com/qlik-events", eventTypes: ["com.qlik.v1.app.created", "com.qlik.v1.app.published"], level: "user", enabled: false, secret: "SECRET-demo-webhook-2-0123456789abcdef" });
+
+  // Scheduling and distribution (API-FACTS §6.15): subscriptions, report templates, data alerts.
+  const group = (name: string) => Object.values(t.groups).find((g) => g.name === name)!;
+  const salesOverview = app("Sales Overview");
+  const sheetOf = (a: App): string => Object.values(a.objects).find((o) => o.type === "sheet")?.id ?? "sheet-1";
+  sharingTask(b, salesOverview, ben, {
+    name: "Weekly sales sheet",
+    type: "sheet-sharing",
+    templates: [{ type: "sheet", subType: "pdf", fileName: "Weekly sales", sheetData: { appId: salesOverview.id, sheetId: sheetOf(salesOverview), widthPx: 1280, heightPx: 720 } }],
+    recipients: { userIds: [{ value: chloe.id, enabled: true }], groupIds: [{ value: group("Sales").id, enabled: true }], emailAddresses: ["board@example.com"] },
+    scheduleOptions: { timezone: "Europe/Stockholm", recurrence: ["RRULE:FREQ=WEEKLY;BYDAY=MO;BYHOUR=7;BYMINUTE=0"], startDateTime: "2026-01-05T07:00:00" },
+    emailContent: { subject: "Weekly sales", body: "SECRET-demo-sharing-email-1" },
+    tags: ["sales"],
+  });
+  const pnl = app("P&L");
+  sharingTask(b, pnl, emma, {
+    name: "P&L margin chart",
+    type: "chart-sharing",
+    templates: [{ type: "chart", subType: "image", chartData: { appId: pnl.id, sheetId: sheetOf(pnl), objectId: "margin-kpi", widthPx: 800, heightPx: 400 } }],
+    recipients: { userIds: [{ value: farid.id, enabled: true }], groupIds: [], emailAddresses: [] },
+    scheduleOptions: { timezone: "America/New_York", recurrence: ["RRULE:FREQ=MONTHLY;BYMONTHDAY=2;BYHOUR=8;BYMINUTE=0"] },
+    enabledByUser: false,
+  });
+  reportTemplate(b, salesOverview, admin, "Sales by region", "Monthly regional breakdown");
+  reportTemplate(b, pnl, emma, "P&L pack");
+  dataAlert(b, app("Pipeline Analysis"), chloe, { name: "Pipeline drop", triggerType: "RELOAD", recipients: { userIds: [{ value: chloe.id, enabled: true }, { value: ben.id, enabled: true }], groupIds: [{ value: group("Sales").id, enabled: true }] } }, "Pipeline value");
+  dataAlert(b, pnl, admin, { name: "Margin below target", triggerType: "SCHEDULED", scheduleOptions: { timezone: "UTC", recurrence: ["RRULE:FREQ=DAILY;BYHOUR=6;BYMINUTE=0"] }, throttling: { capacity: 1, replenishRate: 1, recurrenceRule: "RRULE:FREQ=DAILY", timezone: "UTC" } }, "Margin %");
+
+  // Organisation (§6.16): tags are public collections; favourites are each user's own.
+  collection("certified", "public", admin, [published("P&L"), published("Sales Overview")], "Certified by the BI team");
+  const favorite = (creator: User, apps: App[]): void => {
+    const tc = b.tick(1);
+    const id = b.rng.hex(24);
+    kindsOf(t).collections[id] = { id, name: "Favorites", description: "", type: "favorite", creatorId: creator.id, updaterId: creator.id, itemIds: apps.map((a) => a.itemId), createdAt: tc, updatedAt: tc };
+  };
+  favorite(admin, [pnl, salesOverview]);
+  favorite(ben, [salesOverview, app("Customer 360")]);
 }
 
 /** Every secret value `demoKinds` plants (a backup must contain none of them). */
@@ -266,6 +372,7 @@ export const DEMO_SECRETS = [
   "SECRET-demo-webhook-2-0123456789abcdef",
   "SECRET-demo-autoconn-1",
   "SECRET-demo-autoconn-2",
+  "SECRET-demo-sharing-email-1",
 ];
 
 /**
@@ -315,5 +422,39 @@ export function generatedKinds(b: KindsBuilder, counts: KindCounts, users: User[
   for (let i = 0; i < nHooks; i++) {
     const n = String(i + 1).padStart(4, "0");
     webhook(b, admin, { name: `Webhook ${n}`, url: `https://hooks.example.com/gen/${n}`, eventTypes: ["com.qlik.v1.app.reload.finished"], level: "tenant", secret: `SECRET-gen-webhook-${n}-0123456789abcdef0123` });
+  }
+  // Distribution and organisation: sharing tasks (one per 25 apps), report templates (one per
+  // 50), data alerts with their conditions (one per 25), tags (one per 40, at least 2) on apps.
+  const nShares = counts.sharingTasks ?? Math.ceil(apps.length / 25);
+  const nTemplates = counts.reportTemplates ?? Math.ceil(apps.length / 50);
+  const nAlerts = counts.dataAlerts ?? Math.ceil(apps.length / 25);
+  const nTags = counts.tags ?? Math.max(2, Math.ceil(apps.length / 40));
+  const ownerOf = (a: App): User => users.find((u) => u.id === a.ownerId) ?? admin;
+  for (let i = 0; i < nShares && apps.length; i++) {
+    const n = String(i + 1).padStart(4, "0");
+    const a = apps[i % apps.length]!;
+    const sheet = Object.values(a.objects).find((o) => o.type === "sheet")?.id ?? "sheet-1";
+    sharingTask(b, a, ownerOf(a), {
+      name: `Subscription ${n}`,
+      type: "sheet-sharing",
+      templates: [{ type: "sheet", subType: "pdf", sheetData: { appId: a.id, sheetId: sheet, widthPx: 1280, heightPx: 720 } }],
+      recipients: { userIds: [{ value: r.pick(users).id, enabled: true }], groupIds: [], emailAddresses: [] },
+      scheduleOptions: { timezone: r.pick(zones), recurrence: [`RRULE:FREQ=WEEKLY;BYDAY=MO;BYHOUR=${r.int(24)};BYMINUTE=0`] },
+      emailContent: { subject: `Subscription ${n}`, body: `SECRET-gen-sharing-email-${n}` },
+    });
+  }
+  for (let i = 0; i < nTemplates && apps.length; i++) {
+    const a = apps[(i * 7) % apps.length]!;
+    reportTemplate(b, a, ownerOf(a), `Report template ${String(i + 1).padStart(4, "0")}`);
+  }
+  for (let i = 0; i < nAlerts && apps.length; i++) {
+    const a = apps[(i * 3 + 1) % apps.length]!;
+    dataAlert(b, a, ownerOf(a), { name: `Data alert ${String(i + 1).padStart(4, "0")}`, triggerType: "RELOAD" }, `Measure ${i + 1}`);
+  }
+  for (let i = 0; i < nTags; i++) {
+    const tc = b.tick(1);
+    const id = r.hex(24);
+    const tagged = apps.filter((_a, j) => j % nTags === i).slice(0, 50);
+    kindsOf(b.tenant).collections[id] = { id, name: `tag-${String(i + 1).padStart(3, "0")}`, description: "", type: "public", creatorId: admin.id, updaterId: admin.id, itemIds: tagged.map((a) => a.itemId), createdAt: tc, updatedAt: tc };
   }
 }

@@ -211,6 +211,85 @@ export interface Collection {
   updatedAt: string;
 }
 
+/** A recipient by user or group id (sharing tasks, data alerts). */
+export interface IdRecipient {
+  value: string;
+  enabled: boolean;
+}
+
+/** A recurring sharing task (subscription), API-FACTS §6.15; `@qlik/api` 2.19 sharing-tasks.d.ts. */
+export interface SharingTask {
+  id: string;
+  name: string;
+  description: string;
+  type: "chart-monitoring" | "chart-sharing" | "sheet-sharing" | "template-sharing";
+  /** The app its templates point at (derived from the templates). */
+  appId: string;
+  spaceId?: string;
+  /** `TemplateResult`s as given (they name the app, sheets and objects). */
+  templates: Record<string, unknown>[];
+  state: Record<string, unknown>;
+  recipients: { userIds: IdRecipient[]; groupIds: IdRecipient[]; emailAddresses: string[] };
+  scheduleOptions?: Record<string, unknown>;
+  trigger?: Record<string, unknown>;
+  transportChannels: ("email" | "sharepoint")[];
+  tags: string[];
+  /** Stored encrypted by Qlik: responses carry `encryptedEmailContent` (ciphers), never this in clear. */
+  emailContent?: { subject?: string; body?: string };
+  enabledByUser: boolean;
+  ownerId: string;
+  createdBy: string;
+  updatedBy: string;
+  dateCreated: string;
+  lastUpdated: string;
+}
+
+/** A report template with its file (base64, byte for byte), API-FACTS §6.15; `@qlik/api` 2.19 report-templates.d.ts. */
+export interface ReportTemplate {
+  id: string;
+  name: string;
+  description: string;
+  type: "excel" | "pixelPerfect" | "html" | "powerPoint" | "word";
+  sourceAppId: string;
+  ownerId: string;
+  createdBy: string;
+  updatedBy: string;
+  file: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A condition of the condition service (`/api/v1/conditions`), what a data alert evaluates. */
+export interface AlertCondition {
+  id: string;
+  type: "data" | "compound";
+  /** The `dataCondition` or `compoundCondition` body as given (its `conditionBase.appId` names the app). */
+  body: Record<string, unknown>;
+  appId?: string;
+  ownerId: string;
+  created: string;
+  updated: string;
+}
+
+/** A data alert (alerting task), API-FACTS §6.15; `@qlik/api` 2.19 data-alerts.d.ts. */
+export interface DataAlert {
+  id: string;
+  name: string;
+  description: string;
+  appId: string;
+  conditionId: string;
+  bookmarkId?: string;
+  sheetId?: string;
+  recipients: { userIds: IdRecipient[]; groupIds: IdRecipient[] };
+  triggerType: "RELOAD" | "SCHEDULED";
+  scheduleOptions?: Record<string, unknown>;
+  throttling?: Record<string, unknown>;
+  enabled: boolean;
+  ownerId: string;
+  dateCreated: string;
+  lastUpdated: string;
+}
+
 export interface TenantKinds {
   dataConnections: Record<string, DataConnection>;
   dataCredentials: Record<string, DataCredential>;
@@ -223,10 +302,14 @@ export interface TenantKinds {
   themes: Record<string, ArchiveItem>;
   extensions: Record<string, ArchiveItem>;
   collections: Record<string, Collection>;
+  sharingTasks: Record<string, SharingTask>;
+  reportTemplates: Record<string, ReportTemplate>;
+  conditions: Record<string, AlertCondition>;
+  dataAlerts: Record<string, DataAlert>;
 }
 
 export function emptyKinds(): TenantKinds {
-  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {}, webIntegrations: {}, cspOrigins: {}, automations: {}, automationConnections: {}, themes: {}, extensions: {}, collections: {} };
+  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {}, webIntegrations: {}, cspOrigins: {}, automations: {}, automationConnections: {}, themes: {}, extensions: {}, collections: {}, sharingTasks: {}, reportTemplates: {}, conditions: {}, dataAlerts: {} };
 }
 
 /** The tenant's kinds, created (and completed) on first use. */
@@ -244,5 +327,9 @@ export function kindsOf(tenant: Tenant): TenantKinds {
   k.themes ??= {};
   k.extensions ??= {};
   k.collections ??= {};
+  k.sharingTasks ??= {};
+  k.reportTemplates ??= {};
+  k.conditions ??= {};
+  k.dataAlerts ??= {};
   return k;
 }

@@ -6,6 +6,7 @@ import { expect } from "vitest";
 import type { EmulatorHandle } from "./server.ts";
 import { userByName } from "./testing.ts";
 import { writeZip } from "./internal/zip.ts";
+import { templateFile } from "./fixtures-kinds.ts";
 
 type Json = Record<string, unknown>;
 type Spec = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }>>; components: Json };
@@ -72,6 +73,10 @@ export function patchKindSchemas(spec: Spec): void {
   // `links` without declaring them.
   (schemas.collectionResultResponseBody!.properties as Json).description = { type: "string" };
   (schemas.CollectionsListCollectionItemsResponseBody!.properties as Json).links = { $ref: "#/components/schemas/itemsLinksResponseBody" };
+  // Distribution (rest/distribution.ts): the spec's `allOf` responses flattened closed, as above.
+  // `ReportTemplateResponse` lacks the `type` @qlik/api 2.19 report-templates.d.ts declares.
+  for (const n of ["SharingTaskRecurringResponse", "SharingTaskRecurringListResponse", "AlertingTaskListResponse", "TemplateResult"]) schemas[n] = flatten(n);
+  (schemas.ReportTemplateResponse!.properties as Json).type = { type: "string", enum: ["excel", "pixelPerfect", "html", "powerPoint", "word"] };
   // `PublicApiError` (data-connections' errors) requires a `details` it does not declare (its
   // field is `detail`): a spec typo.
   schemas.PublicApiError!.required = ["code", "title"];
@@ -264,9 +269,81 @@ export async function walkKinds(emu: EmulatorHandle, call: Call): Promise<void> 
   await call("GET", `/api/v1/collections/${colId}/items/${anApp.itemId}`);
   await call("PUT", `/api/v1/collections/${colId}`, { body: { name: "Schema col 2" } });
   await call("PATCH", `/api/v1/collections/${colId}`, { body: [{ op: "replace", path: "/type", value: "publicgoverned" }] });
-  await call("PATCH", `/api/v1/collections/${colId}`, { body: [{ op: "replace", path: "/type", value: "public" }] });
+  const priv = await call("POST", "/api/v1/collections", { body: { name: "Schema private", type: "private" } });
+  const privId = (priv.json as Json).id as string;
+  await call("POST", `/api/v1/collections/${privId}/items`, { body: { id: anApp.itemId } });
+  await call("PATCH", `/api/v1/collections/${privId}`, { body: [{ op: "replace", path: "/type", value: "publicgoverned" }] });
+  await call("PATCH", `/api/v1/collections/${privId}`, { body: [{ op: "replace", path: "/type", value: "private" }] });
+  await call("DELETE", `/api/v1/collections/${privId}`);
   await call("DELETE", `/api/v1/collections/${colId}/items/${anApp.itemId}`);
   await call("DELETE", `/api/v1/collections/${colId}`);
+  await walkDistribution(emu, call);
+}
+
+/** Favourites, sharing tasks, report templates, conditions and data alerts (rest/distribution.ts). */
+async function walkDistribution(emu: EmulatorHandle, call: Call): Promise<void> {
+  const tenant = emu.state.tenants[0]!;
+  const ben = userByName(emu, "Ben Builder");
+  const app = Object.values(tenant.apps).find((a) => a.name === "Admin Scratchpad")!;
+  const group = Object.values(tenant.groups)[0]!;
+  // the admin's favourites: a 302 to the collection; Ben (no key here) has his own
+  const fav = await call("GET", "/api/v1/collections/favorites");
+  expect(fav.status).toBe(302);
+  await call("GET", "/api/v1/collections/favorites", { token: await userToken(emu, userByName(emu, "Dev Patel").id) });
+  // sharing tasks
+  await call("GET", "/api/v1/sharing-tasks?limit=1");
+  const share = await call("POST", "/api/v1/sharing-tasks", {
+    body: {
+      name: "Schema share",
+      type: "sheet-sharing",
+      state: { selections: [] },
+      templates: [{ type: "sheet", subType: "pdf", sheetData: { appId: app.id, sheetId: "s1", widthPx: 100, heightPx: 100 } }],
+      recipients: { userIds: [{ value: ben.id, enabled: true }], groupIds: [{ value: group.id }], emailAddresses: ["x@example.com"] },
+      scheduleOptions: { timezone: "Europe/Paris", recurrence: ["RRULE:FREQ=DAILY"], startDateTime: "2026-01-01T08:00:00" },
+      emailContent: { subject: "s", body: "b" },
+    },
+  });
+  expect(share.status).toBe(201);
+  const shareId = (share.json as Json).id as string;
+  await call("POST", "/api/v1/sharing-tasks", { body: { name: "No app", type: "sheet-sharing", state: {}, templates: [{ type: "sheet" }] } });
+  await call("GET", `/api/v1/sharing-tasks/${shareId}`);
+  await call("GET", "/api/v1/sharing-tasks/nope");
+  await call("PATCH", `/api/v1/sharing-tasks/${shareId}`, { body: [{ op: "replace", path: "/enabled", value: false }, { op: "replace", path: "/ownerId", value: ben.id }] });
+  await call("DELETE", `/api/v1/sharing-tasks/${shareId}`);
+  // report templates: upload a file, create, download, update, patch, delete
+  await call("GET", "/api/v1/report-templates?limit=5");
+  const file = templateFile(app.id, "Schema");
+  const up = await call("POST", "/api/v1/temp-contents?filename=t.xlsx", { raw: new Uint8Array(file), headers: { "content-type": "application/octet-stream" } });
+  const tempId = up.headers.get("location")!.split("/").pop()!;
+  const tpl = await call("POST", "/api/v1/report-templates", { body: { name: "Schema template", temporaryContentId: tempId } });
+  expect(tpl.status).toBe(201);
+  const tplId = (tpl.json as Json).id as string;
+  await call("POST", "/api/v1/report-templates", { body: { name: "Schema template 2", temporaryContentId: tempId, sourceAppId: Object.values(tenant.apps).find((a) => a.id !== app.id)!.id } });
+  await call("GET", `/api/v1/report-templates/${tplId}`);
+  await call("GET", "/api/v1/report-templates/nope");
+  await call("POST", `/api/v1/report-templates/${tplId}/actions/download`);
+  await call("PUT", `/api/v1/report-templates/${tplId}`, { body: { name: "Schema template 3", temporaryContentId: tempId } });
+  await call("PATCH", `/api/v1/report-templates/${tplId}`, { body: [{ op: "replace", path: "/description", value: "d" }] });
+  await call("DELETE", `/api/v1/report-templates/${tplId}`);
+  // conditions and data alerts
+  const cond = await call("POST", "/api/v1/conditions", { body: { type: "data", dataCondition: { conditionBase: { appId: app.id }, conditionData: { operator: ">" }, headers: ["m"] } } });
+  expect(cond.status).toBe(201);
+  const condId = (((cond.json as Json).condition as Json).dataCondition as { conditionBase: Json }).conditionBase.id as string;
+  await call("POST", "/api/v1/conditions", { body: { type: "data", dataCondition: {} } });
+  await call("GET", `/api/v1/conditions/${condId}`);
+  await call("GET", "/api/v1/conditions/nope");
+  await call("PATCH", `/api/v1/conditions/${condId}`, { body: [{ op: "replace", path: "/dataCondition", value: { conditionBase: { appId: app.id }, headers: ["m2"] } }] });
+  await call("GET", "/api/v1/data-alerts?limit=1");
+  const alert = await call("POST", "/api/v1/data-alerts", { body: { name: "Schema alert", appId: app.id, conditionId: condId, triggerType: "RELOAD", recipients: { userIds: [{ value: ben.id, enabled: true }], groupIds: [{ value: group.id }] } } });
+  expect(alert.status).toBe(202);
+  const alertId = (alert.json as Json).id as string;
+  await call("POST", "/api/v1/data-alerts", { body: { name: "No recipients", appId: app.id, conditionId: condId, triggerType: "RELOAD" } });
+  await call("GET", `/api/v1/data-alerts/${alertId}`);
+  await call("GET", `/api/v1/data-alerts/${alertId}/condition`);
+  await call("GET", "/api/v1/data-alerts/nope");
+  await call("PATCH", `/api/v1/data-alerts/${alertId}`, { body: [{ op: "replace", path: "/enabledAction", value: false }, { op: "replace", path: "/ownerId", value: ben.id }] });
+  await call("DELETE", `/api/v1/data-alerts/${alertId}`, { token: await userToken(emu, ben.id) });
+  await call("DELETE", `/api/v1/conditions/${condId}`);
 }
 
 /** An API key for a fixture user (as testing.ts's userApi adds them). */

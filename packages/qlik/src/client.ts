@@ -46,6 +46,9 @@ import type { RestInterceptor } from "@qlik/api/interceptors";
 import { CallTimeoutError, formatSeconds, limitOf, resolveTimeouts, withDeadline, type TimeoutKind, type Timeouts } from "./internal/timeouts.ts";
 import { createTenantWriter, type TenantWriter } from "./writer.ts";
 import { RESOURCE_APIS, type ResourceApi } from "./resources/index.ts";
+import { pages } from "./internal/pages.ts";
+// Resource kinds read pages too (internal/pages.ts, apart from this file: no import cycle).
+export { pages } from "./internal/pages.ts";
 
 export type TenantAuth =
   | { type: "apikey"; apiKey: string }
@@ -603,23 +606,6 @@ export function classifyQix(e: unknown, ctx: { operation: string; host: string; 
   if (/\b50[0234]\b|closed|socket|ECONNRESET|ECONNREFUSED|hang up|timeout|terminated/i.test(message))
     return new QlikApiError({ ...base, kind: "transient", detail });
   return new QlikApiError({ ...base, kind: "permanent", qlikCode: code?.toString(), detail });
-}
-
-/** Lists every page by following `links.next` (each page through `call`). */
-export async function* pages<R extends { data: unknown; next?: () => Promise<R> }>(
-  core: TenantCore,
-  op: OperationName,
-  object: string | undefined,
-  first: (api: QlikAPI) => Promise<R>,
-): AsyncGenerator<unknown> {
-  let resp: R | undefined = await core.call(op, object, first);
-  while (resp) {
-    const data = (resp.data as { data?: unknown[] } | undefined)?.data;
-    if (Array.isArray(data)) yield* data;
-    const next: (() => Promise<R>) | undefined = resp.next;
-    // `next()` reuses the first call's options (hostConfig, noCache) and follows the href verbatim.
-    resp = next ? await core.call(op, object, (_api, ctx) => (next as (o: unknown) => Promise<R>)(ctx.pageOptions)) : undefined;
-  }
 }
 
 export function createTenantClient(config: TenantClientConfig): TenantClient {

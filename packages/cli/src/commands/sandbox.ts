@@ -22,6 +22,10 @@ interface SandboxFlags {
   automationConnections?: string;
   reloadTasks?: string;
   webhooks?: string;
+  sharingTasks?: string;
+  reportTemplates?: string;
+  dataAlerts?: string;
+  tags?: string;
   seed?: string;
   state?: string;
   rateLimits?: string;
@@ -96,6 +100,10 @@ export function sandboxOptions(flags: SandboxFlags, defaultQuirks: Quirks): Emul
     automationConnections: int("automation-connections", flags.automationConnections, 0),
     reloadTasks: int("reload-tasks", flags.reloadTasks, 0),
     webhooks: int("webhooks", flags.webhooks, 0),
+    sharingTasks: int("sharing-tasks", flags.sharingTasks, 0),
+    reportTemplates: int("report-templates", flags.reportTemplates, 0),
+    dataAlerts: int("data-alerts", flags.dataAlerts, 0),
+    tags: int("tags", flags.tags, 0),
     seed: flags.seed,
     stateFile: flags.state,
     rateLimits: oneOf("rate-limits", flags.rateLimits, ["qlik", "off"] as const),
@@ -122,6 +130,10 @@ export function register(program: Command): void {
     .option("--automation-connections <n>", "generated fixture: number of automation connections (default: apps/6)")
     .option("--reload-tasks <n>", "generated fixture: number of reload tasks (default: apps/4)")
     .option("--webhooks <n>", "generated fixture: number of webhooks (default 2)")
+    .option("--sharing-tasks <n>", "generated fixture: number of sharing tasks (subscriptions) (default: apps/25)")
+    .option("--report-templates <n>", "generated fixture: number of report templates (default: apps/50)")
+    .option("--data-alerts <n>", "generated fixture: number of data alerts, each with its condition (default: apps/25)")
+    .option("--tags <n>", "generated fixture: number of tags (public collections) on apps (default: apps/40, at least 2)")
     .option("--seed <s>", "seed of the fixture (deterministic)")
     .option("--state <file>", "persist the tenants to this JSON file across restarts")
     .option("--rate-limits <mode>", "qlik | off", "off")

@@ -78,6 +78,18 @@ export interface Quirks {
   rateLimitTenantCeiling: boolean;
   /** How a `+` in a query string reads: as a space (default, form decoding) or as a plus (rest/query.ts). */
   queryPlus: "space" | "literal";
+  /**
+   * Whether a tenant admin's listing of report templates includes other users' templates
+   * (default false: `@qlik/api` 2.19 report-templates.d.ts calls a template "scoped to" its
+   * owner and documents no admin view — the reading that hides the most from a backup).
+   */
+  reportTemplatesAdminSeesAll: boolean;
+  /**
+   * Whether a tenant admin's listing of data alerts includes alerts it neither owns nor
+   * receives (default false: undocumented for data alerts, while sharing tasks document that
+   * TenantAdmin / AnalyticsAdmin "can view all tasks", `@qlik/api` 2.19 sharing-tasks.d.ts).
+   */
+  dataAlertsAdminSeesAll: boolean;
 }
 
 export const defaultQuirks: Quirks = {
@@ -96,6 +108,8 @@ export const defaultQuirks: Quirks = {
   rateLimitBlocksWholeTier: true,
   rateLimitTenantCeiling: true,
   queryPlus: "space",
+  reportTemplatesAdminSeesAll: false,
+  dataAlertsAdminSeesAll: false,
 };
 
 export interface Runtime {

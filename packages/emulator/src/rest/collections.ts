@@ -7,7 +7,7 @@
  *   by everyone; created and changed by a tenant admin — UNCONFIRMED: Qlik's "manage
  *   collections" permission, the stricter reading). `favorite` is each user's own, not creatable.
  * - Public collection names are unique (409). PATCH `replace` of `/name`, `/description`,
- *   `/type`; a `publicgoverned` collection needs at least one item (400).
+ *   `/type` (private ↔ publicgoverned only; a `publicgoverned` collection needs at least one item, 400).
  * - Items are apps' catalogue items, added by item id (404 when the caller cannot see it, 409
  *   when present); listings show only the items the caller can see. An item whose app is gone
  *   is dropped from every collection the next time the collection is read.
@@ -69,7 +69,8 @@ export function registerCollections(app: RestApp, { tenant, rt }: RouteDeps): vo
 
   app.get("/api/v1/collections", (c) => {
     const limit = limitOf(c, 10, 100);
-    let list = Object.values(k().collections).filter((x) => canSee(c, x));
+    // Never the favourites ("This endpoint does not return the user's favorites collection").
+    let list = Object.values(k().collections).filter((x) => x.type !== "favorite" && canSee(c, x));
     const type = c.req.query("type");
     const types = c.req.query("types");
     if (type) list = list.filter((x) => x.type === type);
@@ -89,13 +90,22 @@ export function registerCollections(app: RestApp, { tenant, rt }: RouteDeps): vo
     const { page, links } = cursorPage(c, list, limit, "next");
     return c.json({ data: page.map((x) => colJson(c, x)), links });
   });
+  // The caller's own favourites only (each user has at most one): a 302 to the collection
+  // (the 2025 spec's only success answer), 404 when the caller has none. Other users'
+  // favourites cannot be reached (API-FACTS §6.16).
+  app.get("/api/v1/collections/favorites", (c) => {
+    const me = who(c).user.id;
+    const fav = Object.values(k().collections).find((x) => x.type === "favorite" && x.creatorId === me);
+    if (!fav) throw notFound("HTTP-404", "The caller has no favorites collection.");
+    return c.json({}, 302, { location: selfHref(c, `/api/v1/collections/${fav.id}`) });
+  });
   app.get("/api/v1/collections/:collectionId", (c) => c.json(colJson(c, colFor(c))));
   app.post("/api/v1/collections", async (c) => {
     const w = who(c);
     const body = await readJson(c);
     const type = body.type;
     if (type !== "private" && type !== "public" && type !== "publicgoverned") throw badRequest("HTTP-400", 'type must be "private", "public" or "publicgoverned".');
-    if (type === "publicgoverned") throw badRequest("HTTP-400", "A publicgoverned collection needs at least one item: create it public, add items, then PATCH /type.");
+    if (type === "publicgoverned") throw badRequest("HTTP-400", "A publicgoverned collection needs at least one item: create it private, add items, then PATCH /type.");
     if (type !== "private" && !w.isTenantAdmin) throw forbidden("HTTP-403", "Public collections need the TenantAdmin role.");
     const description = body.description ?? "";
     if (typeof description !== "string") throw badRequest("HTTP-400", "description must be a string.");
@@ -125,7 +135,11 @@ export function registerCollections(app: RestApp, { tenant, rt }: RouteDeps): vo
       if (op.path === "/name") next.name = op.value;
       else if (op.path === "/description") next.description = op.value;
       else if (op.path === "/type") {
-        if (!["public", "publicgoverned"].includes(op.value) || col.type === "private") throw badRequest("HTTP-400", "Only a public collection's type changes, to public or publicgoverned.");
+        // qlik.dev/apis/rest/collections PATCH: a private collection is published as
+        // `publicgoverned` (once it holds an item) and returned to `private`; never between
+        // a tag (`public`) and a collection.
+        const ok = (col.type === "private" && op.value === "publicgoverned") || (col.type === "publicgoverned" && op.value === "private") || col.type === op.value;
+        if (!ok) throw badRequest("HTTP-400", `A ${col.type} collection cannot become ${op.value}: /type moves a collection between private and publicgoverned only (a tag stays a tag).`);
         if (op.value === "publicgoverned" && col.itemIds.length === 0) throw badRequest("HTTP-400", "A publicgoverned collection needs at least one item.");
         next.type = op.value as Collection["type"];
       } else throw badRequest("HTTP-400", `unsupported patch path ${JSON.stringify(op.path)}`);

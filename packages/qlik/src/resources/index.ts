@@ -6,6 +6,8 @@ import type { ResourceKindName } from "@lifeboat/model";
 import type { ResourceApi } from "./api.ts";
 import { automationConnectionsApi, automationsApi } from "./automation.ts";
 import { dataConnectionsApi, dataCredentialsApi } from "./data.ts";
+import { collections, notes, tags } from "./organisation.ts";
+import { dataAlerts, reloadTasks, reportTemplates, sharingTasks } from "./scheduling.ts";
 
 const APIS: readonly ResourceApi[] = [
   // data and automation (data.ts, automation.ts)
@@ -13,6 +15,14 @@ const APIS: readonly ResourceApi[] = [
   dataCredentialsApi,
   automationConnectionsApi,
   automationsApi,
+  // scheduling and distribution, organisation (scheduling.ts, organisation.ts)
+  reloadTasks,
+  sharingTasks,
+  reportTemplates,
+  dataAlerts,
+  tags,
+  collections,
+  notes,
 ];
 
 export const RESOURCE_APIS: Partial<Record<ResourceKindName, ResourceApi>> = Object.fromEntries(APIS.map((a) => [a.kind, a]));

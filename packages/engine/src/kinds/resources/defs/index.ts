@@ -5,6 +5,8 @@
 import type { DeclaredKind } from "../kind.ts";
 import { automationConnections, automations } from "./automation.ts";
 import { dataConnections, dataCredentials } from "./data.ts";
+import { collections, notes, tags } from "./organisation.ts";
+import { dataAlerts, reloadTasks, reportTemplates, sharingTasks } from "./scheduling.ts";
 
 export const DECLARED: readonly DeclaredKind[] = [
   // data and automation (data.ts, automation.ts)
@@ -12,4 +14,12 @@ export const DECLARED: readonly DeclaredKind[] = [
   dataCredentials,
   automationConnections,
   automations,
+  // scheduling and distribution, organisation (scheduling.ts, organisation.ts)
+  reloadTasks,
+  sharingTasks,
+  reportTemplates,
+  dataAlerts,
+  tags,
+  collections,
+  notes,
 ];
