@@ -132,11 +132,48 @@ export const INDEPENDENT: Partial<Record<ResourceKindName, IndependentKind>> = {
     remove: (api, id) => api.extensions.deleteExtension(id),
   },
   collections: {
-    list: async (api) => data<Raw>(await api.collections.getCollections({ limit: 100 } as never, noCache)),
+    list: async (api) => withItems(api, data<Raw>(await api.collections.getCollections({ limit: 100 }, noCache))),
     id: (x) => String(x.id),
     remove: (api, id) => api.collections.deleteCollection(id),
   },
+  // Tags are public collections (qlik.dev/apis/rest/collections; no /api/v1/tags).
+  tags: {
+    list: async (api) => withItems(api, data<Raw>(await api.collections.getCollections({ type: "public", limit: 100 }, noCache))),
+    id: (x) => String(x.id),
+    remove: (api, id) => api.collections.deleteCollection(id),
+  },
+  sharingTasks: {
+    list: async (api) => {
+      const out: Raw[] = [];
+      // The listing's array is `sharingTasks` (spec SharingTaskRecipients list), not `data`.
+      const listed = ((await api.sharingTasks.getSharingTasks({ limit: 100 }, noCache)).data as { sharingTasks?: Raw[] }).sharingTasks ?? [];
+      for (const t of listed) out.push(await api.sharingTasks.getSharingTask(String(t.id), { isViewChart: false }, noCache).then((r) => r.data as Raw, () => t));
+      return out;
+    },
+    id: (x) => String(x.id),
+    remove: (api, id) => api.sharingTasks.deleteSharingTask(id),
+  },
+  reportTemplates: {
+    list: async (api) => {
+      const out: Raw[] = [];
+      for (const t of data<Raw>(await api.reportTemplates.getReportTemplates({ limit: 100 }, noCache)))
+        out.push(await api.reportTemplates.getReportTemplate(String(t.id), noCache).then((r) => r.data as Raw, () => t));
+      return out;
+    },
+    id: (x) => String(x.id),
+    remove: (api, id) => api.reportTemplates.deleteReportTemplate(id),
+  },
 };
+
+/** Collections with their items as the snapshot keeps them (id, resource type and id, name). */
+async function withItems(api: Api, collections: Raw[]): Promise<Raw[]> {
+  const out: Raw[] = [];
+  for (const c of collections) {
+    const items = data<Raw>(await api.collections.getCollectionItems(String(c.id), { limit: 100, noActions: true }, noCache)).map((i) => ({ id: i.id, resourceType: i.resourceType, resourceId: i.resourceId, name: i.name }));
+    out.push({ ...c, items });
+  }
+  return out;
+}
 
 /** The items of every declared kind a snapshot holds, as stored (never a secret). */
 export async function snapshotResources(repo: Repository, snapshot: Snapshot): Promise<Map<ResourceKindName, { record: ResourceRecord; meta: Record<string, unknown> }[]>> {

@@ -44,10 +44,36 @@ const GIVEN = "GIVEN-e2e-";
 type Stored = { record: ResourceRecord; meta: Record<string, unknown> };
 
 /**
- * Kinds only their own user can read (packages/qlik/src/resources/data.ts: a data credential is
- * one user's login, read by that user alone): the bot's backup holds none of the fixture's.
+ * Kinds of which the bot's backup of the demo fixture holds none, and why: a data credential
+ * is one user's login, read by that user alone (packages/qlik/src/resources/data.ts); report
+ * templates and data alerts are listed to their owners only (quirks reportTemplatesAdminSeesAll
+ * and dataAlertsAdminSeesAll, off by default: the reading that hurts a client most); the
+ * fixture has no notes.
  */
-const ONLY_THEIR_USER: readonly ResourceKindName[] = ["dataCredentials"];
+const NONE_IN_THE_DEMO_BACKUP: readonly ResourceKindName[] = ["dataCredentials", "reportTemplates", "dataAlerts", "notes"];
+
+/**
+ * A `restore --json` run: no step failed, and the read-back differs from the snapshot only
+ * where the restore said it could not do as asked (a step's note or a plan warning names the
+ * item: an owner Qlik gives the caller, a recipient group the target lacks) — exit 0, or 4 with
+ * every difference so reported. Returns the NDJSON lines and whether an item was so named.
+ */
+function expectRestored(r: Run): { lines: Record<string, unknown>[]; reported: (noun: string, name: string) => boolean } {
+  const lines = jsonLines(r.stdout);
+  expect(lines.filter((l) => l.type === "step" && l.outcome === "failed"), r.stderr).toEqual([]);
+  const said = [
+    ...lines.filter((l) => l.type === "step" && typeof l.note === "string").map((l) => `${String(l.label)} — ${String(l.note)}`),
+    ...((lines.find((l) => l.type === "plan")?.plan as { warnings?: string[] } | undefined)?.warnings ?? []),
+  ];
+  const report = lines.find((l) => l.type === "verification")?.report as { other?: { where: string; field: string }[] } | undefined;
+  expect(report, r.stderr).toBeDefined();
+  // "reload task 'P&L' (0e9d…)" → "reload task 'P&L'", as notes and warnings name it.
+  const unreported = (report!.other ?? []).filter((m) => !said.some((t) => t.includes(m.where.replace(/ \([^()]*\)$/, ""))));
+  for (const m of report!.other ?? []) if (!unreported.includes(m)) console.warn(`reported, accepted: ${m.where}: ${m.field}`);
+  expect(unreported, r.stderr).toEqual([]);
+  expect(r.code === 0 || r.code === 4, r.stderr).toBe(true);
+  return { lines, reported: (noun, name) => said.some((t) => t.includes(`${noun} '${name}'`)) };
+}
 
 describe("every declared resource kind, through the lifeboat bin", () => {
   let src: EmulatorHandle;
@@ -116,7 +142,7 @@ describe("every declared resource kind, through the lifeboat bin", () => {
     for (const kind of RESOURCES) {
       const items = stored.get(kind.layer) ?? [];
       expect(ls.stdout).toContain(`${kind.path}/`);
-      if (ONLY_THEIR_USER.includes(kind.layer)) continue;
+      if (NONE_IN_THE_DEMO_BACKUP.includes(kind.layer)) continue;
       expect(items.length, `the demo fixture has ${kind.noun}s`).toBeGreaterThan(0);
       // `show` of one item: the stored document and what a restore will need re-entered.
       const one = items[0]!;
@@ -149,10 +175,7 @@ describe("every declared resource kind, through the lifeboat bin", () => {
 
   it("(a) restore --all into an empty tenant: every item back with equal fields, references remapped, the checklist exact, no secret kept", async () => {
     const r: Run = await lifeboat(["restore", snapshot.id, "--all", "--target-host", dst.host, "--create-missing-users", "--secrets", secretsFile, "--yes", "--json"], { ...repoEnv, ...tenantEnv(dst) });
-    const lines = jsonLines(r.stdout);
-    const report = lines.find((l) => l.type === "verification")?.report as { other?: unknown[] } | undefined;
-    const failed = lines.filter((l) => l.type === "step" && l.outcome === "failed");
-    expect(r.code, `${r.stderr}\nfailed steps: ${JSON.stringify(failed, null, 1)}\nmismatches: ${JSON.stringify(report?.other?.slice(0, 20), null, 1)}`).toBe(0);
+    const { lines, reported } = expectRestored(r);
     const checklist = lines.find((l) => l.type === "checklist")?.items as ChecklistItem[] | undefined;
     expect(checklist, "the restore ends with a checklist").toBeDefined();
 
@@ -172,6 +195,10 @@ describe("every declared resource kind, through the lifeboat bin", () => {
       const { items, independent } = await readKind(dst, kind);
       if (!independent) console.warn(`${kind.layer}: read through Lifeboat's connector (no independent reader in e2e/resources-helpers.ts yet)`);
       for (const s of (stored.get(kind.layer) ?? []).filter((x) => written(kind.layer, x))) {
+        if (reported(kind.noun, s.record.name) && !matchItem(kind, s.record, items)) {
+          console.warn(`reported, accepted: ${kind.noun} '${s.record.name}': ${closest(kind, s.record, items)}`);
+          continue;
+        }
         const found = matchItem(kind, s.record, items);
         expect.soft(found, `${kind.noun} '${s.record.name}' is in the target with equal fields; ${closest(kind, s.record, items)}`).toBeDefined();
         if (found) targetIds.set(`${kind.layer}:${s.record.id}`, found.id);
@@ -228,11 +255,15 @@ describe("every declared resource kind, through the lifeboat bin", () => {
       deleted.push({ kind, record: first.record });
     }
     expect(deleted.length).toBeGreaterThan(0);
-    const r = await lifeboat(["restore", snapshot.id, "--all", "--secrets", secretsFile, "--yes"], { ...repoEnv, ...tenantEnv(src) });
-    expect(r.code, r.stderr + r.stdout.slice(-4000)).toBe(0);
-    expect(r.stdout).toContain("re-entry checklist");
+    const r = await lifeboat(["restore", snapshot.id, "--all", "--secrets", secretsFile, "--yes", "--json"], { ...repoEnv, ...tenantEnv(src) });
+    const { lines, reported } = expectRestored(r);
+    expect(lines.some((l) => l.type === "checklist")).toBe(true);
     for (const { kind, record } of deleted) {
       const { items } = await readKind(src, kind);
+      if (reported(kind.noun, record.name) && !matchItem(kind, record, items)) {
+        console.warn(`reported, accepted: ${kind.noun} '${record.name}': ${closest(kind, record, items)}`);
+        continue;
+      }
       expect(matchItem(kind, record, items), `${kind.noun} '${record.name}' is back; ${closest(kind, record, items)}`).toBeDefined();
     }
   });
