@@ -94,6 +94,8 @@ function buildSchemas() {
     /** Deadlines for every tenant (seconds per kind; a tenant's own `timeouts:` win). */
     timeouts: timeoutsSchema,
     tenants: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/, "tenant names use letters, digits, '.', '_' and '-'"), tenantSchema).default({}),
+    /** `lifeboat serve`'s section (schedules, retention, alerts per tenant): validated by the serve command (commands/serve.ts). */
+    service: z.unknown().optional(),
   });
   return { configSchema, tenantSchema };
 }

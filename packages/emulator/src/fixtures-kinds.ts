@@ -10,7 +10,7 @@ import type { App, Space, Tenant, User } from "./model.ts";
 import type { Rng } from "./internal/rng.ts";
 import { createHash } from "node:crypto";
 import { writeZip } from "./internal/zip.ts";
-import { kindsOf, type AlertCondition, type Automation, type AutomationConnection, type DataAlert, type DataConnection, type DataCredential, type ReloadTask, type ReportTemplate, type SharingTask, type Webhook } from "./kinds.ts";
+import { kindsOf, type AlertCondition, type Automation, type AutomationConnection, type DataAlert, type DataConnection, type DataCredential, type IdentityProvider, type ReloadTask, type ReportTemplate, type SharingTask, type Webhook } from "./kinds.ts";
 
 export interface KindsBuilder {
   tenant: Tenant;
@@ -31,6 +31,8 @@ export interface KindCounts {
   reportTemplates?: number;
   dataAlerts?: number;
   tags?: number;
+  /** Custom roles (identity and settings; default 3). */
+  customRoles?: number;
 }
 
 const byName = <T extends { name: string }>(items: Record<string, T>, name: string): T => {
@@ -358,6 +360,111 @@ export function demoKinds(b: KindsBuilder): void {
   };
   favorite(admin, [pnl, salesOverview]);
   favorite(ben, [salesOverview, app("Customer 360")]);
+  demoIdentity(b);
+}
+
+/**
+ * The demo's identity and settings: two custom roles held by users and groups (and a default
+ * role given to the Everyone group), identity providers (an active Okta OIDC with a planted
+ * client secret, a SAML one waiting for verification, a jwtAuth one with a public key), tenant
+ * settings, licence assignments (professional and analyzer) and two IP policies (one enabled).
+ */
+function demoIdentity(b: KindsBuilder): void {
+  const t = b.tenant;
+  const k = kindsOf(t);
+  const user = (name: string): User => byName(t.users, name);
+  const customRole = (name: string, description: string, assignedScopes: string[]): void => {
+    const tc = b.tick(1);
+    const id = b.rng.hex(24);
+    t.roles[id] = { id, tenantId: t.id, name, description, type: "custom", level: "user", assignedScopes, createdAt: tc, lastUpdatedAt: tc };
+  };
+  customRole("Report Publisher", "Publishes tabular reports to managed spaces", ["reports:publish", "apps:read"]);
+  customRole("Automation Operator", "Runs and monitors automations", ["automations:run", "automations:read"]);
+  user("Emma Evans").roles.push("Report Publisher");
+  user("Ben Builder").roles.push("Automation Operator");
+  byName(t.groups, "Finance").roles.push("Report Publisher");
+  byName(t.groups, "Analysts").roles.push("PrivateAnalyticsContentCreator");
+  k.settings.groups.everyoneRoles = ["PrivateAnalyticsContentCreator"];
+  k.settings.groups.autoCreateGroups = false;
+  k.settings.flags.enableAppOpeningFeedback = true;
+  k.settings.flags.autoAssignDataServicesContributorRoleToProfessionals = false;
+  k.settings.licenses = { autoAssignProfessional: false, autoAssignAnalyzer: true };
+  const ts = b.tick(1);
+  k.settings.settings = {
+    id: b.rng.hex(24),
+    customizeNoAccess: { linkEnabled: true, linkLabel: "Request access", linkUrl: "https://intranet.example.com/qlik-access", message: "Ask the BI team for access." },
+    preferredStartPage: "analytics-hub",
+    releaseCadence: "continuous",
+    sessionReplayOptOut: true,
+    createdAt: ts,
+    createdBy: user("Ada Admin").id,
+    updatedAt: ts,
+  };
+
+  const idp = (f: Omit<IdentityProvider, "id" | "created" | "lastUpdated" | "clockToleranceSec"> & { clockToleranceSec?: number }): void => {
+    const tc = b.tick(2);
+    const id = b.rng.hex(24);
+    k.identityProviders[id] = { id, clockToleranceSec: 5, created: tc, lastUpdated: tc, ...f };
+  };
+  const claims = { sub: ["sub"], name: ["name"], email: ["email"], groups: ["groups"] };
+  idp({
+    protocol: "OIDC",
+    provider: "okta",
+    interactive: true,
+    active: true,
+    description: "Acme Okta",
+    createNewUsersOnLogin: true,
+    postLogoutRedirectUri: "https://acme.okta.example.com/logout",
+    options: { clientId: "0oa1acmeclient", clientSecret: "SECRET-demo-idp-1", discoveryUrl: "https://acme.okta.example.com/.well-known/openid-configuration", realm: "acme", claimsMapping: claims, scope: "openid profile email groups" },
+    pendingState: "verified",
+  });
+  idp({
+    protocol: "SAML",
+    provider: "adfs",
+    interactive: true,
+    active: false,
+    description: "Partner ADFS (pilot)",
+    pendingOptions: {
+      entityId: "https://adfs.partner.example.com/adfs/services/trust",
+      signOnUrl: "https://adfs.partner.example.com/adfs/ls/",
+      nameIdFormat: "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+      certificates: [{ name: "adfs-signing", certificate: "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUdemo\n-----END CERTIFICATE-----", signature: true }],
+      claimsMapping: { sub: ["nameid"], name: ["displayname"], email: ["emailaddress"], groups: ["group"], picture: [] },
+    },
+    pendingState: "pending",
+  });
+  idp({
+    protocol: "jwtAuth",
+    provider: "external",
+    interactive: false,
+    active: true,
+    description: "Portal JWT",
+    options: { issuer: "https://portal.example.com", staticKeys: [{ kid: "portal-2025", pem: "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEdemo\n-----END PUBLIC KEY-----" }] },
+  });
+
+  for (const [name, type] of [
+    ["Ada Admin", "professional"],
+    ["Ben Builder", "professional"],
+    ["Chloe Chen", "professional"],
+    ["Emma Evans", "professional"],
+    ["Dev Patel", "analyzer"],
+    ["Farid Haddad", "analyzer"],
+    ["Grace Kim", "analyzer"],
+    ["Hiro Tanaka", "analyzer"],
+  ] as const) {
+    const u = user(name);
+    k.licenseAssignments[u.subject] = { subject: u.subject, type, created: b.tick(1), excess: false };
+  }
+
+  const admin = user("Ada Admin");
+  const policy = (name: string, allowedIps: string[], enabled: boolean): void => {
+    const tc = b.tick(1);
+    const id = b.rng.hex(24);
+    k.ipPolicies[id] = { id, name, allowedIps, enabled, createdAt: tc, createdBy: admin.id, updatedAt: tc, updatedBy: admin.id };
+  };
+  // Enabled, and it allows the loopback address the emulator's clients come from.
+  policy("Head office and automation hosts", ["203.0.113.0/24", "127.0.0.1/32"], true);
+  policy("VPN egress (staged)", ["198.51.100.7", "198.51.100.8"], false);
 }
 
 /** Every secret value `demoKinds` plants (a backup must contain none of them). */
@@ -373,6 +480,7 @@ export const DEMO_SECRETS = [
   "SECRET-demo-autoconn-1",
   "SECRET-demo-autoconn-2",
   "SECRET-demo-sharing-email-1",
+  "SECRET-demo-idp-1",
 ];
 
 /**
@@ -410,7 +518,7 @@ export function generatedKinds(b: KindsBuilder, counts: KindCounts, users: User[
     const n = String(i + 1).padStart(4, "0");
     const owner = r.pick(users);
     const space = r.next() < 0.5 && sharedOnly.length ? r.pick(sharedOnly) : undefined;
-    autoConns.push(automationConnection(b, owner, { name: `Automation connection ${n}`, connectorId: "61a87510-c7a3-11ea-95da-0fb0c241e75c", spaceId: space?.id }, [["username", `svc_${n}`, false], ["password", `SECRET-gen-autoconn-${n}`, true]]));
+    autoConns.push(automationConnection(b, owner, { name: `Automation connection ${n}`, connectorId: "61a87510-c7a3-11ea-95da-0fb0c241e75c", spaceId: space?.id }, [["account", `acme-${n}.eu-west-1`, false], ["username", `svc_${n}`, false], ["password", `SECRET-gen-autoconn-${n}`, true]]));
   }
   for (let i = 0; i < nAutos; i++) {
     const n = String(i + 1).padStart(4, "0");
@@ -457,4 +565,45 @@ export function generatedKinds(b: KindsBuilder, counts: KindCounts, users: User[
     const tagged = apps.filter((_a, j) => j % nTags === i).slice(0, 50);
     kindsOf(b.tenant).collections[id] = { id, name: `tag-${String(i + 1).padStart(3, "0")}`, description: "", type: "public", creatorId: admin.id, updaterId: admin.id, itemIds: tagged.map((a) => a.itemId), createdAt: tc, updatedAt: tc };
   }
+  generatedIdentity(b, counts, users);
+}
+
+/**
+ * The generated fixture's identity and settings: `customRoles` custom roles (default 3), each
+ * held by some users; a licence for every user (one in five professional; the allotments sized
+ * to fit); one OIDC identity provider with a `SECRET-gen-idp-1` client secret; one disabled IP policy.
+ */
+function generatedIdentity(b: KindsBuilder, counts: KindCounts, users: User[]): void {
+  const t = b.tenant;
+  const k = kindsOf(t);
+  const r = b.rng;
+  const nRoles = counts.customRoles ?? 3;
+  for (let i = 0; i < nRoles; i++) {
+    const n = String(i + 1).padStart(4, "0");
+    const tc = b.tick(1);
+    const id = r.hex(24);
+    t.roles[id] = { id, tenantId: t.id, name: `Custom role ${n}`, description: `Generated custom role ${n}`, type: "custom", level: "user", assignedScopes: [`scope-${n}:read`], createdAt: tc, lastUpdatedAt: tc };
+    for (const u of users) if (r.next() < 0.1) u.roles.push(`Custom role ${n}`);
+  }
+  users.forEach((u, i) => {
+    k.licenseAssignments[u.subject] = { subject: u.subject, type: i % 5 === 0 ? "professional" : "analyzer", created: b.tick(0), excess: false };
+  });
+  k.settings.licenseUnits = { professional: Math.ceil(users.length / 5) + 10, analyzer: users.length + 10 };
+  const tc = b.tick(1);
+  const idpId = r.hex(24);
+  k.identityProviders[idpId] = {
+    id: idpId,
+    protocol: "OIDC",
+    provider: "generic",
+    interactive: true,
+    active: true,
+    description: "Generated OIDC",
+    clockToleranceSec: 5,
+    options: { clientId: "generated-client", clientSecret: "SECRET-gen-idp-1", discoveryUrl: "https://idp.example.com/.well-known/openid-configuration", claimsMapping: { sub: ["sub"], name: ["name"], email: ["email"] } },
+    pendingState: "verified",
+    created: tc,
+    lastUpdated: tc,
+  };
+  const pid = r.hex(24);
+  k.ipPolicies[pid] = { id: pid, name: "Generated policy", allowedIps: ["192.0.2.0/24"], enabled: false, createdAt: tc, createdBy: users[0]!.id, updatedAt: tc, updatedBy: users[0]!.id };
 }

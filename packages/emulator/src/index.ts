@@ -22,3 +22,4 @@ export { defaultQuirks } from "./internal/runtime.ts";
 export type { LatencyModel } from "./internal/latency.ts";
 export { realisticLatency } from "./internal/latency.ts";
 export * from "./kinds.ts";
+export { DEMO_SECRETS } from "./fixtures-kinds.ts";

@@ -290,6 +290,99 @@ export interface DataAlert {
   lastUpdated: string;
 }
 
+// ---- identity and settings (API-FACTS §6.5, §6.19–6.24)
+
+/**
+ * An identity provider (`/api/v1/identity-providers`, @qlik/api 2.19 `identity-providers.d.ts`).
+ * `options` / `pendingOptions` are stored as sent, secrets included (OIDC `clientSecret`); no
+ * route returns `clientSecret` (API-FACTS §7: assumed write-only).
+ */
+export interface IdentityProvider {
+  id: string;
+  protocol: "OIDC" | "SAML" | "jwtAuth" | "qsefw-local-bearer-token";
+  provider: "auth0" | "okta" | "qlik" | "generic" | "salesforce" | "keycloak" | "adfs" | "external" | "azureAD";
+  interactive: boolean;
+  active: boolean;
+  description: string;
+  clockToleranceSec: number;
+  createNewUsersOnLogin?: boolean;
+  postLogoutRedirectUri?: string;
+  /** Verified configuration (interactive) or the only one (jwtAuth). */
+  options?: Record<string, unknown>;
+  /** Configuration waiting for an interactive verification in the management console. */
+  pendingOptions?: Record<string, unknown>;
+  pendingState?: "verified" | "pending" | "error";
+  created: string;
+  lastUpdated: string;
+}
+
+/** An IP policy (`/api/core/ip-policies`, @qlik/api 2.19 `core/ip-policies.d.ts`). */
+export interface IpPolicy {
+  id: string;
+  name: string;
+  allowedIps: string[];
+  enabled: boolean;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+/** One user's licence (`/api/v1/licenses/assignments`), keyed by subject. */
+export interface LicenseAssignment {
+  subject: string;
+  /** "professional" | "analyzer" (the allotment). */
+  type: string;
+  created: string;
+  excess: boolean;
+}
+
+/** The tenant's settings singletons (tenant flags, tenant-settings, group and licence settings). */
+export interface TenantSettingsState {
+  /** `PATCH /tenants/{id}` flags (@qlik/api 2.19 `tenants.d.ts` `TenantPatchSchema`). */
+  flags: {
+    autoAssignCreateSharedSpacesRoleToProfessionals: boolean;
+    autoAssignPrivateAnalyticsContentCreatorRoleToProfessionals: boolean;
+    autoAssignDataServicesContributorRoleToProfessionals: boolean;
+    enableAnalyticCreation: boolean;
+    enableAppOpeningFeedback: boolean;
+  };
+  /** `/api/v1/tenant-settings`; undefined until created (GET answers 404). */
+  settings?: {
+    id: string;
+    customizeNoAccess?: { linkEnabled: boolean; linkLabel?: string; linkUrl?: string; message?: string };
+    preferredStartPage?: "analytics-hub" | "data-integration-hub" | "management-console" | "analytics-creation-hub";
+    releaseCadence?: "monthly" | "continuous";
+    crossRegionDataProcessing?: boolean;
+    sessionReplayOptOut?: boolean;
+    createdAt: string;
+    createdBy: string;
+    updatedAt: string;
+    updatedBy?: string;
+  };
+  /** `/api/v1/groups/settings`. */
+  groups: { autoCreateGroups: boolean; syncIdpGroups: boolean; everyoneRoles: string[]; everyoneCreatedAt: string; everyoneUpdatedAt: string };
+  /** `/api/v1/licenses/settings`. */
+  licenses: { autoAssignProfessional: boolean; autoAssignAnalyzer: boolean };
+  /** Units per allotment: an add beyond them is refused per user (207). */
+  licenseUnits: Record<string, number>;
+}
+
+export function defaultTenantSettings(createdAt: string): TenantSettingsState {
+  return {
+    flags: {
+      autoAssignCreateSharedSpacesRoleToProfessionals: true,
+      autoAssignPrivateAnalyticsContentCreatorRoleToProfessionals: true,
+      autoAssignDataServicesContributorRoleToProfessionals: true,
+      enableAnalyticCreation: true,
+      enableAppOpeningFeedback: false,
+    },
+    groups: { autoCreateGroups: true, syncIdpGroups: true, everyoneRoles: [], everyoneCreatedAt: createdAt, everyoneUpdatedAt: createdAt },
+    licenses: { autoAssignProfessional: false, autoAssignAnalyzer: false },
+    licenseUnits: { professional: 50, analyzer: 200 },
+  };
+}
+
 export interface TenantKinds {
   dataConnections: Record<string, DataConnection>;
   dataCredentials: Record<string, DataCredential>;
@@ -306,10 +399,15 @@ export interface TenantKinds {
   reportTemplates: Record<string, ReportTemplate>;
   conditions: Record<string, AlertCondition>;
   dataAlerts: Record<string, DataAlert>;
+  identityProviders: Record<string, IdentityProvider>;
+  ipPolicies: Record<string, IpPolicy>;
+  /** By subject. */
+  licenseAssignments: Record<string, LicenseAssignment>;
+  settings: TenantSettingsState;
 }
 
 export function emptyKinds(): TenantKinds {
-  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {}, webIntegrations: {}, cspOrigins: {}, automations: {}, automationConnections: {}, themes: {}, extensions: {}, collections: {}, sharingTasks: {}, reportTemplates: {}, conditions: {}, dataAlerts: {} };
+  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {}, webIntegrations: {}, cspOrigins: {}, automations: {}, automationConnections: {}, themes: {}, extensions: {}, collections: {}, sharingTasks: {}, reportTemplates: {}, conditions: {}, dataAlerts: {}, identityProviders: {}, ipPolicies: {}, licenseAssignments: {}, settings: defaultTenantSettings("2025-01-06T09:00:00.000Z") };
 }
 
 /** The tenant's kinds, created (and completed) on first use. */
@@ -331,5 +429,9 @@ export function kindsOf(tenant: Tenant): TenantKinds {
   k.reportTemplates ??= {};
   k.conditions ??= {};
   k.dataAlerts ??= {};
+  k.identityProviders ??= {};
+  k.ipPolicies ??= {};
+  k.licenseAssignments ??= {};
+  k.settings ??= defaultTenantSettings("2025-01-06T09:00:00.000Z");
   return k;
 }

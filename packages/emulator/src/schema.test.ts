@@ -13,6 +13,7 @@ import type { EmulatorHandle } from "./server.ts";
 import { createTenantApp } from "./server.ts";
 import { startTestEmulator, userByName } from "./testing.ts";
 import { patchKindSchemas, walkKinds } from "./schema.kinds.ts";
+import { patchIdentitySchemas, walkIdentity } from "./schema.identity.ts";
 
 type Json = Record<string, unknown>;
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -68,6 +69,7 @@ spec.paths["/analytics/apps/{appId}/actions/restore"] = {
 };
 
 patchKindSchemas(spec);
+patchIdentitySchemas(spec);
 
 /**
  * Operations whose published response schema is wrong, with the reason; their 2xx bodies
@@ -321,6 +323,7 @@ describe("responses conform to Qlik's OpenAPI schemas", () => {
     await call("DELETE", `/api/v1/spaces/${spaceId}`);
     await call("GET", "/api/v1/users", { token: "invalid" });
     await walkKinds(emu, call);
+    await walkIdentity(emu, call);
 
     expect(violations, violations.join("\n")).toEqual([]);
   });

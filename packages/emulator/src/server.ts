@@ -28,6 +28,7 @@ import { canOpenApp } from "./internal/access.ts";
 import type { Env } from "./rest/common.ts";
 import { registerOAuth, resolveBearer } from "./rest/auth.ts";
 import { registerIdentity } from "./rest/identity.ts";
+import { registerIdentitySettings } from "./rest/identity-settings.ts";
 import { registerSpaces } from "./rest/spaces.ts";
 import { registerItems } from "./rest/items.ts";
 import { registerApps } from "./rest/apps.ts";
@@ -74,6 +75,8 @@ export interface EmulatorOptions {
   reportTemplates?: number;
   dataAlerts?: number;
   tags?: number;
+  /** `generated` fixture: custom roles (identity and settings; default 3). */
+  customRoles?: number;
   seed?: string | number;
   /** JSON file the tenants persist to; loaded instead of the fixture when it exists. */
   stateFile?: string;
@@ -223,6 +226,8 @@ export function createTenantApp(tenant: Tenant, rt: Runtime, opts: { admin: bool
   });
   const deps = { tenant, rt };
   registerOAuth(app, deps);
+  // Before identity: `/groups/settings` must win over `/groups/:groupId`.
+  registerIdentitySettings(app, deps);
   registerIdentity(app, deps);
   registerSpaces(app, deps);
   registerItems(app, deps);
@@ -277,7 +282,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   let tenants = options.stateFile ? await loadState(options.stateFile) : undefined;
   const fromState = tenants !== undefined;
-  tenants ??= cloudFixtures.map(({ f, i }) => buildTenant({ fixture: f, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, connections: options.connections, automations: options.automations, automationConnections: options.automationConnections, reloadTasks: options.reloadTasks, webhooks: options.webhooks, sharingTasks: options.sharingTasks, reportTemplates: options.reportTemplates, dataAlerts: options.dataAlerts, tags: options.tags, tenantIndex: i }).tenant);
+  tenants ??= cloudFixtures.map(({ f, i }) => buildTenant({ fixture: f, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, connections: options.connections, automations: options.automations, automationConnections: options.automationConnections, reloadTasks: options.reloadTasks, webhooks: options.webhooks, sharingTasks: options.sharingTasks, reportTemplates: options.reportTemplates, dataAlerts: options.dataAlerts, tags: options.tags, customRoles: options.customRoles, tenantIndex: i }).tenant);
 
   const clock = createClock(options.timeScale ?? 1, options.nowMs);
   const quirks: Quirks = { ...defaultQuirks, ...options.quirks };

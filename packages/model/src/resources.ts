@@ -93,11 +93,23 @@ export interface ResourceWrite {
   secrets?: Record<string, string>;
   /** Its files (name → bytes), as the snapshot holds them. */
   files?: Record<string, () => AsyncIterable<Uint8Array>>;
+  /**
+   * Its id in the snapshot. A kind whose ids a client may choose keeps it on create (a data
+   * connection's `qID`: the same id in every tenant); the id fields themselves are volatile,
+   * so `body` lacks them.
+   */
+  sourceId?: string;
 }
 
 export interface ResourceWriteResult {
-  /** The target id of what was created or updated. */
+  /** The target id of what was created or updated ("" when `skipped`). */
   id: string;
+  /**
+   * Nothing was written, and why, with the next step ("no free professional licence: free one in
+   * Management Console › Licenses, then run the restore again"): what the target cannot take now
+   * and a person settles. The item goes on the re-entry checklist; the restore is not failed.
+   */
+  skipped?: string;
   /** What the target could not do as asked (an owner Qlik gives the caller instead): shown on the step. */
   notes?: string[];
 }

@@ -129,6 +129,33 @@ export const OPERATIONS = {
   patchCollection: { method: "PATCH", path: "/api/v1/collections/{collectionId}", tier: "2", perMinute: 100, qlikApi: "collections.patchCollection" },
   addCollectionItem: { method: "POST", path: "/api/v1/collections/{collectionId}/items", tier: "2", perMinute: 100, qlikApi: "collections.addCollectionItem" },
   deleteCollectionItem: { method: "DELETE", path: "/api/v1/collections/{collectionId}/items/{itemId}", tier: "2", perMinute: 100, qlikApi: "collections.deleteCollectionItem" },
+  // --- identity and settings (issue 12; resources/identity.ts). Tiers from operations.tsv; the
+  // rows it marks INFERRED (tenant-settings writes, ip-policies but PATCH) are Qlik's usual
+  // pattern (GET Tier 1, writes Tier 2), UNCONFIRMED.
+  getRole: { method: "GET", path: "/api/v1/roles/{id}", tier: "1", perMinute: 1000, qlikApi: "roles.getRole" },
+  createRole: { method: "POST", path: "/api/v1/roles", tier: "2", perMinute: 100, qlikApi: "roles.createRole" },
+  patchRole: { method: "PATCH", path: "/api/v1/roles/{id}", tier: "2", perMinute: 100, qlikApi: "roles.patchRole" },
+  patchUser: { method: "PATCH", path: "/api/v1/users/{userId}", tier: "2", perMinute: 100, qlikApi: "users.patchUser" },
+  patchGroup: { method: "PATCH", path: "/api/v1/groups/{groupId}", tier: "2", perMinute: 100, qlikApi: "groups.patchGroup" },
+  getGroupsSettings: { method: "GET", path: "/api/v1/groups/settings", tier: "1", perMinute: 1000, qlikApi: "groups.getGroupsSettings" },
+  patchGroupsSettings: { method: "PATCH", path: "/api/v1/groups/settings", tier: "2", perMinute: 100, qlikApi: "groups.patchGroupsSettings" },
+  getIdps: { method: "GET", path: "/api/v1/identity-providers", tier: "1", perMinute: 1000, qlikApi: "identityProviders.getIdps" },
+  getIdp: { method: "GET", path: "/api/v1/identity-providers/{id}", tier: "1", perMinute: 1000, qlikApi: "identityProviders.getIdp" },
+  createIdp: { method: "POST", path: "/api/v1/identity-providers", tier: "2", perMinute: 100, qlikApi: "identityProviders.createIdp" },
+  patchIdp: { method: "PATCH", path: "/api/v1/identity-providers/{id}", tier: "2", perMinute: 100, qlikApi: "identityProviders.patchIdp" },
+  getMyTenant: { method: "GET", path: "/api/v1/tenants/me", tier: "1", perMinute: 1000, qlikApi: "tenants.getMyTenant" },
+  patchTenant: { method: "PATCH", path: "/api/v1/tenants/{tenantId}", tier: "2", perMinute: 100, qlikApi: "tenants.patchTenant" },
+  getTenantSettings: { method: "GET", path: "/api/v1/tenant-settings", tier: "1", perMinute: 1000, qlikApi: "tenantSettings.getTenantSettings" },
+  createTenantSettings: { method: "POST", path: "/api/v1/tenant-settings", tier: "2", perMinute: 100, qlikApi: "tenantSettings.createTenantSettings" },
+  updateTenantSettings: { method: "PATCH", path: "/api/v1/tenant-settings", tier: "2", perMinute: 100, qlikApi: "tenantSettings.updateTenantSettings" },
+  getLicenseSettings: { method: "GET", path: "/api/v1/licenses/settings", tier: "1", perMinute: 1000, qlikApi: "licenses.getLicenseSettings" },
+  updateLicenseSettings: { method: "PUT", path: "/api/v1/licenses/settings", tier: "2", perMinute: 100, qlikApi: "licenses.updateLicenseSettings" },
+  getLicenseAssignments: { method: "GET", path: "/api/v1/licenses/assignments", tier: "1", perMinute: 1000, qlikApi: "licenses.getLicenseAssignments" },
+  addLicenseAssignments: { method: "POST", path: "/api/v1/licenses/assignments/actions/add", tier: "2", perMinute: 100, qlikApi: "licenses.addLicenseAssignments" },
+  updateLicenseAssignments: { method: "POST", path: "/api/v1/licenses/assignments/actions/update", tier: "2", perMinute: 100, qlikApi: "licenses.updateLicenseAssignments" },
+  getIpPolicies: { method: "GET", path: "/api/core/ip-policies", tier: "1", perMinute: 1000, qlikApi: "core.ipPolicies.getIpPolicies" },
+  createIpPolicy: { method: "POST", path: "/api/core/ip-policies", tier: "2", perMinute: 100, qlikApi: "core.ipPolicies.createIpPolicy" },
+  patchIpPolicy: { method: "PATCH", path: "/api/core/ip-policies/{id}", tier: "2", perMinute: 100, qlikApi: "core.ipPolicies.patchIpPolicy" },
 } as const satisfies Record<string, OperationInfo>;
 
 export type OperationName = keyof typeof OPERATIONS;

@@ -1,7 +1,7 @@
 /**
  * Errors of the service package. One class for input that does not validate
  * (schedules, alert settings): it carries every problem with its field path, so
- * the CLI can print them and the HTTP layer (later) can answer 400 with them. Like every
+ * the CLI can print them and the HTTP layer answers 400 with them (in `meta.issues`). Like every
  * error of ours it is a `LifeboatError` (@lifeboat/model), here with code `usage`.
  */
 import { LifeboatError } from "@lifeboat/model";

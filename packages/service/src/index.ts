@@ -1,9 +1,14 @@
 /**
- * @lifeboat/service — the parts of `lifeboat serve` that exist so far: schedules and
- * the scheduler, the run history (SQLite or PostgreSQL) with its audit log, and
- * alerts. The HTTP API and the console are not built yet (docs/service.md).
+ * @lifeboat/service — `lifeboat serve`: the HTTP API (OpenAPI 3.1 at /api/openapi.json) with
+ * local accounts, sessions, API tokens and roles; schedules and the scheduler; the run history
+ * (SQLite or PostgreSQL) with its audit log; alerts; Prometheus metrics. The console (web UI)
+ * comes later (docs/service.md).
  *
  * @example
+ *   const service = await createService({ dataDir, adminPassword, tenants, onNotice: console.error });
+ *   const { url } = await service.listen({ port: 8080 });
+ *
+ * The parts, used on their own:
  *   const history = await openHistoryStore(historyLocationFromEnv(process.env, "history.db"));
  *   const parsed = parseTenantSchedules(config.tenants.acme.schedules, "tenants.acme.schedules");
  *   if (!parsed.ok) throw new InvalidInputError("schedules of tenant 'acme'", parsed.issues);
@@ -62,3 +67,9 @@ export {
 } from "./alerts/events.ts";
 export { describeChannel, parseAlertSettings, type AlertSettings, type AlertSettingsResult, type Channel } from "./alerts/settings.ts";
 export { AlertDispatcher, type AlertDispatcherOptions, type DeliveryResult } from "./alerts/dispatcher.ts";
+export { createService, SERVICE_VERSION, type Service, type ServiceOptions } from "./service.ts";
+export { loadSecretKey, SecretBox } from "./security/secretbox.ts";
+export { DEFAULT_SCRYPT, type ScryptParams } from "./security/passwords.ts";
+export { ROLES, type Role } from "./security/accounts.ts";
+export { tenantInputSchema, type TenantInput } from "./settings/tenants.ts";
+export { STATUS_OF } from "./http/errors.ts";

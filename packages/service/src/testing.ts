@@ -1,6 +1,6 @@
 /**
  * Test helpers for the service package: throwaway history databases on both
- * backends. Used by this package's tests (and later the service's).
+ * backends, cheap password hashing and a logged-in HTTP client (`login`).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -64,4 +64,37 @@ export async function throwawayPostgres(): Promise<ThrowawayDatabase> {
       }
     },
   };
+}
+
+/** scrypt cost for tests (~1 ms a hash). Never for real accounts. */
+export const TEST_SCRYPT = { N: 1024, r: 8, p: 1 } as const;
+
+/** A cookie jar and CSRF token for one logged-in client of a test service. */
+export interface TestClient {
+  cookie: string;
+  csrf: string;
+  /** fetch with the session cookie (and the CSRF token on changes) */
+  call(path: string, init?: RequestInit & { json?: unknown; noCsrf?: boolean }): Promise<Response>;
+}
+
+/** Log in to a service at `url` and return a client that keeps the session. */
+export async function login(url: string, username: string, password: string): Promise<TestClient> {
+  const r = await fetch(`${url}/api/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username, password }) });
+  if (r.status !== 200) throw new Error(`login of ${username} failed: ${r.status} ${await r.text()}`);
+  const cookie = (r.headers.get("set-cookie") ?? "").split(";")[0]!;
+  const { csrfToken } = (await r.json()) as { csrfToken: string };
+  const client: TestClient = {
+    cookie,
+    csrf: csrfToken,
+    call: (path, init = {}) => {
+      const { json, noCsrf, ...rest } = init;
+      const method = (rest.method ?? "GET").toUpperCase();
+      const headers = new Headers(rest.headers);
+      headers.set("cookie", client.cookie);
+      if (method !== "GET" && !noCsrf) headers.set("x-csrf-token", client.csrf);
+      if (json !== undefined) headers.set("content-type", "application/json");
+      return fetch(`${url}${path}`, { ...rest, method, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) });
+    },
+  };
+  return client;
 }

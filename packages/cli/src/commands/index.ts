@@ -14,6 +14,7 @@ import { register as prune } from "./prune.ts";
 import { register as key } from "./key.ts";
 import { register as restore, type RestoreHooks } from "./restore.ts";
 import { register as repair } from "./repair.ts";
+import { register as serve } from "./serve.ts";
 
 /** What `main` hands every command besides the program: test hooks only (e2e/fixtures); the product passes none. */
 export interface CommandContext {
@@ -37,4 +38,5 @@ export const commands: ((program: Command, context: CommandContext) => void)[] =
   key,
   restore,
   repair,
+  serve,
 ];

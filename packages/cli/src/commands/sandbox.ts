@@ -26,6 +26,7 @@ interface SandboxFlags {
   reportTemplates?: string;
   dataAlerts?: string;
   tags?: string;
+  customRoles?: string;
   seed?: string;
   state?: string;
   rateLimits?: string;
@@ -104,6 +105,7 @@ export function sandboxOptions(flags: SandboxFlags, defaultQuirks: Quirks): Emul
     reportTemplates: int("report-templates", flags.reportTemplates, 0),
     dataAlerts: int("data-alerts", flags.dataAlerts, 0),
     tags: int("tags", flags.tags, 0),
+    customRoles: int("custom-roles", flags.customRoles, 0),
     seed: flags.seed,
     stateFile: flags.state,
     rateLimits: oneOf("rate-limits", flags.rateLimits, ["qlik", "off"] as const),
@@ -134,6 +136,7 @@ export function register(program: Command): void {
     .option("--report-templates <n>", "generated fixture: number of report templates (default: apps/50)")
     .option("--data-alerts <n>", "generated fixture: number of data alerts, each with its condition (default: apps/25)")
     .option("--tags <n>", "generated fixture: number of tags (public collections) on apps (default: apps/40, at least 2)")
+    .option("--custom-roles <n>", "generated fixture: number of custom roles (default 3; every user gets a licence)")
     .option("--seed <s>", "seed of the fixture (deterministic)")
     .option("--state <file>", "persist the tenants to this JSON file across restarts")
     .option("--rate-limits <mode>", "qlik | off", "off")

@@ -90,6 +90,13 @@ export interface Quirks {
    * TenantAdmin / AnalyticsAdmin "can view all tasks", `@qlik/api` 2.19 sharing-tasks.d.ts).
    */
   dataAlertsAdminSeesAll: boolean;
+  /**
+   * Whether an interactive identity provider created with `options` and `skipVerify: true` is
+   * active at once when no other interactive one is (default true: the reading that hurts a
+   * client most — qlik-cli's identity-provider-create page says only that it skips the
+   * verification; whether Qlik then activates it is UNCONFIRMED, API-FACTS §6.19).
+   */
+  idpSkipVerifyActivates: boolean;
 }
 
 export const defaultQuirks: Quirks = {
@@ -110,6 +117,7 @@ export const defaultQuirks: Quirks = {
   queryPlus: "space",
   reportTemplatesAdminSeesAll: false,
   dataAlertsAdminSeesAll: false,
+  idpSkipVerifyActivates: true,
 };
 
 export interface Runtime {

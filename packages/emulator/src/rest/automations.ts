@@ -7,17 +7,22 @@
  * - Lists: a tenant admin lists every automation (`listAll`, default true for admins; a non-admin
  *   asking `listAll=true` gets 403), anyone else their own. Lists carry no `workspace`: the
  *   definition comes from a single GET.
- * - A definition (GET, PUT, DELETE, copy, enable/disable) is the owner's only — "the caller must be
+ * - A definition (GET, PUT, copy, change-space) is the owner's only — "the caller must be
  *   the automation's owner" (spec) — or an OAuth token's with `admin.automations` (qlik.dev
- *   changelog 241). A tenant admin's API key that is not the owner gets 403.
- * - `move` (change owner) needs TenantAdmin or `admin.automations`.
+ *   changelog 241). A tenant admin's API key that is not the owner gets 403 — except for
+ *   DELETE and enable/disable, which @qlik/api 2.19 also grants TenantAdmin and AnalyticsAdmin.
+ * - `change-owner` (and the legacy `move`) needs TenantAdmin or `admin.automations`, and
+ *   detaches the workspace's connections (the emulator removes every field naming one;
+ *   `connectorIds`, derived from the blocks' `connectorId`, stay).
  * - `runMode` is read-only, derived from the workspace's start block (`runMode` on a block of
  *   type `StartBlock`; else `scheduled` when the automation has schedules, else `manual`).
  *   `executionToken` is server-generated and new on every copy.
  * - Automation connections: a tenant admin lists all with `listAll=true` (default false);
  *   otherwise one's own. A param with `fieldType` `password` is write-only: its `value` never
  *   comes back (UNCONFIRMED, API-FACTS §7: assume masked). OAuth connections have
- *   `oauthAccountName` and cannot be connected headlessly. `change-owner` needs TenantAdmin (an
+ *   `oauthAccountName` and cannot be connected headlessly. A connection of a connector in
+ *   `CONNECTORS` (the fixtures') has exactly that connector's parameters and is connected only
+ *   with every required one set. `change-owner` needs TenantAdmin (an
  *   `admin.automations` bot may not touch connections); delete of a connection an automation's
  *   workspace names needs `forced=true` (400 otherwise).
  */

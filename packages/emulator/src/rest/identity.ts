@@ -5,6 +5,7 @@ import { newHexId, nowIso } from "../internal/runtime.ts";
 import { baseUrl, paginate, parseLimit, readJson, readJsonArray, str, who, type Ctx, type RestApp, type RouteDeps } from "./common.ts";
 import { sortParam } from "./query.ts";
 import { matchScim, parseScim } from "./scim.ts";
+import { kindsOf } from "../kinds.ts";
 
 function roleByName(tenant: Tenant, name: string): Role | undefined {
   return Object.values(tenant.roles).find((r) => r.name === name);
@@ -31,7 +32,8 @@ export function userJson(c: Ctx, tenant: Tenant, u: User): Record<string, unknow
     // The deprecated fields a real tenant still sends (GET /users/{id} captured in
     // datahub-project/datahub, metadata-ingestion/tests/integration/qlik_sense): `roles` as
     // names, `groups`, and `created`/`lastUpdated` as full timestamps.
-    roles: [...u.roles],
+    // (Default roles only: the deprecated field's values are the spec's enum of default role names.)
+    roles: u.roles.filter((name) => roleByName(tenant, name)?.type !== "custom"),
     groups: [...u.groups],
     created: u.createdAt,
     lastUpdated: u.lastUpdatedAt,
@@ -126,6 +128,8 @@ export function registerIdentity(app: RestApp, { tenant, rt }: RouteDeps): void 
       created: "2025-01-06T09:00:00.000Z",
       lastUpdated: "2025-01-06T09:00:00.000Z",
       ...(admin ? { createdByUser: admin.id } : {}),
+      // The flags `PATCH /tenants/{id}` changes (rest/identity-settings.ts).
+      ...kindsOf(tenant).settings.flags,
       links: { self: { href: `${baseUrl(c)}/api/v1/tenants/${tenant.id}` } },
     });
   });
@@ -332,6 +336,7 @@ export function registerIdentity(app: RestApp, { tenant, rt }: RouteDeps): void 
     if (roleByName(tenant, name)) throw conflict("ROLES-9", `A role named "${name}" already exists.`);
     const scopes = body.assignedScopes ?? [];
     if (!Array.isArray(scopes) || scopes.some((s) => typeof s !== "string")) throw badRequest("ROLES-1", "assignedScopes must be an array of strings.");
+    if (Object.values(tenant.roles).filter((r) => r.type === "custom").length >= 500) throw badRequest("ROLES-1", "A tenant can have at most 500 custom roles.");
     const t = nowIso();
     const role: Role = { id: newHexId(), tenantId: tenant.id, name, description: str(body, "description") ?? "", type: "custom", level: "user", assignedScopes: scopes as string[], createdAt: t, lastUpdatedAt: t };
     tenant.roles[role.id] = role;
@@ -342,13 +347,26 @@ export function registerIdentity(app: RestApp, { tenant, rt }: RouteDeps): void 
     requireAdmin(c);
     const role = roleOr404(c.req.param("id"));
     if (role.type !== "custom") throw new QlikError(403, "ROLES-3", "Forbidden", "Default roles cannot be changed.");
+    // @qlik/api 2.19 roles.d.ts `PatchRole`: replace of /name, /description, /assignedScopes;
+    // add to /assignedScopes/- (one scope); remove-value of /assignedScopes (one scope).
+    const next = { ...role, assignedScopes: [...role.assignedScopes] };
     for (const op of await readJsonArray(c)) {
-      const path = String(op.path ?? "").replace(/^\//, "");
-      if (path === "name" && typeof op.value === "string") role.name = op.value;
-      else if (path === "description" && typeof op.value === "string") role.description = op.value;
-      else if (path === "assignedScopes" && Array.isArray(op.value)) role.assignedScopes = op.value.map(String);
-      else throw badRequest("ROLES-1", `unsupported patch path "/${path}"`);
+      const path = String(op.path ?? "");
+      const kind = String(op.op ?? "");
+      if (kind === "replace" && (path === "/name" || path === "/description") && typeof op.value === "string") {
+        if (path === "/name" && Object.values(tenant.roles).some((r) => r.name === op.value && r.id !== role.id)) throw conflict("ROLES-9", `A role named "${op.value}" already exists.`);
+        next[path === "/name" ? "name" : "description"] = op.value;
+      } else if (kind === "replace" && path === "/assignedScopes" && Array.isArray(op.value) && op.value.every((x) => typeof x === "string")) next.assignedScopes = [...new Set(op.value as string[])];
+      else if (kind === "add" && path === "/assignedScopes/-" && typeof op.value === "string") next.assignedScopes = [...new Set([...next.assignedScopes, op.value])];
+      else if (kind === "remove-value" && path === "/assignedScopes" && typeof op.value === "string") next.assignedScopes = next.assignedScopes.filter((x) => x !== op.value);
+      else throw badRequest("ROLES-1", `unsupported patch ${JSON.stringify(op)}`);
     }
+    if (next.name !== role.name) {
+      // Users and groups hold roles by name here: follow the rename.
+      for (const u of Object.values(tenant.users)) u.roles = u.roles.map((r) => (r === role.name ? next.name : r));
+      for (const g of Object.values(tenant.groups)) g.roles = g.roles.map((r) => (r === role.name ? next.name : r));
+    }
+    Object.assign(role, next);
     role.lastUpdatedAt = nowIso();
     rt.changed(tenant);
     return c.body(null, 204);

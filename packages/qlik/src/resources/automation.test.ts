@@ -148,6 +148,21 @@ describe("automations", () => {
     ]);
   });
 
+  it("one that starts by itself is created disabled when a connection it names is not connected (its secret not given), noted", async () => {
+    const bot = automationsBot();
+    const target = createRestoreTarget(keyOf(ctx.emu));
+    const sfSource = byName(await collect(keyOf(ctx.emu).listResources("automationConnections")), "Snowflake (Ben)");
+    const conn = await target.createResource!("automationConnections", { body: { ...sfSource.body, name: "Snowflake (restored, no secret)" } });
+    const source = byName(await collect(bot.listResources("automations")), "Nightly sales refresh");
+    const workspace = JSON.parse(JSON.stringify(source.body.workspace).replaceAll(sfSource.id, conn.id)) as unknown;
+    const res = await createRestoreTarget(bot).createResource!("automations", { body: { ...source.body, name: "Nightly (no secret)", workspace }, spaceId: source.spaceId });
+    expect(kindsOf(ctx.tenant).automations[res.id]).toMatchObject({ state: "disabled", runMode: "scheduled" });
+    expect(res.notes).toEqual(["created disabled: its connection 'Snowflake (restored, no secret)' is not connected (a secret not given, or an OAuth sign-in pending) — enable the automation once connected"]);
+    // A manual one is left as it was: it never runs by itself.
+    const manual = await createRestoreTarget(bot).createResource!("automations", { body: { ...source.body, name: "Manual (no secret)", runMode: "manual", workspace }, spaceId: source.spaceId });
+    expect(kindsOf(ctx.tenant).automations[manual.id]!.state).toBe("available");
+  });
+
   it("updates an automation in place (definition, state) and refuses to create one whose definition was not readable", async () => {
     const bot = automationsBot();
     const a = Object.values(kindsOf(ctx.tenant).automations).find((x) => x.name === "Month-end mail")!;

@@ -28,7 +28,10 @@
  *   (@qlik/api `changeOwnerAutomation`): so the restore changes the owner first and then
  *   puts the definition back (PUT), which links the connections again — a PUT an
  *   `admin.automations` bot may make; anyone else is told the owner must re-select them.
- * - `state` "disabled" is applied after the definition (`actions/disable`).
+ * - `state` "disabled" is applied after the definition (`actions/disable`). An automation that
+ *   starts by itself (not `manual`) whose workspace names a connection that is not connected
+ *   in the target (created without its secret, an OAuth one awaiting its sign-in) is created
+ *   disabled, with a note: it would fail on every run until the connection works.
  */
 import type { ResourceRecord, ResourceWrite, ResourceWriteResult } from "@lifeboat/model";
 import { pages, type TenantCore } from "../client.ts";
@@ -228,6 +231,40 @@ async function putDefinition(core: TenantCore, id: string, def: ReturnType<typeo
   }
 }
 
+/** The automation connection ids a workspace names (any `connectionId` field of its blocks). */
+export function connectionIdsOf(workspace: unknown): string[] {
+  const out = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (typeof v === "object" && v !== null)
+      for (const [k, x] of Object.entries(v)) {
+        if (k === "connectionId" && typeof x === "string" && x) out.add(x);
+        else walk(x);
+      }
+  };
+  walk(workspace);
+  return [...out];
+}
+
+/**
+ * The connections of `workspace` that are not connected in the target (created without their
+ * secret, or OAuth ones waiting for a sign-in), by name: an automation that runs by itself
+ * would fail with them, so it is created disabled.
+ */
+async function unconnected(core: TenantCore, workspace: unknown): Promise<string[]> {
+  const out: string[] = [];
+  for (const id of connectionIdsOf(workspace)) {
+    try {
+      const x = (await core.call("getAutomationConnection", `automation connection ${id}`, (api) => api.automationConnections.getAutomationConnection(id, nc))).data as Json;
+      if (x.isConnected === false) out.push(`'${String(x.name ?? id)}'`);
+    } catch (e) {
+      if (!(e instanceof QlikApiError && (e.kind === "not-found" || e.kind === "forbidden"))) throw e;
+      out.push(`${id} (not found in the target)`);
+    }
+  }
+  return out;
+}
+
 async function applyState(core: TenantCore, id: string, name: string, want: unknown, have: unknown): Promise<void> {
   if (want === have || (want !== "disabled" && want !== "available")) return;
   if (want === "disabled") await core.call("disableAutomation", autoLabel(name, id), (api) => api.automations.disableAutomation(id), { idempotent: true });
@@ -266,7 +303,17 @@ export const automationsApi: ResourceApi = {
       const done = await changeOwner(core, id, def.name, input.ownerId);
       notes.push(...(done === true ? await putDefinition(core, id, def, true) : [done]));
     }
-    await applyState(core, id, def.name, input.body.state, made.state);
+    let state = input.body.state;
+    // What has no secret is created disabled (the issue's rule): an automation that starts by
+    // itself (scheduled, triggered, webhook) whose connections are not connected would fail each run.
+    if (state !== "disabled" && input.body.runMode !== undefined && input.body.runMode !== "manual") {
+      const missing = await unconnected(core, def.workspace);
+      if (missing.length) {
+        state = "disabled";
+        notes.push(`created disabled: its connection${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} not connected (a secret not given, or an OAuth sign-in pending) — enable the automation once connected`);
+      }
+    }
+    await applyState(core, id, def.name, state, made.state);
     if (input.body.runMode === "triggered" || input.body.runMode === "webhook") notes.push(`Qlik gave it a new execution token: whatever starts it (${String(input.body.runMode)}) needs the new one`);
     return { id, ...(notes.length ? { notes } : {}) };
   },

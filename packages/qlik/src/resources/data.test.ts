@@ -46,11 +46,14 @@ const byName = (rs: ResourceRecord[], name: string): ResourceRecord => {
 };
 
 describe("data connections", () => {
-  it("lists what the caller sees — no DataFiles connection, no secret, owner, space and stamp lifted out, the secrets it may hold named", async () => {
+  it("lists every connection for a tenant admin (others' personal ones asked per user) — no DataFiles connection, no secret, owner, space and stamp lifted out, the secrets it may hold named", async () => {
     const client = keyOf(ctx.emu);
     const rs = await collect(client.listResources("dataConnections"));
     const names = rs.map((r) => r.name).sort();
-    expect(names).toEqual(["CRM REST", "Finance Warehouse", "Ledger Files", "Sales DB"]);
+    expect(names).toEqual(["Ben's scratch DB", "CRM REST", "Finance Warehouse", "Ledger Files", "Sales DB"]);
+    const scratch = byName(rs, "Ben's scratch DB");
+    expect(scratch.ownerId).toBe(Object.values(ctx.tenant.users).find((u) => u.name === "Ben Builder")!.id);
+    expect(scratch.spaceId).toBeUndefined();
     expect(names).not.toContain("DataFiles");
     const sales = byName(rs, "Sales DB");
     const conn = Object.values(kindsOf(ctx.tenant).dataConnections).find((c) => c.name === "Sales DB")!;
@@ -62,8 +65,9 @@ describe("data connections", () => {
     expect(byName(rs, "Finance Warehouse").secrets).toEqual([]);
     const text = JSON.stringify(rs);
     for (const s of heldSecrets(ctx.tenant)) expect(text).not.toContain(s);
-    // A user sees their personal connection too.
+    // A user sees their own personal connection, never another's (Qlik refuses a non-admin's `userId`).
     expect((await collect(asUser("Ben Builder").listResources("dataConnections"))).map((r) => r.name)).toContain("Ben's scratch DB");
+    expect((await collect(asUser("Chloe Chen").listResources("dataConnections"))).map((r) => r.name)).not.toContain("Ben's scratch DB");
   });
 
   it("a single read drops the connection secret Qlik returns there (quirk connectionSecretOnGet=plaintext)", async () => {

@@ -2,7 +2,8 @@
  * Data connections and data credentials (API-FACTS §6.6–6.7) through `@qlik/api` 2.19's
  * `data-connections` and `data-credentials` modules (`/api/v1/…`).
  *
- * - Connections are space-scoped (`space`; none: the owner's personal space). The listing
+ * - Connections are space-scoped (`space`; none: the owner's personal space). A tenant admin
+ *   also lists every other user's personal ones (per user: `userId`). The listing
  *   (`noDatafiles=true`) is complete — only `qConnectionSecret` is left out of it, and a backup
  *   wants no secret — so no detail read is made. Each space's automatic "DataFiles" connection
  *   is never listed here, backed up or recreated: Qlik makes it with the space (help.qlik.com
@@ -83,10 +84,29 @@ function writeFields(input: ResourceWrite): Json {
   return out;
 }
 
-async function* listConnections(core: TenantCore): AsyncIterable<Json> {
-  for await (const c of pages(core, "getDataConnections", "data connections", (api) => api.dataConnections.getDataConnections({ noDatafiles: true, limit: 100 }, nc))) {
-    const conn = c as Json;
-    if (!isDataFiles(conn)) yield conn;
+/**
+ * The connections the caller sees; with `everyUser`, also every other user's personal ones:
+ * Qlik lists a personal connection to its owner only, and a tenant admin asks per user
+ * (`userId` — "requires admin role if specified userId doesn't match", @qlik/api
+ * `getDataConnections`; whether `personal=true` then gives that user's personal ones is
+ * UNCONFIRMED — the emulator's reading). A caller refused that (not an admin) keeps what it sees.
+ */
+async function* listConnections(core: TenantCore, everyUser: boolean): AsyncIterable<Json> {
+  const seen = new Set<string>();
+  const fresh = (c: Json): boolean => !isDataFiles(c) && !seen.has(String(c.qID)) && (seen.add(String(c.qID)), true);
+  for await (const c of pages(core, "getDataConnections", "data connections", (api) => api.dataConnections.getDataConnections({ noDatafiles: true, limit: 100 }, nc))) if (fresh(c as Json)) yield c as Json;
+  if (!everyUser) return;
+  for await (const u of pages(core, "getUsers", "users (for their personal data connections)", (api) => api.users.getUsers({ limit: 100 }, nc))) {
+    const userId = String((u as Json).id);
+    try {
+      const personal = pages(core, "getDataConnections", `the personal data connections of user ${userId}`, (api) =>
+        api.dataConnections.getDataConnections({ userId, personal: true, noDatafiles: true, limit: 100 }, nc),
+      );
+      for await (const c of personal) if (fresh(c as Json)) yield c as Json;
+    } catch (e) {
+      if (e instanceof QlikApiError && e.kind === "forbidden") return;
+      throw e;
+    }
   }
 }
 
@@ -111,7 +131,7 @@ export const dataConnectionsApi: ResourceApi = {
   kind: "dataConnections",
 
   async *list(core) {
-    for await (const c of listConnections(core)) yield toConnectionRecord(c);
+    for await (const c of listConnections(core, true)) yield toConnectionRecord(c);
   },
 
   async get(core, id) {
@@ -121,7 +141,7 @@ export const dataConnectionsApi: ResourceApi = {
 
   async create(core, input): Promise<ResourceWriteResult> {
     const name = String(input.body.qName ?? "");
-    const sourceId = str(input.body.qID);
+    const sourceId = input.sourceId ?? str(input.body.qID);
     const body: Json = { ...writeFields(input), tags: Array.isArray(input.body.tags) ? input.body.tags : [] };
     if (input.spaceId) body.space = input.spaceId;
     const notes: string[] = [];
@@ -184,7 +204,8 @@ export const dataCredentialsApi: ResourceApi = {
 
   async *list(core) {
     const seen = new Set<string>();
-    for await (const c of listConnections(core)) {
+    // Credentials are their user's only: the caller's own connections name the ones it can read.
+    for await (const c of listConnections(core, false)) {
       const credId = str(c.qCredentialsID);
       if (!credId || seen.has(credId)) continue;
       seen.add(credId);

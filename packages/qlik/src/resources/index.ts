@@ -8,6 +8,7 @@ import { automationConnectionsApi, automationsApi } from "./automation.ts";
 import { dataConnectionsApi, dataCredentialsApi } from "./data.ts";
 import { collections, notes, tags } from "./organisation.ts";
 import { dataAlerts, reloadTasks, reportTemplates, sharingTasks } from "./scheduling.ts";
+import { IDENTITY_APIS } from "./identity.ts";
 
 const APIS: readonly ResourceApi[] = [
   // data and automation (data.ts, automation.ts)
@@ -23,6 +24,8 @@ const APIS: readonly ResourceApi[] = [
   tags,
   collections,
   notes,
+  // identity and settings (identity.ts)
+  ...IDENTITY_APIS,
 ];
 
 export const RESOURCE_APIS: Partial<Record<ResourceKindName, ResourceApi>> = Object.fromEntries(APIS.map((a) => [a.kind, a]));

@@ -50,6 +50,8 @@ export interface RunRecord {
 }
 
 export interface NewRun {
+  /** the run's id (default: a new UUID); the service gives its own, so events can name the run before it is recorded */
+  id?: string;
   tenant: string;
   kind: RunKind;
   trigger: RunTrigger;
@@ -129,7 +131,7 @@ export interface HistoryStore {
   lastSuccessfulBackup(tenant: string): Promise<RunRecord | null>;
   /** The same for every tenant that has one. */
   lastSuccessfulBackups(): Promise<Map<string, RunRecord>>;
-  /** Due time of the tenant's newest scheduled run, executed or missed (for the scheduler's missed-run check). */
+  /** Due time of the tenant's newest scheduled backup, executed or missed (for the scheduler's missed-run check; scheduled prunes have their own schedule and do not count). */
   lastScheduledRun(tenant: string): Promise<Date | null>;
   /** Record due times that passed while the service was down. */
   recordMissed(tenant: string, dueTimes: readonly Date[]): Promise<void>;
@@ -167,6 +169,11 @@ export async function openHistoryStore(location: HistoryLocation, opts: { now?: 
     await db.close();
     throw e;
   }
+  return new SqlHistoryStore(db);
+}
+
+/** The history store over an open, migrated database (the service shares one with its other stores). */
+export function historyOver(db: Sql): HistoryStore {
   return new SqlHistoryStore(db);
 }
 
@@ -216,7 +223,7 @@ class SqlHistoryStore implements HistoryStore {
 
   async startRun(run: NewRun): Promise<string> {
     if (!run.tenant) throw new Error("a run needs a tenant");
-    const id = randomUUID();
+    const id = run.id ?? randomUUID();
     const at = run.startedAt.getTime();
     await this.db.run(
       `INSERT INTO runs (id, tenant, kind, trigger_kind, status, scheduled_for, started_at, at_ms, started_by, counts, log_location)
@@ -288,7 +295,7 @@ class SqlHistoryStore implements HistoryStore {
 
   async lastScheduledRun(tenant: string): Promise<Date | null> {
     const rows = await this.db.query(
-      `SELECT MAX(scheduled_for) AS due FROM runs WHERE tenant = ? AND trigger_kind = 'schedule' AND scheduled_for IS NOT NULL`,
+      `SELECT MAX(scheduled_for) AS due FROM runs WHERE tenant = ? AND kind = 'backup' AND trigger_kind = 'schedule' AND scheduled_for IS NOT NULL`,
       [tenant],
     );
     return date(rows[0]?.due);

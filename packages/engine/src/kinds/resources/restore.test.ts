@@ -298,6 +298,19 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
     expect(() => parsePlanFile(formatPlanFile(p), "new.json")).not.toThrow();
   });
 
+  it("a personal item (no space) matches only its owner's of the same name, never another user's", async () => {
+    const mine = { kind: "dataConnections" as const, name: "Scratch", stamp: "1", body: { qName: "Scratch", qConnectStatement: "CUSTOM CONNECT TO s", qType: "jdbc", updated: "1" } };
+    const state = Object.assign(sampleTenantState(), { resources: [{ record: { ...mine, id: "dc-p", ownerId: "u-jane", body: { ...mine.body, qID: "dc-p" } } }] });
+    const { snapshot } = await backup({ tenant: createFakeTenant(state), repository: repo, now: () => new Date("2026-12-03T00:00:00.000Z") });
+    source = await loadRestoreSource(repo, snapshot);
+    // The target has a personal "Scratch" of another user: not Jane's.
+    target.seedResource({ record: { ...mine, id: "t-other", ownerId: "t-admin" } });
+    expect((await plan({ layers: ["dataConnections"] })).resources[0]).toMatchObject({ sourceId: "dc-p", action: "create" });
+    // Jane's own "Scratch" is hers: brought back in place.
+    target.seedResource({ record: { ...mine, id: "t-jane-scratch", ownerId: "t-jane", body: { ...mine.body, qConnectStatement: "changed" } } });
+    expect((await plan({ layers: ["dataConnections"] })).resources[0]).toMatchObject({ sourceId: "dc-p", action: "update", targetId: "t-jane-scratch" });
+  });
+
   it("--layer names an unknown kind: a clear error", async () => {
     await expect(plan({ layers: ["dataConections"] })).rejects.toThrow(/unknown layer 'dataConections'; the layers a restore selects are: dataConnections/);
   });

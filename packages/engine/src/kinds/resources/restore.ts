@@ -94,7 +94,7 @@ type Match = { found?: ResourceRecord; ambiguous?: number; by?: string };
  * earlier attempt of this restore created (journal); then by the kind's key. `spaceId`: the
  * target space the item goes to (name-in-space), when it exists.
  */
-function matchTarget(def: ResourceKindDef, rec: ResourceRecord, items: readonly ResourceRecord[], ctx: PlanContext, spaceId: string | undefined): Match {
+function matchTarget(def: ResourceKindDef, rec: ResourceRecord, items: readonly ResourceRecord[], ctx: PlanContext, spaceId: string | undefined, personalOwner?: string): Match {
   if (ctx.sameTenant || def.match === "id") {
     const byId = items.find((t) => t.id === rec.id);
     if (byId) return { found: byId, by: "same id" };
@@ -117,6 +117,10 @@ function matchTarget(def: ResourceKindDef, rec: ResourceRecord, items: readonly 
       break;
     case "name-in-space":
       candidates = spaceId === undefined && rec.spaceId ? [] : items.filter((t) => t.name === rec.name && (t.spaceId ?? "") === (spaceId ?? ""));
+      // A personal item (no space) is its owner's: another user's of the same name is not it
+      // (personal automation connections are often all called "Slack"). An owner who does not
+      // exist in the target yet has none.
+      if (!rec.spaceId && rec.ownerId) candidates = candidates.filter((t) => personalOwner !== undefined && t.ownerId === personalOwner);
       break;
   }
   if (candidates.length > 1) return { ambiguous: candidates.length };
@@ -317,7 +321,8 @@ export function planResources(def: ResourceKindDef): (b: PlanBuilder) => void {
           continue;
         }
       }
-      const m = matchTarget(def, rec, targetItems!, b.ctx, space ? existingId(space.ref) : undefined);
+      const personalOwner = !rec.spaceId && rec.ownerId && def.match === "name-in-space" ? existingId(userRef(b, rec.ownerId).ref) : undefined;
+      const m = matchTarget(def, rec, targetItems!, b.ctx, space ? existingId(space.ref) : undefined, personalOwner);
       if (m.ambiguous) {
         d.reason = `${m.ambiguous} ${def.noun}s in the target match '${rec.name}'; rename or remove the extra ones, then restore again`;
         continue;
@@ -463,6 +468,7 @@ function writeOf(def: ResourceKindDef, step: StepOf<"resource">, item: SourceRes
     ...(spaceId ? { spaceId } : {}),
     ...(Object.keys(secrets).length ? { secrets } : {}),
     ...(Object.keys(files).length ? { files } : {}),
+    sourceId: step.sourceId,
   };
 }
 
@@ -496,7 +502,12 @@ async function runResource(step: StepOf<"resource">, x: StepContext): Promise<St
       notes.push(`adopted ${adopt}, which an interrupted attempt created`);
       result = await t.updateResource(def.layer, adopt, write);
     } else result = await t.createResource(def.layer, write);
-    outputs = { [refKey(step.target)]: result.id };
+    if (!result.skipped) outputs = { [refKey(step.target)]: result.id };
+  }
+  if (result.skipped) {
+    // Not written, not failed: the target cannot take it now (ResourceWriteResult.skipped); a person settles it.
+    const checklist: ChecklistItem[] = [{ layer: def.layer, noun: def.noun, sourceId: step.sourceId, name: step.name, todo: result.skipped, where: def.where, reason: "the target could not take it" }];
+    return { note: [...notes, `not written: ${result.skipped}`].join("; "), checklist };
   }
   const checklist: ChecklistItem[] = (result.notes ?? []).map((n) => ({
     layer: def.layer,

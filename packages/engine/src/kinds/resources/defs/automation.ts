@@ -67,7 +67,8 @@ export const automations = resourceKind({
     if (r.body.workspace === undefined)
       return {
         class: "reference",
-        reason: "its definition is readable only by its owner or an OAuth bot with the admin.automations scope, and this backup had neither: back up with such a bot to restore it",
+        reason:
+          "its definition is readable only by its owner or an OAuth bot with the admin.automations scope, and this backup had neither: back up with such a bot (QLIK_SCOPE=\"user_default admin.apps admin_classic admin.automations\") to restore it",
       };
     if (r.body.runMode === "triggered" || r.body.runMode === "webhook")
       return { class: "direct", reason: `restored as it was; Qlik gives it a new execution token, which whatever starts it (${String(r.body.runMode)}) then needs` };

@@ -7,6 +7,7 @@ import { automationConnections, automations } from "./automation.ts";
 import { dataConnections, dataCredentials } from "./data.ts";
 import { collections, notes, tags } from "./organisation.ts";
 import { dataAlerts, reloadTasks, reportTemplates, sharingTasks } from "./scheduling.ts";
+import { IDENTITY_KINDS } from "./identity.ts";
 
 export const DECLARED: readonly DeclaredKind[] = [
   // data and automation (data.ts, automation.ts)
@@ -22,4 +23,6 @@ export const DECLARED: readonly DeclaredKind[] = [
   tags,
   collections,
   notes,
+  // identity and settings (identity.ts)
+  ...IDENTITY_KINDS,
 ];
