@@ -66,7 +66,14 @@ export interface IndependentKind {
 const noCache = { noCache: true } as const;
 export const INDEPENDENT: Partial<Record<ResourceKindName, IndependentKind>> = {
   dataConnections: {
-    list: async (api) => data<Raw>(await api.dataConnections.getDataConnections({ limit: 100, noDatafiles: true } as never, noCache)),
+    // What the caller sees, and (a tenant admin asks per user) every user's personal ones.
+    list: async (api) => {
+      const out = data<Raw>(await api.dataConnections.getDataConnections({ limit: 100, noDatafiles: true }, noCache));
+      for (const u of data<Raw>(await api.users.getUsers({ limit: 100 }, noCache)))
+        for (const c of data<Raw>(await api.dataConnections.getDataConnections({ userId: String(u.id), personal: true, noDatafiles: true, limit: 100 }, noCache)))
+          if (!out.some((o) => o.qID === c.qID)) out.push(c);
+      return out;
+    },
     id: (x) => String(x.qID ?? x.id),
     remove: (api, id) => api.dataConnections.deleteDataConnection(id, {} as never),
   },

@@ -179,15 +179,21 @@ describe("every declared resource kind, through the lifeboat bin", () => {
     const checklist = lines.find((l) => l.type === "checklist")?.items as ChecklistItem[] | undefined;
     expect(checklist, "the restore ends with a checklist").toBeDefined();
 
-    // The plan decided every stored item: written (create), or reference only (the checklist says so).
+    // The plan decided every stored item, with a reason: written (create; update of what the
+    // empty tenant has of its own — settings, the admin's roles), unchanged, reference only (the
+    // checklist says so), or skipped (what the target lacks and no API makes: an IdP's groups).
     const plan = lines.find((l) => l.type === "plan")?.plan as { resources?: ResourceDecision[] } | undefined;
     const decisions = new Map((plan?.resources ?? []).map((d) => [`${d.layer}:${d.sourceId}`, d]));
     for (const kind of RESOURCES)
       for (const s of stored.get(kind.layer) ?? []) {
         const d = decisions.get(`${kind.layer}:${s.record.id}`);
-        expect.soft(d?.action, `${kind.noun} '${s.record.name}': ${d?.reason ?? "not in the plan"}`).toMatch(/^(create|reference)$/);
+        expect.soft(d?.action, `${kind.noun} '${s.record.name}': ${d?.reason ?? "not in the plan"}`).toMatch(/^(create|update|unchanged|reference|skip)$/);
+        if (d?.action === "skip") {
+          expect.soft(d.reason, `${kind.noun} '${s.record.name}' is skipped with a reason`).toMatch(/target/);
+          console.warn(`skipped: ${kind.noun} '${s.record.name}': ${d.reason}`);
+        }
       }
-    const written = (layer: string, s: Stored) => decisions.get(`${layer}:${s.record.id}`)?.action === "create";
+    const written = (layer: string, s: Stored) => ["create", "update", "unchanged"].includes(decisions.get(`${layer}:${s.record.id}`)?.action ?? "");
 
     // Every kind's written items are in the target with equal fields (refs compared below).
     const targetIds = new Map<string, string>(); // `${layer}:${sourceId}` → target id
