@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { openRepository, type Repository, type Snapshot } from "@lifeboat/repository";
 import { RESOURCES, type ChecklistItem, type DeclaredKind, type ResourceDecision } from "@lifeboat/engine";
 import type { ResourceKindName, ResourceRecord } from "@lifeboat/model";
-import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
+import { kindsOf, startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   botApi,
@@ -271,6 +271,34 @@ describe("every declared resource kind, through the lifeboat bin", () => {
         continue;
       }
       expect(matchItem(kind, record, items), `${kind.noun} '${record.name}' is back; ${closest(kind, record, items)}`).toBeDefined();
+    }
+  });
+
+  it("(c) a target short of licences: Qlik refuses the assignments beyond its allotment — each reported (step note, checklist), not fatal, the rest restored", async () => {
+    const professional = (stored.get("licenseAssignments") ?? []).filter((s) => s.record.body.type === "professional");
+    if (professional.length < 3) return; // the kind is not declared, or the fixture has too few
+    const short = await startEmulator({ fixture: "empty", admin: true, seed: "resources-short" });
+    try {
+      // Test setup through the emulator's state: one professional unit free, where the snapshot needs several.
+      const k = kindsOf(short.state.tenants[0]!);
+      const used = Object.values(k.licenseAssignments).filter((a) => a.type === "professional").length;
+      k.settings.licenseUnits.professional = used + 1;
+      const r = await lifeboat(["restore", snapshot.id, "--all", "--target-host", short.host, "--create-missing-users", "--yes", "--json"], { ...repoEnv, ...tenantEnv(short) });
+      const { lines } = expectRestored(r);
+      const steps = lines.filter((l) => l.type === "step" && String(l.label).startsWith("create licence assignment"));
+      const refused = steps.filter((l) => /allotment/i.test(String(l.note ?? "")));
+      expect(refused.length, JSON.stringify(steps, null, 1)).toBeGreaterThanOrEqual(1);
+      expect(steps.length - refused.length).toBeGreaterThan(0);
+      // Each refused one is on the checklist, named, with the reason.
+      const checklist = lines.find((l) => l.type === "checklist")?.items as ChecklistItem[];
+      for (const f of refused) {
+        const name = /'(.*)'$/.exec(String(f.label))![1]!;
+        expect(checklist.some((c) => c.layer === "licenseAssignments" && c.name === name && /allotment/i.test(c.todo + c.reason)), `${name} is on the checklist`).toBe(true);
+      }
+      // The rest is there: as many professional licences as the target has units.
+      expect(Object.values(k.licenseAssignments).filter((a) => a.type === "professional").length).toBe(k.settings.licenseUnits.professional);
+    } finally {
+      await short.close();
     }
   });
 });
