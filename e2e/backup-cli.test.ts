@@ -177,7 +177,10 @@ describe("lifeboat backup / show / diff / ls (CLI)", () => {
     // --json walks tenant → space → app → object.
     const root = JSON.parse(rootJson.stdout) as LsJson;
     expect(root.kind).toBe("snapshot");
-    expect(root.entries.map((e) => e.kind).sort()).toEqual(["apps", "groups", "roles", "spaces", "tenant", "users"]);
+    // The core kinds, then a folder per declared resource kind the connector lists (issue 12).
+    const core = ["apps", "groups", "roles", "spaces", "tenant", "users"];
+    expect(root.entries.map((e) => e.kind).filter((k) => core.includes(k)).sort()).toEqual(core);
+    expect(root.entries.map((e) => e.kind)).toEqual(expect.arrayContaining(["webhooks", "oauthClients", "cspOrigins"]));
     const space = JSON.parse(spaceJson.stdout) as LsJson;
     expect(space.kind).toBe("space");
     expect(space.apps?.length).toBeGreaterThan(0);

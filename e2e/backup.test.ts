@@ -210,7 +210,12 @@ describe("backup of the demo tenant", () => {
     expect(calls.callsPerTier["2"]).toBeGreaterThanOrEqual(apps);
     expect(calls.callsPerTier["1"]).toBeGreaterThan(apps);
     expect(calls.qixSessions).toBeGreaterThanOrEqual(apps);
-    expect(m.restoreNeeds.map((n) => n.layer).sort()).toEqual(["apps", "groups", "objects", "roles", "spaces", "users"]);
+    // The core layers, and each declared resource kind the connector lists (issue 12).
+    const core = ["apps", "groups", "objects", "roles", "spaces", "users"];
+    const needs = m.restoreNeeds.map((n) => n.layer as string);
+    expect(needs.filter((l) => core.includes(l)).sort()).toEqual(core);
+    expect(needs.filter((l) => !core.includes(l)).filter((l) => !(client.resourceKinds() as string[]).includes(l))).toEqual([]);
+    expect(needs).toEqual(expect.arrayContaining(["webhooks", "oauthClients", "apiKeyConfig"]));
     for (const n of m.restoreNeeds) expect(n.note).toMatch(/\S/);
   });
 

@@ -1,6 +1,6 @@
 /**
  * Fixture content of the issue-12 kinds (data connections, data credentials, reload tasks,
- * webhooks, web integrations, CSP origins, automations, automation connections), added after a fixture's apps, spaces and people exist.
+ * webhooks, web integrations, CSP origins, OAuth clients, the API-key configuration, automations, automation connections), added after a fixture's apps, spaces and people exist.
  *
  * Every secret the demo fixture plants has a recognisable value starting `SECRET-demo-` (and
  * the generated fixture's `SECRET-gen-`), listed by `plantedSecrets`, so a test can search
@@ -10,7 +10,7 @@ import type { App, Space, Tenant, User } from "./model.ts";
 import type { Rng } from "./internal/rng.ts";
 import { createHash } from "node:crypto";
 import { writeZip } from "./internal/zip.ts";
-import { kindsOf, type AlertCondition, type Automation, type AutomationConnection, type DataAlert, type DataConnection, type DataCredential, type IdentityProvider, type ReloadTask, type ReportTemplate, type SharingTask, type Webhook } from "./kinds.ts";
+import { kindsOf, type AlertCondition, type Automation, type AutomationConnection, type CspOrigin, type DataAlert, type DataConnection, type DataCredential, type IdentityProvider, type ManagedOAuthClient, type ReloadTask, type ReportTemplate, type SharingTask, type Webhook, type WebIntegration } from "./kinds.ts";
 
 export interface KindsBuilder {
   tenant: Tenant;
@@ -31,6 +31,10 @@ export interface KindCounts {
   reportTemplates?: number;
   dataAlerts?: number;
   tags?: number;
+  /** Web integrations (default 2), CSP origins (default 3), OAuth clients (default 2). */
+  webIntegrations?: number;
+  cspOrigins?: number;
+  oauthClients?: number;
   /** Custom roles (identity and settings; default 3). */
   customRoles?: number;
 }
@@ -95,6 +99,42 @@ function webhook(b: KindsBuilder, owner: User, f: Partial<Webhook> & Pick<Webhoo
   };
   kindsOf(b.tenant).webhooks[h.id] = h;
   return h;
+}
+
+function webIntegration(b: KindsBuilder, creator: User, name: string, validOrigins: string[]): WebIntegration {
+  const t = b.tick(2);
+  const wi: WebIntegration = { id: b.rng.hex(22), name, validOrigins, created: t, createdBy: creator.id, lastUpdated: t };
+  kindsOf(b.tenant).webIntegrations[wi.id] = wi;
+  return wi;
+}
+
+const CSP_OFF: CspOrigin["directives"] = { childSrc: false, connectSrc: false, connectSrcWSS: false, fontSrc: false, formAction: false, frameAncestors: false, frameSrc: false, imgSrc: false, mediaSrc: false, objectSrc: false, scriptSrc: false, styleSrc: false, workerSrc: false };
+
+function cspOrigin(b: KindsBuilder, name: string, origin: string, on: Partial<CspOrigin["directives"]>, description = ""): CspOrigin {
+  const t = b.tick(1);
+  const e: CspOrigin = { id: b.rng.hex(24), name, origin, description, directives: { ...CSP_OFF, ...on }, createdDate: t, modifiedDate: t };
+  kindsOf(b.tenant).cspOrigins[e.id] = e;
+  return e;
+}
+
+/** An OAuth client's management record; `secrets` are planted values (hint: the last 4 characters). */
+function oauthClient(b: KindsBuilder, owner: User, f: Partial<ManagedOAuthClient> & Pick<ManagedOAuthClient, "clientName" | "appType">, secrets: string[] = []): ManagedOAuthClient {
+  const t = b.tick(2);
+  const x: ManagedOAuthClient = {
+    clientId: b.rng.hex(32),
+    redirectUris: [],
+    allowedOrigins: [],
+    allowedScopes: ["user_default"],
+    allowedGrantTypes: [],
+    allowedAuthMethods: f.appType === "web" ? ["client_secret"] : [],
+    ownerId: owner.id,
+    secrets: secrets.map((secret) => ({ hint: secret.slice(-4), secret, createdAt: t, createdBy: owner.id })),
+    createdAt: t,
+    updatedAt: t,
+    ...f,
+  };
+  kindsOf(b.tenant).oauthClients[x.clientId] = x;
+  return x;
 }
 
 function automationConnection(b: KindsBuilder, owner: User, f: Partial<AutomationConnection> & Pick<AutomationConnection, "name" | "connectorId">, params: [string, string, boolean][]): AutomationConnection {
@@ -247,22 +287,11 @@ export function demoKinds(b: KindsBuilder): void {
     encryptedHeaders: { "X-Api-Token": "SECRET-demo-webhook-header-1" },
     secret: "SECRET-demo-webhook-1-0123456789abcdef",
   });
-  const t1 = b.tick(2);
-  const wi = { id: b.rng.hex(22), name: "Customer portal", validOrigins: ["https://portal.example.com", "https://www.example.com"], created: t1, createdBy: admin.id, lastUpdated: t1 };
-  kindsOf(t).webIntegrations[wi.id] = wi;
-  const t2 = b.tick(2);
-  const wi2 = { id: b.rng.hex(22), name: "Intranet mashup", validOrigins: ["https://intranet.example.com"], created: t2, createdBy: admin.id, lastUpdated: t2 };
-  kindsOf(t).webIntegrations[wi2.id] = wi2;
-  const off = { childSrc: false, connectSrc: false, connectSrcWSS: false, fontSrc: false, formAction: false, frameAncestors: false, frameSrc: false, imgSrc: false, mediaSrc: false, objectSrc: false, scriptSrc: false, styleSrc: false, workerSrc: false };
-  for (const [name, origin, on] of [
-    ["Portal embedding", "portal.example.com", { frameAncestors: true }],
-    ["Map tiles", "*.tiles.example.net", { imgSrc: true, connectSrc: true }],
-    ["Fonts", "https://fonts.example.org", { fontSrc: true, styleSrc: true }],
-  ] as const) {
-    const tc = b.tick(1);
-    const e = { id: b.rng.hex(24), name, origin, description: "", directives: { ...off, ...on }, createdDate: tc, modifiedDate: tc };
-    kindsOf(t).cspOrigins[e.id] = e;
-  }
+  webIntegration(b, admin, "Customer portal", ["https://portal.example.com", "https://www.example.com"]);
+  webIntegration(b, admin, "Intranet mashup", ["https://intranet.example.com"]);
+  cspOrigin(b, "Portal embedding", "portal.example.com", { frameAncestors: true });
+  cspOrigin(b, "Map tiles", "*.tiles.example.net", { imgSrc: true, connectSrc: true });
+  cspOrigin(b, "Fonts", "https://fonts.example.org", { fontSrc: true, styleSrc: true });
   const sfConn = automationConnection(b, ben, { name: "Snowflake (Ben)", connectorId: "61a87510-c7a3-11ea-95da-0fb0c241e75c", spaceId: space("Sales Dev").id }, [
     ["account", "acme.eu-west-1", false],
     ["username", "svc_automation", false],
@@ -361,6 +390,24 @@ export function demoKinds(b: KindsBuilder): void {
   favorite(admin, [pnl, salesOverview]);
   favorite(ben, [salesOverview, app("Customer 360")]);
   demoIdentity(b);
+  // A filter on a space id (API-FACTS §6.10): an id of this tenant inside a SCIM string.
+  webhook(b, admin, { name: "Sales Dev app events", url: "https://hooks.example.com/qlik/sales-dev", eventTypes: ["com.qlik.v1.app.created", "com.qlik.v1.app.deleted"], filter: `spaceId eq "${space("Sales Dev").id}"`, level: "tenant", enabled: true });
+  oauthClient(b, admin, {
+    clientName: "Customer portal (SPA)",
+    appType: "spa",
+    description: "Embeds Sales Overview in the customer portal",
+    redirectUris: ["https://portal.example.com/auth/callback"],
+    allowedOrigins: ["https://portal.example.com"],
+    consentMethod: "trusted",
+  });
+  oauthClient(
+    b,
+    admin,
+    { clientName: "Reporting service", appType: "web", allowedGrantTypes: ["client_credentials"], allowedScopes: ["user_default", "admin.apps"], clientUri: "https://reports.example.com", publishedAt: b.tick(1) },
+    ["SECRET-demo-oauth-1-5f0c2a9e41d7b3c8a6e2f9d14b7c0e35a8d2f6b1c9e4a7d03f5b8c2e6a9d1f4"],
+  );
+  oauthClient(b, admin, { clientName: "Analyst notebooks", appType: "native", redirectUris: ["http://localhost:8765/callback"], allowedScopes: ["user_default", "offline_access"] });
+  Object.assign(kindsOf(t).apiKeysConfig, { api_keys_enabled: true, max_keys_per_user: 10, max_api_key_expiry: "P30D", scim_externalClient_expiry: "P180D" });
 }
 
 /**
@@ -480,13 +527,14 @@ export const DEMO_SECRETS = [
   "SECRET-demo-autoconn-1",
   "SECRET-demo-autoconn-2",
   "SECRET-demo-sharing-email-1",
+  "SECRET-demo-oauth-1-5f0c2a9e41d7b3c8a6e2f9d14b7c0e35a8d2f6b1c9e4a7d03f5b8c2e6a9d1f4",
   "SECRET-demo-idp-1",
 ];
 
 /**
  * The generated fixture's kinds: `connections` (default: one per 20 apps, at least 2) spread
  * over the shared spaces and personal spaces, `reloadTasks` (default: one per 4 apps) on
- * distinct apps, `webhooks` (default 2), `automationConnections` (one per 6 apps: ~330 for the
+ * distinct apps, `webhooks` (default 2), `webIntegrations` (2), `cspOrigins` (3), `oauthClients` (2), `automationConnections` (one per 6 apps: ~330 for the
  * realistic 2,000-app tenant), `automations` (one per 10 apps). Secrets are `SECRET-gen-<kind>-<n>`.
  */
 export function generatedKinds(b: KindsBuilder, counts: KindCounts, users: User[], spaces: Space[], apps: App[]): void {
@@ -566,6 +614,25 @@ export function generatedKinds(b: KindsBuilder, counts: KindCounts, users: User[
     kindsOf(b.tenant).collections[id] = { id, name: `tag-${String(i + 1).padStart(3, "0")}`, description: "", type: "public", creatorId: admin.id, updaterId: admin.id, itemIds: tagged.map((a) => a.itemId), createdAt: tc, updatedAt: tc };
   }
   generatedIdentity(b, counts, users);
+  for (let i = 0; i < (counts.webIntegrations ?? 2); i++) {
+    const n = String(i + 1).padStart(4, "0");
+    webIntegration(b, admin, `Web integration ${n}`, [`https://embed${i + 1}.example.com`]);
+  }
+  const directives = Object.keys(CSP_OFF) as (keyof CspOrigin["directives"])[];
+  for (let i = 0; i < (counts.cspOrigins ?? 3); i++) {
+    const n = String(i + 1).padStart(4, "0");
+    cspOrigin(b, `CSP origin ${n}`, `cdn${i + 1}.example.net`, { [r.pick(directives)]: true, imgSrc: true });
+  }
+  for (let i = 0; i < (counts.oauthClients ?? 2); i++) {
+    const n = String(i + 1).padStart(4, "0");
+    const web = i % 2 === 0;
+    oauthClient(
+      b,
+      admin,
+      web ? { clientName: `OAuth client ${n}`, appType: "web", allowedGrantTypes: ["client_credentials"] } : { clientName: `OAuth client ${n}`, appType: "spa", allowedOrigins: [`https://spa${i + 1}.example.com`] },
+      web ? [`SECRET-gen-oauth-${n}-0123456789abcdef0123456789abcdef`] : [],
+    );
+  }
 }
 
 /**

@@ -516,6 +516,8 @@ describe("secrets and tiers", () => {
         for (const c of Object.values(k.dataConnections)) await get(`/api/v1/data-connections/${c.id}`);
         for (const c of Object.values(k.dataCredentials)) await get(`/api/v1/data-credentials/${c.id}`);
         for (const h of Object.values(k.webhooks)) await get(`/api/v1/webhooks/${h.id}`);
+        await get("/api/v1/oauth-clients?limit=100");
+        for (const x of Object.values(k.oauthClients)) await get(`/api/v1/oauth-clients/${x.clientId}`);
         await get("/api/v1/automation-connections?listAll=true");
         for (const x of Object.values(k.automationConnections)) await get(`/api/v1/automation-connections/${x.id}`);
       }
@@ -531,6 +533,7 @@ describe("secrets and tiers", () => {
 
   it("every route has the tier operations.tsv gives it (reads Tier 1, writes Tier 2)", () => {
     const reads = ["/api/v1/data-connections", "/api/v1/data-connections/x", "/api/v1/data-credentials/x", "/api/v1/reload-tasks", "/api/v1/reload-tasks/x", "/api/v1/webhooks", "/api/v1/webhooks/x", "/api/v1/webhooks/event-types", "/api/v1/web-integrations", "/api/v1/web-integrations/x", "/api/v1/csp-origins", "/api/v1/csp-origins/x", "/api/v1/csp-origins/actions/generate-header", "/api/v1/automations", "/api/v1/automations/x", "/api/v1/automation-connections", "/api/v1/automation-connections/x", "/api/v1/themes", "/api/v1/themes/x/file", "/api/v1/extensions/x/file/a.js", "/api/v1/collections", "/api/v1/collections/x/items"];
+    reads.push("/api/v1/oauth-clients", "/api/v1/oauth-clients/x", "/api/v1/api-keys/configs/t");
     for (const p of reads) expect(tierOf("GET", p)).toEqual({ bucket: "1", perMinute: 1000 });
     const writes: [string, string][] = [
       ["POST", "/api/v1/data-connections"],
@@ -572,6 +575,7 @@ describe("secrets and tiers", () => {
       ["POST", "/api/v1/collections/x/items"],
       ["DELETE", "/api/v1/collections/x/items/y"],
     ];
+    writes.push(["POST", "/api/v1/oauth-clients"], ["PATCH", "/api/v1/oauth-clients/x"], ["DELETE", "/api/v1/oauth-clients/x"], ["POST", "/api/v1/oauth-clients/x/actions/publish"], ["POST", "/api/v1/oauth-clients/x/client-secrets"], ["DELETE", "/api/v1/oauth-clients/x/client-secrets/h"], ["PATCH", "/api/v1/api-keys/configs/t"]);
     for (const [m, p] of writes) expect(tierOf(m, p)).toEqual({ bucket: "2", perMinute: 100 });
   });
 });
@@ -589,6 +593,9 @@ describe("fixtures", () => {
     const small = buildTenant({ fixture: "generated", seed: "s", tenantIndex: 0, apps: 10, connections: 7, reloadTasks: 3, webhooks: 1, automations: 4, automationConnections: 5 }).tenant;
     const ks = kindsOf(small);
     expect([ks.dataConnections, ks.reloadTasks, ks.webhooks, ks.automations, ks.automationConnections].map((x) => Object.keys(x).length)).toEqual([7, 3, 1, 4, 5]);
+    const integ = kindsOf(buildTenant({ fixture: "generated", seed: "s", tenantIndex: 0, apps: 10, webIntegrations: 3, cspOrigins: 4, oauthClients: 5 }).tenant);
+    expect([integ.webIntegrations, integ.cspOrigins, integ.oauthClients].map((x) => Object.keys(x).length)).toEqual([3, 4, 5]);
+    expect(Object.values(integ.oauthClients).filter((x) => x.secrets.length).map((x) => x.secrets[0]!.secret)).toEqual(["SECRET-gen-oauth-0001-0123456789abcdef0123456789abcdef", "SECRET-gen-oauth-0003-0123456789abcdef0123456789abcdef", "SECRET-gen-oauth-0005-0123456789abcdef0123456789abcdef"]);
     const t0 = Date.now();
     const big = await startEmulator({ fixture: "generated", apps: 2000, objectsPerApp: 10, connections: 330, qix: false });
     expect(Object.keys(kindsOf(big.state.tenants[0]!).automationConnections).length).toBe(334);

@@ -1,6 +1,6 @@
 /**
  * The tenant's layers beyond apps, spaces and people (issue 12): data connections, data
- * credentials, reload tasks, webhooks, web integrations, CSP origins, automations and automation connections, themes and extensions, collections. Plain data kept in `Tenant.kinds` (optional: state
+ * credentials, reload tasks, webhooks, web integrations, CSP origins, automations and automation connections, themes and extensions, collections, OAuth clients (management records) and the API-key configuration. Plain data kept in `Tenant.kinds` (optional: state
  * files written before these kinds existed lack it); the REST routes in `rest/` serve them.
  *
  * Secrets (API-FACTS §7) are stored here because Qlik stores them — the emulator must accept
@@ -259,6 +259,39 @@ export interface ReportTemplate {
   updatedAt: string;
 }
 
+/**
+ * An OAuth client as the management API (`/api/v1/oauth-clients`, API-FACTS §6.23) keeps it.
+ * Its id (`clientId`) and secrets are server-generated; a secret is returned once, at create
+ * (or by a PATCH that generates one), and reads show only its `hint`. A client the fixture
+ * also registers for the token endpoint (`Tenant.oauthClients`, rest/auth.ts) stops getting
+ * tokens when it is deleted here.
+ */
+export interface ManagedOAuthClient {
+  clientId: string;
+  clientName: string;
+  /** Fixed after creation. */
+  appType: "web" | "native" | "spa" | "anonymous-embed";
+  description?: string;
+  clientUri?: string;
+  logoUri?: string;
+  redirectUris: string[];
+  allowedOrigins: string[];
+  allowedScopes: string[];
+  allowedGrantTypes: ("client_credentials" | "urn:qlik:oauth:user-impersonation")[];
+  allowedAuthMethods: ("client_secret" | "private_key_jwt")[];
+  /** `private_key_jwt` clients: where their keys are, or the keys (public JWKs: no secret). */
+  jwksUri?: string;
+  publicKeys?: Record<string, string>[];
+  consentMethod?: "required" | "trusted";
+  /** The user who created it. */
+  ownerId: string;
+  /** Write-only: `hint` is the secret's last 4 characters. */
+  secrets: { hint: string; secret: string; createdAt: string; createdBy: string }[];
+  publishedAt?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** A condition of the condition service (`/api/v1/conditions`), what a data alert evaluates. */
 export interface AlertCondition {
   id: string;
@@ -290,6 +323,18 @@ export interface DataAlert {
   lastUpdated: string;
 }
 
+/** The tenant's API-key configuration (`/api/v1/api-keys/configs/{tenantId}`, §6.21): a singleton. */
+export interface ApiKeysConfig {
+  api_keys_enabled: boolean;
+  max_keys_per_user: number;
+  /** ISO-8601 duration. */
+  max_api_key_expiry: string;
+  /** ISO-8601 duration. */
+  scim_externalClient_expiry: string;
+}
+
+/** Qlik's defaults (the 2025 spec's `ApiKeysConfig`). */
+export const DEFAULT_API_KEYS_CONFIG: ApiKeysConfig = { api_keys_enabled: false, max_keys_per_user: 5, max_api_key_expiry: "PT24H", scim_externalClient_expiry: "P365D" };
 // ---- identity and settings (API-FACTS §6.5, §6.19–6.24)
 
 /**
@@ -404,10 +449,13 @@ export interface TenantKinds {
   /** By subject. */
   licenseAssignments: Record<string, LicenseAssignment>;
   settings: TenantSettingsState;
+  /** Management records of OAuth clients, by client id. */
+  oauthClients: Record<string, ManagedOAuthClient>;
+  apiKeysConfig: ApiKeysConfig;
 }
 
 export function emptyKinds(): TenantKinds {
-  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {}, webIntegrations: {}, cspOrigins: {}, automations: {}, automationConnections: {}, themes: {}, extensions: {}, collections: {}, sharingTasks: {}, reportTemplates: {}, conditions: {}, dataAlerts: {}, identityProviders: {}, ipPolicies: {}, licenseAssignments: {}, settings: defaultTenantSettings("2025-01-06T09:00:00.000Z") };
+  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {}, webIntegrations: {}, cspOrigins: {}, automations: {}, automationConnections: {}, themes: {}, extensions: {}, collections: {}, sharingTasks: {}, reportTemplates: {}, conditions: {}, dataAlerts: {}, identityProviders: {}, ipPolicies: {}, licenseAssignments: {}, settings: defaultTenantSettings("2025-01-06T09:00:00.000Z"), oauthClients: {}, apiKeysConfig: { ...DEFAULT_API_KEYS_CONFIG } };
 }
 
 /** The tenant's kinds, created (and completed) on first use. */
@@ -429,6 +477,8 @@ export function kindsOf(tenant: Tenant): TenantKinds {
   k.reportTemplates ??= {};
   k.conditions ??= {};
   k.dataAlerts ??= {};
+  k.oauthClients ??= {};
+  k.apiKeysConfig ??= { ...DEFAULT_API_KEYS_CONFIG };
   k.identityProviders ??= {};
   k.ipPolicies ??= {};
   k.licenseAssignments ??= {};

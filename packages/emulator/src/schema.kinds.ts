@@ -1,6 +1,7 @@
 /**
  * Part of `schema.test.ts`: the schema fixes and the walk of the issue-12 kinds (data
- * connections, data credentials, reload tasks, webhooks). Kept apart so the kinds grow here.
+ * connections, data credentials, reload tasks, webhooks, web integrations, CSP origins, OAuth
+ * clients, the API-key configuration, …). Kept apart so the kinds grow here.
  */
 import { expect } from "vitest";
 import type { EmulatorHandle } from "./server.ts";
@@ -73,6 +74,28 @@ export function patchKindSchemas(spec: Spec): void {
   // `links` without declaring them.
   (schemas.collectionResultResponseBody!.properties as Json).description = { type: "string" };
   (schemas.CollectionsListCollectionItemsResponseBody!.properties as Json).links = { $ref: "#/components/schemas/itemsLinksResponseBody" };
+  // OAuth clients: the `allOf` schemas flattened closed, with what @qlik/api 2.19
+  // `oauth-clients.d.ts` adds to `OAuthClientBase` (`clientSecrets`, `allowedAuthMethods`,
+  // `createdByType`) and the `ownerId` the spec requires without declaring. The emulator
+  // answers TenantAdmins only, so the list and read answer the admin variants of their
+  // `oneOf`. A public client (spa, native, anonymous-embed) gets no secret: `clientSecret`
+  // is not required in the create response (qlik.dev: only confidential clients have secrets).
+  const oauthExtra = {
+    ownerId: { type: "string" },
+    createdByType: { type: "string" },
+    allowedAuthMethods: { type: "array", items: { enum: ["client_secret", "private_key_jwt"], type: "string" } },
+    clientSecrets: { $ref: "#/components/schemas/ClientSecrets" },
+    jwksUri: { type: "string" },
+    publicKeys: { type: "array", items: { type: "object", required: ["alg", "kid", "kty", "use"], properties: Object.fromEntries(["alg", "crv", "e", "kid", "kty", "n", "use", "x", "y"].map((k) => [k, { type: "string" }])) } },
+  };
+  for (const n of ["OAuthClientAdminListItem", "OAuthClientAdminReadResponse", "OAuthClientCreateResponse"]) {
+    const flat = flatten(n);
+    Object.assign(flat.properties as Json, oauthExtra);
+    if (n === "OAuthClientCreateResponse") flat.required = (flat.required as string[]).filter((k) => k !== "clientSecret");
+    schemas[n] = flat;
+  }
+  spec.paths["/v1/oauth-clients"]!.get!.responses["200"] = json({ $ref: "#/components/schemas/OAuthClientAdminListResponse" });
+  spec.paths["/v1/oauth-clients/{id}"]!.get!.responses["200"] = json({ $ref: "#/components/schemas/OAuthClientAdminReadResponse" });
   // Distribution (rest/distribution.ts): the spec's `allOf` responses flattened closed, as above.
   // `ReportTemplateResponse` lacks the `type` @qlik/api 2.19 report-templates.d.ts declares.
   for (const n of ["SharingTaskRecurringResponse", "SharingTaskRecurringListResponse", "AlertingTaskListResponse", "TemplateResult"]) schemas[n] = flatten(n);
@@ -192,6 +215,35 @@ export async function walkKinds(emu: EmulatorHandle, call: Call): Promise<void> 
   await call("GET", "/api/v1/csp-origins/nope");
   await call("PUT", `/api/v1/csp-origins/${cspId}`, { body: { name: "Schema csp", origin: "cdn.example.com", imgSrc: true, fontSrc: true } });
   await call("DELETE", `/api/v1/csp-origins/${cspId}`);
+  // OAuth clients (TenantAdmin only) and the API-key configuration
+  await call("GET", "/api/v1/oauth-clients?limit=1&totalResults=true");
+  await call("GET", `/api/v1/oauth-clients?filter=${encodeURIComponent('appType eq "spa"')}&sort=-clientName`);
+  const oc = await call("POST", "/api/v1/oauth-clients", { body: { clientName: "Schema client", appType: "web", allowedGrantTypes: ["client_credentials"], allowedScopes: ["user_default"], description: "d" } });
+  expect(oc.status).toBe(201);
+  const ocId = (oc.json as Json).clientId as string;
+  const spa = await call("POST", "/api/v1/oauth-clients", { body: { clientName: "Schema spa", appType: "spa", allowedOrigins: ["https://spa.example.com"], redirectUris: ["https://spa.example.com/cb"] } });
+  expect(spa.status).toBe(201);
+  await call("POST", "/api/v1/oauth-clients", { body: { clientName: "Schema bad", appType: "web", allowedOrigins: ["https://x.example.com"] } });
+  await call("GET", `/api/v1/oauth-clients/${ocId}`);
+  await call("GET", "/api/v1/oauth-clients/nope");
+  await call("GET", "/api/v1/oauth-clients", { token: await userToken(emu, ben.id) });
+  await call("PATCH", `/api/v1/oauth-clients/${ocId}`, { body: [{ op: "replace", path: "/description", value: "d2" }] });
+  await call("PATCH", `/api/v1/oauth-clients/${ocId}`, { body: [{ op: "replace", path: "/jwksUri", value: "https://keys.example.com/jwks.json" }, { op: "replace", path: "/publicKeys", value: [{ kid: "k1", kty: "RSA", alg: "RS256", use: "sig", n: "abc", e: "AQAB" }] }] });
+  await call("GET", `/api/v1/oauth-clients/${ocId}`);
+  await call("PATCH", `/api/v1/oauth-clients/${(spa.json as Json).clientId}`, { body: [{ op: "replace", path: "/appType", value: "web" }] });
+  const sec = await call("POST", `/api/v1/oauth-clients/${ocId}/client-secrets`);
+  expect(sec.status).toBe(201);
+  await call("DELETE", `/api/v1/oauth-clients/${ocId}/client-secrets/${(sec.json as Json).hint}`);
+  await call("DELETE", `/api/v1/oauth-clients/${ocId}/client-secrets/zzzz`);
+  await call("POST", `/api/v1/oauth-clients/${ocId}/actions/publish`);
+  await call("POST", `/api/v1/oauth-clients/${ocId}/actions/publish`);
+  await call("DELETE", `/api/v1/oauth-clients/${ocId}`);
+  await call("DELETE", `/api/v1/oauth-clients/${ocId}`, { headers: { "qlik-confirm-delete": ocId } });
+  await call("DELETE", `/api/v1/oauth-clients/${(spa.json as Json).clientId}`, { headers: { "qlik-confirm-delete": (spa.json as Json).clientId as string } });
+  await call("GET", `/api/v1/api-keys/configs/${tenant.id}`);
+  await call("GET", "/api/v1/api-keys/configs/other-tenant");
+  await call("PATCH", `/api/v1/api-keys/configs/${tenant.id}`, { body: [{ op: "replace", path: "/max_keys_per_user", value: 12 }] });
+  await call("PATCH", `/api/v1/api-keys/configs/${tenant.id}`, { body: [{ op: "replace", path: "/max_api_key_expiry", value: "thirty days" }] });
   // automations: the admin key is not the owner of others' definitions; an admin.automations token is
   const client = Object.values(tenant.oauthClients)[0]!;
   if (!client.scopes.includes("admin.automations")) client.scopes.push("admin.automations");

@@ -38,6 +38,7 @@ import { registerDataConnections } from "./rest/data-connections.ts";
 import { registerReloadTasks } from "./rest/reload-tasks.ts";
 import { registerWebhooks } from "./rest/webhooks.ts";
 import { registerWebIntegrations } from "./rest/web-integrations.ts";
+import { registerOAuthClients } from "./rest/oauth-clients.ts";
 import { registerAutomations } from "./rest/automations.ts";
 import { registerThemesAndExtensions } from "./rest/themes-extensions.ts";
 import { registerCollections } from "./rest/collections.ts";
@@ -70,6 +71,10 @@ export interface EmulatorOptions {
   automationConnections?: number;
   reloadTasks?: number;
   webhooks?: number;
+  /** `generated` fixture: web integrations, CSP origins, OAuth clients (fixtures-kinds.ts). */
+  webIntegrations?: number;
+  cspOrigins?: number;
+  oauthClients?: number;
   /** `generated` fixture: sharing tasks, report templates, data alerts, tags (fixtures-kinds.ts). */
   sharingTasks?: number;
   reportTemplates?: number;
@@ -238,6 +243,7 @@ export function createTenantApp(tenant: Tenant, rt: Runtime, opts: { admin: bool
   registerReloadTasks(app, deps);
   registerWebhooks(app, deps);
   registerWebIntegrations(app, deps);
+  registerOAuthClients(app, deps);
   registerAutomations(app, deps);
   registerThemesAndExtensions(app, deps);
   registerCollections(app, deps);
@@ -282,7 +288,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   let tenants = options.stateFile ? await loadState(options.stateFile) : undefined;
   const fromState = tenants !== undefined;
-  tenants ??= cloudFixtures.map(({ f, i }) => buildTenant({ fixture: f, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, connections: options.connections, automations: options.automations, automationConnections: options.automationConnections, reloadTasks: options.reloadTasks, webhooks: options.webhooks, sharingTasks: options.sharingTasks, reportTemplates: options.reportTemplates, dataAlerts: options.dataAlerts, tags: options.tags, customRoles: options.customRoles, tenantIndex: i }).tenant);
+  tenants ??= cloudFixtures.map(({ f, i }) => buildTenant({ fixture: f, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, connections: options.connections, automations: options.automations, automationConnections: options.automationConnections, reloadTasks: options.reloadTasks, webhooks: options.webhooks, sharingTasks: options.sharingTasks, reportTemplates: options.reportTemplates, dataAlerts: options.dataAlerts, tags: options.tags, customRoles: options.customRoles, webIntegrations: options.webIntegrations, cspOrigins: options.cspOrigins, oauthClients: options.oauthClients, tenantIndex: i }).tenant);
 
   const clock = createClock(options.timeScale ?? 1, options.nowMs);
   const quirks: Quirks = { ...defaultQuirks, ...options.quirks };

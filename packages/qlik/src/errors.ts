@@ -153,6 +153,27 @@ const PHRASES: Record<string, string> = {
   copyApp: "copy",
   deleteApp: "delete",
   editApp: "change the objects of",
+  // integration kinds (resources/integration.ts)
+  getWebhooks: "list webhooks of",
+  getWebhook: "read",
+  createWebhook: "create",
+  patchWebhook: "change",
+  updateWebhook: "replace",
+  getWebIntegrations: "list web integrations of",
+  getWebIntegration: "read",
+  createWebIntegration: "create",
+  patchWebIntegration: "change",
+  getCSPEntries: "list CSP origins of",
+  getCSPEntry: "read",
+  createCSPEntry: "create",
+  updateCSPEntry: "change",
+  getOAuthClients: "list OAuth clients of",
+  getOAuthClient: "read",
+  createOAuthClient: "create",
+  patchOAuthClient: "change",
+  publishOAuthClient: "publish",
+  getApiKeysConfig: "read",
+  patchApiKeysConfig: "change",
 };
 
 function describe(f: QlikErrorFields): string {

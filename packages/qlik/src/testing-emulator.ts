@@ -2,11 +2,12 @@
  * Test helpers for the connector's emulator tests (tests only): one emulator per describe
  * with the usual teardown (`useEmulator`), client factories for the private-content bot and
  * the admin's API key, and `seedContractFixture`, which writes the contract suites' tenant
- * (`contractFixture()` of `@lifeboat/engine/testing`) into an emulator tenant's state — the
+ * (`contractFixture()` of `@lifeboat/engine/testing`, with the resources of the kinds the connector
+ * lists) into an emulator tenant's state — the
  * setup a harness may do outside the ports.
  */
 import { afterAll, beforeAll } from "vitest";
-import { startEmulator, type App, type AppObject, type EmulatorHandle, type EmulatorOptions, type Tenant } from "@lifeboat/emulator";
+import { kindsOf, startEmulator, type App, type AppObject, type EmulatorHandle, type EmulatorOptions, type Tenant, type Webhook } from "@lifeboat/emulator";
 import type { ContractFixture, FixtureObject, SeededTenant } from "@lifeboat/engine/testing";
 import { createTenantClient, type TenantClient, type TenantClientConfig } from "./client.ts";
 
@@ -123,6 +124,33 @@ export function seedContractFixture(tenant: Tenant, f: ContractFixture): SeededT
       itemId: `c0de1000${String(item).padStart(16, "0")}`,
     };
     tenant.apps[a.id] = app;
+  }
+  // Resources of the kinds the connector lists (resources/), as the emulator keeps them.
+  for (const r of f.resources) {
+    if (r.record.kind !== "webhooks") continue;
+    const b = r.record.body as Partial<Webhook> & Record<string, unknown>;
+    const owner = r.record.ownerId ?? Object.values(tenant.users)[0]!.id;
+    kindsOf(tenant).webhooks[r.record.id] = {
+      id: r.record.id,
+      name: r.record.name,
+      description: b.description ?? "",
+      url: String(b.url),
+      eventTypes: b.eventTypes ?? [],
+      ...(b.filter ? { filter: b.filter } : {}),
+      level: b.level ?? "tenant",
+      enabled: b.enabled ?? false,
+      headers: b.headers ?? {},
+      encryptedHeaders: {},
+      checkCertificateRevocation: b.checkCertificateRevocation ?? false,
+      enableCloudEventDelivery: b.enableCloudEventDelivery ?? false,
+      ...(r.secretValues?.secret ? { secret: r.secretValues.secret } : {}),
+      ownerId: owner,
+      origin: "api",
+      createdByUserId: owner,
+      updatedByUserId: owner,
+      createdAt: r.record.stamp ?? t,
+      updatedAt: r.record.stamp ?? t,
+    };
   }
   const client = Object.values(tenant.oauthClients)[0];
   const bot = client ? tenant.users[client.userId] : undefined;

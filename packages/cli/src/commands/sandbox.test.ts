@@ -19,6 +19,9 @@ describe("lifeboat sandbox", () => {
     expect(() => sandboxOptions({ port: "70000" }, defaultQuirks)).toThrow(/--port/);
     expect(sandboxOptions({ quirk: ["importIntoManagedSpace=allow", "appInfoIncludesSpaceId=true"] }, defaultQuirks).quirks).toEqual({ importIntoManagedSpace: "allow", appInfoIncludesSpaceId: true });
     expect(() => sandboxOptions({ quirk: ["nope=1"] }, defaultQuirks)).toThrow(/--quirk/);
+    expect(sandboxOptions({ webIntegrations: "4", cspOrigins: "0", oauthClients: "7", quirk: ["apiKeysEnabledPatch=accept"] }, defaultQuirks)).toMatchObject({ webIntegrations: 4, cspOrigins: 0, oauthClients: 7, quirks: { apiKeysEnabledPatch: "accept" } });
+    expect(() => sandboxOptions({ oauthClients: "many" }, defaultQuirks)).toThrow(/--oauth-clients/);
+    expect(() => sandboxOptions({ quirk: ["apiKeysEnabledPatch=maybe"] }, defaultQuirks)).toThrow(/refuse or accept/);
     expect(() => sandboxOptions({ quirk: ["appInfoIncludesSpaceId=maybe"] }, defaultQuirks)).toThrow(/true or false/);
     expect(sandboxOptions({ quirk: ["unassignedScopes=refuse", "itemsListIncludesOthersPersonal=true"] }, defaultQuirks).quirks).toEqual({ unassignedScopes: "refuse", itemsListIncludesOthersPersonal: true });
     expect(() => sandboxOptions({ quirk: ["unassignedScopes=maybe"] }, defaultQuirks)).toThrow(/unassignedScopes takes drop or refuse/);

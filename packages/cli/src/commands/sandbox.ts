@@ -22,6 +22,9 @@ interface SandboxFlags {
   automationConnections?: string;
   reloadTasks?: string;
   webhooks?: string;
+  webIntegrations?: string;
+  cspOrigins?: string;
+  oauthClients?: string;
   sharingTasks?: string;
   reportTemplates?: string;
   dataAlerts?: string;
@@ -53,7 +56,7 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
 }
 
 /** The values of the switches that are not booleans. */
-const CHOICES: Record<string, string[]> = { importIntoManagedSpace: ["refuse", "allow"], unassignedScopes: ["drop", "refuse"], queryPlus: ["space", "literal"], connectionSecretOnGet: ["plaintext", "absent"] };
+const CHOICES: Record<string, string[]> = { importIntoManagedSpace: ["refuse", "allow"], unassignedScopes: ["drop", "refuse"], queryPlus: ["space", "literal"], connectionSecretOnGet: ["plaintext", "absent"], apiKeysEnabledPatch: ["refuse", "accept"] };
 
 /** `--quirk name=value` (repeatable) → a partial Quirks, typed by the defaults. */
 function quirks(list: string[] | undefined, defaultQuirks: Quirks): Partial<Quirks> | undefined {
@@ -101,6 +104,9 @@ export function sandboxOptions(flags: SandboxFlags, defaultQuirks: Quirks): Emul
     automationConnections: int("automation-connections", flags.automationConnections, 0),
     reloadTasks: int("reload-tasks", flags.reloadTasks, 0),
     webhooks: int("webhooks", flags.webhooks, 0),
+    webIntegrations: int("web-integrations", flags.webIntegrations, 0),
+    cspOrigins: int("csp-origins", flags.cspOrigins, 0),
+    oauthClients: int("oauth-clients", flags.oauthClients, 0),
     sharingTasks: int("sharing-tasks", flags.sharingTasks, 0),
     reportTemplates: int("report-templates", flags.reportTemplates, 0),
     dataAlerts: int("data-alerts", flags.dataAlerts, 0),
@@ -132,6 +138,9 @@ export function register(program: Command): void {
     .option("--automation-connections <n>", "generated fixture: number of automation connections (default: apps/6)")
     .option("--reload-tasks <n>", "generated fixture: number of reload tasks (default: apps/4)")
     .option("--webhooks <n>", "generated fixture: number of webhooks (default 2)")
+    .option("--web-integrations <n>", "generated fixture: number of web integrations (default 2)")
+    .option("--csp-origins <n>", "generated fixture: number of CSP origins (default 3)")
+    .option("--oauth-clients <n>", "generated fixture: number of OAuth clients (default 2)")
     .option("--sharing-tasks <n>", "generated fixture: number of sharing tasks (subscriptions) (default: apps/25)")
     .option("--report-templates <n>", "generated fixture: number of report templates (default: apps/50)")
     .option("--data-alerts <n>", "generated fixture: number of data alerts, each with its condition (default: apps/25)")

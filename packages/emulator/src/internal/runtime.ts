@@ -79,6 +79,12 @@ export interface Quirks {
   /** How a `+` in a query string reads: as a space (default, form decoding) or as a plus (rest/query.ts). */
   queryPlus: "space" | "literal";
   /**
+   * `PATCH /api-keys/configs/{tenantId}` with `path: "/api_keys_enabled"`: the 2025 spec lists
+   * that path, `@qlik/api` 2.19 `api-keys.d.ts` (`ApiKeyConfigPatch`) no longer does. Default
+   * `refuse` (400, the reading that hurts a client most); `accept` follows the 2025 spec.
+   */
+  apiKeysEnabledPatch: "refuse" | "accept";
+  /**
    * Whether a tenant admin's listing of report templates includes other users' templates
    * (default false: `@qlik/api` 2.19 report-templates.d.ts calls a template "scoped to" its
    * owner and documents no admin view — the reading that hides the most from a backup).
@@ -115,6 +121,7 @@ export const defaultQuirks: Quirks = {
   rateLimitBlocksWholeTier: true,
   rateLimitTenantCeiling: true,
   queryPlus: "space",
+  apiKeysEnabledPatch: "refuse",
   reportTemplatesAdminSeesAll: false,
   dataAlertsAdminSeesAll: false,
   idpSkipVerifyActivates: true,

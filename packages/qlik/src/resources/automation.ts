@@ -258,7 +258,9 @@ async function unconnected(core: TenantCore, workspace: unknown): Promise<string
       const x = (await core.call("getAutomationConnection", `automation connection ${id}`, (api) => api.automationConnections.getAutomationConnection(id, nc))).data as Json;
       if (x.isConnected === false) out.push(`'${String(x.name ?? id)}'`);
     } catch (e) {
-      if (!(e instanceof QlikApiError && (e.kind === "not-found" || e.kind === "forbidden"))) throw e;
+      // Another user's connection the caller may not read: its state is unknown, nothing is decided on it.
+      if (isForbidden(e)) continue;
+      if (!(e instanceof QlikApiError && e.kind === "not-found")) throw e;
       out.push(`${id} (not found in the target)`);
     }
   }

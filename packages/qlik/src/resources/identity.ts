@@ -34,6 +34,7 @@
  *   address outside it, Lifeboat's own included); a person enables it after checking the
  *   egress addresses (the engine's class puts it on the checklist).
  */
+import { systemClock } from "@lifeboat/kit";
 import type { ResourceRecord, ResourceWrite, ResourceWriteResult } from "@lifeboat/model";
 import type { TenantCore } from "../client.ts";
 import { pages } from "../internal/pages.ts";
@@ -65,11 +66,36 @@ function refused(core: TenantCore, operation: OperationName, object: string, det
   });
 }
 
-/** The target's role names (default and custom). */
-async function roleNames(core: TenantCore): Promise<Set<string>> {
-  const names = new Set<string>();
-  for await (const r of pages(core, "getRoles", undefined, (api) => api.roles.getRoles({ limit: 100 }, nc))) if (isObj(r) && typeof r.name === "string") names.add(r.name);
+/**
+ * The target's role names (default and custom), read once a minute per client: every role
+ * holder's write needs them. Forgotten when this module creates or renames a custom role, or
+ * when a listing fails.
+ */
+const knownRoles = new WeakMap<TenantCore, { at: number; names: Promise<Set<string>> }>();
+function roleNames(core: TenantCore): Promise<Set<string>> {
+  const now = (core.config.clock ?? systemClock).now();
+  const hit = knownRoles.get(core);
+  if (hit && now - hit.at < 60_000) return hit.names;
+  const names = (async () => {
+    const out = new Set<string>();
+    for await (const r of pages(core, "getRoles", undefined, (api) => api.roles.getRoles({ limit: 100 }, nc))) if (isObj(r) && typeof r.name === "string") out.add(r.name);
+    return out;
+  })();
+  names.catch(() => knownRoles.delete(core));
+  knownRoles.set(core, { at: now, names });
   return names;
+}
+
+/** The calling user's id, read once per client (a restore never takes roles away from it). */
+const callers = new WeakMap<TenantCore, Promise<string>>();
+function callerId(core: TenantCore): Promise<string> {
+  let id = callers.get(core);
+  if (!id) {
+    id = core.call("getMyUser", undefined, (api) => api.users.getMyUser(nc)).then((r) => String((r.data as unknown as Json).id));
+    id.catch(() => callers.delete(core));
+    callers.set(core, id);
+  }
+  return id;
 }
 
 /** Role names the target has, and a note naming those it lacks. */
@@ -102,6 +128,7 @@ export const customRoles: ResourceApi = {
   async create(core, input) {
     const name = String(input.body.name ?? "");
     const body = { name, description: strOf(input.body.description) ?? "", assignedScopes: roleScopes(input.body) };
+    knownRoles.delete(core);
     const resp = await core.call("createRole", `the custom role '${name}'`, (api) => api.roles.createRole(body), { idempotent: false });
     return { id: String((resp.data as unknown as Json).id) };
   },
@@ -112,6 +139,7 @@ export const customRoles: ResourceApi = {
       { op: "replace" as const, path: "/description" as const, value: strOf(input.body.description) ?? "" },
       { op: "replace" as const, path: "/assignedScopes" as const, value: roleScopes(input.body) },
     ];
+    knownRoles.delete(core);
     await core.call("patchRole", `the custom role '${name}' (${id})`, (api) => api.roles.patchRole(id, ops));
     return { id };
   },
@@ -150,8 +178,8 @@ async function assignRoles(core: TenantCore, targetId: string | undefined, input
   const { roles: available, notes } = await availableRoles(core, roles, label);
   let wanted = available;
   if (principal === "user") {
-    const me = (await core.call("getMyUser", undefined, (api) => api.users.getMyUser(nc))).data as unknown as Json;
-    if (me.id === id) {
+    if ((await callerId(core)) === id) {
+      const me = (await core.call("getMyUser", undefined, (api) => api.users.getMyUser(nc))).data as unknown as Json;
       const mine = namesOf(me.assignedRoles);
       const kept = mine.filter((r) => !wanted.includes(r));
       if (kept.length) notes.push(`${label} is the account doing this restore: it keeps its roles ${kept.map((r) => `'${r}'`).join(", ")}`);

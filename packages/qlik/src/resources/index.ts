@@ -6,6 +6,7 @@ import type { ResourceKindName } from "@lifeboat/model";
 import type { ResourceApi } from "./api.ts";
 import { automationConnectionsApi, automationsApi } from "./automation.ts";
 import { dataConnectionsApi, dataCredentialsApi } from "./data.ts";
+import { INTEGRATION_APIS } from "./integration.ts";
 import { collections, notes, tags } from "./organisation.ts";
 import { dataAlerts, reloadTasks, reportTemplates, sharingTasks } from "./scheduling.ts";
 import { IDENTITY_APIS } from "./identity.ts";
@@ -26,6 +27,8 @@ const APIS: readonly ResourceApi[] = [
   notes,
   // identity and settings (identity.ts)
   ...IDENTITY_APIS,
+  // integration (integration.ts)
+  ...INTEGRATION_APIS,
 ];
 
 export const RESOURCE_APIS: Partial<Record<ResourceKindName, ResourceApi>> = Object.fromEntries(APIS.map((a) => [a.kind, a]));

@@ -5,6 +5,7 @@
 import type { DeclaredKind } from "../kind.ts";
 import { automationConnections, automations } from "./automation.ts";
 import { dataConnections, dataCredentials } from "./data.ts";
+import { INTEGRATION } from "./integration.ts";
 import { collections, notes, tags } from "./organisation.ts";
 import { dataAlerts, reloadTasks, reportTemplates, sharingTasks } from "./scheduling.ts";
 import { IDENTITY_KINDS } from "./identity.ts";
@@ -25,4 +26,6 @@ export const DECLARED: readonly DeclaredKind[] = [
   notes,
   // identity and settings (identity.ts)
   ...IDENTITY_KINDS,
+  // integration (integration.ts)
+  ...INTEGRATION,
 ];
