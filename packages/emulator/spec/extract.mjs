@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 
 const src = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const PREFIXES = ["/v1/users", "/v1/groups", "/v1/roles", "/v1/spaces", "/v1/items", "/v1/apps", "/v1/temp-contents", "/v1/tenants", "/v1/audits", "/oauth/token", "/v1/data-connections", "/v1/data-credentials", "/v1/reload-tasks", "/v1/webhooks", "/v1/web-integrations", "/v1/csp-origins", "/v1/automations", "/v1/automation-connections", "/v1/themes", "/v1/extensions", "/v1/collections", "/v1/sharing-tasks", "/v1/report-templates", "/v1/data-alerts", "/v1/conditions", "/v1/identity-providers", "/v1/licenses", "/v1/oauth-clients", "/v1/api-keys/configs"];
+const PREFIXES = ["/v1/users", "/v1/groups", "/v1/roles", "/v1/spaces", "/v1/items", "/v1/apps", "/v1/temp-contents", "/v1/tenants", "/v1/audits", "/oauth/token", "/v1/data-connections", "/v1/data-credentials", "/v1/reload-tasks", "/v1/webhooks", "/v1/web-integrations", "/v1/csp-origins", "/v1/automations", "/v1/automation-connections", "/v1/themes", "/v1/extensions", "/v1/collections", "/v1/sharing-tasks", "/v1/report-templates", "/v1/data-alerts", "/v1/conditions", "/v1/identity-providers", "/v1/licenses", "/v1/oauth-clients", "/v1/api-keys/configs", "/v1/brands", "/v1/glossaries"];
 const paths = {};
 for (const [p, ops] of Object.entries(src.paths)) {
   if (PREFIXES.some((x) => p === x || p.startsWith(`${x}/`))) paths[p] = ops;

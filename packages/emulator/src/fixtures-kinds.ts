@@ -11,6 +11,7 @@ import type { Rng } from "./internal/rng.ts";
 import { createHash } from "node:crypto";
 import { writeZip } from "./internal/zip.ts";
 import { kindsOf, type AlertCondition, type Automation, type AutomationConnection, type CspOrigin, type DataAlert, type DataConnection, type DataCredential, type IdentityProvider, type ManagedOAuthClient, type ReloadTask, type ReportTemplate, type SharingTask, type Webhook, type WebIntegration } from "./kinds.ts";
+import { demoLookKinds, generatedLookKinds } from "./fixtures-look.ts";
 
 export interface KindsBuilder {
   tenant: Tenant;
@@ -37,6 +38,8 @@ export interface KindCounts {
   oauthClients?: number;
   /** Custom roles (identity and settings; default 3). */
   customRoles?: number;
+  brands?: number;
+  glossaries?: number;
 }
 
 const byName = <T extends { name: string }>(items: Record<string, T>, name: string): T => {
@@ -389,6 +392,7 @@ export function demoKinds(b: KindsBuilder): void {
   };
   favorite(admin, [pnl, salesOverview]);
   favorite(ben, [salesOverview, app("Customer 360")]);
+  demoLookKinds(b, { admin, ben, chloe, emma, farid }, { "Sales Dev": space("Sales Dev"), Finance: space("Finance") }, { "Sales Overview": app("Sales Overview"), "Pipeline Analysis": app("Pipeline Analysis"), "P&L": app("P&L") });
   demoIdentity(b);
   // A filter on a space id (API-FACTS §6.10): an id of this tenant inside a SCIM string.
   webhook(b, admin, { name: "Sales Dev app events", url: "https://hooks.example.com/qlik/sales-dev", eventTypes: ["com.qlik.v1.app.created", "com.qlik.v1.app.deleted"], filter: `spaceId eq "${space("Sales Dev").id}"`, level: "tenant", enabled: true });
@@ -613,6 +617,7 @@ export function generatedKinds(b: KindsBuilder, counts: KindCounts, users: User[
     const tagged = apps.filter((_a, j) => j % nTags === i).slice(0, 50);
     kindsOf(b.tenant).collections[id] = { id, name: `tag-${String(i + 1).padStart(3, "0")}`, description: "", type: "public", creatorId: admin.id, updaterId: admin.id, itemIds: tagged.map((a) => a.itemId), createdAt: tc, updatedAt: tc };
   }
+  generatedLookKinds(b, counts, users, spaces, apps);
   generatedIdentity(b, counts, users);
   for (let i = 0; i < (counts.webIntegrations ?? 2); i++) {
     const n = String(i + 1).padStart(4, "0");

@@ -1,6 +1,6 @@
 /**
  * The tenant's layers beyond apps, spaces and people (issue 12): data connections, data
- * credentials, reload tasks, webhooks, web integrations, CSP origins, automations and automation connections, themes and extensions, collections, OAuth clients (management records) and the API-key configuration. Plain data kept in `Tenant.kinds` (optional: state
+ * credentials, reload tasks, webhooks, web integrations, CSP origins, automations and automation connections, themes and extensions, collections, brands, glossaries, OAuth clients (management records) and the API-key configuration. Plain data kept in `Tenant.kinds` (optional: state
  * files written before these kinds existed lack it); the REST routes in `rest/` serve them.
  *
  * Secrets (API-FACTS §7) are stored here because Qlik stores them — the emulator must accept
@@ -428,6 +428,92 @@ export function defaultTenantSettings(createdAt: string): TenantSettingsState {
   };
 }
 
+/** One of a brand's files (API-FACTS §6.18): its bytes (base64) as uploaded. */
+export interface BrandFileItem {
+  id: "logo" | "favIcon" | "styles";
+  contentType: string;
+  data: string;
+  eTag: string;
+}
+
+/** A brand (`/api/v1/brands`, @qlik/api 2.19 `brands.d.ts`): at most one is active. */
+export interface Brand {
+  id: string;
+  name: string;
+  description: string;
+  active: boolean;
+  files: BrandFileItem[];
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+/** A glossary category (`glossaries.d.ts` `Category`). */
+export interface GlossaryCategory {
+  id: string;
+  name: string;
+  description: string;
+  parentId?: string;
+  stewards: string[];
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+/** A link from a term to an app or a data set (`TermLinksTo`). */
+export interface GlossaryTermLink {
+  id: string;
+  resourceId: string;
+  resourceType: "app" | "dataset";
+  type?: "definition" | "related";
+  subResourceId?: string;
+  subResourceName?: string;
+  subResourceType?: "master_dimension" | "master_measure" | "field";
+  createdAt: string;
+  createdBy: string;
+}
+
+/** A glossary term (`Term`). */
+export interface GlossaryTerm {
+  id: string;
+  name: string;
+  abbreviation: string;
+  description: string;
+  relatedInformation: string;
+  tags: string[];
+  stewards: string[];
+  categories: string[];
+  relatesTo: { termId: string; type: string }[];
+  links: GlossaryTermLink[];
+  revision: number;
+  status: { type: "draft" | "verified" | "deprecated"; updatedAt: string; updatedBy: string };
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+/** A business glossary (`/api/v1/glossaries`, API-FACTS §6.17) with its categories and terms. */
+export interface Glossary {
+  id: string;
+  name: string;
+  description: string;
+  overview: string;
+  /** "" for a personal glossary (the import's "leave blank or omit for personal"). */
+  spaceId: string;
+  ownerId: string;
+  tags: string[];
+  termTemplate: { relatedInformation?: string };
+  categories: Record<string, GlossaryCategory>;
+  terms: Record<string, GlossaryTerm>;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+}
+
 export interface TenantKinds {
   dataConnections: Record<string, DataConnection>;
   dataCredentials: Record<string, DataCredential>;
@@ -452,10 +538,12 @@ export interface TenantKinds {
   /** Management records of OAuth clients, by client id. */
   oauthClients: Record<string, ManagedOAuthClient>;
   apiKeysConfig: ApiKeysConfig;
+  brands: Record<string, Brand>;
+  glossaries: Record<string, Glossary>;
 }
 
 export function emptyKinds(): TenantKinds {
-  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {}, webIntegrations: {}, cspOrigins: {}, automations: {}, automationConnections: {}, themes: {}, extensions: {}, collections: {}, sharingTasks: {}, reportTemplates: {}, conditions: {}, dataAlerts: {}, identityProviders: {}, ipPolicies: {}, licenseAssignments: {}, settings: defaultTenantSettings("2025-01-06T09:00:00.000Z"), oauthClients: {}, apiKeysConfig: { ...DEFAULT_API_KEYS_CONFIG } };
+  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {}, webIntegrations: {}, cspOrigins: {}, automations: {}, automationConnections: {}, themes: {}, extensions: {}, collections: {}, sharingTasks: {}, reportTemplates: {}, conditions: {}, dataAlerts: {}, identityProviders: {}, ipPolicies: {}, licenseAssignments: {}, settings: defaultTenantSettings("2025-01-06T09:00:00.000Z"), oauthClients: {}, apiKeysConfig: { ...DEFAULT_API_KEYS_CONFIG }, brands: {}, glossaries: {} };
 }
 
 /** The tenant's kinds, created (and completed) on first use. */
@@ -483,5 +571,7 @@ export function kindsOf(tenant: Tenant): TenantKinds {
   k.ipPolicies ??= {};
   k.licenseAssignments ??= {};
   k.settings ??= defaultTenantSettings("2025-01-06T09:00:00.000Z");
+  k.brands ??= {};
+  k.glossaries ??= {};
   return k;
 }

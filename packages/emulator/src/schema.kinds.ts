@@ -100,6 +100,19 @@ export function patchKindSchemas(spec: Spec): void {
   // `ReportTemplateResponse` lacks the `type` @qlik/api 2.19 report-templates.d.ts declares.
   for (const n of ["SharingTaskRecurringResponse", "SharingTaskRecurringListResponse", "AlertingTaskListResponse", "TemplateResult"]) schemas[n] = flatten(n);
   (schemas.ReportTemplateResponse!.properties as Json).type = { type: "string", enum: ["excel", "pixelPerfect", "html", "powerPoint", "word"] };
+  // Glossary terms: the spec's `term` requires an "abbrevation" it never declares (a typo of
+  // `abbreviation`), and its `termRelatesTo.type` lists 7 of the 14 relations @qlik/api 2.19
+  // `glossaries.d.ts` `TermRelatesTo` has (replaces, replacedBy, hasSubtype, preferredTerm,
+  // seeInstead, defines, definedBy).
+  schemas.term!.required = (schemas.term!.required as string[]).map((k) => (k === "abbrevation" ? "abbreviation" : k));
+  ((schemas.termRelatesTo!.properties as Json).type as Json).enum = ["isA", "hasA", "seeAlso", "synonym", "antonym", "classifies", "other", "replaces", "replacedBy", "hasSubtype", "preferredTerm", "seeInstead", "defines", "definedBy"];
+  // Glossaries' error bodies: their `errorResponse` is shadowed in the merged spec by the
+  // licenses service's (which requires `error` and `message`); @qlik/api 2.19 `glossaries.d.ts`
+  // `ErrorResponse` is `{errors?: ErrorResponseCode[], traceId?}` — the spec's own
+  // `errorResponseBadRequest`.
+  for (const [path, ops] of Object.entries(p0(spec)))
+    if (path.startsWith("/v1/glossaries"))
+      for (const op of Object.values(ops)) for (const [status, r] of Object.entries(op.responses)) if (Number(status) >= 400 && r.content) op.responses[status] = json({ $ref: "#/components/schemas/errorResponseBadRequest" });
   // `PublicApiError` (data-connections' errors) requires a `details` it does not declare (its
   // field is `detail`): a spec typo.
   schemas.PublicApiError!.required = ["code", "title"];
@@ -330,6 +343,8 @@ export async function walkKinds(emu: EmulatorHandle, call: Call): Promise<void> 
   await call("DELETE", `/api/v1/collections/${colId}/items/${anApp.itemId}`);
   await call("DELETE", `/api/v1/collections/${colId}`);
   await walkDistribution(emu, call);
+  await walkBrands(call);
+  await walkGlossaries(emu, call);
 }
 
 /** Favourites, sharing tasks, report templates, conditions and data alerts (rest/distribution.ts). */
@@ -396,6 +411,101 @@ async function walkDistribution(emu: EmulatorHandle, call: Call): Promise<void> 
   await call("PATCH", `/api/v1/data-alerts/${alertId}`, { body: [{ op: "replace", path: "/enabledAction", value: false }, { op: "replace", path: "/ownerId", value: ben.id }] });
   await call("DELETE", `/api/v1/data-alerts/${alertId}`, { token: await userToken(emu, ben.id) });
   await call("DELETE", `/api/v1/conditions/${condId}`);
+}
+
+/** A 1×1 PNG and an ICO around it (brand files). */
+const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
+const ICO = Buffer.concat([Buffer.from([0, 0, 1, 0, 1, 0, 1, 1, 0, 0, 1, 0, 32, 0]), Buffer.from(Uint32Array.of(PNG.length, 22).buffer), PNG]);
+
+async function walkBrands(call: Call): Promise<void> {
+  const list = await call("GET", "/api/v1/brands?limit=1");
+  expect(list.status).toBe(200);
+  const next = ((list.json as Json).links as Json).next as Json | undefined;
+  if (next) await call("GET", new URL(next.href as string).pathname + new URL(next.href as string).search);
+  await call("GET", "/api/v1/brands?sort=-updatedAt");
+  const form = new FormData();
+  form.set("name", "Schema brand");
+  form.set("description", "d");
+  form.set("logo", new Blob([new Uint8Array(PNG)]), "logo.png");
+  form.set("styles", new Blob(['{"a":1}']), "styles.json");
+  const made = await call("POST", "/api/v1/brands", { raw: form });
+  expect(made.status).toBe(201);
+  const id = (made.json as Json).id as string;
+  const bad = new FormData();
+  bad.set("name", "Bad logo");
+  bad.set("logo", new Blob(["not an image"]), "logo.png");
+  expect((await call("POST", "/api/v1/brands", { raw: bad })).status).toBe(400);
+  await call("GET", `/api/v1/brands/${id}`);
+  await call("GET", "/api/v1/brands/nope");
+  await call("PATCH", `/api/v1/brands/${id}`, { body: [{ op: "replace", path: "/description", value: "d2" }] });
+  await call("PATCH", `/api/v1/brands/${id}`, { body: [{ op: "replace", path: "/files", value: "x" }] });
+  await call("POST", `/api/v1/brands/${id}/actions/activate`);
+  expect((await call("GET", "/api/v1/brands/active")).status).toBe(301);
+  await call("POST", `/api/v1/brands/${id}/actions/deactivate`);
+  await call("GET", "/api/v1/brands/active");
+  await call("GET", `/api/v1/brands/${id}/files/logo`);
+  await call("GET", `/api/v1/brands/${id}/files/favIcon`);
+  const icon = new FormData();
+  icon.set("file", new Blob([new Uint8Array(ICO)]), "favicon.ico");
+  expect((await call("POST", `/api/v1/brands/${id}/files/favIcon`, { raw: icon })).status).toBe(201);
+  await call("POST", `/api/v1/brands/${id}/files/favIcon`, { raw: icon });
+  const logo = new FormData();
+  logo.set("file", new Blob([new Uint8Array(PNG)]), "logo.png");
+  await call("PUT", `/api/v1/brands/${id}/files/logo`, { raw: logo });
+  await call("DELETE", `/api/v1/brands/${id}/files/styles`);
+  await call("DELETE", `/api/v1/brands/${id}`);
+}
+
+async function walkGlossaries(emu: EmulatorHandle, call: Call): Promise<void> {
+  const tenant = emu.state.tenants[0]!;
+  const salesDev = Object.values(tenant.spaces).find((s) => s.name === "Sales Dev")!;
+  const anApp = Object.values(tenant.apps).find((a) => a.name === "Admin Scratchpad")!;
+  const rich = JSON.stringify([{ type: "paragraph", children: [{ text: "x" }] }]);
+  const list = await call("GET", "/api/v1/glossaries?limit=1&countTotal=true");
+  expect(list.status).toBe(200);
+  await call("GET", "/api/v1/glossaries?sort=-name");
+  const made = await call("POST", "/api/v1/glossaries", { body: { name: "Schema glossary", spaceId: salesDev.id, overview: rich, tags: ["t"], termTemplate: { relatedInformation: rich } } });
+  expect(made.status).toBe(201);
+  const id = (made.json as Json).id as string;
+  await call("POST", "/api/v1/glossaries", { body: { description: "no name" } });
+  await call("POST", "/api/v1/glossaries", { body: { name: "Bad rich text", overview: "plain" } });
+  await call("GET", `/api/v1/glossaries/${id}`);
+  await call("GET", "/api/v1/glossaries/00000000-0000-4000-8000-000000000000");
+  await call("PUT", `/api/v1/glossaries/${id}`, { body: { name: "Schema glossary 2", spaceId: salesDev.id, description: "d" } });
+  await call("PATCH", `/api/v1/glossaries/${id}`, { body: [{ op: "replace", path: "/description", value: "d2" }] });
+  const cat = await call("POST", `/api/v1/glossaries/${id}/categories`, { body: { name: "Schema category" } });
+  expect(cat.status).toBe(201);
+  const catId = (cat.json as Json).id as string;
+  const sub = await call("POST", `/api/v1/glossaries/${id}/categories`, { body: { name: "Sub", parentId: catId } });
+  await call("POST", `/api/v1/glossaries/${id}/categories`, { body: { name: "Schema category" } });
+  await call("GET", `/api/v1/glossaries/${id}/categories`);
+  await call("GET", `/api/v1/glossaries/${id}/categories/${catId}`);
+  await call("GET", `/api/v1/glossaries/${id}/categories/nope`);
+  await call("PUT", `/api/v1/glossaries/${id}/categories/${catId}`, { body: { name: "Schema category 2", description: "d" } });
+  const term = await call("POST", `/api/v1/glossaries/${id}/terms`, { body: { name: "Schema term", abbreviation: "ST", categories: [catId], relatedInformation: rich, linksTo: [{ resourceId: anApp.id, resourceType: "app", type: "definition" }] } });
+  expect(term.status).toBe(201);
+  const termId = (term.json as Json).id as string;
+  const other = await call("POST", `/api/v1/glossaries/${id}/terms`, { body: { name: "Other term", relatesTo: [{ termId, type: "synonym" }] } });
+  await call("POST", `/api/v1/glossaries/${id}/terms`, { body: { abbreviation: "no name" } });
+  await call("GET", `/api/v1/glossaries/${id}/terms?limit=1`);
+  await call("GET", `/api/v1/glossaries/${id}/terms/${termId}`);
+  await call("GET", `/api/v1/glossaries/${id}/terms/nope`);
+  await call("PUT", `/api/v1/glossaries/${id}/terms/${termId}`, { body: { name: "Schema term", description: "d", categories: [catId] } });
+  await call("POST", `/api/v1/glossaries/${id}/terms/${termId}/actions/change-status?status=verified`);
+  await call("POST", `/api/v1/glossaries/${id}/terms/${termId}/actions/change-status?status=approved`);
+  await call("GET", `/api/v1/glossaries/${id}/terms/${termId}/links`);
+  await call("POST", `/api/v1/glossaries/${id}/terms/${(other.json as Json).id}/links`, { body: { resourceId: anApp.id, resourceType: "app" } });
+  await call("POST", `/api/v1/glossaries/${id}/terms/${(other.json as Json).id}/links`, { body: { resourceId: anApp.id, resourceType: "app" } });
+  const exported = await call("GET", `/api/v1/glossaries/${id}/actions/export`);
+  expect(exported.status).toBe(200);
+  const imported = await call("POST", `/api/v1/glossaries/actions/import?spaceId=${salesDev.id}&lookupUserOnEmail=true&importerAsFallbackSteward=true`, { body: exported.json });
+  expect(imported.status).toBe(201);
+  await call("POST", "/api/v1/glossaries/actions/import", { body: { name: "Bad", terms: "x" } });
+  await call("DELETE", `/api/v1/glossaries/${id}/terms/${(other.json as Json).id}`);
+  await call("DELETE", `/api/v1/glossaries/${id}/categories/${(sub.json as Json).id}`);
+  await call("DELETE", `/api/v1/glossaries/${id}/categories/${catId}`);
+  await call("DELETE", `/api/v1/glossaries/${(imported.json as Json).id}`);
+  await call("DELETE", `/api/v1/glossaries/${id}`);
 }
 
 /** An API key for a fixture user (as testing.ts's userApi adds them). */

@@ -41,6 +41,8 @@ import { registerWebIntegrations } from "./rest/web-integrations.ts";
 import { registerOAuthClients } from "./rest/oauth-clients.ts";
 import { registerAutomations } from "./rest/automations.ts";
 import { registerThemesAndExtensions } from "./rest/themes-extensions.ts";
+import { registerBrands } from "./rest/brands.ts";
+import { registerGlossaries } from "./rest/glossaries.ts";
 import { registerCollections } from "./rest/collections.ts";
 import { registerDistribution } from "./rest/distribution.ts";
 import { adminRoutes } from "./admin.ts";
@@ -82,6 +84,9 @@ export interface EmulatorOptions {
   tags?: number;
   /** `generated` fixture: custom roles (identity and settings; default 3). */
   customRoles?: number;
+  /** `generated` fixture: brands and glossaries (fixtures-look.ts). */
+  brands?: number;
+  glossaries?: number;
   seed?: string | number;
   /** JSON file the tenants persist to; loaded instead of the fixture when it exists. */
   stateFile?: string;
@@ -248,6 +253,8 @@ export function createTenantApp(tenant: Tenant, rt: Runtime, opts: { admin: bool
   registerThemesAndExtensions(app, deps);
   registerCollections(app, deps);
   registerDistribution(app, deps);
+  registerBrands(app, deps);
+  registerGlossaries(app, deps);
   return app;
 }
 
@@ -288,7 +295,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   let tenants = options.stateFile ? await loadState(options.stateFile) : undefined;
   const fromState = tenants !== undefined;
-  tenants ??= cloudFixtures.map(({ f, i }) => buildTenant({ fixture: f, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, connections: options.connections, automations: options.automations, automationConnections: options.automationConnections, reloadTasks: options.reloadTasks, webhooks: options.webhooks, sharingTasks: options.sharingTasks, reportTemplates: options.reportTemplates, dataAlerts: options.dataAlerts, tags: options.tags, customRoles: options.customRoles, webIntegrations: options.webIntegrations, cspOrigins: options.cspOrigins, oauthClients: options.oauthClients, tenantIndex: i }).tenant);
+  tenants ??= cloudFixtures.map(({ f, i }) => buildTenant({ fixture: f, seed, apps: options.apps, objectsPerApp: options.objectsPerApp, users: options.users, connections: options.connections, automations: options.automations, automationConnections: options.automationConnections, reloadTasks: options.reloadTasks, webhooks: options.webhooks, sharingTasks: options.sharingTasks, reportTemplates: options.reportTemplates, dataAlerts: options.dataAlerts, tags: options.tags, customRoles: options.customRoles, webIntegrations: options.webIntegrations, cspOrigins: options.cspOrigins, oauthClients: options.oauthClients, brands: options.brands, glossaries: options.glossaries, tenantIndex: i }).tenant);
 
   const clock = createClock(options.timeScale ?? 1, options.nowMs);
   const quirks: Quirks = { ...defaultQuirks, ...options.quirks };

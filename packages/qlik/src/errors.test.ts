@@ -112,6 +112,13 @@ describe("classify", () => {
 });
 
 describe("messages", () => {
+  it("a theme that answers 410 Gone was deleted since it was listed: not called an expired export", () => {
+    const gone = classify({ status: 410, data: { code: "HTTP-410", title: "Gone", status: 410 } }, { operation: "downloadTheme", host: "https://t", object: "theme 'Acme' (t1)" });
+    expect(gone.kind).toBe("not-found");
+    expect(gone.message).toMatch(/theme 'Acme' \(t1\) on https:\/\/t \(410.*it does not exist on the tenant/);
+    expect(gone.message).not.toMatch(/export/);
+  });
+
   it("an export's temp file that answers 410 expired: it is not called deleted or moved on the tenant", () => {
     const expired = classify({ status: 410, data: { errors: [{ code: "HTTP-410", title: "Gone" }] } }, { operation: "downloadTempFile", host: "https://t", object: "app 'Sales' (id 1)" });
     expect(expired.kind).toBe("not-found");

@@ -174,6 +174,38 @@ const PHRASES: Record<string, string> = {
   publishOAuthClient: "publish",
   getApiKeysConfig: "read",
   patchApiKeysConfig: "change",
+  // appearance and knowledge (resources/appearance.ts, resources/knowledge.ts)
+  getThemes: "list",
+  getExtensions: "list",
+  downloadTheme: "download the archive of",
+  downloadExtension: "download the archive of",
+  uploadTheme: "upload",
+  uploadExtension: "upload",
+  patchTheme: "update",
+  patchExtension: "update",
+  getBrands: "list",
+  getBrand: "read",
+  getBrandFile: "download",
+  createBrand: "create",
+  patchBrand: "update",
+  activateBrand: "activate",
+  deactivateBrand: "deactivate",
+  createBrandFile: "upload",
+  updateBrandFile: "replace",
+  deleteBrandFile: "delete",
+  getGlossaries: "list",
+  exportGlossary: "export",
+  getGlossaryTerms: "list the terms of",
+  getGlossaryCategories: "list the categories of",
+  importGlossary: "import",
+  updateGlossary: "update",
+  createGlossaryCategory: "create",
+  updateGlossaryCategory: "update",
+  deleteGlossaryCategory: "delete",
+  createGlossaryTerm: "create",
+  updateGlossaryTerm: "update",
+  deleteGlossaryTerm: "delete",
+  changeGlossaryTermStatus: "change the status of",
 };
 
 function describe(f: QlikErrorFields): string {
@@ -197,7 +229,8 @@ function nextStep(f: QlikErrorFields): string {
       return "the caller lacks permission for this; use a tenant admin API key or an OAuth client with the needed scopes";
     case "not-found":
       // An export's temporary file lives a limited time (410 Gone once expired): not the app's fault.
-      if (f.operation === "downloadTempFile" || f.status === 410)
+      // (A 410 from another operation — a theme or extension deleted since it was listed — is the next line's case.)
+      if (f.operation === "downloadTempFile" || (f.status === 410 && f.operation === "exportApp"))
         return (
           "the export's temporary file expired on the tenant before its download finished (Qlik keeps it only for a limited time, " +
           "and Lifeboat already exported again when a fresh file was gone); the app is recorded as failed and the next backup exports it afresh — " +

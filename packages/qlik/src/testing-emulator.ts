@@ -7,6 +7,7 @@
  * setup a harness may do outside the ports.
  */
 import { afterAll, beforeAll } from "vitest";
+import { createHash } from "node:crypto";
 import { kindsOf, startEmulator, type App, type AppObject, type EmulatorHandle, type EmulatorOptions, type Tenant, type Webhook } from "@lifeboat/emulator";
 import type { ContractFixture, FixtureObject, SeededTenant } from "@lifeboat/engine/testing";
 import { createTenantClient, type TenantClient, type TenantClientConfig } from "./client.ts";
@@ -155,5 +156,24 @@ export function seedContractFixture(tenant: Tenant, f: ContractFixture): SeededT
   const client = Object.values(tenant.oauthClients)[0];
   const bot = client ? tenant.users[client.userId] : undefined;
   if (!bot) throw new Error(`emulator tenant ${tenant.hostname} has no OAuth bot to read the fixture with`);
+  // The fixture's themes and extensions (the emulator's ArchiveItem: model fields apart, the archive byte for byte).
+  for (const { record: r, files } of f.resources) {
+    if (r.kind !== "themes" && r.kind !== "extensions") continue;
+    const archive = files?.["archive.zip"];
+    const { name: _n, qextFilename, tags, ...model } = r.body as Record<string, unknown>;
+    kindsOf(tenant)[r.kind][r.id] = {
+      id: r.id,
+      name: r.name,
+      qextFilename: typeof qextFilename === "string" ? qextFilename : r.name,
+      model: Object.fromEntries(Object.entries(model).filter(([, v]) => typeof v === "string")),
+      tags: Array.isArray(tags) ? (tags as string[]) : [],
+      dependencies: {},
+      supernova: false,
+      ...(archive ? { archive: Buffer.from(archive).toString("base64"), checksum: createHash("sha256").update(archive).digest("hex") } : {}),
+      userId: bot.id,
+      createdAt: t,
+      updatedAt: r.stamp ?? t,
+    };
+  }
   return { fixture: f, caller: { userId: bot.id, subject: bot.subject, isPrivateContentBot: true } };
 }

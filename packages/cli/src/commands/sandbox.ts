@@ -30,6 +30,8 @@ interface SandboxFlags {
   dataAlerts?: string;
   tags?: string;
   customRoles?: string;
+  brands?: string;
+  glossaries?: string;
   seed?: string;
   state?: string;
   rateLimits?: string;
@@ -112,6 +114,8 @@ export function sandboxOptions(flags: SandboxFlags, defaultQuirks: Quirks): Emul
     dataAlerts: int("data-alerts", flags.dataAlerts, 0),
     tags: int("tags", flags.tags, 0),
     customRoles: int("custom-roles", flags.customRoles, 0),
+    brands: int("brands", flags.brands, 0),
+    glossaries: int("glossaries", flags.glossaries, 0),
     seed: flags.seed,
     stateFile: flags.state,
     rateLimits: oneOf("rate-limits", flags.rateLimits, ["qlik", "off"] as const),
@@ -146,6 +150,8 @@ export function register(program: Command): void {
     .option("--data-alerts <n>", "generated fixture: number of data alerts, each with its condition (default: apps/25)")
     .option("--tags <n>", "generated fixture: number of tags (public collections) on apps (default: apps/40, at least 2)")
     .option("--custom-roles <n>", "generated fixture: number of custom roles (default 3; every user gets a licence)")
+    .option("--brands <n>", "generated fixture: number of brands (default 2, the first active)")
+    .option("--glossaries <n>", "generated fixture: number of glossaries, 10 terms each (default: apps/100, at least 1)")
     .option("--seed <s>", "seed of the fixture (deterministic)")
     .option("--state <file>", "persist the tenants to this JSON file across restarts")
     .option("--rate-limits <mode>", "qlik | off", "off")

@@ -103,6 +103,19 @@ export interface Quirks {
    * verification; whether Qlik then activates it is UNCONFIRMED, API-FACTS §6.19).
    */
   idpSkipVerifyActivates: boolean;
+  /**
+   * Whether `GET /brands/{id}/files/{fileId}` answers with `content-disposition: attachment`
+   * (default false: UNCONFIRMED; the file's own content type then decides how @qlik/api reads
+   * it, and a `styles` file served as `application/json` comes back parsed, not as bytes).
+   */
+  brandFileAttachment: boolean;
+  /**
+   * Whether `POST /glossaries/actions/import` updates the glossary of the same name in the
+   * same space (default false: UNCONFIRMED which glossary the import's "creates a new or
+   * updates an existing" means — the body has no id; false creates a second glossary, the
+   * reading that hurts a client most).
+   */
+  glossaryImportUpdatesByName: boolean;
 }
 
 export const defaultQuirks: Quirks = {
@@ -125,6 +138,8 @@ export const defaultQuirks: Quirks = {
   reportTemplatesAdminSeesAll: false,
   dataAlertsAdminSeesAll: false,
   idpSkipVerifyActivates: true,
+  brandFileAttachment: false,
+  glossaryImportUpdatesByName: false,
 };
 
 export interface Runtime {

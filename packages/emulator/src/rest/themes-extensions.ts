@@ -22,7 +22,7 @@ import { newHexId, nowIso } from "../internal/runtime.ts";
 import { readZip } from "../internal/zip.ts";
 import { who, type Ctx, type Env, type RouteDeps } from "./common.ts";
 
-const MODEL_FIELDS = ["name", "type", "author", "version", "qextVersion", "icon", "license", "homepage", "keywords", "supplier", "repository", "preview", "loadpath"] as const;
+const MODEL_FIELDS = ["name", "type", "author", "version", "qextVersion", "description", "icon", "license", "homepage", "keywords", "supplier", "repository", "preview", "loadpath"] as const;
 
 export function registerThemesAndExtensions(app: Hono<Env>, { tenant, rt }: RouteDeps): void {
   for (const kind of ["themes", "extensions"] as const) {

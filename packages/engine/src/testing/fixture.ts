@@ -250,7 +250,10 @@ export function contractFixture(opts: { pageSize?: number } = {}): ContractFixtu
     },
     ...(secret ? { secretValues: { secret } } : {}),
   });
-  const archive = new TextEncoder().encode("PK\u0003\u0004 contract theme archive: qext + json + css, byte for byte \u00ff");
+  // A readable ZIP (an emulator or a tenant refuses anything else, 422): an empty archive whose
+  // end-of-central-directory comment carries bytes a re-encoding would change.
+  const comment = new TextEncoder().encode("contract theme archive, byte for byte \u00ff\u0000\r\n");
+  const archive = new Uint8Array([0x50, 0x4b, 0x05, 0x06, ...new Array<number>(16).fill(0), comment.length & 0xff, comment.length >> 8, ...comment]);
   const theme: FixtureResource = {
     record: {
       kind: "themes",

@@ -10,6 +10,8 @@ import { INTEGRATION_APIS } from "./integration.ts";
 import { collections, notes, tags } from "./organisation.ts";
 import { dataAlerts, reloadTasks, reportTemplates, sharingTasks } from "./scheduling.ts";
 import { IDENTITY_APIS } from "./identity.ts";
+import { APPEARANCE_APIS } from "./appearance.ts";
+import { glossariesApi } from "./knowledge.ts";
 
 const APIS: readonly ResourceApi[] = [
   // data and automation (data.ts, automation.ts)
@@ -29,6 +31,9 @@ const APIS: readonly ResourceApi[] = [
   ...IDENTITY_APIS,
   // integration (integration.ts)
   ...INTEGRATION_APIS,
+  // appearance and knowledge (appearance.ts, knowledge.ts)
+  ...APPEARANCE_APIS,
+  glossariesApi,
 ];
 
 export const RESOURCE_APIS: Partial<Record<ResourceKindName, ResourceApi>> = Object.fromEntries(APIS.map((a) => [a.kind, a]));
