@@ -170,6 +170,18 @@ export const INDEPENDENT: Partial<Record<ResourceKindName, IndependentKind>> = {
     id: (x) => String(x.id),
     remove: (api, id) => api.reportTemplates.deleteReportTemplate(id),
   },
+  customRoles: {
+    list: async (api) => data<Raw>(await api.roles.getRoles({ limit: 100 }, noCache)).filter((r) => r.type === "custom"),
+    id: (x) => String(x.id),
+  },
+  groupSettings: {
+    list: async (api) => [(await api.groups.getGroupsSettings(noCache)).data as unknown as Raw],
+    id: () => "settings",
+  },
+  licenseAssignments: {
+    list: async (api) => data<Raw>(await api.licenses.getLicenseAssignments({ limit: 100 }, noCache)),
+    id: (x) => String(x.subject),
+  },
 };
 
 /** Collections with their items as the snapshot keeps them (id, resource type and id, name). */
