@@ -328,4 +328,18 @@ describe("every declared resource kind, through the lifeboat bin", () => {
       await target.close();
     }
   });
+
+  it("diff names the fields that changed in a changed item (never a secret)", async () => {
+    const conn = (stored.get("dataConnections") ?? []).find((s) => s.record.spaceId);
+    if (!conn) return;
+    // As a person would in Qlik: the connection's statement changes.
+    await botApi(src).dataConnections.patchDataConnection(conn.record.id, {}, [{ op: "replace", path: "/qConnectStatement", value: `${String(conn.record.body.qConnectStatement)};timeout=60` }] as never);
+    const again = await lifeboat(["backup"], { ...repoEnv, ...tenantEnv(src) });
+    expect(again.code, again.stderr).toBe(0);
+    const newest = await withRepo(async (repo) => (await repo.listSnapshots()).filter((x) => x.tenant === snapshot.tenant && !x.tags.includes("pre-restore")).at(-1)!);
+    const diff = await lifeboat(["diff", snapshot.id, newest.id], repoEnv);
+    expect(diff.code, diff.stderr).toBe(0);
+    expect(diff.stdout).toContain(`~ data connection '${conn.record.name}' (${conn.record.id}): qConnectStatement changed`);
+    expect(diff.stdout).not.toContain(PLANTED);
+  });
 });
