@@ -21,7 +21,8 @@ describe("demo: restore", () => {
       const headings: string[] = [];
       await runRestoreDemo({ host: emu.host, apiKey: emu.apiKey, clientId: emu.clientId, clientSecret: emu.clientSecret, repo, snapshot, dir, io: { stdout, stderr }, step: (n, t) => headings.push(`${n}. ${t}`), firstStep: 8 });
       expect(headings[0]).toMatch(/^8\. Disaster: app '.+' is deleted, and so is .+'s private sheet/);
-      expect(headings[1]).toMatch(/^9\. Restoring both/);
+      // "all of it" once resource kinds are declared: the demo brings back a data connection and a reload task too.
+      expect(headings[1]).toMatch(/^9\. Restoring (both|all of it)/);
       expect(stdout.text()).toContain("the restored content equals the snapshot");
       expect(stdout.text()).toMatch(/safety backup: snapshot [0-9a-f]{12}/);
       const after = await readReference(emu);

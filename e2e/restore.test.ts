@@ -170,11 +170,12 @@ describe("restore into the same tenant", () => {
     const before = await readReference(emu);
     const r = await restoreCli({ snapshot: snap.id, opts: { all: true, yes: true, json: true }, env: botEnv(emu), repo, journalDir: dir });
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    // --json: NDJSON — the plan, the events, then the verification.
+    // --json: NDJSON — the plan, the events, the verification, then (a snapshot with resource kinds) the checklist.
     const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
     expect(lines[0]?.type).toBe("plan");
     expect(lines.filter((l) => l.type === "step").every((l) => l.outcome === "already-done" || l.outcome === "done")).toBe(true);
-    expect(lines.at(-1)).toMatchObject({ type: "verification", report: { status: "match", mismatches: 0 } });
+    expect(lines.find((l) => l.type === "verification")).toMatchObject({ type: "verification", report: { status: "match", mismatches: 0 } });
+    expect(lines.at(-1)).toMatchObject({ type: "checklist" });
     expect(r.stderr).toBe("");
     const after = await readReference(emu);
     expect(after.map((a) => a.appId).sort()).toEqual(before.map((a) => a.appId).sort());

@@ -184,3 +184,20 @@ describe("collection types", () => {
     }
   });
 });
+
+describe("notes", () => {
+  it("are catalogue items of their author (resourceType=note), never in an app listing", async () => {
+    const h = await harness();
+    try {
+      const mine = (await h.call("GET", "/api/v1/items?resourceType=note")).json.data as Json[];
+      expect(mine.map((n) => [n.name, n.resourceType])).toEqual([["Q3 close checklist", "note"]]);
+      expect((await h.call("GET", `/api/v1/items/${mine[0]!.id as string}`)).json.name).toBe("Q3 close checklist");
+      const ben = userByName(h.emu, "Ben Builder");
+      expect(((await h.call("GET", "/api/v1/items?resourceType=note", { token: h.tokenOf(ben) })).json.data as Json[]).map((n) => n.name)).toEqual(["Pipeline ideas"]);
+      expect((await h.call("GET", `/api/v1/items/${mine[0]!.id as string}`, { token: h.tokenOf(ben) })).status).toBe(404);
+      expect(((await h.call("GET", "/api/v1/items?resourceType=app&limit=100")).json.data as Json[]).some((i) => i.resourceType === "note")).toBe(false);
+    } finally {
+      await h.emu.close();
+    }
+  });
+});

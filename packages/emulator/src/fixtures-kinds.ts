@@ -412,6 +412,14 @@ export function demoKinds(b: KindsBuilder): void {
   );
   oauthClient(b, admin, { clientName: "Analyst notebooks", appType: "native", redirectUris: ["http://localhost:8765/callback"], allowedScopes: ["user_default", "offline_access"] });
   Object.assign(kindsOf(t).apiKeysConfig, { api_keys_enabled: true, max_keys_per_user: 10, max_api_key_expiry: "P30D", scim_externalClient_expiry: "P180D" });
+
+  const note = (owner: User, name: string, description: string, spaceId?: string): void => {
+    const tc = b.tick(1);
+    const id = b.rng.hex(24);
+    kindsOf(t).notes[id] = { id, name, description, ownerId: owner.id, ...(spaceId ? { spaceId } : {}), createdAt: tc, updatedAt: tc };
+  };
+  note(admin, "Q3 close checklist", "Steps before the quarter closes", space("Finance").id);
+  note(ben, "Pipeline ideas", "");
 }
 
 /**

@@ -323,6 +323,22 @@ export interface DataAlert {
   lastUpdated: string;
 }
 
+/**
+ * A note (API-FACTS §6.16): only a catalogue item (`resourceType: "note"`) — Qlik has no public
+ * API that creates or reads one otherwise. Seen by its author only (UNCONFIRMED: the reading
+ * that hides the most from a backup).
+ */
+export interface Note {
+  /** The item id (== `resourceId`). */
+  id: string;
+  name: string;
+  description: string;
+  ownerId: string;
+  spaceId?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** The tenant's API-key configuration (`/api/v1/api-keys/configs/{tenantId}`, §6.21): a singleton. */
 export interface ApiKeysConfig {
   api_keys_enabled: boolean;
@@ -540,10 +556,11 @@ export interface TenantKinds {
   apiKeysConfig: ApiKeysConfig;
   brands: Record<string, Brand>;
   glossaries: Record<string, Glossary>;
+  notes: Record<string, Note>;
 }
 
 export function emptyKinds(): TenantKinds {
-  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {}, webIntegrations: {}, cspOrigins: {}, automations: {}, automationConnections: {}, themes: {}, extensions: {}, collections: {}, sharingTasks: {}, reportTemplates: {}, conditions: {}, dataAlerts: {}, identityProviders: {}, ipPolicies: {}, licenseAssignments: {}, settings: defaultTenantSettings("2025-01-06T09:00:00.000Z"), oauthClients: {}, apiKeysConfig: { ...DEFAULT_API_KEYS_CONFIG }, brands: {}, glossaries: {} };
+  return { dataConnections: {}, dataCredentials: {}, reloadTasks: {}, webhooks: {}, webIntegrations: {}, cspOrigins: {}, automations: {}, automationConnections: {}, themes: {}, extensions: {}, collections: {}, sharingTasks: {}, reportTemplates: {}, conditions: {}, dataAlerts: {}, identityProviders: {}, ipPolicies: {}, licenseAssignments: {}, settings: defaultTenantSettings("2025-01-06T09:00:00.000Z"), oauthClients: {}, apiKeysConfig: { ...DEFAULT_API_KEYS_CONFIG }, brands: {}, glossaries: {}, notes: {} };
 }
 
 /** The tenant's kinds, created (and completed) on first use. */
@@ -573,5 +590,6 @@ export function kindsOf(tenant: Tenant): TenantKinds {
   k.settings ??= defaultTenantSettings("2025-01-06T09:00:00.000Z");
   k.brands ??= {};
   k.glossaries ??= {};
+  k.notes ??= {};
   return k;
 }

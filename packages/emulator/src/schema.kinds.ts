@@ -357,6 +357,10 @@ async function walkDistribution(emu: EmulatorHandle, call: Call): Promise<void> 
   const fav = await call("GET", "/api/v1/collections/favorites");
   expect(fav.status).toBe(302);
   await call("GET", "/api/v1/collections/favorites", { token: await userToken(emu, userByName(emu, "Dev Patel").id) });
+  // notes: catalogue items only
+  const notes = await call("GET", "/api/v1/items?resourceType=note&limit=5");
+  expect(((notes.json as Json).data as Json[]).length).toBeGreaterThan(0);
+  await call("GET", `/api/v1/items/${(((notes.json as Json).data as Json[])[0] as Json).id as string}`);
   // sharing tasks
   await call("GET", "/api/v1/sharing-tasks?limit=1");
   const share = await call("POST", "/api/v1/sharing-tasks", {

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
-import { LocalJournalStore, loadManifest, parsePlanFile, SAFETY_TAG, type RestoreEvent } from "@lifeboat/engine";
+import { LocalJournalStore, loadManifest, parsePlanFile, SAFETY_TAG, type ChecklistItem, type RestoreEvent, type VerificationReport } from "@lifeboat/engine";
 import type { TenantReader } from "@lifeboat/model";
 import { createRateLimiter, type RateLimiter } from "@lifeboat/qlik";
 import { initRepository, openRepository, type Repository } from "@lifeboat/repository";
@@ -41,6 +41,17 @@ function countingLimiter(): RateLimiter & { admitted: number } {
     inWindow: (bucket: string) => inner.inWindow(bucket),
   };
   return l;
+}
+
+/**
+ * The read-back equals the snapshot — except what the restore's checklist says the target could
+ * not do as asked (the emulator refuses, as Qlik may, to switch API keys on through the API):
+ * every tenant-level mismatch names an item of the checklist.
+ */
+function expectVerified(out: { report?: VerificationReport; checklist: ChecklistItem[] }): void {
+  expect(out.report?.apps.flatMap((a) => a.mismatches)).toEqual([]);
+  const unexplained = (out.report?.other ?? []).filter((m) => !out.checklist.some((c) => m.where.startsWith(`${c.noun} '${c.name}'`)));
+  expect(unexplained).toEqual([]);
 }
 
 describe("job specs", () => {
@@ -153,7 +164,7 @@ describe("runBackup and runRestore through the connector", () => {
       expect(out.status).toBe("executed");
       if (out.status !== "executed") return;
       expect(out.result.status, JSON.stringify(out.result.failed)).toBe("complete");
-      expect(out.report?.status, JSON.stringify(out.report?.apps.flatMap((a) => a.mismatches))).toBe("match");
+      expectVerified(out);
       // The plan is shown before the gate, the gate before any step.
       expect(seen.indexOf("job:plan")).toBeLessThan(seen.indexOf(out.plan.restoreKey));
       expect(seen.indexOf(out.plan.restoreKey)).toBeLessThan(seen.indexOf("restore:begin"));
@@ -302,7 +313,7 @@ describe("cancelling a run", () => {
         expect(again.plan.restoreKey).toBe(journal!.restoreKey);
         expect(again.result.status, JSON.stringify(again.result.failed)).toBe("complete");
         expect(again.result.steps.filter((s) => s.outcome === "already-done").length).toBeGreaterThanOrEqual(steps.filter((s) => s.type === "step" && s.outcome === "done").length);
-        expect(again.report?.status, JSON.stringify(again.report?.apps.flatMap((a) => a.mismatches))).toBe("match");
+        expectVerified(again);
         expect((await journals.list(scope)).map((j) => j.finished)).toEqual(["complete"]);
       } finally {
         await repo.close();

@@ -357,7 +357,7 @@ async function execute(o: {
   ctx.emit(noticeOf("verifying", "verifying: reading the restored content back"));
   let report: VerificationReport;
   try {
-    report = await verifyRestore({ plan, source, target, created: result.created, repository: repo, appsBefore: o.appsBefore });
+    report = await verifyRestore({ plan, source, target, created: result.created, unrestored: result.unrestored, repository: repo, appsBefore: o.appsBefore });
   } catch (e) {
     await log(`verification failed: ${(e as Error).message}`);
     return { status: "executed", plan, checklist: result.checklist, result, verifyError: (e as Error).message, files: { log: logFile }, journal: journal.location };
@@ -398,7 +398,7 @@ function describeRestore(snapshotId: string, options: RestoreOptions | undefined
     ? `the plan file ${fromPlan}`
     : options?.all
       ? "--all"
-      : [...(options?.apps ?? []).map((a) => `--app ${a}`), ...(options?.objects ?? []).map((x) => `--object ${x}`), ...(options?.spaces ?? []).map((x) => `--space ${x}`), ...(options?.layers ?? []).map((x) => `--layer ${x}`)].join(" ");
+      : [...(options?.apps ?? []).map((a) => `--app ${a}`), ...(options?.objects ?? []).map((x) => `--object ${x}`), ...(options?.spaces ?? []).map((x) => `--space ${x}`), ...(options?.layers ?? []).map((x) => `--layers ${x}`)].join(" ");
   return `restore of snapshot ${snapshotId.slice(0, 12)} (${clip(what, 200)}) into ${host}`;
 }
 

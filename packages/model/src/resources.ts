@@ -112,4 +112,10 @@ export interface ResourceWriteResult {
   skipped?: string;
   /** What the target could not do as asked (an owner Qlik gives the caller instead): shown on the step. */
   notes?: string[];
+  /**
+   * Fields of `body` the target was left with other values than asked, on purpose and said in
+   * `notes` (a webhook created disabled because its secret was not given; a setting Qlik
+   * refuses): verification does not compare them for this item. Top-level field names.
+   */
+  unrestored?: string[];
 }

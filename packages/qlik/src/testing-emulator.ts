@@ -126,12 +126,35 @@ export function seedContractFixture(tenant: Tenant, f: ContractFixture): SeededT
     };
     tenant.apps[a.id] = app;
   }
-  // Resources of the kinds the connector lists (resources/), as the emulator keeps them.
+  // Resources of the kinds the connector lists (resources/), as the emulator keeps them (the
+  // others are left out: the suites skip kinds a target lacks).
+  const kinds = kindsOf(tenant);
   for (const r of f.resources) {
+    if (r.record.kind === "dataConnections") {
+      const b = r.record.body;
+      kinds.dataConnections[r.record.id] = {
+        id: r.record.id,
+        name: r.record.name,
+        type: String(b.qType),
+        connectStatement: String(b.qConnectStatement),
+        datasourceID: String(b.datasourceID),
+        ...(r.record.spaceId ? { spaceId: r.record.spaceId } : {}),
+        ownerId: r.record.ownerId!,
+        logOn: b.qLogOn === 1 ? 1 : 0,
+        architecture: b.qArchitecture === 1 ? 1 : 0,
+        separateCredentials: b.qSeparateCredentials === true,
+        tags: (b.tags as string[] | undefined) ?? [],
+        ...(r.secretValues?.qUsername ? { username: r.secretValues.qUsername } : {}),
+        ...(r.secretValues?.qPassword ? { password: r.secretValues.qPassword } : {}),
+        created: t,
+        updated: t,
+      };
+      continue;
+    }
     if (r.record.kind !== "webhooks") continue;
     const b = r.record.body as Partial<Webhook> & Record<string, unknown>;
     const owner = r.record.ownerId ?? Object.values(tenant.users)[0]!.id;
-    kindsOf(tenant).webhooks[r.record.id] = {
+    kinds.webhooks[r.record.id] = {
       id: r.record.id,
       name: r.record.name,
       description: b.description ?? "",

@@ -1,5 +1,6 @@
 /** The items catalogue (`/api/v1/items`), restricted to apps: item id ≠ app id. */
 import type { App, Tenant } from "../model.ts";
+import { kindsOf, type Note } from "../kinds.ts";
 import { badRequest, notFound } from "../internal/errors.ts";
 import { appOpener, appPrivileges, canOpenApp } from "../internal/access.ts";
 import { baseUrl, paginate, parseLimit, who, type Ctx, type RestApp, type RouteDeps } from "./common.ts";
@@ -68,6 +69,34 @@ export function itemJson(c: Ctx, tenant: Tenant, app: App): Record<string, unkno
   return item;
 }
 
+/** A note as the catalogue lists it (the only way Qlik shows notes; no resource attributes documented). */
+export function noteItemJson(c: Ctx, tenant: Tenant, n: Note): Record<string, unknown> {
+  const item: Record<string, unknown> = {
+    id: n.id,
+    name: n.name,
+    resourceType: "note",
+    resourceId: n.id,
+    resourceAttributes: {},
+    resourceCustomAttributes: null,
+    ownerId: n.ownerId,
+    creatorId: n.ownerId,
+    updaterId: n.ownerId,
+    tenantId: tenant.id,
+    createdAt: itemTime(n.createdAt),
+    updatedAt: itemTime(n.updatedAt),
+    resourceCreatedAt: itemTime(n.createdAt),
+    resourceUpdatedAt: itemTime(n.updatedAt),
+    isFavorited: false,
+    actions: ["read"],
+    collectionIds: [],
+    meta: { isFavorited: false, actions: ["read"], tags: [], collections: [] },
+    links: { self: { href: `${baseUrl(c)}/api/v1/items/${n.id}` } },
+  };
+  if (n.description) item.description = n.description;
+  if (n.spaceId) item.spaceId = n.spaceId;
+  return item;
+}
+
 const SPACE_TYPES = ["shared", "managed", "personal", "data"];
 
 export function registerItems(app: RestApp, { tenant, rt }: RouteDeps): void {
@@ -85,6 +114,15 @@ export function registerItems(app: RestApp, { tenant, rt }: RouteDeps): void {
       apps = apps.filter((a) => !!a.spaceId || a.ownerId === caller.user.id);
     if (resourceType) {
       const types = resourceType.split(",").map((t) => t.replace(/\[.*\]$/, "").trim());
+      // Notes (their author's only) are listed when asked for alone: `resourceType=note`.
+      if (types.length === 1 && types[0] === "note") {
+        let notes = Object.values(kindsOf(tenant).notes).filter((n) => n.ownerId === caller.user.id);
+        const sp = q("spaceId");
+        if (sp) notes = notes.filter((n) => (sp === "personal" ? !n.spaceId : n.spaceId === sp));
+        notes.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+        const { page, links } = paginate(c, notes, limit);
+        return c.json({ data: page.map((n) => noteItemJson(c, tenant, n)), links });
+      }
       if (!types.includes("app")) apps = [];
     }
     const spaceId = q("spaceId");
@@ -134,7 +172,11 @@ export function registerItems(app: RestApp, { tenant, rt }: RouteDeps): void {
     if (!found || !canOpenApp(who(c), found)) throw notFound("ITEMS-4", `Item "${itemId}" was not found.`);
     return found;
   };
-  app.get("/api/v1/items/:itemId", (c) => c.json(itemJson(c, tenant, byItem(c, c.req.param("itemId")))));
+  app.get("/api/v1/items/:itemId", (c) => {
+    const note = kindsOf(tenant).notes[c.req.param("itemId")];
+    if (note && note.ownerId === who(c).user.id) return c.json(noteItemJson(c, tenant, note));
+    return c.json(itemJson(c, tenant, byItem(c, c.req.param("itemId"))));
+  });
   app.get("/api/v1/items/:itemId/publisheditems", (c) => {
     const source = byItem(c, c.req.param("itemId"));
     const limit = parseLimit(c, 10, 100);

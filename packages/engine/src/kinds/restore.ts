@@ -36,6 +36,8 @@ export interface StepRun {
   already?: boolean;
   /** What is left for the operator (the target could not do it as asked): the re-entry checklist. */
   checklist?: ChecklistItem[];
+  /** Fields left different on purpose (`ResourceWriteResult.unrestored`): journaled; verification does not compare them. */
+  unrestored?: string[];
 }
 
 /** What a step runner may use. */
@@ -86,6 +88,8 @@ export interface VerifyContext {
   restoredIds: ReadonlySet<string>;
   /** Apps read back at once. */
   concurrency: number;
+  /** Fields a step left different on purpose (its runner said so): not compared. */
+  unrestored(stepId: string): readonly string[];
   /** Tenant-level mismatches (users, spaces, assignments). */
   other: Mismatch[];
   /** Per-app reports (kept in plan order by the verifier). */

@@ -5,7 +5,8 @@
  *
  * Where a step goes decides what it waits for:
  * - `step(…)`: a tenant-level step run before any app (users, spaces, assignments): in the
- *   order of `HEAD_ORDER`, one after another;
+ *   order of `HEAD_ORDER`, one after another (a `group` of consecutive steps side by side: the
+ *   items of one resource kind);
  * - `appStep(appId, …)`: a step of an app's chain: an app's steps run one after another, chains
  *   in parallel once the tenant-level steps are done; `chainWaitsFor` makes a chain wait for
  *   another (a managed app's for its origin app's);
@@ -44,6 +45,12 @@ export interface PlanContext {
   secrets: RestoreSecrets;
 }
 
+/** A tenant-level step as placed: consecutive steps of one `group` run side by side. */
+interface Placed {
+  draft: StepDraft;
+  group?: string;
+}
+
 /** Tenant-level steps before the apps, in this order (stable within a kind). */
 const HEAD_ORDER: readonly StepKind[] = ["create-user", "create-space", "assign"];
 
@@ -61,9 +68,9 @@ export class PlanBuilder {
   readonly owners: Record<string, Ref> = {};
   readonly warnings: string[] = [];
   readonly blockers: string[] = [];
-  private readonly head: StepDraft[] = [];
+  private readonly head: Placed[] = [];
   private readonly chains = new Map<string, { steps: StepDraft[]; waitsFor: Set<string> }>();
-  private readonly tail: StepDraft[] = [];
+  private readonly tail: Placed[] = [];
   private readonly deferred: (() => void)[] = [];
 
   /** Users: decides a user the plan did not need so far (mapped, created or missing). Installed by the users fragment. */
@@ -80,13 +87,17 @@ export class PlanBuilder {
     return sourceUserId ? this.owners[sourceUserId] : undefined;
   }
 
-  /** A tenant-level step before the apps. */
-  step(draft: StepDraft): void {
-    this.head.push(draft);
+  /**
+   * A tenant-level step before the apps. `group`: consecutive steps of one group run side by
+   * side (they need nothing of each other: the items of one resource kind); the step after
+   * them waits for all.
+   */
+  step(draft: StepDraft, opts: { group?: string } = {}): void {
+    this.head.push({ draft, ...(opts.group !== undefined ? { group: opts.group } : {}) });
   }
 
   hasStep(id: string): boolean {
-    return this.head.some((s) => s.id === id) || this.tail.some((s) => s.id === id) || [...this.chains.values()].some((c) => c.steps.some((s) => s.id === id));
+    return this.head.some((s) => s.draft.id === id) || this.tail.some((s) => s.draft.id === id) || [...this.chains.values()].some((c) => c.steps.some((s) => s.id === id));
   }
 
   /** A step of the chain of the source app `appId`. */
@@ -99,9 +110,9 @@ export class PlanBuilder {
     if (appId !== otherAppId) this.chainOf(appId).waitsFor.add(otherAppId);
   }
 
-  /** A tenant-level step after every app. */
-  tailStep(draft: StepDraft): void {
-    this.tail.push(draft);
+  /** A tenant-level step after every app (`group`: as for `step`). */
+  tailStep(draft: StepDraft, opts: { group?: string } = {}): void {
+    this.tail.push({ draft, ...(opts.group !== undefined ? { group: opts.group } : {}) });
   }
 
   /** Runs `fn` once every fragment has run (in the order registered). */
@@ -126,23 +137,36 @@ export class PlanBuilder {
       return i < 0 ? HEAD_ORDER.length : i;
     };
     const out: PlanStep[] = [];
-    let prev: string | undefined;
-    const serial = (d: StepDraft, extra: string[] = []) => {
-      out.push({ ...d, after: [...(prev ? [prev] : []), ...extra] } as PlanStep);
-      prev = d.id;
+    /**
+     * Puts `list` into the plan one after another — consecutive steps of one `group` side by
+     * side (each waits for what came before the group, the next for all of them) — the first
+     * waiting for `start`. Returns the ids the step after the list waits for.
+     */
+    const sequence = (list: readonly Placed[], start: string[]): string[] => {
+      let prevs = start;
+      for (let i = 0; i < list.length; ) {
+        const group = list[i]!.group;
+        let j = i + 1;
+        if (group !== undefined) while (j < list.length && list[j]!.group === group) j++;
+        const batch = list.slice(i, j);
+        for (const p of batch) out.push({ ...p.draft, after: [...prevs] } as PlanStep);
+        prevs = batch.map((p) => p.draft.id);
+        i = j;
+      }
+      return prevs;
     };
-    for (const d of [...first, ...[...this.head].sort((a, b) => rank(a) - rank(b))]) serial(d);
-    const headLast = prev;
+    const headEnds = sequence([...first.map((draft) => ({ draft })), ...[...this.head].sort((a, b) => rank(a.draft) - rank(b.draft))], []);
     const lastOf = new Map<string, string>();
     for (const [appId, c] of this.chains) if (c.steps.length) lastOf.set(appId, c.steps.at(-1)!.id);
     for (const [, c] of this.chains) {
-      prev = undefined;
       const waits = [...c.waitsFor].flatMap((a) => (lastOf.has(a) ? [lastOf.get(a)!] : []));
-      c.steps.forEach((d, i) => serial(d, i === 0 ? [...(headLast ? [headLast] : []), ...waits] : []));
+      sequence(
+        c.steps.map((draft) => ({ draft })),
+        [...headEnds, ...waits],
+      );
     }
-    prev = undefined;
     const allChains = [...lastOf.values()];
-    this.tail.forEach((d, i) => serial(d, i === 0 ? (allChains.length ? allChains : headLast ? [headLast] : []) : []));
+    sequence(this.tail, allChains.length ? allChains : headEnds);
     return out;
   }
 }

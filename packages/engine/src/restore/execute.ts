@@ -39,7 +39,7 @@ import { type Created, type Ref, resolveRef } from "./ref.ts";
 import type { RestoreSource, SourceApp } from "./source.ts";
 import { errorCodeOf, LifeboatError, type RestoreTarget } from "@lifeboat/model";
 import { NO_SECRETS, type ChecklistItem, type RestoreSecrets } from "./resources.ts";
-import { planChecklist } from "../kinds/resources/restore.ts";
+import { planChecklist, runChecklist } from "../kinds/resources/restore.ts";
 
 export { objectRef, treeFingerprint } from "../kinds/objects/steps.ts";
 
@@ -57,6 +57,8 @@ export type RestoreEventListener = (e: RestoreEvent) => void;
 export interface RestoreResult {
   status: "complete" | "partial";
   steps: { id: string; label: string; outcome: StepOutcome; note?: string }[];
+  /** Step id → fields its runner left different on purpose (this and earlier attempts): pass to `verifyRestore`. */
+  unrestored: Record<string, string[]>;
   /** `damaged`: the step could not read the snapshot's data from the repository (a DamageError), not a tenant failure. */
   failed: { step: string; label: string; error: string; damaged?: true }[];
   /** ref key (`refKey`) → target id of everything the restore (this and earlier attempts) created. */
@@ -138,7 +140,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
   const state = journalState(await journal.load());
   const created: Created = { ...state.created };
   const appsById = new Map(source.apps.map((a) => [a.id, a]));
-  const result: RestoreResult = { status: "complete", steps: [], failed: [], created, journal: journal.location, checklist: [] };
+  const result: RestoreResult = { status: "complete", steps: [], failed: [], created, journal: journal.location, checklist: [], unrestored: { ...state.unrestored } };
   const stepChecklist: ChecklistItem[] = [];
   if (created.safety) result.safetySnapshot = created.safety;
   const runners = runnersFromRegistry();
@@ -231,7 +233,15 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
       await opts.beforeJournal?.(step.id, index);
       Object.assign(created, r.outputs ?? {});
       stepChecklist.push(...(r.checklist ?? []));
-      await journal.append({ type: "done", at: at(), step: step.id, ...(r.outputs && Object.keys(r.outputs).length ? { outputs: r.outputs } : {}), ...(r.note ? { note: r.note } : {}) });
+      if (r.unrestored?.length) result.unrestored[step.id] = r.unrestored;
+      await journal.append({
+        type: "done",
+        at: at(),
+        step: step.id,
+        ...(r.outputs && Object.keys(r.outputs).length ? { outputs: r.outputs } : {}),
+        ...(r.note ? { note: r.note } : {}),
+        ...(r.unrestored?.length ? { unrestored: r.unrestored } : {}),
+      });
       record(index, step, r.already ? "already-done" : "done", r.note);
     } catch (e) {
       const error = errText(e);
@@ -256,7 +266,7 @@ export async function executeRestore(opts: ExecuteOptions): Promise<RestoreResul
     throw opts.signal.reason;
   }
   result.steps = [...outcomes.entries()].sort((a, b) => a[0] - b[0]).map(([, o]) => o);
-  result.checklist = [...planChecklist(plan, created), ...stepChecklist];
+  result.checklist = runChecklist(planChecklist(plan, created), stepChecklist);
   await journal.append({ type: "finished", at: at(), status: result.status });
   emit({ type: "end", result });
   return result;

@@ -22,7 +22,7 @@ export type JournalRecord =
   | { type: "begin"; at: string; restoreKey: string; snapshot: string; target: string }
   /** `known`: for creating steps, the same-named things that existed before (so a retry can tell ours apart). */
   | { type: "started"; at: string; step: string; known?: string[] }
-  | { type: "done"; at: string; step: string; outputs?: Created; note?: string }
+  | { type: "done"; at: string; step: string; outputs?: Created; note?: string; unrestored?: string[] }
   | { type: "failed"; at: string; step: string; error: string }
   | { type: "finished"; at: string; status: string };
 
@@ -46,11 +46,13 @@ export interface JournalState {
   created: Created;
   /** Interrupted creating steps → what existed under the same name before they started. */
   interruptedKnown: Record<string, string[]>;
+  /** Step id → fields its runner left different on purpose (verification does not compare them). */
+  unrestored: Record<string, string[]>;
   attempts: number;
 }
 
 export function journalState(records: JournalRecord[]): JournalState {
-  const state: JournalState = { done: new Set(), interrupted: new Set(), created: {}, interruptedKnown: {}, attempts: 0 };
+  const state: JournalState = { done: new Set(), interrupted: new Set(), created: {}, interruptedKnown: {}, unrestored: {}, attempts: 0 };
   for (const r of records) {
     if (r.type === "begin") state.attempts++;
     else if (r.type === "started") {
@@ -68,6 +70,7 @@ export function journalState(records: JournalRecord[]): JournalState {
       state.interrupted.delete(r.step);
       delete state.interruptedKnown[r.step];
       Object.assign(state.created, r.outputs ?? {});
+      if (r.unrestored?.length) state.unrestored[r.step] = r.unrestored;
     }
   }
   return state;

@@ -220,6 +220,13 @@ export interface ResourceStepFields {
   space?: Ref;
   /** The secret fields the operator gives for it (names only: values reach the step from `RestoreSecrets`). */
   secrets?: string[];
+  /**
+   * App-adjacent membership of a shared item the target has (a tag, a collection): instead of
+   * writing the snapshot's item, the elements of `array` whose `inner` names one of `ids`
+   * (source app ids, mapped through `refs`) are added to the target's item; its other members
+   * stay as they are.
+   */
+  merge?: { array: string; inner: string; ids: string[] }[];
 }
 
 export interface ResourceStepRef {
@@ -418,7 +425,7 @@ export function planRestore(
   // ---- selection -------------------------------------------------------------------
   const layers = checkLayers(options);
   if (!options.all && !options.apps?.length && !options.spaces?.length && !layers.length)
-    throw new RestorePlanError("nothing selected: pass --app ID|NAME, --space ID|NAME, --layer LAYER or --all");
+    throw new RestorePlanError("nothing selected: pass --app ID|NAME, --space ID|NAME, --layers KIND or --all");
   if (options.name && !options.asNew) throw new RestorePlanError("--name needs --as-new (it names the new app)");
   const sourceSpaceName = (s: SourceSpace) => s.record.name;
   const selectedSpaces = new Map<string, SourceSpace>();

@@ -176,6 +176,22 @@ export function stalePlanReasons(plan: RestorePlan, state: TargetState, journal:
       if (appeared.length)
         reasons.push(`an app named '${step.name}' appeared in space ${spaceId} since the plan was made (${appeared.map((a) => a.appId).join(", ")})`);
     }
+    if (step.kind === "resource") {
+      const items = state.resources?.[step.layer];
+      if (!items) {
+        reasons.push(`the target's ${step.layer} could not be read (${state.resourcesUnavailable?.[step.layer] ?? "not asked for"})`);
+        continue;
+      }
+      const id = existingId(step.target);
+      if (step.action === "update" && id !== undefined && !items.some((x) => x.id === id))
+        reasons.push(`${step.layer} '${step.name}' (${id}), which the plan updates, is no longer on ${plan.target.host}`);
+      if (step.action === "create") {
+        // The executor would create a second one beside it.
+        const spaceId = step.space ? resolveRef(step.space, journal.created) : undefined;
+        const there = items.filter((x) => x.name === step.name && !ours.has(x.id) && (!step.space || x.spaceId === spaceId));
+        if (there.length) reasons.push(`${step.layer} '${step.name}' appeared since the plan was made (${there.map((x) => x.id).join(", ")})`);
+      }
+    }
   }
   return reasons;
 }

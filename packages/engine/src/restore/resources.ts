@@ -25,8 +25,17 @@ export interface ResourceDecision {
   /** The target item it maps to (update, unchanged). */
   targetId?: string;
   reason: string;
-  /** Secrets this item needs: the field, how people call it, and whether the operator gave it. */
-  secrets?: { field: string; label: string; given: boolean }[];
+  /**
+   * Secrets this item needs: the field, how people call it, whether the operator gave it, and
+   * whether the target's item holds one already (`inTarget`: then none needs giving; one given replaces it).
+   */
+  secrets?: { field: string; label: string; given: boolean; inTarget?: boolean }[];
+  /**
+   * Kinds whose owner Qlik's API cannot set (def `ownerByCreator`): the owner the item had in
+   * the snapshot (subject), when the restore writes it — it becomes the restoring user's (the
+   * plan shows it; the connector's note, where a person can hand it over, is on the checklist).
+   */
+  ownerByHand?: string;
 }
 
 /** One line of the re-entry checklist. */

@@ -72,6 +72,8 @@ export interface VerifyOptions {
   appsBefore?: Iterable<string>;
   /** Apps read back at once (default 16; QIX, not rate-limited). */
   concurrency?: number;
+  /** Step id → fields its runner left different on purpose (`RestoreResult.unrestored`): not compared. */
+  unrestored?: Readonly<Record<string, readonly string[]>>;
   now?: () => Date;
 }
 
@@ -102,6 +104,7 @@ export async function verifyRestore(opts: VerifyOptions): Promise<VerificationRe
     ...(opts.appsBefore ? { appsBefore: new Set(opts.appsBefore) } : {}),
     restoredIds,
     concurrency: opts.concurrency ?? 16,
+    unrestored: (stepId) => opts.unrestored?.[stepId] ?? [],
     other: [],
     apps: [],
   };

@@ -91,6 +91,8 @@ export class FakeTarget implements RestoreTarget {
   kinds: ResourceKindName[] = [...RESOURCE_KINDS];
   /** Kinds whose items keep the id they are created with (the body's `id`). */
   keepsIds = new Set<ResourceKindName>();
+  /** Notes a create or update of an item answers with ("<kind>:<name>" → notes): what Qlik could not do as asked. */
+  resourceNotes = new Map<string, string[]>();
   private clock = Date.parse("2026-12-01T00:00:00.000Z");
   /** Apps created through this target (younger than 45 minutes: deleting them is final). */
   private created = new Set<string>();
@@ -344,7 +346,8 @@ export class FakeTarget implements RestoreTarget {
     };
     this.kindMap(kind).set(id, { record, files, secretValues: { ...(input.secrets ?? {}) } });
     if (this.failAfter.has("createResource")) throw new Error("503 after the resource was created (injected)");
-    return { id };
+    const notes = this.resourceNotes.get(`${kind}:${name}`);
+    return { id, ...(notes ? { notes: [...notes] } : {}) };
   }
   async updateResource(kind: ResourceKindName, id: string, input: ResourceWrite): Promise<ResourceWriteResult> {
     this.supported(kind, "updateResource");
@@ -366,7 +369,8 @@ export class FakeTarget implements RestoreTarget {
     };
     Object.assign(have.secretValues, input.secrets ?? {});
     if (this.failAfter.has("updateResource")) throw new Error("503 after the resource was updated (injected)");
-    return { id };
+    const notes = this.resourceNotes.get(`${kind}:${name}`);
+    return { id, ...(notes ? { notes: [...notes] } : {}) };
   }
   async listSoftDeletedApps(): Promise<SoftDeletedApp[] | undefined> {
     if (!this.deleted) return undefined;

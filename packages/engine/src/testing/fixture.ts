@@ -50,6 +50,10 @@ export interface FixtureResource {
   files?: Record<string, Uint8Array>;
   /** The write-only secrets the tenant holds for it (field → value): no read ever returns them. */
   secretValues?: Record<string, string>;
+  /** The body field holding its name (default "name"): a copy the target contract creates renames it there. */
+  nameField?: string;
+  /** Body fields a copy leaves out (the source's id, where the kind keeps ids on create). */
+  copyWithout?: string[];
 }
 
 export interface ContractFixture {
@@ -84,15 +88,16 @@ export interface ContractFixture {
     ownerUserId: string;
     producerUserId: string;
     consumerUserId: string;
-    /** A webhook with a write-only secret set, and one without; a theme with a file. */
+    /** A webhook with a write-only secret set, and one without; a theme with a file; a data connection with a password, in the shared space. */
     secretWebhookId: string;
+    dataConnectionId: string;
     plainWebhookId: string;
     themeId: string;
   };
 }
 
 /** The secret values the fixture's resources hold: no read, backup or plan may ever show them. */
-export const FIXTURE_SECRETS = ["SECRET-contract-webhook-hmac-0123456789abcdef0123"] as const;
+export const FIXTURE_SECRETS = ["SECRET-contract-webhook-hmac-0123456789abcdef0123", "SECRET-contract-dc-password-0123456789"] as const;
 
 /** What a suite knows of a seeded tenant: the fixture, and who the port's caller is. */
 export interface SeededTenant {
@@ -265,7 +270,36 @@ export function contractFixture(opts: { pageSize?: number } = {}): ContractFixtu
     },
     files: { "archive.zip": archive },
   };
-  const resources = [webhook(1, "Contract reload alerts", olivia, FIXTURE_SECRETS[0]), webhook(2, "Contract audit feed", pat), theme];
+  const dcId = "c0de0000-0000-4000-b000-000000000001";
+  // As the Qlik Cloud connector lists it (API-FACTS §6.6): the three write-only fields named, none returned.
+  const connection: FixtureResource = {
+    record: {
+      kind: "dataConnections",
+      id: dcId,
+      name: "Contract DB",
+      ownerId: olivia.id,
+      spaceId: shared.id,
+      stamp: "2026-01-05T09:00:00.000Z",
+      body: {
+        qID: dcId,
+        qName: "Contract DB",
+        qType: "QvOdbcConnectorPackage.exe",
+        qConnectStatement: "ODBC CONNECT TO [Contract DB]",
+        qArchitecture: 0,
+        qLogOn: 0,
+        qSeparateCredentials: false,
+        datasourceID: "odbc",
+        tags: [],
+        user: olivia.id,
+        space: shared.id,
+      },
+      secrets: ["qUsername", "qPassword", "qConnectionSecret"],
+    },
+    secretValues: { qUsername: "contract", qPassword: FIXTURE_SECRETS[1] },
+    nameField: "qName",
+    copyWithout: ["qID"],
+  };
+  const resources = [webhook(1, "Contract reload alerts", olivia, FIXTURE_SECRETS[0]), webhook(2, "Contract audit feed", pat), theme, connection];
 
   return {
     users,
@@ -291,6 +325,7 @@ export function contractFixture(opts: { pageSize?: number } = {}): ContractFixtu
       secretWebhookId: resources[0]!.record.id,
       plainWebhookId: resources[1]!.record.id,
       themeId: theme.record.id,
+      dataConnectionId: dcId,
     },
   };
 }

@@ -314,8 +314,11 @@ export function restoreTargetContract(name: string, setup: () => Promise<TargetU
         const name = `${w.name} (restored by the contract)`;
         const secrets = want.secretValues ? Object.fromEntries(Object.keys(want.secretValues).map((k) => [k, NEW_SECRET])) : undefined;
         const files = want.files ? Object.fromEntries(Object.entries(want.files).map(([f, b]) => [f, () => (async function* () { yield b.slice(); })()])) : undefined;
+        const nameField = want.nameField ?? "name";
+        const copy = structuredClone(w.body);
+        for (const f of want.copyWithout ?? []) delete copy[f];
         const made = await t.createResource!(w.kind, {
-          body: { ...structuredClone(w.body), name },
+          body: { ...copy, [nameField]: name },
           ...(w.ownerId ? { ownerId: w.ownerId } : {}),
           ...(w.spaceId ? { spaceId: w.spaceId } : {}),
           ...(secrets ? { secrets } : {}),
@@ -328,7 +331,7 @@ export function restoreTargetContract(name: string, setup: () => Promise<TargetU
         expect(got.length, `the created ${w.kind} is listed once`).toBe(1);
         expect(got[0]!.name).toBe(name);
         if (w.ownerId) expect(got[0]!.ownerId, `the created ${w.kind}'s owner`).toBe(w.ownerId);
-        const { name: _n, ...fields } = w.body;
+        const { [nameField]: _n, ...fields } = copy;
         expect(got[0]!.body, `the created ${w.kind}'s fields`).toMatchObject(fields);
         for (const field of Object.keys(secrets ?? {})) expect(got[0]!.secrets ?? [], `the created ${w.kind}'s secret ${field} is named as set`).toContain(field);
         for (const [file, content] of Object.entries(want.files ?? {})) {
@@ -337,7 +340,7 @@ export function restoreTargetContract(name: string, setup: () => Promise<TargetU
           expect(Buffer.concat(read).equals(Buffer.from(content)), `the created ${w.kind}'s ${file} byte for byte`).toBe(true);
         }
         const renamed = `${name}, updated`;
-        const up = await t.updateResource!(w.kind, made.id, { body: { ...structuredClone(got[0]!.body), name: renamed }, ...(w.ownerId ? { ownerId: w.ownerId } : {}), ...(w.spaceId ? { spaceId: w.spaceId } : {}) });
+        const up = await t.updateResource!(w.kind, made.id, { body: { ...structuredClone(got[0]!.body), [nameField]: renamed }, ...(w.ownerId ? { ownerId: w.ownerId } : {}), ...(w.spaceId ? { spaceId: w.spaceId } : {}) });
         expect(up.id, "updated in place").toBe(made.id);
         const last = await collect(t.listResources!(w.kind));
         noSecret(last, `listing ${w.kind} after update`);

@@ -301,8 +301,10 @@ export const automationsApi: ResourceApi = {
     const made = resp.data as Json;
     const id = String(made.id);
     const notes: string[] = [];
+    const unrestored: string[] = [];
     if (input.ownerId && made.ownerId !== input.ownerId) {
       const done = await changeOwner(core, id, def.name, input.ownerId);
+      if (done !== true) unrestored.push("owner");
       notes.push(...(done === true ? await putDefinition(core, id, def, true) : [done]));
     }
     let state = input.body.state;
@@ -312,12 +314,13 @@ export const automationsApi: ResourceApi = {
       const missing = await unconnected(core, def.workspace);
       if (missing.length) {
         state = "disabled";
+        unrestored.push("state");
         notes.push(`created disabled: its connection${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} not connected (a secret not given, or an OAuth sign-in pending) — enable the automation once connected`);
       }
     }
     await applyState(core, id, def.name, state, made.state);
     if (input.body.runMode === "triggered" || input.body.runMode === "webhook") notes.push(`Qlik gave it a new execution token: whatever starts it (${String(input.body.runMode)}) needs the new one`);
-    return { id, ...(notes.length ? { notes } : {}) };
+    return { id, ...(notes.length ? { notes } : {}), ...(unrestored.length ? { unrestored } : {}) };
   },
 
   async update(core, id, input): Promise<ResourceWriteResult> {
@@ -334,6 +337,7 @@ export const automationsApi: ResourceApi = {
     }
     notes.push(...(await putDefinition(core, id, def, handedOver)));
     await applyState(core, id, def.name, input.body.state, current.state);
-    return { id, ...(notes.length ? { notes } : {}) };
+    const unrestored = input.ownerId && current.ownerId !== input.ownerId && !handedOver ? ["owner"] : [];
+    return { id, ...(notes.length ? { notes } : {}), ...(unrestored.length ? { unrestored } : {}) };
   },
 };

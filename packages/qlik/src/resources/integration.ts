@@ -150,15 +150,21 @@ export const webhooks: ResourceApi = {
     if (s.secret) body.secret = s.secret;
     if (s.headers) body.encryptedHeaders = s.headers;
     const notes: string[] = [];
+    const unrestored: string[] = [];
     const missing = lacking(input, s);
     if (missing.length) {
+      // What a webhook says of its secrets, and its switch, differ on purpose (verification skips them).
+      unrestored.push("enabled", "secretKeyAdded", "encryptedHeaders");
       if (body.enabled === true) body.enabled = false;
       notes.push(`created ${b.enabled === true ? "disabled" : "as it was (disabled)"} without its ${missing.join(" and ")}: enter ${missing.length > 1 ? "them" : "it"} in the management console${b.enabled === true ? ", then enable it" : ""}`);
     }
     const resp = await core.call("createWebhook", hookLabel(name), (api) => api.webhooks.createWebhook(body as WebhookPost));
     const made = resp.data as Json;
-    if (ownerId && str(made.ownerId) !== ownerId) notes.push("owned by the restoring user, not the snapshot's owner: Qlik kept its creator as the owner; change it in the management console");
-    return { id: String(made.id), ...(notes.length ? { notes } : {}) };
+    if (ownerId && str(made.ownerId) !== ownerId) {
+      notes.push("owned by the restoring user, not the snapshot's owner: Qlik kept its creator as the owner; change it in the management console");
+      unrestored.push("owner", "ownerId");
+    }
+    return { id: String(made.id), ...(notes.length ? { notes } : {}), ...(unrestored.length ? { unrestored } : {}) };
   },
 
   async update(core, id, input): Promise<ResourceWriteResult> {
@@ -168,10 +174,14 @@ export const webhooks: ResourceApi = {
     const s = webhookSecrets(input, name);
     const want = pick(input.body, WEBHOOK_WRITABLE);
     const notes: string[] = [];
+    const unrestored: string[] = [];
+    const result = (): ResourceWriteResult => ({ id, ...(notes.length ? { notes } : {}), ...(unrestored.length ? { unrestored } : {}) });
     if (cur.enableCloudEventDelivery === true && want.enableCloudEventDelivery === false) {
       delete want.enableCloudEventDelivery;
       notes.push("CloudEvent delivery stays on: Qlik cannot turn it off once on");
+      unrestored.push("enableCloudEventDelivery");
     }
+    if (!s.secret && cur.secretKeyAdded !== input.body.secretKeyAdded) unrestored.push("secretKeyAdded");
     // Without its secrets a webhook is not switched on (it would sign nothing, send no token).
     // Qlik drops encrypted headers when the URL changes (webhooks.d.ts `encryptedHeaders`).
     const urlChanges = want.url !== undefined && !same(cur.url, want.url);
@@ -179,6 +189,7 @@ export const webhooks: ResourceApi = {
     const missing = lacking(input, { ...(s.secret || cur.secretKeyAdded === true ? { secret: "held" } : {}), missing: s.missing.filter((n) => !held.includes(n.toLowerCase())) });
     if (missing.length && want.enabled === true && cur.enabled !== true) {
       want.enabled = false;
+      unrestored.push("enabled", "encryptedHeaders");
       notes.push(`left disabled: its ${missing.join(" and ")} ${missing.length > 1 ? "were" : "was"} not given; enter ${missing.length > 1 ? "them" : "it"} in the management console, then enable it`);
     }
     const changed = WEBHOOK_WRITABLE.filter((k) => want[k] !== undefined && !same(cur[k], want[k]));
@@ -190,22 +201,26 @@ export const webhooks: ResourceApi = {
       const wouldClear = [...(cur.secretKeyAdded === true && !s.secret ? ["signing secret"] : []), ...(headerNames(cur.encryptedHeaders).length && !s.headers ? ["encrypted headers"] : [])];
       const fields = [...needsPut, ...(owner ? ["owner"] : [])];
       if (wouldClear.length) {
+        unrestored.push(...fields, ...(owner ? ["ownerId"] : []));
         notes.push(`${fields.join(", ")} not changed: Qlik changes ${fields.length > 1 ? "them" : "it"} only by replacing the whole webhook, which would clear its ${wouldClear.join(" and ")}; give ${wouldClear.length > 1 ? "them" : "it"} in the secrets file or change ${fields.join(", ")} by hand`);
       } else {
         const body: Json = { ...pick(cur, WEBHOOK_WRITABLE), ...want, ...(owner ? { ownerId: owner } : str(cur.ownerId) ? { ownerId: cur.ownerId } : {}) };
         if (s.secret) body.secret = s.secret;
         if (s.headers) body.encryptedHeaders = s.headers;
         await core.call("updateWebhook", label, (api) => api.webhooks.updateWebhook(id, body as WebhookBase));
-        return { id, ...(notes.length ? { notes } : {}) };
+        return result();
       }
     }
     const ops: WebhookPatch[] = changed.filter((k) => WEBHOOK_PATCHABLE.has(k)).map((k) => ({ op: "replace", path: `/${k}` as WebhookPatch["path"], value: want[k] }));
     if (s.secret) ops.push({ op: "replace", path: "/secret", value: s.secret });
     // After `/url`: Qlik drops encrypted headers when the URL changes.
     if (s.headers) ops.push({ op: "replace", path: "/encryptedHeaders", value: s.headers });
-    else if (changed.includes("url") && headerNames(cur.encryptedHeaders).length) notes.push("its encrypted headers were dropped by Qlik with the URL change: enter them again in the management console");
+    else if (changed.includes("url") && headerNames(cur.encryptedHeaders).length) {
+      notes.push("its encrypted headers were dropped by Qlik with the URL change: enter them again in the management console");
+      unrestored.push("encryptedHeaders");
+    }
     if (ops.length) await core.call("patchWebhook", label, (api) => api.webhooks.patchWebhook(id, ops));
-    return { id, ...(notes.length ? { notes } : {}) };
+    return result();
   },
 };
 
@@ -383,6 +398,7 @@ async function writeConfig(core: TenantCore, input: ResourceWrite): Promise<Reso
   const ops: ApiKeyConfigPatch[] = API_KEY_CONFIG_FIELDS.filter((k) => input.body[k] !== undefined && !same(config[k], input.body[k])).map((k) => ({ op: "replace", path: `/${k}`, value: input.body[k] }));
   if (ops.length) await core.call("patchApiKeysConfig", CONFIG_LABEL, (api) => api.apiKeys.patchApiKeysConfig(tenantId, ops));
   const notes: string[] = [];
+  const unrestored: string[] = [];
   const enabled = input.body.api_keys_enabled;
   if (typeof enabled === "boolean" && config.api_keys_enabled !== undefined && config.api_keys_enabled !== enabled) {
     // Not a path of @qlik/api 2.19's `ApiKeyConfigPatch` (the 2025 spec has it): its own call, and a refusal is a note.
@@ -391,10 +407,11 @@ async function writeConfig(core: TenantCore, input: ResourceWrite): Promise<Reso
       await core.call("patchApiKeysConfig", CONFIG_LABEL, (api) => api.apiKeys.patchApiKeysConfig(tenantId, op));
     } catch (err) {
       if (!isQlikApiError(err) || err.status !== 400) throw err;
+      unrestored.push("api_keys_enabled");
       notes.push(`API keys stay ${enabled ? "disabled" : "enabled"} (the snapshot has them ${enabled ? "enabled" : "disabled"}): Qlik refused to change it through the API (${err.detail ?? err.message}); switch it in the management console (Settings › API keys)`);
     }
   }
-  return { id: API_KEY_CONFIG_ID, ...(notes.length ? { notes } : {}) };
+  return { id: API_KEY_CONFIG_ID, ...(notes.length ? { notes } : {}), ...(unrestored.length ? { unrestored } : {}) };
 }
 
 export const apiKeyConfig: ResourceApi = {

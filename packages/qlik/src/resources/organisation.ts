@@ -38,7 +38,9 @@ async function itemsOf(core: TenantCore, collectionId: string, label: string): P
     const o = rec(it);
     out.push({ id: s(o.id) ?? "", resourceType: s(o.resourceType) ?? "", resourceId: s(o.resourceId) ?? "", name: s(o.name) ?? "" });
   }
-  return out;
+  // By name: the listing's order (items' creation, or when they were added) differs from tenant
+  // to tenant, an app's name does not — a restored collection compares equal item for item.
+  return out.sort((a, b) => a.name.localeCompare(b.name) || a.resourceType.localeCompare(b.resourceType) || a.resourceId.localeCompare(b.resourceId));
 }
 
 function toCollection(kind: "tags" | "collections", c: unknown, items: StoredItem[]): ResourceRecord {
@@ -71,7 +73,9 @@ async function syncItems(core: TenantCore, collectionId: string, label: string, 
   for (const i of apps) {
     const target = found.get(i.resourceId);
     if (!target?.itemId) {
-      notes.push(i.resourceId ? `app '${i.name}' (${i.resourceId}) is not in the target: not added` : `app '${i.name}' is not restored in the target: not added`);
+      // The step's body has no item names (volatile): the app id says which.
+      const named = i.name ? `app '${i.name}'` : "an app";
+      notes.push(i.resourceId ? `${named} (${i.resourceId}) is not in the target: not added` : `${named} is not restored in the target: not added`);
       continue;
     }
     keep.add(target.itemId);
@@ -100,7 +104,7 @@ async function createCollection(core: TenantCore, kind: "tags" | "collections", 
   const id = s(rec(resp.data).id) ?? "";
   const notes = await syncItems(core, id, label, storedItems(b.items), []);
   if (type === "publicgoverned") await core.call("patchCollection", label, (api) => api.collections.patchCollection(id, [{ op: "replace", path: "/type", value: "publicgoverned" }] as never));
-  if (input.ownerId) notes.push(`its creator is Lifeboat's user, not ${input.ownerId}: Qlik sets a collection's creator to the caller`);
+  // The creator is the caller (the declaration's `ownerByCreator`: the checklist says to hand it over).
   return { id, notes };
 }
 

@@ -58,10 +58,26 @@ describe("scheduling and organisation kinds (emulator, default quirks)", () => {
     expect((tags.find((t) => t.name === "certified")!.body.items as { resourceType: string }[]).map((i) => i.resourceType)).toEqual(["app", "app"]);
     const cols = await all(key, "collections");
     expect(cols.map((c) => [c.name, c.body.type]).sort()).toEqual([["Favorites", "favorite"], ["Finance certified", "publicgoverned"]]);
+    // Notes are their author's: the bot sees none, the admin's key the admin's.
     expect(await all(bot, "notes")).toEqual([]);
+    const notes = await all(key, "notes");
+    expect(notes.map((n) => [n.name, n.body.resourceType, n.spaceId])).toEqual([["Q3 close checklist", "note", Object.values(ctx.tenant.spaces).find((s) => s.name === "Finance")!.id]]);
 
-    const everything = JSON.stringify([tasks, shares, templates, alerts, tags, cols]);
+    const everything = JSON.stringify([tasks, shares, templates, alerts, tags, cols, notes]);
     expect(everything).not.toMatch(/SECRET-/);
+  });
+
+  it("changed-only: templates and alerts whose stamp did not move are not read again (summaries only)", async () => {
+    const key = keyOf(ctx.emu);
+    for (const kind of ["reportTemplates", "dataAlerts"] as const) {
+      const seen: ResourceRecord[] = [];
+      for await (const r of key.listResources(kind, { unchanged: (x) => x.stamp !== undefined })) seen.push(r);
+      expect(seen.length, kind).toBeGreaterThan(0);
+      expect(seen.every((r) => r.summaryOnly), kind).toBe(true);
+    }
+    const full: ResourceRecord[] = [];
+    for await (const r of key.listResources("dataAlerts", { unchanged: () => false })) full.push(r);
+    expect(full.every((r) => !r.summaryOnly && r.body.condition !== undefined)).toBe(true);
   });
 
   it("reads a report template's file byte for byte", async () => {
@@ -78,9 +94,9 @@ describe("scheduling and organisation kinds (emulator, default quirks)", () => {
     const ben = userNamed(ctx.tenant, "Ben Builder");
     const chloe = userNamed(ctx.tenant, "Chloe Chen");
 
-    // reload task: a disabled schedule stays disabled; the owner cannot be set (noted)
+    // reload task: a disabled schedule stays disabled; the owner cannot be set (the engine's checklist says so)
     const rt = await w.createResource("reloadTasks", { body: { appId: target.id, timeZone: "Asia/Tokyo", recurrence: ["RRULE:FREQ=DAILY;BYHOUR=1"], state: "Disabled", partial: false, autoReload: false, autoReloadPartial: false }, ownerId: ben.id });
-    expect(rt.notes?.[0]).toMatch(/owner/);
+    expect(rt.notes?.[0]).toMatch(new RegExp(`reloads as the restoring user, not as its owner \\(user ${ben.id}\\)`));
     expect(kindsOf(ctx.tenant).reloadTasks[rt.id]).toMatchObject({ appId: target.id, timeZone: "Asia/Tokyo", state: "Disabled" });
     await w.updateResource("reloadTasks", rt.id, { body: { timeZone: "UTC", recurrence: ["RRULE:FREQ=DAILY;BYHOUR=2"], state: "Enabled" } });
     expect(kindsOf(ctx.tenant).reloadTasks[rt.id]).toMatchObject({ timeZone: "UTC", state: "Enabled" });

@@ -13,7 +13,7 @@
  * take a new owner with a PATCH of `/ownerId` (their patch paths list it: `@qlik/api` 2.19
  * sharing-tasks.d.ts, data-alerts.d.ts); reload tasks (legacy v1, no owner field in
  * `PutTaskBody`) and report templates (no owner in `UpdateTemplateRequest`) cannot change owner:
- * the write says so in its notes.
+ * their declarations say so (`ownerByCreator`), and the restore's checklist asks to hand them over.
  */
 import type { ResourceRecord, ResourceWrite, ResourceWriteResult } from "@lifeboat/model";
 import type { TenantCore } from "../client.ts";
@@ -32,8 +32,6 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 /** `ScheduleOptions` without what the service sets (`chronosJobID`, execution times). */
 const schedule = (v: unknown): Json | undefined => (v && typeof v === "object" ? omit(rec(v), ["chronosJobID", "lastExecutionTime", "nextExecutionTime"]) : undefined);
 
-const ownerNote = (what: string, ownerId: string | undefined): string[] =>
-  ownerId ? [`its owner is Lifeboat's user, not ${ownerId}: Qlik's ${what} API cannot set the owner of what it creates — the owner can take it over in the hub`] : [];
 
 // ------------------------------------------------------------------ reload tasks
 
@@ -92,13 +90,17 @@ export const reloadTasks: ResourceApi = {
     const state = s(b.state);
     if (state && state !== "Enabled" && s(rec(resp.data).state) !== state)
       await core.call("updateReloadTask", label, (api) => api.reloadTasks.updateReloadTask(id, { ...taskBase(b), state } as never));
-    return { id, notes: ownerNote("reload-tasks", input.ownerId) };
+    // A schedule reloads as its owner: where that is someone else, a person has something to do
+    // (the declaration's `ownerByCreator`; this note puts it on the checklist).
+    const owner = s(rec(resp.data).userId);
+    const notes = input.ownerId && owner && owner !== input.ownerId ? [`it reloads as the restoring user, not as its owner (user ${input.ownerId}): Qlik's reload-tasks API cannot change a schedule's owner — that user re-creates the schedule in the app's details to own it`] : [];
+    return { id, notes };
   },
   async update(core, id, input) {
     const b = input.body;
     const state = s(b.state);
     await core.call("updateReloadTask", `reload task ${id}`, (api) => api.reloadTasks.updateReloadTask(id, { ...taskBase(b), ...(state ? { state } : {}) } as never));
-    return { id, notes: ownerNote("reload-tasks", input.ownerId) };
+    return { id };
   },
 };
 
@@ -233,6 +235,12 @@ export const reportTemplates: ResourceApi = {
   async *list(core) {
     for await (const t of pages(core, "getReportTemplates", "report templates", (api) => api.reportTemplates.getReportTemplates({ limit: 100 }, nc))) yield toReportTemplate(t);
   },
+  /**
+   * The listing is complete, but a template whose `updatedAt` did not move keeps the previous
+   * snapshot's document and file (changed-only capture): its file is not downloaded again (a
+   * Tier 2 POST). A changed one is read again (`get`) and its file downloaded.
+   */
+  detail: true,
   async get(core, id) {
     const resp = await core.call("getReportTemplate", `report template ${id}`, (api) => api.reportTemplates.getReportTemplate(id, nc));
     return toReportTemplate(resp.data);
@@ -255,7 +263,7 @@ export const reportTemplates: ResourceApi = {
     const temporaryContentId = await uploadTemplate(core, label, input);
     const body = defined({ name: b.name, description: b.description ?? undefined, temporaryContentId, sourceAppId: s(b.sourceAppId), sourceAppAction: s(b.sourceAppId) ? "replace" : undefined });
     const resp = await core.call("createReportTemplate", label, (api) => api.reportTemplates.createReportTemplate(body as never), { idempotent: false });
-    return { id: s(rec(resp.data).id) ?? "", notes: ownerNote("report-templates", input.ownerId) };
+    return { id: s(rec(resp.data).id) ?? "" };
   },
   async update(core, id, input) {
     const b = input.body;
@@ -263,7 +271,7 @@ export const reportTemplates: ResourceApi = {
     const current = rec((await core.call("getReportTemplate", label, (api) => api.reportTemplates.getReportTemplate(id, nc))).data);
     const temporaryContentId = await uploadTemplate(core, label, input);
     await core.call("updateReportTemplate", label, (api) => api.reportTemplates.updateReportTemplate(id, defined({ name: b.name, description: b.description ?? undefined, temporaryContentId, sourceAppAction: "replace" }) as never));
-    const notes = ownerNote("report-templates", input.ownerId && input.ownerId !== s(current.ownerId) ? input.ownerId : undefined);
+    const notes: string[] = [];
     if (s(b.sourceAppId) && s(current.sourceAppId) !== s(b.sourceAppId))
       notes.push(`it stays bound to app ${s(current.sourceAppId) ?? "?"}: an update cannot move a template to another app (app ${s(b.sourceAppId)!}) — delete it and restore again to re-create it there`);
     return { id, notes };
@@ -349,12 +357,10 @@ export const dataAlerts: ResourceApi = {
       await core.call("deleteCondition", label, (api) => api.conditions.deleteCondition(conditionId)).catch(() => undefined);
       throw e;
     }
-    const notes: string[] = [];
-    if (input.ownerId) {
-      await core.call("patchDataAlert", label, (api) => api.dataAlerts.patchDataAlert(id, [{ op: "replace", path: "/ownerId", value: input.ownerId }]));
-      notes.push(`handed to its owner ${input.ownerId}: Lifeboat may no longer read it back`);
-    }
-    return { id, notes };
+    // Handed to its owner (with Qlik's default visibility the restoring user may then no longer
+    // read it: the emulator's `dataAlertsAdminSeesAll` quirk, default off).
+    if (input.ownerId) await core.call("patchDataAlert", label, (api) => api.dataAlerts.patchDataAlert(id, [{ op: "replace", path: "/ownerId", value: input.ownerId }]));
+    return { id };
   },
   async update(core, id, input) {
     const b = input.body;

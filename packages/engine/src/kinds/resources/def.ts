@@ -44,6 +44,12 @@ export interface SecretDecl {
   label: string;
   /** Whether this item has it set (default: the record's `secrets` lists the field). */
   when?: (r: ResourceRecord) => boolean;
+  /**
+   * Body fields that follow from it and differ when an item is written without it (a webhook
+   * created without its signing secret: `secretKeyAdded` false, `enabled` false): not compared
+   * by verification for an item whose secret was not given (the checklist asks for it).
+   */
+  affects?: readonly string[];
 }
 
 /** What a reference field names: a target id is found for it at restore. */
@@ -96,4 +102,12 @@ export interface ResourceKindDef {
   volatile?: readonly string[];
   /** Names of the files an item holds (themes: "archive.zip"); each stored byte for byte. */
   files?: readonly string[];
+  /**
+   * Set when Qlik makes whoever creates an item its owner and no call of its API hands it to
+   * another user (reload tasks, report templates, tags, …): why, as people read it. A restore
+   * then cannot give the item back its owner — the plan names whose it was (`ownerByHand`), the
+   * owner is not compared (unchanged, verification), and where a person can hand it over the
+   * connector's note puts that on the checklist.
+   */
+  ownerByCreator?: string;
 }

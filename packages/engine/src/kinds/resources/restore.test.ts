@@ -18,7 +18,7 @@ import { loadManifest } from "../../manifest.ts";
 import { executeRestore } from "../../restore/execute.ts";
 import { MemoryJournal } from "../../restore/journal.ts";
 import { objectsForPlan, planRestore, resourcesForPlan, type RestoreOptions } from "../../restore/plan.ts";
-import { formatPlanFile, parsePlanFile } from "../../restore/planfile.ts";
+import { formatPlanFile, parsePlanFile, stalePlanReasons } from "../../restore/planfile.ts";
 import type { RestoreSecrets } from "../../restore/resources.ts";
 import { loadRestoreSource, type RestoreSource } from "../../restore/source.ts";
 import { readTargetState } from "../../restore/target.ts";
@@ -39,7 +39,7 @@ vi.mock("./defs/index.ts", async () => {
         match: "name-in-space",
         where: "Management Console › Data connections",
         restoreNote: "passwords are re-entered",
-        secrets: [{ field: "qPassword", label: "password" }],
+        secrets: [{ field: "qPassword", label: "password", affects: ["connected"] }],
         volatile: ["qID", "updated"],
         classify: (r) => (r.secrets?.length ? { class: "input", reason: "its password is never returned by Qlik" } : { class: "direct", reason: "no secret" }),
       }),
@@ -68,9 +68,23 @@ vi.mock("./defs/index.ts", async () => {
           { path: "appId", to: "app" },
           { path: "userId", to: "user", optional: true },
           { path: "connections[]", to: "dataConnections", optional: true },
+          { path: "notify[].groupId", to: "group", optional: true },
         ],
         volatile: ["updated", "lastExecutionTime"],
+        ownerByCreator: "Qlik's reload-tasks API sets no owner",
         classify: () => ({ class: "direct", reason: "no secret" }),
+      }),
+      resourceKind({
+        layer: "collections",
+        noun: "collection",
+        path: "collections",
+        group: "organisation",
+        phase: "after-apps",
+        match: "name",
+        where: "the hub › Collections",
+        restoreNote: "none",
+        refs: [{ path: "items[].resourceId", to: "app", optional: true }],
+        classify: () => ({ class: "direct", reason: "its apps added by their restored ids" }),
       }),
       resourceKind({
         layer: "identityProviders",
@@ -99,7 +113,7 @@ function resources(): FakeResource[] {
     { record: rec({ kind: "dataConnections", id: "dc-2", name: "Files", spaceId: "sp-shared", stamp: "1", body: { qName: "Files", qConnectStatement: "folder", qType: "folder", qID: "dc-2", updated: "1" } }) },
     { record: rec({ kind: "themes", id: "th-1", name: "Brand", stamp: "1", body: { name: "Brand", version: "1" }, files: ["archive.zip"] }), files: { "archive.zip": new Uint8Array([80, 75, 3, 4, 1, 2, 3, 255]) } },
     {
-      record: rec({ kind: "reloadTasks", id: "rt-1", name: "Nightly", ownerId: "u-jane", stamp: "1", body: { name: "Nightly", appId: "app-sales", userId: "u-jane", connections: ["dc-2"], timezone: "Europe/Paris", recurrence: ["RRULE:FREQ=DAILY"], state: "Enabled", updated: "1" } }),
+      record: rec({ kind: "reloadTasks", id: "rt-1", name: "Nightly", ownerId: "u-jane", stamp: "1", body: { name: "Nightly", appId: "app-sales", userId: "u-jane", connections: ["dc-2"], notify: [{ groupId: "g-1", mail: true }, { groupId: "g-gone", mail: true }], timezone: "Europe/Paris", recurrence: ["RRULE:FREQ=DAILY"], state: "Enabled", updated: "1" } }),
     },
     { record: rec({ kind: "reloadTasks", id: "rt-2", name: "Scratch hourly", stamp: "1", body: { name: "Scratch hourly", appId: "app-jane", userId: "u-gone", timezone: "UTC", state: "Enabled", updated: "1" } }) },
     { record: rec({ kind: "identityProviders", id: "idp-1", name: "Okta", stamp: "1", body: { name: "Okta", protocol: "OIDC" } }) },
@@ -169,6 +183,7 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
 
   it("--all into an empty tenant: every kind, in order, references remapped, secrets given only to the step, verified equal; the checklist names what is left", async () => {
     const secrets = secretsOf({ "dataConnections/Sales DB": { qPassword: PASSWORD } });
+    target.groups.push({ id: "t-sales", name: "Sales", providerType: "idp", assignedRoles: [] });
     const { plan: p, result, report, journal } = await run({ all: true, createMissingUsers: false }, secrets);
     const by = (id: string) => p.resources.find((d) => d.sourceId === id)!;
     expect(by("dc-1")).toMatchObject({ action: "create", class: "input", secrets: [{ field: "qPassword", label: "password", given: true }] });
@@ -179,6 +194,12 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
     const ids = p.steps.map((s) => s.id);
     expect(ids.indexOf("res:dataConnections:dc-1")).toBeLessThan(ids.indexOf("app:app-sales:import"));
     expect(ids.indexOf("res:reloadTasks:rt-1")).toBeGreaterThan(ids.indexOf("app:app-sales:import"));
+    // The items of one kind side by side: each waits for what came before the kind, the next kind for all of them.
+    const step = (id: string) => p.steps.find((s) => s.id === id)!;
+    expect(step("res:dataConnections:dc-2").after).toEqual(step("res:dataConnections:dc-1").after);
+    expect(step("res:themes:th-1").after).toEqual(["res:dataConnections:dc-1", "res:dataConnections:dc-2"]);
+    expect(step("res:reloadTasks:rt-2").after).toEqual(step("res:reloadTasks:rt-1").after);
+    expect(step("res:reloadTasks:rt-1").after.some((a) => a.startsWith("res:reloadTasks:"))).toBe(false);
     // No secret in the plan, the journal or the result.
     for (const text of [formatPlanFile(p), JSON.stringify(journal.records), JSON.stringify(result)]) expect(text).not.toContain(PASSWORD);
 
@@ -193,6 +214,8 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
     const salesApp = result.created["app:app-sales"]!;
     const files = target.resourcesOf("dataConnections").find((r) => r.record.name === "Files")!;
     expect(task.record.body).toMatchObject({ appId: salesApp, userId: "t-jane", connections: [files.record.id], timezone: "Europe/Paris" });
+    // A group by name; an array element whose (optional) reference is left out goes as a whole.
+    expect(task.record.body.notify).toEqual([{ groupId: "t-sales", mail: true }]);
     // The task whose user is not in the target: created without it (optional), with a warning.
     expect(target.resourcesOf("reloadTasks").find((r) => r.record.name === "Scratch hourly")!.record.body).not.toHaveProperty("userId");
     expect(p.warnings.some((w) => /reload task 'Scratch hourly'.*user u-gone/.test(w))).toBe(true);
@@ -202,15 +225,54 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
     // Tenant-level mismatches (resources among them): none. (The sample apps' .qvf bytes are the fake export's: not compared here.)
     expect(report.other).toEqual([]);
     expect(result.checklist.map((c) => [c.layer, c.name, c.todo])).toEqual([["identityProviders", "Okta", "re-create it by hand from the snapshot's configuration"]]);
+    // A kind whose owner Qlik's API cannot set: the plan names whose it was.
+    expect(by("rt-1").ownerByHand).toBe("auth0|jane");
+    expect(by("rt-2")).not.toHaveProperty("ownerByHand");
+    // Its owner is not compared: the restoring user keeps it until someone hands it over.
+    task.record.ownerId = "t-bot";
+    expect((await verifyRestore({ plan: p, source, target, created: result.created, repository: repo })).other).toEqual([]);
     expect(planChecklist(p)).toEqual(result.checklist.map(({ targetId: _t, ...c }) => c));
   });
 
   it("without the secret: created anyway, and the checklist says to enter it, with where", async () => {
-    const { result } = await run({ layers: ["dataConnections"] });
+    const { result, plan: p } = await run({ layers: ["dataConnections"] });
+    // What follows from the missing secret (declared `affects`) is not a mismatch; other fields are.
+    const dc = target.resourcesOf("dataConnections").find((r) => r.record.name === "Sales DB")!;
+    dc.record.body.connected = false;
+    expect((await verifyRestore({ plan: p, source, target, created: result.created, repository: repo })).other).toEqual([]);
+    dc.record.body.qType = "odbc";
+    expect((await verifyRestore({ plan: p, source, target, created: result.created, repository: repo })).other.map((m) => m.field)).toEqual(["qType"]);
     expect(target.resourcesOf("dataConnections").map((r) => r.record.name).sort()).toEqual(["Files", "Sales DB"]);
     expect(result.checklist).toEqual([
       { layer: "dataConnections", noun: "data connection", sourceId: "dc-1", name: "Sales DB", targetId: expect.any(String), todo: "enter its password", where: "Management Console › Data connections", reason: expect.stringMatching(/never returned/) },
     ]);
+  });
+
+  it("on the same tenant, an item still there keeps its secret and a reference item still there is not on the checklist", async () => {
+    target = new FakeTarget({ host: source.tenant.host });
+    const sample = sampleTenantState();
+    target.users.push(...sample.users);
+    target.spaces = sample.spaces;
+    for (const r of resources()) target.seedResource(r);
+    const p = await plan({ layers: ["dataConnections", "identityProviders"] });
+    expect(p.resources.map((d) => [d.sourceId, d.action])).toEqual([
+      ["dc-1", "unchanged"],
+      ["dc-2", "unchanged"],
+      ["idp-1", "unchanged"],
+    ]);
+    expect(p.resources[0]!.secrets).toEqual([{ field: "qPassword", label: "password", given: false, inTarget: true }]);
+    expect(planChecklist(p)).toEqual([]);
+  });
+
+  it("what the target could not do as asked joins the checklist: on the item's line when it has one, else a line of its own", async () => {
+    target.resourceNotes.set("dataConnections:Sales DB", ["its owner stays the restoring user's"]);
+    target.resourceNotes.set("themes:Brand", ["its preview image is not uploaded"]);
+    const { result } = await run({ layers: ["dataConnections", "themes"] });
+    expect(result.checklist.map((c) => [c.name, c.todo, c.reason])).toEqual([
+      ["Sales DB", "enter its password", expect.stringMatching(/never returned.*; the target said: its owner stays the restoring user's$/)],
+      ["Brand", "its preview image is not uploaded", "the target could not do this as asked"],
+    ]);
+    expect(result.steps.find((s) => s.id === "res:themes:th-1")?.note).toBe("its preview image is not uploaded");
   });
 
   it("a second run changes nothing; a changed item is updated in place; a refused item fails alone", async () => {
@@ -240,6 +302,42 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
     expect(target.resourcesOf("reloadTasks")[0]!.record.body).not.toHaveProperty("connections.0");
   });
 
+  it("--app: a shared item the target has (a collection) gets the restored app back among its members; its other members stay", async () => {
+    const collection = { record: { kind: "collections" as const, id: "col-1", name: "Certified", stamp: "1", body: { name: "Certified", items: [{ resourceType: "app", resourceId: "app-sales" }, { resourceType: "app", resourceId: "app-jane" }] } } };
+    const { snapshot } = await backup({ tenant: createFakeTenant(Object.assign(sampleTenantState(), { resources: [...resources(), collection] })), repository: repo, now: () => new Date("2026-12-04T00:00:00.000Z") });
+    source = await loadRestoreSource(repo, snapshot);
+    target.seedResource({ record: { kind: "collections", id: "t-col", name: "Certified", body: { name: "Certified", items: [{ resourceType: "app", resourceId: "t-someone-elses" }] } } });
+    const { plan: p, result, report } = await run({ apps: ["app-sales"] });
+    const d = p.resources.find((x) => x.layer === "collections")!;
+    expect(d).toMatchObject({ action: "update", targetId: "t-col", reason: expect.stringMatching(/app 'Sales' is added back to it; its other members stay/) });
+    const newApp = result.created["app:app-sales"]!;
+    expect(target.resource("collections", "t-col")!.record.body.items).toEqual([
+      { resourceType: "app", resourceId: "t-someone-elses" },
+      { resourceType: "app", resourceId: newApp },
+    ]);
+    expect(report.other).toEqual([]);
+    // Again: the membership is in place.
+    await resourcesForPlan(source, { apps: ["app-sales"] });
+    const state = await readTargetState(target, { resources: resourceKindsFor(source, { apps: ["app-sales"] }) });
+    const again = planRestore(source, state, { apps: ["app-sales"] }, { created: result.created }, await objectsForPlan(source, { apps: ["app-sales"] }));
+    expect(again.resources.find((x) => x.layer === "collections")).toMatchObject({ action: "unchanged" });
+  });
+
+  it("--as-new: the copy is a new app, so what names the original is not taken", async () => {
+    const p = await plan({ apps: ["app-sales"], asNew: true });
+    expect(p.resources).toEqual([]);
+  });
+
+  it("a re-run of a restore that imported the app: its reload task, made by the earlier attempt, is unchanged", async () => {
+    const journal = new MemoryJournal();
+    const first = await run({ apps: ["app-sales"] }, undefined, journal);
+    expect(first.plan.resources.map((d) => d.action)).toEqual(["create"]);
+    await resourcesForPlan(source, { apps: ["app-sales"] });
+    const state = await readTargetState(target, { resources: resourceKindsFor(source, { apps: ["app-sales"] }) });
+    const again = planRestore(source, state, { apps: ["app-sales"] }, { created: first.result.created }, await objectsForPlan(source, { apps: ["app-sales"] }));
+    expect(again.resources.map((d) => [d.sourceId, d.action, d.reason])).toEqual([["rt-1", "unchanged", expect.stringMatching(/created by an earlier attempt/)]]);
+  });
+
   it("--app on the same tenant: an app reconciled in place gets its missing reload task back, and keeps one that is there", async () => {
     target = new FakeTarget({ host: source.tenant.host });
     target.users.push({ id: "u-jane", subject: "auth0|jane", status: "active", assignedRoles: [], assignedGroups: [] });
@@ -250,7 +348,7 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
     expect(target.resourcesOf("reloadTasks")[0]!.record.body).toMatchObject({ appId: "app-sales", userId: "u-jane" });
     target.resourcesOf("reloadTasks")[0]!.record.body.timezone = "UTC";
     const second = await plan({ apps: ["app-sales"], safetyBackup: false });
-    expect(second.resources[0]).toMatchObject({ action: "unchanged", reason: expect.stringMatching(/select its kind with --layer/) });
+    expect(second.resources[0]).toMatchObject({ action: "unchanged", reason: expect.stringMatching(/select its kind with --layers/) });
   });
 
   it("verification names the kind, the item and the field that differ; files by content", async () => {
@@ -296,6 +394,15 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
     const read = parsePlanFile(formatPlanFile(old as typeof p), "old.json");
     expect(read.resources).toEqual([]);
     expect(() => parsePlanFile(formatPlanFile(p), "new.json")).not.toThrow();
+  });
+
+  it("a plan file no longer fits when an item it creates appeared, or one it updates went", async () => {
+    const p = await plan({ layers: ["themes"] });
+    const state = await readTargetState(target, { resources: ["themes"] });
+    expect(stalePlanReasons(p, state, { done: new Set(), interrupted: new Set(), created: {} })).toEqual([]);
+    target.seedResource({ record: { kind: "themes", id: "someone", name: "Brand", body: { name: "Brand" } } });
+    const now = await readTargetState(target, { resources: ["themes"] });
+    expect(stalePlanReasons(p, now, { done: new Set(), interrupted: new Set(), created: {} })).toEqual(["themes 'Brand' appeared since the plan was made (someone)"]);
   });
 
   it("a personal item (no space) matches only its owner's of the same name, never another user's", async () => {

@@ -34,7 +34,7 @@ import type { ResourceKindName, ResourceRecord, ResourceWrite, ResourceWriteResu
 import { canonicalJson } from "../../internal/canonical.ts";
 import type { PlanBuilder, PlanContext } from "../../restore/builder.ts";
 import type { ResourceStepRef, RestoreOptions, StepDraft, StepOf } from "../../restore/plan.ts";
-import { existing, existingId, refKey, type Ref } from "../../restore/ref.ts";
+import { existing, existingId, refKey, resolveRef, type Ref } from "../../restore/ref.ts";
 import type { ChecklistItem, ResourceDecision } from "../../restore/resources.ts";
 import type { RestoreSource, SourceResource } from "../../restore/source.ts";
 import { DependencyError, errText, show, type StepContext, type StepRun, type StepRunners, type VerifyContext } from "../restore.ts";
@@ -71,7 +71,7 @@ export function resourceKindsFor(source: RestoreSource, options: RestoreOptions)
   for (const def of DEFS.values()) {
     if (!held.has(def.layer)) continue;
     if (options.all || options.layers?.includes(def.layer)) want.add(def.layer);
-    else if ((options.apps?.length || options.spaces?.length) && !options.objects?.length && refsTo(def, "app").length) want.add(def.layer);
+    else if ((options.apps?.length || options.spaces?.length) && !options.objects?.length && !options.asNew && refsTo(def, "app").length) want.add(def.layer);
   }
   for (let grew = true; grew; ) {
     grew = false;
@@ -154,6 +154,8 @@ function selectionOf(def: ResourceKindDef, b: PlanBuilder): Selection | undefine
   if (options.objects?.length) return undefined;
   if (options.all && !options.layers?.length) return { mode: "all" };
   if (options.layers?.includes(def.layer)) return { mode: "all" };
+  // An app restored beside itself (--as-new) is a new app: what names the original stays the original's.
+  if (options.asNew) return undefined;
   if (!refsTo(def, "app").length) return undefined;
   const apps = new Map<string, "full" | "missing">();
   for (const d of b.apps) {
@@ -232,7 +234,7 @@ function resourceRefOf(b: PlanBuilder, from: ResourceKindDef, layer: ResourceKin
   const src = b.ctx.source.loadedResources(layer)?.find((r) => r.record.id === id);
   if (!src) return b.ctx.sameTenant && items.some((t) => t.id === id) ? { ref: existing(id), what } : { what };
   const m = matchTarget(def, src.record, items, b.ctx, undefined);
-  return m.found ? { ref: existing(m.found.id), what } : { what, reason: `${what} is not in the target; restore it too (--layer ${layer})` };
+  return m.found ? { ref: existing(m.found.id), what } : { what, reason: `${what} is not in the target; restore it too (--layers ${layer})` };
 }
 
 /** The comparable form of a record: name, owner, space and body without volatile fields and secrets. */
@@ -254,8 +256,8 @@ function differences(a: Record<string, unknown>, b: Record<string, unknown>): st
 function mappedBody(def: ResourceKindDef, body: Record<string, unknown>, refs: readonly ResourceStepRef[], resolve: (ref: Ref) => string | undefined): { body: Record<string, unknown>; unresolved: string[] } {
   const copy = without(body, secretFields(def));
   const unresolved: string[] = [];
-  for (const path of new Set(refs.map((r) => r.path)))
-    visit(copy, path, (v, set, remove) => {
+  for (const path of new Set(refs.map((r) => r.path))) {
+    const map = (v: unknown, set: (v: unknown) => void, remove: () => void) => {
       const r = refs.find((x) => x.path === path && x.id === String(v));
       if (!r) return;
       const id = r.ref ? resolve(r.ref) : undefined;
@@ -265,7 +267,18 @@ function mappedBody(def: ResourceKindDef, body: Record<string, unknown>, refs: r
         unresolved.push(r.what);
         set(`(${refKey(r.ref)})`);
       }
-    });
+    };
+    // A reference inside an array's elements ("recipients.groupIds[].value"): an element whose
+    // reference is left out goes as a whole (an element without its id names nothing).
+    const cut = path.lastIndexOf("[].");
+    if (cut < 0) visit(copy, path, map);
+    else
+      visit(copy, path.slice(0, cut + 2), (el, _set, removeElement) => {
+        let drop = false;
+        visit(el, path.slice(cut + 3), (v, set) => map(v, set, () => void (drop = true)));
+        if (drop) removeElement();
+      });
+  }
   return { body: copy, unresolved };
 }
 
@@ -286,11 +299,14 @@ export function planResources(def: ResourceKindDef): (b: PlanBuilder) => void {
     for (const item of items) {
       const rec = item.record;
       let missingOnly = false;
+      /** The selected apps it names (app-adjacent selection). */
+      let adjacent: string[] | undefined;
       if (sel.mode === "adjacent") {
         const named = refsTo(def, "app").flatMap((r) => valuesAt(rec.body, r.path).map(String));
         const modes = named.map((id) => sel.apps.get(id)).filter((m): m is "full" | "missing" => m !== undefined);
         if (!modes.length) continue;
         missingOnly = !modes.includes("full");
+        adjacent = [...new Set(named.filter((id) => sel.apps.has(id)))];
       }
       const cls = def.classify(rec);
       const needed = (def.secrets ?? []).filter((s) => (s.when ? s.when(rec) : (rec.secrets ?? []).includes(s.field)));
@@ -327,18 +343,27 @@ export function planResources(def: ResourceKindDef): (b: PlanBuilder) => void {
         d.reason = `${m.ambiguous} ${def.noun}s in the target match '${rec.name}'; rename or remove the extra ones, then restore again`;
         continue;
       }
-      if (m.found) d.targetId = m.found.id;
+      if (m.found) {
+        d.targetId = m.found.id;
+        for (const sec of d.secrets ?? []) if ((m.found.secrets ?? []).includes(sec.field)) sec.inTarget = true;
+      }
       if (cls.class === "reference") {
+        // Still there as in the snapshot (same tenant): nothing to redo.
+        if (m.found && !differences(comparable(def, rec, false), comparable(def, m.found, false)).length) {
+          d.action = "unchanged";
+          d.reason = `in the target as in the snapshot (${m.by})`;
+          continue;
+        }
         d.action = "reference";
         d.reason = `${cls.reason}; the snapshot holds its configuration for doing it by hand (${def.where})`;
         continue;
       }
       if (missingOnly && m.found) {
         d.action = "unchanged";
-        d.reason = "in the target already (its app is restored in place); select its kind with --layer to bring it back as in the snapshot";
+        d.reason = "in the target already (its app is restored in place); select its kind with --layers to bring it back as in the snapshot";
         continue;
       }
-      pendingOf(b).push({ p, m, space: space?.ref });
+      pendingOf(b).push({ p, m, space: space?.ref, ...(adjacent ? { adjacent } : {}) });
     }
     if (skippedForTarget) b.warnings.push(`${skippedForTarget} ${def.noun}(s) are not restored: ${unavailable}`);
     if (!laterInstalled.has(b)) {
@@ -353,7 +378,19 @@ interface Pending {
   p: Planned;
   m: Match;
   space?: Ref | undefined;
+  /** Taken because it names these selected apps (`--app`/`--space`), not as a whole. */
+  adjacent?: string[];
 }
+
+/**
+ * The app references of a kind inside array elements ("items[].resourceId"): membership of a
+ * shared item (a tag, a collection) that names many apps. Split into the array and the field.
+ */
+const memberships = (def: ResourceKindDef) =>
+  refsTo(def, "app").flatMap((r) => {
+    const cut = r.path.lastIndexOf("[].");
+    return cut < 0 ? [] : [{ path: r.path, array: r.path.slice(0, cut + 2), inner: r.path.slice(cut + 3) }];
+  });
 const pendingItems = new WeakMap<PlanBuilder, Pending[]>();
 const pendingOf = (b: PlanBuilder): Pending[] => {
   let l = pendingItems.get(b);
@@ -372,11 +409,20 @@ function planSteps(b: PlanBuilder): void {
   const pending = pendingOf(b);
   const order = b.ctx.source.resourceLayers;
   pending.sort((x, y) => order.indexOf(x.p.def.layer) - order.indexOf(y.p.def.layer));
-  for (const { p, m, space } of pending) {
+  for (const { p, m, space, adjacent } of pending) {
     const { def, item, decision: d } = p;
     const rec = item.record;
+    // A shared item found in the target that names the restored app among others (a tag, a
+    // collection): the app's membership is added back; its other members stay as they are.
+    const shared = adjacent && m.found ? memberships(def) : [];
+    if (adjacent && m.found && shared.length) {
+      planMembership(b, p, m.found, adjacent, shared);
+      continue;
+    }
     const refs: ResourceStepRef[] = [];
     const problems: string[] = [];
+    /** Optional references left out: said only when the item is written. */
+    const dropped: string[] = [];
     for (const decl of def.refs ?? []) {
       for (const raw of valuesAt(rec.body, decl.path)) {
         if (raw === null || raw === undefined || raw === "") continue;
@@ -386,7 +432,7 @@ function planSteps(b: PlanBuilder): void {
         if (r.ref && !(def.phase === "before-apps" && r.ref.t === "app")) refs.push({ path: decl.path, id, ref: r.ref, what: r.what });
         else if (decl.optional) {
           refs.push({ path: decl.path, id, what: r.what });
-          b.warnings.push(`${label(def, rec.name)}: its ${r.what} ${("reason" in r && r.reason) || "is not in the target"}; it is restored without it (${decl.path})`);
+          dropped.push(`${label(def, rec.name)}: its ${r.what} ${("reason" in r && r.reason) || "is not in the target"}; it is restored without it (${decl.path})`);
         } else problems.push(`its ${r.what} ${("reason" in r && r.reason) || (r.ref ? "is restored after it" : "cannot be found in the target")}`);
       }
     }
@@ -399,12 +445,14 @@ function planSteps(b: PlanBuilder): void {
     if (rec.ownerId) {
       const o = userRef(b, rec.ownerId);
       owner = o.ref;
-      if (!owner) b.warnings.push(`${label(def, rec.name)}: its owner ${o.what} is not in the target; it stays with ${b.ctx.target.caller.subject || "the restoring user"}`);
+      if (!owner) dropped.push(`${label(def, rec.name)}: its owner ${o.what} is not in the target; it stays with ${b.ctx.target.caller.subject || "the restoring user"}`);
     }
     if (m.found) {
-      const resolveNow = (r: Ref) => existingId(r);
-      const want = comparable(def, { name: rec.name, ownerId: owner ? existingId(owner) : undefined, spaceId: space ? existingId(space) : undefined, body: mappedBody(def, rec.body, refs, resolveNow).body }, owner !== undefined);
-      const have = comparable(def, m.found, owner !== undefined);
+      // What exists now: the target's items, and what an earlier attempt of this restore created.
+      const resolveNow = (r: Ref) => resolveRef(r, b.ctx.previous.created);
+      const withOwner = owner !== undefined && !def.ownerByCreator;
+      const want = comparable(def, { name: rec.name, ownerId: owner ? existingId(owner) : undefined, spaceId: space ? existingId(space) : undefined, body: mappedBody(def, rec.body, refs, resolveNow).body }, withOwner);
+      const have = comparable(def, m.found, withOwner);
       const diff = differences(want, have);
       const secretGiven = (d.secrets ?? []).some((s) => s.given);
       if (!diff.length && !secretGiven) {
@@ -420,6 +468,14 @@ function planSteps(b: PlanBuilder): void {
       d.action = "create";
       d.reason = "not in the target";
       p.ref = resRef(def.layer, rec.id);
+    }
+    b.warnings.push(...dropped);
+    // Qlik gives it to the restoring user and cannot hand it on: the plan names whose it was
+    // (where a person can hand it over, the connector's note puts that on the checklist).
+    if (def.ownerByCreator && rec.ownerId) {
+      const subject = b.sourceUser(rec.ownerId)?.subject || rec.ownerId;
+      const current = d.action === "update" ? m.found?.ownerId : b.ctx.target.caller.userId;
+      if (!(owner && existingId(owner) === current) && subject !== b.ctx.target.caller.subject) d.ownerByHand = subject;
     }
     const given = (d.secrets ?? []).filter((s) => s.given).map((s) => s.field);
     const draft: StepDraft = {
@@ -437,9 +493,58 @@ function planSteps(b: PlanBuilder): void {
       label: `${d.action} ${label(def, rec.name)}`,
       reason: d.reason,
     };
-    if (def.phase === "before-apps") b.step(draft);
-    else b.tailStep(draft);
+    // The items of one kind need nothing of each other: they are written side by side (the
+    // connector's limiter paces them); the next kind waits for all of them.
+    if (def.phase === "before-apps") b.step(draft, { group: `res:${def.layer}` });
+    else b.tailStep(draft, { group: `res:${def.layer}` });
   }
+}
+
+/** Plans adding the selected apps' membership to a shared item the target has (see `memberships`). */
+function planMembership(b: PlanBuilder, p: Planned, found: ResourceRecord, apps: string[], shared: ReturnType<typeof memberships>): void {
+  const { def, item, decision: d } = p;
+  const rec = item.record;
+  const refs: ResourceStepRef[] = [];
+  const merge: NonNullable<StepOf<"resource">["merge"]> = [];
+  const missing: string[] = [];
+  for (const sh of shared) {
+    const ids = valuesAt(rec.body, sh.path).map(String).filter((id) => apps.includes(id));
+    const add: string[] = [];
+    for (const id of ids) {
+      const r = appRef(b, id);
+      if (!r.ref) continue;
+      refs.push({ path: sh.path, id, ref: r.ref, what: r.what });
+      const now = resolveRef(r.ref, b.ctx.previous.created);
+      if (now === undefined || !valuesAt(found.body, sh.path).map(String).includes(now)) {
+        add.push(id);
+        missing.push(r.what);
+      }
+    }
+    if (add.length) merge.push({ array: sh.array, inner: sh.inner, ids: add });
+  }
+  p.ref = existing(found.id);
+  if (!merge.length) {
+    d.action = "unchanged";
+    d.reason = `in the target, with ${apps.length > 1 ? "the restored apps" : "the restored app"} among its members`;
+    return;
+  }
+  d.action = "update";
+  d.reason = `in the target: ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} added back to it; its other members stay as they are`;
+  const draft: StepDraft = {
+    id: stepId(def.layer, rec.id),
+    kind: "resource",
+    layer: def.layer,
+    sourceId: rec.id,
+    name: rec.name,
+    action: "update",
+    target: p.ref,
+    refs,
+    merge,
+    label: `add ${missing.join(", ")} to ${label(def, rec.name)}`,
+    reason: d.reason,
+  };
+  if (def.phase === "before-apps") b.step(draft, { group: `res:${def.layer}` });
+  else b.tailStep(draft, { group: `res:${def.layer}` });
 }
 
 // ---- the step -----------------------------------------------------------------------
@@ -493,7 +598,15 @@ async function runResource(step: StepOf<"resource">, x: StepContext): Promise<St
   const write = writeOf(def, step, item, x, notes);
   let result: ResourceWriteResult;
   let outputs: Record<string, string> | undefined;
-  if (step.action === "update") {
+  if (step.merge) {
+    const id = x.need(step.target, label(def, step.name));
+    let current: ResourceRecord | undefined;
+    for await (const r of t.listResources(def.layer)) if (r.id === id) current = r;
+    if (!current) throw new Error(`${label(def, step.name)} (${id}) is no longer in ${t.host}; plan again`);
+    const body = without(current.body, [...(def.volatile ?? []), ...secretFields(def)]);
+    for (const mg of step.merge) addMembers(body, item.record.body, mg, step, x);
+    result = await t.updateResource(def.layer, id, { body, ...(current.spaceId ? { spaceId: current.spaceId } : {}), ...(write.sourceId ? { sourceId: write.sourceId } : {}) });
+  } else if (step.action === "update") {
     const id = x.need(step.target, label(def, step.name));
     result = await t.updateResource(def.layer, id, write);
   } else {
@@ -520,7 +633,41 @@ async function runResource(step: StepOf<"resource">, x: StepContext): Promise<St
     reason: "the target could not do this as asked",
   }));
   notes.push(...(result.notes ?? []));
-  return { ...(outputs ? { outputs } : {}), ...(notes.length ? { note: notes.join("; ") } : {}), ...(checklist.length ? { checklist } : {}) };
+  return {
+    ...(outputs ? { outputs } : {}),
+    ...(notes.length ? { note: notes.join("; ") } : {}),
+    ...(checklist.length ? { checklist } : {}),
+    ...(result.unrestored?.length ? { unrestored: result.unrestored } : {}),
+  };
+}
+
+/** Appends to `body`'s array the snapshot's elements naming `mg.ids`, mapped, where the target lacks them. */
+function addMembers(body: Record<string, unknown>, snapshotBody: Record<string, unknown>, mg: NonNullable<StepOf<"resource">["merge"]>[number], step: StepOf<"resource">, x: StepContext): void {
+  const path = `${mg.array}.${mg.inner}`;
+  const adds: unknown[] = [];
+  visit(snapshotBody, mg.array, (el) => {
+    const id = valuesAt(el, mg.inner).map(String).find((v) => mg.ids.includes(v));
+    if (id === undefined) return;
+    const r = step.refs.find((x) => x.path === path && x.id === id);
+    const target = r?.ref ? x.resolve(r.ref) : undefined;
+    if (!target) throw new DependencyError(`${r?.what ?? `app ${id}`} was not created (an earlier step failed); run the same restore again once that step is fixed`);
+    const copy = structuredClone(el);
+    visit(copy, mg.inner, (_v, set) => set(target));
+    adds.push(copy);
+  });
+  // The array itself ("items[]" → "items"; nested: "a.items[]").
+  const arrayPath = mg.array.slice(0, -2);
+  let found = false;
+  visit(body, arrayPath, (arr, set) => {
+    found = true;
+    const list = Array.isArray(arr) ? [...arr] : [];
+    for (const a of adds) {
+      const v = valuesAt(a, mg.inner)[0];
+      if (!list.some((e) => valuesAt(e, mg.inner)[0] === v)) list.push(a);
+    }
+    set(list);
+  });
+  if (!found && !arrayPath.includes(".") && !arrayPath.includes("[]")) body[arrayPath] = adds;
 }
 
 export const resourceSteps: StepRunners = { resource: runResource };
@@ -561,14 +708,34 @@ export function verifyResources(def: ResourceKindDef): (v: VerifyContext) => Pro
       }
       const item = (await v.source.resourcesOf(def.layer)).find((r) => r.record.id === step.sourceId);
       if (!item) continue;
+      if (step.merge) {
+        // Membership added back: each restored app is among its members (the rest is the target's).
+        for (const mg of step.merge) {
+          const path = `${mg.array}.${mg.inner}`;
+          const members = valuesAt(got.body, path).map(String);
+          for (const id of mg.ids) {
+            const r = step.refs.find((x) => x.path === path && x.id === id);
+            const want = r?.ref ? v.resolve(r.ref) : undefined;
+            if (want && !members.includes(want)) v.other.push({ where, field: path, expected: `${r!.what} (${want}) among its members`, actual: members.join(", ") || "(none)" });
+          }
+        }
+        continue;
+      }
       const { body } = mappedBody(def, item.record.body, step.refs, (r) => v.resolve(r));
       const ownerId = step.owner ? v.resolve(step.owner) : undefined;
       const spaceId = step.space ? v.resolve(step.space) : undefined;
-      const want = comparable(def, { name: item.record.name, ownerId, spaceId, body }, ownerId !== undefined);
-      const have = comparable(def, got, ownerId !== undefined);
+      const withOwner = ownerId !== undefined && !def.ownerByCreator;
+      // Fields that follow from a secret not given (the checklist asks for it) are not compared.
+      const given = new Set(step.secrets ?? []);
+      const held = new Set(got.secrets ?? []);
+      const affected = (def.secrets ?? []).filter((sec) => (sec.when ? sec.when(item.record) : (item.record.secrets ?? []).includes(sec.field)) && !given.has(sec.field) && !held.has(sec.field)).flatMap((sec) => sec.affects ?? []);
+      const want = comparable(def, { name: item.record.name, ownerId, spaceId, body: without(body, affected) }, withOwner);
+      const have = comparable(def, { ...got, body: without(got.body, affected) }, withOwner);
       const wb = want.body as Record<string, unknown>;
       const hb = have.body as Record<string, unknown>;
+      const leftAsIs = new Set(v.unrestored(step.id));
       for (const field of differences(want, have)) {
+        if (leftAsIs.has(field)) continue; // left different on purpose: the step's note says why
         const [e, a] = field in want && (field === "name" || field === "owner" || field === "space") ? [want[field], have[field]] : [wb[field], hb[field]];
         v.other.push({ where, field, expected: show(e), actual: show(a) });
       }
@@ -610,9 +777,27 @@ export function planChecklist(plan: { resources?: readonly ResourceDecision[]; s
       out.push({ ...base, todo: "re-create it by hand from the snapshot's configuration", reason: d.classReason });
       continue;
     }
-    const missing = (d.secrets ?? []).filter((s) => !s.given);
+    const missing = (d.secrets ?? []).filter((s) => !s.given && !s.inTarget);
     for (const s of missing) out.push({ ...base, todo: `enter its ${s.label}`, reason: `the ${s.label} is never returned by Qlik, so the snapshot does not hold it` });
-    if (d.class === "input" && !(d.secrets ?? []).length) out.push({ ...base, todo: "give what only you can supply", reason: d.classReason });
+    // In the target as in the snapshot: whatever it needed by hand was done there.
+    if (d.class === "input" && !(d.secrets ?? []).length && d.action !== "unchanged") out.push({ ...base, todo: "give what only you can supply", reason: d.classReason });
+  }
+  return out;
+}
+
+/**
+ * The checklist of a run: the plan's, with what the target could not do as asked (the steps'
+ * notes) — on the item's first line when the plan lists it already (its secret not given,
+ * say), else as a line of its own.
+ */
+export function runChecklist(fromPlan: ChecklistItem[], fromSteps: readonly ChecklistItem[]): ChecklistItem[] {
+  const out = fromPlan.map((c) => ({ ...c }));
+  for (const c of fromSteps) {
+    const first = out.find((x) => x.layer === c.layer && x.sourceId === c.sourceId);
+    if (first) {
+      first.reason = `${first.reason}; the target said: ${c.todo}`;
+      if (c.targetId && !first.targetId) first.targetId = c.targetId;
+    } else out.push(c);
   }
   return out;
 }

@@ -34,8 +34,9 @@ export function filterIds(filter: unknown): { attr: string; value: string }[] {
 }
 
 const WEBHOOK_SECRETS = [
-  { field: "secret", label: "signing secret" },
-  { field: "encryptedHeaderValues", label: "encrypted header values" },
+  // Without them it is created disabled (the connector), and Qlik says it holds none.
+  { field: "secret", label: "signing secret", affects: ["secretKeyAdded", "enabled"] },
+  { field: "encryptedHeaderValues", label: "encrypted header values", affects: ["encryptedHeaders", "enabled"] },
 ] as const;
 
 function classifyWebhook(r: ResourceRecord): Classification {

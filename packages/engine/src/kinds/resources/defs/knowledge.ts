@@ -22,6 +22,7 @@ export const glossaries = resourceKind({
   match: "name-in-space",
   where: "Catalog › Glossaries",
   restoreNote: "nothing to re-enter; the restoring user owns restored glossaries (Qlik cannot set another owner), and links to data sets are not brought back",
+  ownerByCreator: "Qlik makes whoever imports or creates a glossary its owner and has no call to change it",
   classify: (r) => {
     const terms = Array.isArray(r.body.terms) ? r.body.terms.length : 0;
     return { class: "direct", reason: `its ${terms} term(s), categories, stewards and links come back through Qlik's import; the restoring user becomes its owner` };

@@ -23,6 +23,7 @@ export const tags = resourceKind({
   match: "name",
   where: "the hub › the item's details › Tags",
   restoreNote: "nothing to re-enter; a tag's creator becomes the restoring user",
+  ownerByCreator: "Qlik makes whoever creates a tag its creator and has no call to change it",
   refs: ITEM_REFS,
   volatile: COLLECTION_SET,
   classify: () => ({ class: "direct", reason: "created again and its apps re-tagged by their restored ids" }),
@@ -44,6 +45,7 @@ export const collections = resourceKind({
   match: "name",
   where: "the hub › Collections (as its owner)",
   restoreNote: "private collections and favourites are redone by their owners from the snapshot's list of apps; other users' private collections and favourites are not in a backup",
+  ownerByCreator: "Qlik makes whoever creates a collection its creator and has no call to change it",
   refs: ITEM_REFS,
   volatile: COLLECTION_SET,
   classify: (r) =>
