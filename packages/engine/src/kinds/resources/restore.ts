@@ -771,8 +771,7 @@ export function planChecklist(plan: { resources?: readonly ResourceDecision[]; s
     const where = def?.where ?? d.layer;
     const targetId = created[refKey(resRef(d.layer, d.sourceId))] ?? d.targetId;
     const base = { layer: d.layer, noun, sourceId: d.sourceId, name: d.name, ...(targetId ? { targetId } : {}), where };
-    // Not written (an unchanged item in the target keeps the secrets it holds there), or not restored at all.
-    if (d.action === "skip" || d.action === "blocked" || d.action === "unchanged") continue;
+    if (d.action === "skip" || d.action === "blocked") continue;
     if (d.action === "reference") {
       out.push({ ...base, todo: "re-create it by hand from the snapshot's configuration", reason: d.classReason });
       continue;
