@@ -236,7 +236,9 @@ describe("lifeboat backup / show / diff / ls (CLI)", () => {
         "- group 'Auditors' (e2e-auditors): removed",
         "+ group 'Finance' (e2e-finance): added",
         "~ role 'Auditor (read only)' (e2e-auditor): name changed",
-        "1 added, 1 removed, 1 changed",
+        // A custom role is also a custom-roles item (its full definition, for a restore).
+        "~ custom role 'Auditor (read only)' (e2e-auditor): name changed",
+        "1 added, 1 removed, 2 changed",
         "",
       ]);
       const diff = JSON.parse(json.stdout) as SnapshotDiff;
@@ -244,7 +246,9 @@ describe("lifeboat backup / show / diff / ls (CLI)", () => {
         ["groups", "removed", "e2e-auditors"],
         ["groups", "added", "e2e-finance"],
         ["roles", "changed", "e2e-auditor"],
+        ["customRoles", "changed", "e2e-auditor"],
       ]);
+      expect(diff.changes[3]).toMatchObject({ title: "Auditor (read only)", details: ["name"] });
       expect(diff.changes[2]).toMatchObject({ title: "Auditor (read only)", details: ["name"] });
     } finally {
       delete tenant.groups["e2e-auditors"];

@@ -69,14 +69,14 @@ describe("appearance and knowledge kinds: delete in the tenant, restore from the
       const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal(), safetyBackup: async () => ({ id: "none" }) });
       expect(result.failed).toEqual([]);
       const report = await verifyRestore({ plan, source, target, created: result.created, repository: repo });
-      // Everything equal. Qlik gives a glossary to whoever imports it (no API sets its owner:
-      // the kind's ownerByCreator), so the owner is not compared and the checklist names the
-      // snapshot's owner to hand it to by hand.
+      // Everything equal. The glossary's owner is the importer's (no API sets it: the kind declares
+      // ownerByCreator, so verification does not compare it); the plan names whose it was and the
+      // checklist says what to do.
       const ben = Object.values(tenant.users).find((u) => u.name === "Ben Builder")!;
       expect(glossary.ownerId).toBe(ben.id);
       expect(report.other).toEqual([]);
-      expect(result.checklist).toEqual([expect.objectContaining({ layer: "glossaries", name: "Sales glossary", where: "Catalog › Glossaries" })]);
-      expect(JSON.stringify(result.checklist)).toMatch(/owner/);
+      expect(plan.resources.find((d) => d.layer === "glossaries" && d.name === "Sales glossary")?.ownerByHand).toBe(ben.subject);
+      expect(result.checklist).toEqual([expect.objectContaining({ layer: "glossaries", name: "Sales glossary", todo: expect.stringMatching(/cannot set an owner/), where: "Catalog › Glossaries" })]);
 
       // An independent read through @qlik/api.
       const themes = (await api.themes.getThemes({ noCache: true })).data.data;

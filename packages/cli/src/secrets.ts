@@ -26,7 +26,7 @@
 import { statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { ResourceKindName } from "@lifeboat/model";
-import type { ResourceDecision, RestoreSecrets } from "@lifeboat/engine";
+import { pluralOf, type ResourceDecision, type RestoreSecrets } from "@lifeboat/engine";
 import { isMap, isScalar, LineCounter, parseDocument, type Node, type Pair } from "yaml";
 import { UserError } from "./errors.ts";
 import { clean } from "./render/table.ts";
@@ -82,12 +82,12 @@ const norm = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]/g, "");
 export function kindForKey<K extends SecretKind>(key: string, kinds: readonly K[]): K | undefined {
   const n = norm(key);
   if (!n) return undefined;
-  return kinds.find((k) => [k.layer, k.path ?? k.layer, k.noun, `${k.noun}s`].some((alias) => norm(alias) === n));
+  return kinds.find((k) => [k.layer, k.path ?? k.layer, k.noun, pluralOf(k)].some((alias) => norm(alias) === n));
 }
 
 /** "dataConnections (data connections)" for each kind that has secret fields. */
 function kindsWithSecrets(kinds: readonly SecretKind[]): string {
-  const list = kinds.filter((k) => k.def.secrets?.length).map((k) => `${k.layer} (${k.noun}s)`);
+  const list = kinds.filter((k) => k.def.secrets?.length).map((k) => `${k.layer} (${pluralOf(k)})`);
   return list.length ? list.join(", ") : "none: no declared kind has secret fields";
 }
 
@@ -145,11 +145,11 @@ export function parseSecrets(text: string, file: string, kinds: readonly SecretK
       continue;
     }
     if (!kind.def.secrets?.length) {
-      problems.push(`${lineOf(kp)}: ${kind.noun}s have no secret fields; remove '${clean(kindKey, 80)}' (the kinds with secrets are ${kindsWithSecrets(kinds)})`);
+      problems.push(`${lineOf(kp)}: ${pluralOf(kind)} have no secret fields; remove '${clean(kindKey, 80)}' (the kinds with secrets are ${kindsWithSecrets(kinds)})`);
       continue;
     }
     if (!isMap(kp.value)) {
-      problems.push(`${lineOf(kp)}: under '${clean(kindKey, 80)}' give the ${kind.noun}s by name, each with its fields (${fieldsOf(kind)})`);
+      problems.push(`${lineOf(kp)}: under '${clean(kindKey, 80)}' give the ${pluralOf(kind)} by name, each with its fields (${fieldsOf(kind)})`);
       continue;
     }
     const known = new Set(names.get(kind.layer) ?? []);
@@ -167,7 +167,7 @@ export function parseSecrets(text: string, file: string, kinds: readonly SecretK
         const fieldKey = keyText(fp);
         const decl = kind.def.secrets.find((s) => s.field === fieldKey) ?? kind.def.secrets.find((s) => norm(s.label) === norm(fieldKey));
         if (!decl) {
-          problems.push(`${lineOf(fp)}: ${kind.noun} '${clean(item, 80)}' has no secret field '${clean(fieldKey, 80)}'; the ${kind.noun}s' secret fields are ${fieldsOf(kind)}`);
+          problems.push(`${lineOf(fp)}: ${kind.noun} '${clean(item, 80)}' has no secret field '${clean(fieldKey, 80)}'; the ${pluralOf(kind)}' secret fields are ${fieldsOf(kind)}`);
           continue;
         }
         const v = fp.value;

@@ -19,4 +19,5 @@ export * from "./restore/index.ts";
 // The declared resource kinds (issue 12): the CLI checks a --secrets file and --layers against
 // them, and renders their items (the restore's decisions and checklist come with restore/).
 export { RESOURCES } from "./kinds/registry.ts";
+export { pluralOf } from "./kinds/kind.ts";
 export type { DeclaredKind } from "./kinds/resources/kind.ts";

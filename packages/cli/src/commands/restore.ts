@@ -42,7 +42,7 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
-import { chooseRestoreSnapshot, defaultStateDir, LocalJournalStore, RESOURCES, type RestoreEvent, type RestoreOptions } from "@lifeboat/engine";
+import { chooseRestoreSnapshot, defaultStateDir, LocalJournalStore, pluralOf, RESOURCES, type RestoreEvent, type RestoreOptions } from "@lifeboat/engine";
 import { tenantKey } from "@lifeboat/kit";
 import { runRestore as runRestoreJob, type JobEnvelope, type RestoreDeps, type RestoreJobSpec, type TenantRef } from "@lifeboat/jobs";
 import { waitingMessage } from "@lifeboat/qlik";
@@ -221,7 +221,7 @@ export function parseLayers(values: readonly string[], kinds: readonly (typeof R
     const kind = kindForKey(key, kinds);
     if (!kind)
       throw new UserError(
-        `--layers ${key}: no such kind of tenant resource; the kinds are ${kinds.length ? kinds.map((k) => `${k.layer} (${k.noun}s)`).join(", ") : "none yet (this version declares no resource kinds)"}`,
+        `--layers ${key}: no such kind of tenant resource; the kinds are ${kinds.length ? kinds.map((k) => `${k.layer} (${pluralOf(k)})`).join(", ") : "none yet (this version declares no resource kinds)"}`,
       );
     if (!out.includes(kind.layer)) out.push(kind.layer);
   }

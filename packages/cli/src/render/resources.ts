@@ -4,7 +4,7 @@
  * the secrets it needs (whether given — never a value), and the re-entry checklist (what is
  * left to do by hand, and where) that ends a restore and that `--plan` prints as "will need".
  */
-import { RESOURCES, type ChecklistItem, type ResourceClass, type ResourceDecision } from "@lifeboat/engine";
+import { pluralOf, RESOURCES, type ChecklistItem, type ResourceClass, type ResourceDecision } from "@lifeboat/engine";
 import { clean, table } from "./table.ts";
 
 export const CLASS_LABEL: Record<ResourceClass, string> = {
@@ -46,7 +46,7 @@ export function renderResourceDecisions(decisions: readonly ResourceDecision[], 
     const kind = kindOf(layer, kinds);
     const counts = new Map<string, number>();
     for (const d of list) counts.set(d.action, (counts.get(d.action) ?? 0) + 1);
-    out += `${kind ? `${kind.noun}s (${kind.path ?? kind.layer})` : layer}: ${[...counts].map(([a, n]) => `${n} ${a}`).join(", ")}\n`;
+    out += `${kind ? `${pluralOf(kind)} (${kind.path ?? kind.layer})` : layer}: ${[...counts].map(([a, n]) => `${n} ${a}`).join(", ")}\n`;
     out += table(
       ["name", "decision", "class", "secrets", "why"],
       list.map((d) => [

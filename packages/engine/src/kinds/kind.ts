@@ -37,6 +37,8 @@ export interface ResourceKind {
   readonly layer: string;
   /** The singular noun used in messages and `ls` ("user", "data connection"). */
   readonly noun: string;
+  /** Its plural where it is not the noun and "s" ("glossaries", "IP policies"). */
+  readonly plural?: string;
   /**
    * Where the kind lives in a snapshot: the root tree entry it owns (a blob or a tree), or,
    * for a kind nested in another kind's entries (objects inside apps), undefined with `parent`.
@@ -56,3 +58,6 @@ export interface ResourceKind {
   /** The restore half: plan fragment, step runners, verification (restore.ts). */
   readonly restore?: KindRestore;
 }
+
+/** A kind's plural noun ("data connections", "glossaries"). */
+export const pluralOf = (kind: Pick<ResourceKind, "noun" | "plural">): string => kind.plural ?? `${kind.noun}s`;

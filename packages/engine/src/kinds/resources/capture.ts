@@ -11,6 +11,7 @@ import type { ResourceRecord } from "@lifeboat/model";
 import { displayName, entryNameForId } from "../../internal/names.ts";
 import { definedMeta, failure, tree } from "../entries.ts";
 import type { Capture, CaptureContext } from "../read.ts";
+import { pluralOf } from "../kind.ts";
 import type { ResourceKindDef } from "./def.ts";
 import { without } from "./fields.ts";
 
@@ -66,7 +67,7 @@ export function captureResources(def: ResourceKindDef): Capture {
     // nothing of the kind is captured and nothing is written, so its snapshots stay as they were.
     if (!tenant.listResources) return undefined;
     if (!(tenant.resourceKinds?.() ?? []).includes(layer)) {
-      ctx.coverageGap({ layer, description: `${def.noun}s are not captured: this source cannot list them` }, "coverage-gap");
+      ctx.coverageGap({ layer, description: `${pluralOf(def)} are not captured: this source cannot list them` }, "coverage-gap");
       return undefined;
     }
     ctx.emit({ type: "layer-start", layer });
@@ -127,7 +128,7 @@ export function captureResources(def: ResourceKindDef): Capture {
         }
       }
     } catch (err) {
-      ctx.layerFailed(layer, `${def.noun}s`, err);
+      ctx.layerFailed(layer, `${pluralOf(def)}`, err);
       return undefined;
     }
     return { name: def.path, type: "tree", subtree: await ctx.repo.saveTree(tree(entries)), meta: { count } };

@@ -71,6 +71,8 @@ export interface ResourceKindDef {
   layer: ResourceKindName;
   /** Singular noun for messages and `ls` ("data connection"). */
   noun: string;
+  /** Plural where it is not the noun and "s" ("glossaries"). */
+  plural?: string;
   /** The snapshot's root entry (a tree: one document per item, its files beside it). Never renamed. */
   path: string;
   group: ResourceGroup;

@@ -33,7 +33,8 @@ export function changedFields(def: ResourceKindDef, a: ResourceRecord, b: Resour
   for (const k of ["name", "owner", "space"] as const) if (canonicalJson(x[k]) !== canonicalJson(y[k])) out.push(k);
   const bx = x.body as Record<string, unknown>;
   const by = y.body as Record<string, unknown>;
-  for (const k of [...new Set([...Object.keys(bx), ...Object.keys(by)])].sort()) if (canonicalJson(bx[k]) !== canonicalJson(by[k])) out.push(k);
+  // A body field of the same name as a lifted one (a role's `name`) is said once.
+  for (const k of [...new Set([...Object.keys(bx), ...Object.keys(by)])].sort()) if (canonicalJson(bx[k]) !== canonicalJson(by[k]) && !out.includes(k)) out.push(k);
   return out;
 }
 

@@ -22,6 +22,7 @@ export function resourceKind(def: ResourceKindDef): DeclaredKind {
     def,
     layer: def.layer,
     noun: def.noun,
+    ...(def.plural ? { plural: def.plural } : {}),
     path: def.path,
     restoreNeeds: { reenter: (def.secrets ?? []).map((s) => s.label), note: def.restoreNote },
     capture: captureResources(def),

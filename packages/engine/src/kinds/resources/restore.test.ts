@@ -304,7 +304,8 @@ describe("declared resource kinds: plan, execute, verify, checklist", () => {
     const collection = { record: { kind: "collections" as const, id: "col-1", name: "Certified", stamp: "1", body: { name: "Certified", items: [{ resourceType: "app", resourceId: "app-sales" }, { resourceType: "app", resourceId: "app-jane" }] } } };
     const { snapshot } = await backup({ tenant: createFakeTenant(Object.assign(sampleTenantState(), { resources: [...resources(), collection] })), repository: repo, now: () => new Date("2026-12-04T00:00:00.000Z") });
     source = await loadRestoreSource(repo, snapshot);
-    target.seedResource({ record: { kind: "collections", id: "t-col", name: "Certified", body: { name: "Certified", items: [{ resourceType: "app", resourceId: "t-someone-elses" }] } } });
+    // Its members: another app, and the snapshot's app under its old id (gone: stale once the app is back under a new one).
+    target.seedResource({ record: { kind: "collections", id: "t-col", name: "Certified", body: { name: "Certified", items: [{ resourceType: "app", resourceId: "t-someone-elses" }, { resourceType: "app", resourceId: "app-sales" }] } } });
     const { plan: p, result, report } = await run({ apps: ["app-sales"] });
     const d = p.resources.find((x) => x.layer === "collections")!;
     expect(d).toMatchObject({ action: "update", targetId: "t-col", reason: expect.stringMatching(/app 'Sales' is added back to it; its other members stay/) });

@@ -38,6 +38,7 @@ import { existing, existingId, refKey, resolveRef, type Ref } from "../../restor
 import type { ChecklistItem, ResourceDecision } from "../../restore/resources.ts";
 import type { RestoreSource, SourceResource } from "../../restore/source.ts";
 import { DependencyError, errText, show, type StepContext, type StepRun, type StepRunners, type VerifyContext } from "../restore.ts";
+import { pluralOf } from "../kind.ts";
 import type { ResourceKindDef } from "./def.ts";
 import { valuesAt, visit, without } from "./fields.ts";
 
@@ -340,7 +341,7 @@ export function planResources(def: ResourceKindDef): (b: PlanBuilder) => void {
       const personalOwner = !rec.spaceId && rec.ownerId && def.match === "name-in-space" ? existingId(userRef(b, rec.ownerId).ref) : undefined;
       const m = matchTarget(def, rec, targetItems!, b.ctx, space ? existingId(space.ref) : undefined, personalOwner);
       if (m.ambiguous) {
-        d.reason = `${m.ambiguous} ${def.noun}s in the target match '${rec.name}'; rename or remove the extra ones, then restore again`;
+        d.reason = `${m.ambiguous} ${pluralOf(def)} in the target match '${rec.name}'; rename or remove the extra ones, then restore again`;
         continue;
       }
       if (m.found) {
@@ -383,13 +384,19 @@ interface Pending {
 }
 
 /**
- * The app references of a kind inside array elements ("items[].resourceId"): membership of a
- * shared item (a tag, a collection) that names many apps. Split into the array and the field.
+ * The app references of a kind inside the elements of one top-level array ("items[].resourceId"):
+ * membership of a shared item (a tag, a collection) that names many apps. Split into the array
+ * and the field. References in nested arrays (a glossary's "terms[].linksTo[].resourceId") are
+ * not membership: whose element an app joins is the item's own structure, so such an item is
+ * updated as a whole (its connector reconciles it).
  */
 const memberships = (def: ResourceKindDef) =>
   refsTo(def, "app").flatMap((r) => {
     const cut = r.path.lastIndexOf("[].");
-    return cut < 0 ? [] : [{ path: r.path, array: r.path.slice(0, cut + 2), inner: r.path.slice(cut + 3) }];
+    // One list of members ("items[].resourceId"); a list inside each element of another
+    // ("terms[].linksTo[].resourceId") is not membership of the item: it is written whole.
+    if (cut < 0 || r.path.slice(0, cut).includes("[]")) return [];
+    return [{ path: r.path, array: r.path.slice(0, cut + 2), inner: r.path.slice(cut + 3) }];
   });
 const pendingItems = new WeakMap<PlanBuilder, Pending[]>();
 const pendingOf = (b: PlanBuilder): Pending[] => {
@@ -592,7 +599,7 @@ async function findAdoptable(def: ResourceKindDef, step: StepOf<"resource">, x: 
 async function runResource(step: StepOf<"resource">, x: StepContext): Promise<StepRun> {
   const def = defOf(step.layer);
   const t = x.target;
-  if (!t.createResource || !t.updateResource || !t.listResources) throw new Error(`${t.host ?? "the target"} cannot write ${def.noun}s`);
+  if (!t.createResource || !t.updateResource || !t.listResources) throw new Error(`${t.host ?? "the target"} cannot write ${pluralOf(def)}`);
   const item = await sourceItem(x, step.layer, step.sourceId);
   const notes: string[] = [];
   const write = writeOf(def, step, item, x, notes);
@@ -645,6 +652,8 @@ async function runResource(step: StepOf<"resource">, x: StepContext): Promise<St
 function addMembers(body: Record<string, unknown>, snapshotBody: Record<string, unknown>, mg: NonNullable<StepOf<"resource">["merge"]>[number], step: StepOf<"resource">, x: StepContext): void {
   const path = `${mg.array}.${mg.inner}`;
   const adds: unknown[] = [];
+  /** Source ids that map to another id: a member naming the old one is stale (the app it named is gone). */
+  const stale = new Set<string>();
   visit(snapshotBody, mg.array, (el) => {
     const id = valuesAt(el, mg.inner).map(String).find((v) => mg.ids.includes(v));
     if (id === undefined) return;
@@ -654,13 +663,14 @@ function addMembers(body: Record<string, unknown>, snapshotBody: Record<string, 
     const copy = structuredClone(el);
     visit(copy, mg.inner, (_v, set) => set(target));
     adds.push(copy);
+    if (target !== id) stale.add(id);
   });
   // The array itself ("items[]" → "items"; nested: "a.items[]").
   const arrayPath = mg.array.slice(0, -2);
   let found = false;
   visit(body, arrayPath, (arr, set) => {
     found = true;
-    const list = Array.isArray(arr) ? [...arr] : [];
+    const list = (Array.isArray(arr) ? [...arr] : []).filter((e) => !stale.has(String(valuesAt(e, mg.inner)[0])));
     for (const a of adds) {
       const v = valuesAt(a, mg.inner)[0];
       if (!list.some((e) => valuesAt(e, mg.inner)[0] === v)) list.push(a);
@@ -686,7 +696,7 @@ export function verifyResources(def: ResourceKindDef): (v: VerifyContext) => Pro
     if (!steps.length) return;
     const t = v.target;
     if (!t.listResources) {
-      v.other.push({ where: `${def.noun}s`, field: "present", expected: "readable", actual: `${t.host} cannot list them` });
+      v.other.push({ where: `${pluralOf(def)}`, field: "present", expected: "readable", actual: `${t.host} cannot list them` });
       return;
     }
     let items: ResourceRecord[];
@@ -694,7 +704,7 @@ export function verifyResources(def: ResourceKindDef): (v: VerifyContext) => Pro
       items = [];
       for await (const r of t.listResources(def.layer)) items.push(r);
     } catch (e) {
-      v.other.push({ where: `${def.noun}s`, field: "present", expected: "readable", actual: `reading them failed: ${errText(e)}` });
+      v.other.push({ where: `${pluralOf(def)}`, field: "present", expected: "readable", actual: `reading them failed: ${errText(e)}` });
       return;
     }
     for (const step of steps) {

@@ -64,6 +64,7 @@ const EVERYONE = "systemGroups.000000000000000000000001";
 export const groupSettings = resourceKind({
   layer: "groupSettings",
   noun: "group settings",
+  plural: "group settings",
   path: "group-settings",
   group: "identity",
   phase: "after-apps",
@@ -118,6 +119,7 @@ export const identityProviders = resourceKind({
 export const tenantSettings = resourceKind({
   layer: "tenantSettings",
   noun: "tenant setting",
+  plural: "tenant settings",
   path: "tenant-settings",
   group: "identity",
   phase: "after-apps",
@@ -153,6 +155,7 @@ export const licenseAssignments = resourceKind({
 export const ipPolicies = resourceKind({
   layer: "ipPolicies",
   noun: "IP policy",
+  plural: "IP policies",
   path: "ip-policies",
   group: "identity",
   phase: "after-apps",

@@ -15,6 +15,7 @@ import { resourceKind } from "../kind.ts";
 export const glossaries = resourceKind({
   layer: "glossaries",
   noun: "glossary",
+  plural: "glossaries",
   path: "glossaries",
   group: "knowledge",
   // Terms link to apps: after the apps, whose new ids the links need.
