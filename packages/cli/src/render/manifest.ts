@@ -1,5 +1,5 @@
 /** Text renderings of a backup manifest and a snapshot diff. */
-import { LAYERS, RESOURCES, type Manifest, type SnapshotDiff } from "@lifeboat/engine";
+import { LAYERS, pluralOf, RESOURCES, type Manifest, type SnapshotDiff } from "@lifeboat/engine";
 import type { Snapshot } from "@lifeboat/repository";
 import { clean, formatBytes, formatDuration, table } from "./table.ts";
 
@@ -75,13 +75,15 @@ export function reentrySummary(manifest: Manifest): string[] {
   return [...byLayer]
     .sort(([a], [b]) => rank(a) - rank(b))
     .flatMap(([layer, lists]) => {
-      const noun = RESOURCES.find((k) => k.layer === layer)?.noun ?? layer;
+      const kind = RESOURCES.find((k) => k.layer === layer);
+      const noun = kind?.noun ?? layer;
+      const nouns = kind ? pluralOf(kind) : layer;
       // Items needing the same labels are counted together.
       const groups = new Map<string, number>();
       for (const l of lists) groups.set(JSON.stringify(l), (groups.get(JSON.stringify(l)) ?? 0) + 1);
       return [...groups].map(([key, n]) => {
         const labels = (JSON.parse(key) as string[]).map((x) => clean(x, 60));
-        return `${n} ${n === 1 ? noun : `${noun}s`} ${n === 1 ? "needs its" : "need their"} ${words(labels)} re-entered at restore`;
+        return `${n} ${n === 1 ? noun : nouns} ${n === 1 ? "needs its" : "need their"} ${words(labels)} re-entered at restore`;
       });
     });
 }
