@@ -31,6 +31,10 @@ describe("secrets file", () => {
     // As typed: digits with a leading zero stay a string of digits.
     expect(secrets.values("dataConnections", "Finance REST")).toEqual({ qPassword: "0123" });
     expect(secrets.values("oauthClients", "Embed")).toEqual({ clientSecret: "x y" });
+    // A mapping of scalars is given as its JSON (a webhook's header name → value).
+    const headers = parseSecrets(`dataConnections:\n  Sales DB:\n    qPassword: { X-Api-Token: ${PLANTED}, X-Other: 12 }\n`, "h.yaml", KINDS, NAMES);
+    expect(headers.secrets.values("dataConnections", "Sales DB")).toEqual({ qPassword: JSON.stringify({ "X-Api-Token": PLANTED, "X-Other": "12" }) });
+    expect(() => parseSecrets(`dataConnections:\n  Sales DB:\n    qPassword: { a: [1] }\n`, "n.yaml", KINDS, NAMES)).toThrow(/n\.yaml:3: .*no value/);
     expect(secrets.has("dataConnections", "1234", "qPassword")).toBe(false);
     expect(JSON.stringify(secrets)).not.toContain(PLANTED);
     expect(kindForKey("data-connection", KINDS)?.layer).toBe("dataConnections");

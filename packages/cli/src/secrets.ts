@@ -12,6 +12,10 @@
  *     qPassword: s3cr3t       # the secret field, or its label ("password")
  *   "Finance REST":
  *     password: other
+ * webhooks:
+ *   Reload alerts:
+ *     secret: "…"
+ *     encryptedHeaderValues: { X-Api-Token: "…" }   # a mapping: given as its JSON
  * ```
  *
  * Everything in it is checked before anything changes, with the file and line of each
@@ -167,8 +171,14 @@ export function parseSecrets(text: string, file: string, kinds: readonly SecretK
           continue;
         }
         const v = fp.value;
-        // A scalar as written (a password of digits stays as typed: `1234` is not the number 1234).
-        const value = isScalar(v) && v.value !== null ? (typeof v.source === "string" ? v.source : String(v.value)) : undefined;
+        // A scalar as written (a password of digits stays as typed: `1234` is not the number 1234);
+        // a mapping of scalars (a webhook's encrypted header values: header → value) as its JSON.
+        const scalar = (n: unknown): string | undefined => (isScalar(n) && n.value !== null ? (typeof n.source === "string" ? n.source : String(n.value)) : undefined);
+        let value = scalar(v);
+        if (isMap(v)) {
+          const entries = v.items.map((p) => [keyText(p), scalar(p.value)] as const);
+          value = entries.length && entries.every(([k, x]) => k && x !== undefined) ? JSON.stringify(Object.fromEntries(entries)) : undefined;
+        }
         if (value === undefined || value === "") {
           problems.push(`${lineOf(fp)}: ${kind.noun} '${clean(item, 80)}' ${decl.label}: no value; give it or remove the line`);
           continue;

@@ -149,6 +149,9 @@ export function matchSegment(entries: TreeEntry[], segment: string): TreeEntry |
   if (exact) return exact;
   const byId = entries.filter((e) => e.meta?.id === segment);
   if (byId.length === 1) return byId[0];
+  // A resource item's document and its files share its id: the id names the document.
+  const docs = byId.filter((e) => e.meta?.file === undefined);
+  if (docs.length === 1) return docs[0];
   const byLabel = entries.filter((e) => labelOf(e.meta) === segment);
   if (byLabel.length === 1) return byLabel[0];
   if (byLabel.length > 1)

@@ -16,11 +16,8 @@ export type { SnapshotDiff } from "./diff.ts";
 export { browseSnapshot, BrowsePathError } from "./browse.ts";
 export type { BrowseEntry, BrowseResult } from "./browse.ts";
 export * from "./restore/index.ts";
-// The declared resource kinds (issue 12) and what a restore plans and reports for them: the CLI
-// checks a --secrets file against them and renders decisions and the re-entry checklist.
+// The declared resource kinds (issue 12): the CLI checks a --secrets file and --layers against
+// them, and renders their items (the restore's decisions and checklist come with restore/).
 export { RESOURCES } from "./kinds/registry.ts";
 export { pluralOf } from "./kinds/kind.ts";
 export type { DeclaredKind } from "./kinds/resources/kind.ts";
-export type { ResourceClass, ResourceKindDef, SecretDecl } from "./kinds/resources/def.ts";
-export { NO_SECRETS } from "./restore/resources.ts";
-export type { ChecklistItem, ResourceDecision, RestoreSecrets } from "./restore/resources.ts";

@@ -133,6 +133,15 @@ describe("manifest layout 3", () => {
     expect(loaded.items.find((i) => i.id === "sh-jane")?.name).toBe("not the tree's title");
   });
 
+  it("an item's reenter (what a restore needs re-entered for it) round-trips", async () => {
+    const run = await backup({ tenant, repository: repo });
+    const items: ManifestItem[] = run.manifest.items.map((i) => (i.layer === "spaces" ? { ...i, reenter: ["password"] } : i));
+    const stored = await storeManifest(repo, { ...run.manifest, items }, run.snapshot.tree);
+    const loaded = await loadManifest(repo, await resave(run, { manifest: stored.manifestRef, manifestTree: stored.manifestTree }));
+    expect(loaded.items.filter((i) => i.reenter).map((i) => i.layer)).toEqual(items.filter((i) => i.layer === "spaces").map(() => "spaces"));
+    expect(loaded.items.find((i) => i.layer === "spaces")?.reenter).toEqual(["password"]);
+  });
+
   it("reads layout 1 (all inline) and layout 2 (per-app blobs) as they were written", async () => {
     const run = await backup({ tenant, repository: repo });
     const { manifest } = run;

@@ -220,7 +220,7 @@ function factsOf(i: ItemFacts): ItemFacts {
   return defined({ status: i.status, reason: i.reason, bytes: i.bytes });
 }
 
-/** One item with its keys in one order (layer, id, name, status, reason, owner, appId, type, bytes). */
+/** One item with its keys in one order (layer, id, name, status, reason, owner, appId, type, bytes, reenter). */
 function itemOf(body: ItemBody, facts: ItemFacts): ManifestItem {
   return defined({
     layer: body.layer, id: body.id, name: body.name, status: facts.status, reason: facts.reason,

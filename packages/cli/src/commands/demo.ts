@@ -191,18 +191,15 @@ export async function runRestoreDemo(input: RestoreDemoInput): Promise<void> {
   // Beyond apps: a data connection with a password and a reload task go too (when this version declares those kinds).
   const beyond = await beyondApps(input.repo, input.snapshot);
   if (beyond) {
-    out(`   … and so are the data connection '${clean(beyond.connection.name)}' (it has a ${beyond.connection.reenter.join(", ")}) and the reload task '${clean(beyond.task.name)}'\n`);
-    for (const [path, id] of [
-      ["data-connections", beyond.connection.id],
-      ["reload-tasks", beyond.task.id],
-    ] as const) {
+    out(`   … and so are the data connection '${clean(beyond.connection.name)}' (with its ${beyond.connection.reenter.join(", ")})${beyond.task ? ` and the reload task '${clean(beyond.task.name)}'` : ""}\n`);
+    for (const [path, id] of [["data-connections", beyond.connection.id], ...(beyond.task ? [["reload-tasks", beyond.task.id]] : [])] as const) {
       // As the tenant admin would delete them in Qlik (Ada Admin's API key): sandbox setup, not Lifeboat.
       const resp = await fetch(`${host}/api/v1/${path}/${encodeURIComponent(id)}`, { method: "DELETE", headers: { authorization: `Bearer ${input.apiKey}` } });
       if (!resp.ok) throw new Error(`the sandbox refused to delete ${path}/${id}: ${resp.status} ${await resp.text()}`);
     }
   }
 
-  const layers = beyond ? ["dataConnections", "reloadTasks"] : [];
+  const layers = beyond ? ["dataConnections", ...(beyond.task ? ["reloadTasks"] : [])] : [];
   input.step(
     n++,
     `Restoring ${beyond ? "all of it" : "both"} from snapshot ${input.snapshot.id.slice(0, 12)} (lifeboat restore ${input.snapshot.id.slice(0, 12)} --app …${beyond ? ` --layers ${layers.join(",")}` : ""} --yes)`,
@@ -220,8 +217,8 @@ export async function runRestoreDemo(input: RestoreDemoInput): Promise<void> {
   out(`   '${clean(app.name)}' is back (as a new app id: Qlik's import cannot keep ids) and '${clean(sheet.title)}' is back in '${clean(sheetApp.name)}', owned by ${sheet.ownerSubject}\n`);
   if (beyond)
     out(
-      `   the reload task '${clean(beyond.task.name)}' runs on its schedule again, and '${clean(beyond.connection.name)}' is back — without its ${beyond.connection.reenter.join(", ")}: Qlik never returns it, so no snapshot holds it.\n` +
-        `   The re-entry checklist above says where to enter it; 'lifeboat restore … --secrets FILE' (or the prompt on a terminal) gives it during the restore.\n`,
+      `   ${beyond.task ? `the reload task '${clean(beyond.task.name)}' runs on its schedule again, and ` : ""}'${clean(beyond.connection.name)}' is back — without its ${beyond.connection.reenter.join(", ")}: Qlik never returns ${beyond.connection.reenter.length === 1 ? "it" : "them"}, so no snapshot holds ${beyond.connection.reenter.length === 1 ? "it" : "them"}.\n` +
+        `   The re-entry checklist above says where to enter ${beyond.connection.reenter.length === 1 ? "it" : "them"}; 'lifeboat restore … --secrets FILE' (or the prompt on a terminal) gives ${beyond.connection.reenter.length === 1 ? "it" : "them"} during the restore.\n`,
     );
 }
 
@@ -233,10 +230,10 @@ interface DemoItem {
 }
 
 /**
- * A data connection that needs a secret re-entered and a reload task, from the snapshot —
- * undefined when this version does not declare those kinds or the snapshot has none.
+ * A data connection that needs a secret re-entered and a reload task (when that kind is
+ * declared), from the snapshot — undefined when it holds no such connection.
  */
-async function beyondApps(repo: SnapshotRepository, snapshot: Snapshot): Promise<{ connection: DemoItem; task: DemoItem } | undefined> {
+async function beyondApps(repo: SnapshotRepository, snapshot: Snapshot): Promise<{ connection: DemoItem; task?: DemoItem } | undefined> {
   const root = await repo.loadTree(snapshot.tree);
   const items = async (layer: string): Promise<DemoItem[]> => {
     const kind = RESOURCES.find((k) => k.layer === layer);
@@ -245,5 +242,5 @@ async function beyondApps(repo: SnapshotRepository, snapshot: Snapshot): Promise
   };
   const connection = (await items("dataConnections")).find((c) => c.reenter.length > 0);
   const task = (await items("reloadTasks"))[0];
-  return connection && task ? { connection, task } : undefined;
+  return connection ? { connection, ...(task ? { task } : {}) } : undefined;
 }

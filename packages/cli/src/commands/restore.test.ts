@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { backup, LocalJournalStore, RestoreLockedError, restoreKeyOf, SAFETY_TAG } from "@lifeboat/engine";
+import { kindsOf, startEmulator } from "@lifeboat/emulator";
+import { createTenantClient } from "@lifeboat/qlik";
 import { createFakeTenant, sampleTenantState } from "@lifeboat/engine/testing";
 import { LifeboatError } from "@lifeboat/model";
 import { type Repository } from "@lifeboat/repository";
@@ -122,5 +124,55 @@ describe("--layers", () => {
   it("takes layer names, folders and nouns, comma-separated or repeated; an unknown one lists the kinds", () => {
     expect(parseLayers(["dataConnections,reload tasks", "data-connections"], kinds)).toEqual(["dataConnections", "reloadTasks"]);
     expect(() => parseLayers(["apps"], kinds)).toThrow(/--layers apps: no such kind of tenant resource; the kinds are dataConnections \(data connections\), reloadTasks \(reload tasks\)/);
+  });
+});
+
+describe("the secrets prompt (a terminal, no --secrets, --yes or --json)", () => {
+  it("asks for each secret of the items the restore writes (hidden input, Enter skips), writes what was given, and lists the rest", async () => {
+    const emu = await startEmulator({ fixture: "demo", admin: true });
+    const repo = await createTestRepository();
+    const dir = await mkdtemp(join(tmpdir(), "lifeboat-restore-prompt-"));
+    try {
+      const client = createTenantClient({ host: emu.host, auth: { type: "oauth2", clientId: emu.clientId, clientSecret: emu.clientSecret } });
+      const snapshot = await backup({ tenant: client, repository: repo }).finally(() => client.close());
+      // Sales DB is deleted (as its owner would in Qlik); the other connections stay.
+      const connections = kindsOf(emu.state.tenants[0]!).dataConnections;
+      const salesDb = Object.values(connections).find((c) => c.name === "Sales DB")!;
+      const gone = await fetch(`${emu.host}/api/v1/data-connections/${salesDb.id}`, { method: "DELETE", headers: { authorization: `Bearer ${emu.apiKey}` } });
+      expect(gone.status).toBe(204);
+
+      const questions: string[] = [];
+      const stdout = sink();
+      const stderr = sink();
+      const code = await runRestore({
+        snapshotArg: snapshot.snapshot.id,
+        opts: { layers: ["data connections"], stateDir: join(dir, "state"), safetyBackup: false } as RestoreCommandOptions & Record<string, unknown>,
+        env: { QLIK_HOST: emu.host, QLIK_CLIENT_ID: emu.clientId, QLIK_CLIENT_SECRET: emu.clientSecret },
+        repo,
+        stdout: stdout.stream,
+        stderr: stderr.stream,
+        confirm: async () => new URL(emu.host).host,
+        askSecret: async (q) => {
+          questions.push(q);
+          return /: password \(/.test(q) ? "SECRET-prompt-given" : "";
+        },
+      });
+      const out = stdout.text() + stderr.text();
+      expect(code, out).toBe(0);
+      // Only the item the restore writes: Sales DB, each of its secret fields.
+      expect(questions.length).toBeGreaterThan(0);
+      expect(questions.every((q) => q.startsWith("data connection 'Sales DB': "))).toBe(true);
+      const back = Object.values(connections).find((c) => c.name === "Sales DB");
+      expect(back?.password).toBe("SECRET-prompt-given");
+      // The plan shown knew it was given; the checklist lists what was skipped, not the password.
+      expect(out).toMatch(/Sales DB +create \(new\) +recreate with input +[^\n]*password: given/);
+      expect(out).toMatch(/re-entry checklist \(\d+ items?\):/);
+      expect(out).not.toMatch(/Sales DB[^\n]*enter its password/);
+      expect(out).not.toContain("SECRET-prompt-given");
+    } finally {
+      await repo.close();
+      await emu.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

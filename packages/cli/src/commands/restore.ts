@@ -197,8 +197,7 @@ function optionsFrom(opts: RestoreCommandOptions): RestoreOptions {
   if (opts.space?.length) o.spaces = opts.space;
   if (opts.all) o.all = true;
   const layers = parseLayers(opts.layers ?? []);
-  // RestoreOptions.layers (the engine's selection of resource kinds).
-  if (layers.length) (o as { layers?: string[] }).layers = layers;
+  if (layers.length) o.layers = layers;
   const map = parseSpaceMap(opts.spaceMap ?? []);
   if (Object.keys(map).length) o.spaceMap = map;
   if (opts.asNew) o.asNew = true;
@@ -382,6 +381,8 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
       },
       // The restore log holds the lines the terminal shows.
       describe: { event: eventLine, verification: renderVerification },
+      // The run layer hands the secrets to the executor only (never the spec, plan, journal or log).
+      secrets,
       ...(input.hooks ? { hooks: input.hooks } : {}),
       ...(input.signal ? { signal: input.signal } : {}),
     };
@@ -398,8 +399,6 @@ export async function runRestore(input: RunRestoreInput): Promise<number> {
         say(`${given} of ${needed.length} secret(s) given\n`);
       }
     }
-    // The run layer hands the secrets to the executor only (never the spec, plan, journal or log).
-    Object.assign(deps, { secrets });
 
     // The job's errors carry their codes (a JobError: input → usage, exit 2, nothing was changed;
     // failed → its cause's code; cancelled), mapped to exit codes by main.

@@ -1,5 +1,5 @@
 /** Text renderings of a backup manifest and a snapshot diff. */
-import { LAYERS, RESOURCES, type Manifest, type SnapshotDiff } from "@lifeboat/engine";
+import { LAYERS, pluralOf, RESOURCES, type Manifest, type SnapshotDiff } from "@lifeboat/engine";
 import type { Snapshot } from "@lifeboat/repository";
 import { clean, formatBytes, formatDuration, table } from "./table.ts";
 
@@ -11,11 +11,14 @@ export function renderManifest(manifest: Manifest, snapshot?: Snapshot, opts: { 
   if (manifest.options.full) text += ", --full";
   if (manifest.options.withData) text += ", with data";
   text += "\n\n";
+  const withResources = RESOURCES.some((k) => manifest.counts[k.layer]);
   text += table(
     ["layer", "captured", "unchanged", "failed", "skipped"],
     // A layer this snapshot has no count for (taken before the kind existed) is left out.
-    LAYERS.filter((l) => l !== "tenant" && manifest.counts[l]).map((l) => {
-      const c = manifest.counts[l]!;
+    // A layer this snapshot has no count for (taken before the kind existed) is left out — but
+    // when the run captured declared resource kinds, each declared kind is listed (0: it found none).
+    LAYERS.filter((l) => l !== "tenant" && (manifest.counts[l] || (withResources && RESOURCES.some((k) => k.layer === l)))).map((l) => {
+      const c = manifest.counts[l] ?? { captured: 0, unchanged: 0, failed: 0, skipped: 0 };
       return [l, c.captured, c.unchanged, c.failed, c.skipped];
     }),
   );
@@ -54,25 +57,34 @@ export function renderManifest(manifest: Manifest, snapshot?: Snapshot, opts: { 
 }
 
 /**
- * Per kind and secret, how many captured items a restore will need it re-entered for ("3 data
- * connections need a password re-entered at restore"), from the manifest items' `reenter`.
+ * Per kind, how many captured items a restore will need which secrets re-entered for ("3 data
+ * connections need their user name and password re-entered at restore"), from the manifest
+ * items' `reenter`.
  */
 export function reentrySummary(manifest: Manifest): string[] {
-  const counts = new Map<string, Map<string, number>>();
+  // layer → the labels of each item needing some
+  const byLayer = new Map<string, string[][]>();
   for (const item of manifest.items) {
-    if (item.status !== "captured" && item.status !== "unchanged") continue;
-    for (const label of item.reenter ?? []) {
-      let byLabel = counts.get(item.layer);
-      if (!byLabel) counts.set(item.layer, (byLabel = new Map()));
-      byLabel.set(label, (byLabel.get(label) ?? 0) + 1);
-    }
+    if ((item.status !== "captured" && item.status !== "unchanged") || !item.reenter?.length) continue;
+    const list = byLayer.get(item.layer) ?? [];
+    list.push(item.reenter);
+    byLayer.set(item.layer, list);
   }
   const rank = (layer: string) => LAYERS.indexOf(layer as (typeof LAYERS)[number]);
-  return [...counts]
+  const words = (labels: string[]) => (labels.length > 1 ? `${labels.slice(0, -1).join(", ")} and ${labels.at(-1)}` : labels[0]!);
+  return [...byLayer]
     .sort(([a], [b]) => rank(a) - rank(b))
-    .flatMap(([layer, byLabel]) => {
-      const noun = RESOURCES.find((k) => k.layer === layer)?.noun ?? layer;
-      return [...byLabel].map(([label, n]) => `${n} ${n === 1 ? noun : `${noun}s`} ${n === 1 ? "needs" : "need"} ${/^[aeiou]/i.test(label) ? "an" : "a"} ${clean(label, 60)} re-entered at restore`);
+    .flatMap(([layer, lists]) => {
+      const kind = RESOURCES.find((k) => k.layer === layer);
+      const noun = kind?.noun ?? layer;
+      const nouns = kind ? pluralOf(kind) : layer;
+      // Items needing the same labels are counted together.
+      const groups = new Map<string, number>();
+      for (const l of lists) groups.set(JSON.stringify(l), (groups.get(JSON.stringify(l)) ?? 0) + 1);
+      return [...groups].map(([key, n]) => {
+        const labels = (JSON.parse(key) as string[]).map((x) => clean(x, 60));
+        return `${n} ${n === 1 ? noun : nouns} ${n === 1 ? "needs its" : "need their"} ${words(labels)} re-entered at restore`;
+      });
     });
 }
 

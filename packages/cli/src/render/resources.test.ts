@@ -1,6 +1,7 @@
 import type { ResourceDecision } from "@lifeboat/engine";
 import { describe, expect, it } from "vitest";
-import { plannedChecklist, renderChecklist, renderResourceDecisions, type RenderKind } from "./resources.ts";
+import { planChecklist } from "@lifeboat/engine";
+import { renderChecklist, renderResourceDecisions, type RenderKind } from "./resources.ts";
 
 const KINDS: RenderKind[] = [
   { layer: "dataConnections", noun: "data connection", path: "data-connections", def: { where: "Management Console › Data connections" } },
@@ -45,15 +46,25 @@ describe("resource decisions", () => {
     expect(renderResourceDecisions([], KINDS)).toBe("");
   });
 
-  it("the plan's checklist: secrets not given and reference-only items, with where", () => {
-    const items = plannedChecklist(decisions, KINDS);
-    expect(items.map((i) => [i.name, i.todo, i.where])).toEqual([
-      ["Sales DB", "enter the password", "Management Console › Data connections"],
-      ["Okta", "re-create it by hand from the snapshot ('lifeboat show SNAPSHOT …' prints it)", "Management Console › Identity provider"],
-    ]);
+  it("the checklist: one line per item with what to do, where and why", () => {
+    const items = planChecklist({ resources: decisions, steps: [] });
     const text = renderChecklist(items, "will need after this restore");
-    expect(text).toMatch(/^will need after this restore \(2 items\):/);
-    expect(text).toMatch(/data connection +Sales DB +enter the password +Management Console › Data connections/);
+    expect(text).toMatch(/^will need after this restore \(\d+ items\):/);
+    for (const i of items) expect(text).toContain(i.todo);
+    expect(renderChecklist([{ layer: "dataConnections", noun: "data connection", sourceId: "c1", name: "Sales DB", targetId: "t1", todo: "enter its password", where: "Management Console › Data connections", reason: "never returned" }])).toMatch(
+      /data connection +Sales DB \(t1\) +enter its password +Management Console › Data connections +never returned/,
+    );
     expect(renderChecklist([])).toBe("re-entry checklist: nothing left to do by hand\n");
+    // One line per item: its secrets together.
+    const c = { layer: "dataConnections" as const, noun: "data connection", sourceId: "c1", name: "Sales DB", where: "MC", reason: "" };
+    const grouped = renderChecklist([
+      { ...c, todo: "enter its user name", reason: "the user name is never returned by Qlik, so the snapshot does not hold it" },
+      { ...c, todo: "enter its password", reason: "the password is never returned by Qlik, so the snapshot does not hold it" },
+      { ...c, todo: "enter its connection secret", reason: "the connection secret is never returned by Qlik, so the snapshot does not hold it" },
+      { ...c, sourceId: "c2", name: "CRM", todo: "enter its password", reason: "r" },
+    ]);
+    expect(grouped).toMatch(/^re-entry checklist \(2 items\):/);
+    expect(grouped).toMatch(/Sales DB +enter its user name, password, connection secret +MC +never returned by Qlik, so the snapshot does not hold them\n/);
+    expect(grouped).toMatch(/CRM +enter its password +MC +r/);
   });
 });

@@ -26,6 +26,8 @@ const plural = (noun: string, n: number) => (n === 1 ? noun : `${noun}s`);
 
 function secretsCell(d: ResourceDecision): string {
   if (!d.secrets?.length) return "-";
+  // Not written: the target's item keeps what it holds.
+  if (d.action === "unchanged" && !d.secrets.some((s) => s.given)) return "kept in the target";
   return d.secrets.map((s) => `${s.label}: ${s.given ? "given" : "NOT GIVEN"}`).join(", ");
 }
 
@@ -61,31 +63,35 @@ export function renderResourceDecisions(decisions: readonly ResourceDecision[], 
 }
 
 /**
- * What a plan leaves to do by hand, before it runs (the "will need" of `--plan`): every item
- * it writes or can only reference that still needs a secret or a manual step. After a restore
- * the engine's checklist (`RestoreResult.checklist`) says what is actually left.
+ * The lines of one item together: "enter its user name" and "enter its password" of one data
+ * connection read "enter its user name, password" (the engine lists one per field; `--json`
+ * keeps them so).
  */
-export function plannedChecklist(decisions: readonly ResourceDecision[], kinds: readonly RenderKind[] = RESOURCES): ChecklistItem[] {
+export function groupChecklist(items: readonly ChecklistItem[]): ChecklistItem[] {
   const out: ChecklistItem[] = [];
-  for (const d of decisions) {
-    const kind = kindOf(d.layer, kinds);
-    const base = { layer: d.layer, noun: kind?.noun ?? d.layer, sourceId: d.sourceId, name: d.name, ...(d.targetId ? { targetId: d.targetId } : {}), where: kind?.def.where ?? "" };
-    if (d.action === "reference") out.push({ ...base, todo: "re-create it by hand from the snapshot ('lifeboat show SNAPSHOT …' prints it)", reason: d.classReason });
-    else if (d.action === "create" || d.action === "update") {
-      const missing = (d.secrets ?? []).filter((s) => !s.given);
-      if (missing.length) out.push({ ...base, todo: `enter the ${missing.map((s) => s.label).join(", ")}`, reason: d.classReason });
-    }
+  const SECRET = /^enter its (.+)$/;
+  const NEVER = /^the (.+) is never returned by Qlik, so the snapshot does not hold it$/;
+  const NEVER_ALL = "never returned by Qlik, so the snapshot does not hold them";
+  for (const c of items) {
+    const prev = out.at(-1);
+    const a = prev && SECRET.exec(prev.todo);
+    const b = SECRET.exec(c.todo);
+    if (prev && a && b && prev.layer === c.layer && prev.sourceId === c.sourceId && prev.where === c.where && prev.targetId === c.targetId) {
+      const reason = (NEVER.test(prev.reason) || prev.reason === NEVER_ALL) && NEVER.test(c.reason) ? NEVER_ALL : prev.reason === c.reason ? prev.reason : `${prev.reason}; ${c.reason}`;
+      out[out.length - 1] = { ...prev, todo: `enter its ${a[1]}, ${b[1]}`, reason };
+    } else out.push(c);
   }
   return out;
 }
 
-/** The re-entry checklist: one line per item, grouped by kind; `heading` says when it applies. */
+/** The re-entry checklist: one line per item (its secrets together), with what to do, where and why; `heading` says when it applies. */
 export function renderChecklist(items: readonly ChecklistItem[], heading = "re-entry checklist"): string {
   if (!items.length) return `${heading}: nothing left to do by hand\n`;
-  let out = `${heading} (${items.length} ${plural("item", items.length)}):\n`;
+  const lines = groupChecklist(items);
+  let out = `${heading} (${lines.length} ${plural("item", lines.length)}):\n`;
   out += table(
     ["kind", "name", "to do", "where", "why"],
-    items.map((c) => [clean(c.noun, 30), clean(c.name, 40) + (c.targetId ? ` (${clean(c.targetId, 40)})` : ""), clean(c.todo, 80), clean(c.where, 60), clean(c.reason, 120)]),
+    lines.map((c) => [clean(c.noun, 30), clean(c.name, 40) + (c.targetId ? ` (${clean(c.targetId, 40)})` : ""), clean(c.todo, 80), clean(c.where, 60), clean(c.reason, 120)]),
   );
   return out;
 }

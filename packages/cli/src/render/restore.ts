@@ -3,13 +3,14 @@
  * restore log), the verification and the result.
  */
 import type { ChecklistItem, ResourceDecision, RestoreEvent, RestorePlan, RestoreResult, VerificationReport } from "@lifeboat/engine";
-import { plannedChecklist, renderChecklist, renderResourceDecisions } from "./resources.ts";
+import { planChecklist } from "@lifeboat/engine";
+import { renderChecklist, renderResourceDecisions } from "./resources.ts";
 import { clean, escapeText, table } from "./table.ts";
 
-/** The plan's decisions on declared resource kinds (none in a plan of an older version). */
-export const resourcesOf = (plan: RestorePlan): ResourceDecision[] => (plan as { resources?: ResourceDecision[] }).resources ?? [];
-/** The restore's re-entry checklist (none from an older engine). */
-export const checklistOf = (result: RestoreResult): ChecklistItem[] => (result as { checklist?: ChecklistItem[] }).checklist ?? [];
+/** The plan's decisions on declared resource kinds (none in a plan file of an older version). */
+export const resourcesOf = (plan: RestorePlan): ResourceDecision[] => plan.resources ?? [];
+/** The restore's re-entry checklist (none in a result of an older version). */
+export const checklistOf = (result: RestoreResult): ChecklistItem[] => result.checklist ?? [];
 
 export function eventLine(e: RestoreEvent): string | undefined {
   switch (e.type) {
@@ -85,7 +86,7 @@ export function renderPlan(plan: RestorePlan): string {
   });
   for (const w of plan.warnings) out += `warning: ${escapeText(w)}\n`;
   for (const b of plan.blockers) out += `BLOCKER: ${escapeText(b)}\n`;
-  const willNeed = plannedChecklist(resourcesOf(plan));
+  const willNeed = planChecklist(plan);
   if (willNeed.length) out += "\n" + renderChecklist(willNeed, "will need after this restore");
   return out;
 }
