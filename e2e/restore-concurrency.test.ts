@@ -18,7 +18,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { executeRestore, MemoryJournal, planRestore, readTargetState, verifyRestore, type RestoreSource } from "@lifeboat/engine";
+import { executeRestore, MemoryJournal, planRestore, readTargetState, resourcesForPlan, verifyRestore, type RestoreSource } from "@lifeboat/engine";
 import { createRestoreTarget, createTenantClient } from "@lifeboat/qlik";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { initRepository, openRepository, type Snapshot } from "@lifeboat/repository";
@@ -254,7 +254,9 @@ describe("restores that overlap, and a restore resumed as 'latest'", () => {
     try {
       const target = createRestoreTarget(client);
       const state = await readTargetState(target);
-      const plan = planRestore(source, state, { apps: [ids.customer], safetyBackup: false });
+      const options = { apps: [ids.customer], safetyBackup: false };
+      await resourcesForPlan(source, options); // the app-adjacent items the planner may take
+      const plan = planRestore(source, state, options);
       const result = await executeRestore({ plan, source, repository: repo, target, journal: new MemoryJournal() });
       expect(result.status).toBe("complete");
       const appsBefore = state.apps.map((x) => x.appId);

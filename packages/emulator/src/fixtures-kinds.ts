@@ -3,7 +3,7 @@
  * webhooks, web integrations, CSP origins, OAuth clients, the API-key configuration, automations, automation connections), added after a fixture's apps, spaces and people exist.
  *
  * Every secret the demo fixture plants has a recognisable value starting `SECRET-demo-` (and
- * the generated fixture's `SECRET-gen-`), listed by `plantedSecrets`, so a test can search
+ * the generated fixture's `SECRET-gen-`), listed in `DEMO_SECRETS`, so a test can search
  * every stored byte of a backup for them.
  */
 import type { App, Space, Tenant, User } from "./model.ts";
