@@ -123,7 +123,9 @@ describe("every declared resource kind, through the lifeboat bin", () => {
         lines.push(`  ${JSON.stringify(s.record.name)}:`);
         for (const f of fields) {
           // A webhook's encrypted header values are one secret: header name → value (a mapping).
-          const headers = f === "encryptedHeaderValues" ? Object.keys((s.record.body.encryptedHeaders as Record<string, unknown> | undefined) ?? { "X-Secret": "" }) : undefined;
+          // The snapshot holds the headers' names only (a list): the secret gives each its value.
+          const names = s.record.body.encryptedHeaders;
+          const headers = f === "encryptedHeaderValues" ? (Array.isArray(names) && names.length ? names.map(String) : ["X-Secret"]) : undefined;
           lines.push(headers ? `    ${JSON.stringify(f)}: { ${headers.map((h) => `${JSON.stringify(h)}: "${givenValue(++n)}"`).join(", ")} }` : `    ${JSON.stringify(f)}: "${givenValue(++n)}"`);
         }
         byName.set(s.record.name, fields);
