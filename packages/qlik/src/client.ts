@@ -36,7 +36,7 @@ import { classify, QlikApiError } from "./errors.ts";
 import { OPERATIONS, bucketOf, publishedPerMinute, type OperationName } from "./operations.ts";
 import { TierLimiter, type RateLimiter } from "./internal/limiter.ts";
 import { defaultRetryPolicy, withRetry, type RetryPolicy } from "./internal/retry.ts";
-import { parseSize, streamBody, TruncatedDownloadError, type OpenedDownload } from "./internal/download.ts";
+import { parseSize, streamBody, throwAnswer, TruncatedDownloadError, type OpenedDownload } from "./internal/download.ts";
 import { listInfos, readObjects, readStamps, type QixDocLike } from "./internal/objects.ts";
 import { grantedScopes, observeTokenResponse } from "./internal/token-response.ts";
 import { rec, s, tempContentIdFromLocation, toAssignmentRecord, toGroupRecord, toRoleRecord, toSpaceRecord, toUserRecord } from "./internal/records.ts";
@@ -655,16 +655,7 @@ export function createTenantClient(config: TenantClientConfig): TenantClient {
           // (streamBody's idle deadline), through a signal of its own that outlives the call.
           const body = new AbortController();
           const res = await fetch(url, { headers, redirect: "follow", signal: AbortSignal.any([ctx.signal, body.signal]) });
-          if (res.status >= 300) {
-            const text = await res.text().catch(() => "");
-            let data: unknown = text;
-            try {
-              data = JSON.parse(text);
-            } catch {
-              // not JSON
-            }
-            throw { status: res.status, headers: res.headers, data, message: `GET ${url} answered ${res.status}` };
-          }
+          if (res.status >= 300) await throwAnswer(res, url);
           // Qlik's spec lists "204 No Content: resource is incomplete" for this call; a 2xx
           // without the file (204, or an announced length of 0) is never a .qvf: retried as
           // transient, then a failed export — never a stored 0-byte file.

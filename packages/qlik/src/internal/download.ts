@@ -43,6 +43,22 @@ export interface DownloadDeps {
   emptyError?(): Error;
 }
 
+/**
+ * Throws a non-2xx answer of a `fetch` made around `@qlik/api` (a streamed download, a file it
+ * would parse) in the shape `classify` reads `@qlik/api`'s own errors: status, headers and the
+ * body (JSON when it is).
+ */
+export async function throwAnswer(res: Response, url: string): Promise<never> {
+  const text = await res.text().catch(() => "");
+  let data: unknown = text;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  throw { status: res.status, headers: res.headers, data, message: `GET ${url} answered ${res.status}` };
+}
+
 export function parseSize(res: Response): number | undefined {
   if (res.status === 206) {
     const m = /\/(\d+)\s*$/.exec(res.headers.get("content-range") ?? "");

@@ -40,6 +40,7 @@ import { pages, type TenantCore } from "../client.ts";
 import { QlikApiError } from "../errors.ts";
 import type { OperationName } from "../operations.ts";
 import type { ResourceApi } from "./api.ts";
+import { throwAnswer } from "../internal/download.ts";
 
 type Json = Record<string, unknown>;
 const nc = { noCache: true } as const;
@@ -148,16 +149,7 @@ async function* rawBrandFile(core: TenantCore, id: string, file: string): AsyncI
   const url = `${core.host}/api/v1/brands/${encodeURIComponent(id)}/files/${encodeURIComponent(file)}`;
   const bytes = await core.call("getBrandFile", `the ${file} of ${brandLabel(id, id)}`, async (_api, ctx) => {
     const res = await fetch(url, { headers: { Authorization: await core.authorization() }, signal: ctx.signal });
-    if (res.status >= 300) {
-      const text = await res.text().catch(() => "");
-      let data: unknown = text;
-      try {
-        data = JSON.parse(text);
-      } catch {
-        // not JSON
-      }
-      throw { status: res.status, headers: res.headers, data, message: `GET ${url} answered ${res.status}` };
-    }
+    if (res.status >= 300) await throwAnswer(res, url);
     return new Uint8Array(await res.arrayBuffer());
   });
   yield bytes;
