@@ -7,6 +7,7 @@
  * `objectMetaDates` switch off (the key is UNCONFIRMED) every object is read every run.
  */
 import { backup, diffSnapshots, type Manifest } from "@lifeboat/engine";
+import { coreGaps } from "@lifeboat/engine/testing";
 import { startEmulator, type EmulatorHandle } from "@lifeboat/emulator";
 import { createTenantClient, type TenantClient } from "@lifeboat/qlik";
 import { type Repository } from "@lifeboat/repository";
@@ -153,16 +154,16 @@ describe("backup with object stamps", () => {
     // Same day: every app was read in full today, the stamps are unchanged — not seen yet.
     const sameDay = await run(s);
     expect(sameDay.manifest.exports.count).toBe(0);
-    expect(sameDay.manifest.coverageGaps).toEqual([]);
+    expect(coreGaps(sameDay.manifest)).toEqual([]);
 
     // The deep check (here forced with deepCheckDays 0; by default within 7 days) reads it.
     const deep = await run(s, { deepCheckDays: 0 });
     const exported = deep.manifest.items.filter((i) => i.layer === "apps" && i.status === "captured").map((i) => i.id);
     expect(exported).toEqual([app.id]);
     expect(deep.qixCalls).toBeGreaterThan(deep.objectReads);
-    expect(deep.manifest.coverageGaps).toHaveLength(1);
-    expect(deep.manifest.coverageGaps[0]!.description).toContain(app.id);
-    expect(deep.manifest.coverageGaps[0]!.description).toContain("--deep-check-days 0");
+    expect(coreGaps(deep.manifest)).toHaveLength(1);
+    expect(coreGaps(deep.manifest)[0]!.description).toContain(app.id);
+    expect(coreGaps(deep.manifest)[0]!.description).toContain("--deep-check-days 0");
   });
 
   it("seven days after a full read, every app is due: the deep checks are spread over the days in between", async () => {

@@ -11,6 +11,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { backup, type BackupEvent } from "@lifeboat/engine";
+import { coreGaps } from "@lifeboat/engine/testing";
 import { startEmulator, type EmulatorHandle, type Tenant } from "@lifeboat/emulator";
 import { createTenantClient } from "@lifeboat/qlik";
 import { createTestRepository } from "@lifeboat/repository/testing";
@@ -40,8 +41,8 @@ describe("coverage is judged from the granted scopes (unassignedScopes)", () => 
           const events: BackupEvent[] = [];
           const { manifest } = await backup({ tenant: client, repository: repo, onEvent: (e) => events.push(e) });
           expect(manifest.caller.isPrivateContentBot).toBe(false);
-          expect(manifest.coverageGaps).toHaveLength(1);
-          const gap = manifest.coverageGaps[0]!.description;
+          expect(coreGaps(manifest)).toHaveLength(1);
+          const gap = coreGaps(manifest)[0]!.description;
           expect(gap).toMatch(/personal-space apps/);
           expect(gap).toMatch(unassignedScopes === "drop" ? /granted "user_default admin_classic".*without admin\.apps/ : /refused the scopes admin\.apps admin_classic/);
           expect(events.some((e) => e.type === "warning" && e.code === "coverage-gap" && e.message === gap)).toBe(true);

@@ -27,6 +27,7 @@ import type {
   TenantReader,
   UserRecord,
 } from "@lifeboat/model";
+import { RESOURCE_KINDS } from "@lifeboat/model";
 import { FakeTarget } from "./testing/fake-target.ts";
 import { fixtureObjectRecord, fixtureSpaceType, type ContractFixture } from "./testing/fixture.ts";
 
@@ -346,4 +347,12 @@ export function fakeTargetFrom(f: ContractFixture): FakeTarget {
     });
   for (const r of f.resources) t.seedResource(r);
   return t;
+}
+
+/**
+ * A manifest's coverage gaps of the apps, objects, spaces and people only: the resource kinds
+ * say what their listings cannot see (`ResourceKindDef.unseen`) on every backup that lists them.
+ */
+export function coreGaps(m: { coverageGaps: { layer: string; description: string }[] }): { layer: string; description: string }[] {
+  return m.coverageGaps.filter((g) => !(RESOURCE_KINDS as readonly string[]).includes(g.layer));
 }

@@ -9,11 +9,10 @@ import type { BackupEvent } from "../events.ts";
 import { entryNameForId } from "../internal/names.ts";
 import { type AppDoc, PATHS } from "../layout.ts";
 import { loadManifest, type Manifest } from "../manifest.ts";
-import { RESOURCE_KINDS, type ObjectRecord, type ObjectStamp } from "@lifeboat/model";
-import { createFakeTenant, type FakeTenant, sampleTenantState } from "../testing.ts";
+import type { ObjectRecord, ObjectStamp } from "@lifeboat/model";
+import { coreGaps, createFakeTenant, type FakeTenant, sampleTenantState } from "../testing.ts";
 
 /** The manifest's coverage gaps of the kinds before issue 12 (the fake tenant lists no declared resource kind: each is a gap of its own). */
-const coreGaps = (m: Manifest): Manifest["coverageGaps"] => m.coverageGaps.filter((g) => !(RESOURCE_KINDS as readonly string[]).includes(g.layer));
 
 let repo: SnapshotRepository;
 let tenant: FakeTenant;

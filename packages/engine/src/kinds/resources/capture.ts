@@ -131,6 +131,8 @@ export function captureResources(def: ResourceKindDef): Capture {
       ctx.layerFailed(layer, `${pluralOf(def)}`, err);
       return undefined;
     }
+    // What the listing cannot show is said, never left for a restore to find missing.
+    if (def.unseen) ctx.coverageGap({ layer, description: def.unseen }, "coverage-gap");
     return { name: def.path, type: "tree", subtree: await ctx.repo.saveTree(tree(entries)), meta: { count } };
   };
 }

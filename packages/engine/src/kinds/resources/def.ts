@@ -94,6 +94,12 @@ export interface ResourceKindDef {
   where: string;
   /** What a restore must be given again for this kind (the manifest's `restoreNeeds`). */
   restoreNote: string;
+  /**
+   * What of this kind a backup cannot see, said as the manifest's coverage gap of every backup
+   * that lists it (items Qlik shows their owners only: other users' data credentials, private
+   * collections, …). Absent: the caller sees every item.
+   */
+  unseen?: string;
   secrets?: readonly SecretDecl[];
   refs?: readonly RefDecl[];
   /**

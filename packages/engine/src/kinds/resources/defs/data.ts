@@ -51,6 +51,7 @@ export const dataConnections = resourceKind({
 
 export const dataCredentials = resourceKind({
   layer: "dataCredentials",
+  unseen: "data credentials are per user and Qlik shows each only to its own user (API-FACTS §6.7): other users' credentials are not in this snapshot (they hold only secrets, re-entered by their users at restore)",
   noun: "data credential",
   path: "data-credentials",
   group: "data",

@@ -14,6 +14,7 @@ import { resourceKind } from "../kind.ts";
 
 export const glossaries = resourceKind({
   layer: "glossaries",
+  unseen: "other users' personal glossaries (in no space) are shown to their owners only: they are not in this snapshot (UNCONFIRMED whether a tenant admin could list them)",
   noun: "glossary",
   plural: "glossaries",
   path: "glossaries",

@@ -38,6 +38,7 @@ export const tags = resourceKind({
  */
 export const collections = resourceKind({
   layer: "collections",
+  unseen: "other users' private collections and favourites are shown to their owners only (API-FACTS §6.16): they are not in this snapshot",
   noun: "collection",
   path: "collections",
   group: "organisation",
@@ -57,6 +58,7 @@ export const collections = resourceKind({
 /** Notes: catalogue items (`resourceType=note`) without a public API to write them. */
 export const notes = resourceKind({
   layer: "notes",
+  unseen: "notes are shown to their authors only and have no public API beyond the catalogue (API-FACTS §6.16): other users' notes are not in this snapshot",
   noun: "note",
   path: "notes",
   group: "organisation",

@@ -130,6 +130,7 @@ export const sharingTasks = resourceKind({
  */
 export const reportTemplates = resourceKind({
   layer: "reportTemplates",
+  unseen: "report templates may be shown to their owners only (Qlik documents no tenant-admin listing): other users' templates may be missing from this snapshot",
   noun: "report template",
   path: "report-templates",
   group: "scheduling",
@@ -155,6 +156,7 @@ const conditionBase = (k: string) => ["id", "created", "createdById", "ownerId",
  */
 export const dataAlerts = resourceKind({
   layer: "dataAlerts",
+  unseen: "data alerts may be shown to their owners and recipients only (Qlik documents no tenant-admin listing): other users' alerts may be missing from this snapshot",
   noun: "data alert",
   path: "data-alerts",
   group: "scheduling",
