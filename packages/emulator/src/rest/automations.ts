@@ -33,7 +33,7 @@ import { badRequest, forbidden, notFound } from "../internal/errors.ts";
 import { canSeeSpace } from "../internal/access.ts";
 import { newGuid, nowIso } from "../internal/runtime.ts";
 import { readJson, who, type Ctx, type RestApp, type RouteDeps } from "./common.ts";
-import { cursorPage, limitOf } from "./kinds-common.ts";
+import { cursorPage, limitOf, validTimeZone } from "./kinds-common.ts";
 
 const RUN_MODES = ["manual", "scheduled", "triggered", "webhook"] as const;
 
@@ -86,15 +86,6 @@ export function detachConnections(workspace: Record<string, unknown>, connection
     return out;
   };
   return walk(workspace) as Record<string, unknown>;
-}
-
-function validTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function registerAutomations(app: RestApp, { tenant, rt }: RouteDeps): void {

@@ -40,19 +40,10 @@ import { canOpenApp } from "../internal/access.ts";
 import { newGuid, newHexId, nowIso } from "../internal/runtime.ts";
 import { readZip } from "../internal/zip.ts";
 import { readJson, readJsonArray, who, type Ctx, type Env, type RouteDeps } from "./common.ts";
-import { cursorPage, limitOf, selfHref } from "./kinds-common.ts";
+import { cursorPage, limitOf, selfHref, validTimeZone } from "./kinds-common.ts";
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
-
-function validTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * `ScheduleOptions` as both services take it: an IANA `timezone`, 1–5 RRULE lines without

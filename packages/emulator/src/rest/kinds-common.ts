@@ -2,6 +2,16 @@
 import { badRequest } from "../internal/errors.ts";
 import { baseUrl, type Ctx } from "./common.ts";
 
+/** An IANA time zone the runtime knows (schedules of tasks, automations, sharing tasks). */
+export function validTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Absolute URL of a path on this tenant. */
 export function selfHref(c: Ctx, path: string): string {
   return `${baseUrl(c)}${path}`;

@@ -17,16 +17,7 @@ import { badRequest, forbidden, notFound } from "../internal/errors.ts";
 import { canOpenApp, spaceRoles } from "../internal/access.ts";
 import { newHexId, nowIso } from "../internal/runtime.ts";
 import { readJson, who, type Ctx, type RestApp, type RouteDeps } from "./common.ts";
-import { cursorPage, limitOf, selfHref } from "./kinds-common.ts";
-
-function validTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { cursorPage, limitOf, selfHref, validTimeZone } from "./kinds-common.ts";
 
 export function registerReloadTasks(app: RestApp, { tenant, rt }: RouteDeps): void {
   const tasks = () => kindsOf(tenant).reloadTasks;
