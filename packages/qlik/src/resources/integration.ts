@@ -153,8 +153,8 @@ export const webhooks: ResourceApi = {
     const unrestored: string[] = [];
     const missing = lacking(input, s);
     if (missing.length) {
-      // What a webhook says of its secrets, and its switch, differ on purpose (verification skips them).
-      unrestored.push("enabled", "secretKeyAdded", "encryptedHeaders");
+      // Its switch and what it says of its secrets follow from the secrets not given: the
+      // declaration's `affects` (defs/integration.ts) keeps them out of verification.
       if (body.enabled === true) body.enabled = false;
       notes.push(`created ${b.enabled === true ? "disabled" : "as it was (disabled)"} without its ${missing.join(" and ")}: enter ${missing.length > 1 ? "them" : "it"} in the management console${b.enabled === true ? ", then enable it" : ""}`);
     }
@@ -181,7 +181,6 @@ export const webhooks: ResourceApi = {
       notes.push("CloudEvent delivery stays on: Qlik cannot turn it off once on");
       unrestored.push("enableCloudEventDelivery");
     }
-    if (!s.secret && cur.secretKeyAdded !== input.body.secretKeyAdded) unrestored.push("secretKeyAdded");
     // Without its secrets a webhook is not switched on (it would sign nothing, send no token).
     // Qlik drops encrypted headers when the URL changes (webhooks.d.ts `encryptedHeaders`).
     const urlChanges = want.url !== undefined && !same(cur.url, want.url);
@@ -189,7 +188,6 @@ export const webhooks: ResourceApi = {
     const missing = lacking(input, { ...(s.secret || cur.secretKeyAdded === true ? { secret: "held" } : {}), missing: s.missing.filter((n) => !held.includes(n.toLowerCase())) });
     if (missing.length && want.enabled === true && cur.enabled !== true) {
       want.enabled = false;
-      unrestored.push("enabled", "encryptedHeaders");
       notes.push(`left disabled: its ${missing.join(" and ")} ${missing.length > 1 ? "were" : "was"} not given; enter ${missing.length > 1 ? "them" : "it"} in the management console, then enable it`);
     }
     const changed = WEBHOOK_WRITABLE.filter((k) => want[k] !== undefined && !same(cur[k], want[k]));

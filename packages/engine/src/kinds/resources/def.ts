@@ -47,7 +47,10 @@ export interface SecretDecl {
   /**
    * Body fields that follow from it and differ when an item is written without it (a webhook
    * created without its signing secret: `secretKeyAdded` false, `enabled` false): not compared
-   * by verification for an item whose secret was not given (the checklist asks for it).
+   * by verification for an item whose secret was not given (the checklist asks for it). What
+   * the target leaves different for any other reason the connector reports at run time
+   * (`ResourceWriteResult.unrestored`: an automation disabled because a connection is not
+   * connected, a setting Qlik refuses); the two never name the same cause.
    */
   affects?: readonly string[];
 }
